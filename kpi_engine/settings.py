@@ -19,7 +19,9 @@ class Settings:
     base_score: float = 60.0  # three-value method: score at the threshold
     green_at: float = 100.0  # status green when score >= green_at
     amber_at: float = 80.0  # amber when amber_at <= score < green_at, else red
-    perspective_weights: Mapping[str, float] = field(default=DEFAULT_PERSPECTIVE_WEIGHTS)
+    perspective_weights: Mapping[str, float] = field(
+        default_factory=lambda: DEFAULT_PERSPECTIVE_WEIGHTS
+    )
     # Missing departments weigh 1 (equal weights by default).
     department_weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 

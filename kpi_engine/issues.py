@@ -1,0 +1,40 @@
+"""Problems found in uploads, reported with file, sheet, row, column, value and what to do."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Iterable
+
+import pandas as pd
+
+from .schema import ISSUE_COLUMNS
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem. `row` is the Excel row number (1-based); None for file/sheet problems."""
+
+    severity: str
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    value: object
+    message: str
+
+
+def issues_frame(issues: Iterable[Issue]) -> pd.DataFrame:
+    """Issues as a table, errors first, in file/sheet/row order."""
+    frame = pd.DataFrame([asdict(i) for i in issues], columns=list(ISSUE_COLUMNS))
+    if frame.empty:
+        return frame
+    order = frame["severity"].ne(ERROR)
+    return (
+        frame.assign(_o=order, _r=frame["row"].fillna(0))
+        .sort_values(["_o", "file", "sheet", "_r"], kind="stable", na_position="first")
+        .drop(columns=["_o", "_r"])
+        .reset_index(drop=True)
+    )

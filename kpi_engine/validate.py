@@ -1,0 +1,420 @@
+"""Stacked cells to typed, checked KPI rows: every rejection names its cell and a fix.
+
+A row is accepted whole or reported with every problem it has; rows that are not KPIs
+(totals, notes, blank lines) are passed over with a warning where they held anything.
+All checks are masks over the whole stacked frame; Python runs only per distinct value
+(alias look-ups, number texts) and per reported problem.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from . import aliases, periods, values
+from .issues import ERROR, WARNING, Issue
+from .schema import ANCHORS, KPI_COLUMNS
+from .scoring import anchor_problems
+
+if TYPE_CHECKING:
+    from .ingest import SheetPlan
+
+TEXT_COLUMNS = ("department", "kpi_id", "kpi_name", "unit", "owner")
+NUMBER_COLUMNS = ("weight", "actual", *ANCHORS)
+# What a definition gives a row that carries only actuals (and what a row may override).
+DEFINED_COLUMNS = (
+    "kpi_name", "kpi_id", "perspective", "direction", "weight", *ANCHORS, "aggregation",
+    "shared_with", "unit", "owner",
+)
+DEFINITION_COLUMNS = ("department", *DEFINED_COLUMNS)
+LABELS = {
+    "department": "部门 / department",
+    "kpi_id": "指标编号 / KPI ID",
+    "kpi_name": "指标名称 / KPI name",
+    "perspective": "维度 / perspective",
+    "direction": "方向 / direction",
+    "weight": "权重 / weight",
+    "period": "期间 / period",
+    "actual": "实际值 / actual",
+    "target": "目标值 / target",
+    "aggregation": "汇总方式 / aggregation",
+}
+_SECTION_NUMBERING = re.compile(r"^\s*[(（]?[一二三四五六七八九十\d]+[)）、.．:：]?\s*")
+
+
+def _distinct(series: pd.Series, func: Callable[[object], object]) -> pd.Series:
+    """Apply `func` once per distinct cell value; cheap on 180,000 repetitive cells."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    mapped = np.empty(len(uniques), dtype=object)
+    mapped[:] = [func(u) for u in uniques]
+    return pd.Series(mapped[codes], index=series.index, dtype=object)
+
+
+def _clean_text(cell: object) -> str | None:
+    """A text cell stripped; numbers as written (`1.0` -> `1`); None for missing tokens."""
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+        return None
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    text = str(cell).strip()
+    if unicodedata.normalize("NFKC", text).strip().casefold() in values.MISSING_TOKENS:
+        return None
+    return text
+
+
+def _lookup(table: dict[str, str]) -> Callable[[object], object]:
+    """Cell -> canonical value, None for blank, or `...` (Ellipsis) for unknown text."""
+
+    def convert(cell: object) -> object:
+        text = _clean_text(cell)
+        if text is None:
+            return None
+        return aliases.lookup(table, text) or ...
+
+    return convert
+
+
+def _is_section(cell: object) -> object:
+    """A row like `一、财务维度` that names the perspective of the rows below it."""
+    text = _clean_text(cell)
+    if text is None:
+        return None
+    return aliases.lookup(aliases.PERSPECTIVES, _SECTION_NUMBERING.sub("", text))
+
+
+class _Report:
+    """Collects issues for rows of the stacked frame, naming their cells."""
+
+    def __init__(self, frame: pd.DataFrame, plans: Sequence[SheetPlan]) -> None:
+        self.frame = frame
+        self.plans = plans
+        self.issues: list[Issue] = []
+        self.rejected = pd.Series(False, index=frame.index)
+
+    def column_label(self, plan: SheetPlan, column: str, month_column: int) -> str:
+        if column == "actual" and month_column >= 0:
+            return plan.month_headers.get(month_column, LABELS["actual"])
+        return plan.written.get(column, LABELS.get(column, column))
+
+    def add(
+        self, mask: pd.Series, column: str, message: str, *, severity: str = ERROR,
+        messages: pd.Series | None = None,
+    ) -> None:
+        """Report `message` (or the row's own in `messages`) for every row in `mask`."""
+        if not mask.any():
+            return
+        rows = self.frame.loc[mask]
+        raw = rows[f"_raw_{column}"] if f"_raw_{column}" in rows else rows.get(column)
+        texts = messages[mask] if messages is not None else None
+        for i, index in enumerate(rows.index):
+            plan = self.plans[rows.at[index, "_plan"]]
+            value = None if raw is None else raw.at[index]
+            self.issues.append(
+                Issue(severity, plan.file, plan.sheet, int(rows.at[index, "row"]),
+                      self.column_label(plan, column, int(rows.at[index, "_month_column"])),
+                      _plain(value), texts.iloc[i] if texts is not None else message)
+            )
+        if severity == ERROR:
+            self.rejected |= mask
+
+    def per_sheet(self, mask: pd.Series, column: str, message: str) -> None:
+        """One warning per sheet (with the number of rows) instead of one per row."""
+        if not mask.any():
+            return
+        counts = self.frame.loc[mask].groupby("_plan").size()
+        for plan_index, count in counts.items():
+            plan = self.plans[int(plan_index)]
+            self.issues.append(
+                Issue(WARNING, plan.file, plan.sheet, None, LABELS.get(column, column), None,
+                      f"{message} ({count} rows)")
+            )
+
+
+def _plain(value: object) -> object:
+    """A JSON-friendly cell value for reports."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return None if isinstance(value, float) and np.isnan(value) else value
+    return str(value)
+
+
+def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Canonical, typed values beside the raw cells (kept as `_raw_<column>`)."""
+    typed = pd.DataFrame(index=frame.index)
+    for column in TEXT_COLUMNS:
+        typed[column] = _distinct(frame[column], _clean_text)
+    for column, table in (
+        ("perspective", aliases.PERSPECTIVES),
+        ("direction", aliases.DIRECTIONS),
+        ("aggregation", aliases.AGGREGATIONS),
+    ):
+        typed[column] = _distinct(frame[column], _lookup(table))
+    for column in NUMBER_COLUMNS:
+        parsed = values.parse_numbers(frame[column])
+        typed[column] = parsed["value"].to_numpy()
+        typed[f"_bad_{column}"] = parsed["bad"].to_numpy()
+    typed["shared_with"] = _distinct(
+        frame["shared_with"],
+        lambda c: aliases.split_departments(c) if _clean_text(c) else None,
+    )
+    return typed
+
+
+def _fill_from_definitions(typed: pd.DataFrame, defs: pd.DataFrame) -> pd.DataFrame:
+    """Blank definition cells of data rows take the matching definition's values.
+
+    A row matches on department and KPI id, else department and KPI name, else on the
+    KPI id alone when only one department defines it.
+    """
+    if defs.empty or typed.empty:
+        return typed
+    def_keys = _keys(defs).assign(_pos=np.arange(len(defs)))
+    row_keys = _keys(typed)
+    matched = np.full(len(typed), -1)
+    ids_once = def_keys["_ki"].notna() & ~def_keys["_ki"].duplicated(keep=False)
+    for keys, pool in (
+        (["_kd", "_ki"], def_keys),
+        (["_kd", "_kn"], def_keys),
+        (["_ki"], def_keys[ids_once]),
+    ):
+        pool = pool.dropna(subset=keys).drop_duplicates(subset=keys, keep="last")
+        todo = (matched < 0) & row_keys[keys].notna().all(axis=1).to_numpy()
+        if todo.any() and not pool.empty:
+            found = row_keys.loc[todo, keys].merge(pool[[*keys, "_pos"]], on=keys, how="left")
+            matched[todo] = found["_pos"].fillna(-1).to_numpy(dtype=int)
+    hit = matched >= 0
+    if not hit.any():
+        return typed
+    source = defs.iloc[matched[hit]].set_axis(typed.index[hit])
+    filled = typed.copy()
+    for column in DEFINED_COLUMNS:
+        bad = filled.get(f"_bad_{column}", pd.Series(False, index=filled.index))
+        blank = filled[column].isna() & ~bad
+        take = blank[hit]
+        filled.loc[take[take].index, column] = source.loc[take[take].index, column]
+    return filled
+
+
+def _keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """Folded department, KPI id and KPI name for matching rows to definitions."""
+    def fold_or_none(func: Callable[[object], str]) -> Callable[[object], object]:
+        return lambda v: None if v is None or v is ... or pd.isna(v) else (func(v) or None)
+
+    return pd.DataFrame(
+        {
+            "_kd": _distinct(frame["department"], fold_or_none(aliases.department_key)),
+            "_ki": _distinct(frame["kpi_id"], fold_or_none(aliases.fold)),
+            "_kn": _distinct(frame["kpi_name"], fold_or_none(aliases.fold)),
+        },
+        index=frame.index,
+    )
+
+
+def _unknown(series: pd.Series) -> pd.Series:
+    """Cells whose text matched no alias (marked with Ellipsis by `_lookup`)."""
+    flags = np.fromiter((v is ... for v in series.to_numpy()), bool, len(series))
+    return pd.Series(flags, index=series.index)
+
+
+def _check_definitions(frame: pd.DataFrame, report: _Report) -> None:
+    """Checks every row needs, with or without actuals."""
+    typed = frame
+    report.add(_unknown(typed["perspective"]), "perspective",
+               "unknown perspective: use 财务 / 客户 / 内部流程 / 学习与成长 (or financial, "
+               "customer, internal process, learning & growth)")
+    report.add(_unknown(typed["direction"]), "direction",
+               "unknown direction: use 越高越好 / 越低越好 / 区间 (or higher, lower, range)")
+    for column in NUMBER_COLUMNS:
+        name = "target" if column in ANCHORS else column
+        report.add(typed[f"_bad_{column}"], column,
+                   f"{column.replace('_', ' ')} is not a number: enter a number such as 85, "
+                   "0.85 or 85%, or leave the cell empty" + (
+                       "" if name != "target" else " where the method does not use it"))
+    report.add(typed["weight"].lt(0), "weight",
+               "weight is negative: enter 0 or more (0 shows the KPI without counting it)")
+    report.add(_unknown(typed["aggregation"]), "aggregation",
+               "unknown aggregation, treated as 平均 (avg): use 求和 / 平均 / 期末 (sum, avg, "
+               "last)", severity=WARNING)
+
+
+def validate(
+    raw: pd.DataFrame,
+    plans: Sequence[SheetPlan],
+    *,
+    definitions: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Issue], int]:
+    """Type, fill and check stacked rows: (kpis, definitions, issues, rows rejected)."""
+    if raw.empty:
+        return empty_kpis(), definitions_table(definitions), [], 0
+    frame = _drop_non_kpi_rows(raw, plans)
+    typed = _type_cells(frame)
+    plan_of = frame["_plan"].to_numpy()
+    context_department = np.array([p.department for p in plans], dtype=object)[plan_of]
+    typed["department"] = typed["department"].where(
+        typed["department"].notna(), context_department
+    )
+    section = frame["_section"]
+    typed["perspective"] = typed["perspective"].where(typed["perspective"].notna(), section)
+    for column in ("_plan", "row", "_month_column", "extras"):
+        typed[column] = frame[column]
+    for column in ("perspective", "direction", "aggregation", *NUMBER_COLUMNS, "period"):
+        typed[f"_raw_{column}"] = frame[column]
+    is_definition = np.array([p.is_definitions for p in plans])[plan_of]
+
+    defs_rows = typed[is_definition]
+    defs_report = _Report(defs_rows, plans)
+    _check_definitions(defs_rows, defs_report)
+    defs_report.add(defs_rows["perspective"].isna(), "perspective",
+                    "no perspective: fill in 财务 / 客户 / 内部流程 / 学习与成长")
+    new_defs = defs_rows[~defs_report.rejected]
+    table = definitions_table(definitions, new_defs)
+
+    rows = _fill_from_definitions(typed[~is_definition], table)
+    report = _Report(rows, plans)
+    _check_definitions(rows, report)
+    _check_rows(rows, plans, report)
+    accepted = rows[~report.rejected]
+    kpis = _finish(accepted, plans, report)
+    issues = [*defs_report.issues, *report.issues, *frame.attrs.get("issues", [])]
+    rejected = int(report.rejected.sum()) + int(defs_report.rejected.sum())
+    return kpis, table, issues, rejected
+
+
+def _drop_non_kpi_rows(raw: pd.DataFrame, plans: Sequence[SheetPlan]) -> pd.DataFrame:
+    """Drop blank, total, note and section rows; warn about totals and notes, error on
+    rows that hold values but name no KPI."""
+    ident = ["kpi_id", "kpi_name"]
+    labels = ["_first", "department", *ident]
+    is_total = pd.Series(False, index=raw.index)
+    is_note = pd.Series(False, index=raw.index)
+    for column in labels:
+        is_total |= _distinct(raw[column], aliases.is_total_label).astype(bool)
+        is_note |= _distinct(raw[column], aliases.is_note_label).astype(bool)
+    missing = {c: values.is_missing(raw[c]) for c in raw.columns if c in KPI_COLUMNS
+               and c not in {"row", "extras"}}
+    has_identity = ~(missing["kpi_id"] & missing["kpi_name"])
+    section = _distinct(raw["_first"], _is_section)
+    is_section = ~has_identity & section.notna()
+    valued = pd.Series(False, index=raw.index)
+    for column in ("direction", "weight", "actual", *ANCHORS):
+        valued |= ~missing[column]
+    month = raw["_month_column"]
+    empty_month = (month >= 0) & missing["actual"].groupby([raw["_plan"], month]).transform("all")
+    skip = is_total | is_note | empty_month
+    report = _Report(raw, plans)
+    first_of_row = ~raw.duplicated(subset=["_plan", "row"])
+    report.add(is_total & first_of_row, "kpi_name", "total row skipped: it is not a KPI",
+               severity=WARNING)
+    report.add(is_note & ~is_total & first_of_row, "kpi_name", "note row skipped",
+               severity=WARNING)
+    report.per_sheet(empty_month & has_identity & first_of_row, "actual",
+                     "a month column with no values was not loaded")
+    report.add(~skip & ~has_identity & ~is_section & valued, "kpi_name",
+               "row has values but no KPI name or id: fill in the KPI name, or delete the row")
+    frame = raw.assign(
+        _section=section.where(is_section).groupby(
+            [raw["_plan"], raw["_month_column"]]).ffill()
+    )
+    keep = has_identity & ~skip
+    frame = frame[keep].copy()
+    frame.attrs["issues"] = report.issues
+    return frame
+
+
+def _check_rows(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> None:
+    """Checks for rows that carry actuals: where, when, and whether they can be scored."""
+    report.add(rows["department"].isna(), "department",
+               "no department: fill in the 部门 column, or put the department in the title "
+               "row, sheet name or file name (e.g. 市场部)")
+    report.add(rows["perspective"].isna(), "perspective",
+               "no perspective: fill in 财务 / 客户 / 内部流程 / 学习与成长, or upload the KPI "
+               "definitions that name it")
+    has_range = rows["target_low"].notna() & rows["target_high"].notna()
+    no_direction = rows["direction"].isna()
+    rows.loc[no_direction & has_range, "direction"] = "range"
+    defaulted = no_direction & ~has_range
+    rows.loc[defaulted, "direction"] = "higher"
+    report.per_sheet(defaulted, "direction",
+                     "no direction given: treated as higher-is-better (越高越好)")
+    sheet_has_weights = rows["weight"].notna().groupby(rows["_plan"]).transform("any")
+    no_weight = rows["weight"].isna() & ~rows["_bad_weight"]
+    report.add(no_weight & sheet_has_weights, "weight",
+               "weight is empty while other KPIs of the sheet have one: enter a weight "
+               "(0 to show the KPI without counting it)")
+    equal = no_weight & ~sheet_has_weights
+    rows.loc[equal, "weight"] = 1.0
+    report.per_sheet(equal, "weight", "no weights given: KPIs weigh the same")
+    aggregation = rows["aggregation"]
+    rows["aggregation"] = aggregation.where(aggregation.notna() & ~_unknown(aggregation), "avg")
+    _check_periods(rows, plans, report)
+    problems = anchor_problems(rows)
+    report.add(problems.notna() & ~report.rejected, "target", "", messages=problems)
+
+
+def _check_periods(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> None:
+    """Period from the row's period cell (or month column), else from the sheet's context."""
+    years = np.array([p.year for p in plans], dtype=object)[rows["_plan"].to_numpy()]
+    pairs = pd.Series(list(zip(rows["_raw_period"], years, strict=True)), index=rows.index,
+                      dtype=object)
+    parsed = _distinct(pairs, lambda pair: _period_cell(*pair))
+    blank = values.is_missing(rows["_raw_period"])
+    context = np.array([p.period for p in plans], dtype=object)[rows["_plan"].to_numpy()]
+    period = parsed.where(~blank, context)
+    report.add(~blank & parsed.isna(), "period",
+               "period not understood: write the month as 2026-10, 2026年10月 or Oct 2026")
+    report.add(blank & pd.Series(context, index=rows.index).isna(), "period",
+               "no period: add a 期间 (period) column, or put the month in the title row, "
+               "sheet name or file name (e.g. 2026年10月)")
+    rows["period"] = period
+
+
+def _period_cell(cell: object, year: int | None) -> str | None:
+    text = cell.strip() if isinstance(cell, str) else cell
+    return periods.parse_period(text, year=year)
+
+
+def _finish(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> pd.DataFrame:
+    """Accepted rows in KPI_COLUMNS order; a KPI-month given twice keeps the later one."""
+    if rows.empty:
+        return empty_kpis()
+    plan_of = rows["_plan"].to_numpy()
+    out = rows.assign(
+        file=np.array([p.file for p in plans], dtype=object)[plan_of],
+        sheet=np.array([p.sheet for p in plans], dtype=object)[plan_of],
+        kpi_name=rows["kpi_name"].where(rows["kpi_name"].notna(), rows["kpi_id"]),
+        shared_with=rows["shared_with"].map(lambda v: v if isinstance(v, tuple) else ()),
+    )
+    key = pd.DataFrame({
+        "d": _distinct(out["department"], aliases.department_key),
+        "k": _distinct(out["kpi_id"].where(out["kpi_id"].notna(), out["kpi_name"]),
+                       aliases.fold),
+        "p": out["period"],
+    })
+    superseded = key.duplicated(keep="last")
+    report.add(superseded.reindex(report.frame.index, fill_value=False), "kpi_name",
+               "the same KPI and period appears again further on: this row is replaced by "
+               "the later one", severity=WARNING)
+    out = out[~superseded]
+    kpis = out[list(KPI_COLUMNS)].reset_index(drop=True)
+    return kpis.astype({"row": "int64", "weight": float, "actual": float,
+                        **dict.fromkeys(ANCHORS, float)})
+
+
+def empty_kpis() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in KPI_COLUMNS})
+
+
+def definitions_table(*tables: pd.DataFrame | None) -> pd.DataFrame:
+    """KPI definitions from several sources, later ones winning, one row per KPI."""
+    frames = [t[list(DEFINITION_COLUMNS)] for t in tables if t is not None and not t.empty]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in DEFINITION_COLUMNS})
+    merged = pd.concat(frames, ignore_index=True)
+    keys = _keys(merged)
+    ident = keys["_ki"].where(keys["_ki"].notna(), keys["_kn"])
+    return merged[~pd.DataFrame({"d": keys["_kd"], "k": ident}).duplicated(keep="last")
+                  ].reset_index(drop=True)

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The one test command for a fresh machine (README): install what the project needs,
+# lint, then run the tests. Idempotent: when everything is installed it only checks.
+#
+#   bash scripts/test.sh            # extra arguments go to pytest, e.g. -k ingest -x
+#
+# Exits non-zero when an install, a lint check or a test fails, and when pytest ran no
+# test at all (its exit code 5).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
+
+# --- Debian packages: a browser for the end-to-end tests, CJK fonts for charts ----------
+APT_PACKAGES=(chromium chromium-driver fonts-noto-cjk)
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+if ((${#missing[@]})); then
+  echo "== installing Debian packages: ${missing[*]}"
+  sudo=()
+  if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  log=$(mktemp)
+  if ! { "${sudo[@]}" apt-get update -qq &&
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "apt-get could not install: ${missing[*]}" >&2
+    exit 1
+  fi
+  rm -f "$log"
+fi
+
+# --- Python packages ---------------------------------------------------------------------
+echo "== pip install -r requirements-dev.txt"
+python3 -m pip install -q -r requirements-dev.txt
+
+# --- Lint and tests: run every step, fail at the end if any failed -----------------------
+failed=()
+
+echo "== ruff check ."
+python3 -m ruff check . || failed+=("ruff check")
+
+echo "== ruff format --check ."
+python3 -m ruff format --check . || failed+=("ruff format --check")
+
+echo "== pytest"
+status=0
+python3 -m pytest "$@" || status=$?
+case $status in
+  0) ;;
+  5) failed+=("pytest (exit 5: no tests were collected)") ;;
+  *) failed+=("pytest (exit $status)") ;;
+esac
+
+if ((${#failed[@]})); then
+  printf 'FAILED: %s\n' "${failed[@]}" >&2
+  exit 1
+fi

@@ -1,0 +1,46 @@
+"""Build KPI frames in code: one dict per KPI row with every column of `schema.KPI_COLUMNS`."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from kpi_engine.schema import ANCHORS, KPI_COLUMNS
+
+NAN = math.nan
+
+
+def kpi(**fields: object) -> dict[str, object]:
+    """A plausible higher-is-better financial KPI row; keyword arguments override columns."""
+    unknown = set(fields) - set(KPI_COLUMNS)
+    assert not unknown, f"not KPI columns: {sorted(unknown)}"
+    row: dict[str, object] = {
+        "file": "kpi.xlsx",
+        "sheet": "KPI",
+        "row": 2,
+        "department": "市场部",
+        "kpi_id": None,
+        "kpi_name": "kpi",
+        "perspective": "financial",
+        "direction": "higher",
+        "weight": 1.0,
+        "actual": NAN,
+        **dict.fromkeys(ANCHORS, NAN),
+        "aggregation": "avg",
+        "shared_with": (),
+        "unit": None,
+        "owner": None,
+        "period": "2026-10",
+        "extras": {},
+    }
+    row.update(fields)
+    return row
+
+
+def frame(*rows: dict[str, object], index: list[object] | None = None) -> pd.DataFrame:
+    """A KPI frame with the schema's column order and float anchor/actual/weight columns."""
+    df = pd.DataFrame(list(rows), columns=list(KPI_COLUMNS), index=index)
+    numeric = ["weight", "actual", *ANCHORS]
+    df[numeric] = df[numeric].astype(float)
+    return df

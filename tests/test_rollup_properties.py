@@ -1,0 +1,91 @@
+"""Properties of the roll-ups: weights are relative, and a missing KPI is a dropped KPI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+from kpi_rows import NAN, frame, kpi
+
+from kpi_engine.rollup import Rollup, expand_shared, rollup
+from kpi_engine.schema import PERSPECTIVES
+from kpi_engine.scoring import score
+
+DEPARTMENTS = ("市场部", "生产部", "财务部")
+PERIODS = ("2026-09", "2026-10")
+TABLES = ("perspectives", "departments", "organization", "collaboration")
+
+rows = st.lists(
+    st.tuples(
+        st.sampled_from(DEPARTMENTS),
+        st.sampled_from(PERSPECTIVES),
+        st.sampled_from(PERIODS),
+        st.one_of(st.just(0.0), st.floats(min_value=0.01, max_value=100.0)),  # weight
+        st.one_of(st.none(), st.floats(min_value=0.0, max_value=150.0)),  # actual
+        st.one_of(st.just(()), st.tuples(st.sampled_from(DEPARTMENTS))),  # shared with
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+def kpis(drawn: list[tuple], *, scale: float = 1.0) -> pd.DataFrame:
+    """Higher-is-better KPIs with target 100, so each score is its actual clipped to the cap."""
+    return frame(
+        *(
+            kpi(
+                department=d,
+                perspective=p,
+                period=m,
+                weight=w * scale,
+                actual=NAN if a is None else a,
+                target=100.0,
+                shared_with=s,
+            )
+            for d, p, m, w, a, s in drawn
+        )
+    )
+
+
+def rolled(df: pd.DataFrame) -> Rollup:
+    return rollup(expand_shared(score(df)))
+
+
+def assert_same_table(left: pd.DataFrame, right: pd.DataFrame, columns: list[str]) -> None:
+    assert left.drop(columns=["score", "coverage"]).equals(
+        right.drop(columns=["score", "coverage"])
+    )
+    for column in columns:
+        np.testing.assert_allclose(left[column], right[column], rtol=1e-9, atol=1e-9)
+
+
+@given(rows, st.floats(min_value=1e-3, max_value=1e3))
+def test_scaling_all_kpi_weights_changes_nothing(drawn: list[tuple], scale: float) -> None:
+    base, scaled = rolled(kpis(drawn)), rolled(kpis(drawn, scale=scale))
+    for table in TABLES:
+        assert_same_table(getattr(base, table), getattr(scaled, table), ["score", "coverage"])
+
+
+@given(rows, st.data())
+def test_missing_kpi_equals_dropping_it(drawn: list[tuple], data: st.DataObject) -> None:
+    i = data.draw(st.integers(min_value=0, max_value=len(drawn) - 1))
+    missing = [*drawn[:i], (*drawn[i][:4], None, drawn[i][5]), *drawn[i + 1 :]]
+    dropped = [*drawn[:i], *drawn[i + 1 :]]
+    with_missing = rolled(kpis(missing))
+    keys = {
+        "perspectives": ["department", "period", "perspective"],
+        "departments": ["department", "period"],
+        "organization": ["period"],
+        "collaboration": ["department", "period"],
+    }
+    without = rolled(kpis(dropped)) if dropped else None
+    for table, on in keys.items():
+        left = getattr(with_missing, table)
+        right = getattr(without, table) if without else left.iloc[:0]
+        merged = left.merge(right, on=on, how="left", suffixes=("", "_dropped"))
+        # Where the dropped frame has the group, scores agree (renormalised weights) ...
+        np.testing.assert_allclose(merged["score"], merged["score_dropped"], rtol=1e-9, atol=1e-9)
+        # ... and a group that only the missing KPI made has no score at all.
+        only_missing = merged["coverage_dropped"].isna() & merged["score_dropped"].isna()
+        assert merged.loc[only_missing, "score"].isna().all()
