@@ -37,6 +37,16 @@ def _spellings(departments: pd.Series, keys: Mapping[object, str]) -> dict[str, 
     return spelling
 
 
+def _empty_tuple() -> np.ndarray:
+    """A 0-d object array holding (): `column != it` finds non-empty cells in one C loop."""
+    empty = np.empty((), dtype=object)
+    empty[()] = ()
+    return empty
+
+
+_EMPTY = _empty_tuple()
+
+
 def expand_shared(scored: pd.DataFrame) -> pd.DataFrame:
     """Append a copy of each shared KPI row for each partner department (SPEC §3).
 
@@ -48,22 +58,28 @@ def expand_shared(scored: pd.DataFrame) -> pd.DataFrame:
     """
     base = scored.reset_index(drop=True)
     base["owner_department"] = base["department"]
-    partners = pd.Series(base["shared_with"].to_numpy(dtype=object)).explode().astype(object)
+    cells = base["shared_with"].to_numpy(dtype=object)
+    candidates = np.flatnonzero(cells != _EMPTY)  # only these can list partners
+    partners = pd.Series(cells[candidates], index=candidates).explode().astype(object)
     partners = partners[partners.notna() & (partners != "")]
     rows = partners.index.to_numpy(dtype=np.intp)
-    base["is_shared"] = np.bincount(rows, minlength=len(base)) > 0
+    is_shared = np.zeros(len(base), dtype=bool)
+    is_shared[rows] = True
+    base["is_shared"] = is_shared
     if partners.empty:
         return base
-    keys = _keys(base["department"], partners)
-    spelling = _spellings(base["department"], keys)
-    exact = set(base["department"].astype(object))
-    partner_keys = partners.map(keys)
+    owners = base["department"].iloc[rows].astype(object)
+    departments = pd.Series(base["department"].unique()).astype(object)
+    keys = _keys(departments, partners, owners)
+    spelling = _spellings(departments, keys)
+    partner_keys = partners.map(keys).to_numpy(dtype=object)
     written = partners.to_numpy(dtype=object)
-    spelled = partner_keys.map(spelling).to_numpy(dtype=object)
-    resolved = np.where(partners.isin(exact) | pd.isna(spelled), written, spelled)
-    owner_keys = base["department"].astype(object).map(keys).to_numpy(dtype=object)[rows]
+    spelled = pd.Series(partner_keys).map(spelling).to_numpy(dtype=object)
+    exact = partners.isin(set(departments)).to_numpy()
+    resolved = np.where(exact | pd.isna(spelled), written, spelled)
+    owner_keys = owners.map(keys).to_numpy(dtype=object)
     pairs = pd.DataFrame({"row": rows, "department": resolved})
-    pairs = pairs[partner_keys.to_numpy(dtype=object) != owner_keys].drop_duplicates()
+    pairs = pairs[partner_keys != owner_keys].drop_duplicates()
     copies = base.iloc[pairs["row"].to_numpy()].copy()
     copies["department"] = pairs["department"].to_numpy()
     return pd.concat([base, copies], ignore_index=True)
@@ -80,50 +96,55 @@ class Rollup:
 
 
 def _weighted(
-    frame: pd.DataFrame, keys: Sequence[str], weight: np.ndarray, score: str, coverage: str
+    keys: pd.DataFrame, weight: np.ndarray, score: np.ndarray, coverage: np.ndarray | None
 ) -> pd.DataFrame:
-    """Weighted mean of `score` over children with a score, and of `coverage` over children
-    with a coverage; weights renormalised over those present, NaN where none weigh anything.
+    """Per group of `keys`: the mean of `score` weighted over children with a score, and of
+    `coverage` over children with a coverage (None: each child's coverage is 1 if scored,
+    else 0); NaN where the children present weigh nothing. One groupby of sums.
     """
     w = np.nan_to_num(np.asarray(weight, dtype=float), nan=0.0)
-    s = frame[score].to_numpy(dtype=float, na_value=np.nan)
-    c = frame[coverage].to_numpy(dtype=float, na_value=np.nan)
-    has_s, has_c = ~np.isnan(s), ~np.isnan(c)
-    parts = pd.DataFrame(
-        {
-            "ws": np.where(has_s, w * s, 0.0),
-            "w_s": np.where(has_s, w, 0.0),
-            "wc": np.where(has_c, w * c, 0.0),
-            "w_c": np.where(has_c, w, 0.0),
-        }
-    )
-    for key in keys:
-        parts[key] = frame[key].to_numpy(dtype=object)
-    sums = parts.groupby(list(keys), sort=False, dropna=False).sum()
+    has_s = ~np.isnan(score)
+    parts = {"ws": np.where(has_s, w * score, 0.0), "w_s": np.where(has_s, w, 0.0)}
+    if coverage is None:
+        parts["w_c"] = w
+    else:
+        has_c = ~np.isnan(coverage)
+        parts["wc"] = np.where(has_c, w * coverage, 0.0)
+        parts["w_c"] = np.where(has_c, w, 0.0)
+    by = [keys[column] for column in keys.columns]
+    sums = pd.DataFrame(parts, index=keys.index).groupby(by, sort=False, observed=True).sum()
+    ws, w_s, w_c = sums["ws"].to_numpy(), sums["w_s"].to_numpy(), sums["w_c"].to_numpy()
+    wc = w_s if coverage is None else sums["wc"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         out = pd.DataFrame(
             {
-                "score": np.where(sums["w_s"] > 0, sums["ws"] / sums["w_s"], np.nan),
-                "coverage": np.where(sums["w_c"] > 0, sums["wc"] / sums["w_c"], np.nan),
+                "score": np.where(w_s > 0, ws / w_s, np.nan),
+                "coverage": np.where(w_c > 0, wc / w_c, np.nan),
             },
             index=sums.index,
         )
     return out.reset_index()
 
 
+_PERSPECTIVE_RANK = {p: i for i, p in enumerate(PERSPECTIVES)}
+
+
 def _sorted(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
     """Deterministic order: keys ascending, perspectives in the scorecard's own order."""
-    order = {p: i for i, p in enumerate(PERSPECTIVES)}
-
-    def sort_key(col: pd.Series) -> pd.Series:
-        if col.name == "perspective":
-            return col.astype(object).map(order).fillna(len(order))
-        return col.astype(object).fillna("").astype(str)
-
-    out = frame.sort_values(list(keys), key=sort_key, kind="stable", ignore_index=True)
+    codes = []
     for key in keys:
-        out[key] = out[key].astype("str")
-    return out[[*keys, *_OUT]]
+        values = frame[key]
+        if key == "perspective":
+            rank = values.map(_PERSPECTIVE_RANK).to_numpy(dtype=float, na_value=np.nan)
+            codes.append(np.where(np.isnan(rank), len(PERSPECTIVES), rank))
+        else:
+            codes.append(pd.factorize(values, sort=True)[0])
+    order = np.lexsort(codes[::-1]) if codes else np.arange(len(frame))
+    out = frame.take(order)[[*keys, *_OUT]].reset_index(drop=True)
+    for key in keys:
+        if out[key].dtype != "str":
+            out[key] = out[key].astype("str")
+    return out
 
 
 def _mapped_weights(values: pd.Series, weights: Mapping[str, float], default: float) -> np.ndarray:
@@ -134,24 +155,32 @@ def _mapped_weights(values: pd.Series, weights: Mapping[str, float], default: fl
 
 def _kpi_level(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
     """KPI scores weighted by KPI weight; a KPI's coverage is 1 when scored, 0 when missing."""
-    kpis = frame[list(keys)].copy()
-    kpis["score"] = frame["score"].to_numpy(dtype=float, na_value=np.nan)
-    kpis["coverage"] = np.where(np.isnan(kpis["score"].to_numpy()), 0.0, 1.0)
-    weight = pd.to_numeric(frame["weight"], errors="coerce").to_numpy(dtype=float, na_value=0.0)
-    return _weighted(kpis, keys, weight, "score", "coverage")
+    weight = frame["weight"]
+    if weight.dtype != np.float64:
+        weight = pd.to_numeric(weight, errors="coerce")
+    s = frame["score"].to_numpy(dtype=float, na_value=np.nan)
+    return _weighted(frame[list(keys)], weight.to_numpy(dtype=float, na_value=0.0), s, None)
+
+
+def _level(children: pd.DataFrame, keys: Sequence[str], weight: np.ndarray) -> pd.DataFrame:
+    """Children's scores and coverages rolled up one level with the given child weights."""
+    s = children["score"].to_numpy(dtype=float)
+    c = children["coverage"].to_numpy(dtype=float)
+    return _weighted(children[list(keys)], weight, s, c)
 
 
 def rollup(expanded: pd.DataFrame, *, settings: Settings = DEFAULTS) -> Rollup:
     """All roll-ups of `expand_shared(score(kpis))` under `settings`' weights."""
     persp = _kpi_level(expanded, _PERSPECTIVE_KEYS)
     pw = _mapped_weights(persp["perspective"], settings.perspective_weights, 0.0)
-    depts = _weighted(persp, _DEPARTMENT_KEYS, pw, "score", "coverage")
+    depts = _level(persp, _DEPARTMENT_KEYS, pw)
     dw = _mapped_weights(depts["department"], settings.department_weights, 1.0)
-    org = _weighted(depts, _ORGANIZATION_KEYS, dw, "score", "coverage")
+    org = _level(depts, _ORGANIZATION_KEYS, dw)
+    columns = [*_DEPARTMENT_KEYS, "weight", "score"]
     if "is_shared" in expanded.columns:
-        shared = expanded[expanded["is_shared"].to_numpy(dtype=bool)]
+        shared = expanded[columns][expanded["is_shared"].to_numpy(dtype=bool)]
     else:
-        shared = expanded.iloc[:0]
+        shared = expanded[columns].iloc[:0]
     collab = _kpi_level(shared, _DEPARTMENT_KEYS)
     return Rollup(
         perspectives=_sorted(persp, _PERSPECTIVE_KEYS),

@@ -6,6 +6,8 @@ so each formula is one numpy expression and the per-row choice is an `np.select`
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -66,25 +68,111 @@ MSG_RANGE_FLOOR = (
 )
 
 
+MESSAGES: tuple[str | None, ...] = (
+    None,  # code 0: the anchors make a meaningful line
+    MSG_DIRECTION,
+    MSG_TARGET_MISSING,
+    MSG_HIGHER_TARGET,
+    MSG_HIGHER_FLOOR,
+    MSG_LOWER_TARGET,
+    MSG_LOWER_FLOOR,
+    MSG_HIGHER_THRESHOLD,
+    MSG_LOWER_THRESHOLD,
+    MSG_HIGHER_STRETCH,
+    MSG_LOWER_STRETCH,
+    MSG_RANGE_MISSING,
+    MSG_RANGE_ORDER,
+    MSG_RANGE_POINT,
+    MSG_RANGE_FLOOR,
+)
+_MESSAGES = np.array(MESSAGES, dtype=object)
+_STATUS_CHOICES = np.array([None, GREEN, AMBER, RED], dtype=object)
+
+
+class _Anchors(NamedTuple):
+    """The columns scoring reads, as numpy arrays read once (floats NaN when missing)."""
+
+    higher: np.ndarray
+    lower: np.ndarray
+    range_: np.ndarray
+    actual: np.ndarray
+    target: np.ndarray
+    floor: np.ndarray
+    threshold: np.ndarray
+    stretch: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+
 def _num(frame: pd.DataFrame, column: str) -> np.ndarray:
     """A numeric column as float64 (missing or absent -> NaN), whatever dtype it came in."""
     if column not in frame.columns:
         return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    values = frame[column]
+    if values.dtype != np.float64:
+        values = pd.to_numeric(values, errors="coerce")
+    return values.to_numpy(dtype=float, na_value=np.nan)
 
 
-def _direction(frame: pd.DataFrame) -> np.ndarray:
-    """Directions as a plain object array so comparisons never trip over NA."""
-    return frame["direction"].astype(object).to_numpy()
+def _is(frame: pd.DataFrame, column: str, value: str) -> np.ndarray:
+    """Rows whose `column` equals `value`, compared in the column's own (fast) storage."""
+    return (frame[column] == value).to_numpy(dtype=bool, na_value=False)
 
 
-def methods(kpis: pd.DataFrame) -> np.ndarray:
-    """Which formula each row uses: range by direction, else three-value when a threshold is set."""
-    direction = _direction(kpis)
-    has_threshold = ~np.isnan(_num(kpis, "threshold"))
-    return np.select([direction == RANGE, has_threshold], [RANGE, THREE_VALUE], FLOOR).astype(
-        object
+def _read(kpis: pd.DataFrame) -> _Anchors:
+    return _Anchors(
+        higher=_is(kpis, "direction", HIGHER),
+        lower=_is(kpis, "direction", LOWER),
+        range_=_is(kpis, "direction", RANGE),
+        actual=_num(kpis, "actual"),
+        target=_num(kpis, "target"),
+        floor=_num(kpis, "floor"),
+        threshold=_num(kpis, "threshold"),
+        stretch=_num(kpis, "stretch"),
+        low=_num(kpis, "target_low"),
+        high=_num(kpis, "target_high"),
     )
+
+
+def _method_codes(an: _Anchors) -> np.ndarray:
+    """Index into METHODS: range by direction, else three-value when a threshold is set."""
+    three = ~np.isnan(an.threshold)
+    return np.where(an.range_, 2, np.where(three, 1, 0)).astype(np.int8)
+
+
+def _problem_codes(an: _Anchors, method: np.ndarray) -> np.ndarray:
+    """Index into MESSAGES of the first thing wrong with each row's anchors (0: nothing)."""
+    t, f, thr, st, lo, hi = an.target, an.floor, an.threshold, an.stretch, an.low, an.high
+    higher, lower = an.higher, an.lower
+    no_t, no_f = np.isnan(t), np.isnan(f)
+    is_floor, is_three, is_range = method == 0, method == 1, method == 2
+    with np.errstate(invalid="ignore"):
+        conditions = [
+            ~(higher | lower | an.range_),
+            ~is_range & no_t,
+            # Floor method: the zero point must sit on the worse side of the target.
+            is_floor & higher & no_f & (t <= 0),
+            is_floor & higher & (f >= t),
+            is_floor & lower & no_f & (t <= 0),
+            is_floor & lower & (f <= t),
+            # Three-value: threshold worse than the target, stretch (if any) better; an empty
+            # stretch compares False, so it passes.
+            is_three & higher & (thr >= t),
+            is_three & lower & (thr <= t),
+            is_three & higher & (st <= t),
+            is_three & lower & (st >= t),
+            # Range: both bounds, in order, with some width to fall off over.
+            is_range & (np.isnan(lo) | np.isnan(hi)),
+            is_range & (lo > hi),
+            is_range & (lo == hi) & no_f,
+            is_range & (f >= lo) & (f <= hi),
+        ]
+    return np.select(conditions, np.arange(1, len(conditions) + 1, dtype=np.int8), 0)
+
+
+def methods(kpis: pd.DataFrame) -> pd.Categorical:
+    """Which formula each row uses: range by direction, else three-value when a threshold is set."""
+    return pd.Categorical.from_codes(_method_codes(_read(kpis)), categories=list(METHODS))
 
 
 def anchor_problems(kpis: pd.DataFrame) -> pd.Series:
@@ -93,92 +181,39 @@ def anchor_problems(kpis: pd.DataFrame) -> pd.Series:
     The validation step rejects rows with a message, so every case in which `score` would
     divide by zero, slope the wrong way or miss an anchor must be caught here.
     """
-    direction = _direction(kpis)
-    method = methods(kpis)
-    t, f = _num(kpis, "target"), _num(kpis, "floor")
-    thr, st = _num(kpis, "threshold"), _num(kpis, "stretch")
-    lo, hi = _num(kpis, "target_low"), _num(kpis, "target_high")
-    higher, lower = direction == HIGHER, direction == LOWER
-    known = higher | lower | (direction == RANGE)
-    no_t, no_f, no_st = np.isnan(t), np.isnan(f), np.isnan(st)
-    is_floor, is_three, is_range = method == FLOOR, method == THREE_VALUE, method == RANGE
-    with np.errstate(invalid="ignore"):
-        conditions = [
-            ~known,
-            (is_floor | is_three) & no_t,
-            # Floor method: the zero point must sit on the worse side of the target.
-            is_floor & higher & no_f & (t <= 0),
-            is_floor & higher & ~no_f & (f >= t),
-            is_floor & lower & no_f & (t <= 0),
-            is_floor & lower & ~no_f & (f <= t),
-            # Three-value: threshold worse than target, stretch (if any) better.
-            is_three & higher & (thr >= t),
-            is_three & lower & (thr <= t),
-            is_three & higher & ~no_st & (st <= t),
-            is_three & lower & ~no_st & (st >= t),
-            # Range: both bounds, in order, with some width to fall off over.
-            is_range & (np.isnan(lo) | np.isnan(hi)),
-            is_range & (lo > hi),
-            is_range & (lo == hi) & no_f,
-            is_range & (f >= lo) & (f <= hi),
-        ]
-    messages = [
-        MSG_DIRECTION,
-        MSG_TARGET_MISSING,
-        MSG_HIGHER_TARGET,
-        MSG_HIGHER_FLOOR,
-        MSG_LOWER_TARGET,
-        MSG_LOWER_FLOOR,
-        MSG_HIGHER_THRESHOLD,
-        MSG_LOWER_THRESHOLD,
-        MSG_HIGHER_STRETCH,
-        MSG_LOWER_STRETCH,
-        MSG_RANGE_MISSING,
-        MSG_RANGE_ORDER,
-        MSG_RANGE_POINT,
-        MSG_RANGE_FLOOR,
-    ]
-    out = np.select(conditions, np.array(messages, dtype=object), default=None)
-    return pd.Series(out, index=kpis.index, dtype=object, name="problem")
+    an = _read(kpis)
+    codes = _problem_codes(an, _method_codes(an))
+    return pd.Series(_MESSAGES[codes], index=kpis.index, dtype=object, name="problem")
 
 
-def _floor_scores(a: np.ndarray, t: np.ndarray, f: np.ndarray, lower: np.ndarray) -> np.ndarray:
+def _floor_scores(an: _Anchors, settings: Settings) -> np.ndarray:
     """Line through (F, 0) and (T, 100); F defaults to 0 (higher) or 2T (lower)."""
-    f = np.where(np.isnan(f), np.where(lower, 2.0 * t, 0.0), f)
-    return 100.0 * (a - f) / (t - f)
+    t = an.target
+    f = np.where(np.isnan(an.floor), np.where(an.lower, 2.0 * t, 0.0), an.floor)
+    return 100.0 * (an.actual - f) / (t - f)
 
 
-def _three_value_scores(
-    a: np.ndarray,
-    t: np.ndarray,
-    thr: np.ndarray,
-    st: np.ndarray,
-    lower: np.ndarray,
-    *,
-    base: float,
-    cap: float,
-) -> np.ndarray:
+def _three_value_scores(an: _Anchors, settings: Settings) -> np.ndarray:
     """Through (threshold, base), (T, 100), (stretch, cap); negating "lower" rows mirrors them."""
-    sign = np.where(lower, -1.0, 1.0)
-    a, t, thr, st = a * sign, t * sign, thr * sign, st * sign
+    base, cap = float(settings.base_score), float(settings.cap)
+    sign = np.where(an.lower, -1.0, 1.0)
+    a, t, thr, st = an.actual * sign, an.target * sign, an.threshold * sign, an.stretch * sign
     rising = base + (100.0 - base) * (a - thr) / (t - thr)
     to_stretch = 100.0 + (cap - 100.0) * (a - t) / (st - t)
-    no_stretch = np.isnan(st)
     return np.select(
-        [a < thr, a <= t, no_stretch, a >= st],
+        [a < thr, a <= t, np.isnan(st), a >= st],
         [0.0, rising, rising, cap],
         to_stretch,
     )
 
 
-def _range_scores(
-    a: np.ndarray, lo: np.ndarray, hi: np.ndarray, f: np.ndarray, *, cap: float
-) -> np.ndarray:
+def _range_scores(an: _Anchors, settings: Settings) -> np.ndarray:
     """100 inside [L, H], falling linearly to 0 at the floor on each side, never above 100.
 
     Default floors lie one range width outside. When L == H the width is 0, so the side
     without an explicit floor mirrors the distance of the floor that was given.
     """
+    a, lo, hi, f = an.actual, an.low, an.high, an.floor
     width = hi - lo
     given = np.where(f < lo, lo - f, np.where(f > hi, f - hi, np.nan))
     width = np.where((width == 0) & ~np.isnan(given), given, width)
@@ -187,45 +222,50 @@ def _range_scores(
     below = 100.0 * (a - low_floor) / (lo - low_floor)
     above = 100.0 * (high_floor - a) / (high_floor - hi)
     raw = np.select([a < lo, a > hi], [below, above], 100.0)
-    return np.clip(raw, 0.0, min(100.0, cap))
+    return np.minimum(raw, 100.0)
+
+
+_FORMULAS = (_floor_scores, _three_value_scores, _range_scores)  # in METHODS order
+
+
+def _raw_scores(an: _Anchors, method: np.ndarray, settings: Settings) -> np.ndarray:
+    """Each row's line, unclipped. Each formula sees only its own rows, so the work stays one
+    pass over the data however the methods mix.
+    """
+    raw = np.full(len(method), np.nan)
+    # Anchors that are not meaningful may divide by zero or overflow; those rows are
+    # discarded by the caller.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for code, formula in enumerate(_FORMULAS):
+            rows = np.flatnonzero(method == code)
+            if rows.size == len(method):
+                raw = formula(an, settings)
+            elif rows.size:
+                raw[rows] = formula(_Anchors(*(column[rows] for column in an)), settings)
+    return raw
 
 
 def statuses(scores: pd.Series | np.ndarray, *, settings: Settings = DEFAULTS) -> np.ndarray:
     """Traffic-light band per score (None where there is no score), as an object array."""
     s = np.asarray(scores, dtype=float)
-    with np.errstate(invalid="ignore"):
-        conditions = [np.isnan(s), s >= settings.green_at, s >= settings.amber_at]
-    return np.select(conditions, [None, GREEN, AMBER], default=RED).astype(object)
+    codes = np.where(s >= settings.green_at, 1, np.where(s >= settings.amber_at, 2, 3))
+    codes[np.isnan(s)] = 0
+    return _STATUS_CHOICES[codes]
 
 
 def score(kpis: pd.DataFrame, *, settings: Settings = DEFAULTS) -> pd.DataFrame:
     """A copy of `kpis` with `method`, `score` (NaN when unscorable) and `status` columns.
 
     Rows whose anchors `anchor_problems` rejects, or whose actual is missing, get no score
-    rather than 0: a missing value must stay visible as missing (SPEC §3).
+    rather than 0: a missing value must stay visible as missing (SPEC §3). `method` is a
+    categorical over METHODS (cheap to build for 180,000 rows, compares like strings).
     """
-    method = methods(kpis)
-    lower = _direction(kpis) == LOWER
-    a, t, f = _num(kpis, "actual"), _num(kpis, "target"), _num(kpis, "floor")
-    thr, st = _num(kpis, "threshold"), _num(kpis, "stretch")
-    lo, hi = _num(kpis, "target_low"), _num(kpis, "target_high")
-    cap = float(settings.cap)
-    # Every formula runs on every row and `select` keeps the right one: the others may divide
-    # by zero or overflow on anchors that are not theirs.
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        raw = np.select(
-            [method == RANGE, method == THREE_VALUE],
-            [
-                _range_scores(a, lo, hi, f, cap=cap),
-                _three_value_scores(a, t, thr, st, lower, base=float(settings.base_score), cap=cap),
-            ],
-            _floor_scores(a, t, f, lower),
-        )
-        clipped = np.clip(raw, 0.0, cap)
-    meaningless = anchor_problems(kpis).notna().to_numpy()
-    s = np.where(meaningless | np.isnan(a), np.nan, clipped)
-    out = kpis.copy()
-    out["method"] = pd.Series(method, index=kpis.index, dtype="str")
-    out["score"] = pd.Series(s, index=kpis.index, dtype=float)
-    out["status"] = pd.Series(statuses(s, settings=settings), index=kpis.index, dtype=object)
-    return out
+    an = _read(kpis)
+    method = _method_codes(an)
+    s = np.clip(_raw_scores(an, method, settings), 0.0, float(settings.cap))
+    s[(_problem_codes(an, method) != 0) | np.isnan(an.actual)] = np.nan
+    return kpis.assign(
+        method=pd.Categorical.from_codes(method, categories=list(METHODS)),
+        score=s,
+        status=pd.Series(statuses(s, settings=settings), index=kpis.index, dtype=object),
+    )

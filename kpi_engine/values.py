@@ -13,6 +13,7 @@ back to Python's `re` per value.
 from __future__ import annotations
 
 import numbers
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,6 @@ MISSING_TOKENS: frozenset[str] = frozenset(
         "/",
         "\\",
         "...",
-        "…",
         # simplified and traditional Chinese
         "无",
         "無",
@@ -70,7 +70,7 @@ MISSING_TOKENS: frozenset[str] = frozenset(
 # plus zero-width space and a stray BOM.
 _SPACES_RE = "[ \t\n\r\f\v\u200b\ufeff]+"
 # A cell that is only filler: dashes, slashes, dots, underscores (a blank drawn by keyboard).
-_FILLER_RE = "[-—–―_/.… ]*"
+_FILLER_RE = "[-—–―_/. ]*"
 # Minus signs that NFKC leaves alone.
 _MINUS_RE = "[−‒]"
 # A currency sign or code, allowed before or after the number (text is lower-cased first).
@@ -108,37 +108,41 @@ def _blank(norm: pd.Series) -> pd.Series:
     return norm.isin(MISSING_TOKENS) | filler
 
 
-def _kind_of_type(kind: type) -> str:
-    """'number' for real numbers except bool (a checkbox is not a KPI value)."""
+# What a cell holds, as small codes so masks are cheap integer comparisons.
+_MISSING, _NUMBER, _TEXT, _OTHER = range(4)
+
+
+def _kind_of_type(kind: type) -> int:
+    """A real number, except bool (a checkbox is not a KPI value); text; or other."""
     if issubclass(kind, (bool, np.bool_)):
-        return "other"
+        return _OTHER
     if issubclass(kind, str):
-        return "text"
-    if issubclass(kind, numbers.Real):
-        return "number"
-    return "other"
+        return _TEXT
+    if issubclass(kind, (numbers.Real, Decimal)):
+        return _NUMBER
+    return _OTHER
 
 
 def _kinds(cells: pd.Series) -> np.ndarray:
-    """Each cell as 'missing', 'number', 'text' or 'other' (bool, date, ...).
+    """Each cell's kind: _MISSING (None, NaN, NaT), _NUMBER, _TEXT or _OTHER (bool, date...).
 
     Typed columns are classified by dtype; object columns by one C-level `map(type)` pass,
     the classification itself running once per distinct type.
     """
     dtype = cells.dtype
-    na = cells.isna().to_numpy()
     if isinstance(dtype, pd.StringDtype):
-        kinds = np.full(len(cells), "text", dtype=object)
+        kinds = np.full(len(cells), _TEXT, dtype=np.int8)
     elif pd.api.types.is_bool_dtype(dtype):
-        kinds = np.full(len(cells), "other", dtype=object)
+        kinds = np.full(len(cells), _OTHER, dtype=np.int8)
     elif pd.api.types.is_numeric_dtype(dtype):
-        kinds = np.full(len(cells), "number", dtype=object)
+        kinds = np.full(len(cells), _NUMBER, dtype=np.int8)
     elif pd.api.types.is_object_dtype(dtype):
-        types = cells.map(type)
-        kinds = types.map({t: _kind_of_type(t) for t in types.unique()}).to_numpy(dtype=object)
+        codes, types = pd.factorize(cells.map(type))
+        kinds = np.array([_kind_of_type(t) for t in types], dtype=np.int8)[codes]
     else:  # datetimes, timedeltas, periods...
-        kinds = np.full(len(cells), "other", dtype=object)
-    return np.where(na, "missing", kinds)
+        kinds = np.full(len(cells), _OTHER, dtype=np.int8)
+    kinds[cells.isna().to_numpy()] = _MISSING
+    return kinds
 
 
 def _distinct_texts(texts: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -182,8 +186,8 @@ def _parse_texts(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def is_missing(cells: pd.Series) -> pd.Series:
     """True where a cell means "no value": None, NaN, empty, blank or a missing token."""
     kinds = _kinds(cells)
-    missing = kinds == "missing"
-    is_text = kinds == "text"
+    missing = kinds == _MISSING
+    is_text = kinds == _TEXT
     if is_text.any():
         codes, distinct = _distinct_texts(cells[is_text])
         missing[is_text] = _blank(_normalise_text(distinct)).to_numpy(bool)[codes]
@@ -202,16 +206,16 @@ def parse_numbers(cells: pd.Series) -> pd.DataFrame:
     bad = np.zeros(len(cells), dtype=bool)
     kinds = _kinds(cells)
 
-    is_number = kinds == "number"
+    is_number = kinds == _NUMBER
     if is_number.any():
         numbers_ = pd.to_numeric(cells[is_number], errors="coerce").to_numpy(float)
         finite = np.isfinite(numbers_)
         value[is_number] = np.where(finite, numbers_, np.nan)
         bad[is_number] = ~finite
 
-    bad |= kinds == "other"
+    bad |= kinds == _OTHER
 
-    is_text = kinds == "text"
+    is_text = kinds == _TEXT
     if is_text.any():
         codes, distinct = _distinct_texts(cells[is_text])
         distinct_value, distinct_bad = _parse_texts(distinct)

@@ -1,4 +1,4 @@
-"""Target range (SPEC §3): 100 inside [L, H], falling linearly to 0 at the floors, never above 100."""
+"""Target range (SPEC §3): 100 inside [L, H], falling linearly to 0 at the floors, at most 100."""
 
 from __future__ import annotations
 

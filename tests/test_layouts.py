@@ -1,0 +1,100 @@
+"""Long, wide and one-sheet monthly layouts; department and period from the context."""
+
+import math
+
+import pytest
+
+from tests.workbooks import HEADER, load, messages, xlsx
+
+DEF = ["部门", "指标编号", "指标名称", "维度", "方向", "权重", "目标值"]
+
+
+def test_long_layout_one_row_per_kpi_per_period():
+    rows = [
+        ["Period", "Department", "KPI ID", "KPI name", "Perspective", "Weight", "Target", "Actual"],
+        ["2026-01", "Sales", "S1", "Revenue", "financial", 1, 100, 90],
+        ["2026年2月", "Sales", "S1", "Revenue", "financial", 1, 100, 110],
+        ["Mar-2026", "Sales", "S1", "Revenue", "financial", 1, 100, 95],
+    ]
+    kpis = load(("long.xlsx", xlsx(rows))).kpis
+    assert list(kpis["period"]) == ["2026-01", "2026-02", "2026-03"]
+    assert list(kpis["actual"]) == [90, 110, 95]
+
+
+@pytest.mark.parametrize(
+    ("headers", "title"),
+    [
+        (["2026-01", "2026-02"], "技术部 KPI"),
+        (["2026年1月", "2026年2月"], "技术部 KPI"),
+        (["1月", "2月"], "技术部 2026年 KPI"),
+        (["Jan-2026", "Feb-2026"], "技术部 KPI"),
+    ],
+)
+def test_wide_layout_one_column_per_month(headers, title):
+    rows = [
+        [title],
+        [*DEF, *headers],
+        ["技术部", "T1", "系统可用率", "内部流程", "越高越好", 1, 0.99, 0.995, None],
+        ["技术部", "T2", "上线缺陷数", "客户", "越低越好", 1, 5, 4, 6],
+    ]
+    loaded = load(("tech.xlsx", xlsx(rows)))
+    kpis = loaded.kpis.set_index(["kpi_id", "period"])
+    assert messages(loaded) == []
+    assert kpis.loc[("T1", "2026-01"), "actual"] == 0.995
+    assert math.isnan(kpis.loc[("T1", "2026-02"), "actual"])  # empty cell: missing, not zero
+    assert kpis.loc[("T2", "2026-02"), "actual"] == 6
+    assert len(kpis) == 4
+
+
+def test_wide_layout_month_without_year_is_an_error_naming_the_column():
+    rows = [[*DEF, "1月"], ["技术部", "T1", "可用率", "内部流程", "越高越好", 1, 0.99, 0.99]]
+    loaded = load(("tech.xlsx", xlsx(rows)))
+    errors = loaded.issues[loaded.issues["severity"] == "error"]
+    assert "1月" in set(errors["column"])
+    assert any("year" in m for m in errors["message"])
+
+
+def test_wide_layout_month_columns_with_no_values_are_not_loaded():
+    rows = [
+        ["财务部 2026年"],
+        [*DEF, "1月", "2月", "3月"],
+        ["财务部", "F1", "回款率", "财务", "越高越好", 1, 0.9, 0.8, 0.85, None],
+    ]
+    kpis = load(("f.xlsx", xlsx(rows))).kpis
+    assert list(kpis["period"]) == ["2026-01", "2026-02"]
+
+
+@pytest.mark.parametrize(
+    ("title", "sheet", "file"),
+    [
+        ("2026年10月 市场部 KPI 考核表", "Sheet1", "upload.xlsx"),
+        ("KPI 考核表", "市场部 2026-10", "upload.xlsx"),
+        ("KPI 考核表", "Sheet1", "市场部_202610_KPI.xlsx"),
+        ("Marketing Department KPI", "Oct 2026", "upload.xlsx"),
+    ],
+)
+def test_monthly_form_takes_department_and_period_from_title_sheet_or_file(title, sheet, file):
+    rows = [[title], HEADER[1:], ["财务", "M1", "营收", "越高越好", 1, 100, 90]]
+    loaded = load((file, xlsx(rows, sheet=sheet)))
+    assert messages(loaded) == []
+    kpi = loaded.kpis.iloc[0]
+    assert kpi["period"] == "2026-10"
+    assert kpi["department"] in {"市场部", "Marketing"}
+
+
+def test_filler_lines_above_the_header_are_not_the_period():
+    rows = [
+        ["2026年9月 市场部 KPI 考核表"],
+        ["填报人: 张三", None, "填报日期: 2026-10-05"],
+        HEADER,
+        ["市场部", "财务", "M1", "营收", "越高越好", 1, 100, 90],
+    ]
+    kpis = load(("m.xlsx", xlsx(rows))).kpis
+    assert list(kpis["period"]) == ["2026-09"]
+
+
+def test_no_period_anywhere_is_an_error_that_says_where_to_put_it():
+    rows = [HEADER, ["市场部", "财务", "M1", "营收", "越高越好", 1, 100, 90]]
+    loaded = load(("upload.xlsx", xlsx(rows)))
+    assert loaded.rows_accepted == 0
+    assert any("no period" in m for m in messages(loaded))
