@@ -1,7 +1,7 @@
 """KPI balanced-scorecard engine: workbooks in, scores and roll-ups out. No Streamlit here.
 
-    loaded = load_files([(name, data), ...])        # ingest + validate
-    card = build(loaded.kpis, period="2026-Q3")     # score, share, roll up
+loaded = load_files([(name, data), ...])        # ingest + validate
+card = build(loaded.kpis, period="2026-Q3")     # score, share, roll up
 """
 
 from .ingest import Loaded, load_files, load_paths

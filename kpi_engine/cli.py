@@ -14,7 +14,6 @@ from pathlib import Path
 
 from . import periods
 from .ingest import Loaded, load_files
-from .issues import ERROR
 from .report import issues_json, scorecard_json, write_xlsx
 from .scorecard import build
 
@@ -25,7 +24,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _period_arg(check: str):  # noqa: ANN202 - argparse type callables
+def _period_arg(check: str):
     def parse(text: str) -> str:
         if not getattr(periods, check)(text):
             raise argparse.ArgumentTypeError(f"{text!r} is not a valid {check[3:]}")
@@ -45,8 +44,12 @@ def parser() -> argparse.ArgumentParser:
     when = run.add_mutually_exclusive_group()
     when.add_argument("--period", type=_period_arg("is_month"), help="one month, YYYY-MM")
     when.add_argument("--quarter", type=_period_arg("is_quarter"), help="a quarter, YYYY-Qn")
-    when.add_argument("--ytd", type=_period_arg("is_month"), metavar="YYYY-MM",
-                      help="year to date through this month")
+    when.add_argument(
+        "--ytd",
+        type=_period_arg("is_month"),
+        metavar="YYYY-MM",
+        help="year to date through this month",
+    )
     out = run.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the results as JSON")
     out.add_argument("--out", type=Path, help="write the results to an .xlsx workbook")
@@ -76,13 +79,18 @@ def _print_issues(loaded: Loaded, stream: object) -> None:
 def validate(args: argparse.Namespace) -> int:
     loaded = _load(args.files)
     if args.json:
-        doc = {"rows_accepted": loaded.rows_accepted, "rows_rejected": loaded.rows_rejected,
-               **issues_json(loaded.issues)}
+        doc = {
+            "rows_accepted": loaded.rows_accepted,
+            "rows_rejected": loaded.rows_rejected,
+            **issues_json(loaded.issues),
+        }
         print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
     else:
         _print_issues(loaded, sys.stdout)
-        print(f"{loaded.rows_accepted} rows accepted, {loaded.rows_rejected} rejected, "
-              f"{len(loaded.errors)} errors, {len(loaded.warnings)} warnings")
+        print(
+            f"{loaded.rows_accepted} rows accepted, {loaded.rows_rejected} rejected, "
+            f"{len(loaded.errors)} errors, {len(loaded.warnings)} warnings"
+        )
     return 1 if len(loaded.errors) else 0
 
 
@@ -105,7 +113,7 @@ def score(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _print_table(card) -> None:  # noqa: ANN001 - a Scorecard
+def _print_table(card) -> None:
     frame = card.departments.merge(card.organization, on="period", suffixes=("", "_org"))
     print(frame.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
 

@@ -10,10 +10,10 @@ typed, filled from KPI definitions and validated with vectorised pandas (`valida
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import PurePath
-from typing import Sequence
 
 import pandas as pd
 
@@ -102,10 +102,17 @@ def load_files(
                 found += 1
         if not found:
             issues.append(
-                Issue(ERROR, name, None, None, None, None,
-                      "no KPI table found: the header row needs at least a KPI name or id "
-                      "column (指标名称 / KPI name) and one more known column such as "
-                      "目标值 / Target; download the template and copy the data into it")
+                Issue(
+                    ERROR,
+                    name,
+                    None,
+                    None,
+                    None,
+                    None,
+                    "no KPI table found: the header row needs at least a KPI name or id "
+                    "column (指标名称 / KPI name) and one more known column such as "
+                    "目标值 / Target; download the template and copy the data into it",
+                )
             )
     raw = stack_rows(plans, grids)
     kpis, defs, row_issues, rejected = validate(raw, plans, definitions=definitions)
@@ -204,16 +211,22 @@ def plan_sheet(file: str, sheet: Sheet, issues: list[Issue]) -> SheetPlan | None
     if header_row is None:
         if any(c not in ("", None) for row in cells[:HEADER_SCAN_ROWS] for c in row):
             issues.append(
-                Issue(WARNING, file, sheet.name, None, None, None,
-                      "sheet skipped: no header row with a KPI name or id column found in "
-                      f"its first {HEADER_SCAN_ROWS} rows")
+                Issue(
+                    WARNING,
+                    file,
+                    sheet.name,
+                    None,
+                    None,
+                    None,
+                    "sheet skipped: no header row with a KPI name or id column found in "
+                    f"its first {HEADER_SCAN_ROWS} rows",
+                )
             )
         return None
-    department, period, year = _context(
-        file, sheet.name, _context_lines(cells, header_row)
+    department, period, year = _context(file, sheet.name, _context_lines(cells, header_row))
+    plan = SheetPlan(
+        file, sheet.name, header_row, {}, {}, department=department, period=period, year=year
     )
-    plan = SheetPlan(file, sheet.name, header_row, {}, {}, department=department,
-                     period=period, year=year)
     excel_row = header_row + 1
     for index, cell in enumerate(cells[header_row]):
         header = str(cell).strip() if cell is not None else ""
@@ -231,19 +244,31 @@ def plan_sheet(file: str, sheet: Sheet, issues: list[Issue]) -> SheetPlan | None
             continue
         if year is None and periods.parse_period(cell, year=2000) is not None:
             issues.append(
-                Issue(ERROR, file, sheet.name, excel_row, header, header,
-                      "month column without a year: put the year in the title row, the "
-                      "sheet name or the file name (e.g. 2026年), or write 2026-01")
+                Issue(
+                    ERROR,
+                    file,
+                    sheet.name,
+                    excel_row,
+                    header,
+                    header,
+                    "month column without a year: put the year in the title row, the "
+                    "sheet name or the file name (e.g. 2026年), or write 2026-01",
+                )
             )
             continue
         plan.extras[header] = index
-        reason = (
-            f"a second column for {canonical}" if canonical else "an unrecognised header"
-        )
+        reason = f"a second column for {canonical}" if canonical else "an unrecognised header"
         issues.append(
-            Issue(WARNING, file, sheet.name, excel_row, header, header,
-                  f"{reason}: kept as an extra field; rename it to a known header "
-                  "(see the template) if it should be scored")
+            Issue(
+                WARNING,
+                file,
+                sheet.name,
+                excel_row,
+                header,
+                header,
+                f"{reason}: kept as an extra field; rename it to a known header "
+                "(see the template) if it should be scored",
+            )
         )
     if "period" in plan.columns:
         plan.months.clear()
@@ -257,9 +282,11 @@ def _columns_of(rows: list[list[object]], width: int) -> list[tuple[object, ...]
     """Transpose rows to columns (ragged CSV rows padded with '')."""
     if not rows:
         return [() for _ in range(width)]
-    padded = rows if all(len(r) >= width for r in rows) else [
-        [*r, *[""] * (width - len(r))] for r in rows
-    ]
+    padded = (
+        rows
+        if all(len(r) >= width for r in rows)
+        else [[*r, *[""] * (width - len(r))] for r in rows]
+    )
     return list(zip(*padded, strict=False))[:width] or [() for _ in range(width)]
 
 

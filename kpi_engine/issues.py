@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Iterable
 
 import pandas as pd
 
@@ -29,6 +29,7 @@ class Issue:
 def issues_frame(issues: Iterable[Issue]) -> pd.DataFrame:
     """Issues as a table, errors first, in file/sheet/row order."""
     frame = pd.DataFrame([asdict(i) for i in issues], columns=list(ISSUE_COLUMNS))
+    frame["row"] = frame["row"].astype("Int64")
     if frame.empty:
         return frame
     order = frame["severity"].ne(ERROR)

@@ -326,29 +326,35 @@ def aggregate(kpis: pd.DataFrame, months: Sequence[str], *, label: str) -> pd.Da
     Every other column comes from the KPI's latest month row. `months` counts the months
     with an actual, so a quarter with one month reported can be told from a full one.
     """
-    rows = kpis[kpis["period"].isin(list(months))]
+    rows = kpis[kpis["period"].isin(list(months))].reset_index(drop=True)
     columns = [c for c in kpis.columns if c != "months"]
     if rows.empty:
-        empty = rows.loc[:, columns].assign(months=pd.Series(dtype="int64"))
-        return empty.reset_index(drop=True)
+        return rows.loc[:, columns].assign(months=pd.Series(dtype="int64"))
 
+    # Number the KPIs in order of first appearance, then order rows by KPI and month:
+    # positions only, so the (wide, string-heavy) frame is taken from once, for `latest`.
     key = pd.Series(_kpi_key(rows), index=rows.index)
-    kpi = rows.groupby([rows["department"], key], sort=False, dropna=False).ngroup()
-    rows = rows.assign(_kpi=kpi.to_numpy()).sort_values("period", kind="stable")
-    groups = rows.groupby("_kpi", sort=True)
+    kpi = rows.groupby([rows["department"], key], sort=False, dropna=False).ngroup().to_numpy()
+    month = pd.Index(sorted(set(months))).get_indexer(rows["period"])
+    order = np.lexsort((month, kpi))
+    sorted_kpi = kpi[order]
+    latest = rows.take(order[np.r_[sorted_kpi[1:] != sorted_kpi[:-1], True]])
 
-    latest = groups.tail(1).set_index("_kpi").sort_index()
-    numeric = rows[list(_NUMERIC)].astype(float).groupby(rows["_kpi"], sort=True)
+    numeric = pd.DataFrame(rows[list(_NUMERIC)].to_numpy(float)[order], columns=list(_NUMERIC))
+    groups = numeric.groupby(sorted_kpi, sort=True)
     how = latest["aggregation"].where(latest["aggregation"].isin(AGGREGATIONS))
     how = how.fillna(DEFAULT_AGGREGATION).to_numpy(str)[:, None]
-    totals = numeric.sum(min_count=1).to_numpy()
-    means = numeric.mean().to_numpy()
-    lasts = numeric.last().to_numpy()  # last non-missing value in month order
+    totals = groups.sum(min_count=1).to_numpy()
+    means = groups.mean().to_numpy()
+    lasts = groups.last().to_numpy()  # the last month with a value
     values = np.where(how == "sum", totals, np.where(how == "last", lasts, means))
 
-    reported = rows[rows["actual"].notna()].groupby("_kpi")["period"].nunique()
+    has_actual = rows["actual"].notna().to_numpy()
+    reported = pd.Series(month[has_actual]).groupby(kpi[has_actual]).nunique()
     result = latest.assign(
-        **dict(zip(_NUMERIC, values.T, strict=True)), aggregation=how[:, 0], period=label
+        **dict(zip(_NUMERIC, values.T, strict=True)),
+        aggregation=how[:, 0],
+        period=label,
+        months=reported.reindex(range(len(latest)), fill_value=0).to_numpy("int64"),
     )
-    result["months"] = reported.reindex(result.index, fill_value=0).astype("int64")
     return result.loc[:, [*columns, "months"]].reset_index(drop=True)

@@ -17,8 +17,21 @@ from openpyxl.styles import Font
 from .issues import ERROR
 from .scorecard import Scorecard
 
-KPI_FIELDS = ("department", "kpi_id", "kpi_name", "perspective", "period", "actual", "target",
-              "score", "status", "weight", "method", "owner_department", "is_shared")
+KPI_FIELDS = (
+    "department",
+    "kpi_id",
+    "kpi_name",
+    "perspective",
+    "period",
+    "actual",
+    "target",
+    "score",
+    "status",
+    "weight",
+    "method",
+    "owner_department",
+    "is_shared",
+)
 ISSUE_FIELDS = ("file", "sheet", "row", "column", "value", "message")
 
 
@@ -57,8 +70,7 @@ def scorecard_json(card: Scorecard) -> dict[str, list[dict[str, object]]]:
         "kpis": records(card.kpis, KPI_FIELDS),
         "departments": records(departments, fields),
         "organization": records(card.organization, ("period", "score", "coverage")),
-        "collaboration": records(card.collaboration, ("department", "period", "score",
-                                                      "coverage")),
+        "collaboration": records(card.collaboration, ("department", "period", "score", "coverage")),
     }
 
 
@@ -78,8 +90,10 @@ def write_xlsx(card: Scorecard, issues: pd.DataFrame, path: str | Path) -> None:
     doc = scorecard_json(card)
     tables = {
         "KPIs": (card.kpis, KPI_FIELDS),
-        "Departments": (pd.DataFrame(doc["departments"]),
-                        ("department", "period", "perspective", "score", "coverage")),
+        "Departments": (
+            pd.DataFrame(doc["departments"]),
+            ("department", "period", "perspective", "score", "coverage"),
+        ),
         "Organization": (card.organization, ("period", "score", "coverage")),
         "Collaboration": (card.collaboration, ("department", "period", "score", "coverage")),
         "Issues": (issues, ("severity", *ISSUE_FIELDS)),

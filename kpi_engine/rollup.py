@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -16,11 +17,6 @@ import pandas as pd
 from kpi_engine.aliases import department_key
 from kpi_engine.schema import PERSPECTIVES
 from kpi_engine.settings import DEFAULTS, Settings
-
-_PERSPECTIVE_KEYS = ["department", "period", "perspective"]
-_DEPARTMENT_KEYS = ["department", "period"]
-_ORGANIZATION_KEYS = ["period"]
-_OUT = ["score", "coverage"]
 
 
 def _keys(*names: pd.Series) -> dict[object, str]:
@@ -95,96 +91,140 @@ class Rollup:
     collaboration: pd.DataFrame  # department, period, score, coverage
 
 
-def _weighted(
-    keys: pd.DataFrame, weight: np.ndarray, score: np.ndarray, coverage: np.ndarray | None
-) -> pd.DataFrame:
-    """Per group of `keys`: the mean of `score` weighted over children with a score, and of
-    `coverage` over children with a coverage (None: each child's coverage is 1 if scored,
-    else 0); NaN where the children present weigh nothing. One groupby of sums.
-    """
-    w = np.nan_to_num(np.asarray(weight, dtype=float), nan=0.0)
-    has_s = ~np.isnan(score)
-    parts = {"ws": np.where(has_s, w * score, 0.0), "w_s": np.where(has_s, w, 0.0)}
-    if coverage is None:
-        parts["w_c"] = w
-    else:
-        has_c = ~np.isnan(coverage)
-        parts["wc"] = np.where(has_c, w * coverage, 0.0)
-        parts["w_c"] = np.where(has_c, w, 0.0)
-    by = [keys[column] for column in keys.columns]
-    sums = pd.DataFrame(parts, index=keys.index).groupby(by, sort=False, observed=True).sum()
-    ws, w_s, w_c = sums["ws"].to_numpy(), sums["w_s"].to_numpy(), sums["w_c"].to_numpy()
-    wc = w_s if coverage is None else sums["wc"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = pd.DataFrame(
-            {
-                "score": np.where(w_s > 0, ws / w_s, np.nan),
-                "coverage": np.where(w_c > 0, wc / w_c, np.nan),
-            },
-            index=sums.index,
-        )
-    return out.reset_index()
-
-
 _PERSPECTIVE_RANK = {p: i for i, p in enumerate(PERSPECTIVES)}
 
 
-def _sorted(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
-    """Deterministic order: keys ascending, perspectives in the scorecard's own order."""
-    codes = []
-    for key in keys:
-        values = frame[key]
-        if key == "perspective":
-            rank = values.map(_PERSPECTIVE_RANK).to_numpy(dtype=float, na_value=np.nan)
-            codes.append(np.where(np.isnan(rank), len(PERSPECTIVES), rank))
-        else:
-            codes.append(pd.factorize(values, sort=True)[0])
-    order = np.lexsort(codes[::-1]) if codes else np.arange(len(frame))
-    out = frame.take(order)[[*keys, *_OUT]].reset_index(drop=True)
-    for key in keys:
-        if out[key].dtype != "str":
-            out[key] = out[key].astype("str")
-    return out
+class _Axis(NamedTuple):
+    """One grouping key factorized: a code per row (-1 when missing) and the sorted labels."""
+
+    codes: np.ndarray
+    labels: pd.Index
 
 
-def _mapped_weights(values: pd.Series, weights: Mapping[str, float], default: float) -> np.ndarray:
-    """Per-child weight from a settings mapping (children it does not name weigh `default`)."""
-    mapped = values.astype(object).map(dict(weights))
-    return pd.to_numeric(mapped, errors="coerce").fillna(default).to_numpy(dtype=float)
+def _axis(values: pd.Series, *, perspectives: bool = False) -> _Axis:
+    """Factorize a key column with labels in report order (ascending; the scorecard's order
+    for perspectives, unknown ones last), so cells come out of the cube already sorted.
+    """
+    codes, labels = pd.factorize(values, sort=True)
+    labels = pd.Index(labels)
+    if perspectives and len(labels):
+        rank = [_PERSPECTIVE_RANK.get(label, len(PERSPECTIVES)) for label in labels]
+        order = np.argsort(rank, kind="stable")
+        new_code = np.empty(len(order), dtype=np.intp)
+        new_code[order] = np.arange(len(order))
+        codes = np.where(codes >= 0, new_code[codes], -1)
+        labels = labels.take(order)
+    return _Axis(np.asarray(codes, dtype=np.intp), labels)
 
 
-def _kpi_level(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
-    """KPI scores weighted by KPI weight; a KPI's coverage is 1 when scored, 0 when missing."""
-    weight = frame["weight"]
-    if weight.dtype != np.float64:
-        weight = pd.to_numeric(weight, errors="coerce")
-    s = frame["score"].to_numpy(dtype=float, na_value=np.nan)
-    return _weighted(frame[list(keys)], weight.to_numpy(dtype=float, na_value=0.0), s, None)
+def _cube(
+    axes: Sequence[_Axis], rows: np.ndarray, weights: np.ndarray, scores: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per cell of the key cube: sum(w*s) and sum(w) over scored rows, sum(w) over all rows,
+    and the row count. The group-by sums, as one bincount each over the cell index.
+    """
+    shape = tuple(max(len(axis.labels), 1) for axis in axes)
+    cell = np.ravel_multi_index([axis.codes[rows] for axis in axes], shape)
+    size = int(np.prod(shape))
+    w, s = weights[rows], scores[rows]
+    scored = ~np.isnan(s)
+    sums = [
+        np.bincount(cell, weights=np.where(scored, w * s, 0.0), minlength=size),
+        np.bincount(cell, weights=np.where(scored, w, 0.0), minlength=size),
+        np.bincount(cell, weights=w, minlength=size),
+        np.bincount(cell, minlength=size),
+    ]
+    ws, w_scored, w_all, count = (x.reshape(shape) for x in sums)
+    return ws, w_scored, w_all, count
 
 
-def _level(children: pd.DataFrame, keys: Sequence[str], weight: np.ndarray) -> pd.DataFrame:
-    """Children's scores and coverages rolled up one level with the given child weights."""
-    s = children["score"].to_numpy(dtype=float)
-    c = children["coverage"].to_numpy(dtype=float)
-    return _weighted(children[list(keys)], weight, s, c)
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """numerator / denominator, NaN where nothing weighs anything."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, numerator / denominator, np.nan)
+
+
+def _kpi_means(
+    axes: Sequence[_Axis], rows: np.ndarray, weights: np.ndarray, scores: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """KPI-weighted score and coverage per cell (a KPI's coverage: 1 scored, 0 missing),
+    and which cells have KPI rows at all.
+    """
+    ws, w_scored, w_all, count = _cube(axes, rows, weights, scores)
+    return _ratio(ws, w_scored), _ratio(w_scored, w_all), count > 0
+
+
+def _child_mean(values: np.ndarray, weights: np.ndarray, axis: int) -> np.ndarray:
+    """Weighted mean along `axis` over the children with a value, weights renormalised."""
+    present = ~np.isnan(values)
+    weight = np.where(present, weights, 0.0)
+    return _ratio(np.where(present, values * weights, 0.0).sum(axis), weight.sum(axis))
+
+
+def _table(
+    axes: Mapping[str, _Axis], present: np.ndarray, score: np.ndarray, coverage: np.ndarray
+) -> pd.DataFrame:
+    """The cells that exist as rows, in cube (that is, report) order."""
+    cells = np.nonzero(present)
+    columns: dict[str, object] = {
+        name: pd.array(axis.labels.take(index), dtype="str")
+        for (name, axis), index in zip(axes.items(), cells, strict=True)
+    }
+    columns["score"] = score[cells]
+    columns["coverage"] = coverage[cells]
+    return pd.DataFrame(columns)
+
+
+def _label_weights(labels: pd.Index, weights: Mapping[str, float], default: float) -> np.ndarray:
+    """A settings mapping read for each label (a handful), `default` for labels it lacks."""
+    return np.array([float(weights.get(label, default)) for label in labels], dtype=float)
+
+
+def _float(frame: pd.DataFrame, column: str, missing: float) -> np.ndarray:
+    values = frame[column]
+    if values.dtype != np.float64:
+        values = pd.to_numeric(values, errors="coerce")
+    return values.to_numpy(dtype=float, na_value=missing)
 
 
 def rollup(expanded: pd.DataFrame, *, settings: Settings = DEFAULTS) -> Rollup:
-    """All roll-ups of `expand_shared(score(kpis))` under `settings`' weights."""
-    persp = _kpi_level(expanded, _PERSPECTIVE_KEYS)
-    pw = _mapped_weights(persp["perspective"], settings.perspective_weights, 0.0)
-    depts = _level(persp, _DEPARTMENT_KEYS, pw)
-    dw = _mapped_weights(depts["department"], settings.department_weights, 1.0)
-    org = _level(depts, _ORGANIZATION_KEYS, dw)
-    columns = [*_DEPARTMENT_KEYS, "weight", "score"]
+    """All roll-ups of `expand_shared(score(kpis))` under `settings`' weights.
+
+    Keys are factorized once; each level is then sums over a small department x period x
+    perspective cube, so the cost is one pass over the rows plus arithmetic on the cube.
+    """
+    dept = _axis(expanded["department"])
+    period = _axis(expanded["period"])
+    persp = _axis(expanded["perspective"], perspectives=True)
+    weights = np.nan_to_num(_float(expanded, "weight", 0.0), nan=0.0)
+    scores = _float(expanded, "score", np.nan)
+    keyed = np.flatnonzero((dept.codes >= 0) & (period.codes >= 0) & (persp.codes >= 0))
+
+    # department x perspective: KPI weights
+    p_score, p_cov, p_present = _kpi_means((dept, period, persp), keyed, weights, scores)
+    # department: perspective weights over the perspectives it has KPIs in
+    pw = _label_weights(persp.labels, settings.perspective_weights, 0.0)
+    d_score, d_cov = _child_mean(p_score, pw, axis=2), _child_mean(p_cov, pw, axis=2)
+    d_present = p_present.any(axis=2)
+    # organisation: department weights (1 unless set)
+    dw = _label_weights(dept.labels, settings.department_weights, 1.0)[:, None]
+    o_score, o_cov = _child_mean(d_score, dw, axis=0), _child_mean(d_cov, dw, axis=0)
+    o_present = d_present.any(axis=0)
+    # collaboration: KPI weights over the shared rows of each department
     if "is_shared" in expanded.columns:
-        shared = expanded[columns][expanded["is_shared"].to_numpy(dtype=bool)]
+        shared = keyed[expanded["is_shared"].to_numpy(dtype=bool, na_value=False)[keyed]]
     else:
-        shared = expanded[columns].iloc[:0]
-    collab = _kpi_level(shared, _DEPARTMENT_KEYS)
+        shared = keyed[:0]
+    c_score, c_cov, c_present = _kpi_means((dept, period), shared, weights, scores)
+
     return Rollup(
-        perspectives=_sorted(persp, _PERSPECTIVE_KEYS),
-        departments=_sorted(depts, _DEPARTMENT_KEYS),
-        organization=_sorted(org, _ORGANIZATION_KEYS),
-        collaboration=_sorted(collab, _DEPARTMENT_KEYS),
+        perspectives=_table(
+            {"department": dept, "period": period, "perspective": persp},
+            p_present,
+            p_score,
+            p_cov,
+        ),
+        departments=_table({"department": dept, "period": period}, d_present, d_score, d_cov),
+        organization=_table({"period": period}, o_present, o_score, o_cov),
+        collaboration=_table({"department": dept, "period": period}, c_present, c_score, c_cov),
     )

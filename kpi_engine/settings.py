@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Mapping
 
 DEFAULT_PERSPECTIVE_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {"financial": 30.0, "customer": 30.0, "internal_process": 25.0, "learning_growth": 15.0}

@@ -28,8 +28,16 @@ TEXT_COLUMNS = ("department", "kpi_id", "kpi_name", "unit", "owner")
 NUMBER_COLUMNS = ("weight", "actual", *ANCHORS)
 # What a definition gives a row that carries only actuals (and what a row may override).
 DEFINED_COLUMNS = (
-    "kpi_name", "kpi_id", "perspective", "direction", "weight", *ANCHORS, "aggregation",
-    "shared_with", "unit", "owner",
+    "kpi_name",
+    "kpi_id",
+    "perspective",
+    "direction",
+    "weight",
+    *ANCHORS,
+    "aggregation",
+    "shared_with",
+    "unit",
+    "owner",
 )
 DEFINITION_COLUMNS = ("department", *DEFINED_COLUMNS)
 LABELS = {
@@ -102,7 +110,12 @@ class _Report:
         return plan.written.get(column, LABELS.get(column, column))
 
     def add(
-        self, mask: pd.Series, column: str, message: str, *, severity: str = ERROR,
+        self,
+        mask: pd.Series,
+        column: str,
+        message: str,
+        *,
+        severity: str = ERROR,
         messages: pd.Series | None = None,
     ) -> None:
         """Report `message` (or the row's own in `messages`) for every row in `mask`."""
@@ -115,9 +128,15 @@ class _Report:
             plan = self.plans[rows.at[index, "_plan"]]
             value = None if raw is None else raw.at[index]
             self.issues.append(
-                Issue(severity, plan.file, plan.sheet, int(rows.at[index, "row"]),
-                      self.column_label(plan, column, int(rows.at[index, "_month_column"])),
-                      _plain(value), texts.iloc[i] if texts is not None else message)
+                Issue(
+                    severity,
+                    plan.file,
+                    plan.sheet,
+                    int(rows.at[index, "row"]),
+                    self.column_label(plan, column, int(rows.at[index, "_month_column"])),
+                    _plain(value),
+                    texts.iloc[i] if texts is not None else message,
+                )
             )
         if severity == ERROR:
             self.rejected |= mask
@@ -130,13 +149,22 @@ class _Report:
         for plan_index, count in counts.items():
             plan = self.plans[int(plan_index)]
             self.issues.append(
-                Issue(WARNING, plan.file, plan.sheet, None, LABELS.get(column, column), None,
-                      f"{message} ({count} rows)")
+                Issue(
+                    WARNING,
+                    plan.file,
+                    plan.sheet,
+                    None,
+                    LABELS.get(column, column),
+                    None,
+                    f"{message} ({count} rows)",
+                )
             )
 
 
 def _plain(value: object) -> object:
-    """A JSON-friendly cell value for reports."""
+    """A JSON-friendly cell value for reports; an empty cell is None."""
+    if value == "":
+        return None
     if value is None or isinstance(value, (str, int, float, bool)):
         return None if isinstance(value, float) and np.isnan(value) else value
     return str(value)
@@ -201,6 +229,7 @@ def _fill_from_definitions(typed: pd.DataFrame, defs: pd.DataFrame) -> pd.DataFr
 
 def _keys(frame: pd.DataFrame) -> pd.DataFrame:
     """Folded department, KPI id and KPI name for matching rows to definitions."""
+
     def fold_or_none(func: Callable[[object], str]) -> Callable[[object], object]:
         return lambda v: None if v is None or v is ... or pd.isna(v) else (func(v) or None)
 
@@ -223,22 +252,37 @@ def _unknown(series: pd.Series) -> pd.Series:
 def _check_definitions(frame: pd.DataFrame, report: _Report) -> None:
     """Checks every row needs, with or without actuals."""
     typed = frame
-    report.add(_unknown(typed["perspective"]), "perspective",
-               "unknown perspective: use 财务 / 客户 / 内部流程 / 学习与成长 (or financial, "
-               "customer, internal process, learning & growth)")
-    report.add(_unknown(typed["direction"]), "direction",
-               "unknown direction: use 越高越好 / 越低越好 / 区间 (or higher, lower, range)")
+    report.add(
+        _unknown(typed["perspective"]),
+        "perspective",
+        "unknown perspective: use 财务 / 客户 / 内部流程 / 学习与成长 (or financial, "
+        "customer, internal process, learning & growth)",
+    )
+    report.add(
+        _unknown(typed["direction"]),
+        "direction",
+        "unknown direction: use 越高越好 / 越低越好 / 区间 (or higher, lower, range)",
+    )
     for column in NUMBER_COLUMNS:
         name = "target" if column in ANCHORS else column
-        report.add(typed[f"_bad_{column}"], column,
-                   f"{column.replace('_', ' ')} is not a number: enter a number such as 85, "
-                   "0.85 or 85%, or leave the cell empty" + (
-                       "" if name != "target" else " where the method does not use it"))
-    report.add(typed["weight"].lt(0), "weight",
-               "weight is negative: enter 0 or more (0 shows the KPI without counting it)")
-    report.add(_unknown(typed["aggregation"]), "aggregation",
-               "unknown aggregation, treated as 平均 (avg): use 求和 / 平均 / 期末 (sum, avg, "
-               "last)", severity=WARNING)
+        report.add(
+            typed[f"_bad_{column}"],
+            column,
+            f"{column.replace('_', ' ')} is not a number: enter a number such as 85, "
+            "0.85 or 85%, or leave the cell empty"
+            + ("" if name != "target" else " where the method does not use it"),
+        )
+    report.add(
+        typed["weight"].lt(0),
+        "weight",
+        "weight is negative: enter 0 or more (0 shows the KPI without counting it)",
+    )
+    report.add(
+        _unknown(typed["aggregation"]),
+        "aggregation",
+        "unknown aggregation, treated as 平均 (avg): use 求和 / 平均 / 期末 (sum, avg, last)",
+        severity=WARNING,
+    )
 
 
 def validate(
@@ -254,9 +298,7 @@ def validate(
     typed = _type_cells(frame)
     plan_of = frame["_plan"].to_numpy()
     context_department = np.array([p.department for p in plans], dtype=object)[plan_of]
-    typed["department"] = typed["department"].where(
-        typed["department"].notna(), context_department
-    )
+    typed["department"] = typed["department"].where(typed["department"].notna(), context_department)
     section = frame["_section"]
     typed["perspective"] = typed["perspective"].where(typed["perspective"].notna(), section)
     for column in ("_plan", "row", "_month_column", "extras"):
@@ -268,8 +310,11 @@ def validate(
     defs_rows = typed[is_definition]
     defs_report = _Report(defs_rows, plans)
     _check_definitions(defs_rows, defs_report)
-    defs_report.add(defs_rows["perspective"].isna(), "perspective",
-                    "no perspective: fill in 财务 / 客户 / 内部流程 / 学习与成长")
+    defs_report.add(
+        defs_rows["perspective"].isna(),
+        "perspective",
+        "no perspective: fill in 财务 / 客户 / 内部流程 / 学习与成长",
+    )
     new_defs = defs_rows[~defs_report.rejected]
     table = definitions_table(definitions, new_defs)
 
@@ -294,11 +339,15 @@ def _drop_non_kpi_rows(raw: pd.DataFrame, plans: Sequence[SheetPlan]) -> pd.Data
     for column in labels:
         is_total |= _distinct(raw[column], aliases.is_total_label).astype(bool)
         is_note |= _distinct(raw[column], aliases.is_note_label).astype(bool)
-    missing = {c: values.is_missing(raw[c]) for c in raw.columns if c in KPI_COLUMNS
-               and c not in {"row", "extras"}}
-    has_identity = ~(missing["kpi_id"] & missing["kpi_name"])
+    missing = {
+        c: values.is_missing(raw[c])
+        for c in raw.columns
+        if c in KPI_COLUMNS and c not in {"row", "extras"}
+    }
+    filled = sum((~m).astype(int) for m in missing.values())
     section = _distinct(raw["_first"], _is_section)
-    is_section = ~has_identity & section.notna()
+    is_section = section.notna() & filled.le(1)
+    has_identity = ~(missing["kpi_id"] & missing["kpi_name"]) & ~is_section
     valued = pd.Series(False, index=raw.index)
     for column in ("direction", "weight", "actual", *ANCHORS):
         valued |= ~missing[column]
@@ -307,17 +356,22 @@ def _drop_non_kpi_rows(raw: pd.DataFrame, plans: Sequence[SheetPlan]) -> pd.Data
     skip = is_total | is_note | empty_month
     report = _Report(raw, plans)
     first_of_row = ~raw.duplicated(subset=["_plan", "row"])
-    report.add(is_total & first_of_row, "kpi_name", "total row skipped: it is not a KPI",
-               severity=WARNING)
-    report.add(is_note & ~is_total & first_of_row, "kpi_name", "note row skipped",
-               severity=WARNING)
-    report.per_sheet(empty_month & has_identity & first_of_row, "actual",
-                     "a month column with no values was not loaded")
-    report.add(~skip & ~has_identity & ~is_section & valued, "kpi_name",
-               "row has values but no KPI name or id: fill in the KPI name, or delete the row")
+    report.add(
+        is_total & first_of_row, "kpi_name", "total row skipped: it is not a KPI", severity=WARNING
+    )
+    report.add(is_note & ~is_total & first_of_row, "kpi_name", "note row skipped", severity=WARNING)
+    report.per_sheet(
+        empty_month & has_identity & first_of_row,
+        "actual",
+        "a month column with no values was not loaded",
+    )
+    report.add(
+        ~skip & ~has_identity & valued,
+        "kpi_name",
+        "row has values but no KPI name or id: fill in the KPI name, or delete the row",
+    )
     frame = raw.assign(
-        _section=section.where(is_section).groupby(
-            [raw["_plan"], raw["_month_column"]]).ffill()
+        _section=section.where(is_section).groupby([raw["_plan"], raw["_month_column"]]).ffill()
     )
     keep = has_identity & ~skip
     frame = frame[keep].copy()
@@ -327,24 +381,34 @@ def _drop_non_kpi_rows(raw: pd.DataFrame, plans: Sequence[SheetPlan]) -> pd.Data
 
 def _check_rows(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> None:
     """Checks for rows that carry actuals: where, when, and whether they can be scored."""
-    report.add(rows["department"].isna(), "department",
-               "no department: fill in the 部门 column, or put the department in the title "
-               "row, sheet name or file name (e.g. 市场部)")
-    report.add(rows["perspective"].isna(), "perspective",
-               "no perspective: fill in 财务 / 客户 / 内部流程 / 学习与成长, or upload the KPI "
-               "definitions that name it")
+    report.add(
+        rows["department"].isna(),
+        "department",
+        "no department: fill in the 部门 column, or put the department in the title "
+        "row, sheet name or file name (e.g. 市场部)",
+    )
+    report.add(
+        rows["perspective"].isna(),
+        "perspective",
+        "no perspective: fill in 财务 / 客户 / 内部流程 / 学习与成长, or upload the KPI "
+        "definitions that name it",
+    )
     has_range = rows["target_low"].notna() & rows["target_high"].notna()
     no_direction = rows["direction"].isna()
     rows.loc[no_direction & has_range, "direction"] = "range"
     defaulted = no_direction & ~has_range
     rows.loc[defaulted, "direction"] = "higher"
-    report.per_sheet(defaulted, "direction",
-                     "no direction given: treated as higher-is-better (越高越好)")
+    report.per_sheet(
+        defaulted, "direction", "no direction given: treated as higher-is-better (越高越好)"
+    )
     sheet_has_weights = rows["weight"].notna().groupby(rows["_plan"]).transform("any")
     no_weight = rows["weight"].isna() & ~rows["_bad_weight"]
-    report.add(no_weight & sheet_has_weights, "weight",
-               "weight is empty while other KPIs of the sheet have one: enter a weight "
-               "(0 to show the KPI without counting it)")
+    report.add(
+        no_weight & sheet_has_weights,
+        "weight",
+        "weight is empty while other KPIs of the sheet have one: enter a weight "
+        "(0 to show the KPI without counting it)",
+    )
     equal = no_weight & ~sheet_has_weights
     rows.loc[equal, "weight"] = 1.0
     report.per_sheet(equal, "weight", "no weights given: KPIs weigh the same")
@@ -358,17 +422,24 @@ def _check_rows(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report)
 def _check_periods(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> None:
     """Period from the row's period cell (or month column), else from the sheet's context."""
     years = np.array([p.year for p in plans], dtype=object)[rows["_plan"].to_numpy()]
-    pairs = pd.Series(list(zip(rows["_raw_period"], years, strict=True)), index=rows.index,
-                      dtype=object)
+    pairs = pd.Series(
+        list(zip(rows["_raw_period"], years, strict=True)), index=rows.index, dtype=object
+    )
     parsed = _distinct(pairs, lambda pair: _period_cell(*pair))
     blank = values.is_missing(rows["_raw_period"])
     context = np.array([p.period for p in plans], dtype=object)[rows["_plan"].to_numpy()]
     period = parsed.where(~blank, context)
-    report.add(~blank & parsed.isna(), "period",
-               "period not understood: write the month as 2026-10, 2026年10月 or Oct 2026")
-    report.add(blank & pd.Series(context, index=rows.index).isna(), "period",
-               "no period: add a 期间 (period) column, or put the month in the title row, "
-               "sheet name or file name (e.g. 2026年10月)")
+    report.add(
+        ~blank & parsed.isna(),
+        "period",
+        "period not understood: write the month as 2026-10, 2026年10月 or Oct 2026",
+    )
+    report.add(
+        blank & pd.Series(context, index=rows.index).isna(),
+        "period",
+        "no period: add a 期间 (period) column, or put the month in the title row, "
+        "sheet name or file name (e.g. 2026年10月)",
+    )
     rows["period"] = period
 
 
@@ -388,20 +459,27 @@ def _finish(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> 
         kpi_name=rows["kpi_name"].where(rows["kpi_name"].notna(), rows["kpi_id"]),
         shared_with=rows["shared_with"].map(lambda v: v if isinstance(v, tuple) else ()),
     )
-    key = pd.DataFrame({
-        "d": _distinct(out["department"], aliases.department_key),
-        "k": _distinct(out["kpi_id"].where(out["kpi_id"].notna(), out["kpi_name"]),
-                       aliases.fold),
-        "p": out["period"],
-    })
+    key = pd.DataFrame(
+        {
+            "d": _distinct(out["department"], aliases.department_key),
+            "k": _distinct(
+                out["kpi_id"].where(out["kpi_id"].notna(), out["kpi_name"]), aliases.fold
+            ),
+            "p": out["period"],
+        }
+    )
     superseded = key.duplicated(keep="last")
-    report.add(superseded.reindex(report.frame.index, fill_value=False), "kpi_name",
-               "the same KPI and period appears again further on: this row is replaced by "
-               "the later one", severity=WARNING)
+    report.add(
+        superseded.reindex(report.frame.index, fill_value=False),
+        "kpi_name",
+        "the same KPI and period appears again further on: this row is replaced by the later one",
+        severity=WARNING,
+    )
     out = out[~superseded]
     kpis = out[list(KPI_COLUMNS)].reset_index(drop=True)
-    return kpis.astype({"row": "int64", "weight": float, "actual": float,
-                        **dict.fromkeys(ANCHORS, float)})
+    return kpis.astype(
+        {"row": "int64", "weight": float, "actual": float, **dict.fromkeys(ANCHORS, float)}
+    )
 
 
 def empty_kpis() -> pd.DataFrame:
@@ -416,5 +494,6 @@ def definitions_table(*tables: pd.DataFrame | None) -> pd.DataFrame:
     merged = pd.concat(frames, ignore_index=True)
     keys = _keys(merged)
     ident = keys["_ki"].where(keys["_ki"].notna(), keys["_kn"])
-    return merged[~pd.DataFrame({"d": keys["_kd"], "k": ident}).duplicated(keep="last")
-                  ].reset_index(drop=True)
+    return merged[
+        ~pd.DataFrame({"d": keys["_kd"], "k": ident}).duplicated(keep="last")
+    ].reset_index(drop=True)

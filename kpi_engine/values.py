@@ -208,9 +208,9 @@ def parse_numbers(cells: pd.Series) -> pd.DataFrame:
 
     is_number = kinds == _NUMBER
     if is_number.any():
-        numbers_ = pd.to_numeric(cells[is_number], errors="coerce").to_numpy(float)
-        finite = np.isfinite(numbers_)
-        value[is_number] = np.where(finite, numbers_, np.nan)
+        reals = pd.to_numeric(cells[is_number], errors="coerce").to_numpy(float)
+        finite = np.isfinite(reals)
+        value[is_number] = np.where(finite, reals, np.nan)
         bad[is_number] = ~finite
 
     bad |= kinds == _OTHER

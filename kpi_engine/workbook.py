@@ -152,9 +152,7 @@ def _read_calamine(data: bytes, limits: Limits) -> list[Sheet]:
                 sheet=name,
             )
         cells = sheet.to_python(skip_empty_area=False)
-        merged = tuple(
-            (r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or ())
-        )
+        merged = tuple((r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or ()))
         sheets.append(Sheet(name, cells, merged))
     return sheets
 
