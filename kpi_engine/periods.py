@@ -307,15 +307,19 @@ def find_year(text: str) -> int | None:
 
 # --- aggregation --------------------------------------------------------------------------
 
-_NUMERIC = ("actual", *ANCHORS)
+_NUMERIC = ["actual", *ANCHORS]
 
 
-def _kpi_key(kpis: pd.DataFrame) -> np.ndarray:
-    """Per row, the KPI within its department: its id, or its name where it has no id."""
-    ids = kpis["kpi_id"].astype(object)
-    has_id = ids.notna() & (ids.astype(str).str.strip() != "")
-    names = kpis["kpi_name"].astype(object).astype(str)
-    return np.where(has_id.to_numpy(bool), "id:" + ids.astype(str), "name:" + names)
+def _kpi_numbers(kpis: pd.DataFrame) -> np.ndarray:
+    """Per row, a number for its KPI: department plus id, or plus name where it has no id.
+
+    Numbered in order of first appearance. Grouping on the columns themselves (id, else
+    name) saves building a key string per row.
+    """
+    ids = kpis["kpi_id"].astype("str")
+    has_id = (ids.notna() & ids.str.strip().ne("")).to_numpy(bool)
+    keys = [kpis["department"], ids.where(has_id), kpis["kpi_name"].where(~has_id)]
+    return kpis.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
 
 
 def aggregate(kpis: pd.DataFrame, months: Sequence[str], *, label: str) -> pd.DataFrame:
@@ -326,22 +330,25 @@ def aggregate(kpis: pd.DataFrame, months: Sequence[str], *, label: str) -> pd.Da
     Every other column comes from the KPI's latest month row. `months` counts the months
     with an actual, so a quarter with one month reported can be told from a full one.
     """
-    rows = kpis[kpis["period"].isin(list(months))].reset_index(drop=True)
     columns = [c for c in kpis.columns if c != "months"]
-    if rows.empty:
-        return rows.loc[:, columns].assign(months=pd.Series(dtype="int64"))
+    month_order = pd.Index(sorted(set(months)))
+    month_all = month_order.get_indexer(kpis["period"])
+    positions = np.flatnonzero(month_all >= 0)
+    if positions.size == 0:
+        empty = kpis.iloc[:0].loc[:, columns].reset_index(drop=True)
+        return empty.assign(months=pd.Series(dtype="int64"))
 
-    # Number the KPIs in order of first appearance, then order rows by KPI and month:
-    # positions only, so the (wide, string-heavy) frame is taken from once, for `latest`.
-    key = pd.Series(_kpi_key(rows), index=rows.index)
-    kpi = rows.groupby([rows["department"], key], sort=False, dropna=False).ngroup().to_numpy()
-    month = pd.Index(sorted(set(months))).get_indexer(rows["period"])
-    order = np.lexsort((month, kpi))
+    # Work on positions and plain arrays: the wide, string-heavy frame is taken from once,
+    # for the latest row of each KPI.
+    _, kpi = np.unique(_kpi_numbers(kpis)[positions], return_inverse=True)
+    month = month_all[positions]
+    order = np.lexsort((month, kpi))  # by KPI, then month; stable for equal months
     sorted_kpi = kpi[order]
-    latest = rows.take(order[np.r_[sorted_kpi[1:] != sorted_kpi[:-1], True]])
+    is_latest = np.r_[sorted_kpi[1:] != sorted_kpi[:-1], True]
+    latest = kpis.take(positions[order[is_latest]]).reset_index(drop=True)
 
-    numeric = pd.DataFrame(rows[list(_NUMERIC)].to_numpy(float)[order], columns=list(_NUMERIC))
-    groups = numeric.groupby(sorted_kpi, sort=True)
+    numbers = kpis[_NUMERIC].to_numpy(float)[positions]
+    groups = pd.DataFrame(numbers[order], columns=_NUMERIC).groupby(sorted_kpi, sort=True)
     how = latest["aggregation"].where(latest["aggregation"].isin(AGGREGATIONS))
     how = how.fillna(DEFAULT_AGGREGATION).to_numpy(str)[:, None]
     totals = groups.sum(min_count=1).to_numpy()
@@ -349,7 +356,7 @@ def aggregate(kpis: pd.DataFrame, months: Sequence[str], *, label: str) -> pd.Da
     lasts = groups.last().to_numpy()  # the last month with a value
     values = np.where(how == "sum", totals, np.where(how == "last", lasts, means))
 
-    has_actual = rows["actual"].notna().to_numpy()
+    has_actual = ~np.isnan(numbers[:, 0])
     reported = pd.Series(month[has_actual]).groupby(kpi[has_actual]).nunique()
     result = latest.assign(
         **dict(zip(_NUMERIC, values.T, strict=True)),
@@ -357,4 +364,4 @@ def aggregate(kpis: pd.DataFrame, months: Sequence[str], *, label: str) -> pd.Da
         period=label,
         months=reported.reindex(range(len(latest)), fill_value=0).to_numpy("int64"),
     )
-    return result.loc[:, [*columns, "months"]].reset_index(drop=True)
+    return result.loc[:, [*columns, "months"]]

@@ -40,6 +40,7 @@ class WorkbookError(ValueError):
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")  # the OLE stream of an encrypted .xlsx
 _MB = 1024 * 1024
 
 
@@ -57,15 +58,12 @@ def read_workbook(name: str, data: bytes, *, limits: Limits = DEFAULT_LIMITS) ->
         _check_zip(data, limits)
         return _read_calamine(data, limits)
     if data.startswith(_OLE):
-        try:
-            return _read_calamine(data, limits)
-        except WorkbookError:
-            raise
-        except Exception as exc:
+        if _ENCRYPTED in data:
             raise WorkbookError(
-                "file is password-protected or a damaged .xls: remove the password "
-                "(File > Info > Protect Workbook) and save it as .xlsx"
-            ) from exc
+                "workbook is password-protected: remove the password (File > Info > "
+                "Protect Workbook > Encrypt with Password), save and upload again"
+            )
+        return _read_calamine(data, limits)
     if suffix in {".csv", ".txt", ".tsv"}:
         return [_read_csv(PurePath(name).stem, data, limits)]
     head = data[:8].decode("latin-1", "replace")

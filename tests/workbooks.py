@@ -51,9 +51,10 @@ def with_formulas(data: bytes, formulas: dict[str, str]) -> bytes:
             if item.filename == "xl/worksheets/sheet1.xml":
                 text = content.decode()
                 for ref, formula in formulas.items():
-                    text = re.sub(
+                    text, found = re.subn(
                         rf'(<c r="{ref}"[^>]*>)(<v>)', rf"\1<f>{formula}</f>\2", text, count=1
                     )
+                    assert found, f"no numeric cell {ref} to turn into a formula"
                 content = text.encode()
             target.writestr(item, content)
     return out.getvalue()
