@@ -10,10 +10,12 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from . import periods
 from .ingest import Loaded, load_files
+from .issues import ERROR, Issue, issues_frame
 from .report import issues_json, scorecard_json, write_xlsx
 from .scorecard import build
 
@@ -58,14 +60,18 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _load(paths: Sequence[str]) -> Loaded:
-    files = []
+    files, unreadable = [], []
     for path in paths:
         try:
             files.append((Path(path).name, Path(path).read_bytes()))
         except OSError as exc:
-            files.append((Path(path).name, b""))
-            print(f"{path}: cannot read ({exc.strerror})", file=sys.stderr)
-    return load_files(files)
+            message = f"cannot open the file ({exc.strerror}): check the path"
+            unreadable.append(Issue(ERROR, Path(path).name, None, None, None, None, message))
+    loaded = load_files(files)
+    if not unreadable:
+        return loaded
+    issues = issues_frame([*unreadable, *(Issue(**r) for r in loaded.issues.to_dict("records"))])
+    return replace(loaded, issues=issues)
 
 
 def _print_issues(loaded: Loaded, stream: object) -> None:

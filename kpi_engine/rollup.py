@@ -124,9 +124,13 @@ def _cube(
     and the row count. The group-by sums, as one bincount each over the cell index.
     """
     shape = tuple(max(len(axis.labels), 1) for axis in axes)
-    cell = np.ravel_multi_index([axis.codes[rows] for axis in axes], shape)
+    if len(rows) == len(weights):  # every row: no need to gather
+        codes, w, s = [axis.codes for axis in axes], weights, scores
+    else:
+        codes = [axis.codes[rows] for axis in axes]
+        w, s = weights[rows], scores[rows]
+    cell = np.ravel_multi_index(codes, shape)
     size = int(np.prod(shape))
-    w, s = weights[rows], scores[rows]
     scored = ~np.isnan(s)
     sums = [
         np.bincount(cell, weights=np.where(scored, w * s, 0.0), minlength=size),

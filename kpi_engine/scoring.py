@@ -6,6 +6,8 @@ so each formula is one numpy expression and the per-row choice is an `np.select`
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -109,9 +111,9 @@ def _num(frame: pd.DataFrame, column: str) -> np.ndarray:
     if column not in frame.columns:
         return np.full(len(frame), np.nan)
     values = frame[column]
-    if values.dtype != np.float64:
-        values = pd.to_numeric(values, errors="coerce")
-    return values.to_numpy(dtype=float, na_value=np.nan)
+    if values.dtype == np.float64:
+        return values.to_numpy()  # a read-only view, no copy
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _is(frame: pd.DataFrame, column: str, value: str) -> np.ndarray:
@@ -140,34 +142,85 @@ def _method_codes(an: _Anchors) -> np.ndarray:
     return np.where(an.range_, 2, np.where(three, 1, 0)).astype(np.int8)
 
 
+def _code(message: str) -> np.int8:
+    return np.int8(MESSAGES.index(message))
+
+
+def _first(conditions: list[tuple[np.ndarray, str]]) -> np.ndarray:
+    """Code of the first message whose condition holds, row by row (0 when none does)."""
+    masks = [mask for mask, _ in conditions]
+    return np.select(masks, [_code(message) for _, message in conditions], np.int8(0))
+
+
+def _floor_problems(an: _Anchors) -> np.ndarray:
+    """The zero point must sit on the worse side of the target (a default one needs T > 0)."""
+    t, f = an.target, an.floor
+    no_f = np.isnan(f)
+    return _first(
+        [
+            (np.isnan(t), MSG_TARGET_MISSING),
+            (an.higher & no_f & (t <= 0), MSG_HIGHER_TARGET),
+            (an.higher & (f >= t), MSG_HIGHER_FLOOR),
+            (an.lower & no_f & (t <= 0), MSG_LOWER_TARGET),
+            (an.lower & (f <= t), MSG_LOWER_FLOOR),
+        ]
+    )
+
+
+def _three_value_problems(an: _Anchors) -> np.ndarray:
+    """Threshold worse than the target, stretch better (an empty stretch compares False)."""
+    t, thr, st = an.target, an.threshold, an.stretch
+    return _first(
+        [
+            (np.isnan(t), MSG_TARGET_MISSING),
+            (an.higher & (thr >= t), MSG_HIGHER_THRESHOLD),
+            (an.lower & (thr <= t), MSG_LOWER_THRESHOLD),
+            (an.higher & (st <= t), MSG_HIGHER_STRETCH),
+            (an.lower & (st >= t), MSG_LOWER_STRETCH),
+        ]
+    )
+
+
+def _range_problems(an: _Anchors) -> np.ndarray:
+    """Both bounds, in order, with some width (or a floor) to fall off over."""
+    lo, hi, f = an.low, an.high, an.floor
+    return _first(
+        [
+            (np.isnan(lo) | np.isnan(hi), MSG_RANGE_MISSING),
+            (lo > hi, MSG_RANGE_ORDER),
+            ((lo == hi) & np.isnan(f), MSG_RANGE_POINT),
+            ((f >= lo) & (f <= hi), MSG_RANGE_FLOOR),
+        ]
+    )
+
+
+def _by_method(
+    an: _Anchors,
+    method: np.ndarray,
+    formulas: Sequence[Callable[[_Anchors], np.ndarray]],
+    empty: np.ndarray,
+) -> np.ndarray:
+    """Each row through the formula of its method (in METHODS order), into `empty`.
+
+    Each formula sees only its own rows, so the work stays one pass over the data however
+    the methods mix, and no formula meets anchors that are not its own.
+    """
+    for code, formula in enumerate(formulas):
+        rows = np.flatnonzero(method == code)
+        if rows.size == len(method):
+            return formula(an)
+        if rows.size:
+            empty[rows] = formula(_Anchors(*(column[rows] for column in an)))
+    return empty
+
+
 def _problem_codes(an: _Anchors, method: np.ndarray) -> np.ndarray:
     """Index into MESSAGES of the first thing wrong with each row's anchors (0: nothing)."""
-    t, f, thr, st, lo, hi = an.target, an.floor, an.threshold, an.stretch, an.low, an.high
-    higher, lower = an.higher, an.lower
-    no_t, no_f = np.isnan(t), np.isnan(f)
-    is_floor, is_three, is_range = method == 0, method == 1, method == 2
+    known = an.higher | an.lower | an.range_
+    problems = (_floor_problems, _three_value_problems, _range_problems)
     with np.errstate(invalid="ignore"):
-        conditions = [
-            ~(higher | lower | an.range_),
-            ~is_range & no_t,
-            # Floor method: the zero point must sit on the worse side of the target.
-            is_floor & higher & no_f & (t <= 0),
-            is_floor & higher & (f >= t),
-            is_floor & lower & no_f & (t <= 0),
-            is_floor & lower & (f <= t),
-            # Three-value: threshold worse than the target, stretch (if any) better; an empty
-            # stretch compares False, so it passes.
-            is_three & higher & (thr >= t),
-            is_three & lower & (thr <= t),
-            is_three & higher & (st <= t),
-            is_three & lower & (st >= t),
-            # Range: both bounds, in order, with some width to fall off over.
-            is_range & (np.isnan(lo) | np.isnan(hi)),
-            is_range & (lo > hi),
-            is_range & (lo == hi) & no_f,
-            is_range & (f >= lo) & (f <= hi),
-        ]
-    return np.select(conditions, np.arange(1, len(conditions) + 1, dtype=np.int8), 0)
+        codes = _by_method(an, method, problems, np.zeros(len(method), dtype=np.int8))
+    return np.where(known, codes, _code(MSG_DIRECTION))
 
 
 def methods(kpis: pd.DataFrame) -> pd.Categorical:
@@ -186,14 +239,14 @@ def anchor_problems(kpis: pd.DataFrame) -> pd.Series:
     return pd.Series(_MESSAGES[codes], index=kpis.index, dtype=object, name="problem")
 
 
-def _floor_scores(an: _Anchors, settings: Settings) -> np.ndarray:
+def _floor_scores(an: _Anchors, *, settings: Settings) -> np.ndarray:
     """Line through (F, 0) and (T, 100); F defaults to 0 (higher) or 2T (lower)."""
     t = an.target
     f = np.where(np.isnan(an.floor), np.where(an.lower, 2.0 * t, 0.0), an.floor)
     return 100.0 * (an.actual - f) / (t - f)
 
 
-def _three_value_scores(an: _Anchors, settings: Settings) -> np.ndarray:
+def _three_value_scores(an: _Anchors, *, settings: Settings) -> np.ndarray:
     """Through (threshold, base), (T, 100), (stretch, cap); negating "lower" rows mirrors them."""
     base, cap = float(settings.base_score), float(settings.cap)
     sign = np.where(an.lower, -1.0, 1.0)
@@ -207,7 +260,7 @@ def _three_value_scores(an: _Anchors, settings: Settings) -> np.ndarray:
     )
 
 
-def _range_scores(an: _Anchors, settings: Settings) -> np.ndarray:
+def _range_scores(an: _Anchors, *, settings: Settings) -> np.ndarray:
     """100 inside [L, H], falling linearly to 0 at the floor on each side, never above 100.
 
     Default floors lie one range width outside. When L == H the width is 0, so the side
@@ -229,26 +282,19 @@ _FORMULAS = (_floor_scores, _three_value_scores, _range_scores)  # in METHODS or
 
 
 def _raw_scores(an: _Anchors, method: np.ndarray, settings: Settings) -> np.ndarray:
-    """Each row's line, unclipped. Each formula sees only its own rows, so the work stays one
-    pass over the data however the methods mix.
-    """
-    raw = np.full(len(method), np.nan)
-    # Anchors that are not meaningful may divide by zero or overflow; those rows are
-    # discarded by the caller.
+    """Each row's line, unclipped (rows with meaningless anchors are discarded later)."""
+    formulas = [partial(formula, settings=settings) for formula in _FORMULAS]
+    # Meaningless anchors may divide by zero or overflow; those rows are discarded.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for code, formula in enumerate(_FORMULAS):
-            rows = np.flatnonzero(method == code)
-            if rows.size == len(method):
-                raw = formula(an, settings)
-            elif rows.size:
-                raw[rows] = formula(_Anchors(*(column[rows] for column in an)), settings)
-    return raw
+        return _by_method(an, method, formulas, np.full(len(method), np.nan))
 
 
 def statuses(scores: pd.Series | np.ndarray, *, settings: Settings = DEFAULTS) -> np.ndarray:
     """Traffic-light band per score (None where there is no score), as an object array."""
     s = np.asarray(scores, dtype=float)
-    codes = np.where(s >= settings.green_at, 1, np.where(s >= settings.amber_at, 2, 3))
+    codes = np.full(s.shape, 3, dtype=np.int8)
+    codes[s >= settings.amber_at] = 2
+    codes[s >= settings.green_at] = 1
     codes[np.isnan(s)] = 0
     return _STATUS_CHOICES[codes]
 
