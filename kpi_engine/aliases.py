@@ -2,7 +2,7 @@
 
 Aliases are data. To teach the parser a new header or value, add a string to a table
 below; matching is case-, width-, space- and punctuation-insensitive, and traditional
-characters are folded to simplified ones first, so one spelling per word usually suffices.
+characters are folded to simplified ones first (OpenCC), so one spelling per word suffices.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from functools import cache
+
+from opencc import OpenCC
 
 # Canonical column -> header spellings (simplified, traditional, English).
 COLUMN_ALIASES: Mapping[str, tuple[str, ...]] = {
@@ -301,16 +303,9 @@ FILLER_WORDS: tuple[str, ...] = (
     "reviewed by",
 )
 
-# Traditional -> simplified for the characters that occur in KPI vocabulary. Matching only:
-# values are kept as written.
-_T2S = str.maketrans(
-    "標稱編號碼門責屬維構極權實際間單負計線紅戰檻彙總協務戶內運營學習與長歸統類額轉數據"
-    "據項質創較淨潤資產銷積級濟傭團隊評價週萬億費報達準確獲發現場勞動險個會議導應響滿顧價"
-    "說備註見訊審",
-    "标称编号码门责属维构极权实际间单负计线红战槛汇总协务户内运营学习与长归统类额转数据"
-    "据项质创较净润资产销积级济佣团队评价周万亿费报达准确获发现场劳动险个会议导应响满顾价"
-    "说备注见讯审",
-)
+# Traditional -> simplified (OpenCC's dictionaries), for matching only: values are kept
+# as written. One spelling per word in the tables above then matches both scripts.
+_T2S = OpenCC("t2s")
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 _PAREN = re.compile(r"[(\[（【].*?[)\]）】]")
 
@@ -320,7 +315,10 @@ def fold(text: object) -> str:
 
     Arrows survive, since they are direction values on their own.
     """
-    s = unicodedata.normalize("NFKC", str(text)).translate(_T2S).casefold().strip()
+    s = unicodedata.normalize("NFKC", str(text))
+    if not s.isascii():
+        s = _T2S.convert(s)
+    s = s.casefold().strip()
     if s in {"↑", "↓"}:
         return s
     return _PUNCT.sub("", s.replace("&", "and"))
@@ -359,6 +357,7 @@ def lookup(table: Mapping[str, str], value: object) -> str | None:
 
 _TOTALS = frozenset(fold(w) for w in TOTAL_WORDS)
 _NOTES = frozenset(fold(w) for w in NOTE_WORDS)
+_FILLERS = tuple(fold(w) for w in FILLER_WORDS)
 
 
 def is_total_label(text: object) -> bool:
@@ -372,10 +371,16 @@ def is_note_label(text: object) -> bool:
     return fold(head) in _NOTES
 
 
+def row_label(text: object) -> str | None:
+    """'total' or 'note' for a cell that marks a row as not a KPI, else None."""
+    if is_total_label(text):
+        return "total"
+    return "note" if is_note_label(text) else None
+
+
 def is_filler_line(text: object) -> bool:
     """A line above the header naming who filled the sheet in (`填报人: 张三`)."""
-    s = fold(text)
-    return any(s.startswith(fold(w)) for w in FILLER_WORDS)
+    return fold(text).startswith(_FILLERS)
 
 
 _DEPT_SUFFIX = re.compile(r"(部门|部|department|dept)$")

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import PurePath
 
+import numpy as np
 import pandas as pd
 
 from . import aliases, periods
@@ -157,6 +157,8 @@ def find_header(cells: list[list[object]]) -> int | None:
         score, found = _header_score(row)
         if score > best_score and found & {"kpi_name", "kpi_id"}:
             best, best_score = index, score
+        elif best is not None and score < 2:
+            break  # the first data row under a header: no later row can be the header
     return best
 
 
@@ -293,50 +295,49 @@ def _columns_of(rows: list[list[object]], width: int) -> list[tuple[object, ...]
 def stack_rows(plans: Sequence[SheetPlan], grids: Sequence[Sheet]) -> pd.DataFrame:
     """The data rows of every sheet as one object frame, one row per KPI (and month).
 
-    Columns: RAW_COLUMNS as cells (None where the sheet has no such column), `_plan`
-    (index into plans), `row` (Excel row), `_first` (the row's first cell, for total and
-    note rows), `_month_column` (wide layout: the month header's grid column, else -1),
-    and `extras`.
+    Columns: those of RAW_COLUMNS that some sheet has, as cells (None where a sheet lacks
+    it), `_plan` (index into plans), `row` (Excel row), `_first` (the row's first cell, for
+    total and note rows), `_month_column` (wide layout: the month header's grid column,
+    else -1), and `extras`. Blocks are copied into preallocated arrays, never cell by cell.
     """
-    parts: dict[str, list[object]] = {c: [] for c in (*RAW_COLUMNS, "_first")}
-    meta: dict[str, list[object]] = {"_plan": [], "row": [], "_month_column": [], "extras": []}
+    blocks = []  # (plan index, columns, row count, month column, month)
     for index, (plan, sheet) in enumerate(zip(plans, grids, strict=True)):
         rows = sheet.cells[plan.header_row + 1 :]
-        if not rows:
-            continue
-        width = max(len(sheet.cells[plan.header_row]), max(len(r) for r in rows))
-        columns = _columns_of(rows, width)
-        n = len(rows)
-        first_row = plan.header_row + 2
-        extras = _extras(plan, columns, n)
-        months = list(plan.months.items()) or [(-1, None)]
-        for month_column, month in months:
-            for name in RAW_COLUMNS:
-                if name == "actual" and month_column >= 0:
-                    parts[name].append(columns[month_column])
-                elif name == "period" and month is not None:
-                    parts[name].append((month,) * n)
-                elif name in plan.columns:
-                    parts[name].append(columns[plan.columns[name]])
-                else:
-                    parts[name].append((None,) * n)
-            parts["_first"].append(columns[0])
-            meta["_plan"].append((index,) * n)
-            meta["row"].append(range(first_row, first_row + n))
-            meta["_month_column"].append((month_column,) * n)
-            meta["extras"].append(extras)
-    data = {name: list(chain.from_iterable(chunks)) for name, chunks in parts.items()}
-    data.update({name: list(chain.from_iterable(chunks)) for name, chunks in meta.items()})
-    frame = pd.DataFrame(data, dtype=object)
-    for name in ("_plan", "row", "_month_column"):
-        frame[name] = frame[name].astype("int64")
-    return frame
+        if rows:
+            width = max(len(sheet.cells[plan.header_row]), max(len(r) for r in rows))
+            columns = _columns_of(rows, width)
+            for month_column, month in list(plan.months.items()) or [(-1, None)]:
+                blocks.append((index, columns, len(rows), month_column, month))
+    present = {c for plan in plans for c in plan.columns} | {"actual", "period"}
+    names = [c for c in RAW_COLUMNS if c in present]
+    total = sum(block[2] for block in blocks)
+    data = {name: np.full(total, None, dtype=object) for name in (*names, "_first", "extras")}
+    meta = {name: np.empty(total, dtype=np.int64) for name in ("_plan", "row", "_month_column")}
+    start = 0
+    for index, columns, n, month_column, month in blocks:
+        plan = plans[index]
+        end = start + n
+        for name in names:
+            if name == "actual" and month_column >= 0:
+                data[name][start:end] = columns[month_column]
+            elif name == "period" and month is not None:
+                data[name][start:end] = month
+            elif name in plan.columns:
+                data[name][start:end] = columns[plan.columns[name]]
+        data["_first"][start:end] = columns[0]
+        if plan.extras:
+            data["extras"][start:end] = _extras(plan, columns)
+        meta["_plan"][start:end] = index
+        meta["row"][start:end] = np.arange(plan.header_row + 2, plan.header_row + 2 + n)
+        meta["_month_column"][start:end] = month_column
+        start = end
+    # Series(dtype=object): pandas would otherwise convert text columns to Arrow strings.
+    columns = {name: pd.Series(cells, dtype=object, copy=False) for name, cells in data.items()}
+    return pd.DataFrame({**columns, **meta}, copy=False)
 
 
-def _extras(plan: SheetPlan, columns: list[tuple[object, ...]], n: int) -> Sequence[object]:
-    """Unknown columns kept as a dict per row (None when the sheet has none)."""
-    if not plan.extras:
-        return (None,) * n
+def _extras(plan: SheetPlan, columns: list[tuple[object, ...]]) -> list[dict[str, object]]:
+    """Unknown columns kept as a dict per row."""
     names = list(plan.extras)
     values = [columns[plan.extras[name]] for name in names]
     return [dict(zip(names, cells, strict=True)) for cells in zip(*values, strict=True)]

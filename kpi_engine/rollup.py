@@ -1,8 +1,10 @@
 """Roll-ups (SPEC §3): KPI scores to department x perspective, department and organisation.
 
 Every level is a weighted mean over the children that have a score, weights renormalised
-over those present, computed as groupby sums of w*s and w (no per-group Python), with a
-coverage beside it: the weighted share of the children that could be scored.
+over those present, with a coverage beside it: the weighted share of the children that
+could be scored. The group-by sums of w*s and w are bincounts over a dense
+department x period x perspective cube (keys factorized once), so every level after the
+KPI one is arithmetic on a small array, and the result comes out already sorted.
 """
 
 from __future__ import annotations
@@ -19,18 +21,32 @@ from kpi_engine.schema import PERSPECTIVES
 from kpi_engine.settings import DEFAULTS, Settings
 
 
-def _keys(*names: pd.Series) -> dict[object, str]:
-    """`department_key` of every distinct name: a loop over a handful of names, not rows."""
-    distinct = pd.unique(pd.concat([n.astype(object) for n in names], ignore_index=True))
-    return {name: department_key(name) for name in distinct}
-
-
-def _spellings(departments: pd.Series, keys: Mapping[object, str]) -> dict[str, object]:
+def _spellings(departments: np.ndarray) -> dict[str, object]:
     """Department key -> the frame's spelling of it (the first one written, if several)."""
     spelling: dict[str, object] = {}
-    for name in pd.unique(departments.astype(object)):
-        spelling.setdefault(keys[name], name)
+    for name in departments:
+        spelling.setdefault(department_key(name), name)
     return spelling
+
+
+def _resolve(partners: np.ndarray, departments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each partner in the frame's spelling, and its department key.
+
+    An exact name stays as written; otherwise a department with the same key lends its
+    spelling; otherwise the partner is kept as written. Worked out once per distinct name.
+    """
+    codes, names = pd.factorize(partners)
+    names = np.asarray(names, dtype=object)
+    spelling, exact = _spellings(departments), set(departments)
+    keys = [department_key(name) for name in names]
+    spelled = [n if n in exact else spelling.get(k, n) for n, k in zip(names, keys, strict=True)]
+    return np.array(spelled, dtype=object)[codes], np.array(keys, dtype=object)[codes]
+
+
+def _keys_of(values: np.ndarray) -> np.ndarray:
+    """`department_key` of each value, computed once per distinct value."""
+    codes, names = pd.factorize(values)
+    return np.array([department_key(name) for name in names], dtype=object)[codes]
 
 
 def _empty_tuple() -> np.ndarray:
@@ -56,28 +72,21 @@ def expand_shared(scored: pd.DataFrame) -> pd.DataFrame:
     base["owner_department"] = base["department"]
     cells = base["shared_with"].to_numpy(dtype=object)
     candidates = np.flatnonzero(cells != _EMPTY)  # only these can list partners
-    partners = pd.Series(cells[candidates], index=candidates).explode().astype(object)
+    partners = pd.Series(cells[candidates], index=candidates, dtype=object).explode()
     partners = partners[partners.notna() & (partners != "")]
     rows = partners.index.to_numpy(dtype=np.intp)
     is_shared = np.zeros(len(base), dtype=bool)
     is_shared[rows] = True
     base["is_shared"] = is_shared
-    if partners.empty:
+    if not rows.size:
         return base
-    owners = base["department"].iloc[rows].astype(object)
-    departments = pd.Series(base["department"].unique()).astype(object)
-    keys = _keys(departments, partners, owners)
-    spelling = _spellings(departments, keys)
-    partner_keys = partners.map(keys).to_numpy(dtype=object)
-    written = partners.to_numpy(dtype=object)
-    spelled = pd.Series(partner_keys).map(spelling).to_numpy(dtype=object)
-    exact = partners.isin(set(departments)).to_numpy()
-    resolved = np.where(exact | pd.isna(spelled), written, spelled)
-    owner_keys = owners.map(keys).to_numpy(dtype=object)
-    pairs = pd.DataFrame({"row": rows, "department": resolved})
+    departments = np.asarray(pd.unique(base["department"]), dtype=object)
+    resolved, partner_keys = _resolve(partners.to_numpy(dtype=object), departments)
+    owner_keys = _keys_of(base["department"].iloc[rows].to_numpy(dtype=object))
+    pairs = pd.DataFrame({"row": rows, "department": resolved}, dtype=object)
     pairs = pairs[partner_keys != owner_keys].drop_duplicates()
-    copies = base.iloc[pairs["row"].to_numpy()].copy()
-    copies["department"] = pairs["department"].to_numpy()
+    copies = base.take(pairs["row"].to_numpy(dtype=np.intp))
+    copies["department"] = pairs["department"].to_numpy(dtype=object)
     return pd.concat([base, copies], ignore_index=True)
 
 

@@ -170,25 +170,42 @@ def _plain(value: object) -> object:
     return str(value)
 
 
+def _column(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A stacked column, or all-None when no sheet of the batch has it."""
+    if column in frame.columns:
+        return frame[column]
+    return pd.Series(None, index=frame.index, dtype=object)
+
+
 def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """Canonical, typed values beside the raw cells (kept as `_raw_<column>`)."""
     typed = pd.DataFrame(index=frame.index)
     for column in TEXT_COLUMNS:
-        typed[column] = _distinct(frame[column], _clean_text)
+        typed[column] = _distinct(_column(frame, column), _clean_text)
     for column, table in (
         ("perspective", aliases.PERSPECTIVES),
         ("direction", aliases.DIRECTIONS),
         ("aggregation", aliases.AGGREGATIONS),
     ):
-        typed[column] = _distinct(frame[column], _lookup(table))
+        typed[column] = _distinct(_column(frame, column), _lookup(table))
+        typed[f"_unknown_{column}"] = _unknown(typed[column])
     for column in NUMBER_COLUMNS:
-        parsed = values.parse_numbers(frame[column])
-        typed[column] = parsed["value"].to_numpy()
-        typed[f"_bad_{column}"] = parsed["bad"].to_numpy()
+        cells = _column(frame, column)
+        if column in frame.columns:
+            parsed = values.parse_numbers(cells)
+            typed[column] = parsed["value"].to_numpy()
+            typed[f"_bad_{column}"] = parsed["bad"].to_numpy()
+        else:
+            typed[column] = np.nan
+            typed[f"_bad_{column}"] = False
     typed["shared_with"] = _distinct(
-        frame["shared_with"],
+        _column(frame, "shared_with"),
         lambda c: aliases.split_departments(c) if _clean_text(c) else None,
     )
+    for column in ("perspective", "direction", "aggregation", *NUMBER_COLUMNS, "period"):
+        typed[f"_raw_{column}"] = _column(frame, column)
+    for column in ("_plan", "row", "_month_column", "extras"):
+        typed[column] = frame[column]
     return typed
 
 
@@ -253,13 +270,13 @@ def _check_definitions(frame: pd.DataFrame, report: _Report) -> None:
     """Checks every row needs, with or without actuals."""
     typed = frame
     report.add(
-        _unknown(typed["perspective"]),
+        typed["_unknown_perspective"],
         "perspective",
         "unknown perspective: use 财务 / 客户 / 内部流程 / 学习与成长 (or financial, "
         "customer, internal process, learning & growth)",
     )
     report.add(
-        _unknown(typed["direction"]),
+        typed["_unknown_direction"],
         "direction",
         "unknown direction: use 越高越好 / 越低越好 / 区间 (or higher, lower, range)",
     )
@@ -278,7 +295,7 @@ def _check_definitions(frame: pd.DataFrame, report: _Report) -> None:
         "weight is negative: enter 0 or more (0 shows the KPI without counting it)",
     )
     report.add(
-        _unknown(typed["aggregation"]),
+        typed["_unknown_aggregation"],
         "aggregation",
         "unknown aggregation, treated as 平均 (avg): use 求和 / 平均 / 期末 (sum, avg, last)",
         severity=WARNING,
@@ -294,17 +311,10 @@ def validate(
     """Type, fill and check stacked rows: (kpis, definitions, issues, rows rejected)."""
     if raw.empty:
         return empty_kpis(), definitions_table(definitions), [], 0
-    frame = _drop_non_kpi_rows(raw, plans)
-    typed = _type_cells(frame)
-    plan_of = frame["_plan"].to_numpy()
+    typed, skipped = _kpi_rows(_type_cells(raw), raw["_first"], plans)
+    plan_of = typed["_plan"].to_numpy()
     context_department = np.array([p.department for p in plans], dtype=object)[plan_of]
     typed["department"] = typed["department"].where(typed["department"].notna(), context_department)
-    section = frame["_section"]
-    typed["perspective"] = typed["perspective"].where(typed["perspective"].notna(), section)
-    for column in ("_plan", "row", "_month_column", "extras"):
-        typed[column] = frame[column]
-    for column in ("perspective", "direction", "aggregation", *NUMBER_COLUMNS, "period"):
-        typed[f"_raw_{column}"] = frame[column]
     is_definition = np.array([p.is_definitions for p in plans])[plan_of]
 
     defs_rows = typed[is_definition]
@@ -324,38 +334,35 @@ def validate(
     _check_rows(rows, plans, report)
     accepted = rows[~report.rejected]
     kpis = _finish(accepted, plans, report)
-    issues = [*defs_report.issues, *report.issues, *frame.attrs.get("issues", [])]
+    issues = [*skipped, *defs_report.issues, *report.issues]
     rejected = int(report.rejected.sum()) + int(defs_report.rejected.sum())
     return kpis, table, issues, rejected
 
 
-def _drop_non_kpi_rows(raw: pd.DataFrame, plans: Sequence[SheetPlan]) -> pd.DataFrame:
-    """Drop blank, total, note and section rows; warn about totals and notes, error on
-    rows that hold values but name no KPI."""
-    ident = ["kpi_id", "kpi_name"]
-    labels = ["_first", "department", *ident]
-    is_total = pd.Series(False, index=raw.index)
-    is_note = pd.Series(False, index=raw.index)
-    for column in labels:
-        is_total |= _distinct(raw[column], aliases.is_total_label).astype(bool)
-        is_note |= _distinct(raw[column], aliases.is_note_label).astype(bool)
-    missing = {
-        c: values.is_missing(raw[c])
-        for c in raw.columns
-        if c in KPI_COLUMNS and c not in {"row", "extras"}
-    }
-    filled = sum((~m).astype(int) for m in missing.values())
-    section = _distinct(raw["_first"], _is_section)
-    is_section = section.notna() & filled.le(1)
-    has_identity = ~(missing["kpi_id"] & missing["kpi_name"]) & ~is_section
-    valued = pd.Series(False, index=raw.index)
-    for column in ("direction", "weight", "actual", *ANCHORS):
-        valued |= ~missing[column]
-    month = raw["_month_column"]
-    empty_month = (month >= 0) & missing["actual"].groupby([raw["_plan"], month]).transform("all")
+def _kpi_rows(
+    typed: pd.DataFrame, first: pd.Series, plans: Sequence[SheetPlan]
+) -> tuple[pd.DataFrame, list[Issue]]:
+    """Keep the KPI rows: drop blank, total, note and section rows (warning about totals
+    and notes) and report rows that hold values but name no KPI."""
+    is_total = pd.Series(False, index=typed.index)
+    is_note = pd.Series(False, index=typed.index)
+    for column in (first, typed["department"], typed["kpi_name"]):
+        label = _distinct(column, aliases.row_label)
+        is_total |= label.eq("total")
+        is_note |= label.eq("note")
+    valued = pd.Series(False, index=typed.index)
+    for column in NUMBER_COLUMNS:
+        valued |= typed[column].notna() | typed[f"_bad_{column}"]
+    valued |= typed["direction"].notna()
+    section = _distinct(first, _is_section)
+    is_section = section.notna() & ~valued & typed["kpi_name"].isna()
+    has_identity = (typed["kpi_id"].notna() | typed["kpi_name"].notna()) & ~is_section
+    month = typed["_month_column"]
+    no_actual = typed["actual"].isna() & ~typed["_bad_actual"]
+    empty_month = (month >= 0) & no_actual.groupby([typed["_plan"], month]).transform("all")
     skip = is_total | is_note | empty_month
-    report = _Report(raw, plans)
-    first_of_row = ~raw.duplicated(subset=["_plan", "row"])
+    report = _Report(typed, plans)
+    first_of_row = ~typed.duplicated(subset=["_plan", "row"])
     report.add(
         is_total & first_of_row, "kpi_name", "total row skipped: it is not a KPI", severity=WARNING
     )
@@ -370,13 +377,11 @@ def _drop_non_kpi_rows(raw: pd.DataFrame, plans: Sequence[SheetPlan]) -> pd.Data
         "kpi_name",
         "row has values but no KPI name or id: fill in the KPI name, or delete the row",
     )
-    frame = raw.assign(
-        _section=section.where(is_section).groupby([raw["_plan"], raw["_month_column"]]).ffill()
-    )
+    carried = section.where(is_section).groupby([typed["_plan"], month]).ffill()
     keep = has_identity & ~skip
-    frame = frame[keep].copy()
-    frame.attrs["issues"] = report.issues
-    return frame
+    kept = typed[keep].copy()
+    kept["perspective"] = kept["perspective"].where(kept["perspective"].notna(), carried[keep])
+    return kept, report.issues
 
 
 def _check_rows(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> None:
@@ -413,7 +418,9 @@ def _check_rows(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report)
     rows.loc[equal, "weight"] = 1.0
     report.per_sheet(equal, "weight", "no weights given: KPIs weigh the same")
     aggregation = rows["aggregation"]
-    rows["aggregation"] = aggregation.where(aggregation.notna() & ~_unknown(aggregation), "avg")
+    rows["aggregation"] = aggregation.where(
+        aggregation.notna() & ~rows["_unknown_aggregation"], "avg"
+    )
     _check_periods(rows, plans, report)
     problems = anchor_problems(rows)
     report.add(problems.notna() & ~report.rejected, "target", "", messages=problems)
@@ -457,14 +464,12 @@ def _finish(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> 
         file=np.array([p.file for p in plans], dtype=object)[plan_of],
         sheet=np.array([p.sheet for p in plans], dtype=object)[plan_of],
         kpi_name=rows["kpi_name"].where(rows["kpi_name"].notna(), rows["kpi_id"]),
-        shared_with=rows["shared_with"].map(lambda v: v if isinstance(v, tuple) else ()),
+        shared_with=_distinct(rows["shared_with"], lambda v: v if isinstance(v, tuple) else ()),
     )
     key = pd.DataFrame(
         {
             "d": _distinct(out["department"], aliases.department_key),
-            "k": _distinct(
-                out["kpi_id"].where(out["kpi_id"].notna(), out["kpi_name"]), aliases.fold
-            ),
+            "k": out["kpi_id"].where(out["kpi_id"].notna(), out["kpi_name"]),
             "p": out["period"],
         }
     )

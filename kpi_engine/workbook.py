@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -73,24 +74,51 @@ def read_workbook(name: str, data: bytes, *, limits: Limits = DEFAULT_LIMITS) ->
     )
 
 
+def _directory(data: bytes) -> list[zipfile.ZipInfo] | None:
+    """The zip's central directory read straight from the bytes (fast path), or None to
+    let `zipfile` parse it (zip64, comments, anything unusual)."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end < 0 or len(data) < end + 22:
+        return None
+    count, size, offset = struct.unpack_from("<HII", data, end + 10)
+    if count == 0xFFFF or offset == 0xFFFFFFFF or offset + size > end:
+        return None
+    members, at = [], offset
+    for _ in range(count):
+        if data[at : at + 4] != b"PK\x01\x02":
+            return None
+        method, csize, usize, name_len, extra_len, comment_len = struct.unpack_from(
+            "<H8xIIHHH", data, at + 10
+        )
+        if 0xFFFFFFFF in (csize, usize):
+            return None
+        info = zipfile.ZipInfo(data[at + 46 : at + 46 + name_len].decode("utf-8", "replace"))
+        info.compress_type, info.compress_size, info.file_size = method, csize, usize
+        members.append(info)
+        at += 46 + name_len + extra_len + comment_len
+    return members
+
+
 def _check_zip(data: bytes, limits: Limits) -> None:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-            names = {m.filename for m in members}
-            if not ({"xl/workbook.xml", "xl/workbook.bin", "content.xml"} & names):
-                raise WorkbookError(
-                    "a zip file but not an Excel workbook: save it from Excel as .xlsx"
-                )
-            if len(members) > 10_000:
-                raise WorkbookError("workbook holds too many parts: save it again from Excel")
-            declared = sum(m.file_size for m in members)
-            if declared > limits.max_unzipped_bytes:
-                raise _too_big(declared, limits)
-            for member in members:
-                if _suspicious(member):
-                    _measure(archive, member, limits)
-    except zipfile.BadZipFile as exc:
+        members = _directory(data)
+        if members is None:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                members = archive.infolist()
+        names = {m.filename for m in members}
+        if not ({"xl/workbook.xml", "xl/workbook.bin", "content.xml"} & names):
+            raise WorkbookError("a zip file but not an Excel workbook: save it from Excel as .xlsx")
+        if len(members) > 10_000:
+            raise WorkbookError("workbook holds too many parts: save it again from Excel")
+        declared = sum(m.file_size for m in members)
+        if declared > limits.max_unzipped_bytes:
+            raise _too_big(declared, limits)
+        suspicious = [m.filename for m in members if _suspicious(m)]
+        if suspicious:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                for name in suspicious:
+                    _measure(archive, archive.getinfo(name), limits)
+    except (zipfile.BadZipFile, struct.error, EOFError) as exc:
         raise WorkbookError(
             "file is damaged (not a readable .xlsx zip): open it in Excel, save a new copy "
             "and upload that"

@@ -587,7 +587,7 @@ def pct_text(v: float) -> str:
 
 
 def number(v: float, dec: int) -> float | int:
-    return int(round(v)) if dec == 0 else round(v, dec)
+    return round(v) if dec == 0 else round(v, dec)
 
 
 def filing_date(dept_index: int, year: int, month: int, sep: str) -> str:
@@ -617,9 +617,9 @@ def value_cell(kpi: Kpi, style: FormStyle, key: str, v: float | None, period: st
         return Cell(round(v, 6), kpi.pct_format)
     n = number(v, kpi.dec)
     money = kpi.unit in ("万元", "元")
-    if key == "actual" and money and n >= 1000:
-        if style.rate == "text" or (kpi.id, period) in COMMA_TEXT:
-            return Cell(f"{n:,}")
+    as_text = style.rate == "text" or (kpi.id, period) in COMMA_TEXT
+    if key == "actual" and money and n >= 1000 and as_text:
+        return Cell(f"{n:,}")
     if money and n >= 1000:
         return Cell(n, "#,##0")
     return Cell(n)
@@ -939,7 +939,7 @@ TEMPLATES = (
     TemplateLang(
         file="KPI填报模板.xlsx", sheet="KPI填报", title="YYYY年M月 XX部 KPI 考核表",
         filler="填报人:            填报日期: YYYY-MM-DD",
-        headers=tuple(HEAD_S[k] for k in TEMPLATE_KEYS[:-1]) + ("期间",),
+        headers=(*(HEAD_S[k] for k in TEMPLATE_KEYS[:-1]), "期间"),
         example=("MKT-04", "客户满意度", "市场部", "客户", "越高越好", 0.15, 90, None, 80, 95,
                  None, None, 91.5, "分", "李娜", "平均", "生产部、技术部", "2026-10"),
         perspectives=PERSPECTIVES, directions=("越高越好", "越低越好", "区间"),
@@ -950,7 +950,7 @@ TEMPLATES = (
     TemplateLang(
         file="KPI填報範本.xlsx", sheet="KPI填報", title="YYYY年M月 XX部 KPI 考核表",
         filler="填報人:            填報日期: YYYY-MM-DD",
-        headers=tuple(HEAD_T[k] for k in TEMPLATE_KEYS[:-1]) + ("期間",),
+        headers=(*(HEAD_T[k] for k in TEMPLATE_KEYS[:-1]), "期間"),
         example=("MKT-04", "客戶滿意度", "市場部", "客戶", "越高越好", 0.15, 90, None, 80, 95,
                  None, None, 91.5, "分", "李娜", "平均", "生產部、技術部", "2026-10"),
         perspectives=tuple(PERSPECTIVE_TW[p] for p in PERSPECTIVES),
@@ -1161,8 +1161,8 @@ sample_data/
 
 1. 第 1 行: 合并单元格标题, 如 `2026年10月 市场部 KPI 考核表` (技术部写作 `技术部 2026年10月 KPI 考核表`)。
    期间只在标题、工作表名 (部分部门) 和文件名里, 表内没有期间列。
-2. 第 2 行: `填报人: 林晓雯    填报日期: 2026-11-06` —— 这一行 **不是** 考核期间 (日期在次月)。
-   财务部多一个 `审核人`, 用全角冒号; 行政部日期写作 `2026/11/05`。
+2. 第 2 行: `填报人: 林晓雯    填报日期: {mkt_date}` —— 这一行 **不是** 考核期间 (日期在次月)。
+   财务部多一个 `审核人`, 用全角冒号; 行政部写作 `填報人: 王雅婷    填報日期: {adm_date}`。
 3. 部分部门在表头前空一行 (生产部、财务部、行政部)。
 4. 表头行: 中文列名, 各部门列顺序和写法不同 (见下表); 只出现本部门用到的评分列。
 5. 指标行按维度排序; 「部门」单元格向下合并覆盖全部指标行, 「维度」在每个维度块内向下合并。
@@ -1385,6 +1385,8 @@ def write_readme(actuals: dict[str, list[float]], files: list[Path]) -> str:
         n_red=last.count("red"),
         n_missing=last.count(None),
         first_red=first_red,
+        mkt_date=filing_date(DEPARTMENTS.index(MKT), 2026, 10, "-"),
+        adm_date=filing_date(DEPARTMENTS.index(ADM), 2026, 10, "/"),
         seed=SEED,
         fixed=FIXED_TIME.isoformat(sep=" "),
     )

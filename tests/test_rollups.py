@@ -232,6 +232,19 @@ def test_partner_not_in_frame_keeps_its_name() -> None:
     assert list(expanded["department"]) == ["市场部", "财务部"]
 
 
+def test_empty_or_missing_partner_lists_are_not_shared() -> None:
+    kpis = frame(k(90.0, shared_with=None), k(80.0, shared_with=("",)), k(70.0))
+    expanded = expand_shared(score(kpis))
+    assert len(expanded) == 3
+    assert not expanded["is_shared"].any()
+
+
+def test_rows_without_period_are_left_out_of_rollups() -> None:
+    r = rolled(k(80.0), k(20.0, period=None))
+    assert list(r.perspectives["period"]) == ["2026-10"]
+    assert persp(r) == pytest.approx(80.0)
+
+
 def test_no_shared_kpis() -> None:
     expanded = expand_shared(score(frame(k(90.0), k(80.0))))
     assert len(expanded) == 2

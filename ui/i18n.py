@@ -1,0 +1,89 @@
+"""Message catalogs: one JSON file per language in `ui/locales/`, looked up by `t()`.
+
+Keys are flat, dotted and namespaced by where the text appears:
+
+- `app.*`, `page.*`, `sidebar.*`, `grain.*`: the shell (title, page names, sidebar);
+- `common.*`: nouns shared by tables, axes and tooltips (department, score, coverage...);
+- `overview.*`, `scorecard.*`, `heatmap.*`, `trends.*`, `data.*`, `whatif.*`: one per page;
+- `warning.<kind>` and `warning.<kind>_detail`: early-warning kinds (`WARNING_KINDS`);
+- `report.*`, `severity.*`: the validation report's columns and severities;
+- `perspective.<p>`, `status.<s>`, `direction.<d>`, `method.<m>`: the engine's closed
+  vocabularies (`kpi_engine.schema`, `kpi_engine.scoring.METHODS`), translated for display.
+
+Placeholders use `str.format` syntax (`{department}`) and are the same in every language.
+A key missing from a language falls back to simplified Chinese, then to the key itself,
+so a gap shows up as a readable key rather than an exception. No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+
+DEFAULT_LANG = "zh-Hans"
+LANGUAGES: dict[str, str] = {"zh-Hans": "简体中文", "zh-Hant": "繁體中文", "en": "English"}
+WARNING_KINDS: tuple[str, ...] = ("red_streak", "low_coverage", "no_upload")
+
+LOCALES = Path(__file__).with_name("locales")
+
+
+@cache
+def catalog(lang: str) -> Mapping[str, str]:
+    """The messages of one language, read once (empty for a language without a catalog)."""
+    path = LOCALES / f"{lang}.json"
+    if lang not in LANGUAGES or not path.is_file():
+        return MappingProxyType({})
+    with path.open(encoding="utf-8") as f:
+        return MappingProxyType(json.load(f))
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:
+    """The message `key` in `lang`, else in simplified Chinese, else the key; formatted
+    with `fmt` when given (a placeholder `fmt` lacks is a bug and raises KeyError).
+    """
+    text = catalog(lang).get(key) or catalog(DEFAULT_LANG).get(key) or key
+    return text.format(**fmt) if fmt else text
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _vocabulary(prefix: str, value: object, lang: str) -> str:
+    """A closed-vocabulary value translated; a value without a message is shown as is."""
+    if _missing(value):
+        return "—"
+    key = f"{prefix}.{value}"
+    text = t(key, lang)
+    return str(value) if text == key else text
+
+
+def perspective_label(perspective: object, lang: str = DEFAULT_LANG) -> str:
+    """`financial` -> 财务 / 財務 / Financial; unknown values as written, missing as —."""
+    return _vocabulary("perspective", perspective, lang)
+
+
+def status_label(status: object, lang: str = DEFAULT_LANG) -> str:
+    """`green` / `amber` / `red` translated; a missing status (no score) reads as missing."""
+    if _missing(status):
+        return t("status.missing", lang)
+    return _vocabulary("status", status, lang)
+
+
+def direction_label(direction: object, lang: str = DEFAULT_LANG) -> str:
+    """`higher` / `lower` / `range` translated."""
+    return _vocabulary("direction", direction, lang)
+
+
+def method_label(method: object, lang: str = DEFAULT_LANG) -> str:
+    """Scoring method (`floor`, `three_value`, `range`) translated."""
+    return _vocabulary("method", method, lang)
+
+
+def warning_kind_label(kind: object, lang: str = DEFAULT_LANG) -> str:
+    """Early-warning kind (one of `WARNING_KINDS`) translated."""
+    return _vocabulary("warning", kind, lang)
