@@ -7,12 +7,15 @@ card = build(loaded.kpis, period="2026-Q3")     # score, share, roll up
 from .ingest import Loaded, load_files, load_paths
 from .issues import Issue
 from .rollup import Rollup, expand_shared, rollup
+from .schema import PERSPECTIVES
 from .scorecard import Scorecard, build, for_period
 from .scoring import anchor_problems, score
 from .settings import DEFAULT_LIMITS, DEFAULTS, Limits, Settings
+from .validate import combine
 
 __all__ = [
     "DEFAULTS",
+    "PERSPECTIVES",
     "DEFAULT_LIMITS",
     "Issue",
     "Limits",
@@ -22,6 +25,7 @@ __all__ = [
     "Settings",
     "anchor_problems",
     "build",
+    "combine",
     "expand_shared",
     "for_period",
     "load_files",

@@ -19,11 +19,12 @@ class Settings:
     base_score: float = 60.0  # three-value method: score at the threshold
     green_at: float = 100.0  # status green when score >= green_at
     amber_at: float = 80.0  # amber when amber_at <= score < green_at, else red
+    # Plain dicts (copied per instance) so settings pickle into caches and stores.
     perspective_weights: Mapping[str, float] = field(
-        default_factory=lambda: DEFAULT_PERSPECTIVE_WEIGHTS
+        default_factory=lambda: dict(DEFAULT_PERSPECTIVE_WEIGHTS)
     )
     # Missing departments weigh 1 (equal weights by default).
-    department_weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    department_weights: Mapping[str, float] = field(default_factory=dict)
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some fields changed (what-if scenarios start here)."""

@@ -466,14 +466,7 @@ def _finish(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> 
         kpi_name=rows["kpi_name"].where(rows["kpi_name"].notna(), rows["kpi_id"]),
         shared_with=_distinct(rows["shared_with"], lambda v: v if isinstance(v, tuple) else ()),
     )
-    key = pd.DataFrame(
-        {
-            "d": _distinct(out["department"], aliases.department_key),
-            "k": out["kpi_id"].where(out["kpi_id"].notna(), out["kpi_name"]),
-            "p": out["period"],
-        }
-    )
-    superseded = key.duplicated(keep="last")
+    superseded = kpi_month_keys(out).duplicated(keep="last")
     report.add(
         superseded.reindex(report.frame.index, fill_value=False),
         "kpi_name",
@@ -485,6 +478,27 @@ def _finish(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> 
     return kpis.astype(
         {"row": "int64", "weight": float, "actual": float, **dict.fromkeys(ANCHORS, float)}
     )
+
+
+def kpi_month_keys(kpis: pd.DataFrame) -> pd.DataFrame:
+    """What makes a KPI row unique: department (folded), KPI id (else name), period."""
+    return pd.DataFrame(
+        {
+            "d": _distinct(kpis["department"], aliases.department_key),
+            "k": kpis["kpi_id"].where(kpis["kpi_id"].notna(), kpis["kpi_name"]),
+            "p": kpis["period"],
+        }
+    )
+
+
+def combine(*batches: pd.DataFrame) -> pd.DataFrame:
+    """KPI rows of several loads, later batches replacing earlier rows of the same KPI-month
+    (a re-uploaded sheet supersedes what was shown before)."""
+    frames = [b for b in batches if not b.empty]
+    if not frames:
+        return empty_kpis()
+    merged = pd.concat(frames, ignore_index=True)
+    return merged[~kpi_month_keys(merged).duplicated(keep="last")].reset_index(drop=True)
 
 
 def empty_kpis() -> pd.DataFrame:

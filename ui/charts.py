@@ -35,7 +35,7 @@ FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif
 FONT_HANT = "Noto Sans CJK TC, Noto Sans TC, Microsoft JhengHei, PingFang TC, sans-serif"
 FONTS: dict[str, str] = {"zh-Hant": FONT_HANT}
 
-RED, AMBER, LIGHT_GREEN, GREEN = "#d73027", "#fdae61", "#a6d96a", "#1a9850"
+RED, AMBER, LIGHT_GREEN, GREEN = "#d73027", "#fdae61", "#d9ef8b", "#1a9850"
 STATUS_COLORS: tuple[str, ...] = (RED, AMBER, LIGHT_GREEN, GREEN)
 BAND_TINTS: dict[str, str] = {"red": "#f8d3cf", "amber": "#fdebc8", "green": "#d5eed2"}
 MISSING_COLOR = "#d9d9d9"
@@ -45,21 +45,30 @@ BASELINE_COLOR, SCENARIO_COLOR = "#a0a0a0", "#2c7fb8"
 MISSING_TEXT = "—"
 
 LABEL_LIMIT = 200  # px before a long department or KPI name is cut with an ellipsis
+# Line legends draw a stretch of each line, long enough to show its dash pattern.
+LINE_LEGEND = {
+    "title": None,
+    "orient": "top",
+    "symbolType": "stroke",
+    "symbolStrokeWidth": 2,
+    "symbolSize": 500,
+}
 
 
 def status_scale(settings: Settings) -> alt.Scale:
     """One continuous red-amber-green scale over score, anchored at the status bands.
 
-    Domain [0, amber_at, green_at, cap] -> red, amber, light green, dark green: red at 0
-    warming to amber at `amber_at`, light green where green starts, dark green at the cap.
-    Interpolated in HCL, so amber turns green through yellow rather than olive. Clamped, so
-    a score outside [0, cap] takes the end colour.
+    Domain [0, amber_at, green_at, cap] -> red, amber, pale green, green (ColorBrewer
+    RdYlGn stops): red at 0 warming to amber at `amber_at`, through yellow to the pale green
+    where green starts, deep green at the cap. Interpolated in CIELAB, which keeps the
+    amber-to-green stretch yellow rather than khaki. Clamped, so a score outside [0, cap]
+    takes the end colour.
     """
     return alt.Scale(
         type="linear",
         domain=[0.0, float(settings.amber_at), float(settings.green_at), float(settings.cap)],
         range=list(STATUS_COLORS),
-        interpolate="hcl",
+        interpolate="lab",
         clamp=True,
     )
 
@@ -204,7 +213,7 @@ def _text_color(settings: Settings) -> alt.Color:
     """Light text on the dark ends of the scale (deep red, deep green), dark text elsewhere."""
     dark_ends = (
         f"isValid(datum.score) && (datum.score < {settings.amber_at / 2} || "
-        f"datum.score >= {(settings.green_at + settings.cap) / 2})"
+        f"datum.score >= {settings.green_at + 0.75 * (settings.cap - settings.green_at)})"
     )
     return alt.when(dark_ends).then(alt.value(LIGHT_TEXT)).otherwise(alt.value(DARK_TEXT))
 
@@ -230,10 +239,50 @@ def _band_rules(settings: Settings) -> list[alt.Chart]:
     ]
 
 
+def _score_x(settings: Settings, lang: str, field: str = "score") -> alt.X:
+    """A horizontal score axis from 0 to the cap, ticks every 20 (plus the bands), with
+    a tenth of the cap spare on the right for the value printed at a bar's end.
+    """
+    ticks = sorted({*range(0, int(settings.cap) + 1, 20), settings.amber_at, settings.green_at})
+    return alt.X(
+        f"{field}:Q",
+        title=_title("score", lang),
+        scale=alt.Scale(domain=[0, settings.cap * 1.1], nice=False),
+        axis=alt.Axis(values=ticks, labelOverlap="greedy"),
+    )
+
+
+def _bar_values(
+    y: alt.Y,
+    *,
+    font_size: int,
+    tooltip: list[alt.Tooltip],
+    inside: alt.Color,
+    threshold: float,
+    offset: alt.YOffset | None = None,
+) -> list[alt.Chart]:
+    """The score printed at the end of each horizontal bar: inside the bar (in `inside`
+    colour) when the bar is long enough to hold it, just past the end otherwise, and '—'
+    at zero for a missing score. Inside the bar, no band rule runs through the digits.
+    """
+    extra = {"yOffset": offset} if offset is not None else {}
+    long_bar = f"isValid(datum.score) && datum.score >= {threshold}"
+    return [
+        alt.Chart()
+        .transform_filter(long_bar)
+        .mark_text(align="right", dx=-4, fontSize=font_size)
+        .encode(x="score:Q", y=y, text="score_text:N", color=inside, tooltip=tooltip, **extra),
+        alt.Chart()
+        .transform_filter(f"!({long_bar})")
+        .mark_text(align="left", dx=4, fontSize=font_size, color=DARK_TEXT)
+        .encode(x="score_pos:Q", y=y, text="score_text:N", tooltip=tooltip, **extra),
+    ]
+
+
 def _period_axis(periods: Sequence[str], lang: str, *, title_key: str = "period") -> alt.X:
     """Ordinal periods in order, labelled compactly so they never collide: the first
     period and each January in full (`2026-01`), the others by their month or quarter
-    alone (`02`, `Q2`). Beyond 18 periods the labels also turn -45 degrees.
+    alone (`02`, `Q2`); Vega drops labels (greedy) only when the chart is squeezed.
     """
     full = [p for i, p in enumerate(periods) if i == 0 or str(p)[5:] in ("01", "Q1")]
     keep = "[" + ", ".join(f"'{p}'" for p in full) + "]"
@@ -242,7 +291,7 @@ def _period_axis(periods: Sequence[str], lang: str, *, title_key: str = "period"
         sort=list(periods),
         title=_title(title_key, lang),
         axis=alt.Axis(
-            labelAngle=0 if len(periods) <= 18 else -45,
+            labelAngle=0,
             labelExpr=f"indexof({keep}, datum.value) >= 0 ? datum.value : slice(datum.value, 5)",
             labelOverlap="greedy",
         ),
@@ -329,7 +378,7 @@ def department_months(
     """Department (rows) x month (columns) of the overall department score: the year at a
     glance. Reads `department, period, score, coverage`; grey '—' where a department has
     no score that month. Values are printed in the cells up to 12 months; beyond that the
-    colour and the tooltip carry them and the month labels turn -45 degrees.
+    colour and the tooltip carry them. Month labels are compact (`_period_axis`).
     """
     names = list(pd.unique(departments["department"].astype(object)))
     periods = sorted(pd.unique(departments["period"].astype(object)))
@@ -352,7 +401,7 @@ def department_months(
         ],
     )
     layers = _cell_layers(base, pick, settings, lang, text=len(periods) <= 12, font_size=11)
-    step = 56 if len(periods) <= 12 else 32
+    step = 56 if len(periods) <= 12 else 36
     chart = alt.layer(*layers).properties(width=alt.Step(step), height=alt.Step(30))
     return finish(chart, lang)
 
@@ -362,23 +411,15 @@ def department_months(
 
 def _kpi_labels(rows: pd.DataFrame, department: object, lang: str) -> pd.Series:
     """KPI names for the axis: marked when shared from another department, and with the
-    KPI id added where two rows of one perspective would otherwise read the same.
+    KPI id (else the owner) added where two rows would otherwise read the same.
     """
-    owner = rows.get("owner_department", rows["department"])
-    shared = (owner.astype(object) != department).to_numpy()
-    marker = t("scorecard.shared_marker", lang)
-    labels = pd.Series(
-        [f"{name}{marker}" if s else str(name) for name, s in zip(rows["kpi_name"], shared)],
-        index=rows.index,
-        dtype=object,
-    )
+    owner = rows.get("owner_department", rows["department"]).astype(object)
+    names = rows["kpi_name"].astype(object).astype(str)
+    labels = names.where(owner == department, names + t("scorecard.shared_marker", lang))
     clash = labels.duplicated(keep=False)
     if clash.any():
-        ids = rows.get("kpi_id", pd.Series(None, index=rows.index)).astype(object)
-        extra = pd.Series(
-            [str(i) if pd.notna(i) else str(o) for i, o in zip(ids, owner.astype(object))],
-            index=rows.index,
-        )
+        ids = rows.get("kpi_id", pd.Series(None, index=rows.index, dtype=object)).astype(object)
+        extra = ids.where(ids.notna(), owner).astype(str)
         labels[clash] = labels[clash] + " [" + extra[clash] + "]"
     return labels
 
@@ -432,11 +473,7 @@ def drilldown(
     ]
     rows = rows[keep]
     pick = alt.selection_point(name=selection_name, fields=["kpi_name", "kpi_id"], on="click")
-    x = alt.X(
-        "score:Q",
-        title=_title("score", lang),
-        scale=alt.Scale(domain=[0, settings.cap], clamp=True),
-    )
+    x = _score_x(settings, lang)
     y = alt.Y(
         "kpi_label:N",
         sort=list(pd.unique(rows["kpi_label"])),
@@ -461,21 +498,19 @@ def drilldown(
         .encode(
             x=x,
             y=y,
-            color=_score_color(settings, lang),
+            color=_score_color(settings, lang, legend=False),
             opacity=alt.when(pick).then(alt.value(1.0)).otherwise(alt.value(0.45)),
             tooltip=tooltip,
         )
         .add_params(pick)
     )
-    values = (
-        alt.Chart()
-        .mark_text(align="left", dx=4, fontSize=11, color=DARK_TEXT)
-        .encode(x=alt.X("score_pos:Q"), y=y, text="score_text:N", tooltip=tooltip)
+    values = _bar_values(
+        y, font_size=11, tooltip=tooltip, inside=_text_color(settings), threshold=settings.cap / 5
     )
     rules = [rule.transform_aggregate(n="count()") for rule in _band_rules(settings)]
     order = [p for p in _perspective_labels(lang) if p in set(rows["perspective_label"])]
     chart = (
-        alt.layer(bars, values, *rules, data=rows)
+        alt.layer(*rules, bars, *values, data=rows)
         .properties(width=360, height=alt.Step(24))
         .facet(
             row=alt.Row(
@@ -483,7 +518,12 @@ def drilldown(
                 sort=order,
                 title=None,
                 header=alt.Header(
-                    labelAngle=0, labelAlign="left", labelOrient="top", labelFontWeight="bold"
+                    labelAngle=0,
+                    labelAlign="left",
+                    labelAnchor="start",
+                    labelOrient="top",
+                    labelFontWeight="bold",
+                    labelPadding=4,
                 ),
             ),
             spacing=10,
@@ -526,23 +566,17 @@ def perspective_bars(
         alt.Chart()
         .mark_bar(height={"band": 0.7})
         .encode(
-            x=alt.X(
-                "score:Q",
-                title=_title("score", lang),
-                scale=alt.Scale(domain=[0, settings.cap], clamp=True),
-            ),
+            x=_score_x(settings, lang),
             y=y,
             color=_score_color(settings, lang, legend=False),
             tooltip=tooltip,
         )
     )
-    values = (
-        alt.Chart()
-        .mark_text(align="left", dx=4, fontSize=12, color=DARK_TEXT)
-        .encode(x="score_pos:Q", y=y, text="score_text:N", tooltip=tooltip)
+    values = _bar_values(
+        y, font_size=12, tooltip=tooltip, inside=_text_color(settings), threshold=settings.cap / 5
     )
     rules = [rule.transform_aggregate(n="count()") for rule in _band_rules(settings)]
-    chart = alt.layer(bars, values, *rules, data=rows).properties(width=360, height=alt.Step(30))
+    chart = alt.layer(*rules, bars, *values, data=rows).properties(width=360, height=alt.Step(30))
     return finish(chart, lang)
 
 
@@ -551,8 +585,8 @@ def baseline_vs_scenario(
 ) -> alt.LayerChart:
     """What-if: each department's baseline and scenario score as paired horizontal bars.
 
-    Reads `department, baseline, scenario`. The tooltip adds the difference. The score
-    axis runs to `settings.cap` when settings are given.
+    Reads `department, baseline, scenario`. The tooltip adds the difference. With
+    `settings`, the score axis runs to the cap and dashed rules mark the status bands.
     """
     baseline, scenario = t("whatif.baseline", lang), t("whatif.scenario", lang)
     names = list(pd.unique(frame["department"].astype(object)))
@@ -571,7 +605,12 @@ def baseline_vs_scenario(
     long["difference_text"] = long["difference"].map(
         lambda d: MISSING_TEXT if pd.isna(d) else f"{d:+.1f}"
     )
-    scale = alt.Scale(domain=[0, settings.cap], clamp=True) if settings else alt.Scale(zero=True)
+    if settings is not None:
+        x = _score_x(settings, lang)
+        rules = [rule.transform_aggregate(n="count()") for rule in _band_rules(settings)]
+    else:
+        x = alt.X("score:Q", title=_title("score", lang), scale=alt.Scale(zero=True))
+        rules = []
     y = alt.Y(
         "department:N",
         sort=names,
@@ -589,7 +628,7 @@ def baseline_vs_scenario(
         alt.Chart()
         .mark_bar()
         .encode(
-            x=alt.X("score:Q", title=_title("score", lang), scale=scale),
+            x=x,
             y=y,
             yOffset=offset,
             color=alt.Color(
@@ -603,12 +642,20 @@ def baseline_vs_scenario(
             tooltip=tooltip,
         )
     )
-    values = (
-        alt.Chart()
-        .mark_text(align="left", dx=3, fontSize=11, color=DARK_TEXT)
-        .encode(x="score_pos:Q", y=y, yOffset=offset, text="score_text:N", tooltip=tooltip)
+    top = settings.cap if settings is not None else long["score"].max()
+    top = float(top) if pd.notna(top) else 100.0
+    on_scenario = alt.when(alt.datum.kind == "scenario").then(alt.value(LIGHT_TEXT))
+    values = _bar_values(
+        y,
+        font_size=11,
+        tooltip=tooltip,
+        inside=on_scenario.otherwise(alt.value(DARK_TEXT)),
+        threshold=top / 5,
+        offset=offset,
     )
-    chart = alt.layer(bars, values, data=long).properties(width=420, height=max(len(names), 1) * 44)
+    chart = alt.layer(*rules, bars, *values, data=long).properties(
+        width=420, height=max(len(names), 1) * 44
+    )
     return finish(chart, lang)
 
 
@@ -638,40 +685,49 @@ def sparkline(history: pd.DataFrame, *, settings: Settings) -> alt.LayerChart:
     return finish(chart)
 
 
-def _with_projection(trend: pd.DataFrame) -> pd.DataFrame:
-    """`trend` sorted by period, with a boolean `projected` column (False when absent)."""
+def _trend_rows(trend: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """`trend` sorted by period with a boolean `projected` (False when absent) and a
+    `series` label (one blank series when absent; the engine's 'organization' translated).
+    """
     out = trend.copy()
     out["period"] = out["period"].astype(object)
     if "projected" not in out.columns:
         out["projected"] = False
-    out["projected"] = out["projected"].fillna(False).astype(bool)
+    out["projected"] = out["projected"].astype(object).fillna(False).astype(bool)
+    if "series" not in out.columns:
+        out["series"] = ""
+    out["series"] = out["series"].astype(object).fillna("")
+    out.loc[out["series"] == "organization", "series"] = t("common.organization", lang)
     return out.sort_values("period", kind="stable")
 
 
 def _split_projection(rows: pd.DataFrame, value: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Observed rows, and the projection path: the last observed point then the projected
-    ones, so the dashed segment starts where the solid line ends.
+    """One series' observed rows, and its projection path: the last observed point then
+    the projected ones with a value, so the dashed segment starts where the solid line
+    ends. The path is empty when nothing projected has a `value`.
     """
     observed = rows[~rows["projected"]]
-    projected = rows[rows["projected"]]
+    projected = rows[rows["projected"]].dropna(subset=[value])
     if projected.empty:
         return observed, projected
     anchor = observed.dropna(subset=[value]).tail(1)
     return observed, pd.concat([anchor, projected])
 
 
+def _periods(rows: pd.DataFrame) -> list[str]:
+    return sorted(pd.unique(rows["period"]))
+
+
 def actual_vs_target(trend: pd.DataFrame, *, lang: str) -> alt.LayerChart:
     """Actual and target over periods, one pair of lines per series.
 
-    Reads `period, actual, target`, optional `projected` (bool: a projected actual, not
-    data) and optional `series` (e.g. the KPI or department name; several series are told
-    apart by colour and actual / target / projection by dash). A projection continues the
-    actual line dashed and is named 'projection (not actual data)' in the legend.
+    Reads `period, actual, target`, optional `projected` (bool: a projected value, not
+    data) and optional `series` (as in `kpi_engine.insights.trend`; several series are
+    told apart by colour, actual / target / projection by dash). A projected actual
+    continues the actual line dashed and is named 'projection (not actual data)' in the
+    legend; projected rows without an actual (a score-only projection) draw nothing here.
     """
-    rows = _with_projection(trend)
-    if "series" not in rows.columns:
-        rows["series"] = ""
-    rows["series"] = rows["series"].astype(object)
+    rows = _trend_rows(trend, lang)
     actual, target = _title("actual", lang), _title("target", lang)
     projection = t("trends.projection_note", lang)
     parts = []
@@ -679,40 +735,42 @@ def actual_vs_target(trend: pd.DataFrame, *, lang: str) -> alt.LayerChart:
         observed, path = _split_projection(group, "actual")
         parts.append(observed.assign(measure=actual, value=observed["actual"]))
         parts.append(group.assign(measure=target, value=group["target"]))
-        if not path.empty:
-            parts.append(path.assign(measure=projection, value=path["actual"]))
+        parts.append(path.assign(measure=projection, value=path["actual"]))
     long = pd.concat(parts, ignore_index=True)[["series", "period", "measure", "value"]]
     long["value"] = pd.to_numeric(long["value"], errors="coerce").astype(float)
     long = long.dropna(subset=["value"])
     # One line per series and measure, even where a projection repeats a period.
     long["line"] = long["series"].astype(str) + "|" + long["measure"]
-    periods = sorted(pd.unique(rows["period"]))
-    measures = [actual, target, projection]
+    # The projection is named in the legend only when there is one to see.
+    measures = [actual, target, projection][: 3 if (long["measure"] == projection).any() else 2]
     dash = alt.StrokeDash(
         "measure:N",
-        scale=alt.Scale(domain=measures, range=[[1, 0], [2, 3], [6, 4]]),
-        legend=alt.Legend(title=None, orient="top", symbolStrokeWidth=2),
+        scale=alt.Scale(domain=measures, range=[[1, 0], [2, 3], [6, 4]][: len(measures)]),
+        legend=alt.Legend(**LINE_LEGEND),
     )
-    if rows["series"].nunique() > 1:
-        color = alt.Color("series:N", title=_title("series", lang))
-    else:
-        color = alt.Color(
-            "measure:N",
-            scale=alt.Scale(domain=measures, range=[ACTUAL_COLOR, TARGET_COLOR, ACTUAL_COLOR]),
-            legend=alt.Legend(title=None, orient="top"),
-        )
+    multi = rows["series"].nunique() > 1
     tooltip = [
         alt.Tooltip("period:O", title=_title("period", lang)),
         alt.Tooltip("measure:N", title=" "),
         alt.Tooltip("value:Q", title=_title("value", lang), format=",.4~g"),
     ]
-    if rows["series"].nunique() > 1:
+    if multi:
+        color = alt.Color("series:N", title=_title("series", lang))
         tooltip.insert(0, alt.Tooltip("series:N", title=_title("series", lang)))
+    else:
+        color = alt.Color(
+            "measure:N",
+            scale=alt.Scale(
+                domain=measures,
+                range=[ACTUAL_COLOR, TARGET_COLOR, ACTUAL_COLOR][: len(measures)],
+            ),
+            legend=alt.Legend(**LINE_LEGEND),
+        )
     lines = (
         alt.Chart(long)
         .mark_line(point=alt.OverlayMarkDef(size=30), strokeWidth=2)
         .encode(
-            x=_period_axis(periods, lang),
+            x=_period_axis(_periods(rows), lang),
             y=alt.Y("value:Q", title=_title("value", lang), scale=alt.Scale(zero=False)),
             color=color,
             strokeDash=dash,
@@ -726,28 +784,38 @@ def actual_vs_target(trend: pd.DataFrame, *, lang: str) -> alt.LayerChart:
 
 def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.LayerChart:
     """Score over periods on top of the status bands (red below amber_at, amber up to
-    green_at, green from green_at to the cap), points in their status colour.
+    green_at, green from green_at to the cap).
 
-    Reads `period, score` and optional `projected` (bool): projected scores continue the
-    line dashed with hollow points, named 'projection (not actual data)' in the legend.
+    Reads `period, score`, optional `projected` (bool) and optional `series` (the frame of
+    `kpi_engine.insights.trend`, with `insights.projection` rows appended, fits as is).
+    Projected scores continue the line dashed with hollow points and are named
+    'projection (not actual data)' in the legend. One series: a dark line with points in
+    their status colour; several: one colour per series. The bands use the `fill` channel
+    so their legend never mixes with the series colours.
     """
-    rows = _with_projection(trend)
+    rows = _trend_rows(trend, lang)
     rows["score"] = pd.to_numeric(rows["score"], errors="coerce").astype(float)
-    periods = sorted(pd.unique(rows["period"]))
     score, projection = _title("score", lang), t("trends.projection_note", lang)
-    observed, path = _split_projection(rows, "score")
-    line_rows = pd.concat(
-        [observed.assign(kind=score), path.assign(kind=projection)], ignore_index=True
-    )[["period", "score", "kind", "projected"]]
+    parts = []
+    for _, group in rows.groupby("series", sort=False):
+        observed, path = _split_projection(group, "score")
+        parts.append(observed.assign(kind=score))
+        parts.append(path.assign(kind=projection))
+    line_rows = pd.concat(parts, ignore_index=True)[
+        ["series", "period", "score", "kind", "projected"]
+    ]
+    line_rows["line"] = line_rows["series"].astype(str) + "|" + line_rows["kind"]
     line_rows["score_text"] = _score_text(line_rows["score"])
     line_rows["status_label"] = [
         status_label(s, lang) for s in _statuses(line_rows["score"], settings)
     ]
+    multi = rows["series"].nunique() > 1
+    kinds = [score, projection][: 2 if (line_rows["kind"] == projection).any() else 1]
 
-    labels = {s: status_label(s, lang) for s in ("red", "amber", "green")}
+    labels = [status_label(s, lang) for s in ("red", "amber", "green")]
     bands = pd.DataFrame(
         {
-            "band": [labels["red"], labels["amber"], labels["green"]],
+            "band": labels,
             "low": [0.0, settings.amber_at, settings.green_at],
             "high": [settings.amber_at, settings.green_at, settings.cap],
         }
@@ -759,17 +827,17 @@ def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.La
         .encode(
             y=alt.Y("low:Q", scale=y_scale, title=score),
             y2="high:Q",
-            color=alt.Color(
+            fill=alt.Fill(
                 "band:N",
                 scale=alt.Scale(
-                    domain=list(labels.values()),
+                    domain=labels,
                     range=[BAND_TINTS["red"], BAND_TINTS["amber"], BAND_TINTS["green"]],
                 ),
                 legend=alt.Legend(title=t("trends.status_bands", lang), orient="right"),
             ),
         )
     )
-    x = _period_axis(periods, lang)
+    x = _period_axis(_periods(rows), lang)
     y = alt.Y("score:Q", scale=y_scale, title=score)
     tooltip = [
         alt.Tooltip("period:O", title=_title("period", lang)),
@@ -777,6 +845,12 @@ def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.La
         alt.Tooltip("score_text:N", title=score),
         alt.Tooltip("status_label:N", title=_title("status", lang)),
     ]
+    if multi:
+        tooltip.insert(0, alt.Tooltip("series:N", title=_title("series", lang)))
+        series_color = alt.Color("series:N", title=_title("series", lang))
+        line_color, point_color = {"color": series_color}, series_color
+    else:
+        line_color, point_color = {}, _status_point_color(settings)
     line = (
         alt.Chart(line_rows)
         .mark_line(color=LINE_COLOR, strokeWidth=2)
@@ -785,25 +859,60 @@ def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.La
             y=y,
             strokeDash=alt.StrokeDash(
                 "kind:N",
-                scale=alt.Scale(domain=[score, projection], range=[[1, 0], [6, 4]]),
-                legend=alt.Legend(title=None, orient="top", symbolStrokeWidth=2),
+                scale=alt.Scale(domain=kinds, range=[[1, 0], [6, 4]][: len(kinds)]),
+                legend=alt.Legend(**LINE_LEGEND),
             ),
+            detail="line:N",
             tooltip=tooltip,
+            **line_color,
         )
     )
     observed_points = (
         alt.Chart(line_rows)
         .transform_filter("!datum.projected && isValid(datum.score)")
         .mark_point(filled=True, size=55, opacity=1, stroke=LINE_COLOR, strokeWidth=0.8)
-        .encode(x=x, y=y, color=_status_point_color(settings), tooltip=tooltip)
+        .encode(x=x, y=y, color=point_color, tooltip=tooltip)
     )
     projected_points = (
         alt.Chart(line_rows)
         .transform_filter("datum.projected && isValid(datum.score)")
         .mark_point(filled=False, size=55, opacity=1, strokeWidth=2)
-        .encode(x=x, y=y, color=_status_point_color(settings), tooltip=tooltip)
+        .encode(x=x, y=y, color=point_color, tooltip=tooltip)
     )
     chart = alt.layer(band_layer, line, observed_points, projected_points).properties(
         width=560, height=280
     )
+    return finish(chart, lang)
+
+
+def department_bars(
+    departments: pd.DataFrame, *, lang: str, settings: Settings, period: str | None = None
+) -> alt.LayerChart:
+    """Each department's overall score for one period as horizontal bars, best first."""
+    rows = _one_period(departments, period, "department_bars")
+    rows = _labelled(rows[["department", "score", "coverage"]].copy(), lang, settings)
+    rows["score_pos"] = rows["score"].fillna(0.0)
+    order = list(rows.sort_values("score", ascending=False)["department"].astype(str))
+    y = alt.Y("department:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
+    tooltip = [
+        alt.Tooltip("department:N", title=_title("department", lang)),
+        alt.Tooltip("score_text:N", title=_title("score", lang)),
+        alt.Tooltip("status_label:N", title=_title("status", lang)),
+        alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
+    ]
+    bars = (
+        alt.Chart()
+        .mark_bar(height={"band": 0.7})
+        .encode(
+            x=_score_x(settings, lang),
+            y=y,
+            color=_score_color(settings, lang, legend=False),
+            tooltip=tooltip,
+        )
+    )
+    values = _bar_values(
+        y, font_size=12, tooltip=tooltip, inside=_text_color(settings), threshold=settings.cap / 5
+    )
+    rules = [rule.transform_aggregate(n="count()") for rule in _band_rules(settings)]
+    chart = alt.layer(*rules, bars, *values, data=rows).properties(height=alt.Step(28))
     return finish(chart, lang)

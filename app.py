@@ -1,0 +1,23 @@
+"""Balanced-scorecard KPI dashboard: `streamlit run app.py`.
+
+Sets the page, builds the shared sidebar once, and hands over to the page the user chose.
+On first start it shows the bundled sample company, so there is never an empty screen.
+"""
+
+import streamlit as st
+
+from ui import data, state
+from ui.i18n import t
+
+st.set_page_config(page_title="KPI Scorecard", page_icon="📊", layout="wide")
+
+choices = state.sidebar(data.period_labels(), data.departments())
+lang = choices.lang
+pages = [
+    st.Page("pages/overview.py", title=t("page.overview", lang), icon="🏠", default=True),
+    st.Page("pages/scorecard.py", title=t("page.scorecard", lang), icon="🎯"),
+    st.Page("pages/heatmap.py", title=t("page.heatmap", lang), icon="🟩"),
+    st.Page("pages/trends.py", title=t("page.trends", lang), icon="📈"),
+    st.Page("pages/data.py", title=t("page.data", lang), icon="📤"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,44 @@
+"""Heatmap: department x perspective for the period; click a cell to see its KPIs."""
+
+import streamlit as st
+
+from ui import charts, data, state, tables
+from ui.i18n import perspective_label, t
+
+choices = state.current()
+lang, period, settings = choices.lang, choices.period, data.settings()
+history = data.history(choices.grain)
+st.title(t("heatmap.title", lang))
+st.caption(t("heatmap.hint", lang))
+
+cells = tables.only(history.perspectives, choices.departments)
+chart = charts.heatmap(cells, lang=lang, settings=settings, period=period)
+event = st.altair_chart(chart, on_select="rerun", key="heatmap")
+picked = tables.picked(event, "cell")
+if picked is None:
+    st.info(t("heatmap.no_selection", lang))
+else:
+    department, perspective = picked["department"], picked["perspective"]
+    st.subheader(
+        t(
+            "heatmap.drilldown_title",
+            lang,
+            department=department,
+            perspective=perspective_label(perspective, lang),
+        )
+    )
+    drill = charts.drilldown(
+        history.kpis,
+        department,
+        lang=lang,
+        settings=settings,
+        period=period,
+        perspective=perspective,
+    )
+    st.altair_chart(drill)
+
+st.subheader(t("heatmap.department_months", lang))
+year = data.year_scores(period)
+st.altair_chart(
+    charts.department_months(tables.only(year, choices.departments), lang=lang, settings=settings),
+)

@@ -1,0 +1,66 @@
+"""Overview: the organisation at a glance for the chosen period."""
+
+import streamlit as st
+
+from kpi_engine import insights
+from ui import charts, data, state, tables
+from ui.i18n import perspective_label, t
+
+choices = state.current()
+lang, period, settings = choices.lang, choices.period, data.settings()
+st.title(t("app.title", lang))
+history = data.history(choices.grain)
+view = insights.overview(history, period, settings=settings)
+
+st.caption(t("overview.previous_period", lang, period=view.previous))
+cols = st.columns(5)
+cols[0].metric(
+    t("overview.org_score", lang),
+    tables.score_text(view.score),
+    tables.delta_text(view.change),
+    help=t("common.coverage", lang) + f" {tables.percent_text(view.coverage)}",
+)
+for col, row in zip(cols[1:], view.perspectives.itertuples(), strict=True):
+    col.metric(
+        perspective_label(row.perspective, lang),
+        tables.score_text(row.score),
+        tables.delta_text(row.change),
+    )
+
+cols = st.columns(4)
+for col, status in zip(cols, ("green", "amber", "red", "missing"), strict=True):
+    col.metric(
+        tables.status_badge(status, lang),
+        t("overview.kpi_count", lang, n=view.status_counts.get(status, 0)),
+    )
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(t("overview.department_scores", lang))
+    scores = tables.only(history.departments, choices.departments)
+    scores = scores[scores["period"] == period]
+    st.altair_chart(
+        charts.department_bars(scores, lang=lang, settings=settings),
+    )
+with right:
+    st.subheader(t("overview.early_warnings", lang))
+    found = insights.early_warnings(history, period, expected_departments=data.departments())
+    found = tables.only(found, choices.departments)
+    if found.empty:
+        st.success(t("overview.no_warnings", lang))
+    else:
+        st.dataframe(tables.warnings(found, lang, period), hide_index=True)
+
+left, right = st.columns(2)
+for col, key, frame in (
+    (left, "overview.best_movers", view.best_movers),
+    (right, "overview.worst_movers", view.worst_movers),
+):
+    with col:
+        st.subheader(t(key, lang))
+        if view.previous_score is None:
+            st.info(t("overview.no_previous", lang))
+        else:
+            st.dataframe(
+                tables.movers(tables.only(frame, choices.departments), lang), hide_index=True
+            )

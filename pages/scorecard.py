@@ -1,0 +1,44 @@
+"""Scorecard: one department, four perspective panels, each KPI with its trend."""
+
+import streamlit as st
+
+from kpi_engine import PERSPECTIVES
+from ui import charts, data, state, tables
+from ui.i18n import perspective_label, t
+
+choices = state.current()
+lang, period, settings = choices.lang, choices.period, data.settings()
+history = data.history(choices.grain)
+departments = list(choices.departments) or data.departments()
+department = st.selectbox(t("common.department", lang), departments, key=state.SCORECARD_DEPARTMENT)
+st.title(t("scorecard.title", lang, department=department))
+
+card = tables.for_department(history, department, period)
+cols = st.columns(3)
+cols[0].metric(
+    t("scorecard.department_score", lang),
+    tables.score_text(card.score),
+    tables.delta_text(card.change),
+)
+cols[1].metric(t("common.coverage", lang), tables.percent_text(card.coverage))
+cols[2].metric(
+    t("scorecard.collaboration_score", lang),
+    tables.score_text(card.collaboration),
+    help=None if card.has_shared else t("scorecard.no_collaboration", lang),
+)
+st.altair_chart(
+    charts.perspective_bars(card.perspectives, lang=lang, settings=settings),
+)
+
+kpis = tables.kpi_rows(history, department, period, lang)
+panels = st.columns(2)
+for index, perspective in enumerate(PERSPECTIVES):
+    with panels[index % 2]:
+        score = card.perspectives.loc[card.perspectives["perspective"] == perspective, "score"]
+        heading = perspective_label(perspective, lang)
+        st.subheader(f"{heading} · {tables.score_text(score.iloc[0] if len(score) else None)}")
+        rows = kpis[kpis["_perspective"] == perspective].drop(columns="_perspective")
+        st.dataframe(rows, hide_index=True, column_config=tables.kpi_columns(lang))
+missing = int(kpis[t("common.score", lang)].isna().sum())
+if missing:
+    st.caption(t("scorecard.missing_count", lang, n=missing))

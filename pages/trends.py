@@ -1,0 +1,48 @@
+"""Trends: chosen KPIs, departments or the organisation over months or quarters."""
+
+import streamlit as st
+
+from kpi_engine import insights
+from ui import charts, data, state, tables
+from ui.i18n import t
+
+choices = state.current()
+lang, settings = choices.lang, data.settings()
+grain = "quarter" if choices.grain == "quarter" else "month"
+history = data.history(grain)
+st.title(t("page.trends", lang))
+
+levels = ("kpi", "department", "organization")
+level = (
+    st.segmented_control(
+        t("trends.level", lang),
+        levels,
+        format_func=lambda v: t(f"trends.level_{v}", lang),
+        key=state.TREND_LEVEL,
+        default="department",
+    )
+    or "department"
+)
+options = tables.trend_options(history, level, choices.departments)
+keys = ()
+if level != "organization":
+    keys = st.multiselect(
+        t("trends.choose_kpi", lang) if level == "kpi" else t("common.department", lang),
+        list(options),
+        default=list(options)[:2],
+        format_func=options.get,
+        key=f"{state.TREND_KEYS}_{level}",
+    )
+series = insights.trend(history, level=level, keys=keys, settings=settings)
+projected = insights.projection(series, settings=settings)
+frame = tables.with_projection(series, projected)
+
+if level == "kpi" and not series.empty:
+    st.subheader(t("trends.actual_vs_target", lang))
+    st.altair_chart(charts.actual_vs_target(frame, lang=lang))
+st.subheader(t("trends.score_bands", lang))
+st.altair_chart(
+    charts.score_bands(frame, lang=lang, settings=settings),
+)
+st.caption(t("trends.projection_note", lang))
+st.dataframe(tables.trend_table(series, lang), hide_index=True)

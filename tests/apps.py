@@ -1,0 +1,35 @@
+"""Drive the Streamlit app with AppTest as a user would: start, switch pages, upload."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.runtime import pages_manager
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+PAGES = ("overview", "scorecard", "heatmap", "trends", "data")
+
+_init = pages_manager.PagesManager.__init__
+
+
+def _navigation_only(self: pages_manager.PagesManager, *args: object, **kwargs: object) -> None:
+    """AppTest resets `uses_pages_directory` before every run, and a `pages/` folder then
+    sends `switch_page` down Streamlit's legacy path, which runs the page without app.py
+    (no sidebar). A real server never takes that path once `st.navigation` has run."""
+    _init(self, *args, **kwargs)
+    pages_manager.PagesManager.uses_pages_directory = False
+
+
+pages_manager.PagesManager.__init__ = _navigation_only  # type: ignore[method-assign]
+
+
+def start(*, lang: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    if lang:
+        at.session_state["lang"] = lang
+    return at.run()
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    return at.switch_page(f"pages/{page}.py").run()

@@ -1,0 +1,117 @@
+"""All data access for the app: the bundled sample company and this session's uploads.
+
+Pages never open files or call the loader themselves; they ask this module for the
+current KPI rows and scorecards. Workbooks are parsed once per distinct content
+(`st.cache_data` keyed by the bytes), so a rerun, a page switch or a what-if slider
+never re-reads a file. Stored history (issue 5) will plug in here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from kpi_engine import DEFAULTS, Loaded, Scorecard, Settings, build, combine, insights, load_files
+from ui import state
+
+SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
+TEMPLATES = SAMPLE_DATA / "templates"
+
+Files = tuple[tuple[str, bytes], ...]
+
+
+@cache
+def sample_files() -> Files:
+    """The sample company as managers send it: definitions first, then every monthly form."""
+    paths = [SAMPLE_DATA / "kpi_definitions.xlsx", *sorted(SAMPLE_DATA.glob("monthly/*/*.xlsx"))]
+    return tuple((p.name, p.read_bytes()) for p in paths)
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load(files: Files, definitions: pd.DataFrame | None = None) -> Loaded:
+    """Parse and validate workbooks; cached by their bytes (and the definitions used)."""
+    return load_files(list(files), definitions=definitions)
+
+
+def settings() -> Settings:
+    return DEFAULTS
+
+
+def uploads() -> Files:
+    return tuple(st.session_state.get(state.UPLOADS, {}).values())
+
+
+def accept(name: str, data: bytes) -> None:
+    """Let an uploaded file's good rows join what every page shows in this session."""
+    st.session_state.setdefault(state.UPLOADS, {})[digest(data)] = (name, data)
+
+
+def kpis() -> pd.DataFrame:
+    """The KPI rows every page shows: the sample company, then accepted uploads on top."""
+    base = load(sample_files())
+    extra = uploads()
+    if not extra:
+        return base.kpis
+    return combine(base.kpis, load(extra, base.definitions).kpis)
+
+
+def definitions() -> pd.DataFrame:
+    return load(sample_files()).definitions
+
+
+def check(files: Files) -> Loaded:
+    """Validate files the user just picked, against the definitions already known."""
+    return load(files, definitions())
+
+
+def scorecard(period: str | None) -> Scorecard:
+    return build(kpis(), settings=settings(), period=period)
+
+
+def history(grain: str) -> Scorecard:
+    """Every period of a grain (and what each is compared with), for every page."""
+    return _history(kpis(), grain, settings())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _history(frame: pd.DataFrame, grain: str, current: Settings) -> Scorecard:
+    labels = insights.comparison_labels(insights.period_labels(frame, grain=grain))
+    return insights.history(frame, labels, settings=current)
+
+
+def period_labels() -> dict[str, list[str]]:
+    frame = kpis()
+    return {g: insights.period_labels(frame, grain=g) for g in state.GRAINS}
+
+
+def departments() -> list[str]:
+    return sorted(kpis()["department"].unique())
+
+
+def is_accepted(content: bytes) -> bool:
+    return digest(content) in st.session_state.get(state.UPLOADS, {})
+
+
+def templates() -> dict[str, Path]:
+    """Blank workbooks to download, by the catalog key of their button."""
+    return {
+        "data.template_zh_hans": TEMPLATES / "KPI填报模板.xlsx",
+        "data.template_zh_hant": TEMPLATES / "KPI填報範本.xlsx",
+        "data.template_en": TEMPLATES / "kpi_template_en.xlsx",
+    }
+
+
+def year_scores(period: str | None) -> pd.DataFrame:
+    """Each department's overall score for every month of the period's year."""
+    months = history("month").departments
+    if not period:
+        return months
+    return months[months["period"].str.startswith(period[:4])]

@@ -1,0 +1,79 @@
+"""Session-state keys, named once, and the sidebar that sets them.
+
+Every page reads the user's choices through `current()`; no page invents a key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from ui.i18n import DEFAULT_LANG, LANGUAGES, t
+
+LANG = "lang"
+GRAIN = "grain"
+PERIOD = "period"
+DEPARTMENTS = "departments"
+UPLOADS = "uploads"  # {content hash: (file name, bytes)} accepted into this session
+SCORECARD_DEPARTMENT = "scorecard_department"
+TREND_LEVEL = "trend_level"
+TREND_KEYS = "trend_keys"
+
+GRAINS = ("month", "quarter", "ytd")
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the sidebar says: language, period label and the departments to show."""
+
+    lang: str
+    grain: str
+    period: str | None
+    departments: tuple[str, ...]  # empty: all
+
+
+def lang() -> str:
+    return st.session_state.get(LANG, DEFAULT_LANG)
+
+
+def current() -> Choices:
+    return Choices(
+        lang(),
+        st.session_state.get(GRAIN, "month"),
+        st.session_state.get(PERIOD),
+        tuple(st.session_state.get(DEPARTMENTS, ())),
+    )
+
+
+def sidebar(period_labels: dict[str, list[str]], departments: list[str]) -> Choices:
+    """Language, period grain and period, department filter. Latest period by default."""
+    with st.sidebar:
+        st.selectbox(
+            t("sidebar.language", lang()),
+            list(LANGUAGES),
+            format_func=LANGUAGES.__getitem__,
+            key=LANG,
+        )
+        language = lang()
+        grain = (
+            st.segmented_control(
+                t("sidebar.grain", language),
+                GRAINS,
+                format_func=lambda g: t(f"grain.{g}", language),
+                key=GRAIN,
+                default="month",
+            )
+            or "month"
+        )
+        labels = period_labels.get(grain) or [None]
+        if st.session_state.get(PERIOD) not in labels:
+            st.session_state[PERIOD] = labels[-1]
+        st.selectbox(t("sidebar.period", language), labels, key=PERIOD)
+        st.multiselect(
+            t("sidebar.department", language),
+            departments,
+            key=DEPARTMENTS,
+            placeholder=t("sidebar.all_departments", language),
+        )
+    return current()

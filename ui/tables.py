@@ -1,0 +1,271 @@
+"""Engine frames as the tables and figures a page shows: translated, rounded, badged.
+
+Only presentation lives here (labels, rounding, column order); every number comes from
+the engine (`kpi_engine.scorecard`, `kpi_engine.insights`) unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from kpi_engine import Scorecard, insights
+from ui.i18n import perspective_label, status_label, t, warning_kind_label
+
+STATUS_ICONS = {"green": "🟢", "amber": "🟡", "red": "🔴", "missing": "⚪"}
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def score_text(value: object) -> str:
+    return "—" if _missing(value) else f"{float(value):.1f}"  # type: ignore[arg-type]
+
+
+def delta_text(value: object) -> str | None:
+    return None if _missing(value) else f"{float(value):+.1f}"  # type: ignore[arg-type]
+
+
+def percent_text(value: object) -> str:
+    return "—" if _missing(value) else f"{float(value):.0%}"  # type: ignore[arg-type]
+
+
+def number_text(value: object) -> str:
+    """Actuals and targets as written in workbooks: up to 4 significant digits."""
+    if _missing(value):
+        return "—"
+    number = float(value)  # type: ignore[arg-type]
+    return f"{number:,.0f}" if abs(number) >= 10_000 else f"{number:,.4g}"
+
+
+def status_badge(status: object, lang: str) -> str:
+    key = "missing" if _missing(status) else str(status)
+    return f"{STATUS_ICONS.get(key, '')} {status_label(key, lang)}"
+
+
+def only(frame: pd.DataFrame, departments: Sequence[str]) -> pd.DataFrame:
+    """Rows of the chosen departments (all when none is chosen)."""
+    if not departments or "department" not in frame.columns:
+        return frame
+    return frame[frame["department"].isin(departments)]
+
+
+def picked(event: object, name: str) -> dict[str, object] | None:
+    """The first point of a named Altair selection in `st.altair_chart`'s event."""
+    selection = getattr(event, "selection", None) or {}
+    points = selection.get(name) if isinstance(selection, Mapping) else None
+    return dict(points[0]) if points else None
+
+
+@dataclass(frozen=True)
+class DepartmentCard:
+    score: float | None
+    change: float | None
+    coverage: float | None
+    collaboration: float | None
+    has_shared: bool
+    perspectives: pd.DataFrame  # department, period, perspective, score, coverage
+
+
+def _cell(frame: pd.DataFrame, column: str) -> float | None:
+    return None if frame.empty or _missing(frame[column].iloc[0]) else float(frame[column].iloc[0])
+
+
+def for_department(history: Scorecard, department: str, period: str) -> DepartmentCard:
+    """The numbers at the top of a department's scorecard, read from the engine's tables."""
+
+    def pick(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[(frame["department"] == department) & (frame["period"] == period)]
+
+    overall = pick(history.departments)
+    trend = insights.trend(history, level="department", keys=[department])
+    now = trend[trend["period"] == period]
+    collaboration = pick(history.collaboration)
+    return DepartmentCard(
+        score=_cell(overall, "score"),
+        change=_cell(now, "mom_change"),
+        coverage=_cell(overall, "coverage"),
+        collaboration=_cell(collaboration, "score"),
+        has_shared=not collaboration.empty,
+        perspectives=pick(history.perspectives),
+    )
+
+
+def kpi_rows(history: Scorecard, department: str, period: str, lang: str) -> pd.DataFrame:
+    """One department's KPIs for the period with a 12-period score trend and the change."""
+    changes = insights.kpi_changes(history, period)
+    rows = changes[changes["department"] == department]
+    recent = insights.kpi_history(history, period, last=12)
+    recent = recent[recent["department"] == department]
+    key = ["kpi_id", "kpi_name"]
+    trail = (
+        recent.assign(kpi_id=recent["kpi_id"].fillna(""))
+        .groupby(key, sort=False)["score"]
+        .agg(lambda s: [None if _missing(v) else round(float(v), 1) for v in s])
+        .rename("trend")
+        .reset_index()
+    )
+    rows = rows.assign(kpi_id=rows["kpi_id"].fillna("")).merge(trail, on=key, how="left")
+    marker = t("scorecard.shared_marker", lang)
+    partners = rows.apply(_partners, axis=1, department=department)
+    return pd.DataFrame(
+        {
+            "_perspective": rows["perspective"].to_numpy(),
+            t("common.kpi", lang): [
+                f"{n}{marker}" if s else n
+                for n, s in zip(rows["kpi_name"], partners.str.len() > 0, strict=True)
+            ],
+            t("common.actual", lang): rows["actual"].map(number_text).to_numpy(),
+            t("common.target", lang): rows.apply(_target_text, axis=1).to_numpy(),
+            t("common.score", lang): rows["score"].round(1).to_numpy(),
+            t("common.status", lang): rows["status"]
+            .map(lambda s: status_badge(s, lang))
+            .to_numpy(),
+            t("scorecard.trend", lang): rows["trend"].to_numpy(),
+            t("scorecard.change", lang): rows["change"].round(1).to_numpy(),
+            t("scorecard.shared_with", lang): partners.to_numpy(),
+        }
+    )
+
+
+def _partners(row: pd.Series, department: str) -> str:
+    """The other departments sharing a KPI: its owner and partners, minus this one."""
+    names = [row["owner_department"], *row["shared_with"]]
+    return "、".join(dict.fromkeys(n for n in names if n != department)) if row["is_shared"] else ""
+
+
+def _target_text(row: pd.Series) -> str:
+    if row["direction"] == "range":
+        return f"{number_text(row['target_low'])} – {number_text(row['target_high'])}"
+    return number_text(row["target"])
+
+
+def kpi_columns(lang: str) -> dict[str, object]:
+    return {
+        t("scorecard.trend", lang): st.column_config.LineChartColumn(
+            t("scorecard.trend", lang), y_min=0, y_max=120, width="small"
+        ),
+        t("common.score", lang): st.column_config.NumberColumn(format="%.1f"),
+        t("scorecard.change", lang): st.column_config.NumberColumn(format="%+.1f"),
+    }
+
+
+def warnings(found: pd.DataFrame, lang: str, period: str) -> pd.DataFrame:
+    """Early warnings in the user's language, one sentence each."""
+
+    def sentence(row: pd.Series) -> str:
+        if row["kind"] == "red_streak":
+            return t(
+                "warning.red_streak_detail",
+                lang,
+                kpi=row["kpi_name"],
+                department=row["department"],
+                n=int(row["periods"]),
+            )
+        if row["kind"] == "low_coverage":
+            return t(
+                "warning.low_coverage_detail",
+                lang,
+                department=row["department"],
+                coverage=percent_text(row["coverage"]),
+                threshold="80%",
+            )
+        return t("warning.no_upload_detail", lang, department=row["department"], period=period)
+
+    return pd.DataFrame(
+        {
+            t("overview.early_warnings", lang): found["kind"].map(
+                lambda k: warning_kind_label(k, lang)
+            ),
+            t("common.value", lang): found.apply(sentence, axis=1),
+        }
+    )
+
+
+def movers(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            t("common.department", lang): frame["department"],
+            t("common.kpi", lang): frame["kpi_name"],
+            t("common.perspective", lang): frame["perspective"].map(
+                lambda p: perspective_label(p, lang)
+            ),
+            t("common.score", lang): frame["score"].round(1),
+            t("scorecard.change", lang): frame["change"].round(1),
+        }
+    )
+
+
+def trend_options(history: Scorecard, level: str, departments: Sequence[str]) -> dict:
+    """What the Trends page lets the user pick at a level: key -> label."""
+    if level == "department":
+        names = sorted(only(history.departments, departments)["department"].unique())
+        return {name: name for name in names}
+    if level == "kpi":
+        owners = only(history.kpis, departments)
+        owners = owners[owners["department"] == owners["owner_department"]]
+        keys = owners.assign(key=owners["kpi_id"].fillna(owners["kpi_name"]))
+        keys = keys.drop_duplicates(["department", "key"]).sort_values(["department", "key"])
+        return {
+            (d, k): f"{d} · {n}"
+            for d, k, n in zip(keys["department"], keys["key"], keys["kpi_name"], strict=True)
+        }
+    return {}
+
+
+def with_projection(series: pd.DataFrame, projected: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat(
+        [series.assign(projected=False), projected.assign(projected=True)], ignore_index=True
+    )
+
+
+def trend_table(series: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            t("common.series", lang): series["series"],
+            t("common.period", lang): series["period"],
+            t("common.score", lang): series["score"].round(1),
+            t("trends.mom", lang): series["mom_change"].round(1),
+            t("trends.yoy", lang): series["yoy_change"].round(1),
+        }
+    )
+
+
+ISSUE_COLUMNS = ("severity", "file", "sheet", "row", "column", "value", "message")
+
+
+def issues(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    shown = frame[list(ISSUE_COLUMNS)].assign(
+        severity=frame["severity"].map(lambda s: t(f"severity.{s}", lang)),
+        value=frame["value"].map(lambda v: "" if _missing(v) else str(v)),
+    )
+    return shown.rename(columns={c: t(f"report.{c}", lang) for c in ISSUE_COLUMNS})
+
+
+def preview(kpis: pd.DataFrame, lang: str) -> pd.DataFrame:
+    columns = {
+        "department": "common.department",
+        "kpi_id": "common.kpi_id",
+        "kpi_name": "common.kpi",
+        "period": "common.period",
+        "actual": "common.actual",
+        "target": "common.target",
+        "weight": "common.weight",
+    }
+    shown = kpis[list(columns)].assign(
+        perspective=kpis["perspective"].map(lambda p: perspective_label(p, lang))
+    )
+    return shown.rename(
+        columns={c: t(k, lang) for c, k in columns.items()}
+        | {"perspective": t("common.perspective", lang)}
+    )
+
+
+def uploads(files: Iterable[tuple[str, bytes]], lang: str) -> pd.DataFrame:
+    names = [name for name, _ in files]
+    return pd.DataFrame({t("report.file", lang): names})
