@@ -9,15 +9,20 @@ import streamlit as st
 from ui import data, state
 from ui.i18n import t
 
-st.set_page_config(page_title="KPI Scorecard", page_icon="📊", layout="wide")
+st.set_page_config(page_title="KPI Scorecard", page_icon=":material/analytics:", layout="wide")
 
 choices = state.sidebar(data.period_labels(), data.departments())
 lang = choices.lang
 pages = [
-    st.Page("pages/overview.py", title=t("page.overview", lang), icon="🏠", default=True),
-    st.Page("pages/scorecard.py", title=t("page.scorecard", lang), icon="🎯"),
-    st.Page("pages/heatmap.py", title=t("page.heatmap", lang), icon="🟩"),
-    st.Page("pages/trends.py", title=t("page.trends", lang), icon="📈"),
-    st.Page("pages/data.py", title=t("page.data", lang), icon="📤"),
+    st.Page(
+        "pages/overview.py",
+        title=t("page.overview", lang),
+        icon=":material/dashboard:",
+        default=True,
+    ),
+    st.Page("pages/scorecard.py", title=t("page.scorecard", lang), icon=":material/target:"),
+    st.Page("pages/heatmap.py", title=t("page.heatmap", lang), icon=":material/grid_on:"),
+    st.Page("pages/trends.py", title=t("page.trends", lang), icon=":material/trending_up:"),
+    st.Page("pages/data.py", title=t("page.data", lang), icon=":material/upload_file:"),
 ]
 st.navigation(pages).run()

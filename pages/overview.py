@@ -34,22 +34,17 @@ for col, status in zip(cols, ("green", "amber", "red", "missing"), strict=True):
         t("overview.kpi_count", lang, n=view.status_counts.get(status, 0)),
     )
 
-left, right = st.columns([3, 2])
-with left:
-    st.subheader(t("overview.department_scores", lang))
-    scores = tables.only(history.departments, choices.departments)
-    scores = scores[scores["period"] == period]
-    st.altair_chart(
-        charts.department_bars(scores, lang=lang, settings=settings),
-    )
-with right:
-    st.subheader(t("overview.early_warnings", lang))
-    found = insights.early_warnings(history, period, expected_departments=data.departments())
-    found = tables.only(found, choices.departments)
-    if found.empty:
-        st.success(t("overview.no_warnings", lang))
-    else:
-        st.dataframe(tables.warnings(found, lang, period), hide_index=True)
+st.subheader(t("overview.department_scores", lang))
+scores = tables.only(history.departments, choices.departments)
+st.altair_chart(charts.department_bars(scores, lang=lang, settings=settings, period=period))
+
+st.subheader(t("overview.early_warnings", lang))
+found = insights.early_warnings(history, period, expected_departments=data.departments())
+found = tables.only(found, choices.departments)
+if found.empty:
+    st.success(t("overview.no_warnings", lang))
+else:
+    st.dataframe(tables.warnings(found, lang, period), hide_index=True)
 
 left, right = st.columns(2)
 for col, key, frame in (

@@ -31,14 +31,12 @@ st.altair_chart(
 )
 
 kpis = tables.kpi_rows(history, department, period, lang)
-panels = st.columns(2)
-for index, perspective in enumerate(PERSPECTIVES):
-    with panels[index % 2]:
-        score = card.perspectives.loc[card.perspectives["perspective"] == perspective, "score"]
-        heading = perspective_label(perspective, lang)
-        st.subheader(f"{heading} · {tables.score_text(score.iloc[0] if len(score) else None)}")
-        rows = kpis[kpis["_perspective"] == perspective].drop(columns="_perspective")
-        st.dataframe(rows, hide_index=True, column_config=tables.kpi_columns(lang))
+for perspective in PERSPECTIVES:
+    score = card.perspectives.loc[card.perspectives["perspective"] == perspective, "score"]
+    heading = perspective_label(perspective, lang)
+    st.subheader(f"{heading} · {tables.score_text(score.iloc[0] if len(score) else None)}")
+    rows = kpis[kpis["_perspective"] == perspective].drop(columns="_perspective")
+    st.dataframe(tables.styled(rows, lang), hide_index=True, column_config=tables.kpi_columns(lang))
 missing = int(kpis[t("common.score", lang)].isna().sum())
 if missing:
     st.caption(t("scorecard.missing_count", lang, n=missing))

@@ -14,9 +14,12 @@ import pandas as pd
 import streamlit as st
 
 from kpi_engine import Scorecard, insights
+from kpi_engine.aliases import department_key
 from ui.i18n import perspective_label, status_label, t, warning_kind_label
 
-STATUS_ICONS = {"green": "🟢", "amber": "🟡", "red": "🔴", "missing": "⚪"}
+# Streamlit's markdown colours for a status dot in metric labels, and cell backgrounds.
+STATUS_MARKDOWN = {"green": "green", "amber": "orange", "red": "red", "missing": "gray"}
+STATUS_BACKGROUND = {"green": "#d9f0d3", "amber": "#fde7c4", "red": "#f8d0cc", "missing": "#eeeeee"}
 
 
 def _missing(value: object) -> bool:
@@ -35,17 +38,32 @@ def percent_text(value: object) -> str:
     return "—" if _missing(value) else f"{float(value):.0%}"  # type: ignore[arg-type]
 
 
-def number_text(value: object) -> str:
-    """Actuals and targets as written in workbooks: up to 4 significant digits."""
+def number_text(value: object, unit: object = None) -> str:
+    """Actuals and targets as people read them: percent units as percents, else up to
+    4 significant digits with thousands separators."""
     if _missing(value):
         return "—"
     number = float(value)  # type: ignore[arg-type]
+    if unit in ("%", "％"):
+        return f"{number:.1%}"
     return f"{number:,.0f}" if abs(number) >= 10_000 else f"{number:,.4g}"
 
 
+def _status_key(status: object) -> str:
+    return "missing" if _missing(status) else str(status)
+
+
 def status_badge(status: object, lang: str) -> str:
-    key = "missing" if _missing(status) else str(status)
-    return f"{STATUS_ICONS.get(key, '')} {status_label(key, lang)}"
+    """A status for a metric label: a coloured dot (markdown) and the word."""
+    key = _status_key(status)
+    return f":{STATUS_MARKDOWN.get(key, 'gray')}[●] {status_label(key, lang)}"
+
+
+def styled(frame: pd.DataFrame, lang: str) -> object:
+    """A table whose status column is tinted green, amber or red."""
+    column = t("common.status", lang)
+    background = {status_label(k, lang): c for k, c in STATUS_BACKGROUND.items()}
+    return frame.style.map(lambda v: f"background-color: {background.get(v, '')}", subset=[column])
 
 
 def only(frame: pd.DataFrame, departments: Sequence[str]) -> pd.DataFrame:
@@ -106,7 +124,7 @@ def kpi_rows(history: Scorecard, department: str, period: str, lang: str) -> pd.
     trail = (
         recent.assign(kpi_id=recent["kpi_id"].fillna(""))
         .groupby(key, sort=False)["score"]
-        .agg(lambda s: [None if _missing(v) else round(float(v), 1) for v in s])
+        .agg(lambda s: [round(float(v), 1) for v in s if not _missing(v)])
         .rename("trend")
         .reset_index()
     )
@@ -120,14 +138,14 @@ def kpi_rows(history: Scorecard, department: str, period: str, lang: str) -> pd.
                 f"{n}{marker}" if s else n
                 for n, s in zip(rows["kpi_name"], partners.str.len() > 0, strict=True)
             ],
-            t("common.actual", lang): rows["actual"].map(number_text).to_numpy(),
+            t("common.actual", lang): [
+                number_text(v, u) for v, u in zip(rows["actual"], rows["unit"], strict=True)
+            ],
             t("common.target", lang): rows.apply(_target_text, axis=1).to_numpy(),
-            t("common.score", lang): rows["score"].round(1).to_numpy(),
-            t("common.status", lang): rows["status"]
-            .map(lambda s: status_badge(s, lang))
-            .to_numpy(),
+            t("common.score", lang): rows["score"].astype(float).round(1).to_numpy(),
+            t("common.status", lang): [status_label(_status_key(v), lang) for v in rows["status"]],
             t("scorecard.trend", lang): rows["trend"].to_numpy(),
-            t("scorecard.change", lang): rows["change"].round(1).to_numpy(),
+            t("scorecard.change", lang): rows["change"].astype(float).round(1).to_numpy(),
             t("scorecard.shared_with", lang): partners.to_numpy(),
         }
     )
@@ -135,14 +153,18 @@ def kpi_rows(history: Scorecard, department: str, period: str, lang: str) -> pd.
 
 def _partners(row: pd.Series, department: str) -> str:
     """The other departments sharing a KPI: its owner and partners, minus this one."""
+    if not row["is_shared"]:
+        return ""
+    here = department_key(department)
     names = [row["owner_department"], *row["shared_with"]]
-    return "、".join(dict.fromkeys(n for n in names if n != department)) if row["is_shared"] else ""
+    return "、".join(dict.fromkeys(n for n in names if department_key(n) != here))
 
 
 def _target_text(row: pd.Series) -> str:
+    unit = row["unit"]
     if row["direction"] == "range":
-        return f"{number_text(row['target_low'])} – {number_text(row['target_high'])}"
-    return number_text(row["target"])
+        return f"{number_text(row['target_low'], unit)} – {number_text(row['target_high'], unit)}"
+    return number_text(row["target"], unit)
 
 
 def kpi_columns(lang: str) -> dict[str, object]:
@@ -182,7 +204,7 @@ def warnings(found: pd.DataFrame, lang: str, period: str) -> pd.DataFrame:
             t("overview.early_warnings", lang): found["kind"].map(
                 lambda k: warning_kind_label(k, lang)
             ),
-            t("common.value", lang): found.apply(sentence, axis=1),
+            t("common.detail", lang): found.apply(sentence, axis=1),
         }
     )
 
@@ -195,8 +217,8 @@ def movers(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("common.perspective", lang): frame["perspective"].map(
                 lambda p: perspective_label(p, lang)
             ),
-            t("common.score", lang): frame["score"].round(1),
-            t("scorecard.change", lang): frame["change"].round(1),
+            t("common.score", lang): frame["score"].astype(float).round(1),
+            t("scorecard.change", lang): frame["change"].astype(float).round(1),
         }
     )
 
@@ -225,13 +247,15 @@ def with_projection(series: pd.DataFrame, projected: pd.DataFrame) -> pd.DataFra
 
 
 def trend_table(series: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Newest periods first, each series' score with its month-on-month and year-on-year change."""
+    newest = series.sort_values(["period", "series"], ascending=[False, True])
     return pd.DataFrame(
         {
-            t("common.series", lang): series["series"],
-            t("common.period", lang): series["period"],
-            t("common.score", lang): series["score"].round(1),
-            t("trends.mom", lang): series["mom_change"].round(1),
-            t("trends.yoy", lang): series["yoy_change"].round(1),
+            t("common.series", lang): newest["series"],
+            t("common.period", lang): newest["period"],
+            t("common.score", lang): newest["score"].astype(float).round(1),
+            t("trends.mom", lang): newest["mom_change"].astype(float).round(1),
+            t("trends.yoy", lang): newest["yoy_change"].astype(float).round(1),
         }
     )
 
