@@ -15,8 +15,8 @@ from .validate import combine
 
 __all__ = [
     "DEFAULTS",
-    "PERSPECTIVES",
     "DEFAULT_LIMITS",
+    "PERSPECTIVES",
     "Issue",
     "Limits",
     "Loaded",

@@ -20,6 +20,7 @@ from `reference_score`, a small re-implementation of SPEC §3 with its default s
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import io
 import re
@@ -1415,27 +1416,31 @@ def check_catalogue() -> None:
                 assert a["floor"] < a["target"] if higher else a["floor"] > a["target"], k.id
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Write everything under this folder, or under `--out DIR` (the determinism test)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=HERE, help="folder to write into")
+    out: Path = parser.parse_args(argv).out
     check_catalogue()
     for sub in ("monthly", "templates"):
-        shutil.rmtree(HERE / sub, ignore_errors=True)
+        shutil.rmtree(out / sub, ignore_errors=True)
     actuals = build_actuals()
     files: list[Path] = []
     for year, month in MONTHS:
         for dept in DEPARTMENTS:
-            path = HERE / "monthly" / f"{year}-{month:02d}" / _file_name(dept, year, month)
+            path = out / "monthly" / f"{year}-{month:02d}" / _file_name(dept, year, month)
             save(write_form(dept, year, month, actuals), path)
             files.append(path)
-    path = HERE / "kpi_definitions.xlsx"
+    path = out / "kpi_definitions.xlsx"
     save(write_definitions(), path)
     files.append(path)
     for lang in TEMPLATES:
-        path = HERE / "templates" / lang.file
+        path = out / "templates" / lang.file
         save(write_template(lang), path)
         files.append(path)
-    (HERE / "README.md").write_text(write_readme(actuals, files), encoding="utf-8")
+    (out / "README.md").write_text(write_readme(actuals, files), encoding="utf-8")
     total = sum(f.stat().st_size for f in files)
-    print(f"wrote {len(files)} workbooks ({total / 1024:.0f} KiB) and README.md under {HERE}")
+    print(f"wrote {len(files)} workbooks ({total / 1024:.0f} KiB) and README.md under {out}")
 
 
 if __name__ == "__main__":
