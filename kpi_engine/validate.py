@@ -379,7 +379,7 @@ def _kpi_rows(
     )
     carried = section.where(is_section).groupby([typed["_plan"], month]).ffill()
     keep = has_identity & ~skip
-    kept = typed[keep].copy()
+    kept = typed[keep]
     kept["perspective"] = kept["perspective"].where(kept["perspective"].notna(), carried[keep])
     return kept, report.issues
 
@@ -428,13 +428,13 @@ def _check_rows(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report)
 
 def _check_periods(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> None:
     """Period from the row's period cell (or month column), else from the sheet's context."""
-    years = np.array([p.year for p in plans], dtype=object)[rows["_plan"].to_numpy()]
-    pairs = pd.Series(
-        list(zip(rows["_raw_period"], years, strict=True)), index=rows.index, dtype=object
-    )
-    parsed = _distinct(pairs, lambda pair: _period_cell(*pair))
+    plan_of = rows["_plan"].to_numpy()
     blank = values.is_missing(rows["_raw_period"])
-    context = np.array([p.period for p in plans], dtype=object)[rows["_plan"].to_numpy()]
+    written = rows.loc[~blank, "_raw_period"]
+    years = np.array([p.year for p in plans], dtype=object)[plan_of[~blank.to_numpy()]]
+    pairs = pd.Series(list(zip(written, years, strict=True)), index=written.index, dtype=object)
+    parsed = _distinct(pairs, lambda pair: _period_cell(*pair)).reindex(rows.index)
+    context = np.array([p.period for p in plans], dtype=object)[plan_of]
     period = parsed.where(~blank, context)
     report.add(
         ~blank & parsed.isna(),
