@@ -169,6 +169,12 @@ _PERIOD_WORDS = re.compile(
 _DEPT_CJK = re.compile(r"([\u4e00-\u9fff]{1,12}?(?:部门|部門|部|中心))(?![\u4e00-\u9fff])")
 _DEPT_EN = re.compile(r"\b([A-Za-z][A-Za-z&]*(?:\s[A-Za-z&]+)?)\s+(?:department|dept)\b", re.I)
 _NOT_DEPARTMENTS = {"全部", "各部", "内部", "內部", "外部", "本部", "局部"}
+# English department names written without "Department" (`Marketing KPI October 2026`).
+_DEPT_WORDS = re.compile(
+    r"\b(?i:human resources|customer service|supply chain|r&d|marketing|sales|production|"
+    r"manufacturing|technology|engineering|finance|accounting|procurement|purchasing|"
+    r"logistics|administration|operations|quality|legal)\b|\b(?:HR|IT)\b"
+)
 
 
 def find_department(text: str) -> str | None:
@@ -177,8 +183,8 @@ def find_department(text: str) -> str | None:
     for match in _DEPT_CJK.finditer(text):
         if match.group(1) not in _NOT_DEPARTMENTS:
             return match.group(1)
-    match = _DEPT_EN.search(text)
-    return match.group(1).strip() if match else None
+    match = _DEPT_EN.search(text) or _DEPT_WORDS.search(text)
+    return match.group(0 if match.re is _DEPT_WORDS else 1).strip() if match else None
 
 
 def _context_lines(cells: list[list[object]], header_row: int) -> str:

@@ -98,3 +98,43 @@ def test_no_period_anywhere_is_an_error_that_says_where_to_put_it():
     loaded = load(("upload.xlsx", xlsx(rows)))
     assert loaded.rows_accepted == 0
     assert any("no period" in m for m in messages(loaded))
+
+
+@pytest.mark.parametrize(
+    ("title", "department"),
+    [
+        ("Marketing KPI scorecard October 2026", "Marketing"),
+        ("IT KPI 2026-10", "IT"),
+        ("2026年10月市场部KPI考核表", "市场部"),
+        ("財務部 2026年10月", "財務部"),
+    ],
+)
+def test_department_named_in_the_title(title, department):
+    rows = [
+        [title],
+        ["KPI name", "Perspective", "Weight", "Target", "Actual"],
+        ["Leads", "Customer", 1, 100, 90],
+    ]
+    kpis = load(("upload.xlsx", xlsx(rows))).kpis
+    assert list(kpis["department"]) == [department]
+    assert list(kpis["period"]) == ["2026-10"]
+
+
+def test_one_sheet_per_month_with_the_year_in_the_file_name():
+    rows = [HEADER[1:], ["财务", "M1", "营收", "越高越好", 1, 100, 90]]
+    data = xlsx(rows, sheet="1月", more={"2月": rows})
+    kpis = load(("市场部_2026年KPI.xlsx", data)).kpis
+    assert list(kpis["period"]) == ["2026-01", "2026-02"]
+    assert set(kpis["department"]) == {"市场部"}
+
+
+def test_period_cells_as_excel_dates_and_yyyymm_numbers():
+    import datetime as dt
+
+    rows = [
+        ["期间", "部门", "指标名称", "维度", "权重", "目标值", "实际值"],
+        [dt.datetime(2026, 1, 1), "销售部", "营收", "财务", 1, 100, 90],
+        [202602, "销售部", "营收", "财务", 1, 100, 95],
+    ]
+    kpis = load(("a.xlsx", xlsx(rows))).kpis
+    assert list(kpis["period"]) == ["2026-01", "2026-02"]

@@ -1,0 +1,62 @@
+"""Benchmark: how long each page takes to render on the sample data, server side.
+
+    python3 benchmarks/pages.py [--repeats 5]
+
+Drives the app with Streamlit's AppTest (no browser), as a user switching pages would,
+after one warm-up pass so that the workbook cache is filled. The baseline, measured in
+the same process, is AppTest running a one-line app: Streamlit's own cost of a rerun.
+Printed per page: best seconds, and the ratio to that baseline. Aim: every page under 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from tests.apps import PAGES, open_page, start  # noqa: E402
+
+
+def best(run, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - began)
+    return min(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        trivial = Path(folder) / "trivial.py"
+        trivial.write_text("import streamlit as st\nst.write('hello')\n", encoding="utf-8")
+        empty = AppTest.from_file(str(trivial))
+        baseline = best(empty.run, args.repeats)
+    began = time.perf_counter()
+    at = start()
+    first = time.perf_counter() - began
+    for page in PAGES:  # warm-up: every page once
+        open_page(at, page)
+    print(f"first start (parses the sample workbooks): {first:.2f} s")
+    print(f"baseline: AppTest rerun of a one-line app   {baseline:.4f} s")
+    worst = 0.0
+    for page in PAGES:
+        seconds = best(lambda page=page: open_page(at, page), args.repeats)
+        worst = max(worst, seconds)
+        print(f"  {page:<10} {seconds:7.3f} s   {seconds / baseline:7.1f}x baseline")
+    print(f"slowest page switch: {worst:.3f} s (aim < 1 s: {'met' if worst < 1 else 'MISSED'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
