@@ -65,8 +65,18 @@ def _load(paths: Sequence[str]) -> Loaded:
         try:
             files.append((Path(path).name, Path(path).read_bytes()))
         except OSError as exc:
-            message = f"cannot open the file ({exc.strerror}): check the path"
-            unreadable.append(Issue(ERROR, Path(path).name, None, None, None, None, message))
+            unreadable.append(
+                Issue.of(
+                    ERROR,
+                    Path(path).name,
+                    None,
+                    None,
+                    None,
+                    None,
+                    "cannot_open",
+                    reason=exc.strerror,
+                )
+            )
     loaded = load_files(files)
     if not unreadable:
         return loaded

@@ -91,7 +91,9 @@ def load_files(
         try:
             sheets = read_workbook(name, data, limits=limits)
         except WorkbookError as exc:
-            issues.append(Issue(ERROR, name, exc.sheet, None, None, None, str(exc)))
+            issues.append(
+                Issue.of(ERROR, name, exc.sheet, None, None, None, exc.code, **exc.params)
+            )
             continue
         found = 0
         for sheet in sheets:
@@ -101,19 +103,7 @@ def load_files(
                 grids.append(sheet)
                 found += 1
         if not found:
-            issues.append(
-                Issue(
-                    ERROR,
-                    name,
-                    None,
-                    None,
-                    None,
-                    None,
-                    "no KPI table found: the header row needs at least a KPI name or id "
-                    "column (指标名称 / KPI name) and one more known column such as "
-                    "目标值 / Target; download the template and copy the data into it",
-                )
-            )
+            issues.append(Issue.of(ERROR, name, None, None, None, None, "no_kpi_table"))
     raw = stack_rows(plans, grids)
     kpis, defs, row_issues, rejected = validate(raw, plans, definitions=definitions)
     return Loaded(kpis, defs, issues_frame([*issues, *row_issues]), rejected)
@@ -219,15 +209,15 @@ def plan_sheet(file: str, sheet: Sheet, issues: list[Issue]) -> SheetPlan | None
     if header_row is None:
         if any(c not in ("", None) for row in cells[:HEADER_SCAN_ROWS] for c in row):
             issues.append(
-                Issue(
+                Issue.of(
                     WARNING,
                     file,
                     sheet.name,
                     None,
                     None,
                     None,
-                    "sheet skipped: no header row with a KPI name or id column found in "
-                    f"its first {HEADER_SCAN_ROWS} rows",
+                    "sheet_skipped",
+                    rows=HEADER_SCAN_ROWS,
                 )
             )
         return None
@@ -252,31 +242,15 @@ def plan_sheet(file: str, sheet: Sheet, issues: list[Issue]) -> SheetPlan | None
             continue
         if year is None and periods.parse_period(cell, year=2000) is not None:
             issues.append(
-                Issue(
-                    ERROR,
-                    file,
-                    sheet.name,
-                    excel_row,
-                    header,
-                    header,
-                    "month column without a year: put the year in the title row, the "
-                    "sheet name or the file name (e.g. 2026年), or write 2026-01",
-                )
+                Issue.of(ERROR, file, sheet.name, excel_row, header, header, "month_without_year")
             )
             continue
         plan.extras[header] = index
-        reason = f"a second column for {canonical}" if canonical else "an unrecognised header"
+        code, params = (
+            ("second_column", {"field": canonical}) if canonical else ("unknown_header", {})
+        )
         issues.append(
-            Issue(
-                WARNING,
-                file,
-                sheet.name,
-                excel_row,
-                header,
-                header,
-                f"{reason}: kept as an extra field; rename it to a known header "
-                "(see the template) if it should be scored",
-            )
+            Issue.of(WARNING, file, sheet.name, excel_row, header, header, code, **params)
         )
     if "period" in plan.columns:
         plan.months.clear()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
+from . import messages
 from .schema import ISSUE_COLUMNS
 
 ERROR = "error"
@@ -24,6 +25,24 @@ class Issue:
     column: str | None
     value: object
     message: str
+    code: str = ""
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        severity: str,
+        file: str,
+        sheet: str | None,
+        row: int | None,
+        column: str | None,
+        value: object,
+        code: str,
+        **params: object,
+    ) -> Issue:
+        """An issue whose message is the English text of `code` (see `messages`)."""
+        message = messages.text(code, **params)
+        return cls(severity, file, sheet, row, column, value, message, code, params)
 
 
 def issues_frame(issues: Iterable[Issue]) -> pd.DataFrame:

@@ -36,4 +36,14 @@ KPI_COLUMNS: tuple[str, ...] = (
 )
 
 # Issues (errors and warnings) as reported to users and by `validate --json`.
-ISSUE_COLUMNS: tuple[str, ...] = ("severity", "file", "sheet", "row", "column", "value", "message")
+ISSUE_COLUMNS: tuple[str, ...] = (
+    "severity",
+    "file",
+    "sheet",
+    "row",
+    "column",
+    "value",
+    "message",
+    "code",
+    "params",
+)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from . import aliases, periods, values
+from . import aliases, messages, periods, values
 from .issues import ERROR, WARNING, Issue
 from .schema import ANCHORS, KPI_COLUMNS
 from .scoring import anchor_problems
@@ -113,51 +113,46 @@ class _Report:
         self,
         mask: pd.Series,
         column: str,
-        message: str,
+        code: str,
         *,
         severity: str = ERROR,
-        messages: pd.Series | None = None,
+        codes: pd.Series | None = None,
+        **params: object,
     ) -> None:
-        """Report `message` (or the row's own in `messages`) for every row in `mask`."""
+        """Report the message `code` (or the row's own in `codes`) for every row in `mask`."""
         if not mask.any():
             return
         rows = self.frame.loc[mask]
         raw = rows[f"_raw_{column}"] if f"_raw_{column}" in rows else rows.get(column)
-        texts = messages[mask] if messages is not None else None
+        own = codes[mask] if codes is not None else None
         for i, index in enumerate(rows.index):
             plan = self.plans[rows.at[index, "_plan"]]
             value = None if raw is None else raw.at[index]
             self.issues.append(
-                Issue(
+                Issue.of(
                     severity,
                     plan.file,
                     plan.sheet,
                     int(rows.at[index, "row"]),
                     self.column_label(plan, column, int(rows.at[index, "_month_column"])),
                     _plain(value),
-                    texts.iloc[i] if texts is not None else message,
+                    own.iloc[i] if own is not None else code,
+                    **params,
                 )
             )
         if severity == ERROR:
             self.rejected |= mask
 
-    def per_sheet(self, mask: pd.Series, column: str, message: str) -> None:
+    def per_sheet(self, mask: pd.Series, column: str, code: str) -> None:
         """One warning per sheet (with the number of rows) instead of one per row."""
         if not mask.any():
             return
         counts = self.frame.loc[mask].groupby("_plan").size()
         for plan_index, count in counts.items():
             plan = self.plans[int(plan_index)]
+            label = LABELS.get(column, column)
             self.issues.append(
-                Issue(
-                    WARNING,
-                    plan.file,
-                    plan.sheet,
-                    None,
-                    LABELS.get(column, column),
-                    None,
-                    f"{message} ({count} rows)",
-                )
+                Issue.of(WARNING, plan.file, plan.sheet, None, label, None, code, count=count)
             )
 
 
@@ -272,32 +267,24 @@ def _check_definitions(frame: pd.DataFrame, report: _Report) -> None:
     report.add(
         typed["_unknown_perspective"],
         "perspective",
-        "unknown perspective: use 财务 / 客户 / 内部流程 / 学习与成长 (or financial, "
-        "customer, internal process, learning & growth)",
+        "unknown_perspective",
     )
     report.add(
         typed["_unknown_direction"],
         "direction",
-        "unknown direction: use 越高越好 / 越低越好 / 区间 (or higher, lower, range)",
+        "unknown_direction",
     )
     for column in NUMBER_COLUMNS:
-        name = "target" if column in ANCHORS else column
-        report.add(
-            typed[f"_bad_{column}"],
-            column,
-            f"{column.replace('_', ' ')} is not a number: enter a number such as 85, "
-            "0.85 or 85%, or leave the cell empty"
-            + ("" if name != "target" else " where the method does not use it"),
-        )
+        report.add(typed[f"_bad_{column}"], column, "not_a_number")
     report.add(
         typed["weight"].lt(0),
         "weight",
-        "weight is negative: enter 0 or more (0 shows the KPI without counting it)",
+        "negative_weight",
     )
     report.add(
         typed["_unknown_aggregation"],
         "aggregation",
-        "unknown aggregation, treated as 平均 (avg): use 求和 / 平均 / 期末 (sum, avg, last)",
+        "unknown_aggregation",
         severity=WARNING,
     )
 
@@ -323,7 +310,7 @@ def validate(
     defs_report.add(
         defs_rows["perspective"].isna(),
         "perspective",
-        "no perspective: fill in 财务 / 客户 / 内部流程 / 学习与成长",
+        "definition_no_perspective",
     )
     new_defs = defs_rows[~defs_report.rejected]
     table = definitions_table(definitions, new_defs)
@@ -363,19 +350,17 @@ def _kpi_rows(
     skip = is_total | is_note | empty_month
     report = _Report(typed, plans)
     first_of_row = ~typed.duplicated(subset=["_plan", "row"])
-    report.add(
-        is_total & first_of_row, "kpi_name", "total row skipped: it is not a KPI", severity=WARNING
-    )
-    report.add(is_note & ~is_total & first_of_row, "kpi_name", "note row skipped", severity=WARNING)
+    report.add(is_total & first_of_row, "kpi_name", "total_row", severity=WARNING)
+    report.add(is_note & ~is_total & first_of_row, "kpi_name", "note_row", severity=WARNING)
     report.per_sheet(
         empty_month & has_identity & first_of_row,
         "actual",
-        "a month column with no values was not loaded",
+        "empty_month",
     )
     report.add(
         ~skip & ~has_identity & valued,
         "kpi_name",
-        "row has values but no KPI name or id: fill in the KPI name, or delete the row",
+        "no_kpi_name",
     )
     carried = section.where(is_section).groupby([typed["_plan"], month]).ffill()
     keep = has_identity & ~skip
@@ -389,41 +374,37 @@ def _check_rows(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report)
     report.add(
         rows["department"].isna(),
         "department",
-        "no department: fill in the 部门 column, or put the department in the title "
-        "row, sheet name or file name (e.g. 市场部)",
+        "no_department",
     )
     report.add(
         rows["perspective"].isna(),
         "perspective",
-        "no perspective: fill in 财务 / 客户 / 内部流程 / 学习与成长, or upload the KPI "
-        "definitions that name it",
+        "no_perspective",
     )
     has_range = rows["target_low"].notna() & rows["target_high"].notna()
     no_direction = rows["direction"].isna()
     rows.loc[no_direction & has_range, "direction"] = "range"
     defaulted = no_direction & ~has_range
     rows.loc[defaulted, "direction"] = "higher"
-    report.per_sheet(
-        defaulted, "direction", "no direction given: treated as higher-is-better (越高越好)"
-    )
+    report.per_sheet(defaulted, "direction", "default_direction")
     sheet_has_weights = rows["weight"].notna().groupby(rows["_plan"]).transform("any")
     no_weight = rows["weight"].isna() & ~rows["_bad_weight"]
     report.add(
         no_weight & sheet_has_weights,
         "weight",
-        "weight is empty while other KPIs of the sheet have one: enter a weight "
-        "(0 to show the KPI without counting it)",
+        "weight_missing",
     )
     equal = no_weight & ~sheet_has_weights
     rows.loc[equal, "weight"] = 1.0
-    report.per_sheet(equal, "weight", "no weights given: KPIs weigh the same")
+    report.per_sheet(equal, "weight", "default_weight")
     aggregation = rows["aggregation"]
     rows["aggregation"] = aggregation.where(
         aggregation.notna() & ~rows["_unknown_aggregation"], "avg"
     )
     _check_periods(rows, plans, report)
     problems = anchor_problems(rows)
-    report.add(problems.notna() & ~report.rejected, "target", "", messages=problems)
+    codes = problems.map(messages.ANCHOR_CODES)
+    report.add(problems.notna() & ~report.rejected, "target", "", codes=codes)
 
 
 def _check_periods(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> None:
@@ -439,13 +420,12 @@ def _check_periods(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Repo
     report.add(
         ~blank & parsed.isna(),
         "period",
-        "period not understood: write the month as 2026-10, 2026年10月 or Oct 2026",
+        "bad_period",
     )
     report.add(
         blank & pd.Series(context, index=rows.index).isna(),
         "period",
-        "no period: add a 期间 (period) column, or put the month in the title row, "
-        "sheet name or file name (e.g. 2026年10月)",
+        "no_period",
     )
     rows["period"] = period
 
@@ -470,7 +450,7 @@ def _finish(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> 
     report.add(
         superseded.reindex(report.frame.index, fill_value=False),
         "kpi_name",
-        "the same KPI and period appears again further on: this row is replaced by the later one",
+        "superseded",
         severity=WARNING,
     )
     out = out[~superseded]

@@ -17,6 +17,7 @@ from pathlib import PurePath
 
 from python_calamine import CalamineWorkbook
 
+from . import messages
 from .settings import DEFAULT_LIMITS, Limits
 
 Merge = tuple[int, int, int, int]  # first row, first col, last row, last col (0-based)
@@ -32,11 +33,11 @@ class Sheet:
 
 
 class WorkbookError(ValueError):
-    """A file that cannot be read as a workbook; the message says what to do."""
+    """A file that cannot be read as a workbook; `code` names the message (`messages`)."""
 
-    def __init__(self, message: str, *, sheet: str | None = None) -> None:
-        super().__init__(message)
-        self.sheet = sheet
+    def __init__(self, code: str, *, sheet: str | None = None, **params: object) -> None:
+        super().__init__(messages.text(code, **params))
+        self.code, self.sheet, self.params = code, sheet, params
 
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -49,29 +50,24 @@ def read_workbook(name: str, data: bytes, *, limits: Limits = DEFAULT_LIMITS) ->
     """All sheets of one uploaded file. Raises WorkbookError with a user-facing message."""
     if len(data) > limits.max_file_bytes:
         raise WorkbookError(
-            f"file is {len(data) / _MB:.1f} MB, over the {limits.max_file_bytes / _MB:.0f} MB "
-            "limit: split it into smaller workbooks (one per department or month)"
+            "file_too_big",
+            size_mb=f"{len(data) / _MB:.1f}",
+            limit_mb=f"{limits.max_file_bytes / _MB:.0f}",
         )
     if not data:
-        raise WorkbookError("file is empty: export the sheet again from Excel")
+        raise WorkbookError("file_empty")
     suffix = PurePath(name).suffix.casefold()
     if data.startswith(_ZIP):
         _check_zip(data, limits)
         return _read_calamine(data, limits)
     if data.startswith(_OLE):
         if _ENCRYPTED in data:
-            raise WorkbookError(
-                "workbook is password-protected: remove the password (File > Info > "
-                "Protect Workbook > Encrypt with Password), save and upload again"
-            )
+            raise WorkbookError("file_encrypted")
         return _read_calamine(data, limits)
     if suffix in {".csv", ".txt", ".tsv"}:
         return [_read_csv(PurePath(name).stem, data, limits)]
     head = data[:8].decode("latin-1", "replace")
-    raise WorkbookError(
-        f"not an Excel workbook (it starts with {head!r}): save it from Excel as .xlsx, "
-        ".xlsm, .xls or .csv and upload again"
-    )
+    raise WorkbookError("not_a_workbook", head=repr(head))
 
 
 def _directory(data: bytes) -> list[zipfile.ZipInfo] | None:
@@ -107,9 +103,9 @@ def _check_zip(data: bytes, limits: Limits) -> None:
                 members = archive.infolist()
         names = {m.filename for m in members}
         if not ({"xl/workbook.xml", "xl/workbook.bin", "content.xml"} & names):
-            raise WorkbookError("a zip file but not an Excel workbook: save it from Excel as .xlsx")
+            raise WorkbookError("zip_not_workbook")
         if len(members) > 10_000:
-            raise WorkbookError("workbook holds too many parts: save it again from Excel")
+            raise WorkbookError("too_many_parts")
         declared = sum(m.file_size for m in members)
         if declared > limits.max_unzipped_bytes:
             raise _too_big(declared, limits)
@@ -119,10 +115,7 @@ def _check_zip(data: bytes, limits: Limits) -> None:
                 for name in suspicious:
                     _measure(archive, archive.getinfo(name), limits)
     except (zipfile.BadZipFile, struct.error, EOFError) as exc:
-        raise WorkbookError(
-            "file is damaged (not a readable .xlsx zip): open it in Excel, save a new copy "
-            "and upload that"
-        ) from exc
+        raise WorkbookError("file_damaged") from exc
 
 
 def _suspicious(member: zipfile.ZipInfo) -> bool:
@@ -146,9 +139,9 @@ def _measure(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Limits) 
 
 def _too_big(size: int, limits: Limits) -> WorkbookError:
     return WorkbookError(
-        f"workbook expands to more than {size / _MB:.0f} MB when unzipped (limit "
-        f"{limits.max_unzipped_bytes / _MB:.0f} MB): remove unused sheets, images or "
-        "formatted empty rows and save again"
+        "unzipped_too_big",
+        size_mb=f"{size / _MB:.0f}",
+        limit_mb=f"{limits.max_unzipped_bytes / _MB:.0f}",
     )
 
 
@@ -156,26 +149,22 @@ def _read_calamine(data: bytes, limits: Limits) -> list[Sheet]:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:
-        raise WorkbookError(
-            f"cannot be read as a workbook ({exc}): open it in Excel, save a new copy as "
-            ".xlsx and upload that"
-        ) from exc
+        raise WorkbookError("unreadable", reason=str(exc)) from exc
     names = book.sheet_names
     if len(names) > limits.max_sheets:
-        raise WorkbookError(
-            f"workbook has {len(names)} sheets, over the limit of {limits.max_sheets}: "
-            "keep the KPI sheets and upload again"
-        )
+        raise WorkbookError("too_many_sheets", sheets=len(names), limit=limits.max_sheets)
     sheets = []
     for name in names:
         sheet = book.get_sheet_by_name(name)
         rows, cols = (sheet.end[0] + 1, sheet.end[1] + 1) if sheet.end else (0, 0)
         if rows > limits.max_rows or cols > limits.max_columns:
             raise WorkbookError(
-                f"sheet is {rows} rows x {cols} columns, over the "
-                f"limit of {limits.max_rows} x {limits.max_columns}: delete the empty "
-                "formatted rows below the table or split the sheet",
+                "sheet_too_big",
                 sheet=name,
+                rows=rows,
+                columns=cols,
+                max_rows=limits.max_rows,
+                max_columns=limits.max_columns,
             )
         cells = sheet.to_python(skip_empty_area=False)
         merged = tuple((r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or ()))
@@ -194,16 +183,13 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise WorkbookError(
-            "CSV is neither UTF-8 nor GBK/GB18030: save it from Excel as "
-            "'CSV UTF-8' and upload again"
-        ) from exc
+        raise WorkbookError("csv_encoding") from exc
 
 
 def _read_csv(name: str, data: bytes, limits: Limits) -> Sheet:
     text = _decode(data)
     if "\x00" in text:
-        raise WorkbookError("not a text CSV (it holds binary data): save it again as CSV")
+        raise WorkbookError("csv_binary")
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -212,8 +198,7 @@ def _read_csv(name: str, data: bytes, limits: Limits) -> Sheet:
     for row in csv.reader(io.StringIO(text), dialect):
         if len(rows) >= limits.max_rows or len(row) > limits.max_columns:
             raise WorkbookError(
-                f"CSV is over the limit of {limits.max_rows} rows x {limits.max_columns} "
-                "columns: split it"
+                "csv_too_big", max_rows=limits.max_rows, max_columns=limits.max_columns
             )
         rows.append(row)
     return Sheet(name, rows)

@@ -15,7 +15,7 @@ import streamlit as st
 
 from kpi_engine import Scorecard, insights
 from kpi_engine.aliases import department_key
-from ui.i18n import perspective_label, status_label, t, warning_kind_label
+from ui.i18n import catalog, perspective_label, status_label, t, warning_kind_label
 
 # Streamlit's markdown colours for a status dot in metric labels, and cell backgrounds.
 STATUS_MARKDOWN = {"green": "green", "amber": "orange", "red": "red", "missing": "gray"}
@@ -263,10 +263,21 @@ def trend_table(series: pd.DataFrame, lang: str) -> pd.DataFrame:
 ISSUE_COLUMNS = ("severity", "file", "sheet", "row", "column", "value", "message")
 
 
+def issue_message(code: str, params: Mapping[str, object], english: str, lang: str) -> str:
+    """An engine issue in the user's language (its English text if the code is unknown)."""
+    key = f"issue.{code}"
+    return t(key, lang, **params) if code and key in catalog(lang) else english
+
+
 def issues(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    messages = [
+        issue_message(c, p, m, lang)
+        for c, p, m in zip(frame["code"], frame["params"], frame["message"], strict=True)
+    ]
     shown = frame[list(ISSUE_COLUMNS)].assign(
         severity=frame["severity"].map(lambda s: t(f"severity.{s}", lang)),
         value=frame["value"].map(lambda v: "" if _missing(v) else str(v)),
+        message=messages,
     )
     return shown.rename(columns={c: t(f"report.{c}", lang) for c in ISSUE_COLUMNS})
 

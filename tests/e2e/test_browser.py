@@ -72,12 +72,15 @@ def messy_workbook() -> bytes:
 
 
 # Every element the run sent has been drawn: no lazily loaded element still shows its
-# skeleton, every Vega chart has its <svg> (or <canvas>), every dataframe its grid canvas.
+# skeleton, every visible Vega chart has its <svg> (or <canvas>), every visible dataframe
+# its grid canvas.
 DRAWN = """() => {
     const main = document.querySelector('[data-testid="stMain"]');
     if (!main || main.querySelector('[data-testid="stSkeleton"]')) return false;
     const drawn = (selector, inner) =>
-        [...main.querySelectorAll(selector)].every(e => e.querySelector(inner));
+        [...main.querySelectorAll(selector)]
+            .filter(e => e.checkVisibility())  // not inside a closed expander
+            .every(e => e.querySelector(inner));
     return drawn('[data-testid="stVegaLiteChart"]', 'svg, canvas')
         && drawn('[data-testid="stDataFrame"]', '[data-testid="data-grid-canvas"]');
 }"""
@@ -146,7 +149,7 @@ def screenshot(page: Page, path: Path) -> None:
     )
     page.set_viewport_size({"width": viewport["width"], "height": max(height, viewport["height"])})
     try:
-        page.locator(IDLE).wait_for(state="attached")
+        page.wait_for_function(DRAWN)  # laid out again at the new size
         page.screenshot(path=path, full_page=True)
     finally:
         page.set_viewport_size(viewport)
@@ -216,7 +219,7 @@ def test_messy_upload_reports_the_bad_row_and_its_good_rows_reach_the_heatmap(
     error = rows.filter(has_text=t("severity.error"))
     expect(error).to_have_count(1)
     expect(error.locator("td")).to_have_text(
-        [t("severity.error"), UPLOAD_NAME, "Sheet1", "8", "权重", "-10%", re.compile("negative")]
+        [t("severity.error"), UPLOAD_NAME, "Sheet1", "8", HEADER[5], "-10%", re.compile("negative")]
     )
     expect(rows.filter(has_text=t("severity.warning"))).to_contain_text("total row")
     screenshot(page, screenshots / "data_report.png")

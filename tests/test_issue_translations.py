@@ -1,0 +1,35 @@
+"""Every problem the engine reports reads in the user's language in the app."""
+
+import string
+
+import pytest
+
+from kpi_engine.messages import MESSAGES
+from tests.apps import open_page, start
+from tests.workbooks import form, xlsx
+from ui.i18n import LANGUAGES, catalog
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_every_issue_code_has_a_message_in_every_language(lang):
+    for code, english in MESSAGES.items():
+        text = catalog(lang).get(f"issue.{code}")
+        assert text, f"issue.{code} missing in {lang}"
+        assert placeholders(text) == placeholders(english), code
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("zh-Hans", "权重为负数"), ("zh-Hant", "權重為負數"), ("en", "weight is negative")]
+)
+def test_the_validation_report_speaks_the_users_language(lang, words):
+    at = start()
+    at.sidebar.selectbox[0].set_value(lang).run()
+    open_page(at, "data")
+    bad = xlsx(form(["市场部", "财务", "M1", "营收", "越高越好", -1, 100, 90]))
+    at.file_uploader[0].upload("m.xlsx", bad).run()
+    report = at.dataframe[0].value
+    assert any(words in str(m) for m in report.iloc[:, -1]), report.iloc[:, -1].tolist()
