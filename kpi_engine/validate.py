@@ -107,6 +107,8 @@ class _Report:
     def column_label(self, plan: SheetPlan, column: str, month_column: int) -> str:
         if column == "actual" and month_column >= 0:
             return plan.month_headers.get(month_column, LABELS["actual"])
+        if column == "_first":  # the sheet's first column, whatever it holds
+            return next((h for c, h in plan.written.items() if plan.columns[c] == 0), "A")
         return plan.written.get(column, LABELS.get(column, column))
 
     def add(
@@ -331,12 +333,17 @@ def _kpi_rows(
 ) -> tuple[pd.DataFrame, list[Issue]]:
     """Keep the KPI rows: drop blank, total, note and section rows (warning about totals
     and notes) and report rows that hold values but name no KPI."""
-    is_total = pd.Series(False, index=typed.index)
-    is_note = pd.Series(False, index=typed.index)
-    for column in (first, typed["department"], typed["kpi_name"]):
-        label = _distinct(column, aliases.row_label)
-        is_total |= label.eq("total")
-        is_note |= label.eq("note")
+    label = pd.Series(None, index=typed.index, dtype=object)  # 'total' / 'note' / None
+    found_in = pd.Series(None, index=typed.index, dtype=object)  # the cell that says so
+    for name, column in (
+        ("department", typed["department"]),
+        ("kpi_name", typed["kpi_name"]),
+        ("_first", first),
+    ):
+        found = _distinct(column, aliases.row_label)
+        new = label.isna() & found.notna()
+        label, found_in = label.where(~new, found), found_in.where(~new, name)
+    is_total, is_note = label.eq("total"), label.eq("note")
     valued = pd.Series(False, index=typed.index)
     for column in NUMBER_COLUMNS:
         valued |= typed[column].notna() | typed[f"_bad_{column}"]
@@ -348,10 +355,12 @@ def _kpi_rows(
     no_actual = typed["actual"].isna() & ~typed["_bad_actual"]
     empty_month = (month >= 0) & no_actual.groupby([typed["_plan"], month]).transform("all")
     skip = is_total | is_note | empty_month
-    report = _Report(typed, plans)
+    report = _Report(typed.assign(_first=first), plans)
     first_of_row = ~typed.duplicated(subset=["_plan", "row"])
-    report.add(is_total & first_of_row, "kpi_name", "total_row", severity=WARNING)
-    report.add(is_note & ~is_total & first_of_row, "kpi_name", "note_row", severity=WARNING)
+    for name in ("department", "kpi_name", "_first"):
+        where = first_of_row & found_in.eq(name)
+        report.add(is_total & where, name, "total_row", severity=WARNING)
+        report.add(is_note & where, name, "note_row", severity=WARNING)
     report.per_sheet(
         empty_month & has_identity & first_of_row,
         "actual",

@@ -37,7 +37,11 @@ for upload in files or []:
         if checked.issues.empty:
             st.success(t("data.no_issues", lang))
         else:
-            st.dataframe(tables.issues(checked.issues, lang), hide_index=True)
+            st.dataframe(
+                tables.issues(checked.issues, lang),
+                hide_index=True,
+                column_config=tables.issue_columns(lang),
+            )
         if (
             errors
             and checked.rows_accepted

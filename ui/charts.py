@@ -280,20 +280,22 @@ def _bar_values(
 
 
 def _period_axis(periods: Sequence[str], lang: str, *, title_key: str = "period") -> alt.X:
-    """Ordinal periods in order, labelled compactly so they never collide: the first
-    period and each January in full (`2026-01`), the others by their month or quarter
-    alone (`02`, `Q2`); Vega drops labels (greedy) only when the chart is squeezed.
+    """Ordinal periods in order, labelled on two lines so they never collide: the month
+    or quarter (`02`, `Q2`) on every tick, and the year under the first period and under
+    each January or Q1. Labels stay two characters wide, so none has to be dropped and
+    the year boundary is always visible.
     """
     full = [p for i, p in enumerate(periods) if i == 0 or str(p)[5:] in ("01", "Q1")]
     keep = "[" + ", ".join(f"'{p}'" for p in full) + "]"
+    year = f"indexof({keep}, datum.value) >= 0 ? slice(datum.value, 0, 4) : ''"
     return alt.X(
         "period:O",
         sort=list(periods),
         title=_title(title_key, lang),
         axis=alt.Axis(
             labelAngle=0,
-            labelExpr=f"indexof({keep}, datum.value) >= 0 ? datum.value : slice(datum.value, 5)",
-            labelOverlap="greedy",
+            labelExpr=f"[slice(datum.value, 5, 8), {year}]",
+            labelOverlap=False,
         ),
     )
 

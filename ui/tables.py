@@ -60,10 +60,14 @@ def status_badge(status: object, lang: str) -> str:
 
 
 def styled(frame: pd.DataFrame, lang: str) -> object:
-    """A table whose status column is tinted green, amber or red."""
+    """A KPI table whose status column is tinted green, amber or red; scores with one
+    decimal and a missing score as '—' (a Styler's formats are what st.dataframe shows)."""
     column = t("common.status", lang)
     background = {status_label(k, lang): c for k, c in STATUS_BACKGROUND.items()}
-    return frame.style.map(lambda v: f"background-color: {background.get(v, '')}", subset=[column])
+    formats = {t("common.score", lang): "{:.1f}", t("scorecard.change", lang): "{:+.1f}"}
+    return frame.style.map(
+        lambda v: f"background-color: {background.get(v, '')}", subset=[column]
+    ).format(formats, na_rep="—")
 
 
 def only(frame: pd.DataFrame, departments: Sequence[str]) -> pd.DataFrame:
@@ -172,8 +176,6 @@ def kpi_columns(lang: str) -> dict[str, object]:
         t("scorecard.trend", lang): st.column_config.LineChartColumn(
             t("scorecard.trend", lang), y_min=0, y_max=120, width="small"
         ),
-        t("common.score", lang): st.column_config.NumberColumn(format="%.1f"),
-        t("scorecard.change", lang): st.column_config.NumberColumn(format="%+.1f"),
     }
 
 
@@ -267,6 +269,14 @@ def issue_message(code: str, params: Mapping[str, object], english: str, lang: s
     """An engine issue in the user's language (its English text if the code is unknown)."""
     key = f"issue.{code}"
     return t(key, lang, **params) if code and key in catalog(lang) else english
+
+
+def issue_columns(lang: str) -> dict[str, object]:
+    """The message is what the user acts on: give it the room."""
+    return {
+        t("report.message", lang): st.column_config.TextColumn(width="large"),
+        t("report.file", lang): st.column_config.TextColumn(width="small"),
+    }
 
 
 def issues(frame: pd.DataFrame, lang: str) -> pd.DataFrame:

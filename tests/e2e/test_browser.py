@@ -207,8 +207,8 @@ def test_messy_upload_reports_the_bad_row_and_its_good_rows_reach_the_heatmap(
         ),
     )
 
-    # The summary line and the validation report: the negative weight on sheet row 8 is an
-    # error, the total row a warning; four good rows, one rejected.
+    # The summary line and the validation report, in the user's language: the negative
+    # weight on sheet row 8 is an error, the total row a warning; four good rows, one rejected.
     summary = t("data.file_summary", file=UPLOAD_NAME, accepted=4, rejected=1)
     expect(page.get_by_text(summary)).to_be_visible()
     report = page.locator('[data-testid="stDataFrame"]').first
@@ -219,9 +219,17 @@ def test_messy_upload_reports_the_bad_row_and_its_good_rows_reach_the_heatmap(
     error = rows.filter(has_text=t("severity.error"))
     expect(error).to_have_count(1)
     expect(error.locator("td")).to_have_text(
-        [t("severity.error"), UPLOAD_NAME, "Sheet1", "8", HEADER[5], "-10%", re.compile("negative")]
+        [
+            t("severity.error"),
+            UPLOAD_NAME,
+            "Sheet1",
+            "8",
+            HEADER[5],
+            "-10%",
+            t("issue.negative_weight"),
+        ]
     )
-    expect(rows.filter(has_text=t("severity.warning"))).to_contain_text("total row")
+    expect(rows.filter(has_text=t("severity.warning"))).to_contain_text(t("issue.total_row"))
     screenshot(page, screenshots / "data_report.png")
 
     # Accept the good rows: the file joins the session.
