@@ -1,7 +1,8 @@
-"""`python -m kpi_engine`: validate and score workbooks from scripts (SPEC §4).
+"""`python -m kpi_engine`: validate and score workbooks from scripts (SPEC §4); derive weights.
 
 Exit codes: 0 no errors; 1 errors (validate: any; score: a file that could not be read,
-no accepted rows, or any error with --strict); 2 bad usage.
+no accepted rows, or any error with --strict; weights: a matrix AHP cannot use, or nothing
+to weigh); 2 bad usage. A consistency ratio of 0.1 or more is a warning on stderr, exit 0.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def parser() -> argparse.ArgumentParser:
     out.add_argument("--json", action="store_true", help="print the results as JSON")
     out.add_argument("--out", type=Path, help="write the results to an .xlsx workbook")
     run.add_argument("--strict", action="store_true", help="exit 1 on any row error")
+    _weights_parser(commands)
     return root
 
 
@@ -134,10 +136,125 @@ def _print_table(card) -> None:
     print(frame.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
 
 
+# --- weights: AHP and entropy (python -m kpi_engine weights ahp|entropy) ------------------
+
+
+def _any_period(text: str) -> str:
+    if periods.is_month(text) or periods.is_quarter(text) or periods.is_ytd(text):
+        return text
+    raise argparse.ArgumentTypeError(f"{text!r} is not a period (YYYY-MM, YYYY-Qn, YYYY-MM-YTD)")
+
+
+def _weights_parser(commands: argparse._SubParsersAction) -> None:
+    derive = commands.add_parser("weights", help="derive weights: AHP or entropy")
+    methods = derive.add_subparsers(dest="method", required=True, parser_class=_Parser)
+    ahp = methods.add_parser(
+        "ahp", help="AHP weights and consistency ratio of a pairwise comparison matrix"
+    )
+    ahp.add_argument("matrix", metavar="MATRIX.csv", help="header row of names, then the matrix")
+    ahp.add_argument("--json", action="store_true", help="print the result as JSON")
+    entropy = methods.add_parser(
+        "entropy", help="entropy weights of KPIs (or perspectives) across departments"
+    )
+    entropy.add_argument("files", nargs="+", metavar="FILE")
+    entropy.add_argument(
+        "--period", type=_any_period, help="YYYY-MM, YYYY-Qn or YYYY-MM-YTD (default: latest month)"
+    )
+    entropy.add_argument(
+        "--level",
+        choices=("kpi", "perspective"),
+        default="kpi",
+        help="kpi: KPI actuals matched by name (default); perspective: perspective scores",
+    )
+    entropy.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _ahp(args: argparse.Namespace) -> int:
+    from .weights import CR_LIMIT, MatrixError, ahp, read_matrix
+
+    try:
+        result = ahp(read_matrix(Path(args.matrix).read_bytes()))
+    except OSError as exc:
+        print(f"error: cannot open {args.matrix}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except MatrixError as exc:
+        print(f"error: {args.matrix}: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        width = max(len(n) for n in result.names)
+        for name, weight in zip(result.names, result.weights, strict=True):
+            print(f"{name:<{width}}  {weight:.4f}")
+        print(f"lambda_max {result.lambda_max:.4f}  CI {result.ci:.4f}  CR {result.cr:.4f}")
+    if not result.consistent:
+        print(
+            f"warning: consistency ratio {result.cr:.3f} >= {CR_LIMIT}: the judgements "
+            "contradict each other; revise the comparisons",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _entropy(args: argparse.Namespace) -> int:
+    from .weights import entropy_weights, kpi_matrix, latest_month, perspective_matrix
+
+    loaded = _load(args.files)
+    if loaded.rows_accepted == 0:
+        _print_issues(loaded, sys.stderr)
+        print("error: no KPI rows were accepted", file=sys.stderr)
+        return 1
+    period = args.period or latest_month(loaded.kpis)
+    card = build(loaded.kpis, period=period)
+    if args.level == "perspective":
+        table, directions = perspective_matrix(card.perspectives), {}
+    else:
+        table, directions = kpi_matrix(card.kpis)
+    result = entropy_weights(table, directions=directions)
+    valid = result[result["note"] != "too_few"]
+    skipped = result[result["note"] == "too_few"]
+    doc = {
+        "period": period,
+        "level": args.level,
+        "departments": len(table),
+        "names": [str(n) for n in valid.index],
+        "weights": valid["weight"].tolist(),
+        "entropy": valid["entropy"].tolist(),
+        "counts": valid["count"].tolist(),
+        "constant": [str(n) for n in valid.index[valid["note"] == "constant"]],
+        "skipped": [str(n) for n in skipped.index],
+    }
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        print(f"entropy weights, {period}, {len(table)} departments")
+        width = max([len(str(n)) for n in valid.index] + [4])
+        for name, row in valid.iterrows():
+            note = f"  ({row['note']})" if row["note"] else ""
+            print(f"{name!s:<{width}}  {row['weight']:.4f}  e={row['entropy']:.4f}{note}")
+    if len(skipped):
+        print(
+            f"note: {len(skipped)} of {len(result)} criteria are reported by fewer than two "
+            "departments and get no entropy weight",
+            file=sys.stderr,
+        )
+    if not len(valid) and args.level == "kpi":
+        print(
+            "error: no KPI name is reported by two or more departments in this period; "
+            "try --level perspective",
+            file=sys.stderr,
+        )
+    return 0 if len(valid) else 1
+
+
+def weights(args: argparse.Namespace) -> int:
+    return _ahp(args) if args.method == "ahp" else _entropy(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return {"validate": validate, "score": score}[args.command](args)
+        return {"validate": validate, "score": score, "weights": weights}[args.command](args)
     except BrokenPipeError:
         return 1
 

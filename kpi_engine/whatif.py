@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .aliases import fold
 from .rollup import Rollup, expand_shared, rollup
 from .schema import PERSPECTIVES
 from .scorecard import Scorecard, for_period
@@ -125,6 +126,42 @@ def apply(kpis: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
             old = pd.to_numeric(kpis[column], errors="coerce").to_numpy(dtype=float)
             out[column] = np.where(np.isnan(new), old, new)
     return out
+
+
+def redistribute(rows: pd.DataFrame, shares: Mapping[str, float]) -> dict[KpiKey, float]:
+    """KPI weight overrides that give KPIs their `shares` (say entropy weights by KPI name)
+    within each department x perspective.
+
+    KPI weights are relative within a department x perspective, so a method's weights are
+    applied there: the weight the named KPIs of a cell hold together is divided among them
+    in proportion to their shares; KPIs without a share keep their weight, and a cell whose
+    shares are all 0 keeps its weights. Names match as in `weights.kpi_matrix` (folded).
+    """
+    by_name = {fold(name): float(v) for name, v in shares.items() if np.isfinite(float(v))}
+    if not by_name or rows.empty:
+        return {}
+    if "owner_department" in rows.columns:
+        rows = rows[rows["department"] == rows["owner_department"]]
+    frame = pd.DataFrame(
+        {
+            "department": rows["department"].astype(object).to_numpy(),
+            "key": kpi_keys(rows).to_numpy(),
+            "perspective": rows["perspective"].astype(object).to_numpy(),
+            "weight": pd.to_numeric(rows["weight"], errors="coerce").to_numpy(dtype=float),
+            "share": rows["kpi_name"].astype(object).map(fold).map(by_name).to_numpy(dtype=float),
+        }
+    ).drop_duplicates(["department", "key"], keep="last")
+    frame = frame[frame["share"].notna()]
+    cell = frame.groupby(["department", "perspective"], sort=False)
+    mass = cell["weight"].transform("sum").to_numpy(dtype=float)
+    total = cell["share"].transform("sum").to_numpy(dtype=float)
+    ok = total > 0
+    new = np.where(ok, mass * frame["share"].to_numpy(dtype=float) / np.where(ok, total, 1.0), 0.0)
+    return {
+        (d, k): float(w)
+        for d, k, w, keep in zip(frame["department"], frame["key"], new, ok, strict=True)
+        if keep
+    }
 
 
 # --- prepared baseline ---------------------------------------------------------------------

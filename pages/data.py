@@ -5,6 +5,7 @@ import streamlit as st
 from ui import data, state, tables
 from ui.i18n import t
 
+state.require_shell()
 lang = state.lang()
 st.title(t("page.data", lang))
 files = st.file_uploader(

@@ -5,6 +5,7 @@ import streamlit as st
 from ui import charts, data, state, tables
 from ui.i18n import perspective_label, t
 
+state.require_shell()
 choices = state.current()
 lang, period, settings = choices.lang, choices.period, data.settings()
 history = data.history(choices.grain)

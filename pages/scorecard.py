@@ -6,6 +6,7 @@ from kpi_engine import PERSPECTIVES
 from ui import charts, data, state, tables
 from ui.i18n import perspective_label, t
 
+state.require_shell()
 choices = state.current()
 lang, period, settings = choices.lang, choices.period, data.settings()
 history = data.history(choices.grain)

@@ -6,6 +6,7 @@ from kpi_engine import insights
 from ui import charts, data, state, tables
 from ui.i18n import t
 
+state.require_shell()
 choices = state.current()
 lang, settings = choices.lang, data.settings()
 grain = "quarter" if choices.grain == "quarter" else "month"

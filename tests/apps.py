@@ -15,8 +15,10 @@ _init = pages_manager.PagesManager.__init__
 
 def _navigation_only(self: pages_manager.PagesManager, *args: object, **kwargs: object) -> None:
     """AppTest resets `uses_pages_directory` before every run, and a `pages/` folder then
-    sends `switch_page` down Streamlit's legacy path, which runs the page without app.py
-    (no sidebar). A real server never takes that path once `st.navigation` has run."""
+    sends every `switch_page` down Streamlit's legacy path (the page without app.py);
+    `ui.state.require_shell` recovers by rerunning, but the sidebar's widget state is lost
+    on the way. A real server takes that path at most once, for the first request after
+    it starts (see `require_shell`), so the tests run as the server does."""
     _init(self, *args, **kwargs)
     pages_manager.PagesManager.uses_pages_directory = False
 

@@ -23,7 +23,8 @@ def test_every_issue_code_has_a_message_in_every_language(lang):
 
 
 @pytest.mark.parametrize(
-    ("lang", "words"), [("zh-Hans", "权重为负数"), ("zh-Hant", "權重為負數"), ("en", "weight is negative")]
+    ("lang", "words"),
+    [("zh-Hans", "权重为负数"), ("zh-Hant", "權重為負數"), ("en", "weight is negative")],
 )
 def test_the_validation_report_speaks_the_users_language(lang, words):
     at = start()

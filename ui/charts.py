@@ -38,6 +38,8 @@ FONTS: dict[str, str] = {"zh-Hant": FONT_HANT}
 RED, AMBER, LIGHT_GREEN, GREEN = "#d73027", "#fdae61", "#d9ef8b", "#1a9850"
 STATUS_COLORS: tuple[str, ...] = (RED, AMBER, LIGHT_GREEN, GREEN)
 BAND_TINTS: dict[str, str] = {"red": "#f8d3cf", "amber": "#fdebc8", "green": "#d5eed2"}
+# Distinct hues for compared series (Streamlit's theme would start with two blues).
+SERIES_SCALE = alt.Scale(scheme="tableau10")
 MISSING_COLOR = "#d9d9d9"
 DARK_TEXT, LIGHT_TEXT = "#1f1f1f", "#ffffff"
 ACTUAL_COLOR, TARGET_COLOR, LINE_COLOR = "#2c7fb8", "#7f7f7f", "#303030"
@@ -757,7 +759,7 @@ def actual_vs_target(trend: pd.DataFrame, *, lang: str) -> alt.LayerChart:
         alt.Tooltip("value:Q", title=_title("value", lang), format=",.4~g"),
     ]
     if multi:
-        color = alt.Color("series:N", title=_title("series", lang))
+        color = alt.Color("series:N", title=_title("series", lang), scale=SERIES_SCALE)
         tooltip.insert(0, alt.Tooltip("series:N", title=_title("series", lang)))
     else:
         color = alt.Color(
@@ -849,7 +851,7 @@ def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.La
     ]
     if multi:
         tooltip.insert(0, alt.Tooltip("series:N", title=_title("series", lang)))
-        series_color = alt.Color("series:N", title=_title("series", lang))
+        series_color = alt.Color("series:N", title=_title("series", lang), scale=SERIES_SCALE)
         line_color, point_color = {"color": series_color}, series_color
     else:
         line_color, point_color = {}, _status_point_color(settings)

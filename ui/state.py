@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from ui.i18n import DEFAULT_LANG, LANGUAGES, t
 
@@ -31,6 +32,19 @@ class Choices:
     grain: str
     period: str | None
     departments: tuple[str, ...]  # empty: all
+
+
+def require_shell() -> None:
+    """Run this page inside app.py (sidebar, navigation), never on its own.
+
+    Streamlit keeps a legacy mode for apps with a `pages/` folder: until `st.navigation`
+    has run once in the process, a first request for a page URL executes the page file
+    alone. A page that finds itself in that mode switches it off and reruns, which goes
+    through app.py and lands on the same page.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def lang() -> str:
