@@ -7,6 +7,7 @@ and sidebar choices).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -61,12 +62,11 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`streamlit run app.py` from the repository root; yields its base URL."""
+@contextlib.contextmanager
+def _serve(log_path: Path) -> Iterator[str]:
+    """`streamlit run app.py` from the repository root; yields its base URL once healthy."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
     command = [
         sys.executable,
         "-m",
@@ -101,6 +101,20 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             yield url
         finally:
             _stop(process)
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One server for the session's tests."""
+    with _serve(tmp_path_factory.mktemp("streamlit") / "server.log") as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_app_url(tmp_path: Path) -> Iterator[str]:
+    """A server that has not answered any page yet (for first-request behaviour)."""
+    with _serve(tmp_path / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -321,3 +321,14 @@ def test_switching_the_language_to_english(page: Page, app_url: str, screenshots
     assert t("perspective.financial", "en") in texts, texts
     assert t("perspective.financial") not in texts, texts
     screenshot(page, screenshots / "heatmap_en.png")
+
+
+def test_a_deep_link_as_the_first_request_after_start_gets_the_whole_app(
+    page: Page, fresh_app_url: str
+):
+    """Streamlit runs a page file alone when a `pages/` app's first request is that page;
+    the page must rerun through app.py and show the sidebar and its data."""
+    open_page(page, f"{fresh_app_url}/scorecard", chart=True)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stSidebarNav"]').count() == 1
+    expect(title(page)).to_contain_text("计分卡")

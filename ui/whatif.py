@@ -1,0 +1,615 @@
+"""The What-if page's side: its session keys, the scenario its widgets describe, display
+tables, the rank-range chart and the Excel export.
+
+Every number comes from `kpi_engine.whatif` and `kpi_engine.weights`; this module only
+turns widget values into a `Scenario` and engine frames into what the page shows. The
+scenario lives in this browser session only: nothing here writes to stored data.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping
+from dataclasses import replace
+from fractions import Fraction
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from kpi_engine.schema import PERSPECTIVES
+from kpi_engine.settings import Settings
+from kpi_engine.whatif import MANUAL, Comparison, Prepared, Scenario, kpi_keys, prepare
+from ui import charts
+from ui.i18n import perspective_label, t
+
+# --- session-state keys, named once -------------------------------------------------------
+
+GENERATION = "whatif_generation"  # bumped to give the editors fresh keys (reset, load)
+BASE = "whatif_base"  # the Scenario the editors start from (baseline, loaded or applied)
+KPI_WEIGHTS = "whatif_kpi_weights"  # {(department, KPI key): weight} edited so far
+KPI_TARGETS = "whatif_kpi_targets"  # {(department, KPI key): target} edited so far
+SAVED = "whatif_saved"  # {name: Scenario} kept for the session
+NAME = "whatif_name"
+LOAD_CHOICE = "whatif_load_choice"
+KPI_DEPARTMENT = "whatif_kpi_department"
+SPREAD = "whatif_spread"
+ENTROPY_LEVEL = "whatif_entropy_level"
+SERVER_MS = "whatif_server_ms"  # the what-if fragment's last run time, for benchmarks
+
+RANK_SAMPLES = 2000
+# Saaty's 1-9 scale as the value of "a compared with b": 9 (a far more) ... 1 ... 1/9.
+SAATY: tuple[Fraction, ...] = (
+    *(Fraction(n) for n in range(9, 1, -1)),
+    Fraction(1),
+    *(Fraction(1, n) for n in range(2, 10)),
+)
+
+
+def slider_key(perspective: str) -> str:
+    return f"whatif_weight_{perspective}"
+
+
+def pair_key(a: str, b: str) -> str:
+    return f"whatif_ahp_{a}_{b}"
+
+
+def editor_key(what: str, *parts: object) -> str:
+    """Editors are keyed by a generation, so a reset or a load starts them afresh."""
+    generation = st.session_state.get(GENERATION, 0)
+    return "_".join(["whatif", what, str(generation), *map(str, parts)])
+
+
+# --- cached baseline ----------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def prepared(kpis: pd.DataFrame, period: str | None, settings: Settings) -> Prepared:
+    """The period scored once per data, period and settings: reruns and slider moves
+    start from here and never re-read or rescore the stored rows."""
+    return prepare(kpis, settings=settings, period=period)
+
+
+# --- weights as percentages ---------------------------------------------------------------
+
+
+def percentages(weights: Mapping[str, float]) -> dict[str, float]:
+    """Perspective weights normalised to 100 (the four perspectives, 0 where absent)."""
+    values = {p: max(float(weights.get(p, 0.0)), 0.0) for p in PERSPECTIVES}
+    total = sum(values.values())
+    return {p: (100.0 * v / total if total > 0 else 0.0) for p, v in values.items()}
+
+
+def init_state(settings: Settings) -> None:
+    """First visit: sliders at the baseline's weights (as percentages), empty stores."""
+    state = st.session_state
+    for p, value in percentages(settings.perspective_weights).items():
+        state.setdefault(slider_key(p), round(value, 1))
+    state.setdefault(GENERATION, 0)
+    state.setdefault(BASE, Scenario(name=""))
+    state.setdefault(KPI_WEIGHTS, {})
+    state.setdefault(KPI_TARGETS, {})
+    state.setdefault(SAVED, {})
+
+
+def slider_weights() -> dict[str, float]:
+    return {p: float(st.session_state.get(slider_key(p), 0.0)) for p in PERSPECTIVES}
+
+
+def slider_label(perspective: str, lang: str) -> str:
+    """`客户 · 35.3%`: the weight's normalised share, recomputed on every rerun."""
+    share = percentages(slider_weights()).get(perspective, 0.0)
+    return t(
+        "whatif.slider_label",
+        lang,
+        perspective=perspective_label(perspective, lang),
+        share=f"{share:.1f}",
+    )
+
+
+def load(scenario: Scenario, settings: Settings) -> None:
+    """Put a scenario in the controls (a callback: runs before the widgets are drawn)."""
+    state = st.session_state
+    for p, value in percentages(scenario.settings(settings).perspective_weights).items():
+        state[slider_key(p)] = round(value, 1)
+    state[BASE] = scenario
+    state[KPI_WEIGHTS] = dict(scenario.kpi_weights)
+    state[KPI_TARGETS] = dict(scenario.kpi_targets)
+    state[NAME] = scenario.name
+    state[GENERATION] = state.get(GENERATION, 0) + 1
+
+
+def reset(settings: Settings) -> None:
+    """Back to the baseline: sliders, department weights and KPI edits."""
+    load(Scenario(name=""), settings)
+
+
+def save(scenario: Scenario) -> None:
+    """Keep a named scenario for the session (a later one with the same name replaces it)."""
+    st.session_state.setdefault(SAVED, {})[scenario.name] = scenario
+
+
+def apply_method(scenario: Scenario, settings: Settings) -> None:
+    """A method's weights, one click: saved as a named scenario and put in the controls."""
+    save(scenario)
+    load(scenario, settings)
+
+
+def next_name(key: str, lang: str) -> str:
+    """`层次分析法 2`: the first free name of that kind in this session."""
+    saved = st.session_state.get(SAVED, {})
+    n = 1
+    while t(key, lang, n=n) in saved:
+        n += 1
+    return t(key, lang, n=n)
+
+
+# --- editors ------------------------------------------------------------------------------
+
+
+def department_frame(departments: list[str], settings: Settings, base: Scenario) -> pd.DataFrame:
+    """Department weights to edit: the base scenario's, else the baseline's (1 unless set)."""
+    weights = {**settings.department_weights, **base.department_weights}
+    return pd.DataFrame(
+        {"weight": [float(weights.get(d, 1.0)) for d in departments]},
+        index=pd.Index(departments, name="department"),
+    )
+
+
+def department_changes(edited: pd.DataFrame, settings: Settings) -> dict[str, float]:
+    """The departments whose edited weight differs from the baseline's."""
+    out = {}
+    for department, weight in edited["weight"].items():
+        value = (
+            float(weight)
+            if pd.notna(weight)
+            else float(settings.department_weights.get(department, 1.0))
+        )
+        if not math.isclose(value, float(settings.department_weights.get(department, 1.0))):
+            out[str(department)] = max(value, 0.0)
+    return out
+
+
+def kpi_frame(rows: pd.DataFrame, department: str, lang: str) -> pd.DataFrame:
+    """One department's KPIs with the weights and targets edited so far this session."""
+    own = rows[(rows["department"] == department).to_numpy(bool)]
+    if "owner_department" in own.columns:
+        own = own[own["department"] == own["owner_department"]]
+    keys = kpi_keys(own).to_numpy()
+    frame = pd.DataFrame(
+        {
+            "kpi_id": own["kpi_id"].astype(object).fillna("").to_numpy(),
+            "kpi_name": own["kpi_name"].astype(object).to_numpy(),
+            "perspective": [perspective_label(p, lang) for p in own["perspective"]],
+            "unit": own["unit"].astype(object).fillna("").to_numpy() if "unit" in own else "",
+            "weight": pd.to_numeric(own["weight"], errors="coerce").to_numpy(dtype=float),
+            "target": pd.to_numeric(own["target"], errors="coerce").to_numpy(dtype=float),
+        },
+        index=pd.Index(keys, name="key"),
+    )
+    frame = frame[~frame.index.duplicated(keep="last")]
+    weights = st.session_state.get(KPI_WEIGHTS, {})
+    targets = st.session_state.get(KPI_TARGETS, {})
+    frame["weight"] = [weights.get((department, k), w) for k, w in frame["weight"].items()]
+    frame["target"] = [targets.get((department, k), v) for k, v in frame["target"].items()]
+    return frame
+
+
+def kpi_columns(lang: str) -> dict[str, object]:
+    return {
+        "kpi_id": st.column_config.TextColumn(t("common.kpi_id", lang), disabled=True),
+        "kpi_name": st.column_config.TextColumn(t("common.kpi", lang), disabled=True),
+        "perspective": st.column_config.TextColumn(t("common.perspective", lang), disabled=True),
+        "unit": st.column_config.TextColumn(t("common.unit", lang), disabled=True),
+        "weight": st.column_config.NumberColumn(
+            t("common.weight", lang), min_value=0.0, format="%.4g"
+        ),
+        "target": st.column_config.NumberColumn(t("common.target", lang), format="%.4g"),
+    }
+
+
+def record_kpi_edits(department: str, edited: pd.DataFrame, rows: pd.DataFrame) -> None:
+    """Store one department's edited weights and targets where they differ from the data
+    (so an edit set back to the stored value is no longer an override)."""
+    original = rows[(rows["department"] == department).to_numpy(bool)]
+    if "owner_department" in original.columns:
+        original = original[original["department"] == original["owner_department"]]
+    stored = pd.DataFrame(
+        {
+            "weight": pd.to_numeric(original["weight"], errors="coerce").to_numpy(dtype=float),
+            "target": pd.to_numeric(original["target"], errors="coerce").to_numpy(dtype=float),
+        },
+        index=kpi_keys(original).to_numpy(),
+    )
+    stored = stored[~stored.index.duplicated(keep="last")]
+    for column, store_key in (("weight", KPI_WEIGHTS), ("target", KPI_TARGETS)):
+        store = {k: v for k, v in st.session_state.get(store_key, {}).items() if k[0] != department}
+        for key, value in edited[column].items():
+            old = stored[column].get(key, np.nan)
+            if pd.isna(value) or (pd.notna(old) and math.isclose(float(value), float(old))):
+                continue
+            if column == "weight" and float(value) < 0:
+                continue
+            store[(department, key)] = float(value)
+        st.session_state[store_key] = store
+
+
+def current(name: str, department_weights: Mapping[str, float], method: str = MANUAL) -> Scenario:
+    """The scenario the controls describe now."""
+    weights = slider_weights()
+    if not sum(weights.values()) > 0:
+        weights = None
+    base: Scenario = st.session_state.get(BASE, Scenario(name=""))
+    unchanged = (
+        base.method != MANUAL
+        and weights is not None
+        and base.perspective_weights is not None
+        and all(
+            math.isclose(round(v, 1), weights[p], abs_tol=1e-9)
+            for p, v in percentages(base.perspective_weights).items()
+        )
+    )
+    return Scenario(
+        name=name,
+        perspective_weights=dict(base.perspective_weights) if unchanged else weights,
+        department_weights=dict(department_weights),
+        kpi_weights=dict(st.session_state.get(KPI_WEIGHTS, {})),
+        kpi_targets=dict(st.session_state.get(KPI_TARGETS, {})),
+        method=base.method if unchanged else method,
+    )
+
+
+# --- AHP on the page ------------------------------------------------------------------------
+
+
+def nearest_judgement(ratio: float) -> Fraction:
+    """The Saaty value closest to a weight ratio on a log scale (defaults for the pairs)."""
+    if not ratio > 0 or not math.isfinite(ratio):
+        return Fraction(1)
+    return min(SAATY, key=lambda v: abs(math.log(float(v)) - math.log(ratio)))
+
+
+def judgement_text(value: Fraction, a: str, b: str, lang: str) -> str:
+    """How a pair's judgement reads: `客户 ×3`, `同等重要`, `财务 ×5`."""
+    if value == 1:
+        return t("whatif.equal", lang)
+    name, times = (a, value) if value > 1 else (b, 1 / value)
+    return t("whatif.more_important", lang, name=perspective_label(name, lang), n=int(times))
+
+
+def pairs() -> list[tuple[str, str]]:
+    return [(a, b) for i, a in enumerate(PERSPECTIVES) for b in PERSPECTIVES[i + 1 :]]
+
+
+def judgements() -> dict[tuple[str, str], float]:
+    return {(a, b): float(st.session_state.get(pair_key(a, b), Fraction(1))) for a, b in pairs()}
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+
+def _rank_change_text(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    n = int(value)  # type: ignore[call-overload]
+    return f"↑{n}" if n > 0 else (f"↓{-n}" if n < 0 else "=")
+
+
+def comparison_table(
+    comparison: Comparison, lang: str, departments: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Departments best-first under the scenario, scores rounded, rank moves as arrows."""
+    frame = comparison.departments
+    if departments:
+        frame = frame[frame["department"].isin(departments)]
+    frame = frame.sort_values(["scenario_rank", "department"], na_position="last", kind="stable")
+
+    def score(values: pd.Series) -> list[str]:
+        return ["—" if pd.isna(v) else f"{v:.1f}" for v in values]
+
+    return pd.DataFrame(
+        {
+            t("common.department", lang): frame["department"].astype(object).to_numpy(),
+            t("whatif.baseline", lang): score(frame["baseline"]),
+            t("whatif.scenario", lang): score(frame["scenario"]),
+            t("whatif.difference", lang): [
+                "—" if pd.isna(v) else f"{v:+.1f}" for v in frame["change"]
+            ],
+            t("whatif.baseline_rank", lang): frame["baseline_rank"].astype(object).to_numpy(),
+            t("whatif.scenario_rank", lang): frame["scenario_rank"].astype(object).to_numpy(),
+            t("whatif.rank_change", lang): [_rank_change_text(v) for v in frame["rank_change"]],
+        }
+    )
+
+
+def chart_frame(comparison: Comparison, departments: tuple[str, ...] = ()) -> pd.DataFrame:
+    """department, baseline, scenario for `charts.baseline_vs_scenario`, best first."""
+    frame = comparison.departments
+    if departments:
+        frame = frame[frame["department"].isin(departments)]
+    frame = frame.sort_values(["scenario_rank", "department"], na_position="last", kind="stable")
+    return frame[["department", "baseline", "scenario"]].reset_index(drop=True)
+
+
+def scenarios_table(rows: list[dict[str, object]], lang: str) -> pd.DataFrame:
+    """Saved scenarios side by side: method, perspective weights (%), organisation score."""
+    out = []
+    for row in rows:
+        scenario: Scenario = row["scenario"]  # type: ignore[assignment]
+        shares = percentages(row["weights"])  # type: ignore[arg-type]
+        item = {
+            t("whatif.scenario_name", lang): scenario.name,
+            t("whatif.method_column", lang): t(f"whatif.method_{scenario.method}", lang),
+        }
+        for p in PERSPECTIVES:
+            item[perspective_label(p, lang)] = f"{shares[p]:.1f}%"
+        item[t("whatif.org_scenario", lang)] = (
+            "—" if pd.isna(row["score"]) else f"{row['score']:.1f}"
+        )
+        item[t("whatif.difference", lang)] = (
+            "—" if pd.isna(row["change"]) else f"{row['change']:+.1f}"
+        )
+        out.append(item)
+    return pd.DataFrame(out)
+
+
+# --- rank stability ---------------------------------------------------------------------------
+
+
+def rank_sentence(ranges: pd.DataFrame, spread: float, lang: str) -> str:
+    """Which departments' ranks depend on the weights, in one sentence."""
+    if ranges.empty:
+        return t("whatif.no_data", lang)
+    moving = ranges[ranges["depends"]]
+    if moving.empty:
+        return t("whatif.rank_stable_all", lang, n=f"{spread:g}")
+    names = t("whatif.list_separator", lang).join(
+        f"{d} ({lo}–{hi})"
+        for d, lo, hi in zip(
+            moving["department"], moving["min_rank"], moving["max_rank"], strict=True
+        )
+    )
+    text = t("whatif.rank_depends", lang, n=f"{spread:g}", names=names)
+    steady = len(ranges) - len(moving)
+    if steady:
+        text += " " + t("whatif.rank_rest_stable", lang, count=steady)
+    return text
+
+
+def rank_chart(ranges: pd.DataFrame, *, lang: str) -> alt.LayerChart:
+    """Each department's rank range (bar from best to worst rank) and its current rank (dot);
+    amber where the rank depends on the weights. Rank 1 on the left."""
+    rows = ranges.copy()
+    rows["department"] = rows["department"].astype(object)
+    order = list(rows.sort_values(["baseline_rank", "department"])["department"])
+    depends, steady = t("whatif.depends_yes", lang), t("whatif.depends_no", lang)
+    rows["kind"] = np.where(rows["depends"], depends, steady)
+    rows["range_text"] = [
+        f"{lo}" if lo == hi else f"{lo}–{hi}"
+        for lo, hi in zip(rows["min_rank"], rows["max_rank"], strict=True)
+    ]
+    rows["share_text"] = [f"{s:.0%}" for s in rows["stable_share"]]
+    rows["low"] = rows["min_rank"] - 0.3
+    rows["high"] = rows["max_rank"] + 0.3
+    top = max(int(rows["max_rank"].max()) if len(rows) else 1, 1)
+    x = alt.X(
+        "low:Q",
+        title=t("whatif.rank_axis", lang),
+        scale=alt.Scale(domain=[0.5, top + 0.5], nice=False),
+        axis=alt.Axis(values=list(range(1, top + 1)), format="d", tickMinStep=1),
+    )
+    y = alt.Y(
+        "department:N",
+        sort=order,
+        title=t("common.department", lang),
+        axis=alt.Axis(labelLimit=charts.LABEL_LIMIT),
+    )
+    tooltip = [
+        alt.Tooltip("department:N", title=t("common.department", lang)),
+        alt.Tooltip("baseline_rank:Q", title=t("whatif.rank_current", lang)),
+        alt.Tooltip("range_text:N", title=t("whatif.rank_range", lang)),
+        alt.Tooltip("share_text:N", title=t("whatif.stable_share", lang)),
+    ]
+    bars = (
+        alt.Chart()
+        .mark_bar(height=14, cornerRadius=3)
+        .encode(
+            x=x,
+            x2="high:Q",
+            y=y,
+            color=alt.Color(
+                "kind:N",
+                scale=alt.Scale(domain=[depends, steady], range=[charts.AMBER, "#bdbdbd"]),
+                legend=alt.Legend(title=None, orient="top"),
+            ),
+            tooltip=tooltip,
+        )
+    )
+    dots = (
+        alt.Chart()
+        .mark_point(filled=True, size=90, color=charts.LINE_COLOR, opacity=1)
+        .encode(x=alt.X("baseline_rank:Q"), y=y, tooltip=tooltip)
+    )
+    chart = alt.layer(bars, dots, data=rows).properties(width=420, height=max(len(rows), 1) * 30)
+    return charts.finish(chart, lang)
+
+
+# --- Excel export -----------------------------------------------------------------------------
+
+
+def _cell(sheet: object, value: object, *, bold: bool = False) -> WriteOnlyCell:
+    """Numbers as numbers; text as text, never a formula, whatever it starts with."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        value = None
+    elif isinstance(value, np.generic):
+        value = value.item()
+    elif not isinstance(value, int | float | str):
+        value = str(value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[object]]) -> None:
+    sheet = book.create_sheet(title[:31])
+    sheet.append([_cell(sheet, h, bold=True) for h in header])
+    for row in rows:
+        sheet.append([_cell(sheet, v) for v in row])
+
+
+def excel(
+    comparison: Comparison,
+    scenario: Scenario,
+    settings: Settings,
+    *,
+    lang: str,
+    period: str | None,
+    ranges: pd.DataFrame | None = None,
+) -> bytes:
+    """The comparison as a workbook: departments, organisation, weights, KPI edits and rank
+    ranges, headers in the user's language, scores unrounded."""
+    book = Workbook(write_only=True)
+    dept = comparison.departments
+    _sheet(
+        book,
+        t("whatif.sheet_departments", lang),
+        [
+            t("common.period", lang),
+            t("common.department", lang),
+            t("whatif.baseline", lang),
+            t("whatif.scenario", lang),
+            t("whatif.difference", lang),
+            t("whatif.baseline_rank", lang),
+            t("whatif.scenario_rank", lang),
+            t("whatif.rank_change", lang),
+        ],
+        dept[
+            [
+                "period",
+                "department",
+                "baseline",
+                "scenario",
+                "change",
+                "baseline_rank",
+                "scenario_rank",
+                "rank_change",
+            ]
+        ].values.tolist(),
+    )
+    org = comparison.organization
+    _sheet(
+        book,
+        t("whatif.sheet_organization", lang),
+        [
+            t("common.period", lang),
+            t("whatif.baseline", lang),
+            t("whatif.scenario", lang),
+            t("whatif.difference", lang),
+        ],
+        org[["period", "baseline", "scenario", "change"]].values.tolist(),
+    )
+    chosen = scenario.settings(settings)
+    base_share, new_share = (
+        percentages(settings.perspective_weights),
+        percentages(chosen.perspective_weights),
+    )
+    weight_rows: list[list[object]] = [
+        [
+            t("common.perspective", lang),
+            perspective_label(p, lang),
+            base_share[p] / 100,
+            new_share[p] / 100,
+        ]
+        for p in PERSPECTIVES
+    ]
+    departments = sorted(set(dept["department"].astype(str)))
+    weight_rows += [
+        [
+            t("common.department", lang),
+            d,
+            float(settings.department_weights.get(d, 1.0)),
+            float(chosen.department_weights.get(d, 1.0)),
+        ]
+        for d in departments
+    ]
+    _sheet(
+        book,
+        t("whatif.sheet_weights", lang),
+        [
+            t("whatif.level", lang),
+            t("whatif.item", lang),
+            t("whatif.baseline", lang),
+            t("whatif.scenario", lang),
+        ],
+        weight_rows,
+    )
+    edits = sorted(set(scenario.kpi_weights) | set(scenario.kpi_targets))
+    _sheet(
+        book,
+        t("whatif.sheet_kpis", lang),
+        [
+            t("common.department", lang),
+            t("common.kpi", lang),
+            t("common.weight", lang),
+            t("common.target", lang),
+        ],
+        [
+            [d, k, scenario.kpi_weights.get((d, k)), scenario.kpi_targets.get((d, k))]
+            for d, k in edits
+        ],
+    )
+    if ranges is not None and not ranges.empty:
+        _sheet(
+            book,
+            t("whatif.sheet_ranks", lang),
+            [
+                t("common.period", lang),
+                t("common.department", lang),
+                t("whatif.rank_current", lang),
+                t("whatif.min_rank", lang),
+                t("whatif.max_rank", lang),
+                t("whatif.depends_yes", lang),
+                t("whatif.stable_share", lang),
+            ],
+            ranges[
+                [
+                    "period",
+                    "department",
+                    "baseline_rank",
+                    "min_rank",
+                    "max_rank",
+                    "depends",
+                    "stable_share",
+                ]
+            ].values.tolist(),
+        )
+    _sheet(
+        book,
+        t("whatif.sheet_about", lang),
+        [
+            t("whatif.scenario_name", lang),
+            t("common.period", lang),
+            t("whatif.method_column", lang),
+        ],
+        [[scenario.name, period or "", t(f"whatif.method_{scenario.method}", lang)]],
+    )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def overrides_count(scenario: Scenario) -> int:
+    return len(set(scenario.kpi_weights) | set(scenario.kpi_targets))
+
+
+def named(scenario: Scenario, name: str) -> Scenario:
+    return replace(scenario, name=name)
