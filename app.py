@@ -23,6 +23,7 @@ pages = [
     st.Page("pages/scorecard.py", title=t("page.scorecard", lang), icon=":material/target:"),
     st.Page("pages/heatmap.py", title=t("page.heatmap", lang), icon=":material/grid_on:"),
     st.Page("pages/trends.py", title=t("page.trends", lang), icon=":material/trending_up:"),
+    st.Page("pages/whatif.py", title=t("page.whatif", lang), icon=":material/tune:"),
     st.Page("pages/data.py", title=t("page.data", lang), icon=":material/upload_file:"),
 ]
 st.navigation(pages).run()

@@ -61,7 +61,10 @@ for upload in files or []:
             st.dataframe(tables.preview(checked.kpis, lang), hide_index=True)
 
 st.subheader(t("data.in_session", lang))
-st.dataframe(tables.uploads(data.uploads(), lang), hide_index=True)
+if data.uploads():
+    st.dataframe(tables.uploads(data.uploads(), lang), hide_index=True)
+else:
+    st.caption(t("data.none_in_session", lang))
 
 st.subheader(t("data.download_template", lang))
 cols = st.columns(3)

@@ -156,22 +156,31 @@ def department_frame(departments: list[str], settings: Settings, base: Scenario)
     """Department weights to edit: the base scenario's, else the baseline's (1 unless set)."""
     weights = {**settings.department_weights, **base.department_weights}
     return pd.DataFrame(
-        {"weight": [float(weights.get(d, 1.0)) for d in departments]},
-        index=pd.Index(departments, name="department"),
+        {
+            "department": list(departments),
+            "weight": [float(weights.get(d, 1.0)) for d in departments],
+        }
     )
 
 
+def department_columns(lang: str) -> dict[str, object]:
+    return {
+        "department": st.column_config.TextColumn(t("common.department", lang), disabled=True),
+        "weight": st.column_config.NumberColumn(
+            t("common.weight", lang), min_value=0.0, step=0.1, format="%.4g"
+        ),
+    }
+
+
 def department_changes(edited: pd.DataFrame, settings: Settings) -> dict[str, float]:
-    """The departments whose edited weight differs from the baseline's."""
+    """The departments whose edited weight differs from the baseline's (empty cells and
+    negative numbers count as the baseline's weight)."""
     out = {}
-    for department, weight in edited["weight"].items():
-        value = (
-            float(weight)
-            if pd.notna(weight)
-            else float(settings.department_weights.get(department, 1.0))
-        )
-        if not math.isclose(value, float(settings.department_weights.get(department, 1.0))):
-            out[str(department)] = max(value, 0.0)
+    for department, weight in zip(edited["department"], edited["weight"], strict=True):
+        stored = float(settings.department_weights.get(department, 1.0))
+        value = float(weight) if pd.notna(weight) and float(weight) >= 0 else stored
+        if not math.isclose(value, stored):
+            out[str(department)] = value
     return out
 
 
