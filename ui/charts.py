@@ -554,14 +554,32 @@ def perspective_bars(
         rows[column] = rows["perspective"].map(source).astype(float)
     rows = _labelled(rows, lang, settings)
     rows["score_pos"] = rows["score"].fillna(0.0)
-    y = alt.Y(
-        "perspective_label:N",
-        sort=_perspective_labels(lang),
-        title=None,
-        axis=alt.Axis(labelLimit=LABEL_LIMIT),
+    chart = _score_bars(
+        rows,
+        "perspective_label",
+        _perspective_labels(lang),
+        "perspective",
+        lang=lang,
+        settings=settings,
     )
+    return finish(chart.properties(width=360, height=alt.Step(30)), lang)
+
+
+def _score_bars(
+    rows: pd.DataFrame,
+    label: str,
+    order: Sequence[str],
+    title_key: str,
+    *,
+    lang: str,
+    settings: Settings,
+) -> alt.LayerChart:
+    """Horizontal score bars, one per `label` value in `order`, coloured on the status
+    scale, with the band rules behind and the value printed at each bar's end. `rows`
+    are `_labelled` and carry `score_pos` (the score, 0 where missing)."""
+    y = alt.Y(f"{label}:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
     tooltip = [
-        alt.Tooltip("perspective_label:N", title=_title("perspective", lang)),
+        alt.Tooltip(f"{label}:N", title=_title(title_key, lang)),
         alt.Tooltip("score_text:N", title=_title("score", lang)),
         alt.Tooltip("status_label:N", title=_title("status", lang)),
         alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
@@ -580,8 +598,7 @@ def perspective_bars(
         y, font_size=12, tooltip=tooltip, inside=_text_color(settings), threshold=settings.cap / 5
     )
     rules = [rule.transform_aggregate(n="count()") for rule in _band_rules(settings)]
-    chart = alt.layer(*rules, bars, *values, data=rows).properties(width=360, height=alt.Step(30))
-    return finish(chart, lang)
+    return alt.layer(*rules, bars, *values, data=rows)
 
 
 def baseline_vs_scenario(
@@ -897,26 +914,5 @@ def department_bars(
     rows = _labelled(rows[["department", "score", "coverage"]].copy(), lang, settings)
     rows["score_pos"] = rows["score"].fillna(0.0)
     order = list(rows.sort_values("score", ascending=False)["department"].astype(str))
-    y = alt.Y("department:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
-    tooltip = [
-        alt.Tooltip("department:N", title=_title("department", lang)),
-        alt.Tooltip("score_text:N", title=_title("score", lang)),
-        alt.Tooltip("status_label:N", title=_title("status", lang)),
-        alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
-    ]
-    bars = (
-        alt.Chart()
-        .mark_bar(height={"band": 0.7})
-        .encode(
-            x=_score_x(settings, lang),
-            y=y,
-            color=_score_color(settings, lang, legend=False),
-            tooltip=tooltip,
-        )
-    )
-    values = _bar_values(
-        y, font_size=12, tooltip=tooltip, inside=_text_color(settings), threshold=settings.cap / 5
-    )
-    rules = [rule.transform_aggregate(n="count()") for rule in _band_rules(settings)]
-    chart = alt.layer(*rules, bars, *values, data=rows).properties(height=alt.Step(28))
-    return finish(chart, lang)
+    chart = _score_bars(rows, "department", order, "department", lang=lang, settings=settings)
+    return finish(chart.properties(height=alt.Step(28)), lang)
