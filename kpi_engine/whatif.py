@@ -322,8 +322,32 @@ class Comparison:
 def ranks(scores: pd.DataFrame) -> pd.Series:
     """Rank of each department within its period: 1 = highest score, ties share the better
     rank, no score no rank."""
-    ranked = scores.groupby("period", sort=False)["score"].rank(ascending=False, method="min")
+    score_ = scores["score"].astype(float)
+    if scores["period"].nunique() <= 1:  # the page's case: skip the group-by
+        ranked = score_.rank(ascending=False, method="min")
+    else:
+        ranked = score_.groupby(scores["period"], sort=False).rank(ascending=False, method="min")
     return ranked.astype("Int64")
+
+
+def _side_by_side(base: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Baseline and scenario values per key: `baseline*` and `scenario*` columns.
+
+    Weight changes keep the cells (same keys, same order), so the columns just sit side
+    by side; KPI edits may add or drop a cell, and then an outer merge lines them up.
+    """
+    left = base[keys].reset_index(drop=True)
+    right = new[keys].reset_index(drop=True)
+    if left.equals(right):
+        return pd.concat(
+            [
+                left,
+                base.drop(columns=keys).reset_index(drop=True),
+                new.drop(columns=keys).reset_index(drop=True),
+            ],
+            axis=1,
+        )
+    return base.merge(new, on=keys, how="outer", sort=False).reset_index(drop=True)
 
 
 def compare(
@@ -347,41 +371,37 @@ def compare(
         prepared = prepare(kpis, settings=baseline, period=period)
     card = rescore(prepared, scenario)
     keys = ["period", "department"]
-    base = prepared.baseline.departments
-    new = card.departments
-    departments = base[keys].assign(
-        baseline=base["score"].to_numpy(dtype=float),
-        baseline_rank=ranks(base).to_numpy(),
-    )
-    departments = departments.merge(
-        new[keys].assign(
-            scenario=new["score"].to_numpy(dtype=float), scenario_rank=ranks(new).to_numpy()
+    base, new = prepared.baseline.departments, card.departments
+    departments = _side_by_side(
+        pd.DataFrame(
+            {
+                "period": base["period"],
+                "department": base["department"],
+                "baseline": base["score"].astype(float),
+                "baseline_rank": ranks(base),
+            }
         ),
-        on=keys,
-        how="outer",
-        sort=False,
+        pd.DataFrame(
+            {
+                "period": new["period"],
+                "department": new["department"],
+                "scenario": new["score"].astype(float),
+                "scenario_rank": ranks(new),
+            }
+        ),
+        keys,
     )
     departments["change"] = departments["scenario"] - departments["baseline"]
     departments["rank_change"] = departments["baseline_rank"] - departments["scenario_rank"]
-    departments = departments[
-        [
-            "period",
-            "department",
-            "baseline",
-            "scenario",
-            "change",
-            "baseline_rank",
-            "scenario_rank",
-            "rank_change",
-        ]
-    ]
-    org_base = prepared.baseline.organization[["period", "score"]].rename(
-        columns={"score": "baseline"}
+    columns = ["baseline", "scenario", "change", "baseline_rank", "scenario_rank", "rank_change"]
+    departments = departments[[*keys, *columns]]
+    organization = _side_by_side(
+        prepared.baseline.organization[["period", "score"]].rename(columns={"score": "baseline"}),
+        card.organization[["period", "score"]].rename(columns={"score": "scenario"}),
+        ["period"],
     )
-    org_new = card.organization[["period", "score"]].rename(columns={"score": "scenario"})
-    organization = org_base.merge(org_new, on="period", how="outer", sort=False)
     organization["change"] = organization["scenario"] - organization["baseline"]
-    return Comparison(departments.reset_index(drop=True), organization, card)
+    return Comparison(departments, organization, card)
 
 
 # --- rank stability ------------------------------------------------------------------------

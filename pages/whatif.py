@@ -20,12 +20,13 @@ from kpi_engine.weights import (
     pairwise_matrix,
     perspective_matrix,
 )
-from ui import charts, data, state, tables
+from ui import data, state, tables
 from ui import whatif as ui
 from ui.i18n import perspective_label, t
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+state.require_shell()
 choices = state.current()
 lang, period, settings = choices.lang, choices.period, data.settings()
 st.title(t("page.whatif", lang))
@@ -121,7 +122,7 @@ def _entropy_panel(base: engine.Prepared, settings: Settings, scenario: engine.S
             t("whatif.entropy_count", lang): valid["count"].to_numpy(),
         }
     )
-    st.dataframe(shown, hide_index=True, height=min(36 * (len(shown) + 1) + 2, 260))
+    st.dataframe(shown, hide_index=True, height="auto" if len(shown) <= 8 else 300)
     if level == "perspective":
         applied = engine.Scenario(
             name=ui.next_name("whatif.entropy_name", lang),
@@ -158,6 +159,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
     began = time.perf_counter()
     departments = sorted(base.baseline.departments["department"].astype(str).unique())
     controls, results = st.columns([2, 3], gap="large")
+    editor = st.expander(t("whatif.kpi_table", lang), icon=":material/edit_note:")
 
     with controls:
         st.subheader(t("whatif.perspective_weights", lang))
@@ -171,6 +173,15 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
                 key=ui.slider_key(p),
             )
         st.caption(t("whatif.weights_relative", lang))
+        if not sum(ui.slider_weights().values()) > 0:
+            st.warning(t("whatif.all_zero", lang))
+        st.button(
+            t("whatif.reset", lang),
+            on_click=ui.reset,
+            args=(settings,),
+            icon=":material/restart_alt:",
+            key="whatif_reset",
+        )
         with st.expander(t("whatif.department_weights", lang), icon=":material/apartment:"):
             st.caption(t("whatif.department_weights_hint", lang))
             edited = st.data_editor(
@@ -182,64 +193,34 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
                 width="stretch",
             )
         department_weights = ui.department_changes(edited, settings)
-        with st.expander(t("whatif.kpi_table", lang), icon=":material/edit_note:"):
-            st.caption(t("whatif.edit_hint", lang))
-            pick = list(selected) or departments
-            if st.session_state.get(ui.KPI_DEPARTMENT) not in pick:
-                st.session_state[ui.KPI_DEPARTMENT] = pick[0]
-            department = st.selectbox(t("common.department", lang), pick, key=ui.KPI_DEPARTMENT)
-            kpi_edits = st.data_editor(
-                ui.kpi_frame(base.rows, department, lang),
-                key=ui.editor_key("kpis", department),
-                column_config=ui.kpi_columns(lang),
-                hide_index=True,
-                num_rows="fixed",
-                width="stretch",
-            )
-            ui.record_kpi_edits(department, kpi_edits, base.rows)
-            st.caption(t("whatif.range_target_note", lang))
-        name = (st.session_state.get(ui.NAME) or "").strip() or t("whatif.unsaved", lang)
-        scenario = ui.current(name, department_weights)
 
+    with editor:
+        st.caption(t("whatif.edit_hint", lang))
+        pick = list(selected) or departments
+        if st.session_state.get(ui.KPI_DEPARTMENT) not in pick:
+            st.session_state[ui.KPI_DEPARTMENT] = pick[0]
+        department = st.selectbox(t("common.department", lang), pick, key=ui.KPI_DEPARTMENT)
+        kpi_edits = st.data_editor(
+            ui.kpi_frame(base.rows, department, lang),
+            key=ui.editor_key("kpis", department),
+            column_config=ui.kpi_columns(lang),
+            hide_index=True,
+            num_rows="fixed",
+            width="stretch",
+        )
+        ui.record_kpi_edits(department, kpi_edits, base.rows)
+        st.caption(t("whatif.range_target_note", lang))
+
+    name = (st.session_state.get(ui.NAME) or "").strip() or t("whatif.unsaved", lang)
+    scenario = ui.current(name, department_weights)
+
+    with controls:
         st.subheader(t("whatif.methods", lang))
         ahp_tab, entropy_tab = st.tabs([t("whatif.ahp", lang), t("whatif.entropy", lang)])
         with ahp_tab:
             _ahp_panel(settings, scenario)
         with entropy_tab:
             _entropy_panel(base, settings, scenario)
-
-        st.subheader(t("whatif.scenarios", lang))
-        st.text_input(
-            t("whatif.scenario_name", lang), key=ui.NAME, placeholder=t("whatif.unsaved", lang)
-        )
-        save_col, reset_col = st.columns(2)
-        typed = (st.session_state.get(ui.NAME) or "").strip()
-        if save_col.button(
-            t("whatif.save", lang),
-            disabled=not typed,
-            icon=":material/bookmark_add:",
-            width="stretch",
-        ):
-            ui.save(ui.named(scenario, typed))
-            st.toast(t("whatif.saved_toast", lang, name=typed))
-        reset_col.button(
-            t("whatif.reset", lang),
-            on_click=ui.reset,
-            args=(settings,),
-            icon=":material/restart_alt:",
-            width="stretch",
-        )
-        saved = st.session_state.get(ui.SAVED, {})
-        if saved:
-            if st.session_state.get(ui.LOAD_CHOICE) not in saved:
-                st.session_state[ui.LOAD_CHOICE] = list(saved)[-1]
-            choice = st.selectbox(t("whatif.saved", lang), list(saved), key=ui.LOAD_CHOICE)
-            st.button(
-                t("whatif.load", lang),
-                on_click=ui.load,
-                args=(saved[choice], settings),
-                icon=":material/upload:",
-            )
 
     comparison = engine.compare(base, settings, scenario)
     chosen = scenario.settings(settings)
@@ -252,11 +233,15 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
 
     with results:
         cols = st.columns(3)
-        cols[0].metric(t("whatif.org_baseline", lang), tables.score_text(baseline_score))
+        helped = t("whatif.org_help", lang)
+        cols[0].metric(
+            t("whatif.org_baseline", lang), tables.score_text(baseline_score), help=helped
+        )
         cols[1].metric(
             t("whatif.org_scenario", lang),
             tables.score_text(scenario_score),
-            tables.delta_text(change),
+            help=helped,
+            **ui.delta(change),
         )
         cols[2].metric(t("whatif.rank_moves", lang), t("whatif.rank_moves_value", lang, n=moved))
         st.caption(
@@ -266,10 +251,8 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
         st.dataframe(
             ui.comparison_table(comparison, lang, selected), hide_index=True, width="stretch"
         )
-        st.altair_chart(
-            charts.baseline_vs_scenario(
-                ui.chart_frame(comparison, selected), lang=lang, settings=chosen
-            )
+        st.vega_lite_chart(
+            spec=ui.comparison_spec(ui.chart_frame(comparison, selected), lang, settings)
         )
 
     st.subheader(t("whatif.rank_stability", lang))
@@ -285,7 +268,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
     st.caption(t("whatif.rank_hint", lang, n=spread, samples=ui.RANK_SAMPLES))
     st.markdown(ui.rank_sentence(shown, spread, lang))
     if not shown.empty:
-        st.altair_chart(ui.rank_chart(shown, lang=lang))
+        st.vega_lite_chart(spec=ui.rank_spec(shown, lang, ui.baseline_order(comparison)))
 
     with results:
         st.download_button(
@@ -297,11 +280,38 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
             mime=XLSX,
             icon=":material/download:",
         )
+        st.subheader(t("whatif.scenarios", lang))
+        name_col, save_col = st.columns([3, 2], vertical_alignment="bottom")
+        name_col.text_input(
+            t("whatif.scenario_name", lang), key=ui.NAME, placeholder=t("whatif.unsaved", lang)
+        )
+        typed = (st.session_state.get(ui.NAME) or "").strip()
+        if save_col.button(
+            t("whatif.save", lang),
+            disabled=not typed,
+            icon=":material/bookmark_add:",
+            width="stretch",
+            key="whatif_save",
+        ):
+            ui.save(ui.named(scenario, typed))
+            st.toast(t("whatif.saved_toast", lang, name=typed))
+        saved = st.session_state.get(ui.SAVED, {})
         if saved:
+            if st.session_state.get(ui.LOAD_CHOICE) not in saved:
+                st.session_state[ui.LOAD_CHOICE] = list(saved)[-1]
+            pick_col, load_col = st.columns([3, 2], vertical_alignment="bottom")
+            choice = pick_col.selectbox(t("whatif.saved", lang), list(saved), key=ui.LOAD_CHOICE)
+            load_col.button(
+                t("whatif.load", lang),
+                on_click=ui.load,
+                args=(saved[choice], settings),
+                icon=":material/upload:",
+                width="stretch",
+                key="whatif_load",
+            )
             rows = []
             for item in saved.values():
-                card = engine.rescore(base, item)
-                org_item = card.organization
+                org_item = engine.rescore(base, item).organization
                 score = org_item["score"].iloc[0] if len(org_item) else float("nan")
                 rows.append(
                     {
@@ -313,7 +323,6 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
                         else float("nan"),
                     }
                 )
-            st.subheader(t("whatif.saved_scenarios", lang))
             st.dataframe(ui.scenarios_table(rows, lang), hide_index=True, width="stretch")
     st.session_state[ui.SERVER_MS] = 1000.0 * (time.perf_counter() - began)
 

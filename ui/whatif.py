@@ -8,9 +8,12 @@ scenario lives in this browser session only: nothing here writes to stored data.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
+import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from fractions import Fraction
 
@@ -18,6 +21,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
+from altair.utils.data import to_values
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -302,6 +306,16 @@ def judgements() -> dict[tuple[str, str], float]:
 # --- tables -----------------------------------------------------------------------------------
 
 
+def delta(change: object) -> dict[str, str | None]:
+    """A metric's delta arguments: grey and without an arrow while the change rounds to 0."""
+    if change is None or pd.isna(change):  # type: ignore[arg-type]
+        return {"delta": None}
+    rounded = round(float(change), 1) + 0.0  # + 0.0: no "-0.0"
+    if rounded:
+        return {"delta": f"{rounded:+.1f}"}
+    return {"delta": "±0.0", "delta_color": "off", "delta_arrow": "off"}
+
+
 def _rank_change_text(value: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -337,12 +351,21 @@ def comparison_table(
 
 
 def chart_frame(comparison: Comparison, departments: tuple[str, ...] = ()) -> pd.DataFrame:
-    """department, baseline, scenario for `charts.baseline_vs_scenario`, best first."""
+    """department, baseline, scenario for `charts.baseline_vs_scenario`, in baseline rank
+    order: the bars stay put while the weights move, and the scenario's bar shows the move."""
     frame = comparison.departments
     if departments:
         frame = frame[frame["department"].isin(departments)]
-    frame = frame.sort_values(["scenario_rank", "department"], na_position="last", kind="stable")
+    frame = frame.sort_values(["baseline_rank", "department"], na_position="last", kind="stable")
     return frame[["department", "baseline", "scenario"]].reset_index(drop=True)
+
+
+def baseline_order(comparison: Comparison) -> list[str]:
+    """Departments by baseline rank (best first): the charts' stable top-down order."""
+    frame = comparison.departments.sort_values(
+        ["baseline_rank", "department"], na_position="last", kind="stable"
+    )
+    return list(frame["department"].astype(str))
 
 
 def scenarios_table(rows: list[dict[str, object]], lang: str) -> pd.DataFrame:
@@ -390,12 +413,10 @@ def rank_sentence(ranges: pd.DataFrame, spread: float, lang: str) -> str:
     return text
 
 
-def rank_chart(ranges: pd.DataFrame, *, lang: str) -> alt.LayerChart:
-    """Each department's rank range (bar from best to worst rank) and its current rank (dot);
-    amber where the rank depends on the weights. Rank 1 on the left."""
+def _rank_rows(ranges: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The rows `rank_chart` draws: a bar from best to worst rank, texts for the tooltip."""
     rows = ranges.copy()
     rows["department"] = rows["department"].astype(object)
-    order = list(rows.sort_values(["baseline_rank", "department"])["department"])
     depends, steady = t("whatif.depends_yes", lang), t("whatif.depends_no", lang)
     rows["kind"] = np.where(rows["depends"], depends, steady)
     rows["range_text"] = [
@@ -405,6 +426,20 @@ def rank_chart(ranges: pd.DataFrame, *, lang: str) -> alt.LayerChart:
     rows["share_text"] = [f"{s:.0%}" for s in rows["stable_share"]]
     rows["low"] = rows["min_rank"] - 0.3
     rows["high"] = rows["max_rank"] + 0.3
+    return rows
+
+
+def rank_chart(
+    ranges: pd.DataFrame, *, lang: str, order: Sequence[str] | None = None
+) -> alt.LayerChart:
+    """Each department's rank range (bar from best to worst rank) and its current rank (dot);
+    amber where the rank depends on the weights. Rank 1 on the left; departments top down
+    in `order` (default: by current rank)."""
+    rows = _rank_rows(ranges, lang)
+    if order is None:
+        order = list(rows.sort_values(["baseline_rank", "department"])["department"])
+    order = [d for d in order if d in set(rows["department"])]
+    depends, steady = t("whatif.depends_yes", lang), t("whatif.depends_no", lang)
     top = max(int(rows["max_rank"].max()) if len(rows) else 1, 1)
     x = alt.X(
         "low:Q",
@@ -444,8 +479,95 @@ def rank_chart(ranges: pd.DataFrame, *, lang: str) -> alt.LayerChart:
         .mark_point(filled=True, size=90, color=charts.LINE_COLOR, opacity=1)
         .encode(x=alt.X("baseline_rank:Q"), y=y, tooltip=tooltip)
     )
-    chart = alt.layer(bars, dots, data=rows).properties(width=420, height=max(len(rows), 1) * 30)
-    return charts.finish(chart, lang)
+    chart = alt.layer(bars, dots, data=rows).properties(width=420, height=alt.Step(30))
+    chart.config = _finished_config(lang)  # what charts.finish sets, without its copies
+    return chart
+
+
+@functools.cache
+def _finished_config(lang: str) -> alt.Config:
+    """`charts.finish`'s top-level config, built once per language: finishing a layered
+    chart copies it once per configure call, which costs more than drawing it."""
+    return charts.finish(alt.Chart(), lang).config
+
+
+# Vega-Lite specs for the page. A slider move changes the numbers a chart shows, not its
+# shape (language, bands, department order), so each chart's spec is built by Altair once
+# per shape and later moves only swap its dataset: building and validating a layered
+# Altair chart costs ~100 ms, swapping ~1 ms. The first build checks that the rows this
+# module prepares are exactly the builder's dataset; if the builder ever prepares them
+# differently, that shape is simply built by Altair every time.
+_TEMPLATES: dict[tuple, tuple[dict, str]] = {}
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """A frame as Altair inlines it (sanitised: NaN -> None, numpy -> Python)."""
+    return to_values(frame)["values"]
+
+
+def _spec(key: tuple, build: Callable[[], alt.TopLevelMixin], rows: pd.DataFrame) -> dict:
+    values = _records(rows)
+    template = _TEMPLATES.get(key)
+    if template is not None:
+        spec, _ = template
+        name = (
+            "data-"
+            + hashlib.md5(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+        )
+        return {**spec, "data": {"name": name}, "datasets": {name: values}}
+    spec = build().to_dict()
+    name = spec.get("data", {}).get("name")
+    datasets = spec.get("datasets", {})
+    shape = json.dumps({k: v for k, v in spec.items() if k != "datasets"}, default=str)
+    if list(datasets) == [name] and datasets[name] == values and shape.count(str(name)) == 1:
+        if len(_TEMPLATES) >= 64:
+            _TEMPLATES.clear()
+        _TEMPLATES[key] = (spec, name)
+    return spec
+
+
+def _comparison_rows(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The rows `charts.baseline_vs_scenario` draws: one per department and kind."""
+    baseline, scenario = t("whatif.baseline", lang), t("whatif.scenario", lang)
+    wide = frame[["department", "baseline", "scenario"]].copy()
+    wide["department"] = wide["department"].astype(object)
+    wide["difference"] = wide["scenario"] - wide["baseline"]
+    long = wide.melt(
+        id_vars=["department", "difference"],
+        value_vars=["baseline", "scenario"],
+        var_name="kind",
+        value_name="score",
+    )
+    long["kind_label"] = long["kind"].map({"baseline": baseline, "scenario": scenario})
+    long["score_text"] = (
+        long["score"].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}").astype(object)
+    )
+    long["score_pos"] = long["score"].fillna(0.0)
+    long["difference_text"] = long["difference"].map(lambda d: "—" if pd.isna(d) else f"{d:+.1f}")
+    return long
+
+
+def comparison_spec(frame: pd.DataFrame, lang: str, settings: Settings) -> dict:
+    """`charts.baseline_vs_scenario(frame)` as a Vega-Lite spec (see `_TEMPLATES`).
+
+    `settings` gives the cap and the status bands, which a scenario never changes: pass
+    the baseline's, so that a weight change does not make a new shape.
+    """
+    key = ("comparison", lang, repr(settings), tuple(frame["department"].astype(str)))
+    return _spec(
+        key,
+        lambda: charts.baseline_vs_scenario(frame, lang=lang, settings=settings),
+        _comparison_rows(frame, lang),
+    )
+
+
+def rank_spec(ranges: pd.DataFrame, lang: str, order: Sequence[str]) -> dict:
+    """`rank_chart(ranges, order=order)` as a Vega-Lite spec (see `_TEMPLATES`); a stable
+    `order` (the baseline ranking) keeps one shape while the weights move."""
+    rows = _rank_rows(ranges, lang)
+    shown = tuple(d for d in order if d in set(rows["department"]))
+    key = ("ranks", lang, shown, int(rows["max_rank"].max()) if len(rows) else 1)
+    return _spec(key, lambda: rank_chart(ranges, lang=lang, order=shown), rows)
 
 
 # --- Excel export -----------------------------------------------------------------------------
