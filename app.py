@@ -10,6 +10,7 @@ from ui import data, state
 from ui.i18n import t
 
 st.set_page_config(page_title="KPI Scorecard", page_icon=":material/analytics:", layout="wide")
+state.require_shell()  # the first run after start may be Streamlit's legacy pages/ mode
 
 choices = state.sidebar(data.period_labels(), data.departments())
 lang = choices.lang

@@ -35,12 +35,13 @@ class Choices:
 
 
 def require_shell() -> None:
-    """Run this page inside app.py (sidebar, navigation), never on its own.
+    """Run every script inside app.py's navigation, never in Streamlit's legacy mode.
 
     Streamlit keeps a legacy mode for apps with a `pages/` folder: until `st.navigation`
-    has run once in the process, a first request for a page URL executes the page file
-    alone. A page that finds itself in that mode switches it off and reruns, which goes
-    through app.py and lands on the same page.
+    has run once in the process, the first request executes a page file alone, or app.py
+    as a legacy page (whose widgets then get other ids, so the sidebar's choices would
+    reset on the next page switch). app.py and every page call this first: in that mode
+    it switches the mode off and reruns, which goes through app.py to the same page.
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False

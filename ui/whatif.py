@@ -409,7 +409,8 @@ def rank_sentence(ranges: pd.DataFrame, spread: float, lang: str) -> str:
     text = t("whatif.rank_depends", lang, n=f"{spread:g}", names=names)
     steady = len(ranges) - len(moving)
     if steady:
-        text += " " + t("whatif.rank_rest_stable", lang, count=steady)
+        space = "" if lang.startswith("zh") else " "  # Chinese sentences need no space
+        text += space + t("whatif.rank_rest_stable", lang, count=steady)
     return text
 
 

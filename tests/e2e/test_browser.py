@@ -43,6 +43,7 @@ PAGES = {
     "scorecard": ("scorecard", None, True),
     "heatmap": ("heatmap", t("heatmap.title"), True),
     "trends": ("trends", t("page.trends"), True),
+    "whatif": ("whatif", t("page.whatif"), True),
     "data": ("data", t("page.data"), False),
 }
 
@@ -297,8 +298,9 @@ def test_clicking_a_heatmap_cell_drills_down(page: Page, app_url: str, screensho
     screenshot(page, screenshots / "heatmap_drilldown.png")
 
 
-def test_switching_the_language_to_english(page: Page, app_url: str, screenshots: Path):
-    open_page(page, f"{app_url}/", chart=True)
+def test_switching_the_language_to_english(page: Page, fresh_app_url: str, screenshots: Path):
+    """On a server's first session too: the choice survives the first page switch."""
+    open_page(page, f"{fresh_app_url}/", chart=True)
     expect(title(page)).to_have_text(t("app.title"))
 
     language = page.locator('[data-testid="stSidebar"]').get_by_role(
