@@ -29,6 +29,8 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))  # benchmarks/whatif.py, imported by name
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # `python3 benchmarks/run.py` imports the repo's kpi_engine
 
@@ -621,6 +623,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         results["scoring_input"] = "load_files"
     bench_scoring(loaded_kpis, args.scoring_repeats, results)
+
+    print("\n[c] what-if rescoring (see benchmarks/whatif.py for the page's rerun)", flush=True)
+    import whatif  # here, not at the top: benchmarks/whatif.py imports this module
+
+    results["ratio_lines"] += whatif.bench_engine(loaded_kpis, args.scoring_repeats, results)
 
     print()
     for line in results["ratio_lines"]:
