@@ -187,18 +187,20 @@ def _context_lines(cells: list[list[object]], header_row: int) -> str:
     return " ".join(lines)
 
 
-def _context(file: str, sheet: str, title: str) -> tuple[str | None, str | None, int | None]:
-    """Department, period and year from the title rows, then sheet name, then file name."""
-    stem = PurePath(file).stem
-    sources = (title, sheet, stem)
-    department = next((d for d in map(find_department, sources) if d), None)
+def _sources(file: str, sheet: str, title: str) -> tuple[str, str, str]:
+    """Where a sheet's context is read, in order: title rows, sheet name, file name."""
+    return title, sheet, PurePath(file).stem
+
+
+def _when(sources: tuple[str, str, str]) -> tuple[str | None, int | None]:
+    """The period and year the context names (a month-only sheet name takes the year)."""
     period = next((p for p in map(periods.find_period, sources) if p), None)
+    if period is not None:
+        return period, int(period[:4])
     year = next((y for y in map(periods.find_year, sources) if y), None)
-    if period is None and year is not None:
-        period = periods.parse_period(sheet.strip(), year=year)
-    if year is None and period is not None:
-        year = int(period[:4])
-    return department, period, year
+    if year is not None:
+        period = periods.parse_period(sources[1].strip(), year=year)
+    return period, year
 
 
 def plan_sheet(file: str, sheet: Sheet, issues: list[Issue]) -> SheetPlan | None:
@@ -221,10 +223,9 @@ def plan_sheet(file: str, sheet: Sheet, issues: list[Issue]) -> SheetPlan | None
                 )
             )
         return None
-    department, period, year = _context(file, sheet.name, _context_lines(cells, header_row))
-    plan = SheetPlan(
-        file, sheet.name, header_row, {}, {}, department=department, period=period, year=year
-    )
+    sources = _sources(file, sheet.name, _context_lines(cells, header_row))
+    period, year = _when(sources)
+    plan = SheetPlan(file, sheet.name, header_row, {}, {}, period=period, year=year)
     excel_row = header_row + 1
     for index, cell in enumerate(cells[header_row]):
         header = str(cell).strip() if cell is not None else ""
@@ -254,6 +255,11 @@ def plan_sheet(file: str, sheet: Sheet, issues: list[Issue]) -> SheetPlan | None
         )
     if "period" in plan.columns:
         plan.months.clear()
+    column = plan.columns.get("department")
+    if column is None or any(
+        len(row) <= column or row[column] in ("", None) for row in cells[header_row + 1 :]
+    ):  # read only when some row lacks a department: no such column, or a blank cell in it
+        plan.department = next((d for d in map(find_department, sources) if d), None)
     return plan
 
 

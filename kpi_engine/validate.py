@@ -184,8 +184,8 @@ def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
         ("direction", aliases.DIRECTIONS),
         ("aggregation", aliases.AGGREGATIONS),
     ):
-        typed[column] = _distinct(_column(frame, column), _lookup(table))
-        typed[f"_unknown_{column}"] = _unknown(typed[column])
+        typed[column] = looked = _distinct(_column(frame, column), _lookup(table))
+        typed[f"_unknown_{column}"] = _distinct(looked, lambda v: v is ...).astype(bool)
     for column in NUMBER_COLUMNS:
         cells = _column(frame, column)
         if column in frame.columns:
@@ -255,12 +255,6 @@ def _keys(frame: pd.DataFrame) -> pd.DataFrame:
         },
         index=frame.index,
     )
-
-
-def _unknown(series: pd.Series) -> pd.Series:
-    """Cells whose text matched no alias (marked with Ellipsis by `_lookup`)."""
-    flags = np.fromiter((v is ... for v in series.to_numpy()), bool, len(series))
-    return pd.Series(flags, index=series.index)
 
 
 def _check_definitions(frame: pd.DataFrame, report: _Report) -> None:
