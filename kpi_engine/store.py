@@ -56,7 +56,7 @@ DUPLICATE = "duplicate"
 EMPTY = "empty"
 
 FLOAT_COLUMNS = ("weight", "actual", *ANCHORS)
-DEF_FLOAT_COLUMNS = tuple(c for c in DEFINITION_COLUMNS if c in FLOAT_COLUMNS)
+INFERRED_COLUMNS = ("file", "sheet")
 
 metadata = sa.MetaData()
 
@@ -105,7 +105,6 @@ coverage = sa.Table(
     sa.Index("ix_coverage_key", "dept_key", "period"),
 )
 
-_TEXT = sa.Text
 kpi_rows = sa.Table(
     "kpi_rows",
     metadata,
@@ -117,7 +116,7 @@ kpi_rows = sa.Table(
     *(
         sa.Column(
             c,
-            sa.Float if c in FLOAT_COLUMNS else sa.Integer if c == "row" else _TEXT,
+            sa.Float if c in FLOAT_COLUMNS else sa.Integer if c == "row" else sa.Text,
         )
         for c in KPI_COLUMNS
     ),
@@ -131,7 +130,7 @@ definition_rows = sa.Table(
         "upload_id", sa.Integer, sa.ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True
     ),
     sa.Column("ordinal", sa.Integer, primary_key=True, autoincrement=False),
-    *(sa.Column(c, sa.Float if c in FLOAT_COLUMNS else _TEXT) for c in DEFINITION_COLUMNS),
+    *(sa.Column(c, sa.Float if c in FLOAT_COLUMNS else sa.Text) for c in DEFINITION_COLUMNS),
 )
 
 settings_log = sa.Table(
@@ -304,20 +303,41 @@ def _extras_value(text: str | None) -> dict | None:
     return None if text is None else json.loads(text)
 
 
-def _records(frame: pd.DataFrame, columns: Sequence[str], upload_id: int) -> list[dict]:
-    """Rows as dicts for executemany: NaN as NULL, numpy scalars as Python ones."""
-    out = frame.loc[:, list(columns)].astype(object)
-    out = out.where(pd.notna(out), None) if len(out) else out
-    if "shared_with" in out:
-        out["shared_with"] = [_shared_text(v) for v in frame["shared_with"]]
-    if "extras" in out:
-        out["extras"] = [_extras_text(v) for v in frame["extras"]]
-    out.insert(0, "ordinal", np.arange(len(out)))
-    out.insert(0, "upload_id", upload_id)
-    records = out.to_dict("records")
-    return [
-        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()} for r in records
+def _plain(value: object) -> object:
+    """A cell as the driver takes it: NaN and NA as NULL, numpy scalars as Python ones."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return None if value is pd.NA or value is pd.NaT else value
+
+
+def _column_values(frame: pd.DataFrame, column: str) -> list:
+    series = frame[column]
+    if column == "shared_with":
+        return [_shared_text(v) for v in series]
+    if column == "extras":
+        return [_extras_text(v) for v in series]
+    if column in FLOAT_COLUMNS:
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        return [None if v != v else v for v in values.tolist()]
+    return [_plain(v) for v in series.tolist()]
+
+
+def _records(
+    frame: pd.DataFrame, columns: Sequence[str], upload_id: int, **more: list
+) -> list[dict]:
+    """Rows as dicts for executemany, built column by column (no per-cell pandas calls)."""
+    names = ["upload_id", "ordinal", *columns, *more]
+    values = [
+        [upload_id] * len(frame),
+        list(range(len(frame))),
+        *(_column_values(frame, c) for c in columns),
+        *more.values(),
     ]
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def _insert(conn: Connection, table: sa.Table, records: list[dict]) -> None:
@@ -360,13 +380,19 @@ def _next_seq(conn: Connection) -> int:
     return int(conn.execute(sa.select(counters.c.value).where(counters.c.name == "seq")).scalar())
 
 
-def _coverage_of(kpis: pd.DataFrame) -> pd.DataFrame:
+def _department_keys(departments: pd.Series) -> list[str]:
+    """`aliases.department_key` of each row, computed once per distinct name."""
+    keys = {d: aliases.department_key(d) for d in pd.unique(departments)}
+    return [keys[d] for d in departments]
+
+
+def _coverage_of(kpis: pd.DataFrame, dept_keys: list[str]) -> pd.DataFrame:
     """(dept_key, period) -> department as first written and row count."""
     if kpis.empty:
         return pd.DataFrame(columns=["dept_key", "period", "department", "rows"])
     keyed = pd.DataFrame(
         {
-            "dept_key": kpis["department"].map(aliases.department_key).to_numpy(),
+            "dept_key": dept_keys,
             "period": kpis["period"].to_numpy(),
             "department": kpis["department"].to_numpy(),
         }
@@ -375,9 +401,9 @@ def _coverage_of(kpis: pd.DataFrame) -> pd.DataFrame:
     return grouped["department"].agg(department="first", rows="size").reset_index()
 
 
-def _newest(conn: Connection, keys: Iterable[tuple[str, str]] | None = None) -> pd.DataFrame:
-    """The newest non-deleted upload of each (dept_key, period) (optionally only `keys`)."""
-    ranked = (
+def _ranked() -> sa.Subquery:
+    """Each (dept_key, period) with the non-deleted uploads covering it, `rn` 1 = newest."""
+    return (
         sa.select(
             coverage.c.dept_key,
             coverage.c.period,
@@ -394,6 +420,11 @@ def _newest(conn: Connection, keys: Iterable[tuple[str, str]] | None = None) -> 
         .where(uploads.c.deleted_at.is_(None))
         .subquery()
     )
+
+
+def _newest(conn: Connection, keys: Iterable[tuple[str, str]] | None = None) -> pd.DataFrame:
+    """The newest non-deleted upload of each (dept_key, period) (optionally only `keys`)."""
+    ranked = _ranked()
     query = sa.select(ranked.c.dept_key, ranked.c.period, ranked.c.upload_id).where(
         ranked.c.rn == 1
     )
@@ -422,7 +453,8 @@ def _save(
         return UploadResult(EMPTY, None)
     sha = digest(data)
     seq = _next_seq(conn)  # first: on PostgreSQL this row lock orders concurrent writers
-    cover = _coverage_of(kpis)
+    dept_keys = _department_keys(kpis["department"])
+    cover = _coverage_of(kpis, dept_keys)
     keys = list(zip(cover["dept_key"], cover["period"], strict=True))
     before = _newest(conn, keys)
     same = conn.execute(
@@ -457,11 +489,7 @@ def _save(
             ],
         )
     if not kpis.empty:
-        rows = _records(kpis, KPI_COLUMNS, upload_id)
-        dept_keys = kpis["department"].map(aliases.department_key).tolist()
-        for record, key in zip(rows, dept_keys, strict=True):
-            record["dept_key"] = key
-        _insert(conn, kpi_rows, rows)
+        _insert(conn, kpi_rows, _records(kpis, KPI_COLUMNS, upload_id, dept_key=dept_keys))
     if not defs.empty:
         _insert(conn, definition_rows, _records(defs, DEFINITION_COLUMNS, upload_id))
     replaced = tuple(sorted({int(u) for u in before["upload_id"]}))
@@ -495,16 +523,23 @@ def _versions(cover: pd.DataFrame, counts: Mapping[tuple[str, str], int]) -> tup
     )
 
 
-def seed(engine: Engine, files: Sequence[tuple[str, bytes]], *, uploader: str = "sample") -> bool:
+def seed(
+    engine: Engine,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    loaded: Loaded | None = None,
+    uploader: str = "sample",
+) -> bool:
     """Store `files` (the sample company) once, when the store has never had an upload.
-    All files are parsed together (so monthly forms find the definitions file) and stored
-    as one upload each, in one transaction. Returns whether it stored them."""
+    All files are parsed together (so monthly forms find the definitions file; pass
+    `loaded` when they are parsed already) and stored as one upload each, in one
+    transaction. Returns whether it stored them."""
     from .ingest import load_files
 
-    with _reading(engine) as conn:
-        if conn.execute(sa.select(sa.func.count()).select_from(uploads)).scalar():
-            return False
-    loaded = load_files(list(files))
+    if _has_uploads(engine):
+        return False
+    if loaded is None:
+        loaded = load_files(list(files))
     with _writing(engine) as conn:
         if conn.execute(sa.select(sa.func.count()).select_from(uploads)).scalar():
             return False
@@ -512,13 +547,14 @@ def seed(engine: Engine, files: Sequence[tuple[str, bytes]], *, uploader: str = 
             mine = loaded.kpis[loaded.kpis["file"] == name].reset_index(drop=True)
             issues = loaded.issues[loaded.issues["file"] == name]
             rejected = int((issues["severity"] == "error").sum()) if len(issues) else 0
-            part = Loaded(
-                mine,
-                loaded.definitions.iloc[0:0] if len(mine) else loaded.definitions,
-                issues,
-                rejected,
+            defs = loaded.definitions.iloc[0:0] if len(mine) else loaded.definitions
+            _save(
+                conn,
+                name=name,
+                data=data,
+                loaded=Loaded(mine, defs, issues, rejected),
+                uploader=uploader,
             )
-            _save(conn, name=name, data=data, loaded=part, uploader=uploader)
     return True
 
 
@@ -527,13 +563,27 @@ def start(
     *,
     data_dir: str | os.PathLike | None = None,
     seed_files: Callable[[], Sequence[tuple[str, bytes]]] | None = None,
+    seed_loaded: Callable[[], Loaded] | None = None,
 ) -> Engine:
-    """connect + migrate + seed the sample company on first start: what the app calls."""
+    """connect + migrate + seed the sample company on first start: what the app calls.
+    `seed_loaded`, when given, parses the seed files (e.g. through the app's cache)."""
     engine = connect(url, data_dir=data_dir)
     migrate(engine)
-    if seed_files is not None:
-        seed(engine, seed_files())
+    if seed_files is not None and not _has_uploads(engine):
+        seed(engine, seed_files(), loaded=seed_loaded() if seed_loaded else None)
     return engine
+
+
+def _has_uploads(engine: Engine) -> bool:
+    with _reading(engine) as conn:
+        return bool(conn.execute(sa.select(sa.func.count()).select_from(uploads)).scalar())
+
+
+def revision(engine: Engine) -> int:
+    """A number that changes whenever anything stored changes (the last audit entry):
+    what a cache of stored data is keyed by."""
+    with _reading(engine) as conn:
+        return int(conn.execute(sa.select(sa.func.max(audit.c.id))).scalar() or 0)
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -547,6 +597,8 @@ def _frame(rows: Sequence[Any], columns: Sequence[str]) -> pd.DataFrame:
     for column in columns:
         if column in FLOAT_COLUMNS:
             frame[column] = frame[column].astype(float)
+        elif column in INFERRED_COLUMNS:  # never missing: typed as the loader's are
+            frame[column] = pd.Series(frame[column].tolist(), index=frame.index)
     if "row" in frame:
         frame["row"] = frame["row"].astype("int64")
     if "shared_with" in frame:
@@ -566,23 +618,7 @@ def current_kpis(engine: Engine) -> pd.DataFrame:
 
 
 def _current(conn: Connection) -> pd.DataFrame:
-    ranked = (
-        sa.select(
-            coverage.c.dept_key,
-            coverage.c.period,
-            coverage.c.upload_id,
-            uploads.c.seq,
-            sa.func.row_number()
-            .over(
-                partition_by=(coverage.c.dept_key, coverage.c.period),
-                order_by=uploads.c.seq.desc(),
-            )
-            .label("rn"),
-        )
-        .join(uploads, uploads.c.id == coverage.c.upload_id)
-        .where(uploads.c.deleted_at.is_(None))
-        .subquery()
-    )
+    ranked = _ranked()
     query = (
         sa.select(*(kpi_rows.c[c] for c in KPI_COLUMNS))
         .join(

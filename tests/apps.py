@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from streamlit.runtime import pages_manager
@@ -27,6 +31,12 @@ pages_manager.PagesManager.__init__ = _navigation_only  # type: ignore[method-as
 
 
 def start(*, lang: str | None = None) -> AppTest:
+    """The app on a store of its own (a new data directory holding the sample company):
+    what one test uploads is not seen by the next."""
+    directory = tempfile.mkdtemp(prefix="kpi-app-test-")
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    os.environ["KPI_DATA_DIR"] = directory
+    os.environ.pop("DATABASE_URL", None)
     at = AppTest.from_file(str(APP), default_timeout=120)
     if lang:
         at.session_state["lang"] = lang

@@ -1,9 +1,11 @@
-"""All data access for the app: the bundled sample company and this session's uploads.
+"""All data access for the app: the stored history (`kpi_engine.store`), the bundled
+sample company it starts with, and this session's uploads.
 
 Pages never open files or call the loader themselves; they ask this module for the
 current KPI rows and scorecards. Workbooks are parsed once per distinct content
 (`st.cache_data` keyed by the bytes), so a rerun, a page switch or a what-if slider
-never re-reads a file. Stored history (issue 5) will plug in here.
+never re-reads a file. Accepted uploads are stored (shared by every session and kept
+across restarts); the rows shown are read once per change of the store (its revision).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.engine import Engine
 
-from kpi_engine import DEFAULTS, Loaded, Scorecard, Settings, build, combine, insights, load_files
+from kpi_engine import DEFAULTS, Loaded, Scorecard, Settings, build, insights, load_files, store
 from ui import state
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
@@ -45,26 +48,53 @@ def settings() -> Settings:
     return DEFAULTS
 
 
+# Who stored an upload, until the app knows its users.
+UPLOADER = "app"
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    """The store (created, migrated and given the sample company on first start)."""
+    return store.start(url, seed_files=sample_files, seed_loaded=lambda: load(sample_files()))
+
+
+def engine() -> Engine:
+    """The store named by `DATABASE_URL`, else the SQLite file in `KPI_DATA_DIR`."""
+    return _engine(store.database_url())
+
+
 def uploads() -> Files:
     return tuple(st.session_state.get(state.UPLOADS, {}).values())
 
 
-def accept(name: str, data: bytes) -> None:
-    """Let an uploaded file's good rows join what every page shows in this session."""
+def accept(name: str, data: bytes) -> store.UploadResult:
+    """Store an uploaded file's good rows: every session shows them from now on."""
+    result = store.save_upload(
+        engine(), name=name, data=data, loaded=check(((name, data),)), uploader=UPLOADER
+    )
     st.session_state.setdefault(state.UPLOADS, {})[digest(data)] = (name, data)
+    return result
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _stored(url: str, revision: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the store shows at a revision: KPI rows and definitions."""
+    current = _engine(url)
+    return store.current_kpis(current), store.definitions(current)
+
+
+def _current() -> tuple[pd.DataFrame, pd.DataFrame]:
+    current = engine()
+    return _stored(store.database_url(), store.revision(current))
 
 
 def kpis() -> pd.DataFrame:
-    """The KPI rows every page shows: the sample company, then accepted uploads on top."""
-    base = load(sample_files())
-    extra = uploads()
-    if not extra:
-        return base.kpis
-    return combine(base.kpis, load(extra, base.definitions).kpis)
+    """The KPI rows every page shows: the newest version of each department's month."""
+    return _current()[0]
 
 
 def definitions() -> pd.DataFrame:
-    return load(sample_files()).definitions
+    return _current()[1]
 
 
 def check(files: Files) -> Loaded:

@@ -84,7 +84,15 @@ def _serve(log_path: Path) -> Iterator[str]:
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy()
+            command,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            # a store of its own beside the log: a run never sees an earlier run's uploads
+            env={
+                **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+                "KPI_DATA_DIR": str(log_path.parent / "data"),
+            },
         )
         try:
             deadline = time.monotonic() + START_TIMEOUT
