@@ -12,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
 
 # --- Debian packages: a browser for the end-to-end tests, CJK fonts for charts ----------
-APT_PACKAGES=(chromium chromium-driver fonts-noto-cjk)
+APT_PACKAGES=(chromium chromium-driver fonts-noto-cjk postgresql)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
@@ -46,6 +46,23 @@ python3 -m ruff check . || failed+=("ruff check")
 
 echo "== ruff format --check ."
 python3 -m ruff format --check . || failed+=("ruff format --check")
+
+# --- A throwaway PostgreSQL on a unix socket, for the store tests on PostgreSQL --------
+if [[ -z "${KPI_TEST_DATABASE_URL:-}" ]]; then
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  pg_dir=$(mktemp -d /tmp/kpi-pg.XXXXXX)
+  as_postgres=()
+  if [[ $(id -u) -eq 0 ]]; then
+    chown postgres "$pg_dir"
+    as_postgres=(runuser -u postgres --)
+  fi
+  echo "== starting PostgreSQL ($pg_bin) in $pg_dir"
+  "${as_postgres[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust >"$pg_dir/initdb.log" 2>&1
+  "${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w \
+    -o "-k $pg_dir -p 55432 -c listen_addresses=''" start >/dev/null
+  trap '"${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop >/dev/null 2>&1; rm -rf "$pg_dir"' EXIT
+  export KPI_TEST_DATABASE_URL="postgresql+psycopg://postgres@/postgres?host=$pg_dir&port=55432"
+fi
 
 echo "== pytest"
 status=0
