@@ -601,16 +601,11 @@ def _score_bars(
     return alt.layer(*rules, bars, *values, data=rows)
 
 
-def baseline_vs_scenario(
-    frame: pd.DataFrame, *, lang: str, settings: Settings | None = None
-) -> alt.LayerChart:
-    """What-if: each department's baseline and scenario score as paired horizontal bars.
-
-    Reads `department, baseline, scenario`. The tooltip adds the difference. With
-    `settings`, the score axis runs to the cap and dashed rules mark the status bands.
-    """
+def comparison_rows(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The rows `baseline_vs_scenario` draws from `department, baseline, scenario`: one per
+    department and kind, with display texts (the What-if page swaps these into a chart
+    it built once)."""
     baseline, scenario = t("whatif.baseline", lang), t("whatif.scenario", lang)
-    names = list(pd.unique(frame["department"].astype(object)))
     wide = frame[["department", "baseline", "scenario"]].copy()
     wide["department"] = wide["department"].astype(object)
     wide["difference"] = wide["scenario"] - wide["baseline"]
@@ -626,6 +621,20 @@ def baseline_vs_scenario(
     long["difference_text"] = long["difference"].map(
         lambda d: MISSING_TEXT if pd.isna(d) else f"{d:+.1f}"
     )
+    return long
+
+
+def baseline_vs_scenario(
+    frame: pd.DataFrame, *, lang: str, settings: Settings | None = None
+) -> alt.LayerChart:
+    """What-if: each department's baseline and scenario score as paired horizontal bars.
+
+    Reads `department, baseline, scenario`. The tooltip adds the difference. With
+    `settings`, the score axis runs to the cap and dashed rules mark the status bands.
+    """
+    baseline, scenario = t("whatif.baseline", lang), t("whatif.scenario", lang)
+    names = list(pd.unique(frame["department"].astype(object)))
+    long = comparison_rows(frame, lang)
     if settings is not None:
         x = _score_x(settings, lang)
         rules = [rule.transform_aggregate(n="count()") for rule in _band_rules(settings)]

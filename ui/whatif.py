@@ -527,27 +527,6 @@ def _spec(key: tuple, build: Callable[[], alt.TopLevelMixin], rows: pd.DataFrame
     return spec
 
 
-def _comparison_rows(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The rows `charts.baseline_vs_scenario` draws: one per department and kind."""
-    baseline, scenario = t("whatif.baseline", lang), t("whatif.scenario", lang)
-    wide = frame[["department", "baseline", "scenario"]].copy()
-    wide["department"] = wide["department"].astype(object)
-    wide["difference"] = wide["scenario"] - wide["baseline"]
-    long = wide.melt(
-        id_vars=["department", "difference"],
-        value_vars=["baseline", "scenario"],
-        var_name="kind",
-        value_name="score",
-    )
-    long["kind_label"] = long["kind"].map({"baseline": baseline, "scenario": scenario})
-    long["score_text"] = (
-        long["score"].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}").astype(object)
-    )
-    long["score_pos"] = long["score"].fillna(0.0)
-    long["difference_text"] = long["difference"].map(lambda d: "—" if pd.isna(d) else f"{d:+.1f}")
-    return long
-
-
 def comparison_spec(frame: pd.DataFrame, lang: str, settings: Settings) -> dict:
     """`charts.baseline_vs_scenario(frame)` as a Vega-Lite spec (see `_TEMPLATES`).
 
@@ -558,7 +537,7 @@ def comparison_spec(frame: pd.DataFrame, lang: str, settings: Settings) -> dict:
     return _spec(
         key,
         lambda: charts.baseline_vs_scenario(frame, lang=lang, settings=settings),
-        _comparison_rows(frame, lang),
+        charts.comparison_rows(frame, lang),
     )
 
 
