@@ -7,6 +7,8 @@ import math
 import pandas as pd
 
 from kpi_engine.schema import ANCHORS, KPI_COLUMNS
+from kpi_engine.scoring import anchor_problems, score
+from kpi_engine.settings import DEFAULTS, Settings
 
 NAN = math.nan
 
@@ -44,3 +46,18 @@ def frame(*rows: dict[str, object], index: list[object] | None = None) -> pd.Dat
     numeric = ["weight", "actual", *ANCHORS]
     df[numeric] = df[numeric].astype(float)
     return df
+
+
+def scored(settings: Settings = DEFAULTS, **fields: object) -> pd.Series:
+    """The one scored row for a KPI with these fields."""
+    return score(frame(kpi(**fields)), settings=settings).iloc[0]
+
+
+def one(settings: Settings = DEFAULTS, **fields: object) -> float:
+    """The score of one KPI with these fields."""
+    return float(scored(settings, **fields)["score"])
+
+
+def problem(**fields: object) -> object:
+    """Why one KPI with these fields cannot be scored (None when it can)."""
+    return anchor_problems(frame(kpi(**fields))).iloc[0]

@@ -4,26 +4,11 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 import pytest
-from kpi_rows import NAN, frame, kpi
+from kpi_rows import NAN, frame, kpi, one, problem, scored
 
 from kpi_engine.scoring import FLOOR, anchor_problems, score
-from kpi_engine.settings import DEFAULTS, Settings
-
-
-def scored(settings: Settings = DEFAULTS, **fields: object) -> pd.Series:
-    """The one scored row for a KPI with these fields."""
-    return score(frame(kpi(**fields)), settings=settings).iloc[0]
-
-
-def one(settings: Settings = DEFAULTS, **fields: object) -> float:
-    return float(scored(settings, **fields)["score"])
-
-
-def problem(**fields: object) -> object:
-    return anchor_problems(frame(kpi(**fields))).iloc[0]
-
+from kpi_engine.settings import Settings
 
 # -- higher is better: F defaults to 0, S = 100 * A / T --------------------------------------
 

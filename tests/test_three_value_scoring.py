@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 import pytest
-from kpi_rows import NAN, frame, kpi
+from kpi_rows import NAN, one, problem, scored
 
-from kpi_engine.scoring import THREE_VALUE, anchor_problems, score
-from kpi_engine.settings import DEFAULTS, Settings
+from kpi_engine.scoring import THREE_VALUE
+from kpi_engine.settings import Settings
 
 HIGHER = {"direction": "higher", "threshold": 60.0, "target": 80.0, "stretch": 100.0}
 LOWER = {"direction": "lower", "threshold": 10.0, "target": 5.0, "stretch": 2.0}
-
-
-def scored(settings: Settings = DEFAULTS, **fields: object) -> pd.Series:
-    return score(frame(kpi(**fields)), settings=settings).iloc[0]
-
-
-def one(settings: Settings = DEFAULTS, **fields: object) -> float:
-    return float(scored(settings, **fields)["score"])
-
-
-def problem(**fields: object) -> object:
-    return anchor_problems(frame(kpi(**fields))).iloc[0]
 
 
 @pytest.mark.parametrize(
