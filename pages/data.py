@@ -66,6 +66,9 @@ if data.uploads():
 else:
     st.caption(t("data.none_in_session", lang))
 
+st.subheader(t("data.history", lang))
+st.dataframe(tables.upload_history(data.upload_history(), lang), hide_index=True)
+
 st.subheader(t("data.download_template", lang))
 cols = st.columns(3)
 for col, (key, path) in zip(cols, data.templates().items(), strict=True):

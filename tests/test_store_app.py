@@ -54,3 +54,16 @@ def test_the_same_file_in_a_new_session_is_not_stored_twice():
     assert not second.exception
     history = store.history(store.connect(data_dir=directory))
     assert list(history["name"]).count("qa.xlsx") == 1
+
+
+def test_the_data_page_lists_the_stored_uploads_of_every_session():
+    first = start()
+    open_page(first, "data")
+    first.file_uploader[0].upload("质量管理部_2026年10月.xlsx", quality_form(), XLSX).run()
+
+    second = AppTest.from_file(str(APP), default_timeout=120).run()  # another browser
+    open_page(second, "data")
+    history = second.dataframe[-1].value
+    assert history["文件"].iloc[0] == "质量管理部_2026年10月.xlsx"
+    assert history["已接受行数"].iloc[0] == 2
+    assert "kpi_definitions.xlsx" in set(history["文件"])  # the seeded sample company

@@ -145,3 +145,8 @@ def year_scores(period: str | None) -> pd.DataFrame:
     if not period:
         return months
     return months[months["period"].str.startswith(period[:4])]
+
+
+def upload_history() -> pd.DataFrame:
+    """Every stored upload, newest first: what was loaded, by whom, when, and its counts."""
+    return store.history(engine())

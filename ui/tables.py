@@ -314,3 +314,21 @@ def preview(kpis: pd.DataFrame, lang: str) -> pd.DataFrame:
 def uploads(files: Iterable[tuple[str, bytes]], lang: str) -> pd.DataFrame:
     names = [name for name, _ in files]
     return pd.DataFrame({t("report.file", lang): names})
+
+
+HISTORY_COLUMNS = {
+    "name": "report.file",
+    "uploader": "data.uploader",
+    "uploaded_at": "data.uploaded_at",
+    "departments": "common.department",
+    "periods": "common.period",
+    "rows_accepted": "data.accepted_rows",
+    "rows_rejected": "data.rejected_rows",
+    "current": "data.current_version",
+}
+
+
+def upload_history(history: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The store's upload history with translated headers (deleted uploads left out)."""
+    shown = history.loc[~history["deleted"].astype(bool), list(HISTORY_COLUMNS)]
+    return shown.rename(columns={c: t(k, lang) for c, k in HISTORY_COLUMNS.items()})
