@@ -11,7 +11,6 @@ from .schema import PERSPECTIVES
 from .scorecard import Scorecard, build, for_period
 from .scoring import anchor_problems, score
 from .settings import DEFAULT_LIMITS, DEFAULTS, Limits, Settings
-from .validate import combine
 
 __all__ = [
     "DEFAULTS",
@@ -25,7 +24,6 @@ __all__ = [
     "Settings",
     "anchor_problems",
     "build",
-    "combine",
     "expand_shared",
     "for_period",
     "load_files",

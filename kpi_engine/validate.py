@@ -474,16 +474,6 @@ def kpi_month_keys(kpis: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def combine(*batches: pd.DataFrame) -> pd.DataFrame:
-    """KPI rows of several loads, later batches replacing earlier rows of the same KPI-month
-    (a re-uploaded sheet supersedes what was shown before)."""
-    frames = [b for b in batches if not b.empty]
-    if not frames:
-        return empty_kpis()
-    merged = pd.concat(frames, ignore_index=True)
-    return merged[~kpi_month_keys(merged).duplicated(keep="last")].reset_index(drop=True)
-
-
 def empty_kpis() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in KPI_COLUMNS})
 
