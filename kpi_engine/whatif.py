@@ -464,6 +464,18 @@ def _sample_ranks(scores: np.ndarray, weights: np.ndarray, chunk: int = 4_000_00
     return out
 
 
+# What `rank_ranges` returns, in order.
+RANK_RANGE_COLUMNS: tuple[str, ...] = (
+    "period",
+    "department",
+    "baseline_rank",
+    "min_rank",
+    "max_rank",
+    "depends",
+    "stable_share",
+)
+
+
 def rank_ranges(
     perspectives: pd.DataFrame,
     *,
@@ -504,15 +516,7 @@ def rank_ranges(
                 }
             )
         )
-    columns = [
-        "period",
-        "department",
-        "baseline_rank",
-        "min_rank",
-        "max_rank",
-        "depends",
-        "stable_share",
-    ]
+    columns = list(RANK_RANGE_COLUMNS)
     if not parts:
         return pd.DataFrame(columns=columns)
     out = pd.concat(parts, ignore_index=True)

@@ -28,7 +28,15 @@ from openpyxl.styles import Font
 
 from kpi_engine.schema import PERSPECTIVES
 from kpi_engine.settings import Settings
-from kpi_engine.whatif import MANUAL, Comparison, Prepared, Scenario, kpi_keys, prepare
+from kpi_engine.whatif import (
+    MANUAL,
+    RANK_RANGE_COLUMNS,
+    Comparison,
+    Prepared,
+    Scenario,
+    kpi_keys,
+    prepare,
+)
 from ui import charts
 from ui.i18n import perspective_label, t
 
@@ -691,17 +699,7 @@ def excel(
                 t("whatif.depends_yes", lang),
                 t("whatif.stable_share", lang),
             ],
-            ranges[
-                [
-                    "period",
-                    "department",
-                    "baseline_rank",
-                    "min_rank",
-                    "max_rank",
-                    "depends",
-                    "stable_share",
-                ]
-            ].values.tolist(),
+            ranges[list(RANK_RANGE_COLUMNS)].values.tolist(),
         )
     _sheet(
         book,
