@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from kpi_engine import DEFAULTS, Loaded, Scorecard, Settings, build, insights, load_files, store
+from kpi_engine import DEFAULTS, Loaded, Scorecard, Settings, insights, load_files, store
 from ui import state
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
@@ -100,10 +100,6 @@ def definitions() -> pd.DataFrame:
 def check(files: Files) -> Loaded:
     """Validate files the user just picked, against the definitions already known."""
     return load(files, definitions())
-
-
-def scorecard(period: str | None) -> Scorecard:
-    return build(kpis(), settings=settings(), period=period)
 
 
 def history(grain: str) -> Scorecard:
