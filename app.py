@@ -6,8 +6,8 @@ On first start it shows the bundled sample company, so there is never an empty s
 
 import streamlit as st
 
+from kpi_engine.i18n import t
 from ui import data, state
-from ui.i18n import t
 
 st.set_page_config(page_title="KPI Scorecard", page_icon=":material/analytics:", layout="wide")
 state.require_shell()  # the first run after start may be Streamlit's legacy pages/ mode

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
+from kpi_engine.i18n import t
 from ui import data, state, tables
-from ui.i18n import t
 
 state.require_shell()
 lang = state.lang()

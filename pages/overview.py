@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from kpi_engine import insights
-from ui import charts, data, state, tables
-from ui.i18n import perspective_label, t
+from kpi_engine import charts, insights
+from kpi_engine.i18n import perspective_label, t
+from ui import data, state, tables
 
 state.require_shell()
 choices = state.current()

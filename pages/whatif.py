@@ -13,6 +13,7 @@ import streamlit as st
 
 from kpi_engine import PERSPECTIVES, Settings
 from kpi_engine import whatif as engine
+from kpi_engine.i18n import perspective_label, t
 from kpi_engine.weights import (
     ahp,
     entropy_weights,
@@ -22,7 +23,6 @@ from kpi_engine.weights import (
 )
 from ui import data, state, tables
 from ui import whatif as ui
-from ui.i18n import perspective_label, t
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kpi_engine import charts
 from kpi_engine.schema import PERSPECTIVES
 from kpi_engine.settings import DEFAULTS, Settings
-from ui import charts
 
 ROOT = Path(__file__).resolve().parents[1]
 CUSTOM = Settings(amber_at=70.0, green_at=90.0, cap=150.0)
@@ -188,9 +188,9 @@ def test_status_scale_follows_settings():
 
 def test_no_streamlit_in_charts_or_i18n():
     for name in ("charts.py", "i18n.py"):
-        source = (ROOT / "ui" / name).read_text(encoding="utf-8")
+        source = (ROOT / "kpi_engine" / name).read_text(encoding="utf-8")
         assert "import streamlit" not in source and "from streamlit" not in source
-    code = "import sys, ui.charts, ui.i18n; assert 'streamlit' not in sys.modules"
+    code = "import sys, kpi_engine.charts, kpi_engine.i18n; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 

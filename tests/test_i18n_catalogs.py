@@ -1,6 +1,6 @@
 """Every word the app shows exists in simplified Chinese, traditional Chinese and English.
 
-The catalogs are `ui/locales/<lang>.json`; `ui.i18n.t` looks a key up in the chosen
+The catalogs are `kpi_engine/locales/<lang>.json`; `kpi_engine.i18n.t` looks a key up in the chosen
 language, then in simplified Chinese, then returns the key itself.
 """
 
@@ -14,11 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from kpi_engine import insights
-from kpi_engine.schema import DIRECTIONS, PERSPECTIVES, STATUSES
-from kpi_engine.scoring import METHODS
-from ui import i18n
-from ui.i18n import (
+from kpi_engine import i18n, insights
+from kpi_engine.i18n import (
     LANGUAGES,
     direction_label,
     method_label,
@@ -27,6 +24,8 @@ from ui.i18n import (
     t,
     warning_kind_label,
 )
+from kpi_engine.schema import DIRECTIONS, PERSPECTIVES, STATUSES
+from kpi_engine.scoring import METHODS
 
 UI = Path(i18n.__file__).parent
 LANGS = list(LANGUAGES)

@@ -4,10 +4,10 @@ import string
 
 import pytest
 
+from kpi_engine.i18n import LANGUAGES, catalog
 from kpi_engine.messages import MESSAGES
 from tests.apps import open_page, start
 from tests.workbooks import form, xlsx
-from ui.i18n import LANGUAGES, catalog
 
 
 def placeholders(text: str) -> set[str]:

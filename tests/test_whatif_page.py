@@ -152,7 +152,7 @@ def without_data(spec):
 
 
 def test_chart_specs_after_a_move_equal_a_fresh_altair_build():
-    from ui import charts
+    from kpi_engine import charts
 
     first = pd.DataFrame(
         {

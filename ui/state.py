@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from ui.i18n import DEFAULT_LANG, LANGUAGES, t
+from kpi_engine.i18n import DEFAULT_LANG, LANGUAGES, t
 
 LANG = "lang"
 GRAIN = "grain"

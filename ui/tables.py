@@ -15,7 +15,7 @@ import streamlit as st
 
 from kpi_engine import Scorecard, insights
 from kpi_engine.aliases import department_key
-from ui.i18n import catalog, perspective_label, status_label, t, warning_kind_label
+from kpi_engine.i18n import catalog, perspective_label, status_label, t, warning_kind_label
 
 # Streamlit's markdown colours for a status dot in metric labels, and cell backgrounds.
 STATUS_MARKDOWN = {"green": "green", "amber": "orange", "red": "red", "missing": "gray"}

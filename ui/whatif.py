@@ -26,6 +26,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from kpi_engine import charts
+from kpi_engine.i18n import perspective_label, t
 from kpi_engine.schema import PERSPECTIVES
 from kpi_engine.settings import Settings
 from kpi_engine.whatif import (
@@ -37,8 +39,6 @@ from kpi_engine.whatif import (
     kpi_keys,
     prepare,
 )
-from ui import charts
-from ui.i18n import perspective_label, t
 
 # --- session-state keys, named once -------------------------------------------------------
 

@@ -24,8 +24,8 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from kpi_engine import PERSPECTIVES
+from kpi_engine.i18n import t
 from tests.workbooks import HEADER, xlsx
-from ui.i18n import t
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 EXCEPTION = '[data-testid="stException"]'

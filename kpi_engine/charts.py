@@ -3,7 +3,7 @@
 Inputs are the frames of `kpi_engine.build` (`Scorecard.kpis`, `.perspectives`,
 `.departments`) or small frames a page derives from them; each builder names the columns
 it reads. Every word on a chart (axis titles, legend entries, tooltips, perspective and
-status names) comes from `ui.i18n` in the `lang` passed in, and every status colour and
+status names) comes from `kpi_engine.i18n` in the `lang` passed in, and every status colour and
 band from the `settings` passed in, so a what-if scenario colours by its own bands.
 
 Configuration choice: each builder returns a *finished* top-level chart, i.e. `finish()`

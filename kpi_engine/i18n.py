@@ -1,4 +1,4 @@
-"""Message catalogs: one JSON file per language in `ui/locales/`, looked up by `t()`.
+"""Message catalogs: one JSON file per language in `kpi_engine/locales/`, looked up by `t()`.
 
 Keys are flat, dotted and namespaced by where the text appears:
 
