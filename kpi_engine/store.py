@@ -579,11 +579,20 @@ def _has_uploads(engine: Engine) -> bool:
         return bool(conn.execute(sa.select(sa.func.count()).select_from(uploads)).scalar())
 
 
-def revision(engine: Engine) -> int:
-    """A number that changes whenever anything stored changes (the last audit entry):
-    what a cache of stored data is keyed by."""
+# Audit actions by what they change, so a cache of one kind outlives changes of another.
+DATA_ACTIONS = ("upload", "restore", "delete", "undo_delete")
+SETTINGS_ACTIONS = ("settings",)
+SCENARIO_ACTIONS = ("scenario", "scenario_delete")
+
+
+def revision(engine: Engine, actions: Iterable[str] | None = None) -> int:
+    """A number that changes whenever anything stored changes (the last audit entry), or
+    only what `actions` change: what a cache of stored data is keyed by."""
+    query = sa.select(sa.func.max(audit.c.id))
+    if actions is not None:
+        query = query.where(audit.c.action.in_(tuple(actions)))
     with _reading(engine) as conn:
-        return int(conn.execute(sa.select(sa.func.max(audit.c.id))).scalar() or 0)
+        return int(conn.execute(query).scalar() or 0)
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -693,6 +702,23 @@ def history(engine: Engine) -> pd.DataFrame:
         for r in rows
     ]
     return pd.DataFrame(records, columns=list(HISTORY_COLUMNS))
+
+
+def covered(engine: Engine) -> pd.DataFrame:
+    """Every department-month ever uploaded, with how many versions it has (deleted ones
+    included): what a version picker offers. Columns: department, period, versions."""
+    query = (
+        sa.select(
+            sa.func.min(coverage.c.department),
+            coverage.c.period,
+            sa.func.count(),
+        )
+        .group_by(coverage.c.dept_key, coverage.c.period)
+        .order_by(coverage.c.dept_key, coverage.c.period)
+    )
+    with _reading(engine) as conn:
+        rows = conn.execute(query).all()
+    return pd.DataFrame(rows, columns=["department", "period", "versions"])
 
 
 def versions(engine: Engine, department: str, period: str) -> pd.DataFrame:
@@ -867,6 +893,19 @@ def save_scenario(engine: Engine, scenario: Scenario, *, user: str) -> None:
             )
         )
         _audit(conn, user, "scenario", None, {"name": scenario.name})
+
+
+def delete_scenario(engine: Engine, name: str, *, user: str) -> None:
+    """Remove a saved scenario from the list (its versions stay in the table and the log)."""
+    with _writing(engine) as conn:
+        found = conn.execute(
+            scenarios.update()
+            .where(scenarios.c.name == name, scenarios.c.deleted_at.is_(None))
+            .values(deleted_at=_now())
+        ).rowcount
+        if not found:
+            raise KeyError(f"no scenario {name!r}")
+        _audit(conn, user, "scenario_delete", None, {"name": name})
 
 
 def list_scenarios(engine: Engine) -> pd.DataFrame:

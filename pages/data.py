@@ -1,13 +1,29 @@
-"""Data: upload workbooks, read the validation report, accept the good rows."""
+"""Data: upload workbooks, read the validation report, accept the good rows; the stored
+history of every session, each department-month's versions, restore, delete and undo."""
 
+import pandas as pd
 import streamlit as st
 
+from kpi_engine import store
 from kpi_engine.i18n import t
 from ui import data, state, tables
 
 state.require_shell()
 lang = state.lang()
 st.title(t("page.data", lang))
+
+
+def _stored_message(result: store.UploadResult) -> None:
+    """Say what storing did: which versions it made, or that nothing changed."""
+    if result.status == store.DUPLICATE:
+        st.info(t("data.duplicate", lang), icon=":material/content_copy:")
+        return
+    made = t("common.list_sep", lang).join(
+        t("data.version_of", lang, department=d, period=p, n=n) for d, p, n in result.versions
+    )
+    st.success(t("data.joined", lang) + " · " + t("data.stored_versions", lang, versions=made))
+
+
 files = st.file_uploader(
     t("data.upload", lang),
     type=["xlsx", "xlsm", "xls", "csv"],
@@ -18,7 +34,7 @@ files = st.file_uploader(
 for upload in files or []:
     content = upload.getvalue()
     checked = data.check(((upload.name, content),))
-    accepted = data.is_accepted(content)
+    result = data.upload_result(content)
     errors = len(checked.errors)
     with st.container(border=True):
         st.markdown(
@@ -32,9 +48,8 @@ for upload in files or []:
             )
             + "**"
         )
-        if not errors and checked.rows_accepted and not accepted:
-            data.accept(upload.name, content)
-            accepted = True
+        if not errors and checked.rows_accepted and result is None:
+            result = data.accept(upload.name, content)
         if checked.issues.empty:
             st.success(t("data.no_issues", lang))
         else:
@@ -46,7 +61,7 @@ for upload in files or []:
         if (
             errors
             and checked.rows_accepted
-            and not accepted
+            and result is None
             and st.button(
                 t("data.accept_good_rows", lang),
                 key=f"accept-{data.digest(content)}",
@@ -55,8 +70,8 @@ for upload in files or []:
         ):
             data.accept(upload.name, content)
             st.rerun()
-        if accepted:
-            st.success(t("data.joined", lang))
+        if result is not None:
+            _stored_message(result)
         with st.expander(t("data.preview", lang)):
             st.dataframe(tables.preview(checked.kpis, lang), hide_index=True)
 
@@ -66,8 +81,132 @@ if data.uploads():
 else:
     st.caption(t("data.none_in_session", lang))
 
+history = data.upload_history()
 st.subheader(t("data.history", lang))
-st.dataframe(tables.upload_history(data.upload_history(), lang), hide_index=True)
+st.dataframe(tables.upload_history(history, lang), hide_index=True)
+
+
+def _upload(upload_id: int) -> pd.Series:
+    return history.loc[history["upload_id"] == upload_id].iloc[0]
+
+
+def _restore(upload_id: int) -> None:
+    data.restore(upload_id)
+    st.toast(t("data.restored", lang, file=_upload(upload_id)["name"]))
+
+
+def _delete(upload_id: int) -> None:
+    data.delete(upload_id)
+    st.session_state[state.PENDING_DELETE] = None
+    st.session_state[state.LAST_DELETED] = upload_id
+
+
+def _undo(upload_id: int) -> None:
+    data.undo_delete(upload_id)
+    st.session_state[state.LAST_DELETED] = None
+    st.toast(t("data.undone", lang, file=_upload(upload_id)["name"]))
+
+
+st.subheader(t("data.versions", lang))
+st.caption(t("data.versions_hint", lang))
+last = st.session_state.get(state.LAST_DELETED)
+if last is not None and last in set(history["upload_id"]):
+    notice, undo = st.columns([4, 1], vertical_alignment="center")
+    notice.info(t("data.deleted", lang, file=_upload(last)["name"]), icon=":material/delete:")
+    undo.button(
+        t("data.undo", lang), on_click=_undo, args=(last,), icon=":material/undo:", key="undo"
+    )
+
+
+def _versions(covered: pd.DataFrame) -> None:
+    """Pick a department-month, see its versions, restore, delete (confirmed) or undo."""
+    left, right = st.columns(2)
+    department = left.selectbox(
+        t("common.department", lang),
+        sorted(covered["department"].unique()),
+        key=state.VERSION_DEPARTMENT,
+    )
+    months = covered[covered["department"] == department].sort_values("period", ascending=False)
+    counts = dict(zip(months["period"], months["versions"], strict=True))
+    period = right.selectbox(
+        t("common.period", lang),
+        list(counts),
+        format_func=lambda p: t("data.period_versions", lang, period=p, n=counts[p]),
+        key=state.VERSION_PERIOD,
+    )
+    found = data.versions(department, period)
+    st.dataframe(tables.versions(found, lang), hide_index=True)
+    rows = {int(r["upload_id"]): r for _, r in found.iterrows()}
+    shown = [i for i, r in rows.items() if r["current"]]
+    if st.session_state.get(state.VERSION_PICK) not in rows:
+        st.session_state[state.VERSION_PICK] = shown[0] if shown else list(rows)[-1]
+    pick = st.selectbox(
+        t("data.pick_version", lang),
+        list(rows),
+        format_func=lambda i: tables.version_label(rows[i], lang),
+        key=state.VERSION_PICK,
+    )
+    chosen = rows[pick]
+    restore_col, delete_col = st.columns(2)
+    restore_col.button(
+        t("data.restore", lang),
+        help=t("data.restore_help", lang),
+        disabled=bool(chosen["current"]),
+        on_click=_restore,
+        args=(pick,),
+        icon=":material/history:",
+        key="restore",
+        width="stretch",
+    )
+    if chosen["deleted"]:
+        delete_col.button(
+            t("data.undo", lang),
+            on_click=_undo,
+            args=(pick,),
+            icon=":material/undo:",
+            key="undo_pick",
+            width="stretch",
+        )
+    elif delete_col.button(
+        t("data.delete", lang), icon=":material/delete:", key="delete", width="stretch"
+    ):
+        st.session_state[state.PENDING_DELETE] = pick
+    if st.session_state.get(state.PENDING_DELETE) == pick and not chosen["deleted"]:
+        upload = _upload(pick)
+        with st.container(border=True):
+            st.warning(
+                t(
+                    "data.confirm_delete",
+                    lang,
+                    file=upload["name"],
+                    departments=t("common.list_sep", lang).join(upload["departments"]),
+                    periods=t("common.list_sep", lang).join(upload["periods"]),
+                ),
+                icon=":material/warning:",
+            )
+            yes, no = st.columns(2)
+            yes.button(
+                t("data.confirm_delete_button", lang),
+                type="primary",
+                on_click=_delete,
+                args=(pick,),
+                key="confirm_delete",
+                width="stretch",
+            )
+            no.button(
+                t("data.cancel", lang),
+                on_click=st.session_state.__setitem__,
+                args=(state.PENDING_DELETE, None),
+                key="cancel_delete",
+                width="stretch",
+            )
+
+
+covered = data.covered()
+if covered.empty:
+    st.caption(t("data.no_versions", lang))
+else:
+    _versions(covered)
 
 st.subheader(t("data.download_template", lang))
 cols = st.columns(3)

@@ -295,11 +295,12 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
         ):
             ui.save(ui.named(scenario, typed))
             st.toast(t("whatif.saved_toast", lang, name=typed))
-        saved = st.session_state.get(ui.SAVED, {})
+        stored = data.scenarios()
+        saved = ui.saved()
         if saved:
             if st.session_state.get(ui.LOAD_CHOICE) not in saved:
                 st.session_state[ui.LOAD_CHOICE] = list(saved)[-1]
-            pick_col, load_col = st.columns([3, 2], vertical_alignment="bottom")
+            pick_col, load_col, drop_col = st.columns([3, 1, 1], vertical_alignment="bottom")
             choice = pick_col.selectbox(t("whatif.saved", lang), list(saved), key=ui.LOAD_CHOICE)
             load_col.button(
                 t("whatif.load", lang),
@@ -309,8 +310,18 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
                 width="stretch",
                 key="whatif_load",
             )
+            drop_col.button(
+                t("whatif.delete_scenario", lang),
+                on_click=data.delete_scenario,
+                args=(choice,),
+                icon=":material/delete:",
+                width="stretch",
+                key="whatif_delete",
+            )
             rows = []
-            for item in saved.values():
+            for item, by, at in zip(
+                stored["scenario"], stored["saved_by"], stored["saved_at"], strict=True
+            ):
                 org_item = engine.rescore(base, item).organization
                 score = org_item["score"].iloc[0] if len(org_item) else float("nan")
                 rows.append(
@@ -321,9 +332,19 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
                         "change": score - baseline_score
                         if baseline_score is not None
                         else float("nan"),
+                        "saved_by": by,
+                        "saved_at": at,
                     }
                 )
             st.dataframe(ui.scenarios_table(rows, lang), hide_index=True, width="stretch")
+        st.button(
+            t("whatif.adopt", lang),
+            help=t("whatif.adopt_help", lang),
+            on_click=ui.adopt,
+            args=(chosen, lang),
+            icon=":material/published_with_changes:",
+            key="whatif_adopt",
+        )
     st.session_state[ui.SERVER_MS] = 1000.0 * (time.perf_counter() - began)
 
 

@@ -18,7 +18,8 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from kpi_engine import DEFAULTS, Loaded, Scorecard, Settings, insights, load_files, store
+from kpi_engine import Loaded, Scorecard, Settings, insights, load_files, store
+from kpi_engine.whatif import Scenario
 from ui import state
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
@@ -44,12 +45,16 @@ def load(files: Files, definitions: pd.DataFrame | None = None) -> Loaded:
     return load_files(list(files), definitions=definitions)
 
 
-def settings() -> Settings:
-    return DEFAULTS
+# Who acts when nobody has signed in (sign-in not configured).
+ANONYMOUS = "anonymous"
 
 
-# Who stored an upload, until the app knows its users.
-UPLOADER = "app"
+def user() -> str:
+    """Who is acting, as the store's history and audit log record it: the signed-in
+    account when sign-in (`st.login`) is configured, else `ANONYMOUS`."""
+    if st.user.get("is_logged_in"):
+        return str(st.user.get("email") or st.user.get("name") or ANONYMOUS)
+    return ANONYMOUS
 
 
 @st.cache_resource(show_spinner=False)
@@ -70,22 +75,68 @@ def uploads() -> Files:
 def accept(name: str, data: bytes) -> store.UploadResult:
     """Store an uploaded file's good rows: every session shows them from now on."""
     result = store.save_upload(
-        engine(), name=name, data=data, loaded=check(((name, data),)), uploader=UPLOADER
+        engine(), name=name, data=data, loaded=check(((name, data),)), uploader=user()
     )
-    st.session_state.setdefault(state.UPLOADS, {})[digest(data)] = (name, data)
+    key = digest(data)
+    st.session_state.setdefault(state.UPLOADS, {})[key] = (name, data)
+    st.session_state.setdefault(state.UPLOAD_RESULTS, {})[key] = result
     return result
+
+
+def upload_result(content: bytes) -> store.UploadResult | None:
+    """What storing this file did in this session (None: not stored yet)."""
+    return st.session_state.get(state.UPLOAD_RESULTS, {}).get(digest(content))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _stored(url: str, revision: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """What the store shows at a revision: KPI rows and definitions."""
+    """What the store shows at a revision of its data: KPI rows and definitions."""
     current = _engine(url)
     return store.current_kpis(current), store.definitions(current)
 
 
 def _current() -> tuple[pd.DataFrame, pd.DataFrame]:
     current = engine()
-    return _stored(store.database_url(), store.revision(current))
+    return _stored(store.database_url(), store.revision(current, store.DATA_ACTIONS))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _settings(url: str, revision: int) -> Settings:
+    return store.load_settings(_engine(url))
+
+
+def settings() -> Settings:
+    """The organisation's scoring settings: the latest stored, else SPEC's defaults."""
+    current = engine()
+    return _settings(store.database_url(), store.revision(current, store.SETTINGS_ACTIONS))
+
+
+def save_settings(new: Settings) -> None:
+    """Store new settings for every session; the change is logged with who made it."""
+    store.save_settings(engine(), new, user=user())
+
+
+def settings_history() -> pd.DataFrame:
+    return store.settings_history(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _scenarios(url: str, revision: int) -> pd.DataFrame:
+    return store.list_scenarios(_engine(url))
+
+
+def scenarios() -> pd.DataFrame:
+    """Saved what-if scenarios shared by every session: name, scenario, saved_by, saved_at."""
+    current = engine()
+    return _scenarios(store.database_url(), store.revision(current, store.SCENARIO_ACTIONS))
+
+
+def save_scenario(scenario: Scenario) -> None:
+    store.save_scenario(engine(), scenario, user=user())
+
+
+def delete_scenario(name: str) -> None:
+    store.delete_scenario(engine(), name, user=user())
 
 
 def kpis() -> pd.DataFrame:
@@ -122,10 +173,6 @@ def departments() -> list[str]:
     return sorted(kpis()["department"].unique())
 
 
-def is_accepted(content: bytes) -> bool:
-    return digest(content) in st.session_state.get(state.UPLOADS, {})
-
-
 def templates() -> dict[str, Path]:
     """Blank workbooks to download, by the catalog key of their button."""
     return {
@@ -146,3 +193,27 @@ def year_scores(period: str | None) -> pd.DataFrame:
 def upload_history() -> pd.DataFrame:
     """Every stored upload, newest first: what was loaded, by whom, when, and its counts."""
     return store.history(engine())
+
+
+def covered() -> pd.DataFrame:
+    """Every department-month ever uploaded and its number of versions."""
+    return store.covered(engine())
+
+
+def versions(department: str, period: str) -> pd.DataFrame:
+    """Every stored upload of a department's month, oldest first, the one shown marked."""
+    return store.versions(engine(), department, period)
+
+
+def restore(upload_id: int) -> None:
+    """Show an earlier version again (and bring it back if it was deleted)."""
+    store.restore(engine(), upload_id, user=user())
+
+
+def delete(upload_id: int) -> None:
+    """Hide an upload everywhere; the version before it is shown again. Undoable."""
+    store.delete(engine(), upload_id, user=user())
+
+
+def undo_delete(upload_id: int) -> None:
+    store.undo_delete(engine(), upload_id, user=user())

@@ -332,3 +332,44 @@ def upload_history(history: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The store's upload history with translated headers (deleted uploads left out)."""
     shown = history.loc[~history["deleted"].astype(bool), list(HISTORY_COLUMNS)]
     return shown.rename(columns={c: t(k, lang) for c, k in HISTORY_COLUMNS.items()})
+
+
+def version_state(deleted: bool, current: bool, lang: str) -> str:
+    """Shown now, an earlier version, or deleted: one word per version."""
+    if deleted:
+        return t("data.state_deleted", lang)
+    return t("data.state_current" if current else "data.state_earlier", lang)
+
+
+def when(value: object) -> str:
+    """Store times are UTC; written out so that nobody guesses the zone."""
+    return "—" if value is None or pd.isna(value) else f"{value:%Y-%m-%d %H:%M} UTC"
+
+
+def versions(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A department-month's versions, oldest first, with what each one is now."""
+    return pd.DataFrame(
+        {
+            t("data.version", lang): [f"v{n}" for n in frame["version"]],
+            t("report.file", lang): frame["name"],
+            t("data.uploader", lang): frame["uploader"],
+            t("data.uploaded_at", lang): frame["uploaded_at"].map(when),
+            t("data.rows", lang): frame["rows"],
+            t("data.state", lang): [
+                version_state(d, c, lang)
+                for d, c in zip(frame["deleted"], frame["current"], strict=True)
+            ],
+        }
+    )
+
+
+def version_label(row: pd.Series, lang: str) -> str:
+    """`v2 · 财务部_2026-10.xlsx · 2026-11-23 14:05 UTC · 当前版本` for a picker."""
+    return " · ".join(
+        (
+            f"v{row['version']}",
+            str(row["name"]),
+            when(row["uploaded_at"]),
+            version_state(row["deleted"], row["current"], lang),
+        )
+    )

@@ -39,6 +39,7 @@ from kpi_engine.whatif import (
     kpi_keys,
     prepare,
 )
+from ui import data, tables
 
 # --- session-state keys, named once -------------------------------------------------------
 
@@ -46,7 +47,6 @@ GENERATION = "whatif_generation"  # bumped to give the editors fresh keys (reset
 BASE = "whatif_base"  # the Scenario the editors start from (baseline, loaded or applied)
 KPI_WEIGHTS = "whatif_kpi_weights"  # {(department, KPI key): weight} edited so far
 KPI_TARGETS = "whatif_kpi_targets"  # {(department, KPI key): target} edited so far
-SAVED = "whatif_saved"  # {name: Scenario} kept for the session
 NAME = "whatif_name"
 LOAD_CHOICE = "whatif_load_choice"
 KPI_DEPARTMENT = "whatif_kpi_department"
@@ -106,7 +106,6 @@ def init_state(settings: Settings) -> None:
     state.setdefault(BASE, Scenario(name=""))
     state.setdefault(KPI_WEIGHTS, {})
     state.setdefault(KPI_TARGETS, {})
-    state.setdefault(SAVED, {})
 
 
 def slider_weights() -> dict[str, float]:
@@ -141,9 +140,27 @@ def reset(settings: Settings) -> None:
     load(Scenario(name=""), settings)
 
 
+def saved() -> dict[str, Scenario]:
+    """Saved scenarios by name, shared by every session (the store keeps them)."""
+    return dict(zip(data.scenarios()["name"], data.scenarios()["scenario"], strict=True))
+
+
 def save(scenario: Scenario) -> None:
-    """Keep a named scenario for the session (a later one with the same name replaces it)."""
-    st.session_state.setdefault(SAVED, {})[scenario.name] = scenario
+    """Store a named scenario for everyone (a later one with the same name replaces it)."""
+    data.save_scenario(scenario)
+
+
+def adopt(chosen: Settings, lang: str) -> None:
+    """Make a scenario's perspective and department weights the organisation's settings:
+    every page scores with them from now on (the change is logged with who made it)."""
+    current = data.settings()
+    data.save_settings(
+        current.with_(
+            perspective_weights=dict(chosen.perspective_weights),
+            department_weights=dict(chosen.department_weights),
+        )
+    )
+    st.toast(t("whatif.adopted", lang))
 
 
 def apply_method(scenario: Scenario, settings: Settings) -> None:
@@ -154,9 +171,9 @@ def apply_method(scenario: Scenario, settings: Settings) -> None:
 
 def next_name(key: str, lang: str) -> str:
     """`层次分析法 2`: the first free name of that kind in this session."""
-    saved = st.session_state.get(SAVED, {})
+    taken = saved()
     n = 1
-    while t(key, lang, n=n) in saved:
+    while t(key, lang, n=n) in taken:
         n += 1
     return t(key, lang, n=n)
 
@@ -394,6 +411,8 @@ def scenarios_table(rows: list[dict[str, object]], lang: str) -> pd.DataFrame:
         item[t("whatif.difference", lang)] = (
             "—" if pd.isna(row["change"]) else f"{row['change']:+.1f}"
         )
+        item[t("common.saved_by", lang)] = row["saved_by"]
+        item[t("common.saved_at", lang)] = tables.when(row["saved_at"])
         out.append(item)
     return pd.DataFrame(out)
 
@@ -408,7 +427,7 @@ def rank_sentence(ranges: pd.DataFrame, spread: float, lang: str) -> str:
     moving = ranges[ranges["depends"]]
     if moving.empty:
         return t("whatif.rank_stable_all", lang, n=f"{spread:g}")
-    names = t("whatif.list_separator", lang).join(
+    names = t("common.list_sep", lang).join(
         f"{d} ({lo}–{hi})"
         for d, lo, hi in zip(
             moving["department"], moving["min_rank"], moving["max_rank"], strict=True
