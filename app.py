@@ -7,13 +7,23 @@ On first start it shows the bundled sample company, so there is never an empty s
 import streamlit as st
 
 from kpi_engine.i18n import t
-from ui import data, state
+from ui import data, meeting, state
 
-st.set_page_config(page_title="KPI Scorecard", page_icon=":material/analytics:", layout="wide")
 state.require_shell()  # the first run after start may be Streamlit's legacy pages/ mode
+in_meeting = meeting.on()
+st.set_page_config(
+    page_title="KPI Scorecard",
+    page_icon=":material/analytics:",
+    layout="wide",
+    initial_sidebar_state="collapsed" if in_meeting else "auto",
+)
 
-choices = state.sidebar(data.period_labels(), data.departments())
+labels = data.period_labels()
+choices = state.sidebar(labels, data.departments())
 lang = choices.lang
+meeting.toggle(lang)
+if in_meeting:
+    meeting.stage(labels[choices.grain], lang)
 pages = [
     st.Page(
         "pages/overview.py",
@@ -26,5 +36,6 @@ pages = [
     st.Page("pages/trends.py", title=t("page.trends", lang), icon=":material/trending_up:"),
     st.Page("pages/whatif.py", title=t("page.whatif", lang), icon=":material/tune:"),
     st.Page("pages/data.py", title=t("page.data", lang), icon=":material/upload_file:"),
+    st.Page("pages/settings.py", title=t("page.settings", lang), icon=":material/settings:"),
 ]
 st.navigation(pages).run()

@@ -1,8 +1,11 @@
-"""`python -m kpi_engine`: validate and score workbooks from scripts (SPEC §4); derive weights.
+"""`python -m kpi_engine`: validate and score workbooks from scripts (SPEC §4); derive
+weights; write the leadership reports (.xlsx workbook, one-page .pdf).
 
 Exit codes: 0 no errors; 1 errors (validate: any; score: a file that could not be read,
 no accepted rows, or any error with --strict; weights: a matrix AHP cannot use, or nothing
-to weigh); 2 bad usage. A consistency ratio of 0.1 or more is a warning on stderr, exit 0.
+to weigh; report: a file that could not be read, no accepted rows, or no rows for the
+period or department); 2 bad usage. A consistency ratio of 0.1 or more is a warning on
+stderr, exit 0.
 """
 
 from __future__ import annotations
@@ -14,7 +17,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from . import periods
+import pandas as pd
+
+from . import insights, periods
+from .aliases import department_key
+from .i18n import DEFAULT_LANG, LANGUAGES
 from .ingest import Loaded, load_files
 from .issues import ERROR, Issue, issues_frame
 from .report import issues_json, scorecard_json, write_xlsx
@@ -44,7 +51,19 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     run = commands.add_parser("score", help="score KPIs and roll them up")
     run.add_argument("files", nargs="+", metavar="FILE")
-    when = run.add_mutually_exclusive_group()
+    _period_options(run)
+    out = run.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the results as JSON")
+    out.add_argument("--out", type=Path, help="write the results to an .xlsx workbook")
+    run.add_argument("--strict", action="store_true", help="exit 1 on any row error")
+    _weights_parser(commands)
+    _report_parser(commands)
+    return root
+
+
+def _period_options(command: argparse.ArgumentParser) -> None:
+    """--period / --quarter / --ytd, at most one (`_period_label` reads them)."""
+    when = command.add_mutually_exclusive_group()
     when.add_argument("--period", type=_period_arg("is_month"), help="one month, YYYY-MM")
     when.add_argument("--quarter", type=_period_arg("is_quarter"), help="a quarter, YYYY-Qn")
     when.add_argument(
@@ -53,12 +72,10 @@ def parser() -> argparse.ArgumentParser:
         metavar="YYYY-MM",
         help="year to date through this month",
     )
-    out = run.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true", help="print the results as JSON")
-    out.add_argument("--out", type=Path, help="write the results to an .xlsx workbook")
-    run.add_argument("--strict", action="store_true", help="exit 1 on any row error")
-    _weights_parser(commands)
-    return root
+
+
+def _period_label(args: argparse.Namespace) -> str | None:
+    return args.period or args.quarter or (f"{args.ytd}-YTD" if args.ytd else None)
 
 
 def _load(paths: Sequence[str]) -> Loaded:
@@ -114,8 +131,7 @@ def validate(args: argparse.Namespace) -> int:
 
 def score(args: argparse.Namespace) -> int:
     loaded = _load(args.files)
-    period = args.period or args.quarter or (f"{args.ytd}-YTD" if args.ytd else None)
-    card = build(loaded.kpis, period=period)
+    card = build(loaded.kpis, period=_period_label(args))
     if args.out:
         write_xlsx(card, loaded.issues, args.out)
     if args.json or not args.out:
@@ -251,10 +267,104 @@ def weights(args: argparse.Namespace) -> int:
     return _ahp(args) if args.method == "ahp" else _entropy(args)
 
 
+# --- report: the leadership workbook or one-page PDF (python -m kpi_engine report) -------
+
+REPORT_FORMATS = (".xlsx", ".pdf")
+
+
+def _report_out(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in REPORT_FORMATS:
+        raise argparse.ArgumentTypeError(f"{text!r}: the report is written as .xlsx or .pdf")
+    return path
+
+
+def _report_parser(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser(
+        "report", help="leadership report: .xlsx workbook or one-page .pdf for a period"
+    )
+    report.add_argument("files", nargs="+", metavar="FILE")
+    _period_options(report)
+    report.add_argument(
+        "--out",
+        type=_report_out,
+        required=True,
+        metavar="report.xlsx|report.pdf",
+        help="where to write the report; the format follows the extension",
+    )
+    report.add_argument(
+        "--department", help="one department only (its sheet, or its one-page report)"
+    )
+    report.add_argument("--lang", choices=tuple(LANGUAGES), default=DEFAULT_LANG)
+
+
+def _match_department(name: str, known: Sequence[str]) -> str | None:
+    """The data's spelling of `name` (`财务` finds `财务部`, `財務部` finds `财务部`)."""
+    if name in known:
+        return name
+    wanted = department_key(name)
+    return next((d for d in known if department_key(d) == wanted), None)
+
+
+def report(args: argparse.Namespace) -> int:
+    from .pdf_report import FontMissing, report_pdf
+    from .weights import latest_month
+    from .xlsx_report import report_xlsx
+
+    loaded = _load(args.files)
+    _print_issues(replace(loaded, issues=loaded.errors), sys.stderr)
+    if len(loaded.warnings):
+        print(f"{len(loaded.warnings)} warnings (`validate` lists them)", file=sys.stderr)
+    if loaded.errors["row"].isna().any() or loaded.rows_accepted == 0:
+        print("error: no KPI rows to report on", file=sys.stderr)
+        return 1
+    kpis = loaded.kpis
+    period = _period_label(args) or latest_month(kpis)
+    grain = insights.grain_of(period)
+    labels = insights.comparison_labels([*insights.period_labels(kpis, grain=grain), period])
+    history = insights.history(kpis, labels)
+    known = sorted(pd.unique(kpis["department"].astype(object)))
+    department = None
+    if args.department is not None:
+        department = _match_department(args.department, known)
+        if department is None:
+            print(
+                f"error: no department {args.department!r} in the data "
+                f"(departments: {', '.join(known)})",
+                file=sys.stderr,
+            )
+            return 1
+    at = history.departments[history.departments["period"] == period]
+    if department is not None:
+        at = at[at["department"] == department]
+    if at.empty:
+        print(
+            f"error: no KPI rows for {department or 'any department'} in {period}", file=sys.stderr
+        )
+        return 1
+    try:
+        if args.out.suffix.lower() == ".pdf":
+            data = report_pdf(
+                history, period, department=department, lang=args.lang, expected_departments=known
+            )
+        else:
+            data = report_xlsx(history, period, department=department, lang=args.lang)
+        args.out.write_bytes(data)
+    except FontMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.out} ({period}{', ' + department if department else ''})")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    commands = {"validate": validate, "score": score, "weights": weights, "report": report}
     try:
-        return {"validate": validate, "score": score, "weights": weights}[args.command](args)
+        return commands[args.command](args)
     except BrokenPipeError:
         return 1
 

@@ -20,7 +20,7 @@ import pandas as pd
 from . import aliases, periods
 from .issues import ERROR, WARNING, Issue, issues_frame
 from .schema import KPI_COLUMNS
-from .settings import DEFAULT_LIMITS, Limits
+from .settings import Limits
 from .validate import definitions_table, validate
 from .workbook import Sheet, WorkbookError, read_workbook
 
@@ -76,14 +76,16 @@ class SheetPlan:
 def load_files(
     files: Sequence[tuple[str, bytes]],
     *,
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits | None = None,
     definitions: pd.DataFrame | None = None,
 ) -> Loaded:
     """Parse and validate uploaded files. Never raises on bad input: it reports it.
 
     `definitions` are KPI definitions from earlier uploads; sheets that carry only
     actuals keyed by KPI id or name take their perspective, weight and targets from them.
+    `limits` default to `Limits.from_env()` (KPI_MAX_FILE_MB... see README).
     """
+    limits = Limits.from_env() if limits is None else limits
     issues: list[Issue] = []
     plans: list[SheetPlan] = []
     grids: list[Sheet] = []

@@ -21,6 +21,13 @@ MESSAGES: Mapping[str, str] = {
     "not_a_workbook": "not an Excel workbook (it starts with {head}): save it from Excel as "
     ".xlsx, .xlsm, .xls or .csv and upload again",
     "zip_not_workbook": "a zip file but not an Excel workbook: save it from Excel as .xlsx",
+    "document_not_workbook": "a Word, PowerPoint or other document, not an Excel workbook: "
+    "open the KPI sheet in Excel, save it as .xlsx and upload that",
+    "text_not_workbook": "a text (CSV) file with an Excel file name: rename it to .csv, or "
+    "open it in Excel and save it as .xlsx, and upload again",
+    "too_many_cells": "workbook spans {cells} cells counted from A1 to each sheet's last "
+    "cell, over the limit of {limit}: delete stray cells far below or right of the table "
+    "(Ctrl+End shows the last one) and save again",
     "too_many_parts": "workbook holds too many parts: save it again from Excel",
     "file_damaged": "file is damaged (not a readable .xlsx zip): open it in Excel, save a new "
     "copy and upload that",

@@ -74,7 +74,7 @@ def scorecard_json(card: Scorecard) -> dict[str, list[dict[str, object]]]:
     }
 
 
-def _text_cell(sheet: object, value: object) -> object:
+def safe_cell(sheet: object, value: object) -> object:
     """Strings go in as text, never as formulas, whatever they begin with."""
     value = _plain(value)
     if isinstance(value, tuple):
@@ -110,5 +110,5 @@ def write_xlsx(card: Scorecard, issues: pd.DataFrame, path: str | Path) -> None:
             header.append(cell)
         sheet.append(header)
         for row in frame[names].itertuples(index=False, name=None):
-            sheet.append([_text_cell(sheet, v) for v in row])
+            sheet.append([safe_cell(sheet, v) for v in row])
     book.save(path)

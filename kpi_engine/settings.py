@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 
+_MB = 1024 * 1024
 DEFAULT_PERSPECTIVE_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {"financial": 30.0, "customer": 30.0, "internal_process": 25.0, "learning_growth": 15.0}
 )
@@ -31,15 +33,70 @@ class Settings:
         return replace(self, **changes)
 
 
+def problems(settings: Settings) -> list[str]:
+    """What makes settings unusable, as message keys (`settings.problem_<name>`): checked
+    before settings are stored, so no page ever scores with them."""
+    found = []
+    weights = [*settings.perspective_weights.values(), *settings.department_weights.values()]
+    if any(not w >= 0 for w in weights):  # `not >=` also catches NaN
+        found.append("negative_weight")
+    if not sum(settings.perspective_weights.values()) > 0:
+        found.append("no_perspective_weight")
+    if not 0 < settings.amber_at < settings.green_at:
+        found.append("band_order")
+    if not settings.cap >= settings.green_at:
+        found.append("cap_below_green")
+    if not 0 <= settings.base_score < 100:
+        found.append("base_score_range")
+    return found
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Upload limits: a file past any of them is refused before it is parsed."""
+    """Upload limits: a file past any of them is refused before it is parsed.
 
-    max_file_bytes: int = 50 * 1024 * 1024
-    max_unzipped_bytes: int = 200 * 1024 * 1024
+    `max_cells` bounds memory: a sheet's grid is padded from A1 to its last cell, so two
+    cells far apart (A1 and XFD1048576) would otherwise ask for billions of empty cells.
+    """
+
+    max_file_bytes: int = 50 * _MB
+    max_unzipped_bytes: int = 200 * _MB
     max_sheets: int = 100
     max_rows: int = 100_000  # per sheet
     max_columns: int = 500
+    max_cells: int = 5_000_000  # per workbook, each sheet counted from A1 to its last cell
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Limits:
+        """The defaults, overridden by KPI_MAX_FILE_MB, KPI_MAX_UNZIPPED_MB, KPI_MAX_SHEETS,
+        KPI_MAX_ROWS, KPI_MAX_COLUMNS and KPI_MAX_CELLS where set, so an operator can
+        raise or lower a limit without code. A value that is not a positive number raises
+        ValueError naming the variable: a typo must not silently remove a limit."""
+        values: dict[str, int] = {}
+        for item in fields(cls):
+            name, scale = _ENV[item.name]
+            text = environ.get(name, "").strip()
+            if not text:
+                continue
+            try:
+                number = float(text)
+            except ValueError:
+                number = float("nan")
+            if not number > 0 or number == float("inf"):
+                raise ValueError(f"{name}={text!r}: expected a positive number")
+            values[item.name] = int(number * scale)
+        return cls(**values)
+
+
+# Limits field -> (environment variable, its unit in the field's unit).
+_ENV: Mapping[str, tuple[str, int]] = {
+    "max_file_bytes": ("KPI_MAX_FILE_MB", _MB),
+    "max_unzipped_bytes": ("KPI_MAX_UNZIPPED_MB", _MB),
+    "max_sheets": ("KPI_MAX_SHEETS", 1),
+    "max_rows": ("KPI_MAX_ROWS", 1),
+    "max_columns": ("KPI_MAX_COLUMNS", 1),
+    "max_cells": ("KPI_MAX_CELLS", 1),
+}
 
 
 DEFAULTS = Settings()

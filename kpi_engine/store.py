@@ -41,6 +41,7 @@ from . import aliases
 from .ingest import Loaded
 from .schema import ANCHORS, KPI_COLUMNS
 from .settings import DEFAULTS, Settings
+from .settings import problems as settings_problems
 from .validate import DEFINITION_COLUMNS, definitions_table
 from .whatif import Scenario
 
@@ -380,10 +381,12 @@ def _next_seq(conn: Connection) -> int:
     return int(conn.execute(sa.select(counters.c.value).where(counters.c.name == "seq")).scalar())
 
 
-def _department_keys(departments: pd.Series) -> list[str]:
-    """`aliases.department_key` of each row, computed once per distinct name."""
-    keys = {d: aliases.department_key(d) for d in pd.unique(departments)}
-    return [keys[d] for d in departments]
+def _each_distinct(values: Iterable[Any], fn: Callable[[Any], Any]) -> list:
+    """`fn` of each value, computed once per distinct value: a column of 60,000 rows holds
+    a few dozen names or JSON texts, and equal values share one (immutable) result."""
+    values = list(values)
+    done = {v: fn(v) for v in dict.fromkeys(values)}
+    return [done[v] for v in values]
 
 
 def _coverage_of(kpis: pd.DataFrame, dept_keys: list[str]) -> pd.DataFrame:
@@ -453,7 +456,7 @@ def _save(
         return UploadResult(EMPTY, None)
     sha = digest(data)
     seq = _next_seq(conn)  # first: on PostgreSQL this row lock orders concurrent writers
-    dept_keys = _department_keys(kpis["department"])
+    dept_keys = _each_distinct(kpis["department"], aliases.department_key)
     cover = _coverage_of(kpis, dept_keys)
     keys = list(zip(cover["dept_key"], cover["period"], strict=True))
     before = _newest(conn, keys)
@@ -599,24 +602,24 @@ def revision(engine: Engine, actions: Iterable[str] | None = None) -> int:
 
 
 def _frame(rows: Sequence[Any], columns: Sequence[str]) -> pd.DataFrame:
-    """Rows -> frame with object text columns (None kept), floats and an int `row`."""
-    frame = pd.DataFrame(
-        {c: pd.Series([r[i] for r in rows], dtype=object) for i, c in enumerate(columns)}
-    )
-    for column in columns:
-        if column in FLOAT_COLUMNS:
-            frame[column] = frame[column].astype(float)
-        elif column in INFERRED_COLUMNS:  # never missing: typed as the loader's are
-            frame[column] = pd.Series(frame[column].tolist(), index=frame.index)
-    if "row" in frame:
-        frame["row"] = frame["row"].astype("int64")
-    if "shared_with" in frame:
-        frame["shared_with"] = pd.Series(
-            [_shared_value(v) for v in frame["shared_with"]], dtype=object
-        )
-    if "extras" in frame:
-        frame["extras"] = pd.Series([_extras_value(v) for v in frame["extras"]], dtype=object)
-    return frame
+    """Rows -> frame, built column by column from one transpose (no per-cell pandas work):
+    object text columns (None kept), floats, an int `row`, JSON cells decoded."""
+    values = list(zip(*rows, strict=True)) or [()] * len(columns)
+    return pd.DataFrame({c: _column(c, v) for c, v in zip(columns, values, strict=True)})
+
+
+def _column(name: str, values: Sequence[Any]) -> pd.Series | np.ndarray:
+    if name in FLOAT_COLUMNS:
+        return np.array(values, dtype=float)  # NULL -> NaN
+    if name == "row":
+        return np.array(values, dtype=np.int64)
+    if name in INFERRED_COLUMNS:  # never missing: typed as the loader's are
+        return pd.Series(list(values))
+    if name == "shared_with":  # tuples: one per distinct text is safe to share
+        return pd.Series(_each_distinct(values, _shared_value), dtype=object)
+    if name == "extras":  # dicts: one per row, so that editing one changes no other row
+        return pd.Series([_extras_value(v) for v in values], dtype=object)
+    return pd.Series(values, dtype=object)
 
 
 def current_kpis(engine: Engine) -> pd.DataFrame:
@@ -821,7 +824,10 @@ def undo_delete(engine: Engine, upload_id: int, *, user: str) -> None:
 
 
 def save_settings(engine: Engine, settings: Settings, *, user: str) -> None:
-    """Store new settings (the old ones stay in the log)."""
+    """Store new settings (the old ones stay in the log); unusable ones are refused."""
+    found = settings_problems(settings)
+    if found:
+        raise ValueError(f"unusable settings: {', '.join(found)}")
     value = asdict(settings)
     value = {k: dict(v) if isinstance(v, Mapping) else v for k, v in value.items()}
     with _writing(engine) as conn:

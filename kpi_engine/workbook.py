@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineWorkbook, PasswordError
 
 from . import messages
-from .settings import DEFAULT_LIMITS, Limits
+from .settings import Limits
 
 Merge = tuple[int, int, int, int]  # first row, first col, last row, last col (0-based)
 
@@ -46,8 +48,15 @@ _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")  # the OLE stream of an encr
 _MB = 1024 * 1024
 
 
-def read_workbook(name: str, data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> list[Sheet]:
-    """All sheets of one uploaded file. Raises WorkbookError with a user-facing message."""
+def read_workbook(name: str, data: bytes, *, limits: Limits | None = None) -> list[Sheet]:
+    """All sheets of one uploaded file. Raises WorkbookError with a user-facing message.
+
+    What the bytes are decides the reader, not the name: an .xlsx renamed .csv is read as
+    the workbook it is. Text under a workbook name is refused with a hint to rename it,
+    rather than guessed at (a web page saved as .xls is text too). `limits` default to
+    `Limits.from_env()`.
+    """
+    limits = Limits.from_env() if limits is None else limits
     if len(data) > limits.max_file_bytes:
         raise WorkbookError(
             "file_too_big",
@@ -66,8 +75,22 @@ def read_workbook(name: str, data: bytes, *, limits: Limits = DEFAULT_LIMITS) ->
         return _read_calamine(data, limits)
     if suffix in {".csv", ".txt", ".tsv"}:
         return [_read_csv(PurePath(name).stem, data, limits)]
+    if _is_csv_text(data[:4096]):
+        raise WorkbookError("text_not_workbook")
     head = data[:8].decode("latin-1", "replace")
     raise WorkbookError("not_a_workbook", head=repr(head))
+
+
+def _is_csv_text(head: bytes) -> bool:
+    """Printable UTF-8 or GB18030 text that is not markup or a PDF: a CSV with a workbook
+    name. (The head may end inside a character, hence `ignore`.)"""
+    if head.lstrip().startswith((b"<", b"%PDF", b"{")) or b"\x00" in head:
+        return False
+    for encoding in ("utf-8-sig", "gb18030"):
+        text = head.decode(encoding, "ignore")
+        if len(text.encode(encoding)) + 4 >= len(head):  # nothing but a cut tail dropped
+            return all(c.isprintable() or c in "\t\r\n" for c in text)
+    return False
 
 
 def _directory(data: bytes) -> list[zipfile.ZipInfo] | None:
@@ -103,19 +126,77 @@ def _check_zip(data: bytes, limits: Limits) -> None:
                 members = archive.infolist()
         names = {m.filename for m in members}
         if not ({"xl/workbook.xml", "xl/workbook.bin", "content.xml"} & names):
-            raise WorkbookError("zip_not_workbook")
+            office = {"[Content_Types].xml", "mimetype"} & names  # .docx/.pptx, .odt/.odp
+            raise WorkbookError("document_not_workbook" if office else "zip_not_workbook")
         if len(members) > 10_000:
             raise WorkbookError("too_many_parts")
         declared = sum(m.file_size for m in members)
         if declared > limits.max_unzipped_bytes:
             raise _too_big(declared, limits)
         suspicious = [m.filename for m in members if _suspicious(m)]
-        if suspicious:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                for name in suspicious:
-                    _measure(archive, archive.getinfo(name), limits)
-    except (zipfile.BadZipFile, struct.error, EOFError) as exc:
+        sheets = [m.filename for m in members if _WORKSHEET.fullmatch(m.filename)]
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name in suspicious:
+                _measure(archive, archive.getinfo(name), limits)
+            for name in sheets:
+                _check_grid(*_grid(archive.read(name)), limits)
+    except (zipfile.BadZipFile, zlib.error, struct.error, EOFError) as exc:
         raise WorkbookError("file_damaged") from exc
+
+
+_WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
+# A reference past column Z or row 999, or a cell or row without one (placed after the
+# previous): only sheets with one of these need their references counted.
+_FAR_OR_UNPLACED = re.compile(
+    rb'r="(?:[A-Z]{2}|[A-Z]*[0-9]{4})|<c(?:>|/>| (?!r=))|<row(?:>|/>| (?!r=))'
+)
+_CELL_REF = re.compile(rb'r="([A-Z]{1,3})([0-9]{1,7})"')
+_ROW_REF = re.compile(rb'<row r="([0-9]{1,7})"')
+_UNPLACED_ROW = re.compile(rb"<row(?:>|/>| (?!r=))")
+_CELL = re.compile(rb"<c[ />]")
+_NEAR = (999, 26)  # the grid at most when _FAR_OR_UNPLACED finds nothing
+
+
+def _grid(xml: bytes) -> tuple[int, int]:
+    """Rows and columns of an .xlsx sheet's grid (A1 to its last cell), at most, read from
+    the sheet XML before python-calamine allocates that grid whole: cells at A1 and
+    XFD1048576 alone would ask it for 17 billion and abort the process. A cell without a
+    reference counts as one more column, a row without one as one more row."""
+    if _FAR_OR_UNPLACED.search(xml) is None:  # the common case: one C-speed scan
+        return _NEAR
+    refs = _CELL_REF.findall(xml)
+    last_row = max((int(r) for r in [*_ROW_REF.findall(xml), *(r for _, r in refs)]), default=0)
+    last_column = max(map(_column_number, {c for c, _ in refs}), default=0)
+    unplaced = len(_CELL.findall(xml)) > len(refs)
+    widest = max(len(_CELL.findall(row)) for row in xml.split(b"<row")) if unplaced else 0
+    return last_row + len(_UNPLACED_ROW.findall(xml)), last_column + widest
+
+
+def _column_number(letters: bytes) -> int:
+    """`A` -> 1, `Z` -> 26, `AA` -> 27."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _check_grid(
+    rows: int, columns: int, limits: Limits, *, cells: int = 0, sheet: str | None = None
+) -> None:
+    """A sheet's grid against the row and column limits, and its cells (or the workbook's
+    so far, `cells`) against the cell limit."""
+    cells = cells or rows * columns
+    if rows > limits.max_rows or columns > limits.max_columns:
+        raise WorkbookError(
+            "sheet_too_big",
+            sheet=sheet,
+            rows=rows,
+            columns=columns,
+            max_rows=limits.max_rows,
+            max_columns=limits.max_columns,
+        )
+    if cells > limits.max_cells:
+        raise WorkbookError("too_many_cells", sheet=sheet, cells=cells, limit=limits.max_cells)
 
 
 def _suspicious(member: zipfile.ZipInfo) -> bool:
@@ -146,29 +227,29 @@ def _too_big(size: int, limits: Limits) -> WorkbookError:
 
 
 def _read_calamine(data: bytes, limits: Limits) -> list[Sheet]:
+    """Every sheet's cells; each sheet's grid is checked before it becomes Python objects."""
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:
-        raise WorkbookError("unreadable", reason=str(exc)) from exc
-    names = book.sheet_names
-    if len(names) > limits.max_sheets:
-        raise WorkbookError("too_many_sheets", sheets=len(names), limit=limits.max_sheets)
-    sheets = []
-    for name in names:
-        sheet = book.get_sheet_by_name(name)
-        rows, cols = (sheet.end[0] + 1, sheet.end[1] + 1) if sheet.end else (0, 0)
-        if rows > limits.max_rows or cols > limits.max_columns:
-            raise WorkbookError(
-                "sheet_too_big",
-                sheet=name,
-                rows=rows,
-                columns=cols,
-                max_rows=limits.max_rows,
-                max_columns=limits.max_columns,
+        names = book.sheet_names
+        if len(names) > limits.max_sheets:
+            raise WorkbookError("too_many_sheets", sheets=len(names), limit=limits.max_sheets)
+        sheets, cells = [], 0
+        for name in names:
+            sheet = book.get_sheet_by_name(name)
+            rows, cols = (sheet.end[0] + 1, sheet.end[1] + 1) if sheet.end else (0, 0)
+            cells += rows * cols
+            _check_grid(rows, cols, limits, cells=cells, sheet=name)
+            grid = sheet.to_python(skip_empty_area=False)
+            merged = tuple(
+                (r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or ())
             )
-        cells = sheet.to_python(skip_empty_area=False)
-        merged = tuple((r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or ()))
-        sheets.append(Sheet(name, cells, merged))
+            sheets.append(Sheet(name, grid, merged))
+    except WorkbookError:
+        raise
+    except PasswordError as exc:  # an .xls encrypted with a password (RC4)
+        raise WorkbookError("file_encrypted") from exc
+    except Exception as exc:  # calamine's XML, zip and format errors: a damaged file
+        raise WorkbookError("unreadable", reason=str(exc)[:200]) from exc
     return sheets
 
 

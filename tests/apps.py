@@ -12,7 +12,7 @@ from streamlit.runtime import pages_manager
 from streamlit.testing.v1 import AppTest
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
-PAGES = ("overview", "scorecard", "heatmap", "trends", "whatif", "data")
+PAGES = ("overview", "scorecard", "heatmap", "trends", "whatif", "data", "settings")
 
 _init = pages_manager.PagesManager.__init__
 

@@ -23,10 +23,12 @@ from tests.test_store_atomic import (  # noqa: F401  (collected again with this 
 from tests.test_store_sqlite import (  # noqa: F401
     test_a_deleted_file_sent_again_is_stored_again,
     test_a_new_upload_of_a_period_is_a_new_version_and_earlier_ones_can_be_restored,
+    test_an_empty_store_gives_an_empty_frame_with_the_kpi_columns_and_types,
     test_definitions_are_stored_and_serve_later_actuals_only_uploads,
     test_delete_shows_the_previous_version_and_undo_brings_it_back,
     test_history_records_who_sent_what_when_and_what_it_covers,
     test_round_trip_gives_back_the_loaded_frame,
+    test_rows_of_many_uploads_come_back_in_upload_order_each_with_its_own_extras,
     test_saved_scenarios_come_back_equal_with_who_saved_them,
     test_settings_are_stored_with_who_changed_them_and_when,
     test_the_same_file_again_changes_nothing_and_says_so,

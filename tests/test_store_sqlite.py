@@ -153,6 +153,40 @@ def test_round_trip_gives_back_the_loaded_frame(engine):
     assert got["actual"].dtype == float and got["row"].dtype == "int64"
 
 
+def partnered(department: str, source: str) -> tuple[str, bytes]:
+    """A form whose two KPIs share the same partners and the same extra column value."""
+    header = ["部门", "维度", "指标编号", "指标名称", "方向", "权重", "目标值", "实际值"]
+    rows = [
+        [f"2026年10月 {department} KPI 考核表"],
+        [*header, "协同部门", "数据来源"],
+        [department, "财务", "K-1", "营业收入", "越高越好", 1, 100, 90, "财务部", source],
+        [department, "客户", "K-2", "客户满意度", "越高越好", 1, "90%", "85%", "财务部", source],
+    ]
+    return f"{department}.xlsx", xlsx(rows)
+
+
+def test_rows_of_many_uploads_come_back_in_upload_order_each_with_its_own_extras(engine):
+    files = [partnered("市场部", "ERP"), partnered("销售部", "CRM")]
+    frames = []
+    for name, data in files:
+        loaded = load_files([(name, data)])
+        store.save_upload(engine, name=name, data=data, loaded=loaded, uploader="王磊")
+        frames.append(loaded.kpis)
+    got = store.current_kpis(engine)
+    pd.testing.assert_frame_equal(got, pd.concat(frames, ignore_index=True))
+    assert list(got["shared_with"]) == [("财务部",)] * 4
+    got["extras"].iloc[0]["数据来源"] = "edited"  # one row's dict is that row's alone
+    assert [e["数据来源"] for e in got["extras"]] == ["edited", "ERP", "CRM", "CRM"]
+    assert store.current_kpis(engine)["extras"].iloc[0] == {"数据来源": "ERP"}
+
+
+def test_an_empty_store_gives_an_empty_frame_with_the_kpi_columns_and_types(engine):
+    got = store.current_kpis(engine)
+    assert got.empty and list(got.columns) == list(KPI_COLUMNS)
+    assert got["actual"].dtype == float and got["row"].dtype == "int64"
+    assert got["department"].dtype == object
+
+
 def test_history_records_who_sent_what_when_and_what_it_covers(engine):
     first = monthly("市场部", 10, n=3).save(engine, uploader="王磊")
     monthly("销售部", 11, n=2).save(engine, uploader="李娜")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from kpi_engine import Scorecard, insights
+from kpi_engine import Scorecard, Settings, insights
 from kpi_engine.aliases import department_key
 from kpi_engine.i18n import catalog, perspective_label, status_label, t, warning_kind_label
 
@@ -331,6 +331,7 @@ HISTORY_COLUMNS = {
 def upload_history(history: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The store's upload history with translated headers (deleted uploads left out)."""
     shown = history.loc[~history["deleted"].astype(bool), list(HISTORY_COLUMNS)]
+    shown = shown.assign(uploaded_at=shown["uploaded_at"].map(when))
     return shown.rename(columns={c: t(k, lang) for c, k in HISTORY_COLUMNS.items()})
 
 
@@ -372,4 +373,33 @@ def version_label(row: pd.Series, lang: str) -> str:
             when(row["uploaded_at"]),
             version_state(row["deleted"], row["current"], lang),
         )
+    )
+
+
+def settings_summary(settings: Settings, lang: str) -> str:
+    """One line per stored settings: perspective shares, bands, cap and threshold score."""
+    total = sum(settings.perspective_weights.values()) or 1.0
+    weights = " ".join(
+        f"{perspective_label(p, lang)} {100 * w / total:.0f}%"
+        for p, w in settings.perspective_weights.items()
+    )
+    return t(
+        "settings.summary_value",
+        lang,
+        weights=weights,
+        green=f"{settings.green_at:g}",
+        amber=f"{settings.amber_at:g}",
+        cap=f"{settings.cap:g}",
+        base=f"{settings.base_score:g}",
+    )
+
+
+def settings_history(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The settings log, newest first: when, who, and what the settings were."""
+    return pd.DataFrame(
+        {
+            t("settings.changed_at", lang): changes["changed_at"].map(when),
+            t("settings.changed_by", lang): changes["changed_by"],
+            t("settings.summary", lang): [settings_summary(s, lang) for s in changes["settings"]],
+        }
     )

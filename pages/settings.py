@@ -1,0 +1,95 @@
+"""Settings: the organisation's perspective and department weights, status bands, cap and
+threshold score, stored for every session with who changed them and when."""
+
+import pandas as pd
+import streamlit as st
+
+from kpi_engine import DEFAULTS, PERSPECTIVES, Settings
+from kpi_engine.i18n import perspective_label, t
+from kpi_engine.settings import problems
+from ui import data, state, tables
+
+state.require_shell()
+lang = state.lang()
+current = data.settings()
+st.title(t("page.settings", lang))
+st.caption(t("settings.intro", lang))
+
+
+def _department_frame(settings: Settings) -> pd.DataFrame:
+    names = sorted({*data.departments(), *settings.department_weights})
+    weights = [float(settings.department_weights.get(d, 1.0)) for d in names]
+    return pd.DataFrame({"department": names, "weight": weights})
+
+
+with st.form("settings"):
+    st.subheader(t("settings.perspective_weights", lang))
+    st.caption(t("settings.weights_relative", lang))
+    columns = st.columns(len(PERSPECTIVES))
+    perspective_weights = {
+        p: col.number_input(
+            perspective_label(p, lang),
+            min_value=0.0,
+            value=float(current.perspective_weights.get(p, 0.0)),
+            step=1.0,
+            key=f"settings_weight_{p}",
+        )
+        for col, p in zip(columns, PERSPECTIVES, strict=True)
+    }
+    st.subheader(t("settings.department_weights", lang))
+    edited = st.data_editor(
+        _department_frame(current),
+        column_config={
+            "department": st.column_config.TextColumn(t("common.department", lang), disabled=True),
+            "weight": st.column_config.NumberColumn(
+                t("common.weight", lang), min_value=0.0, step=0.5, format="%.1f"
+            ),
+        },
+        hide_index=True,
+        num_rows="fixed",
+        key="settings_departments",
+    )
+    st.subheader(t("settings.bands", lang))
+    green, amber, cap, base = st.columns(4)
+    chosen = current.with_(
+        perspective_weights=perspective_weights,
+        department_weights={
+            d: float(w)
+            for d, w in zip(edited["department"], edited["weight"], strict=True)
+            if float(w) != 1.0
+        },
+        green_at=green.number_input(
+            t("settings.green_at", lang), value=float(current.green_at), key="settings_green"
+        ),
+        amber_at=amber.number_input(
+            t("settings.amber_at", lang), value=float(current.amber_at), key="settings_amber"
+        ),
+        cap=cap.number_input(t("settings.cap", lang), value=float(current.cap), key="settings_cap"),
+        base_score=base.number_input(
+            t("settings.base_score", lang), value=float(current.base_score), key="settings_base"
+        ),
+    )
+    submitted = st.form_submit_button(t("settings.save", lang), icon=":material/save:")
+
+if submitted:
+    found = problems(chosen)
+    if found:
+        for problem in found:
+            st.error(t(f"settings.problem_{problem}", lang), icon=":material/error:")
+    elif chosen == current:
+        st.info(t("settings.unchanged", lang))
+    else:
+        data.save_settings(chosen)
+        st.success(t("settings.saved", lang))
+if current != DEFAULTS and st.button(
+    t("settings.reset", lang), icon=":material/restart_alt:", key="settings_reset"
+):
+    data.save_settings(DEFAULTS)
+    st.rerun()
+
+st.subheader(t("settings.history", lang))
+changes = data.settings_history()
+if changes.empty:
+    st.caption(t("settings.no_history", lang))
+else:
+    st.dataframe(tables.settings_history(changes, lang), hide_index=True, width="stretch")
