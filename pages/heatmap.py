@@ -4,7 +4,7 @@ import streamlit as st
 
 from kpi_engine import charts
 from kpi_engine.i18n import perspective_label, t
-from ui import data, state, tables
+from ui import data, downloads, state, tables
 
 state.require_shell()
 choices = state.current()
@@ -15,7 +15,7 @@ st.caption(t("heatmap.hint", lang))
 
 cells = tables.only(history.perspectives, choices.departments)
 chart = charts.heatmap(cells, lang=lang, settings=settings, period=period)
-event = st.altair_chart(chart, on_select="rerun", key="heatmap")
+event = downloads.chart(chart, f"heatmap_{period}", lang, on_select="rerun", key="heatmap")
 picked = tables.picked(event, "cell")
 if picked is None:
     st.info(t("heatmap.no_selection", lang))
@@ -37,10 +37,12 @@ else:
         period=period,
         perspective=perspective,
     )
-    st.altair_chart(drill)
+    downloads.chart(drill, f"drilldown_{period}", lang)
 
 st.subheader(t("heatmap.department_months", lang))
 year = data.year_scores(period)
-st.altair_chart(
+downloads.chart(
     charts.department_months(tables.only(year, choices.departments), lang=lang, settings=settings),
+    f"department_months_{period}",
+    lang,
 )

@@ -4,13 +4,15 @@ import streamlit as st
 
 from kpi_engine import charts, insights
 from kpi_engine.i18n import perspective_label, t
-from ui import data, state, tables
+from ui import data, downloads, state, tables
 
 state.require_shell()
 choices = state.current()
 lang, period, settings = choices.lang, choices.period, data.settings()
 st.title(t("app.title", lang))
 history = data.history(choices.grain)
+if period:
+    downloads.reports(history, period, lang, settings, expected_departments=data.departments())
 view = insights.overview(history, period, settings=settings)
 
 st.caption(t("overview.previous_period", lang, period=view.previous))
@@ -37,7 +39,11 @@ for col, status in zip(cols, ("green", "amber", "red", "missing"), strict=True):
 
 st.subheader(t("overview.department_scores", lang))
 scores = tables.only(history.departments, choices.departments)
-st.altair_chart(charts.department_bars(scores, lang=lang, settings=settings, period=period))
+downloads.chart(
+    charts.department_bars(scores, lang=lang, settings=settings, period=period),
+    f"department_scores_{period}",
+    lang,
+)
 
 st.subheader(t("overview.early_warnings", lang))
 found = insights.early_warnings(history, period, expected_departments=data.departments())

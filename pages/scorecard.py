@@ -4,7 +4,7 @@ import streamlit as st
 
 from kpi_engine import PERSPECTIVES, charts
 from kpi_engine.i18n import perspective_label, t
-from ui import data, state, tables
+from ui import data, downloads, state, tables
 
 state.require_shell()
 choices = state.current()
@@ -13,6 +13,15 @@ history = data.history(choices.grain)
 departments = list(choices.departments) or data.departments()
 department = st.selectbox(t("common.department", lang), departments, key=state.SCORECARD_DEPARTMENT)
 st.title(t("scorecard.title", lang, department=department))
+if period:
+    downloads.reports(
+        history,
+        period,
+        lang,
+        settings,
+        expected_departments=data.departments(),
+        department=department,
+    )
 
 card = tables.for_department(history, department, period)
 cols = st.columns(3)
@@ -27,8 +36,10 @@ cols[2].metric(
     tables.score_text(card.collaboration),
     help=None if card.has_shared else t("scorecard.no_collaboration", lang),
 )
-st.altair_chart(
+downloads.chart(
     charts.perspective_bars(card.perspectives, lang=lang, settings=settings),
+    f"perspectives_{department}_{period}",
+    lang,
 )
 
 kpis = tables.kpi_rows(history, department, period, lang)

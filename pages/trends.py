@@ -4,7 +4,7 @@ import streamlit as st
 
 from kpi_engine import charts, insights
 from kpi_engine.i18n import t
-from ui import data, state, tables
+from ui import data, downloads, state, tables
 
 state.require_shell()
 choices = state.current()
@@ -40,10 +40,8 @@ frame = tables.with_projection(series, projected)
 
 if level == "kpi" and not series.empty:
     st.subheader(t("trends.actual_vs_target", lang))
-    st.altair_chart(charts.actual_vs_target(frame, lang=lang))
+    downloads.chart(charts.actual_vs_target(frame, lang=lang), "actual_vs_target", lang)
 st.subheader(t("trends.score_bands", lang))
-st.altair_chart(
-    charts.score_bands(frame, lang=lang, settings=settings),
-)
+downloads.chart(charts.score_bands(frame, lang=lang, settings=settings), "score_bands", lang)
 st.caption(t("trends.projection_note", lang))
 st.dataframe(tables.trend_table(series, lang), hide_index=True)

@@ -21,7 +21,7 @@ from kpi_engine.weights import (
     pairwise_matrix,
     perspective_matrix,
 )
-from ui import data, state, tables
+from ui import data, downloads, state, tables
 from ui import whatif as ui
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -251,8 +251,10 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
         st.dataframe(
             ui.comparison_table(comparison, lang, selected), hide_index=True, width="stretch"
         )
-        st.vega_lite_chart(
-            spec=ui.comparison_spec(ui.chart_frame(comparison, selected), lang, settings)
+        downloads.chart(
+            ui.comparison_spec(ui.chart_frame(comparison, selected), lang, settings),
+            "whatif_comparison",
+            lang,
         )
 
     st.subheader(t("whatif.rank_stability", lang))
@@ -268,7 +270,9 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
     st.caption(t("whatif.rank_hint", lang, n=spread, samples=ui.RANK_SAMPLES))
     st.markdown(ui.rank_sentence(shown, spread, lang))
     if not shown.empty:
-        st.vega_lite_chart(spec=ui.rank_spec(shown, lang, ui.baseline_order(comparison)))
+        downloads.chart(
+            ui.rank_spec(shown, lang, ui.baseline_order(comparison)), "rank_ranges", lang
+        )
 
     with results:
         st.download_button(
