@@ -7,7 +7,7 @@ On first start it shows the bundled sample company, so there is never an empty s
 import streamlit as st
 
 from kpi_engine.i18n import t
-from ui import data, meeting, state
+from ui import auth, data, meeting, state
 
 state.require_shell()  # the first run after start may be Streamlit's legacy pages/ mode
 in_meeting = meeting.on()
@@ -18,10 +18,12 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if in_meeting else "auto",
 )
 
+who = auth.gate(state.lang())  # the sign-in screen, when sign-in is set up
 labels = data.period_labels()
 choices = state.sidebar(labels, data.departments())
 lang = choices.lang
 meeting.toggle(lang)
+auth.sidebar(who, lang)
 if in_meeting:
     meeting.stage(labels[choices.grain], lang)
 pages = [

@@ -43,11 +43,12 @@ import run  # benchmarks/run.py: the workbook generator; it also puts the repo o
 import sqlalchemy as sa
 
 from kpi_engine import Loaded, insights, load_files, store
+from kpi_engine.access import ADMIN, Actor
 from kpi_engine.schema import KPI_COLUMNS
 
 MONTHS = 12  # a year of uploads
 READ_AIM_S = 1.0
-UPLOADER = "benchmark"
+UPLOADER = Actor("benchmark", ADMIN)
 PG_ENV = "KPI_TEST_DATABASE_URL"
 
 

@@ -64,7 +64,7 @@ class Actor:
 SYSTEM = Actor("system", ADMIN)
 
 
-class Forbidden(PermissionError):
+class Forbidden(Exception):
     """A change the actor's role does not allow. `code` and `params` name it for the
     message catalogs (`access.<code>`); str() is the English message."""
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import insights, periods
+from . import admin, insights, periods
 from .aliases import department_key
 from .i18n import DEFAULT_LANG, LANGUAGES
 from .ingest import Loaded, load_files
@@ -58,6 +58,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--strict", action="store_true", help="exit 1 on any row error")
     _weights_parser(commands)
     _report_parser(commands)
+    admin.add_parsers(commands)
     return root
 
 
@@ -362,7 +363,14 @@ def report(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    commands = {"validate": validate, "score": score, "weights": weights, "report": report}
+    commands = {
+        "validate": validate,
+        "score": score,
+        "weights": weights,
+        "report": report,
+        "users": admin.run_users,
+        "upload": admin.run_upload,
+    }
     try:
         return commands[args.command](args)
     except BrokenPipeError:

@@ -5,7 +5,7 @@ default is a SQLite file in WAL mode in the data directory (`KPI_DATA_DIR`, defa
 `./data`); `DATABASE_URL` selects another database such as PostgreSQL.
 
     engine = start(seed_files=sample_files)   # connect + migrate + the sample company once
-    result = save_upload(engine, name=name, data=data, loaded=loaded, uploader="王磊")
+    result = save_upload(engine, name=name, data=data, loaded=loaded, uploader=actor)
     frame = current_kpis(engine)               # newest version of each department x period
 
 Model. Every accepted upload is a row of `uploads` with its KPI rows in `kpi_rows` and the
@@ -27,7 +27,7 @@ import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from . import aliases
+from . import access, aliases
+from .access import Actor
 from .ingest import Loaded
 from .schema import ANCHORS, KPI_COLUMNS
 from .settings import DEFAULTS, Settings
@@ -439,13 +440,34 @@ def _newest(conn: Connection, keys: Iterable[tuple[str, str]] | None = None) -> 
 
 
 def save_upload(
-    engine: Engine, *, name: str, data: bytes, loaded: Loaded, uploader: str
+    engine: Engine, *, name: str, data: bytes, loaded: Loaded, uploader: Actor
 ) -> UploadResult:
     """Store one file's accepted rows (and its definitions) as a new version of every
     department-period it covers, in one transaction. The same file again, while it is
-    still the version shown everywhere it covers, changes nothing (DUPLICATE)."""
+    still the version shown everywhere it covers, changes nothing (DUPLICATE).
+
+    Raises `access.Forbidden` when the uploader may not upload, or (a manager) when any
+    row or definition belongs to a department that is not theirs: nothing is stored."""
+    access.require(uploader, access.UPLOAD)
+    loaded = replace(loaded, definitions=_new_definitions(loaded.definitions, definitions(engine)))
+    departments = pd.concat([loaded.kpis["department"], loaded.definitions["department"]])
+    access.require_departments(uploader, departments.dropna().astype(str).unique())
     with _writing(engine) as conn:
-        return _save(conn, name=name, data=data, loaded=loaded, uploader=uploader)
+        return _save(conn, name=name, data=data, loaded=loaded, uploader=uploader.name)
+
+
+def _new_definitions(offered: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
+    """The definitions an upload adds or changes. A file is checked against the stored
+    definitions, which then come back in its `Loaded.definitions`: storing those again
+    would copy them into every upload, and a manager's upload would seem to carry every
+    department's definitions."""
+    if offered.empty or stored.empty:
+        return offered
+    columns = list(DEFINITION_COLUMNS)
+    known = definitions_table(stored)[columns].astype(object).fillna("")
+    keyed = definitions_table(offered)[columns].astype(object).fillna("")
+    merged = keyed.merge(known.drop_duplicates(), how="left", on=columns, indicator=True)
+    return definitions_table(offered).loc[(merged["_merge"] == "left_only").to_numpy()]
 
 
 def _save(
@@ -782,9 +804,10 @@ def _get_upload(conn: Connection, upload_id: int) -> Any:
     return found
 
 
-def restore(engine: Engine, upload_id: int, *, user: str) -> None:
+def restore(engine: Engine, upload_id: int, *, user: Actor) -> None:
     """Make an earlier upload the version shown again for everything it covers (and bring
     it back if it was deleted)."""
+    access.require(user, access.RESTORE)
     with _writing(engine) as conn:
         _get_upload(conn, upload_id)
         seq = _next_seq(conn)
@@ -793,23 +816,25 @@ def restore(engine: Engine, upload_id: int, *, user: str) -> None:
             .where(uploads.c.id == upload_id)
             .values(seq=seq, deleted_at=None, deleted_by=None)
         )
-        _audit(conn, user, "restore", upload_id, None)
+        _audit(conn, user.name, "restore", upload_id, None)
 
 
-def delete(engine: Engine, upload_id: int, *, user: str) -> None:
+def delete(engine: Engine, upload_id: int, *, user: Actor) -> None:
     """Hide an upload: the previous version of what it covers is shown again. Undoable."""
+    access.require(user, access.DELETE)
     with _writing(engine) as conn:
         _get_upload(conn, upload_id)
         conn.execute(
             uploads.update()
             .where(uploads.c.id == upload_id)
-            .values(deleted_at=_now(), deleted_by=user)
+            .values(deleted_at=_now(), deleted_by=user.name)
         )
-        _audit(conn, user, "delete", upload_id, None)
+        _audit(conn, user.name, "delete", upload_id, None)
 
 
-def undo_delete(engine: Engine, upload_id: int, *, user: str) -> None:
+def undo_delete(engine: Engine, upload_id: int, *, user: Actor) -> None:
     """Bring a deleted upload back where it was in the order of versions."""
+    access.require(user, access.DELETE)
     with _writing(engine) as conn:
         _get_upload(conn, upload_id)
         conn.execute(
@@ -817,14 +842,15 @@ def undo_delete(engine: Engine, upload_id: int, *, user: str) -> None:
             .where(uploads.c.id == upload_id)
             .values(deleted_at=None, deleted_by=None)
         )
-        _audit(conn, user, "undo_delete", upload_id, None)
+        _audit(conn, user.name, "undo_delete", upload_id, None)
 
 
 # -- settings and scenarios -------------------------------------------------------------------
 
 
-def save_settings(engine: Engine, settings: Settings, *, user: str) -> None:
+def save_settings(engine: Engine, settings: Settings, *, user: Actor) -> None:
     """Store new settings (the old ones stay in the log); unusable ones are refused."""
+    access.require(user, access.SETTINGS)
     found = settings_problems(settings)
     if found:
         raise ValueError(f"unusable settings: {', '.join(found)}")
@@ -832,9 +858,11 @@ def save_settings(engine: Engine, settings: Settings, *, user: str) -> None:
     value = {k: dict(v) if isinstance(v, Mapping) else v for k, v in value.items()}
     with _writing(engine) as conn:
         conn.execute(
-            settings_log.insert().values(value=_json(value), changed_by=user, changed_at=_now())
+            settings_log.insert().values(
+                value=_json(value), changed_by=user.name, changed_at=_now()
+            )
         )
-        _audit(conn, user, "settings", None, value)
+        _audit(conn, user.name, "settings", None, value)
 
 
 def load_settings(engine: Engine) -> Settings:
@@ -889,20 +917,22 @@ def _scenario_of(value: Mapping) -> Scenario:
     )
 
 
-def save_scenario(engine: Engine, scenario: Scenario, *, user: str) -> None:
+def save_scenario(engine: Engine, scenario: Scenario, *, user: Actor) -> None:
     """Store a named what-if scenario; saving a name again keeps the latest."""
+    access.require(user, access.SCENARIO)
     value = _scenario_value(scenario)
     with _writing(engine) as conn:
         conn.execute(
             scenarios.insert().values(
-                name=scenario.name, value=_json(value), saved_by=user, saved_at=_now()
+                name=scenario.name, value=_json(value), saved_by=user.name, saved_at=_now()
             )
         )
-        _audit(conn, user, "scenario", None, {"name": scenario.name})
+        _audit(conn, user.name, "scenario", None, {"name": scenario.name})
 
 
-def delete_scenario(engine: Engine, name: str, *, user: str) -> None:
+def delete_scenario(engine: Engine, name: str, *, user: Actor) -> None:
     """Remove a saved scenario from the list (its versions stay in the table and the log)."""
+    access.require(user, access.SCENARIO)
     with _writing(engine) as conn:
         found = conn.execute(
             scenarios.update()
@@ -911,7 +941,7 @@ def delete_scenario(engine: Engine, name: str, *, user: str) -> None:
         ).rowcount
         if not found:
             raise KeyError(f"no scenario {name!r}")
-        _audit(conn, user, "scenario_delete", None, {"name": name})
+        _audit(conn, user.name, "scenario_delete", None, {"name": name})
 
 
 def list_scenarios(engine: Engine) -> pd.DataFrame:

@@ -4,12 +4,13 @@ history of every session, each department-month's versions, restore, delete and 
 import pandas as pd
 import streamlit as st
 
-from kpi_engine import store
+from kpi_engine import access, store
 from kpi_engine.i18n import t
-from ui import data, state, tables
+from ui import auth, data, state, tables
 
 state.require_shell()
 lang = state.lang()
+who = auth.actor()
 st.title(t("page.data", lang))
 
 
@@ -24,13 +25,27 @@ def _stored_message(result: store.UploadResult) -> None:
     st.success(t("data.joined", lang) + " · " + t("data.stored_versions", lang, versions=made))
 
 
-files = st.file_uploader(
-    t("data.upload", lang),
-    type=["xlsx", "xlsm", "xls", "csv"],
-    accept_multiple_files=True,
-    help=t("data.upload_help", lang),
-    key="uploader",
-)
+def _accept(name: str, content: bytes) -> store.UploadResult | None:
+    """Store a file; a refusal (another department's rows, a role that may not upload)
+    is said in the user's words and stores nothing."""
+    try:
+        return data.accept(name, content)
+    except access.Forbidden as error:
+        st.error(auth.refused(error, lang), icon=":material/block:")
+        return None
+
+
+if who.may(access.UPLOAD):
+    files = st.file_uploader(
+        t("data.upload", lang),
+        type=["xlsx", "xlsm", "xls", "csv"],
+        accept_multiple_files=True,
+        help=t("data.upload_help", lang),
+        key="uploader",
+    )
+else:
+    st.info(t("access.read_only", lang, role=t(f"role.{who.role}", lang)))
+    files = []
 for upload in files or []:
     content = upload.getvalue()
     checked = data.check(((upload.name, content),))
@@ -49,7 +64,7 @@ for upload in files or []:
             + "**"
         )
         if not errors and checked.rows_accepted and result is None:
-            result = data.accept(upload.name, content)
+            result = _accept(upload.name, content)
         if checked.issues.empty:
             st.success(t("data.no_issues", lang))
         else:
@@ -67,8 +82,7 @@ for upload in files or []:
                 key=f"accept-{data.digest(content)}",
                 help=t("data.accept_good_rows_help", lang),
             )
-        ):
-            data.accept(upload.name, content)
+        ) and _accept(upload.name, content):
             st.rerun()
         if result is not None:
             _stored_message(result)
@@ -151,7 +165,7 @@ def _versions(covered: pd.DataFrame) -> None:
     restore_col.button(
         t("data.restore", lang),
         help=t("data.restore_help", lang),
-        disabled=bool(chosen["current"]),
+        disabled=bool(chosen["current"]) or not who.may(access.RESTORE),
         on_click=_restore,
         args=(pick,),
         icon=":material/history:",
@@ -163,12 +177,17 @@ def _versions(covered: pd.DataFrame) -> None:
             t("data.undo", lang),
             on_click=_undo,
             args=(pick,),
+            disabled=not who.may(access.DELETE),
             icon=":material/undo:",
             key="undo_pick",
             width="stretch",
         )
     elif delete_col.button(
-        t("data.delete", lang), icon=":material/delete:", key="delete", width="stretch"
+        t("data.delete", lang),
+        icon=":material/delete:",
+        key="delete",
+        width="stretch",
+        disabled=not who.may(access.DELETE),
     ):
         st.session_state[state.PENDING_DELETE] = pick
     if st.session_state.get(state.PENDING_DELETE) == pick and not chosen["deleted"]:

@@ -4,16 +4,20 @@ threshold score, stored for every session with who changed them and when."""
 import pandas as pd
 import streamlit as st
 
-from kpi_engine import DEFAULTS, PERSPECTIVES, Settings
+from kpi_engine import DEFAULTS, PERSPECTIVES, Settings, access, users
 from kpi_engine.i18n import perspective_label, t
 from kpi_engine.settings import problems
-from ui import data, state, tables
+from ui import auth, data, state, tables
 
 state.require_shell()
 lang = state.lang()
+who = auth.actor()
+editable = who.may(access.SETTINGS)
 current = data.settings()
 st.title(t("page.settings", lang))
 st.caption(t("settings.intro", lang))
+if not editable:
+    st.info(t("access.read_only", lang, role=t(f"role.{who.role}", lang)))
 
 
 def _department_frame(settings: Settings) -> pd.DataFrame:
@@ -69,7 +73,9 @@ with st.form("settings"):
             t("settings.base_score", lang), value=float(current.base_score), key="settings_base"
         ),
     )
-    submitted = st.form_submit_button(t("settings.save", lang), icon=":material/save:")
+    submitted = st.form_submit_button(
+        t("settings.save", lang), icon=":material/save:", disabled=not editable
+    )
 
 if submitted:
     found = problems(chosen)
@@ -81,8 +87,10 @@ if submitted:
     else:
         data.save_settings(chosen)
         st.success(t("settings.saved", lang))
-if current != DEFAULTS and st.button(
-    t("settings.reset", lang), icon=":material/restart_alt:", key="settings_reset"
+if (
+    editable
+    and current != DEFAULTS
+    and st.button(t("settings.reset", lang), icon=":material/restart_alt:", key="settings_reset")
 ):
     data.save_settings(DEFAULTS)
     st.rerun()
@@ -93,3 +101,10 @@ if changes.empty:
     st.caption(t("settings.no_history", lang))
 else:
     st.dataframe(tables.settings_history(changes, lang), hide_index=True, width="stretch")
+
+if who.may(access.USERS):
+    st.subheader(t("settings.users", lang))
+    st.caption(t("settings.users_hint", lang))
+    people = users.describe()
+    if people:
+        st.dataframe(tables.people(people, lang), hide_index=True)

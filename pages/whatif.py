@@ -11,7 +11,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from kpi_engine import PERSPECTIVES, Settings
+from kpi_engine import PERSPECTIVES, Settings, access
 from kpi_engine import whatif as engine
 from kpi_engine.i18n import perspective_label, t
 from kpi_engine.weights import (
@@ -21,12 +21,13 @@ from kpi_engine.weights import (
     pairwise_matrix,
     perspective_matrix,
 )
-from ui import data, downloads, state, tables
+from ui import auth, data, downloads, state, tables
 from ui import whatif as ui
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 state.require_shell()
+who = auth.actor()
 choices = state.current()
 lang, period, settings = choices.lang, choices.period, data.settings()
 st.title(t("page.whatif", lang))
@@ -292,7 +293,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
         typed = (st.session_state.get(ui.NAME) or "").strip()
         if save_col.button(
             t("whatif.save", lang),
-            disabled=not typed,
+            disabled=not typed or not who.may(access.SCENARIO),
             icon=":material/bookmark_add:",
             width="stretch",
             key="whatif_save",
@@ -321,6 +322,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
                 icon=":material/delete:",
                 width="stretch",
                 key="whatif_delete",
+                disabled=not who.may(access.SCENARIO),
             )
             rows = []
             for item, by, at in zip(
@@ -348,6 +350,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
             args=(chosen, lang),
             icon=":material/published_with_changes:",
             key="whatif_adopt",
+            disabled=not who.may(access.SETTINGS),
         )
     st.session_state[ui.SERVER_MS] = 1000.0 * (time.perf_counter() - began)
 

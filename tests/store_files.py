@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kpi_engine import Loaded, load_files
+from kpi_engine.access import ADMIN, Actor
 from kpi_engine.store import Engine, UploadResult, save_upload
 from tests.workbooks import form, xlsx
 
@@ -17,9 +18,11 @@ class Upload:
     data: bytes
     loaded: Loaded
 
-    def save(self, engine: Engine, uploader: str = "王磊") -> UploadResult:
+    def save(self, engine: Engine, uploader: Actor | str = "王磊") -> UploadResult:
+        """Store it as `uploader` (a name means an admin of that name)."""
+        actor = uploader if isinstance(uploader, Actor) else Actor(uploader, ADMIN)
         return save_upload(
-            engine, name=self.name, data=self.data, loaded=self.loaded, uploader=uploader
+            engine, name=self.name, data=self.data, loaded=self.loaded, uploader=actor
         )
 
 

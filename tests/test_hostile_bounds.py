@@ -25,6 +25,7 @@ SECONDS = 30  # per file, far above the milliseconds they take
 RUNNER = r"""
 import json, os, resource, signal, sys
 from kpi_engine import load_files, store
+from kpi_engine.access import ADMIN, Actor
 from tests.store_files import monthly
 
 root, names = sys.argv[1], sys.argv[2:]
@@ -45,7 +46,7 @@ for name in names:
         engine = store.connect(data_dir=root)
         before = (store.revision(engine), store.current_kpis(engine).to_json())
         loaded = load_files([(name, data)])
-        saved = store.save_upload(engine, name=name, data=data, loaded=loaded, uploader="t")
+        saved = store.save_upload(engine, name=name, data=data, loaded=loaded, uploader=Actor("t", ADMIN))
         after = (store.revision(engine), store.current_kpis(engine).to_json())
         errors = loaded.errors
         out = {"codes": list(errors["code"]), "messages": list(errors["message"]),

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from kpi_engine import Limits, store
+from kpi_engine.access import ADMIN, Actor
 from tests.workbooks import form, load, xlsx
 
 GOOD = xlsx(form(["市场部", "财务", "M1", "营收", "越高越好", 1, 100, 90]))
@@ -250,7 +251,7 @@ def test_a_macro_workbook_loads_its_rows_and_nothing_of_the_macro_is_stored(tmp_
     engine = store.connect(data_dir=tmp_path)
     store.migrate(engine)
     assert store.save_upload(
-        engine, name="macro.xlsm", data=data, loaded=loaded, uploader="t"
+        engine, name="macro.xlsm", data=data, loaded=loaded, uploader=Actor("t", ADMIN)
     ).stored
     engine.dispose()
     with sqlite3.connect(tmp_path / "kpi.sqlite3") as db:

@@ -7,9 +7,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi_engine import DEFAULTS, build, load_files, store
+from kpi_engine.access import ADMIN, Actor
 from kpi_engine.settings import problems
 from tests.apps import APP, open_page, start
-from ui import data
+from ui import auth, data
 from ui import whatif as ui
 
 PERIOD = "2026-10"
@@ -53,7 +54,7 @@ def test_unusable_settings_are_named_and_refused_by_the_store(tmp_path, change, 
     engine = store.connect(data_dir=tmp_path)
     store.migrate(engine)
     with pytest.raises(ValueError, match=problem):
-        store.save_settings(engine, bad, user="ana")
+        store.save_settings(engine, bad, user=Actor("ana", ADMIN))
     assert store.load_settings(engine) == DEFAULTS
     assert problems(DEFAULTS) == []
 
@@ -70,7 +71,7 @@ def test_saved_settings_score_every_page_of_every_session(company):
     saved = store.load_settings(stored())
     assert saved.perspective_weights["financial"] == 80.0 and saved.green_at == 95.0
     change = store.settings_history(stored()).iloc[0]
-    assert change["changed_by"] == data.ANONYMOUS and change["changed_at"] is not None
+    assert change["changed_by"] == auth.OPEN.name and change["changed_at"] is not None
 
     other = another_session()  # the overview of a new session scores with them
     expected = build(company, period=PERIOD, settings=saved).organization["score"].iloc[0]
@@ -100,7 +101,7 @@ def test_a_saved_scenario_is_shared_and_can_be_adopted_as_the_settings():
     other = open_page(another_session(), "whatif")
     assert "重财务" in other.selectbox(key=ui.LOAD_CHOICE).options
     listed = store.list_scenarios(stored())
-    assert list(listed["name"]) == ["重财务"] and listed["saved_by"].iloc[0] == data.ANONYMOUS
+    assert list(listed["name"]) == ["重财务"] and listed["saved_by"].iloc[0] == auth.OPEN.name
 
     other.button(key="whatif_load").click().run()
     other.button(key="whatif_adopt").click().run()

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 from kpi_engine import store
 from tests.apps import APP, open_page, start
 from tests.workbooks import form, xlsx
-from ui import data
+from ui import auth
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -37,7 +37,7 @@ def test_an_accepted_upload_is_stored_and_shown_to_a_new_session():
     engine = store.connect(data_dir=directory)
     latest = store.history(engine).iloc[0]
     assert latest["name"] == "质量管理部_2026年10月.xlsx"
-    assert latest["uploader"] == data.ANONYMOUS and latest["rows_accepted"] == 2
+    assert latest["uploader"] == auth.OPEN.name and latest["rows_accepted"] == 2
     shown = store.current_kpis(engine)
     assert set(shown.loc[shown["department"] == "质量管理部", "kpi_id"]) == {"QA-1", "QA-2"}
 

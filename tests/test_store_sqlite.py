@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from kpi_engine import DEFAULTS, load_files, store
+from kpi_engine.access import ADMIN, Actor
 from kpi_engine.schema import KPI_COLUMNS
 from kpi_engine.whatif import Scenario
 from tests.store_files import monthly
@@ -141,7 +142,7 @@ def test_round_trip_gives_back_the_loaded_frame(engine):
     loaded = load_files([("市场部.xlsx", data)])
     assert loaded.rows_accepted == 3
     result = store.save_upload(
-        engine, name="市场部.xlsx", data=data, loaded=loaded, uploader="王磊"
+        engine, name="市场部.xlsx", data=data, loaded=loaded, uploader=Actor("王磊", ADMIN)
     )
     assert result.status == store.STORED and result.versions == (("市场部", "2026-10", 1),)
     got = store.current_kpis(engine)
@@ -170,7 +171,9 @@ def test_rows_of_many_uploads_come_back_in_upload_order_each_with_its_own_extras
     frames = []
     for name, data in files:
         loaded = load_files([(name, data)])
-        store.save_upload(engine, name=name, data=data, loaded=loaded, uploader="王磊")
+        store.save_upload(
+            engine, name=name, data=data, loaded=loaded, uploader=Actor("王磊", ADMIN)
+        )
         frames.append(loaded.kpis)
     got = store.current_kpis(engine)
     pd.testing.assert_frame_equal(got, pd.concat(frames, ignore_index=True))
@@ -188,8 +191,8 @@ def test_an_empty_store_gives_an_empty_frame_with_the_kpi_columns_and_types(engi
 
 
 def test_history_records_who_sent_what_when_and_what_it_covers(engine):
-    first = monthly("市场部", 10, n=3).save(engine, uploader="王磊")
-    monthly("销售部", 11, n=2).save(engine, uploader="李娜")
+    first = monthly("市场部", 10, n=3).save(engine, uploader=Actor("王磊", ADMIN))
+    monthly("销售部", 11, n=2).save(engine, uploader=Actor("李娜", ADMIN))
     history = store.history(engine)
     assert list(history["upload_id"]) == [first.upload_id + 1, first.upload_id]
     latest = history.iloc[0]
@@ -203,7 +206,7 @@ def test_history_records_who_sent_what_when_and_what_it_covers(engine):
 def test_a_new_upload_of_a_period_is_a_new_version_and_earlier_ones_can_be_restored(engine):
     v1 = monthly(actual=90, n=3).save(engine)
     other = monthly("销售部", actual=50, n=1).save(engine)
-    v2 = monthly(actual=70, n=2).save(engine, uploader="李娜")
+    v2 = monthly(actual=70, n=2).save(engine, uploader=Actor("李娜", ADMIN))
     assert v2.status == store.STORED and v2.versions == (("市场部", "2026-10", 2),)
     assert v2.replaced == (v1.upload_id,)
     assert actuals(engine) == [70.0, 71.0]  # the whole period is the newest version
@@ -214,7 +217,7 @@ def test_a_new_upload_of_a_period_is_a_new_version_and_earlier_ones_can_be_resto
     assert list(versions["current"]) == [False, True]
     assert list(versions["uploader"]) == ["王磊", "李娜"] and list(versions["rows"]) == [3, 2]
 
-    store.restore(engine, v1.upload_id, user="张伟")
+    store.restore(engine, v1.upload_id, user=Actor("张伟", ADMIN))
     assert actuals(engine) == [90.0, 91.0, 92.0]
     assert list(store.versions(engine, "市场部", "2026-10")["current"]) == [True, False]
     assert actuals(engine, "销售部") == [50.0]
@@ -228,7 +231,7 @@ def test_the_same_file_again_changes_nothing_and_says_so(engine):
     upload = monthly()
     first = upload.save(engine)
     before = (store.current_kpis(engine), store.history(engine), store.audit_log(engine))
-    again = upload.save(engine, uploader="李娜")
+    again = upload.save(engine, uploader=Actor("李娜", ADMIN))
     assert again.status == store.DUPLICATE and not again.stored
     assert again.upload_id == first.upload_id and again.versions == first.versions
     pd.testing.assert_frame_equal(store.current_kpis(engine), before[0])
@@ -243,25 +246,25 @@ def test_the_same_file_again_changes_nothing_and_says_so(engine):
 def test_delete_shows_the_previous_version_and_undo_brings_it_back(engine):
     v1 = monthly(actual=90, n=1).save(engine)
     v2 = monthly(actual=70, n=1).save(engine)
-    store.delete(engine, v2.upload_id, user="张伟")
+    store.delete(engine, v2.upload_id, user=Actor("张伟", ADMIN))
     assert actuals(engine) == [90.0]
     row = store.history(engine).set_index("upload_id").loc[v2.upload_id]
     assert row["deleted"] and row["deleted_by"] == "张伟" and recent(row["deleted_at"])
     assert list(store.versions(engine, "市场部", "2026-10")["deleted"]) == [False, True]
-    store.undo_delete(engine, v2.upload_id, user="张伟")
+    store.undo_delete(engine, v2.upload_id, user=Actor("张伟", ADMIN))
     assert actuals(engine) == [70.0]
-    store.delete(engine, v1.upload_id, user="张伟")
-    store.delete(engine, v2.upload_id, user="张伟")
+    store.delete(engine, v1.upload_id, user=Actor("张伟", ADMIN))
+    store.delete(engine, v2.upload_id, user=Actor("张伟", ADMIN))
     assert actuals(engine) == []  # no version left: the period is gone from what is shown
     assert [a for a in store.audit_log(engine)["action"]][:3] == ["delete", "delete", "undo_delete"]
     with pytest.raises(KeyError):
-        store.delete(engine, 999, user="张伟")
+        store.delete(engine, 999, user=Actor("张伟", ADMIN))
 
 
 def test_a_deleted_file_sent_again_is_stored_again(engine):
     upload = monthly()
     first = upload.save(engine)
-    store.delete(engine, first.upload_id, user="王磊")
+    store.delete(engine, first.upload_id, user=Actor("王磊", ADMIN))
     again = upload.save(engine)
     assert again.status == store.STORED and again.upload_id != first.upload_id
     assert actuals(engine) == [90.0, 91.0, 92.0]
@@ -276,7 +279,9 @@ def test_definitions_are_stored_and_serve_later_actuals_only_uploads(engine):
         sheet="指标定义",
     )
     loaded = load_files([("defs.xlsx", defs)])
-    store.save_upload(engine, name="defs.xlsx", data=defs, loaded=loaded, uploader="王磊")
+    store.save_upload(
+        engine, name="defs.xlsx", data=defs, loaded=loaded, uploader=Actor("王磊", ADMIN)
+    )
     assert list(store.definitions(engine)["kpi_id"]) == ["M-1"]
     monthly_actuals = xlsx(
         [["部门", "指标编号", "期间", "实际值"], ["市场部", "M-1", "2026-10", 80]]
@@ -291,8 +296,8 @@ def test_definitions_are_stored_and_serve_later_actuals_only_uploads(engine):
 def test_settings_are_stored_with_who_changed_them_and_when(engine):
     assert store.load_settings(engine) == DEFAULTS
     changed = DEFAULTS.with_(cap=150.0, department_weights={"市场部": 2.0})
-    store.save_settings(engine, changed, user="张伟")
-    store.save_settings(engine, changed.with_(amber_at=70.0), user="李娜")
+    store.save_settings(engine, changed, user=Actor("张伟", ADMIN))
+    store.save_settings(engine, changed.with_(amber_at=70.0), user=Actor("李娜", ADMIN))
     assert store.load_settings(engine) == changed.with_(amber_at=70.0)
     log = store.settings_history(engine)
     assert list(log["changed_by"]) == ["李娜", "张伟"]
@@ -313,10 +318,12 @@ def test_saved_scenarios_come_back_equal_with_who_saved_them(engine):
         kpi_targets={("市场部", "M-2"): 95.0},
         method="ahp",
     )
-    store.save_scenario(engine, scenario, user="王磊")
-    store.save_scenario(engine, Scenario(name="基线"), user="李娜")
+    store.save_scenario(engine, scenario, user=Actor("王磊", ADMIN))
+    store.save_scenario(engine, Scenario(name="基线"), user=Actor("李娜", ADMIN))
     store.save_scenario(
-        engine, scenario.__class__(name="客户优先", department_weights={"销售部": 3}), user="张伟"
+        engine,
+        scenario.__class__(name="客户优先", department_weights={"销售部": 3}),
+        user=Actor("张伟", ADMIN),
     )
     saved = store.list_scenarios(engine).set_index("name")
     assert list(saved.index) == sorted(["客户优先", "基线"])
@@ -324,5 +331,5 @@ def test_saved_scenarios_come_back_equal_with_who_saved_them(engine):
     assert saved.loc["客户优先", "scenario"].department_weights == {"销售部": 3.0}
     assert saved.loc["客户优先", "saved_by"] == "张伟" and recent(saved.loc["客户优先", "saved_at"])
 
-    store.save_scenario(engine, scenario, user="王磊")
+    store.save_scenario(engine, scenario, user=Actor("王磊", ADMIN))
     assert store.list_scenarios(engine).set_index("name").loc["客户优先", "scenario"] == scenario

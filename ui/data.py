@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from kpi_engine import Loaded, Scorecard, Settings, insights, load_files, store
 from kpi_engine.whatif import Scenario
-from ui import state
+from ui import auth, state
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
 TEMPLATES = SAMPLE_DATA / "templates"
@@ -45,18 +45,6 @@ def load(files: Files, definitions: pd.DataFrame | None = None) -> Loaded:
     return load_files(list(files), definitions=definitions)
 
 
-# Who acts when nobody has signed in (sign-in not configured).
-ANONYMOUS = "anonymous"
-
-
-def user() -> str:
-    """Who is acting, as the store's history and audit log record it: the signed-in
-    account when sign-in (`st.login`) is configured, else `ANONYMOUS`."""
-    if st.user.get("is_logged_in"):
-        return str(st.user.get("email") or st.user.get("name") or ANONYMOUS)
-    return ANONYMOUS
-
-
 @st.cache_resource(show_spinner=False)
 def _engine(url: str) -> Engine:
     """The store (created, migrated and given the sample company on first start)."""
@@ -75,7 +63,7 @@ def uploads() -> Files:
 def accept(name: str, data: bytes) -> store.UploadResult:
     """Store an uploaded file's good rows: every session shows them from now on."""
     result = store.save_upload(
-        engine(), name=name, data=data, loaded=check(((name, data),)), uploader=user()
+        engine(), name=name, data=data, loaded=check(((name, data),)), uploader=auth.actor()
     )
     key = digest(data)
     st.session_state.setdefault(state.UPLOADS, {})[key] = (name, data)
@@ -113,7 +101,7 @@ def settings() -> Settings:
 
 def save_settings(new: Settings) -> None:
     """Store new settings for every session; the change is logged with who made it."""
-    store.save_settings(engine(), new, user=user())
+    store.save_settings(engine(), new, user=auth.actor())
 
 
 def settings_history() -> pd.DataFrame:
@@ -132,11 +120,11 @@ def scenarios() -> pd.DataFrame:
 
 
 def save_scenario(scenario: Scenario) -> None:
-    store.save_scenario(engine(), scenario, user=user())
+    store.save_scenario(engine(), scenario, user=auth.actor())
 
 
 def delete_scenario(name: str) -> None:
-    store.delete_scenario(engine(), name, user=user())
+    store.delete_scenario(engine(), name, user=auth.actor())
 
 
 def kpis() -> pd.DataFrame:
@@ -207,13 +195,13 @@ def versions(department: str, period: str) -> pd.DataFrame:
 
 def restore(upload_id: int) -> None:
     """Show an earlier version again (and bring it back if it was deleted)."""
-    store.restore(engine(), upload_id, user=user())
+    store.restore(engine(), upload_id, user=auth.actor())
 
 
 def delete(upload_id: int) -> None:
     """Hide an upload everywhere; the version before it is shown again. Undoable."""
-    store.delete(engine(), upload_id, user=user())
+    store.delete(engine(), upload_id, user=auth.actor())
 
 
 def undo_delete(upload_id: int) -> None:
-    store.undo_delete(engine(), upload_id, user=user())
+    store.undo_delete(engine(), upload_id, user=auth.actor())

@@ -403,3 +403,16 @@ def settings_history(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("settings.summary", lang): [settings_summary(s, lang) for s in changes["settings"]],
         }
     )
+
+
+def people(described: list[dict[str, object]], lang: str) -> pd.DataFrame:
+    """The users file as an admin reads it: name, role, own departments (no hashes)."""
+    return pd.DataFrame(
+        {
+            t("auth.name", lang): [p["name"] for p in described],
+            t("settings.role", lang): [t(f"role.{p['role']}", lang) for p in described],
+            t("common.department", lang): [
+                t("common.list_sep", lang).join(p["departments"]) for p in described
+            ],
+        }
+    )

@@ -26,7 +26,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from kpi_engine import charts
+from kpi_engine import access, charts
 from kpi_engine.i18n import perspective_label, t
 from kpi_engine.schema import PERSPECTIVES
 from kpi_engine.settings import Settings
@@ -39,7 +39,7 @@ from kpi_engine.whatif import (
     kpi_keys,
     prepare,
 )
-from ui import data, tables
+from ui import auth, data, tables
 
 # --- session-state keys, named once -------------------------------------------------------
 
@@ -164,8 +164,10 @@ def adopt(chosen: Settings, lang: str) -> None:
 
 
 def apply_method(scenario: Scenario, settings: Settings) -> None:
-    """A method's weights, one click: saved as a named scenario and put in the controls."""
-    save(scenario)
+    """A method's weights, one click: saved as a named scenario (for roles that may save
+    scenarios) and put in the controls."""
+    if auth.actor().may(access.SCENARIO):
+        save(scenario)
     load(scenario, settings)
 
 
