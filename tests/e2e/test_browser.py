@@ -45,6 +45,7 @@ PAGES = {
     "trends": ("trends", t("page.trends"), True),
     "whatif": ("whatif", t("page.whatif"), True),
     "data": ("data", t("page.data"), False),
+    "settings": ("settings", t("page.settings"), False),
 }
 
 DEPARTMENT = "质量管理部"
@@ -241,7 +242,7 @@ def test_messy_upload_reports_the_bad_row_and_its_good_rows_reach_the_heatmap(
     in_session = page.locator('[data-testid="stDataFrame"]').filter(
         has=page.locator("thead th", has_text=t("report.file"))
     )
-    expect(in_session.last.locator("tbody")).to_contain_text(UPLOAD_NAME)
+    expect(in_session.first.locator("tbody")).to_contain_text(UPLOAD_NAME)  # this session's
     screenshot(page, screenshots / "data_accepted.png")
 
     # The heatmap (reached through the sidebar, same session) has a row for the department:
