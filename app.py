@@ -4,16 +4,20 @@ Sets the page, builds the shared sidebar once, and hands over to the page the us
 On first start it shows the bundled sample company, so there is never an empty screen.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from kpi_engine.i18n import t
 from ui import auth, data, meeting, state
 
-state.require_shell()  # the first run after start may be Streamlit's legacy pages/ mode
+ICON = Path(__file__).with_name("ui") / "icon.png"
+
+state.leave_legacy_mode()  # the first run after start may be in Streamlit's pages/ mode
 in_meeting = meeting.on()
 st.set_page_config(
     page_title="KPI Scorecard",
-    page_icon=":material/analytics:",
+    page_icon=str(ICON),  # a file: a material icon would be fetched from Google
     layout="wide",
     initial_sidebar_state="collapsed" if in_meeting else "auto",
 )
@@ -40,4 +44,5 @@ pages = [
     st.Page("pages/data.py", title=t("page.data", lang), icon=":material/upload_file:"),
     st.Page("pages/settings.py", title=t("page.settings", lang), icon=":material/settings:"),
 ]
-st.navigation(pages).run()
+with state.shell():
+    st.navigation(pages).run()

@@ -81,6 +81,10 @@ def _serve(log_path: Path) -> Iterator[str]:
         "127.0.0.1",
         "--browser.gatherUsageStats",
         "false",
+        # no module reloads when a source file changes under a running test or benchmark
+        # (someone editing the tree): a page running meanwhile would fail half-reloaded
+        "--server.fileWatcherType",
+        "none",
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
