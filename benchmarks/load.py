@@ -238,11 +238,28 @@ async def switch(page: Page, name: str) -> None:
     await settled(page, chart=PAGES[name][2])
 
 
+@dataclass(frozen=True)
+class Pace:
+    """How people arrive and read: session i opens the app `ramp` * i seconds after the
+    first (a meeting room filling, not 30 tabs at one instant), and each stays `think`
+    seconds on a page before the next click. Zero for both: as fast as possible."""
+
+    ramp: float = 0.0
+    think: float = 0.0
+
+
 async def browse(
-    context: BrowserContext, url: str, index: int, rounds: int, run: Run, progress: Progress
+    context: BrowserContext,
+    url: str,
+    index: int,
+    rounds: int,
+    run: Run,
+    progress: Progress,
+    pace: Pace,
 ) -> None:
     """One session: opens the app, then every page `rounds` times through the sidebar, in
     an order that starts at page `index`."""
+    await asyncio.sleep(index * pace.ramp)
     page = await context.new_page()
     who = f"session {index + 1}"
     watch(page, url, run, who)
@@ -266,6 +283,7 @@ async def browse(
             else:
                 run.renders[name].append(time.perf_counter() - began)
             await progress.step()
+            await asyncio.sleep(pace.think)
 
 
 async def upload(
@@ -316,7 +334,14 @@ async def upload(
 
 
 async def measure(
-    browser: Browser, url: str, run: Run, *, sessions: int, rounds: int, uploads: int
+    browser: Browser,
+    url: str,
+    run: Run,
+    *,
+    sessions: int,
+    rounds: int,
+    uploads: int,
+    pace: Pace,
 ) -> None:
     """Into `run`: `sessions` browser sessions each load every page `rounds` times while
     `uploads` workbooks are stored, the server's memory sampled meanwhile."""
@@ -335,7 +360,7 @@ async def measure(
     try:
         async with asyncio.TaskGroup() as group:
             for index in range(sessions):
-                group.create_task(browse(contexts[index], url, index, rounds, run, progress))
+                group.create_task(browse(contexts[index], url, index, rounds, run, progress, pace))
             if files:
                 loads = sessions * rounds * len(BROWSED)
                 group.create_task(upload(contexts[-1], url, files, loads, run, progress))
@@ -361,7 +386,14 @@ class Benchmark:
 
 
 async def benchmark(
-    url: str, *, sessions: int, rounds: int, uploads: int, timeout: float, cold: bool = False
+    url: str,
+    *,
+    sessions: int,
+    rounds: int,
+    uploads: int,
+    timeout: float,
+    cold: bool = False,
+    pace: Pace = Pace(),
 ) -> Benchmark:
     """Warm-up, baseline (1 session, no uploads), then `sessions` sessions while `uploads`
     workbooks are stored; all stopped after `timeout` seconds (an error). `cold` skips the
@@ -379,7 +411,7 @@ async def benchmark(
         try:
             async with asyncio.timeout(timeout):
                 for run, n, r, m in passes:
-                    await measure(browser, url, run, sessions=n, rounds=r, uploads=m)
+                    await measure(browser, url, run, sessions=n, rounds=r, uploads=m, pace=pace)
         except TimeoutError:
             result.loaded.errors.append(f"stopped: not done after {timeout:.0f} s")
         finally:
@@ -451,6 +483,8 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=900, help="seconds for all of it")
     parser.add_argument("--max-rss-mib", type=int, default=2048)
     parser.add_argument("--cold", action="store_true", help="no warm-up: load first")
+    parser.add_argument("--ramp", type=float, default=3.0, help="seconds between arrivals")
+    parser.add_argument("--think", type=float, default=2.0, help="seconds on each page")
     args = parser.parse_args()
     # `kill`/`timeout` stop it as Ctrl-C does, so the browser closes and the server stops
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -463,6 +497,7 @@ def main() -> int:
                 uploads=args.uploads,
                 timeout=args.timeout,
                 cold=args.cold,
+                pace=Pace(args.ramp, args.think),
             )
         )
     return report(

@@ -47,7 +47,7 @@ python3 -m ruff check . || failed+=("ruff check")
 echo "== ruff format --check ."
 python3 -m ruff format --check . || failed+=("ruff format --check")
 
-# --- A throwaway PostgreSQL on a unix socket, for the store tests on PostgreSQL --------
+# --- A throwaway PostgreSQL on loopback, for the store tests on PostgreSQL ---------------
 if [[ -z "${KPI_TEST_DATABASE_URL:-}" ]]; then
   pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
   pg_dir=$(mktemp -d /tmp/kpi-pg.XXXXXX)
@@ -56,12 +56,13 @@ if [[ -z "${KPI_TEST_DATABASE_URL:-}" ]]; then
     chown postgres "$pg_dir"
     as_postgres=(runuser -u postgres --)
   fi
-  echo "== starting PostgreSQL ($pg_bin) in $pg_dir"
+  pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  echo "== starting PostgreSQL ($pg_bin) in $pg_dir on 127.0.0.1:$pg_port"
   "${as_postgres[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust >"$pg_dir/initdb.log" 2>&1
   "${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w \
-    -o "-k $pg_dir -p 55432 -c listen_addresses=''" start >/dev/null
+    -o "-k $pg_dir -p $pg_port -c listen_addresses=127.0.0.1" start >/dev/null
   trap '"${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop >/dev/null 2>&1; rm -rf "$pg_dir"' EXIT
-  export KPI_TEST_DATABASE_URL="postgresql+psycopg://postgres@/postgres?host=$pg_dir&port=55432"
+  export KPI_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$pg_port/postgres"
 fi
 
 echo "== pytest"

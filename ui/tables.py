@@ -15,7 +15,8 @@ import streamlit as st
 
 from kpi_engine import Scorecard, Settings, insights
 from kpi_engine.aliases import department_key
-from kpi_engine.i18n import catalog, perspective_label, status_label, t, warning_kind_label
+from kpi_engine.i18n import catalog, perspective_label, status_label, t
+from kpi_engine.report_tables import warning_sentences
 
 # Streamlit's markdown colours for a status dot in metric labels, and cell backgrounds.
 STATUS_MARKDOWN = {"green": "green", "amber": "orange", "red": "red", "missing": "gray"}
@@ -180,33 +181,12 @@ def kpi_columns(lang: str) -> dict[str, object]:
 
 
 def warnings(found: pd.DataFrame, lang: str, period: str) -> pd.DataFrame:
-    """Early warnings in the user's language, one sentence each."""
-
-    def sentence(row: pd.Series) -> str:
-        if row["kind"] == "red_streak":
-            return t(
-                "warning.red_streak_detail",
-                lang,
-                kpi=row["kpi_name"],
-                department=row["department"],
-                n=int(row["periods"]),
-            )
-        if row["kind"] == "low_coverage":
-            return t(
-                "warning.low_coverage_detail",
-                lang,
-                department=row["department"],
-                coverage=percent_text(row["coverage"]),
-                threshold="80%",
-            )
-        return t("warning.no_upload_detail", lang, department=row["department"], period=period)
-
+    """Early warnings in the user's language, one sentence each (worded as in the PDF)."""
+    pairs = warning_sentences(found, period, lang)
     return pd.DataFrame(
         {
-            t("overview.early_warnings", lang): found["kind"].map(
-                lambda k: warning_kind_label(k, lang)
-            ),
-            t("common.detail", lang): found.apply(sentence, axis=1),
+            t("overview.early_warnings", lang): [kind for kind, _ in pairs],
+            t("common.detail", lang): [text for _, text in pairs],
         }
     )
 
