@@ -807,42 +807,42 @@ def _get_upload(conn: Connection, upload_id: int) -> Any:
 def restore(engine: Engine, upload_id: int, *, user: Actor) -> None:
     """Make an earlier upload the version shown again for everything it covers (and bring
     it back if it was deleted)."""
-    access.require(user, access.RESTORE)
-    with _writing(engine) as conn:
-        _get_upload(conn, upload_id)
-        seq = _next_seq(conn)
-        conn.execute(
-            uploads.update()
-            .where(uploads.c.id == upload_id)
-            .values(seq=seq, deleted_at=None, deleted_by=None)
-        )
-        _audit(conn, user.name, "restore", upload_id, None)
+    _change_upload(engine, upload_id, user, access.RESTORE, "restore", next_seq=True)
 
 
 def delete(engine: Engine, upload_id: int, *, user: Actor) -> None:
     """Hide an upload: the previous version of what it covers is shown again. Undoable."""
-    access.require(user, access.DELETE)
-    with _writing(engine) as conn:
-        _get_upload(conn, upload_id)
-        conn.execute(
-            uploads.update()
-            .where(uploads.c.id == upload_id)
-            .values(deleted_at=_now(), deleted_by=user.name)
-        )
-        _audit(conn, user.name, "delete", upload_id, None)
+    _change_upload(
+        engine, upload_id, user, access.DELETE, "delete", deleted_at=_now(), deleted_by=user.name
+    )
 
 
 def undo_delete(engine: Engine, upload_id: int, *, user: Actor) -> None:
     """Bring a deleted upload back where it was in the order of versions."""
-    access.require(user, access.DELETE)
+    _change_upload(engine, upload_id, user, access.DELETE, "undo_delete")
+
+
+def _change_upload(
+    engine: Engine,
+    upload_id: int,
+    user: Actor,
+    permission: str,
+    action: str,
+    *,
+    next_seq: bool = False,
+    deleted_at: datetime | None = None,
+    deleted_by: str | None = None,
+) -> None:
+    """One transaction: check the role, find the upload, set its deletion (and, for a
+    restore, make it the newest), log the action."""
+    access.require(user, permission)
     with _writing(engine) as conn:
         _get_upload(conn, upload_id)
-        conn.execute(
-            uploads.update()
-            .where(uploads.c.id == upload_id)
-            .values(deleted_at=None, deleted_by=None)
-        )
-        _audit(conn, user.name, "undo_delete", upload_id, None)
+        values = {"deleted_at": deleted_at, "deleted_by": deleted_by}
+        if next_seq:
+            values["seq"] = _next_seq(conn)
+        conn.execute(uploads.update().where(uploads.c.id == upload_id).values(**values))
+        _audit(conn, user.name, action, upload_id, None)
 
 
 # -- settings and scenarios -------------------------------------------------------------------

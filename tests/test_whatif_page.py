@@ -82,7 +82,7 @@ def test_applying_ahp_weights_is_one_click_and_becomes_a_scenario(at):
     at.select_slider(key=ui.pair_key("financial", "customer")).set_value(ui.SAATY[10]).run()
     at.button(key="whatif_apply_ahp").click().run()
     assert not at.exception
-    saved = ui.saved()
+    saved = ui.saved(data.scenarios())
     assert list(saved) == ["层次分析法 1"]
     scenario = saved["层次分析法 1"]
     assert scenario.method == "ahp"

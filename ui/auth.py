@@ -49,7 +49,7 @@ def actor() -> Actor:
     return current() or NOBODY
 
 
-def _sign_in(lang: str) -> None:
+def _sign_in() -> None:
     found = users.authenticate(
         st.session_state.get("sign_in_name", "").strip(),
         st.session_state.get("sign_in_password", ""),
@@ -71,7 +71,7 @@ def gate(lang: str) -> Actor:
     with st.form("sign_in"):
         st.text_input(t("auth.name", lang), key="sign_in_name")
         st.text_input(t("auth.password", lang), type="password", key="sign_in_password")
-        st.form_submit_button(t("auth.sign_in", lang), on_click=_sign_in, args=(lang,))
+        st.form_submit_button(t("auth.sign_in", lang), on_click=_sign_in)
     if st.session_state.get("sign_in_failed"):
         st.error(t("auth.wrong", lang))
     st.stop()

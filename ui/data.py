@@ -56,8 +56,9 @@ def engine() -> Engine:
     return _engine(store.database_url())
 
 
-def uploads() -> Files:
-    return tuple(st.session_state.get(state.UPLOADS, {}).values())
+def uploads() -> list[str]:
+    """The names of the files stored from this session, in the order they were stored."""
+    return [name for name, _ in st.session_state.get(state.UPLOADS, {}).values()]
 
 
 def accept(name: str, data: bytes) -> store.UploadResult:
@@ -65,15 +66,14 @@ def accept(name: str, data: bytes) -> store.UploadResult:
     result = store.save_upload(
         engine(), name=name, data=data, loaded=check(((name, data),)), uploader=auth.actor()
     )
-    key = digest(data)
-    st.session_state.setdefault(state.UPLOADS, {})[key] = (name, data)
-    st.session_state.setdefault(state.UPLOAD_RESULTS, {})[key] = result
+    st.session_state.setdefault(state.UPLOADS, {})[digest(data)] = (name, result)
     return result
 
 
 def upload_result(content: bytes) -> store.UploadResult | None:
     """What storing this file did in this session (None: not stored yet)."""
-    return st.session_state.get(state.UPLOAD_RESULTS, {}).get(digest(content))
+    stored = st.session_state.get(state.UPLOADS, {}).get(digest(content))
+    return None if stored is None else stored[1]
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

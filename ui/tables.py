@@ -7,7 +7,7 @@ the engine (`kpi_engine.scorecard`, `kpi_engine.insights`) unchanged.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -291,8 +291,7 @@ def preview(kpis: pd.DataFrame, lang: str) -> pd.DataFrame:
     )
 
 
-def uploads(files: Iterable[tuple[str, bytes]], lang: str) -> pd.DataFrame:
-    names = [name for name, _ in files]
+def uploads(names: list[str], lang: str) -> pd.DataFrame:
     return pd.DataFrame({t("report.file", lang): names})
 
 

@@ -140,9 +140,9 @@ def reset(settings: Settings) -> None:
     load(Scenario(name=""), settings)
 
 
-def saved() -> dict[str, Scenario]:
-    """Saved scenarios by name, shared by every session (the store keeps them)."""
-    return dict(zip(data.scenarios()["name"], data.scenarios()["scenario"], strict=True))
+def saved(stored: pd.DataFrame) -> dict[str, Scenario]:
+    """Saved scenarios by name, from `data.scenarios()` (shared by every session)."""
+    return dict(zip(stored["name"], stored["scenario"], strict=True))
 
 
 def save(scenario: Scenario) -> None:
@@ -173,7 +173,7 @@ def apply_method(scenario: Scenario, settings: Settings) -> None:
 
 def next_name(key: str, lang: str) -> str:
     """`层次分析法 2`: the first free name of that kind in this session."""
-    taken = saved()
+    taken = saved(data.scenarios())
     n = 1
     while t(key, lang, n=n) in taken:
         n += 1
