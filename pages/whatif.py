@@ -283,6 +283,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
             ),
             file_name=f"whatif_{base.period}.xlsx",
             mime=XLSX,
+            on_click="ignore",
             icon=":material/download:",
         )
         st.subheader(t("whatif.scenarios", lang))
@@ -301,7 +302,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
             ui.save(ui.named(scenario, typed))
             st.toast(t("whatif.saved_toast", lang, name=typed))
         stored = data.scenarios()
-        saved = ui.saved()
+        saved = ui.saved(stored)
         if saved:
             if st.session_state.get(ui.LOAD_CHOICE) not in saved:
                 st.session_state[ui.LOAD_CHOICE] = list(saved)[-1]

@@ -2,7 +2,9 @@
 
 Each button gets a callable, so a file is made only when someone clicks (vl-convert and
 the PDF writer take tens to hundreds of milliseconds); a rerun or a slider move never pays
-for them. The files come from `kpi_engine.images` and the report modules, the same code
+for them. A click does not rerun the page (`on_click="ignore"`): with the rerun, the browser
+tests now and then got no download at all, or an empty chart; the rerun re-registers
+every button's callable while the click's file request is under way. The files come from `kpi_engine.images` and the report modules, the same code
 `python -m kpi_engine report` runs.
 """
 
@@ -40,22 +42,19 @@ def chart(spec: images.Spec, name: str, lang: str, **show: Any) -> Any:
     else:
         event = st.altair_chart(spec, **show)
     with st.popover(t("download.chart", lang), icon=":material/download:"):
-        st.download_button(
-            "PNG",
-            data=lambda: images.png(_plain(spec)),
-            file_name=f"{name}.png",
-            mime="image/png",
-            key=f"download_{name}_png",
-            width="stretch",
-        )
-        st.download_button(
-            "SVG",
-            data=lambda: images.svg(_plain(spec)),
-            file_name=f"{name}.svg",
-            mime="image/svg+xml",
-            key=f"download_{name}_svg",
-            width="stretch",
-        )
+        for suffix, render, mime in (
+            ("png", images.png, "image/png"),
+            ("svg", images.svg, "image/svg+xml"),
+        ):
+            st.download_button(
+                suffix.upper(),
+                data=lambda render=render: render(_plain(spec)),
+                file_name=f"{name}.{suffix}",
+                mime=mime,
+                key=f"download_{name}_{suffix}",
+                on_click="ignore",  # no rerun: it would race the file request
+                width="stretch",
+            )
     return event
 
 
@@ -81,6 +80,7 @@ def reports(
         mime=XLSX,
         icon=":material/table_view:",
         key="download_report_xlsx",
+        on_click="ignore",  # no rerun: it would race the file request
         width="stretch",
     )
     pdf.download_button(
@@ -97,5 +97,6 @@ def reports(
         mime="application/pdf",
         icon=":material/picture_as_pdf:",
         key="download_report_pdf",
+        on_click="ignore",  # no rerun: it would race the file request
         width="stretch",
     )
