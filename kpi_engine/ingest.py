@@ -19,6 +19,7 @@ import pandas as pd
 
 from . import aliases, periods
 from .issues import ERROR, WARNING, Issue, issues_frame
+from .names import unify
 from .schema import KPI_COLUMNS
 from .settings import Limits
 from .validate import definitions_table, validate
@@ -108,6 +109,7 @@ def load_files(
             issues.append(Issue.of(ERROR, name, None, None, None, None, "no_kpi_table"))
     raw = stack_rows(plans, grids)
     kpis, defs, row_issues, rejected = validate(raw, plans, definitions=definitions)
+    kpis = unify(kpis, preferred=defs["department"])
     return Loaded(kpis, defs, issues_frame([*issues, *row_issues]), rejected)
 
 

@@ -314,51 +314,25 @@ class Overview:
     worst_movers: pd.DataFrame  # ... previous_score, change
 
 
-def _department_weights(departments: pd.Series, settings: Settings) -> np.ndarray:
-    """Each row's department weight (1 unless set), read once per distinct name."""
-    codes, uniques = pd.factorize(departments.astype(object))
-    weights = np.array(
-        [float(settings.department_weights.get(u, 1.0)) for u in uniques] + [0.0], dtype=float
-    )
-    return weights[codes]
-
-
-def organization_perspectives(history: Scorecard, *, settings: Settings = DEFAULTS) -> pd.DataFrame:
-    """The organisation's score per perspective and period: the department-weighted mean
-    of the department x perspective scores, renormalised over departments with a score;
-    coverage is the weighted mean over the departments that have that perspective.
+def organization_perspectives(history: Scorecard) -> pd.DataFrame:
+    """The organisation's score per perspective and period (`rollup.upper_levels`: the
+    department-weighted mean of the department x perspective scores, renormalised over
+    departments with a score), one row per perspective in scorecard order.
 
     Columns period, perspective, score, coverage; the four perspectives in scorecard
     order within each period, NaN where no department has one.
     """
-    cells = history.perspectives
-    w = _department_weights(cells["department"], settings)
-    s = cells["score"].to_numpy(float)
-    c = cells["coverage"].to_numpy(float)
-    has_s, has_c = ~np.isnan(s), ~np.isnan(c)
-    sums = (
-        pd.DataFrame(
-            {
-                "period": cells["period"].astype(object),
-                "perspective": cells["perspective"].astype(object),
-                "ws": np.where(has_s, w * s, 0.0),
-                "w_s": np.where(has_s, w, 0.0),
-                "wc": np.where(has_c, w * c, 0.0),
-                "w_c": np.where(has_c, w, 0.0),
-            }
-        )
-        .groupby(["period", "perspective"], sort=False)[["ws", "w_s", "wc", "w_c"]]
-        .sum()
-    )
+    table = history.organization_perspectives
     full = pd.MultiIndex.from_product(
-        [_by_period(cells["period"].astype(object).unique()), list(PERSPECTIVES)],
+        [_by_period(history.perspectives["period"].astype(object).unique()), list(PERSPECTIVES)],
         names=["period", "perspective"],
     )
-    sums = sums.reindex(full, fill_value=0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        score = np.where(sums["w_s"] > 0, sums["ws"] / sums["w_s"], np.nan)
-        coverage = np.where(sums["w_c"] > 0, sums["wc"] / sums["w_c"], np.nan)
-    return sums.reset_index()[["period", "perspective"]].assign(score=score, coverage=coverage)
+    keyed = table.astype({"period": object, "perspective": object})
+    return (
+        keyed.set_index(["period", "perspective"])[["score", "coverage"]]
+        .reindex(full)
+        .reset_index()
+    )
 
 
 def _value(table: pd.DataFrame, period: str, column: str) -> float | None:
@@ -396,7 +370,7 @@ def overview(
     score, prev = _value(org, period, "score"), _value(org, previous, "score")
     change = None if score is None or prev is None else score - prev
 
-    by_perspective = organization_perspectives(history, settings=settings)
+    by_perspective = organization_perspectives(history)
     now = by_perspective[(by_perspective["period"] == period).to_numpy(bool)]
     if now.empty:
         now = pd.DataFrame({"perspective": list(PERSPECTIVES), "score": np.nan, "coverage": np.nan})

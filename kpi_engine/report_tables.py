@@ -57,6 +57,9 @@ def scoped(history: Scorecard, department: str | None) -> Scorecard:
         departments=own,
         organization=own.drop(columns="department").reset_index(drop=True),
         collaboration=mine(history.collaboration),
+        organization_perspectives=mine(history.perspectives)
+        .drop(columns="department")
+        .reset_index(drop=True),
     )
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from kpi_engine.aliases import department_key
+from kpi_engine.names import department_weights
 from kpi_engine.schema import PERSPECTIVES
 from kpi_engine.settings import DEFAULTS, Settings
 
@@ -98,6 +99,7 @@ class Rollup:
     departments: pd.DataFrame  # department, period, score, coverage
     organization: pd.DataFrame  # period, score, coverage
     collaboration: pd.DataFrame  # department, period, score, coverage
+    organization_perspectives: pd.DataFrame  # period, perspective, score, coverage
 
 
 _PERSPECTIVE_RANK = {p: i for i, p in enumerate(PERSPECTIVES)}
@@ -188,9 +190,11 @@ def _table(
     return pd.DataFrame(columns)
 
 
-def _label_weights(labels: pd.Index, weights: Mapping[str, float], default: float) -> np.ndarray:
-    """A settings mapping read for each label (a handful), `default` for labels it lacks."""
-    return np.array([float(weights.get(label, default)) for label in labels], dtype=float)
+def perspective_weights(labels: pd.Index, settings: Settings) -> np.ndarray:
+    """Each perspective label's weight from the settings (0 for one they do not name)."""
+    return np.array(
+        [float(settings.perspective_weights.get(label, 0.0)) for label in labels], dtype=float
+    )
 
 
 def _float(frame: pd.DataFrame, column: str, missing: float) -> np.ndarray:
@@ -198,6 +202,59 @@ def _float(frame: pd.DataFrame, column: str, missing: float) -> np.ndarray:
     if values.dtype != np.float64:
         values = pd.to_numeric(values, errors="coerce")
     return values.to_numpy(dtype=float, na_value=missing)
+
+
+class Upper(NamedTuple):
+    """The levels above department x perspective, as (department, period[, perspective])
+    arrays: scores and coverages, and which cells exist."""
+
+    d_score: np.ndarray
+    d_cov: np.ndarray
+    d_present: np.ndarray
+    o_score: np.ndarray
+    o_cov: np.ndarray
+    o_present: np.ndarray
+    op_score: np.ndarray  # organisation x perspective
+    op_cov: np.ndarray
+
+
+def upper_levels(
+    p_score: np.ndarray,
+    p_cov: np.ndarray,
+    p_present: np.ndarray,
+    owned: np.ndarray,
+    *,
+    perspective_weights: np.ndarray,
+    department_weights: np.ndarray,
+) -> Upper:
+    """Department and organisation roll-ups of a department x period x perspective cube.
+
+    The one path for every organisation score (scorecards and what-if alike). A department
+    enters the organisation only in periods where it has KPIs of its own (`owned`): one
+    that appears only as a shared KPI's partner is shown but not counted (SPEC §3).
+    """
+    d_score = _child_mean(p_score, perspective_weights, axis=2)
+    d_cov = _child_mean(p_cov, perspective_weights, axis=2)
+    d_present = p_present.any(axis=2)
+    counted = owned & d_present
+    dw = department_weights.reshape(-1, 1)
+    o_score = _child_mean(np.where(counted, d_score, np.nan), dw, axis=0)
+    o_cov = _child_mean(np.where(counted, d_cov, np.nan), dw, axis=0)
+    o_present = d_present.any(axis=0)
+    owned_cells = counted[:, :, None]
+    op_score = _child_mean(np.where(owned_cells, p_score, np.nan), dw[:, :, None], axis=0)
+    op_cov = _child_mean(np.where(owned_cells, p_cov, np.nan), dw[:, :, None], axis=0)
+    return Upper(d_score, d_cov, d_present, o_score, o_cov, o_present, op_score, op_cov)
+
+
+def _owned(expanded: pd.DataFrame, dept: _Axis, period: _Axis) -> np.ndarray:
+    """(department, period) cells holding at least one of the department's own KPI rows."""
+    shape = (max(len(dept.labels), 1), max(len(period.labels), 1))
+    own = (dept.codes >= 0) & (period.codes >= 0)
+    if "owner_department" in expanded.columns:
+        own &= (expanded["owner_department"] == expanded["department"]).to_numpy(bool)
+    cells = np.ravel_multi_index((dept.codes[own], period.codes[own]), shape)
+    return (np.bincount(cells, minlength=int(np.prod(shape))) > 0).reshape(shape)
 
 
 def rollup(expanded: pd.DataFrame, *, settings: Settings = DEFAULTS) -> Rollup:
@@ -215,14 +272,15 @@ def rollup(expanded: pd.DataFrame, *, settings: Settings = DEFAULTS) -> Rollup:
 
     # department x perspective: KPI weights
     p_score, p_cov, p_present = _kpi_means((dept, period, persp), keyed, weights, scores)
-    # department: perspective weights over the perspectives it has KPIs in
-    pw = _label_weights(persp.labels, settings.perspective_weights, 0.0)
-    d_score, d_cov = _child_mean(p_score, pw, axis=2), _child_mean(p_cov, pw, axis=2)
-    d_present = p_present.any(axis=2)
-    # organisation: department weights (1 unless set)
-    dw = _label_weights(dept.labels, settings.department_weights, 1.0)[:, None]
-    o_score, o_cov = _child_mean(d_score, dw, axis=0), _child_mean(d_cov, dw, axis=0)
-    o_present = d_present.any(axis=0)
+    # department: perspective weights; organisation: department weights (1 unless set)
+    up = upper_levels(
+        p_score,
+        p_cov,
+        p_present,
+        _owned(expanded, dept, period),
+        perspective_weights=perspective_weights(persp.labels, settings),
+        department_weights=department_weights(dept.labels, settings.department_weights),
+    )
     # collaboration: KPI weights over the shared rows of each department
     if "is_shared" in expanded.columns:
         shared = keyed[expanded["is_shared"].to_numpy(dtype=bool, na_value=False)[keyed]]
@@ -237,7 +295,15 @@ def rollup(expanded: pd.DataFrame, *, settings: Settings = DEFAULTS) -> Rollup:
             p_score,
             p_cov,
         ),
-        departments=_table({"department": dept, "period": period}, d_present, d_score, d_cov),
-        organization=_table({"period": period}, o_present, o_score, o_cov),
+        departments=_table(
+            {"department": dept, "period": period}, up.d_present, up.d_score, up.d_cov
+        ),
+        organization=_table({"period": period}, up.o_present, up.o_score, up.o_cov),
+        organization_perspectives=_table(
+            {"period": period, "perspective": persp},
+            up.o_present[:, None] & p_present.any(axis=0),
+            up.op_score,
+            up.op_cov,
+        ),
         collaboration=_table({"department": dept, "period": period}, c_present, c_score, c_cov),
     )

@@ -25,6 +25,19 @@ class Scorecard:
     departments: pd.DataFrame
     organization: pd.DataFrame
     collaboration: pd.DataFrame
+    organization_perspectives: pd.DataFrame  # period, perspective, score, coverage
+
+    @classmethod
+    def of(cls, expanded: pd.DataFrame, ups: Rollup) -> Scorecard:
+        """The scorecard of expanded, scored rows and their roll-ups."""
+        return cls(
+            expanded,
+            ups.perspectives,
+            ups.departments,
+            ups.organization,
+            ups.collaboration,
+            ups.organization_perspectives,
+        )
 
 
 def for_period(kpis: pd.DataFrame, period: str | None) -> pd.DataFrame:
@@ -45,7 +58,4 @@ def build(
 ) -> Scorecard:
     """Score, expand shared KPIs and roll up, for one period label or every month."""
     expanded = expand_shared(score(for_period(kpis, period), settings=settings))
-    ups: Rollup = rollup(expanded, settings=settings)
-    return Scorecard(
-        expanded, ups.perspectives, ups.departments, ups.organization, ups.collaboration
-    )
+    return Scorecard.of(expanded, rollup(expanded, settings=settings))

@@ -40,6 +40,7 @@ from sqlalchemy.engine import Connection, Engine
 from . import access, aliases
 from .access import Actor
 from .ingest import Loaded
+from .names import unify
 from .schema import ANCHORS, KPI_COLUMNS
 from .settings import DEFAULTS, Settings
 from .settings import problems as settings_problems
@@ -646,9 +647,24 @@ def _column(name: str, values: Sequence[Any]) -> pd.Series | np.ndarray:
 
 def current_kpis(engine: Engine) -> pd.DataFrame:
     """The KPI rows shown: of each department x period, the newest version's rows
-    (`schema.KPI_COLUMNS`, ordered by upload then row order within it)."""
+    (`schema.KPI_COLUMNS`, ordered by upload then row order within it), each department
+    under the name it was first stored with (`names.unify`)."""
     with _reading(engine) as conn:
-        return _current(conn)
+        return unify(_current(conn), preferred=_first_names(conn))
+
+
+def _first_names(conn: Connection) -> list[str]:
+    """Each department's spelling in the first upload that covered it (deleted ones too,
+    so that a name does not change when an upload is deleted)."""
+    query = (
+        sa.select(coverage.c.dept_key, coverage.c.department)
+        .join(uploads, uploads.c.id == coverage.c.upload_id)
+        .order_by(uploads.c.seq, coverage.c.period)
+    )
+    first: dict[str, str] = {}
+    for key, name in conn.execute(query).all():
+        first.setdefault(key, name)
+    return list(first.values())
 
 
 def _current(conn: Connection) -> pd.DataFrame:

@@ -15,14 +15,15 @@ weights we chose?", by sampling perspective weights around the chosen ones.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from .aliases import fold
-from .rollup import Rollup, expand_shared, rollup
+from .names import department_weights
+from .rollup import expand_shared, perspective_weights, rollup, upper_levels
 from .schema import PERSPECTIVES
 from .scorecard import Scorecard, for_period
 from .scoring import score
@@ -176,9 +177,10 @@ class _Cube(NamedTuple):
     score: np.ndarray  # NaN where the cell has no score
     coverage: np.ndarray
     present: np.ndarray  # the cell has KPI rows
+    owned: np.ndarray  # department x period: the department has KPIs of its own
 
 
-def _cube(perspectives: pd.DataFrame) -> _Cube:
+def _cube(perspectives: pd.DataFrame, expanded: pd.DataFrame) -> _Cube:
     dept_codes, departments = pd.factorize(perspectives["department"].astype(object), sort=True)
     period_codes, periods = pd.factorize(perspectives["period"].astype(object), sort=True)
     labels = list(dict.fromkeys(perspectives["perspective"].astype(object)))
@@ -192,8 +194,13 @@ def _cube(perspectives: pd.DataFrame) -> _Cube:
     score_[cells] = perspectives["score"].to_numpy(dtype=float)
     coverage[cells] = perspectives["coverage"].to_numpy(dtype=float)
     present[cells] = True
+    own = expanded[(expanded["owner_department"] == expanded["department"]).to_numpy(bool)]
+    di = pd.Index(departments).get_indexer(own["department"].astype(object))
+    ti = pd.Index(periods).get_indexer(own["period"].astype(object))
+    owned = np.zeros(shape[:2], dtype=bool)
+    owned[di[(di >= 0) & (ti >= 0)], ti[(di >= 0) & (ti >= 0)]] = True
     return _Cube(
-        pd.Index(departments), pd.Index(periods), pd.Index(labels), score_, coverage, present
+        pd.Index(departments), pd.Index(periods), pd.Index(labels), score_, coverage, present, owned
     )
 
 
@@ -218,53 +225,55 @@ def prepare(
     rows = for_period(kpis, period)
     scored = score(rows, settings=settings)
     expanded = expand_shared(scored)
-    ups = rollup(expanded, settings=settings)
-    card = Scorecard(
-        expanded, ups.perspectives, ups.departments, ups.organization, ups.collaboration
-    )
+    card = Scorecard.of(expanded, rollup(expanded, settings=settings))
     codes, pairs = _key_codes(rows)
-    return Prepared(settings, period, rows, scored, card, _cube(ups.perspectives), codes, pairs)
-
-
-def _weighted_mean(values: np.ndarray, weights: np.ndarray, axis: int) -> np.ndarray:
-    """Weighted mean along `axis` over the values present, weights renormalised (as roll-ups)."""
-    here = ~np.isnan(values)
-    w = np.where(here, weights, 0.0)
-    total = w.sum(axis)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(total > 0, np.where(here, values * weights, 0.0).sum(axis) / total, np.nan)
+    cube = _cube(card.perspectives, expanded)
+    return Prepared(settings, period, rows, scored, card, cube, codes, pairs)
 
 
 def _from_cube(prepared: Prepared, settings: Settings) -> Scorecard:
     """Department and organisation roll-ups under new weights, from the baseline cube alone."""
     cube = prepared.cube
-    pw = np.array([float(settings.perspective_weights.get(p, 0.0)) for p in cube.perspectives])
-    d_score = _weighted_mean(cube.score, pw, axis=2)
-    d_cov = _weighted_mean(cube.coverage, pw, axis=2)
-    d_present = cube.present.any(axis=2)
-    dw = np.array([float(settings.department_weights.get(d, 1.0)) for d in cube.departments])
-    o_score = _weighted_mean(d_score, dw[:, None], axis=0)
-    o_cov = _weighted_mean(d_cov, dw[:, None], axis=0)
-    o_present = d_present.any(axis=0)
-    di, ti = np.nonzero(d_present)
+    up = upper_levels(
+        cube.score,
+        cube.coverage,
+        cube.present,
+        cube.owned,
+        perspective_weights=perspective_weights(cube.perspectives, settings),
+        department_weights=department_weights(cube.departments, settings.department_weights),
+    )
+    di, ti = np.nonzero(up.d_present)
     departments = pd.DataFrame(
         {
             "department": pd.array(cube.departments.take(di), dtype="str"),
             "period": pd.array(cube.periods.take(ti), dtype="str"),
-            "score": d_score[di, ti],
-            "coverage": d_cov[di, ti],
+            "score": up.d_score[di, ti],
+            "coverage": up.d_cov[di, ti],
         }
     )
-    (oi,) = np.nonzero(o_present)
+    (oi,) = np.nonzero(up.o_present)
     organization = pd.DataFrame(
         {
             "period": pd.array(cube.periods.take(oi), dtype="str"),
-            "score": o_score[oi],
-            "coverage": o_cov[oi],
+            "score": up.o_score[oi],
+            "coverage": up.o_cov[oi],
         }
     )
-    base = prepared.baseline
-    return Scorecard(base.kpis, base.perspectives, departments, organization, base.collaboration)
+    pi, pj = np.nonzero(up.o_present[:, None] & cube.present.any(axis=0))
+    by_perspective = pd.DataFrame(
+        {
+            "period": pd.array(cube.periods.take(pi), dtype="str"),
+            "perspective": pd.array(cube.perspectives.take(pj), dtype="str"),
+            "score": up.op_score[pi, pj],
+            "coverage": up.op_cov[pi, pj],
+        }
+    )
+    return replace(
+        prepared.baseline,
+        departments=departments,
+        organization=organization,
+        organization_perspectives=by_perspective,
+    )
 
 
 def _from_rows(prepared: Prepared, scenario: Scenario, settings: Settings) -> Scorecard:
@@ -289,10 +298,7 @@ def _from_rows(prepared: Prepared, scenario: Scenario, settings: Settings) -> Sc
         scored["score"] = new_score
         scored["status"] = pd.Series(new_status, index=scored.index, dtype=object)
     expanded = expand_shared(scored)
-    ups: Rollup = rollup(expanded, settings=settings)
-    return Scorecard(
-        expanded, ups.perspectives, ups.departments, ups.organization, ups.collaboration
-    )
+    return Scorecard.of(expanded, rollup(expanded, settings=settings))
 
 
 def rescore(prepared: Prepared, scenario: Scenario) -> Scorecard:

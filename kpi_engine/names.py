@@ -1,0 +1,88 @@
+"""Identity: which spellings are one department or one KPI, and the one name shown for each.
+
+Names that differ only by script (`採購物流部` / `采购物流部`), width, case, spacing or a
+`部` suffix are one department (`aliases.department_key`); a KPI is its department and its
+id (else its name), folded the same way. `unify` rewrites a frame of KPI rows so that each
+department and KPI has one spelling, partners in `shared_with` included: every later step
+(roll-ups, shared-KPI expansion, what-if, reports) can then compare names as they are.
+Loading (`ingest.load_files`) and the store (`store.current_kpis`) call it, so no page,
+report or CLI command sees two spellings of one department.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .aliases import department_key, fold
+
+
+def _per_distinct(values: pd.Series, func) -> pd.Series:
+    """`func` of each value, computed once per distinct value (a column holds a few dozen)."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    done = np.empty(len(uniques) + 1, dtype=object)  # filled one by one: tuples stay whole
+    for i, unique in enumerate(uniques):
+        done[i] = func(unique)
+    return pd.Series(done[codes], index=values.index, dtype=object)
+
+
+def department_keys(values: pd.Series) -> pd.Series:
+    """`department_key` of each name (None where the name is missing)."""
+    return _per_distinct(values, department_key)
+
+
+def kpi_keys(kpis: pd.DataFrame) -> pd.Series:
+    """One KPI's identity: department key, then its folded id, else its folded name."""
+    ids = _per_distinct(kpis["kpi_id"], lambda v: fold(v) or None)
+    named = _per_distinct(kpis["kpi_name"], lambda v: fold(v) or None)
+    which = ids.where(ids.notna(), "n:" + named.fillna("").astype(str))
+    which = which.where(ids.isna(), "i:" + ids.fillna("").astype(str))
+    return department_keys(kpis["department"]).fillna("").astype(str) + "\x1f" + which
+
+
+def display_names(names: Iterable[object], *, preferred: Iterable[object] = ()) -> dict[str, str]:
+    """Department key -> the name shown for it: the first of `preferred` with that key (the
+    name first stored, or the definitions'), else the first spelling in `names`."""
+    shown: dict[str, str] = {}
+    for name in (*preferred, *names):
+        if isinstance(name, str) and name.strip():
+            shown.setdefault(department_key(name), name)
+    return shown
+
+
+def department_weights(
+    departments: Iterable[object], weights: Mapping[str, float], *, default: float = 1.0
+) -> np.ndarray:
+    """Each department's weight from a settings mapping, matched by identity (a weight set
+    for `采购物流部` applies to `採購物流部`); `default` for departments it does not name."""
+    by_key = {department_key(name): float(w) for name, w in weights.items()}
+    return np.array(
+        [by_key.get(department_key(d), default) for d in departments], dtype=float
+    ).reshape(-1)
+
+
+def _partners(cell: object, shown: Mapping[str, str]) -> object:
+    if not isinstance(cell, tuple) or not cell:
+        return cell
+    return tuple(dict.fromkeys(shown.get(department_key(p), p) for p in cell))
+
+
+def unify(kpis: pd.DataFrame, *, preferred: Iterable[object] = ()) -> pd.DataFrame:
+    """`kpis` with one spelling per department (see `display_names`) in `department` and in
+    `shared_with`, and one name and id per KPI (the first written). Rows are not reordered."""
+    if kpis.empty:
+        return kpis
+    shown = display_names(pd.unique(kpis["department"].astype(object)), preferred=preferred)
+    out = kpis.copy()
+    keys = department_keys(out["department"])
+    out["department"] = keys.map(shown).where(keys.notna(), out["department"])
+    if "shared_with" in out.columns:
+        out["shared_with"] = _per_distinct(out["shared_with"], lambda c: _partners(c, shown))
+    kpi = kpi_keys(out)
+    for column in ("kpi_name", "kpi_id"):
+        present = out[column].notna()
+        first = out.loc[present, column].groupby(kpi[present], sort=False).first()
+        out[column] = kpi.map(first).where(present, out[column])
+    return out
