@@ -100,7 +100,11 @@ def run_upload(args: argparse.Namespace) -> int:
         record: dict[str, object] = {"file": path}
         try:
             data = Path(path).read_bytes()
-            loaded = load_files([(Path(path).name, data)], definitions=store.definitions(engine))
+            loaded = load_files(
+                [(Path(path).name, data)],
+                definitions=store.definitions(engine),
+                known_departments=store.current_kpis(engine)["department"].dropna().unique(),
+            )
             record["rows_accepted"], record["rows_rejected"] = (
                 loaded.rows_accepted,
                 loaded.rows_rejected,

@@ -78,6 +78,11 @@ MESSAGES: Mapping[str, str] = {
     "weight_missing": "weight is empty while other KPIs of the sheet have one: enter a weight "
     "(0 to show the KPI without counting it)",
     "default_weight": "no weights given: KPIs weigh the same ({count} rows)",
+    "unknown_partner": "shared with {names}, which is no department known from the data or "
+    "the definitions: check the spelling (it may be a typo); the KPI counts for it as written",
+    "filled_from_definitions": "{count} empty cells were filled in from the stored KPI "
+    "definitions: {columns}: check that the definitions still hold for this sheet, or fill "
+    "the cells in",
     "bad_period": "period not understood: write the month as 2026-10, 2026年10月 or Oct 2026",
     "no_period": "no period: add a 期间 (period) column, or put the month in the title row, "
     "sheet name or file name (e.g. 2026年10月)",

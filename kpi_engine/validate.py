@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -51,6 +51,14 @@ LABELS = {
     "actual": "实际值 / actual",
     "target": "目标值 / target",
     "aggregation": "汇总方式 / aggregation",
+    "floor": "底线值 / floor",
+    "threshold": "门槛值 / threshold",
+    "stretch": "挑战值 / stretch",
+    "target_low": "目标下限 / target low",
+    "target_high": "目标上限 / target high",
+    "shared_with": "协同部门 / shared with",
+    "unit": "单位 / unit",
+    "owner": "负责人 / owner",
 }
 _SECTION_NUMBERING = re.compile(r"^\s*[(（]?[一二三四五六七八九十\d]+[)）、.．:：]?\s*")
 
@@ -199,46 +207,94 @@ def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
         _column(frame, "shared_with"),
         lambda c: aliases.split_departments(c) if _clean_text(c) else None,
     )
-    for column in ("perspective", "direction", "aggregation", *NUMBER_COLUMNS, "period"):
+    for column in (
+        "perspective",
+        "direction",
+        "aggregation",
+        *NUMBER_COLUMNS,
+        "period",
+        "shared_with",
+    ):
         typed[f"_raw_{column}"] = _column(frame, column)
     for column in ("_plan", "row", "_month_column", "extras"):
         typed[column] = frame[column]
     return typed
 
 
-def _fill_from_definitions(typed: pd.DataFrame, defs: pd.DataFrame) -> pd.DataFrame:
-    """Blank definition cells of data rows take the matching definition's values.
+def _fill_from_definitions(
+    typed: pd.DataFrame, defs: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Blank definition cells of data rows take the matching definition's values (SPEC §2).
 
-    A row matches on department and KPI id, else department and KPI name, else on the
-    KPI id alone when only one department defines it.
+    A row matches on department and KPI id, else department and KPI name; a row that names
+    no department matches on the KPI id alone when only one department defines it, and
+    takes that department. A row that gives its own target (or range) is scored from its
+    own columns only: no anchor is filled into it. Returns the rows and, per column, which
+    rows took a value from a definition (for the warning that names them).
     """
     if defs.empty or typed.empty:
-        return typed
+        return typed, {}
     def_keys = _keys(defs).assign(_pos=np.arange(len(defs)))
     row_keys = _keys(typed)
     matched = np.full(len(typed), -1)
     ids_once = def_keys["_ki"].notna() & ~def_keys["_ki"].duplicated(keep=False)
-    for keys, pool in (
-        (["_kd", "_ki"], def_keys),
-        (["_kd", "_kn"], def_keys),
-        (["_ki"], def_keys[ids_once]),
+    no_department = row_keys["_kd"].isna().to_numpy()
+    for keys, pool, allowed in (
+        (["_kd", "_ki"], def_keys, ~no_department),
+        (["_kd", "_kn"], def_keys, ~no_department),
+        (["_ki"], def_keys[ids_once], no_department),
     ):
         pool = pool.dropna(subset=keys).drop_duplicates(subset=keys, keep="last")
-        todo = (matched < 0) & row_keys[keys].notna().all(axis=1).to_numpy()
+        todo = (matched < 0) & allowed & row_keys[keys].notna().all(axis=1).to_numpy()
         if todo.any() and not pool.empty:
             found = row_keys.loc[todo, keys].merge(pool[[*keys, "_pos"]], on=keys, how="left")
             matched[todo] = found["_pos"].fillna(-1).to_numpy(dtype=int)
-    hit = matched >= 0
+    hit = pd.Series(matched >= 0, index=typed.index)
     if not hit.any():
-        return typed
-    source = defs.iloc[matched[hit]].set_axis(typed.index[hit])
+        return typed, {}
+    source = defs.iloc[matched[hit.to_numpy()]].set_axis(typed.index[hit])
     filled = typed.copy()
-    for column in DEFINED_COLUMNS:
+    own_target = typed[["target", "target_low", "target_high"]].notna().any(axis=1)
+    own_target |= typed[["_bad_target", "_bad_target_low", "_bad_target_high"]].any(axis=1)
+    taken: dict[str, pd.Series] = {}
+    for column in ("department", *DEFINED_COLUMNS):
         bad = filled.get(f"_bad_{column}", pd.Series(False, index=filled.index))
-        blank = filled[column].isna() & ~bad
-        take = blank[hit]
-        filled.loc[take[take].index, column] = source.loc[take[take].index, column]
-    return filled
+        take = hit & filled[column].isna() & ~bad & source[column].reindex(filled.index).notna()
+        if column in ANCHORS:
+            take &= ~own_target
+        if take.any():
+            filled.loc[take, column] = source.loc[take[take].index, column]
+            taken[column] = take
+    return filled, taken
+
+
+def _report_filled(taken: dict[str, pd.Series], rows: pd.DataFrame, report: _Report) -> None:
+    """One warning per sheet naming every column filled in from the KPI definitions and how
+    many rows took each (SPEC §2: no value is filled in without a word)."""
+    if not taken:
+        return
+    counts = pd.DataFrame(taken).reindex(rows.index, fill_value=False).groupby(rows["_plan"]).sum()
+    for plan_index, per_column in counts.iterrows():
+        used = per_column[per_column > 0]
+        if used.empty:
+            continue
+        plan = report.plans[int(plan_index)]
+        columns = ", ".join(
+            f"{report.column_label(plan, c, -1)} ({int(n)})" for c, n in used.items()
+        )
+        report.issues.append(
+            Issue.of(
+                WARNING,
+                plan.file,
+                plan.sheet,
+                None,
+                None,
+                None,
+                "filled_from_definitions",
+                count=int(used.sum()),
+                columns=columns,
+            )
+        )
 
 
 def _keys(frame: pd.DataFrame) -> pd.DataFrame:
@@ -290,8 +346,12 @@ def validate(
     plans: Sequence[SheetPlan],
     *,
     definitions: pd.DataFrame | None = None,
+    known_departments: Iterable[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[Issue], int]:
-    """Type, fill and check stacked rows: (kpis, definitions, issues, rows rejected)."""
+    """Type, fill and check stacked rows: (kpis, definitions, issues, rows rejected).
+
+    `known_departments` (e.g. the store's) count as known partners besides the
+    departments of these rows and of the definitions."""
     if raw.empty:
         return empty_kpis(), definitions_table(definitions), [], 0
     typed, skipped = _kpi_rows(_type_cells(raw), raw["_first"], plans)
@@ -311,15 +371,36 @@ def validate(
     new_defs = defs_rows[~defs_report.rejected]
     table = definitions_table(definitions, new_defs)
 
-    rows = _fill_from_definitions(typed[~is_definition], table)
+    rows, taken = _fill_from_definitions(typed[~is_definition], table)
     report = _Report(rows, plans)
+    _report_filled(taken, rows, report)
     _check_definitions(rows, report)
     _check_rows(rows, plans, report)
     accepted = rows[~report.rejected]
+    known = [*typed["department"].dropna(), *table["department"].dropna(), *known_departments]
+    _check_partners(accepted, known, report)
     kpis = _finish(accepted, plans, report)
     issues = [*skipped, *defs_report.issues, *report.issues]
     rejected = int(report.rejected.sum()) + int(defs_report.rejected.sum())
     return kpis, table, issues, rejected
+
+
+def _check_partners(rows: pd.DataFrame, known: Iterable[object], report: _Report) -> None:
+    """Warn about partners that name no known department (SPEC §3: `市埸部` is a typo, not
+    a new department). The KPI still counts for them; the warning names the cell."""
+    keys = {aliases.department_key(d) for d in known if isinstance(d, str)}
+
+    def unknown(cell: object) -> str | None:
+        if not isinstance(cell, tuple):
+            return None
+        names = [p for p in cell if aliases.department_key(p) not in keys]
+        return "、".join(names) or None
+
+    strange = _distinct(rows["shared_with"], unknown)
+    for names in strange.dropna().unique():
+        report.add(
+            strange == names, "shared_with", "unknown_partner", severity=WARNING, names=names
+        )
 
 
 def _kpi_rows(

@@ -40,9 +40,12 @@ def digest(data: bytes) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def load(files: Files, definitions: pd.DataFrame | None = None) -> Loaded:
-    """Parse and validate workbooks; cached by their bytes (and the definitions used)."""
-    return load_files(list(files), definitions=definitions)
+def load(
+    files: Files, definitions: pd.DataFrame | None = None, known: tuple[str, ...] = ()
+) -> Loaded:
+    """Parse and validate workbooks; cached by their bytes (and the definitions and known
+    departments used)."""
+    return load_files(list(files), definitions=definitions, known_departments=known)
 
 
 @st.cache_resource(show_spinner=False)
@@ -137,8 +140,9 @@ def definitions() -> pd.DataFrame:
 
 
 def check(files: Files) -> Loaded:
-    """Validate files the user just picked, against the definitions already known."""
-    return load(files, definitions())
+    """Validate files the user just picked, against the definitions and departments
+    already stored."""
+    return load(files, definitions(), tuple(pd.unique(kpis()["department"].astype(object))))
 
 
 def history(grain: str) -> Scorecard:
