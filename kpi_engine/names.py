@@ -77,12 +77,13 @@ def unify(kpis: pd.DataFrame, *, preferred: Iterable[object] = ()) -> pd.DataFra
     shown = display_names(pd.unique(kpis["department"].astype(object)), preferred=preferred)
     out = kpis.copy()
     keys = department_keys(out["department"])
-    out["department"] = keys.map(shown).where(keys.notna(), out["department"])
+    named = keys.notna()
+    out.loc[named, "department"] = keys[named].map(shown)
     if "shared_with" in out.columns:
         out["shared_with"] = _per_distinct(out["shared_with"], lambda c: _partners(c, shown))
     kpi = kpi_keys(out)
     for column in ("kpi_name", "kpi_id"):
         present = out[column].notna()
         first = out.loc[present, column].groupby(kpi[present], sort=False).first()
-        out[column] = kpi.map(first).where(present, out[column])
+        out.loc[present, column] = kpi[present].map(first)
     return out

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from kpi_engine import Loaded, load_files
+from kpi_engine import Loaded, load_files, store
 from kpi_engine.access import ADMIN, Actor
 from kpi_engine.store import Engine, UploadResult, save_upload
 from tests.workbooks import form, xlsx
@@ -49,3 +50,10 @@ def monthly(
     loaded = load_files([(name, data)])
     assert loaded.rows_accepted == n and loaded.errors.empty
     return Upload(name, data, loaded)
+
+
+def fresh_store(directory: Path) -> Engine:
+    """An empty, migrated SQLite store in `directory` (a test's tmp_path)."""
+    engine = store.connect(data_dir=directory)
+    store.migrate(engine)
+    return engine

@@ -20,7 +20,7 @@ from kpi_engine.scorecard import build
 from kpi_engine.settings import DEFAULTS
 from kpi_engine.xlsx_report import report_xlsx
 from tests.kpi_rows import frame, kpi
-from tests.store_files import monthly
+from tests.store_files import fresh_store, monthly
 from tests.workbooks import load, xlsx
 
 ADMIN_ACTOR = Actor("王磊", ADMIN)
@@ -60,8 +60,7 @@ def test_a_department_weight_applies_to_every_spelling() -> None:
 
 @pytest.fixture
 def engine(tmp_path):
-    engine = store.connect(data_dir=tmp_path)
-    store.migrate(engine)
+    engine = fresh_store(tmp_path)
     yield engine
     engine.dispose()
 

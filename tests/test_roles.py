@@ -17,6 +17,7 @@ from kpi_engine import DEFAULTS, access, load_files, store, users
 from kpi_engine.access import ADMIN, ANALYST, MANAGER, VIEWER, Actor, Forbidden
 from kpi_engine.whatif import Scenario
 from tests.apps import APP, open_page
+from tests.store_files import fresh_store
 from tests.workbooks import form, xlsx
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,9 +48,7 @@ def mixed() -> bytes:
 
 @pytest.fixture
 def engine(tmp_path):
-    engine = store.connect(data_dir=tmp_path)
-    store.migrate(engine)
-    return engine
+    return fresh_store(tmp_path)
 
 
 def save(engine, name: str, data: bytes, actor: Actor) -> store.UploadResult:

@@ -14,7 +14,7 @@ from kpi_engine import DEFAULTS, load_files, store
 from kpi_engine.access import ADMIN, Actor
 from kpi_engine.schema import KPI_COLUMNS
 from kpi_engine.whatif import Scenario
-from tests.store_files import monthly
+from tests.store_files import fresh_store, monthly
 from tests.workbooks import xlsx
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
@@ -22,8 +22,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 
 @pytest.fixture
 def engine(tmp_path):
-    engine = store.connect(data_dir=tmp_path)
-    store.migrate(engine)
+    engine = fresh_store(tmp_path)
     yield engine
     engine.dispose()
 
