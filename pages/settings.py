@@ -6,6 +6,7 @@ import streamlit as st
 
 from kpi_engine import DEFAULTS, PERSPECTIVES, Settings, access, users
 from kpi_engine.i18n import perspective_label, t
+from kpi_engine.names import department_weights, display_names
 from kpi_engine.settings import problems
 from ui import auth, data, state, tables
 
@@ -21,8 +22,8 @@ if not editable:
 
 
 def _department_frame(settings: Settings) -> pd.DataFrame:
-    names = sorted({*data.departments(), *settings.department_weights})
-    weights = [float(settings.department_weights.get(d, 1.0)) for d in names]
+    names = sorted(display_names([*data.departments(), *settings.department_weights]).values())
+    weights = department_weights(names, settings.department_weights)
     return pd.DataFrame({"department": names, "weight": weights})
 
 

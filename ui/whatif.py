@@ -28,6 +28,7 @@ from openpyxl.styles import Font
 
 from kpi_engine import access, charts
 from kpi_engine.i18n import perspective_label, t
+from kpi_engine.names import department_weights
 from kpi_engine.schema import PERSPECTIVES
 from kpi_engine.settings import Settings
 from kpi_engine.whatif import (
@@ -187,10 +188,7 @@ def department_frame(departments: list[str], settings: Settings, base: Scenario)
     """Department weights to edit: the base scenario's, else the baseline's (1 unless set)."""
     weights = {**settings.department_weights, **base.department_weights}
     return pd.DataFrame(
-        {
-            "department": list(departments),
-            "weight": [float(weights.get(d, 1.0)) for d in departments],
-        }
+        {"department": list(departments), "weight": department_weights(departments, weights)}
     )
 
 
@@ -207,8 +205,10 @@ def department_changes(edited: pd.DataFrame, settings: Settings) -> dict[str, fl
     """The departments whose edited weight differs from the baseline's (empty cells and
     negative numbers count as the baseline's weight)."""
     out = {}
-    for department, weight in zip(edited["department"], edited["weight"], strict=True):
-        stored = float(settings.department_weights.get(department, 1.0))
+    baseline = department_weights(edited["department"], settings.department_weights)
+    for department, weight, stored in zip(
+        edited["department"], edited["weight"], baseline, strict=True
+    ):
         value = float(weight) if pd.notna(weight) and float(weight) >= 0 else stored
         if not math.isclose(value, stored):
             out[str(department)] = value
@@ -673,13 +673,13 @@ def excel(
     ]
     departments = sorted(set(dept["department"].astype(str)))
     weight_rows += [
-        [
-            t("common.department", lang),
-            d,
-            float(settings.department_weights.get(d, 1.0)),
-            float(chosen.department_weights.get(d, 1.0)),
-        ]
-        for d in departments
+        [t("common.department", lang), d, float(before), float(after)]
+        for d, before, after in zip(
+            departments,
+            department_weights(departments, settings.department_weights),
+            department_weights(departments, chosen.department_weights),
+            strict=True,
+        )
     ]
     _sheet(
         book,
