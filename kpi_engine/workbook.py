@@ -71,8 +71,8 @@ def read_workbook(name: str, data: bytes, *, limits: Limits | None = None) -> li
         raise WorkbookError("file_empty")
     suffix = PurePath(name).suffix.casefold()
     if data.startswith(_ZIP):
-        errors = _check_zip(data, limits)
-        return _read_calamine(data, limits, errors)
+        errors, readable = _check_zip(data, limits)
+        return _read_calamine(readable, limits, errors)
     if data.startswith(_OLE):
         if _ENCRYPTED in data:
             raise WorkbookError("file_encrypted")
@@ -122,9 +122,9 @@ def _directory(data: bytes) -> list[zipfile.ZipInfo] | None:
     return members
 
 
-def _check_zip(data: bytes, limits: Limits) -> dict[str, list[ErrorCell]]:
+def _check_zip(data: bytes, limits: Limits) -> tuple[dict[str, list[ErrorCell]], bytes]:
     """Refuse hostile or non-workbook zips; return the error cells of each sheet that has
-    some, by sheet name."""
+    some, by sheet name, and the bytes for calamine to read (see `_calamine_readable`)."""
     try:
         members = _directory(data)
         if members is None:
@@ -145,12 +145,17 @@ def _check_zip(data: bytes, limits: Limits) -> dict[str, list[ErrorCell]]:
             for name in suspicious:
                 _measure(archive, archive.getinfo(name), limits)
             errors: dict[str, list[ErrorCell]] = {}
+            patched: dict[str, bytes] = {}
             for name in sheets:
                 xml = archive.read(name)
                 _check_grid(*_grid(xml), limits)
                 if _ERROR_TYPE.search(xml):
                     errors[name] = _error_cells(xml)
-            return _by_sheet_name(archive, errors) if errors else {}
+                    if any(text not in _CALAMINE_ERRORS for *_, text in errors[name]):
+                        patched[name] = _ERROR_CELL.sub(_as_calamine_error, xml)
+            if not errors:
+                return {}, data
+            return _by_sheet_name(archive, errors), _replaced(data, archive, patched)
     except (zipfile.BadZipFile, zlib.error, struct.error, EOFError) as exc:
         raise WorkbookError("file_damaged") from exc
 
@@ -163,6 +168,35 @@ _ERROR_CELL = re.compile(
 )
 _ERROR_REF = re.compile(rb"""\br=["']([A-Z]{1,3})([0-9]{1,7})["']""")
 _ERROR_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</")
+
+
+# The errors calamine knows; any other (`#SPILL!` written by a tool other than Excel, which
+# stores it as #VALUE!) makes it refuse the whole workbook, so it is shown one of these and
+# the error cells are then overwritten with what the XML said.
+_CALAMINE_ERRORS = frozenset(
+    ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA")
+)
+
+
+def _as_calamine_error(cell: re.Match[bytes]) -> bytes:
+    """An error cell whose value calamine refuses (`#SPILL!`), shown to it as #N/A."""
+    value = _ERROR_VALUE.search(cell.group(2))
+    if value is None or value.group(1).decode("utf-8", "replace").strip() in _CALAMINE_ERRORS:
+        return cell.group(0)
+    at = cell.start(2) - cell.start(0)
+    text = cell.group(0)
+    return text[: at + value.start(1)] + b"#N/A" + text[at + value.end(1) :]
+
+
+def _replaced(data: bytes, archive: zipfile.ZipFile, parts: dict[str, bytes]) -> bytes:
+    """The zip's bytes again with `parts` replaced (rare: only for unknown error values)."""
+    if not parts:
+        return data
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for member in archive.infolist():
+            copy.writestr(member, parts.get(member.filename) or archive.read(member))
+    return out.getvalue()
 
 
 def _error_cells(xml: bytes) -> list[ErrorCell]:
