@@ -410,9 +410,9 @@ def _first_cells(columns: list[tuple[object, ...]], n: int) -> tuple[np.ndarray,
     first = np.full(n, None, dtype=object)
     at = np.full(n, -1, dtype=np.int64)
     for index, column in enumerate(columns):
-        cells = pd.Series(column, dtype=object)
-        new = (at < 0) & ~(cells.isna() | cells.eq("")).to_numpy(bool)
-        first[new], at[new] = cells.to_numpy()[new], index
+        cells = np.array(column, dtype=object)
+        new = (at < 0) & ~(np.equal(cells, "") | np.equal(cells, None))
+        first[new], at[new] = cells[new], index
         if (at >= 0).all():
             break
     return first, np.maximum(at, 0)

@@ -73,25 +73,31 @@ ANCHOR_COLUMNS = {
     "range_order": "target_low",
     "range_point": "target_low",
 }
-# Columns whose cells are read: an Excel error in one of them rejects the row.
-READ_COLUMNS = (
-    *TEXT_COLUMNS,
-    "perspective",
-    "direction",
-    "aggregation",
-    "shared_with",
-    *NUMBER_COLUMNS,
-    "period",
-)
 _SECTION_NUMBERING = re.compile(r"^\s*[(（]?[一二三四五六七八九十\d]+[)）、.．:：]?\s*")
 
 
 def _distinct(series: pd.Series, func: Callable[[object], object]) -> pd.Series:
     """Apply `func` once per distinct cell value; cheap on 180,000 repetitive cells."""
+    return _distinct_and_errors(series, func)[0]  # type: ignore[return-value]
+
+
+def _distinct_and_errors(
+    series: pd.Series, func: Callable[[object], object] | None
+) -> tuple[pd.Series | None, pd.Series | None]:
+    """`_distinct` (when `func` is given) and the Excel error each cell shows, from one
+    factorisation; the errors are None when no cell shows one (the usual case)."""
     codes, uniques = pd.factorize(series, use_na_sentinel=False)
-    mapped = np.empty(len(uniques), dtype=object)
-    mapped[:] = [func(u) for u in uniques]
-    return pd.Series(mapped[codes], index=series.index, dtype=object)
+
+    def spread(per_value: list[object]) -> pd.Series:
+        mapped = np.empty(len(per_value), dtype=object)
+        mapped[:] = per_value
+        return pd.Series(mapped[codes], index=series.index, dtype=object)
+
+    errors = [values.excel_error(u) for u in uniques]
+    return (
+        spread([func(u) for u in uniques]) if func else None,
+        spread(errors) if any(errors) else None,
+    )
 
 
 def _clean_text(cell: object) -> str | None:
@@ -239,21 +245,27 @@ def _column(frame: pd.DataFrame, column: str) -> pd.Series:
 def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """Canonical, typed values beside the raw cells (kept as `_raw_<column>`)."""
     typed = pd.DataFrame(index=frame.index)
+    # `_error_<column>`: the Excel error a cell shows, for the columns where one does.
+    errors: dict[str, pd.Series | None] = {}
     for column in TEXT_COLUMNS:
-        typed[column] = _distinct(_column(frame, column), _clean_text)
+        typed[column], errors[column] = _distinct_and_errors(_column(frame, column), _clean_text)
     for column, table in (
         ("perspective", aliases.PERSPECTIVES),
         ("direction", aliases.DIRECTIONS),
         ("aggregation", aliases.AGGREGATIONS),
     ):
-        typed[column] = looked = _distinct(_column(frame, column), _lookup(table))
+        looked, errors[column] = _distinct_and_errors(_column(frame, column), _lookup(table))
+        typed[column] = looked
         typed[f"_unknown_{column}"] = _distinct(looked, lambda v: v is ...).astype(bool)
     for column in NUMBER_COLUMNS:
         cells = _column(frame, column)
         if column in frame.columns:
             parsed = values.parse_numbers(cells)
             typed[column] = parsed["value"].to_numpy()
-            typed[f"_bad_{column}"] = parsed["bad"].to_numpy()
+            typed[f"_bad_{column}"] = bad = parsed["bad"]
+            if bad.any():  # an error is never a number: look at the bad cells only
+                seen = _distinct_and_errors(cells[bad], None)[1]
+                errors[column] = None if seen is None else seen.reindex(frame.index)
         else:
             typed[column] = np.nan
             typed[f"_bad_{column}"] = False
@@ -263,9 +275,11 @@ def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
     )
     for column in ("perspective", "direction", "aggregation", *NUMBER_COLUMNS, "period"):
         typed[f"_raw_{column}"] = _column(frame, column)
-    for column in READ_COLUMNS:
-        if column in frame.columns:
-            typed[f"_error_{column}"] = _distinct(frame[column], values.excel_error)
+    for column in ("shared_with", "period"):
+        errors[column] = _distinct_and_errors(_column(frame, column), None)[1]
+    for column, seen in errors.items():
+        if seen is not None:
+            typed[f"_error_{column}"] = seen
     for column in ("_plan", "row", "_month_column", "_first_column", "extras"):
         typed[column] = frame[column]
     return typed
@@ -325,10 +339,10 @@ def _keys(frame: pd.DataFrame) -> pd.DataFrame:
 def _check_definitions(frame: pd.DataFrame, report: _Report) -> None:
     """Checks every row needs, with or without actuals."""
     typed = frame
-    for column in READ_COLUMNS:
-        seen = typed.get(f"_error_{column}")
-        for error in () if seen is None else seen.dropna().unique():
-            report.add(seen.eq(error), column, "excel_error", error=error)
+    for name in [c for c in typed.columns if c.startswith("_error_")]:
+        seen = typed[name]
+        for error in seen.dropna().unique():
+            report.add(seen.eq(error), name.removeprefix("_error_"), "excel_error", error=error)
     report.add(
         typed["_unknown_perspective"],
         "perspective",

@@ -149,7 +149,7 @@ def _check_zip(data: bytes, limits: Limits) -> tuple[dict[str, list[ErrorCell]],
             for name in sheets:
                 xml = archive.read(name)
                 _check_grid(*_grid(xml), limits)
-                if _ERROR_TYPE.search(xml):
+                if (b't="e"' in xml or b"t='e'" in xml) and _ERROR_TYPE.search(xml):
                     errors[name] = _error_cells(xml)
                     if any(text not in _CALAMINE_ERRORS for *_, text in errors[name]):
                         patched[name] = _ERROR_CELL.sub(_as_calamine_error, xml)
