@@ -249,10 +249,10 @@ def _context(cells: list[list[object]], header_row: int) -> tuple[str, str | Non
                     kind = pending or (None if re.search("[:：]", value) else "filler")
                 if kind is None:
                     title.append(value)
-                elif kind in {"department", "unit"} and value and named is None:
-                    named = find_department(value) or (
-                        value.split()[0] if kind == "department" else None
-                    )
+                elif kind == "department" and value and named is None:
+                    named = re.split(r"\s{2,}", value)[0]  # as written: `部门：质量保证部`
+                elif kind == "unit" and value and named is None:
+                    named = find_department(value)  # `填报单位：市场部`, not `单位：万元`
                 labelled = labelled or kind is not None
             last_kind, last_value = parts[-1] if parts else (None, "")
             pending = last_kind if last_kind and not last_value else None
