@@ -287,20 +287,337 @@ NOTE_WORDS: tuple[str, ...] = (
     "remarks",
     "comment",
 )
-# Lines above the header that carry who filled the sheet in, never the title's period.
+# Labels of lines above or below the table (`填报日期：2026-11-05`): who filled the
+# sheet in and when. Never the period: the date is when the form was filled in.
 FILLER_WORDS: tuple[str, ...] = (
     "填报人",
     "填报日期",
+    "填报时间",
     "填表人",
     "填表日期",
+    "填表时间",
     "制表人",
     "制表日期",
-    "审核人",
-    "审核",
+    "制表时间",
     "报送日期",
+    "报送时间",
+    "报表日期",
+    "打印日期",
+    "导出日期",
+    "日期",
+    "联系人",
+    "联系电话",
+    "电话",
     "prepared by",
+    "preparation date",
+    "filled in by",
     "date",
+    "report date",
+    "contact",
+    "phone",
+)
+# Labels of signature and approval lines (`部门负责人（签字）：`, `分管领导审核：`).
+SIGNOFF_WORDS: tuple[str, ...] = (
+    "签字",
+    "签名",
+    "签章",
+    "盖章",
+    "负责人",
+    "部门负责人",
+    "部门经理",
+    "部门主管",
+    "分管领导",
+    "主管领导",
+    "分管副总",
+    "总经理",
+    "经办人",
+    "制表",
+    "审核",
+    "审核人",
+    "复核",
+    "复核人",
+    "批准",
+    "批准人",
+    "审批",
+    "审批人",
+    "核准",
+    "确认",
+    "确认人",
+    "考核人",
+    "被考核人",
+    "评分人",
+    "signature",
+    "signed",
+    "signed by",
+    "sign off",
+    "approved",
+    "approved by",
+    "approval",
     "reviewed by",
+    "checked by",
+    "verified by",
+    "authorised by",
+    "authorized by",
+    "department head",
+    "head of department",
+    "manager",
+)
+# Endings that make any short label a sign-off (`人力资源部意见：`, `总经理审批：`).
+SIGNOFF_ENDINGS: tuple[str, ...] = (
+    "签字",
+    "签名",
+    "签章",
+    "盖章",
+    "审核",
+    "审批",
+    "批准",
+    "核准",
+    "复核",
+    "确认",
+    "意见",
+)
+# Labels whose value names the department (`填报部门：市场部`)...
+DEPARTMENT_LABELS: tuple[str, ...] = (
+    "部门",
+    "部门名称",
+    "填报部门",
+    "考核部门",
+    "被考核部门",
+    "责任部门",
+    "所属部门",
+    "department",
+    "dept",
+    "department name",
+)
+# ...and those whose value may (`填报单位：市场部`, but `单位：万元` is a unit of measure).
+UNIT_LABELS: tuple[str, ...] = (
+    "填报单位",
+    "报送单位",
+    "单位",
+    "单位名称",
+    "考核单位",
+    "被考核单位",
+    "reporting unit",
+    "unit",
+    "division",
+)
+
+# Headers of common form columns that are not KPI fields: kept in `extras` like any
+# unknown column, without an "unrecognised header" warning. (编号 is a KPI id alias.)
+KNOWN_EXTRA_HEADERS: tuple[str, ...] = (
+    "序号",
+    "序",
+    "项次",
+    "行号",
+    "no",
+    "no.",
+    "#",
+    "№",
+    "s/n",
+    "item",
+    "item no",
+    "备注",
+    "备注说明",
+    "说明",
+    "附注",
+    "评分说明",
+    "评分标准",
+    "评分规则",
+    "计分规则",
+    "计分方法",
+    "考核标准",
+    "考核说明",
+    "考核细则",
+    "扣分标准",
+    "指标说明",
+    "指标定义",
+    "指标解释",
+    "计算公式",
+    "计算方法",
+    "公式",
+    "数据来源",
+    "考核周期",
+    "考核频率",
+    "统计口径",
+    "得分",
+    "评分",
+    "分数",
+    "自评得分",
+    "考核得分",
+    "加权得分",
+    "完成率",
+    "达成率",
+    "排名",
+    "差异",
+    "偏差",
+    "同比",
+    "环比",
+    "上月实际",
+    "去年同期",
+    "考核人",
+    "评分人",
+    "签字",
+    "remark",
+    "remarks",
+    "note",
+    "notes",
+    "comment",
+    "comments",
+    "definition",
+    "formula",
+    "calculation",
+    "data source",
+    "source",
+    "frequency",
+    "scoring rule",
+    "scoring criteria",
+    "score",
+    "self score",
+    "weighted score",
+    "achievement",
+    "achievement rate",
+    "completion rate",
+    "rank",
+    "variance",
+    "last month",
+    "prior year",
+)
+
+# Department names in titles, sheet and file names (`人力资源部绩效考核表`): a name ends in
+# one of these...
+DEPARTMENT_SUFFIXES: tuple[str, ...] = (
+    "部门",
+    "部",
+    "中心",
+    "办公室",
+    "室",
+    "处",
+    "科",
+    "事业部",
+    "事业群",
+    "分公司",
+    "车间",
+    "办",
+    "组",
+    "课",
+    "所",
+    "院",
+)
+EN_DEPARTMENT_SUFFIXES: tuple[str, ...] = ("department", "dept", "dept.")
+EN_UNIT_SUFFIXES: tuple[str, ...] = ("division", "center", "centre", "office", "unit", "team")
+# ...but these words end the same way and are not departments.
+NOT_DEPARTMENTS: tuple[str, ...] = (
+    "全部",
+    "各部",
+    "各部门",
+    "全部门",
+    "本部门",
+    "内部",
+    "外部",
+    "本部",
+    "局部",
+    "干部",
+    "各科",
+    "科室",
+    "各科室",
+    "各处",
+    "之处",
+    "小组",
+    "各组",
+    "本组",
+    "全组",
+    "分组",
+    "本科",
+    "学科",
+    "主办",
+    "承办",
+)
+# Form words around the name, read off its end (`市场部月度KPI考核表` -> 市场部). Months,
+# quarters and years are removed before (`2026年10月份财务部`).
+TITLE_WORDS: tuple[str, ...] = (
+    "绩效考核表",
+    "绩效考核",
+    "绩效考评",
+    "绩效评价",
+    "绩效",
+    "考核评分表",
+    "考核表",
+    "考核",
+    "考评表",
+    "考评",
+    "评价表",
+    "评分表",
+    "打分表",
+    "自评表",
+    "评分",
+    "关键绩效指标",
+    "考核指标",
+    "指标",
+    "汇总表",
+    "汇总",
+    "明细表",
+    "明细",
+    "统计表",
+    "统计",
+    "一览表",
+    "登记表",
+    "报表",
+    "报告",
+    "月报",
+    "季报",
+    "年报",
+    "平衡计分卡",
+    "计分卡",
+    "记分卡",
+    "目标责任书",
+    "责任书",
+    "完成情况",
+    "情况",
+    "结果",
+    "公示",
+    "通报",
+    "模板",
+    "样表",
+    "全员",
+    "员工",
+    "人员",
+    "个人",
+    "表",
+)
+EN_TITLE_WORDS: tuple[str, ...] = (
+    "kpi",
+    "kpis",
+    "key",
+    "performance",
+    "indicator",
+    "indicators",
+    "sheet",
+    "scorecard",
+    "score",
+    "card",
+    "report",
+    "monthly",
+    "quarterly",
+    "annual",
+    "yearly",
+    "review",
+    "appraisal",
+    "evaluation",
+    "assessment",
+    "results",
+    "summary",
+    "template",
+    "form",
+    "targets",
+    "metrics",
+    "dashboard",
+    "data",
+    "month",
+    "quarter",
+    "year",
+    "ytd",
+    "for",
+    "the",
 )
 
 # Traditional -> simplified (OpenCC's dictionaries), for matching only: values are kept
@@ -357,7 +674,6 @@ def lookup(table: Mapping[str, str], value: object) -> str | None:
 
 _TOTALS = frozenset(fold(w) for w in TOTAL_WORDS)
 _NOTES = frozenset(fold(w) for w in NOTE_WORDS)
-_FILLERS = tuple(fold(w) for w in FILLER_WORDS)
 
 
 def is_total_label(text: object) -> bool:
@@ -372,15 +688,102 @@ def is_note_label(text: object) -> bool:
 
 
 def row_label(text: object) -> str | None:
-    """'total' or 'note' for a cell that marks a row as not a KPI, else None."""
+    """'total', 'note' or 'signature' for a cell that marks a row as not a KPI, else None."""
     if is_total_label(text):
         return "total"
-    return "note" if is_note_label(text) else None
+    if is_note_label(text):
+        return "note"
+    return "signature" if is_form_line(text) else None
 
 
-def is_filler_line(text: object) -> bool:
-    """A line above the header naming who filled the sheet in (`填报人: 张三`)."""
-    return fold(text).startswith(_FILLERS)
+# -- lines around the table: `填报单位：市场部  填报日期：2026-11-05`, signatures --------
+
+
+def simplified(text: object) -> str:
+    """NFKC text with traditional characters made simplified, character for character, so
+    that a match's position in it is the same in `unicodedata.normalize("NFKC", text)`."""
+    s = unicodedata.normalize("NFKC", str(text))
+    if s.isascii():
+        return s
+    converted = _T2S.convert(s)
+    if len(converted) == len(s):
+        return converted
+    chars = [_T2S.convert(c) for c in s]
+    return "".join(c if len(c) == 1 else o for c, o in zip(chars, s, strict=True))
+
+
+def _words(words: tuple[str, ...]) -> str:
+    """A regex alternation of `words` (simplified, longest first)."""
+    return "|".join(re.escape(simplified(w)) for w in sorted(words, key=len, reverse=True))
+
+
+_LABEL_KIND = {
+    simplified(w).casefold(): kind
+    for kind, words in (
+        ("unit", UNIT_LABELS),
+        ("department", DEPARTMENT_LABELS),
+        ("signoff", SIGNOFF_WORDS),
+        ("filler", FILLER_WORDS),
+    )
+    for w in words
+}
+_LONG_LABELS = tuple(w for w in _LABEL_KIND if len(w) >= 3 and not w.isascii())
+_QUALIFIER = r"\s*(?:\([^()]{0,12}\))?\s*"  # `部门负责人（签字）`
+# A label and its colon. Long Chinese labels may follow other text directly
+# (`考核表填报日期：`); others start the text or follow a space or punctuation.
+_LABEL = re.compile(
+    rf"(?P<label>{_words(_LONG_LABELS)}|(?<!\w)(?:{_words(tuple(_LABEL_KIND))}"
+    rf"|[\u4e00-\u9fff]{{0,6}}(?:{_words(SIGNOFF_ENDINGS)}))){_QUALIFIER}:",
+    re.IGNORECASE,
+)
+# A cell holding nothing but a label (`日期`, `批准人`), its value in the next cell.
+_LABEL_ONLY = re.compile(rf"\s*(?P<label>{_words(tuple(_LABEL_KIND))}){_QUALIFIER}", re.I)
+
+
+def _label_kind(label: str) -> str:
+    return _LABEL_KIND.get(label.casefold(), "signoff")
+
+
+def form_parts(text: object) -> list[tuple[str | None, str]]:
+    """A line above or below the table split at its labels, as (kind, value) pairs; kind
+    is 'filler', 'signoff', 'department', 'unit' or None for text outside any label:
+    `2026年10月考核表 填报单位：市场部 填报日期：2026-11-05` ->
+    [(None, '2026年10月考核表'), ('unit', '市场部'), ('filler', '2026-11-05')]."""
+    original, simple = unicodedata.normalize("NFKC", str(text)), simplified(text)
+    if only := _LABEL_ONLY.fullmatch(simple):
+        return [(_label_kind(only.group("label")), "")]
+    parts: list[tuple[str | None, str]] = []
+    kind, at = None, 0
+    for match in _LABEL.finditer(simple):
+        value = original[at : match.start()].strip()
+        if value or kind:
+            parts.append((kind, value))
+        kind, at = _label_kind(match.group("label")), match.end()
+    value = original[at:].strip()
+    if value or kind:
+        parts.append((kind, value))
+    return parts
+
+
+def is_form_line(text: object) -> bool:
+    """A cell starting a signature, approval or filled-in-by line (`制表：张三`, `批准人`,
+    `部门负责人（签字）：`), which is no KPI wherever it stands. A department label needs
+    its colon: a cell saying only `部门` is a header."""
+    if not isinstance(text, str) or not text.strip():
+        return False
+    parts = form_parts(text)
+    kind = parts[0][0] if parts else None
+    return kind in {"filler", "signoff"} or (kind is not None and bool(re.search("[:：]", text)))
+
+
+_KNOWN_EXTRAS = frozenset(fold(w) or w for w in KNOWN_EXTRA_HEADERS)
+
+
+def is_known_extra(header: object) -> bool:
+    """A common form column that is no KPI field (`序号`, `No.`, `#`, `备注`, `评分说明`)."""
+    text = unicodedata.normalize("NFKC", str(header)).strip()
+    bare = _PAREN.sub("", text)
+    return any((fold(t) or t.casefold()) in _KNOWN_EXTRAS for t in (text, bare) if t)
 
 
 _DEPT_SUFFIX = re.compile(r"(部门|部|department|dept)$")

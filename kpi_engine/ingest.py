@@ -10,6 +10,7 @@ typed, filled from KPI definitions and validated with vectorised pandas (`valida
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -64,6 +65,7 @@ class SheetPlan:
     months: dict[int, str] = field(default_factory=dict)  # wide layout: column -> YYYY-MM
     month_headers: dict[int, str] = field(default_factory=dict)  # column -> header as written
     extras: dict[str, int] = field(default_factory=dict)  # unknown header -> column
+    headers: list[str] = field(default_factory=list)  # the header row as written
     department: str | None = None  # from title rows, sheet name or file name
     period: str | None = None
     year: int | None = None
@@ -160,13 +162,27 @@ def find_header(cells: list[list[object]]) -> int | None:
     return best
 
 
-_PERIOD_WORDS = re.compile(
-    r"\d{2,4}\s*年\s*(\d{1,2}\s*月)?|\d{4}[-/.]\d{1,2}|\d{1,2}\s*月|[上下]半年|全年|年度|"
-    r"第?[一二三四1-4]季度|Q[1-4]"
+# Months, quarters and years in a title or name, blanked before a department is read.
+_PERIOD_TEXT = re.compile(
+    r"(?:fy\s*)?\d{2,4}\s*(?:年度?|财年)"  # 2026年, 2026年度
+    r"|\d{4}\s*[-/._]\s*\d{1,2}(?:\s*[-/._]\s*\d{1,2})?"  # 2026-10, 2026-10-05
+    r"|(?<!\d)(?:19|20)\d{2}(?:0[1-9]|1[0-2])?(?!\d)"  # 2026, 202610
+    r"|(?:\d{1,2}|[一二三四五六七八九十]{1,3}|元)\s*月份?"  # 10月, 十月份
+    r"|第?\s*[一二三四1-4]\s*季度?"  # 第一季度, 1季度
+    r"|上半年|下半年|半年度|全年|年度|月度|季度|年终|年中|本月|本期|本年|当月|上月"
+    r"|(?<![a-z])(?:q[1-4]|h[12]|fy\s*\d{2,4}|ytd|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?"
+    r"|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?"
+    r"|dec(?:ember)?)(?![a-z])\.?",
+    re.IGNORECASE,
 )
-_DEPT_CJK = re.compile(r"([\u4e00-\u9fff]{1,12}?(?:部门|部門|部|中心))(?![\u4e00-\u9fff])")
-_DEPT_EN = re.compile(r"\b([A-Za-z][A-Za-z&]*(?:\s[A-Za-z&]+)?)\s+(?:department|dept)\b", re.I)
-_NOT_DEPARTMENTS = {"全部", "各部", "内部", "內部", "外部", "本部", "局部"}
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_COMPANY = re.compile(r".*(?<!分)(?:公司|集团)")  # `XX集团有限公司市场部`: the name after it
+_SUFFIXES = tuple(map(aliases.simplified, aliases.DEPARTMENT_SUFFIXES))
+_TITLE_WORDS = sorted(map(aliases.simplified, aliases.TITLE_WORDS), key=len, reverse=True)
+_NOT_DEPARTMENTS = frozenset(map(aliases.simplified, aliases.NOT_DEPARTMENTS))
+_EN_TITLE_WORDS = re.compile(
+    rf"\b(?:{'|'.join(map(re.escape, aliases.EN_TITLE_WORDS))})\b|[^A-Za-z&' .]", re.I
+)
 # English department names written without "Department" (`Marketing KPI October 2026`).
 _DEPT_WORDS = re.compile(
     r"\b(?i:human resources|customer service|supply chain|r&d|marketing|sales|production|"
@@ -176,23 +192,77 @@ _DEPT_WORDS = re.compile(
 
 
 def find_department(text: str) -> str | None:
-    """A department named in a title, sheet name or file name (`2026年10月 市场部 KPI`)."""
-    text = _PERIOD_WORDS.sub(" ", text.replace("_", " "))
-    for match in _DEPT_CJK.finditer(text):
-        if match.group(1) not in _NOT_DEPARTMENTS:
-            return match.group(1)
-    match = _DEPT_EN.search(text) or _DEPT_WORDS.search(text)
-    return match.group(0 if match.re is _DEPT_WORDS else 1).strip() if match else None
+    """A department named in a title, sheet name or file name, as written there:
+    `2026年10月份财务部KPI考核表` -> 财务部, `採購物流部績效考核表` -> 採購物流部,
+    `Monthly KPI sheet - Marketing Department` -> Marketing.
+
+    Months, quarters and years are blanked out; then a run of Chinese characters names a
+    department when, once the form words at its end are read off (绩效考核表, 月度...),
+    it ends in a department suffix (部, 中心, 处, 办公室... see `aliases`).
+    """
+    original = unicodedata.normalize("NFKC", text).replace("_", " ")
+    simple = _PERIOD_TEXT.sub(lambda m: " " * len(m.group()), aliases.simplified(original))
+    for run in _CJK_RUN.finditer(simple):
+        name = run.group()
+        company = _COMPANY.match(name)
+        skip = company.end() if company and company.end() < len(name) else 0
+        name = name[skip:]
+        while name and not name.endswith(_SUFFIXES):
+            word = next((w for w in _TITLE_WORDS if name.endswith(w)), None)
+            if word is None:
+                break
+            name = name[: -len(word)]
+        suffix = next((x for x in _SUFFIXES if name.endswith(x)), "")
+        if suffix and len(name) > len(suffix) and name not in _NOT_DEPARTMENTS:
+            start = run.start() + skip
+            return original[start : start + len(name)]
+    return _english_department(simple)
 
 
-def _context_lines(cells: list[list[object]], header_row: int) -> str:
-    """Title text above the header, without the `填报人 / 填报日期` lines."""
-    lines = []
+def _english_department(text: str) -> str | None:
+    """`Marketing Department KPI` / `Department of Marketing` -> Marketing; `Customer
+    Service Center` as written; else a well-known department word (`HR KPI Oct 2026`)."""
+    for phrase in _EN_TITLE_WORDS.sub("|", text).split("|"):
+        words = phrase.split()
+        if len(words) < 2:
+            continue
+        first, last = words[0].casefold(), words[-1].casefold()
+        if first in aliases.EN_DEPARTMENT_SUFFIXES and words[1].casefold() == "of":
+            return " ".join(words[2:5]) or None
+        words = words[1:] if first == "of" else words
+        if last in aliases.EN_DEPARTMENT_SUFFIXES and len(words) > 1:
+            return " ".join(words[:-1][-3:])
+        if last in aliases.EN_UNIT_SUFFIXES and len(words) > 1:
+            return " ".join(words[-4:])
+    match = _DEPT_WORDS.search(text)
+    return match.group(0).strip() if match else None
+
+
+def _context(cells: list[list[object]], header_row: int) -> tuple[str, str | None]:
+    """The title text above the header, without its filled-in-by and sign-off parts
+    (`填报日期：2026-11-05` is not the period), and the department a `填报部门：市场部`
+    or `部门：市场部` part names. A label's value may sit in the next cell, and a bare
+    value after a label in the same row (`填报人：` `张三` `2026-11-05`) is no title."""
+    title: list[str] = []
+    named: str | None = None
     for row in cells[:header_row]:
-        texts = [str(c).strip() for c in row if c not in ("", None)]
-        if texts and not any(aliases.is_filler_line(t) for t in texts):
-            lines.append(" ".join(dict.fromkeys(texts)))
-    return " ".join(lines)
+        pending = None  # the kind of a label whose value is in the next cell
+        labelled = False  # a label was seen earlier in this row
+        for cell in dict.fromkeys(str(c).strip() for c in row if c not in ("", None)):
+            parts = aliases.form_parts(cell)
+            for index, (kind, value) in enumerate(parts):
+                if kind is None and index == 0 and labelled:
+                    kind = pending or (None if re.search("[:：]", value) else "filler")
+                if kind is None:
+                    title.append(value)
+                elif kind == "department" and value and named is None:
+                    named = re.split(r"\s{2,}", value)[0]  # as written: `部门：质量保证部`
+                elif kind == "unit" and value and named is None:
+                    named = find_department(value)  # `填报单位：市场部`, not `单位：万元`
+                labelled = labelled or kind is not None
+            last_kind, last_value = parts[-1] if parts else (None, "")
+            pending = last_kind if last_kind and not last_value else None
+    return " ".join(title), named
 
 
 def _sources(file: str, sheet: str, title: str) -> tuple[str, str, str]:
@@ -231,9 +301,11 @@ def plan_sheet(file: str, sheet: Sheet, issues: list[Issue]) -> SheetPlan | None
                 )
             )
         return None
-    sources = _sources(file, sheet.name, _context_lines(cells, header_row))
+    title, named = _context(cells, header_row)
+    sources = _sources(file, sheet.name, title)
     period, year = _when(sources)
     plan = SheetPlan(file, sheet.name, header_row, {}, {}, period=period, year=year)
+    plan.headers = [str(c).strip() if c is not None else "" for c in cells[header_row]]
     excel_row = header_row + 1
     for index, cell in enumerate(cells[header_row]):
         header = str(cell).strip() if cell is not None else ""
@@ -255,6 +327,8 @@ def plan_sheet(file: str, sheet: Sheet, issues: list[Issue]) -> SheetPlan | None
             )
             continue
         plan.extras[header] = index
+        if canonical is None and aliases.is_known_extra(header):
+            continue  # `序号`, `备注`...: kept, and no surprise to warn about
         code, params = (
             ("second_column", {"field": canonical}) if canonical else ("unknown_header", {})
         )
@@ -267,7 +341,7 @@ def plan_sheet(file: str, sheet: Sheet, issues: list[Issue]) -> SheetPlan | None
     if column is None or any(
         len(row) <= column or row[column] in ("", None) for row in cells[header_row + 1 :]
     ):  # read only when some row lacks a department: no such column, or a blank cell in it
-        plan.department = next((d for d in map(find_department, sources) if d), None)
+        plan.department = named or next((d for d in map(find_department, sources) if d), None)
     return plan
 
 
@@ -290,25 +364,31 @@ def stack_rows(plans: Sequence[SheetPlan], grids: Sequence[Sheet]) -> pd.DataFra
     """The data rows of every sheet as one object frame, one row per KPI (and month).
 
     Columns: those of RAW_COLUMNS that some sheet has, as cells (None where a sheet lacks
-    it), `_plan` (index into plans), `row` (Excel row), `_first` (the row's first cell, for
-    total and note rows), `_month_column` (wide layout: the month header's grid column,
-    else -1), and `extras`. Blocks are copied into preallocated arrays, never cell by cell.
+    it), `_plan` (index into plans), `row` (Excel row), `_first` and `_first_column` (the
+    row's first non-empty cell and its grid column, for total, note, section and signature
+    rows wherever they start), `_month_column` (wide layout: the month header's grid
+    column, else -1), and `extras`. Blocks are copied into preallocated arrays, never cell
+    by cell.
     """
-    blocks = []  # (plan index, columns, row count, month column, month)
+    blocks = []  # (plan index, columns, row count, month column, month, first cells)
     for index, (plan, sheet) in enumerate(zip(plans, grids, strict=True)):
         rows = sheet.cells[plan.header_row + 1 :]
         if rows:
             width = max(len(sheet.cells[plan.header_row]), max(len(r) for r in rows))
             columns = _columns_of(rows, width)
+            first = _first_cells(columns, len(rows))
             for month_column, month in list(plan.months.items()) or [(-1, None)]:
-                blocks.append((index, columns, len(rows), month_column, month))
+                blocks.append((index, columns, len(rows), month_column, month, first))
     present = {c for plan in plans for c in plan.columns} | {"actual", "period"}
     names = [c for c in RAW_COLUMNS if c in present]
     total = sum(block[2] for block in blocks)
     data = {name: np.full(total, None, dtype=object) for name in (*names, "_first", "extras")}
-    meta = {name: np.empty(total, dtype=np.int64) for name in ("_plan", "row", "_month_column")}
+    meta = {
+        name: np.empty(total, dtype=np.int64)
+        for name in ("_plan", "row", "_month_column", "_first_column")
+    }
     start = 0
-    for index, columns, n, month_column, month in blocks:
+    for index, columns, n, month_column, month, (first, first_column) in blocks:
         plan = plans[index]
         end = start + n
         for name in names:
@@ -318,7 +398,8 @@ def stack_rows(plans: Sequence[SheetPlan], grids: Sequence[Sheet]) -> pd.DataFra
                 data[name][start:end] = month
             elif name in plan.columns:
                 data[name][start:end] = columns[plan.columns[name]]
-        data["_first"][start:end] = columns[0]
+        data["_first"][start:end] = first
+        meta["_first_column"][start:end] = first_column
         if plan.extras:
             data["extras"][start:end] = _extras(plan, columns)
         meta["_plan"][start:end] = index
@@ -328,6 +409,19 @@ def stack_rows(plans: Sequence[SheetPlan], grids: Sequence[Sheet]) -> pd.DataFra
     # Series(dtype=object): pandas would otherwise convert text columns to Arrow strings.
     columns = {name: pd.Series(cells, dtype=object, copy=False) for name, cells in data.items()}
     return pd.DataFrame({**columns, **meta}, copy=False)
+
+
+def _first_cells(columns: list[tuple[object, ...]], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's first non-empty cell (None for a blank row) and its grid column (0)."""
+    first = np.full(n, None, dtype=object)
+    at = np.full(n, -1, dtype=np.int64)
+    for index, column in enumerate(columns):
+        cells = np.array(column, dtype=object)
+        new = (at < 0) & ~(np.equal(cells, "") | np.equal(cells, None))
+        first[new], at[new] = cells[new], index
+        if (at >= 0).all():
+            break
+    return first, np.maximum(at, 0)
 
 
 def _extras(plan: SheetPlan, columns: list[tuple[object, ...]]) -> list[dict[str, object]]:

@@ -67,7 +67,11 @@ MESSAGES: Mapping[str, str] = {
     "definition_no_perspective": "no perspective: fill in 财务 / 客户 / 内部流程 / 学习与成长",
     "total_row": "total row skipped: it is not a KPI",
     "note_row": "note row skipped",
-    "empty_month": "a month column with no values was not loaded ({count} rows)",
+    "signature_row": "signature, approval or filled-in-by line skipped: it is not a KPI",
+    "empty_month": "month column {month} has no value in any row ({count} rows), so it was "
+    "not loaded: fill it in once the month is reported",
+    "excel_error": "the cell shows the Excel error {error}, a formula that broke: correct the "
+    "formula (or type the value) in Excel and upload again",
     "no_kpi_name": "row has values but no KPI name or id: fill in the KPI name, or delete the row",
     "no_department": "no department: fill in the 部门 column, or put the department in the "
     "title row, sheet name or file name (e.g. 市场部)",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -50,25 +50,56 @@ LABELS = {
     "period": "期间 / period",
     "actual": "实际值 / actual",
     "target": "目标值 / target",
-    "aggregation": "汇总方式 / aggregation",
-    "floor": "底线值 / floor",
+    "floor": "红线值 / floor",
     "threshold": "门槛值 / threshold",
     "stretch": "挑战值 / stretch",
     "target_low": "目标下限 / target low",
     "target_high": "目标上限 / target high",
+    "aggregation": "汇总方式 / aggregation",
     "shared_with": "协同部门 / shared with",
     "unit": "单位 / unit",
     "owner": "负责人 / owner",
+}
+# The column holding the value at fault for each anchor problem (`scoring.anchor_problems`);
+# any other names the target. A range missing its low bound names target_low instead.
+ANCHOR_COLUMNS = {
+    "direction_invalid": "direction",
+    "higher_floor": "floor",
+    "lower_floor": "floor",
+    "range_floor": "floor",
+    "higher_threshold": "threshold",
+    "lower_threshold": "threshold",
+    "higher_stretch": "stretch",
+    "lower_stretch": "stretch",
+    "range_missing": "target_high",
+    "range_order": "target_low",
+    "range_point": "target_low",
 }
 _SECTION_NUMBERING = re.compile(r"^\s*[(（]?[一二三四五六七八九十\d]+[)）、.．:：]?\s*")
 
 
 def _distinct(series: pd.Series, func: Callable[[object], object]) -> pd.Series:
     """Apply `func` once per distinct cell value; cheap on 180,000 repetitive cells."""
+    return cast(pd.Series, _distinct_and_errors(series, func)[0])
+
+
+def _distinct_and_errors(
+    series: pd.Series, func: Callable[[object], object] | None
+) -> tuple[pd.Series | None, pd.Series | None]:
+    """`_distinct` (when `func` is given) and the Excel error each cell shows, from one
+    factorisation; the errors are None when no cell shows one (the usual case)."""
     codes, uniques = pd.factorize(series, use_na_sentinel=False)
-    mapped = np.empty(len(uniques), dtype=object)
-    mapped[:] = [func(u) for u in uniques]
-    return pd.Series(mapped[codes], index=series.index, dtype=object)
+
+    def spread(per_value: list[object]) -> pd.Series:
+        mapped = np.empty(len(per_value), dtype=object)
+        mapped[:] = per_value
+        return pd.Series(mapped[codes], index=series.index, dtype=object)
+
+    errors = [values.excel_error(u) for u in uniques]
+    return (
+        spread([func(u) for u in uniques]) if func else None,
+        spread(errors) if any(errors) else None,
+    )
 
 
 def _clean_text(cell: object) -> str | None:
@@ -112,11 +143,16 @@ class _Report:
         self.issues: list[Issue] = []
         self.rejected = pd.Series(False, index=frame.index)
 
-    def column_label(self, plan: SheetPlan, column: str, month_column: int) -> str:
+    def column_label(
+        self, plan: SheetPlan, column: str, month_column: int, first_column: int
+    ) -> str:
+        """The header as written in the sheet for `column`, else a bilingual name (a value
+        filled in from a definition has no column in the sheet)."""
         if column == "actual" and month_column >= 0:
             return plan.month_headers.get(month_column, LABELS["actual"])
-        if column == "_first":  # the sheet's first column, whatever it holds
-            return next((h for c, h in plan.written.items() if plan.columns[c] == 0), "A")
+        if column == "_first":  # the row's first non-empty cell, whatever column holds it
+            header = plan.headers[first_column] if first_column < len(plan.headers) else ""
+            return header or _column_letter(first_column)
         return plan.written.get(column, LABELS.get(column, column))
 
     def add(
@@ -129,23 +165,39 @@ class _Report:
         codes: pd.Series | None = None,
         **params: object,
     ) -> None:
-        """Report the message `code` (or the row's own in `codes`) for every row in `mask`."""
+        """Report the message `code` (or the row's own in `codes`) for every row in `mask`.
+
+        A cell showing an Excel error is reported once, as that error (`excel_error`), not
+        again as a bad number or unknown value. The value shown is the cell as written, or
+        the value filled in from a definition where the cell was empty.
+        """
+        error = f"_error_{column}"
+        if code != "excel_error" and error in self.frame:
+            mask = mask & self.frame[error].isna()
         if not mask.any():
             return
         rows = self.frame.loc[mask]
         raw = rows[f"_raw_{column}"] if f"_raw_{column}" in rows else rows.get(column)
+        typed = rows.get(column)
         own = codes[mask] if codes is not None else None
         for i, index in enumerate(rows.index):
             plan = self.plans[rows.at[index, "_plan"]]
-            value = None if raw is None else raw.at[index]
+            value = None if raw is None else _plain(raw.at[index])
+            if value is None and typed is not None:
+                value = _plain(typed.at[index])
             self.issues.append(
                 Issue.of(
                     severity,
                     plan.file,
                     plan.sheet,
                     int(rows.at[index, "row"]),
-                    self.column_label(plan, column, int(rows.at[index, "_month_column"])),
-                    _plain(value),
+                    self.column_label(
+                        plan,
+                        column,
+                        int(rows.at[index, "_month_column"]),
+                        int(rows.at[index, "_first_column"]),
+                    ),
+                    value,
                     own.iloc[i] if own is not None else code,
                     **params,
                 )
@@ -166,9 +218,19 @@ class _Report:
             )
 
 
+def _column_letter(index: int) -> str:
+    """Excel's name of a 0-based grid column: 0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def _plain(value: object) -> object:
     """A JSON-friendly cell value for reports; an empty cell is None."""
-    if value == "":
+    if value is ... or (isinstance(value, str) and value == ""):
         return None
     if value is None or isinstance(value, (str, int, float, bool)):
         return None if isinstance(value, float) and np.isnan(value) else value
@@ -185,21 +247,27 @@ def _column(frame: pd.DataFrame, column: str) -> pd.Series:
 def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """Canonical, typed values beside the raw cells (kept as `_raw_<column>`)."""
     typed = pd.DataFrame(index=frame.index)
+    # `_error_<column>`: the Excel error a cell shows, for the columns where one does.
+    errors: dict[str, pd.Series | None] = {}
     for column in TEXT_COLUMNS:
-        typed[column] = _distinct(_column(frame, column), _clean_text)
+        typed[column], errors[column] = _distinct_and_errors(_column(frame, column), _clean_text)
     for column, table in (
         ("perspective", aliases.PERSPECTIVES),
         ("direction", aliases.DIRECTIONS),
         ("aggregation", aliases.AGGREGATIONS),
     ):
-        typed[column] = looked = _distinct(_column(frame, column), _lookup(table))
+        looked, errors[column] = _distinct_and_errors(_column(frame, column), _lookup(table))
+        typed[column] = looked
         typed[f"_unknown_{column}"] = _distinct(looked, lambda v: v is ...).astype(bool)
     for column in NUMBER_COLUMNS:
         cells = _column(frame, column)
         if column in frame.columns:
             parsed = values.parse_numbers(cells)
             typed[column] = parsed["value"].to_numpy()
-            typed[f"_bad_{column}"] = parsed["bad"].to_numpy()
+            typed[f"_bad_{column}"] = bad = parsed["bad"]
+            if bad.any():  # an error is never a number: look at the bad cells only
+                seen = _distinct_and_errors(cells[bad], None)[1]
+                errors[column] = None if seen is None else seen.reindex(frame.index)
         else:
             typed[column] = np.nan
             typed[f"_bad_{column}"] = False
@@ -216,7 +284,12 @@ def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
         "shared_with",
     ):
         typed[f"_raw_{column}"] = _column(frame, column)
-    for column in ("_plan", "row", "_month_column", "extras"):
+    for column in ("shared_with", "period"):
+        errors[column] = _distinct_and_errors(_column(frame, column), None)[1]
+    for column, seen in errors.items():
+        if seen is not None:
+            typed[f"_error_{column}"] = seen
+    for column in ("_plan", "row", "_month_column", "_first_column", "extras"):
         typed[column] = frame[column]
     return typed
 
@@ -280,7 +353,7 @@ def _report_filled(taken: dict[str, pd.Series], rows: pd.DataFrame, report: _Rep
             continue
         plan = report.plans[int(plan_index)]
         columns = ", ".join(
-            f"{report.column_label(plan, c, -1)} ({int(n)})" for c, n in used.items()
+            f"{report.column_label(plan, c, -1, 0)} ({int(n)})" for c, n in used.items()
         )
         report.issues.append(
             Issue.of(
@@ -316,6 +389,10 @@ def _keys(frame: pd.DataFrame) -> pd.DataFrame:
 def _check_definitions(frame: pd.DataFrame, report: _Report) -> None:
     """Checks every row needs, with or without actuals."""
     typed = frame
+    for name in [c for c in typed.columns if c.startswith("_error_")]:
+        seen = typed[name]
+        for error in seen.dropna().unique():
+            report.add(seen.eq(error), name.removeprefix("_error_"), "excel_error", error=error)
     report.add(
         typed["_unknown_perspective"],
         "perspective",
@@ -406,9 +483,10 @@ def _check_partners(rows: pd.DataFrame, known: Iterable[object], report: _Report
 def _kpi_rows(
     typed: pd.DataFrame, first: pd.Series, plans: Sequence[SheetPlan]
 ) -> tuple[pd.DataFrame, list[Issue]]:
-    """Keep the KPI rows: drop blank, total, note and section rows (warning about totals
-    and notes) and report rows that hold values but name no KPI."""
-    label = pd.Series(None, index=typed.index, dtype=object)  # 'total' / 'note' / None
+    """Keep the KPI rows: drop blank, total, note, signature and section rows (warning
+    about all but blank and section rows) and the months of a wide sheet that no row
+    reported (warning about each), and report rows that hold values but name no KPI."""
+    label = pd.Series(None, index=typed.index, dtype=object)  # see aliases.row_label
     found_in = pd.Series(None, index=typed.index, dtype=object)  # the cell that says so
     for name, column in (
         ("department", typed["department"]),
@@ -418,7 +496,8 @@ def _kpi_rows(
         found = _distinct(column, aliases.row_label)
         new = label.isna() & found.notna()
         label, found_in = label.where(~new, found), found_in.where(~new, name)
-    is_total, is_note = label.eq("total"), label.eq("note")
+    is_total, is_note, is_signature = label.eq("total"), label.eq("note"), label.eq("signature")
+    not_kpi = is_total | is_note | is_signature
     valued = pd.Series(False, index=typed.index)
     for column in NUMBER_COLUMNS:
         valued |= typed[column].notna() | typed[f"_bad_{column}"]
@@ -427,20 +506,17 @@ def _kpi_rows(
     is_section = section.notna() & ~valued & typed["kpi_name"].isna()
     has_identity = (typed["kpi_id"].notna() | typed["kpi_name"].notna()) & ~is_section
     month = typed["_month_column"]
-    no_actual = typed["actual"].isna() & ~typed["_bad_actual"]
+    no_actual = (typed["actual"].isna() & ~typed["_bad_actual"]) | not_kpi
     empty_month = (month >= 0) & no_actual.groupby([typed["_plan"], month]).transform("all")
-    skip = is_total | is_note | empty_month
+    skip = not_kpi | empty_month
     report = _Report(typed.assign(_first=first), plans)
     first_of_row = ~typed.duplicated(subset=["_plan", "row"])
     for name in ("department", "kpi_name", "_first"):
         where = first_of_row & found_in.eq(name)
         report.add(is_total & where, name, "total_row", severity=WARNING)
         report.add(is_note & where, name, "note_row", severity=WARNING)
-    report.per_sheet(
-        empty_month & has_identity & first_of_row,
-        "actual",
-        "empty_month",
-    )
+        report.add(is_signature & where, name, "signature_row", severity=WARNING)
+    _empty_months(typed[empty_month & has_identity], plans, report)
     report.add(
         ~skip & ~has_identity & valued,
         "kpi_name",
@@ -451,6 +527,28 @@ def _kpi_rows(
     kept = typed[keep]
     kept["perspective"] = kept["perspective"].where(kept["perspective"].notna(), carried[keep])
     return kept, report.issues
+
+
+def _empty_months(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> None:
+    """One warning per month column of a wide sheet that no KPI row filled in, wherever
+    it stands, naming its header (a month not reported yet, so not loaded)."""
+    counts = rows.groupby(["_plan", "_month_column"]).size()
+    for (plan_index, month_column), count in counts.items():
+        plan = plans[int(plan_index)]
+        header = plan.month_headers[int(month_column)]
+        report.issues.append(
+            Issue.of(
+                WARNING,
+                plan.file,
+                plan.sheet,
+                plan.header_row + 1,
+                header,
+                None,
+                "empty_month",
+                count=int(count),
+                month=plan.months[int(month_column)],
+            )
+        )
 
 
 def _check_rows(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> None:
@@ -488,7 +586,11 @@ def _check_rows(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report)
     _check_periods(rows, plans, report)
     problems = anchor_problems(rows)
     codes = problems.map(messages.ANCHOR_CODES)
-    report.add(problems.notna() & ~report.rejected, "target", "", codes=codes)
+    faulty = problems.notna() & ~report.rejected
+    at_fault = codes.map(ANCHOR_COLUMNS).fillna("target")
+    at_fault = at_fault.mask(codes.eq("range_missing") & rows["target_low"].isna(), "target_low")
+    for column in at_fault[faulty].unique():
+        report.add(faulty & at_fault.eq(column), column, "", codes=codes)
 
 
 def _check_periods(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> None:

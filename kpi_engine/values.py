@@ -13,6 +13,7 @@ back to Python's `re` per value.
 from __future__ import annotations
 
 import numbers
+import unicodedata
 from decimal import Decimal
 
 import numpy as np
@@ -27,7 +28,6 @@ MISSING_TOKENS: frozenset[str] = frozenset(
         "n.a.",
         "n.a",
         "na",
-        "#n/a",
         "nan",
         "null",
         "none",
@@ -65,6 +65,37 @@ MISSING_TOKENS: frozenset[str] = frozenset(
         "未提供",
     }
 )
+
+# What Excel shows in a cell whose formula broke (and writes into a CSV for it). Such a
+# cell is not missing: the row is reported with the error seen (SPEC §2).
+EXCEL_ERRORS: tuple[str, ...] = (
+    "#NULL!",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#N/A",
+    "#GETTING_DATA",
+    "#SPILL!",
+    "#CALC!",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#CONNECT!",
+    "#BUSY!",
+    "#UNKNOWN!",
+    "#EXTERNAL!",
+    "#PYTHON!",
+)
+_EXCEL_ERRORS = {e.casefold(): e for e in EXCEL_ERRORS}
+
+
+def excel_error(cell: object) -> str | None:
+    """The Excel error a cell shows (`#DIV/0!`, `＃N/A` -> `#N/A`), or None."""
+    if not isinstance(cell, str) or not cell.lstrip().startswith(("#", "＃")):
+        return None
+    return _EXCEL_ERRORS.get(unicodedata.normalize("NFKC", cell).strip().casefold())
+
 
 # Whitespace left after NFKC (which already maps thin, no-break and ideographic spaces to ' '),
 # plus zero-width space and a stray BOM.

@@ -1,7 +1,10 @@
 """Bytes in, cell grids out: the only module that opens workbooks.
 
 python-calamine reads .xlsx/.xlsm/.xls/.ods (and their merged ranges) several times
-faster than openpyxl, and refuses nothing openpyxl reads; CSV is decoded here. Every
+faster than openpyxl, and refuses nothing openpyxl reads; CSV is decoded here. It reads
+a cell showing an Excel error (`#DIV/0!`) as an empty string, so for .xlsx/.xlsm the
+error cells are read from the sheet XML (already scanned for the checks below) and put
+back into the grid as the error's text. Every
 check against hostile files (size, zip bombs, sheet and row counts) runs before the
 cells are materialised, so a bad upload costs milliseconds and bounded memory.
 """
@@ -9,6 +12,7 @@ cells are materialised, so a bad upload costs milliseconds and bounded memory.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import struct
@@ -67,8 +71,8 @@ def read_workbook(name: str, data: bytes, *, limits: Limits | None = None) -> li
         raise WorkbookError("file_empty")
     suffix = PurePath(name).suffix.casefold()
     if data.startswith(_ZIP):
-        _check_zip(data, limits)
-        return _read_calamine(data, limits)
+        errors, readable = _check_zip(data, limits)
+        return _read_calamine(readable, limits, errors)
     if data.startswith(_OLE):
         if _ENCRYPTED in data:
             raise WorkbookError("file_encrypted")
@@ -118,7 +122,9 @@ def _directory(data: bytes) -> list[zipfile.ZipInfo] | None:
     return members
 
 
-def _check_zip(data: bytes, limits: Limits) -> None:
+def _check_zip(data: bytes, limits: Limits) -> tuple[dict[str, list[ErrorCell]], bytes]:
+    """Refuse hostile or non-workbook zips; return the error cells of each sheet that has
+    some, by sheet name, and the bytes for calamine to read (see `_calamine_readable`)."""
     try:
         members = _directory(data)
         if members is None:
@@ -138,10 +144,105 @@ def _check_zip(data: bytes, limits: Limits) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for name in suspicious:
                 _measure(archive, archive.getinfo(name), limits)
+            errors: dict[str, list[ErrorCell]] = {}
+            patched: dict[str, bytes] = {}
             for name in sheets:
-                _check_grid(*_grid(archive.read(name)), limits)
+                xml = archive.read(name)
+                _check_grid(*_grid(xml), limits)
+                if (b't="e"' in xml or b"t='e'" in xml) and _ERROR_TYPE.search(xml):
+                    errors[name] = _error_cells(xml)
+                    if any(text not in _CALAMINE_ERRORS for *_, text in errors[name]):
+                        patched[name] = _ERROR_CELL.sub(_as_calamine_error, xml)
+            if not errors:
+                return {}, data
+            return _by_sheet_name(archive, errors), _replaced(data, archive, patched)
     except (zipfile.BadZipFile, zlib.error, struct.error, EOFError) as exc:
         raise WorkbookError("file_damaged") from exc
+
+
+ErrorCell = tuple[int, int, str]  # row, column (0-based), the error as Excel shows it
+_ERROR_TYPE = re.compile(rb"""<(?:\w+:)?c\b[^>]*\bt=["']e["']""")
+# Not self-closing (`[^>/]*` after the type): such a cell has no cached error to read.
+_ERROR_CELL = re.compile(
+    rb"""<(?:\w+:)?c\b([^>]*\bt=["']e["'][^>/]*)>(.*?)</(?:\w+:)?c>""", re.DOTALL
+)
+_ERROR_REF = re.compile(rb"""\br=["']([A-Z]{1,3})([0-9]{1,7})["']""")
+_ERROR_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</")
+
+
+# The errors calamine knows; any other (`#SPILL!` written by a tool other than Excel, which
+# stores it as #VALUE!) makes it refuse the whole workbook, so it is shown one of these and
+# the error cells are then overwritten with what the XML said.
+_CALAMINE_ERRORS = frozenset(
+    ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA")
+)
+
+
+def _as_calamine_error(cell: re.Match[bytes]) -> bytes:
+    """An error cell whose value calamine refuses (`#SPILL!`), shown to it as #N/A."""
+    value = _ERROR_VALUE.search(cell.group(2))
+    if value is None or value.group(1).decode("utf-8", "replace").strip() in _CALAMINE_ERRORS:
+        return cell.group(0)
+    at = cell.start(2) - cell.start(0)
+    text = cell.group(0)
+    return text[: at + value.start(1)] + b"#N/A" + text[at + value.end(1) :]
+
+
+def _replaced(data: bytes, archive: zipfile.ZipFile, parts: dict[str, bytes]) -> bytes:
+    """The zip's bytes again with `parts` replaced (rare: only for unknown error values)."""
+    if not parts:
+        return data
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for member in archive.infolist():
+            copy.writestr(member, parts.get(member.filename) or archive.read(member))
+    return out.getvalue()
+
+
+def _error_cells(xml: bytes) -> list[ErrorCell]:
+    """Cells of a sheet's XML typed `t="e"` (an error), with the error text they cache."""
+    cells = []
+    for attributes, body in _ERROR_CELL.findall(xml):
+        ref, value = _ERROR_REF.search(attributes), _ERROR_VALUE.search(body)
+        if ref and value:
+            text = html.unescape(value.group(1).decode("utf-8", "replace")).strip()
+            cells.append((int(ref.group(2)) - 1, _column_number(ref.group(1)) - 1, text))
+    return cells
+
+
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")
+_RELATIONSHIP_TAG = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
+_ATTRIBUTE = re.compile(rb"""(?:\w+:)?(\w+)=(?:"([^"]*)"|'([^']*)')""")
+
+
+def _tags(archive: zipfile.ZipFile, part: str, tag: re.Pattern[bytes]) -> list[dict[str, str]]:
+    """The attributes (without namespace prefixes) of every `tag` in a small XML part."""
+    try:
+        xml = archive.read(part)
+    except KeyError:
+        return []
+    return [
+        {
+            name.decode(): html.unescape((double or single).decode("utf-8", "replace"))
+            for name, double, single in _ATTRIBUTE.findall(attributes)
+        }
+        for attributes in tag.findall(xml)
+    ]
+
+
+def _by_sheet_name(
+    archive: zipfile.ZipFile, by_path: dict[str, list[ErrorCell]]
+) -> dict[str, list[ErrorCell]]:
+    """Sheet XML paths to the sheet names calamine uses, through workbook.xml and its rels."""
+    targets = {}
+    for relation in _tags(archive, "xl/_rels/workbook.xml.rels", _RELATIONSHIP_TAG):
+        target = relation.get("Target", "")
+        targets[relation.get("Id")] = target[1:] if target.startswith("/") else f"xl/{target}"
+    return {
+        sheet["name"]: by_path[targets[sheet["id"]]]
+        for sheet in _tags(archive, "xl/workbook.xml", _SHEET_TAG)
+        if "name" in sheet and targets.get(sheet.get("id")) in by_path
+    }
 
 
 _WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
@@ -226,8 +327,13 @@ def _too_big(size: int, limits: Limits) -> WorkbookError:
     )
 
 
-def _read_calamine(data: bytes, limits: Limits) -> list[Sheet]:
-    """Every sheet's cells; each sheet's grid is checked before it becomes Python objects."""
+def _read_calamine(
+    data: bytes, limits: Limits, errors: dict[str, list[ErrorCell]] | None = None
+) -> list[Sheet]:
+    """Every sheet's cells; each sheet's grid is checked before it becomes Python objects.
+
+    `errors` (by sheet name) are written over the empty strings calamine gives error cells.
+    """
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = book.sheet_names
@@ -240,6 +346,9 @@ def _read_calamine(data: bytes, limits: Limits) -> list[Sheet]:
             cells += rows * cols
             _check_grid(rows, cols, limits, cells=cells, sheet=name)
             grid = sheet.to_python(skip_empty_area=False)
+            for r, c, text in (errors or {}).get(name, ()):
+                if r < len(grid) and c < len(grid[r]) and grid[r][c] == "":
+                    grid[r][c] = text
             merged = tuple(
                 (r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or ())
             )

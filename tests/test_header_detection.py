@@ -41,12 +41,12 @@ def test_headers_match_case_space_punctuation_and_script_insensitively():
 
 def test_unknown_column_is_kept_as_extra_field_and_named_in_a_warning():
     rows = form(["市场部", "财务", "M1", "营收", "越高越好", 1, 100, 90])
-    rows[2].append("考核说明")
+    rows[2].append("跟进事项")
     rows[3].append("按季度复核")
     loaded = load(("m.xlsx", xlsx(rows)))
-    assert loaded.kpis.loc[0, "extras"] == {"考核说明": "按季度复核"}
+    assert loaded.kpis.loc[0, "extras"] == {"跟进事项": "按季度复核"}
     warnings = loaded.issues[loaded.issues["severity"] == "warning"]
-    assert "考核说明" in set(warnings["column"])
+    assert "跟进事项" in set(warnings["column"])
     assert any("unrecognised header" in m for m in warnings["message"])
 
 

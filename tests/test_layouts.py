@@ -64,6 +64,33 @@ def test_wide_layout_month_columns_with_no_values_are_not_loaded():
     assert list(kpis["period"]) == ["2026-01", "2026-02"]
 
 
+@pytest.mark.parametrize("empty", [[0], [1], [2], [0, 2], [1, 2]])
+def test_every_empty_month_column_warns_wherever_it_stands(empty):
+    """A month nobody has reported yet: not loaded, one warning naming its column."""
+    months = ["1月", "2月", "3月"]
+    rows = [["财务部 2026年"], [*DEF, *months]]
+    for k in range(3):
+        actuals = [None if m in empty else 0.8 + k / 100 for m in range(3)]
+        rows.append(["财务部", f"F{k}", "回款率", "财务", "越高越好", 1, 0.9, *actuals])
+    rows.append(["合计", None, None, None, None, 3, None, 0, 0, 0])  # a SUM of nothing is 0
+    loaded = load(("f.xlsx", xlsx(rows)))
+    warned = loaded.warnings[loaded.warnings["code"] == "empty_month"]
+    assert list(warned["column"]) == [months[m] for m in empty]
+    assert set(warned["row"]) == {2}  # the header row, where the month is named
+    assert list(warned["params"].map(lambda p: p["count"])) == [3] * len(empty)
+    loaded_months = {f"2026-{m + 1:02d}" for m in range(3) if m not in empty}
+    assert set(loaded.kpis["period"]) == loaded_months
+    assert loaded.errors.empty
+
+
+def test_an_empty_month_column_of_a_csv_warns_too():
+    text = "指标名称,维度,目标值,2026-01,2026-02,2026-03\n营收,财务,100,90,,\n回款,财务,1,0.9,,\n"
+    loaded = load(("市场部.csv", text.encode()))
+    warned = loaded.warnings[loaded.warnings["code"] == "empty_month"]
+    assert list(warned["column"]) == ["2026-02", "2026-03"]
+    assert set(loaded.kpis["period"]) == {"2026-01"}
+
+
 @pytest.mark.parametrize(
     ("title", "sheet", "file"),
     [

@@ -126,7 +126,6 @@ def test_accounting_negatives(cell: str, expected: float) -> None:
         "N/A",
         "n/a",
         "NA",
-        "#N/A",
         "null",
         "None",
         "-",
@@ -169,7 +168,9 @@ def test_numbers_and_text_are_not_missing() -> None:
 # -- bad cells ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cell", ["#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"])
+@pytest.mark.parametrize(
+    "cell", ["#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#N/A", "#SPILL!"]
+)
 def test_excel_errors_are_bad_not_missing(cell: str) -> None:
     value, bad = parsed(cell)
     assert math.isnan(value)

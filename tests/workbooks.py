@@ -21,9 +21,12 @@ def xlsx(
     merges: Sequence[str] = (),
     formats: dict[str, str] | None = None,
     more: dict[str, Rows] | None = None,
+    errors: Sequence[str] = (),
 ) -> bytes:
     """An .xlsx with `rows` from A1 (None leaves a cell empty), merged ranges such as
-    'A3:A7', number formats per cell ('E3': '0%'), and further sheets in `more`."""
+    'A3:A7', number formats per cell ('E3': '0%'), and further sheets in `more`. A text
+    such as '#DIV/0!' is written as an Excel error cell (openpyxl knows the seven classic
+    ones; `errors` names further cells of the first sheet to type so, e.g. '#SPILL!')."""
     book = Workbook()
     first = book.active
     first.title = sheet
@@ -35,6 +38,8 @@ def xlsx(
         first.merge_cells(ref)
     for ref, fmt in (formats or {}).items():
         first[ref].number_format = fmt
+    for ref in errors:
+        first[ref].data_type = "e"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
