@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .aliases import fold
-from .rollup import Rollup, expand_shared, rollup
+from .rollup import Rollup, child_mean, expand_shared, rollup
 from .schema import PERSPECTIVES
 from .scorecard import Scorecard, for_period
 from .scoring import score
@@ -226,25 +226,16 @@ def prepare(
     return Prepared(settings, period, rows, scored, card, _cube(ups.perspectives), codes, pairs)
 
 
-def _weighted_mean(values: np.ndarray, weights: np.ndarray, axis: int) -> np.ndarray:
-    """Weighted mean along `axis` over the values present, weights renormalised (as roll-ups)."""
-    here = ~np.isnan(values)
-    w = np.where(here, weights, 0.0)
-    total = w.sum(axis)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(total > 0, np.where(here, values * weights, 0.0).sum(axis) / total, np.nan)
-
-
 def _from_cube(prepared: Prepared, settings: Settings) -> Scorecard:
     """Department and organisation roll-ups under new weights, from the baseline cube alone."""
     cube = prepared.cube
     pw = np.array([float(settings.perspective_weights.get(p, 0.0)) for p in cube.perspectives])
-    d_score = _weighted_mean(cube.score, pw, axis=2)
-    d_cov = _weighted_mean(cube.coverage, pw, axis=2)
+    d_score = child_mean(cube.score, pw, axis=2)
+    d_cov = child_mean(cube.coverage, pw, axis=2)
     d_present = cube.present.any(axis=2)
     dw = np.array([float(settings.department_weights.get(d, 1.0)) for d in cube.departments])
-    o_score = _weighted_mean(d_score, dw[:, None], axis=0)
-    o_cov = _weighted_mean(d_cov, dw[:, None], axis=0)
+    o_score = child_mean(d_score, dw[:, None], axis=0)
+    o_cov = child_mean(d_cov, dw[:, None], axis=0)
     o_present = d_present.any(axis=0)
     di, ti = np.nonzero(d_present)
     departments = pd.DataFrame(
