@@ -10,7 +10,7 @@ typed, filled from KPI definitions and validated with vectorised pandas (`valida
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -78,11 +78,14 @@ def load_files(
     *,
     limits: Limits | None = None,
     definitions: pd.DataFrame | None = None,
+    departments: Iterable[str] = (),
 ) -> Loaded:
     """Parse and validate uploaded files. Never raises on bad input: it reports it.
 
     `definitions` are KPI definitions from earlier uploads; sheets that carry only
     actuals keyed by KPI id or name take their perspective, weight and targets from them.
+    `departments` are departments stored from earlier uploads: a shared-with cell naming
+    one of them, spaces and all, is one partner.
     `limits` default to `Limits.from_env()` (KPI_MAX_FILE_MB... see README).
     """
     limits = Limits.from_env() if limits is None else limits
@@ -107,7 +110,9 @@ def load_files(
         if not found:
             issues.append(Issue.of(ERROR, name, None, None, None, None, "no_kpi_table"))
     raw = stack_rows(plans, grids)
-    kpis, defs, row_issues, rejected = validate(raw, plans, definitions=definitions)
+    kpis, defs, row_issues, rejected = validate(
+        raw, plans, definitions=definitions, departments=departments
+    )
     return Loaded(kpis, defs, issues_frame([*issues, *row_issues]), rejected)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -195,10 +195,7 @@ def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             typed[column] = np.nan
             typed[f"_bad_{column}"] = False
-    typed["shared_with"] = _distinct(
-        _column(frame, "shared_with"),
-        lambda c: aliases.split_departments(c) if _clean_text(c) else None,
-    )
+    typed["shared_with"] = _distinct(_column(frame, "shared_with"), _clean_text)  # split later
     for column in ("perspective", "direction", "aggregation", *NUMBER_COLUMNS, "period"):
         typed[f"_raw_{column}"] = _column(frame, column)
     for column in ("_plan", "row", "_month_column", "extras"):
@@ -290,14 +287,23 @@ def validate(
     plans: Sequence[SheetPlan],
     *,
     definitions: pd.DataFrame | None = None,
+    departments: Iterable[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[Issue], int]:
-    """Type, fill and check stacked rows: (kpis, definitions, issues, rows rejected)."""
+    """Type, fill and check stacked rows: (kpis, definitions, issues, rows rejected).
+
+    `departments` are departments known besides the rows and `definitions` (those of
+    earlier uploads): a shared-with cell that names one of them is one partner.
+    """
     if raw.empty:
         return empty_kpis(), definitions_table(definitions), [], 0
     typed, skipped = _kpi_rows(_type_cells(raw), raw["_first"], plans)
     plan_of = typed["_plan"].to_numpy()
     context_department = np.array([p.department for p in plans], dtype=object)[plan_of]
     typed["department"] = typed["department"].where(typed["department"].notna(), context_department)
+    known = [typed["department"], pd.Series(list(departments), dtype=object)]
+    if definitions is not None and "department" in definitions.columns:
+        known.append(definitions["department"])
+    typed["shared_with"] = _split_partners(typed["shared_with"], known)
     is_definition = np.array([p.is_definitions for p in plans])[plan_of]
 
     defs_rows = typed[is_definition]
@@ -320,6 +326,18 @@ def validate(
     issues = [*skipped, *defs_report.issues, *report.issues]
     rejected = int(report.rejected.sum()) + int(defs_report.rejected.sum())
     return kpis, table, issues, rejected
+
+
+def _split_partners(cells: pd.Series, known: Sequence[pd.Series]) -> pd.Series:
+    """Shared-with cells as tuples of partners. Whether spaces separate partners depends
+    on the departments known (SPEC §3): those of the rows, of the definitions and of
+    earlier uploads, so this runs once every row has its department.
+    """
+    names = pd.unique(pd.concat(known, ignore_index=True).dropna())
+    keys = frozenset(aliases.department_key(name) for name in names)
+    return _distinct(
+        cells, lambda c: aliases.split_departments(c, keys) if isinstance(c, str) else None
+    )
 
 
 def _kpi_rows(
