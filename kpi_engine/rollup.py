@@ -154,10 +154,10 @@ def _cube(
         np.bincount(cell, weights=w, minlength=size),
         np.bincount(cell, minlength=size),
     ]
-    weighed = np.where(scored & (w > 0), s, np.nan)
-    least, most = np.full(size, np.nan), np.full(size, np.nan)
-    np.fmin.at(least, cell, weighed)
-    np.fmax.at(most, cell, weighed)
+    weighed = scored & (w > 0)
+    least, most = np.full(size, np.inf), np.full(size, -np.inf)  # inf, -inf: no child
+    np.minimum.at(least, cell, np.where(weighed, s, np.inf))
+    np.maximum.at(most, cell, np.where(weighed, s, -np.inf))
     return tuple(x.reshape(shape) for x in (*sums, least, most))
 
 
