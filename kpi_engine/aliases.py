@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from functools import cache
 
 from opencc import OpenCC
@@ -796,10 +796,24 @@ def department_key(name: object) -> str:
     return stripped or key
 
 
-_SPLIT_PARTNERS = re.compile(r"[、,，;；/|\s]+")
+# Between partner departments (SPEC §3): 、 , ; (full-width ， ； become , ; under NFKC),
+# and / | as before; spaces only where none of these appears.
+_PARTNER_SEPARATORS = re.compile(r"\s*[、,;/|]\s*")
 
 
-def split_departments(text: object) -> tuple[str, ...]:
-    """Partner departments from a shared-with cell: separated by 、 , ; or spaces."""
-    s = unicodedata.normalize("NFKC", str(text)).strip()
-    return tuple(p for p in _SPLIT_PARTNERS.split(s) if p)
+def split_departments(text: object, known: Collection[str] = frozenset()) -> tuple[str, ...]:
+    """Partner departments from a shared-with cell (SPEC §3).
+
+    Split on 、 , ; ， ； / | where one appears (`Finance; Customer Service`: two
+    departments); otherwise on spaces (`市场部 财务部`), unless the whole text is a known
+    department (`Customer Service` alone: one). `known` holds the `department_key` of each
+    department the data and definitions name.
+    """
+    s = " ".join(unicodedata.normalize("NFKC", str(text)).split())
+    if _PARTNER_SEPARATORS.search(s):
+        parts = _PARTNER_SEPARATORS.split(s)
+    elif department_key(s) in known:
+        parts = [s]
+    else:
+        parts = s.split(" ")
+    return tuple(p for p in parts if p)

@@ -25,6 +25,7 @@ import altair as alt
 import pandas as pd
 
 from kpi_engine.schema import PERSPECTIVES
+from kpi_engine.scoring import READ_DECIMALS, statuses
 from kpi_engine.settings import Settings
 
 from .i18n import perspective_label, status_label, t
@@ -133,13 +134,7 @@ def _percent_text(values: pd.Series) -> pd.Series:
 
 def _statuses(scores: pd.Series, settings: Settings) -> pd.Series:
     """Status names of scores under `settings`' bands (None where missing)."""
-
-    def one(s: float) -> str | None:
-        if pd.isna(s):
-            return None
-        return "green" if s >= settings.green_at else "amber" if s >= settings.amber_at else "red"
-
-    return scores.map(one).astype(object)
+    return pd.Series(statuses(scores, settings=settings), index=scores.index, dtype=object)
 
 
 def _labelled(frame: pd.DataFrame, lang: str, settings: Settings) -> pd.DataFrame:
@@ -222,10 +217,11 @@ def _text_color(settings: Settings) -> alt.Color:
 
 def _status_point_color(settings: Settings) -> alt.Color:
     """The status colour of a score as a value (for points on a line)."""
+    read = f"round(datum.score * 1e{READ_DECIMALS}) / 1e{READ_DECIMALS}"  # as `statuses`
     return (
-        alt.when(f"datum.score >= {settings.green_at}")
+        alt.when(f"{read} >= {settings.green_at}")
         .then(alt.value(GREEN))
-        .when(f"datum.score >= {settings.amber_at}")
+        .when(f"{read} >= {settings.amber_at}")
         .then(alt.value(AMBER))
         .otherwise(alt.value(RED))
     )

@@ -87,7 +87,8 @@ def load_files(
 
     `definitions` are KPI definitions from earlier uploads; sheets that carry only
     actuals keyed by KPI id or name take their perspective, weight and targets from them.
-    `known_departments` (the store's) are known partners besides the files' own.
+    `known_departments` are departments stored from earlier uploads: known partners, and
+    a shared-with cell naming one of them, spaces and all, is one partner.
     `limits` default to `Limits.from_env()` (KPI_MAX_FILE_MB... see README).
     """
     limits = Limits.from_env() if limits is None else limits

@@ -21,6 +21,7 @@ import pandas as pd
 
 from . import periods
 from .aliases import department_key
+from .rollup import kpi_coverage
 from .schema import PERSPECTIVES, STATUSES
 from .scorecard import Scorecard, build
 from .scoring import statuses
@@ -591,8 +592,7 @@ def _kpi_trend(kpis: pd.DataFrame, keys: Sequence[tuple[str, str]]) -> pd.DataFr
     rows = pd.concat([by_id, by_name], ignore_index=True)
     rows = rows.drop_duplicates(["_series", "period"], keep="first")
     series = rows["department"].astype(str) + " · " + rows["kpi_name"].astype(str)
-    scored = rows["score"].notna().to_numpy()
-    return rows.assign(series=series, coverage=np.where(scored, 1.0, 0.0))
+    return rows.assign(series=series, coverage=kpi_coverage(rows))
 
 
 def trend(

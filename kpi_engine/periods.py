@@ -326,17 +326,20 @@ def aggregate(kpis: pd.DataFrame, months: Sequence[str], *, label: str) -> pd.Da
     """One row per KPI (department + id, else name) over `months`, with period = `label`.
 
     By the KPI's aggregation (sum | avg | last, default avg): the actual over the months
-    that have one (NaN if none), and each anchor over the months where it is present.
-    Every other column comes from the KPI's latest month row. `months` counts the months
-    with an actual, so a quarter with one month reported can be told from a full one.
+    that have one (NaN if none), and each anchor over those same months where it is present
+    (SPEC §3: a month without an actual leaves its target out too), so two months reported
+    are scored against two months' targets. A KPI with no actual at all keeps every
+    month's anchors, to show what was aimed at. Every other column comes from the KPI's
+    latest month row. `months` counts the months with an actual and `coverage` is their
+    share of the months the KPI has a row in: the KPI's coverage in the roll-ups.
     """
-    columns = [c for c in kpis.columns if c != "months"]
+    columns = [c for c in kpis.columns if c not in ("months", "coverage")]
     month_order = pd.Index(sorted(set(months)))
     month_all = month_order.get_indexer(kpis["period"])
     positions = np.flatnonzero(month_all >= 0)
     if positions.size == 0:
         empty = kpis.iloc[:0].loc[:, columns].reset_index(drop=True)
-        return empty.assign(months=pd.Series(dtype="int64"))
+        return empty.assign(months=pd.Series(dtype="int64"), coverage=pd.Series(dtype=float))
 
     # Work on positions and plain arrays: the wide, string-heavy frame is taken from once,
     # for the latest row of each KPI.
@@ -348,6 +351,12 @@ def aggregate(kpis: pd.DataFrame, months: Sequence[str], *, label: str) -> pd.Da
     latest = kpis.take(positions[order[is_latest]]).reset_index(drop=True)
 
     numbers = kpis[_NUMERIC].to_numpy(float)[positions]
+    has_actual = ~np.isnan(numbers[:, 0])
+    reported = pd.Series(month[has_actual]).groupby(kpi[has_actual]).nunique()
+    reported = reported.reindex(range(len(latest)), fill_value=0).to_numpy("int64")
+    # pair anchors with the reported months: drop those of a month without an actual
+    unpaired = ~has_actual & (reported[kpi] > 0)
+    numbers[unpaired, 1:] = np.nan
     groups = pd.DataFrame(numbers[order], columns=_NUMERIC).groupby(sorted_kpi, sort=True)
     how = latest["aggregation"].where(latest["aggregation"].isin(AGGREGATIONS))
     how = how.fillna(DEFAULT_AGGREGATION).to_numpy(str)[:, None]
@@ -356,12 +365,12 @@ def aggregate(kpis: pd.DataFrame, months: Sequence[str], *, label: str) -> pd.Da
     lasts = groups.last().to_numpy()  # the last month with a value
     values = np.where(how == "sum", totals, np.where(how == "last", lasts, means))
 
-    has_actual = ~np.isnan(numbers[:, 0])
-    reported = pd.Series(month[has_actual]).groupby(kpi[has_actual]).nunique()
+    expected = pd.Series(month).groupby(kpi).nunique().to_numpy("int64")
     result = latest.assign(
         **dict(zip(_NUMERIC, values.T, strict=True)),
         aggregation=how[:, 0],
         period=label,
-        months=reported.reindex(range(len(latest)), fill_value=0).to_numpy("int64"),
+        months=reported,
+        coverage=reported / expected,
     )
-    return result.loc[:, [*columns, "months"]]
+    return result.loc[:, [*columns, "months", "coverage"]]

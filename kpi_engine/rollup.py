@@ -1,8 +1,9 @@
 """Roll-ups (SPEC §3): KPI scores to department x perspective, department and organisation.
 
 Every level is a weighted mean over the children that have a score, weights renormalised
-over those present, with a coverage beside it: the weighted share of the children that
-could be scored. The group-by sums of w*s and w are bincounts over a dense
+over those present, with a coverage beside it: the weighted mean of the children's
+coverage (a KPI's is `kpi_coverage`). A mean is kept between its least and greatest
+child, so children all on 100 give exactly 100. The group-by sums of w*s and w are bincounts over a dense
 department x period x perspective cube (keys factorized once), so every level after the
 KPI one is arithmetic on a small array, and the result comes out already sorted.
 """
@@ -129,28 +130,37 @@ def _axis(values: pd.Series, *, perspectives: bool = False) -> _Axis:
 
 
 def _cube(
-    axes: Sequence[_Axis], rows: np.ndarray, weights: np.ndarray, scores: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per cell of the key cube: sum(w*s) and sum(w) over scored rows, sum(w) over all rows,
-    and the row count. The group-by sums, as one bincount each over the cell index.
+    axes: Sequence[_Axis],
+    rows: np.ndarray,
+    weights: np.ndarray,
+    scores: np.ndarray,
+    coverage: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """Per cell of the key cube: sum(w*s), sum(w) and sum(w*c) over scored rows, sum(w) over
+    all rows, the row count, and the least and greatest score weighed. The group-by sums,
+    as one bincount each over the cell index.
     """
     shape = tuple(max(len(axis.labels), 1) for axis in axes)
     if len(rows) == len(weights):  # every row: no need to gather
-        codes, w, s = [axis.codes for axis in axes], weights, scores
+        codes, w, s, c = [axis.codes for axis in axes], weights, scores, coverage
     else:
         codes = [axis.codes[rows] for axis in axes]
-        w, s = weights[rows], scores[rows]
+        w, s, c = weights[rows], scores[rows], coverage[rows]
     cell = np.ravel_multi_index(codes, shape)
     size = int(np.prod(shape))
     scored = ~np.isnan(s)
     sums = [
         np.bincount(cell, weights=np.where(scored, w * s, 0.0), minlength=size),
         np.bincount(cell, weights=np.where(scored, w, 0.0), minlength=size),
+        np.bincount(cell, weights=np.where(scored, w * c, 0.0), minlength=size),
         np.bincount(cell, weights=w, minlength=size),
         np.bincount(cell, minlength=size),
     ]
-    ws, w_scored, w_all, count = (x.reshape(shape) for x in sums)
-    return ws, w_scored, w_all, count
+    weighed = scored & (w > 0)
+    least, most = np.full(size, np.inf), np.full(size, -np.inf)  # inf, -inf: no child
+    np.minimum.at(least, cell, np.where(weighed, s, np.inf))
+    np.maximum.at(most, cell, np.where(weighed, s, -np.inf))
+    return tuple(x.reshape(shape) for x in (*sums, least, most))
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -159,21 +169,51 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
         return np.where(denominator > 0, numerator / denominator, np.nan)
 
 
-def _kpi_means(
-    axes: Sequence[_Axis], rows: np.ndarray, weights: np.ndarray, scores: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """KPI-weighted score and coverage per cell (a KPI's coverage: 1 scored, 0 missing),
-    and which cells have KPI rows at all.
+def _mean(
+    numerator: np.ndarray, denominator: np.ndarray, least: np.ndarray, most: np.ndarray
+) -> np.ndarray:
+    """A weighted mean kept between its least and greatest child: it lies there exactly, so
+    this only takes off rounding (children all 100 give 100, not 99.99999999999999)."""
+    return np.minimum(np.maximum(_ratio(numerator, denominator), least), most)
+
+
+def kpi_coverage(rows: pd.DataFrame) -> np.ndarray:
+    """Each KPI row's coverage (SPEC §3): 0 without a score; else its `coverage` column (the
+    share of a quarter's or year-to-date's months reported, see `periods.aggregate`), 1 for
+    a month.
     """
-    ws, w_scored, w_all, count = _cube(axes, rows, weights, scores)
-    return _ratio(ws, w_scored), _ratio(w_scored, w_all), count > 0
+    scored = rows["score"].notna().to_numpy()
+    if "coverage" not in rows.columns:
+        return scored.astype(float)
+    share = pd.to_numeric(rows["coverage"], errors="coerce").to_numpy(dtype=float, na_value=1.0)
+    return np.where(scored, np.nan_to_num(share, nan=1.0), 0.0)
 
 
-def _child_mean(values: np.ndarray, weights: np.ndarray, axis: int) -> np.ndarray:
+def _kpi_means(
+    axes: Sequence[_Axis],
+    rows: np.ndarray,
+    weights: np.ndarray,
+    scores: np.ndarray,
+    coverage: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """KPI-weighted score and coverage per cell (see `kpi_coverage`), and which cells have
+    KPI rows at all.
+    """
+    ws, w_scored, wc, w_all, count, least, most = _cube(axes, rows, weights, scores, coverage)
+    return _mean(ws, w_scored, least, most), _ratio(wc, w_all), count > 0
+
+
+def child_mean(values: np.ndarray, weights: np.ndarray, axis: int) -> np.ndarray:
     """Weighted mean along `axis` over the children with a value, weights renormalised."""
     present = ~np.isnan(values)
     weight = np.where(present, weights, 0.0)
-    return _ratio(np.where(present, values * weights, 0.0).sum(axis), weight.sum(axis))
+    weighed = np.where(weight > 0, values, np.nan)
+    return _mean(
+        np.where(present, values * weights, 0.0).sum(axis),
+        weight.sum(axis),
+        np.fmin.reduce(weighed, axis=axis, initial=np.nan),
+        np.fmax.reduce(weighed, axis=axis, initial=np.nan),
+    )
 
 
 def _table(
@@ -233,17 +273,17 @@ def upper_levels(
     enters the organisation only in periods where it has KPIs of its own (`owned`): one
     that appears only as a shared KPI's partner is shown but not counted (SPEC §3).
     """
-    d_score = _child_mean(p_score, perspective_weights, axis=2)
-    d_cov = _child_mean(p_cov, perspective_weights, axis=2)
+    d_score = child_mean(p_score, perspective_weights, axis=2)
+    d_cov = child_mean(p_cov, perspective_weights, axis=2)
     d_present = p_present.any(axis=2)
     counted = owned & d_present
     dw = department_weights.reshape(-1, 1)
-    o_score = _child_mean(np.where(counted, d_score, np.nan), dw, axis=0)
-    o_cov = _child_mean(np.where(counted, d_cov, np.nan), dw, axis=0)
+    o_score = child_mean(np.where(counted, d_score, np.nan), dw, axis=0)
+    o_cov = child_mean(np.where(counted, d_cov, np.nan), dw, axis=0)
     o_present = d_present.any(axis=0)
     owned_cells = counted[:, :, None]
-    op_score = _child_mean(np.where(owned_cells, p_score, np.nan), dw[:, :, None], axis=0)
-    op_cov = _child_mean(np.where(owned_cells, p_cov, np.nan), dw[:, :, None], axis=0)
+    op_score = child_mean(np.where(owned_cells, p_score, np.nan), dw[:, :, None], axis=0)
+    op_cov = child_mean(np.where(owned_cells, p_cov, np.nan), dw[:, :, None], axis=0)
     return Upper(d_score, d_cov, d_present, o_score, o_cov, o_present, op_score, op_cov)
 
 
@@ -268,10 +308,11 @@ def rollup(expanded: pd.DataFrame, *, settings: Settings = DEFAULTS) -> Rollup:
     persp = _axis(expanded["perspective"], perspectives=True)
     weights = np.nan_to_num(_float(expanded, "weight", 0.0), nan=0.0)
     scores = _float(expanded, "score", np.nan)
+    coverage = kpi_coverage(expanded)
     keyed = np.flatnonzero((dept.codes >= 0) & (period.codes >= 0) & (persp.codes >= 0))
 
     # department x perspective: KPI weights
-    p_score, p_cov, p_present = _kpi_means((dept, period, persp), keyed, weights, scores)
+    p_score, p_cov, p_present = _kpi_means((dept, period, persp), keyed, weights, scores, coverage)
     # department: perspective weights; organisation: department weights (1 unless set)
     up = upper_levels(
         p_score,
@@ -286,7 +327,7 @@ def rollup(expanded: pd.DataFrame, *, settings: Settings = DEFAULTS) -> Rollup:
         shared = keyed[expanded["is_shared"].to_numpy(dtype=bool, na_value=False)[keyed]]
     else:
         shared = keyed[:0]
-    c_score, c_cov, c_present = _kpi_means((dept, period), shared, weights, scores)
+    c_score, c_cov, c_present = _kpi_means((dept, period), shared, weights, scores, coverage)
 
     return Rollup(
         perspectives=_table(

@@ -248,11 +248,24 @@ def anchor_problems(kpis: pd.DataFrame) -> pd.Series:
     return pd.Series(_MESSAGES[codes], index=kpis.index, dtype=object, name="problem")
 
 
+def _through(
+    a: np.ndarray, x0: np.ndarray, y0: float | np.ndarray, x1: np.ndarray, y1: float | np.ndarray
+) -> np.ndarray:
+    """The line through (x0, y0) and (x1, y1) at `a`, exactly y0 at x0 and y1 at x1.
+
+    The fraction of the way from x0 to x1 comes first, so that `100 * 0.17 / 0.17` never
+    happens (it is 99.99999999999999); and an actual equal to an anchor takes the anchor's
+    score outright, so a KPI on target is 100 whatever the other anchor is (SPEC §3).
+    """
+    y = y0 + (y1 - y0) * ((a - x0) / (x1 - x0))
+    return np.where(a == x1, y1, np.where(a == x0, y0, y))
+
+
 def _floor_scores(an: _Anchors, *, settings: Settings) -> np.ndarray:
     """Line through (F, 0) and (T, 100); F defaults to 0 (higher) or 2T (lower)."""
     t = an.target
     f = np.where(np.isnan(an.floor), np.where(an.lower, 2.0 * t, 0.0), an.floor)
-    return 100.0 * (an.actual - f) / (t - f)
+    return _through(an.actual, f, 0.0, t, 100.0)
 
 
 def _three_value_scores(an: _Anchors, *, settings: Settings) -> np.ndarray:
@@ -260,8 +273,8 @@ def _three_value_scores(an: _Anchors, *, settings: Settings) -> np.ndarray:
     base, cap = float(settings.base_score), float(settings.cap)
     sign = np.where(an.lower, -1.0, 1.0)
     a, t, thr, st = an.actual * sign, an.target * sign, an.threshold * sign, an.stretch * sign
-    rising = base + (100.0 - base) * (a - thr) / (t - thr)
-    to_stretch = 100.0 + (cap - 100.0) * (a - t) / (st - t)
+    rising = _through(a, thr, base, t, 100.0)
+    to_stretch = _through(a, t, 100.0, st, cap)
     return np.select(
         [a < thr, a <= t, np.isnan(st), a >= st],
         [0.0, rising, rising, cap],
@@ -281,8 +294,8 @@ def _range_scores(an: _Anchors, *, settings: Settings) -> np.ndarray:
     width = np.where((width == 0) & ~np.isnan(given), given, width)
     low_floor = np.where(f < lo, f, lo - width)
     high_floor = np.where(f > hi, f, hi + width)
-    below = 100.0 * (a - low_floor) / (lo - low_floor)
-    above = 100.0 * (high_floor - a) / (high_floor - hi)
+    below = _through(a, low_floor, 0.0, lo, 100.0)
+    above = _through(a, high_floor, 0.0, hi, 100.0)
     raw = np.select([a < lo, a > hi], [below, above], 100.0)
     return np.minimum(raw, 100.0)
 
@@ -298,9 +311,18 @@ def _raw_scores(an: _Anchors, method: np.ndarray, settings: Settings) -> np.ndar
         return _by_method(an, method, formulas, np.full(len(method), np.nan))
 
 
+# Decimal places a score is read to before it meets a band: far below anything shown, far
+# above floating-point noise (a weighted mean of 100s may come out as 99.99999999999999).
+READ_DECIMALS = 9
+
+
 def statuses(scores: pd.Series | np.ndarray, *, settings: Settings = DEFAULTS) -> np.ndarray:
-    """Traffic-light band per score (None where there is no score), as an object array."""
-    s = np.asarray(scores, dtype=float)
+    """Traffic-light band per score (None where there is no score), as an object array.
+
+    Bands compare the score as a person reads it (SPEC §3): rounded to READ_DECIMALS, so
+    arithmetic noise never moves a score that reads 100 out of green.
+    """
+    s = np.round(np.asarray(scores, dtype=float), READ_DECIMALS)
     codes = np.full(s.shape, 3, dtype=np.int8)
     codes[s >= settings.amber_at] = 2
     codes[s >= settings.green_at] = 1

@@ -271,10 +271,7 @@ def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             typed[column] = np.nan
             typed[f"_bad_{column}"] = False
-    typed["shared_with"] = _distinct(
-        _column(frame, "shared_with"),
-        lambda c: aliases.split_departments(c) if _clean_text(c) else None,
-    )
+    typed["shared_with"] = _distinct(_column(frame, "shared_with"), _clean_text)  # split later
     for column in (
         "perspective",
         "direction",
@@ -427,14 +424,20 @@ def validate(
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[Issue], int]:
     """Type, fill and check stacked rows: (kpis, definitions, issues, rows rejected).
 
-    `known_departments` (e.g. the store's) count as known partners besides the
-    departments of these rows and of the definitions."""
+    `known_departments` are departments known besides the rows and `definitions` (those
+    of earlier uploads): a shared-with cell that names one of them is one partner, and a
+    partner named nowhere is warned about.
+    """
     if raw.empty:
         return empty_kpis(), definitions_table(definitions), [], 0
     typed, skipped = _kpi_rows(_type_cells(raw), raw["_first"], plans)
     plan_of = typed["_plan"].to_numpy()
     context_department = np.array([p.department for p in plans], dtype=object)[plan_of]
     typed["department"] = typed["department"].where(typed["department"].notna(), context_department)
+    known = [typed["department"], pd.Series(list(known_departments), dtype=object)]
+    if definitions is not None and "department" in definitions.columns:
+        known.append(definitions["department"])
+    typed["shared_with"] = _split_partners(typed["shared_with"], known)
     is_definition = np.array([p.is_definitions for p in plans])[plan_of]
 
     defs_rows = typed[is_definition]
@@ -454,8 +457,7 @@ def validate(
     _check_definitions(rows, report)
     _check_rows(rows, plans, report)
     accepted = rows[~report.rejected]
-    known = [*typed["department"].dropna(), *table["department"].dropna(), *known_departments]
-    _check_partners(accepted, known, report)
+    _check_partners(accepted, pd.concat([*known, table["department"]]).dropna(), report)
     kpis = _finish(accepted, plans, report)
     issues = [*skipped, *defs_report.issues, *report.issues]
     rejected = int(report.rejected.sum()) + int(defs_report.rejected.sum())
@@ -478,6 +480,18 @@ def _check_partners(rows: pd.DataFrame, known: Iterable[object], report: _Report
         report.add(
             strange == names, "shared_with", "unknown_partner", severity=WARNING, names=names
         )
+
+
+def _split_partners(cells: pd.Series, known: Sequence[pd.Series]) -> pd.Series:
+    """Shared-with cells as tuples of partners. Whether spaces separate partners depends
+    on the departments known (SPEC §3): those of the rows, of the definitions and of
+    earlier uploads, so this runs once every row has its department.
+    """
+    names = pd.unique(pd.concat(known, ignore_index=True).dropna())
+    keys = frozenset(aliases.department_key(name) for name in names)
+    return _distinct(
+        cells, lambda c: aliases.split_departments(c, keys) if isinstance(c, str) else None
+    )
 
 
 def _kpi_rows(

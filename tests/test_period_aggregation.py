@@ -75,8 +75,9 @@ def test_missing_aggregation_defaults_to_avg() -> None:
 def test_sum_over_the_months_that_have_an_actual() -> None:
     row = aggregate(q1_rows("sum", [10, NAN, 30], [15, 15, 20]), Q1, label="2026-Q1").iloc[0]
     assert row["actual"] == 40  # 10 + 30; February is missing, not zero
-    assert row["target"] == 50  # every month's target is present: 15 + 15 + 20
+    assert row["target"] == 35  # 15 + 20: February's target leaves with its actual
     assert row["months"] == 2
+    assert row["coverage"] == pytest.approx(2 / 3)
 
 
 def test_avg_ignores_a_missing_month() -> None:
@@ -123,7 +124,7 @@ def test_a_kpi_reported_only_outside_the_quarter_is_absent() -> None:
 def test_a_quarter_with_no_rows_is_empty_with_the_columns() -> None:
     result = aggregate(q1_rows("sum", [1, 2, 3], [1, 2, 3]), ["2026-07"], label="2026-Q3")
     assert result.empty
-    assert list(result.columns) == [*KPI_COLUMNS, "months"]
+    assert list(result.columns) == [*KPI_COLUMNS, "months", "coverage"]
 
 
 # -- several KPIs --------------------------------------------------------------------------------
