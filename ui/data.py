@@ -158,7 +158,15 @@ def period_labels() -> dict[str, list[str]]:
 
 
 def departments() -> list[str]:
+    """Departments with KPI rows of their own: the ones expected to report."""
     return sorted(kpis()["department"].unique())
+
+
+def shown_departments() -> list[str]:
+    """Every department with a scorecard, for the pickers: those with KPIs of their own
+    and those that only share another department's KPIs (SPEC §3: shown, though not
+    counted in the organisation score)."""
+    return sorted(history("month").departments["department"].astype(str).unique())
 
 
 def templates() -> dict[str, Path]:
