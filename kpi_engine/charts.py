@@ -196,6 +196,7 @@ def _cell_layers(
     *,
     text: bool,
     font_size: int,
+    legend: bool = True,
 ) -> list[alt.Chart]:
     """Heatmap cells: grey for every cell (so a missing score shows), the status colour
     over it where there is a score, and the rounded score (or '—') on top.
@@ -210,7 +211,7 @@ def _cell_layers(
         .encode(strokeWidth=outline)
         .add_params(pick),
         base.mark_rect(stroke=LINE_COLOR, cursor="pointer").encode(
-            color=_score_color(settings, lang), strokeWidth=outline
+            color=_score_color(settings, lang, legend=legend), strokeWidth=outline
         ),
     ]
     if text:
@@ -339,6 +340,7 @@ def heatmap(
     settings: Settings,
     period: str | None = None,
     selection_name: str = "cell",
+    legend: bool = True,
 ) -> alt.LayerChart:
     """Department (rows) x perspective (columns, the scorecard's fixed order) for one period.
 
@@ -347,7 +349,8 @@ def heatmap(
     decimal; cells without a score (no KPI, or no actual) are grey with '—'. A click
     selects the cell through the point selection `selection_name`, whose fields are the
     engine's `department` and `perspective` codes, so `st.altair_chart(...,
-    on_select="rerun")` hands the page the cell to drill into.
+    on_select="rerun")` hands the page the cell to drill into. `legend=False` leaves the
+    colour legend out (the PDF report, which prints the bands in words).
     """
     frame = _one_period(perspectives, period, "heatmap")
     departments = list(pd.unique(frame["department"].astype(object)))
@@ -378,7 +381,7 @@ def heatmap(
             alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
         ],
     )
-    layers = _cell_layers(base, pick, settings, lang, text=True, font_size=13)
+    layers = _cell_layers(base, pick, settings, lang, text=True, font_size=13, legend=legend)
     chart = alt.layer(*layers).properties(width=alt.Step(120), height=alt.Step(38))
     return finish(chart, lang)
 

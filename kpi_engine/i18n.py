@@ -66,7 +66,9 @@ def score_text(value: object) -> str:
 
 def change_text(value: object) -> str:
     """A change against the previous period: signed, one decimal, `MISSING` if none."""
-    return MISSING if is_missing(value) else f"{float(value):+.1f}"  # type: ignore[arg-type]
+    if is_missing(value):
+        return MISSING
+    return f"{round(float(value), 1) + 0.0:+.1f}"  # type: ignore[arg-type]  # no "-0.0"
 
 
 def percent_text(value: object) -> str:

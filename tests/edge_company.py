@@ -12,7 +12,7 @@ from kpi_engine import Scorecard, insights, load_files
 from tests.apps import open_page, start
 from tests.report_data import SAMPLE_FILES
 from tests.workbooks import HEADER, form, xlsx
-from ui.state import SCORECARD_DEPARTMENT
+from ui.state import SCORECARD_DEPARTMENT, UPLOADS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OTHER_MONTHS = "Technology"  # rows in 2026-01..03 only
@@ -70,16 +70,16 @@ def files() -> dict[str, bytes]:
     }
 
 
-def fill_store(directory: Path) -> None:
-    """The sample company and the three uploads, stored through the Data page as a
-    manager would (each file without errors is stored at once)."""
+def filled_store(directory: Path) -> Path:
+    """`directory` holding the sample company and the three uploads, stored through the
+    Data page as a manager would (each file without errors is stored at once)."""
     at = start(directory=directory)
     open_page(at, "data")
     for name, content in files().items():
         at.file_uploader[0].upload(name, content, XLSX).run()
         assert not at.exception, [e.message for e in at.exception]
-    stored = set(at.session_state["uploads"]) if "uploads" in at.session_state else set()
-    assert len(stored) == len(files()), "every edge workbook is stored"
+    assert len(at.session_state[UPLOADS]) == len(files()), "every edge workbook is stored"
+    return directory
 
 
 def history(grain: str) -> Scorecard:

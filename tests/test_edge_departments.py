@@ -20,7 +20,7 @@ from tests.edge_company import (
     NO_ACTUALS,
     OTHER_MONTHS,
     PARTNER_ONLY,
-    fill_store,
+    filled_store,
     history,
     visit,
 )
@@ -30,9 +30,7 @@ from ui.state import GRAINS
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("edge-store")
-    fill_store(directory)
-    return directory
+    return filled_store(tmp_path_factory.mktemp("edge-store"))
 
 
 @cache
