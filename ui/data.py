@@ -165,7 +165,13 @@ def departments() -> list[str]:
 def shown_departments() -> list[str]:
     """Every department with a scorecard, for the pickers: those with KPIs of their own
     and those that only share another department's KPIs (SPEC §3: shown, though not
-    counted in the organisation score)."""
+    counted in the organisation score). Worked out once per change of the stored data."""
+    current = engine()
+    return _shown_departments(store.database_url(), store.revision(current, store.DATA_ACTIONS))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _shown_departments(url: str, revision: int) -> list[str]:
     return sorted(history("month").departments["department"].astype(str).unique())
 
 
