@@ -24,7 +24,7 @@ st.set_page_config(
 
 who = auth.gate(state.lang())  # the sign-in screen, when sign-in is set up
 labels = data.period_labels()
-choices = state.sidebar(labels, data.departments())
+choices = state.sidebar(labels, data.shown_departments())
 lang = choices.lang
 meeting.toggle(lang)
 auth.sidebar(who, lang)

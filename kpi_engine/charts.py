@@ -28,7 +28,18 @@ from kpi_engine.schema import PERSPECTIVES
 from kpi_engine.scoring import READ_DECIMALS, statuses
 from kpi_engine.settings import Settings
 
-from .i18n import perspective_label, status_label, t
+from .i18n import (
+    MISSING,
+    change_text,
+    number_text,
+    percent_text,
+    perspective_label,
+    score_text,
+    status_label,
+    t,
+    target_text,
+    text_or_missing,
+)
 
 # Fonts: a CSS font-family list, Noto Sans CJK first (what the Debian package fonts-noto-cjk
 # installs), then what Windows and macOS ship. The TC face draws traditional glyph shapes.
@@ -45,7 +56,7 @@ MISSING_COLOR = "#d9d9d9"
 DARK_TEXT, LIGHT_TEXT = "#1f1f1f", "#ffffff"
 ACTUAL_COLOR, TARGET_COLOR, LINE_COLOR = "#2c7fb8", "#7f7f7f", "#303030"
 BASELINE_COLOR, SCENARIO_COLOR = "#a0a0a0", "#2c7fb8"
-MISSING_TEXT = "—"
+MISSING_TEXT = MISSING
 
 LABEL_LIMIT = 200  # px before a long department or KPI name is cut with an ellipsis
 # Line legends draw a stretch of each line, long enough to show its dash pattern.
@@ -125,11 +136,11 @@ def _one_period(frame: pd.DataFrame, period: str | None, chart: str) -> pd.DataF
 
 def _score_text(scores: pd.Series) -> pd.Series:
     """Scores rounded for display (one decimal), '—' where missing."""
-    return scores.map(lambda s: MISSING_TEXT if pd.isna(s) else f"{s:.1f}").astype(object)
+    return scores.map(score_text).astype(object)
 
 
 def _percent_text(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: MISSING_TEXT if pd.isna(v) else f"{v:.0%}").astype(object)
+    return values.map(percent_text).astype(object)
 
 
 def _statuses(scores: pd.Series, settings: Settings) -> pd.Series:
@@ -180,6 +191,7 @@ def _cell_layers(
     *,
     text: bool,
     font_size: int,
+    legend: bool = True,
 ) -> list[alt.Chart]:
     """Heatmap cells: grey for every cell (so a missing score shows), the status colour
     over it where there is a score, and the rounded score (or '—') on top.
@@ -194,7 +206,7 @@ def _cell_layers(
         .encode(strokeWidth=outline)
         .add_params(pick),
         base.mark_rect(stroke=LINE_COLOR, cursor="pointer").encode(
-            color=_score_color(settings, lang), strokeWidth=outline
+            color=_score_color(settings, lang, legend=legend), strokeWidth=outline
         ),
     ]
     if text:
@@ -324,6 +336,7 @@ def heatmap(
     settings: Settings,
     period: str | None = None,
     selection_name: str = "cell",
+    legend: bool = True,
 ) -> alt.LayerChart:
     """Department (rows) x perspective (columns, the scorecard's fixed order) for one period.
 
@@ -332,7 +345,8 @@ def heatmap(
     decimal; cells without a score (no KPI, or no actual) are grey with '—'. A click
     selects the cell through the point selection `selection_name`, whose fields are the
     engine's `department` and `perspective` codes, so `st.altair_chart(...,
-    on_select="rerun")` hands the page the cell to drill into.
+    on_select="rerun")` hands the page the cell to drill into. `legend=False` leaves the
+    colour legend out (the PDF report, which prints the bands in words).
     """
     frame = _one_period(perspectives, period, "heatmap")
     departments = list(pd.unique(frame["department"].astype(object)))
@@ -363,7 +377,7 @@ def heatmap(
             alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
         ],
     )
-    layers = _cell_layers(base, pick, settings, lang, text=True, font_size=13)
+    layers = _cell_layers(base, pick, settings, lang, text=True, font_size=13, legend=legend)
     chart = alt.layer(*layers).properties(width=alt.Step(120), height=alt.Step(38))
     return finish(chart, lang)
 
@@ -451,9 +465,23 @@ def drilldown(
     rows = _labelled(rows, lang, settings)
     rows["kpi_label"] = _kpi_labels(rows, department, lang)
     rows["score_pos"] = rows["score"].fillna(0.0)
-    for column in ("kpi_id", "actual", "target", "weight", "unit", "owner_department"):
+    for column in (
+        *("kpi_id", "actual", "target", "weight", "unit", "owner_department"),
+        *("direction", "target_low", "target_high"),
+    ):
         if column not in rows.columns:
             rows[column] = None
+    # Tooltips read text columns: Vega prints a null as "null" (or formats it as 0).
+    records = rows.to_dict("records")
+    rows["kpi_id_text"] = [text_or_missing(r["kpi_id"]) for r in records]
+    rows["actual_text"] = [number_text(r["actual"], r["unit"]) for r in records]
+    rows["target_text"] = [
+        target_text(r["direction"], r["target"], r["target_low"], r["target_high"], r["unit"])
+        for r in records
+    ]
+    rows["unit_text"] = [text_or_missing(r["unit"]) for r in records]
+    rows["weight_text"] = [number_text(r["weight"]) for r in records]
+    rows["owner_text"] = [text_or_missing(r["owner_department"]) for r in records]
     keep = [
         "department",
         "kpi_id",
@@ -470,6 +498,7 @@ def drilldown(
         "score_text",
         "score_pos",
         "status_label",
+        *("kpi_id_text", "actual_text", "target_text", "unit_text", "weight_text", "owner_text"),
     ]
     rows = rows[keep]
     pick = alt.selection_point(name=selection_name, fields=["kpi_name", "kpi_id"], on="click")
@@ -482,15 +511,15 @@ def drilldown(
     )
     tooltip = [
         alt.Tooltip("kpi_name:N", title=_title("kpi", lang)),
-        alt.Tooltip("kpi_id:N", title=_title("kpi_id", lang)),
+        alt.Tooltip("kpi_id_text:N", title=_title("kpi_id", lang)),
         alt.Tooltip("perspective_label:N", title=_title("perspective", lang)),
-        alt.Tooltip("actual:Q", title=_title("actual", lang), format=",.4~g"),
-        alt.Tooltip("target:Q", title=_title("target", lang), format=",.4~g"),
-        alt.Tooltip("unit:N", title=_title("unit", lang)),
-        alt.Tooltip("weight:Q", title=_title("weight", lang), format=".3~g"),
+        alt.Tooltip("actual_text:N", title=_title("actual", lang)),
+        alt.Tooltip("target_text:N", title=_title("target", lang)),
+        alt.Tooltip("unit_text:N", title=_title("unit", lang)),
+        alt.Tooltip("weight_text:N", title=_title("weight", lang)),
         alt.Tooltip("score_text:N", title=_title("score", lang)),
         alt.Tooltip("status_label:N", title=_title("status", lang)),
-        alt.Tooltip("owner_department:N", title=t("scorecard.owner_department", lang)),
+        alt.Tooltip("owner_text:N", title=t("scorecard.owner_department", lang)),
     ]
     bars = (
         alt.Chart()
@@ -614,9 +643,7 @@ def comparison_rows(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     long["kind_label"] = long["kind"].map({"baseline": baseline, "scenario": scenario})
     long["score_text"] = _score_text(long["score"])
     long["score_pos"] = long["score"].fillna(0.0)
-    long["difference_text"] = long["difference"].map(
-        lambda d: MISSING_TEXT if pd.isna(d) else f"{d:+.1f}"
-    )
+    long["difference_text"] = long["difference"].map(change_text).astype(object)
     return long
 
 

@@ -27,6 +27,7 @@ from types import MappingProxyType
 DEFAULT_LANG = "zh-Hans"
 LANGUAGES: dict[str, str] = {"zh-Hans": "简体中文", "zh-Hant": "繁體中文", "en": "English"}
 WARNING_KINDS: tuple[str, ...] = ("red_streak", "low_coverage", "no_upload")
+MISSING = "—"  # a missing score, change or cell, in every language, page and report
 
 LOCALES = Path(__file__).with_name("locales")
 
@@ -49,14 +50,58 @@ def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+def is_missing(value: object) -> bool:
+    """None, NaN or pandas' NA: a cell that reads as `MISSING`, never 'None' or 'nan'."""
+    return (
+        value is None
+        or (isinstance(value, float) and math.isnan(value))
+        or type(value).__name__ in ("NAType", "NaTType")
+    )
+
+
+def score_text(value: object) -> str:
+    """A score as every page, chart and report prints it: one decimal, `MISSING` if none."""
+    return MISSING if is_missing(value) else f"{float(value):.1f}"  # type: ignore[arg-type]
+
+
+def change_text(value: object) -> str:
+    """A change against the previous period: signed, one decimal, `MISSING` if none."""
+    if is_missing(value):
+        return MISSING
+    return f"{round(float(value), 1) + 0.0:+.1f}"  # type: ignore[arg-type]  # no "-0.0"
+
+
+def percent_text(value: object) -> str:
+    return MISSING if is_missing(value) else f"{float(value):.0%}"  # type: ignore[arg-type]
+
+
+def number_text(value: object, unit: object = None) -> str:
+    """Actuals and targets as people read them: percent units as percents, else up to
+    4 significant digits with thousands separators; `MISSING` if none."""
+    if is_missing(value):
+        return MISSING
+    number = float(value)  # type: ignore[arg-type]
+    if unit in ("%", "％"):
+        return f"{number:.1%}"
+    return f"{number:,.0f}" if abs(number) >= 10_000 else f"{number:,.4g}"
+
+
+def target_text(direction: object, target: object, low: object, high: object, unit: object) -> str:
+    """A KPI's target as written: `low – high` for a target range, else the target."""
+    if direction == "range":
+        return f"{number_text(low, unit)} – {number_text(high, unit)}"
+    return number_text(target, unit)
+
+
+def text_or_missing(value: object) -> str:
+    """Any cell as text (an id, a unit, a name), `MISSING` where it is empty."""
+    return MISSING if is_missing(value) or value == "" else str(value)
 
 
 def _vocabulary(prefix: str, value: object, lang: str) -> str:
     """A closed-vocabulary value translated; a value without a message is shown as is."""
-    if _missing(value):
-        return "—"
+    if is_missing(value):
+        return MISSING
     key = f"{prefix}.{value}"
     text = t(key, lang)
     return str(value) if text == key else text
@@ -69,7 +114,7 @@ def perspective_label(perspective: object, lang: str = DEFAULT_LANG) -> str:
 
 def status_label(status: object, lang: str = DEFAULT_LANG) -> str:
     """`green` / `amber` / `red` translated; a missing status (no score) reads as missing."""
-    if _missing(status):
+    if is_missing(status):
         return t("status.missing", lang)
     return _vocabulary("status", status, lang)
 

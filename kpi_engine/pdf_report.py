@@ -2,15 +2,24 @@
 department — scores and changes, the department x perspective heatmap, best and worst
 movers, early warnings — all read from `insights`, so it says what the Overview says.
 
+Every department is named in text: a ranked table of department scores (rank, score,
+status, change) stands beside the heatmap, and continues on a second page when there are
+more departments than fit beside it.
+
 Drawn with fpdf2 in Noto Sans CJK, the face the charts use. Debian ships that font as
 .ttc collections with CFF outlines; fpdf2 embeds those (subset, with a ToUnicode map, so
 the text can be searched and copied), where ReportLab refuses CFF outlines. The heatmap
-is the dashboard's own chart rendered by vl-convert (`images.png`).
+is the dashboard's own chart as vector graphics: vl-convert's SVG (`images.svg`) drawn
+by fpdf2, its text set in the same embedded CJK face (so it stays sharp at any zoom and
+can be searched). fpdf2's SVG support is partial (no empty paths, gradients drawn
+wrong), so the PDF's heatmap has no colour legend (the footer gives the bands in words),
+and a chart fpdf2 cannot read falls back to a PNG at 3x.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import struct
 from collections.abc import Sequence
 from functools import cache
@@ -21,8 +30,17 @@ from fontTools.ttLib import TTCollection
 from fpdf import FPDF
 
 from . import charts, images, insights
-from .i18n import DEFAULT_LANG, perspective_label, status_label, t
-from .report_tables import scoped, warning_sentences
+from .i18n import (
+    DEFAULT_LANG,
+    MISSING,
+    change_text,
+    perspective_label,
+    score_text,
+    status_label,
+    t,
+)
+from .report_tables import department_ranking, scoped, warning_sentences
+from .schema import PERSPECTIVES
 from .scorecard import Scorecard
 from .scoring import statuses
 from .settings import DEFAULTS, Settings
@@ -36,7 +54,12 @@ PAGE_WIDTH, PAGE_HEIGHT, MARGIN = 210.0, 297.0, 12.0  # A4, millimetres
 WIDTH = PAGE_WIDTH - 2 * MARGIN
 GAP = 3.0
 ROW = 5.6  # table row height
+RANK_ROW = 4.8  # the ranked department table's row height
+RANK_WIDTHS = (10.0, 27.0, 12.0, 14.0, 14.0)  # rank, department, score, status, change
 HEATMAP_MAX_HEIGHT = 95.0
+HEATMAP_ROW_STEP = 26  # px per department (the screen's 38 would waste the page)
+HEATMAP_LABEL_PX = 12  # the charts' axis label size
+PNG_SCALE = 3.0  # a chart fpdf2 cannot draw as vector goes in as a PNG this sharp
 MOVERS = 5
 PX_MM = 25.4 / 96  # one CSS pixel (a chart's unit) in millimetres
 INK, MUTED, RULE = (31, 31, 31), (110, 110, 110), (200, 200, 200)
@@ -85,10 +108,6 @@ def _fit(pdf: FPDF, text: str, width: float) -> str:
     while text and pdf.get_string_width(text + "…") > width:
         text = text[:-1]
     return text + "…"
-
-
-def _number(value: float | None, fmt: str = "{:.1f}") -> str:
-    return "—" if value is None or pd.isna(value) else fmt.format(value)
 
 
 def _status(score: float | None, settings: Settings) -> str | None:
@@ -141,7 +160,7 @@ def _tile(
     pdf.cell(inner, 5, _fit(pdf, label, inner))
     pdf.set_font(FAMILY, "B", 18)
     pdf.set_xy(x + 3.5, y + 6.5)
-    pdf.cell(inner, 9, _number(score))
+    pdf.cell(inner, 9, score_text(score))
     pdf.set_font(FAMILY, "", 8)
     pdf.set_xy(x + 3.5, y + 16.5)
     word = status_label(status, lang)
@@ -153,7 +172,7 @@ def _tile(
     elif change is not None and not pd.isna(change):
         pdf.cell(inner / 2, 5, "0.0", align="R")
     else:
-        pdf.cell(inner / 2, 5, "—", align="R")
+        pdf.cell(inner / 2, 5, MISSING, align="R")
 
 
 def _tiles(pdf: FPDF, scope: str, view: insights.Overview, lang: str, settings: Settings) -> None:
@@ -191,23 +210,154 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-def _heatmap(pdf: FPDF, history: Scorecard, period: str, lang: str, settings: Settings) -> None:
-    """The dashboard's heatmap for the period, every department (a department's report
-    shows its row among its peers), scaled to the page and at most `HEATMAP_MAX_HEIGHT`
-    tall (many departments shrink it rather than spill over)."""
-    _heading(pdf, t("heatmap.title", lang))
+_EMPTY_PATH = re.compile(r'<path[^>]*\sd=""[^>]*?(?:/>|>\s*</path>)')
+_LINE = re.compile(r"<line\b[^>]*>")
+_FONT_FAMILY = re.compile(r'font-family="[^"]*"')
+_FONT_SIZE_PX = re.compile(r'font-size="([\d.]+)px"')
+_SVG_SIZE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"')
+
+
+def _line_with_ends(match: re.Match[str]) -> str:
+    """SVG's default line ends (0) written out: fpdf2 requires x1, y1, x2 and y2."""
+    tag = match.group(0)
+    for name in ("x1", "y1", "x2", "y2"):
+        if f' {name}="' not in tag:
+            tag = tag.replace("<line", f'<line {name}="0"', 1)
+    return tag
+
+
+def _svg_for_fpdf(svg: str) -> str:
+    """vl-convert's SVG as fpdf2 reads it: empty paths dropped (fpdf2 refuses them), line
+    ends written out, font sizes in user units (fpdf2 turns `12px` into 9 pt but leaves
+    the drawing in user units, so text would come out at three quarters of its size),
+    and every text in the report's own CJK family."""
+    svg = _EMPTY_PATH.sub("", svg)
+    svg = _LINE.sub(_line_with_ends, svg)
+    svg = _FONT_SIZE_PX.sub(r'font-size="\1"', svg)
+    return _FONT_FAMILY.sub(f'font-family="{FAMILY}"', svg)
+
+
+def _chart(
+    pdf: FPDF, chart: charts.alt.TopLevelMixin, x: float, y: float, width: float, max_height: float
+) -> float:
+    """Draw a chart at (x, y) at most `width` wide and `max_height` tall, never larger
+    than its own size; returns its height. Vector (SVG) where fpdf2 can draw it."""
+    svg = _svg_for_fpdf(images.svg(chart))
+    size = _SVG_SIZE.search(svg)
+    if size is not None:
+        px_w, px_h = float(size.group(1)), float(size.group(2))
+        w = min(width, px_w * PX_MM, max_height * px_w / px_h)
+        h = w * px_h / px_w
+        try:
+            with pdf.local_context():
+                pdf.image(io.BytesIO(svg.encode("utf-8")), x=x + (width - w) / 2, y=y, w=w, h=h)
+            return h
+        except (ValueError, KeyError, NotImplementedError):  # an SVG feature fpdf2 lacks
+            pass
+    data = images.png(chart, scale=PNG_SCALE)
+    px_w, px_h = (v / PNG_SCALE for v in _png_size(data))
+    w = min(width, px_w * PX_MM, max_height * px_w / px_h)
+    h = w * px_h / px_w
+    pdf.image(io.BytesIO(data), x=x + (width - w) / 2, y=y, w=w, h=h)
+    return h
+
+
+def _column_step(pdf: FPDF, lang: str) -> int:
+    """Heatmap column width in px: the widest perspective name and some air, at least
+    76 px (the screen's 120 px columns would shrink the chart's text on paper)."""
+    with pdf.local_context():
+        pdf.set_font(FAMILY, "", HEATMAP_LABEL_PX * 0.75)
+        widest = max(pdf.get_string_width(perspective_label(p, lang)) for p in PERSPECTIVES)
+    return max(76, int(widest / PX_MM) + 10)
+
+
+def _ranking_table(
+    pdf: FPDF, x: float, ranking: pd.DataFrame, lang: str, department: str | None
+) -> None:
+    """Ranked departments (rank, department, score, status, change) at `x`: the status
+    cell in its tint, the change in green or red, the report's own department in bold."""
+    rows = [
+        [
+            MISSING if pd.isna(r.rank) else str(int(r.rank)),
+            str(r.department),
+            score_text(r.score),
+            status_label(r.status, lang),
+            change_text(r.change),
+        ]
+        for r in ranking.itertuples(index=False)
+    ]
+    header = [
+        t("pdf.rank", lang),
+        t("common.department", lang),
+        t("common.score", lang),
+        t("common.status", lang),
+        t("scorecard.change", lang),
+    ]
+    _table(
+        pdf,
+        x,
+        header,
+        rows,
+        RANK_WIDTHS,
+        change_column=4,
+        align="RLRLR",
+        row_height=RANK_ROW,
+        tints=[None if pd.isna(s) else str(s) for s in ranking["status"]],
+        tint_column=3,
+        bold=[r[1] == department for r in rows],
+    )
+
+
+def _heatmap_and_ranking(
+    pdf: FPDF,
+    history: Scorecard,
+    period: str,
+    lang: str,
+    settings: Settings,
+    department: str | None,
+) -> pd.DataFrame:
+    """The department x perspective heatmap (every department, so a department's report
+    shows its row among its peers) beside the ranked table of department scores (the
+    report's department in bold). Returns the ranked rows that did not fit beside the
+    heatmap (`_ranking_pages` prints them on the next page)."""
+    table_width = sum(RANK_WIDTHS)
+    left = WIDTH - table_width - 2 * GAP
+    right = MARGIN + left + 2 * GAP
+    top = pdf.get_y()
+    _heading(pdf, t("heatmap.title", lang), width=left)
     cells = history.perspectives[(history.perspectives["period"] == period).to_numpy(bool)]
+    bottom = pdf.get_y()
     if cells.empty:
-        _note(pdf, "—")
-        return
-    scale = 2.0
-    data = images.png(charts.heatmap(cells, lang=lang, settings=settings), scale=scale)
-    px_w, px_h = _png_size(data)
-    width = min(WIDTH, px_w / scale * PX_MM, HEATMAP_MAX_HEIGHT * px_w / px_h)
-    height = width * px_h / px_w
-    y = pdf.get_y() + 1
-    pdf.image(io.BytesIO(data), x=MARGIN + (WIDTH - width) / 2, y=y, w=width, h=height)
-    pdf.set_xy(MARGIN, y + height + 3)
+        _note(pdf, MISSING, width=left)
+        bottom = pdf.get_y()
+    else:
+        chart = charts.heatmap(cells, lang=lang, settings=settings, legend=False).properties(
+            width=charts.alt.Step(_column_step(pdf, lang)),
+            height=charts.alt.Step(HEATMAP_ROW_STEP),
+        )
+        bottom += 1 + _chart(pdf, chart, MARGIN, bottom + 1, left, HEATMAP_MAX_HEIGHT)
+
+    ranking = department_ranking(history, period, settings=settings)
+    pdf.set_y(top)
+    _heading(pdf, t("overview.department_scores", lang), x=right, width=table_width)
+    fit = max(int((HEATMAP_MAX_HEIGHT - RANK_ROW) // RANK_ROW), 1)
+    _ranking_table(pdf, right, ranking.head(fit), lang, department)
+    pdf.set_xy(MARGIN, max(bottom, pdf.get_y()) + 3)
+    return ranking.iloc[fit:]
+
+
+def _ranking_pages(
+    pdf: FPDF, rest: pd.DataFrame, lang: str, settings: Settings, department: str | None
+) -> None:
+    """The ranked departments that did not fit beside the heatmap, on further pages."""
+    per_page = int((PAGE_HEIGHT - 2 * MARGIN - 7 - 6) // RANK_ROW) - 1
+    for start in range(0, len(rest), per_page):
+        pdf.add_page()
+        _footer(pdf, lang, settings)
+        pdf.set_xy(MARGIN, MARGIN)
+        title = t("pdf.continued", lang, title=t("overview.department_scores", lang))
+        _heading(pdf, title, width=sum(RANK_WIDTHS))
+        _ranking_table(pdf, MARGIN, rest.iloc[start : start + per_page], lang, department)
 
 
 def _note(pdf: FPDF, text: str, *, x: float = MARGIN, width: float = WIDTH) -> None:
@@ -225,30 +375,45 @@ def _table(
     widths: Sequence[float],
     *,
     change_column: int | None = None,
+    align: str | None = None,
+    row_height: float = ROW,
+    tints: Sequence[str | None] | None = None,
+    tint_column: int | None = None,
+    bold: Sequence[bool] | None = None,
 ) -> None:
-    """A small table: grey header, one line per row, text cut to its column, numbers
-    right-aligned; the change column in green (up) or red (down)."""
-    numeric = [i >= len(widths) - 2 for i in range(len(widths))]
+    """A small table: grey header, one line per row, text cut to its column; `align`
+    gives each column's L or R (default: the last two, the numbers, right). The change
+    column is green (up) or red (down); with `tints`, the `tint_column` cell of each row
+    is filled in its status tint; `bold` rows stand out (the report's own department)."""
+    align = align or "".join("R" if i >= len(widths) - 2 else "L" for i in range(len(widths)))
     pdf.set_font(FAMILY, "B", 8.5)
     pdf.set_fill_color(*HEAD_FILL)
     pdf.set_text_color(*INK)
     pdf.set_x(x)
-    for text, width, right in zip(header, widths, numeric, strict=True):
-        pdf.cell(width, ROW, _fit(pdf, text, width - 1.5), fill=True, align="R" if right else "L")
-    pdf.ln(ROW)
-    pdf.set_font(FAMILY, "", 8.5)
+    for text, width, side in zip(header, widths, align, strict=True):
+        pdf.cell(width, row_height, _fit(pdf, text, width - 1.5), fill=True, align=side)
+    pdf.ln(row_height)
     pdf.set_draw_color(*RULE)
-    for row in rows:
+    for n, row in enumerate(rows):
+        pdf.set_font(FAMILY, "B" if bold is not None and bold[n] else "", 8.5)
         pdf.set_x(x)
-        for i, (text, width, right) in enumerate(zip(row, widths, numeric, strict=True)):
+        for i, (text, width, side) in enumerate(zip(row, widths, align, strict=True)):
             color = INK
-            if i == change_column and text not in ("—", ""):
+            if i == change_column and text.startswith(("+", "-")) and text[1:] != "0.0":
                 color = STATUS_RGB["red" if text.startswith("-") else "green"]
+            fill = tints is not None and i == tint_column
+            if fill:
+                pdf.set_fill_color(*TINT_RGB.get(tints[n] or "", MISSING_RGB))  # type: ignore[index]
             pdf.set_text_color(*color)
             pdf.cell(
-                width, ROW, _fit(pdf, text, width - 1.5), border="B", align="R" if right else "L"
+                width,
+                row_height,
+                _fit(pdf, text, width - 1.5),
+                border="B",
+                align=side,
+                fill=fill,
             )
-        pdf.ln(ROW)
+        pdf.ln(row_height)
 
 
 def _movers(pdf: FPDF, view: insights.Overview, lang: str, *, by_department: bool) -> None:
@@ -265,7 +430,7 @@ def _movers(pdf: FPDF, view: insights.Overview, lang: str, *, by_department: boo
         if view.previous_score is None:
             _note(pdf, t("overview.no_previous", lang), x=x, width=half)
         elif frame.empty:
-            _note(pdf, "—", x=x, width=half)
+            _note(pdf, MISSING, x=x, width=half)
         else:
             header = [t("common.kpi", lang)]
             widths = [half - 36]
@@ -278,8 +443,8 @@ def _movers(pdf: FPDF, view: insights.Overview, lang: str, *, by_department: boo
                 [
                     str(r.kpi_name),
                     *([str(r.department)] if by_department else []),
-                    _number(r.score),
-                    _number(r.change, "{:+.1f}"),
+                    score_text(r.score),
+                    change_text(r.change),
                 ]
                 for r in frame.head(MOVERS).itertuples(index=False)
             ]
@@ -355,7 +520,8 @@ def report_pdf(
     pdf.set_xy(MARGIN, MARGIN)
     _title(pdf, scope, view, lang)
     _tiles(pdf, scope, view, lang, settings)
-    _heatmap(pdf, history, period, lang, settings)
+    rest = _heatmap_and_ranking(pdf, history, period, lang, settings, department)
     _movers(pdf, view, lang, by_department=department is None)
     _warnings(pdf, found, period, lang, bottom)
+    _ranking_pages(pdf, rest, lang, settings, department)
     return bytes(pdf.output())

@@ -17,6 +17,7 @@ from .schema import PERSPECTIVES
 from .scorecard import Scorecard
 from .scoring import statuses
 from .settings import DEFAULTS, Settings
+from .whatif import ranks
 
 # The KPI columns a department's sheet and table show, in order.
 KPI_REPORT_COLUMNS: tuple[str, ...] = (
@@ -92,6 +93,17 @@ def department_summary(
     return rows.loc[
         :, ["department", "score", "status", "coverage", "change", *PERSPECTIVES]
     ].reset_index(drop=True)
+
+
+def department_ranking(
+    history: Scorecard, period: str, *, settings: Settings = DEFAULTS
+) -> pd.DataFrame:
+    """Every department of `period`, best first: rank (ties share the better rank, no
+    score no rank, as on the What-if page), department, score, status, change."""
+    rows = department_summary(history, period, settings=settings)
+    rows = rows.assign(rank=ranks(rows.assign(period=period)))
+    rows = rows.sort_values(["rank", "department"], na_position="last", kind="stable")
+    return rows.loc[:, ["rank", "department", "score", "status", "change"]].reset_index(drop=True)
 
 
 def perspective_summary(

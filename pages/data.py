@@ -72,6 +72,7 @@ for upload in files or []:
                 tables.issues(checked.issues, lang),
                 hide_index=True,
                 column_config=tables.issue_columns(lang),
+                placeholder=tables.MISSING,
             )
         if (
             errors
@@ -87,17 +88,19 @@ for upload in files or []:
         if result is not None:
             _stored_message(result)
         with st.expander(t("data.preview", lang)):
-            st.dataframe(tables.preview(checked.kpis, lang), hide_index=True)
+            st.dataframe(
+                tables.preview(checked.kpis, lang), hide_index=True, placeholder=tables.MISSING
+            )
 
 st.subheader(t("data.in_session", lang))
 if data.uploads():
-    st.dataframe(tables.uploads(data.uploads(), lang), hide_index=True)
+    st.dataframe(tables.uploads(data.uploads(), lang), hide_index=True, placeholder=tables.MISSING)
 else:
     st.caption(t("data.none_in_session", lang))
 
 history = data.upload_history()
 st.subheader(t("data.history", lang))
-st.dataframe(tables.upload_history(history, lang), hide_index=True)
+st.dataframe(tables.upload_history(history, lang), hide_index=True, placeholder=tables.MISSING)
 
 
 def _upload(upload_id: int) -> pd.Series:
@@ -149,7 +152,7 @@ def _versions(covered: pd.DataFrame) -> None:
         key=state.VERSION_PERIOD,
     )
     found = data.versions(department, period)
-    st.dataframe(tables.versions(found, lang), hide_index=True)
+    st.dataframe(tables.versions(found, lang), hide_index=True, placeholder=tables.MISSING)
     rows = {int(r["upload_id"]): r for _, r in found.iterrows()}
     shown = [i for i, r in rows.items() if r["current"]]
     if st.session_state.get(state.VERSION_PICK) not in rows:

@@ -14,12 +14,16 @@ st.title(t("heatmap.title", lang))
 st.caption(t("heatmap.hint", lang))
 
 cells = tables.only(history.perspectives, choices.departments)
-chart = charts.heatmap(cells, lang=lang, settings=settings, period=period)
-event = downloads.chart(chart, f"heatmap_{period}", lang, on_select="rerun", key="heatmap")
-picked = tables.picked(event, "cell")
-if picked is None:
-    st.info(t("heatmap.no_selection", lang))
+picked = None
+if (cells["period"] == period).any():
+    chart = charts.heatmap(cells, lang=lang, settings=settings, period=period)
+    event = downloads.chart(chart, f"heatmap_{period}", lang, on_select="rerun", key="heatmap")
+    picked = tables.picked(event, "cell")
+    if picked is None:
+        st.info(t("heatmap.no_selection", lang))
 else:
+    st.info(t("common.no_rows", lang, period=period))
+if picked is not None:
     department, perspective = picked["department"], picked["perspective"]
     st.subheader(
         t(
@@ -40,9 +44,12 @@ else:
     downloads.chart(drill, f"drilldown_{period}", lang)
 
 st.subheader(t("heatmap.department_months", lang))
-year = data.year_scores(period)
-downloads.chart(
-    charts.department_months(tables.only(year, choices.departments), lang=lang, settings=settings),
-    f"department_months_{period}",
-    lang,
-)
+year = tables.only(data.year_scores(period), choices.departments)
+if year.empty:
+    st.info(t("common.no_rows", lang, period=period))
+else:
+    downloads.chart(
+        charts.department_months(year, lang=lang, settings=settings),
+        f"department_months_{period}",
+        lang,
+    )

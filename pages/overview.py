@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kpi_engine import charts, insights
-from kpi_engine.i18n import perspective_label, t
+from kpi_engine.i18n import percent_text, perspective_label, score_text, t
 from ui import data, downloads, state, tables
 
 state.require_shell()
@@ -19,14 +19,14 @@ st.caption(t("overview.previous_period", lang, period=view.previous))
 cols = st.columns(5)
 cols[0].metric(
     t("overview.org_score", lang),
-    tables.score_text(view.score),
+    score_text(view.score),
     tables.delta_text(view.change),
-    help=t("common.coverage", lang) + f" {tables.percent_text(view.coverage)}",
+    help=t("common.coverage", lang) + f" {percent_text(view.coverage)}",
 )
 for col, row in zip(cols[1:], view.perspectives.itertuples(), strict=True):
     col.metric(
         perspective_label(row.perspective, lang),
-        tables.score_text(row.score),
+        score_text(row.score),
         tables.delta_text(row.change),
     )
 
@@ -39,11 +39,14 @@ for col, status in zip(cols, ("green", "amber", "red", "missing"), strict=True):
 
 st.subheader(t("overview.department_scores", lang))
 scores = tables.only(history.departments, choices.departments)
-downloads.chart(
-    charts.department_bars(scores, lang=lang, settings=settings, period=period),
-    f"department_scores_{period}",
-    lang,
-)
+if (scores["period"] == period).any():
+    downloads.chart(
+        charts.department_bars(scores, lang=lang, settings=settings, period=period),
+        f"department_scores_{period}",
+        lang,
+    )
+else:
+    st.info(t("common.no_rows", lang, period=period))
 
 st.subheader(t("overview.early_warnings", lang))
 found = insights.early_warnings(history, period, expected_departments=data.departments())
@@ -51,7 +54,7 @@ found = tables.only(found, choices.departments)
 if found.empty:
     st.success(t("overview.no_warnings", lang))
 else:
-    st.dataframe(tables.warnings(found, lang, period), hide_index=True)
+    st.dataframe(tables.warnings(found, lang, period), hide_index=True, placeholder=tables.MISSING)
 
 left, right = st.columns(2)
 for col, key, frame in (
@@ -64,5 +67,7 @@ for col, key, frame in (
             st.info(t("overview.no_previous", lang))
         else:
             st.dataframe(
-                tables.movers(tables.only(frame, choices.departments), lang), hide_index=True
+                tables.movers(tables.only(frame, choices.departments), lang),
+                hide_index=True,
+                placeholder=tables.MISSING,
             )

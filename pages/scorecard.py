@@ -3,14 +3,14 @@
 import streamlit as st
 
 from kpi_engine import PERSPECTIVES, charts
-from kpi_engine.i18n import perspective_label, t
+from kpi_engine.i18n import percent_text, perspective_label, score_text, t
 from ui import data, downloads, state, tables
 
 state.require_shell()
 choices = state.current()
 lang, period, settings = choices.lang, choices.period, data.settings()
 history = data.history(choices.grain)
-departments = list(choices.departments) or data.departments()
+departments = list(choices.departments) or data.shown_departments()
 department = st.selectbox(t("common.department", lang), departments, key=state.SCORECARD_DEPARTMENT)
 st.title(t("scorecard.title", lang, department=department))
 if period:
@@ -27,28 +27,37 @@ card = tables.for_department(history, department, period)
 cols = st.columns(3)
 cols[0].metric(
     t("scorecard.department_score", lang),
-    tables.score_text(card.score),
+    score_text(card.score),
     tables.delta_text(card.change),
 )
-cols[1].metric(t("common.coverage", lang), tables.percent_text(card.coverage))
+cols[1].metric(t("common.coverage", lang), percent_text(card.coverage))
 cols[2].metric(
     t("scorecard.collaboration_score", lang),
-    tables.score_text(card.collaboration),
+    score_text(card.collaboration),
     help=None if card.has_shared else t("scorecard.no_collaboration", lang),
 )
+kpis = tables.kpi_rows(history, department, period, lang)
+if kpis.empty:  # e.g. a sheet for other months: say so, and where its data is
+    st.info(tables.no_rows_text(history, department, period, lang), icon=":material/info:")
+    st.stop()
 downloads.chart(
     charts.perspective_bars(card.perspectives, lang=lang, settings=settings),
     f"perspectives_{department}_{period}",
     lang,
 )
-
-kpis = tables.kpi_rows(history, department, period, lang)
 for perspective in PERSPECTIVES:
     score = card.perspectives.loc[card.perspectives["perspective"] == perspective, "score"]
     heading = perspective_label(perspective, lang)
-    st.subheader(f"{heading} · {tables.score_text(score.iloc[0] if len(score) else None)}")
+    st.subheader(f"{heading} · {score_text(score.iloc[0] if len(score) else None)}")
     rows = kpis[kpis["_perspective"] == perspective].drop(columns="_perspective")
-    st.dataframe(tables.styled(rows, lang), hide_index=True, column_config=tables.kpi_columns(lang))
+    st.dataframe(
+        tables.styled(rows, lang),
+        hide_index=True,
+        column_config=tables.kpi_columns(lang),
+        placeholder=tables.MISSING,
+    )
 missing = int(kpis[t("common.score", lang)].isna().sum())
-if missing:
+if missing == len(kpis):
+    st.info(t("scorecard.no_actuals", lang, department=department, period=period))
+elif missing:
     st.caption(t("scorecard.missing_count", lang, n=missing))

@@ -53,6 +53,7 @@ with st.form("settings"):
         hide_index=True,
         num_rows="fixed",
         key="settings_departments",
+        placeholder=tables.MISSING,
     )
     st.subheader(t("settings.bands", lang))
     green, amber, cap, base = st.columns(4)
@@ -101,11 +102,16 @@ changes = data.settings_history()
 if changes.empty:
     st.caption(t("settings.no_history", lang))
 else:
-    st.dataframe(tables.settings_history(changes, lang), hide_index=True, width="stretch")
+    st.dataframe(
+        tables.settings_history(changes, lang),
+        hide_index=True,
+        width="stretch",
+        placeholder=tables.MISSING,
+    )
 
 if who.may(access.USERS):
     st.subheader(t("settings.users", lang))
     st.caption(t("settings.users_hint", lang))
     people = users.describe()
     if people:
-        st.dataframe(tables.people(people, lang), hide_index=True)
+        st.dataframe(tables.people(people, lang), hide_index=True, placeholder=tables.MISSING)

@@ -38,10 +38,13 @@ series = insights.trend(history, level=level, keys=keys, settings=settings)
 projected = insights.projection(series, settings=settings)
 frame = tables.with_projection(series, projected)
 
-if level == "kpi" and not series.empty:
+if series.empty:
+    st.info(t("common.no_rows", lang, period=choices.period))
+    st.stop()
+if level == "kpi":
     st.subheader(t("trends.actual_vs_target", lang))
     downloads.chart(charts.actual_vs_target(frame, lang=lang), "actual_vs_target", lang)
 st.subheader(t("trends.score_bands", lang))
 downloads.chart(charts.score_bands(frame, lang=lang, settings=settings), "score_bands", lang)
 st.caption(t("trends.projection_note", lang))
-st.dataframe(tables.trend_table(series, lang), hide_index=True)
+st.dataframe(tables.trend_table(series, lang), hide_index=True, placeholder=tables.MISSING)

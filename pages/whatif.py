@@ -13,7 +13,7 @@ import streamlit as st
 
 from kpi_engine import PERSPECTIVES, Settings, access
 from kpi_engine import whatif as engine
-from kpi_engine.i18n import perspective_label, t
+from kpi_engine.i18n import perspective_label, score_text, t
 from kpi_engine.weights import (
     ahp,
     entropy_weights,
@@ -123,7 +123,12 @@ def _entropy_panel(base: engine.Prepared, settings: Settings, scenario: engine.S
             t("whatif.entropy_count", lang): valid["count"].to_numpy(),
         }
     )
-    st.dataframe(shown, hide_index=True, height="auto" if len(shown) <= 8 else 300)
+    st.dataframe(
+        shown,
+        hide_index=True,
+        height="auto" if len(shown) <= 8 else 300,
+        placeholder=tables.MISSING,
+    )
     if level == "perspective":
         applied = engine.Scenario(
             name=ui.next_name("whatif.entropy_name", lang),
@@ -192,6 +197,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
                 hide_index=True,
                 num_rows="fixed",
                 width="stretch",
+                placeholder=tables.MISSING,
             )
         department_weights = ui.department_changes(edited, settings)
 
@@ -208,6 +214,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
             hide_index=True,
             num_rows="fixed",
             width="stretch",
+            placeholder=tables.MISSING,
         )
         ui.record_kpi_edits(department, kpi_edits, base.rows)
         st.caption(t("whatif.range_target_note", lang))
@@ -235,12 +242,10 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
     with results:
         cols = st.columns(3)
         helped = t("whatif.org_help", lang)
-        cols[0].metric(
-            t("whatif.org_baseline", lang), tables.score_text(baseline_score), help=helped
-        )
+        cols[0].metric(t("whatif.org_baseline", lang), score_text(baseline_score), help=helped)
         cols[1].metric(
             t("whatif.org_scenario", lang),
-            tables.score_text(scenario_score),
+            score_text(scenario_score),
             help=helped,
             **ui.delta(change),
         )
@@ -249,14 +254,17 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
             t("whatif.scenario_caption", lang, name=scenario.name, n=ui.overrides_count(scenario))
         )
         st.subheader(t("whatif.comparison", lang))
-        st.dataframe(
-            ui.comparison_table(comparison, lang, selected), hide_index=True, width="stretch"
-        )
-        downloads.chart(
-            ui.comparison_spec(ui.chart_frame(comparison, selected), lang, settings),
-            "whatif_comparison",
-            lang,
-        )
+        compared = ui.chart_frame(comparison, selected)
+        if compared.empty:
+            st.info(t("common.no_rows", lang, period=base.period))
+        else:
+            st.dataframe(
+                ui.comparison_table(comparison, lang, selected),
+                hide_index=True,
+                width="stretch",
+                placeholder=tables.MISSING,
+            )
+            downloads.chart(ui.comparison_spec(compared, lang, settings), "whatif_comparison", lang)
 
     st.subheader(t("whatif.rank_stability", lang))
     spread = st.slider(t("whatif.spread", lang), min_value=1, max_value=30, value=10, key=ui.SPREAD)
@@ -343,7 +351,12 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
                         "saved_at": at,
                     }
                 )
-            st.dataframe(ui.scenarios_table(rows, lang), hide_index=True, width="stretch")
+            st.dataframe(
+                ui.scenarios_table(rows, lang),
+                hide_index=True,
+                width="stretch",
+                placeholder=tables.MISSING,
+            )
         st.button(
             t("whatif.adopt", lang),
             help=t("whatif.adopt_help", lang),

@@ -30,12 +30,14 @@ def _navigation_only(self: pages_manager.PagesManager, *args: object, **kwargs: 
 pages_manager.PagesManager.__init__ = _navigation_only  # type: ignore[method-assign]
 
 
-def start(*, lang: str | None = None) -> AppTest:
+def start(*, lang: str | None = None, directory: Path | None = None) -> AppTest:
     """The app on a store of its own (a new data directory holding the sample company):
-    what one test uploads is not seen by the next."""
-    directory = tempfile.mkdtemp(prefix="kpi-app-test-")
-    atexit.register(shutil.rmtree, directory, ignore_errors=True)
-    os.environ["KPI_DATA_DIR"] = directory
+    what one test uploads is not seen by the next. A module that reads one set of uploads
+    many times passes its own `directory` (a store it filled once)."""
+    if directory is None:
+        directory = Path(tempfile.mkdtemp(prefix="kpi-app-test-"))
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    os.environ["KPI_DATA_DIR"] = str(directory)
     os.environ.pop("DATABASE_URL", None)
     at = AppTest.from_file(str(APP), default_timeout=120)
     if lang:

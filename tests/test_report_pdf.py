@@ -1,15 +1,22 @@
 """The one-page monthly report: Chinese text embedded in Noto Sans CJK (extractable with
-pdftotext), one page whatever the number of warnings, drawn (pdftoppm renders it)."""
+pdftotext), one page whatever the number of warnings, drawn (pdftoppm renders it); every
+department named in a ranked table of scores (continued on a second page when there are
+many), the heatmap drawn as vector graphics with its text in the CJK face."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
 from PIL import Image
 
+from kpi_engine import pdf_report
 from kpi_engine.charts import BAND_TINTS
+from kpi_engine.i18n import LANGUAGES, change_text, score_text, status_label
 from kpi_engine.pdf_report import report_pdf
+from kpi_engine.report_tables import department_ranking
+from kpi_engine.schema import STATUSES
 from tests.report_data import SAMPLE_PERIOD, company, sample_history
 
 
@@ -101,3 +108,103 @@ def test_no_previous_period_says_so():
     text = text_of(report_pdf(history, "2026-10", department="市场部"))
     assert "没有上一期数据，无法比较" in text
     assert "市场部 KPI 报告" in text
+
+
+def ranked_lines(text: str, lang: str) -> list[tuple[str, str, str, str, str]]:
+    """(rank, department, score, status, change) of each ranked-table line, in page order."""
+    words = "|".join(re.escape(status_label(s, lang)) for s in (*STATUSES, None))
+    rank = r"(\d+|—)"
+    line = re.compile(
+        rf"(?<!\S){rank} +(?!(?:{words}) )(\S+) +(\d+\.\d|—) +({words}) +([+-]\d+\.\d|—)(?!\S)"
+    )
+    return [m.groups() for m in line.finditer(text)]
+
+
+def expected_ranking(history, period: str, lang: str) -> list[tuple[str, str, str, str, str]]:
+    ranking = department_ranking(history, period)
+    return [
+        (
+            "—" if r.rank is None or r.rank != r.rank else str(int(r.rank)),
+            r.department,
+            score_text(r.score),
+            status_label(r.status, lang),
+            change_text(r.change),
+        )
+        for r in ranking.itertuples(index=False)
+    ]
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_every_department_is_named_in_rank_order_with_its_score(lang):
+    history = sample_history()
+    data = report_pdf(history, SAMPLE_PERIOD, lang=lang)
+    found = ranked_lines(text_of(data), lang)
+    expected = expected_ranking(history, SAMPLE_PERIOD, lang)
+    assert found == expected
+    assert [r[0] for r in found] == [str(n) for n in range(1, len(found) + 1)]
+    assert len(found) == history.departments["period"].eq(SAMPLE_PERIOD).sum() == 7
+    assert pages(data) == 1
+
+
+def test_a_department_without_a_score_is_listed_last_without_a_rank():
+    rows = [["市场部", "财务", "M1", "营收", "越高越好", 1, 100, 90]]
+    history = company(
+        {
+            "2026年10月 市场部": rows,
+            "2026年10月 财务部": [["财务部", "财务", "F1", "利润", "越高越好", 1, 100, None]],
+        }
+    )
+    found = ranked_lines(text_of(report_pdf(history, "2026-10")), "zh-Hans")
+    assert found == [("1", "市场部", "90.0", "关注", "—"), ("—", "财务部", "—", "缺失", "—")]
+
+
+def test_a_department_report_ranks_it_among_every_department():
+    history = sample_history()
+    data = report_pdf(history, SAMPLE_PERIOD, department="行政部")
+    assert ranked_lines(text_of(data), "zh-Hans") == expected_ranking(
+        history, SAMPLE_PERIOD, "zh-Hans"
+    )
+
+
+def test_many_departments_continue_the_table_on_a_second_page():
+    months = {
+        f"2026年{m}月 部门{i:02d}部": [
+            [f"部门{i:02d}部", "财务", "F-1", "利润", "越高越好", "100%", 100, 60 + i + m]
+        ]
+        for m in (9, 10)
+        for i in range(30)
+    }
+    history = company(months)
+    data = report_pdf(history, "2026-10", lang="en")
+    assert pages(data) == 2
+    first = poppler("pdftotext", data, "-layout", "-l", "1").decode()
+    second = poppler("pdftotext", data, "-layout", "-f", "2").decode()
+    assert "Best movers" in first and "Best movers" not in second
+    assert "Department scores (continued)" in second
+    both = ranked_lines(first, "en") + ranked_lines(second, "en")
+    assert both == expected_ranking(history, "2026-10", "en")
+    assert len(ranked_lines(first, "en")) >= 15
+
+
+def test_the_heatmap_is_vector_with_searchable_cjk_text(organisation, tmp_path):
+    source = tmp_path / "report.pdf"
+    source.write_bytes(organisation)
+    listed = subprocess.run(["pdfimages", "-list", source], capture_output=True, check=True)
+    images = listed.stdout.decode().splitlines()[2:]
+    assert images == [], "no raster image: the heatmap is drawn as paths and text"
+    text = text_of(organisation)
+    heatmap_rows = [line for line in text.splitlines() if line.lstrip().startswith("采购物流部")]
+    assert heatmap_rows, "the heatmap's department labels are text"
+    embedded = fonts(organisation)
+    assert "Helvetica" not in embedded and "Arial" not in embedded  # every glyph in Noto CJK
+
+
+def test_a_chart_fpdf2_cannot_draw_goes_in_as_a_sharp_png(monkeypatch, tmp_path):
+    monkeypatch.setattr(
+        pdf_report, "_svg_for_fpdf", lambda svg: '<svg width="9" height="9"><path d="Z"/></svg>'
+    )
+    source = tmp_path / "report.pdf"
+    source.write_bytes(report_pdf(sample_history(), SAMPLE_PERIOD))
+    listed = subprocess.run(["pdfimages", "-list", source], capture_output=True, check=True)
+    (image,) = listed.stdout.decode().splitlines()[2:]
+    assert int(image.split()[3]) > 1000  # the heatmap, 3 px per chart px

@@ -162,7 +162,21 @@ def period_labels() -> dict[str, list[str]]:
 
 
 def departments() -> list[str]:
+    """Departments with KPI rows of their own: the ones expected to report."""
     return sorted(kpis()["department"].unique())
+
+
+def shown_departments() -> list[str]:
+    """Every department with a scorecard, for the pickers: those with KPIs of their own
+    and those that only share another department's KPIs (SPEC §3: shown, though not
+    counted in the organisation score). Worked out once per change of the stored data."""
+    current = engine()
+    return _shown_departments(store.database_url(), store.revision(current, store.DATA_ACTIONS))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _shown_departments(url: str, revision: int) -> list[str]:
+    return sorted(history("month").departments["department"].astype(str).unique())
 
 
 def templates() -> dict[str, Path]:

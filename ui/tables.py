@@ -6,7 +6,6 @@ the engine (`kpi_engine.scorecard`, `kpi_engine.insights`) unchanged.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -15,7 +14,17 @@ import streamlit as st
 
 from kpi_engine import Scorecard, Settings, insights
 from kpi_engine.aliases import department_key
-from kpi_engine.i18n import catalog, perspective_label, status_label, t
+from kpi_engine.i18n import (
+    MISSING,
+    catalog,
+    change_text,
+    is_missing,
+    number_text,
+    perspective_label,
+    status_label,
+    t,
+    target_text,
+)
 from kpi_engine.report_tables import warning_sentences
 
 # Streamlit's markdown colours for a status dot in metric labels, and cell backgrounds.
@@ -23,35 +32,13 @@ STATUS_MARKDOWN = {"green": "green", "amber": "orange", "red": "red", "missing":
 STATUS_BACKGROUND = {"green": "#d9f0d3", "amber": "#fde7c4", "red": "#f8d0cc", "missing": "#eeeeee"}
 
 
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
-
-
-def score_text(value: object) -> str:
-    return "—" if _missing(value) else f"{float(value):.1f}"  # type: ignore[arg-type]
-
-
 def delta_text(value: object) -> str | None:
-    return None if _missing(value) else f"{float(value):+.1f}"  # type: ignore[arg-type]
-
-
-def percent_text(value: object) -> str:
-    return "—" if _missing(value) else f"{float(value):.0%}"  # type: ignore[arg-type]
-
-
-def number_text(value: object, unit: object = None) -> str:
-    """Actuals and targets as people read them: percent units as percents, else up to
-    4 significant digits with thousands separators."""
-    if _missing(value):
-        return "—"
-    number = float(value)  # type: ignore[arg-type]
-    if unit in ("%", "％"):
-        return f"{number:.1%}"
-    return f"{number:,.0f}" if abs(number) >= 10_000 else f"{number:,.4g}"
+    """A metric's delta: None (no arrow) when there is no change to show."""
+    return None if is_missing(value) else change_text(value)
 
 
 def _status_key(status: object) -> str:
-    return "missing" if _missing(status) else str(status)
+    return "missing" if is_missing(status) else str(status)
 
 
 def status_badge(status: object, lang: str) -> str:
@@ -68,7 +55,7 @@ def styled(frame: pd.DataFrame, lang: str) -> object:
     formats = {t("common.score", lang): "{:.1f}", t("scorecard.change", lang): "{:+.1f}"}
     return frame.style.map(
         lambda v: f"background-color: {background.get(v, '')}", subset=[column]
-    ).format(formats, na_rep="—")
+    ).format(formats, na_rep=MISSING)
 
 
 def only(frame: pd.DataFrame, departments: Sequence[str]) -> pd.DataFrame:
@@ -96,7 +83,9 @@ class DepartmentCard:
 
 
 def _cell(frame: pd.DataFrame, column: str) -> float | None:
-    return None if frame.empty or _missing(frame[column].iloc[0]) else float(frame[column].iloc[0])
+    return (
+        None if frame.empty or is_missing(frame[column].iloc[0]) else float(frame[column].iloc[0])
+    )
 
 
 def for_department(history: Scorecard, department: str, period: str) -> DepartmentCard:
@@ -119,6 +108,18 @@ def for_department(history: Scorecard, department: str, period: str) -> Departme
     )
 
 
+def no_rows_text(history: Scorecard, department: str, period: str | None, lang: str) -> str:
+    """Why a department's scorecard is empty for `period`, and which periods it has."""
+    periods = sorted(
+        history.departments.loc[history.departments["department"] == department, "period"]
+        .dropna()
+        .astype(str)
+        .unique()
+    )
+    covered = MISSING if not periods else " – ".join(dict.fromkeys((periods[0], periods[-1])))
+    return t("scorecard.no_rows", lang, department=department, period=period, periods=covered)
+
+
 def kpi_rows(history: Scorecard, department: str, period: str, lang: str) -> pd.DataFrame:
     """One department's KPIs for the period with a 12-period score trend and the change."""
     changes = insights.kpi_changes(history, period)
@@ -129,34 +130,36 @@ def kpi_rows(history: Scorecard, department: str, period: str, lang: str) -> pd.
     trail = (
         recent.assign(kpi_id=recent["kpi_id"].fillna(""))
         .groupby(key, sort=False)["score"]
-        .agg(lambda s: [round(float(v), 1) for v in s if not _missing(v)])
+        .agg(lambda s: [round(float(v), 1) for v in s if not is_missing(v)])
         .rename("trend")
         .reset_index()
     )
     rows = rows.assign(kpi_id=rows["kpi_id"].fillna("")).merge(trail, on=key, how="left")
     marker = t("scorecard.shared_marker", lang)
-    partners = rows.apply(_partners, axis=1, department=department)
+    # Comprehensions over the records, not `DataFrame.apply(axis=1)`: on a department with
+    # no KPI in the period, apply returns an empty DataFrame instead of a Series.
+    records = rows.to_dict("records")
+    partners = [_partners(r, department) for r in records]
     return pd.DataFrame(
         {
             "_perspective": rows["perspective"].to_numpy(),
             t("common.kpi", lang): [
-                f"{n}{marker}" if s else n
-                for n, s in zip(rows["kpi_name"], partners.str.len() > 0, strict=True)
+                f"{n}{marker}" if p else n for n, p in zip(rows["kpi_name"], partners, strict=True)
             ],
             t("common.actual", lang): [
                 number_text(v, u) for v, u in zip(rows["actual"], rows["unit"], strict=True)
             ],
-            t("common.target", lang): rows.apply(_target_text, axis=1).to_numpy(),
+            t("common.target", lang): [_target_text(r) for r in records],
             t("common.score", lang): rows["score"].astype(float).round(1).to_numpy(),
             t("common.status", lang): [status_label(_status_key(v), lang) for v in rows["status"]],
             t("scorecard.trend", lang): rows["trend"].to_numpy(),
             t("scorecard.change", lang): rows["change"].astype(float).round(1).to_numpy(),
-            t("scorecard.shared_with", lang): partners.to_numpy(),
+            t("scorecard.shared_with", lang): partners,
         }
     )
 
 
-def _partners(row: pd.Series, department: str) -> str:
+def _partners(row: Mapping[str, object], department: str) -> str:
     """The other departments sharing a KPI: its owner and partners, minus this one."""
     if not row["is_shared"]:
         return ""
@@ -165,11 +168,10 @@ def _partners(row: pd.Series, department: str) -> str:
     return "、".join(dict.fromkeys(n for n in names if department_key(n) != here))
 
 
-def _target_text(row: pd.Series) -> str:
-    unit = row["unit"]
-    if row["direction"] == "range":
-        return f"{number_text(row['target_low'], unit)} – {number_text(row['target_high'], unit)}"
-    return number_text(row["target"], unit)
+def _target_text(row: Mapping[str, object]) -> str:
+    return target_text(
+        row["direction"], row["target"], row["target_low"], row["target_high"], row["unit"]
+    )
 
 
 def kpi_columns(lang: str) -> dict[str, object]:
@@ -266,7 +268,7 @@ def issues(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     ]
     shown = frame[list(ISSUE_COLUMNS)].assign(
         severity=frame["severity"].map(lambda s: t(f"severity.{s}", lang)),
-        value=frame["value"].map(lambda v: "" if _missing(v) else str(v)),
+        value=frame["value"].map(lambda v: "" if is_missing(v) else str(v)),
         message=messages,
     )
     return shown.rename(columns={c: t(f"report.{c}", lang) for c in ISSUE_COLUMNS})
@@ -323,7 +325,7 @@ def version_state(deleted: bool, current: bool, lang: str) -> str:
 
 def when(value: object) -> str:
     """Store times are UTC; written out so that nobody guesses the zone."""
-    return "—" if value is None or pd.isna(value) else f"{value:%Y-%m-%d %H:%M} UTC"
+    return MISSING if value is None or pd.isna(value) else f"{value:%Y-%m-%d %H:%M} UTC"
 
 
 def versions(frame: pd.DataFrame, lang: str) -> pd.DataFrame:

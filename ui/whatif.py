@@ -27,7 +27,14 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from kpi_engine import access, charts
-from kpi_engine.i18n import perspective_label, t
+from kpi_engine.i18n import (
+    MISSING,
+    change_text,
+    is_missing,
+    perspective_label,
+    score_text,
+    t,
+)
 from kpi_engine.names import department_weights
 from kpi_engine.schema import PERSPECTIVES
 from kpi_engine.settings import Settings
@@ -344,8 +351,8 @@ def delta(change: object) -> dict[str, str | None]:
 
 
 def _rank_change_text(value: object) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "—"
+    if is_missing(value):
+        return MISSING
     n = int(value)  # type: ignore[call-overload]
     return f"↑{n}" if n > 0 else (f"↓{-n}" if n < 0 else "=")
 
@@ -359,17 +366,12 @@ def comparison_table(
         frame = frame[frame["department"].isin(departments)]
     frame = frame.sort_values(["scenario_rank", "department"], na_position="last", kind="stable")
 
-    def score(values: pd.Series) -> list[str]:
-        return ["—" if pd.isna(v) else f"{v:.1f}" for v in values]
-
     return pd.DataFrame(
         {
             t("common.department", lang): frame["department"].astype(object).to_numpy(),
-            t("whatif.baseline", lang): score(frame["baseline"]),
-            t("whatif.scenario", lang): score(frame["scenario"]),
-            t("whatif.difference", lang): [
-                "—" if pd.isna(v) else f"{v:+.1f}" for v in frame["change"]
-            ],
+            t("whatif.baseline", lang): [score_text(v) for v in frame["baseline"]],
+            t("whatif.scenario", lang): [score_text(v) for v in frame["scenario"]],
+            t("whatif.difference", lang): [change_text(v) for v in frame["change"]],
             t("whatif.baseline_rank", lang): frame["baseline_rank"].astype(object).to_numpy(),
             t("whatif.scenario_rank", lang): frame["scenario_rank"].astype(object).to_numpy(),
             t("whatif.rank_change", lang): [_rank_change_text(v) for v in frame["rank_change"]],
@@ -407,12 +409,8 @@ def scenarios_table(rows: list[dict[str, object]], lang: str) -> pd.DataFrame:
         }
         for p in PERSPECTIVES:
             item[perspective_label(p, lang)] = f"{shares[p]:.1f}%"
-        item[t("whatif.org_scenario", lang)] = (
-            "—" if pd.isna(row["score"]) else f"{row['score']:.1f}"
-        )
-        item[t("whatif.difference", lang)] = (
-            "—" if pd.isna(row["change"]) else f"{row['change']:+.1f}"
-        )
+        item[t("whatif.org_scenario", lang)] = score_text(row["score"])
+        item[t("whatif.difference", lang)] = change_text(row["change"])
         item[t("common.saved_by", lang)] = row["saved_by"]
         item[t("common.saved_at", lang)] = tables.when(row["saved_at"])
         out.append(item)
@@ -584,7 +582,7 @@ def rank_spec(ranges: pd.DataFrame, lang: str, order: Sequence[str]) -> dict:
 
 def _cell(sheet: object, value: object, *, bold: bool = False) -> WriteOnlyCell:
     """Numbers as numbers; text as text, never a formula, whatever it starts with."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         value = None
     elif isinstance(value, np.generic):
         value = value.item()
