@@ -99,3 +99,17 @@ def require_departments(actor: Actor, departments: Iterable[str]) -> None:
             own=", ".join(actor.departments),
             departments=", ".join(others),
         )
+
+
+def require_known_partners(actor: Actor, partners: Iterable[str], known: set[str]) -> None:
+    """A manager may share a KPI only with departments that already exist: a made-up
+    partner would add a department (and lower its score) that nobody reports for."""
+    strangers = sorted({p for p in partners if aliases.department_key(p) not in known})
+    if strangers:
+        raise Forbidden(
+            "unknown_partners",
+            f"{actor.name} may only name existing departments as partners; the file names "
+            f"{', '.join(strangers)}",
+            user=actor.name,
+            departments=", ".join(strangers),
+        )

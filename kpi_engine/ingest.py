@@ -114,7 +114,7 @@ def load_files(
             issues.append(Issue.of(ERROR, name, None, None, None, None, "no_kpi_table"))
     raw = stack_rows(plans, grids)
     kpis, defs, row_issues, rejected = validate(
-        raw, plans, definitions=definitions, known_departments=known_departments
+        raw, plans, definitions=definitions, known_departments=known_departments, limits=limits
     )
     kpis = unify(kpis, preferred=defs["department"])
     return Loaded(kpis, defs, issues_frame([*issues, *row_issues]), rejected)

@@ -82,6 +82,13 @@ MESSAGES: Mapping[str, str] = {
     "weight_missing": "weight is empty while other KPIs of the sheet have one: enter a weight "
     "(0 to show the KPI without counting it)",
     "default_weight": "no weights given: KPIs weigh the same ({count} rows)",
+    "unsafe_character": "holds an invisible or control character ({char}): retype the name "
+    "without it (copying from a web page or chat often brings such characters along)",
+    "weight_too_large": "weight is above the limit of {limit}: weights are relative, write "
+    "them as percentages or shares (20, 20% or 0.2)",
+    "not_finite": "number is too large to be a real value: check the cell",
+    "future_period": "period is later than {latest}, the month after this one: check the year "
+    "and month",
     "unknown_partner": "shared with {names}, which is no department known from the data or "
     "the definitions: check the spelling (it may be a typo); the KPI counts for it as written",
     "filled_from_definitions": "{count} empty cells were filled in from the stored KPI "

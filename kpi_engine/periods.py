@@ -18,6 +18,7 @@ import numbers
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -148,6 +149,12 @@ def _require_month(text: object) -> str:
     if not is_month(text):
         raise ValueError(f"{text!r} is not a month: write it as YYYY-MM, e.g. 2026-03")
     return str(text)
+
+
+def month_after(day: date) -> str:
+    """`YYYY-MM` of the month after `day`'s: the latest month an upload may report."""
+    year, month = (day.year, day.month + 1) if day.month < 12 else (day.year + 1, 1)
+    return f"{year:04d}-{month:02d}"
 
 
 def quarter_of(period: str) -> str:

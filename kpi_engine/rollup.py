@@ -306,7 +306,10 @@ def rollup(expanded: pd.DataFrame, *, settings: Settings = DEFAULTS) -> Rollup:
     dept = _axis(expanded["department"])
     period = _axis(expanded["period"])
     persp = _axis(expanded["perspective"], perspectives=True)
-    weights = np.nan_to_num(_float(expanded, "weight", 0.0), nan=0.0)
+    weights = np.nan_to_num(_float(expanded, "weight", 0.0), nan=0.0, posinf=0.0)
+    top = weights.max(initial=0.0)
+    if top > 0:  # relative weights scaled to at most 1 before any product: no overflow
+        weights = weights / top
     scores = _float(expanded, "score", np.nan)
     coverage = kpi_coverage(expanded)
     keyed = np.flatnonzero((dept.codes >= 0) & (period.codes >= 0) & (persp.codes >= 0))

@@ -40,6 +40,8 @@ def problems(settings: Settings) -> list[str]:
     weights = [*settings.perspective_weights.values(), *settings.department_weights.values()]
     if any(not w >= 0 for w in weights):  # `not >=` also catches NaN
         found.append("negative_weight")
+    elif any(not w <= DEFAULT_LIMITS.max_weight for w in weights):  # and infinity
+        found.append("weight_too_large")
     if not sum(settings.perspective_weights.values()) > 0:
         found.append("no_perspective_weight")
     if not 0 < settings.amber_at < settings.green_at:
@@ -65,11 +67,12 @@ class Limits:
     max_rows: int = 100_000  # per sheet
     max_columns: int = 500
     max_cells: int = 5_000_000  # per workbook, each sheet counted from A1 to its last cell
+    max_weight: int = 1000  # a KPI or settings weight above it is refused
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Limits:
         """The defaults, overridden by KPI_MAX_FILE_MB, KPI_MAX_UNZIPPED_MB, KPI_MAX_SHEETS,
-        KPI_MAX_ROWS, KPI_MAX_COLUMNS and KPI_MAX_CELLS where set, so an operator can
+        KPI_MAX_ROWS, KPI_MAX_COLUMNS, KPI_MAX_CELLS and KPI_MAX_WEIGHT where set, so an operator can
         raise or lower a limit without code. A value that is not a positive number raises
         ValueError naming the variable: a typo must not silently remove a limit."""
         values: dict[str, int] = {}
@@ -96,6 +99,7 @@ _ENV: Mapping[str, tuple[str, int]] = {
     "max_rows": ("KPI_MAX_ROWS", 1),
     "max_columns": ("KPI_MAX_COLUMNS", 1),
     "max_cells": ("KPI_MAX_CELLS", 1),
+    "max_weight": ("KPI_MAX_WEIGHT", 1),
 }
 
 

@@ -453,8 +453,36 @@ def save_upload(
     loaded = replace(loaded, definitions=_new_definitions(loaded.definitions, definitions(engine)))
     departments = pd.concat([loaded.kpis["department"], loaded.definitions["department"]])
     access.require_departments(uploader, departments.dropna().astype(str).unique())
+    if uploader.role == access.MANAGER:
+        access.require_known_partners(uploader, _partners(loaded.kpis), _known_keys(engine))
     with _writing(engine) as conn:
         return _save(conn, name=name, data=data, loaded=loaded, uploader=uploader.name)
+
+
+def _partners(kpis: pd.DataFrame) -> list[str]:
+    """Every department a file's rows name as a partner."""
+    cells = kpis["shared_with"].dropna()
+    return sorted({p for cell in pd.unique(cells.astype(object)) for p in cell})
+
+
+def _known_keys(engine: Engine) -> set[str]:
+    """Department keys of every department stored: those with rows in a live upload and
+    those the stored definitions name."""
+    live = uploads.c.deleted_at.is_(None)
+    with _reading(engine) as conn:
+        rows = conn.execute(
+            sa.select(coverage.c.dept_key)
+            .join(uploads, uploads.c.id == coverage.c.upload_id)
+            .where(live)
+            .distinct()
+        ).all()
+        named = conn.execute(
+            sa.select(definition_rows.c.department)
+            .join(uploads, uploads.c.id == definition_rows.c.upload_id)
+            .where(live)
+            .distinct()
+        ).all()
+    return {key for (key,) in rows} | {aliases.department_key(n) for (n,) in named if n}
 
 
 def _new_definitions(offered: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
@@ -20,6 +21,7 @@ from . import aliases, messages, periods, values
 from .issues import ERROR, WARNING, Issue
 from .schema import ANCHORS, KPI_COLUMNS
 from .scoring import anchor_problems
+from .settings import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
     from .ingest import SheetPlan
@@ -102,13 +104,16 @@ def _distinct_and_errors(
     )
 
 
+_LINE_BREAKS = re.compile(r"[\t\r\n]+")
+
+
 def _clean_text(cell: object) -> str | None:
     """A text cell stripped; numbers as written (`1.0` -> `1`); None for missing tokens."""
     if cell is None or (isinstance(cell, float) and np.isnan(cell)):
         return None
     if isinstance(cell, float) and cell.is_integer():
         cell = int(cell)
-    text = str(cell).strip()
+    text = _LINE_BREAKS.sub(" ", str(cell)).strip()
     if unicodedata.normalize("NFKC", text).strip().casefold() in values.MISSING_TOKENS:
         return None
     return text
@@ -383,9 +388,13 @@ def _keys(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _check_definitions(frame: pd.DataFrame, report: _Report) -> None:
+def _check_definitions(frame: pd.DataFrame, report: _Report, limits: Limits) -> None:
     """Checks every row needs, with or without actuals."""
     typed = frame
+    for column in (*TEXT_COLUMNS, "shared_with"):
+        unsafe = _distinct(typed[column], _unsafe_character)
+        for char in unsafe.dropna().unique():
+            report.add(unsafe.eq(char), column, "unsafe_character", char=char)
     for name in [c for c in typed.columns if c.startswith("_error_")]:
         seen = typed[name]
         for error in seen.dropna().unique():
@@ -408,6 +417,14 @@ def _check_definitions(frame: pd.DataFrame, report: _Report) -> None:
         "negative_weight",
     )
     report.add(
+        typed["weight"].gt(limits.max_weight),
+        "weight",
+        "weight_too_large",
+        limit=f"{limits.max_weight:g}",
+    )
+    for column in NUMBER_COLUMNS:
+        report.add(np.isinf(typed[column].astype(float)), column, "not_finite")
+    report.add(
         typed["_unknown_aggregation"],
         "aggregation",
         "unknown_aggregation",
@@ -421,8 +438,13 @@ def validate(
     *,
     definitions: pd.DataFrame | None = None,
     known_departments: Iterable[str] = (),
+    limits: Limits = DEFAULT_LIMITS,
+    today: date | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[Issue], int]:
     """Type, fill and check stacked rows: (kpis, definitions, issues, rows rejected).
+
+    `limits.max_weight` bounds weights; a period after the month following `today`
+    (default: the clock's) is an error, so no upload moves everyone's default period.
 
     `known_departments` are departments known besides the rows and `definitions` (those
     of earlier uploads): a shared-with cell that names one of them is one partner, and a
@@ -442,7 +464,7 @@ def validate(
 
     defs_rows = typed[is_definition]
     defs_report = _Report(defs_rows, plans)
-    _check_definitions(defs_rows, defs_report)
+    _check_definitions(defs_rows, defs_report, limits)
     defs_report.add(
         defs_rows["perspective"].isna(),
         "perspective",
@@ -454,8 +476,8 @@ def validate(
     rows, taken = _fill_from_definitions(typed[~is_definition], table)
     report = _Report(rows, plans)
     _report_filled(taken, rows, report)
-    _check_definitions(rows, report)
-    _check_rows(rows, plans, report)
+    _check_definitions(rows, report, limits)
+    _check_rows(rows, plans, report, latest=periods.month_after(today or date.today()))
     accepted = rows[~report.rejected]
     _check_partners(accepted, pd.concat([*known, table["department"]]).dropna(), report)
     kpis = _finish(accepted, plans, report)
@@ -565,7 +587,9 @@ def _empty_months(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Repor
         )
 
 
-def _check_rows(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> None:
+def _check_rows(
+    rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report, *, latest: str
+) -> None:
     """Checks for rows that carry actuals: where, when, and whether they can be scored."""
     report.add(
         rows["department"].isna(),
@@ -597,7 +621,7 @@ def _check_rows(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report)
     rows["aggregation"] = aggregation.where(
         aggregation.notna() & ~rows["_unknown_aggregation"], "avg"
     )
-    _check_periods(rows, plans, report)
+    _check_periods(rows, plans, report, latest=latest)
     problems = anchor_problems(rows)
     codes = problems.map(messages.ANCHOR_CODES)
     faulty = problems.notna() & ~report.rejected
@@ -607,8 +631,11 @@ def _check_rows(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report)
         report.add(faulty & at_fault.eq(column), column, "", codes=codes)
 
 
-def _check_periods(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> None:
-    """Period from the row's period cell (or month column), else from the sheet's context."""
+def _check_periods(
+    rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report, *, latest: str
+) -> None:
+    """Period from the row's period cell (or month column), else from the sheet's context;
+    none later than `latest` (the month after this one)."""
     plan_of = rows["_plan"].to_numpy()
     blank = values.is_missing(rows["_raw_period"])
     written = rows.loc[~blank, "_raw_period"]
@@ -627,7 +654,30 @@ def _check_periods(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Repo
         "period",
         "no_period",
     )
+    report.add(
+        period.notna() & (period.astype(str) > latest) & ~report.rejected,
+        "period",
+        "future_period",
+        latest=latest,
+    )
     rows["period"] = period
+
+
+# Characters a name may not hold: controls (an `_x0001_` escape in the sheet becomes one),
+# format characters (bidirectional overrides, zero-width spaces, BOM), surrogates, private
+# use and unassigned code points (U+FFFE, U+FFFF). Tabs and line breaks are folded to spaces.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def _unsafe_character(cell: object) -> str | None:
+    """The first character of a name that must not be stored, as `U+XXXX`, or None."""
+    texts = cell if isinstance(cell, tuple) else (cell,)
+    for text in texts:
+        if isinstance(text, str):
+            for char in text:
+                if unicodedata.category(char) in _UNSAFE_CATEGORIES:
+                    return f"U+{ord(char):04X}"
+    return None
 
 
 def _period_cell(cell: object, year: int | None) -> str | None:
