@@ -6,7 +6,7 @@ import streamlit as st
 
 from kpi_engine import access, store
 from kpi_engine.i18n import t
-from ui import auth, data, state, tables
+from ui import auth, data, state, tables, text
 
 state.require_shell()
 lang = state.lang()
@@ -20,7 +20,7 @@ def _stored_message(result: store.UploadResult) -> None:
         st.info(t("data.duplicate", lang), icon=":material/content_copy:")
         return
     made = t("common.list_sep", lang).join(
-        t("data.version_of", lang, department=d, period=p, n=n) for d, p, n in result.versions
+        text.md("data.version_of", lang, department=d, period=p, n=n) for d, p, n in result.versions
     )
     st.success(t("data.joined", lang) + " · " + t("data.stored_versions", lang, versions=made))
 
@@ -54,7 +54,7 @@ for upload in files or []:
     with st.container(border=True):
         st.markdown(
             "**"
-            + t(
+            + text.md(
                 "data.file_summary",
                 lang,
                 file=upload.name,
@@ -109,7 +109,7 @@ def _upload(upload_id: int) -> pd.Series:
 
 def _restore(upload_id: int) -> None:
     data.restore(upload_id)
-    st.toast(t("data.restored", lang, file=_upload(upload_id)["name"]))
+    st.toast(text.md("data.restored", lang, file=_upload(upload_id)["name"]))
 
 
 def _delete(upload_id: int) -> None:
@@ -121,7 +121,7 @@ def _delete(upload_id: int) -> None:
 def _undo(upload_id: int) -> None:
     data.undo_delete(upload_id)
     st.session_state[state.LAST_DELETED] = None
-    st.toast(t("data.undone", lang, file=_upload(upload_id)["name"]))
+    st.toast(text.md("data.undone", lang, file=_upload(upload_id)["name"]))
 
 
 st.subheader(t("data.versions", lang))
@@ -129,7 +129,7 @@ st.caption(t("data.versions_hint", lang))
 last = st.session_state.get(state.LAST_DELETED)
 if last is not None and last in set(history["upload_id"]):
     notice, undo = st.columns([4, 1], vertical_alignment="center")
-    notice.info(t("data.deleted", lang, file=_upload(last)["name"]), icon=":material/delete:")
+    notice.info(text.md("data.deleted", lang, file=_upload(last)["name"]), icon=":material/delete:")
     undo.button(
         t("data.undo", lang), on_click=_undo, args=(last,), icon=":material/undo:", key="undo"
     )
@@ -197,7 +197,7 @@ def _versions(covered: pd.DataFrame) -> None:
         upload = _upload(pick)
         with st.container(border=True):
             st.warning(
-                t(
+                text.md(
                     "data.confirm_delete",
                     lang,
                     file=upload["name"],

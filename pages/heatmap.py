@@ -4,7 +4,7 @@ import streamlit as st
 
 from kpi_engine import charts
 from kpi_engine.i18n import perspective_label, t
-from ui import data, downloads, state, tables
+from ui import data, downloads, state, tables, text
 
 state.require_shell()
 choices = state.current()
@@ -26,7 +26,7 @@ else:
 if picked is not None:
     department, perspective = picked["department"], picked["perspective"]
     st.subheader(
-        t(
+        text.md(
             "heatmap.drilldown_title",
             lang,
             department=department,

@@ -4,7 +4,7 @@ import streamlit as st
 
 from kpi_engine import PERSPECTIVES, charts
 from kpi_engine.i18n import percent_text, perspective_label, score_text, t
-from ui import data, downloads, state, tables
+from ui import data, downloads, state, tables, text
 
 state.require_shell()
 choices = state.current()
@@ -12,7 +12,7 @@ lang, period, settings = choices.lang, choices.period, data.settings()
 history = data.history(choices.grain)
 departments = list(choices.departments) or data.shown_departments()
 department = st.selectbox(t("common.department", lang), departments, key=state.SCORECARD_DEPARTMENT)
-st.title(t("scorecard.title", lang, department=department))
+st.title(text.md("scorecard.title", lang, department=department))
 if period:
     downloads.reports(
         history,
@@ -58,6 +58,6 @@ for perspective in PERSPECTIVES:
     )
 missing = int(kpis[t("common.score", lang)].isna().sum())
 if missing == len(kpis):
-    st.info(t("scorecard.no_actuals", lang, department=department, period=period))
+    st.info(text.md("scorecard.no_actuals", lang, department=department, period=period))
 elif missing:
     st.caption(t("scorecard.missing_count", lang, n=missing))

@@ -21,7 +21,7 @@ from kpi_engine.weights import (
     pairwise_matrix,
     perspective_matrix,
 )
-from ui import auth, data, downloads, state, tables
+from ui import auth, data, downloads, state, tables, text
 from ui import whatif as ui
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -251,7 +251,9 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
         )
         cols[2].metric(t("whatif.rank_moves", lang), t("whatif.rank_moves_value", lang, n=moved))
         st.caption(
-            t("whatif.scenario_caption", lang, name=scenario.name, n=ui.overrides_count(scenario))
+            text.md(
+                "whatif.scenario_caption", lang, name=scenario.name, n=ui.overrides_count(scenario)
+            )
         )
         st.subheader(t("whatif.comparison", lang))
         compared = ui.chart_frame(comparison, selected)
@@ -308,7 +310,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
             key="whatif_save",
         ):
             ui.save(ui.named(scenario, typed))
-            st.toast(t("whatif.saved_toast", lang, name=typed))
+            st.toast(text.md("whatif.saved_toast", lang, name=typed))
         stored = data.scenarios()
         saved = ui.saved(stored)
         if saved:

@@ -19,6 +19,7 @@ import streamlit as st
 from kpi_engine import users
 from kpi_engine.access import ADMIN, VIEWER, Actor, Forbidden
 from kpi_engine.i18n import t
+from ui.text import md
 
 ACTOR = "actor"  # session key: who signed in with the users file
 OPEN = Actor("anonymous", ADMIN)
@@ -89,7 +90,7 @@ def sidebar(who: Actor, lang: str) -> None:
         if who is OPEN:
             st.caption(t("auth.open_mode", lang), help=t("auth.open_mode_help", lang))
             return
-        st.caption(t("auth.signed_in", lang, name=who.name, role=t(f"role.{who.role}", lang)))
+        st.caption(md("auth.signed_in", lang, name=who.name, role=t(f"role.{who.role}", lang)))
         st.button(t("auth.sign_out", lang), on_click=_sign_out, key="sign_out")
 
 
@@ -100,4 +101,4 @@ def refused(error: Forbidden, lang: str) -> str:
         params["role"] = t(f"role.{params['role']}", lang)
     if "action" in params:
         params["action"] = t(f"action.{params['action']}", lang)
-    return t(f"access.{error.code}", lang, **params)
+    return md(f"access.{error.code}", lang, **params)

@@ -26,6 +26,7 @@ from kpi_engine.i18n import (
     target_text,
 )
 from kpi_engine.report_tables import warning_sentences
+from ui.text import md
 
 # Streamlit's markdown colours for a status dot in metric labels, and cell backgrounds.
 STATUS_MARKDOWN = {"green": "green", "amber": "orange", "red": "red", "missing": "gray"}
@@ -117,7 +118,7 @@ def no_rows_text(history: Scorecard, department: str, period: str | None, lang: 
         .unique()
     )
     covered = MISSING if not periods else " – ".join(dict.fromkeys((periods[0], periods[-1])))
-    return t("scorecard.no_rows", lang, department=department, period=period, periods=covered)
+    return md("scorecard.no_rows", lang, department=department, period=period, periods=covered)
 
 
 def kpi_rows(history: Scorecard, department: str, period: str, lang: str) -> pd.DataFrame:

@@ -48,6 +48,7 @@ from kpi_engine.whatif import (
     prepare,
 )
 from ui import auth, data, tables
+from ui.text import md
 
 # --- session-state keys, named once -------------------------------------------------------
 
@@ -433,7 +434,7 @@ def rank_sentence(ranges: pd.DataFrame, spread: float, lang: str) -> str:
             moving["department"], moving["min_rank"], moving["max_rank"], strict=True
         )
     )
-    text = t("whatif.rank_depends", lang, n=f"{spread:g}", names=names)
+    text = md("whatif.rank_depends", lang, n=f"{spread:g}", names=names)
     steady = len(ranges) - len(moving)
     if steady:
         space = "" if lang.startswith("zh") else " "  # Chinese sentences need no space
