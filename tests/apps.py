@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -47,3 +48,9 @@ def start(*, lang: str | None = None, directory: Path | None = None) -> AppTest:
 
 def open_page(at: AppTest, page: str) -> AppTest:
     return at.switch_page(f"pages/{page}.py").run()
+
+
+def seen(markdown: str) -> str:
+    """A Markdown text as a person reads it: backslash escapes (names are escaped, see
+    `ui.text.plain`) removed."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)

@@ -7,7 +7,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from kpi_engine import store
-from tests.apps import open_page, start
+from tests.apps import open_page, seen, start
 from tests.workbooks import form, xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,7 +31,7 @@ def shown_complaints() -> float:
 
 
 def texts(at: AppTest, kind: str) -> list[str]:
-    return [e.value for e in getattr(at, kind)]
+    return [seen(e.value) for e in getattr(at, kind)]
 
 
 def upload(at: AppTest, name: str, content: bytes) -> AppTest:

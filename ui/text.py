@@ -12,14 +12,18 @@ import re
 
 from kpi_engine.i18n import t
 
-# CommonMark lets any ASCII punctuation be escaped with a backslash; these are the ones
-# Markdown, GitHub tables and Streamlit's own directives (`:color[]`, `:icon:`, `$math$`) use.
-_MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
+# CommonMark lets any ASCII punctuation be escaped with a backslash. These signs start markup
+# anywhere (links, images, emphasis, code, tables, HTML, Streamlit's `:color[]`, `:icon:` and
+# `$math$`); list, heading and rule signs only at the start of a line.
+_MARKUP = re.compile(r"([\\`*_{}\[\]()!|<>~$:&])")
+_LIST_NUMBER = re.compile(r"^(\s*\d+)([.)])(?=\s|$)")
+_LINE_SIGN = re.compile(r"^(\s*)([-+#=])")
 
 
 def plain(text: object) -> str:
     """`text` escaped so that Markdown shows it character for character."""
-    return _MARKUP.sub(r"\\\1", str(text))
+    escaped = _MARKUP.sub(r"\\\1", str(text))
+    return _LINE_SIGN.sub(r"\1\\\2", _LIST_NUMBER.sub(r"\1\\\2", escaped))
 
 
 def md(key: str, lang: str, **params: object) -> str:
