@@ -15,6 +15,8 @@ from typing import Any
 import altair as alt
 import vl_convert as vlc
 
+from .names import printable
+
 # Where Debian's fonts-noto-cjk puts Noto Sans CJK (.ttc collections with CFF outlines).
 FONT_DIR = Path("/usr/share/fonts/opentype/noto")
 
@@ -28,9 +30,21 @@ def _register_fonts() -> None:
         vlc.register_font_directory(str(FONT_DIR))
 
 
+def _printable(node: Any) -> Any:
+    """The spec with every string made printable (`names.printable`): vl-convert aborts
+    the process on a control character in a label."""
+    if isinstance(node, str):
+        return printable(node)
+    if isinstance(node, dict):
+        return {_printable(k): _printable(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_printable(v) for v in node]
+    return node
+
+
 def _spec(chart: Spec) -> dict[str, Any]:
     _register_fonts()
-    return chart if isinstance(chart, dict) else chart.to_dict()
+    return _printable(chart if isinstance(chart, dict) else chart.to_dict())
 
 
 def png(chart: Spec, *, scale: float = 2.0) -> bytes:

@@ -11,12 +11,41 @@ report or CLI command sees two spellings of one department.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from .aliases import department_key, fold
+
+# Characters no name may hold, and no writer may be given: controls (an `_x0001_` escape in
+# a sheet becomes one), format characters (bidirectional overrides, zero-width spaces, BOM),
+# surrogates, private use and unassigned code points (U+FFFE, U+FFFF). vl-convert aborts the
+# whole process on some of them, and an XML writer makes a file Excel cannot open.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def first_unsafe(text: str) -> str | None:
+    """The first character of `text` that must not be stored, as `U+XXXX`, or None."""
+    if text.isprintable():
+        return None
+    for char in text:
+        if unicodedata.category(char) in _UNSAFE_CATEGORIES:
+            return f"U+{ord(char):04X}"
+    return None
+
+
+def printable(text: str) -> str:
+    """`text` without unsafe characters (line breaks and tabs become spaces): what a writer
+    is given, so that data stored before ingest refused such names cannot break it."""
+    if text.isprintable():
+        return text
+    return "".join(
+        " " if char in "\t\r\n" else char
+        for char in text
+        if char in "\t\r\n" or unicodedata.category(char) not in _UNSAFE_CATEGORIES
+    )
 
 
 def _per_distinct(values: pd.Series, func) -> pd.Series:

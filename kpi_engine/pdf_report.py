@@ -39,7 +39,7 @@ from .i18n import (
     status_label,
     t,
 )
-from .report_tables import department_ranking, scoped, warning_sentences
+from .report_tables import department_ranking, printable_history, scoped, warning_sentences
 from .schema import PERSPECTIVES
 from .scorecard import Scorecard
 from .scoring import statuses
@@ -508,6 +508,7 @@ def report_pdf(
     changes and red streaks), as `ui.data.history(grain)` returns. `expected_departments`
     are departments that should have reported (a missing one is an early warning).
     """
+    history = printable_history(history)
     scope_history = scoped(history, department)
     scope = department if department is not None else t("common.organization", lang)
     view = insights.overview(scope_history, period, settings=settings, movers=MOVERS)

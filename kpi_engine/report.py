@@ -15,6 +15,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from .issues import ERROR
+from .names import printable
 from .scorecard import Scorecard
 
 KPI_FIELDS = (
@@ -74,14 +75,20 @@ def scorecard_json(card: Scorecard) -> dict[str, list[dict[str, object]]]:
     }
 
 
-def safe_cell(sheet: object, value: object) -> object:
-    """Strings go in as text, never as formulas, whatever they begin with."""
+def safe_cell(sheet: object, value: object) -> WriteOnlyCell:
+    """One cell of any workbook the product writes: numbers as numbers, text as printable
+    text (`names.printable`) and never a formula, whatever it starts with."""
     value = _plain(value)
     if isinstance(value, tuple):
         value = "、".join(map(str, value))
+    elif value is not None and not isinstance(value, int | float | str):
+        value = str(value)
+    if isinstance(value, str):
+        value = printable(value)
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
         cell.data_type = "s"
+        cell.quotePrefix = True
     return cell
 
 

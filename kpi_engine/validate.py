@@ -19,6 +19,7 @@ import pandas as pd
 
 from . import aliases, messages, periods, values
 from .issues import ERROR, WARNING, Issue
+from .names import first_unsafe
 from .schema import ANCHORS, KPI_COLUMNS
 from .scoring import anchor_problems
 from .settings import DEFAULT_LIMITS, Limits
@@ -663,21 +664,10 @@ def _check_periods(
     rows["period"] = period
 
 
-# Characters a name may not hold: controls (an `_x0001_` escape in the sheet becomes one),
-# format characters (bidirectional overrides, zero-width spaces, BOM), surrogates, private
-# use and unassigned code points (U+FFFE, U+FFFF). Tabs and line breaks are folded to spaces.
-_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
-
-
 def _unsafe_character(cell: object) -> str | None:
-    """The first character of a name that must not be stored, as `U+XXXX`, or None."""
+    """The first unsafe character of a name (or of any partner), as `U+XXXX`, or None."""
     texts = cell if isinstance(cell, tuple) else (cell,)
-    for text in texts:
-        if isinstance(text, str):
-            for char in text:
-                if unicodedata.category(char) in _UNSAFE_CATEGORIES:
-                    return f"U+{ord(char):04X}"
-    return None
+    return next((u for x in texts if isinstance(x, str) and (u := first_unsafe(x))), None)
 
 
 def _period_cell(cell: object, year: int | None) -> str | None:

@@ -23,7 +23,7 @@ from . import insights
 from .charts import AMBER, BAND_TINTS, GREEN, MISSING_COLOR, RED
 from .i18n import DEFAULT_LANG, perspective_label, status_label, t
 from .report import safe_cell
-from .report_tables import department_summary, kpi_rows, perspective_summary
+from .report_tables import department_summary, kpi_rows, perspective_summary, printable_history
 from .schema import PERSPECTIVES
 from .scorecard import Scorecard
 from .scoring import statuses
@@ -302,6 +302,7 @@ def report_xlsx(
     then every department with a score row in `period`), then one sheet per department,
     or only `department`'s sheet when one is given.
     """
+    history = printable_history(history)
     departments = department_summary(history, period, settings=settings)
     summary = t("report.summary_sheet", lang)
     book = Workbook(write_only=True)

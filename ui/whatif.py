@@ -36,6 +36,7 @@ from kpi_engine.i18n import (
     t,
 )
 from kpi_engine.names import department_weights
+from kpi_engine.report import safe_cell
 from kpi_engine.schema import PERSPECTIVES
 from kpi_engine.settings import Settings
 from kpi_engine.whatif import (
@@ -582,17 +583,8 @@ def rank_spec(ranges: pd.DataFrame, lang: str, order: Sequence[str]) -> dict:
 
 
 def _cell(sheet: object, value: object, *, bold: bool = False) -> WriteOnlyCell:
-    """Numbers as numbers; text as text, never a formula, whatever it starts with."""
-    if is_missing(value):
-        value = None
-    elif isinstance(value, np.generic):
-        value = value.item()
-    elif not isinstance(value, int | float | str):
-        value = str(value)
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
-        cell.data_type = "s"
-        cell.quotePrefix = True
+    """`report.safe_cell`, bold for headings."""
+    cell = safe_cell(sheet, value)
     if bold:
         cell.font = Font(bold=True)
     return cell
