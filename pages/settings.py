@@ -84,15 +84,13 @@ if submitted:
             st.error(t(f"settings.problem_{problem}", lang), icon=":material/error:")
     elif chosen == current:
         st.info(t("settings.unchanged", lang))
-    else:
-        data.save_settings(chosen)
+    elif data.save_settings(chosen):
         st.success(t("settings.saved", lang))
 if (
     editable
     and current != DEFAULTS
     and st.button(t("settings.reset", lang), icon=":material/restart_alt:", key="settings_reset")
-):
-    data.save_settings(DEFAULTS)
+) and data.save_settings(DEFAULTS):
     st.rerun()
 
 st.subheader(t("settings.history", lang))
@@ -108,3 +106,8 @@ if who.may(access.USERS):
     people = users.describe()
     if people:
         st.dataframe(tables.people(people, lang), hide_index=True)
+    for person in people:
+        if "problem" in person:
+            st.warning(
+                t("settings.user_broken", lang, name=person["name"]), icon=":material/key_off:"
+            )

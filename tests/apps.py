@@ -45,3 +45,10 @@ def start(*, lang: str | None = None) -> AppTest:
 
 def open_page(at: AppTest, page: str) -> AppTest:
     return at.switch_page(f"pages/{page}.py").run()
+
+
+def sign_in(at: AppTest, name: str, password: str) -> AppTest:
+    """Fill the sign-in form and send it."""
+    at.text_input(key="sign_in_name").input(name)
+    at.text_input(key="sign_in_password").input(password)
+    return at.button[0].click().run()

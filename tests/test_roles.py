@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from kpi_engine import DEFAULTS, access, load_files, store, users
 from kpi_engine.access import ADMIN, ANALYST, MANAGER, VIEWER, Actor, Forbidden
 from kpi_engine.whatif import Scenario
+from tests import apps
 from tests.apps import APP, open_page
 from tests.workbooks import form, xlsx
 
@@ -147,7 +148,7 @@ def test_the_users_file_keeps_hashes_and_signs_in_by_password(tmp_path):
     assert users.authenticate("nobody", PASSWORD, path=path) is None
     with pytest.raises(ValueError, match="department"):
         users.add("李娜", PASSWORD, MANAGER, [], path=path)
-    with pytest.raises(ValueError, match="8 characters"):
+    with pytest.raises(ValueError, match="10 characters"):
         users.add("李娜", "short", ANALYST, path=path)
     assert [u["name"] for u in users.describe(path)] == ["王磊"]
     assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
@@ -210,9 +211,7 @@ def app_with_users(tmp_path: Path) -> AppTest:
 
 
 def sign_in(at: AppTest, name: str, password: str = PASSWORD) -> AppTest:
-    at.text_input(key="sign_in_name").input(name)
-    at.text_input(key="sign_in_password").input(password)
-    return at.button[0].click().run()
+    return apps.sign_in(at, name, password)
 
 
 def test_with_users_nothing_shows_before_sign_in(tmp_path):
