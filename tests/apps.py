@@ -52,3 +52,11 @@ def sign_in(at: AppTest, name: str, password: str) -> AppTest:
     at.text_input(key="sign_in_name").input(name)
     at.text_input(key="sign_in_password").input(password)
     return at.button[0].click().run()
+
+
+def use_data_dir(monkeypatch, directory: Path) -> None:
+    """The app, the store and the users file on `directory` (no DATABASE_URL, no
+    KPI_USERS_FILE), for one test."""
+    monkeypatch.setenv("KPI_DATA_DIR", str(directory))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("KPI_USERS_FILE", raising=False)

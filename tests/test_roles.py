@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,9 +16,9 @@ from kpi_engine.access import ADMIN, ANALYST, MANAGER, VIEWER, Actor, Forbidden
 from kpi_engine.whatif import Scenario
 from tests import apps
 from tests.apps import APP, open_page
+from tests.commands import cli
 from tests.workbooks import form, xlsx
 
-ROOT = Path(__file__).resolve().parents[1]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PASSWORD = "correct horse battery"
 MARKETING = Actor("王磊", MANAGER, ("市场部",))
@@ -155,18 +153,6 @@ def test_the_users_file_keeps_hashes_and_signs_in_by_password(tmp_path):
 
 
 # --- the CLI ----------------------------------------------------------------------------------
-
-
-def cli(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "kpi_engine", *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_a_manager_cannot_write_another_department_through_the_cli(tmp_path):

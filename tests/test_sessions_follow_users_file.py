@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from kpi_engine import DEFAULTS, load_files, store, users
 from kpi_engine.access import ADMIN, ANALYST, MANAGER, SYSTEM, VIEWER, Forbidden
-from tests.apps import APP, open_page, sign_in
+from tests.apps import APP, open_page, sign_in, use_data_dir
 from tests.workbooks import form, xlsx
 
 PASSWORD = "correct horse battery"
@@ -23,9 +23,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest.fixture
 def people(tmp_path, monkeypatch) -> Path:
     """A data directory of its own with an admin, an analyst and a manager."""
-    monkeypatch.setenv(store.DATA_DIR_ENV, str(tmp_path))
-    monkeypatch.delenv(store.DATABASE_URL_ENV, raising=False)
-    monkeypatch.delenv(users.USERS_FILE_ENV, raising=False)
+    use_data_dir(monkeypatch, tmp_path)
     users.add("张伟", PASSWORD, ADMIN)
     users.add("陈静", PASSWORD, ANALYST)
     users.add("王磊", PASSWORD, MANAGER, ["市场部"])
@@ -117,6 +115,17 @@ def test_open_modes_actor_loses_its_powers_once_a_user_exists(tmp_path, engine):
     users.add("张伟", PASSWORD, ADMIN, path=path)
     with pytest.raises(Forbidden, match="no longer signed in"):
         store.save_settings(engine, DEFAULTS.with_(cap=150.0), user=anonymous)
+
+
+def test_a_person_signed_in_by_oidc_has_their_entrys_role_else_viewer(people, engine):
+    """The provider vouches for who someone is; the users file says what they may do, now."""
+    users.add("ana@example.com", PASSWORD, ANALYST)
+    ana = users.oidc_actor("ana@example.com")
+    assert ana.role == ANALYST and users.oidc_actor("guest@example.com").role == VIEWER
+    edit_entry(people, "ana@example.com", hash=None)  # an entry that cannot be trusted
+    with pytest.raises(Forbidden) as refused:
+        store.save_settings(engine, DEFAULTS.with_(cap=130.0), user=ana)
+    assert refused.value.code == "forbidden" and refused.value.params["role"] == VIEWER
 
 
 def test_an_actor_made_by_code_is_taken_as_it_is(people, engine):

@@ -72,7 +72,7 @@ def _client() -> str | None:
     """Who is signing in, for counting failures per client: the connection's address, else
     (a local or proxied connection) this session."""
     address = st.context.ip_address
-    if address:
+    if isinstance(address, str) and address:  # (a test harness's stand-in is not)
         return address
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
