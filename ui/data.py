@@ -95,10 +95,10 @@ def _as_user(change: Callable[[Actor], T]) -> T | None:
     refusal or a failure is said in the user's words and stores nothing: None. Writes
     run from buttons' callbacks too, before app.py's guard, so they cannot just raise."""
     lang = state.lang()
-    who = auth.current()
-    if who is None:  # signed out since the page was drawn: the sign-in form says so
-        return None
     try:
+        who = auth.current()
+        if who is None:  # signed out since the page was drawn: the sign-in form says so
+            return None
         return change(who)
     except Forbidden as error:
         if error.code != "signed_out":
