@@ -22,27 +22,30 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if in_meeting else "auto",
 )
 
-who = auth.gate(state.lang())  # the sign-in screen, when sign-in is set up
-labels = data.period_labels()
-choices = state.sidebar(labels, data.shown_departments())
-lang = choices.lang
-meeting.toggle(lang)
-auth.sidebar(who, lang)
-if in_meeting:
-    meeting.stage(labels[choices.grain], lang)
-pages = [
-    st.Page(
-        "pages/overview.py",
-        title=t("page.overview", lang),
-        icon=":material/dashboard:",
-        default=True,
-    ),
-    st.Page("pages/scorecard.py", title=t("page.scorecard", lang), icon=":material/target:"),
-    st.Page("pages/heatmap.py", title=t("page.heatmap", lang), icon=":material/grid_on:"),
-    st.Page("pages/trends.py", title=t("page.trends", lang), icon=":material/trending_up:"),
-    st.Page("pages/whatif.py", title=t("page.whatif", lang), icon=":material/tune:"),
-    st.Page("pages/data.py", title=t("page.data", lang), icon=":material/upload_file:"),
-    st.Page("pages/settings.py", title=t("page.settings", lang), icon=":material/settings:"),
-]
-with state.shell():
-    st.navigation(pages).run()
+lang = state.lang()
+with data.failures_shown(lang):  # a store or users file that fails: what to do, no traceback
+    who = auth.gate(lang)  # the sign-in screen, when sign-in is set up
+    labels = data.period_labels()
+    choices = state.sidebar(labels, data.shown_departments())
+    lang = choices.lang
+    meeting.toggle(lang)
+    auth.sidebar(who, lang)
+    auth.banner(who, lang)
+    if in_meeting:
+        meeting.stage(labels[choices.grain], lang)
+    pages = [
+        st.Page(
+            "pages/overview.py",
+            title=t("page.overview", lang),
+            icon=":material/dashboard:",
+            default=True,
+        ),
+        st.Page("pages/scorecard.py", title=t("page.scorecard", lang), icon=":material/target:"),
+        st.Page("pages/heatmap.py", title=t("page.heatmap", lang), icon=":material/grid_on:"),
+        st.Page("pages/trends.py", title=t("page.trends", lang), icon=":material/trending_up:"),
+        st.Page("pages/whatif.py", title=t("page.whatif", lang), icon=":material/tune:"),
+        st.Page("pages/data.py", title=t("page.data", lang), icon=":material/upload_file:"),
+        st.Page("pages/settings.py", title=t("page.settings", lang), icon=":material/settings:"),
+    ]
+    with state.shell():
+        st.navigation(pages).run()

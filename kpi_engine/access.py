@@ -12,7 +12,7 @@ Roles (SPEC is silent; these follow how a scorecard team works):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import aliases
 
@@ -35,14 +35,31 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 
 
+# How a session's actor got their role (`SignIn.method`).
+PASSWORD, OIDC, OPEN_MODE = "password", "oidc", "open"
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """Where a signed-in actor's role came from, so that it is looked up again before each
+    write (`users.current_actor`): the users file, the way in, and for a password sign-in
+    a fingerprint of the hash it was checked against."""
+
+    users_file: str
+    method: str
+    stamp: str = ""
+
+
 @dataclass(frozen=True)
 class Actor:
     """The person behind a change: a name for the history, a role, and for a manager the
-    departments they report for."""
+    departments they report for. `signed_in` is None for an actor made by code (SYSTEM,
+    a script, a test), which is taken as it is."""
 
     name: str
     role: str
     departments: tuple[str, ...] = ()
+    signed_in: SignIn | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:

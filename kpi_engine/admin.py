@@ -16,8 +16,9 @@ import os
 import sys
 from pathlib import Path
 
-from . import store, users
+from . import failures, store, users
 from .access import ROLES, Forbidden
+from .i18n import t
 from .ingest import load_files
 
 PASSWORD_ENV = "KPI_PASSWORD"
@@ -39,8 +40,13 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     what.add_parser("list", help="list users (never their passwords)")
-    remove = what.add_parser("remove", help="remove a user")
+    remove = what.add_parser("remove", help="remove a user (their open sessions are signed out)")
     remove.add_argument("name")
+    remove.add_argument(
+        "--force",
+        action="store_true",
+        help="remove the last user too, which turns sign-in off (open mode)",
+    )
     for command in what.choices.values():
         command.add_argument("--users-file", type=Path, help="default: KPI_USERS_FILE")
 
@@ -78,11 +84,25 @@ def run_users(args: argparse.Namespace) -> int:
             )
             print(f"saved {actor.name} ({actor.role})", file=sys.stderr)
         elif args.users_command == "remove":
-            users.remove(args.name, path=args.users_file)
+            users.remove(args.name, path=args.users_file, force=args.force)
+            if not users.load(args.users_file):
+                print(
+                    "warning: no users left: the app runs in open mode, where anyone who can"
+                    " reach it can change everything, until a user is added",
+                    file=sys.stderr,
+                )
         else:
-            print(json.dumps(users.describe(args.users_file), ensure_ascii=False, indent=2))
-    except (ValueError, KeyError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+            described = users.describe(args.users_file)
+            print(json.dumps(described, ensure_ascii=False, indent=2))
+            for person in described:
+                if "problem" in person:
+                    print(
+                        f"warning: {person['name']!r} {person['problem']}: cannot sign in;"
+                        f" set it again with `users add {person['name']} --role ROLE`",
+                        file=sys.stderr,
+                    )
+    except (ValueError, KeyError) as exc:  # UsersFileError and LastUser are ValueErrors
+        print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 1
     return 0
 
@@ -90,11 +110,21 @@ def run_users(args: argparse.Namespace) -> int:
 def run_upload(args: argparse.Namespace) -> int:
     """Each file is one upload, checked against the stored definitions, as on the Data page.
     Prints one JSON record per file; exit 1 if any file was refused or unreadable."""
-    actor = users.authenticate(args.user, _password(args, twice=False), path=args.users_file)
-    if actor is None:
+    try:
+        actor = users.authenticate(args.user, _password(args, twice=False), path=args.users_file)
+        engine = store.start() if actor is not None else None
+    except users.UsersFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        code = failures.failure(exc)
+        if code is None:
+            raise
+        print(f"error: {t(f'failure.{code}', 'en')}", file=sys.stderr)
+        return 1
+    if actor is None or engine is None:
         print("error: unknown user or wrong password", file=sys.stderr)
         return 1
-    engine = store.start()
     results, failed = [], False
     for path in args.files:
         record: dict[str, object] = {"file": path}

@@ -90,6 +90,12 @@ class Limits:
             values[item.name] = int(number * scale)
         return cls(**values)
 
+    @property
+    def max_file_mb(self) -> int:
+        """The file limit in whole MB, rounded up: Streamlit's upload limit
+        (`server.maxUploadSize`, set by scripts/start.sh) and the upload widget's."""
+        return max(1, -(-self.max_file_bytes // _MB))
+
 
 # Limits field -> (environment variable, its unit in the field's unit).
 _ENV: Mapping[str, tuple[str, int]] = {

@@ -26,7 +26,7 @@ import json
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,7 +37,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from . import access, aliases
+from . import access, aliases, users
 from .access import Actor
 from .ingest import Loaded
 from .names import unify
@@ -177,8 +177,18 @@ def database_url(url: str | None = None, *, data_dir: str | os.PathLike | None =
     if url:
         return url
     directory = Path(data_dir or os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)  # the store and users file: ours only
     return f"sqlite:///{(directory / SQLITE_FILE).resolve()}"
+
+
+def _create_private(url: str) -> None:
+    """Create a SQLite store's file 0600 before SQLite creates it with the umask's 0644
+    (its -wal and -shm files take the same mode); an existing file is left as it is."""
+    path = sa.engine.make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def connect(url: str | None = None, *, data_dir: str | os.PathLike | None = None) -> Engine:
@@ -187,6 +197,7 @@ def connect(url: str | None = None, *, data_dir: str | os.PathLike | None = None
     url = database_url(url, data_dir=data_dir)
     if not url.startswith("sqlite"):
         return sa.create_engine(url, pool_pre_ping=True)
+    _create_private(url)
     engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
     @sa.event.listens_for(engine, "connect")
@@ -205,6 +216,15 @@ def connect(url: str | None = None, *, data_dir: str | os.PathLike | None = None
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _allowed(actor: Actor, action: str) -> Actor:
+    """The actor as the users file says now, if they may do `action`: a user removed or
+    given a lower role since signing in is refused here, whatever their session holds
+    (`users.current_actor`). Raises access.Forbidden."""
+    actor = users.current_actor(actor)
+    access.require(actor, action)
+    return actor
 
 
 @contextmanager
@@ -449,7 +469,7 @@ def save_upload(
 
     Raises `access.Forbidden` when the uploader may not upload, or (a manager) when any
     row or definition belongs to a department that is not theirs: nothing is stored."""
-    access.require(uploader, access.UPLOAD)
+    uploader = _allowed(uploader, access.UPLOAD)
     loaded = replace(loaded, definitions=_new_definitions(loaded.definitions, definitions(engine)))
     departments = pd.concat([loaded.kpis["department"], loaded.definitions["department"]])
     access.require_departments(uploader, departments.dropna().astype(str).unique())
@@ -879,7 +899,7 @@ def _change_upload(
 ) -> None:
     """One transaction: check the role, find the upload, set its deletion (and, for a
     restore, make it the newest), log the action."""
-    access.require(user, permission)
+    user = _allowed(user, permission)
     with _writing(engine) as conn:
         _get_upload(conn, upload_id)
         values = {"deleted_at": deleted_at, "deleted_by": deleted_by}
@@ -894,7 +914,7 @@ def _change_upload(
 
 def save_settings(engine: Engine, settings: Settings, *, user: Actor) -> None:
     """Store new settings (the old ones stay in the log); unusable ones are refused."""
-    access.require(user, access.SETTINGS)
+    user = _allowed(user, access.SETTINGS)
     found = settings_problems(settings)
     if found:
         raise ValueError(f"unusable settings: {', '.join(found)}")
@@ -963,7 +983,7 @@ def _scenario_of(value: Mapping) -> Scenario:
 
 def save_scenario(engine: Engine, scenario: Scenario, *, user: Actor) -> None:
     """Store a named what-if scenario; saving a name again keeps the latest."""
-    access.require(user, access.SCENARIO)
+    user = _allowed(user, access.SCENARIO)
     value = _scenario_value(scenario)
     with _writing(engine) as conn:
         conn.execute(
@@ -976,7 +996,7 @@ def save_scenario(engine: Engine, scenario: Scenario, *, user: Actor) -> None:
 
 def delete_scenario(engine: Engine, name: str, *, user: Actor) -> None:
     """Remove a saved scenario from the list (its versions stay in the table and the log)."""
-    access.require(user, access.SCENARIO)
+    user = _allowed(user, access.SCENARIO)
     with _writing(engine) as conn:
         found = conn.execute(
             scenarios.update()

@@ -4,7 +4,7 @@ history of every session, each department-month's versions, restore, delete and 
 import pandas as pd
 import streamlit as st
 
-from kpi_engine import access, store
+from kpi_engine import Limits, access, store
 from kpi_engine.i18n import t
 from ui import auth, data, state, tables, text
 
@@ -25,16 +25,6 @@ def _stored_message(result: store.UploadResult) -> None:
     st.success(t("data.joined", lang) + " · " + t("data.stored_versions", lang, versions=made))
 
 
-def _accept(name: str, content: bytes) -> store.UploadResult | None:
-    """Store a file; a refusal (another department's rows, a role that may not upload)
-    is said in the user's words and stores nothing."""
-    try:
-        return data.accept(name, content)
-    except access.Forbidden as error:
-        st.error(auth.refused(error, lang), icon=":material/block:")
-        return None
-
-
 if who.may(access.UPLOAD):
     files = st.file_uploader(
         t("data.upload", lang),
@@ -42,6 +32,7 @@ if who.may(access.UPLOAD):
         accept_multiple_files=True,
         help=t("data.upload_help", lang),
         key="uploader",
+        max_upload_size=Limits.from_env().max_file_mb,
     )
 else:
     st.info(t("access.read_only", lang, role=t(f"role.{who.role}", lang)))
@@ -64,7 +55,7 @@ for upload in files or []:
             + "**"
         )
         if not errors and checked.rows_accepted and result is None:
-            result = _accept(upload.name, content)
+            result = data.accept(upload.name, content)
         if checked.issues.empty:
             st.success(t("data.no_issues", lang))
         else:
@@ -83,7 +74,7 @@ for upload in files or []:
                 key=f"accept-{data.digest(content)}",
                 help=t("data.accept_good_rows_help", lang),
             )
-        ) and _accept(upload.name, content):
+        ) and data.accept(upload.name, content):
             st.rerun()
         if result is not None:
             _stored_message(result)
@@ -108,20 +99,20 @@ def _upload(upload_id: int) -> pd.Series:
 
 
 def _restore(upload_id: int) -> None:
-    data.restore(upload_id)
-    st.toast(text.md("data.restored", lang, file=_upload(upload_id)["name"]))
+    if data.restore(upload_id):
+        st.toast(text.md("data.restored", lang, file=_upload(upload_id)["name"]))
 
 
 def _delete(upload_id: int) -> None:
-    data.delete(upload_id)
     st.session_state[state.PENDING_DELETE] = None
-    st.session_state[state.LAST_DELETED] = upload_id
+    if data.delete(upload_id):
+        st.session_state[state.LAST_DELETED] = upload_id
 
 
 def _undo(upload_id: int) -> None:
-    data.undo_delete(upload_id)
-    st.session_state[state.LAST_DELETED] = None
-    st.toast(text.md("data.undone", lang, file=_upload(upload_id)["name"]))
+    if data.undo_delete(upload_id):
+        st.session_state[state.LAST_DELETED] = None
+        st.toast(text.md("data.undone", lang, file=_upload(upload_id)["name"]))
 
 
 st.subheader(t("data.versions", lang))

@@ -8,7 +8,7 @@ from kpi_engine import DEFAULTS, PERSPECTIVES, Settings, access, users
 from kpi_engine.i18n import perspective_label, t
 from kpi_engine.names import department_weights, display_names
 from kpi_engine.settings import problems
-from ui import auth, data, state, tables
+from ui import auth, data, state, tables, text
 
 state.require_shell()
 lang = state.lang()
@@ -86,15 +86,13 @@ if submitted:
             st.error(t(f"settings.problem_{problem}", lang), icon=":material/error:")
     elif chosen == current:
         st.info(t("settings.unchanged", lang))
-    else:
-        data.save_settings(chosen)
+    elif data.save_settings(chosen):
         st.success(t("settings.saved", lang))
 if (
     editable
     and current != DEFAULTS
     and st.button(t("settings.reset", lang), icon=":material/restart_alt:", key="settings_reset")
-):
-    data.save_settings(DEFAULTS)
+) and data.save_settings(DEFAULTS):
     st.rerun()
 
 st.subheader(t("settings.history", lang))
@@ -115,3 +113,9 @@ if who.may(access.USERS):
     people = users.describe()
     if people:
         st.dataframe(tables.people(people, lang), hide_index=True, placeholder=tables.MISSING)
+    for person in people:
+        if "problem" in person:
+            st.warning(
+                text.md("settings.user_broken", lang, name=person["name"]),
+                icon=":material/key_off:",
+            )

@@ -308,8 +308,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
             icon=":material/bookmark_add:",
             width="stretch",
             key="whatif_save",
-        ):
-            ui.save(ui.named(scenario, typed))
+        ) and ui.save(ui.named(scenario, typed)):
             st.toast(text.md("whatif.saved_toast", lang, name=typed))
         stored = data.scenarios()
         saved = ui.saved(stored)

@@ -54,3 +54,18 @@ def seen(markdown: str) -> str:
     """A Markdown text as a person reads it: backslash escapes (names are escaped, see
     `ui.text.plain`) removed."""
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
+def sign_in(at: AppTest, name: str, password: str) -> AppTest:
+    """Fill the sign-in form and send it."""
+    at.text_input(key="sign_in_name").input(name)
+    at.text_input(key="sign_in_password").input(password)
+    return at.button[0].click().run()
+
+
+def use_data_dir(monkeypatch, directory: Path) -> None:
+    """The app, the store and the users file on `directory` (no DATABASE_URL, no
+    KPI_USERS_FILE), for one test."""
+    monkeypatch.setenv("KPI_DATA_DIR", str(directory))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("KPI_USERS_FILE", raising=False)

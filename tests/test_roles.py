@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,11 +14,12 @@ from streamlit.testing.v1 import AppTest
 from kpi_engine import DEFAULTS, access, load_files, store, users
 from kpi_engine.access import ADMIN, ANALYST, MANAGER, VIEWER, Actor, Forbidden
 from kpi_engine.whatif import Scenario
+from tests import apps
 from tests.apps import APP, open_page, seen
+from tests.commands import cli
 from tests.store_files import fresh_store
 from tests.workbooks import form, xlsx
 
-ROOT = Path(__file__).resolve().parents[1]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PASSWORD = "correct horse battery"
 MARKETING = Actor("王磊", MANAGER, ("市场部",))
@@ -146,25 +145,13 @@ def test_the_users_file_keeps_hashes_and_signs_in_by_password(tmp_path):
     assert users.authenticate("nobody", PASSWORD, path=path) is None
     with pytest.raises(ValueError, match="department"):
         users.add("李娜", PASSWORD, MANAGER, [], path=path)
-    with pytest.raises(ValueError, match="8 characters"):
+    with pytest.raises(ValueError, match="10 characters"):
         users.add("李娜", "short", ANALYST, path=path)
     assert [u["name"] for u in users.describe(path)] == ["王磊"]
     assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
 
 
 # --- the CLI ----------------------------------------------------------------------------------
-
-
-def cli(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "kpi_engine", *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_a_manager_cannot_write_another_department_through_the_cli(tmp_path):
@@ -209,9 +196,7 @@ def app_with_users(tmp_path: Path) -> AppTest:
 
 
 def sign_in(at: AppTest, name: str, password: str = PASSWORD) -> AppTest:
-    at.text_input(key="sign_in_name").input(name)
-    at.text_input(key="sign_in_password").input(password)
-    return at.button[0].click().run()
+    return apps.sign_in(at, name, password)
 
 
 def test_with_users_nothing_shows_before_sign_in(tmp_path):

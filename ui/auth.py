@@ -6,9 +6,13 @@
 2. The embedded users file (`KPI_USERS_FILE`, default `users.json` in the data directory)
    once it has a user: a name and password form (argon2 hashes, `kpi_engine.users`).
 3. Neither: open mode. Everyone acts as `anonymous` with the admin role, which is what a
-   single team trying the app on a laptop expects; the sidebar says so, and adding the
-   first user ends it.
+   single team trying the app on a laptop expects; every page says so in a warning, and
+   adding the first user ends it.
 
+The acting user is looked up in the users file on every run (and by the store before
+every write): a user removed, given a new password or a lower role since signing in is
+signed out or loses the role at the next click. A damaged users file raises
+`users.UsersFileError`, which app.py shows as what to do: sign-in fails closed.
 Pages hide what a role may not do, but the store refuses it anyway (`kpi_engine.access`).
 """
 
@@ -17,11 +21,12 @@ from __future__ import annotations
 import streamlit as st
 
 from kpi_engine import users
-from kpi_engine.access import ADMIN, VIEWER, Actor, Forbidden
+from kpi_engine.access import ADMIN, OPEN_MODE, VIEWER, Actor, Forbidden
 from kpi_engine.i18n import t
 from ui.text import md
 
 ACTOR = "actor"  # session key: who signed in with the users file
+SIGN_IN_MESSAGE = "sign_in_message"  # session key: (catalog key, params) under the form
 OPEN = Actor("anonymous", ADMIN)
 NOBODY = Actor("anonymous", VIEWER)  # never reached past `gate`; may change nothing
 
@@ -34,29 +39,69 @@ def _oidc() -> bool:
 
 
 def current() -> Actor | None:
-    """The signed-in user, `OPEN` when sign-in is not set up, None when nobody signed in."""
+    """The signed-in user as the users file says now, open mode's actor when sign-in is
+    not set up, None when nobody is signed in (or the user was just signed out)."""
     if _oidc():
         if not st.user.get("is_logged_in"):
             return None
-        email = str(st.user.get("email") or st.user.get("name"))
-        entry = users.load().get(email)
-        return users.actor(email, entry) if entry else Actor(email, VIEWER)
-    if users.load():
-        return st.session_state.get(ACTOR)
-    return OPEN
+        return users.oidc_actor(str(st.user.get("email") or st.user.get("name")))
+    if not users.load():
+        return users.open_actor(OPEN.name, OPEN.role)
+    held = st.session_state.get(ACTOR)
+    if held is None:
+        return None
+    try:
+        fresh = users.current_actor(held)
+    except Forbidden:
+        st.session_state.pop(ACTOR, None)
+        st.session_state[SIGN_IN_MESSAGE] = ("auth.signed_out", {})
+        return None
+    st.session_state[ACTOR] = fresh
+    return fresh
 
 
 def actor() -> Actor:
     return current() or NOBODY
 
 
+def is_open(who: Actor) -> bool:
+    """Open mode: no users, everyone may change everything."""
+    return who.signed_in is not None and who.signed_in.method == OPEN_MODE
+
+
+def _client() -> str | None:
+    """Who is signing in, for counting failures per client: the connection's address, else
+    (a local or proxied connection) this session."""
+    address = st.context.ip_address
+    if isinstance(address, str) and address:  # (a test harness's stand-in is not)
+        return address
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    return f"session:{context.session_id}" if context else None
+
+
 def _sign_in() -> None:
-    found = users.authenticate(
-        st.session_state.get("sign_in_name", "").strip(),
-        st.session_state.get("sign_in_password", ""),
-    )
-    st.session_state["sign_in_failed"] = found is None
-    if found is not None:
+    """The form's callback: check the name and password, or say why not."""
+    name = st.session_state.get("sign_in_name", "").strip()
+    try:
+        found = users.authenticate(
+            name, st.session_state.get("sign_in_password", ""), client=_client()
+        )
+    except users.Throttled as refused:
+        key = "auth.busy" if refused.busy else "auth.throttled"
+        st.session_state[SIGN_IN_MESSAGE] = (key, {"seconds": refused.seconds})
+        return
+    except users.UsersFileError as broken:
+        if broken.name is None:
+            return  # the whole file: app.py says what to do
+        st.session_state[SIGN_IN_MESSAGE] = ("auth.entry_broken", {"name": broken.name})
+        return
+    st.session_state["sign_in_password"] = ""
+    if found is None:
+        st.session_state[SIGN_IN_MESSAGE] = ("auth.wrong", {})
+    else:
+        st.session_state.pop(SIGN_IN_MESSAGE, None)
         st.session_state[ACTOR] = found
 
 
@@ -70,11 +115,18 @@ def gate(lang: str) -> Actor:
         st.button(t("auth.oidc", lang), on_click=st.login, icon=":material/login:")
         st.stop()
     with st.form("sign_in"):
-        st.text_input(t("auth.name", lang), key="sign_in_name")
-        st.text_input(t("auth.password", lang), type="password", key="sign_in_password")
+        st.text_input(t("auth.name", lang), key="sign_in_name", max_chars=users.MAX_NAME_CHARS)
+        st.text_input(
+            t("auth.password", lang),
+            type="password",
+            key="sign_in_password",
+            max_chars=users.MAX_PASSWORD_CHARS,
+        )
         st.form_submit_button(t("auth.sign_in", lang), on_click=_sign_in)
-    if st.session_state.get("sign_in_failed"):
-        st.error(t("auth.wrong", lang))
+    message = st.session_state.get(SIGN_IN_MESSAGE)
+    if message:
+        key, params = message
+        st.error(t(key, lang, **params), icon=":material/lock:")
     st.stop()
 
 
@@ -84,12 +136,18 @@ def _sign_out() -> None:
         st.logout()
 
 
+def banner(who: Actor, lang: str) -> None:
+    """Open mode, on every page: anyone who can reach the app can change everything, and
+    how to end it."""
+    if is_open(who):
+        st.warning(t("auth.open_mode", lang), icon=":material/lock_open:")
+
+
 def sidebar(who: Actor, lang: str) -> None:
     """Who is signed in, with which role, and a way out."""
+    if is_open(who):
+        return
     with st.sidebar:
-        if who is OPEN:
-            st.caption(t("auth.open_mode", lang), help=t("auth.open_mode_help", lang))
-            return
         st.caption(md("auth.signed_in", lang, name=who.name, role=t(f"role.{who.role}", lang)))
         st.button(t("auth.sign_out", lang), on_click=_sign_out, key="sign_out")
 

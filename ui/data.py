@@ -11,16 +11,25 @@ across restarts); the rows shown are read once per change of the store (its revi
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from kpi_engine import Loaded, Scorecard, Settings, insights, load_files, store
+from kpi_engine import Loaded, Scorecard, Settings, failures, insights, load_files, store
+from kpi_engine.access import Actor, Forbidden
+from kpi_engine.i18n import t
 from kpi_engine.whatif import Scenario
 from ui import auth, state
+
+_LOG = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
 TEMPLATES = SAMPLE_DATA / "templates"
@@ -59,17 +68,70 @@ def engine() -> Engine:
     return _engine(store.database_url())
 
 
+def _shown(error: Exception, lang: str) -> bool:
+    """Say a failure of the store or the users file (`kpi_engine.failures`) as what to
+    do, with the details in the server log; False when `error` is not one (a bug)."""
+    code = failures.failure(error)
+    if code is None:
+        return False
+    _LOG.error("%s failure", code, exc_info=error)
+    st.error(t(f"failure.{code}", lang), icon=":material/error:")
+    return True
+
+
+@contextmanager
+def failures_shown(lang: str) -> Iterator[None]:
+    """Around each run (app.py): a data directory that cannot be written, a full disk, a
+    damaged database or users file, an unreachable PostgreSQL ends the page with what to
+    do, never a traceback naming paths or SQL. Nothing is cached on the way, so the
+    next run after the fix works."""
+    try:
+        yield
+    except Exception as error:
+        if not _shown(error, lang):
+            raise
+        st.stop()
+
+
+def _as_user(change: Callable[[Actor], T]) -> T | None:
+    """A store write as the signed-in user (looked up again, as the store does too). A
+    refusal or a failure is said in the user's words and stores nothing: None. Writes
+    run from buttons' callbacks too, before app.py's guard, so they cannot just raise."""
+    lang = state.lang()
+    try:
+        who = auth.current()
+        if who is None:  # signed out since the page was drawn: the sign-in form says so
+            return None
+        return change(who)
+    except Forbidden as error:
+        if error.code != "signed_out":
+            st.error(auth.refused(error, lang), icon=":material/block:")
+        return None
+    except Exception as error:
+        if not _shown(error, lang):
+            raise
+        return None
+
+
+def _did(change: Callable[[Actor], object]) -> bool:
+    """`_as_user` for a write that returns nothing: whether it was done."""
+    return _as_user(lambda who: change(who) or True) is not None
+
+
 def uploads() -> list[str]:
     """The names of the files stored from this session, in the order they were stored."""
     return [name for name, _ in st.session_state.get(state.UPLOADS, {}).values()]
 
 
-def accept(name: str, data: bytes) -> store.UploadResult:
-    """Store an uploaded file's good rows: every session shows them from now on."""
-    result = store.save_upload(
-        engine(), name=name, data=data, loaded=check(((name, data),)), uploader=auth.actor()
+def accept(name: str, data: bytes) -> store.UploadResult | None:
+    """Store an uploaded file's good rows: every session shows them from now on. None when
+    it was refused (another department's rows, a role that may not upload), said on the page."""
+    loaded = check(((name, data),))
+    result = _as_user(
+        lambda who: store.save_upload(engine(), name=name, data=data, loaded=loaded, uploader=who)
     )
-    st.session_state.setdefault(state.UPLOADS, {})[digest(data)] = (name, result)
+    if result is not None:
+        st.session_state.setdefault(state.UPLOADS, {})[digest(data)] = (name, result)
     return result
 
 
@@ -102,9 +164,9 @@ def settings() -> Settings:
     return _settings(store.database_url(), store.revision(current, store.SETTINGS_ACTIONS))
 
 
-def save_settings(new: Settings) -> None:
+def save_settings(new: Settings) -> bool:
     """Store new settings for every session; the change is logged with who made it."""
-    store.save_settings(engine(), new, user=auth.actor())
+    return _did(lambda who: store.save_settings(engine(), new, user=who))
 
 
 def settings_history() -> pd.DataFrame:
@@ -122,12 +184,12 @@ def scenarios() -> pd.DataFrame:
     return _scenarios(store.database_url(), store.revision(current, store.SCENARIO_ACTIONS))
 
 
-def save_scenario(scenario: Scenario) -> None:
-    store.save_scenario(engine(), scenario, user=auth.actor())
+def save_scenario(scenario: Scenario) -> bool:
+    return _did(lambda who: store.save_scenario(engine(), scenario, user=who))
 
 
-def delete_scenario(name: str) -> None:
-    store.delete_scenario(engine(), name, user=auth.actor())
+def delete_scenario(name: str) -> bool:
+    return _did(lambda who: store.delete_scenario(engine(), name, user=who))
 
 
 def kpis() -> pd.DataFrame:
@@ -211,15 +273,15 @@ def versions(department: str, period: str) -> pd.DataFrame:
     return store.versions(engine(), department, period)
 
 
-def restore(upload_id: int) -> None:
+def restore(upload_id: int) -> bool:
     """Show an earlier version again (and bring it back if it was deleted)."""
-    store.restore(engine(), upload_id, user=auth.actor())
+    return _did(lambda who: store.restore(engine(), upload_id, user=who))
 
 
-def delete(upload_id: int) -> None:
+def delete(upload_id: int) -> bool:
     """Hide an upload everywhere; the version before it is shown again. Undoable."""
-    store.delete(engine(), upload_id, user=auth.actor())
+    return _did(lambda who: store.delete(engine(), upload_id, user=who))
 
 
-def undo_delete(upload_id: int) -> None:
-    store.undo_delete(engine(), upload_id, user=auth.actor())
+def undo_delete(upload_id: int) -> bool:
+    return _did(lambda who: store.undo_delete(engine(), upload_id, user=who))

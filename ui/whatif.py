@@ -155,22 +155,23 @@ def saved(stored: pd.DataFrame) -> dict[str, Scenario]:
     return dict(zip(stored["name"], stored["scenario"], strict=True))
 
 
-def save(scenario: Scenario) -> None:
-    """Store a named scenario for everyone (a later one with the same name replaces it)."""
-    data.save_scenario(scenario)
+def save(scenario: Scenario) -> bool:
+    """Store a named scenario for everyone (a later one with the same name replaces it);
+    False when it was refused (said on the page)."""
+    return data.save_scenario(scenario)
 
 
 def adopt(chosen: Settings, lang: str) -> None:
     """Make a scenario's perspective and department weights the organisation's settings:
     every page scores with them from now on (the change is logged with who made it)."""
     current = data.settings()
-    data.save_settings(
+    if data.save_settings(
         current.with_(
             perspective_weights=dict(chosen.perspective_weights),
             department_weights=dict(chosen.department_weights),
         )
-    )
-    st.toast(t("whatif.adopted", lang))
+    ):
+        st.toast(t("whatif.adopted", lang))
 
 
 def apply_method(scenario: Scenario, settings: Settings) -> None:
