@@ -498,7 +498,8 @@ def _check_partners(rows: pd.DataFrame, known: Iterable[object], report: _Report
         names = [p for p in cell if aliases.department_key(p) not in keys]
         return "、".join(names) or None
 
-    strange = _distinct(rows["shared_with"], unknown)
+    # `rows` are the accepted ones; the report's masks cover every row (rejected included)
+    strange = _distinct(rows["shared_with"], unknown).reindex(report.frame.index)
     for names in strange.dropna().unique():
         report.add(
             strange == names, "shared_with", "unknown_partner", severity=WARNING, names=names

@@ -37,6 +37,21 @@ def test_a_partner_that_is_no_known_department_is_named_in_a_warning() -> None:
     assert messages(loaded) == []  # a warning, the row is accepted
 
 
+def test_an_unknown_partner_beside_a_rejected_row_is_warned_about() -> None:
+    """A sheet with a bad row and an unknown partner loads (it raised IndexingError)."""
+    sheet = xlsx(
+        [
+            ["部门", "维度", "指标名称", "方向", "权重", "目标值", "实际值", "协同部门"],
+            ["市场部", "客户", "客户满意度", "越高越好", -1, 90, 88, None],
+            ["市场部", "客户", "新客户数", "越高越好", 1, 90, 88, "市埸部"],
+        ]
+    )
+    loaded = load(("市场部_2026年10月.xlsx", sheet))
+    assert loaded.rows_accepted == 1 and loaded.rows_rejected == 1
+    warnings = loaded.issues[loaded.issues["code"] == "unknown_partner"]
+    assert list(warnings["row"]) == [3] and list(warnings["value"]) == ["市埸部"]
+
+
 def test_a_partner_known_from_the_store_is_not_warned_about() -> None:
     loaded = load(("市场部.xlsx", _sheet("技术部")), known_departments=["技术部"])
     assert (loaded.issues["code"] != "unknown_partner").all()
