@@ -3,7 +3,7 @@
 import pytest
 
 from kpi_engine import build, insights, load_files
-from tests.apps import PAGES, open_page, start
+from tests.apps import PAGES, open_page, seen, start
 from tests.workbooks import form, xlsx
 from ui import data
 
@@ -82,7 +82,7 @@ def test_an_upload_joins_every_page(at):
     open_page(at, "data")
     at.file_uploader[0].upload("质量管理部_2026年10月.xlsx", workbook, XLSX).run()
     assert not at.exception
-    assert any("质量管理部_2026年10月.xlsx" in m.value for m in at.markdown)
+    assert any("质量管理部_2026年10月.xlsx" in seen(m.value) for m in at.markdown)
     open_page(at, "scorecard")
     assert "质量管理部" in at.selectbox(key="scorecard_department").options
 
