@@ -228,10 +228,15 @@ def _column_letter(index: int) -> str:
     return letters
 
 
+_SHOWN_TEXT = 200  # characters of a cell shown in an issue (a longer one is cut, with …)
+
+
 def _plain(value: object) -> object:
     """A JSON-friendly cell value for reports; an empty cell is None."""
     if value is ... or (isinstance(value, str) and value == ""):
         return None
+    if isinstance(value, str) and len(value) > _SHOWN_TEXT:
+        return value[:_SHOWN_TEXT] + "…"
     if value is None or isinstance(value, (str, int, float, bool)):
         return None if isinstance(value, float) and np.isnan(value) else value
     return str(value)
@@ -386,9 +391,10 @@ def _keys(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _check_definitions(frame: pd.DataFrame, report: _Report) -> None:
+def _check_definitions(frame: pd.DataFrame, report: _Report, max_text: int) -> None:
     """Checks every row needs, with or without actuals."""
     typed = frame
+    _check_lengths(typed, report, max_text)
     for name in [c for c in typed.columns if c.startswith("_error_")]:
         seen = typed[name]
         for error in seen.dropna().unique():
@@ -418,17 +424,33 @@ def _check_definitions(frame: pd.DataFrame, report: _Report) -> None:
     )
 
 
+def _check_lengths(typed: pd.DataFrame, report: _Report, max_text: int) -> None:
+    """Names (department, KPI id and name, unit, owner, each partner) longer than
+    `max_text` characters are a row error naming the cell: a name is shown on every page,
+    chart and report, so a pasted paragraph (or a crafted megabyte) must not become one."""
+
+    def too_long(value: object) -> bool:
+        names = value if isinstance(value, tuple) else (value,)
+        return any(isinstance(n, str) and len(n) > max_text for n in names)
+
+    for column in (*TEXT_COLUMNS, "shared_with"):
+        long = _distinct(typed[column], too_long).astype(bool)
+        report.add(long, column, "text_too_long", limit=max_text)
+
+
 def validate(
     raw: pd.DataFrame,
     plans: Sequence[SheetPlan],
     *,
     definitions: pd.DataFrame | None = None,
     known_departments: Iterable[str] = (),
+    max_text: int = 255,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[Issue], int]:
     """Type, fill and check stacked rows: (kpis, definitions, issues, rows rejected).
 
     `known_departments` (e.g. the store's) count as known partners besides the
-    departments of these rows and of the definitions."""
+    departments of these rows and of the definitions; `max_text` is the longest name
+    (`Limits.max_text`)."""
     if raw.empty:
         return empty_kpis(), definitions_table(definitions), [], 0
     typed, skipped = _kpi_rows(_type_cells(raw), raw["_first"], plans)
@@ -439,7 +461,7 @@ def validate(
 
     defs_rows = typed[is_definition]
     defs_report = _Report(defs_rows, plans)
-    _check_definitions(defs_rows, defs_report)
+    _check_definitions(defs_rows, defs_report, max_text)
     defs_report.add(
         defs_rows["perspective"].isna(),
         "perspective",
@@ -451,7 +473,7 @@ def validate(
     rows, taken = _fill_from_definitions(typed[~is_definition], table)
     report = _Report(rows, plans)
     _report_filled(taken, rows, report)
-    _check_definitions(rows, report)
+    _check_definitions(rows, report, max_text)
     _check_rows(rows, plans, report)
     accepted = rows[~report.rejected]
     known = [*typed["department"].dropna(), *table["department"].dropna(), *known_departments]

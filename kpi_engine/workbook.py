@@ -18,24 +18,34 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from python_calamine import CalamineWorkbook, PasswordError
+import charset_normalizer
+from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
-from . import messages
+from . import aliases, messages
 from .settings import Limits
 
 Merge = tuple[int, int, int, int]  # first row, first col, last row, last col (0-based)
 
 
+VISIBLE = "visible"
+
+
 @dataclass(frozen=True)
 class Sheet:
-    """One sheet's cells as Python values; `cells[r][c]` is Excel row r+1, column c+1."""
+    """One sheet's cells as Python values; `cells[r][c]` is Excel row r+1, column c+1.
+
+    `visibility` is `visible`, `hidden` or `veryhidden` (hidden so that Excel's menus
+    cannot show it); `cut` counts the texts cut to Excel's 32,767 characters."""
 
     name: str
     cells: list[list[object]]
     merged: tuple[Merge, ...] = ()
+    visibility: str = VISIBLE
+    cut: int = 0
 
 
 class WorkbookError(ValueError):
@@ -48,6 +58,7 @@ class WorkbookError(ValueError):
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
+MAGIC = (_ZIP, _OLE)  # the bytes a workbook (not text) starts with
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")  # the OLE stream of an encrypted .xlsx
 _MB = 1024 * 1024
 
@@ -124,40 +135,140 @@ def _directory(data: bytes) -> list[zipfile.ZipInfo] | None:
 
 def _check_zip(data: bytes, limits: Limits) -> tuple[dict[str, list[ErrorCell]], bytes]:
     """Refuse hostile or non-workbook zips; return the error cells of each sheet that has
-    some, by sheet name, and the bytes for calamine to read (see `_calamine_readable`)."""
+    some, by sheet name, and the bytes for calamine to read (see `_calamine_readable`).
+
+    The parts checked are the ones python-calamine will read, found the way it finds them:
+    an .xlsx's sheets through `_rels/.rels` and the workbook's relationships (any folder,
+    any case), an .ods's `content.xml`. An .xlsb is refused: its binary records cannot be
+    bounded before calamine builds the grid."""
     try:
         members = _directory(data)
         if members is None:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 members = archive.infolist()
-        names = {m.filename for m in members}
-        if not ({"xl/workbook.xml", "xl/workbook.bin", "content.xml"} & names):
-            office = {"[Content_Types].xml", "mimetype"} & names  # .docx/.pptx, .odt/.odp
-            raise WorkbookError("document_not_workbook" if office else "zip_not_workbook")
         if len(members) > 10_000:
             raise WorkbookError("too_many_parts")
+        parts = _Parts([m.filename for m in members])
+        if parts.duplicated:  # which copy a reader takes is up to it: never a saved workbook
+            raise WorkbookError("file_damaged")
         declared = sum(m.file_size for m in members)
         if declared > limits.max_unzipped_bytes:
             raise _too_big(declared, limits)
         suspicious = [m.filename for m in members if _suspicious(m)]
-        sheets = [m.filename for m in members if _WORKSHEET.fullmatch(m.filename)]
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for name in suspicious:
                 _measure(archive, archive.getinfo(name), limits)
+            if parts.find("xl/workbook.bin"):
+                raise WorkbookError("xlsb_not_supported")
+            sheets = _xlsx_sheets(archive, parts)
+            ods = _is_ods(archive, parts)
+            if sheets is None and not ods:
+                office = parts.find("[Content_Types].xml") or parts.find("mimetype")
+                raise WorkbookError("document_not_workbook" if office else "zip_not_workbook")
+            cells = _check_ods(archive.read("content.xml"), limits) if ods else 0
             errors: dict[str, list[ErrorCell]] = {}
             patched: dict[str, bytes] = {}
-            for name in sheets:
-                xml = archive.read(name)
-                _check_grid(*_grid(xml), limits)
+            for sheet, member in sheets or ():
+                xml = _utf8(archive.read(member))
+                rows, columns = _grid(xml, limits)
+                cells += rows * columns
+                _check_grid(rows, columns, limits, cells=cells, sheet=sheet)
                 if (b't="e"' in xml or b"t='e'" in xml) and _ERROR_TYPE.search(xml):
-                    errors[name] = _error_cells(xml)
-                    if any(text not in _CALAMINE_ERRORS for *_, text in errors[name]):
-                        patched[name] = _ERROR_CELL.sub(_as_calamine_error, xml)
+                    errors[sheet] = _error_cells(xml)
+                    if any(text not in _CALAMINE_ERRORS for *_, text in errors[sheet]):
+                        patched[member] = _ERROR_CELL.sub(_as_calamine_error, xml)
             if not errors:
                 return {}, data
-            return _by_sheet_name(archive, errors), _replaced(data, archive, patched)
-    except (zipfile.BadZipFile, zlib.error, struct.error, EOFError) as exc:
+            return errors, _replaced(data, archive, patched)
+    except (zipfile.BadZipFile, zlib.error, struct.error, EOFError, KeyError) as exc:
         raise WorkbookError("file_damaged") from exc
+
+
+class _Parts:
+    """A zip's member names looked up as python-calamine does: `\\` read as `/` and ASCII
+    case ignored, else the exact name."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = set(names)
+        self.folded = {_fold(name): name for name in names}
+        self.duplicated = len(self.folded) < len(names)
+
+    def find(self, path: str) -> str | None:
+        return self.folded.get(_fold(path)) or (path if path in self.names else None)
+
+
+def _fold(path: str) -> str:
+    return path.replace("\\", "/").translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _utf8(xml: bytes) -> bytes:
+    """XML as UTF-8 bytes for the byte patterns below (a part saved as UTF-16 too)."""
+    if xml.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return xml.decode("utf-16", "replace").encode("utf-8")
+    return xml
+
+
+def _xlsx_sheets(archive: zipfile.ZipFile, parts: _Parts) -> list[tuple[str, str]] | None:
+    """(sheet name, zip member) of every sheet python-calamine may read, or None when the
+    zip is no .xlsx: the officeDocument relationship of `_rels/.rels` names the workbook's
+    folder, whose `_rels/workbook.xml.rels` maps each `<sheet>`'s id to its part (in any
+    folder, under any case). Every spelling of an attribute is taken (either quote, a
+    repeated attribute, escaped or not), so no part calamine reads goes unchecked; a part
+    named but missing is one calamine cannot read either."""
+
+    def read(path: str) -> bytes | None:
+        member = parts.find(path)
+        return None if member is None else _utf8(archive.read(member))
+
+    package = read("_rels/.rels")
+    if package is None:
+        return None
+    folders = [
+        _folder(target)
+        for tag in _tags(package, b"Relationship")
+        if any(t.endswith("/relationships/officeDocument") for t in tag.get("Type", ()))
+        for target in tag.get("Target", ())
+    ]
+    found: list[tuple[str, str]] | None = None
+    for folder in dict.fromkeys(folders):
+        relations = read(f"{folder}_rels/workbook.xml.rels")
+        if relations is None:
+            continue
+        found = found or []
+        targets: dict[str, list[str]] = {}
+        for tag in _tags(relations, b"Relationship"):
+            for ident in tag.get("Id", ()):
+                targets.setdefault(ident, []).extend(tag.get("Target", ()))
+        for tag in _tags(read(f"{folder}workbook.xml") or b"", b"sheet"):
+            name = tag.get("name", [""])[-1]
+            for ident in tag.get("id", ()):
+                for target in targets.get(ident, ()):
+                    path = target[1:] if target.startswith("/") else f"{folder}{target}"
+                    member = parts.find(path)
+                    if member is not None:
+                        found.append((name, member))
+    return None if found is None else list(dict.fromkeys(found))
+
+
+def _folder(target: str) -> str:
+    """The folder of the workbook part, as calamine takes it (`/xl/workbook.xml` -> `xl/`)."""
+    folder = target[: target.rfind("/") + 1]
+    return folder[1:] if folder.startswith("/") else folder
+
+
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def _is_ods(archive: zipfile.ZipFile, parts: _Parts) -> bool:
+    """An OpenDocument spreadsheet as calamine tells one: its mimetype part, then
+    content.xml (both by exact name)."""
+    if "mimetype" not in parts.names or "content.xml" not in parts.names:
+        return False
+    with archive.open("mimetype") as stream:
+        return stream.read(len(_ODS_MIMETYPE)) == _ODS_MIMETYPE
 
 
 ErrorCell = tuple[int, int, str]  # row, column (0-based), the error as Excel shows it
@@ -210,67 +321,122 @@ def _error_cells(xml: bytes) -> list[ErrorCell]:
     return cells
 
 
-_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")
-_RELATIONSHIP_TAG = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
-_ATTRIBUTE = re.compile(rb"""(?:\w+:)?(\w+)=(?:"([^"]*)"|'([^']*)')""")
+_ATTRIBUTE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
-def _tags(archive: zipfile.ZipFile, part: str, tag: re.Pattern[bytes]) -> list[dict[str, str]]:
-    """The attributes (without namespace prefixes) of every `tag` in a small XML part."""
-    try:
-        xml = archive.read(part)
-    except KeyError:
-        return []
-    return [
-        {
-            name.decode(): html.unescape((double or single).decode("utf-8", "replace"))
-            for name, double, single in _ATTRIBUTE.findall(attributes)
-        }
-        for attributes in tag.findall(xml)
-    ]
+def _tags(xml: bytes, tag: bytes) -> list[dict[str, list[str]]]:
+    """The attributes of every `<tag>` (any namespace prefix) in a small XML part, by name
+    without its prefix: every occurrence, each value as written and unescaped."""
+    found = []
+    for attributes in re.findall(rb"<(?:[\w.-]+:)?" + tag + rb"(?=[\s/>])([^>]*)>", xml):
+        values: dict[str, list[str]] = {}
+        for name, double, single in _ATTRIBUTE.findall(attributes):
+            raw = (double or single).decode("utf-8", "replace")
+            key = name.decode("utf-8", "replace").rpartition(":")[2]
+            values.setdefault(key, []).extend(dict.fromkeys((raw, html.unescape(raw))))
+        found.append(values)
+    return found
 
 
-def _by_sheet_name(
-    archive: zipfile.ZipFile, by_path: dict[str, list[ErrorCell]]
-) -> dict[str, list[ErrorCell]]:
-    """Sheet XML paths to the sheet names calamine uses, through workbook.xml and its rels."""
-    targets = {}
-    for relation in _tags(archive, "xl/_rels/workbook.xml.rels", _RELATIONSHIP_TAG):
-        target = relation.get("Target", "")
-        targets[relation.get("Id")] = target[1:] if target.startswith("/") else f"xl/{target}"
-    return {
-        sheet["name"]: by_path[targets[sheet["id"]]]
-        for sheet in _tags(archive, "xl/workbook.xml", _SHEET_TAG)
-        if "name" in sheet and targets.get(sheet.get("id")) in by_path
-    }
+# -- the grid a sheet asks for ---------------------------------------------------------------
+#
+# python-calamine builds a sheet's grid from its first to its last cell holding a value
+# (python-calamine then pads it from A1), placing a cell at its `r` reference, or, without
+# one, after the previous cell of its row (a row without `r` follows the previous row).
 
-
-_WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
-# A reference past column Z or row 999, or a cell or row without one (placed after the
-# previous): only sheets with one of these need their references counted.
-_FAR_OR_UNPLACED = re.compile(
-    rb'r="(?:[A-Z]{2}|[A-Z]*[0-9]{4})|<c(?:>|/>| (?!r=))|<row(?:>|/>| (?!r=))'
+# Excel's own spelling, read with a few C-speed scans: each cell and row tag without a
+# namespace prefix opens with its reference in double quotes (`<c r="B7"`, `<row r="7"`),
+# with no second `r`. Anything else (`r='B7'`, `r = "B7"`, `<x:c`, `r="b07"`, a cell or row
+# without a reference) is read tag by tag (`_extent_in_order`).
+_ODD_SPELLING = re.compile(
+    rb"<[\w.-]+:(?:c|row)[\s/>]"
+    rb'|<c(?=[\s/>])(?! r="[A-Z]{1,3}[1-9][0-9]{0,6}"[\s/>])'
+    rb'|<row(?=[\s/>])(?! r="[1-9][0-9]{0,6}"[\s/>])'
+    rb"""|\sr(?:\s+=|=\s|\s*=\s*')"""
+    rb'|<(?:c|row) r="[^"]*"[^>]*\sr\s*='
 )
-_CELL_REF = re.compile(rb'r="([A-Z]{1,3})([0-9]{1,7})"')
-_ROW_REF = re.compile(rb'<row r="([0-9]{1,7})"')
-_UNPLACED_ROW = re.compile(rb"<row(?:>|/>| (?!r=))")
-_CELL = re.compile(rb"<c[ />]")
-_NEAR = (999, 26)  # the grid at most when _FAR_OR_UNPLACED finds nothing
+# A cell holding something (not self-closing) whose row has `digits` digits / whose column
+# has `letters` letters.
+_VALUED_ROW = rb'<c r="[A-Z]{1,3}([1-9][0-9]{%d})"[^>]*(?<!/)>'
+_VALUED_COLUMN = rb'<c r="([A-Z]{%d})[0-9]+"[^>]*(?<!/)>'
+_TAG = re.compile(rb"<(/?)(?:[\w.-]+:)?(c|row)(?=[\s/>])([^>]*)>")
+_REF = re.compile(rb"""(?:^|\s)r\s*=\s*(?:"([A-Za-z]*)([0-9]+)"|'([A-Za-z]*)([0-9]+)')""")
 
 
-def _grid(xml: bytes) -> tuple[int, int]:
-    """Rows and columns of an .xlsx sheet's grid (A1 to its last cell), at most, read from
-    the sheet XML before python-calamine allocates that grid whole: cells at A1 and
-    XFD1048576 alone would ask it for 17 billion and abort the process. A cell without a
-    reference counts as one more column, a row without one as one more row."""
-    if _FAR_OR_UNPLACED.search(xml) is None:  # the common case: one C-speed scan
-        return _NEAR
-    refs = _CELL_REF.findall(xml)
-    last_row = max((int(r) for r in [*_ROW_REF.findall(xml), *(r for _, r in refs)]), default=0)
-    last_column = max(map(_column_number, {c for c, _ in refs}), default=0)
-    unplaced = len(_CELL.findall(xml)) > len(refs)
-    widest = max(len(_CELL.findall(row)) for row in xml.split(b"<row")) if unplaced else 0
-    return last_row + len(_UNPLACED_ROW.findall(xml)), last_column + widest
+def _grid(xml: bytes, limits: Limits) -> tuple[int, int]:
+    """Rows and columns, from A1, of the grid python-calamine will build for an .xlsx
+    sheet, read from its XML before calamine allocates that grid whole: a value at
+    XFD1048576 alone would ask it for 17 billion cells and abort the process. A cell
+    without a value (`<c r="XFD1048576" s="3"/>`, a formatted empty cell) and a row without
+    cells do not count, as calamine skips them; `<dimension ref>` is never trusted."""
+    if _ODD_SPELLING.search(xml) is None:
+        return _extent_as_excel_writes(xml)
+    return _extent_in_order(xml, limits)
+
+
+def _extent_as_excel_writes(xml: bytes) -> tuple[int, int]:
+    """The last row and column holding a value when every cell carries its reference in
+    Excel's spelling: the longest row number and column name are found first, so only
+    those few references are converted."""
+    rows = columns = 0
+    for digits in range(7, 0, -1):
+        found = re.findall(_VALUED_ROW % (digits - 1), xml)
+        if found:
+            rows = max(map(int, found))
+            break
+    for letters in range(3, 0, -1):
+        found = re.findall(_VALUED_COLUMN % letters, xml)
+        if found:
+            columns = max(map(_column_number, set(found)))
+            break
+    return rows, columns
+
+
+def _extent_in_order(xml: bytes, limits: Limits) -> tuple[int, int]:
+    """The extent of a sheet in any spelling, following calamine tag by tag. Stops as
+    soon as the grid is past a limit (the sheet is refused then), and after more tags than
+    a sheet within the limits can hold."""
+    row = column = 0  # where the next cell without a reference goes (0-based)
+    rows = columns = 0
+    budget = limits.max_cells + limits.max_rows
+    for count, tag in enumerate(_TAG.finditer(xml)):
+        closing, name, attributes = tag.groups()
+        if count > budget:
+            return limits.max_rows + 1, columns
+        empty = closing or attributes.endswith(b"/")
+        if name == b"row":
+            ref = None if closing else _place(attributes)
+            if ref is not None:
+                row = ref[0]
+            if empty:
+                row, column = row + 1, 0
+            continue
+        if closing:
+            continue
+        ref = _place(attributes)
+        if ref is not None and ref[1] is not None:
+            at_row, column = ref
+        else:
+            at_row = row
+        if not empty:  # a cell that may hold a value
+            rows, columns = max(rows, at_row + 1), max(columns, column + 1)
+            if rows > limits.max_rows or columns > limits.max_columns:
+                return rows, columns
+        column += 1
+    return rows, columns
+
+
+def _place(attributes: bytes) -> tuple[int, int | None] | None:
+    """A tag's `r` reference as calamine reads it (letters in any case, then digits):
+    0-based row and column (None without letters), or None without a readable one."""
+    found = _REF.search(attributes)
+    if found is None:
+        return None
+    letters, digits = (found.group(1), found.group(2)) if found.group(2) else found.group(3, 4)
+    row = int(digits) - 1
+    if row < 0:
+        return None
+    return row, _column_number(letters.upper()) - 1 if letters else None
 
 
 def _column_number(letters: bytes) -> int:
@@ -279,6 +445,78 @@ def _column_number(letters: bytes) -> int:
     for letter in letters:
         number = number * 26 + letter - 64
     return number
+
+
+# -- the grids an .ods asks for --------------------------------------------------------------
+
+_ODS_TAG = re.compile(
+    rb"<(/?)(?:[\w.-]+:)?(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*)>"
+)
+_ODS_REPEATED = re.compile(rb"""number-(?:rows|columns)-repeated\s*=\s*["']\s*([0-9]+)""")
+_ODS_VALUE = re.compile(rb"(?:value|formula)\s*=")
+_ODS_MAX_ROWS, _ODS_MAX_COLUMNS = 1_048_576, 16_384  # calamine caps repeats at these
+
+
+def _check_ods(xml: bytes, limits: Limits) -> int:
+    """Check every table of an .ods's content.xml against the limits before calamine
+    reads them (it reads all at once) and return their cells. A row or cell repeated
+    (`table:number-rows-repeated="1048576"` around a value) counts every repetition, as
+    calamine builds them all; empty repetitions after the last value (how LibreOffice
+    saves the rest of a sheet) do not."""
+    cells = 0
+    tables: list[_OdsTable] = []  # a table inside a cell is counted as one more
+    for count, tag in enumerate(_ODS_TAG.finditer(xml)):
+        if count > limits.max_cells + limits.max_rows:
+            raise WorkbookError("too_many_cells", cells=count, limit=limits.max_cells)
+        closing, kind, attributes = tag.groups()
+        empty = closing or attributes.endswith(b"/")
+        if kind == b"table":
+            if not closing:
+                tables.append(_OdsTable(_attribute(attributes, "name")))
+            if empty and tables:
+                table = tables.pop()
+                cells += table.used * table.width
+                _check_grid(table.used, table.width, limits, cells=cells, sheet=table.name)
+        elif tables:
+            tables[-1].read(kind, closing, attributes, limits)
+    return cells
+
+
+class _OdsTable:
+    """Rows and columns used by one table of an .ods, read tag by tag as calamine does."""
+
+    def __init__(self, name: str | None) -> None:
+        self.name = name
+        self.rows = self.used = self.width = 0  # rows so far, up to the last value, columns
+        self.repeats = self.position = self.last = 0  # of the row being read
+
+    def read(self, kind: bytes, closing: bytes, attributes: bytes, limits: Limits) -> None:
+        empty = closing or attributes.endswith(b"/")
+        if kind == b"table-row":
+            if not closing:
+                self.repeats = min(_repeats(attributes), _ODS_MAX_ROWS - self.rows)
+                self.position = self.last = 0
+            if empty:
+                if self.last:
+                    self.used = self.rows + self.repeats
+                    self.width = max(self.width, self.last)
+                    _check_grid(self.used, self.width, limits, sheet=self.name)
+                self.rows += self.repeats
+        elif not closing:
+            self.position = min(self.position + _repeats(attributes), _ODS_MAX_COLUMNS)
+            if not attributes.endswith(b"/") or _ODS_VALUE.search(attributes):
+                self.last = self.position
+
+
+def _attribute(attributes: bytes, name: str) -> str | None:
+    """One attribute's last value (unescaped), whatever its namespace prefix."""
+    values = _tags(b"<x " + attributes + b">", b"x")[0].get(name)
+    return values[-1] if values else None
+
+
+def _repeats(attributes: bytes) -> int:
+    found = _ODS_REPEATED.search(attributes)
+    return int(found.group(1)) if found else 1
 
 
 def _check_grid(
@@ -333,12 +571,19 @@ def _read_calamine(
     """Every sheet's cells; each sheet's grid is checked before it becomes Python objects.
 
     `errors` (by sheet name) are written over the empty strings calamine gives error cells.
+    A reader panic (pyo3's PanicException is a BaseException, not an Exception) is a file
+    that cannot be read like any other; running out of memory is said as such.
     """
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = book.sheet_names
         if len(names) > limits.max_sheets:
             raise WorkbookError("too_many_sheets", sheets=len(names), limit=limits.max_sheets)
+        hidden = {
+            m.name: "hidden" if m.visible == SheetVisibleEnum.Hidden else "veryhidden"
+            for m in book.sheets_metadata
+            if m.visible != SheetVisibleEnum.Visible
+        }
         sheets, cells = [], 0
         for name in names:
             sheet = book.get_sheet_by_name(name)
@@ -346,34 +591,113 @@ def _read_calamine(
             cells += rows * cols
             _check_grid(rows, cols, limits, cells=cells, sheet=name)
             grid = sheet.to_python(skip_empty_area=False)
+            cut = _cut_long_text(grid)
             for r, c, text in (errors or {}).get(name, ()):
                 if r < len(grid) and c < len(grid[r]) and grid[r][c] == "":
                     grid[r][c] = text
-            merged = tuple(
-                (r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or ())
-            )
-            sheets.append(Sheet(name, grid, merged))
+            merged = _merges(sheet.merged_cell_ranges or (), rows, cols, limits, name)
+            sheets.append(Sheet(name, grid, merged, hidden.get(name, VISIBLE), cut))
     except WorkbookError:
         raise
     except PasswordError as exc:  # an .xls encrypted with a password (RC4)
         raise WorkbookError("file_encrypted") from exc
-    except Exception as exc:  # calamine's XML, zip and format errors: a damaged file
+    except MemoryError as exc:
+        raise WorkbookError("reader_failed", memory_mb=limits.reader_memory_bytes // _MB) from exc
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # calamine's XML, zip and format errors, and its panics
         raise WorkbookError("unreadable", reason=str(exc)[:200]) from exc
     return sheets
 
 
+def _merges(
+    ranges: Iterable[tuple[tuple[int, int], tuple[int, int]]],
+    rows: int,
+    columns: int,
+    limits: Limits,
+    sheet: str,
+) -> tuple[Merge, ...]:
+    """Merged ranges clipped to the grid, at most `limits.max_merged` of them and never
+    covering more cells than the grid has (ranges that overlap, which Excel never saves),
+    so that filling them in costs at most one write per cell."""
+    ranges = list(ranges)
+    if len(ranges) > limits.max_merged:
+        raise WorkbookError(
+            "too_many_merges", sheet=sheet, count=len(ranges), limit=limits.max_merged
+        )
+    merged = tuple(
+        (r0, c0, min(r1, rows - 1), min(c1, columns - 1))
+        for (r0, c0), (r1, c1) in ranges
+        if r0 <= r1 and c0 <= c1 and r0 < rows and c0 < columns
+    )
+    covered = sum((r1 - r0 + 1) * (c1 - c0 + 1) for r0, c0, r1, c1 in merged)
+    if covered > rows * columns:
+        raise WorkbookError("merges_overlap", sheet=sheet)
+    return merged
+
+
+MAX_CELL_TEXT = 32_767  # Excel's own limit: a longer cell comes from no spreadsheet
+
+
+def _cut_long_text(rows: list[list[object]]) -> int:
+    """Cut every text longer than Excel allows to that length, in place (a crafted 10 MB
+    cell is never copied further); how many were cut."""
+    cut = 0
+    for row in rows:
+        if any(type(v) is str and len(v) > MAX_CELL_TEXT for v in row):
+            for i, value in enumerate(row):
+                if type(value) is str and len(value) > MAX_CELL_TEXT:
+                    row[i], cut = value[:MAX_CELL_TEXT], cut + 1
+    return cut
+
+
+# Encodings Excel saves a CSV in besides UTF-8: simplified Chinese Windows (GBK, of which
+# GB18030 is a superset), traditional Chinese (Big5, as Microsoft's code page 950) and
+# Japanese (Shift-JIS, code page 932).
+_LEGACY_ENCODINGS = ("gb18030", "cp950", "cp932")
+
+
 def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (Excel on Chinese Windows)."""
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GBK/GB18030, Big5 or Shift-JIS.
+
+    A legacy encoding that cannot decode the bytes is out; of those left, the one whose
+    text names the most known KPI headers wins (a short GBK sheet is often valid Big5
+    too, and then reads as nonsense), else charset-normalizer's choice among them, else
+    GB18030 (Excel on simplified Chinese Windows)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise WorkbookError("csv_encoding") from exc
+    texts = {}
+    for encoding in _LEGACY_ENCODINGS:
+        try:
+            texts[encoding] = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    if len(texts) <= 1:
+        if not texts:
+            raise WorkbookError("csv_encoding")
+        return next(iter(texts.values()))
+    headers = {encoding: _known_headers(text) for encoding, text in texts.items()}
+    most = max(headers.values())
+    if most:
+        return texts[next(e for e in texts if headers[e] == most)]
+    guess = charset_normalizer.from_bytes(data[:65_536], cp_isolation=list(texts)).best()
+    return texts.get(_encoding_name(guess.encoding) if guess else "", texts.get("gb18030", ""))
+
+
+def _known_headers(text: str) -> int:
+    """How many cells of the first rows name a known column (`部门`, `實際值`, `Target`)."""
+    lines = text[:8192].splitlines()[:30]
+    cells = re.split(r"[,;\t]", "\n".join(lines))
+    return sum(aliases.column_for(cell.strip().strip('"')) is not None for cell in cells)
+
+
+def _encoding_name(name: str) -> str:
+    """charset-normalizer's name of an encoding as `_LEGACY_ENCODINGS` spells it."""
+    return {"big5": "cp950", "shift_jis": "cp932"}.get(name, name)
 
 
 def _read_csv(name: str, data: bytes, limits: Limits) -> Sheet:
@@ -385,10 +709,13 @@ def _read_csv(name: str, data: bytes, limits: Limits) -> Sheet:
     except csv.Error:
         dialect = csv.excel
     rows: list[list[object]] = []
-    for row in csv.reader(io.StringIO(text), dialect):
-        if len(rows) >= limits.max_rows or len(row) > limits.max_columns:
-            raise WorkbookError(
-                "csv_too_big", max_rows=limits.max_rows, max_columns=limits.max_columns
-            )
-        rows.append(row)
-    return Sheet(name, rows)
+    try:
+        for row in csv.reader(io.StringIO(text), dialect):
+            if len(rows) >= limits.max_rows or len(row) > limits.max_columns:
+                raise WorkbookError(
+                    "csv_too_big", max_rows=limits.max_rows, max_columns=limits.max_columns
+                )
+            rows.append(row)
+    except csv.Error as exc:  # a field over the csv module's limit, a stray quote
+        raise WorkbookError("csv_unreadable", reason=str(exc)[:200]) from exc
+    return Sheet(name, rows, cut=_cut_long_text(rows))
