@@ -8,9 +8,9 @@ child forked from a helper process started once per server process
 (`kpi_engine.reader._serve`): forking that single-threaded helper is safe where forking
 a threaded server is not, and costs milliseconds where starting Python costs a second.
 
-One child reads a whole batch, under RLIMIT_AS = its size + `Limits.reader_memory_bytes`,
-and sends each file's sheets back as soon as it has read them, so the parent plans one
-file while the child reads the next. The parent waits at most `Limits.reader_seconds` for
+One child reads a whole batch (two share a large one), under RLIMIT_AS = its size +
+`Limits.reader_memory_bytes`, and sends each file's sheets back as soon as it has read
+them, so the parent plans one file while the child reads the next. The parent waits at most `Limits.reader_seconds` for
 each file. A child that dies (an allocation refused, a crash) or overruns costs the file
 it was reading (`reader_failed`, `reader_timeout`), and a new child reads the rest of the
 batch. Text files (CSV) are read in process: pure Python, bounded by the file size.
@@ -52,15 +52,27 @@ def read_files(
 ) -> Iterator[Result]:
     """Each file's sheets, or the WorkbookError saying why it cannot be read, in order.
 
-    Workbooks (zip or OLE bytes) are read in a child process unless `isolate` is False."""
+    Workbooks (zip or OLE bytes) are read in a child process unless `isolate` is False;
+    a large batch is shared by two children reading at the same time."""
     remote = [i for i, (_, data) in enumerate(files) if isolate and data.startswith(MAGIC)]
-    answers = _read_in_children([files[i] for i in remote], limits) if remote else iter(())
-    chosen = set(remote)
-    for index, (name, data) in enumerate(files):
-        if index in chosen:
-            yield next(answers)
-        else:
-            yield _read_here(name, data, limits)
+    shares = _CHILDREN if len(remote) >= _SHARED_FROM else 1
+    streams = [
+        _Stream([files[i] for i in remote[k::shares]], limits) for k in range(shares) if remote
+    ]
+    share = {index: k % shares for k, index in enumerate(remote)}
+    try:
+        for index, (name, data) in enumerate(files):
+            if index in share:
+                yield next(streams[share[index]])
+            else:
+                yield _read_here(name, data, limits)
+    finally:
+        for stream in streams:
+            stream.close()
+
+
+_CHILDREN = min(2, os.cpu_count() or 1)
+_SHARED_FROM = 16  # files in a batch from which two children share it
 
 
 def _read_here(name: str, data: bytes, limits: Limits) -> Result:
@@ -70,29 +82,40 @@ def _read_here(name: str, data: bytes, limits: Limits) -> Result:
         return error
 
 
-def _read_in_children(files: list[tuple[str, bytes]], limits: Limits) -> Iterator[Result]:
-    """Every file's result in order, starting a new child after one dies or overruns."""
-    done = 0
-    while done < len(files):
+class _Stream:
+    """One share of a batch read by children, answered in order. Its first child starts
+    at once, so that the shares are read at the same time; after a child dies or overruns,
+    that file is an error and a new child reads the rest."""
+
+    def __init__(self, files: list[tuple[str, bytes]], limits: Limits) -> None:
+        self.files, self.limits, self.done = files, limits, 0
+        self.child = self._start()
+
+    def _start(self) -> _Child | None:
+        """A child for the files left, or None to read them in process."""
         try:
-            child = _Child.start(files[done:], limits)
+            return _Child.start(self.files[self.done :], self.limits)
         except _Unavailable:
             log.warning("workbook reader process unavailable: reading in process")
-            for name, data in files[done:]:
-                yield _read_here(name, data, limits)
-            return
+            return None
+
+    def __next__(self) -> Result:
+        name, data = self.files[self.done]
+        self.done += 1
+        if self.child is None:
+            return _read_here(name, data, self.limits)
         try:
-            while done < len(files):
-                yield child.next_result()
-                done += 1
-        except _Overrun:
-            yield WorkbookError("reader_timeout", seconds=limits.reader_seconds)
-            done += 1
-        except _Died:
-            yield WorkbookError("reader_failed", memory_mb=limits.reader_memory_bytes >> 20)
-            done += 1
-        finally:
-            child.close()
+            return self.child.next_result()
+        except (_Overrun, _Died) as failure:
+            self.child.close()
+            self.child = self._start() if self.done < len(self.files) else None
+            if isinstance(failure, _Overrun):
+                return WorkbookError("reader_timeout", seconds=self.limits.reader_seconds)
+            return WorkbookError("reader_failed", memory_mb=self.limits.reader_memory_bytes >> 20)
+
+    def close(self) -> None:
+        if self.child is not None:
+            self.child.close()
 
 
 class _Unavailable(Exception):

@@ -18,11 +18,12 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 
 import charset_normalizer
+import numpy as np
 from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
 from . import aliases, messages
@@ -82,11 +83,12 @@ def read_workbook(name: str, data: bytes, *, limits: Limits | None = None) -> li
         raise WorkbookError("file_empty")
     suffix = PurePath(name).suffix.casefold()
     if data.startswith(_ZIP):
-        errors, readable = _check_zip(data, limits)
-        return _read_calamine(readable, limits, errors)
+        errors, readable, long_text = _check_zip(data, limits)
+        return _read_calamine(readable, limits, errors, long_text=long_text)
     if data.startswith(_OLE):
         if _ENCRYPTED in data:
             raise WorkbookError("file_encrypted")
+        _check_xls(data, limits)
         return _read_calamine(data, limits)
     if suffix in {".csv", ".txt", ".tsv"}:
         return [_read_csv(PurePath(name).stem, data, limits)]
@@ -133,9 +135,10 @@ def _directory(data: bytes) -> list[zipfile.ZipInfo] | None:
     return members
 
 
-def _check_zip(data: bytes, limits: Limits) -> tuple[dict[str, list[ErrorCell]], bytes]:
+def _check_zip(data: bytes, limits: Limits) -> tuple[dict[str, list[ErrorCell]], bytes, bool]:
     """Refuse hostile or non-workbook zips; return the error cells of each sheet that has
-    some, by sheet name, and the bytes for calamine to read (see `_calamine_readable`).
+    some, by sheet name, the bytes for calamine to read (see `_calamine_readable`), and
+    whether some cell may hold more text than Excel allows (`_may_hold_long_text`).
 
     The parts checked are the ones python-calamine will read, found the way it finds them:
     an .xlsx's sheets through `_rels/.rels` and the workbook's relationships (any folder,
@@ -168,18 +171,38 @@ def _check_zip(data: bytes, limits: Limits) -> tuple[dict[str, list[ErrorCell]],
             cells = _check_ods(archive.read("content.xml"), limits) if ods else 0
             errors: dict[str, list[ErrorCell]] = {}
             patched: dict[str, bytes] = {}
-            for sheet, member in sheets or ():
+            long_text = ods or any(
+                _may_hold_long_text(_utf8(archive.read(member)), b"si")
+                for member in {
+                    parts.find(f"{folder}sharedStrings.xml") for _, _, folder in sheets or ()
+                }
+                if member
+            )
+            if len({sheet for sheet, _, _ in sheets or ()}) > limits.max_sheets:
+                count = len({sheet for sheet, _, _ in sheets or ()})
+                raise WorkbookError("too_many_sheets", sheets=count, limit=limits.max_sheets)
+            near = []  # sheets counted at `_NEAR`, in case the total needs them exact
+            for sheet, member, _ in sheets or ():
                 xml = _utf8(archive.read(member))
                 rows, columns = _grid(xml, limits)
+                _check_grid(rows, columns, limits, sheet=sheet)
+                if (rows, columns) == _NEAR:
+                    near.append(member)
                 cells += rows * columns
-                _check_grid(rows, columns, limits, cells=cells, sheet=sheet)
+                long_text = long_text or _may_hold_long_text(xml, b"c")
                 if (b't="e"' in xml or b"t='e'" in xml) and _ERROR_TYPE.search(xml):
                     errors[sheet] = _error_cells(xml)
                     if any(text not in _CALAMINE_ERRORS for *_, text in errors[sheet]):
                         patched[member] = _ERROR_CELL.sub(_as_calamine_error, xml)
+            if cells > limits.max_cells and near:  # many small sheets: count them exactly
+                cells -= len(near) * _NEAR[0] * _NEAR[1]
+                for member in near:
+                    rows, columns = _extent_as_excel_writes(_utf8(archive.read(member)))
+                    cells += rows * columns
+            _check_grid(0, 0, limits, cells=cells)
             if not errors:
-                return {}, data
-            return errors, _replaced(data, archive, patched)
+                return {}, data, long_text
+            return errors, _replaced(data, archive, patched), long_text
     except (zipfile.BadZipFile, zlib.error, struct.error, EOFError, KeyError) as exc:
         raise WorkbookError("file_damaged") from exc
 
@@ -211,8 +234,9 @@ def _utf8(xml: bytes) -> bytes:
     return xml
 
 
-def _xlsx_sheets(archive: zipfile.ZipFile, parts: _Parts) -> list[tuple[str, str]] | None:
-    """(sheet name, zip member) of every sheet python-calamine may read, or None when the
+def _xlsx_sheets(archive: zipfile.ZipFile, parts: _Parts) -> list[tuple[str, str, str]] | None:
+    """(sheet name, zip member, the workbook's folder) of every sheet python-calamine may
+    read, or None when the
     zip is no .xlsx: the officeDocument relationship of `_rels/.rels` names the workbook's
     folder, whose `_rels/workbook.xml.rels` maps each `<sheet>`'s id to its part (in any
     folder, under any case). Every spelling of an attribute is taken (either quote, a
@@ -232,7 +256,7 @@ def _xlsx_sheets(archive: zipfile.ZipFile, parts: _Parts) -> list[tuple[str, str
         if any(t.endswith("/relationships/officeDocument") for t in tag.get("Type", ()))
         for target in tag.get("Target", ())
     ]
-    found: list[tuple[str, str]] | None = None
+    found: list[tuple[str, str, str]] | None = None
     for folder in dict.fromkeys(folders):
         relations = read(f"{folder}_rels/workbook.xml.rels")
         if relations is None:
@@ -249,7 +273,7 @@ def _xlsx_sheets(archive: zipfile.ZipFile, parts: _Parts) -> list[tuple[str, str
                     path = target[1:] if target.startswith("/") else f"{folder}{target}"
                     member = parts.find(path)
                     if member is not None:
-                        found.append((name, member))
+                        found.append((name, member, folder))
     return None if found is None else list(dict.fromkeys(found))
 
 
@@ -344,21 +368,23 @@ def _tags(xml: bytes, tag: bytes) -> list[dict[str, list[str]]]:
 # (python-calamine then pads it from A1), placing a cell at its `r` reference, or, without
 # one, after the previous cell of its row (a row without `r` follows the previous row).
 
-# Excel's own spelling, read with a few C-speed scans: each cell and row tag without a
-# namespace prefix opens with its reference in double quotes (`<c r="B7"`, `<row r="7"`),
-# with no second `r`. Anything else (`r='B7'`, `r = "B7"`, `<x:c`, `r="b07"`, a cell or row
-# without a reference) is read tag by tag (`_extent_in_order`).
+# Excel's own spelling, read with two C-speed scans: each cell and row tag, without a
+# namespace prefix, opens with its reference in double quotes (`<c r="B7"`, `<row r="7"`)
+# followed by other attributes written `name="value"`. Anything else (`r='B7'`,
+# `r = "B7"`, `<x:c`, `r="b07"`, a second `r`, a cell or row without a reference) is read
+# tag by tag (`_extent_in_order`).
+_OTHER_ATTRIBUTES = rb'(?: (?!r=)[\w:]+="[^"]*")*\s*/?>'
 _ODD_SPELLING = re.compile(
-    rb"<[\w.-]+:(?:c|row)[\s/>]"
-    rb'|<c(?=[\s/>])(?! r="[A-Z]{1,3}[1-9][0-9]{0,6}"[\s/>])'
-    rb'|<row(?=[\s/>])(?! r="[1-9][0-9]{0,6}"[\s/>])'
-    rb"""|\sr(?:\s+=|=\s|\s*=\s*')"""
-    rb'|<(?:c|row) r="[^"]*"[^>]*\sr\s*='
+    rb"<(?:[\w.-]+:(?:c|row)[\s/>]"
+    rb'|c(?=[\s/>])(?! r="[A-Z]{1,3}[1-9][0-9]{0,6}"' + _OTHER_ATTRIBUTES + rb")"
+    rb'|row(?=[\s/>])(?! r="[1-9][0-9]{0,6}"' + _OTHER_ATTRIBUTES + rb"))"
 )
-# A cell holding something (not self-closing) whose row has `digits` digits / whose column
-# has `letters` letters.
-_VALUED_ROW = rb'<c r="[A-Z]{1,3}([1-9][0-9]{%d})"[^>]*(?<!/)>'
-_VALUED_COLUMN = rb'<c r="([A-Z]{%d})[0-9]+"[^>]*(?<!/)>'
+# A cell past column Z or row 999 in Excel's spelling: without one, the grid is at most
+# `_NEAR`, as small as any limit allows, and the references need not be read.
+_FAR_CELL = re.compile(rb'<c r="(?:[A-Z]{2}|[A-Z]{1,3}[1-9][0-9]{3})')
+_NEAR = (999, 26)
+# A cell that may hold a value (not self-closing), in Excel's spelling.
+_VALUED_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"[^>]*(?<!/)>')
 _TAG = re.compile(rb"<(/?)(?:[\w.-]+:)?(c|row)(?=[\s/>])([^>]*)>")
 _REF = re.compile(rb"""(?:^|\s)r\s*=\s*(?:"([A-Za-z]*)([0-9]+)"|'([A-Za-z]*)([0-9]+)')""")
 
@@ -369,27 +395,21 @@ def _grid(xml: bytes, limits: Limits) -> tuple[int, int]:
     XFD1048576 alone would ask it for 17 billion cells and abort the process. A cell
     without a value (`<c r="XFD1048576" s="3"/>`, a formatted empty cell) and a row without
     cells do not count, as calamine skips them; `<dimension ref>` is never trusted."""
-    if _ODD_SPELLING.search(xml) is None:
-        return _extent_as_excel_writes(xml)
-    return _extent_in_order(xml, limits)
+    if _ODD_SPELLING.search(xml) is not None:
+        return _extent_in_order(xml, limits)
+    if _FAR_CELL.search(xml) is None:  # the common case: two C-speed scans
+        return _NEAR
+    return _extent_as_excel_writes(xml)
 
 
 def _extent_as_excel_writes(xml: bytes) -> tuple[int, int]:
     """The last row and column holding a value when every cell carries its reference in
-    Excel's spelling: the longest row number and column name are found first, so only
-    those few references are converted."""
-    rows = columns = 0
-    for digits in range(7, 0, -1):
-        found = re.findall(_VALUED_ROW % (digits - 1), xml)
-        if found:
-            rows = max(map(int, found))
-            break
-    for letters in range(3, 0, -1):
-        found = re.findall(_VALUED_COLUMN % letters, xml)
-        if found:
-            columns = max(map(_column_number, set(found)))
-            break
-    return rows, columns
+    Excel's spelling."""
+    refs = _VALUED_CELL.findall(xml)
+    if not refs:
+        return 0, 0
+    columns, rows = zip(*refs, strict=True)
+    return max(map(int, rows)), max(map(_column_number, set(columns)))
 
 
 def _extent_in_order(xml: bytes, limits: Limits) -> tuple[int, int]:
@@ -514,6 +534,173 @@ def _attribute(attributes: bytes, name: str) -> str | None:
     return values[-1] if values else None
 
 
+# -- the grids an .xls asks for ---------------------------------------------------------------
+
+_END_OF_CHAIN = 0xFFFFFFFA  # sector numbers from here on mark ends, free and FAT sectors
+_WORKBOOK_STREAMS = ("Workbook", "Book", "WORKBOOK", "BOOK")  # calamine's order
+_XLS_CELLS = frozenset((0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x00FD, 0x0006))
+_XLS_FORMULA, _XLS_MULRK, _XLS_DIMENSIONS = 0x0006, 0x00BD, 0x0200
+_XLS_BOF, _XLS_EOF, _XLS_SHEET, _XLS_PASSWORD = 0x0809, 0x000A, 0x0085, 0x002F
+
+
+def _check_xls(data: bytes, limits: Limits) -> None:
+    """Check every sheet of an .xls against the limits before calamine reads it (it reads
+    all sheets when it opens the file): the cells its DIMENSIONS record makes calamine
+    reserve, and the grid from A1 to the last cell or formula record, wherever they are
+    (a 6 KB file with cells at A1 and IV65536 asks for more than a gigabyte)."""
+    cells = 0
+    for stream in _ole_streams(data):
+        sheets = []
+        for kind, at, size in _records(stream, 0):
+            if kind == _XLS_SHEET and size >= 4:
+                sheets.append(struct.unpack_from("<I", stream, at)[0])
+            elif kind == _XLS_PASSWORD and size >= 2 and stream[at : at + 2] != b"\0\0":
+                raise WorkbookError("file_encrypted")  # the cell records are ciphertext
+        if len(sheets) > limits.max_sheets:
+            raise WorkbookError("too_many_sheets", sheets=len(sheets), limit=limits.max_sheets)
+        for start in sheets:
+            grid, formulas, reserved = _xls_extent(stream, start)
+            cells += grid[0] * grid[1]
+            _check_grid(*grid, limits, cells=cells)
+            for extra in (formulas[0] * formulas[1], reserved):
+                if extra > limits.max_cells:
+                    raise WorkbookError("too_many_cells", cells=extra, limit=limits.max_cells)
+
+
+def _records(stream: bytes, start: int) -> Iterator[tuple[int, int, int]]:
+    """(type, offset of the data, size) of each BIFF record from `start` to the EOF
+    record that ends its substream (substreams nested in it, such as charts, included)."""
+    depth, at = 0, start
+    while at >= 0 and at + 4 <= len(stream):
+        kind, size = struct.unpack_from("<HH", stream, at)
+        if at + 4 + size > len(stream):
+            return
+        if kind == _XLS_BOF and at != start:
+            depth += 1
+        elif kind == _XLS_EOF:
+            if not depth:
+                return
+            depth -= 1
+        yield kind, at + 4, size
+        at += 4 + size
+
+
+def _xls_extent(stream: bytes, start: int) -> tuple[tuple[int, int], tuple[int, int], int]:
+    """One sheet's grid (rows, columns from A1), its formulas' grid, and the cells its
+    DIMENSIONS record makes calamine reserve (u32 arithmetic wrapping as calamine's).
+    One tight loop: a 60,000-row .xls has half a million records."""
+    rows = columns = formula_rows = formula_columns = reserved = 0
+    pair, end, depth, at = _PAIR.unpack_from, len(stream), 0, start
+    while at + 4 <= end:
+        kind, size = pair(stream, at)
+        body, at = at + 4, at + 4 + size
+        if at > end:
+            break
+        if kind in _XLS_CELLS:
+            if size >= 4:
+                row, column = pair(stream, body)
+                rows, columns = max(rows, row + 1), max(columns, column + 1)
+                if kind == _XLS_FORMULA:
+                    formula_rows = max(formula_rows, row + 1)
+                    formula_columns = max(formula_columns, column + 1)
+        elif kind == _XLS_MULRK and size >= 6:
+            row, last = pair(stream, body)[0], pair(stream, at - 4)[1]
+            rows, columns = max(rows, row + 1), max(columns, last + 1)
+        elif kind == _XLS_DIMENSIONS and size in (10, 14):
+            reserved = max(reserved, _reserved(stream, body, size))
+        elif kind == _XLS_BOF and body != start + 4:
+            depth += 1
+        elif kind == _XLS_EOF:
+            if not depth:
+                break
+            depth -= 1
+    return (rows, columns), (formula_rows, formula_columns), reserved
+
+
+_PAIR = struct.Struct("<HH")
+
+
+def _reserved(stream: bytes, at: int, size: int) -> int:
+    """The cells calamine reserves for a DIMENSIONS record (its u32 arithmetic wraps)."""
+    first_row, last_row, first_col, last_col = struct.unpack_from(
+        "<IIHH" if size == 14 else "<HHHH", stream, at
+    )
+    first_col = 0 if first_col > 0xFF or last_col < first_col else first_col
+    if last_row < 1 or last_col < 1:
+        return 0
+    return ((last_row - first_row) % 2**32) * ((last_col - first_col) % 2**32)
+
+
+def _broken_ole() -> WorkbookError:
+    return WorkbookError("unreadable", reason="the compound file's sector chains are broken")
+
+
+def _ole_streams(data: bytes) -> list[bytes]:
+    """The workbook streams (`Workbook`, `Book`...) of an OLE compound file, read as
+    calamine reads them. A chain that loops or leaves the file is damage: calamine would
+    follow a looping directory chain until memory ran out."""
+    if len(data) < 512:
+        raise _broken_ole()
+    shift = struct.unpack_from("<H", data, 30)[0]
+    if shift not in (9, 12):
+        raise _broken_ole()
+    size = 1 << shift
+    total = len(data) // size  # sectors the file can hold, the header's included
+
+    def sector(number: int) -> bytes:
+        return data[(number + 1) * size : (number + 2) * size]
+
+    def numbers(block: bytes) -> list[int]:
+        return list(struct.unpack(f"<{len(block) // 4}I", block[: len(block) // 4 * 4]))
+
+    def chain(first: int, table: list[int], read: Callable[[int], bytes], length: int) -> bytes:
+        """The bytes of a chain of sectors up to `length`; each sector at most once."""
+        out, seen, got, number = [], set(), 0, first
+        while number < _END_OF_CHAIN and got < length:
+            if number in seen:
+                raise _broken_ole()
+            seen.add(number)
+            block = read(number)
+            if not block:  # past the end of the file
+                raise _broken_ole()
+            out.append(block)
+            got += len(block)
+            number = table[number] if number < len(table) else _END_OF_CHAIN
+        return b"".join(out)[:length]
+
+    fat_sectors = numbers(data[76:512])
+    number, seen = struct.unpack_from("<I", data, 68)[0], set()
+    while number < _END_OF_CHAIN:  # further FAT sector numbers, in DIFAT sectors
+        if number in seen or number >= total:
+            raise _broken_ole()
+        seen.add(number)
+        *more, number = numbers(sector(number))
+        fat_sectors += more
+    fat = [n for s in fat_sectors if s < _END_OF_CHAIN for n in numbers(sector(s))]
+    entries = chain(struct.unpack_from("<I", data, 48)[0], fat, sector, len(data))
+    directory = {}
+    for at in range(0, len(entries) - 127, 128):
+        name = entries[at : at + 64].decode("utf-16-le", "replace").split("\0")[0]
+        first, length = struct.unpack_from("<IQ" if shift == 12 else "<II", entries, at + 116)
+        directory.setdefault(name, (first, length))
+    mini_first, mini_sectors = struct.unpack_from("<II", data, 60)
+    mini = b""
+    mini_fat: list[int] = []
+    if mini_sectors and directory:
+        root_first, root_length = next(iter(directory.values()))
+        mini = chain(root_first, fat, sector, min(root_length, len(data)))
+        mini_fat = numbers(chain(mini_first, fat, sector, mini_sectors * size))
+    streams = []
+    for name in _WORKBOOK_STREAMS:
+        if name in directory:
+            first, length = directory[name]
+            if length < 4096:
+                streams.append(chain(first, mini_fat, lambda n: mini[n * 64 : n * 64 + 64], length))
+            else:
+                streams.append(chain(first, fat, sector, min(length, len(data))))
+    return streams
+
+
 def _repeats(attributes: bytes) -> int:
     found = _ODS_REPEATED.search(attributes)
     return int(found.group(1)) if found else 1
@@ -566,11 +753,16 @@ def _too_big(size: int, limits: Limits) -> WorkbookError:
 
 
 def _read_calamine(
-    data: bytes, limits: Limits, errors: dict[str, list[ErrorCell]] | None = None
+    data: bytes,
+    limits: Limits,
+    errors: dict[str, list[ErrorCell]] | None = None,
+    *,
+    long_text: bool = True,
 ) -> list[Sheet]:
     """Every sheet's cells; each sheet's grid is checked before it becomes Python objects.
 
-    `errors` (by sheet name) are written over the empty strings calamine gives error cells.
+    `errors` (by sheet name) are written over the empty strings calamine gives error cells;
+    texts are cut to Excel's length unless `long_text` says none can be longer.
     A reader panic (pyo3's PanicException is a BaseException, not an Exception) is a file
     that cannot be read like any other; running out of memory is said as such.
     """
@@ -591,7 +783,7 @@ def _read_calamine(
             cells += rows * cols
             _check_grid(rows, cols, limits, cells=cells, sheet=name)
             grid = sheet.to_python(skip_empty_area=False)
-            cut = _cut_long_text(grid)
+            cut = _cut_long_text(grid) if long_text else 0
             for r, c, text in (errors or {}).get(name, ()):
                 if r < len(grid) and c < len(grid[r]) and grid[r][c] == "":
                     grid[r][c] = text
@@ -637,6 +829,27 @@ def _merges(
 
 
 MAX_CELL_TEXT = 32_767  # Excel's own limit: a longer cell comes from no spreadsheet
+
+
+def _may_hold_long_text(xml: bytes, element: bytes) -> bool:
+    """Whether one `element` of the XML (a cell `c`, a shared string `si`) may hold more
+    text than Excel allows, measured as the longest stretch between two of its opening
+    tags (numpy, no Python per cell). Only then are the cells read looked at one by one;
+    a prefixed spelling (`<x:si>`) is not measured, so it is looked at."""
+    if len(xml) <= MAX_CELL_TEXT:
+        return False
+    if b":" + element + b" " in xml or b":" + element + b">" in xml:
+        return True
+    data = np.frombuffer(xml, dtype=np.uint8)
+    at = np.flatnonzero(data[: len(data) - len(element) - 1] == ord("<"))
+    for offset, byte in enumerate(element, 1):
+        at = at[data[at + offset] == byte]
+    at = at[_ENDS_NAME[data[at + len(element) + 1]]]
+    return int(np.diff(at, prepend=0, append=len(data)).max()) > MAX_CELL_TEXT
+
+
+_ENDS_NAME = np.zeros(256, dtype=bool)  # the bytes that may follow a tag's name
+_ENDS_NAME[list(b" \t\r\n/>")] = True
 
 
 def _cut_long_text(rows: list[list[object]]) -> int:
