@@ -415,7 +415,8 @@ def _extent_as_excel_writes(xml: bytes) -> tuple[int, int]:
 def _extent_in_order(xml: bytes, limits: Limits) -> tuple[int, int]:
     """The extent of a sheet in any spelling, following calamine tag by tag. Stops as
     soon as the grid is past a limit (the sheet is refused then), and after more tags than
-    a sheet within the limits can hold."""
+    a sheet within the limits can hold. A tag with two `r` attributes counts at the
+    farthest (which one calamine takes depends on the attributes around them)."""
     row = column = 0  # where the next cell without a reference goes (0-based)
     rows = columns = 0
     budget = limits.max_cells + limits.max_rows
@@ -424,18 +425,18 @@ def _extent_in_order(xml: bytes, limits: Limits) -> tuple[int, int]:
         if count > budget:
             return limits.max_rows + 1, columns
         empty = closing or attributes.endswith(b"/")
+        places = [] if closing else _places(attributes)
         if name == b"row":
-            ref = None if closing else _place(attributes)
-            if ref is not None:
-                row = ref[0]
+            if places:
+                row = max(r for r, _ in places)
             if empty:
                 row, column = row + 1, 0
             continue
         if closing:
             continue
-        ref = _place(attributes)
-        if ref is not None and ref[1] is not None:
-            at_row, column = ref
+        placed = [(r, c) for r, c in places if c is not None]
+        if placed:
+            at_row, column = max(r for r, _ in placed), max(c for _, c in placed)
         else:
             at_row = row
         if not empty:  # a cell that may hold a value
@@ -446,17 +447,18 @@ def _extent_in_order(xml: bytes, limits: Limits) -> tuple[int, int]:
     return rows, columns
 
 
-def _place(attributes: bytes) -> tuple[int, int | None] | None:
-    """A tag's `r` reference as calamine reads it (letters in any case, then digits):
-    0-based row and column (None without letters), or None without a readable one."""
-    found = _REF.search(attributes)
-    if found is None:
-        return None
-    letters, digits = (found.group(1), found.group(2)) if found.group(2) else found.group(3, 4)
-    row = int(digits) - 1
-    if row < 0:
-        return None
-    return row, _column_number(letters.upper()) - 1 if letters else None
+def _places(attributes: bytes) -> list[tuple[int, int | None]]:
+    """A tag's `r` references as calamine reads them (letters in any case, then digits):
+    0-based row and column (None without letters); unreadable ones left out."""
+    places = []
+    for double_letters, double_digits, single_letters, single_digits in _REF.findall(attributes):
+        letters, digits = (
+            (double_letters, double_digits) if double_digits else (single_letters, single_digits)
+        )
+        row = int(digits) - 1
+        if row >= 0:
+            places.append((row, _column_number(letters.upper()) - 1 if letters else None))
+    return places
 
 
 def _column_number(letters: bytes) -> int:

@@ -116,9 +116,9 @@ def _delete(upload_id: int) -> None:
 
 
 def _undo(upload_id: int) -> None:
-    data.undo_delete(upload_id)
+    if data.undo_delete(upload_id):  # else refused, and said so (another session undid it)
+        st.toast(t("data.undone", lang, file=_upload(upload_id)["name"]))
     st.session_state[state.LAST_DELETED] = None
-    st.toast(t("data.undone", lang, file=_upload(upload_id)["name"]))
 
 
 st.subheader(t("data.versions", lang))

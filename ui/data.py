@@ -11,6 +11,7 @@ across restarts); the rows shown are read once per change of the store (its revi
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from kpi_engine import Loaded, Scorecard, Settings, insights, load_files, store
+from kpi_engine.i18n import t
 from kpi_engine.whatif import Scenario
 from ui import auth, state
 
@@ -202,10 +204,22 @@ def restore(upload_id: int) -> None:
     store.restore(engine(), upload_id, user=auth.actor())
 
 
-def delete(upload_id: int) -> None:
-    """Hide an upload everywhere; the version before it is shown again. Undoable."""
-    store.delete(engine(), upload_id, user=auth.actor())
+def delete(upload_id: int) -> bool:
+    """Hide an upload everywhere; the version before it is shown again. Undoable. False
+    (with the reason in a toast) when another session deleted it first."""
+    return _unless_refused(store.delete, upload_id)
 
 
-def undo_delete(upload_id: int) -> None:
-    store.undo_delete(engine(), upload_id, user=auth.actor())
+def undo_delete(upload_id: int) -> bool:
+    """Bring a deleted upload back. False (with the reason in a toast) when it is not
+    deleted, e.g. another session undid the delete first."""
+    return _unless_refused(store.undo_delete, upload_id)
+
+
+def _unless_refused(change: Callable[..., None], upload_id: int) -> bool:
+    try:
+        change(engine(), upload_id, user=auth.actor())
+    except store.Refused as refusal:
+        st.toast(t(f"data.{refusal.code}", state.lang(), **refusal.params), icon=":material/block:")
+        return False
+    return True
