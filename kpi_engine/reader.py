@@ -5,15 +5,17 @@ fails; a malformed file can also make it panic or loop. The checks in `workbook`
 what they can before calamine reads a file; whatever slips past them must cost that file,
 never the server. So every zip or OLE file (.xlsx, .xlsm, .xls, .ods...) is read by a
 child forked from a helper process started once per server process
-(`kpi_engine.reader._serve`): forking that single-threaded helper is safe where forking
-a threaded server is not, and costs milliseconds where starting Python costs a second.
+(`kpi_engine.reader._serve`), which keeps one child forked and warmed ahead: forking that
+single-threaded helper is safe where forking a threaded server is not, and costs
+milliseconds where starting Python costs a second.
 
 One child reads a whole batch (two share a large one), under RLIMIT_AS = its size +
 `Limits.reader_memory_bytes`, and sends each file's sheets back as soon as it has read
-them, so the parent plans one file while the child reads the next. The parent waits at most `Limits.reader_seconds` for
-each file. A child that dies (an allocation refused, a crash) or overruns costs the file
-it was reading (`reader_failed`, `reader_timeout`), and a new child reads the rest of the
-batch. Text files (CSV) are read in process: pure Python, bounded by the file size.
+them, so the parent plans one file while the child reads the next. The parent waits at
+most `Limits.reader_seconds` for each file. A child that dies (an allocation refused, a
+crash) or overruns costs the file it was reading (`reader_failed`, `reader_timeout`), and
+a new child reads the rest of the batch. Text files (CSV) are read in process: pure
+Python, bounded by the file size.
 
 The child's answer is unpickled with only plain values and dates allowed, so even a child
 taken over by a crafted file could not make the parent run code.
@@ -223,7 +225,7 @@ def _unpack(frame: bytes) -> object:
 
 class _Helper:
     """The parent's handle on its helper process: a control socket over which it passes
-    one end of a new socket pair per batch (SCM_RIGHTS); the helper forks a child for it."""
+    one end of a new socket pair per batch (SCM_RIGHTS); the helper hands it to a child."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -231,19 +233,20 @@ class _Helper:
         self.control: socket.socket | None = None
 
     def connect(self, *, restart: bool = False) -> socket.socket:
+        """A socket to a child of the helper (started, or started again, as needed)."""
         mine, theirs = socket.socketpair()
-        try:
-            with self.lock:
+        with self.lock:
+            try:
                 if restart or self.process is None or self.process.poll() is not None:
                     self._start()
                 assert self.control is not None
                 socket.send_fds(self.control, [b"r"], [theirs.fileno()])
-        except OSError as exc:
-            mine.close()
-            self._stop()
-            raise _Unavailable from exc
-        finally:
-            theirs.close()
+            except OSError as exc:
+                mine.close()
+                self._stop()
+                raise _Unavailable from exc
+            finally:
+                theirs.close()
         return mine
 
     def _start(self) -> None:
@@ -353,9 +356,9 @@ _WARM_PARTS = {
 
 
 def _warm() -> None:
-    """Read a small workbook and a CSV once in the helper, so that what a first read
-    initialises (compiled patterns, the reader's tables) is there in every child already
-    instead of being built again in each (a few milliseconds per batch)."""
+    """Read a small workbook and a CSV once: in the helper, so that what a first read
+    initialises (compiled patterns, the reader's tables) is inherited by every child; in a
+    spare child, so that the memory a read touches is its own before a batch comes."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         for name, text in _WARM_PARTS.items():

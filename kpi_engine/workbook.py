@@ -166,6 +166,8 @@ def _check_zip(data: bytes, limits: Limits) -> tuple[dict[str, list[ErrorCell]],
             sheets = _xlsx_sheets(archive, parts)
             ods = _is_ods(archive, parts)
             if sheets is None and not ods:
+                if parts.find("xl/workbook.xml"):  # an .xlsx without its relationships
+                    raise WorkbookError("file_damaged")
                 office = parts.find("[Content_Types].xml") or parts.find("mimetype")
                 raise WorkbookError("document_not_workbook" if office else "zip_not_workbook")
             cells = _check_ods(archive.read("content.xml"), limits) if ods else 0
@@ -178,8 +180,8 @@ def _check_zip(data: bytes, limits: Limits) -> tuple[dict[str, list[ErrorCell]],
                 }
                 if member
             )
-            if len({sheet for sheet, _, _ in sheets or ()}) > limits.max_sheets:
-                count = len({sheet for sheet, _, _ in sheets or ()})
+            count = len({sheet for sheet, _, _ in sheets or ()})
+            if count > limits.max_sheets:
                 raise WorkbookError("too_many_sheets", sheets=count, limit=limits.max_sheets)
             near = []  # sheets counted at `_NEAR`, in case the total needs them exact
             for sheet, member, _ in sheets or ():
@@ -236,12 +238,12 @@ def _utf8(xml: bytes) -> bytes:
 
 def _xlsx_sheets(archive: zipfile.ZipFile, parts: _Parts) -> list[tuple[str, str, str]] | None:
     """(sheet name, zip member, the workbook's folder) of every sheet python-calamine may
-    read, or None when the
-    zip is no .xlsx: the officeDocument relationship of `_rels/.rels` names the workbook's
-    folder, whose `_rels/workbook.xml.rels` maps each `<sheet>`'s id to its part (in any
-    folder, under any case). Every spelling of an attribute is taken (either quote, a
-    repeated attribute, escaped or not), so no part calamine reads goes unchecked; a part
-    named but missing is one calamine cannot read either."""
+    read, or None when the zip is no .xlsx: the officeDocument relationship of
+    `_rels/.rels` names the workbook's folder, whose `_rels/workbook.xml.rels` maps each
+    `<sheet>`'s id to its part (in any folder, under any case). Every spelling of an
+    attribute is taken (either quote, a repeated attribute, escaped or not), so no part
+    calamine reads goes unchecked; a part named but missing is one calamine cannot read
+    either."""
 
     def read(path: str) -> bytes | None:
         member = parts.find(path)
