@@ -288,3 +288,19 @@ def test_the_command_line_says_what_is_wrong_and_exits_1(tmp_path, name):
     said = [issue["message"] for issue in json.loads(done.stdout)["errors"]]
     expected = [MESSAGES[code].split("{")[0] for code in HOSTILE[name][1]]
     assert said and all(any(m.startswith(e) for e in expected) for m in said), said
+
+
+def test_the_data_page_reports_a_hostile_upload_and_takes_the_next_one():
+    from tests.apps import open_page, start
+
+    at = start(lang="en")
+    open_page(at, "data")
+    at.file_uploader(key="uploader").upload("quotes.xlsx", HOSTILE["quotes.xlsx"][0]).run()
+    assert not at.exception
+    report = at.dataframe[0].value
+    assert any("sheet is 1048576 rows x 16384 columns" in str(m) for m in report.iloc[:, -1])
+    at.file_uploader(key="uploader").upload("good.xlsx", GOOD).run()
+    assert not at.exception
+    assert any("good.xlsx: 1 rows accepted" in m.value for m in at.markdown), [
+        m.value for m in at.markdown
+    ]
