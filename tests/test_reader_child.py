@@ -41,7 +41,8 @@ def test_a_child_killed_while_reading_costs_its_file_only(monkeypatch):
         return answer(child)
 
     monkeypatch.setattr(reader._Child, "next_result", kill_first)
-    loaded = load_files([("a.xlsx", GOOD), ("b.xlsx", GOOD), ("c.csv", CSV.encode())])
+    # BIG takes the child a while to read: the kill lands before its answer.
+    loaded = load_files([("a.xlsx", BIG), ("b.xlsx", GOOD), ("c.csv", CSV.encode())])
     assert codes(loaded, "a.xlsx") == ["reader_failed"]
     assert sorted(loaded.kpis["file"]) == ["b.xlsx", "c.csv"]
     monkeypatch.undo()
