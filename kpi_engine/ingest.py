@@ -21,10 +21,11 @@ import pandas as pd
 from . import aliases, periods
 from .issues import ERROR, WARNING, Issue, issues_frame
 from .names import unify
+from .reader import read_files
 from .schema import KPI_COLUMNS
 from .settings import Limits
 from .validate import definitions_table, validate
-from .workbook import Sheet, WorkbookError, read_workbook
+from .workbook import VISIBLE, Sheet, WorkbookError
 
 HEADER_SCAN_ROWS = 30
 # Columns read from the grid besides the canonical ones (see `_Block`).
@@ -95,12 +96,10 @@ def load_files(
     issues: list[Issue] = []
     plans: list[SheetPlan] = []
     grids: list[Sheet] = []
-    for name, data in files:
-        try:
-            sheets = read_workbook(name, data, limits=limits)
-        except WorkbookError as exc:
+    for (name, _), sheets in zip(files, read_files(files, limits), strict=True):
+        if isinstance(sheets, WorkbookError):
             issues.append(
-                Issue.of(ERROR, name, exc.sheet, None, None, None, exc.code, **exc.params)
+                Issue.of(ERROR, name, sheets.sheet, None, None, None, sheets.code, **sheets.params)
             )
             continue
         found = 0
@@ -110,14 +109,31 @@ def load_files(
                 plans.append(plan)
                 grids.append(sheet)
                 found += 1
+            _note_sheet(name, sheet, plan is not None, issues)
         if not found:
             issues.append(Issue.of(ERROR, name, None, None, None, None, "no_kpi_table"))
     raw = stack_rows(plans, grids)
     kpis, defs, row_issues, rejected = validate(
-        raw, plans, definitions=definitions, known_departments=known_departments, limits=limits
+        raw,
+        plans,
+        definitions=definitions,
+        known_departments=known_departments,
+        limits=limits,
     )
     kpis = unify(kpis, preferred=defs["department"])
     return Loaded(kpis, defs, issues_frame([*issues, *row_issues]), rejected)
+
+
+def _note_sheet(file: str, sheet: Sheet, imported: bool, issues: list[Issue]) -> None:
+    """Warn about what a sheet hides: imported while hidden (its rows count although
+    Excel does not show them), texts cut to Excel's length."""
+    if imported and sheet.visibility != VISIBLE:
+        code = "hidden_sheet" if sheet.visibility == "hidden" else "very_hidden_sheet"
+        issues.append(Issue.of(WARNING, file, sheet.name, None, None, None, code))
+    if sheet.cut:
+        issues.append(
+            Issue.of(WARNING, file, sheet.name, None, None, None, "text_cut", count=sheet.cut)
+        )
 
 
 def load_paths(paths: Sequence[str], **options: object) -> Loaded:
@@ -133,16 +149,17 @@ def load_paths(paths: Sequence[str], **options: object) -> Loaded:
 
 
 def _fill_merged(sheet: Sheet) -> None:
-    """A value written once over merged cells applies to every cell it covers."""
+    """A value written once over merged cells applies to every cell it covers. The reader
+    clipped the ranges to the grid and refused overlapping ones, so this is one slice
+    assignment per row of a range, at most one write per cell in all."""
     cells = sheet.cells
     for r0, c0, r1, c1 in sheet.merged:
         if r0 >= len(cells) or c0 >= len(cells[r0]):
             continue
         value = cells[r0][c0]
-        for r in range(r0, min(r1, len(cells) - 1) + 1):
-            row = cells[r]
-            for c in range(c0, min(c1, len(row) - 1) + 1):
-                row[c] = value
+        for row in cells[r0 : r1 + 1]:
+            end = min(c1 + 1, len(row))
+            row[c0:end] = [value] * (end - c0)
 
 
 def _header_score(row: list[object]) -> tuple[int, set[str]]:

@@ -40,8 +40,28 @@ MESSAGES: Mapping[str, str] = {
     "sheet_too_big": "sheet is {rows} rows x {columns} columns, over the limit of {max_rows} x "
     "{max_columns}: delete the empty formatted rows below the table or split the sheet",
     "csv_binary": "not a text CSV (it holds binary data): save it again as CSV",
-    "csv_encoding": "CSV is neither UTF-8 nor GBK/GB18030: save it from Excel as 'CSV UTF-8' "
+    "csv_encoding": "CSV is in none of UTF-8, GBK/GB18030, Big5 or Shift-JIS: save it from "
+    "Excel as 'CSV UTF-8' and upload again",
+    "csv_unreadable": "CSV cannot be read ({reason}): save it again from Excel as 'CSV UTF-8' "
     "and upload again",
+    "xlsb_not_supported": "an Excel binary workbook (.xlsb), which is not read: open it in "
+    "Excel, save it as .xlsx (File > Save As > Excel Workbook) and upload that",
+    "too_many_merges": "sheet has {count} merged cell ranges, over the limit of {limit}: "
+    "unmerge the cells outside the title (Home > Merge & Center) and save again",
+    "merges_overlap": "sheet's merged cell ranges overlap, which Excel never saves: open it "
+    "in Excel, save a new copy as .xlsx and upload that",
+    "reader_failed": "reading the workbook stopped: it needs more than the {memory_mb} MB "
+    "allowed, or it is damaged: delete stray cells far below or right of the table "
+    "(Ctrl+End shows the last one), save it as .xlsx and upload again",
+    "reader_timeout": "reading the workbook took longer than the {seconds} s allowed: delete "
+    "stray cells, unused sheets and formatting far from the table, save it as .xlsx and "
+    "upload again",
+    "hidden_sheet": "a hidden sheet, imported like the others: check that its rows are meant "
+    "to count, or delete the sheet",
+    "very_hidden_sheet": "a very hidden sheet (Excel's menus cannot show it), imported like "
+    "the others: check that its rows are meant to count, or delete the sheet",
+    "text_cut": "{count} cells hold more than 32,767 characters, more than Excel allows: only "
+    "the first 32,767 of each were read; shorten them",
     "csv_too_big": "CSV is over the limit of {max_rows} rows x {max_columns} columns: split it",
     "cannot_open": "cannot open the file ({reason}): check the path",
     "no_kpi_table": "no KPI table found: the header row needs at least a KPI name or id column "
@@ -72,6 +92,7 @@ MESSAGES: Mapping[str, str] = {
     "not loaded: fill it in once the month is reported",
     "excel_error": "the cell shows the Excel error {error}, a formula that broke: correct the "
     "formula (or type the value) in Excel and upload again",
+    "text_too_long": "longer than {limit} characters: shorten it (a name, not a description)",
     "no_kpi_name": "row has values but no KPI name or id: fill in the KPI name, or delete the row",
     "no_department": "no department: fill in the 部门 column, or put the department in the "
     "title row, sheet name or file name (e.g. 市场部)",

@@ -59,6 +59,10 @@ class Limits:
 
     `max_cells` bounds memory: a sheet's grid is padded from A1 to its last cell, so two
     cells far apart (A1 and XFD1048576) would otherwise ask for billions of empty cells.
+    `max_merged` bounds the work of filling merged cells in; `max_text` the length of a
+    department, KPI, unit or owner name (a longer one is a row error). Workbooks are read
+    in a child process that may use `reader_memory_bytes` more memory than it starts with
+    and `reader_seconds` per file; past either, the file is refused and the server lives.
     """
 
     max_file_bytes: int = 50 * _MB
@@ -68,11 +72,16 @@ class Limits:
     max_columns: int = 500
     max_cells: int = 5_000_000  # per workbook, each sheet counted from A1 to its last cell
     max_weight: int = 1000  # a KPI or settings weight above it is refused
+    max_merged: int = 10_000  # merged ranges per sheet
+    max_text: int = 255  # characters in a department, KPI, unit or owner name
+    reader_memory_bytes: int = 2048 * _MB
+    reader_seconds: int = 60  # per file
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Limits:
         """The defaults, overridden by KPI_MAX_FILE_MB, KPI_MAX_UNZIPPED_MB, KPI_MAX_SHEETS,
-        KPI_MAX_ROWS, KPI_MAX_COLUMNS, KPI_MAX_CELLS and KPI_MAX_WEIGHT where set, so an operator can
+        KPI_MAX_ROWS, KPI_MAX_COLUMNS, KPI_MAX_CELLS, KPI_MAX_WEIGHT, KPI_MAX_MERGED,
+        KPI_MAX_TEXT, KPI_READER_MEMORY_MB and KPI_READER_SECONDS where set, so an operator can
         raise or lower a limit without code. A value that is not a positive number raises
         ValueError naming the variable: a typo must not silently remove a limit."""
         values: dict[str, int] = {}
@@ -106,6 +115,10 @@ _ENV: Mapping[str, tuple[str, int]] = {
     "max_columns": ("KPI_MAX_COLUMNS", 1),
     "max_cells": ("KPI_MAX_CELLS", 1),
     "max_weight": ("KPI_MAX_WEIGHT", 1),
+    "max_merged": ("KPI_MAX_MERGED", 1),
+    "max_text": ("KPI_MAX_TEXT", 1),
+    "reader_memory_bytes": ("KPI_READER_MEMORY_MB", _MB),
+    "reader_seconds": ("KPI_READER_SECONDS", 1),
 }
 
 

@@ -868,6 +868,17 @@ def _get_upload(conn: Connection, upload_id: int) -> Any:
     return found
 
 
+class Refused(ValueError):
+    """A change that does not apply to the upload as it now stands (another session may
+    have changed it): deleting a deleted upload, undoing the delete of a live one. `code`
+    and `params` name the message for the catalogs (`data.<code>`); str() is English."""
+
+    def __init__(self, code: str, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
 def restore(engine: Engine, upload_id: int, *, user: Actor) -> None:
     """Make an earlier upload the version shown again for everything it covers (and bring
     it back if it was deleted)."""
@@ -875,14 +886,16 @@ def restore(engine: Engine, upload_id: int, *, user: Actor) -> None:
 
 
 def delete(engine: Engine, upload_id: int, *, user: Actor) -> None:
-    """Hide an upload: the previous version of what it covers is shown again. Undoable."""
+    """Hide an upload: the previous version of what it covers is shown again. Undoable.
+    Raises Refused when it is deleted already (its deletion keeps its time and user)."""
     _change_upload(
         engine, upload_id, user, access.DELETE, "delete", deleted_at=_now(), deleted_by=user.name
     )
 
 
 def undo_delete(engine: Engine, upload_id: int, *, user: Actor) -> None:
-    """Bring a deleted upload back where it was in the order of versions."""
+    """Bring a deleted upload back where it was in the order of versions. Raises Refused
+    when it is not deleted: there is nothing to undo."""
     _change_upload(engine, upload_id, user, access.DELETE, "undo_delete")
 
 
@@ -897,11 +910,23 @@ def _change_upload(
     deleted_at: datetime | None = None,
     deleted_by: str | None = None,
 ) -> None:
-    """One transaction: check the role, find the upload, set its deletion (and, for a
-    restore, make it the newest), log the action."""
+    """One transaction: check the role, find the upload, check that a delete finds it
+    live and an undo finds it deleted, set its deletion (and, for a restore, make it the
+    newest), log the action."""
     user = _allowed(user, permission)
     with _writing(engine) as conn:
-        _get_upload(conn, upload_id)
+        found = _get_upload(conn, upload_id)
+        if action == "delete" and found.deleted_at is not None:
+            raise Refused(
+                "already_deleted",
+                f"{found.name} was already deleted by {found.deleted_by}",
+                file=found.name,
+                user=found.deleted_by,
+            )
+        if action == "undo_delete" and found.deleted_at is None:
+            raise Refused(
+                "not_deleted", f"{found.name} is not deleted: nothing to undo", file=found.name
+            )
         values = {"deleted_at": deleted_at, "deleted_by": deleted_by}
         if next_seq:
             values["seq"] = _next_seq(conn)

@@ -234,10 +234,15 @@ def _column_letter(index: int) -> str:
     return letters
 
 
+_SHOWN_TEXT = 200  # characters of a cell shown in an issue (a longer one is cut, with …)
+
+
 def _plain(value: object) -> object:
     """A JSON-friendly cell value for reports; an empty cell is None."""
     if value is ... or (isinstance(value, str) and value == ""):
         return None
+    if isinstance(value, str) and len(value) > _SHOWN_TEXT:
+        return value[:_SHOWN_TEXT] + "…"
     if value is None or isinstance(value, (str, int, float, bool)):
         return None if isinstance(value, float) and np.isnan(value) else value
     return str(value)
@@ -392,6 +397,7 @@ def _keys(frame: pd.DataFrame) -> pd.DataFrame:
 def _check_definitions(frame: pd.DataFrame, report: _Report, limits: Limits) -> None:
     """Checks every row needs, with or without actuals."""
     typed = frame
+    _check_lengths(typed, report, limits.max_text)
     for column in (*TEXT_COLUMNS, "shared_with"):
         unsafe = _distinct(typed[column], _unsafe_character)
         for char in unsafe.dropna().unique():
@@ -431,6 +437,20 @@ def _check_definitions(frame: pd.DataFrame, report: _Report, limits: Limits) -> 
         "unknown_aggregation",
         severity=WARNING,
     )
+
+
+def _check_lengths(typed: pd.DataFrame, report: _Report, max_text: int) -> None:
+    """Names (department, KPI id and name, unit, owner, each partner) longer than
+    `max_text` characters are a row error naming the cell: a name is shown on every page,
+    chart and report, so a pasted paragraph (or a crafted megabyte) must not become one."""
+
+    def too_long(value: object) -> bool:
+        names = value if isinstance(value, tuple) else (value,)
+        return any(isinstance(n, str) and len(n) > max_text for n in names)
+
+    for column in (*TEXT_COLUMNS, "shared_with"):
+        long = _distinct(typed[column], too_long).astype(bool)
+        report.add(long, column, "text_too_long", limit=max_text)
 
 
 def validate(

@@ -110,9 +110,9 @@ def _delete(upload_id: int) -> None:
 
 
 def _undo(upload_id: int) -> None:
-    if data.undo_delete(upload_id):
-        st.session_state[state.LAST_DELETED] = None
+    if data.undo_delete(upload_id):  # else refused, and said so (another session undid it)
         st.toast(text.md("data.undone", lang, file=_upload(upload_id)["name"]))
+    st.session_state[state.LAST_DELETED] = None
 
 
 st.subheader(t("data.versions", lang))

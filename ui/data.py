@@ -26,7 +26,7 @@ from kpi_engine import Loaded, Scorecard, Settings, failures, insights, load_fil
 from kpi_engine.access import Actor, Forbidden
 from kpi_engine.i18n import t
 from kpi_engine.whatif import Scenario
-from ui import auth, state
+from ui import auth, state, text
 
 _LOG = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -106,6 +106,9 @@ def _as_user(change: Callable[[Actor], T]) -> T | None:
     except Forbidden as error:
         if error.code != "signed_out":
             st.error(auth.refused(error, lang), icon=":material/block:")
+        return None
+    except store.Refused as refusal:  # another session got there first: say why
+        st.toast(text.md(f"data.{refusal.code}", lang, **refusal.params), icon=":material/block:")
         return None
     except Exception as error:
         if not _shown(error, lang):
@@ -279,9 +282,12 @@ def restore(upload_id: int) -> bool:
 
 
 def delete(upload_id: int) -> bool:
-    """Hide an upload everywhere; the version before it is shown again. Undoable."""
+    """Hide an upload everywhere; the version before it is shown again. Undoable. False
+    (with the reason said) when another session deleted it first, or the user may not."""
     return _did(lambda who: store.delete(engine(), upload_id, user=who))
 
 
 def undo_delete(upload_id: int) -> bool:
+    """Bring a deleted upload back. False (with the reason said) when it is not deleted,
+    e.g. another session undid the delete first."""
     return _did(lambda who: store.undo_delete(engine(), upload_id, user=who))

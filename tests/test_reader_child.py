@@ -1,0 +1,122 @@
+"""Workbooks are read in a child process: when the child dies (killed, out of memory),
+overruns its time, or the reader panics, that file is a file error, the other files of
+the batch still load, and so does the next batch."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from kpi_engine import Limits, load_files, reader
+from kpi_engine.workbook import WorkbookError, read_workbook
+from tests.test_hostile_bounds_2 import panic
+from tests.test_hostile_files import GOOD
+from tests.workbooks import form, xlsx
+
+CSV = (
+    "期间,部门,指标名称,维度,方向,权重,目标值,实际值\n2026-10,市场部,营收,财务,越高越好,1,100,90\n"
+)
+# A KPI sheet and a sheet of 400,000 distinct texts beside it (no table: skipped).
+BIG = xlsx(
+    form(["市场部", "财务", "M1", "营收", "越高越好", 1, 100, 90]),
+    more={"data": [[f"x{c}-{r}" for c in range(80)] for r in range(5_000)]},
+)
+
+
+def codes(loaded, file: str) -> list[str]:
+    issues = loaded.issues
+    return list(issues.loc[(issues["file"] == file) & (issues["severity"] == "error"), "code"])
+
+
+def test_a_child_killed_while_reading_costs_its_file_only(monkeypatch):
+    answer = reader._Child.next_result
+    killed = []
+
+    def kill_first(child):
+        if not killed:  # the kernel's OOM killer, or an operator, ends the child
+            os.kill(child.pid, signal.SIGKILL)
+            killed.append(child.pid)
+        return answer(child)
+
+    monkeypatch.setattr(reader._Child, "next_result", kill_first)
+    # BIG takes the child a while to read: the kill lands before its answer.
+    loaded = load_files([("a.xlsx", BIG), ("b.xlsx", GOOD), ("c.csv", CSV.encode())])
+    assert codes(loaded, "a.xlsx") == ["reader_failed"]
+    assert sorted(loaded.kpis["file"]) == ["b.xlsx", "c.csv"]
+    monkeypatch.undo()
+    assert load_files([("d.xlsx", GOOD)]).rows_accepted == 1
+
+
+def test_a_child_out_of_memory_is_a_file_error_and_the_next_load_works():
+    tight = Limits(reader_memory_bytes=1 << 20)  # far less than reading 400,000 cells takes
+    loaded = load_files([("big.xlsx", BIG), ("c.csv", CSV.encode())], limits=tight)
+    assert codes(loaded, "big.xlsx") == ["reader_failed"]
+    assert list(loaded.kpis["file"]) == ["c.csv"]
+    assert "1 MB" in loaded.errors["message"].iloc[0]
+    again = load_files([("big.xlsx", BIG)])
+    assert again.errors.empty and again.rows_accepted == 1
+
+
+def test_a_child_over_its_time_is_a_file_error_and_the_next_file_loads():
+    hurried = Limits(reader_seconds=0)  # no answer can come in time
+    loaded = load_files([("a.xlsx", GOOD), ("c.csv", CSV.encode())], limits=hurried)
+    assert codes(loaded, "a.xlsx") == ["reader_timeout"]
+    assert list(loaded.kpis["file"]) == ["c.csv"]
+    assert load_files([("a.xlsx", GOOD)]).rows_accepted == 1
+
+
+def test_a_reader_panic_is_a_file_error_and_the_batch_loads():
+    loaded = load_files([("panic.xlsx", panic()), ("good.xlsx", GOOD)])
+    assert codes(loaded, "panic.xlsx") == ["unreadable"]
+    assert list(loaded.kpis["file"]) == ["good.xlsx"]
+
+
+def test_a_panic_is_caught_in_process_too(monkeypatch):
+    """pyo3's PanicException derives from BaseException, not Exception."""
+    from kpi_engine import workbook
+
+    class PanicException(BaseException):
+        pass
+
+    class Panics:
+        @staticmethod
+        def from_filelike(_):
+            raise PanicException("index out of bounds")
+
+    monkeypatch.setattr(workbook, "CalamineWorkbook", Panics)
+    with pytest.raises(WorkbookError) as refused:
+        read_workbook("p.xlsx", GOOD)
+    assert refused.value.code == "unreadable"
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, SystemExit])
+def test_stopping_the_process_is_not_taken_for_a_bad_file(monkeypatch, stop):
+    from kpi_engine import workbook
+
+    class Stops:
+        @staticmethod
+        def from_filelike(_):
+            raise stop
+
+    monkeypatch.setattr(workbook, "CalamineWorkbook", Stops)
+    with pytest.raises(stop):
+        read_workbook("p.xlsx", GOOD)
+
+
+def test_a_dead_helper_is_started_again():
+    assert load_files([("a.xlsx", GOOD)]).rows_accepted == 1
+    reader._HELPER.process.kill()
+    reader._HELPER.process.wait()
+    assert load_files([("b.xlsx", GOOD)]).rows_accepted == 1
+
+
+def test_a_large_batch_shared_by_two_children_keeps_its_order():
+    files = [
+        (f"{i:02d}.xlsx", xlsx(form([f"部门{i}", "财务", "M1", "营收", "越高越好", 1, 100, i])))
+        for i in range(20)
+    ]
+    loaded = load_files(files)
+    assert list(loaded.kpis["file"]) == [name for name, _ in files]
+    assert list(loaded.kpis["actual"]) == list(map(float, range(20)))
