@@ -488,21 +488,19 @@ def _partners(kpis: pd.DataFrame) -> list[str]:
 def _known_keys(engine: Engine) -> set[str]:
     """Department keys of every department stored: those with rows in a live upload and
     those the stored definitions name."""
-    live = uploads.c.deleted_at.is_(None)
+
+    def live(column: sa.Column) -> sa.Select:
+        return (
+            sa.select(column)
+            .join(uploads, uploads.c.id == column.table.c.upload_id)
+            .where(uploads.c.deleted_at.is_(None))
+            .distinct()
+        )
+
     with _reading(engine) as conn:
-        rows = conn.execute(
-            sa.select(coverage.c.dept_key)
-            .join(uploads, uploads.c.id == coverage.c.upload_id)
-            .where(live)
-            .distinct()
-        ).all()
-        named = conn.execute(
-            sa.select(definition_rows.c.department)
-            .join(uploads, uploads.c.id == definition_rows.c.upload_id)
-            .where(live)
-            .distinct()
-        ).all()
-    return {key for (key,) in rows} | {aliases.department_key(n) for (n,) in named if n}
+        keys = conn.execute(live(coverage.c.dept_key)).scalars().all()
+        named = conn.execute(live(definition_rows.c.department)).scalars().all()
+    return set(keys) | {aliases.department_key(n) for n in named if n}
 
 
 def _new_definitions(offered: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
