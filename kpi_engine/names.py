@@ -48,7 +48,7 @@ def printable(text: str) -> str:
     )
 
 
-def _per_distinct(values: pd.Series, func) -> pd.Series:
+def per_distinct(values: pd.Series, func) -> pd.Series:
     """`func` of each value, computed once per distinct value (a column holds a few dozen)."""
     codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
     done = np.empty(len(uniques) + 1, dtype=object)  # filled one by one: tuples stay whole
@@ -59,13 +59,13 @@ def _per_distinct(values: pd.Series, func) -> pd.Series:
 
 def department_keys(values: pd.Series) -> pd.Series:
     """`department_key` of each name (None where the name is missing)."""
-    return _per_distinct(values, department_key)
+    return per_distinct(values, department_key)
 
 
 def kpi_keys(kpis: pd.DataFrame) -> pd.Series:
     """One KPI's identity: department key, then its folded id, else its folded name."""
-    ids = _per_distinct(kpis["kpi_id"], lambda v: fold(v) or None)
-    named = _per_distinct(kpis["kpi_name"], lambda v: fold(v) or None)
+    ids = per_distinct(kpis["kpi_id"], lambda v: fold(v) or None)
+    named = per_distinct(kpis["kpi_name"], lambda v: fold(v) or None)
     which = ids.where(ids.notna(), "n:" + named.fillna("").astype(str))
     which = which.where(ids.isna(), "i:" + ids.fillna("").astype(str))
     return department_keys(kpis["department"]).fillna("").astype(str) + "\x1f" + which
@@ -109,7 +109,7 @@ def unify(kpis: pd.DataFrame, *, preferred: Iterable[object] = ()) -> pd.DataFra
     named = keys.notna()
     out.loc[named, "department"] = keys[named].map(shown)
     if "shared_with" in out.columns:
-        out["shared_with"] = _per_distinct(out["shared_with"], lambda c: _partners(c, shown))
+        out["shared_with"] = per_distinct(out["shared_with"], lambda c: _partners(c, shown))
     kpi = kpi_keys(out)
     for column in ("kpi_name", "kpi_id"):
         present = out[column].notna()

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import insights
 from .i18n import t, warning_kind_label
-from .names import printable
+from .names import per_distinct, printable
 from .schema import PERSPECTIVES
 from .scorecard import Scorecard
 from .scoring import statuses
@@ -43,45 +43,38 @@ def _at(frame: pd.DataFrame, period: str) -> pd.DataFrame:
     return frame[(frame["period"] == period).to_numpy(bool)]
 
 
-_NAME_COLUMNS = ("department", "owner_department", "kpi_id", "kpi_name", "unit", "owner")
+# Text columns of a scorecard's frames: names as stored, and partners.
+_TEXT_COLUMNS = (
+    "department",
+    "owner_department",
+    "kpi_id",
+    "kpi_name",
+    "unit",
+    "owner",
+    "shared_with",
+)
 
 
-def _printable_column(column: pd.Series) -> pd.Series:
-    if column.name not in _NAME_COLUMNS or not pd.api.types.is_string_dtype(column):
-        return column
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    if all(not isinstance(u, str) or u.isprintable() for u in uniques):
-        return column
-    done = np.empty(len(uniques) + 1, dtype=object)
-    for i, unique in enumerate(uniques):
-        done[i] = printable(unique) if isinstance(unique, str) else unique
-    done[-1] = None
-    out = pd.Series(done[codes], index=column.index, dtype=object)
-    return out.where(codes >= 0, column).astype(column.dtype)
-
-
-def _printable_partners(frame: pd.DataFrame) -> dict[str, pd.Series]:
-    if "shared_with" not in frame.columns:
-        return {}
-    cells = frame["shared_with"]
-    return {
-        "shared_with": cells.map(
-            lambda cell: tuple(printable(p) for p in cell) if isinstance(cell, tuple) else cell
-        )
-    }
+def _printable_cell(cell: object) -> object:
+    if isinstance(cell, str):
+        return printable(cell)
+    if isinstance(cell, tuple):
+        return tuple(printable(p) for p in cell)
+    return cell
 
 
 def printable_history(history: Scorecard) -> Scorecard:
     """The history with every text made printable (`names.printable`), per distinct value:
     what the report writers are given, so a name stored before ingest refused control
     characters cannot abort a PDF or make a workbook Excel cannot open."""
-    frames = {
-        f.name: getattr(history, f.name)
-        .apply(_printable_column)
-        .assign(**_printable_partners(getattr(history, f.name)))
-        for f in fields(history)
-        if not getattr(history, f.name).empty
-    }
+
+    def clean(frame: pd.DataFrame) -> pd.DataFrame:
+        columns = [c for c in _TEXT_COLUMNS if c in frame.columns]
+        return frame.assign(
+            **{c: per_distinct(frame[c], _printable_cell).astype(frame[c].dtype) for c in columns}
+        )
+
+    frames = {f.name: clean(getattr(history, f.name)) for f in fields(history)}
     return replace(history, **frames)
 
 

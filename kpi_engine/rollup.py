@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from kpi_engine.aliases import department_key
-from kpi_engine.names import department_weights
+from kpi_engine.names import department_keys, department_weights
 from kpi_engine.schema import PERSPECTIVES
 from kpi_engine.settings import DEFAULTS, Settings
 
@@ -43,12 +43,6 @@ def _resolve(partners: np.ndarray, departments: np.ndarray) -> tuple[np.ndarray,
     keys = [department_key(name) for name in names]
     spelled = [n if n in exact else spelling.get(k, n) for n, k in zip(names, keys, strict=True)]
     return np.array(spelled, dtype=object)[codes], np.array(keys, dtype=object)[codes]
-
-
-def _keys_of(values: np.ndarray) -> np.ndarray:
-    """`department_key` of each value, computed once per distinct value."""
-    codes, names = pd.factorize(values)
-    return np.array([department_key(name) for name in names], dtype=object)[codes]
 
 
 def _empty_tuple() -> np.ndarray:
@@ -84,7 +78,7 @@ def expand_shared(scored: pd.DataFrame) -> pd.DataFrame:
         return base
     departments = np.asarray(pd.unique(base["department"]), dtype=object)
     resolved, partner_keys = _resolve(partners.to_numpy(dtype=object), departments)
-    owner_keys = _keys_of(base["department"].iloc[rows].to_numpy(dtype=object))
+    owner_keys = department_keys(base["department"].iloc[rows]).to_numpy(dtype=object)
     pairs = pd.DataFrame({"row": rows, "department": resolved}, dtype=object)
     pairs = pairs[partner_keys != owner_keys].drop_duplicates()
     copies = base.take(pairs["row"].to_numpy(dtype=np.intp))
@@ -203,7 +197,7 @@ def _kpi_means(
     return _mean(ws, w_scored, least, most), _ratio(wc, w_all), count > 0
 
 
-def child_mean(values: np.ndarray, weights: np.ndarray, axis: int) -> np.ndarray:
+def _child_mean(values: np.ndarray, weights: np.ndarray, axis: int) -> np.ndarray:
     """Weighted mean along `axis` over the children with a value, weights renormalised."""
     present = ~np.isnan(values)
     weight = np.where(present, weights, 0.0)
@@ -273,17 +267,17 @@ def upper_levels(
     enters the organisation only in periods where it has KPIs of its own (`owned`): one
     that appears only as a shared KPI's partner is shown but not counted (SPEC §3).
     """
-    d_score = child_mean(p_score, perspective_weights, axis=2)
-    d_cov = child_mean(p_cov, perspective_weights, axis=2)
+    d_score = _child_mean(p_score, perspective_weights, axis=2)
+    d_cov = _child_mean(p_cov, perspective_weights, axis=2)
     d_present = p_present.any(axis=2)
     counted = owned & d_present
     dw = department_weights.reshape(-1, 1)
-    o_score = child_mean(np.where(counted, d_score, np.nan), dw, axis=0)
-    o_cov = child_mean(np.where(counted, d_cov, np.nan), dw, axis=0)
+    o_score = _child_mean(np.where(counted, d_score, np.nan), dw, axis=0)
+    o_cov = _child_mean(np.where(counted, d_cov, np.nan), dw, axis=0)
     o_present = d_present.any(axis=0)
     owned_cells = counted[:, :, None]
-    op_score = child_mean(np.where(owned_cells, p_score, np.nan), dw[:, :, None], axis=0)
-    op_cov = child_mean(np.where(owned_cells, p_cov, np.nan), dw[:, :, None], axis=0)
+    op_score = _child_mean(np.where(owned_cells, p_score, np.nan), dw[:, :, None], axis=0)
+    op_cov = _child_mean(np.where(owned_cells, p_cov, np.nan), dw[:, :, None], axis=0)
     return Upper(d_score, d_cov, d_present, o_score, o_cov, o_present, op_score, op_cov)
 
 
