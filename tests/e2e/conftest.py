@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -127,6 +127,11 @@ def fresh_app_url(tmp_path: Path) -> Iterator[str]:
     """A server that has not answered any page yet (for first-request behaviour)."""
     with _serve(tmp_path / "server.log") as url:
         yield url
+
+
+# Assertions wait as long as actions do: on a loaded two-core CI machine a cold page can
+# take longer than Playwright's default five seconds to draw.
+expect.set_options(timeout=30_000)
 
 
 @pytest.fixture(scope="session")

@@ -124,8 +124,15 @@ def rerun(page: Page, action: Callable[[], object], *, chart: bool = False) -> N
     settled(page, chart=chart)
 
 
+# The first run of a freshly opened page has drawn something: before that run starts the
+# app already reads `notRunning`, so the idle state alone does not say it is over.
+FIRST_RUN = """() => document.querySelector(
+    '[data-testid="stMain"] [data-testid="stElementContainer"]') !== null"""
+
+
 def open_page(page: Page, url: str, *, chart: bool = False) -> None:
     page.goto(url)
+    page.wait_for_function(FIRST_RUN)
     settled(page, chart=chart)
 
 
