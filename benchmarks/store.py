@@ -42,9 +42,11 @@ import pandas as pd
 import run  # benchmarks/run.py: the workbook generator; it also puts the repo on sys.path
 import sqlalchemy as sa
 
-from kpi_engine import Loaded, insights, load_files, store
-from kpi_engine.access import ADMIN, Actor
-from kpi_engine.schema import KPI_COLUMNS
+from kpi_engine import Loaded, load_files
+from kpi_engine.auth.roles import ADMIN, Actor
+from kpi_engine.core import insights
+from kpi_engine.core.schema import KPI_COLUMNS
+from kpi_engine.store import db as store
 
 MONTHS = 12  # a year of uploads
 READ_AIM_S = 1.0

@@ -49,7 +49,7 @@ import pandas as pd  # noqa: E402
 import run  # noqa: E402  (benchmarks/run.py: the data generator and loader)
 
 from kpi_engine import DEFAULTS, PERSPECTIVES, build, load_files  # noqa: E402
-from kpi_engine.whatif import Scenario, apply, compare, kpi_keys, prepare, rescore  # noqa: E402
+from kpi_engine.core.whatif import Scenario, apply, compare, kpi_keys, prepare, rescore  # noqa: E402
 
 ENGINE_AIM_MS = 50.0
 PAGE_AIM_MS = 300.0

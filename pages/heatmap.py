@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from kpi_engine import charts
+from kpi_engine.charts import specs as charts
 from kpi_engine.i18n import perspective_label, t
 from ui import data, downloads, state, tables, text
 

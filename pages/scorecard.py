@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from kpi_engine import PERSPECTIVES, charts
+from kpi_engine import PERSPECTIVES
+from kpi_engine.charts import specs as charts
 from kpi_engine.i18n import percent_text, perspective_label, score_text, t
 from ui import data, downloads, state, tables, text
 

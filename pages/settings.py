@@ -4,10 +4,12 @@ threshold score, stored for every session with who changed them and when."""
 import pandas as pd
 import streamlit as st
 
-from kpi_engine import DEFAULTS, PERSPECTIVES, Settings, access, users
+from kpi_engine import DEFAULTS, PERSPECTIVES, Settings
+from kpi_engine.auth import roles as access
+from kpi_engine.auth import users
+from kpi_engine.core.names import department_weights, display_names
+from kpi_engine.core.settings import problems
 from kpi_engine.i18n import perspective_label, t
-from kpi_engine.names import department_weights, display_names
-from kpi_engine.settings import problems
 from ui import auth, data, state, tables, text
 
 state.require_shell()

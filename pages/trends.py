@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from kpi_engine import charts, insights
+from kpi_engine.charts import specs as charts
+from kpi_engine.core import insights
 from kpi_engine.i18n import t
 from ui import data, downloads, state, tables
 

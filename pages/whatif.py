@@ -11,16 +11,17 @@ import time
 import pandas as pd
 import streamlit as st
 
-from kpi_engine import PERSPECTIVES, Settings, access
-from kpi_engine import whatif as engine
-from kpi_engine.i18n import perspective_label, score_text, t
-from kpi_engine.weights import (
+from kpi_engine import PERSPECTIVES, Settings
+from kpi_engine.auth import roles as access
+from kpi_engine.core import whatif as engine
+from kpi_engine.core.weights import (
     ahp,
     entropy_weights,
     kpi_matrix,
     pairwise_matrix,
     perspective_matrix,
 )
+from kpi_engine.i18n import perspective_label, score_text, t
 from ui import auth, data, downloads, state, tables, text
 from ui import whatif as ui
 

@@ -47,6 +47,9 @@ python3 -m ruff check . || failed+=("ruff check")
 echo "== ruff format --check ."
 python3 -m ruff format --check . || failed+=("ruff format --check")
 
+echo "== lint-imports (the engine's layers, pyproject.toml)"
+lint-imports --no-cache || failed+=("lint-imports")
+
 # --- A throwaway PostgreSQL on loopback, for the store tests on PostgreSQL ---------------
 if [[ -z "${KPI_TEST_DATABASE_URL:-}" ]]; then
   pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)

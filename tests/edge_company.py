@@ -8,7 +8,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from kpi_engine import Scorecard, insights, load_files
+from kpi_engine import Scorecard, load_files
+from kpi_engine.core import insights
 from tests.apps import open_page, start
 from tests.report_data import SAMPLE_FILES
 from tests.workbooks import HEADER, form, xlsx

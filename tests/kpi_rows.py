@@ -6,9 +6,9 @@ import math
 
 import pandas as pd
 
-from kpi_engine.schema import ANCHORS, KPI_COLUMNS
-from kpi_engine.scoring import anchor_problems, score
-from kpi_engine.settings import DEFAULTS, Settings
+from kpi_engine.core.schema import ANCHORS, KPI_COLUMNS
+from kpi_engine.core.scoring import anchor_problems, score
+from kpi_engine.core.settings import DEFAULTS, Settings
 
 NAN = math.nan
 

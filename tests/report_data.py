@@ -10,7 +10,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from kpi_engine import Scorecard, insights, load_paths
+from kpi_engine import Scorecard, load_paths
+from kpi_engine.core import insights
 from tests.workbooks import form, load, xlsx
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kpi_engine import Loaded, load_files, store
-from kpi_engine.access import ADMIN, Actor
-from kpi_engine.store import Engine, UploadResult, save_upload
+from kpi_engine import Loaded, load_files
+from kpi_engine.auth.roles import ADMIN, Actor
+from kpi_engine.store import db as store
+from kpi_engine.store.db import Engine, UploadResult, save_upload
 from tests.workbooks import form, xlsx
 
 PERSPECTIVES = ("财务", "客户", "内部流程", "学习与成长")

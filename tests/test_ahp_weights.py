@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from kpi_engine.weights import (
+from kpi_engine.core.weights import (
     RANDOM_INDEX,
     MatrixError,
     ahp,

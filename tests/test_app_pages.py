@@ -2,7 +2,8 @@
 
 import pytest
 
-from kpi_engine import build, insights, load_files
+from kpi_engine import build, load_files
+from kpi_engine.core import insights
 from tests.apps import PAGES, open_page, seen, start
 from tests.workbooks import form, xlsx
 from ui import data

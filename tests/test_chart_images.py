@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from PIL import Image, ImageChops
 
-from kpi_engine import charts, images
-from kpi_engine.settings import DEFAULTS
+from kpi_engine.charts import specs as charts
+from kpi_engine.core.settings import DEFAULTS
+from kpi_engine.reports import images
 from tests.report_data import SAMPLE_PERIOD, sample_history
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

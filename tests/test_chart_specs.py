@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi_engine import charts
-from kpi_engine.schema import PERSPECTIVES
-from kpi_engine.settings import DEFAULTS, Settings
+from kpi_engine.charts import specs as charts
+from kpi_engine.core.schema import PERSPECTIVES
+from kpi_engine.core.settings import DEFAULTS, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CUSTOM = Settings(amber_at=70.0, green_at=90.0, cap=150.0)

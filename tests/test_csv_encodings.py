@@ -2,7 +2,7 @@
 
 import pytest
 
-from kpi_engine.workbook import read_workbook
+from kpi_engine.ingest.workbook import read_workbook
 from tests.workbooks import load, messages
 
 CSV = '期间,部门,指标名称,维度,方向,权重,目标值,实际值\n2026-10,市场部,线上销售额,财务,越高越好,1,"1,200",85%\n'

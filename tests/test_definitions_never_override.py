@@ -1,7 +1,7 @@
 """A row that gives its own target is scored from its own columns only (SPEC §2); every
 value a definition fills in is named in a warning."""
 
-from kpi_engine.scorecard import build
+from kpi_engine.core.scorecard import build
 from tests.workbooks import load, messages, xlsx
 
 DEFINITIONS = [

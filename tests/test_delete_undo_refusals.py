@@ -8,8 +8,9 @@ import os
 
 import pytest
 
-from kpi_engine import store
-from kpi_engine.access import ADMIN, Actor
+from kpi_engine.auth.roles import ADMIN, Actor
+from kpi_engine.core.settings import DATA_DIR_ENV
+from kpi_engine.store import db as store
 from tests.apps import seen
 from tests.store_files import fresh_store, monthly
 from tests.test_versions_page import DEPARTMENT, PERIOD, pick, shown_complaints, two_versions
@@ -54,7 +55,7 @@ def upload_name(engine) -> str:
 
 
 def other_session() -> store.Engine:
-    return store.connect(data_dir=os.environ[store.DATA_DIR_ENV])
+    return store.connect(data_dir=os.environ[DATA_DIR_ENV])
 
 
 @pytest.mark.parametrize(

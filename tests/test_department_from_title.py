@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from opencc import OpenCC
 
-from kpi_engine.ingest import find_department
+from kpi_engine.ingest.load import find_department
 from tests.workbooks import load, xlsx
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from kpi_rows import NAN, frame, kpi
 
-from kpi_engine import insights
+from kpi_engine.core import insights
 
 MONTHS = ["2026-07", "2026-08", "2026-09", "2026-10"]
 RED, AMBER, GREEN = 50.0, 90.0, 100.0

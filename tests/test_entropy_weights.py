@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi_engine.weights import CONSTANT, TOO_FEW, entropy_weights, kpi_matrix
+from kpi_engine.core.weights import CONSTANT, TOO_FEW, entropy_weights, kpi_matrix
 from tests.kpi_rows import kpi
 from tests.workbooks import form, xlsx
 

@@ -3,7 +3,7 @@ formula broke, and its row is reported with the error seen (SPEC §2)."""
 
 import pytest
 
-from kpi_engine.workbook import read_workbook
+from kpi_engine.ingest.workbook import read_workbook
 from tests.workbooks import HEADER, form, load, with_formulas, xlsx
 
 GOOD = ["市场部", "财务", "M1", "营收", "越高越好", 1, 100, 90]

@@ -22,8 +22,11 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from kpi_engine import DEFAULT_LIMITS, DEFAULTS, failures, load_files, store, users
-from kpi_engine.access import ADMIN, SYSTEM
+from kpi_engine import DEFAULT_LIMITS, DEFAULTS, load_files
+from kpi_engine.auth import users
+from kpi_engine.auth.roles import ADMIN, SYSTEM
+from kpi_engine.store import db as store
+from kpi_engine.store import failures
 from tests.apps import APP, PAGES, open_page, sign_in, start, use_data_dir
 from tests.workbooks import form, xlsx
 
@@ -58,7 +61,7 @@ def said(at: AppTest, *words: str) -> bool:
 
 
 def test_the_data_directory_and_the_store_are_the_apps_users_alone(data_dir):
-    engine = store.start(seed_files=lambda: [])
+    engine = store.start(sample=lambda: ([], load_files([])))
     with engine.connect() as conn:  # WAL and shared-memory files exist while connected
         conn.exec_driver_sql("SELECT 1")
         created = {p.name: mode(p) for p in data_dir.iterdir()}

@@ -7,8 +7,8 @@ import math
 import pytest
 from kpi_rows import NAN, frame, kpi, one, problem, scored
 
-from kpi_engine.scoring import FLOOR, anchor_problems, score
-from kpi_engine.settings import Settings
+from kpi_engine.core.scoring import FLOOR, anchor_problems, score
+from kpi_engine.core.settings import Settings
 
 # -- higher is better: F defaults to 0, S = 100 * A / T --------------------------------------
 

@@ -3,7 +3,7 @@ without a warning: every department's sheet has them, and they are no surprise (
 
 import pytest
 
-from kpi_engine import aliases
+from kpi_engine.ingest import aliases
 from tests.workbooks import HEADER, load, xlsx
 
 KPI = ["市场部", "财务", "M1", "营收", "越高越好", 1, 100, 90]

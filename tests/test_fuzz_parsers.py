@@ -9,7 +9,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpi_engine import aliases, periods, values
+from kpi_engine.core import periods
+from kpi_engine.ingest import aliases, values
 from tests.workbooks import load, xlsx
 
 ANY_CELL = st.one_of(

@@ -24,8 +24,9 @@ SECONDS = 30  # per file, far above the milliseconds they take
 # RLIMIT_AS, offers it to a seeded SQLite store and prints what happened as JSON.
 RUNNER = r"""
 import json, os, resource, signal, sys
-from kpi_engine import load_files, store
-from kpi_engine.access import ADMIN, Actor
+from kpi_engine import load_files
+from kpi_engine.store import db as store
+from kpi_engine.auth.roles import ADMIN, Actor
 from tests.store_files import monthly
 
 root, names = sys.argv[1], sys.argv[2:]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from kpi_engine.messages import MESSAGES
+from kpi_engine.ingest.messages import MESSAGES
 from tests.ods import cell, filler, ods, row
 from tests.test_hostile_files import GOOD, replace_part
 from tests.workbooks import form, xlsx

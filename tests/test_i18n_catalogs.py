@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from kpi_engine import i18n, insights
+from kpi_engine import i18n
+from kpi_engine.core import insights
+from kpi_engine.core.schema import DIRECTIONS, PERSPECTIVES, STATUSES
+from kpi_engine.core.scoring import METHODS
 from kpi_engine.i18n import (
     LANGUAGES,
     direction_label,
@@ -24,8 +27,6 @@ from kpi_engine.i18n import (
     t,
     warning_kind_label,
 )
-from kpi_engine.schema import DIRECTIONS, PERSPECTIVES, STATUSES
-from kpi_engine.scoring import METHODS
 
 UI = Path(i18n.__file__).parent
 LANGS = list(LANGUAGES)

@@ -5,7 +5,7 @@ import string
 import pytest
 
 from kpi_engine.i18n import LANGUAGES, catalog
-from kpi_engine.messages import MESSAGES
+from kpi_engine.ingest.messages import MESSAGES
 from tests.apps import open_page, start
 from tests.workbooks import form, xlsx
 

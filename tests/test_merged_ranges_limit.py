@@ -5,7 +5,7 @@ once at most. 60,000 merges in a 10 KB file took minutes of server CPU before.""
 from __future__ import annotations
 
 from kpi_engine import Limits
-from kpi_engine.workbook import read_workbook
+from kpi_engine.ingest.workbook import read_workbook
 from tests.test_hostile_bounds_2 import merges
 from tests.test_merged_header_cells import HR_ROWS as ROWS
 from tests.workbooks import load, xlsx

@@ -16,11 +16,11 @@ from functools import cache
 import pytest
 from openpyxl import load_workbook
 
-from kpi_engine import charts
+from kpi_engine.charts import specs as charts
+from kpi_engine.core.settings import DEFAULTS
 from kpi_engine.i18n import LANGUAGES
-from kpi_engine.pdf_report import report_pdf
-from kpi_engine.settings import DEFAULTS
-from kpi_engine.xlsx_report import report_xlsx
+from kpi_engine.reports.pdf import report_pdf
+from kpi_engine.reports.xlsx import report_xlsx
 from tests.apps import PAGES, open_page, start
 from tests.edge_company import NO_ACTUALS, filled_store, history, visit
 from tests.shown import charts as shown_charts

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpi_engine.values import MISSING_TOKENS, is_missing, parse_number, parse_numbers
+from kpi_engine.ingest.values import MISSING_TOKENS, is_missing, parse_number, parse_numbers
 
 
 def parsed(cell: object) -> tuple[float, bool]:

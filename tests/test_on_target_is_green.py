@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from kpi_rows import NAN, frame, kpi, scored
 
-from kpi_engine.scorecard import build
-from kpi_engine.scoring import statuses
-from kpi_engine.settings import DEFAULTS, Settings
+from kpi_engine.core.scorecard import build
+from kpi_engine.core.scoring import statuses
+from kpi_engine.core.settings import DEFAULTS, Settings
 
 PERCENTS = [k / 100 for k in range(1, 101)]  # 1 % ... 100 %, as Excel stores them
 

@@ -16,8 +16,8 @@ import pytest
 from opencc import OpenCC
 from openpyxl import load_workbook
 
-from kpi_engine.pdf_report import report_pdf
-from kpi_engine.xlsx_report import report_xlsx
+from kpi_engine.reports.pdf import report_pdf
+from kpi_engine.reports.xlsx import report_xlsx
 from tests.apps import open_page, start
 from tests.workbooks import xlsx
 from ui import data

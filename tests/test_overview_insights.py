@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from kpi_rows import NAN, frame, kpi
 
-from kpi_engine import insights
-from kpi_engine.scorecard import build
-from kpi_engine.settings import Settings
+from kpi_engine.core import insights
+from kpi_engine.core.scorecard import build
+from kpi_engine.core.settings import Settings
 
 
 def k(actual: float, **fields: object) -> dict[str, object]:

@@ -8,9 +8,9 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpi_engine.scorecard import build
-from kpi_engine.settings import DEFAULTS
-from kpi_engine.whatif import Scenario, compare
+from kpi_engine.core.scorecard import build
+from kpi_engine.core.settings import DEFAULTS
+from kpi_engine.core.whatif import Scenario, compare
 from tests.kpi_rows import NAN, frame, kpi
 from tests.workbooks import load, messages, xlsx
 

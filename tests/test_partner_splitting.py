@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from kpi_engine import build
-from kpi_engine.aliases import department_key, split_departments
+from kpi_engine.core.names import department_key
+from kpi_engine.ingest.aliases import split_departments
 from tests.workbooks import load, xlsx
 
 KNOWN = frozenset(department_key(d) for d in ("Finance", "Customer Service", "客户服务部"))

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from kpi_rows import NAN, frame, kpi
 
-from kpi_engine.periods import aggregate, months_of, quarter_months, ytd_months
-from kpi_engine.schema import KPI_COLUMNS
+from kpi_engine.core.periods import aggregate, months_of, quarter_months, ytd_months
+from kpi_engine.core.schema import KPI_COLUMNS
 
 Q1 = quarter_months("2026-Q1")
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpi_engine.periods import (
+from kpi_engine.core.periods import (
     find_period,
     find_year,
     is_month,

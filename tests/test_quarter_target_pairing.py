@@ -12,8 +12,8 @@ import sys
 import pytest
 from kpi_rows import NAN, frame, kpi
 
-from kpi_engine import insights
-from kpi_engine.scorecard import build
+from kpi_engine.core import insights
+from kpi_engine.core.scorecard import build
 from tests.workbooks import xlsx
 
 Q1 = ("2026-01", "2026-02", "2026-03")

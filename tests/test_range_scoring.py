@@ -7,8 +7,8 @@ import math
 import pytest
 from kpi_rows import NAN, one, problem, scored
 
-from kpi_engine.scoring import RANGE
-from kpi_engine.settings import Settings
+from kpi_engine.core.scoring import RANGE
+from kpi_engine.core.settings import Settings
 
 BAND = {"direction": "range", "target_low": 40.0, "target_high": 60.0}
 

@@ -9,8 +9,9 @@ import signal
 
 import pytest
 
-from kpi_engine import Limits, load_files, reader
-from kpi_engine.workbook import WorkbookError, read_workbook
+from kpi_engine import Limits, load_files
+from kpi_engine.ingest import reader
+from kpi_engine.ingest.workbook import WorkbookError, read_workbook
 from tests.test_hostile_bounds_2 import panic
 from tests.test_hostile_files import GOOD
 from tests.workbooks import form, xlsx
@@ -75,7 +76,7 @@ def test_a_reader_panic_is_a_file_error_and_the_batch_loads():
 
 def test_a_panic_is_caught_in_process_too(monkeypatch):
     """pyo3's PanicException derives from BaseException, not Exception."""
-    from kpi_engine import workbook
+    from kpi_engine.ingest import workbook
 
     class PanicException(BaseException):
         pass
@@ -93,7 +94,7 @@ def test_a_panic_is_caught_in_process_too(monkeypatch):
 
 @pytest.mark.parametrize("stop", [KeyboardInterrupt, SystemExit])
 def test_stopping_the_process_is_not_taken_for_a_bad_file(monkeypatch, stop):
-    from kpi_engine import workbook
+    from kpi_engine.ingest import workbook
 
     class Stops:
         @staticmethod

@@ -11,12 +11,12 @@ import subprocess
 import pytest
 from PIL import Image
 
-from kpi_engine import pdf_report
-from kpi_engine.charts import BAND_TINTS
+from kpi_engine.charts.specs import BAND_TINTS
+from kpi_engine.core.schema import STATUSES
 from kpi_engine.i18n import LANGUAGES, change_text, score_text, status_label
-from kpi_engine.pdf_report import report_pdf
-from kpi_engine.report_tables import department_ranking
-from kpi_engine.schema import STATUSES
+from kpi_engine.reports import pdf as pdf_report
+from kpi_engine.reports.pdf import report_pdf
+from kpi_engine.reports.tables import department_ranking
 from tests.report_data import SAMPLE_PERIOD, company, sample_history
 
 

@@ -8,11 +8,11 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from kpi_engine import insights
-from kpi_engine.charts import AMBER, BAND_TINTS, GREEN, RED
+from kpi_engine.charts.specs import AMBER, BAND_TINTS, GREEN, RED
+from kpi_engine.core import insights
+from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.i18n import perspective_label, status_label, t
-from kpi_engine.schema import PERSPECTIVES
-from kpi_engine.xlsx_report import report_xlsx, sheet_names
+from kpi_engine.reports.xlsx import report_xlsx, sheet_names
 from tests.report_data import SAMPLE_PERIOD, company, sample_history
 
 SOLID = {"green": GREEN, "amber": AMBER, "red": RED}

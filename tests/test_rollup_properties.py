@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from kpi_rows import NAN, frame, kpi
 
-from kpi_engine.rollup import Rollup, expand_shared, rollup
-from kpi_engine.schema import PERSPECTIVES
-from kpi_engine.scoring import score
+from kpi_engine.core.rollup import Rollup, expand_shared, rollup
+from kpi_engine.core.schema import PERSPECTIVES
+from kpi_engine.core.scoring import score
 
 DEPARTMENTS = ("市场部", "生产部", "财务部")
 PERIODS = ("2026-09", "2026-10")

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from kpi_rows import NAN, frame, kpi
 
-from kpi_engine.rollup import Rollup, expand_shared, rollup
-from kpi_engine.scoring import score
-from kpi_engine.settings import DEFAULTS, Settings
+from kpi_engine.core.rollup import Rollup, expand_shared, rollup
+from kpi_engine.core.scoring import score
+from kpi_engine.core.settings import DEFAULTS, Settings
 
 
 def k(actual: float, **fields: object) -> dict[str, object]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kpi_engine import build, load_files
-from kpi_engine.schema import PERSPECTIVES
+from kpi_engine.core.schema import PERSPECTIVES
 from ui.data import SAMPLE_DATA, sample_files
 
 

@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from kpi_rows import NAN, frame, kpi
 
-from kpi_engine.scoring import anchor_problems, score
-from kpi_engine.settings import Settings
+from kpi_engine.core.scoring import anchor_problems, score
+from kpi_engine.core.settings import Settings
 
 TOL = 1e-9
 

@@ -6,9 +6,10 @@ import os
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi_engine import DEFAULTS, build, load_files, store
-from kpi_engine.access import ADMIN, Actor
-from kpi_engine.settings import problems
+from kpi_engine import DEFAULTS, build, load_files
+from kpi_engine.auth.roles import ADMIN, Actor
+from kpi_engine.core.settings import DATA_DIR_ENV, problems
+from kpi_engine.store import db as store
 from tests.apps import APP, open_page, start
 from ui import auth, data
 from ui import whatif as ui
@@ -26,7 +27,7 @@ def metric(at: AppTest, label: str):
 
 
 def stored() -> store.Engine:
-    return store.connect(data_dir=os.environ[store.DATA_DIR_ENV])
+    return store.connect(data_dir=os.environ[DATA_DIR_ENV])
 
 
 def another_session() -> AppTest:

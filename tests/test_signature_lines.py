@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from kpi_engine.aliases import is_form_line
+from kpi_engine.ingest.aliases import is_form_line
 from tests.workbooks import HEADER, load, xlsx
 
 KPI = ["市场部", "财务", "M1", "营收", "越高越好", 1, 100, 90]

@@ -4,7 +4,8 @@ import os
 
 from streamlit.testing.v1 import AppTest
 
-from kpi_engine import store
+from kpi_engine.core.settings import DATA_DIR_ENV
+from kpi_engine.store import db as store
 from tests.apps import APP, open_page, start
 from tests.workbooks import form, xlsx
 from ui import auth
@@ -24,7 +25,7 @@ def quality_form() -> bytes:
 
 def test_an_accepted_upload_is_stored_and_shown_to_a_new_session():
     first = start()  # a store of its own, seeded with the sample company
-    directory = os.environ[store.DATA_DIR_ENV]
+    directory = os.environ[DATA_DIR_ENV]
     assert os.path.exists(os.path.join(directory, store.SQLITE_FILE))
     open_page(first, "data")
     first.file_uploader[0].upload("质量管理部_2026年10月.xlsx", quality_form(), XLSX).run()
@@ -45,7 +46,7 @@ def test_an_accepted_upload_is_stored_and_shown_to_a_new_session():
 def test_the_same_file_in_a_new_session_is_not_stored_twice():
     workbook = quality_form()  # one file: the bytes carry the time it was written
     first = start()
-    directory = os.environ[store.DATA_DIR_ENV]
+    directory = os.environ[DATA_DIR_ENV]
     open_page(first, "data")
     first.file_uploader[0].upload("qa.xlsx", workbook, XLSX).run()
     second = AppTest.from_file(str(APP), default_timeout=120).run()

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from kpi_engine import store
+from kpi_engine.store import db as store
 from tests.store_files import monthly
 
 FORK = multiprocessing.get_context("fork")

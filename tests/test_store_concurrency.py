@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from kpi_engine import store
+from kpi_engine import load_files
+from kpi_engine.store import db as store
 from tests.store_files import monthly
 
 FORK = multiprocessing.get_context("fork")
@@ -122,4 +123,4 @@ def test_processes_migrating_and_seeding_at_once_store_the_sample_once(tmp_path)
 
 
 def _start(url: str, files) -> None:
-    store.start(url, seed_files=lambda: files)
+    store.start(url, sample=lambda: (files, load_files(files)))

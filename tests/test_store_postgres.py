@@ -14,7 +14,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from kpi_engine import store
+from kpi_engine.store import db as store
 from tests.store_files import monthly
 from tests.test_store_atomic import (  # noqa: F401  (collected again with this engine)
     test_a_failure_after_every_row_is_written_still_leaves_nothing,

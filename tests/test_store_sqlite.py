@@ -10,10 +10,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from kpi_engine import DEFAULTS, load_files, store
-from kpi_engine.access import ADMIN, Actor
-from kpi_engine.schema import KPI_COLUMNS
-from kpi_engine.whatif import Scenario
+from kpi_engine import DEFAULTS, load_files
+from kpi_engine.auth.roles import ADMIN, Actor
+from kpi_engine.core.schema import KPI_COLUMNS
+from kpi_engine.core.settings import DATA_DIR_ENV
+from kpi_engine.core.whatif import Scenario
+from kpi_engine.store import db as store
 from tests.store_files import fresh_store, monthly
 from tests.workbooks import xlsx
 
@@ -64,7 +66,7 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(engine):
 
 def test_data_dir_comes_from_the_environment_and_database_url_wins(tmp_path, monkeypatch):
     monkeypatch.delenv(store.DATABASE_URL_ENV, raising=False)
-    monkeypatch.setenv(store.DATA_DIR_ENV, str(tmp_path / "kpi-data"))
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "kpi-data"))
     assert store.database_url().endswith(f"kpi-data/{store.SQLITE_FILE}")
     assert (tmp_path / "kpi-data").is_dir()
     other = f"sqlite:///{tmp_path / 'other.db'}"
@@ -77,10 +79,11 @@ def test_first_start_stores_the_sample_company_once(tmp_path):
     files = [SAMPLE / "kpi_definitions.xlsx", *sorted(SAMPLE.glob("monthly/*/*.xlsx"))]
 
     def sample():
-        return [(p.name, p.read_bytes()) for p in files]
+        named = [(p.name, p.read_bytes()) for p in files]
+        return named, load_files(named)
 
-    engine = store.start(data_dir=tmp_path, seed_files=sample)
-    expected = load_files(sample())
+    engine = store.start(data_dir=tmp_path, sample=sample)
+    expected = sample()[1]
     got = store.current_kpis(engine)
     order = ["file", "row", "period"]
     pd.testing.assert_frame_equal(
@@ -93,7 +96,7 @@ def test_first_start_stores_the_sample_company_once(tmp_path):
     uploads = len(store.history(engine))
     assert uploads == len(files)
     engine.dispose()
-    again = store.start(data_dir=tmp_path, seed_files=sample)  # a restart: no second copy
+    again = store.start(data_dir=tmp_path, sample=sample)  # a restart: no second copy
     assert len(store.history(again)) == uploads
     assert len(store.current_kpis(again)) == len(expected.kpis)
 

@@ -7,8 +7,8 @@ import math
 import pytest
 from kpi_rows import NAN, one, problem, scored
 
-from kpi_engine.scoring import THREE_VALUE
-from kpi_engine.settings import Settings
+from kpi_engine.core.scoring import THREE_VALUE
+from kpi_engine.core.settings import Settings
 
 HIGHER = {"direction": "higher", "threshold": 60.0, "target": 80.0, "stretch": 100.0}
 LOWER = {"direction": "lower", "threshold": 10.0, "target": 5.0, "stretch": 2.0}

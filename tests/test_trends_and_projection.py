@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from kpi_rows import NAN, frame, kpi
 
-from kpi_engine import insights
-from kpi_engine.settings import Settings
+from kpi_engine.core import insights
+from kpi_engine.core.settings import Settings
 
 MONTHS = ["2025-10", "2026-08", "2026-09", "2026-10"]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi_engine import users
-from kpi_engine.access import ADMIN, VIEWER
+from kpi_engine.auth import users
+from kpi_engine.auth.roles import ADMIN, VIEWER
 from tests.apps import APP, open_page, sign_in, use_data_dir
 from tests.commands import cli
 

@@ -6,7 +6,8 @@ import os
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from kpi_engine import store
+from kpi_engine.core.settings import DATA_DIR_ENV
+from kpi_engine.store import db as store
 from tests.apps import open_page, seen, start
 from tests.workbooks import form, xlsx
 
@@ -26,7 +27,7 @@ def quality_form(complaints: float) -> bytes:
 
 def shown_complaints() -> float:
     """QA-1's actual as every page now reads it from the store."""
-    kpis = store.current_kpis(store.connect(data_dir=os.environ[store.DATA_DIR_ENV]))
+    kpis = store.current_kpis(store.connect(data_dir=os.environ[DATA_DIR_ENV]))
     return float(kpis.loc[kpis["kpi_id"] == "QA-1", "actual"].iloc[0])
 
 
@@ -70,9 +71,7 @@ def test_a_reupload_is_a_new_version_that_every_page_shows():
 def test_restoring_an_earlier_version_shows_it_again():
     at = two_versions()
     pick(at, DEPARTMENT, PERIOD)
-    versions = store.versions(
-        store.connect(data_dir=os.environ[store.DATA_DIR_ENV]), DEPARTMENT, PERIOD
-    )
+    versions = store.versions(store.connect(data_dir=os.environ[DATA_DIR_ENV]), DEPARTMENT, PERIOD)
     first = int(versions["upload_id"].iloc[0])
     assert at.button(key="restore").disabled  # the current version is picked first
     at.selectbox(key="version_pick").select(first).run()
@@ -103,7 +102,7 @@ def test_a_delete_asks_first_then_can_be_undone():
     at.button(key="undo").click().run()
     assert shown_complaints() == 0.030
     assert list(version_table(at)["状态"]) == ["较早版本", "当前显示"]
-    actions = store.audit_log(store.connect(data_dir=os.environ[store.DATA_DIR_ENV]))["action"]
+    actions = store.audit_log(store.connect(data_dir=os.environ[DATA_DIR_ENV]))["action"]
     assert list(actions[:2]) == ["undo_delete", "delete"]
 
 
@@ -112,7 +111,7 @@ def test_the_same_file_again_changes_nothing_and_says_so():
     at = start()
     open_page(at, "data")
     upload(at, "qa.xlsx", content)
-    directory = os.environ[store.DATA_DIR_ENV]
+    directory = os.environ[DATA_DIR_ENV]
     before = store.revision(store.connect(data_dir=directory))
 
     other = AppTest.from_file(str(at._script_path), default_timeout=120).run()  # another browser

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from kpi_engine import DEFAULTS, PERSPECTIVES, build, load_files
-from kpi_engine.whatif import Scenario, compare, prepare
+from kpi_engine.core.whatif import Scenario, compare, prepare
 from tests.apps import open_page, start
 from ui import data
 from ui import whatif as ui
@@ -152,7 +152,7 @@ def without_data(spec):
 
 
 def test_chart_specs_after_a_move_equal_a_fresh_altair_build():
-    from kpi_engine import charts
+    from kpi_engine.charts import specs as charts
 
     first = pd.DataFrame(
         {

@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kpi_engine import DEFAULTS, build, load_files
-from kpi_engine.schema import PERSPECTIVES
-from kpi_engine.whatif import (
+from kpi_engine.core.schema import PERSPECTIVES
+from kpi_engine.core.whatif import (
     Scenario,
     apply,
     compare,

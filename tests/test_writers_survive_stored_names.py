@@ -22,11 +22,15 @@ WRITE = textwrap.dedent(
 
     import pandas as pd
 
-    from kpi_engine import build, charts, images
-    from kpi_engine.pdf_report import report_pdf
-    from kpi_engine.report import write_xlsx
-    from kpi_engine.settings import DEFAULTS
-    from kpi_engine.xlsx_report import report_xlsx
+    from kpi_engine import build
+
+    from kpi_engine.charts import specs as charts
+
+    from kpi_engine.reports import images
+    from kpi_engine.reports.pdf import report_pdf
+    from kpi_engine.reports.plain import write_xlsx
+    from kpi_engine.core.settings import DEFAULTS
+    from kpi_engine.reports.xlsx import report_xlsx
     from tests.kpi_rows import frame, kpi
 
     name, out = sys.argv[1].encode().decode("unicode_escape"), Path(sys.argv[2])

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi_engine import users
-from kpi_engine.access import ADMIN, OPEN_MODE, VIEWER, Actor, Forbidden
+from kpi_engine.auth import users
+from kpi_engine.auth.roles import ADMIN, OPEN_MODE, VIEWER, Actor, Forbidden
 from kpi_engine.i18n import t
 from ui.text import md
 

@@ -22,10 +22,13 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from kpi_engine import Loaded, Scorecard, Settings, failures, insights, load_files, store
-from kpi_engine.access import Actor, Forbidden
+from kpi_engine import Loaded, Scorecard, Settings, load_files
+from kpi_engine.auth.roles import Actor, Forbidden
+from kpi_engine.core import insights
+from kpi_engine.core.whatif import Scenario
 from kpi_engine.i18n import t
-from kpi_engine.whatif import Scenario
+from kpi_engine.store import db as store
+from kpi_engine.store import failures
 from ui import auth, state, text
 
 _LOG = logging.getLogger(__name__)
@@ -60,7 +63,7 @@ def load(
 @st.cache_resource(show_spinner=False)
 def _engine(url: str) -> Engine:
     """The store (created, migrated and given the sample company on first start)."""
-    return store.start(url, seed_files=sample_files, seed_loaded=lambda: load(sample_files()))
+    return store.start(url, sample=lambda: (sample_files(), load(sample_files())))
 
 
 def engine() -> Engine:

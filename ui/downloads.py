@@ -15,10 +15,11 @@ from typing import Any
 import streamlit as st
 from streamlit.elements.vega_charts import _altair_globals_lock  # see _plain
 
-from kpi_engine import Scorecard, Settings, images
+from kpi_engine import Scorecard, Settings
 from kpi_engine.i18n import t
-from kpi_engine.pdf_report import report_pdf
-from kpi_engine.xlsx_report import report_xlsx
+from kpi_engine.reports import images
+from kpi_engine.reports.pdf import report_pdf
+from kpi_engine.reports.xlsx import report_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

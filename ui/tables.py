@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from kpi_engine import Scorecard, Settings, insights
-from kpi_engine.aliases import department_key
+from kpi_engine import Scorecard, Settings
+from kpi_engine.core import insights
+from kpi_engine.core.names import department_key
 from kpi_engine.i18n import (
     MISSING,
     catalog,
@@ -25,7 +26,7 @@ from kpi_engine.i18n import (
     t,
     target_text,
 )
-from kpi_engine.report_tables import warning_sentences
+from kpi_engine.reports.tables import warning_sentences
 from ui.text import md
 
 # Streamlit's markdown colours for a status dot in metric labels, and cell backgrounds.

@@ -26,20 +26,12 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from kpi_engine import access, charts
-from kpi_engine.i18n import (
-    MISSING,
-    change_text,
-    is_missing,
-    perspective_label,
-    score_text,
-    t,
-)
-from kpi_engine.names import department_weights
-from kpi_engine.report import safe_cell
-from kpi_engine.schema import PERSPECTIVES
-from kpi_engine.settings import Settings
-from kpi_engine.whatif import (
+from kpi_engine.auth import roles as access
+from kpi_engine.charts import specs as charts
+from kpi_engine.core.names import department_weights
+from kpi_engine.core.schema import PERSPECTIVES
+from kpi_engine.core.settings import Settings
+from kpi_engine.core.whatif import (
     MANUAL,
     RANK_RANGE_COLUMNS,
     Comparison,
@@ -48,6 +40,15 @@ from kpi_engine.whatif import (
     kpi_keys,
     prepare,
 )
+from kpi_engine.i18n import (
+    MISSING,
+    change_text,
+    is_missing,
+    perspective_label,
+    score_text,
+    t,
+)
+from kpi_engine.reports.plain import safe_cell
 from ui import auth, data, tables
 from ui.text import md
 

@@ -1,0 +1,949 @@
+"""Altair chart builders for the pages: pure functions from frames to charts, no Streamlit.
+
+Inputs are the frames of `kpi_engine.build` (`Scorecard.kpis`, `.perspectives`,
+`.departments`) or small frames a page derives from them; each builder names the columns
+it reads. Every word on a chart (axis titles, legend entries, tooltips, perspective and
+status names) comes from `kpi_engine.i18n` in the `lang` passed in, and every status colour and
+band from the `settings` passed in, so a what-if scenario colours by its own bands.
+
+Configuration choice: each builder returns a *finished* top-level chart, i.e. `finish()`
+has put the CJK font (and a few readability defaults) in the chart's `config`. Vega-Lite
+accepts `config` only at the top level, so a builder's result is meant to be placed as
+is (`st.altair_chart(chart, on_select=...)`) or exported (`to_dict`, `to_json`), not
+nested into another layer or concat; a page that composes its own chart builds it from
+plain `alt.Chart`s and calls `finish()` once at the end.
+
+Missing scores stay visible: grey cells and '—' rather than zero or a hole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+import altair as alt
+import pandas as pd
+
+from kpi_engine.core.schema import PERSPECTIVES
+from kpi_engine.core.scoring import READ_DECIMALS, statuses
+from kpi_engine.core.settings import Settings
+from kpi_engine.i18n import (
+    MISSING,
+    change_text,
+    number_text,
+    percent_text,
+    perspective_label,
+    score_text,
+    status_label,
+    t,
+    target_text,
+    text_or_missing,
+)
+
+# Fonts: a CSS font-family list, Noto Sans CJK first (what the Debian package fonts-noto-cjk
+# installs), then what Windows and macOS ship. The TC face draws traditional glyph shapes.
+FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+FONT_HANT = "Noto Sans CJK TC, Noto Sans TC, Microsoft JhengHei, PingFang TC, sans-serif"
+FONTS: dict[str, str] = {"zh-Hant": FONT_HANT}
+
+RED, AMBER, LIGHT_GREEN, GREEN = "#d73027", "#fdae61", "#d9ef8b", "#1a9850"
+STATUS_COLORS: tuple[str, ...] = (RED, AMBER, LIGHT_GREEN, GREEN)
+BAND_TINTS: dict[str, str] = {"red": "#f8d3cf", "amber": "#fdebc8", "green": "#d5eed2"}
+# Distinct hues for compared series (Streamlit's theme would start with two blues).
+SERIES_SCALE = alt.Scale(scheme="tableau10")
+MISSING_COLOR = "#d9d9d9"
+DARK_TEXT, LIGHT_TEXT = "#1f1f1f", "#ffffff"
+ACTUAL_COLOR, TARGET_COLOR, LINE_COLOR = "#2c7fb8", "#7f7f7f", "#303030"
+BASELINE_COLOR, SCENARIO_COLOR = "#a0a0a0", "#2c7fb8"
+MISSING_TEXT = MISSING
+
+LABEL_LIMIT = 200  # px before a long department or KPI name is cut with an ellipsis
+# Line legends draw a stretch of each line, long enough to show its dash pattern.
+LINE_LEGEND = {
+    "title": None,
+    "orient": "top",
+    "symbolType": "stroke",
+    "symbolStrokeWidth": 2,
+    "symbolSize": 500,
+}
+
+
+def status_scale(settings: Settings) -> alt.Scale:
+    """One continuous red-amber-green scale over score, anchored at the status bands.
+
+    Domain [0, amber_at, green_at, cap] -> red, amber, pale green, green (ColorBrewer
+    RdYlGn stops): red at 0 warming to amber at `amber_at`, through yellow to the pale green
+    where green starts, deep green at the cap. Interpolated in CIELAB, which keeps the
+    amber-to-green stretch yellow rather than khaki. Clamped, so a score outside [0, cap]
+    takes the end colour.
+    """
+    return alt.Scale(
+        type="linear",
+        domain=[0.0, float(settings.amber_at), float(settings.green_at), float(settings.cap)],
+        range=list(STATUS_COLORS),
+        interpolate="lab",
+        clamp=True,
+    )
+
+
+STATUS_SCALE = status_scale(Settings())
+
+_C = TypeVar("_C", alt.Chart, alt.LayerChart, alt.FacetChart)
+
+
+def font_for(lang: str) -> str:
+    """The font-family list for a language (traditional glyph shapes for zh-Hant)."""
+    return FONTS.get(lang, FONT)
+
+
+def finish(chart: _C, lang: str = "zh-Hans") -> _C:
+    """Top-level config: the CJK font everywhere, readable label sizes, no view border."""
+    return (
+        chart.configure(font=font_for(lang))
+        .configure_axis(labelFontSize=12, titleFontSize=12, titleFontWeight="normal")
+        # Horizontal y titles above the axis: rotated CJK text would read sideways.
+        .configure_axisY(
+            titleAngle=0, titleAnchor="end", titleAlign="left", titleBaseline="bottom", titleY=-8
+        )
+        .configure_legend(labelFontSize=12, titleFontSize=12, labelLimit=LABEL_LIMIT)
+        .configure_header(labelFontSize=13, titleFontSize=13)
+        .configure_view(stroke=None)
+    )
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def _title(key: str, lang: str) -> str:
+    return t(f"common.{key}", lang)
+
+
+def _one_period(frame: pd.DataFrame, period: str | None, chart: str) -> pd.DataFrame:
+    """The rows of `period`; a frame spanning several periods without one chosen is a bug."""
+    if "period" not in frame.columns:
+        return frame
+    if period is not None:
+        return frame[frame["period"] == period]
+    found = frame["period"].dropna().unique()
+    if len(found) > 1:
+        raise ValueError(
+            f"{chart} shows one period but the frame has {len(found)}: pass period= "
+            "or filter the frame first"
+        )
+    return frame
+
+
+def _score_text(scores: pd.Series) -> pd.Series:
+    """Scores rounded for display (one decimal), '—' where missing."""
+    return scores.map(score_text).astype(object)
+
+
+def _percent_text(values: pd.Series) -> pd.Series:
+    return values.map(percent_text).astype(object)
+
+
+def _statuses(scores: pd.Series, settings: Settings) -> pd.Series:
+    """Status names of scores under `settings`' bands (None where missing)."""
+    return pd.Series(statuses(scores, settings=settings), index=scores.index, dtype=object)
+
+
+def _labelled(frame: pd.DataFrame, lang: str, settings: Settings) -> pd.DataFrame:
+    """Add the display columns every score chart shows: rounded score, status, coverage."""
+    out = frame.copy()
+    out["score"] = pd.to_numeric(out["score"], errors="coerce").astype(float)
+    out["score_text"] = _score_text(out["score"])
+    out["status_label"] = [status_label(s, lang) for s in _statuses(out["score"], settings)]
+    if "coverage" in out.columns:
+        out["coverage_text"] = _percent_text(pd.to_numeric(out["coverage"], errors="coerce"))
+    if "perspective" in out.columns:
+        out["perspective_label"] = [perspective_label(p, lang) for p in out["perspective"]]
+    return out
+
+
+def _perspective_labels(lang: str) -> list[str]:
+    return [perspective_label(p, lang) for p in PERSPECTIVES]
+
+
+def _score_color(settings: Settings, lang: str, *, legend: bool = True) -> alt.Color:
+    """Score on the status scale. Rows without a score are left out of a mark with this
+    colour (Vega-Lite filters invalid values of a continuous scale), so missing cells are
+    drawn by a grey layer underneath (`_cell_layers`) rather than by a condition here.
+    """
+    return alt.Color(
+        "score:Q",
+        scale=status_scale(settings),
+        legend=alt.Legend(
+            title=_title("score", lang),
+            values=[0, settings.amber_at, settings.green_at, settings.cap],
+            gradientLength=160,
+        )
+        if legend
+        else None,
+    )
+
+
+def _cell_layers(
+    base: alt.Chart,
+    pick: alt.Parameter,
+    settings: Settings,
+    lang: str,
+    *,
+    text: bool,
+    font_size: int,
+    legend: bool = True,
+) -> list[alt.Chart]:
+    """Heatmap cells: grey for every cell (so a missing score shows), the status colour
+    over it where there is a score, and the rounded score (or '—') on top.
+
+    The click selection lives on the grey layer, which has every cell; a click on any
+    layer selects, since every layer's datum carries the selection's fields. The chosen
+    cell gets a dark outline.
+    """
+    outline = alt.when(pick, empty=False).then(alt.value(2.5)).otherwise(alt.value(0))
+    layers = [
+        base.mark_rect(color=MISSING_COLOR, stroke=LINE_COLOR, cursor="pointer")
+        .encode(strokeWidth=outline)
+        .add_params(pick),
+        base.mark_rect(stroke=LINE_COLOR, cursor="pointer").encode(
+            color=_score_color(settings, lang, legend=legend), strokeWidth=outline
+        ),
+    ]
+    if text:
+        layers.append(
+            base.mark_text(fontSize=font_size, cursor="pointer").encode(
+                text="score_text:N", color=_text_color(settings)
+            )
+        )
+    return layers
+
+
+def _text_color(settings: Settings) -> alt.Color:
+    """Light text on the dark ends of the scale (deep red, deep green), dark text elsewhere."""
+    dark_ends = (
+        f"isValid(datum.score) && (datum.score < {settings.amber_at / 2} || "
+        f"datum.score >= {settings.green_at + 0.75 * (settings.cap - settings.green_at)})"
+    )
+    return alt.when(dark_ends).then(alt.value(LIGHT_TEXT)).otherwise(alt.value(DARK_TEXT))
+
+
+def _status_point_color(settings: Settings) -> alt.Color:
+    """The status colour of a score as a value (for points on a line)."""
+    read = f"round(datum.score * 1e{READ_DECIMALS}) / 1e{READ_DECIMALS}"  # as `statuses`
+    return (
+        alt.when(f"{read} >= {settings.green_at}")
+        .then(alt.value(GREEN))
+        .when(f"{read} >= {settings.amber_at}")
+        .then(alt.value(AMBER))
+        .otherwise(alt.value(RED))
+    )
+
+
+def _band_rules(settings: Settings) -> list[alt.Chart]:
+    """Dashed vertical rules at amber_at and green_at, for horizontal score bars."""
+    return [
+        alt.Chart()
+        .mark_rule(strokeDash=[3, 3], color=color, opacity=0.9)
+        .encode(x=alt.datum(value))
+        for value, color in ((settings.amber_at, AMBER), (settings.green_at, GREEN))
+    ]
+
+
+def _score_x(settings: Settings, lang: str, field: str = "score") -> alt.X:
+    """A horizontal score axis from 0 to the cap, ticks every 20 (plus the bands), with
+    a tenth of the cap spare on the right for the value printed at a bar's end.
+    """
+    ticks = sorted({*range(0, int(settings.cap) + 1, 20), settings.amber_at, settings.green_at})
+    return alt.X(
+        f"{field}:Q",
+        title=_title("score", lang),
+        scale=alt.Scale(domain=[0, settings.cap * 1.1], nice=False),
+        axis=alt.Axis(values=ticks, labelOverlap="greedy"),
+    )
+
+
+def _bar_values(
+    y: alt.Y,
+    *,
+    font_size: int,
+    tooltip: list[alt.Tooltip],
+    inside: alt.Color,
+    threshold: float,
+    offset: alt.YOffset | None = None,
+) -> list[alt.Chart]:
+    """The score printed at the end of each horizontal bar: inside the bar (in `inside`
+    colour) when the bar is long enough to hold it, just past the end otherwise, and '—'
+    at zero for a missing score. Inside the bar, no band rule runs through the digits.
+    """
+    extra = {"yOffset": offset} if offset is not None else {}
+    long_bar = f"isValid(datum.score) && datum.score >= {threshold}"
+    return [
+        alt.Chart()
+        .transform_filter(long_bar)
+        .mark_text(align="right", dx=-4, fontSize=font_size)
+        .encode(x="score:Q", y=y, text="score_text:N", color=inside, tooltip=tooltip, **extra),
+        alt.Chart()
+        .transform_filter(f"!({long_bar})")
+        .mark_text(align="left", dx=4, fontSize=font_size, color=DARK_TEXT)
+        .encode(x="score_pos:Q", y=y, text="score_text:N", tooltip=tooltip, **extra),
+    ]
+
+
+def _period_axis(periods: Sequence[str], lang: str, *, title_key: str = "period") -> alt.X:
+    """Ordinal periods in order, labelled on two lines so they never collide: the month
+    or quarter (`02`, `Q2`) on every tick, and the year under the first period and under
+    each January or Q1. Labels stay two characters wide, so none has to be dropped and
+    the year boundary is always visible.
+    """
+    full = [p for i, p in enumerate(periods) if i == 0 or str(p)[5:] in ("01", "Q1")]
+    keep = "[" + ", ".join(f"'{p}'" for p in full) + "]"
+    year = f"indexof({keep}, datum.value) >= 0 ? slice(datum.value, 0, 4) : ''"
+    return alt.X(
+        "period:O",
+        sort=list(periods),
+        title=_title(title_key, lang),
+        axis=alt.Axis(
+            labelAngle=0,
+            labelExpr=f"[slice(datum.value, 5, 8), {year}]",
+            labelOverlap=False,
+        ),
+    )
+
+
+def _grid(
+    frame: pd.DataFrame, rows: Sequence[object], columns: Sequence[object], names: list[str]
+) -> pd.DataFrame:
+    """Every (row, column) cell once, with `frame`'s values where it has them."""
+    cells = pd.MultiIndex.from_product([list(rows), list(columns)], names=names).to_frame(
+        index=False
+    )
+    for name in names:
+        cells[name] = cells[name].astype(object)
+    keep = [c for c in ("score", "coverage") if c in frame.columns]
+    right = frame[[*names, *keep]].copy()
+    for name in names:
+        right[name] = right[name].astype(object)
+    return cells.merge(right, on=names, how="left")
+
+
+# --- heatmaps -----------------------------------------------------------------------------
+
+
+def heatmap(
+    perspectives: pd.DataFrame,
+    *,
+    lang: str,
+    settings: Settings,
+    period: str | None = None,
+    selection_name: str = "cell",
+    legend: bool = True,
+) -> alt.LayerChart:
+    """Department (rows) x perspective (columns, the scorecard's fixed order) for one period.
+
+    Reads `department, perspective, score, coverage` (and `period` when given or present).
+    Each cell is coloured by score on the status scale and shows the score with one
+    decimal; cells without a score (no KPI, or no actual) are grey with '—'. A click
+    selects the cell through the point selection `selection_name`, whose fields are the
+    engine's `department` and `perspective` codes, so `st.altair_chart(...,
+    on_select="rerun")` hands the page the cell to drill into. `legend=False` leaves the
+    colour legend out (the PDF report, which prints the bands in words).
+    """
+    frame = _one_period(perspectives, period, "heatmap")
+    departments = list(pd.unique(frame["department"].astype(object)))
+    cells = _labelled(
+        _grid(frame, departments, PERSPECTIVES, ["department", "perspective"]), lang, settings
+    )
+    pick = alt.selection_point(
+        name=selection_name, fields=["department", "perspective"], on="click"
+    )
+    base = alt.Chart(cells).encode(
+        x=alt.X(
+            "perspective_label:N",
+            sort=_perspective_labels(lang),
+            title=_title("perspective", lang),
+            axis=alt.Axis(labelAngle=0, orient="top", labelLimit=LABEL_LIMIT),
+        ),
+        y=alt.Y(
+            "department:N",
+            sort=departments,
+            title=_title("department", lang),
+            axis=alt.Axis(labelLimit=LABEL_LIMIT),
+        ),
+        tooltip=[
+            alt.Tooltip("department:N", title=_title("department", lang)),
+            alt.Tooltip("perspective_label:N", title=_title("perspective", lang)),
+            alt.Tooltip("score_text:N", title=_title("score", lang)),
+            alt.Tooltip("status_label:N", title=_title("status", lang)),
+            alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
+        ],
+    )
+    layers = _cell_layers(base, pick, settings, lang, text=True, font_size=13, legend=legend)
+    chart = alt.layer(*layers).properties(width=alt.Step(120), height=alt.Step(38))
+    return finish(chart, lang)
+
+
+def department_months(
+    departments: pd.DataFrame,
+    *,
+    lang: str,
+    settings: Settings,
+    selection_name: str = "month_cell",
+) -> alt.LayerChart:
+    """Department (rows) x month (columns) of the overall department score: the year at a
+    glance. Reads `department, period, score, coverage`; grey '—' where a department has
+    no score that month. Values are printed in the cells up to 12 months; beyond that the
+    colour and the tooltip carry them. Month labels are compact (`_period_axis`).
+    """
+    names = list(pd.unique(departments["department"].astype(object)))
+    periods = sorted(pd.unique(departments["period"].astype(object)))
+    cells = _labelled(_grid(departments, names, periods, ["department", "period"]), lang, settings)
+    pick = alt.selection_point(name=selection_name, fields=["department", "period"], on="click")
+    base = alt.Chart(cells).encode(
+        x=_period_axis(periods, lang, title_key="month"),
+        y=alt.Y(
+            "department:N",
+            sort=names,
+            title=_title("department", lang),
+            axis=alt.Axis(labelLimit=LABEL_LIMIT),
+        ),
+        tooltip=[
+            alt.Tooltip("department:N", title=_title("department", lang)),
+            alt.Tooltip("period:O", title=_title("month", lang)),
+            alt.Tooltip("score_text:N", title=_title("score", lang)),
+            alt.Tooltip("status_label:N", title=_title("status", lang)),
+            alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
+        ],
+    )
+    layers = _cell_layers(base, pick, settings, lang, text=len(periods) <= 12, font_size=11)
+    step = 56 if len(periods) <= 12 else 36
+    chart = alt.layer(*layers).properties(width=alt.Step(step), height=alt.Step(30))
+    return finish(chart, lang)
+
+
+# --- bars ---------------------------------------------------------------------------------
+
+
+def _kpi_labels(rows: pd.DataFrame, department: object, lang: str) -> pd.Series:
+    """KPI names for the axis: marked when shared from another department, and with the
+    KPI id (else the owner) added where two rows would otherwise read the same.
+    """
+    owner = rows.get("owner_department", rows["department"]).astype(object)
+    names = rows["kpi_name"].astype(object).astype(str)
+    labels = names.where(owner == department, names + t("scorecard.shared_marker", lang))
+    clash = labels.duplicated(keep=False)
+    if clash.any():
+        ids = rows.get("kpi_id", pd.Series(None, index=rows.index, dtype=object)).astype(object)
+        extra = ids.where(ids.notna(), owner).astype(str)
+        labels[clash] = labels[clash] + " [" + extra[clash] + "]"
+    return labels
+
+
+def drilldown(
+    kpis: pd.DataFrame,
+    department: str,
+    *,
+    lang: str,
+    settings: Settings,
+    period: str | None = None,
+    perspective: str | None = None,
+    selection_name: str = "kpi",
+) -> alt.FacetChart:
+    """One department's KPI scores as horizontal bars, one panel per perspective.
+
+    Reads the scored rows of `Scorecard.kpis` (`department, kpi_name, perspective, score`;
+    `kpi_id, actual, target, weight, unit, owner_department` when present). `perspective`
+    narrows to one panel (the heatmap cell clicked). Bars are coloured on the status scale
+    with the score at their end; a KPI without a score shows '—' at zero. Dashed rules mark
+    amber_at and green_at. A click selects a KPI (`selection_name`, fields kpi_name and
+    kpi_id). The height follows the number of KPIs.
+    """
+    rows = _one_period(kpis[kpis["department"] == department], period, "drilldown")
+    if perspective is not None:
+        rows = rows[rows["perspective"] == perspective]
+    rank = {p: i for i, p in enumerate(PERSPECTIVES)}
+    rows = rows.assign(_rank=rows["perspective"].map(rank)).sort_values("_rank", kind="stable")
+    rows = _labelled(rows, lang, settings)
+    rows["kpi_label"] = _kpi_labels(rows, department, lang)
+    rows["score_pos"] = rows["score"].fillna(0.0)
+    for column in (
+        *("kpi_id", "actual", "target", "weight", "unit", "owner_department"),
+        *("direction", "target_low", "target_high"),
+    ):
+        if column not in rows.columns:
+            rows[column] = None
+    # Tooltips read text columns: Vega prints a null as "null" (or formats it as 0).
+    records = rows.to_dict("records")
+    rows["kpi_id_text"] = [text_or_missing(r["kpi_id"]) for r in records]
+    rows["actual_text"] = [number_text(r["actual"], r["unit"]) for r in records]
+    rows["target_text"] = [
+        target_text(r["direction"], r["target"], r["target_low"], r["target_high"], r["unit"])
+        for r in records
+    ]
+    rows["unit_text"] = [text_or_missing(r["unit"]) for r in records]
+    rows["weight_text"] = [number_text(r["weight"]) for r in records]
+    rows["owner_text"] = [text_or_missing(r["owner_department"]) for r in records]
+    keep = [
+        "department",
+        "kpi_id",
+        "kpi_name",
+        "kpi_label",
+        "perspective",
+        "perspective_label",
+        "actual",
+        "target",
+        "weight",
+        "unit",
+        "owner_department",
+        "score",
+        "score_text",
+        "score_pos",
+        "status_label",
+        *("kpi_id_text", "actual_text", "target_text", "unit_text", "weight_text", "owner_text"),
+    ]
+    rows = rows[keep]
+    pick = alt.selection_point(name=selection_name, fields=["kpi_name", "kpi_id"], on="click")
+    x = _score_x(settings, lang)
+    y = alt.Y(
+        "kpi_label:N",
+        sort=list(pd.unique(rows["kpi_label"])),
+        title=None,
+        axis=alt.Axis(labelLimit=LABEL_LIMIT),
+    )
+    tooltip = [
+        alt.Tooltip("kpi_name:N", title=_title("kpi", lang)),
+        alt.Tooltip("kpi_id_text:N", title=_title("kpi_id", lang)),
+        alt.Tooltip("perspective_label:N", title=_title("perspective", lang)),
+        alt.Tooltip("actual_text:N", title=_title("actual", lang)),
+        alt.Tooltip("target_text:N", title=_title("target", lang)),
+        alt.Tooltip("unit_text:N", title=_title("unit", lang)),
+        alt.Tooltip("weight_text:N", title=_title("weight", lang)),
+        alt.Tooltip("score_text:N", title=_title("score", lang)),
+        alt.Tooltip("status_label:N", title=_title("status", lang)),
+        alt.Tooltip("owner_text:N", title=t("scorecard.owner_department", lang)),
+    ]
+    bars = (
+        alt.Chart()
+        .mark_bar(cursor="pointer", height={"band": 0.7})
+        .encode(
+            x=x,
+            y=y,
+            color=_score_color(settings, lang, legend=False),
+            opacity=alt.when(pick).then(alt.value(1.0)).otherwise(alt.value(0.45)),
+            tooltip=tooltip,
+        )
+        .add_params(pick)
+    )
+    values = _bar_values(
+        y, font_size=11, tooltip=tooltip, inside=_text_color(settings), threshold=settings.cap / 5
+    )
+    rules = [rule.transform_aggregate(n="count()") for rule in _band_rules(settings)]
+    order = [p for p in _perspective_labels(lang) if p in set(rows["perspective_label"])]
+    chart = (
+        alt.layer(*rules, bars, *values, data=rows)
+        .properties(width=360, height=alt.Step(24))
+        .facet(
+            row=alt.Row(
+                "perspective_label:N",
+                sort=order,
+                title=None,
+                header=alt.Header(
+                    labelAngle=0,
+                    labelAlign="left",
+                    labelAnchor="start",
+                    labelOrient="top",
+                    labelFontWeight="bold",
+                    labelPadding=4,
+                ),
+            ),
+            spacing=10,
+        )
+        .resolve_scale(y="independent")
+    )
+    return finish(chart, lang)
+
+
+def perspective_bars(
+    perspective_scores: pd.DataFrame, *, lang: str, settings: Settings
+) -> alt.LayerChart:
+    """One department's four perspective scores as horizontal bars, in the fixed order.
+
+    Reads `perspective, score` (and `coverage` when present), one row per perspective; a
+    perspective without a row or a score is listed with '—'.
+    """
+    if perspective_scores["perspective"].duplicated().any():
+        raise ValueError("perspective_bars takes one row per perspective (one department)")
+    frame = perspective_scores.set_index("perspective")
+    rows = pd.DataFrame({"perspective": list(PERSPECTIVES)}, dtype=object)
+    for column in ("score", "coverage"):
+        source = frame[column] if column in frame.columns else pd.Series(dtype=float)
+        rows[column] = rows["perspective"].map(source).astype(float)
+    rows = _labelled(rows, lang, settings)
+    rows["score_pos"] = rows["score"].fillna(0.0)
+    chart = _score_bars(
+        rows,
+        "perspective_label",
+        _perspective_labels(lang),
+        "perspective",
+        lang=lang,
+        settings=settings,
+    )
+    return finish(chart.properties(width=360, height=alt.Step(30)), lang)
+
+
+def _score_bars(
+    rows: pd.DataFrame,
+    label: str,
+    order: Sequence[str],
+    title_key: str,
+    *,
+    lang: str,
+    settings: Settings,
+) -> alt.LayerChart:
+    """Horizontal score bars, one per `label` value in `order`, coloured on the status
+    scale, with the band rules behind and the value printed at each bar's end. `rows`
+    are `_labelled` and carry `score_pos` (the score, 0 where missing)."""
+    y = alt.Y(f"{label}:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
+    tooltip = [
+        alt.Tooltip(f"{label}:N", title=_title(title_key, lang)),
+        alt.Tooltip("score_text:N", title=_title("score", lang)),
+        alt.Tooltip("status_label:N", title=_title("status", lang)),
+        alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
+    ]
+    bars = (
+        alt.Chart()
+        .mark_bar(height={"band": 0.7})
+        .encode(
+            x=_score_x(settings, lang),
+            y=y,
+            color=_score_color(settings, lang, legend=False),
+            tooltip=tooltip,
+        )
+    )
+    values = _bar_values(
+        y, font_size=12, tooltip=tooltip, inside=_text_color(settings), threshold=settings.cap / 5
+    )
+    rules = [rule.transform_aggregate(n="count()") for rule in _band_rules(settings)]
+    return alt.layer(*rules, bars, *values, data=rows)
+
+
+def comparison_rows(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The rows `baseline_vs_scenario` draws from `department, baseline, scenario`: one per
+    department and kind, with display texts (the What-if page swaps these into a chart
+    it built once)."""
+    baseline, scenario = t("whatif.baseline", lang), t("whatif.scenario", lang)
+    wide = frame[["department", "baseline", "scenario"]].copy()
+    wide["department"] = wide["department"].astype(object)
+    wide["difference"] = wide["scenario"] - wide["baseline"]
+    long = wide.melt(
+        id_vars=["department", "difference"],
+        value_vars=["baseline", "scenario"],
+        var_name="kind",
+        value_name="score",
+    )
+    long["kind_label"] = long["kind"].map({"baseline": baseline, "scenario": scenario})
+    long["score_text"] = _score_text(long["score"])
+    long["score_pos"] = long["score"].fillna(0.0)
+    long["difference_text"] = long["difference"].map(change_text).astype(object)
+    return long
+
+
+def baseline_vs_scenario(
+    frame: pd.DataFrame, *, lang: str, settings: Settings | None = None
+) -> alt.LayerChart:
+    """What-if: each department's baseline and scenario score as paired horizontal bars.
+
+    Reads `department, baseline, scenario`. The tooltip adds the difference. With
+    `settings`, the score axis runs to the cap and dashed rules mark the status bands.
+    """
+    baseline, scenario = t("whatif.baseline", lang), t("whatif.scenario", lang)
+    names = list(pd.unique(frame["department"].astype(object)))
+    long = comparison_rows(frame, lang)
+    if settings is not None:
+        x = _score_x(settings, lang)
+        rules = [rule.transform_aggregate(n="count()") for rule in _band_rules(settings)]
+    else:
+        x = alt.X("score:Q", title=_title("score", lang), scale=alt.Scale(zero=True))
+        rules = []
+    y = alt.Y(
+        "department:N",
+        sort=names,
+        title=_title("department", lang),
+        axis=alt.Axis(labelLimit=LABEL_LIMIT),
+    )
+    offset = alt.YOffset("kind_label:N", sort=[baseline, scenario])
+    tooltip = [
+        alt.Tooltip("department:N", title=_title("department", lang)),
+        alt.Tooltip("kind_label:N", title=" "),
+        alt.Tooltip("score_text:N", title=_title("score", lang)),
+        alt.Tooltip("difference_text:N", title=t("whatif.difference", lang)),
+    ]
+    bars = (
+        alt.Chart()
+        .mark_bar()
+        .encode(
+            x=x,
+            y=y,
+            yOffset=offset,
+            color=alt.Color(
+                "kind_label:N",
+                sort=[baseline, scenario],
+                scale=alt.Scale(
+                    domain=[baseline, scenario], range=[BASELINE_COLOR, SCENARIO_COLOR]
+                ),
+                legend=alt.Legend(title=None, orient="top"),
+            ),
+            tooltip=tooltip,
+        )
+    )
+    top = settings.cap if settings is not None else long["score"].max()
+    top = float(top) if pd.notna(top) else 100.0
+    on_scenario = alt.when(alt.datum.kind == "scenario").then(alt.value(LIGHT_TEXT))
+    values = _bar_values(
+        y,
+        font_size=11,
+        tooltip=tooltip,
+        inside=on_scenario.otherwise(alt.value(DARK_TEXT)),
+        threshold=top / 5,
+        offset=offset,
+    )
+    chart = alt.layer(*rules, bars, *values, data=long).properties(
+        width=420, height=max(len(names), 1) * 44
+    )
+    return finish(chart, lang)
+
+
+# --- lines --------------------------------------------------------------------------------
+
+
+def sparkline(history: pd.DataFrame, *, settings: Settings) -> alt.LayerChart:
+    """A tiny score line for one KPI (no axes, no text) for a table cell; the latest
+    scored point is coloured by its status. Reads `period, score`.
+    """
+    rows = history[["period", "score"]].copy()
+    rows["period"] = rows["period"].astype(object)
+    rows["score"] = pd.to_numeric(rows["score"], errors="coerce").astype(float)
+    rows = rows.sort_values("period")
+    periods = list(rows["period"])
+    scored = rows.dropna(subset=["score"])
+    last = scored.tail(1)
+    x = alt.X("period:O", sort=periods, axis=None)
+    y = alt.Y("score:Q", axis=None, scale=alt.Scale(zero=False, padding=3))
+    line = alt.Chart(rows).mark_line(color=TARGET_COLOR, strokeWidth=1.5).encode(x=x, y=y)
+    point = (
+        alt.Chart(last)
+        .mark_point(filled=True, size=30, opacity=1)
+        .encode(x=x, y=y, color=_status_point_color(settings))
+    )
+    chart = alt.layer(line, point).properties(width=120, height=30)
+    return finish(chart)
+
+
+def _trend_rows(trend: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """`trend` sorted by period with a boolean `projected` (False when absent) and a
+    `series` label (one blank series when absent; the engine's 'organization' translated).
+    """
+    out = trend.copy()
+    out["period"] = out["period"].astype(object)
+    if "projected" not in out.columns:
+        out["projected"] = False
+    out["projected"] = out["projected"].astype(object).fillna(False).astype(bool)
+    if "series" not in out.columns:
+        out["series"] = ""
+    out["series"] = out["series"].astype(object).fillna("")
+    out.loc[out["series"] == "organization", "series"] = t("common.organization", lang)
+    return out.sort_values("period", kind="stable")
+
+
+def _split_projection(rows: pd.DataFrame, value: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One series' observed rows, and its projection path: the last observed point then
+    the projected ones with a value, so the dashed segment starts where the solid line
+    ends. The path is empty when nothing projected has a `value`.
+    """
+    observed = rows[~rows["projected"]]
+    projected = rows[rows["projected"]].dropna(subset=[value])
+    if projected.empty:
+        return observed, projected
+    anchor = observed.dropna(subset=[value]).tail(1)
+    return observed, pd.concat([anchor, projected])
+
+
+def _periods(rows: pd.DataFrame) -> list[str]:
+    return sorted(pd.unique(rows["period"]))
+
+
+def actual_vs_target(trend: pd.DataFrame, *, lang: str) -> alt.LayerChart:
+    """Actual and target over periods, one pair of lines per series.
+
+    Reads `period, actual, target`, optional `projected` (bool: a projected value, not
+    data) and optional `series` (as in `kpi_engine.insights.trend`; several series are
+    told apart by colour, actual / target / projection by dash). A projected actual
+    continues the actual line dashed and is named 'projection (not actual data)' in the
+    legend; projected rows without an actual (a score-only projection) draw nothing here.
+    """
+    rows = _trend_rows(trend, lang)
+    actual, target = _title("actual", lang), _title("target", lang)
+    projection = t("trends.projection_note", lang)
+    parts = []
+    for _, group in rows.groupby("series", sort=False):
+        observed, path = _split_projection(group, "actual")
+        parts.append(observed.assign(measure=actual, value=observed["actual"]))
+        parts.append(group.assign(measure=target, value=group["target"]))
+        parts.append(path.assign(measure=projection, value=path["actual"]))
+    long = pd.concat(parts, ignore_index=True)[["series", "period", "measure", "value"]]
+    long["value"] = pd.to_numeric(long["value"], errors="coerce").astype(float)
+    long = long.dropna(subset=["value"])
+    # One line per series and measure, even where a projection repeats a period.
+    long["line"] = long["series"].astype(str) + "|" + long["measure"]
+    # The projection is named in the legend only when there is one to see.
+    measures = [actual, target, projection][: 3 if (long["measure"] == projection).any() else 2]
+    dash = alt.StrokeDash(
+        "measure:N",
+        scale=alt.Scale(domain=measures, range=[[1, 0], [2, 3], [6, 4]][: len(measures)]),
+        legend=alt.Legend(**LINE_LEGEND),
+    )
+    multi = rows["series"].nunique() > 1
+    tooltip = [
+        alt.Tooltip("period:O", title=_title("period", lang)),
+        alt.Tooltip("measure:N", title=" "),
+        alt.Tooltip("value:Q", title=_title("value", lang), format=",.4~g"),
+    ]
+    if multi:
+        color = alt.Color("series:N", title=_title("series", lang), scale=SERIES_SCALE)
+        tooltip.insert(0, alt.Tooltip("series:N", title=_title("series", lang)))
+    else:
+        color = alt.Color(
+            "measure:N",
+            scale=alt.Scale(
+                domain=measures,
+                range=[ACTUAL_COLOR, TARGET_COLOR, ACTUAL_COLOR][: len(measures)],
+            ),
+            legend=alt.Legend(**LINE_LEGEND),
+        )
+    lines = (
+        alt.Chart(long)
+        .mark_line(point=alt.OverlayMarkDef(size=30), strokeWidth=2)
+        .encode(
+            x=_period_axis(_periods(rows), lang),
+            y=alt.Y("value:Q", title=_title("value", lang), scale=alt.Scale(zero=False)),
+            color=color,
+            strokeDash=dash,
+            detail="line:N",
+            tooltip=tooltip,
+        )
+    )
+    chart = alt.layer(lines).properties(width=560, height=280)
+    return finish(chart, lang)
+
+
+def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.LayerChart:
+    """Score over periods on top of the status bands (red below amber_at, amber up to
+    green_at, green from green_at to the cap).
+
+    Reads `period, score`, optional `projected` (bool) and optional `series` (the frame of
+    `kpi_engine.insights.trend`, with `insights.projection` rows appended, fits as is).
+    Projected scores continue the line dashed with hollow points and are named
+    'projection (not actual data)' in the legend. One series: a dark line with points in
+    their status colour; several: one colour per series. The bands use the `fill` channel
+    so their legend never mixes with the series colours.
+    """
+    rows = _trend_rows(trend, lang)
+    rows["score"] = pd.to_numeric(rows["score"], errors="coerce").astype(float)
+    score, projection = _title("score", lang), t("trends.projection_note", lang)
+    parts = []
+    for _, group in rows.groupby("series", sort=False):
+        observed, path = _split_projection(group, "score")
+        parts.append(observed.assign(kind=score))
+        parts.append(path.assign(kind=projection))
+    line_rows = pd.concat(parts, ignore_index=True)[
+        ["series", "period", "score", "kind", "projected"]
+    ]
+    line_rows["line"] = line_rows["series"].astype(str) + "|" + line_rows["kind"]
+    line_rows["score_text"] = _score_text(line_rows["score"])
+    line_rows["status_label"] = [
+        status_label(s, lang) for s in _statuses(line_rows["score"], settings)
+    ]
+    multi = rows["series"].nunique() > 1
+    kinds = [score, projection][: 2 if (line_rows["kind"] == projection).any() else 1]
+
+    labels = [status_label(s, lang) for s in ("red", "amber", "green")]
+    bands = pd.DataFrame(
+        {
+            "band": labels,
+            "low": [0.0, settings.amber_at, settings.green_at],
+            "high": [settings.amber_at, settings.green_at, settings.cap],
+        }
+    )
+    y_scale = alt.Scale(domain=[0, settings.cap], clamp=True, nice=False)
+    band_layer = (
+        alt.Chart(bands)
+        .mark_rect(opacity=0.85)
+        .encode(
+            y=alt.Y("low:Q", scale=y_scale, title=score),
+            y2="high:Q",
+            fill=alt.Fill(
+                "band:N",
+                scale=alt.Scale(
+                    domain=labels,
+                    range=[BAND_TINTS["red"], BAND_TINTS["amber"], BAND_TINTS["green"]],
+                ),
+                legend=alt.Legend(title=t("trends.status_bands", lang), orient="right"),
+            ),
+        )
+    )
+    x = _period_axis(_periods(rows), lang)
+    y = alt.Y("score:Q", scale=y_scale, title=score)
+    tooltip = [
+        alt.Tooltip("period:O", title=_title("period", lang)),
+        alt.Tooltip("kind:N", title=" "),
+        alt.Tooltip("score_text:N", title=score),
+        alt.Tooltip("status_label:N", title=_title("status", lang)),
+    ]
+    if multi:
+        tooltip.insert(0, alt.Tooltip("series:N", title=_title("series", lang)))
+        series_color = alt.Color("series:N", title=_title("series", lang), scale=SERIES_SCALE)
+        line_color, point_color = {"color": series_color}, series_color
+    else:
+        line_color, point_color = {}, _status_point_color(settings)
+    line = (
+        alt.Chart(line_rows)
+        .mark_line(color=LINE_COLOR, strokeWidth=2)
+        .encode(
+            x=x,
+            y=y,
+            strokeDash=alt.StrokeDash(
+                "kind:N",
+                scale=alt.Scale(domain=kinds, range=[[1, 0], [6, 4]][: len(kinds)]),
+                legend=alt.Legend(**LINE_LEGEND),
+            ),
+            detail="line:N",
+            tooltip=tooltip,
+            **line_color,
+        )
+    )
+    observed_points = (
+        alt.Chart(line_rows)
+        .transform_filter("!datum.projected && isValid(datum.score)")
+        .mark_point(filled=True, size=55, opacity=1, stroke=LINE_COLOR, strokeWidth=0.8)
+        .encode(x=x, y=y, color=point_color, tooltip=tooltip)
+    )
+    projected_points = (
+        alt.Chart(line_rows)
+        .transform_filter("datum.projected && isValid(datum.score)")
+        .mark_point(filled=False, size=55, opacity=1, strokeWidth=2)
+        .encode(x=x, y=y, color=point_color, tooltip=tooltip)
+    )
+    chart = alt.layer(band_layer, line, observed_points, projected_points).properties(
+        width=560, height=280
+    )
+    return finish(chart, lang)
+
+
+def department_bars(
+    departments: pd.DataFrame, *, lang: str, settings: Settings, period: str | None = None
+) -> alt.LayerChart:
+    """Each department's overall score for one period as horizontal bars, best first."""
+    rows = _one_period(departments, period, "department_bars")
+    rows = _labelled(rows[["department", "score", "coverage"]].copy(), lang, settings)
+    rows["score_pos"] = rows["score"].fillna(0.0)
+    order = list(rows.sort_values("score", ascending=False)["department"].astype(str))
+    chart = _score_bars(rows, "department", order, "department", lang=lang, settings=settings)
+    return finish(chart.properties(height=alt.Step(28)), lang)

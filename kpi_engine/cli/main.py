@@ -1,0 +1,388 @@
+"""`python -m kpi_engine`: validate and score workbooks from scripts (SPEC §4); derive
+weights; write the leadership reports (.xlsx workbook, one-page .pdf).
+
+Exit codes: 0 no errors; 1 errors (validate: any; score: a file that could not be read,
+no accepted rows, or any error with --strict; weights: a matrix AHP cannot use, or nothing
+to weigh; report: a file that could not be read, no accepted rows, or no rows for the
+period or department); 2 bad usage. A consistency ratio of 0.1 or more is a warning on
+stderr, exit 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from kpi_engine.cli import admin
+from kpi_engine.core import insights, periods
+from kpi_engine.core.names import department_key
+from kpi_engine.core.schema import ERROR, Loaded
+from kpi_engine.core.scorecard import build
+from kpi_engine.i18n import DEFAULT_LANG, LANGUAGES
+from kpi_engine.ingest.issues import Issue, issues_frame
+from kpi_engine.ingest.load import load_files
+from kpi_engine.reports.plain import issues_json, scorecard_json, write_xlsx
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 on bad usage, as SPEC wants
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _period_arg(check: str):
+    def parse(text: str) -> str:
+        if not getattr(periods, check)(text):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a valid {check[3:]}")
+        return text
+
+    return parse
+
+
+def parser() -> argparse.ArgumentParser:
+    root = _Parser(prog="python -m kpi_engine", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    check = commands.add_parser("validate", help="check workbooks; report errors and warnings")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    run = commands.add_parser("score", help="score KPIs and roll them up")
+    run.add_argument("files", nargs="+", metavar="FILE")
+    _period_options(run)
+    out = run.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the results as JSON")
+    out.add_argument("--out", type=Path, help="write the results to an .xlsx workbook")
+    run.add_argument("--strict", action="store_true", help="exit 1 on any row error")
+    _weights_parser(commands)
+    _report_parser(commands)
+    admin.add_parsers(commands)
+    return root
+
+
+def _period_options(command: argparse.ArgumentParser) -> None:
+    """--period / --quarter / --ytd, at most one (`_period_label` reads them)."""
+    when = command.add_mutually_exclusive_group()
+    when.add_argument("--period", type=_period_arg("is_month"), help="one month, YYYY-MM")
+    when.add_argument("--quarter", type=_period_arg("is_quarter"), help="a quarter, YYYY-Qn")
+    when.add_argument(
+        "--ytd",
+        type=_period_arg("is_month"),
+        metavar="YYYY-MM",
+        help="year to date through this month",
+    )
+
+
+def _period_label(args: argparse.Namespace) -> str | None:
+    return args.period or args.quarter or (f"{args.ytd}-YTD" if args.ytd else None)
+
+
+def _load(paths: Sequence[str]) -> Loaded:
+    files, unreadable = [], []
+    for path in paths:
+        try:
+            files.append((Path(path).name, Path(path).read_bytes()))
+        except OSError as exc:
+            unreadable.append(
+                Issue.of(
+                    ERROR,
+                    Path(path).name,
+                    None,
+                    None,
+                    None,
+                    None,
+                    "cannot_open",
+                    reason=exc.strerror,
+                )
+            )
+    loaded = load_files(files)
+    if not unreadable:
+        return loaded
+    issues = issues_frame([*unreadable, *(Issue(**r) for r in loaded.issues.to_dict("records"))])
+    return replace(loaded, issues=issues)
+
+
+def _print_issues(loaded: Loaded, stream: object) -> None:
+    for issue in loaded.issues.itertuples(index=False):
+        where = ":".join(str(p) for p in (issue.file, issue.sheet, issue.row) if p is not None)
+        column = f" [{issue.column}]" if issue.column else ""
+        value = f" value={issue.value!r}" if issue.value is not None else ""
+        print(f"{issue.severity}: {where}{column}{value}: {issue.message}", file=stream)
+
+
+def validate(args: argparse.Namespace) -> int:
+    loaded = _load(args.files)
+    if args.json:
+        doc = {
+            "rows_accepted": loaded.rows_accepted,
+            "rows_rejected": loaded.rows_rejected,
+            **issues_json(loaded.issues),
+        }
+        print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+    else:
+        _print_issues(loaded, sys.stdout)
+        print(
+            f"{loaded.rows_accepted} rows accepted, {loaded.rows_rejected} rejected, "
+            f"{len(loaded.errors)} errors, {len(loaded.warnings)} warnings"
+        )
+    return 1 if len(loaded.errors) else 0
+
+
+def score(args: argparse.Namespace) -> int:
+    loaded = _load(args.files)
+    card = build(loaded.kpis, period=_period_label(args))
+    if args.out:
+        write_xlsx(card, loaded.issues, args.out)
+    if args.json or not args.out:
+        doc = {**scorecard_json(card), **issues_json(loaded.issues)}
+        if args.json:
+            print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+        else:
+            _print_table(card)
+    if not args.json:
+        _print_issues(loaded, sys.stderr)
+    unreadable = loaded.errors["row"].isna().any()
+    failed = unreadable or loaded.rows_accepted == 0 or (args.strict and len(loaded.errors))
+    return 1 if failed else 0
+
+
+def _print_table(card) -> None:
+    frame = card.departments.merge(card.organization, on="period", suffixes=("", "_org"))
+    print(frame.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
+
+
+# --- weights: AHP and entropy (python -m kpi_engine weights ahp|entropy) ------------------
+
+
+def _any_period(text: str) -> str:
+    if periods.is_month(text) or periods.is_quarter(text) or periods.is_ytd(text):
+        return text
+    raise argparse.ArgumentTypeError(f"{text!r} is not a period (YYYY-MM, YYYY-Qn, YYYY-MM-YTD)")
+
+
+def _weights_parser(commands: argparse._SubParsersAction) -> None:
+    derive = commands.add_parser("weights", help="derive weights: AHP or entropy")
+    methods = derive.add_subparsers(dest="method", required=True, parser_class=_Parser)
+    ahp = methods.add_parser(
+        "ahp", help="AHP weights and consistency ratio of a pairwise comparison matrix"
+    )
+    ahp.add_argument("matrix", metavar="MATRIX.csv", help="header row of names, then the matrix")
+    ahp.add_argument("--json", action="store_true", help="print the result as JSON")
+    entropy = methods.add_parser(
+        "entropy", help="entropy weights of KPIs (or perspectives) across departments"
+    )
+    entropy.add_argument("files", nargs="+", metavar="FILE")
+    entropy.add_argument(
+        "--period", type=_any_period, help="YYYY-MM, YYYY-Qn or YYYY-MM-YTD (default: latest month)"
+    )
+    entropy.add_argument(
+        "--level",
+        choices=("kpi", "perspective"),
+        default="kpi",
+        help="kpi: KPI actuals matched by name (default); perspective: perspective scores",
+    )
+    entropy.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _ahp(args: argparse.Namespace) -> int:
+    from kpi_engine.core.weights import CR_LIMIT, MatrixError, ahp, read_matrix
+
+    try:
+        result = ahp(read_matrix(Path(args.matrix).read_bytes()))
+    except OSError as exc:
+        print(f"error: cannot open {args.matrix}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except MatrixError as exc:
+        print(f"error: {args.matrix}: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        width = max(len(n) for n in result.names)
+        for name, weight in zip(result.names, result.weights, strict=True):
+            print(f"{name:<{width}}  {weight:.4f}")
+        print(f"lambda_max {result.lambda_max:.4f}  CI {result.ci:.4f}  CR {result.cr:.4f}")
+    if not result.consistent:
+        print(
+            f"warning: consistency ratio {result.cr:.3f} >= {CR_LIMIT}: the judgements "
+            "contradict each other; revise the comparisons",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _entropy(args: argparse.Namespace) -> int:
+    from kpi_engine.core.weights import (
+        entropy_weights,
+        kpi_matrix,
+        latest_month,
+        perspective_matrix,
+    )
+
+    loaded = _load(args.files)
+    if loaded.rows_accepted == 0:
+        _print_issues(loaded, sys.stderr)
+        print("error: no KPI rows were accepted", file=sys.stderr)
+        return 1
+    period = args.period or latest_month(loaded.kpis)
+    card = build(loaded.kpis, period=period)
+    if args.level == "perspective":
+        table, directions = perspective_matrix(card.perspectives), {}
+    else:
+        table, directions = kpi_matrix(card.kpis)
+    result = entropy_weights(table, directions=directions)
+    valid = result[result["note"] != "too_few"]
+    skipped = result[result["note"] == "too_few"]
+    doc = {
+        "period": period,
+        "level": args.level,
+        "departments": len(table),
+        "names": [str(n) for n in valid.index],
+        "weights": valid["weight"].tolist(),
+        "entropy": valid["entropy"].tolist(),
+        "counts": valid["count"].tolist(),
+        "constant": [str(n) for n in valid.index[valid["note"] == "constant"]],
+        "skipped": [str(n) for n in skipped.index],
+    }
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        print(f"entropy weights, {period}, {len(table)} departments")
+        width = max([len(str(n)) for n in valid.index] + [4])
+        for name, row in valid.iterrows():
+            note = f"  ({row['note']})" if row["note"] else ""
+            print(f"{name!s:<{width}}  {row['weight']:.4f}  e={row['entropy']:.4f}{note}")
+    if len(skipped):
+        print(
+            f"note: {len(skipped)} of {len(result)} criteria are reported by fewer than two "
+            "departments and get no entropy weight",
+            file=sys.stderr,
+        )
+    if not len(valid) and args.level == "kpi":
+        print(
+            "error: no KPI name is reported by two or more departments in this period; "
+            "try --level perspective",
+            file=sys.stderr,
+        )
+    return 0 if len(valid) else 1
+
+
+def weights(args: argparse.Namespace) -> int:
+    return _ahp(args) if args.method == "ahp" else _entropy(args)
+
+
+# --- report: the leadership workbook or one-page PDF (python -m kpi_engine report) -------
+
+REPORT_FORMATS = (".xlsx", ".pdf")
+
+
+def _report_out(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in REPORT_FORMATS:
+        raise argparse.ArgumentTypeError(f"{text!r}: the report is written as .xlsx or .pdf")
+    return path
+
+
+def _report_parser(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser(
+        "report", help="leadership report: .xlsx workbook or one-page .pdf for a period"
+    )
+    report.add_argument("files", nargs="+", metavar="FILE")
+    _period_options(report)
+    report.add_argument(
+        "--out",
+        type=_report_out,
+        required=True,
+        metavar="report.xlsx|report.pdf",
+        help="where to write the report; the format follows the extension",
+    )
+    report.add_argument(
+        "--department", help="one department only (its sheet, or its one-page report)"
+    )
+    report.add_argument("--lang", choices=tuple(LANGUAGES), default=DEFAULT_LANG)
+
+
+def _match_department(name: str, known: Sequence[str]) -> str | None:
+    """The data's spelling of `name` (`财务` finds `财务部`, `財務部` finds `财务部`)."""
+    if name in known:
+        return name
+    wanted = department_key(name)
+    return next((d for d in known if department_key(d) == wanted), None)
+
+
+def report(args: argparse.Namespace) -> int:
+    from kpi_engine.core.weights import latest_month
+    from kpi_engine.reports.pdf import FontMissing, report_pdf
+    from kpi_engine.reports.xlsx import report_xlsx
+
+    loaded = _load(args.files)
+    _print_issues(replace(loaded, issues=loaded.errors), sys.stderr)
+    if len(loaded.warnings):
+        print(f"{len(loaded.warnings)} warnings (`validate` lists them)", file=sys.stderr)
+    if loaded.errors["row"].isna().any() or loaded.rows_accepted == 0:
+        print("error: no KPI rows to report on", file=sys.stderr)
+        return 1
+    kpis = loaded.kpis
+    period = _period_label(args) or latest_month(kpis)
+    grain = insights.grain_of(period)
+    labels = insights.comparison_labels([*insights.period_labels(kpis, grain=grain), period])
+    history = insights.history(kpis, labels)
+    known = sorted(pd.unique(kpis["department"].astype(object)))
+    department = None
+    if args.department is not None:
+        department = _match_department(args.department, known)
+        if department is None:
+            print(
+                f"error: no department {args.department!r} in the data "
+                f"(departments: {', '.join(known)})",
+                file=sys.stderr,
+            )
+            return 1
+    at = history.departments[history.departments["period"] == period]
+    if department is not None:
+        at = at[at["department"] == department]
+    if at.empty:
+        print(
+            f"error: no KPI rows for {department or 'any department'} in {period}", file=sys.stderr
+        )
+        return 1
+    try:
+        if args.out.suffix.lower() == ".pdf":
+            data = report_pdf(
+                history, period, department=department, lang=args.lang, expected_departments=known
+            )
+        else:
+            data = report_xlsx(history, period, department=department, lang=args.lang)
+        args.out.write_bytes(data)
+    except FontMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.out} ({period}{', ' + department if department else ''})")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    commands = {
+        "validate": validate,
+        "score": score,
+        "weights": weights,
+        "report": report,
+        "users": admin.run_users,
+        "upload": admin.run_upload,
+    }
+    try:
+        return commands[args.command](args)
+    except BrokenPipeError:
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Identity: which spellings are one department or one KPI, and the one name shown for each.
+
+Names that differ only by script (`採購物流部` / `采购物流部`), width, case, spacing or a
+`部` suffix are one department (`department_key`); a KPI is its department and its
+id (else its name), folded the same way. `unify` rewrites a frame of KPI rows so that each
+department and KPI has one spelling, partners in `shared_with` included: every later step
+(roll-ups, shared-KPI expansion, what-if, reports) can then compare names as they are.
+Loading (`ingest.load_files`) and the store (`store.current_kpis`) call it, so no page,
+report or CLI command sees two spellings of one department.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+from opencc import OpenCC
+
+# Traditional -> simplified (OpenCC's dictionaries), for matching only: values are kept
+# as written. One spelling per word in the tables above then matches both scripts.
+_T2S = OpenCC("t2s")
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def fold(text: object) -> str:
+    """Normalise for matching: NFKC, traditional->simplified, casefold, no spaces/punctuation.
+
+    Arrows survive, since they are direction values on their own.
+    """
+    s = unicodedata.normalize("NFKC", str(text))
+    if not s.isascii():
+        s = _T2S.convert(s)
+    s = s.casefold().strip()
+    if s in {"↑", "↓"}:
+        return s
+    return _PUNCT.sub("", s.replace("&", "and"))
+
+
+def simplified(text: object) -> str:
+    """NFKC text with traditional characters made simplified, character for character, so
+    that a match's position in it is the same in `unicodedata.normalize("NFKC", text)`."""
+    s = unicodedata.normalize("NFKC", str(text))
+    if s.isascii():
+        return s
+    converted = _T2S.convert(s)
+    if len(converted) == len(s):
+        return converted
+    chars = [_T2S.convert(c) for c in s]
+    return "".join(c if len(c) == 1 else o for c, o in zip(chars, s, strict=True))
+
+
+_DEPT_SUFFIX = re.compile(r"(部门|部|department|dept)$")
+
+
+def department_key(name: object) -> str:
+    """A department name folded for matching partners: `生产部`, `生产`, `Production Dept`."""
+    key = fold(name)
+    stripped = _DEPT_SUFFIX.sub("", key)
+    return stripped or key
+
+
+# Characters no name may hold, and no writer may be given: controls (an `_x0001_` escape in
+# a sheet becomes one), format characters (bidirectional overrides, zero-width spaces, BOM),
+# surrogates, private use and unassigned code points (U+FFFE, U+FFFF). vl-convert aborts the
+# whole process on some of them, and an XML writer makes a file Excel cannot open.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def first_unsafe(text: str) -> str | None:
+    """The first character of `text` that must not be stored, as `U+XXXX`, or None."""
+    if text.isprintable():
+        return None
+    for char in text:
+        if unicodedata.category(char) in _UNSAFE_CATEGORIES:
+            return f"U+{ord(char):04X}"
+    return None
+
+
+def printable(text: str) -> str:
+    """`text` without unsafe characters (line breaks and tabs become spaces): what a writer
+    is given, so that data stored before ingest refused such names cannot break it."""
+    if text.isprintable():
+        return text
+    return "".join(
+        " " if char in "\t\r\n" else char
+        for char in text
+        if char in "\t\r\n" or unicodedata.category(char) not in _UNSAFE_CATEGORIES
+    )
+
+
+def per_distinct(values: pd.Series, func) -> pd.Series:
+    """`func` of each value, computed once per distinct value (a column holds a few dozen)."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    done = np.empty(len(uniques) + 1, dtype=object)  # filled one by one: tuples stay whole
+    for i, unique in enumerate(uniques):
+        done[i] = func(unique)
+    return pd.Series(done[codes], index=values.index, dtype=object)
+
+
+def department_keys(values: pd.Series) -> pd.Series:
+    """`department_key` of each name (None where the name is missing)."""
+    return per_distinct(values, department_key)
+
+
+def kpi_keys(kpis: pd.DataFrame) -> pd.Series:
+    """One KPI's identity: department key, then its folded id, else its folded name."""
+    ids = per_distinct(kpis["kpi_id"], lambda v: fold(v) or None)
+    named = per_distinct(kpis["kpi_name"], lambda v: fold(v) or None)
+    which = ids.where(ids.notna(), "n:" + named.fillna("").astype(str))
+    which = which.where(ids.isna(), "i:" + ids.fillna("").astype(str))
+    return department_keys(kpis["department"]).fillna("").astype(str) + "\x1f" + which
+
+
+def display_names(names: Iterable[object], *, preferred: Iterable[object] = ()) -> dict[str, str]:
+    """Department key -> the name shown for it: the first of `preferred` with that key (the
+    name first stored, or the definitions'), else the first spelling in `names`."""
+    shown: dict[str, str] = {}
+    for name in (*preferred, *names):
+        if isinstance(name, str) and name.strip():
+            shown.setdefault(department_key(name), name)
+    return shown
+
+
+def department_weights(
+    departments: Iterable[object], weights: Mapping[str, float], *, default: float = 1.0
+) -> np.ndarray:
+    """Each department's weight from a settings mapping, matched by identity (a weight set
+    for `采购物流部` applies to `採購物流部`); `default` for departments it does not name."""
+    by_key = {department_key(name): float(w) for name, w in weights.items()}
+    return np.array(
+        [by_key.get(department_key(d), default) for d in departments], dtype=float
+    ).reshape(-1)
+
+
+def _partners(cell: object, shown: Mapping[str, str]) -> object:
+    if not isinstance(cell, tuple) or not cell:
+        return cell
+    return tuple(dict.fromkeys(shown.get(department_key(p), p) for p in cell))
+
+
+def unify(kpis: pd.DataFrame, *, preferred: Iterable[object] = ()) -> pd.DataFrame:
+    """`kpis` with one spelling per department (see `display_names`) in `department` and in
+    `shared_with`, and one name and id per KPI (the first written). Rows are not reordered."""
+    if kpis.empty:
+        return kpis
+    shown = display_names(pd.unique(kpis["department"].astype(object)), preferred=preferred)
+    out = kpis.copy()
+    keys = department_keys(out["department"])
+    named = keys.notna()
+    out.loc[named, "department"] = keys[named].map(shown)
+    if "shared_with" in out.columns:
+        out["shared_with"] = per_distinct(out["shared_with"], lambda c: _partners(c, shown))
+    kpi = kpi_keys(out)
+    for column in ("kpi_name", "kpi_id"):
+        present = out[column].notna()
+        first = out.loc[present, column].groupby(kpi[present], sort=False).first()
+        out.loc[present, column] = kpi[present].map(first)
+    return out

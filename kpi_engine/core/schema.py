@@ -1,0 +1,105 @@
+"""Names shared by every engine module: the tidy columns and the closed vocabularies.
+
+Inside the engine everything is English snake_case, whatever the workbook said; the
+alias tables (`aliases.py`) translate on the way in, the i18n catalogs on the way out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kpi_engine.core.names import kpi_keys
+
+PERSPECTIVES: tuple[str, ...] = ("financial", "customer", "internal_process", "learning_growth")
+DIRECTIONS: tuple[str, ...] = ("higher", "lower", "range")
+AGGREGATIONS: tuple[str, ...] = ("sum", "avg", "last")
+STATUSES: tuple[str, ...] = ("green", "amber", "red")
+
+# Numeric anchor columns a KPI row may carry (NaN when the workbook left them empty).
+ANCHORS: tuple[str, ...] = ("target", "floor", "threshold", "stretch", "target_low", "target_high")
+
+# One row per KPI, owner department and month: what `ingest.load` returns as `kpis`.
+KPI_COLUMNS: tuple[str, ...] = (
+    "file",  # file name as uploaded
+    "sheet",  # sheet name
+    "row",  # Excel row number (1-based) of the KPI's row
+    "department",  # owner department, as written (stripped)
+    "kpi_id",  # str, or None when the sheet has no id column
+    "kpi_name",  # str
+    "perspective",  # one of PERSPECTIVES
+    "direction",  # one of DIRECTIONS
+    "weight",  # float >= 0, relative within department x perspective
+    "actual",  # float, NaN when missing
+    *ANCHORS,
+    "aggregation",  # one of AGGREGATIONS
+    "shared_with",  # tuple[str, ...] of partner departments (may be empty)
+    "unit",  # str or None
+    "owner",  # str or None
+    "period",  # "YYYY-MM"
+    "extras",  # dict of unknown columns as written -> cell value
+)
+
+# Issues (errors and warnings) as reported to users and by `validate --json`.
+ISSUE_COLUMNS: tuple[str, ...] = (
+    "severity",
+    "file",
+    "sheet",
+    "row",
+    "column",
+    "value",
+    "message",
+    "code",
+    "params",
+)
+
+# What a definition gives a row that carries only actuals (and what a row may override).
+DEFINED_COLUMNS = (
+    "kpi_name",
+    "kpi_id",
+    "perspective",
+    "direction",
+    "weight",
+    *ANCHORS,
+    "aggregation",
+    "shared_with",
+    "unit",
+    "owner",
+)
+DEFINITION_COLUMNS = ("department", *DEFINED_COLUMNS)
+
+# Issue severities: an error rejects its row (or file), a warning only reports.
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Result of loading a batch of files: accepted KPI rows, definitions, issues."""
+
+    kpis: pd.DataFrame
+    definitions: pd.DataFrame
+    issues: pd.DataFrame
+    rows_rejected: int
+
+    @property
+    def rows_accepted(self) -> int:
+        return len(self.kpis)
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        return self.issues[self.issues["severity"] == ERROR]
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        return self.issues[self.issues["severity"] == WARNING]
+
+
+def definitions_table(*tables: pd.DataFrame | None) -> pd.DataFrame:
+    """KPI definitions from several sources, later ones winning, one row per KPI."""
+    frames = [t[list(DEFINITION_COLUMNS)] for t in tables if t is not None and not t.empty]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in DEFINITION_COLUMNS})
+    merged = pd.concat(frames, ignore_index=True)
+    return merged[~kpi_keys(merged).duplicated(keep="last")].reset_index(drop=True)

@@ -1,0 +1,61 @@
+"""One call from tidy KPI rows to everything a page or a report shows for a period.
+
+Pages, the CLI and reports all go through `build`, so a number on screen is the number
+in the JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kpi_engine.core import periods
+from kpi_engine.core.rollup import Rollup, expand_shared, rollup
+from kpi_engine.core.scoring import score
+from kpi_engine.core.settings import DEFAULTS, Settings
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """Scored KPI rows (shared KPIs repeated under each partner) and their roll-ups."""
+
+    kpis: pd.DataFrame
+    perspectives: pd.DataFrame
+    departments: pd.DataFrame
+    organization: pd.DataFrame
+    collaboration: pd.DataFrame
+    organization_perspectives: pd.DataFrame  # period, perspective, score, coverage
+
+    @classmethod
+    def of(cls, expanded: pd.DataFrame, ups: Rollup) -> Scorecard:
+        """The scorecard of expanded, scored rows and their roll-ups."""
+        return cls(
+            expanded,
+            ups.perspectives,
+            ups.departments,
+            ups.organization,
+            ups.collaboration,
+            ups.organization_perspectives,
+        )
+
+
+def for_period(kpis: pd.DataFrame, period: str | None) -> pd.DataFrame:
+    """KPI rows of one month, or aggregated over a quarter or year-to-date; all months if None.
+
+    `period` is `YYYY-MM`, `YYYY-Qn` or `YYYY-YTD` / `YYYY-MM-YTD` (see `periods`).
+    """
+    if period is None:
+        return kpis
+    months = periods.months_of(period, available=kpis["period"].unique())
+    if periods.is_month(period):
+        return kpis[kpis["period"] == period]
+    return periods.aggregate(kpis[kpis["period"].isin(months)], months, label=period)
+
+
+def build(
+    kpis: pd.DataFrame, *, settings: Settings = DEFAULTS, period: str | None = None
+) -> Scorecard:
+    """Score, expand shared KPIs and roll up, for one period label or every month."""
+    expanded = expand_shared(score(for_period(kpis, period), settings=settings))
+    return Scorecard.of(expanded, rollup(expanded, settings=settings))

@@ -1,0 +1,137 @@
+"""Scoring settings and upload limits: one frozen object each, with SPEC's defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from types import MappingProxyType
+
+_MB = 1024 * 1024
+DEFAULT_PERSPECTIVE_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {"financial": 30.0, "customer": 30.0, "internal_process": 25.0, "learning_growth": 15.0}
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a score depends on besides the data. Weights are relative."""
+
+    cap: float = 120.0
+    base_score: float = 60.0  # three-value method: score at the threshold
+    green_at: float = 100.0  # status green when score >= green_at
+    amber_at: float = 80.0  # amber when amber_at <= score < green_at, else red
+    # Plain dicts (copied per instance) so settings pickle into caches and stores.
+    perspective_weights: Mapping[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_PERSPECTIVE_WEIGHTS)
+    )
+    # Missing departments weigh 1 (equal weights by default).
+    department_weights: Mapping[str, float] = field(default_factory=dict)
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with some fields changed (what-if scenarios start here)."""
+        return replace(self, **changes)
+
+
+def problems(settings: Settings) -> list[str]:
+    """What makes settings unusable, as message keys (`settings.problem_<name>`): checked
+    before settings are stored, so no page ever scores with them."""
+    found = []
+    weights = [*settings.perspective_weights.values(), *settings.department_weights.values()]
+    if any(not w >= 0 for w in weights):  # `not >=` also catches NaN
+        found.append("negative_weight")
+    elif any(not w <= DEFAULT_LIMITS.max_weight for w in weights):  # and infinity
+        found.append("weight_too_large")
+    if not sum(settings.perspective_weights.values()) > 0:
+        found.append("no_perspective_weight")
+    if not 0 < settings.amber_at < settings.green_at:
+        found.append("band_order")
+    if not settings.cap >= settings.green_at:
+        found.append("cap_below_green")
+    if not 0 <= settings.base_score < 100:
+        found.append("base_score_range")
+    return found
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upload limits: a file past any of them is refused before it is parsed.
+
+    `max_cells` bounds memory: a sheet's grid is padded from A1 to its last cell, so two
+    cells far apart (A1 and XFD1048576) would otherwise ask for billions of empty cells.
+    `max_merged` bounds the work of filling merged cells in; `max_text` the length of a
+    department, KPI, unit or owner name (a longer one is a row error). Workbooks are read
+    in a child process that may use `reader_memory_bytes` more memory than it starts with
+    and `reader_seconds` per file; past either, the file is refused and the server lives.
+    """
+
+    max_file_bytes: int = 50 * _MB
+    max_unzipped_bytes: int = 200 * _MB
+    max_sheets: int = 100
+    max_rows: int = 100_000  # per sheet
+    max_columns: int = 500
+    max_cells: int = 5_000_000  # per workbook, each sheet counted from A1 to its last cell
+    max_weight: int = 1000  # a KPI or settings weight above it is refused
+    max_merged: int = 10_000  # merged ranges per sheet
+    max_text: int = 255  # characters in a department, KPI, unit or owner name
+    reader_memory_bytes: int = 2048 * _MB
+    reader_seconds: int = 60  # per file
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Limits:
+        """The defaults, overridden by KPI_MAX_FILE_MB, KPI_MAX_UNZIPPED_MB, KPI_MAX_SHEETS,
+        KPI_MAX_ROWS, KPI_MAX_COLUMNS, KPI_MAX_CELLS, KPI_MAX_WEIGHT, KPI_MAX_MERGED,
+        KPI_MAX_TEXT, KPI_READER_MEMORY_MB and KPI_READER_SECONDS where set, so an operator can
+        raise or lower a limit without code. A value that is not a positive number raises
+        ValueError naming the variable: a typo must not silently remove a limit."""
+        values: dict[str, int] = {}
+        for item in fields(cls):
+            name, scale = _ENV[item.name]
+            text = environ.get(name, "").strip()
+            if not text:
+                continue
+            try:
+                number = float(text)
+            except ValueError:
+                number = float("nan")
+            if not number > 0 or number == float("inf"):
+                raise ValueError(f"{name}={text!r}: expected a positive number")
+            values[item.name] = int(number * scale)
+        return cls(**values)
+
+    @property
+    def max_file_mb(self) -> int:
+        """The file limit in whole MB, rounded up: Streamlit's upload limit
+        (`server.maxUploadSize`, set by scripts/start.sh) and the upload widget's."""
+        return max(1, -(-self.max_file_bytes // _MB))
+
+
+# Limits field -> (environment variable, its unit in the field's unit).
+_ENV: Mapping[str, tuple[str, int]] = {
+    "max_file_bytes": ("KPI_MAX_FILE_MB", _MB),
+    "max_unzipped_bytes": ("KPI_MAX_UNZIPPED_MB", _MB),
+    "max_sheets": ("KPI_MAX_SHEETS", 1),
+    "max_rows": ("KPI_MAX_ROWS", 1),
+    "max_columns": ("KPI_MAX_COLUMNS", 1),
+    "max_cells": ("KPI_MAX_CELLS", 1),
+    "max_weight": ("KPI_MAX_WEIGHT", 1),
+    "max_merged": ("KPI_MAX_MERGED", 1),
+    "max_text": ("KPI_MAX_TEXT", 1),
+    "reader_memory_bytes": ("KPI_READER_MEMORY_MB", _MB),
+    "reader_seconds": ("KPI_READER_SECONDS", 1),
+}
+
+
+DEFAULTS = Settings()
+DEFAULT_LIMITS = Limits()
+
+
+# Where the store's SQLite file and the users file live unless told otherwise.
+DATA_DIR_ENV = "KPI_DATA_DIR"
+DEFAULT_DATA_DIR = "./data"
+
+
+def data_dir(path: str | os.PathLike | None = None) -> Path:
+    """`path`, else `KPI_DATA_DIR`, else `./data`: one answer for the store and the users file."""
+    return Path(path or os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)

@@ -1,0 +1,531 @@
+"""What-if scenarios: the same KPI rows under other weights and targets, beside the baseline.
+
+An analyst asks "what if customer weighed more?" and needs the answer while the meeting
+is still on it. So `prepare` scores the period's rows once and keeps the department x
+perspective cube; a change of perspective or department weights is then arithmetic on
+that small cube (a slider move costs microseconds, whatever the number of KPI rows), and
+only KPI weight or target overrides go back to the rows: the rows whose target changed are
+rescored, then one roll-up runs.
+
+A scenario never changes stored data: `apply` returns new rows and everything else reads.
+`rank_ranges` answers the follow-up question, "does the department ranking depend on the
+weights we chose?", by sampling perspective weights around the chosen ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from kpi_engine.core.names import department_weights, fold
+from kpi_engine.core.rollup import expand_shared, perspective_weights, rollup, upper_levels
+from kpi_engine.core.schema import PERSPECTIVES
+from kpi_engine.core.scorecard import Scorecard, for_period
+from kpi_engine.core.scoring import score
+from kpi_engine.core.settings import DEFAULTS, Settings
+
+KpiKey = tuple[str, str]  # (owner department, KPI id, or name where the KPI has no id)
+
+MANUAL, AHP, ENTROPY = "manual", "ahp", "entropy"  # how a scenario's weights were chosen
+
+
+def kpi_keys(rows: pd.DataFrame) -> pd.Series:
+    """Each row's KPI key within its department: the KPI id, else the KPI name."""
+    ids = rows["kpi_id"].astype(object)
+    blank = ids.isna() | (ids.astype(str).str.strip() == "")
+    return ids.where(~blank, rows["kpi_name"].astype(object)).astype(object)
+
+
+def _weights(values: Mapping, what: str) -> dict:
+    """A copy of a weight mapping, refusing what no roll-up can use."""
+    out = {}
+    for key, value in values.items():
+        number = float(value)
+        if not np.isfinite(number) or number < 0:
+            raise ValueError(f"{what} weight for {key!r} is {value!r}: weights must be 0 or more")
+        out[key] = number
+    return out
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Weights and targets that differ from the baseline; everything else is the baseline's.
+
+    `perspective_weights` None keeps the baseline's; `department_weights` lists only the
+    departments whose weight changes. KPI overrides are keyed by (owner department, KPI
+    key) and apply to every row of that KPI in the rows they are applied to (the page
+    applies them to the period shown). Weights are relative, as everywhere.
+    """
+
+    name: str = "scenario"
+    perspective_weights: Mapping[str, float] | None = None
+    department_weights: Mapping[str, float] = field(default_factory=dict)
+    kpi_weights: Mapping[KpiKey, float] = field(default_factory=dict)
+    kpi_targets: Mapping[KpiKey, float] = field(default_factory=dict)
+    method: str = MANUAL
+
+    def __post_init__(self) -> None:
+        # Plain copied dicts: a caller's later edits cannot reach a saved scenario.
+        if self.perspective_weights is not None:
+            weights = _weights(self.perspective_weights, "perspective")
+            if not sum(weights.values()) > 0:
+                raise ValueError("perspective weights are all 0: give at least one a weight")
+            object.__setattr__(self, "perspective_weights", weights)
+        object.__setattr__(
+            self, "department_weights", _weights(self.department_weights, "department")
+        )
+        object.__setattr__(self, "kpi_weights", _weights(self.kpi_weights, "KPI"))
+        targets = {key: float(value) for key, value in self.kpi_targets.items()}
+        if not all(np.isfinite(v) for v in targets.values()):
+            raise ValueError("a KPI target override is not a number")
+        object.__setattr__(self, "kpi_targets", targets)
+
+    @property
+    def changes_rows(self) -> bool:
+        """Whether KPI rows change (else only the roll-up weights do)."""
+        return bool(self.kpi_weights or self.kpi_targets)
+
+    def settings(self, baseline: Settings) -> Settings:
+        """The baseline's settings with this scenario's weights."""
+        perspective = self.perspective_weights or baseline.perspective_weights
+        department = {**baseline.department_weights, **self.department_weights}
+        return baseline.with_(perspective_weights=dict(perspective), department_weights=department)
+
+
+def _key_codes(rows: pd.DataFrame) -> tuple[np.ndarray, list[KpiKey]]:
+    """A code per row into the distinct (department, KPI key) pairs, and those pairs."""
+    if rows.empty:
+        return np.empty(0, dtype=np.intp), []
+    departments = rows["department"].astype(object).to_numpy()
+    keys = kpi_keys(rows).to_numpy()
+    codes, uniques = pd.factorize(pd.MultiIndex.from_arrays([departments, keys]))
+    return np.asarray(codes, dtype=np.intp), [tuple(u) for u in uniques]
+
+
+def _lookup(codes: np.ndarray, pairs: list[KpiKey], values: Mapping[KpiKey, float]) -> np.ndarray:
+    """Each row's override from `values` (NaN where it has none)."""
+    if not values or not len(codes):
+        return np.full(len(codes), np.nan)
+    per_pair = np.array([values.get(pair, np.nan) for pair in pairs], dtype=float)
+    return per_pair[codes]
+
+
+def apply(kpis: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """New KPI rows with the scenario's weight and target overrides; `kpis` is untouched."""
+    out = kpis.copy(deep=False)
+    if not scenario.changes_rows:
+        return out
+    codes, pairs = _key_codes(kpis)
+    for column, values in (("weight", scenario.kpi_weights), ("target", scenario.kpi_targets)):
+        new = _lookup(codes, pairs, values)
+        if (~np.isnan(new)).any():
+            old = pd.to_numeric(kpis[column], errors="coerce").to_numpy(dtype=float)
+            out[column] = np.where(np.isnan(new), old, new)
+    return out
+
+
+def redistribute(rows: pd.DataFrame, shares: Mapping[str, float]) -> dict[KpiKey, float]:
+    """KPI weight overrides that give KPIs their `shares` (say entropy weights by KPI name)
+    within each department x perspective.
+
+    KPI weights are relative within a department x perspective, so a method's weights are
+    applied there: the weight the named KPIs of a cell hold together is divided among them
+    in proportion to their shares; KPIs without a share keep their weight, and a cell whose
+    shares are all 0 keeps its weights. Names match as in `weights.kpi_matrix` (folded).
+    """
+    by_name = {fold(name): float(v) for name, v in shares.items() if np.isfinite(float(v))}
+    if not by_name or rows.empty:
+        return {}
+    if "owner_department" in rows.columns:
+        rows = rows[rows["department"] == rows["owner_department"]]
+    frame = pd.DataFrame(
+        {
+            "department": rows["department"].astype(object).to_numpy(),
+            "key": kpi_keys(rows).to_numpy(),
+            "perspective": rows["perspective"].astype(object).to_numpy(),
+            "weight": pd.to_numeric(rows["weight"], errors="coerce").to_numpy(dtype=float),
+            "share": rows["kpi_name"].astype(object).map(fold).map(by_name).to_numpy(dtype=float),
+        }
+    ).drop_duplicates(["department", "key"], keep="last")
+    frame = frame[frame["share"].notna()]
+    cell = frame.groupby(["department", "perspective"], sort=False)
+    mass = cell["weight"].transform("sum").to_numpy(dtype=float)
+    total = cell["share"].transform("sum").to_numpy(dtype=float)
+    ok = total > 0
+    new = np.where(ok, mass * frame["share"].to_numpy(dtype=float) / np.where(ok, total, 1.0), 0.0)
+    return {
+        (d, k): float(w)
+        for d, k, w, keep in zip(frame["department"], frame["key"], new, ok, strict=True)
+        if keep
+    }
+
+
+# --- prepared baseline ---------------------------------------------------------------------
+
+
+class _Cube(NamedTuple):
+    """Department x period x perspective scores of the baseline, and which cells exist."""
+
+    departments: pd.Index
+    periods: pd.Index
+    perspectives: pd.Index
+    score: np.ndarray  # NaN where the cell has no score
+    coverage: np.ndarray
+    present: np.ndarray  # the cell has KPI rows
+    owned: np.ndarray  # department x period: the department has KPIs of its own
+
+
+def _cube(perspectives: pd.DataFrame, expanded: pd.DataFrame) -> _Cube:
+    dept_codes, departments = pd.factorize(perspectives["department"].astype(object), sort=True)
+    period_codes, periods = pd.factorize(perspectives["period"].astype(object), sort=True)
+    labels = list(dict.fromkeys(perspectives["perspective"].astype(object)))
+    order = {p: i for i, p in enumerate(PERSPECTIVES)}
+    labels.sort(key=lambda p: order.get(p, len(order)))  # scorecard order, unknown ones last
+    persp_codes = pd.Index(labels).get_indexer(perspectives["perspective"].astype(object))
+    shape = (max(len(departments), 1), max(len(periods), 1), max(len(labels), 1))
+    score_, coverage = np.full(shape, np.nan), np.full(shape, np.nan)
+    present = np.zeros(shape, dtype=bool)
+    cells = (dept_codes, period_codes, persp_codes)
+    score_[cells] = perspectives["score"].to_numpy(dtype=float)
+    coverage[cells] = perspectives["coverage"].to_numpy(dtype=float)
+    present[cells] = True
+    own = expanded[(expanded["owner_department"] == expanded["department"]).to_numpy(bool)]
+    di = pd.Index(departments).get_indexer(own["department"].astype(object))
+    ti = pd.Index(periods).get_indexer(own["period"].astype(object))
+    owned = np.zeros(shape[:2], dtype=bool)
+    owned[di[(di >= 0) & (ti >= 0)], ti[(di >= 0) & (ti >= 0)]] = True
+    return _Cube(
+        pd.Index(departments), pd.Index(periods), pd.Index(labels), score_, coverage, present, owned
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """One period's rows scored once under the baseline, ready for many scenarios."""
+
+    settings: Settings
+    period: str | None
+    rows: pd.DataFrame  # for_period(kpis, period): what KPI overrides apply to
+    scored: pd.DataFrame  # score(rows) under the baseline settings
+    baseline: Scorecard
+    cube: _Cube
+    key_codes: np.ndarray
+    key_pairs: list[KpiKey]
+
+
+def prepare(
+    kpis: pd.DataFrame, *, settings: Settings = DEFAULTS, period: str | None = None
+) -> Prepared:
+    """Score the period's rows and roll them up once; scenarios then start from here."""
+    rows = for_period(kpis, period)
+    scored = score(rows, settings=settings)
+    expanded = expand_shared(scored)
+    card = Scorecard.of(expanded, rollup(expanded, settings=settings))
+    codes, pairs = _key_codes(rows)
+    cube = _cube(card.perspectives, expanded)
+    return Prepared(settings, period, rows, scored, card, cube, codes, pairs)
+
+
+def _from_cube(prepared: Prepared, settings: Settings) -> Scorecard:
+    """Department and organisation roll-ups under new weights, from the baseline cube alone."""
+    cube = prepared.cube
+    up = upper_levels(
+        cube.score,
+        cube.coverage,
+        cube.present,
+        cube.owned,
+        perspective_weights=perspective_weights(cube.perspectives, settings),
+        department_weights=department_weights(cube.departments, settings.department_weights),
+    )
+    di, ti = np.nonzero(up.d_present)
+    departments = pd.DataFrame(
+        {
+            "department": pd.array(cube.departments.take(di), dtype="str"),
+            "period": pd.array(cube.periods.take(ti), dtype="str"),
+            "score": up.d_score[di, ti],
+            "coverage": up.d_cov[di, ti],
+        }
+    )
+    (oi,) = np.nonzero(up.o_present)
+    organization = pd.DataFrame(
+        {
+            "period": pd.array(cube.periods.take(oi), dtype="str"),
+            "score": up.o_score[oi],
+            "coverage": up.o_cov[oi],
+        }
+    )
+    pi, pj = np.nonzero(up.o_present[:, None] & cube.present.any(axis=0))
+    by_perspective = pd.DataFrame(
+        {
+            "period": pd.array(cube.periods.take(pi), dtype="str"),
+            "perspective": pd.array(cube.perspectives.take(pj), dtype="str"),
+            "score": up.op_score[pi, pj],
+            "coverage": up.op_cov[pi, pj],
+        }
+    )
+    return replace(
+        prepared.baseline,
+        departments=departments,
+        organization=organization,
+        organization_perspectives=by_perspective,
+    )
+
+
+def _from_rows(prepared: Prepared, scenario: Scenario, settings: Settings) -> Scorecard:
+    """KPI overrides: rescore only the rows whose target changed, then one roll-up."""
+    scored = prepared.scored.copy(deep=False)
+    codes, pairs = prepared.key_codes, prepared.key_pairs
+    weights = _lookup(codes, pairs, scenario.kpi_weights)
+    if (~np.isnan(weights)).any():
+        old = pd.to_numeric(scored["weight"], errors="coerce").to_numpy(dtype=float)
+        scored["weight"] = np.where(np.isnan(weights), old, weights)
+    targets = _lookup(codes, pairs, scenario.kpi_targets)
+    old_target = pd.to_numeric(scored["target"], errors="coerce").to_numpy(dtype=float)
+    changed = np.flatnonzero(~np.isnan(targets) & (targets != old_target))
+    if changed.size:
+        part = prepared.rows.iloc[changed].assign(target=targets[changed])
+        redone = score(part, settings=settings)
+        new_score = scored["score"].to_numpy(dtype=float).copy()
+        new_status = scored["status"].to_numpy(dtype=object).copy()
+        new_score[changed] = redone["score"].to_numpy(dtype=float)
+        new_status[changed] = redone["status"].to_numpy(dtype=object)
+        scored["target"] = np.where(np.isnan(targets), old_target, targets)
+        scored["score"] = new_score
+        scored["status"] = pd.Series(new_status, index=scored.index, dtype=object)
+    expanded = expand_shared(scored)
+    return Scorecard.of(expanded, rollup(expanded, settings=settings))
+
+
+def rescore(prepared: Prepared, scenario: Scenario) -> Scorecard:
+    """The scenario's scorecard for the prepared period, as `build(apply(...))` would give.
+
+    Weights alone: arithmetic on the baseline cube. KPI overrides: back to the rows.
+    """
+    settings = scenario.settings(prepared.settings)
+    if scenario.changes_rows:
+        return _from_rows(prepared, scenario, settings)
+    return _from_cube(prepared, settings)
+
+
+# --- comparison ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """Baseline beside scenario: per department (with ranks) and for the organisation."""
+
+    departments: pd.DataFrame  # period, department, baseline, scenario, change,
+    #                            baseline_rank, scenario_rank, rank_change
+    organization: pd.DataFrame  # period, baseline, scenario, change
+    scenario: Scorecard
+
+
+def ranks(scores: pd.DataFrame) -> pd.Series:
+    """Rank of each department within its period: 1 = highest score, ties share the better
+    rank, no score no rank."""
+    score_ = scores["score"].astype(float)
+    if scores["period"].nunique() <= 1:  # the page's case: skip the group-by
+        ranked = score_.rank(ascending=False, method="min")
+    else:
+        ranked = score_.groupby(scores["period"], sort=False).rank(ascending=False, method="min")
+    return ranked.astype("Int64")
+
+
+def _side_by_side(base: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Baseline and scenario values per key: `baseline*` and `scenario*` columns.
+
+    Weight changes keep the cells (same keys, same order), so the columns just sit side
+    by side; KPI edits may add or drop a cell, and then an outer merge lines them up.
+    """
+    left = base[keys].reset_index(drop=True)
+    right = new[keys].reset_index(drop=True)
+    if left.equals(right):
+        return pd.concat(
+            [
+                left,
+                base.drop(columns=keys).reset_index(drop=True),
+                new.drop(columns=keys).reset_index(drop=True),
+            ],
+            axis=1,
+        )
+    return base.merge(new, on=keys, how="outer", sort=False).reset_index(drop=True)
+
+
+def compare(
+    kpis: pd.DataFrame | Prepared,
+    baseline: Settings,
+    scenario: Scenario,
+    *,
+    period: str | None = None,
+) -> Comparison:
+    """Each department's score and rank under the baseline and the scenario, and the change.
+
+    `rank_change` is baseline_rank - scenario_rank: positive when a department moves up.
+    Pass a `Prepared` (same settings and period) to skip scoring: a slider move then
+    costs one roll-up of the cube.
+    """
+    if isinstance(kpis, Prepared):
+        prepared = kpis
+        if prepared.settings != baseline or (period is not None and period != prepared.period):
+            raise ValueError("the prepared baseline has other settings or another period")
+    else:
+        prepared = prepare(kpis, settings=baseline, period=period)
+    card = rescore(prepared, scenario)
+    keys = ["period", "department"]
+    base, new = prepared.baseline.departments, card.departments
+    departments = _side_by_side(
+        pd.DataFrame(
+            {
+                "period": base["period"],
+                "department": base["department"],
+                "baseline": base["score"].astype(float),
+                "baseline_rank": ranks(base),
+            }
+        ),
+        pd.DataFrame(
+            {
+                "period": new["period"],
+                "department": new["department"],
+                "scenario": new["score"].astype(float),
+                "scenario_rank": ranks(new),
+            }
+        ),
+        keys,
+    )
+    departments["change"] = departments["scenario"] - departments["baseline"]
+    departments["rank_change"] = departments["baseline_rank"] - departments["scenario_rank"]
+    columns = ["baseline", "scenario", "change", "baseline_rank", "scenario_rank", "rank_change"]
+    departments = departments[[*keys, *columns]]
+    organization = _side_by_side(
+        prepared.baseline.organization[["period", "score"]].rename(columns={"score": "baseline"}),
+        card.organization[["period", "score"]].rename(columns={"score": "scenario"}),
+        ["period"],
+    )
+    organization["change"] = organization["scenario"] - organization["baseline"]
+    return Comparison(departments, organization, card)
+
+
+# --- rank stability ------------------------------------------------------------------------
+
+
+def sample_weights(
+    center: Mapping[str, float],
+    *,
+    spread_points: float,
+    samples: int,
+    seed: int = 0,
+    perspectives: tuple[str, ...] = PERSPECTIVES,
+) -> np.ndarray:
+    """Perspective weight vectors (percentage points summing to 100), one per column.
+
+    Uniform over the part of the weight simplex where every weight stays within
+    `spread_points` of the centre's (normalised to 100) and at 0 or above: all weights
+    but the last are drawn in their interval, the last is what makes 100, and draws that
+    push it out of its interval are redrawn. Column 0 is the centre itself.
+    """
+    c = np.array([max(float(center.get(p, 0.0)), 0.0) for p in perspectives])
+    if not c.sum() > 0:
+        raise ValueError("the centre's perspective weights are all 0")
+    c = 100.0 * c / c.sum()
+    n = max(float(spread_points), 0.0)
+    low, high = np.maximum(c - n, 0.0), c + n
+    rng = np.random.default_rng(seed)
+    found: list[np.ndarray] = [c[:, None]]
+    have, rounds = 1, 0
+    while have < samples and rounds < 50:
+        batch = max(2 * (samples - have), 64)
+        free = rng.uniform(low[:-1, None], high[:-1, None], size=(len(c) - 1, batch))
+        last = 100.0 - free.sum(axis=0)
+        ok = (last >= low[-1]) & (last <= high[-1])
+        found.append(np.vstack([free[:, ok], last[ok][None, :]]))
+        have += int(ok.sum())
+        rounds += 1
+    return np.hstack(found)[:, :samples]
+
+
+def _sample_ranks(scores: np.ndarray, weights: np.ndarray, chunk: int = 4_000_000) -> np.ndarray:
+    """Department ranks (D x K) under each weight column: 1 + the number of departments
+    scoring strictly higher, so ties share a rank; NaN where a department has no score.
+
+    Department scores are a matrix product: sum of w * s over the perspectives a department
+    has, divided by the sum of their w (renormalised as in the roll-up).
+    """
+    here = ~np.isnan(scores)
+    numerator = np.where(here, scores, 0.0) @ weights
+    denominator = here.astype(float) @ weights
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dept = np.where(denominator > 0, numerator / denominator, np.nan)
+    d, k = dept.shape
+    out = np.empty((d, k))
+    step = max(1, chunk // max(d * d, 1))
+    for start in range(0, k, step):
+        block = dept[:, start : start + step]
+        higher = (block[None, :, :] > block[:, None, :]).sum(axis=1)
+        out[:, start : start + step] = np.where(np.isnan(block), np.nan, 1.0 + higher)
+    return out
+
+
+# What `rank_ranges` returns, in order.
+RANK_RANGE_COLUMNS: tuple[str, ...] = (
+    "period",
+    "department",
+    "baseline_rank",
+    "min_rank",
+    "max_rank",
+    "depends",
+    "stable_share",
+)
+
+
+def rank_ranges(
+    perspectives: pd.DataFrame,
+    *,
+    weights: Mapping[str, float],
+    spread_points: float = 10.0,
+    samples: int = 2000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The ranks each department takes when perspective weights move within +- N points.
+
+    `perspectives` is a department x perspective score table (`Scorecard.perspectives`);
+    `weights` the centre (the weights in use). Returns, per period and department:
+    baseline_rank (under the centre), min_rank, max_rank, depends (min != max) and
+    stable_share (the share of sampled weightings that keep the baseline rank).
+    """
+    w = sample_weights(weights, spread_points=spread_points, samples=samples, seed=seed)
+    index = {p: i for i, p in enumerate(PERSPECTIVES)}
+    parts = []
+    for period, cells in perspectives.groupby("period", sort=True):
+        cells = cells[cells["perspective"].isin(index)]
+        table = cells.pivot_table(
+            index="department", columns="perspective", values="score", aggfunc="mean", sort=True
+        ).reindex(columns=list(PERSPECTIVES))
+        table = table[table.notna().any(axis=1)]  # a department with no score has no rank
+        if table.empty:
+            continue
+        r = _sample_ranks(table.to_numpy(dtype=float), w)
+        base = r[:, 0]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "period": period,
+                    "department": table.index.astype(object),
+                    "baseline_rank": base.astype(int),
+                    "min_rank": r.min(axis=1).astype(int),
+                    "max_rank": r.max(axis=1).astype(int),
+                    "stable_share": (r == base[:, None]).mean(axis=1),
+                }
+            )
+        )
+    columns = list(RANK_RANGE_COLUMNS)
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(parts, ignore_index=True)
+    out["depends"] = out["min_rank"] != out["max_rank"]
+    return out.sort_values(["period", "baseline_rank", "department"], kind="stable")[
+        columns
+    ].reset_index(drop=True)

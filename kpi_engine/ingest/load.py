@@ -1,0 +1,431 @@
+"""Workbooks in, one tidy KPI table and a list of issues out.
+
+Two stages keep this fast on thousands of files. Each sheet is *planned* in plain Python
+from its first rows only: where the header is, what each column means, which columns
+are months (wide layout), and what the title, sheet name and file name say about the
+department and period. Then the data rows of every sheet are stacked into one frame and
+typed, filled from KPI definitions and validated with vectorised pandas (`validate`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+import numpy as np
+import pandas as pd
+
+from kpi_engine.core import names, periods
+from kpi_engine.core.names import unify
+from kpi_engine.core.schema import ERROR, KPI_COLUMNS, WARNING, Loaded, definitions_table
+from kpi_engine.core.settings import Limits
+from kpi_engine.ingest import aliases
+from kpi_engine.ingest.issues import Issue, issues_frame
+from kpi_engine.ingest.reader import read_files
+from kpi_engine.ingest.validate import validate
+from kpi_engine.ingest.workbook import VISIBLE, Sheet, WorkbookError
+
+HEADER_SCAN_ROWS = 30
+# Columns read from the grid besides the canonical ones (see `_Block`).
+RAW_COLUMNS = tuple(c for c in KPI_COLUMNS if c not in {"file", "sheet", "row", "extras"})
+
+
+@dataclass
+class SheetPlan:
+    """What one sheet's header and surroundings say; everything but the data rows."""
+
+    file: str
+    sheet: str
+    header_row: int  # 0-based index into the grid
+    columns: dict[str, int]  # canonical column -> grid column
+    written: dict[str, str]  # canonical column -> header as written
+    months: dict[int, str] = field(default_factory=dict)  # wide layout: column -> YYYY-MM
+    month_headers: dict[int, str] = field(default_factory=dict)  # column -> header as written
+    extras: dict[str, int] = field(default_factory=dict)  # unknown header -> column
+    headers: list[str] = field(default_factory=list)  # the header row as written
+    department: str | None = None  # from title rows, sheet name or file name
+    period: str | None = None
+    year: int | None = None
+
+    @property
+    def is_definitions(self) -> bool:
+        """A sheet of KPI definitions only: no actual, no month anywhere in its columns."""
+        return not self.months and "actual" not in self.columns and "period" not in self.columns
+
+
+def load_files(
+    files: Sequence[tuple[str, bytes]],
+    *,
+    limits: Limits | None = None,
+    definitions: pd.DataFrame | None = None,
+    known_departments: Iterable[str] = (),
+) -> Loaded:
+    """Parse and validate uploaded files. Never raises on bad input: it reports it.
+
+    `definitions` are KPI definitions from earlier uploads; sheets that carry only
+    actuals keyed by KPI id or name take their perspective, weight and targets from them.
+    `known_departments` are departments stored from earlier uploads: known partners, and
+    a shared-with cell naming one of them, spaces and all, is one partner.
+    `limits` default to `Limits.from_env()` (KPI_MAX_FILE_MB... see README).
+    """
+    limits = Limits.from_env() if limits is None else limits
+    issues: list[Issue] = []
+    plans: list[SheetPlan] = []
+    grids: list[Sheet] = []
+    for (name, _), sheets in zip(files, read_files(files, limits), strict=True):
+        if isinstance(sheets, WorkbookError):
+            issues.append(
+                Issue.of(ERROR, name, sheets.sheet, None, None, None, sheets.code, **sheets.params)
+            )
+            continue
+        found = 0
+        for sheet in sheets:
+            plan = plan_sheet(name, sheet, issues)
+            if plan is not None:
+                plans.append(plan)
+                grids.append(sheet)
+                found += 1
+            _note_sheet(name, sheet, plan is not None, issues)
+        if not found:
+            issues.append(Issue.of(ERROR, name, None, None, None, None, "no_kpi_table"))
+    raw = stack_rows(plans, grids)
+    kpis, defs, row_issues, rejected = validate(
+        raw,
+        plans,
+        definitions=definitions,
+        known_departments=known_departments,
+        limits=limits,
+    )
+    kpis = unify(kpis, preferred=defs["department"])
+    return Loaded(kpis, defs, issues_frame([*issues, *row_issues]), rejected)
+
+
+def _note_sheet(file: str, sheet: Sheet, imported: bool, issues: list[Issue]) -> None:
+    """Warn about what a sheet hides: imported while hidden (its rows count although
+    Excel does not show them), texts cut to Excel's length."""
+    if imported and sheet.visibility != VISIBLE:
+        code = "hidden_sheet" if sheet.visibility == "hidden" else "very_hidden_sheet"
+        issues.append(Issue.of(WARNING, file, sheet.name, None, None, None, code))
+    if sheet.cut:
+        issues.append(
+            Issue.of(WARNING, file, sheet.name, None, None, None, "text_cut", count=sheet.cut)
+        )
+
+
+def load_paths(paths: Sequence[str], **options: object) -> Loaded:
+    """`load_files` for files on disk (the CLI and scripts)."""
+    files = []
+    for path in paths:
+        with open(path, "rb") as handle:
+            files.append((PurePath(path).name, handle.read()))
+    return load_files(files, **options)  # type: ignore[arg-type]
+
+
+# -- planning a sheet -------------------------------------------------------------------
+
+
+def _fill_merged(sheet: Sheet) -> None:
+    """A value written once over merged cells applies to every cell it covers. The reader
+    clipped the ranges to the grid and refused overlapping ones, so this is one slice
+    assignment per row of a range, at most one write per cell in all."""
+    cells = sheet.cells
+    for r0, c0, r1, c1 in sheet.merged:
+        if r0 >= len(cells) or c0 >= len(cells[r0]):
+            continue
+        value = cells[r0][c0]
+        for row in cells[r0 : r1 + 1]:
+            end = min(c1 + 1, len(row))
+            row[c0:end] = [value] * (end - c0)
+
+
+def _header_score(row: list[object]) -> tuple[int, set[str]]:
+    found = {aliases.column_for(c) for c in row if isinstance(c, str) and c.strip()}
+    found.discard(None)
+    return len(found), found  # type: ignore[return-value]
+
+
+def find_header(cells: list[list[object]]) -> int | None:
+    """Index of the header row: the first row naming the most known columns, KPI included."""
+    best, best_score = None, 1
+    for index, row in enumerate(cells[:HEADER_SCAN_ROWS]):
+        score, found = _header_score(row)
+        if score > best_score and found & {"kpi_name", "kpi_id"}:
+            best, best_score = index, score
+        elif best is not None and score < 2:
+            break  # the first data row under a header: no later row can be the header
+    return best
+
+
+# Months, quarters and years in a title or name, blanked before a department is read.
+_PERIOD_TEXT = re.compile(
+    r"(?:fy\s*)?\d{2,4}\s*(?:年度?|财年)"  # 2026年, 2026年度
+    r"|\d{4}\s*[-/._]\s*\d{1,2}(?:\s*[-/._]\s*\d{1,2})?"  # 2026-10, 2026-10-05
+    r"|(?<!\d)(?:19|20)\d{2}(?:0[1-9]|1[0-2])?(?!\d)"  # 2026, 202610
+    r"|(?:\d{1,2}|[一二三四五六七八九十]{1,3}|元)\s*月份?"  # 10月, 十月份
+    r"|第?\s*[一二三四1-4]\s*季度?"  # 第一季度, 1季度
+    r"|上半年|下半年|半年度|全年|年度|月度|季度|年终|年中|本月|本期|本年|当月|上月"
+    r"|(?<![a-z])(?:q[1-4]|h[12]|fy\s*\d{2,4}|ytd|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?"
+    r"|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?"
+    r"|dec(?:ember)?)(?![a-z])\.?",
+    re.IGNORECASE,
+)
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_COMPANY = re.compile(r".*(?<!分)(?:公司|集团)")  # `XX集团有限公司市场部`: the name after it
+_SUFFIXES = tuple(map(names.simplified, aliases.DEPARTMENT_SUFFIXES))
+_TITLE_WORDS = sorted(map(names.simplified, aliases.TITLE_WORDS), key=len, reverse=True)
+_NOT_DEPARTMENTS = frozenset(map(names.simplified, aliases.NOT_DEPARTMENTS))
+_EN_TITLE_WORDS = re.compile(
+    rf"\b(?:{'|'.join(map(re.escape, aliases.EN_TITLE_WORDS))})\b|[^A-Za-z&' .]", re.I
+)
+# English department names written without "Department" (`Marketing KPI October 2026`).
+_DEPT_WORDS = re.compile(
+    r"\b(?i:human resources|customer service|supply chain|r&d|marketing|sales|production|"
+    r"manufacturing|technology|engineering|finance|accounting|procurement|purchasing|"
+    r"logistics|administration|operations|quality|legal)\b|\b(?:HR|IT)\b"
+)
+
+
+def find_department(text: str) -> str | None:
+    """A department named in a title, sheet name or file name, as written there:
+    `2026年10月份财务部KPI考核表` -> 财务部, `採購物流部績效考核表` -> 採購物流部,
+    `Monthly KPI sheet - Marketing Department` -> Marketing.
+
+    Months, quarters and years are blanked out; then a run of Chinese characters names a
+    department when, once the form words at its end are read off (绩效考核表, 月度...),
+    it ends in a department suffix (部, 中心, 处, 办公室... see `aliases`).
+    """
+    original = unicodedata.normalize("NFKC", text).replace("_", " ")
+    simple = _PERIOD_TEXT.sub(lambda m: " " * len(m.group()), names.simplified(original))
+    for run in _CJK_RUN.finditer(simple):
+        name = run.group()
+        company = _COMPANY.match(name)
+        skip = company.end() if company and company.end() < len(name) else 0
+        name = name[skip:]
+        while name and not name.endswith(_SUFFIXES):
+            word = next((w for w in _TITLE_WORDS if name.endswith(w)), None)
+            if word is None:
+                break
+            name = name[: -len(word)]
+        suffix = next((x for x in _SUFFIXES if name.endswith(x)), "")
+        if suffix and len(name) > len(suffix) and name not in _NOT_DEPARTMENTS:
+            start = run.start() + skip
+            return original[start : start + len(name)]
+    return _english_department(simple)
+
+
+def _english_department(text: str) -> str | None:
+    """`Marketing Department KPI` / `Department of Marketing` -> Marketing; `Customer
+    Service Center` as written; else a well-known department word (`HR KPI Oct 2026`)."""
+    for phrase in _EN_TITLE_WORDS.sub("|", text).split("|"):
+        words = phrase.split()
+        if len(words) < 2:
+            continue
+        first, last = words[0].casefold(), words[-1].casefold()
+        if first in aliases.EN_DEPARTMENT_SUFFIXES and words[1].casefold() == "of":
+            return " ".join(words[2:5]) or None
+        words = words[1:] if first == "of" else words
+        if last in aliases.EN_DEPARTMENT_SUFFIXES and len(words) > 1:
+            return " ".join(words[:-1][-3:])
+        if last in aliases.EN_UNIT_SUFFIXES and len(words) > 1:
+            return " ".join(words[-4:])
+    match = _DEPT_WORDS.search(text)
+    return match.group(0).strip() if match else None
+
+
+def _context(cells: list[list[object]], header_row: int) -> tuple[str, str | None]:
+    """The title text above the header, without its filled-in-by and sign-off parts
+    (`填报日期：2026-11-05` is not the period), and the department a `填报部门：市场部`
+    or `部门：市场部` part names. A label's value may sit in the next cell, and a bare
+    value after a label in the same row (`填报人：` `张三` `2026-11-05`) is no title."""
+    title: list[str] = []
+    named: str | None = None
+    for row in cells[:header_row]:
+        pending = None  # the kind of a label whose value is in the next cell
+        labelled = False  # a label was seen earlier in this row
+        for cell in dict.fromkeys(str(c).strip() for c in row if c not in ("", None)):
+            parts = aliases.form_parts(cell)
+            for index, (kind, value) in enumerate(parts):
+                if kind is None and index == 0 and labelled:
+                    kind = pending or (None if re.search("[:：]", value) else "filler")
+                if kind is None:
+                    title.append(value)
+                elif kind == "department" and value and named is None:
+                    named = re.split(r"\s{2,}", value)[0]  # as written: `部门：质量保证部`
+                elif kind == "unit" and value and named is None:
+                    named = find_department(value)  # `填报单位：市场部`, not `单位：万元`
+                labelled = labelled or kind is not None
+            last_kind, last_value = parts[-1] if parts else (None, "")
+            pending = last_kind if last_kind and not last_value else None
+    return " ".join(title), named
+
+
+def _sources(file: str, sheet: str, title: str) -> tuple[str, str, str]:
+    """Where a sheet's context is read, in order: title rows, sheet name, file name."""
+    return title, sheet, PurePath(file).stem
+
+
+def _when(sources: tuple[str, str, str]) -> tuple[str | None, int | None]:
+    """The period and year the context names (a month-only sheet name takes the year)."""
+    period = next((p for p in map(periods.find_period, sources) if p), None)
+    if period is not None:
+        return period, int(period[:4])
+    year = next((y for y in map(periods.find_year, sources) if y), None)
+    if year is not None:
+        period = periods.parse_period(sources[1].strip(), year=year)
+    return period, year
+
+
+def plan_sheet(file: str, sheet: Sheet, issues: list[Issue]) -> SheetPlan | None:
+    """Plan one sheet, or None (with a warning if it had content) when it has no KPI table."""
+    _fill_merged(sheet)
+    cells = sheet.cells
+    header_row = find_header(cells)
+    if header_row is None:
+        if any(c not in ("", None) for row in cells[:HEADER_SCAN_ROWS] for c in row):
+            issues.append(
+                Issue.of(
+                    WARNING,
+                    file,
+                    sheet.name,
+                    None,
+                    None,
+                    None,
+                    "sheet_skipped",
+                    rows=HEADER_SCAN_ROWS,
+                )
+            )
+        return None
+    title, named = _context(cells, header_row)
+    sources = _sources(file, sheet.name, title)
+    period, year = _when(sources)
+    plan = SheetPlan(file, sheet.name, header_row, {}, {}, period=period, year=year)
+    plan.headers = [str(c).strip() if c is not None else "" for c in cells[header_row]]
+    excel_row = header_row + 1
+    for index, cell in enumerate(cells[header_row]):
+        header = str(cell).strip() if cell is not None else ""
+        if not header:
+            continue
+        canonical = aliases.column_for(header)
+        if canonical is not None and canonical not in plan.columns:
+            plan.columns[canonical] = index
+            plan.written[canonical] = header
+            continue
+        month = periods.parse_period(cell, year=year)
+        if month is not None:
+            plan.months[index] = month
+            plan.month_headers[index] = header
+            continue
+        if year is None and periods.parse_period(cell, year=2000) is not None:
+            issues.append(
+                Issue.of(ERROR, file, sheet.name, excel_row, header, header, "month_without_year")
+            )
+            continue
+        plan.extras[header] = index
+        if canonical is None and aliases.is_known_extra(header):
+            continue  # `序号`, `备注`...: kept, and no surprise to warn about
+        code, params = (
+            ("second_column", {"field": canonical}) if canonical else ("unknown_header", {})
+        )
+        issues.append(
+            Issue.of(WARNING, file, sheet.name, excel_row, header, header, code, **params)
+        )
+    if "period" in plan.columns:
+        plan.months.clear()
+    column = plan.columns.get("department")
+    if column is None or any(
+        len(row) <= column or row[column] in ("", None) for row in cells[header_row + 1 :]
+    ):  # read only when some row lacks a department: no such column, or a blank cell in it
+        plan.department = named or next((d for d in map(find_department, sources) if d), None)
+    return plan
+
+
+# -- stacking the rows of every sheet ---------------------------------------------------
+
+
+def _columns_of(rows: list[list[object]], width: int) -> list[tuple[object, ...]]:
+    """Transpose rows to columns (ragged CSV rows padded with '')."""
+    if not rows:
+        return [() for _ in range(width)]
+    padded = (
+        rows
+        if all(len(r) >= width for r in rows)
+        else [[*r, *[""] * (width - len(r))] for r in rows]
+    )
+    return list(zip(*padded, strict=False))[:width] or [() for _ in range(width)]
+
+
+def stack_rows(plans: Sequence[SheetPlan], grids: Sequence[Sheet]) -> pd.DataFrame:
+    """The data rows of every sheet as one object frame, one row per KPI (and month).
+
+    Columns: those of RAW_COLUMNS that some sheet has, as cells (None where a sheet lacks
+    it), `_plan` (index into plans), `row` (Excel row), `_first` and `_first_column` (the
+    row's first non-empty cell and its grid column, for total, note, section and signature
+    rows wherever they start), `_month_column` (wide layout: the month header's grid
+    column, else -1), and `extras`. Blocks are copied into preallocated arrays, never cell
+    by cell.
+    """
+    blocks = []  # (plan index, columns, row count, month column, month, first cells)
+    for index, (plan, sheet) in enumerate(zip(plans, grids, strict=True)):
+        rows = sheet.cells[plan.header_row + 1 :]
+        if rows:
+            width = max(len(sheet.cells[plan.header_row]), max(len(r) for r in rows))
+            columns = _columns_of(rows, width)
+            first = _first_cells(columns, len(rows))
+            for month_column, month in list(plan.months.items()) or [(-1, None)]:
+                blocks.append((index, columns, len(rows), month_column, month, first))
+    present = {c for plan in plans for c in plan.columns} | {"actual", "period"}
+    names = [c for c in RAW_COLUMNS if c in present]
+    total = sum(block[2] for block in blocks)
+    data = {name: np.full(total, None, dtype=object) for name in (*names, "_first", "extras")}
+    meta = {
+        name: np.empty(total, dtype=np.int64)
+        for name in ("_plan", "row", "_month_column", "_first_column")
+    }
+    start = 0
+    for index, columns, n, month_column, month, (first, first_column) in blocks:
+        plan = plans[index]
+        end = start + n
+        for name in names:
+            if name == "actual" and month_column >= 0:
+                data[name][start:end] = columns[month_column]
+            elif name == "period" and month is not None:
+                data[name][start:end] = month
+            elif name in plan.columns:
+                data[name][start:end] = columns[plan.columns[name]]
+        data["_first"][start:end] = first
+        meta["_first_column"][start:end] = first_column
+        if plan.extras:
+            data["extras"][start:end] = _extras(plan, columns)
+        meta["_plan"][start:end] = index
+        meta["row"][start:end] = np.arange(plan.header_row + 2, plan.header_row + 2 + n)
+        meta["_month_column"][start:end] = month_column
+        start = end
+    # Series(dtype=object): pandas would otherwise convert text columns to Arrow strings.
+    columns = {name: pd.Series(cells, dtype=object, copy=False) for name, cells in data.items()}
+    return pd.DataFrame({**columns, **meta}, copy=False)
+
+
+def _first_cells(columns: list[tuple[object, ...]], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's first non-empty cell (None for a blank row) and its grid column (0)."""
+    first = np.full(n, None, dtype=object)
+    at = np.full(n, -1, dtype=np.int64)
+    for index, column in enumerate(columns):
+        cells = np.array(column, dtype=object)
+        new = (at < 0) & ~(np.equal(cells, "") | np.equal(cells, None))
+        first[new], at[new] = cells[new], index
+        if (at >= 0).all():
+            break
+    return first, np.maximum(at, 0)
+
+
+def _extras(plan: SheetPlan, columns: list[tuple[object, ...]]) -> list[dict[str, object]]:
+    """Unknown columns kept as a dict per row."""
+    names = list(plan.extras)
+    values = [columns[plan.extras[name]] for name in names]
+    return [dict(zip(names, cells, strict=True)) for cells in zip(*values, strict=True)]
+
+
+__all__ = ["Loaded", "SheetPlan", "definitions_table", "load_files", "load_paths", "plan_sheet"]

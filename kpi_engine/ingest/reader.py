@@ -1,0 +1,408 @@
+"""Workbooks are read in a child process with a memory and a time ceiling.
+
+python-calamine allocates a sheet's whole grid and aborts the process when an allocation
+fails; a malformed file can also make it panic or loop. The checks in `workbook` bound
+what they can before calamine reads a file; whatever slips past them must cost that file,
+never the server. So every zip or OLE file (.xlsx, .xlsm, .xls, .ods...) is read by a
+child forked from a helper process started once per server process
+(`kpi_engine.reader._serve`), which keeps one child forked and warmed ahead: forking that
+single-threaded helper is safe where forking a threaded server is not, and costs
+milliseconds where starting Python costs a second.
+
+One child reads a whole batch (two share a large one), under RLIMIT_AS = its size +
+`Limits.reader_memory_bytes`, and sends each file's sheets back as soon as it has read
+them, so the parent plans one file while the child reads the next. The parent waits at
+most `Limits.reader_seconds` for each file. A child that dies (an allocation refused, a
+crash) or overruns costs the file it was reading (`reader_failed`, `reader_timeout`), and
+a new child reads the rest of the batch. Text files (CSV) are read in process: pure
+Python, bounded by the file size.
+
+The child's answer is unpickled with only plain values and dates allowed, so even a child
+taken over by a crafted file could not make the parent run code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import gc
+import io
+import logging
+import os
+import pickle
+import resource
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from kpi_engine.core.settings import Limits
+from kpi_engine.ingest.workbook import MAGIC, Sheet, WorkbookError, read_workbook
+
+log = logging.getLogger(__name__)
+
+Result = list[Sheet] | WorkbookError
+_FRAME = struct.Struct("!Q")
+_STARTUP_SECONDS = 120  # the helper's first start imports the engine: slow on a busy machine
+
+
+def read_files(
+    files: Sequence[tuple[str, bytes]], limits: Limits, *, isolate: bool = True
+) -> Iterator[Result]:
+    """Each file's sheets, or the WorkbookError saying why it cannot be read, in order.
+
+    Workbooks (zip or OLE bytes) are read in a child process unless `isolate` is False;
+    a large batch is shared by two children reading at the same time."""
+    remote = [i for i, (_, data) in enumerate(files) if isolate and data.startswith(MAGIC)]
+    shares = _CHILDREN if len(remote) >= _SHARED_FROM else 1
+    streams = [
+        _Stream([files[i] for i in remote[k::shares]], limits) for k in range(shares) if remote
+    ]
+    share = {index: k % shares for k, index in enumerate(remote)}
+    try:
+        for index, (name, data) in enumerate(files):
+            if index in share:
+                yield next(streams[share[index]])
+            else:
+                yield _read_here(name, data, limits)
+    finally:
+        for stream in streams:
+            stream.close()
+
+
+_CHILDREN = min(2, os.cpu_count() or 1)
+_SHARED_FROM = 16  # files in a batch from which two children share it
+
+
+def _read_here(name: str, data: bytes, limits: Limits) -> Result:
+    try:
+        return read_workbook(name, data, limits=limits)
+    except WorkbookError as error:
+        return error
+
+
+class _Stream:
+    """One share of a batch read by children, answered in order. Its first child starts
+    at once, so that the shares are read at the same time; after a child dies or overruns,
+    that file is an error and a new child reads the rest."""
+
+    def __init__(self, files: list[tuple[str, bytes]], limits: Limits) -> None:
+        self.files, self.limits, self.done = files, limits, 0
+        self.child = self._start()
+
+    def _start(self) -> _Child | None:
+        """A child for the files left, or None to read them in process."""
+        try:
+            return _Child.start(self.files[self.done :], self.limits)
+        except _Unavailable:
+            log.warning("workbook reader process unavailable: reading in process")
+            return None
+
+    def __next__(self) -> Result:
+        name, data = self.files[self.done]
+        self.done += 1
+        if self.child is None:
+            return _read_here(name, data, self.limits)
+        try:
+            return self.child.next_result()
+        except (_Overrun, _Died) as failure:
+            self.child.close()
+            self.child = self._start() if self.done < len(self.files) else None
+            if isinstance(failure, _Overrun):
+                return WorkbookError("reader_timeout", seconds=self.limits.reader_seconds)
+            return WorkbookError("reader_failed", memory_mb=self.limits.reader_memory_bytes >> 20)
+
+    def close(self) -> None:
+        if self.child is not None:
+            self.child.close()
+
+
+class _Unavailable(Exception):
+    """The helper process cannot be started: read in process instead."""
+
+
+class _Died(Exception):
+    """The child ended before answering (killed by the kernel, aborted, crashed)."""
+
+
+class _Overrun(Exception):
+    """The child took longer than `reader_seconds` over one file."""
+
+
+class _Child:
+    """The parent's end of one child reading one batch."""
+
+    def __init__(self, sock: socket.socket, pid: int, limits: Limits, files: int) -> None:
+        self.sock, self.pid, self.limits = sock, pid, limits
+        self.unanswered = files
+
+    @classmethod
+    def start(cls, files: list[tuple[str, bytes]], limits: Limits) -> _Child:
+        """Ask the helper for a child (restarting the helper once if it is gone), send it
+        the batch. Raises _Unavailable when no helper can be had."""
+        for attempt in range(2):
+            mine = _HELPER.connect(restart=attempt > 0)
+            try:
+                pid = _unpack(_receive(mine, time.monotonic() + _STARTUP_SECONDS))
+                _send(mine, pickle.dumps((limits, files), protocol=pickle.HIGHEST_PROTOCOL))
+                return cls(mine, pid, limits, len(files))
+            except (_Died, _Overrun, OSError):
+                mine.close()
+        raise _Unavailable
+
+    def next_result(self) -> Result:
+        frame = _receive(self.sock, time.monotonic() + self.limits.reader_seconds)
+        ok, payload = _unpack(frame)
+        self.unanswered -= 1
+        if ok:
+            return [Sheet(*sheet) for sheet in payload]
+        code, sheet, params = payload
+        return WorkbookError(code, sheet=sheet, **params)
+
+    def close(self) -> None:
+        """End a child that still owes answers, whatever it is doing (it may be stuck in
+        calamine); one that answered everything is exiting by itself."""
+        self.sock.close()
+        if self.unanswered:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self.pid, signal.SIGKILL)
+
+
+def _send(sock: socket.socket, payload: bytes) -> None:
+    sock.sendall(_FRAME.pack(len(payload)) + payload)
+
+
+def _receive(sock: socket.socket, deadline: float) -> bytes:
+    """One frame; _Overrun past the deadline, _Died when the other end closes first."""
+    size = _FRAME.unpack(_exactly(sock, _FRAME.size, deadline))[0]
+    return _exactly(sock, size, deadline)
+
+
+def _exactly(sock: socket.socket, size: int, deadline: float) -> bytes:
+    buffer = bytearray(size)
+    view, got = memoryview(buffer), 0
+    while got < size:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Overrun
+        sock.settimeout(remaining)
+        try:
+            count = sock.recv_into(view[got:], min(size - got, 1 << 22))
+        except TimeoutError as exc:
+            raise _Overrun from exc
+        except OSError as exc:
+            raise _Died from exc
+        if not count:
+            raise _Died
+        got += count
+    return bytes(buffer)
+
+
+class _Values(pickle.Unpickler):
+    """Unpickles only what cells hold: plain values and dates, never a callable."""
+
+    def find_class(self, module: str, name: str) -> object:
+        if module == "datetime" and name in {"datetime", "date", "time", "timedelta"}:
+            return getattr(datetime, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not a cell value")
+
+
+def _unpack(frame: bytes) -> object:
+    try:
+        return _Values(io.BytesIO(frame)).load()
+    except Exception as exc:  # a frame that is no answer: the child is not to be trusted
+        raise _Died from exc
+
+
+# -- the helper that forks children ---------------------------------------------------------
+
+
+class _Helper:
+    """The parent's handle on its helper process: a control socket over which it passes
+    one end of a new socket pair per batch (SCM_RIGHTS); the helper hands it to a child."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.control: socket.socket | None = None
+
+    def connect(self, *, restart: bool = False) -> socket.socket:
+        """A socket to a child of the helper (started, or started again, as needed)."""
+        mine, theirs = socket.socketpair()
+        with self.lock:
+            try:
+                if restart or self.process is None or self.process.poll() is not None:
+                    self._start()
+                assert self.control is not None
+                socket.send_fds(self.control, [b"r"], [theirs.fileno()])
+            except OSError as exc:
+                mine.close()
+                self._stop()
+                raise _Unavailable from exc
+            finally:
+                theirs.close()
+        return mine
+
+    def _start(self) -> None:
+        self._stop()
+        control, remote = socket.socketpair()
+        root = str(Path(__file__).resolve().parents[2])
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+            # One thread: the helper forks, and numpy's BLAS pool would not follow.
+            **dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"), "1"),
+        }
+        try:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    f"from kpi_engine.ingest.reader import _serve; _serve({remote.fileno()})",
+                ],
+                pass_fds=[remote.fileno()],
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,  # the terminal's Ctrl+C is the parent's to handle
+            )
+        finally:
+            remote.close()
+        self.control = control
+
+    def _stop(self) -> None:
+        if self.control is not None:
+            self.control.close()
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = self.control = None
+
+    def forget(self) -> None:
+        """In a forked copy of the parent: the helper is the original's, start anew."""
+        self.lock = threading.Lock()
+        self.process = self.control = None
+
+
+_HELPER = _Helper()
+os.register_at_fork(after_in_child=_HELPER.forget)
+
+
+def _serve(control_fd: int) -> None:
+    """The helper: hand every socket the parent passes to a child forked ahead of time
+    (and fork the next), so that a batch waits neither for a fork nor for the child's
+    first touches of the memory it shares with the helper; exit with the parent."""
+    control = socket.socket(fileno=control_fd)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _warm()
+    # The children's garbage collector would touch every object the helper imported,
+    # copying all of its memory page by page; frozen, those objects are left alone.
+    gc.freeze()
+    spare = _spare(control)
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 16, 4)
+        except OSError:
+            return
+        if not message:  # the parent is gone (the spare child sees its socket close)
+            return
+        for fd in fds:
+            # If the spare died, the parent sees its batch's socket close: a file error.
+            with contextlib.suppress(OSError):
+                socket.send_fds(spare, [b"r"], [fd])
+            spare.close()
+            os.close(fd)
+            spare = _spare(control)
+
+
+def _spare(control: socket.socket) -> socket.socket:
+    """Fork a child that warms up and then waits for the socket of its batch; the
+    helper's end of the pair it waits on."""
+    mine, its = socket.socketpair()
+    if os.fork() == 0:
+        control.close()
+        mine.close()
+        _warm()
+        try:
+            _, fds, _, _ = socket.recv_fds(its, 16, 1)
+        except OSError:
+            fds = []
+        if not fds:
+            os._exit(0)
+        its.close()
+        _child(socket.socket(fileno=fds[0]))
+    its.close()
+    return mine
+
+
+_WARM_PARTS = {
+    "_rels/.rels": '<Relationships><Relationship Id="r" Type="http://schemas.openxmlformats.org/'
+    'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+    "</Relationships>",
+    "xl/workbook.xml": '<workbook><sheets><sheet name="s" sheetId="1" r:id="r1"/></sheets>'
+    "</workbook>",
+    "xl/_rels/workbook.xml.rels": '<Relationships><Relationship Id="r1" Type="http://schemas.'
+    'openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/s.xml"'
+    "/></Relationships>",
+    "xl/worksheets/s.xml": '<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x'
+    '</t></is></c><c r="B1"><v>1</v></c></row></sheetData></worksheet>',
+}
+
+
+def _warm() -> None:
+    """Read a small workbook and a CSV once: in the helper, so that what a first read
+    initialises (compiled patterns, the reader's tables) is inherited by every child; in a
+    spare child, so that the memory a read touches is its own before a batch comes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, text in _WARM_PARTS.items():
+            archive.writestr(name, text)
+    for name, data in (("warm.xlsx", out.getvalue()), ("warm.csv", "部门,营收\n".encode("gbk"))):
+        _read_here(name, data, Limits())
+
+
+def _child(sock: socket.socket) -> None:
+    """Read a batch under the memory ceiling, answering file by file; never returns."""
+    code = 0
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        _send(sock, pickle.dumps(os.getpid()))
+        limits, files = pickle.loads(_receive(sock, time.monotonic() + _STARTUP_SECONDS))
+        _ceiling(limits, len(files))
+        for name, data in files:
+            try:
+                answer: tuple[bool, object] = (
+                    True,
+                    _plain(read_workbook(name, data, limits=limits)),
+                )
+            except WorkbookError as error:
+                answer = (False, (error.code, error.sheet, error.params))
+            _send(sock, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+    except BaseException:  # whatever happens, the parent sees the file fail
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _plain(sheets: list[Sheet]) -> list[tuple[object, ...]]:
+    return [(s.name, s.cells, s.merged, s.visibility, s.cut) for s in sheets]
+
+
+def _ceiling(limits: Limits, files: int) -> None:
+    """Address space: what the child holds now plus `reader_memory_bytes` (never above a
+    hard limit already set); CPU time: `reader_seconds` per file and a margin, in case
+    the parent is gone and no one is left to kill the child."""
+    size = int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    for kind, want, margin in (
+        (resource.RLIMIT_AS, size + limits.reader_memory_bytes, 0),
+        (resource.RLIMIT_CPU, limits.reader_seconds * files + 10, 5),
+    ):
+        _, hard = resource.getrlimit(kind)
+        soft = want if hard == resource.RLIM_INFINITY else min(want, hard)
+        resource.setrlimit(kind, (soft, soft + margin if hard == resource.RLIM_INFINITY else hard))

@@ -1,0 +1,730 @@
+"""Stacked cells to typed, checked KPI rows: every rejection names its cell and a fix.
+
+A row is accepted whole or reported with every problem it has; rows that are not KPIs
+(totals, notes, blank lines) are passed over with a warning where they held anything.
+All checks are masks over the whole stacked frame; Python runs only per distinct value
+(alias look-ups, number texts) and per reported problem.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, cast
+
+import numpy as np
+import pandas as pd
+
+from kpi_engine.core import periods
+from kpi_engine.core.names import department_key, first_unsafe, fold
+from kpi_engine.core.schema import (
+    ANCHORS,
+    DEFINED_COLUMNS,
+    ERROR,
+    KPI_COLUMNS,
+    WARNING,
+    definitions_table,
+)
+from kpi_engine.core.scoring import anchor_problems
+from kpi_engine.core.settings import DEFAULT_LIMITS, Limits
+from kpi_engine.ingest import aliases, messages, values
+from kpi_engine.ingest.issues import Issue
+
+if TYPE_CHECKING:
+    from kpi_engine.ingest.load import SheetPlan
+
+TEXT_COLUMNS = ("department", "kpi_id", "kpi_name", "unit", "owner")
+NUMBER_COLUMNS = ("weight", "actual", *ANCHORS)
+LABELS = {
+    "department": "部门 / department",
+    "kpi_id": "指标编号 / KPI ID",
+    "kpi_name": "指标名称 / KPI name",
+    "perspective": "维度 / perspective",
+    "direction": "方向 / direction",
+    "weight": "权重 / weight",
+    "period": "期间 / period",
+    "actual": "实际值 / actual",
+    "target": "目标值 / target",
+    "floor": "红线值 / floor",
+    "threshold": "门槛值 / threshold",
+    "stretch": "挑战值 / stretch",
+    "target_low": "目标下限 / target low",
+    "target_high": "目标上限 / target high",
+    "aggregation": "汇总方式 / aggregation",
+    "shared_with": "协同部门 / shared with",
+    "unit": "单位 / unit",
+    "owner": "负责人 / owner",
+}
+# The column holding the value at fault for each anchor problem (`scoring.anchor_problems`);
+# any other names the target. A range missing its low bound names target_low instead.
+ANCHOR_COLUMNS = {
+    "direction_invalid": "direction",
+    "higher_floor": "floor",
+    "lower_floor": "floor",
+    "range_floor": "floor",
+    "higher_threshold": "threshold",
+    "lower_threshold": "threshold",
+    "higher_stretch": "stretch",
+    "lower_stretch": "stretch",
+    "range_missing": "target_high",
+    "range_order": "target_low",
+    "range_point": "target_low",
+}
+_SECTION_NUMBERING = re.compile(r"^\s*[(（]?[一二三四五六七八九十\d]+[)）、.．:：]?\s*")
+
+
+def _distinct(series: pd.Series, func: Callable[[object], object]) -> pd.Series:
+    """Apply `func` once per distinct cell value; cheap on 180,000 repetitive cells."""
+    return cast(pd.Series, _distinct_and_errors(series, func)[0])
+
+
+def _distinct_and_errors(
+    series: pd.Series, func: Callable[[object], object] | None
+) -> tuple[pd.Series | None, pd.Series | None]:
+    """`_distinct` (when `func` is given) and the Excel error each cell shows, from one
+    factorisation; the errors are None when no cell shows one (the usual case)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+
+    def spread(per_value: list[object]) -> pd.Series:
+        mapped = np.empty(len(per_value), dtype=object)
+        mapped[:] = per_value
+        return pd.Series(mapped[codes], index=series.index, dtype=object)
+
+    errors = [values.excel_error(u) for u in uniques]
+    return (
+        spread([func(u) for u in uniques]) if func else None,
+        spread(errors) if any(errors) else None,
+    )
+
+
+_LINE_BREAKS = re.compile(r"[\t\r\n]+")
+
+
+def _clean_text(cell: object) -> str | None:
+    """A text cell stripped; numbers as written (`1.0` -> `1`); None for missing tokens."""
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+        return None
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    text = _LINE_BREAKS.sub(" ", str(cell)).strip()
+    if unicodedata.normalize("NFKC", text).strip().casefold() in values.MISSING_TOKENS:
+        return None
+    return text
+
+
+def _lookup(table: dict[str, str]) -> Callable[[object], object]:
+    """Cell -> canonical value, None for blank, or `...` (Ellipsis) for unknown text."""
+
+    def convert(cell: object) -> object:
+        text = _clean_text(cell)
+        if text is None:
+            return None
+        return aliases.lookup(table, text) or ...
+
+    return convert
+
+
+def _is_section(cell: object) -> object:
+    """A row like `一、财务维度` that names the perspective of the rows below it."""
+    text = _clean_text(cell)
+    if text is None:
+        return None
+    return aliases.lookup(aliases.PERSPECTIVES, _SECTION_NUMBERING.sub("", text))
+
+
+class _Report:
+    """Collects issues for rows of the stacked frame, naming their cells."""
+
+    def __init__(self, frame: pd.DataFrame, plans: Sequence[SheetPlan]) -> None:
+        self.frame = frame
+        self.plans = plans
+        self.issues: list[Issue] = []
+        self.rejected = pd.Series(False, index=frame.index)
+
+    def column_label(
+        self, plan: SheetPlan, column: str, month_column: int, first_column: int
+    ) -> str:
+        """The header as written in the sheet for `column`, else a bilingual name (a value
+        filled in from a definition has no column in the sheet)."""
+        if column == "actual" and month_column >= 0:
+            return plan.month_headers.get(month_column, LABELS["actual"])
+        if column == "_first":  # the row's first non-empty cell, whatever column holds it
+            header = plan.headers[first_column] if first_column < len(plan.headers) else ""
+            return header or _column_letter(first_column)
+        return plan.written.get(column, LABELS.get(column, column))
+
+    def add(
+        self,
+        mask: pd.Series,
+        column: str,
+        code: str,
+        *,
+        severity: str = ERROR,
+        codes: pd.Series | None = None,
+        **params: object,
+    ) -> None:
+        """Report the message `code` (or the row's own in `codes`) for every row in `mask`.
+
+        A cell showing an Excel error is reported once, as that error (`excel_error`), not
+        again as a bad number or unknown value. The value shown is the cell as written, or
+        the value filled in from a definition where the cell was empty.
+        """
+        error = f"_error_{column}"
+        if code != "excel_error" and error in self.frame:
+            mask = mask & self.frame[error].isna()
+        if not mask.any():
+            return
+        rows = self.frame.loc[mask]
+        raw = rows[f"_raw_{column}"] if f"_raw_{column}" in rows else rows.get(column)
+        typed = rows.get(column)
+        own = codes[mask] if codes is not None else None
+        for i, index in enumerate(rows.index):
+            plan = self.plans[rows.at[index, "_plan"]]
+            value = None if raw is None else _plain(raw.at[index])
+            if value is None and typed is not None:
+                value = _plain(typed.at[index])
+            self.issues.append(
+                Issue.of(
+                    severity,
+                    plan.file,
+                    plan.sheet,
+                    int(rows.at[index, "row"]),
+                    self.column_label(
+                        plan,
+                        column,
+                        int(rows.at[index, "_month_column"]),
+                        int(rows.at[index, "_first_column"]),
+                    ),
+                    value,
+                    own.iloc[i] if own is not None else code,
+                    **params,
+                )
+            )
+        if severity == ERROR:
+            self.rejected |= mask
+
+    def per_sheet(self, mask: pd.Series, column: str, code: str) -> None:
+        """One warning per sheet (with the number of rows) instead of one per row."""
+        if not mask.any():
+            return
+        counts = self.frame.loc[mask].groupby("_plan").size()
+        for plan_index, count in counts.items():
+            plan = self.plans[int(plan_index)]
+            label = LABELS.get(column, column)
+            self.issues.append(
+                Issue.of(WARNING, plan.file, plan.sheet, None, label, None, code, count=count)
+            )
+
+
+def _column_letter(index: int) -> str:
+    """Excel's name of a 0-based grid column: 0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+_SHOWN_TEXT = 200  # characters of a cell shown in an issue (a longer one is cut, with …)
+
+
+def _plain(value: object) -> object:
+    """A JSON-friendly cell value for reports; an empty cell is None."""
+    if value is ... or (isinstance(value, str) and value == ""):
+        return None
+    if isinstance(value, str) and len(value) > _SHOWN_TEXT:
+        return value[:_SHOWN_TEXT] + "…"
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return None if isinstance(value, float) and np.isnan(value) else value
+    return str(value)
+
+
+def _column(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A stacked column, or all-None when no sheet of the batch has it."""
+    if column in frame.columns:
+        return frame[column]
+    return pd.Series(None, index=frame.index, dtype=object)
+
+
+def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Canonical, typed values beside the raw cells (kept as `_raw_<column>`)."""
+    typed = pd.DataFrame(index=frame.index)
+    # `_error_<column>`: the Excel error a cell shows, for the columns where one does.
+    errors: dict[str, pd.Series | None] = {}
+    for column in TEXT_COLUMNS:
+        typed[column], errors[column] = _distinct_and_errors(_column(frame, column), _clean_text)
+    for column, table in (
+        ("perspective", aliases.PERSPECTIVES),
+        ("direction", aliases.DIRECTIONS),
+        ("aggregation", aliases.AGGREGATIONS),
+    ):
+        looked, errors[column] = _distinct_and_errors(_column(frame, column), _lookup(table))
+        typed[column] = looked
+        typed[f"_unknown_{column}"] = _distinct(looked, lambda v: v is ...).astype(bool)
+    for column in NUMBER_COLUMNS:
+        cells = _column(frame, column)
+        if column in frame.columns:
+            parsed = values.parse_numbers(cells)
+            typed[column] = parsed["value"].to_numpy()
+            typed[f"_bad_{column}"] = bad = parsed["bad"]
+            if bad.any():  # an error is never a number: look at the bad cells only
+                seen = _distinct_and_errors(cells[bad], None)[1]
+                errors[column] = None if seen is None else seen.reindex(frame.index)
+        else:
+            typed[column] = np.nan
+            typed[f"_bad_{column}"] = False
+    typed["shared_with"] = _distinct(_column(frame, "shared_with"), _clean_text)  # split later
+    for column in (
+        "perspective",
+        "direction",
+        "aggregation",
+        *NUMBER_COLUMNS,
+        "period",
+        "shared_with",
+    ):
+        typed[f"_raw_{column}"] = _column(frame, column)
+    for column in ("shared_with", "period"):
+        errors[column] = _distinct_and_errors(_column(frame, column), None)[1]
+    for column, seen in errors.items():
+        if seen is not None:
+            typed[f"_error_{column}"] = seen
+    for column in ("_plan", "row", "_month_column", "_first_column", "extras"):
+        typed[column] = frame[column]
+    return typed
+
+
+def _fill_from_definitions(
+    typed: pd.DataFrame, defs: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Blank definition cells of data rows take the matching definition's values (SPEC §2).
+
+    A row matches on department and KPI id, else department and KPI name; a row that names
+    no department matches on the KPI id alone when only one department defines it, and
+    takes that department. A row that gives its own target (or range) is scored from its
+    own columns only: no anchor is filled into it. Returns the rows and, per column, which
+    rows took a value from a definition (for the warning that names them).
+    """
+    if defs.empty or typed.empty:
+        return typed, {}
+    def_keys = _keys(defs).assign(_pos=np.arange(len(defs)))
+    row_keys = _keys(typed)
+    matched = np.full(len(typed), -1)
+    ids_once = def_keys["_ki"].notna() & ~def_keys["_ki"].duplicated(keep=False)
+    no_department = row_keys["_kd"].isna().to_numpy()
+    for keys, pool, allowed in (
+        (["_kd", "_ki"], def_keys, ~no_department),
+        (["_kd", "_kn"], def_keys, ~no_department),
+        (["_ki"], def_keys[ids_once], no_department),
+    ):
+        pool = pool.dropna(subset=keys).drop_duplicates(subset=keys, keep="last")
+        todo = (matched < 0) & allowed & row_keys[keys].notna().all(axis=1).to_numpy()
+        if todo.any() and not pool.empty:
+            found = row_keys.loc[todo, keys].merge(pool[[*keys, "_pos"]], on=keys, how="left")
+            matched[todo] = found["_pos"].fillna(-1).to_numpy(dtype=int)
+    hit = pd.Series(matched >= 0, index=typed.index)
+    if not hit.any():
+        return typed, {}
+    source = defs.iloc[matched[hit.to_numpy()]].set_axis(typed.index[hit])
+    filled = typed.copy()
+    own_target = typed[["target", "target_low", "target_high"]].notna().any(axis=1)
+    own_target |= typed[["_bad_target", "_bad_target_low", "_bad_target_high"]].any(axis=1)
+    taken: dict[str, pd.Series] = {}
+    for column in ("department", *DEFINED_COLUMNS):
+        bad = filled.get(f"_bad_{column}", pd.Series(False, index=filled.index))
+        take = hit & filled[column].isna() & ~bad & source[column].reindex(filled.index).notna()
+        if column in ANCHORS:
+            take &= ~own_target
+        if take.any():
+            filled.loc[take, column] = source.loc[take[take].index, column]
+            taken[column] = take
+    return filled, taken
+
+
+def _report_filled(taken: dict[str, pd.Series], rows: pd.DataFrame, report: _Report) -> None:
+    """One warning per sheet naming every column filled in from the KPI definitions and how
+    many rows took each (SPEC §2: no value is filled in without a word)."""
+    if not taken:
+        return
+    counts = pd.DataFrame(taken).reindex(rows.index, fill_value=False).groupby(rows["_plan"]).sum()
+    for plan_index, per_column in counts.iterrows():
+        used = per_column[per_column > 0]
+        if used.empty:
+            continue
+        plan = report.plans[int(plan_index)]
+        columns = ", ".join(
+            f"{report.column_label(plan, c, -1, 0)} ({int(n)})" for c, n in used.items()
+        )
+        report.issues.append(
+            Issue.of(
+                WARNING,
+                plan.file,
+                plan.sheet,
+                None,
+                None,
+                None,
+                "filled_from_definitions",
+                count=int(used.sum()),
+                columns=columns,
+            )
+        )
+
+
+def _keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """Folded department, KPI id and KPI name for matching rows to definitions."""
+
+    def fold_or_none(func: Callable[[object], str]) -> Callable[[object], object]:
+        return lambda v: None if v is None or v is ... or pd.isna(v) else (func(v) or None)
+
+    return pd.DataFrame(
+        {
+            "_kd": _distinct(frame["department"], fold_or_none(department_key)),
+            "_ki": _distinct(frame["kpi_id"], fold_or_none(fold)),
+            "_kn": _distinct(frame["kpi_name"], fold_or_none(fold)),
+        },
+        index=frame.index,
+    )
+
+
+def _check_definitions(frame: pd.DataFrame, report: _Report, limits: Limits) -> None:
+    """Checks every row needs, with or without actuals."""
+    typed = frame
+    _check_lengths(typed, report, limits.max_text)
+    for column in (*TEXT_COLUMNS, "shared_with"):
+        unsafe = _distinct(typed[column], _unsafe_character)
+        for char in unsafe.dropna().unique():
+            report.add(unsafe.eq(char), column, "unsafe_character", char=char)
+    for name in [c for c in typed.columns if c.startswith("_error_")]:
+        seen = typed[name]
+        for error in seen.dropna().unique():
+            report.add(seen.eq(error), name.removeprefix("_error_"), "excel_error", error=error)
+    report.add(
+        typed["_unknown_perspective"],
+        "perspective",
+        "unknown_perspective",
+    )
+    report.add(
+        typed["_unknown_direction"],
+        "direction",
+        "unknown_direction",
+    )
+    for column in NUMBER_COLUMNS:
+        report.add(typed[f"_bad_{column}"], column, "not_a_number")
+    report.add(
+        typed["weight"].lt(0),
+        "weight",
+        "negative_weight",
+    )
+    report.add(
+        typed["weight"].gt(limits.max_weight),
+        "weight",
+        "weight_too_large",
+        limit=f"{limits.max_weight:g}",
+    )
+    for column in NUMBER_COLUMNS:
+        report.add(np.isinf(typed[column].astype(float)), column, "not_finite")
+    report.add(
+        typed["_unknown_aggregation"],
+        "aggregation",
+        "unknown_aggregation",
+        severity=WARNING,
+    )
+
+
+def _check_lengths(typed: pd.DataFrame, report: _Report, max_text: int) -> None:
+    """Names (department, KPI id and name, unit, owner, each partner) longer than
+    `max_text` characters are a row error naming the cell: a name is shown on every page,
+    chart and report, so a pasted paragraph (or a crafted megabyte) must not become one."""
+
+    def too_long(value: object) -> bool:
+        names = value if isinstance(value, tuple) else (value,)
+        return any(isinstance(n, str) and len(n) > max_text for n in names)
+
+    for column in (*TEXT_COLUMNS, "shared_with"):
+        long = _distinct(typed[column], too_long).astype(bool)
+        report.add(long, column, "text_too_long", limit=max_text)
+
+
+def validate(
+    raw: pd.DataFrame,
+    plans: Sequence[SheetPlan],
+    *,
+    definitions: pd.DataFrame | None = None,
+    known_departments: Iterable[str] = (),
+    limits: Limits = DEFAULT_LIMITS,
+    today: date | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Issue], int]:
+    """Type, fill and check stacked rows: (kpis, definitions, issues, rows rejected).
+
+    `limits.max_weight` bounds weights; a period after the month following `today`
+    (default: the clock's) is an error, so no upload moves everyone's default period.
+
+    `known_departments` are departments known besides the rows and `definitions` (those
+    of earlier uploads): a shared-with cell that names one of them is one partner, and a
+    partner named nowhere is warned about.
+    """
+    if raw.empty:
+        return empty_kpis(), definitions_table(definitions), [], 0
+    typed, skipped = _kpi_rows(_type_cells(raw), raw["_first"], plans)
+    plan_of = typed["_plan"].to_numpy()
+    context_department = np.array([p.department for p in plans], dtype=object)[plan_of]
+    typed["department"] = typed["department"].where(typed["department"].notna(), context_department)
+    known = [typed["department"], pd.Series(list(known_departments), dtype=object)]
+    if definitions is not None and "department" in definitions.columns:
+        known.append(definitions["department"])
+    typed["shared_with"] = _split_partners(typed["shared_with"], known)
+    is_definition = np.array([p.is_definitions for p in plans])[plan_of]
+
+    defs_rows = typed[is_definition]
+    defs_report = _Report(defs_rows, plans)
+    _check_definitions(defs_rows, defs_report, limits)
+    defs_report.add(
+        defs_rows["perspective"].isna(),
+        "perspective",
+        "definition_no_perspective",
+    )
+    new_defs = defs_rows[~defs_report.rejected]
+    table = definitions_table(definitions, new_defs)
+
+    rows, taken = _fill_from_definitions(typed[~is_definition], table)
+    report = _Report(rows, plans)
+    _report_filled(taken, rows, report)
+    _check_definitions(rows, report, limits)
+    _check_rows(rows, plans, report, latest=periods.month_after(today or date.today()))
+    accepted = rows[~report.rejected]
+    _check_partners(accepted, pd.concat([*known, table["department"]]).dropna(), report)
+    kpis = _finish(accepted, plans, report)
+    issues = [*skipped, *defs_report.issues, *report.issues]
+    rejected = int(report.rejected.sum()) + int(defs_report.rejected.sum())
+    return kpis, table, issues, rejected
+
+
+def _check_partners(rows: pd.DataFrame, known: Iterable[object], report: _Report) -> None:
+    """Warn about partners that name no known department (SPEC §3: `市埸部` is a typo, not
+    a new department). The KPI still counts for them; the warning names the cell."""
+    keys = {department_key(d) for d in known if isinstance(d, str)}
+
+    def unknown(cell: object) -> str | None:
+        if not isinstance(cell, tuple):
+            return None
+        names = [p for p in cell if department_key(p) not in keys]
+        return "、".join(names) or None
+
+    # `rows` are the accepted ones; the report's masks cover every row (rejected included)
+    strange = _distinct(rows["shared_with"], unknown).reindex(report.frame.index)
+    for names in strange.dropna().unique():
+        report.add(
+            strange == names, "shared_with", "unknown_partner", severity=WARNING, names=names
+        )
+
+
+def _split_partners(cells: pd.Series, known: Sequence[pd.Series]) -> pd.Series:
+    """Shared-with cells as tuples of partners. Whether spaces separate partners depends
+    on the departments known (SPEC §3): those of the rows, of the definitions and of
+    earlier uploads, so this runs once every row has its department.
+    """
+    names = pd.unique(pd.concat(known, ignore_index=True).dropna())
+    keys = frozenset(department_key(name) for name in names)
+    return _distinct(
+        cells, lambda c: aliases.split_departments(c, keys) if isinstance(c, str) else None
+    )
+
+
+def _kpi_rows(
+    typed: pd.DataFrame, first: pd.Series, plans: Sequence[SheetPlan]
+) -> tuple[pd.DataFrame, list[Issue]]:
+    """Keep the KPI rows: drop blank, total, note, signature and section rows (warning
+    about all but blank and section rows) and the months of a wide sheet that no row
+    reported (warning about each), and report rows that hold values but name no KPI."""
+    label = pd.Series(None, index=typed.index, dtype=object)  # see aliases.row_label
+    found_in = pd.Series(None, index=typed.index, dtype=object)  # the cell that says so
+    for name, column in (
+        ("department", typed["department"]),
+        ("kpi_name", typed["kpi_name"]),
+        ("_first", first),
+    ):
+        found = _distinct(column, aliases.row_label)
+        new = label.isna() & found.notna()
+        label, found_in = label.where(~new, found), found_in.where(~new, name)
+    is_total, is_note, is_signature = label.eq("total"), label.eq("note"), label.eq("signature")
+    not_kpi = is_total | is_note | is_signature
+    valued = pd.Series(False, index=typed.index)
+    for column in NUMBER_COLUMNS:
+        valued |= typed[column].notna() | typed[f"_bad_{column}"]
+    valued |= typed["direction"].notna()
+    section = _distinct(first, _is_section)
+    is_section = section.notna() & ~valued & typed["kpi_name"].isna()
+    has_identity = (typed["kpi_id"].notna() | typed["kpi_name"].notna()) & ~is_section
+    month = typed["_month_column"]
+    no_actual = (typed["actual"].isna() & ~typed["_bad_actual"]) | not_kpi
+    empty_month = (month >= 0) & no_actual.groupby([typed["_plan"], month]).transform("all")
+    skip = not_kpi | empty_month
+    report = _Report(typed.assign(_first=first), plans)
+    first_of_row = ~typed.duplicated(subset=["_plan", "row"])
+    for name in ("department", "kpi_name", "_first"):
+        where = first_of_row & found_in.eq(name)
+        report.add(is_total & where, name, "total_row", severity=WARNING)
+        report.add(is_note & where, name, "note_row", severity=WARNING)
+        report.add(is_signature & where, name, "signature_row", severity=WARNING)
+    _empty_months(typed[empty_month & has_identity], plans, report)
+    report.add(
+        ~skip & ~has_identity & valued,
+        "kpi_name",
+        "no_kpi_name",
+    )
+    carried = section.where(is_section).groupby([typed["_plan"], month]).ffill()
+    keep = has_identity & ~skip
+    kept = typed[keep]
+    kept["perspective"] = kept["perspective"].where(kept["perspective"].notna(), carried[keep])
+    return kept, report.issues
+
+
+def _empty_months(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> None:
+    """One warning per month column of a wide sheet that no KPI row filled in, wherever
+    it stands, naming its header (a month not reported yet, so not loaded)."""
+    counts = rows.groupby(["_plan", "_month_column"]).size()
+    for (plan_index, month_column), count in counts.items():
+        plan = plans[int(plan_index)]
+        header = plan.month_headers[int(month_column)]
+        report.issues.append(
+            Issue.of(
+                WARNING,
+                plan.file,
+                plan.sheet,
+                plan.header_row + 1,
+                header,
+                None,
+                "empty_month",
+                count=int(count),
+                month=plan.months[int(month_column)],
+            )
+        )
+
+
+def _check_rows(
+    rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report, *, latest: str
+) -> None:
+    """Checks for rows that carry actuals: where, when, and whether they can be scored."""
+    report.add(
+        rows["department"].isna(),
+        "department",
+        "no_department",
+    )
+    report.add(
+        rows["perspective"].isna(),
+        "perspective",
+        "no_perspective",
+    )
+    has_range = rows["target_low"].notna() & rows["target_high"].notna()
+    no_direction = rows["direction"].isna()
+    rows.loc[no_direction & has_range, "direction"] = "range"
+    defaulted = no_direction & ~has_range
+    rows.loc[defaulted, "direction"] = "higher"
+    report.per_sheet(defaulted, "direction", "default_direction")
+    sheet_has_weights = rows["weight"].notna().groupby(rows["_plan"]).transform("any")
+    no_weight = rows["weight"].isna() & ~rows["_bad_weight"]
+    report.add(
+        no_weight & sheet_has_weights,
+        "weight",
+        "weight_missing",
+    )
+    equal = no_weight & ~sheet_has_weights
+    rows.loc[equal, "weight"] = 1.0
+    report.per_sheet(equal, "weight", "default_weight")
+    aggregation = rows["aggregation"]
+    rows["aggregation"] = aggregation.where(
+        aggregation.notna() & ~rows["_unknown_aggregation"], "avg"
+    )
+    _check_periods(rows, plans, report, latest=latest)
+    problems = anchor_problems(rows)
+    codes = problems.map(messages.ANCHOR_CODES)
+    faulty = problems.notna() & ~report.rejected
+    at_fault = codes.map(ANCHOR_COLUMNS).fillna("target")
+    at_fault = at_fault.mask(codes.eq("range_missing") & rows["target_low"].isna(), "target_low")
+    for column in at_fault[faulty].unique():
+        report.add(faulty & at_fault.eq(column), column, "", codes=codes)
+
+
+def _check_periods(
+    rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report, *, latest: str
+) -> None:
+    """Period from the row's period cell (or month column), else from the sheet's context;
+    none later than `latest` (the month after this one)."""
+    plan_of = rows["_plan"].to_numpy()
+    blank = values.is_missing(rows["_raw_period"])
+    written = rows.loc[~blank, "_raw_period"]
+    years = np.array([p.year for p in plans], dtype=object)[plan_of[~blank.to_numpy()]]
+    pairs = pd.Series(list(zip(written, years, strict=True)), index=written.index, dtype=object)
+    parsed = _distinct(pairs, lambda pair: _period_cell(*pair)).reindex(rows.index)
+    context = np.array([p.period for p in plans], dtype=object)[plan_of]
+    period = parsed.where(~blank, context)
+    report.add(
+        ~blank & parsed.isna(),
+        "period",
+        "bad_period",
+    )
+    report.add(
+        blank & pd.Series(context, index=rows.index).isna(),
+        "period",
+        "no_period",
+    )
+    report.add(
+        period.notna() & (period.astype(str) > latest) & ~report.rejected,
+        "period",
+        "future_period",
+        latest=latest,
+    )
+    rows["period"] = period
+
+
+def _unsafe_character(cell: object) -> str | None:
+    """The first unsafe character of a name (or of any partner), as `U+XXXX`, or None."""
+    texts = cell if isinstance(cell, tuple) else (cell,)
+    return next((u for x in texts if isinstance(x, str) and (u := first_unsafe(x))), None)
+
+
+def _period_cell(cell: object, year: int | None) -> str | None:
+    text = cell.strip() if isinstance(cell, str) else cell
+    return periods.parse_period(text, year=year)
+
+
+def _finish(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> pd.DataFrame:
+    """Accepted rows in KPI_COLUMNS order; a KPI-month given twice keeps the later one."""
+    if rows.empty:
+        return empty_kpis()
+    plan_of = rows["_plan"].to_numpy()
+    out = rows.assign(
+        file=np.array([p.file for p in plans], dtype=object)[plan_of],
+        sheet=np.array([p.sheet for p in plans], dtype=object)[plan_of],
+        kpi_name=rows["kpi_name"].where(rows["kpi_name"].notna(), rows["kpi_id"]),
+        shared_with=_distinct(rows["shared_with"], lambda v: v if isinstance(v, tuple) else ()),
+    )
+    superseded = kpi_month_keys(out).duplicated(keep="last")
+    report.add(
+        superseded.reindex(report.frame.index, fill_value=False),
+        "kpi_name",
+        "superseded",
+        severity=WARNING,
+    )
+    out = out[~superseded]
+    kpis = out[list(KPI_COLUMNS)].reset_index(drop=True)
+    return kpis.astype(
+        {"row": "int64", "weight": float, "actual": float, **dict.fromkeys(ANCHORS, float)}
+    )
+
+
+def kpi_month_keys(kpis: pd.DataFrame) -> pd.DataFrame:
+    """What makes a KPI row unique: department (folded), KPI id (else name), period."""
+    return pd.DataFrame(
+        {
+            "d": _distinct(kpis["department"], department_key),
+            "k": kpis["kpi_id"].where(kpis["kpi_id"].notna(), kpis["kpi_name"]),
+            "p": kpis["period"],
+        }
+    )
+
+
+def empty_kpis() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in KPI_COLUMNS})

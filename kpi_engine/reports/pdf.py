@@ -1,0 +1,535 @@
+"""The one-page monthly report (PDF) for leadership meetings: the organisation or one
+department — scores and changes, the department x perspective heatmap, best and worst
+movers, early warnings — all read from `insights`, so it says what the Overview says.
+
+Every department is named in text: a ranked table of department scores (rank, score,
+status, change) stands beside the heatmap, and continues on a second page when there are
+more departments than fit beside it.
+
+Drawn with fpdf2 in Noto Sans CJK, the face the charts use. Debian ships that font as
+.ttc collections with CFF outlines; fpdf2 embeds those (subset, with a ToUnicode map, so
+the text can be searched and copied), where ReportLab refuses CFF outlines. The heatmap
+is the dashboard's own chart as vector graphics: vl-convert's SVG (`images.svg`) drawn
+by fpdf2, its text set in the same embedded CJK face (so it stays sharp at any zoom and
+can be searched). fpdf2's SVG support is partial (no empty paths, gradients drawn
+wrong), so the PDF's heatmap has no colour legend (the footer gives the bands in words),
+and a chart fpdf2 cannot read falls back to a PNG at 3x.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+from fontTools.ttLib import TTCollection
+from fpdf import FPDF
+
+from kpi_engine.charts import specs as charts
+from kpi_engine.core import insights
+from kpi_engine.core.schema import PERSPECTIVES
+from kpi_engine.core.scorecard import Scorecard
+from kpi_engine.core.scoring import statuses
+from kpi_engine.core.settings import DEFAULTS, Settings
+from kpi_engine.i18n import (
+    DEFAULT_LANG,
+    MISSING,
+    change_text,
+    perspective_label,
+    score_text,
+    status_label,
+    t,
+)
+from kpi_engine.reports import images
+from kpi_engine.reports.tables import (
+    department_ranking,
+    printable_history,
+    scoped,
+    warning_sentences,
+)
+
+FONT_FILES = {"": "NotoSansCJK-Regular.ttc", "B": "NotoSansCJK-Bold.ttc"}
+FACES = {"zh-Hant": "Noto Sans CJK TC"}  # traditional glyph shapes, as on screen
+DEFAULT_FACE = "Noto Sans CJK SC"
+FAMILY = "noto"
+
+PAGE_WIDTH, PAGE_HEIGHT, MARGIN = 210.0, 297.0, 12.0  # A4, millimetres
+WIDTH = PAGE_WIDTH - 2 * MARGIN
+GAP = 3.0
+ROW = 5.6  # table row height
+RANK_ROW = 4.8  # the ranked department table's row height
+RANK_WIDTHS = (10.0, 27.0, 12.0, 14.0, 14.0)  # rank, department, score, status, change
+HEATMAP_MAX_HEIGHT = 95.0
+HEATMAP_ROW_STEP = 26  # px per department (the screen's 38 would waste the page)
+HEATMAP_LABEL_PX = 12  # the charts' axis label size
+PNG_SCALE = 3.0  # a chart fpdf2 cannot draw as vector goes in as a PNG this sharp
+MOVERS = 5
+PX_MM = 25.4 / 96  # one CSS pixel (a chart's unit) in millimetres
+INK, MUTED, RULE = (31, 31, 31), (110, 110, 110), (200, 200, 200)
+HEAD_FILL = (238, 238, 238)
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
+
+
+STATUS_RGB = {"green": _rgb(charts.GREEN), "amber": _rgb(charts.AMBER), "red": _rgb(charts.RED)}
+TINT_RGB = {k: _rgb(v) for k, v in charts.BAND_TINTS.items()}
+MISSING_RGB = _rgb(charts.MISSING_COLOR)
+
+
+class FontMissing(RuntimeError):
+    """Noto Sans CJK is not installed (Debian: apt-get install fonts-noto-cjk)."""
+
+
+@cache
+def _face_index(path: Path, face: str) -> int:
+    """The position of `face` in a .ttc collection, read from its name tables."""
+    names = [font["name"].getDebugName(1) for font in TTCollection(str(path), lazy=True).fonts]
+    return names.index(face)
+
+
+def _new_pdf(lang: str) -> FPDF:
+    """An A4 page with the CJK face of `lang` in regular and bold, no automatic breaks."""
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(MARGIN, MARGIN, MARGIN)
+    face = FACES.get(lang, DEFAULT_FACE)
+    for style, name in FONT_FILES.items():
+        path = images.FONT_DIR / name
+        if not path.is_file():
+            raise FontMissing(f"{path} not found: install Debian's fonts-noto-cjk")
+        pdf.add_font(FAMILY, style, path, collection_font_number=_face_index(path, face))
+    pdf.add_page()
+    return pdf
+
+
+def _fit(pdf: FPDF, text: str, width: float) -> str:
+    """`text` cut with an ellipsis so that it fits `width` in the current font."""
+    if pdf.get_string_width(text) <= width:
+        return text
+    while text and pdf.get_string_width(text + "…") > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def _status(score: float | None, settings: Settings) -> str | None:
+    return statuses(pd.Series([score], dtype=float), settings=settings)[0]
+
+
+def _heading(pdf: FPDF, text: str, *, x: float = MARGIN, width: float = WIDTH) -> None:
+    pdf.set_xy(x, pdf.get_y())
+    pdf.set_font(FAMILY, "B", 11)
+    pdf.set_text_color(*INK)
+    pdf.cell(width, 7, _fit(pdf, text, width), new_x="LEFT", new_y="NEXT")
+
+
+def _title(pdf: FPDF, scope: str, view: insights.Overview, lang: str) -> None:
+    pdf.set_font(FAMILY, "B", 17)
+    pdf.set_text_color(*INK)
+    title = t("report.title", lang, scope=scope, period=view.period)
+    pdf.cell(WIDTH, 9, _fit(pdf, title, WIDTH), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FAMILY, "", 9)
+    pdf.set_text_color(*MUTED)
+    line = t("pdf.compared_with", lang, previous=view.previous)
+    if view.coverage is not None:
+        line += f"  ·  {t('common.coverage', lang)} {view.coverage:.0%}"
+    pdf.cell(WIDTH, 5, _fit(pdf, line, WIDTH), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+
+
+def _tile(
+    pdf: FPDF,
+    x: float,
+    y: float,
+    width: float,
+    label: str,
+    score: float | None,
+    change: float | None,
+    status: str | None,
+    lang: str,
+) -> None:
+    """One score tile: tinted by status with a bar in the status colour, the label, the
+    score, its status word and the change against the previous period."""
+    height = 24.0
+    pdf.set_fill_color(*TINT_RGB.get(status or "", MISSING_RGB))
+    pdf.rect(x, y, width, height, style="F")
+    pdf.set_fill_color(*STATUS_RGB.get(status or "", MISSING_RGB))
+    pdf.rect(x, y, 1.6, height, style="F")
+    inner = width - 5
+    pdf.set_text_color(*INK)
+    pdf.set_font(FAMILY, "", 8.5)
+    pdf.set_xy(x + 3.5, y + 1.5)
+    pdf.cell(inner, 5, _fit(pdf, label, inner))
+    pdf.set_font(FAMILY, "B", 18)
+    pdf.set_xy(x + 3.5, y + 6.5)
+    pdf.cell(inner, 9, score_text(score))
+    pdf.set_font(FAMILY, "", 8)
+    pdf.set_xy(x + 3.5, y + 16.5)
+    word = status_label(status, lang)
+    pdf.cell(inner / 2, 5, _fit(pdf, word, inner / 2))
+    if change is not None and not pd.isna(change) and round(change, 1) != 0:
+        pdf.set_text_color(*STATUS_RGB["green" if change > 0 else "red"])
+        arrow = "▲" if change > 0 else "▼"
+        pdf.cell(inner / 2, 5, f"{arrow} {abs(change):.1f}", align="R")
+    elif change is not None and not pd.isna(change):
+        pdf.cell(inner / 2, 5, "0.0", align="R")
+    else:
+        pdf.cell(inner / 2, 5, MISSING, align="R")
+
+
+def _tiles(pdf: FPDF, scope: str, view: insights.Overview, lang: str, settings: Settings) -> None:
+    """The scope's score and its four perspectives, then the KPI count per status."""
+    y = pdf.get_y()
+    width = (WIDTH - 4 * GAP) / 5
+    _tile(
+        pdf, MARGIN, y, width, scope, view.score, view.change, _status(view.score, settings), lang
+    )
+    perspectives = view.perspectives.assign(
+        status=statuses(view.perspectives["score"], settings=settings)
+    )
+    for i, row in enumerate(perspectives.itertuples(index=False), start=1):
+        x = MARGIN + i * (width + GAP)
+        label = perspective_label(row.perspective, lang)
+        _tile(pdf, x, y, width, label, row.score, row.change, row.status, lang)
+    pdf.set_xy(MARGIN, y + 26)
+    pdf.set_font(FAMILY, "", 8.5)
+    pdf.set_text_color(*MUTED)
+    pdf.cell(
+        pdf.get_string_width(t("overview.kpi_counts", lang)) + 3, 5, t("overview.kpi_counts", lang)
+    )
+    for status in ("green", "amber", "red", "missing"):
+        pdf.set_fill_color(*STATUS_RGB.get(status, MISSING_RGB))
+        pdf.rect(pdf.get_x(), pdf.get_y() + 1.3, 2.6, 2.6, style="F")
+        text = f"{status_label(status, lang)} {view.status_counts.get(status, 0)}"
+        pdf.set_x(pdf.get_x() + 3.6)
+        pdf.set_text_color(*INK)
+        pdf.cell(pdf.get_string_width(text) + 5, 5, text)
+    pdf.set_xy(MARGIN, y + 33)
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """Width and height in pixels from a PNG's header chunk."""
+    return struct.unpack(">II", data[16:24])
+
+
+_EMPTY_PATH = re.compile(r'<path[^>]*\sd=""[^>]*?(?:/>|>\s*</path>)')
+_LINE = re.compile(r"<line\b[^>]*>")
+_FONT_FAMILY = re.compile(r'font-family="[^"]*"')
+_FONT_SIZE_PX = re.compile(r'font-size="([\d.]+)px"')
+_SVG_SIZE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"')
+
+
+def _line_with_ends(match: re.Match[str]) -> str:
+    """SVG's default line ends (0) written out: fpdf2 requires x1, y1, x2 and y2."""
+    tag = match.group(0)
+    for name in ("x1", "y1", "x2", "y2"):
+        if f' {name}="' not in tag:
+            tag = tag.replace("<line", f'<line {name}="0"', 1)
+    return tag
+
+
+def _svg_for_fpdf(svg: str) -> str:
+    """vl-convert's SVG as fpdf2 reads it: empty paths dropped (fpdf2 refuses them), line
+    ends written out, font sizes in user units (fpdf2 turns `12px` into 9 pt but leaves
+    the drawing in user units, so text would come out at three quarters of its size),
+    and every text in the report's own CJK family."""
+    svg = _EMPTY_PATH.sub("", svg)
+    svg = _LINE.sub(_line_with_ends, svg)
+    svg = _FONT_SIZE_PX.sub(r'font-size="\1"', svg)
+    return _FONT_FAMILY.sub(f'font-family="{FAMILY}"', svg)
+
+
+def _chart(
+    pdf: FPDF, chart: charts.alt.TopLevelMixin, x: float, y: float, width: float, max_height: float
+) -> float:
+    """Draw a chart at (x, y) at most `width` wide and `max_height` tall, never larger
+    than its own size; returns its height. Vector (SVG) where fpdf2 can draw it."""
+    svg = _svg_for_fpdf(images.svg(chart))
+    size = _SVG_SIZE.search(svg)
+    if size is not None:
+        px_w, px_h = float(size.group(1)), float(size.group(2))
+        w = min(width, px_w * PX_MM, max_height * px_w / px_h)
+        h = w * px_h / px_w
+        try:
+            with pdf.local_context():
+                pdf.image(io.BytesIO(svg.encode("utf-8")), x=x + (width - w) / 2, y=y, w=w, h=h)
+            return h
+        except (ValueError, KeyError, NotImplementedError):  # an SVG feature fpdf2 lacks
+            pass
+    data = images.png(chart, scale=PNG_SCALE)
+    px_w, px_h = (v / PNG_SCALE for v in _png_size(data))
+    w = min(width, px_w * PX_MM, max_height * px_w / px_h)
+    h = w * px_h / px_w
+    pdf.image(io.BytesIO(data), x=x + (width - w) / 2, y=y, w=w, h=h)
+    return h
+
+
+def _column_step(pdf: FPDF, lang: str) -> int:
+    """Heatmap column width in px: the widest perspective name and some air, at least
+    76 px (the screen's 120 px columns would shrink the chart's text on paper)."""
+    with pdf.local_context():
+        pdf.set_font(FAMILY, "", HEATMAP_LABEL_PX * 0.75)
+        widest = max(pdf.get_string_width(perspective_label(p, lang)) for p in PERSPECTIVES)
+    return max(76, int(widest / PX_MM) + 10)
+
+
+def _ranking_table(
+    pdf: FPDF, x: float, ranking: pd.DataFrame, lang: str, department: str | None
+) -> None:
+    """Ranked departments (rank, department, score, status, change) at `x`: the status
+    cell in its tint, the change in green or red, the report's own department in bold."""
+    rows = [
+        [
+            MISSING if pd.isna(r.rank) else str(int(r.rank)),
+            str(r.department),
+            score_text(r.score),
+            status_label(r.status, lang),
+            change_text(r.change),
+        ]
+        for r in ranking.itertuples(index=False)
+    ]
+    header = [
+        t("pdf.rank", lang),
+        t("common.department", lang),
+        t("common.score", lang),
+        t("common.status", lang),
+        t("scorecard.change", lang),
+    ]
+    _table(
+        pdf,
+        x,
+        header,
+        rows,
+        RANK_WIDTHS,
+        change_column=4,
+        align="RLRLR",
+        row_height=RANK_ROW,
+        tints=[None if pd.isna(s) else str(s) for s in ranking["status"]],
+        tint_column=3,
+        bold=[r[1] == department for r in rows],
+    )
+
+
+def _heatmap_and_ranking(
+    pdf: FPDF,
+    history: Scorecard,
+    period: str,
+    lang: str,
+    settings: Settings,
+    department: str | None,
+) -> pd.DataFrame:
+    """The department x perspective heatmap (every department, so a department's report
+    shows its row among its peers) beside the ranked table of department scores (the
+    report's department in bold). Returns the ranked rows that did not fit beside the
+    heatmap (`_ranking_pages` prints them on the next page)."""
+    table_width = sum(RANK_WIDTHS)
+    left = WIDTH - table_width - 2 * GAP
+    right = MARGIN + left + 2 * GAP
+    top = pdf.get_y()
+    _heading(pdf, t("heatmap.title", lang), width=left)
+    cells = history.perspectives[(history.perspectives["period"] == period).to_numpy(bool)]
+    bottom = pdf.get_y()
+    if cells.empty:
+        _note(pdf, MISSING, width=left)
+        bottom = pdf.get_y()
+    else:
+        chart = charts.heatmap(cells, lang=lang, settings=settings, legend=False).properties(
+            width=charts.alt.Step(_column_step(pdf, lang)),
+            height=charts.alt.Step(HEATMAP_ROW_STEP),
+        )
+        bottom += 1 + _chart(pdf, chart, MARGIN, bottom + 1, left, HEATMAP_MAX_HEIGHT)
+
+    ranking = department_ranking(history, period, settings=settings)
+    pdf.set_y(top)
+    _heading(pdf, t("overview.department_scores", lang), x=right, width=table_width)
+    fit = max(int((HEATMAP_MAX_HEIGHT - RANK_ROW) // RANK_ROW), 1)
+    _ranking_table(pdf, right, ranking.head(fit), lang, department)
+    pdf.set_xy(MARGIN, max(bottom, pdf.get_y()) + 3)
+    return ranking.iloc[fit:]
+
+
+def _ranking_pages(
+    pdf: FPDF, rest: pd.DataFrame, lang: str, settings: Settings, department: str | None
+) -> None:
+    """The ranked departments that did not fit beside the heatmap, on further pages."""
+    per_page = int((PAGE_HEIGHT - 2 * MARGIN - 7 - 6) // RANK_ROW) - 1
+    for start in range(0, len(rest), per_page):
+        pdf.add_page()
+        _footer(pdf, lang, settings)
+        pdf.set_xy(MARGIN, MARGIN)
+        title = t("pdf.continued", lang, title=t("overview.department_scores", lang))
+        _heading(pdf, title, width=sum(RANK_WIDTHS))
+        _ranking_table(pdf, MARGIN, rest.iloc[start : start + per_page], lang, department)
+
+
+def _note(pdf: FPDF, text: str, *, x: float = MARGIN, width: float = WIDTH) -> None:
+    pdf.set_xy(x, pdf.get_y())
+    pdf.set_font(FAMILY, "", 9)
+    pdf.set_text_color(*MUTED)
+    pdf.cell(width, ROW, _fit(pdf, text, width), new_x="LEFT", new_y="NEXT")
+
+
+def _table(
+    pdf: FPDF,
+    x: float,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    widths: Sequence[float],
+    *,
+    change_column: int | None = None,
+    align: str | None = None,
+    row_height: float = ROW,
+    tints: Sequence[str | None] | None = None,
+    tint_column: int | None = None,
+    bold: Sequence[bool] | None = None,
+) -> None:
+    """A small table: grey header, one line per row, text cut to its column; `align`
+    gives each column's L or R (default: the last two, the numbers, right). The change
+    column is green (up) or red (down); with `tints`, the `tint_column` cell of each row
+    is filled in its status tint; `bold` rows stand out (the report's own department)."""
+    align = align or "".join("R" if i >= len(widths) - 2 else "L" for i in range(len(widths)))
+    pdf.set_font(FAMILY, "B", 8.5)
+    pdf.set_fill_color(*HEAD_FILL)
+    pdf.set_text_color(*INK)
+    pdf.set_x(x)
+    for text, width, side in zip(header, widths, align, strict=True):
+        pdf.cell(width, row_height, _fit(pdf, text, width - 1.5), fill=True, align=side)
+    pdf.ln(row_height)
+    pdf.set_draw_color(*RULE)
+    for n, row in enumerate(rows):
+        pdf.set_font(FAMILY, "B" if bold is not None and bold[n] else "", 8.5)
+        pdf.set_x(x)
+        for i, (text, width, side) in enumerate(zip(row, widths, align, strict=True)):
+            color = INK
+            if i == change_column and text.startswith(("+", "-")) and text[1:] != "0.0":
+                color = STATUS_RGB["red" if text.startswith("-") else "green"]
+            fill = tints is not None and i == tint_column
+            if fill:
+                pdf.set_fill_color(*TINT_RGB.get(tints[n] or "", MISSING_RGB))  # type: ignore[index]
+            pdf.set_text_color(*color)
+            pdf.cell(
+                width,
+                row_height,
+                _fit(pdf, text, width - 1.5),
+                border="B",
+                align=side,
+                fill=fill,
+            )
+        pdf.ln(row_height)
+
+
+def _movers(pdf: FPDF, view: insights.Overview, lang: str, *, by_department: bool) -> None:
+    """Best and worst movers side by side (KPI, department, score, change)."""
+    half = (WIDTH - 2 * GAP) / 2
+    top = pdf.get_y()
+    bottom = top
+    for i, (key, frame) in enumerate(
+        (("overview.best_movers", view.best_movers), ("overview.worst_movers", view.worst_movers))
+    ):
+        x = MARGIN + i * (half + 2 * GAP)
+        pdf.set_y(top)
+        _heading(pdf, t(key, lang), x=x, width=half)
+        if view.previous_score is None:
+            _note(pdf, t("overview.no_previous", lang), x=x, width=half)
+        elif frame.empty:
+            _note(pdf, MISSING, x=x, width=half)
+        else:
+            header = [t("common.kpi", lang)]
+            widths = [half - 36]
+            if by_department:
+                header.append(t("common.department", lang))
+                widths = [half - 62, 26]
+            header += [t("common.score", lang), t("scorecard.change", lang)]
+            widths += [18, 18]
+            rows = [
+                [
+                    str(r.kpi_name),
+                    *([str(r.department)] if by_department else []),
+                    score_text(r.score),
+                    change_text(r.change),
+                ]
+                for r in frame.head(MOVERS).itertuples(index=False)
+            ]
+            _table(pdf, x, header, rows, widths, change_column=len(widths) - 1)
+        bottom = max(bottom, pdf.get_y())
+    pdf.set_xy(MARGIN, bottom + 3)
+
+
+def _warnings(pdf: FPDF, found: pd.DataFrame, period: str, lang: str, bottom: float) -> None:
+    """Early warnings, one line each (kind, then the sentence), as many as fit above
+    `bottom`; a last line says how many were left out."""
+    _heading(pdf, t("overview.early_warnings", lang))
+    lines = warning_sentences(found, period, lang)
+    if not lines:
+        _note(pdf, t("overview.no_warnings", lang))
+        return
+    room = max(int((bottom - pdf.get_y()) // ROW), 1)
+    shown = lines if len(lines) <= room else lines[: room - 1]
+    pdf.set_font(FAMILY, "B", 8.5)
+    widest = max(pdf.get_string_width(kind) for kind, _ in shown)
+    kind_width = min(widest + 6, WIDTH / 3)
+    for kind, sentence in shown:
+        pdf.set_x(MARGIN)
+        pdf.set_fill_color(*TINT_RGB["red"])
+        pdf.set_text_color(*STATUS_RGB["red"])
+        pdf.set_font(FAMILY, "B", 8.5)
+        pdf.cell(kind_width - 2, ROW - 0.8, _fit(pdf, kind, kind_width - 4), fill=True)
+        pdf.set_x(MARGIN + kind_width)
+        pdf.set_text_color(*INK)
+        pdf.set_font(FAMILY, "", 8.5)
+        rest = WIDTH - kind_width
+        pdf.cell(rest, ROW - 0.8, _fit(pdf, sentence, rest), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(0.8)
+    if len(shown) < len(lines):
+        _note(pdf, t("pdf.more_warnings", lang, n=len(lines) - len(shown)))
+
+
+def _footer(pdf: FPDF, lang: str, settings: Settings) -> float:
+    """The status bands at the foot of the page; returns where the content must end."""
+    y = PAGE_HEIGHT - MARGIN - 4
+    pdf.set_xy(MARGIN, y)
+    pdf.set_font(FAMILY, "", 7.5)
+    pdf.set_text_color(*MUTED)
+    text = t("pdf.bands", lang, green=f"{settings.green_at:g}", amber=f"{settings.amber_at:g}")
+    pdf.cell(WIDTH, 4, _fit(pdf, text, WIDTH))
+    return y - 2
+
+
+def report_pdf(
+    history: Scorecard,
+    period: str,
+    *,
+    department: str | None = None,
+    lang: str = DEFAULT_LANG,
+    settings: Settings = DEFAULTS,
+    expected_departments: Sequence[str] = (),
+) -> bytes:
+    """The one-page report for `period` as PDF bytes: the organisation, or `department`.
+
+    `history` is an `insights.history` holding `period` and the periods before it (for
+    changes and red streaks), as `ui.data.history(grain)` returns. `expected_departments`
+    are departments that should have reported (a missing one is an early warning).
+    """
+    history = printable_history(history)
+    scope_history = scoped(history, department)
+    scope = department if department is not None else t("common.organization", lang)
+    view = insights.overview(scope_history, period, settings=settings, movers=MOVERS)
+    expected = [department] if department is not None else list(expected_departments)
+    found = insights.warnings(scope_history, period, expected_departments=expected)
+
+    pdf = _new_pdf(lang)
+    pdf.set_title(t("report.title", lang, scope=scope, period=period))
+    bottom = _footer(pdf, lang, settings)
+    pdf.set_xy(MARGIN, MARGIN)
+    _title(pdf, scope, view, lang)
+    _tiles(pdf, scope, view, lang, settings)
+    rest = _heatmap_and_ranking(pdf, history, period, lang, settings, department)
+    _movers(pdf, view, lang, by_department=department is None)
+    _warnings(pdf, found, period, lang, bottom)
+    _ranking_pages(pdf, rest, lang, settings, department)
+    return bytes(pdf.output())

@@ -1,0 +1,121 @@
+"""Results as plain data: the CLI's JSON and the `--out` workbook.
+
+JSON keeps scores unrounded (SPEC §4) and writes missing values as null.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from kpi_engine.core.names import printable
+from kpi_engine.core.schema import ERROR
+from kpi_engine.core.scorecard import Scorecard
+
+KPI_FIELDS = (
+    "department",
+    "kpi_id",
+    "kpi_name",
+    "perspective",
+    "period",
+    "actual",
+    "target",
+    "score",
+    "status",
+    "weight",
+    "method",
+    "owner_department",
+    "is_shared",
+)
+ISSUE_FIELDS = ("file", "sheet", "row", "column", "value", "message")
+
+
+def _plain(value: object) -> object:
+    """NaN/NA -> None and numpy scalars -> Python, so json.dumps writes valid JSON."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        return _plain(value.item())
+    return value
+
+
+def records(frame: pd.DataFrame, fields: Iterable[str]) -> list[dict[str, object]]:
+    names = [f for f in fields if f in frame.columns]
+    return [
+        {name: _plain(v) for name, v in zip(names, row, strict=True)}
+        for row in frame[names].itertuples(index=False, name=None)
+    ]
+
+
+def issues_json(issues: pd.DataFrame) -> dict[str, list[dict[str, object]]]:
+    errors = issues[issues["severity"] == ERROR]
+    warnings = issues[issues["severity"] != ERROR]
+    return {"errors": records(errors, ISSUE_FIELDS), "warnings": records(warnings, ISSUE_FIELDS)}
+
+
+def scorecard_json(card: Scorecard) -> dict[str, list[dict[str, object]]]:
+    """SPEC §4's score document: kpis, departments (overall rows with perspective null),
+    organization, plus each department's collaboration score."""
+    overall = card.departments.assign(perspective=None)
+    departments = pd.concat([card.perspectives, overall], ignore_index=True)
+    fields = ("department", "period", "perspective", "score", "coverage")
+    return {
+        "kpis": records(card.kpis, KPI_FIELDS),
+        "departments": records(departments, fields),
+        "organization": records(card.organization, ("period", "score", "coverage")),
+        "collaboration": records(card.collaboration, ("department", "period", "score", "coverage")),
+    }
+
+
+def safe_cell(sheet: object, value: object) -> WriteOnlyCell:
+    """One cell of any workbook the product writes: numbers as numbers, text as printable
+    text (`names.printable`) and never a formula, whatever it starts with."""
+    value = _plain(value)
+    if isinstance(value, tuple):
+        value = "、".join(map(str, value))
+    elif value is not None and not isinstance(value, int | float | str):
+        value = str(value)
+    if isinstance(value, str):
+        value = printable(value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
+def write_xlsx(card: Scorecard, issues: pd.DataFrame, path: str | Path) -> None:
+    """The score document as a workbook, one sheet per table, numbers stored as numbers."""
+    doc = scorecard_json(card)
+    tables = {
+        "KPIs": (card.kpis, KPI_FIELDS),
+        "Departments": (
+            pd.DataFrame(doc["departments"]),
+            ("department", "period", "perspective", "score", "coverage"),
+        ),
+        "Organization": (card.organization, ("period", "score", "coverage")),
+        "Collaboration": (card.collaboration, ("department", "period", "score", "coverage")),
+        "Issues": (issues, ("severity", *ISSUE_FIELDS)),
+    }
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for title, (frame, fields) in tables.items():
+        sheet = book.create_sheet(title)
+        names = [f for f in fields if f in frame.columns]
+        header = []
+        for name in names:
+            cell = WriteOnlyCell(sheet, value=name)
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        for row in frame[names].itertuples(index=False, name=None):
+            sheet.append([safe_cell(sheet, v) for v in row])
+    book.save(path)

@@ -1,0 +1,205 @@
+"""What the leadership reports (Excel and PDF) show for one period, as plain frames.
+
+The numbers come from `insights` and the history's roll-ups unchanged, so a report says
+what the Overview and Scorecard pages say. Labels are translated by the writers
+(`xlsx_report`, `pdf_report`); only the early-warning sentences are made here, because
+both reports print them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+
+import numpy as np
+import pandas as pd
+
+from kpi_engine.core import insights
+from kpi_engine.core.names import per_distinct, printable
+from kpi_engine.core.schema import PERSPECTIVES
+from kpi_engine.core.scorecard import Scorecard
+from kpi_engine.core.scoring import statuses
+from kpi_engine.core.settings import DEFAULTS, Settings
+from kpi_engine.core.whatif import ranks
+from kpi_engine.i18n import t, warning_kind_label
+
+# The KPI columns a department's sheet and table show, in order.
+KPI_REPORT_COLUMNS: tuple[str, ...] = (
+    "perspective",
+    "kpi_id",
+    "kpi_name",
+    "actual",
+    "target",
+    "target_low",
+    "target_high",
+    "unit",
+    "score",
+    "status",
+    "weight_share",
+    "owner_department",
+)
+
+
+def _at(frame: pd.DataFrame, period: str) -> pd.DataFrame:
+    return frame[(frame["period"] == period).to_numpy(bool)]
+
+
+# Text columns of a scorecard's frames: names as stored, and partners.
+_TEXT_COLUMNS = (
+    "department",
+    "owner_department",
+    "kpi_id",
+    "kpi_name",
+    "unit",
+    "owner",
+    "shared_with",
+)
+
+
+def _printable_cell(cell: object) -> object:
+    if isinstance(cell, str):
+        return printable(cell)
+    if isinstance(cell, tuple):
+        return tuple(printable(p) for p in cell)
+    return cell
+
+
+def printable_history(history: Scorecard) -> Scorecard:
+    """The history with every text made printable (`names.printable`), per distinct value:
+    what the report writers are given, so a name stored before ingest refused control
+    characters cannot abort a PDF or make a workbook Excel cannot open."""
+
+    def clean(frame: pd.DataFrame) -> pd.DataFrame:
+        columns = [c for c in _TEXT_COLUMNS if c in frame.columns]
+        return frame.assign(
+            **{c: per_distinct(frame[c], _printable_cell).astype(frame[c].dtype) for c in columns}
+        )
+
+    frames = {f.name: clean(getattr(history, f.name)) for f in fields(history)}
+    return replace(history, **frames)
+
+
+def scoped(history: Scorecard, department: str | None) -> Scorecard:
+    """The history seen from one department: its rows only, with its own overall scores
+    in place of the organisation's, so `insights.overview` and `insights.warnings`
+    describe that department. The whole history when `department` is None.
+    """
+    if department is None:
+        return history
+
+    def mine(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[(frame["department"] == department).to_numpy(bool)]
+
+    own = mine(history.departments)
+    return Scorecard(
+        kpis=mine(history.kpis),
+        perspectives=mine(history.perspectives),
+        departments=own,
+        organization=own.drop(columns="department").reset_index(drop=True),
+        collaboration=mine(history.collaboration),
+        organization_perspectives=mine(history.perspectives)
+        .drop(columns="department")
+        .reset_index(drop=True),
+    )
+
+
+def _with_change(now: pd.DataFrame, before: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """`now` with `change`: its score minus `before`'s score on the same keys (NaN when
+    either is missing)."""
+    earlier = before[[*keys, "score"]].drop_duplicates(keys).rename(columns={"score": "_before"})
+    merged = now.merge(earlier, on=keys, how="left")
+    return merged.assign(change=merged["score"] - merged["_before"]).drop(columns="_before")
+
+
+def department_summary(
+    history: Scorecard, period: str, *, settings: Settings = DEFAULTS
+) -> pd.DataFrame:
+    """One row per department with a score row in `period`, in the data's order:
+    department, score, status, coverage, change (against `insights.previous_period`),
+    then one column per perspective (its score)."""
+    previous = insights.previous_period(period)
+    rows = _with_change(
+        _at(history.departments, period), _at(history.departments, previous), ["department"]
+    )
+    rows = rows.assign(status=statuses(rows["score"], settings=settings))
+    wide = (
+        _at(history.perspectives, period)
+        .pivot_table(index="department", columns="perspective", values="score", dropna=False)
+        .reindex(columns=list(PERSPECTIVES))
+    )
+    wide.columns = list(PERSPECTIVES)
+    rows = rows.merge(wide, left_on="department", right_index=True, how="left")
+    return rows.loc[
+        :, ["department", "score", "status", "coverage", "change", *PERSPECTIVES]
+    ].reset_index(drop=True)
+
+
+def department_ranking(
+    history: Scorecard, period: str, *, settings: Settings = DEFAULTS
+) -> pd.DataFrame:
+    """Every department of `period`, best first: rank (ties share the better rank, no
+    score no rank, as on the What-if page), department, score, status, change."""
+    rows = department_summary(history, period, settings=settings)
+    rows = rows.assign(rank=ranks(rows.assign(period=period)))
+    rows = rows.sort_values(["rank", "department"], na_position="last", kind="stable")
+    return rows.loc[:, ["rank", "department", "score", "status", "change"]].reset_index(drop=True)
+
+
+def perspective_summary(
+    history: Scorecard, period: str, department: str, *, settings: Settings = DEFAULTS
+) -> pd.DataFrame:
+    """A department's four perspectives in scorecard order: perspective, score, status,
+    coverage, change, and the perspective's share of the perspective weights."""
+    previous = insights.previous_period(period)
+    mine = scoped(history, department).perspectives
+    rows = pd.DataFrame({"perspective": list(PERSPECTIVES)}, dtype=object)
+    now = _at(mine, period)[["perspective", "score", "coverage"]]
+    rows = _with_change(
+        rows.merge(now, on="perspective", how="left"), _at(mine, previous), ["perspective"]
+    )
+    weights = np.array([float(settings.perspective_weights.get(p, 0.0)) for p in PERSPECTIVES])
+    total = weights.sum()
+    return rows.assign(
+        status=statuses(rows["score"], settings=settings),
+        weight_share=weights / total if total > 0 else np.nan,
+    ).loc[:, ["perspective", "score", "status", "coverage", "change", "weight_share"]]
+
+
+def kpi_rows(history: Scorecard, period: str, department: str) -> pd.DataFrame:
+    """A department's KPI rows in `period` (shared KPIs it counts included), grouped by
+    perspective in scorecard order: `KPI_REPORT_COLUMNS`, where `weight_share` is the
+    KPI's weight over the weights of its perspective (what the roll-up renormalises)."""
+    rows = _at(scoped(history, department).kpis, period)
+    totals = rows.groupby("perspective", observed=True)["weight"].transform("sum")
+    share = rows["weight"].astype(float) / totals.where(totals > 0)
+    order = rows["perspective"].map({p: i for i, p in enumerate(PERSPECTIVES)})
+    rows = rows.assign(weight_share=share, _order=order)
+    rows = rows.sort_values(["_order", "kpi_id", "kpi_name"], kind="stable", na_position="last")
+    return rows.loc[:, list(KPI_REPORT_COLUMNS)].reset_index(drop=True)
+
+
+def warning_sentences(found: pd.DataFrame, period: str, lang: str) -> list[tuple[str, str]]:
+    """Early warnings (`insights.warnings`) in the user's language: (kind label,
+    sentence) per row, as the Overview page words them."""
+    threshold = f"{insights.MIN_COVERAGE:.0%}"
+    out = []
+    for row in found.itertuples(index=False):  # a handful of warnings
+        if row.kind == "red_streak":
+            text = t(
+                "warning.red_streak_detail",
+                lang,
+                kpi=row.kpi_name,
+                department=row.department,
+                n=int(row.periods),
+            )
+        elif row.kind == "low_coverage":
+            text = t(
+                "warning.low_coverage_detail",
+                lang,
+                department=row.department,
+                coverage=f"{row.coverage:.0%}",
+                threshold=threshold,
+            )
+        else:
+            text = t("warning.no_upload_detail", lang, department=row.department, period=period)
+        out.append((warning_kind_label(row.kind, lang), text))
+    return out

@@ -1,0 +1,322 @@
+"""The leadership workbook: an organisation summary sheet and one sheet per department.
+
+Numbers are stored as numbers with number formats (scores `0.0`, shares `0.0%`), so a
+reader can sort, filter and chart them in Excel; status colours are cell fills in the
+dashboard's colours (`charts`); every label is in the reader's language. Text that looks
+like a formula stays text (`report.safe_cell`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from kpi_engine.charts.specs import AMBER, BAND_TINTS, GREEN, MISSING_COLOR, RED
+from kpi_engine.core import insights
+from kpi_engine.core.schema import PERSPECTIVES
+from kpi_engine.core.scorecard import Scorecard
+from kpi_engine.core.scoring import statuses
+from kpi_engine.core.settings import DEFAULTS, Settings
+from kpi_engine.i18n import DEFAULT_LANG, perspective_label, status_label, t
+from kpi_engine.reports.plain import safe_cell
+from kpi_engine.reports.tables import (
+    department_summary,
+    kpi_rows,
+    perspective_summary,
+    printable_history,
+)
+
+SCORE_FORMAT = "0.0"
+CHANGE_FORMAT = "+0.0;-0.0;0.0"
+COVERAGE_FORMAT = "0%"
+SHARE_FORMAT = "0.0%"
+PERCENT_UNITS = ("%", "％")
+
+# Status cells are filled with the status colour; score cells with its lighter tint.
+STATUS_FILLS = {
+    status: PatternFill("solid", start_color=color[1:], end_color=color[1:])
+    for status, color in {"green": GREEN, "amber": AMBER, "red": RED}.items()
+}
+TINT_FILLS = {
+    status: PatternFill("solid", start_color=color[1:], end_color=color[1:])
+    for status, color in BAND_TINTS.items()
+}
+MISSING_FILL = PatternFill("solid", start_color=MISSING_COLOR[1:], end_color=MISSING_COLOR[1:])
+STATUS_FONTS = {"green": Font(bold=True, color="FFFFFF"), "red": Font(bold=True, color="FFFFFF")}
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+
+MAX_SHEET_NAME = 31
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_names(names: Iterable[str], *, taken: Iterable[str] = ()) -> list[str]:
+    """Valid, unique sheet names for `names`, in order: characters Excel refuses
+    (`[]:*?/\\`) become `_`, at most 31 characters, no leading or trailing apostrophe,
+    and a ` (2)`-style suffix where two names (compared case-insensitively, as Excel does)
+    would clash with each other or with `taken`."""
+    used = {n.casefold() for n in taken}
+    out = []
+    for name in names:
+        base = _BAD_SHEET_CHARS.sub("_", str(name)).strip().strip("'")[:MAX_SHEET_NAME] or "_"
+        candidate, n = base, 1
+        while candidate.casefold() in used:
+            n += 1
+            suffix = f" ({n})"
+            candidate = base[: MAX_SHEET_NAME - len(suffix)] + suffix
+        used.add(candidate.casefold())
+        out.append(candidate)
+    return out
+
+
+def _cell(
+    sheet: WriteOnlyWorksheet,
+    value: object,
+    *,
+    fmt: str | None = None,
+    fill: PatternFill | None = None,
+    font: Font | None = None,
+) -> object:
+    """A write-only cell (formula-like text kept as text) with optional style."""
+    cell = safe_cell(sheet, value)
+    if fmt is not None and cell.value is not None:
+        cell.number_format = fmt
+    if fill is not None:
+        cell.fill = fill
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def _tint(status: object) -> PatternFill:
+    return TINT_FILLS.get(status, MISSING_FILL) if isinstance(status, str) else MISSING_FILL
+
+
+def _status_cell(sheet: WriteOnlyWorksheet, status: object, lang: str) -> object:
+    key = status if isinstance(status, str) else None
+    return _cell(
+        sheet,
+        status_label(key, lang),
+        fill=STATUS_FILLS.get(key, MISSING_FILL),
+        font=STATUS_FONTS.get(key),
+    )
+
+
+def _score_cells(
+    sheet: WriteOnlyWorksheet, row: pd.Series, lang: str, *, label_font: Font | None = None
+) -> list[object]:
+    """Score, status, coverage and change of one summary row (`row.label` first)."""
+    return [
+        _cell(sheet, row["label"], font=label_font),
+        _cell(sheet, row["score"], fmt=SCORE_FORMAT, fill=_tint(row["status"])),
+        _status_cell(sheet, row["status"], lang),
+        _cell(sheet, row["coverage"], fmt=COVERAGE_FORMAT),
+        _cell(sheet, row["change"], fmt=CHANGE_FORMAT),
+    ]
+
+
+def _header(sheet: WriteOnlyWorksheet, labels: Sequence[str]) -> list[object]:
+    return [_cell(sheet, label, font=BOLD) for label in labels]
+
+
+def _widths(sheet: WriteOnlyWorksheet, widths: Sequence[float]) -> None:
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+
+
+def _score_labels(first: str, lang: str) -> list[str]:
+    keys = ("common.score", "common.status", "common.coverage", "overview.change_vs_previous")
+    return [first, *(t(k, lang) for k in keys)]
+
+
+def _summary_sheet(
+    sheet: WriteOnlyWorksheet,
+    history: Scorecard,
+    period: str,
+    departments: pd.DataFrame,
+    lang: str,
+    settings: Settings,
+) -> None:
+    """Title, the organisation's row, then one row per department (`department_summary`)
+    under a filter."""
+    view = insights.overview(history, period, settings=settings)
+    organization = t("common.organization", lang)
+    labels = [perspective_label(p, lang) for p in PERSPECTIVES]
+    _widths(sheet, [22, 10, 10, 10, 14, *[12] * len(PERSPECTIVES)])
+    first_data = 6
+    sheet.freeze_panes = f"A{first_data}"
+    last = first_data + len(departments) - 1
+    sheet.auto_filter.ref = f"A{first_data - 1}:{get_column_letter(5 + len(PERSPECTIVES))}{last}"
+
+    title = t("report.title", lang, scope=organization, period=period)
+    sheet.append([_cell(sheet, title, font=TITLE)])
+    sheet.append(_header(sheet, [*_score_labels(organization, lang), *labels]))
+    org_scores = view.perspectives.set_index("perspective")["score"].reindex(list(PERSPECTIVES))
+    org = pd.Series(
+        {
+            "label": organization,
+            "score": view.score,
+            "status": _one_status(view.score, settings),
+            "coverage": view.coverage,
+            "change": view.change,
+        }
+    )
+    sheet.append(
+        [
+            *_score_cells(sheet, org, lang, label_font=BOLD),
+            *_perspective_cells(sheet, org_scores.to_numpy(float), settings),
+        ]
+    )
+    sheet.append([])
+    sheet.append(_header(sheet, [*_score_labels(t("common.department", lang), lang), *labels]))
+    for _, row in departments.rename(columns={"department": "label"}).iterrows():
+        scores = row[list(PERSPECTIVES)].to_numpy(float)
+        sheet.append(
+            [*_score_cells(sheet, row, lang), *_perspective_cells(sheet, scores, settings)]
+        )
+
+
+def _one_status(score: float | None, settings: Settings) -> object:
+    return statuses(np.array([np.nan if score is None else score]), settings=settings)[0]
+
+
+def _perspective_cells(
+    sheet: WriteOnlyWorksheet, scores: np.ndarray, settings: Settings
+) -> list[object]:
+    """Perspective scores tinted by their status, as the heatmap colours them."""
+    return [
+        _cell(sheet, score, fmt=SCORE_FORMAT, fill=_tint(status))
+        for score, status in zip(scores, statuses(scores, settings=settings), strict=True)
+    ]
+
+
+def value_formats(values: pd.Series, units: pd.Series) -> np.ndarray:
+    """Number formats for actuals and targets: percent units as percents (the engine
+    holds 85% as 0.85), whole numbers with thousands separators, others with 2 decimals."""
+    numbers = values.to_numpy(float)
+    whole = np.isfinite(numbers) & (numbers == np.round(numbers))
+    percent = units.astype(object).isin(PERCENT_UNITS).to_numpy()
+    return np.where(percent, SHARE_FORMAT, np.where(whole, "#,##0", "#,##0.00"))
+
+
+def _department_sheet(
+    sheet: WriteOnlyWorksheet,
+    history: Scorecard,
+    period: str,
+    overall: pd.Series,
+    lang: str,
+    settings: Settings,
+) -> None:
+    """Title, the department's overall score (its `department_summary` row) and its
+    four perspectives, then its KPI rows (grouped by perspective) under a frozen header
+    with a filter."""
+    department = overall["department"]
+    perspectives = perspective_summary(history, period, department, settings=settings)
+    kpis = kpi_rows(history, period, department)
+
+    kpi_labels = [
+        t(key, lang)
+        for key in (
+            "common.perspective",
+            "common.kpi_id",
+            "common.kpi",
+            "common.actual",
+            "common.target",
+            "report.target_low",
+            "report.target_high",
+            "common.unit",
+            "common.score",
+            "common.status",
+            "report.weight_share",
+            "scorecard.owner_department",
+        )
+    ]
+    _widths(sheet, [14, 12, 30, 12, 12, 12, 12, 8, 10, 10, 12, 14])
+    header_row = 4 + len(PERSPECTIVES) + 1
+    sheet.freeze_panes = f"A{header_row + 1}"
+    last = header_row + max(len(kpis), 1)
+    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(kpi_labels))}{last}"
+
+    sheet.append(
+        [_cell(sheet, t("report.title", lang, scope=department, period=period), font=TITLE)]
+    )
+    sheet.append(
+        _header(
+            sheet,
+            [
+                *_score_labels(t("common.perspective", lang), lang),
+                t("report.perspective_weight", lang),
+            ],
+        )
+    )
+    row = overall.rename({"department": "label"})
+    row["label"] = t("scorecard.department_score", lang)
+    sheet.append(_score_cells(sheet, row, lang, label_font=BOLD))
+    for _, row in perspectives.iterrows():
+        row["label"] = perspective_label(row["perspective"], lang)
+        sheet.append(
+            [*_score_cells(sheet, row, lang), _cell(sheet, row["weight_share"], fmt=SHARE_FORMAT)]
+        )
+    sheet.append([])
+    sheet.append(_header(sheet, kpi_labels))
+    actual_formats = value_formats(kpis["actual"], kpis["unit"])
+    target_formats = {
+        column: value_formats(kpis[column], kpis["unit"])
+        for column in ("target", "target_low", "target_high")
+    }
+    for i, row in enumerate(kpis.itertuples(index=False)):
+        sheet.append(
+            [
+                _cell(sheet, perspective_label(row.perspective, lang)),
+                _cell(sheet, row.kpi_id),
+                _cell(sheet, row.kpi_name),
+                _cell(sheet, row.actual, fmt=actual_formats[i]),
+                *(
+                    _cell(sheet, getattr(row, column), fmt=formats[i])
+                    for column, formats in target_formats.items()
+                ),
+                _cell(sheet, row.unit),
+                _cell(sheet, row.score, fmt=SCORE_FORMAT, fill=_tint(row.status)),
+                _status_cell(sheet, row.status, lang),
+                _cell(sheet, row.weight_share, fmt=SHARE_FORMAT),
+                _cell(sheet, row.owner_department),
+            ]
+        )
+
+
+def report_xlsx(
+    history: Scorecard,
+    period: str,
+    *,
+    department: str | None = None,
+    lang: str = DEFAULT_LANG,
+    settings: Settings = DEFAULTS,
+) -> bytes:
+    """The leadership workbook for `period` as .xlsx bytes.
+
+    `history` is an `insights.history` that holds `period` and the period before it (the
+    changes); the app's `ui.data.history(grain)` does. One summary sheet (organisation,
+    then every department with a score row in `period`), then one sheet per department,
+    or only `department`'s sheet when one is given.
+    """
+    history = printable_history(history)
+    departments = department_summary(history, period, settings=settings)
+    summary = t("report.summary_sheet", lang)
+    book = Workbook(write_only=True)
+    _summary_sheet(book.create_sheet(summary), history, period, departments, lang, settings)
+    if department is not None:
+        departments = departments[(departments["department"] == department).to_numpy(bool)]
+    names = sheet_names(departments["department"], taken=[summary])
+    for name, (_, overall) in zip(names, departments.iterrows(), strict=True):
+        _department_sheet(book.create_sheet(name), history, period, overall, lang, settings)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
