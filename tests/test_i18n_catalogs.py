@@ -1,6 +1,6 @@
 """Every word the app shows exists in simplified Chinese, traditional Chinese and English.
 
-The catalogs are `kpi_engine/locales/<lang>.json`; `kpi_engine.i18n.t` looks a key up in the chosen
+The catalogs are `kpi_engine/i18n/locales/<lang>.json`; `kpi_engine.i18n.t` looks a key up in the chosen
 language, then in simplified Chinese, then returns the key itself.
 """
 
