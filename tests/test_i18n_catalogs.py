@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from kpi_engine import i18n
+from kpi_engine.charts import specs as charts
 from kpi_engine.core import insights
 from kpi_engine.core.schema import DIRECTIONS, PERSPECTIVES, STATUSES
 from kpi_engine.core.scoring import METHODS
@@ -28,12 +29,13 @@ from kpi_engine.i18n import (
     warning_kind_label,
 )
 
-UI = Path(i18n.__file__).parent
+I18N = Path(i18n.__file__).parent
+CHARTS = Path(charts.__file__)
 LANGS = list(LANGUAGES)
 
 
 def load(lang: str) -> dict[str, str]:
-    return json.loads((UI / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
+    return json.loads((I18N / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
 
 
 def placeholders(text: str) -> set[str]:
@@ -42,7 +44,7 @@ def placeholders(text: str) -> set[str]:
 
 def test_languages_and_one_catalog_file_each():
     assert LANGUAGES == {"zh-Hans": "简体中文", "zh-Hant": "繁體中文", "en": "English"}
-    files = {p.stem for p in (UI / "locales").glob("*.json")}
+    files = {p.stem for p in (I18N / "locales").glob("*.json")}
     assert files == set(LANGUAGES)
 
 
@@ -169,7 +171,7 @@ def test_vocabulary_labels_missing_and_unknown():
 
 
 def test_every_key_the_charts_use_exists():
-    source = (UI / "charts.py").read_text(encoding="utf-8")
+    source = CHARTS.read_text(encoding="utf-8")
     keys = set(re.findall(r"\bt\(\s*\"([a-z_.]+)\"", source))
     keys |= {f"common.{k}" for k in re.findall(r"_title\(\s*\"([a-z_]+)\"", source)}
     keys |= {f"common.{k}" for k in re.findall(r"title_key=\"([a-z_]+)\"", source)}
