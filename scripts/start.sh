@@ -31,7 +31,7 @@ if [[ " $* " != *" --server.address"* ]]; then
   server+=(--server.address "${KPI_ADDRESS:-127.0.0.1}")
 fi
 if [[ " $* " != *" --server.maxUploadSize"* ]]; then
-  upload_mb=$(python3 -c 'from kpi_engine.settings import Limits; print(Limits.from_env().max_file_mb)')
+  upload_mb=$(python3 -c 'from kpi_engine.core.settings import Limits; print(Limits.from_env().max_file_mb)')
   server+=(--server.maxUploadSize "$upload_mb")
 fi
 
