@@ -24,6 +24,7 @@ from typing import TypeVar
 import altair as alt
 import pandas as pd
 
+from kpi_engine.charts.palette import AMBER, BAND_TINTS, GREEN, MISSING_COLOR, RED, SCALE
 from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.core.scoring import READ_DECIMALS, statuses
 from kpi_engine.core.settings import Settings
@@ -46,12 +47,8 @@ FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif
 FONT_HANT = "Noto Sans CJK TC, Noto Sans TC, Microsoft JhengHei, PingFang TC, sans-serif"
 FONTS: dict[str, str] = {"zh-Hant": FONT_HANT}
 
-RED, AMBER, LIGHT_GREEN, GREEN = "#d73027", "#fdae61", "#d9ef8b", "#1a9850"
-STATUS_COLORS: tuple[str, ...] = (RED, AMBER, LIGHT_GREEN, GREEN)
-BAND_TINTS: dict[str, str] = {"red": "#f8d3cf", "amber": "#fdebc8", "green": "#d5eed2"}
 # Distinct hues for compared series (Streamlit's theme would start with two blues).
 SERIES_SCALE = alt.Scale(scheme="tableau10")
-MISSING_COLOR = "#d9d9d9"
 DARK_TEXT, LIGHT_TEXT = "#1f1f1f", "#ffffff"
 ACTUAL_COLOR, TARGET_COLOR, LINE_COLOR = "#2c7fb8", "#7f7f7f", "#303030"
 BASELINE_COLOR, SCENARIO_COLOR = "#a0a0a0", "#2c7fb8"
@@ -80,7 +77,7 @@ def status_scale(settings: Settings) -> alt.Scale:
     return alt.Scale(
         type="linear",
         domain=[0.0, float(settings.amber_at), float(settings.green_at), float(settings.cap)],
-        range=list(STATUS_COLORS),
+        range=list(SCALE),
         interpolate="lab",
         clamp=True,
     )
