@@ -189,7 +189,8 @@ def _weights_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _ahp(args: argparse.Namespace) -> int:
-    from kpi_engine.core.weights import CR_LIMIT, MatrixError, ahp, read_matrix
+    from kpi_engine.core.weights import CR_LIMIT, MatrixError, ahp
+    from kpi_engine.ingest.matrix import read_matrix
 
     try:
         result = ahp(read_matrix(Path(args.matrix).read_bytes()))
