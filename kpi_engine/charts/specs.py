@@ -325,6 +325,30 @@ def _grid(
 # --- heatmaps -----------------------------------------------------------------------------
 
 
+def _department_rows(
+    cells: pd.DataFrame, departments: Sequence[object], x: alt.X, column: alt.Tooltip, lang: str
+) -> alt.Chart:
+    """The encoding both heatmaps share: one row per department in `departments`' order,
+    `x` across, and a cell's tooltip naming its department, `column`, score, status and
+    coverage."""
+    return alt.Chart(cells).encode(
+        x=x,
+        y=alt.Y(
+            "department:N",
+            sort=list(departments),
+            title=_title("department", lang),
+            axis=alt.Axis(labelLimit=LABEL_LIMIT),
+        ),
+        tooltip=[
+            alt.Tooltip("department:N", title=_title("department", lang)),
+            column,
+            alt.Tooltip("score_text:N", title=_title("score", lang)),
+            alt.Tooltip("status_label:N", title=_title("status", lang)),
+            alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
+        ],
+    )
+
+
 def heatmap(
     perspectives: pd.DataFrame,
     *,
@@ -352,27 +376,14 @@ def heatmap(
     pick = alt.selection_point(
         name=selection_name, fields=["department", "perspective"], on="click"
     )
-    base = alt.Chart(cells).encode(
-        x=alt.X(
-            "perspective_label:N",
-            sort=_perspective_labels(lang),
-            title=_title("perspective", lang),
-            axis=alt.Axis(labelAngle=0, orient="top", labelLimit=LABEL_LIMIT),
-        ),
-        y=alt.Y(
-            "department:N",
-            sort=departments,
-            title=_title("department", lang),
-            axis=alt.Axis(labelLimit=LABEL_LIMIT),
-        ),
-        tooltip=[
-            alt.Tooltip("department:N", title=_title("department", lang)),
-            alt.Tooltip("perspective_label:N", title=_title("perspective", lang)),
-            alt.Tooltip("score_text:N", title=_title("score", lang)),
-            alt.Tooltip("status_label:N", title=_title("status", lang)),
-            alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
-        ],
+    x = alt.X(
+        "perspective_label:N",
+        sort=_perspective_labels(lang),
+        title=_title("perspective", lang),
+        axis=alt.Axis(labelAngle=0, orient="top", labelLimit=LABEL_LIMIT),
     )
+    column = alt.Tooltip("perspective_label:N", title=_title("perspective", lang))
+    base = _department_rows(cells, departments, x, column, lang)
     layers = _cell_layers(base, pick, settings, lang, text=True, font_size=13, legend=legend)
     chart = alt.layer(*layers).properties(width=alt.Step(120), height=alt.Step(38))
     return finish(chart, lang)
@@ -394,22 +405,9 @@ def department_months(
     periods = sorted(pd.unique(departments["period"].astype(object)))
     cells = _labelled(_grid(departments, names, periods, ["department", "period"]), lang, settings)
     pick = alt.selection_point(name=selection_name, fields=["department", "period"], on="click")
-    base = alt.Chart(cells).encode(
-        x=_period_axis(periods, lang, title_key="month"),
-        y=alt.Y(
-            "department:N",
-            sort=names,
-            title=_title("department", lang),
-            axis=alt.Axis(labelLimit=LABEL_LIMIT),
-        ),
-        tooltip=[
-            alt.Tooltip("department:N", title=_title("department", lang)),
-            alt.Tooltip("period:O", title=_title("month", lang)),
-            alt.Tooltip("score_text:N", title=_title("score", lang)),
-            alt.Tooltip("status_label:N", title=_title("status", lang)),
-            alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
-        ],
-    )
+    x = _period_axis(periods, lang, title_key="month")
+    column = alt.Tooltip("period:O", title=_title("month", lang))
+    base = _department_rows(cells, names, x, column, lang)
     layers = _cell_layers(base, pick, settings, lang, text=len(periods) <= 12, font_size=11)
     step = 56 if len(periods) <= 12 else 36
     chart = alt.layer(*layers).properties(width=alt.Step(step), height=alt.Step(30))
