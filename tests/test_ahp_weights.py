@@ -15,8 +15,8 @@ from kpi_engine.core.weights import (
     ahp,
     pairwise_matrix,
     parse_judgement,
-    read_matrix,
 )
+from kpi_engine.ingest.matrix import read_matrix
 
 # T. L. Saaty, "How to make a decision: The analytic hierarchy process", European Journal
 # of Operational Research 48 (1990) 9-26, choosing a house: eight criteria (size,
@@ -136,6 +136,13 @@ def test_csv_with_row_names_gbk_and_empty_mirror_cells():
     assert result.names == ("财务", "客户", "内部流程")
     full = ahp([[1, 1 / 3, 1 / 2], [3, 1, 2], [2, 1 / 2, 1]])
     assert result.weights == pytest.approx(full.weights)
+
+
+def test_a_utf16_csv_with_bom_and_a_short_gbk_name_that_is_also_big5():
+    """Decoded by the CSV decoder (`ingest.text`) without guessing Big5 for GBK bytes."""
+    text = ",甲,乙\n甲,1,3\n乙,1/3,1\n"
+    for data in (text.encode("utf-16"), text.encode("gbk")):
+        assert list(read_matrix(data).columns) == ["甲", "乙"]
 
 
 def test_csv_with_a_blank_corner_and_semicolons():

@@ -51,7 +51,11 @@ def test_languages_and_one_catalog_file_each():
 def test_every_key_in_every_language_and_non_empty():
     keys = {lang: set(load(lang)) for lang in LANGS}
     assert keys["zh-Hant"] == keys["zh-Hans"]
-    assert keys["en"] == keys["zh-Hans"]
+    # The engine's problems are English where they are written (`ingest.messages`), so
+    # English has every key but those (`test_issue_translations` checks them).
+    issues = {k for k in keys["zh-Hans"] if k.startswith("issue.")}
+    assert issues
+    assert keys["en"] == keys["zh-Hans"] - issues
     for lang in LANGS:
         empty = [k for k, v in load(lang).items() if not isinstance(v, str) or not v.strip()]
         assert not empty, f"{lang}: empty messages {empty}"
@@ -61,7 +65,7 @@ def test_placeholders_identical_across_languages():
     base = load("zh-Hans")
     for lang in ("zh-Hant", "en"):
         other = load(lang)
-        differ = {k for k in base if placeholders(base[k]) != placeholders(other[k])}
+        differ = {k for k in other if placeholders(base[k]) != placeholders(other[k])}
         assert not differ, f"{lang}: placeholders differ in {sorted(differ)}"
 
 

@@ -14,12 +14,22 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-@pytest.mark.parametrize("lang", list(LANGUAGES))
+TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
 def test_every_issue_code_has_a_message_in_every_language(lang):
     for code, english in MESSAGES.items():
         text = catalog(lang).get(f"issue.{code}")
         assert text, f"issue.{code} missing in {lang}"
         assert placeholders(text) == placeholders(english), code
+    stale = [k for k in catalog(lang) if k.startswith("issue.") and k[6:] not in MESSAGES]
+    assert not stale, f"{lang}: translations of no issue code: {stale}"
+
+
+def test_english_is_written_once_in_messages():
+    """The English catalog does not repeat `messages`: the English text is the message."""
+    assert not [k for k in catalog("en") if k.startswith("issue.")]
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 from PIL import Image
 
-from kpi_engine.charts.specs import BAND_TINTS
+from kpi_engine.charts.palette import BAND_TINTS
 from kpi_engine.core.schema import STATUSES
 from kpi_engine.i18n import LANGUAGES, change_text, score_text, status_label
 from kpi_engine.reports import pdf as pdf_report

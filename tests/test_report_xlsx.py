@@ -8,7 +8,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from kpi_engine.charts.specs import AMBER, BAND_TINTS, GREEN, RED
+from kpi_engine.charts.palette import AMBER, BAND_TINTS, GREEN, RED
 from kpi_engine.core import insights
 from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.i18n import perspective_label, status_label, t

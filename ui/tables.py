@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi_engine import Scorecard, Settings
+from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR
 from kpi_engine.core import insights
 from kpi_engine.core.names import department_key
 from kpi_engine.i18n import (
@@ -29,9 +30,10 @@ from kpi_engine.i18n import (
 from kpi_engine.reports.tables import warning_sentences
 from ui.text import md
 
-# Streamlit's markdown colours for a status dot in metric labels, and cell backgrounds.
+# Streamlit's markdown colours (named, not hex) for a status dot in metric labels; cell
+# backgrounds in the status tints every chart and report uses (`charts.palette`).
 STATUS_MARKDOWN = {"green": "green", "amber": "orange", "red": "red", "missing": "gray"}
-STATUS_BACKGROUND = {"green": "#d9f0d3", "amber": "#fde7c4", "red": "#f8d0cc", "missing": "#eeeeee"}
+STATUS_BACKGROUND = {**BAND_TINTS, "missing": MISSING_COLOR}
 
 
 def delta_text(value: object) -> str | None:
@@ -250,7 +252,8 @@ ISSUE_COLUMNS = ("severity", "file", "sheet", "row", "column", "value", "message
 
 
 def issue_message(code: str, params: Mapping[str, object], english: str, lang: str) -> str:
-    """An engine issue in the user's language (its English text if the code is unknown)."""
+    """An engine issue in the user's language: the catalog's `issue.<code>`, else the
+    engine's English text (the `en` catalog has no `issue.*`: `messages` is the English)."""
     key = f"issue.{code}"
     return t(key, lang, **params) if code and key in catalog(lang) else english
 

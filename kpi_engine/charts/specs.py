@@ -24,6 +24,7 @@ from typing import TypeVar
 import altair as alt
 import pandas as pd
 
+from kpi_engine.charts.palette import AMBER, BAND_TINTS, GREEN, MISSING_COLOR, RED, SCALE
 from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.core.scoring import READ_DECIMALS, statuses
 from kpi_engine.core.settings import Settings
@@ -46,12 +47,8 @@ FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif
 FONT_HANT = "Noto Sans CJK TC, Noto Sans TC, Microsoft JhengHei, PingFang TC, sans-serif"
 FONTS: dict[str, str] = {"zh-Hant": FONT_HANT}
 
-RED, AMBER, LIGHT_GREEN, GREEN = "#d73027", "#fdae61", "#d9ef8b", "#1a9850"
-STATUS_COLORS: tuple[str, ...] = (RED, AMBER, LIGHT_GREEN, GREEN)
-BAND_TINTS: dict[str, str] = {"red": "#f8d3cf", "amber": "#fdebc8", "green": "#d5eed2"}
 # Distinct hues for compared series (Streamlit's theme would start with two blues).
 SERIES_SCALE = alt.Scale(scheme="tableau10")
-MISSING_COLOR = "#d9d9d9"
 DARK_TEXT, LIGHT_TEXT = "#1f1f1f", "#ffffff"
 ACTUAL_COLOR, TARGET_COLOR, LINE_COLOR = "#2c7fb8", "#7f7f7f", "#303030"
 BASELINE_COLOR, SCENARIO_COLOR = "#a0a0a0", "#2c7fb8"
@@ -80,7 +77,7 @@ def status_scale(settings: Settings) -> alt.Scale:
     return alt.Scale(
         type="linear",
         domain=[0.0, float(settings.amber_at), float(settings.green_at), float(settings.cap)],
-        range=list(STATUS_COLORS),
+        range=list(SCALE),
         interpolate="lab",
         clamp=True,
     )
@@ -328,6 +325,30 @@ def _grid(
 # --- heatmaps -----------------------------------------------------------------------------
 
 
+def _department_rows(
+    cells: pd.DataFrame, departments: Sequence[object], x: alt.X, column: alt.Tooltip, lang: str
+) -> alt.Chart:
+    """The encoding both heatmaps share: one row per department in `departments`' order,
+    `x` across, and a cell's tooltip naming its department, `column`, score, status and
+    coverage."""
+    return alt.Chart(cells).encode(
+        x=x,
+        y=alt.Y(
+            "department:N",
+            sort=list(departments),
+            title=_title("department", lang),
+            axis=alt.Axis(labelLimit=LABEL_LIMIT),
+        ),
+        tooltip=[
+            alt.Tooltip("department:N", title=_title("department", lang)),
+            column,
+            alt.Tooltip("score_text:N", title=_title("score", lang)),
+            alt.Tooltip("status_label:N", title=_title("status", lang)),
+            alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
+        ],
+    )
+
+
 def heatmap(
     perspectives: pd.DataFrame,
     *,
@@ -355,27 +376,14 @@ def heatmap(
     pick = alt.selection_point(
         name=selection_name, fields=["department", "perspective"], on="click"
     )
-    base = alt.Chart(cells).encode(
-        x=alt.X(
-            "perspective_label:N",
-            sort=_perspective_labels(lang),
-            title=_title("perspective", lang),
-            axis=alt.Axis(labelAngle=0, orient="top", labelLimit=LABEL_LIMIT),
-        ),
-        y=alt.Y(
-            "department:N",
-            sort=departments,
-            title=_title("department", lang),
-            axis=alt.Axis(labelLimit=LABEL_LIMIT),
-        ),
-        tooltip=[
-            alt.Tooltip("department:N", title=_title("department", lang)),
-            alt.Tooltip("perspective_label:N", title=_title("perspective", lang)),
-            alt.Tooltip("score_text:N", title=_title("score", lang)),
-            alt.Tooltip("status_label:N", title=_title("status", lang)),
-            alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
-        ],
+    x = alt.X(
+        "perspective_label:N",
+        sort=_perspective_labels(lang),
+        title=_title("perspective", lang),
+        axis=alt.Axis(labelAngle=0, orient="top", labelLimit=LABEL_LIMIT),
     )
+    column = alt.Tooltip("perspective_label:N", title=_title("perspective", lang))
+    base = _department_rows(cells, departments, x, column, lang)
     layers = _cell_layers(base, pick, settings, lang, text=True, font_size=13, legend=legend)
     chart = alt.layer(*layers).properties(width=alt.Step(120), height=alt.Step(38))
     return finish(chart, lang)
@@ -397,22 +405,9 @@ def department_months(
     periods = sorted(pd.unique(departments["period"].astype(object)))
     cells = _labelled(_grid(departments, names, periods, ["department", "period"]), lang, settings)
     pick = alt.selection_point(name=selection_name, fields=["department", "period"], on="click")
-    base = alt.Chart(cells).encode(
-        x=_period_axis(periods, lang, title_key="month"),
-        y=alt.Y(
-            "department:N",
-            sort=names,
-            title=_title("department", lang),
-            axis=alt.Axis(labelLimit=LABEL_LIMIT),
-        ),
-        tooltip=[
-            alt.Tooltip("department:N", title=_title("department", lang)),
-            alt.Tooltip("period:O", title=_title("month", lang)),
-            alt.Tooltip("score_text:N", title=_title("score", lang)),
-            alt.Tooltip("status_label:N", title=_title("status", lang)),
-            alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
-        ],
-    )
+    x = _period_axis(periods, lang, title_key="month")
+    column = alt.Tooltip("period:O", title=_title("month", lang))
+    base = _department_rows(cells, names, x, column, lang)
     layers = _cell_layers(base, pick, settings, lang, text=len(periods) <= 12, font_size=11)
     step = 56 if len(periods) <= 12 else 36
     chart = alt.layer(*layers).properties(width=alt.Step(step), height=alt.Step(30))

@@ -106,6 +106,12 @@ def _load(paths: Sequence[str]) -> Loaded:
     return replace(loaded, issues=issues)
 
 
+def _fail(message: str) -> int:
+    """Say what went wrong on stderr, as `error: ...`; the exit code of a failed command."""
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
 def _print_issues(loaded: Loaded, stream: object) -> None:
     for issue in loaded.issues.itertuples(index=False):
         where = ":".join(str(p) for p in (issue.file, issue.sheet, issue.row) if p is not None)
@@ -189,16 +195,15 @@ def _weights_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _ahp(args: argparse.Namespace) -> int:
-    from kpi_engine.core.weights import CR_LIMIT, MatrixError, ahp, read_matrix
+    from kpi_engine.core.weights import CR_LIMIT, MatrixError, ahp
+    from kpi_engine.ingest.matrix import read_matrix
 
     try:
         result = ahp(read_matrix(Path(args.matrix).read_bytes()))
     except OSError as exc:
-        print(f"error: cannot open {args.matrix}: {exc.strerror}", file=sys.stderr)
-        return 1
+        return _fail(f"cannot open {args.matrix}: {exc.strerror}")
     except MatrixError as exc:
-        print(f"error: {args.matrix}: {exc}", file=sys.stderr)
-        return 1
+        return _fail(f"{args.matrix}: {exc}")
     if args.json:
         print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -226,8 +231,7 @@ def _entropy(args: argparse.Namespace) -> int:
     loaded = _load(args.files)
     if loaded.rows_accepted == 0:
         _print_issues(loaded, sys.stderr)
-        print("error: no KPI rows were accepted", file=sys.stderr)
-        return 1
+        return _fail("no KPI rows were accepted")
     period = args.period or latest_month(loaded.kpis)
     card = build(loaded.kpis, period=period)
     if args.level == "perspective":
@@ -324,8 +328,7 @@ def report(args: argparse.Namespace) -> int:
     if len(loaded.warnings):
         print(f"{len(loaded.warnings)} warnings (`validate` lists them)", file=sys.stderr)
     if loaded.errors["row"].isna().any() or loaded.rows_accepted == 0:
-        print("error: no KPI rows to report on", file=sys.stderr)
-        return 1
+        return _fail("no KPI rows to report on")
     kpis = loaded.kpis
     period = _period_label(args) or latest_month(kpis)
     grain = insights.grain_of(period)
@@ -336,20 +339,14 @@ def report(args: argparse.Namespace) -> int:
     if args.department is not None:
         department = _match_department(args.department, known)
         if department is None:
-            print(
-                f"error: no department {args.department!r} in the data "
-                f"(departments: {', '.join(known)})",
-                file=sys.stderr,
+            return _fail(
+                f"no department {args.department!r} in the data (departments: {', '.join(known)})"
             )
-            return 1
     at = history.departments[history.departments["period"] == period]
     if department is not None:
         at = at[at["department"] == department]
     if at.empty:
-        print(
-            f"error: no KPI rows for {department or 'any department'} in {period}", file=sys.stderr
-        )
-        return 1
+        return _fail(f"no KPI rows for {department or 'any department'} in {period}")
     try:
         if args.out.suffix.lower() == ".pdf":
             data = report_pdf(
@@ -359,11 +356,9 @@ def report(args: argparse.Namespace) -> int:
             data = report_xlsx(history, period, department=department, lang=args.lang)
         args.out.write_bytes(data)
     except FontMissing as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return _fail(str(exc))
     except OSError as exc:
-        print(f"error: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
-        return 1
+        return _fail(f"cannot write {args.out}: {exc.strerror}")
     print(f"wrote {args.out} ({period}{', ' + department if department else ''})")
     return 0
 

@@ -7,13 +7,12 @@ together (a ratio of 0.1 or more means they should be revisited). Entropy weight
 objective counterpart: a KPI whose values differ a lot between departments tells them
 apart and weighs more; one on which every department looks the same weighs little.
 
-Pure functions over numpy arrays and DataFrames; the CSV reader is the only I/O-shaped
-code, and it takes bytes, not paths.
+Pure functions over numpy arrays and DataFrames; a matrix saved as CSV is read by
+`kpi_engine.ingest.matrix`.
 """
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 import unicodedata
@@ -214,69 +213,6 @@ def parse_judgement(cell: object) -> float:
         raise MatrixError(
             f"{cell!r} is not a judgement: write a number such as 3, 1/3 or 0.333"
         ) from exc
-
-
-def _decode(data: bytes) -> str:
-    """UTF-8 (BOM or not), else GBK/GB18030 as Excel saves CSV on Chinese Windows."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise MatrixError("the file is neither UTF-8 nor GBK text: save it as CSV (UTF-8)")
-
-
-def read_matrix(data: bytes | str) -> pd.DataFrame:
-    """A pairwise comparison matrix from CSV: a header row of names, then the square matrix.
-
-    Rows may start with their name too (the header then has a blank or any top-left cell,
-    or just the names). Cells: '3', '1/3', '0.333', '１/３'; an empty cell is filled from
-    its mirror. Separators comma, semicolon or tab; UTF-8 (with or without BOM) or GBK.
-    Returns a float frame whose index and columns are the names (NaN for empty cells).
-    """
-    text = _decode(data) if isinstance(data, bytes) else data
-    lines = [line for line in text.splitlines() if line.strip(" ,;\t")]
-    if not lines:
-        raise MatrixError("the file is empty: write a header row of names, then the matrix")
-    delimiter = max(",;\t", key=lines[0].count)
-    rows = [[c.strip() for c in row] for row in csv.reader(lines, delimiter=delimiter)]
-    header, body = rows[0], rows[1:]
-    while header and not header[-1]:
-        header = header[:-1]  # trailing empty cells Excel sometimes writes
-    labelled = bool(body) and all(row and _is_label(row[0]) for row in body)
-    if labelled:
-        if header and (not header[0] or len(header) == len(body) + 1):
-            header = header[1:]  # the top-left cell heads the column of row names
-        row_names = [row[0] for row in body]
-        body = [row[1:] for row in body]
-        if [fold(r) for r in row_names] != [fold(h) for h in header]:
-            raise MatrixError(
-                "the rows are not named as the columns, in the same order: "
-                f"rows {row_names}, columns {header}"
-            )
-    n = len(header)
-    if n == 0 or len(body) != n:
-        raise MatrixError(
-            f"{n} names in the header but {len(body)} matrix rows: the matrix must be square"
-        )
-    cells = np.full((n, n), np.nan)
-    for i, row in enumerate(body):
-        if any(row[n:]):
-            raise MatrixError(f"row {i + 2} has {len(row)} cells; it needs {n}")
-        row = row[:n] + [""] * (n - len(row))
-        cells[i] = [parse_judgement(c) for c in row]
-    return pd.DataFrame(cells, index=header, columns=header)
-
-
-def _is_label(cell: str) -> bool:
-    """A cell that is a name rather than a judgement."""
-    if not cell.strip():
-        return False
-    try:
-        parse_judgement(cell)
-    except MatrixError:
-        return True
-    return False
 
 
 def pairwise_matrix(

@@ -1,4 +1,4 @@
-"""Message catalogs: one JSON file per language in `kpi_engine/locales/`, looked up by `t()`.
+"""Message catalogs: one JSON file per language in `locales/` beside this module, read by `t()`.
 
 Keys are flat, dotted and namespaced by where the text appears:
 
@@ -7,8 +7,10 @@ Keys are flat, dotted and namespaced by where the text appears:
 - `overview.*`, `scorecard.*`, `heatmap.*`, `trends.*`, `data.*`, `whatif.*`: one per page;
 - `warning.<kind>` and `warning.<kind>_detail`: early-warning kinds (`WARNING_KINDS`);
 - `report.*`, `severity.*`: the validation report's columns and severities;
+- `issue.<code>`: the engine's problems (`kpi_engine.ingest.messages`) in Chinese; English
+  has none, since the English text is the message itself, written once in `messages`;
 - `perspective.<p>`, `status.<s>`, `direction.<d>`, `method.<m>`: the engine's closed
-  vocabularies (`kpi_engine.schema`, `kpi_engine.scoring.METHODS`), translated for display.
+  vocabularies (`core.schema`, `core.scoring.METHODS`), translated for display.
 
 Placeholders use `str.format` syntax (`{department}`) and are the same in every language.
 A key missing from a language falls back to simplified Chinese, then to the key itself,

@@ -1,8 +1,9 @@
-"""Every problem the engine reports, by code: English text here, translations in the UI.
+"""Every problem the engine reports, by code: the English text, written here only.
 
-An `Issue` carries its `code` and `params`; the CLI and JSON print the English `message`,
-the app shows the catalog entry `issue.<code>` in the user's language with the same
-params. Each text says what is wrong, then after the colon what to do.
+An `Issue` carries its `code` and `params`; the CLI and JSON print the English `message`.
+The app shows the catalog entry `issue.<code>` with the same params in Chinese; the `en`
+catalog has no `issue.*` entries, so English readers see this text (`ui.tables`). Each
+text says what is wrong, then after the colon what to do.
 """
 
 from __future__ import annotations

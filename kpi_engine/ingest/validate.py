@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from kpi_engine.core import periods
-from kpi_engine.core.names import department_key, first_unsafe, fold
+from kpi_engine.core.names import (
+    department_key,
+    department_keys,
+    first_unsafe,
+    fold,
+    per_distinct,
+)
 from kpi_engine.core.schema import (
     ANCHORS,
     DEFINED_COLUMNS,
@@ -75,16 +81,13 @@ ANCHOR_COLUMNS = {
 _SECTION_NUMBERING = re.compile(r"^\s*[(（]?[一二三四五六七八九十\d]+[)）、.．:：]?\s*")
 
 
-def _distinct(series: pd.Series, func: Callable[[object], object]) -> pd.Series:
-    """Apply `func` once per distinct cell value; cheap on 180,000 repetitive cells."""
-    return cast(pd.Series, _distinct_and_errors(series, func)[0])
-
-
 def _distinct_and_errors(
     series: pd.Series, func: Callable[[object], object] | None
 ) -> tuple[pd.Series | None, pd.Series | None]:
-    """`_distinct` (when `func` is given) and the Excel error each cell shows, from one
-    factorisation; the errors are None when no cell shows one (the usual case)."""
+    """`names.per_distinct(series, func)` (when `func` is given) and the Excel error each
+    cell shows, from one factorisation (two `per_distinct` calls would factorise each
+    column of 180,000 cells twice); the errors are None when no cell shows one (the usual
+    case)."""
     codes, uniques = pd.factorize(series, use_na_sentinel=False)
 
     def spread(per_value: list[object]) -> pd.Series:
@@ -263,7 +266,7 @@ def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
     ):
         looked, errors[column] = _distinct_and_errors(_column(frame, column), _lookup(table))
         typed[column] = looked
-        typed[f"_unknown_{column}"] = _distinct(looked, lambda v: v is ...).astype(bool)
+        typed[f"_unknown_{column}"] = per_distinct(looked, lambda v: v is ...).astype(bool)
     for column in NUMBER_COLUMNS:
         cells = _column(frame, column)
         if column in frame.columns:
@@ -276,7 +279,7 @@ def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             typed[column] = np.nan
             typed[f"_bad_{column}"] = False
-    typed["shared_with"] = _distinct(_column(frame, "shared_with"), _clean_text)  # split later
+    typed["shared_with"] = per_distinct(_column(frame, "shared_with"), _clean_text)  # split later
     for column in (
         "perspective",
         "direction",
@@ -380,9 +383,9 @@ def _keys(frame: pd.DataFrame) -> pd.DataFrame:
 
     return pd.DataFrame(
         {
-            "_kd": _distinct(frame["department"], fold_or_none(department_key)),
-            "_ki": _distinct(frame["kpi_id"], fold_or_none(fold)),
-            "_kn": _distinct(frame["kpi_name"], fold_or_none(fold)),
+            "_kd": per_distinct(frame["department"], fold_or_none(department_key)),
+            "_ki": per_distinct(frame["kpi_id"], fold_or_none(fold)),
+            "_kn": per_distinct(frame["kpi_name"], fold_or_none(fold)),
         },
         index=frame.index,
     )
@@ -393,7 +396,7 @@ def _check_definitions(frame: pd.DataFrame, report: _Report, limits: Limits) -> 
     typed = frame
     _check_lengths(typed, report, limits.max_text)
     for column in (*TEXT_COLUMNS, "shared_with"):
-        unsafe = _distinct(typed[column], _unsafe_character)
+        unsafe = per_distinct(typed[column], _unsafe_character)
         for char in unsafe.dropna().unique():
             report.add(unsafe.eq(char), column, "unsafe_character", char=char)
     for name in [c for c in typed.columns if c.startswith("_error_")]:
@@ -443,7 +446,7 @@ def _check_lengths(typed: pd.DataFrame, report: _Report, max_text: int) -> None:
         return any(isinstance(n, str) and len(n) > max_text for n in names)
 
     for column in (*TEXT_COLUMNS, "shared_with"):
-        long = _distinct(typed[column], too_long).astype(bool)
+        long = per_distinct(typed[column], too_long).astype(bool)
         report.add(long, column, "text_too_long", limit=max_text)
 
 
@@ -474,7 +477,9 @@ def validate(
     known = [typed["department"], pd.Series(list(known_departments), dtype=object)]
     if definitions is not None and "department" in definitions.columns:
         known.append(definitions["department"])
-    typed["shared_with"] = _split_partners(typed["shared_with"], known)
+    # Every department the definitions table below will name is among these already.
+    keys = frozenset(department_keys(pd.concat(known, ignore_index=True)).dropna())
+    typed["shared_with"] = _split_partners(typed["shared_with"], keys)
     is_definition = np.array([p.is_definitions for p in plans])[plan_of]
 
     defs_rows = typed[is_definition]
@@ -494,17 +499,17 @@ def validate(
     _check_definitions(rows, report, limits)
     _check_rows(rows, plans, report, latest=periods.month_after(today or date.today()))
     accepted = rows[~report.rejected]
-    _check_partners(accepted, pd.concat([*known, table["department"]]).dropna(), report)
+    _check_partners(accepted, keys, report)
     kpis = _finish(accepted, plans, report)
     issues = [*skipped, *defs_report.issues, *report.issues]
     rejected = int(report.rejected.sum()) + int(defs_report.rejected.sum())
     return kpis, table, issues, rejected
 
 
-def _check_partners(rows: pd.DataFrame, known: Iterable[object], report: _Report) -> None:
-    """Warn about partners that name no known department (SPEC §3: `市埸部` is a typo, not
-    a new department). The KPI still counts for them; the warning names the cell."""
-    keys = {department_key(d) for d in known if isinstance(d, str)}
+def _check_partners(rows: pd.DataFrame, keys: Collection[str], report: _Report) -> None:
+    """Warn about partners that name no known department (`keys`, their `department_key`;
+    SPEC §3: `市埸部` is a typo, not a new department). The KPI still counts for them; the
+    warning names the cell."""
 
     def unknown(cell: object) -> str | None:
         if not isinstance(cell, tuple):
@@ -513,21 +518,19 @@ def _check_partners(rows: pd.DataFrame, known: Iterable[object], report: _Report
         return "、".join(names) or None
 
     # `rows` are the accepted ones; the report's masks cover every row (rejected included)
-    strange = _distinct(rows["shared_with"], unknown).reindex(report.frame.index)
+    strange = per_distinct(rows["shared_with"], unknown).reindex(report.frame.index)
     for names in strange.dropna().unique():
         report.add(
             strange == names, "shared_with", "unknown_partner", severity=WARNING, names=names
         )
 
 
-def _split_partners(cells: pd.Series, known: Sequence[pd.Series]) -> pd.Series:
+def _split_partners(cells: pd.Series, keys: Collection[str]) -> pd.Series:
     """Shared-with cells as tuples of partners. Whether spaces separate partners depends
-    on the departments known (SPEC §3): those of the rows, of the definitions and of
-    earlier uploads, so this runs once every row has its department.
+    on the departments known (`keys`, SPEC §3): those of the rows, of the definitions and
+    of earlier uploads, so this runs once every row has its department.
     """
-    names = pd.unique(pd.concat(known, ignore_index=True).dropna())
-    keys = frozenset(department_key(name) for name in names)
-    return _distinct(
+    return per_distinct(
         cells, lambda c: aliases.split_departments(c, keys) if isinstance(c, str) else None
     )
 
@@ -545,7 +548,7 @@ def _kpi_rows(
         ("kpi_name", typed["kpi_name"]),
         ("_first", first),
     ):
-        found = _distinct(column, aliases.row_label)
+        found = per_distinct(column, aliases.row_label)
         new = label.isna() & found.notna()
         label, found_in = label.where(~new, found), found_in.where(~new, name)
     is_total, is_note, is_signature = label.eq("total"), label.eq("note"), label.eq("signature")
@@ -554,7 +557,7 @@ def _kpi_rows(
     for column in NUMBER_COLUMNS:
         valued |= typed[column].notna() | typed[f"_bad_{column}"]
     valued |= typed["direction"].notna()
-    section = _distinct(first, _is_section)
+    section = per_distinct(first, _is_section)
     is_section = section.notna() & ~valued & typed["kpi_name"].isna()
     has_identity = (typed["kpi_id"].notna() | typed["kpi_name"].notna()) & ~is_section
     month = typed["_month_column"]
@@ -657,7 +660,7 @@ def _check_periods(
     written = rows.loc[~blank, "_raw_period"]
     years = np.array([p.year for p in plans], dtype=object)[plan_of[~blank.to_numpy()]]
     pairs = pd.Series(list(zip(written, years, strict=True)), index=written.index, dtype=object)
-    parsed = _distinct(pairs, lambda pair: _period_cell(*pair)).reindex(rows.index)
+    parsed = per_distinct(pairs, lambda pair: _period_cell(*pair)).reindex(rows.index)
     context = np.array([p.period for p in plans], dtype=object)[plan_of]
     period = parsed.where(~blank, context)
     report.add(
@@ -699,7 +702,10 @@ def _finish(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> 
         file=np.array([p.file for p in plans], dtype=object)[plan_of],
         sheet=np.array([p.sheet for p in plans], dtype=object)[plan_of],
         kpi_name=rows["kpi_name"].where(rows["kpi_name"].notna(), rows["kpi_id"]),
-        shared_with=_distinct(rows["shared_with"], lambda v: v if isinstance(v, tuple) else ()),
+        # "" for a missing cell, which per_distinct would leave None: no partners is ()
+        shared_with=per_distinct(
+            rows["shared_with"].fillna(""), lambda v: v if isinstance(v, tuple) else ()
+        ),
     )
     superseded = kpi_month_keys(out).duplicated(keep="last")
     report.add(
@@ -719,7 +725,7 @@ def kpi_month_keys(kpis: pd.DataFrame) -> pd.DataFrame:
     """What makes a KPI row unique: department (folded), KPI id (else name), period."""
     return pd.DataFrame(
         {
-            "d": _distinct(kpis["department"], department_key),
+            "d": per_distinct(kpis["department"], department_key),
             "k": kpis["kpi_id"].where(kpis["kpi_id"].notna(), kpis["kpi_name"]),
             "p": kpis["period"],
         }

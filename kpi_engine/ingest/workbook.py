@@ -1,7 +1,7 @@
 """Bytes in, cell grids out: the only module that opens workbooks.
 
 python-calamine reads .xlsx/.xlsm/.xls/.ods (and their merged ranges) several times
-faster than openpyxl, and refuses nothing openpyxl reads; CSV is decoded here. It reads
+faster than openpyxl, and refuses nothing openpyxl reads; CSV is decoded by `text`. It reads
 a cell showing an Excel error (`#DIV/0!`) as an empty string, so for .xlsx/.xlsm the
 error cells are read from the sheet XML (already scanned for the checks below) and put
 back into the grid as the error's text. Every
@@ -22,12 +22,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 
-import charset_normalizer
 import numpy as np
 from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
 from kpi_engine.core.settings import Limits
-from kpi_engine.ingest import aliases, messages
+from kpi_engine.ingest import messages
+from kpi_engine.ingest.text import decode, decode_head
 
 Merge = tuple[int, int, int, int]  # first row, first col, last row, last col (0-based)
 
@@ -100,14 +100,11 @@ def read_workbook(name: str, data: bytes, *, limits: Limits | None = None) -> li
 
 def _is_csv_text(head: bytes) -> bool:
     """Printable UTF-8 or GB18030 text that is not markup or a PDF: a CSV with a workbook
-    name. (The head may end inside a character, hence `ignore`.)"""
+    name."""
     if head.lstrip().startswith((b"<", b"%PDF", b"{")) or b"\x00" in head:
         return False
-    for encoding in ("utf-8-sig", "gb18030"):
-        text = head.decode(encoding, "ignore")
-        if len(text.encode(encoding)) + 4 >= len(head):  # nothing but a cut tail dropped
-            return all(c.isprintable() or c in "\t\r\n" for c in text)
-    return False
+    text = decode_head(head)
+    return text is not None and all(c.isprintable() or c in "\t\r\n" for c in text)
 
 
 def _directory(data: bytes) -> list[zipfile.ZipInfo] | None:
@@ -868,57 +865,10 @@ def _cut_long_text(rows: list[list[object]]) -> int:
     return cut
 
 
-# Encodings Excel saves a CSV in besides UTF-8: simplified Chinese Windows (GBK, of which
-# GB18030 is a superset), traditional Chinese (Big5, as Microsoft's code page 950) and
-# Japanese (Shift-JIS, code page 932).
-_LEGACY_ENCODINGS = ("gb18030", "cp950", "cp932")
-
-
-def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else GBK/GB18030, Big5 or Shift-JIS.
-
-    A legacy encoding that cannot decode the bytes is out; of those left, the one whose
-    text names the most known KPI headers wins (a short GBK sheet is often valid Big5
-    too, and then reads as nonsense), else charset-normalizer's choice among them, else
-    GB18030 (Excel on simplified Chinese Windows)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    texts = {}
-    for encoding in _LEGACY_ENCODINGS:
-        try:
-            texts[encoding] = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    if len(texts) <= 1:
-        if not texts:
-            raise WorkbookError("csv_encoding")
-        return next(iter(texts.values()))
-    headers = {encoding: _known_headers(text) for encoding, text in texts.items()}
-    most = max(headers.values())
-    if most:
-        return texts[next(e for e in texts if headers[e] == most)]
-    guess = charset_normalizer.from_bytes(data[:65_536], cp_isolation=list(texts)).best()
-    return texts.get(_encoding_name(guess.encoding) if guess else "", texts.get("gb18030", ""))
-
-
-def _known_headers(text: str) -> int:
-    """How many cells of the first rows name a known column (`部门`, `實際值`, `Target`)."""
-    lines = text[:8192].splitlines()[:30]
-    cells = re.split(r"[,;\t]", "\n".join(lines))
-    return sum(aliases.column_for(cell.strip().strip('"')) is not None for cell in cells)
-
-
-def _encoding_name(name: str) -> str:
-    """charset-normalizer's name of an encoding as `_LEGACY_ENCODINGS` spells it."""
-    return {"big5": "cp950", "shift_jis": "cp932"}.get(name, name)
-
-
 def _read_csv(name: str, data: bytes, limits: Limits) -> Sheet:
-    text = _decode(data)
+    text = decode(data)
+    if text is None:
+        raise WorkbookError("csv_encoding")
     if "\x00" in text:
         raise WorkbookError("csv_binary")
     try:

@@ -30,6 +30,7 @@ from fontTools.ttLib import TTCollection
 from fpdf import FPDF
 
 from kpi_engine.charts import specs as charts
+from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR, STATUS_COLORS, rgb
 from kpi_engine.core import insights
 from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.core.scorecard import Scorecard
@@ -73,13 +74,9 @@ INK, MUTED, RULE = (31, 31, 31), (110, 110, 110), (200, 200, 200)
 HEAD_FILL = (238, 238, 238)
 
 
-def _rgb(color: str) -> tuple[int, int, int]:
-    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
-
-
-STATUS_RGB = {"green": _rgb(charts.GREEN), "amber": _rgb(charts.AMBER), "red": _rgb(charts.RED)}
-TINT_RGB = {k: _rgb(v) for k, v in charts.BAND_TINTS.items()}
-MISSING_RGB = _rgb(charts.MISSING_COLOR)
+STATUS_RGB = {status: rgb(color) for status, color in STATUS_COLORS.items()}
+TINT_RGB = {status: rgb(color) for status, color in BAND_TINTS.items()}
+MISSING_RGB = rgb(MISSING_COLOR)
 
 
 class FontMissing(RuntimeError):

@@ -112,7 +112,7 @@ def write_xlsx(card: Scorecard, issues: pd.DataFrame, path: str | Path) -> None:
         names = [f for f in fields if f in frame.columns]
         header = []
         for name in names:
-            cell = WriteOnlyCell(sheet, value=name)
+            cell = safe_cell(sheet, name)
             cell.font = bold
             header.append(cell)
         sheet.append(header)

@@ -2,7 +2,7 @@
 
 Numbers are stored as numbers with number formats (scores `0.0`, shares `0.0%`), so a
 reader can sort, filter and chart them in Excel; status colours are cell fills in the
-dashboard's colours (`charts`); every label is in the reader's language. Text that looks
+dashboard's colours (`charts.palette`); every label is in the reader's language. Text that looks
 like a formula stays text (`report.safe_cell`).
 """
 
@@ -19,7 +19,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from kpi_engine.charts.specs import AMBER, BAND_TINTS, GREEN, MISSING_COLOR, RED
+from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR, STATUS_COLORS
 from kpi_engine.core import insights
 from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.core.scorecard import Scorecard
@@ -40,16 +40,15 @@ COVERAGE_FORMAT = "0%"
 SHARE_FORMAT = "0.0%"
 PERCENT_UNITS = ("%", "％")
 
+
+def _fill(color: str) -> PatternFill:
+    return PatternFill("solid", start_color=color[1:], end_color=color[1:])
+
+
 # Status cells are filled with the status colour; score cells with its lighter tint.
-STATUS_FILLS = {
-    status: PatternFill("solid", start_color=color[1:], end_color=color[1:])
-    for status, color in {"green": GREEN, "amber": AMBER, "red": RED}.items()
-}
-TINT_FILLS = {
-    status: PatternFill("solid", start_color=color[1:], end_color=color[1:])
-    for status, color in BAND_TINTS.items()
-}
-MISSING_FILL = PatternFill("solid", start_color=MISSING_COLOR[1:], end_color=MISSING_COLOR[1:])
+STATUS_FILLS = {status: _fill(color) for status, color in STATUS_COLORS.items()}
+TINT_FILLS = {status: _fill(color) for status, color in BAND_TINTS.items()}
+MISSING_FILL = _fill(MISSING_COLOR)
 STATUS_FONTS = {"green": Font(bold=True, color="FFFFFF"), "red": Font(bold=True, color="FFFFFF")}
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
