@@ -9,11 +9,11 @@ from pathlib import Path
 import streamlit as st
 
 from kpi_engine.i18n import t
-from ui import auth, data, meeting, state
+from ui import auth, data, meeting, navigation, state
 
 ICON = Path(__file__).with_name("ui") / "icon.png"
 
-state.leave_legacy_mode()  # the first run after start may be in Streamlit's pages/ mode
+navigation.leave_legacy_mode()  # the first run after start may be in Streamlit's pages/ mode
 in_meeting = meeting.on()
 st.set_page_config(
     page_title="KPI Scorecard",
@@ -47,5 +47,5 @@ with data.failures_shown(lang):  # a store or users file that fails: what to do,
         st.Page("pages/data.py", title=t("page.data", lang), icon=":material/upload_file:"),
         st.Page("pages/settings.py", title=t("page.settings", lang), icon=":material/settings:"),
     ]
-    with state.shell():
+    with navigation.shell():
         st.navigation(pages).run()

@@ -5,20 +5,18 @@ import pandas as pd
 import streamlit as st
 
 from kpi_engine import Limits
-from kpi_engine.auth import roles as access
 from kpi_engine.i18n import t
-from kpi_engine.store import db as store
-from ui import auth, data, state, tables, text
+from ui import auth, data, navigation, state, tables, text
 
-state.require_shell()
+navigation.require_shell()
 lang = state.lang()
 who = auth.actor()
 st.title(t("page.data", lang))
 
 
-def _stored_message(result: store.UploadResult) -> None:
+def _stored_message(result: data.UploadResult) -> None:
     """Say what storing did: which versions it made, or that nothing changed."""
-    if result.status == store.DUPLICATE:
+    if result.status == data.DUPLICATE:
         st.info(t("data.duplicate", lang), icon=":material/content_copy:")
         return
     made = t("common.list_sep", lang).join(
@@ -27,7 +25,7 @@ def _stored_message(result: store.UploadResult) -> None:
     st.success(t("data.joined", lang) + " · " + t("data.stored_versions", lang, versions=made))
 
 
-if who.may(access.UPLOAD):
+if who.may(auth.UPLOAD):
     files = st.file_uploader(
         t("data.upload", lang),
         type=["xlsx", "xlsm", "xls", "csv"],
@@ -161,7 +159,7 @@ def _versions(covered: pd.DataFrame) -> None:
     restore_col.button(
         t("data.restore", lang),
         help=t("data.restore_help", lang),
-        disabled=bool(chosen["current"]) or not who.may(access.RESTORE),
+        disabled=bool(chosen["current"]) or not who.may(auth.RESTORE),
         on_click=_restore,
         args=(pick,),
         icon=":material/history:",
@@ -173,7 +171,7 @@ def _versions(covered: pd.DataFrame) -> None:
             t("data.undo", lang),
             on_click=_undo,
             args=(pick,),
-            disabled=not who.may(access.DELETE),
+            disabled=not who.may(auth.DELETE),
             icon=":material/undo:",
             key="undo_pick",
             width="stretch",
@@ -183,7 +181,7 @@ def _versions(covered: pd.DataFrame) -> None:
         icon=":material/delete:",
         key="delete",
         width="stretch",
-        disabled=not who.may(access.DELETE),
+        disabled=not who.may(auth.DELETE),
     ):
         st.session_state[state.PENDING_DELETE] = pick
     if st.session_state.get(state.PENDING_DELETE) == pick and not chosen["deleted"]:

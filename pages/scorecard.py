@@ -5,9 +5,9 @@ import streamlit as st
 from kpi_engine import PERSPECTIVES
 from kpi_engine.charts import specs as charts
 from kpi_engine.i18n import percent_text, perspective_label, score_text, t
-from ui import data, downloads, state, tables, text
+from ui import data, downloads, navigation, state, tables, text
 
-state.require_shell()
+navigation.require_shell()
 choices = state.current()
 lang, period, settings = choices.lang, choices.period, data.settings()
 history = data.history(choices.grain)

@@ -5,17 +5,15 @@ import pandas as pd
 import streamlit as st
 
 from kpi_engine import DEFAULTS, PERSPECTIVES, Settings
-from kpi_engine.auth import roles as access
-from kpi_engine.auth import users
 from kpi_engine.core.names import department_weights, display_names
 from kpi_engine.core.settings import problems
 from kpi_engine.i18n import perspective_label, t
-from ui import auth, data, state, tables, text
+from ui import auth, data, navigation, state, tables, text
 
-state.require_shell()
+navigation.require_shell()
 lang = state.lang()
 who = auth.actor()
-editable = who.may(access.SETTINGS)
+editable = who.may(auth.SETTINGS)
 current = data.settings()
 st.title(t("page.settings", lang))
 st.caption(t("settings.intro", lang))
@@ -109,10 +107,10 @@ else:
         placeholder=tables.MISSING,
     )
 
-if who.may(access.USERS):
+if who.may(auth.USERS):
     st.subheader(t("settings.users", lang))
     st.caption(t("settings.users_hint", lang))
-    people = users.describe()
+    people = auth.people()
     if people:
         st.dataframe(tables.people(people, lang), hide_index=True, placeholder=tables.MISSING)
     for person in people:

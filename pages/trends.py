@@ -5,9 +5,9 @@ import streamlit as st
 from kpi_engine.charts import specs as charts
 from kpi_engine.core import insights
 from kpi_engine.i18n import t
-from ui import data, downloads, state, tables
+from ui import data, downloads, navigation, state, tables
 
-state.require_shell()
+navigation.require_shell()
 choices = state.current()
 lang, settings = choices.lang, data.settings()
 grain = "quarter" if choices.grain == "quarter" else "month"

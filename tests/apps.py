@@ -9,26 +9,27 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from streamlit.runtime import pages_manager
 from streamlit.testing.v1 import AppTest
+
+from ui import navigation
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGES = ("overview", "scorecard", "heatmap", "trends", "whatif", "data", "settings")
 
-_init = pages_manager.PagesManager.__init__
+_init = navigation.PagesManager.__init__
 
 
-def _navigation_only(self: pages_manager.PagesManager, *args: object, **kwargs: object) -> None:
-    """AppTest resets `uses_pages_directory` before every run, and a `pages/` folder then
-    sends every `switch_page` down Streamlit's legacy path (the page without app.py);
-    `ui.state.require_shell` recovers by rerunning, but the sidebar's widget state is lost
-    on the way. A real server takes that path at most once, for the first request after
-    it starts (see `require_shell`), so the tests run as the server does."""
+def _navigation_only(self: navigation.PagesManager, *args: object, **kwargs: object) -> None:
+    """AppTest resets Streamlit's legacy `pages/` mode before every run, and a `pages/`
+    folder then sends every `switch_page` down its legacy path (the page without app.py);
+    `ui.navigation.require_shell` recovers by rerunning, but the sidebar's widget state is
+    lost on the way. A real server takes that path at most once, for the first request
+    after it starts (see `require_shell`), so the tests run as the server does."""
     _init(self, *args, **kwargs)
-    pages_manager.PagesManager.uses_pages_directory = False
+    navigation.end_legacy_mode()
 
 
-pages_manager.PagesManager.__init__ = _navigation_only  # type: ignore[method-assign]
+navigation.PagesManager.__init__ = _navigation_only  # type: ignore[method-assign]
 
 
 def start(*, lang: str | None = None, directory: Path | None = None) -> AppTest:

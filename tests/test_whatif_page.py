@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from kpi_engine import DEFAULTS, PERSPECTIVES, build, load_files
-from kpi_engine.core.whatif import Scenario, compare, prepare
+from kpi_engine.core.whatif import Scenario, compare, percentages, prepare
 from tests.apps import open_page, start
 from ui import data
 from ui import whatif as ui
@@ -86,7 +86,7 @@ def test_applying_ahp_weights_is_one_click_and_becomes_a_scenario(at):
     assert list(saved) == ["层次分析法 1"]
     scenario = saved["层次分析法 1"]
     assert scenario.method == "ahp"
-    shares = ui.percentages(scenario.perspective_weights)
+    shares = percentages(scenario.perspective_weights)
     assert shares["customer"] > shares["financial"]
     assert slider(at, "customer").value == pytest.approx(round(shares["customer"], 1))
     assert table(at, "赋权方式")["情景名称"].tolist() == ["层次分析法 1"]
@@ -185,35 +185,3 @@ def test_chart_specs_after_a_move_equal_a_fresh_altair_build():
     assert without_data(swapped) == without_data(
         ui.rank_chart(later, lang="en", order=order).to_dict()
     )
-
-
-def test_excel_export_has_every_table_and_keeps_text_as_text(company):
-    from io import BytesIO
-
-    from openpyxl import load_workbook
-
-    prepared = prepare(company, period=PERIOD)
-    scenario = Scenario(
-        name="=HYPERLINK(1)",
-        perspective_weights={
-            "financial": 1,
-            "customer": 1,
-            "internal_process": 1,
-            "learning_growth": 1,
-        },
-        kpi_targets={("市场部", "MKT-04"): 95.0},
-    )
-    comparison = compare(prepared, DEFAULTS, scenario)
-    book = load_workbook(
-        BytesIO(ui.excel(comparison, scenario, DEFAULTS, lang="en", period=PERIOD))
-    )
-    assert book.sheetnames == ["Departments", "Organisation", "Weights", "KPI edits", "Scenario"]
-    departments = list(book["Departments"].values)
-    assert departments[0][:4] == ("Period", "Department", "Baseline", "Scenario")
-    assert len(departments) == 1 + 7
-    assert isinstance(departments[1][2], float)  # scores unrounded, as numbers
-    about = book["Scenario"]["A2"]
-    assert about.value == "=HYPERLINK(1)" and about.data_type == "s"  # text, not a formula
-    assert list(book["KPI edits"].values)[1] == ("市场部", "MKT-04", None, 95.0)
-    weights = {row[1]: row[2:] for row in book["Weights"].values}
-    assert weights["Customer"] == (0.3, 0.25)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi_engine.auth import users
+from kpi_engine.auth import roles, users
 from kpi_engine.auth.roles import ADMIN, OPEN_MODE, VIEWER, Actor, Forbidden
 from kpi_engine.i18n import t
 from ui.text import md
@@ -29,6 +29,10 @@ ACTOR = "actor"  # session key: who signed in with the users file
 SIGN_IN_MESSAGE = "sign_in_message"  # session key: (catalog key, params) under the form
 OPEN = Actor("anonymous", ADMIN)
 NOBODY = Actor("anonymous", VIEWER)  # never reached past `gate`; may change nothing
+
+# What pages ask `who.may(...)` about: pages reach the roles through this module only.
+UPLOAD, DELETE, RESTORE = roles.UPLOAD, roles.DELETE, roles.RESTORE
+SETTINGS, SCENARIO, USERS = roles.SETTINGS, roles.SCENARIO, roles.USERS
 
 
 def _oidc() -> bool:
@@ -150,6 +154,12 @@ def sidebar(who: Actor, lang: str) -> None:
     with st.sidebar:
         st.caption(md("auth.signed_in", lang, name=who.name, role=t(f"role.{who.role}", lang)))
         st.button(t("auth.sign_out", lang), on_click=_sign_out, key="sign_out")
+
+
+def people() -> list[dict[str, object]]:
+    """The users file's entries for the admin's list (no hashes; a broken one says why):
+    pages read the users file through this module only."""
+    return users.describe()
 
 
 def refused(error: Forbidden, lang: str) -> str:

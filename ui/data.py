@@ -39,6 +39,10 @@ TEMPLATES = SAMPLE_DATA / "templates"
 
 Files = tuple[tuple[str, bytes], ...]
 
+# What storing a file did (`accept`, `upload_result`), for the Data page to say; pages
+# reach the store through this module only.
+UploadResult, DUPLICATE = store.UploadResult, store.DUPLICATE
+
 
 @cache
 def sample_files() -> Files:

@@ -1,4 +1,5 @@
-"""Download buttons: every chart as PNG and SVG, the period's report as Excel and PDF.
+"""Download buttons: every chart as PNG and SVG, the period's report as Excel and PDF, the
+What-if comparison as Excel.
 
 Each button gets a callable, so a file is made only when someone clicks (vl-convert and
 the PDF writer take tens to hundreds of milliseconds); a rerun or a slider move never pays
@@ -12,27 +13,24 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import streamlit as st
-from streamlit.elements.vega_charts import _altair_globals_lock  # see _plain
 
 from kpi_engine import Scorecard, Settings
+from kpi_engine.core.whatif import Comparison, Scenario
 from kpi_engine.i18n import t
 from kpi_engine.reports import images
 from kpi_engine.reports.pdf import report_pdf
+from kpi_engine.reports.whatif import whatif_xlsx
 from kpi_engine.reports.xlsx import report_xlsx
+from ui import altair_lock
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _plain(spec: images.Spec) -> dict[str, Any]:
-    """The chart as a Vega-Lite dict, its data inline. Altair's data transformer is global
-    to the process, and `st.altair_chart` in another session's thread switches it to one
-    that moves the data out of the spec (an empty chart then); Streamlit holds this lock
-    while it does, so converting under it is safe from any thread."""
-    if isinstance(spec, dict):
-        return spec
-    with _altair_globals_lock:
-        return spec.to_dict()
+    """The chart as a Vega-Lite dict, its data inline, safe from any thread (`altair_lock`)."""
+    return spec if isinstance(spec, dict) else altair_lock.chart_dict(spec)
 
 
 def chart(spec: images.Spec, name: str, lang: str, **show: Any) -> Any:
@@ -100,4 +98,27 @@ def reports(
         key="download_report_pdf",
         on_click="ignore",  # no rerun: it would race the file request
         width="stretch",
+    )
+
+
+def whatif(
+    comparison: Comparison,
+    scenario: Scenario,
+    settings: Settings,
+    *,
+    lang: str,
+    period: str | None,
+    ranges: pd.DataFrame,
+) -> None:
+    """The What-if comparison, weights, KPI edits and rank ranges as a workbook
+    (`reports.whatif`)."""
+    st.download_button(
+        t("whatif.export", lang),
+        data=lambda: whatif_xlsx(
+            comparison, scenario, settings, lang=lang, period=period, ranges=ranges
+        ),
+        file_name=f"whatif_{period}.xlsx",
+        mime=XLSX,
+        on_click="ignore",  # no rerun: it would race the file request
+        icon=":material/download:",
     )

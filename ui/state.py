@@ -5,13 +5,9 @@ Every page reads the user's choices through `current()`; no page invents a key.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from kpi_engine.i18n import DEFAULT_LANG, LANGUAGES, t
 
@@ -40,40 +36,6 @@ class Choices:
     grain: str
     period: str | None
     departments: tuple[str, ...]  # empty: all
-
-
-_IN_SHELL: ContextVar[bool] = ContextVar("in_shell", default=False)
-
-
-def leave_legacy_mode() -> None:
-    """app.py's first call. Streamlit keeps a legacy mode for apps with a `pages/` folder:
-    until `st.navigation` has run once in the process, the first request executes a page
-    file alone, or app.py as a legacy page (whose widgets then get other ids, so the
-    sidebar's choices would reset on the next page switch). In that mode this switches it
-    off and reruns, which goes through app.py to the same page."""
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
-def require_shell() -> None:
-    """Every page's first call: run inside app.py's navigation (`shell()`), else leave
-    the legacy mode and rerun. The mode is one flag for the whole process, so when several
-    sessions start at once another session may have switched it off while this one was
-    already running a page file alone: the page checks its own run, not the flag."""
-    if not _IN_SHELL.get():
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
-@contextmanager
-def shell() -> Iterator[None]:
-    """app.py runs the chosen page inside this: pages then know they have the shell."""
-    token = _IN_SHELL.set(True)
-    try:
-        yield
-    finally:
-        _IN_SHELL.reset(token)
 
 
 def lang() -> str:

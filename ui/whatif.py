@@ -1,16 +1,17 @@
-"""The What-if page's side: its session keys, the scenario its widgets describe, display
-tables, the rank-range chart and the Excel export.
+"""The What-if page's widgets: its session keys, the scenario its controls describe, the
+method panels, display tables, the saved scenarios and the rank-range chart.
 
-Every number comes from `kpi_engine.whatif` and `kpi_engine.weights`; this module only
-turns widget values into a `Scenario` and engine frames into what the page shows. The
-scenario lives in this browser session only: nothing here writes to stored data.
+Every number comes from `kpi_engine.core.whatif` and `kpi_engine.core.weights` (the
+workbook from `kpi_engine.reports.whatif`); this module turns widget values into engine
+arguments and engine frames into what the page shows. The scenario lives in this browser
+session only: nothing here writes to stored data but the scenario and settings buttons,
+through `ui.data`.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -22,23 +23,25 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 from altair.utils.data import to_values
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
-from kpi_engine.auth import roles as access
 from kpi_engine.charts import specs as charts
 from kpi_engine.core.names import department_weights
 from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.core.settings import Settings
+from kpi_engine.core.weights import AhpResult, ahp, pairwise_matrix
 from kpi_engine.core.whatif import (
-    MANUAL,
-    RANK_RANGE_COLUMNS,
+    ENTROPY_LEVELS,
     Comparison,
     Prepared,
     Scenario,
+    entropy_shares,
+    from_controls,
     kpi_keys,
+    percentages,
     prepare,
+    scenario_scores,
+    with_ahp,
+    with_entropy,
 )
 from kpi_engine.i18n import (
     MISSING,
@@ -48,7 +51,6 @@ from kpi_engine.i18n import (
     score_text,
     t,
 )
-from kpi_engine.reports.plain import safe_cell
 from ui import auth, data, tables
 from ui.text import md
 
@@ -98,14 +100,7 @@ def prepared(kpis: pd.DataFrame, period: str | None, settings: Settings) -> Prep
     return prepare(kpis, settings=settings, period=period)
 
 
-# --- weights as percentages ---------------------------------------------------------------
-
-
-def percentages(weights: Mapping[str, float]) -> dict[str, float]:
-    """Perspective weights normalised to 100 (the four perspectives, 0 where absent)."""
-    values = {p: max(float(weights.get(p, 0.0)), 0.0) for p in PERSPECTIVES}
-    total = sum(values.values())
-    return {p: (100.0 * v / total if total > 0 else 0.0) for p, v in values.items()}
+# --- the controls' state --------------------------------------------------------------------
 
 
 def init_state(settings: Settings) -> None:
@@ -120,17 +115,39 @@ def init_state(settings: Settings) -> None:
 
 
 def slider_weights() -> dict[str, float]:
-    return {p: float(st.session_state.get(slider_key(p), 0.0)) for p in PERSPECTIVES}
+    """The sliders' values: read once per rerun, then passed to the labels and the scenario."""
+    state = st.session_state
+    return {p: float(state.get(slider_key(p), 0.0)) for p in PERSPECTIVES}
 
 
-def slider_label(perspective: str, lang: str) -> str:
-    """`客户 · 35.3%`: the weight's normalised share, recomputed on every rerun."""
-    share = percentages(slider_weights()).get(perspective, 0.0)
+def slider_label(perspective: str, shares: Mapping[str, float], lang: str) -> str:
+    """`客户 · 35.3%`: the weight's share of 100 (`shares`: `percentages(slider_weights())`)."""
     return t(
         "whatif.slider_label",
         lang,
         perspective=perspective_label(perspective, lang),
-        share=f"{share:.1f}",
+        share=f"{shares.get(perspective, 0.0):.1f}",
+    )
+
+
+def typed_name() -> str:
+    """The scenario name typed in the name box, stripped ("" when none)."""
+    return (st.session_state.get(NAME) or "").strip()
+
+
+def scenario(
+    sliders: Mapping[str, float], department_weights: Mapping[str, float], name: str
+) -> Scenario:
+    """This rerun's one scenario (`whatif.from_controls`): the sliders, the edited department
+    weights and the KPI edits recorded so far, from the scenario the controls started from."""
+    state = st.session_state
+    return from_controls(
+        state.get(BASE, Scenario(name="")),
+        sliders,
+        name=name,
+        department_weights=department_weights,
+        kpi_weights=state.get(KPI_WEIGHTS, {}),
+        kpi_targets=state.get(KPI_TARGETS, {}),
     )
 
 
@@ -175,12 +192,30 @@ def adopt(chosen: Settings, lang: str) -> None:
         st.toast(t("whatif.adopted", lang))
 
 
-def apply_method(scenario: Scenario, settings: Settings) -> None:
+def _apply(scenario: Scenario, settings: Settings) -> None:
     """A method's weights, one click: saved as a named scenario (for roles that may save
     scenarios) and put in the controls."""
-    if auth.actor().may(access.SCENARIO):
+    if auth.actor().may(auth.SCENARIO):
         save(scenario)
     load(scenario, settings)
+
+
+def apply_ahp(scenario: Scenario, result: AhpResult, settings: Settings, lang: str) -> None:
+    """The AHP button's callback: the scenario is built on the click, not on every rerun."""
+    _apply(with_ahp(scenario, result, name=next_name("whatif.ahp_name", lang)), settings)
+
+
+def apply_entropy(
+    scenario: Scenario,
+    prepared: Prepared,
+    shares: pd.Series,
+    level: str,
+    settings: Settings,
+    lang: str,
+) -> None:
+    """The entropy button's callback (see `apply_ahp`)."""
+    name = next_name("whatif.entropy_name", lang)
+    _apply(with_entropy(scenario, prepared, shares, level=level, name=name), settings)
 
 
 def next_name(key: str, lang: str) -> str:
@@ -290,31 +325,6 @@ def record_kpi_edits(department: str, edited: pd.DataFrame, rows: pd.DataFrame) 
         st.session_state[store_key] = store
 
 
-def current(name: str, department_weights: Mapping[str, float], method: str = MANUAL) -> Scenario:
-    """The scenario the controls describe now."""
-    weights = slider_weights()
-    if not sum(weights.values()) > 0:
-        weights = None
-    base: Scenario = st.session_state.get(BASE, Scenario(name=""))
-    unchanged = (
-        base.method != MANUAL
-        and weights is not None
-        and base.perspective_weights is not None
-        and all(
-            math.isclose(round(v, 1), weights[p], abs_tol=1e-9)
-            for p, v in percentages(base.perspective_weights).items()
-        )
-    )
-    return Scenario(
-        name=name,
-        perspective_weights=dict(base.perspective_weights) if unchanged else weights,
-        department_weights=dict(department_weights),
-        kpi_weights=dict(st.session_state.get(KPI_WEIGHTS, {})),
-        kpi_targets=dict(st.session_state.get(KPI_TARGETS, {})),
-        method=base.method if unchanged else method,
-    )
-
-
 # --- AHP on the page ------------------------------------------------------------------------
 
 
@@ -339,6 +349,97 @@ def pairs() -> list[tuple[str, str]]:
 
 def judgements() -> dict[tuple[str, str], float]:
     return {(a, b): float(st.session_state.get(pair_key(a, b), Fraction(1))) for a, b in pairs()}
+
+
+def ahp_panel(scenario: Scenario, settings: Settings, lang: str) -> None:
+    """Pairwise judgements (defaults from the baseline's weight ratios), the weights and
+    consistency figures they give, and the button that applies them."""
+    st.caption(t("whatif.ahp_hint", lang))
+    baseline = settings.perspective_weights
+    for a, b in pairs():
+        key = pair_key(a, b)
+        if key not in st.session_state:
+            ratio = float(baseline.get(a, 0.0)) / max(float(baseline.get(b, 0.0)), 1e-9)
+            st.session_state[key] = nearest_judgement(ratio)
+        st.select_slider(
+            t(
+                "whatif.pair_label",
+                lang,
+                a=perspective_label(a, lang),
+                b=perspective_label(b, lang),
+            ),
+            options=SAATY,
+            format_func=lambda v, a=a, b=b: judgement_text(v, a, b, lang),
+            key=key,
+        )
+    result = ahp(pairwise_matrix(judgements(), PERSPECTIVES), names=PERSPECTIVES)
+    st.markdown(
+        " · ".join(
+            f"{perspective_label(p, lang)} {w:.1%}"
+            for p, w in zip(result.names, result.weights, strict=True)
+        )
+    )
+    figures = t(
+        "whatif.ahp_figures",
+        lang,
+        lam=f"{result.lambda_max:.3f}",
+        ci=f"{result.ci:.3f}",
+        cr=f"{result.cr:.3f}",
+    )
+    if result.consistent:
+        st.caption(figures + " · " + t("whatif.cr_ok", lang))
+    else:
+        st.warning(figures + " · " + t("whatif.cr_flag", lang))
+    st.button(
+        t("whatif.apply_ahp", lang),
+        on_click=apply_ahp,
+        args=(scenario, result, settings, lang),
+        key="whatif_apply_ahp",
+        icon=":material/account_tree:",
+    )
+
+
+def entropy_panel(base: Prepared, scenario: Scenario, settings: Settings, lang: str) -> None:
+    """Entropy weights of the perspectives or KPIs, and the button that applies them."""
+    st.caption(t("whatif.entropy_hint", lang))
+    level = (
+        st.segmented_control(
+            t("whatif.entropy_level", lang),
+            ENTROPY_LEVELS,
+            format_func=lambda v: t(f"whatif.entropy_level_{v}", lang),
+            key=ENTROPY_LEVEL,
+            default="perspective",
+        )
+        or "perspective"
+    )
+    valid = entropy_shares(base, level)
+    if valid.empty:
+        st.info(t("whatif.entropy_none", lang))
+        return
+    names = [perspective_label(n, lang) if level == "perspective" else n for n in valid.index]
+    shown = pd.DataFrame(
+        {
+            t("whatif.item", lang): names,
+            t("common.weight", lang): [f"{w:.1%}" for w in valid["weight"]],
+            t("whatif.entropy_value", lang): [f"{e:.3f}" for e in valid["entropy"]],
+            t("whatif.entropy_count", lang): valid["count"].to_numpy(),
+        }
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        height="auto" if len(shown) <= 8 else 300,
+        placeholder=tables.MISSING,
+    )
+    if level != "perspective":
+        st.caption(t("whatif.entropy_kpi_note", lang))
+    st.button(
+        t("whatif.apply_entropy", lang),
+        on_click=apply_entropy,
+        args=(scenario, base, valid["weight"], level, settings, lang),
+        key="whatif_apply_entropy",
+        icon=":material/scatter_plot:",
+    )
 
 
 # --- tables -----------------------------------------------------------------------------------
@@ -401,24 +502,72 @@ def baseline_order(comparison: Comparison) -> list[str]:
     return list(frame["department"].astype(str))
 
 
-def scenarios_table(rows: list[dict[str, object]], lang: str) -> pd.DataFrame:
-    """Saved scenarios side by side: method, perspective weights (%), organisation score."""
-    out = []
-    for row in rows:
-        scenario: Scenario = row["scenario"]  # type: ignore[assignment]
-        shares = percentages(row["weights"])  # type: ignore[arg-type]
-        item = {
-            t("whatif.scenario_name", lang): scenario.name,
-            t("whatif.method_column", lang): t(f"whatif.method_{scenario.method}", lang),
+def scenarios_table(scores: pd.DataFrame, stored: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Saved scenarios side by side (`whatif.scenario_scores`, with who saved them when):
+    method, perspective weights (%), organisation score and its change."""
+    return pd.DataFrame(
+        {
+            t("whatif.scenario_name", lang): scores["name"].to_numpy(),
+            t("whatif.method_column", lang): [
+                t(f"whatif.method_{m}", lang) for m in scores["method"]
+            ],
+            **{perspective_label(p, lang): [f"{v:.1f}%" for v in scores[p]] for p in PERSPECTIVES},
+            t("whatif.org_scenario", lang): [score_text(v) for v in scores["score"]],
+            t("whatif.difference", lang): [change_text(v) for v in scores["change"]],
+            t("common.saved_by", lang): stored["saved_by"].to_numpy(),
+            t("common.saved_at", lang): [tables.when(v) for v in stored["saved_at"]],
         }
-        for p in PERSPECTIVES:
-            item[perspective_label(p, lang)] = f"{shares[p]:.1f}%"
-        item[t("whatif.org_scenario", lang)] = score_text(row["score"])
-        item[t("whatif.difference", lang)] = change_text(row["change"])
-        item[t("common.saved_by", lang)] = row["saved_by"]
-        item[t("common.saved_at", lang)] = tables.when(row["saved_at"])
-        out.append(item)
-    return pd.DataFrame(out)
+    )
+
+
+def scenarios_panel(
+    base: Prepared, scenario: Scenario, settings: Settings, typed: str, who: auth.Actor, lang: str
+) -> None:
+    """Name and save the scenario; load or delete a saved one; the saved ones side by side."""
+    st.subheader(t("whatif.scenarios", lang))
+    name_col, save_col = st.columns([3, 2], vertical_alignment="bottom")
+    name_col.text_input(
+        t("whatif.scenario_name", lang), key=NAME, placeholder=t("whatif.unsaved", lang)
+    )
+    if save_col.button(
+        t("whatif.save", lang),
+        disabled=not typed or not who.may(auth.SCENARIO),
+        icon=":material/bookmark_add:",
+        width="stretch",
+        key="whatif_save",
+    ) and save(replace(scenario, name=typed)):
+        st.toast(md("whatif.saved_toast", lang, name=typed))
+    stored = data.scenarios()
+    found = saved(stored)
+    if not found:
+        return
+    if st.session_state.get(LOAD_CHOICE) not in found:
+        st.session_state[LOAD_CHOICE] = list(found)[-1]
+    pick_col, load_col, drop_col = st.columns([3, 1, 1], vertical_alignment="bottom")
+    choice = pick_col.selectbox(t("whatif.saved", lang), list(found), key=LOAD_CHOICE)
+    load_col.button(
+        t("whatif.load", lang),
+        on_click=load,
+        args=(found[choice], settings),
+        icon=":material/upload:",
+        width="stretch",
+        key="whatif_load",
+    )
+    drop_col.button(
+        t("whatif.delete_scenario", lang),
+        on_click=data.delete_scenario,
+        args=(choice,),
+        icon=":material/delete:",
+        width="stretch",
+        key="whatif_delete",
+        disabled=not who.may(auth.SCENARIO),
+    )
+    st.dataframe(
+        scenarios_table(scenario_scores(base, list(stored["scenario"])), stored, lang),
+        hide_index=True,
+        width="stretch",
+        placeholder=tables.MISSING,
+    )
 
 
 # --- rank stability ---------------------------------------------------------------------------
@@ -581,158 +730,5 @@ def rank_spec(ranges: pd.DataFrame, lang: str, order: Sequence[str]) -> dict:
     return _spec(key, lambda: rank_chart(ranges, lang=lang, order=shown), rows)
 
 
-# --- Excel export -----------------------------------------------------------------------------
-
-
-def _cell(sheet: object, value: object, *, bold: bool = False) -> WriteOnlyCell:
-    """`report.safe_cell`, bold for headings."""
-    cell = safe_cell(sheet, value)
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
-
-
-def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[object]]) -> None:
-    sheet = book.create_sheet(title[:31])
-    sheet.append([_cell(sheet, h, bold=True) for h in header])
-    for row in rows:
-        sheet.append([_cell(sheet, v) for v in row])
-
-
-def excel(
-    comparison: Comparison,
-    scenario: Scenario,
-    settings: Settings,
-    *,
-    lang: str,
-    period: str | None,
-    ranges: pd.DataFrame | None = None,
-) -> bytes:
-    """The comparison as a workbook: departments, organisation, weights, KPI edits and rank
-    ranges, headers in the user's language, scores unrounded."""
-    book = Workbook(write_only=True)
-    dept = comparison.departments
-    _sheet(
-        book,
-        t("whatif.sheet_departments", lang),
-        [
-            t("common.period", lang),
-            t("common.department", lang),
-            t("whatif.baseline", lang),
-            t("whatif.scenario", lang),
-            t("whatif.difference", lang),
-            t("whatif.baseline_rank", lang),
-            t("whatif.scenario_rank", lang),
-            t("whatif.rank_change", lang),
-        ],
-        dept[
-            [
-                "period",
-                "department",
-                "baseline",
-                "scenario",
-                "change",
-                "baseline_rank",
-                "scenario_rank",
-                "rank_change",
-            ]
-        ].values.tolist(),
-    )
-    org = comparison.organization
-    _sheet(
-        book,
-        t("whatif.sheet_organization", lang),
-        [
-            t("common.period", lang),
-            t("whatif.baseline", lang),
-            t("whatif.scenario", lang),
-            t("whatif.difference", lang),
-        ],
-        org[["period", "baseline", "scenario", "change"]].values.tolist(),
-    )
-    chosen = scenario.settings(settings)
-    base_share, new_share = (
-        percentages(settings.perspective_weights),
-        percentages(chosen.perspective_weights),
-    )
-    weight_rows: list[list[object]] = [
-        [
-            t("common.perspective", lang),
-            perspective_label(p, lang),
-            base_share[p] / 100,
-            new_share[p] / 100,
-        ]
-        for p in PERSPECTIVES
-    ]
-    departments = sorted(set(dept["department"].astype(str)))
-    weight_rows += [
-        [t("common.department", lang), d, float(before), float(after)]
-        for d, before, after in zip(
-            departments,
-            department_weights(departments, settings.department_weights),
-            department_weights(departments, chosen.department_weights),
-            strict=True,
-        )
-    ]
-    _sheet(
-        book,
-        t("whatif.sheet_weights", lang),
-        [
-            t("whatif.level", lang),
-            t("whatif.item", lang),
-            t("whatif.baseline", lang),
-            t("whatif.scenario", lang),
-        ],
-        weight_rows,
-    )
-    edits = sorted(set(scenario.kpi_weights) | set(scenario.kpi_targets))
-    _sheet(
-        book,
-        t("whatif.sheet_kpis", lang),
-        [
-            t("common.department", lang),
-            t("common.kpi", lang),
-            t("common.weight", lang),
-            t("common.target", lang),
-        ],
-        [
-            [d, k, scenario.kpi_weights.get((d, k)), scenario.kpi_targets.get((d, k))]
-            for d, k in edits
-        ],
-    )
-    if ranges is not None and not ranges.empty:
-        _sheet(
-            book,
-            t("whatif.sheet_ranks", lang),
-            [
-                t("common.period", lang),
-                t("common.department", lang),
-                t("whatif.rank_current", lang),
-                t("whatif.min_rank", lang),
-                t("whatif.max_rank", lang),
-                t("whatif.depends_yes", lang),
-                t("whatif.stable_share", lang),
-            ],
-            ranges[list(RANK_RANGE_COLUMNS)].values.tolist(),
-        )
-    _sheet(
-        book,
-        t("whatif.sheet_about", lang),
-        [
-            t("whatif.scenario_name", lang),
-            t("common.period", lang),
-            t("whatif.method_column", lang),
-        ],
-        [[scenario.name, period or "", t(f"whatif.method_{scenario.method}", lang)]],
-    )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def overrides_count(scenario: Scenario) -> int:
     return len(set(scenario.kpi_weights) | set(scenario.kpi_targets))
-
-
-def named(scenario: Scenario, name: str) -> Scenario:
-    return replace(scenario, name=name)

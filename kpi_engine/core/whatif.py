@@ -10,11 +10,16 @@ rescored, then one roll-up runs.
 A scenario never changes stored data: `apply` returns new rows and everything else reads.
 `rank_ranges` answers the follow-up question, "does the department ranking depend on the
 weights we chose?", by sampling perspective weights around the chosen ones.
+
+The What-if page's arithmetic is here too (`percentages`, `from_controls`, `with_ahp`,
+`with_entropy`, `headline`, `scenario_scores`), so the page only turns widgets into
+arguments and frames into what it shows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -27,6 +32,13 @@ from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.core.scorecard import Scorecard, for_period
 from kpi_engine.core.scoring import score
 from kpi_engine.core.settings import DEFAULTS, Settings
+from kpi_engine.core.weights import (
+    TOO_FEW,
+    AhpResult,
+    entropy_weights,
+    kpi_matrix,
+    perspective_matrix,
+)
 
 KpiKey = tuple[str, str]  # (owner department, KPI id, or name where the KPI has no id)
 
@@ -529,3 +541,137 @@ def rank_ranges(
     return out.sort_values(["period", "baseline_rank", "department"], kind="stable")[
         columns
     ].reset_index(drop=True)
+
+
+# --- the What-if controls -----------------------------------------------------------------
+
+
+def percentages(weights: Mapping[str, float]) -> dict[str, float]:
+    """Perspective weights as shares of 100, as the sliders show them: the four
+    perspectives, absent or negative ones 0, all 0 when no weight is above 0."""
+    values = {p: max(float(weights.get(p, 0.0)), 0.0) for p in PERSPECTIVES}
+    total = sum(values.values())
+    return {p: (100.0 * v / total if total > 0 else 0.0) for p, v in values.items()}
+
+
+def from_controls(
+    base: Scenario,
+    sliders: Mapping[str, float],
+    *,
+    name: str,
+    department_weights: Mapping[str, float],
+    kpi_weights: Mapping[KpiKey, float],
+    kpi_targets: Mapping[KpiKey, float],
+) -> Scenario:
+    """The scenario the controls describe: slider weights (all 0: the baseline's), the
+    edited department weights and KPI overrides.
+
+    `base` is the scenario the controls started from (loaded, or a method's). Sliders
+    show shares rounded to 0.1, so while they still show `base`'s shares its exact
+    weights and method are kept: applying AHP and saving keeps AHP's weights, not their
+    rounding; any slider move makes the weights manual.
+    """
+    weights = dict(sliders) if sum(sliders.values()) > 0 else None
+    kept = (
+        base.method != MANUAL
+        and weights is not None
+        and base.perspective_weights is not None
+        and all(
+            math.isclose(round(v, 1), weights.get(p, 0.0), abs_tol=1e-9)
+            for p, v in percentages(base.perspective_weights).items()
+        )
+    )
+    return Scenario(
+        name=name,
+        perspective_weights=base.perspective_weights if kept else weights,
+        department_weights=department_weights,
+        kpi_weights=kpi_weights,
+        kpi_targets=kpi_targets,
+        method=base.method if kept else MANUAL,
+    )
+
+
+def with_ahp(scenario: Scenario, result: AhpResult, *, name: str) -> Scenario:
+    """`scenario` with AHP's perspective weights (as percentages), named `name`."""
+    weights = {p: 100.0 * w for p, w in zip(result.names, result.weights, strict=True)}
+    return replace(scenario, name=name, perspective_weights=weights, method=AHP)
+
+
+ENTROPY_LEVELS: tuple[str, ...] = ("perspective", "kpi")
+
+
+def entropy_shares(prepared: Prepared, level: str) -> pd.DataFrame:
+    """Entropy weights of the prepared period's perspectives (department scores) or KPIs
+    (department actuals), without the items too few departments have: `weights.
+    entropy_weights`' columns, indexed by perspective or KPI name."""
+    if level == "perspective":
+        table, directions = perspective_matrix(prepared.baseline.perspectives), {}
+    else:
+        table, directions = kpi_matrix(prepared.rows)
+    result = entropy_weights(table, directions=directions)
+    return result[result["note"] != TOO_FEW]
+
+
+def with_entropy(
+    scenario: Scenario, prepared: Prepared, shares: pd.Series, *, level: str, name: str
+) -> Scenario:
+    """`scenario` with entropy weights (`entropy_shares(...)["weight"]`), named `name`:
+    perspective weights (as percentages), or KPI weights shared out within each
+    department x perspective (`redistribute`) on top of the KPI edits made so far."""
+    if level == "perspective":
+        weights = {p: 100.0 * w for p, w in shares.items()}
+        return replace(scenario, name=name, perspective_weights=weights, method=ENTROPY)
+    kpi_weights = {**scenario.kpi_weights, **redistribute(prepared.rows, shares.to_dict())}
+    return replace(scenario, name=name, kpi_weights=kpi_weights, method=ENTROPY)
+
+
+def scored_departments(prepared: Prepared) -> list[str]:
+    """The departments scored in the prepared period, sorted: what the editors list."""
+    return sorted(prepared.baseline.departments["department"].astype(str).unique())
+
+
+def _period_value(frame: pd.DataFrame, column: str, period: str | None) -> float:
+    """`column` of the period's row (the first row when `period` is None), NaN if none."""
+    if period is not None:
+        frame = frame[frame["period"] == period]
+    return float(frame[column].iloc[0]) if len(frame) else float("nan")
+
+
+class Headline(NamedTuple):
+    """The organisation score under baseline and scenario for one period (NaN where it
+    has none), and how many departments change rank."""
+
+    baseline: float
+    scenario: float
+    change: float
+    rank_moves: int
+
+
+def headline(comparison: Comparison, period: str | None) -> Headline:
+    org = comparison.organization
+    return Headline(
+        _period_value(org, "baseline", period),
+        _period_value(org, "scenario", period),
+        _period_value(org, "change", period),
+        int((comparison.departments["rank_change"].fillna(0) != 0).sum()),
+    )
+
+
+def scenario_scores(prepared: Prepared, scenarios: Sequence[Scenario]) -> pd.DataFrame:
+    """Scenarios side by side, one row each in the given order: name, method, each
+    perspective's weight share (percent of 100, `percentages`), the organisation score in
+    the prepared period and its change from the baseline's."""
+    period = prepared.period
+    baseline = _period_value(prepared.baseline.organization, "score", period)
+    scores = [_period_value(rescore(prepared, s).organization, "score", period) for s in scenarios]
+    shares = [percentages(s.settings(prepared.settings).perspective_weights) for s in scenarios]
+    frame = pd.DataFrame(
+        {
+            "name": [s.name for s in scenarios],
+            "method": [s.method for s in scenarios],
+            **{p: [share[p] for share in shares] for p in PERSPECTIVES},
+            "score": np.array(scores, dtype=float),
+        }
+    )
+    frame["change"] = frame["score"] - baseline
+    return frame
