@@ -4,10 +4,9 @@ history of every session, each department-month's versions, restore, delete and 
 import pandas as pd
 import streamlit as st
 
-from kpi_engine import Limits
+from kpi_engine import Limits, store
 from kpi_engine.auth import roles as access
 from kpi_engine.i18n import t
-from kpi_engine.store import db as store
 from ui import auth, data, state, tables, text
 
 state.require_shell()
