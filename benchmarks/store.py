@@ -42,11 +42,10 @@ import pandas as pd
 import run  # benchmarks/run.py: the workbook generator; it also puts the repo on sys.path
 import sqlalchemy as sa
 
-from kpi_engine import Loaded, load_files
+from kpi_engine import Loaded, load_files, store
 from kpi_engine.auth.roles import ADMIN, Actor
 from kpi_engine.core import insights
 from kpi_engine.core.schema import KPI_COLUMNS
-from kpi_engine.store import db as store
 
 MONTHS = 12  # a year of uploads
 READ_AIM_S = 1.0
@@ -75,14 +74,14 @@ def bare_insert(engine: sa.Engine) -> Callable[[], None]:
     """The floor for saving: the stored KPI rows, per upload, inserted again into a plain
     table (no keys, no versions, no audit) with one executemany in one transaction each."""
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(store.kpi_rows).order_by("upload_id", "ordinal")).all()
+        rows = conn.execute(sa.select(store.schema.kpi_rows).order_by("upload_id", "ordinal")).all()
     by_upload: dict[int, list[dict]] = {}
     for row in rows:
         by_upload.setdefault(row.upload_id, []).append(row._asdict())
     table = sa.Table(
         f"bench_bare_{uuid.uuid4().hex[:8]}",
         sa.MetaData(),
-        *(sa.Column(c.name, c.type) for c in store.kpi_rows.columns),
+        *(sa.Column(c.name, c.type) for c in store.schema.kpi_rows.columns),
     )
 
     def once() -> None:
@@ -123,7 +122,7 @@ def overview_steps(engine: sa.Engine) -> dict[str, float]:
 def read_sql(engine: sa.Engine) -> pd.DataFrame:
     """The floor for reading: every stored KPI row's columns, no version selection."""
     with engine.connect() as conn:
-        return pd.read_sql(sa.select(*(store.kpi_rows.c[c] for c in KPI_COLUMNS)), conn)
+        return pd.read_sql(sa.select(*(store.schema.kpi_rows.c[c] for c in KPI_COLUMNS)), conn)
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:

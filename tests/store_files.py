@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kpi_engine import Loaded, load_files
+from sqlalchemy.engine import Engine
+
+from kpi_engine import Loaded, load_files, store
 from kpi_engine.auth.roles import ADMIN, Actor
-from kpi_engine.store import db as store
-from kpi_engine.store.db import Engine, UploadResult, save_upload
 from tests.workbooks import form, xlsx
 
 PERSPECTIVES = ("财务", "客户", "内部流程", "学习与成长")
@@ -20,10 +20,10 @@ class Upload:
     data: bytes
     loaded: Loaded
 
-    def save(self, engine: Engine, uploader: Actor | str = "王磊") -> UploadResult:
+    def save(self, engine: Engine, uploader: Actor | str = "王磊") -> store.UploadResult:
         """Store it as `uploader` (a name means an admin of that name)."""
         actor = uploader if isinstance(uploader, Actor) else Actor(uploader, ADMIN)
-        return save_upload(
+        return store.save_upload(
             engine, name=self.name, data=self.data, loaded=self.loaded, uploader=actor
         )
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import os
 
 import pytest
+from sqlalchemy.engine import Engine
 
+from kpi_engine import store
 from kpi_engine.auth.roles import ADMIN, Actor
 from kpi_engine.core.settings import DATA_DIR_ENV
-from kpi_engine.store import db as store
 from tests.apps import seen
 from tests.store_files import fresh_store, monthly
 from tests.test_versions_page import DEPARTMENT, PERIOD, pick, shown_complaints, two_versions
@@ -54,7 +55,7 @@ def upload_name(engine) -> str:
     return str(store.history(engine)["name"].iloc[0])
 
 
-def other_session() -> store.Engine:
+def other_session() -> Engine:
     return store.connect(data_dir=os.environ[DATA_DIR_ENV])
 
 

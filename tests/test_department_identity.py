@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 
+from kpi_engine import store
 from kpi_engine.auth.roles import ADMIN, Actor
 from kpi_engine.core.names import department_weights, display_names, kpi_keys, unify
 from kpi_engine.core.scorecard import build
 from kpi_engine.core.settings import DEFAULTS
 from kpi_engine.reports.pdf import report_pdf
 from kpi_engine.reports.xlsx import report_xlsx
-from kpi_engine.store import db as store
 from tests.kpi_rows import frame, kpi
 from tests.store_files import fresh_store, monthly
 from tests.workbooks import load, xlsx

@@ -22,10 +22,9 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from kpi_engine import DEFAULT_LIMITS, DEFAULTS, load_files
+from kpi_engine import DEFAULT_LIMITS, DEFAULTS, load_files, store
 from kpi_engine.auth import users
 from kpi_engine.auth.roles import ADMIN, SYSTEM
-from kpi_engine.store import db as store
 from kpi_engine.store import failures
 from tests.apps import APP, PAGES, open_page, sign_in, start, use_data_dir
 from tests.workbooks import form, xlsx

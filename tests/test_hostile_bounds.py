@@ -25,7 +25,7 @@ SECONDS = 30  # per file, far above the milliseconds they take
 RUNNER = r"""
 import json, os, resource, signal, sys
 from kpi_engine import load_files
-from kpi_engine.store import db as store
+from kpi_engine import store
 from kpi_engine.auth.roles import ADMIN, Actor
 from tests.store_files import monthly
 

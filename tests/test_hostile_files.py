@@ -9,9 +9,8 @@ from collections.abc import Callable
 import pytest
 from openpyxl import Workbook
 
-from kpi_engine import Limits
+from kpi_engine import Limits, store
 from kpi_engine.auth.roles import ADMIN, Actor
-from kpi_engine.store import db as store
 from tests.workbooks import form, load, xlsx
 from tests.xls import xls
 

@@ -8,10 +8,9 @@ from datetime import date
 
 import pytest
 
-from kpi_engine import build
+from kpi_engine import build, store
 from kpi_engine.auth.roles import ADMIN, MANAGER, Actor, Forbidden
 from kpi_engine.core.settings import DEFAULTS, Limits, problems
-from kpi_engine.store import db as store
 from tests.store_files import fresh_store, monthly
 from tests.workbooks import form, load, messages, xlsx
 

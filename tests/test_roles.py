@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi_engine import DEFAULTS, load_files
+from kpi_engine import DEFAULTS, load_files, store
 from kpi_engine.auth import roles as access
 from kpi_engine.auth import users
 from kpi_engine.auth.roles import ADMIN, ANALYST, MANAGER, VIEWER, Actor, Forbidden
 from kpi_engine.core.whatif import Scenario
-from kpi_engine.store import db as store
 from tests import apps
 from tests.apps import APP, open_page, seen
 from tests.commands import cli

@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi_engine import DEFAULTS, load_files
+from kpi_engine import DEFAULTS, load_files, store
 from kpi_engine.auth import users
 from kpi_engine.auth.roles import ADMIN, ANALYST, MANAGER, SYSTEM, VIEWER, Forbidden
-from kpi_engine.store import db as store
 from tests.apps import APP, open_page, sign_in, use_data_dir
 from tests.workbooks import form, xlsx
 

@@ -4,12 +4,12 @@ when, and read by every page of every session."""
 import os
 
 import pytest
+from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
-from kpi_engine import DEFAULTS, build, load_files
+from kpi_engine import DEFAULTS, build, load_files, store
 from kpi_engine.auth.roles import ADMIN, Actor
 from kpi_engine.core.settings import DATA_DIR_ENV, problems
-from kpi_engine.store import db as store
 from tests.apps import APP, open_page, start
 from ui import auth, data
 from ui import whatif as ui
@@ -26,7 +26,7 @@ def metric(at: AppTest, label: str):
     return next(m for m in at.metric if m.label == label)
 
 
-def stored() -> store.Engine:
+def stored() -> Engine:
     return store.connect(data_dir=os.environ[DATA_DIR_ENV])
 
 

@@ -4,8 +4,8 @@ import os
 
 from streamlit.testing.v1 import AppTest
 
+from kpi_engine import store
 from kpi_engine.core.settings import DATA_DIR_ENV
-from kpi_engine.store import db as store
 from tests.apps import APP, open_page, start
 from tests.workbooks import form, xlsx
 from ui import auth

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from kpi_engine.store import db as store
+from kpi_engine import store
 from tests.store_files import monthly
 
 FORK = multiprocessing.get_context("fork")
@@ -23,7 +23,7 @@ def snapshot(engine) -> dict[str, object]:
     with engine.connect() as conn:
         tables = {
             t.name: sorted(map(tuple, conn.execute(sa.select(t)).all()), key=repr)
-            for t in store.metadata.sorted_tables
+            for t in store.schema.metadata.sorted_tables
         }
     return {"tables": tables, "kpis": store.current_kpis(engine), "history": store.history(engine)}
 
@@ -59,15 +59,15 @@ def test_a_failure_in_the_middle_of_the_rows_leaves_earlier_data_as_it_was(engin
                 chunks.clear()
                 raise Boom("disk full")
 
-    monkeypatch.setattr(store, "CHUNK_ROWS", 2)
-    monkeypatch.setattr(store, "_inside_transaction", fail_after_first_chunk)
+    monkeypatch.setattr(store.uploads, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(store.uploads, "_inside_transaction", fail_after_first_chunk)
     with pytest.raises(Boom):
         monthly("市场部", actual=10, n=5).save(engine)  # a new version of a stored period
     with pytest.raises(Boom):
         monthly("人力资源部", actual=10, n=5).save(engine)  # a new department
     assert_same(before, snapshot(engine))
 
-    monkeypatch.setattr(store, "_inside_transaction", lambda conn, stage: None)
+    monkeypatch.setattr(store.uploads, "_inside_transaction", lambda conn, stage: None)
     result = monthly("市场部", actual=10, n=5).save(engine)  # the store still takes writes
     assert result.stored and result.versions == (("市场部", "2026-10", 2),)
 
@@ -79,7 +79,7 @@ def test_a_failure_after_every_row_is_written_still_leaves_nothing(engine, monke
         if stage == "done":
             raise Boom("lost connection")
 
-    monkeypatch.setattr(store, "_inside_transaction", fail_at_the_end)
+    monkeypatch.setattr(store.uploads, "_inside_transaction", fail_at_the_end)
     with pytest.raises(Boom):
         monthly("市场部", actual=10, n=5).save(engine)
     assert_same(before, snapshot(engine))
@@ -93,8 +93,8 @@ def _slow_writer(url: str, started, upload) -> None:
             started.set()
             time.sleep(120)
 
-    store.CHUNK_ROWS = 2
-    store._inside_transaction = hang
+    store.uploads.CHUNK_ROWS = 2
+    store.uploads._inside_transaction = hang
     upload.save(store.connect(url))
 
 

@@ -8,8 +8,7 @@ import time
 
 import pytest
 
-from kpi_engine import load_files
-from kpi_engine.store import db as store
+from kpi_engine import load_files, store
 from tests.store_files import monthly
 
 FORK = multiprocessing.get_context("fork")
@@ -20,12 +19,12 @@ VERSIONS = 3  # uploads per writer, one after another
 def _writer(url: str, barrier, uploads, results) -> None:
     """Upload each file in turn, slowly (a pause between row chunks inside the
     transaction), starting together with the other writers."""
-    store.CHUNK_ROWS = 3
+    store.uploads.CHUNK_ROWS = 3
 
     def pause(conn, stage):
         time.sleep(0.01)
 
-    store._inside_transaction = pause
+    store.uploads._inside_transaction = pause
     engine = store.connect(url)
     barrier.wait(30)
     for upload in uploads:

@@ -2,8 +2,9 @@
 `KPI_TEST_DATABASE_URL` names a server the tests may create databases on, e.g.
 `postgresql+psycopg://postgres@/postgres?host=/tmp/pg&port=55432`; skipped otherwise.
 
-The SQLite tests that take an `engine` run here again against a fresh database each, plus
-a concurrency test with parallel writer processes and a reader."""
+The SQLite tests that take an `engine` run here again against a fresh database each (among
+them: the migrations build exactly the live schema), plus a concurrency test with parallel
+writer processes and a reader."""
 
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from kpi_engine.store import db as store
+from kpi_engine import store
 from tests.store_files import monthly
 from tests.test_store_atomic import (  # noqa: F401  (collected again with this engine)
     test_a_failure_after_every_row_is_written_still_leaves_nothing,
     test_a_failure_in_the_middle_of_the_rows_leaves_earlier_data_as_it_was,
+)
+from tests.test_store_migrations import (  # noqa: F401
+    test_the_migrations_build_exactly_the_live_schema,
 )
 from tests.test_store_sqlite import (  # noqa: F401
     test_a_deleted_file_sent_again_is_stored_again,
@@ -32,6 +36,16 @@ from tests.test_store_sqlite import (  # noqa: F401
     test_saved_scenarios_come_back_equal_with_who_saved_them,
     test_settings_are_stored_with_who_changed_them_and_when,
     test_the_same_file_again_changes_nothing_and_says_so,
+)
+from tests.test_stored_values_versioned import (  # noqa: F401
+    test_a_scenario_with_fields_this_code_does_not_know_loads_without_them,
+    test_a_scenario_without_fields_this_code_has_loads_with_their_defaults,
+    test_saved_scenarios_carry_their_format_version,
+    test_saved_settings_carry_their_format_version,
+    test_scenarios_stored_before_versions_load,
+    test_settings_stored_before_versions_load,
+    test_settings_with_a_field_this_code_does_not_know_load_without_it,
+    test_settings_without_a_field_this_code_has_load_with_its_default,
 )
 
 SERVER = os.environ.get("KPI_TEST_DATABASE_URL")

@@ -10,12 +10,11 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from kpi_engine import DEFAULTS, load_files
+from kpi_engine import DEFAULTS, load_files, store
 from kpi_engine.auth.roles import ADMIN, Actor
 from kpi_engine.core.schema import KPI_COLUMNS
 from kpi_engine.core.settings import DATA_DIR_ENV
 from kpi_engine.core.whatif import Scenario
-from kpi_engine.store import db as store
 from tests.store_files import fresh_store, monthly
 from tests.workbooks import xlsx
 
@@ -52,7 +51,7 @@ def test_schema_is_created_in_an_empty_file_and_migrating_again_changes_nothing(
     monthly().save(engine)
     assert store.migrate(engine) == store.SCHEMA_VERSION
     with engine.connect() as conn:
-        applied = conn.execute(sa.select(store.schema_version.c.version)).scalars().all()
+        applied = conn.execute(sa.select(store.schema.schema_version.c.version)).scalars().all()
     assert applied == list(range(1, store.SCHEMA_VERSION + 1))
     assert actuals(engine) == [90.0, 91.0, 92.0]  # data survives a re-run
 

@@ -6,8 +6,8 @@ import os
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from kpi_engine import store
 from kpi_engine.core.settings import DATA_DIR_ENV
-from kpi_engine.store import db as store
 from tests.apps import open_page, seen, start
 from tests.workbooks import form, xlsx
 

@@ -22,12 +22,11 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from kpi_engine import Loaded, Scorecard, Settings, load_files
+from kpi_engine import Loaded, Scorecard, Settings, load_files, store
 from kpi_engine.auth.roles import Actor, Forbidden
 from kpi_engine.core import insights
 from kpi_engine.core.whatif import Scenario
 from kpi_engine.i18n import t
-from kpi_engine.store import db as store
 from kpi_engine.store import failures
 from ui import auth, state, text
 

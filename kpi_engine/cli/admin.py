@@ -16,11 +16,11 @@ import os
 import sys
 from pathlib import Path
 
+from kpi_engine import store
 from kpi_engine.auth import users
 from kpi_engine.auth.roles import ROLES, Forbidden
 from kpi_engine.i18n import t
 from kpi_engine.ingest.load import load_files
-from kpi_engine.store import db as store
 from kpi_engine.store import failures
 
 PASSWORD_ENV = "KPI_PASSWORD"

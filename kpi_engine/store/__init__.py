@@ -1,1 +1,85 @@
-"""store"""
+"""Stored history: uploads, their versions, settings and what-if scenarios (issue 5).
+
+Plain functions over a SQLAlchemy Engine (Core, no ORM, no Streamlit); callers write
+`from kpi_engine import store` and `store.start(...)`, `store.current_kpis(engine)`.
+
+    schema       the live tables
+    connection   connect, the database URL, SQLite's pragmas, read and write transactions
+    migrations   the schema version and the migrations, each with its DDL frozen
+    uploads      storing files' rows, what is shown, history, versions, restore, delete
+    settings     the settings log          scenarios    saved what-if scenarios
+    audit        the role check before a write, the log after it, revisions for caches
+    codec        values to cells and back, the versioned JSON of settings and scenarios
+    failures     failures of the machine (disk, database) as codes the app shows
+"""
+
+from kpi_engine.store.audit import (
+    DATA_ACTIONS,
+    SCENARIO_ACTIONS,
+    SETTINGS_ACTIONS,
+    audit_log,
+    revision,
+)
+from kpi_engine.store.connection import DATABASE_URL_ENV, SQLITE_FILE, connect, database_url
+from kpi_engine.store.migrations import SCHEMA_VERSION, migrate, version
+from kpi_engine.store.scenarios import delete_scenario, list_scenarios, save_scenario
+from kpi_engine.store.settings import load_settings, save_settings, settings_history
+from kpi_engine.store.uploads import (
+    DUPLICATE,
+    EMPTY,
+    HISTORY_COLUMNS,
+    STORED,
+    Refused,
+    UploadResult,
+    covered,
+    current_kpis,
+    definitions,
+    delete,
+    digest,
+    history,
+    restore,
+    save_upload,
+    seed,
+    start,
+    undo_delete,
+    versions,
+)
+
+__all__ = [
+    "DATABASE_URL_ENV",
+    "DATA_ACTIONS",
+    "DUPLICATE",
+    "EMPTY",
+    "HISTORY_COLUMNS",
+    "SCENARIO_ACTIONS",
+    "SCHEMA_VERSION",
+    "SETTINGS_ACTIONS",
+    "SQLITE_FILE",
+    "STORED",
+    "Refused",
+    "UploadResult",
+    "audit_log",
+    "connect",
+    "covered",
+    "current_kpis",
+    "database_url",
+    "definitions",
+    "delete",
+    "delete_scenario",
+    "digest",
+    "history",
+    "list_scenarios",
+    "load_settings",
+    "migrate",
+    "restore",
+    "revision",
+    "save_scenario",
+    "save_settings",
+    "save_upload",
+    "seed",
+    "settings_history",
+    "start",
+    "undo_delete",
+    "version",
+    "versions",
+]

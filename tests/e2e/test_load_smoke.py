@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from benchmarks.load import BROWSED, benchmark, workbooks
-from kpi_engine.store import db as store
+from kpi_engine import store
 
 
 def test_sessions_browse_while_uploads_reach_the_store(fresh_app_url: str, tmp_path: Path):

@@ -1,0 +1,75 @@
+"""Who may change the store and who did: the role check every write starts with, the
+audit log every write ends with, and the revision numbers caches of stored data are
+keyed by."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from kpi_engine.auth import roles as access
+from kpi_engine.auth import users
+from kpi_engine.auth.roles import Actor
+from kpi_engine.store import codec
+from kpi_engine.store.connection import reading
+from kpi_engine.store.schema import audit
+
+# Audit actions by what they change, so a cache of one kind outlives changes of another.
+DATA_ACTIONS = ("upload", "restore", "delete", "undo_delete")
+SETTINGS_ACTIONS = ("settings",)
+SCENARIO_ACTIONS = ("scenario", "scenario_delete")
+
+
+def allowed(actor: Actor, action: str) -> Actor:
+    """The actor as the users file says now, if they may do `action`: a user removed or
+    given a lower role since signing in is refused here, whatever their session holds
+    (`users.current_actor`). Raises access.Forbidden."""
+    actor = users.current_actor(actor)
+    access.require(actor, action)
+    return actor
+
+
+def record(conn: Connection, user: str, action: str, upload_id: int | None, detail: object) -> None:
+    """Log `action` inside the write transaction that does it."""
+    conn.execute(
+        audit.insert().values(
+            at=codec.now(),
+            user=user,
+            action=action,
+            upload_id=upload_id,
+            detail=None if detail is None else codec.to_json(detail),
+        )
+    )
+
+
+def audit_log(engine: Engine) -> pd.DataFrame:
+    """Who did what when, newest first: at, user, action, upload_id, detail (dict or None)."""
+    with reading(engine) as conn:
+        rows = conn.execute(sa.select(audit).order_by(audit.c.id.desc())).all()
+    return pd.DataFrame(
+        [
+            {
+                "at": codec.utc(r.at),
+                "user": r.user,
+                "action": r.action,
+                "upload_id": r.upload_id,
+                "detail": None if r.detail is None else json.loads(r.detail),
+            }
+            for r in rows
+        ],
+        columns=["at", "user", "action", "upload_id", "detail"],
+    )
+
+
+def revision(engine: Engine, actions: Iterable[str] | None = None) -> int:
+    """A number that changes whenever anything stored changes (the last audit entry), or
+    only what `actions` change: what a cache of stored data is keyed by."""
+    query = sa.select(sa.func.max(audit.c.id))
+    if actions is not None:
+        query = query.where(audit.c.action.in_(tuple(actions)))
+    with reading(engine) as conn:
+        return int(conn.execute(query).scalar() or 0)

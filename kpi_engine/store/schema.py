@@ -1,0 +1,122 @@
+"""The live schema: the store's tables as the code reads and writes them today.
+
+Migrations are not built from these tables: each migration freezes its own DDL
+(`migrations.py`), so editing a table here cannot change what an applied migration
+created. A change here comes with a new migration that makes the same change, and
+`tests/test_store_migrations.py` fails until the two agree.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from kpi_engine.core.schema import ANCHORS, DEFINITION_COLUMNS, KPI_COLUMNS
+
+FLOAT_COLUMNS = ("weight", "actual", *ANCHORS)
+INFERRED_COLUMNS = ("file", "sheet")
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+counters = sa.Table(
+    "counters",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+uploads = sa.Table(
+    "uploads",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("seq", sa.BigInteger, nullable=False, index=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("uploader", sa.Text, nullable=False),
+    sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("departments", sa.Text, nullable=False),  # JSON list
+    sa.Column("periods", sa.Text, nullable=False),  # JSON list
+    sa.Column("rows_accepted", sa.Integer, nullable=False),
+    sa.Column("rows_rejected", sa.Integer, nullable=False),
+    sa.Column("deleted_at", sa.DateTime(timezone=True)),
+    sa.Column("deleted_by", sa.Text),
+)
+
+coverage = sa.Table(
+    "coverage",
+    metadata,
+    sa.Column(
+        "upload_id", sa.Integer, sa.ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("dept_key", sa.Text, primary_key=True),
+    sa.Column("period", sa.String(16), primary_key=True),
+    sa.Column("department", sa.Text, nullable=False),  # as written (first row's spelling)
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Index("ix_coverage_key", "dept_key", "period"),
+)
+
+kpi_rows = sa.Table(
+    "kpi_rows",
+    metadata,
+    sa.Column(
+        "upload_id", sa.Integer, sa.ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("ordinal", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("dept_key", sa.Text, nullable=False),
+    *(
+        sa.Column(
+            c,
+            sa.Float if c in FLOAT_COLUMNS else sa.Integer if c == "row" else sa.Text,
+        )
+        for c in KPI_COLUMNS
+    ),
+    sa.Index("ix_kpi_rows_key", "upload_id", "dept_key", "period"),
+)
+
+definition_rows = sa.Table(
+    "definition_rows",
+    metadata,
+    sa.Column(
+        "upload_id", sa.Integer, sa.ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("ordinal", sa.Integer, primary_key=True, autoincrement=False),
+    *(sa.Column(c, sa.Float if c in FLOAT_COLUMNS else sa.Text) for c in DEFINITION_COLUMNS),
+)
+
+settings_log = sa.Table(
+    "settings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("value", sa.Text, nullable=False),  # versioned JSON of Settings (settings.py)
+    sa.Column("changed_by", sa.Text, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+scenarios = sa.Table(
+    "scenarios",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.Text, nullable=False, index=True),
+    sa.Column("value", sa.Text, nullable=False),  # versioned JSON of Scenario (scenarios.py)
+    sa.Column("saved_by", sa.Text, nullable=False),
+    sa.Column("saved_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("deleted_at", sa.DateTime(timezone=True)),
+)
+
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("user", sa.Text, nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("upload_id", sa.Integer),
+    sa.Column("detail", sa.Text),  # JSON
+)

@@ -1,0 +1,570 @@
+"""Uploads and their versions: storing a file's rows, what is shown, history, restore,
+delete and undo, and the sample company on first start.
+
+    engine = start(sample=lambda: (files, load_files(files)))  # connect + migrate + the sample company once
+    result = save_upload(engine, name=name, data=data, loaded=loaded, uploader=actor)
+    frame = current_kpis(engine)               # newest version of each department x period
+
+Model. Every accepted upload is a row of `uploads` with its KPI rows in `kpi_rows` and the
+(department, period) pairs it covers in `coverage`. The version of a department's period
+shown is the latest non-deleted upload covering it, "latest" meaning the highest `seq`:
+a new upload takes the next number, and restoring an earlier version gives it the next
+number again (so it becomes newest without copying its rows). Deleting marks the upload
+deleted (undo clears the mark); nothing is ever overwritten, and `audit` says who did
+what when. Each write is one transaction (`connection.writing`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from kpi_engine.auth import roles as access
+from kpi_engine.auth.roles import Actor
+from kpi_engine.core import names
+from kpi_engine.core.names import unify
+from kpi_engine.core.schema import DEFINITION_COLUMNS, KPI_COLUMNS, Loaded, definitions_table
+from kpi_engine.store import codec
+from kpi_engine.store.audit import allowed, record
+from kpi_engine.store.connection import connect, reading, writing
+from kpi_engine.store.migrations import migrate
+from kpi_engine.store.schema import counters, coverage, definition_rows, kpi_rows, uploads
+
+CHUNK_ROWS = 5_000  # rows per executemany
+
+STORED = "stored"
+DUPLICATE = "duplicate"
+EMPTY = "empty"
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """What storing an upload did. `versions`: (department, period, version number) for
+    each department-period the upload covers (1 = first upload of that period)."""
+
+    status: str  # STORED, DUPLICATE (the same file is already what is shown) or EMPTY
+    upload_id: int | None
+    versions: tuple[tuple[str, str, int], ...] = ()
+    replaced: tuple[int, ...] = ()  # uploads that were the newest version before
+
+    @property
+    def stored(self) -> bool:
+        return self.status == STORED
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _next_seq(conn: Connection) -> int:
+    conn.execute(
+        counters.update().where(counters.c.name == "seq").values(value=counters.c.value + 1)
+    )
+    return int(conn.execute(sa.select(counters.c.value).where(counters.c.name == "seq")).scalar())
+
+
+def _coverage_of(kpis: pd.DataFrame, dept_keys: list[str]) -> pd.DataFrame:
+    """(dept_key, period) -> department as first written and row count."""
+    if kpis.empty:
+        return pd.DataFrame(columns=["dept_key", "period", "department", "rows"])
+    keyed = pd.DataFrame(
+        {
+            "dept_key": dept_keys,
+            "period": kpis["period"].to_numpy(),
+            "department": kpis["department"].to_numpy(),
+        }
+    )
+    grouped = keyed.groupby(["dept_key", "period"], sort=True)
+    return grouped["department"].agg(department="first", rows="size").reset_index()
+
+
+def _ranked() -> sa.Subquery:
+    """Each (dept_key, period) with the non-deleted uploads covering it, `rn` 1 = newest."""
+    return (
+        sa.select(
+            coverage.c.dept_key,
+            coverage.c.period,
+            coverage.c.upload_id,
+            uploads.c.seq,
+            sa.func.row_number()
+            .over(
+                partition_by=(coverage.c.dept_key, coverage.c.period),
+                order_by=uploads.c.seq.desc(),
+            )
+            .label("rn"),
+        )
+        .join(uploads, uploads.c.id == coverage.c.upload_id)
+        .where(uploads.c.deleted_at.is_(None))
+        .subquery()
+    )
+
+
+def _newest(conn: Connection, keys: Iterable[tuple[str, str]] | None = None) -> pd.DataFrame:
+    """The newest non-deleted upload of each (dept_key, period) (optionally only `keys`)."""
+    ranked = _ranked()
+    query = sa.select(ranked.c.dept_key, ranked.c.period, ranked.c.upload_id).where(
+        ranked.c.rn == 1
+    )
+    frame = pd.DataFrame(conn.execute(query).all(), columns=["dept_key", "period", "upload_id"])
+    if keys is not None:
+        wanted = pd.MultiIndex.from_tuples(list(keys), names=["dept_key", "period"])
+        frame = frame[frame.set_index(["dept_key", "period"]).index.isin(wanted)]
+    return frame
+
+
+def save_upload(
+    engine: Engine, *, name: str, data: bytes, loaded: Loaded, uploader: Actor
+) -> UploadResult:
+    """Store one file's accepted rows (and its definitions) as a new version of every
+    department-period it covers, in one transaction. The same file again, while it is
+    still the version shown everywhere it covers, changes nothing (DUPLICATE).
+
+    Raises `access.Forbidden` when the uploader may not upload, or (a manager) when any
+    row or definition belongs to a department that is not theirs: nothing is stored."""
+    uploader = allowed(uploader, access.UPLOAD)
+    loaded = replace(loaded, definitions=_new_definitions(loaded.definitions, definitions(engine)))
+    departments = pd.concat([loaded.kpis["department"], loaded.definitions["department"]])
+    access.require_departments(uploader, departments.dropna().astype(str).unique())
+    if uploader.role == access.MANAGER:
+        access.require_known_partners(uploader, _partners(loaded.kpis), _known_keys(engine))
+    with writing(engine) as conn:
+        return _save(conn, name=name, data=data, loaded=loaded, uploader=uploader.name)
+
+
+def _partners(kpis: pd.DataFrame) -> list[str]:
+    """Every department a file's rows name as a partner."""
+    cells = kpis["shared_with"].dropna()
+    return sorted({p for cell in pd.unique(cells.astype(object)) for p in cell})
+
+
+def _known_keys(engine: Engine) -> set[str]:
+    """Department keys of every department stored: those with rows in a live upload and
+    those the stored definitions name."""
+
+    def live(column: sa.Column) -> sa.Select:
+        return (
+            sa.select(column)
+            .join(uploads, uploads.c.id == column.table.c.upload_id)
+            .where(uploads.c.deleted_at.is_(None))
+            .distinct()
+        )
+
+    with reading(engine) as conn:
+        keys = conn.execute(live(coverage.c.dept_key)).scalars().all()
+        named = conn.execute(live(definition_rows.c.department)).scalars().all()
+    return set(keys) | {names.department_key(n) for n in named if n}
+
+
+def _new_definitions(offered: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
+    """The definitions an upload adds or changes. A file is checked against the stored
+    definitions, which then come back in its `Loaded.definitions`: storing those again
+    would copy them into every upload, and a manager's upload would seem to carry every
+    department's definitions."""
+    if offered.empty or stored.empty:
+        return offered
+    columns = list(DEFINITION_COLUMNS)
+    known = definitions_table(stored)[columns].astype(object).fillna("")
+    keyed = definitions_table(offered)[columns].astype(object).fillna("")
+    merged = keyed.merge(known.drop_duplicates(), how="left", on=columns, indicator=True)
+    return definitions_table(offered).loc[(merged["_merge"] == "left_only").to_numpy()]
+
+
+def _save(
+    conn: Connection, *, name: str, data: bytes, loaded: Loaded, uploader: str
+) -> UploadResult:
+    kpis, defs = loaded.kpis, loaded.definitions
+    if kpis.empty and defs.empty:
+        return UploadResult(EMPTY, None)
+    sha = digest(data)
+    seq = _next_seq(conn)  # first: on PostgreSQL this row lock orders concurrent writers
+    dept_keys = names.department_keys(kpis["department"]).tolist()
+    cover = _coverage_of(kpis, dept_keys)
+    keys = list(zip(cover["dept_key"], cover["period"], strict=True))
+    before = _newest(conn, keys)
+    same = conn.execute(
+        sa.select(uploads.c.id)
+        .where(uploads.c.sha256 == sha, uploads.c.deleted_at.is_(None))
+        .order_by(uploads.c.seq.desc())
+    ).first()
+    if same is not None and (not keys or (before["upload_id"] == same.id).sum() == len(keys)):
+        counts = _version_numbers(conn, keys, same.id)
+        return UploadResult(DUPLICATE, int(same.id), _versions(cover, counts))
+    upload_id = conn.execute(
+        uploads.insert().values(
+            seq=seq,
+            name=name,
+            sha256=sha,
+            size=len(data),
+            uploader=uploader,
+            uploaded_at=codec.now(),
+            departments=codec.to_json(sorted(set(cover["department"]))),
+            periods=codec.to_json(sorted(set(cover["period"]))),
+            rows_accepted=int(loaded.rows_accepted),
+            rows_rejected=int(loaded.rows_rejected),
+        )
+    ).inserted_primary_key[0]
+    if len(cover):
+        cover_records = cover.assign(upload_id=upload_id).to_dict("records")
+        conn.execute(
+            coverage.insert(),
+            [
+                {k: (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()}
+                for r in cover_records
+            ],
+        )
+    if not kpis.empty:
+        _insert(conn, kpi_rows, codec.records(kpis, KPI_COLUMNS, upload_id, dept_key=dept_keys))
+    if not defs.empty:
+        _insert(conn, definition_rows, codec.records(defs, DEFINITION_COLUMNS, upload_id))
+    replaced = tuple(sorted({int(u) for u in before["upload_id"]}))
+    counts = _version_numbers(conn, keys, upload_id)
+    record(conn, uploader, "upload", upload_id, {"name": name, "sha256": sha, "replaced": replaced})
+    _inside_transaction(conn, "done")
+    return UploadResult(STORED, int(upload_id), _versions(cover, counts), replaced)
+
+
+def _version_numbers(
+    conn: Connection, keys: list[tuple[str, str]], upload_id: int
+) -> dict[tuple[str, str], int]:
+    """Version number of `upload_id` in each (dept_key, period): 1 + earlier uploads of it."""
+    if not keys:
+        return {}
+    query = (
+        sa.select(coverage.c.dept_key, coverage.c.period, sa.func.count().label("n"))
+        .where(coverage.c.upload_id <= upload_id)
+        .group_by(coverage.c.dept_key, coverage.c.period)
+    )
+    wanted = set(keys)
+    return {(d, p): int(n) for d, p, n in conn.execute(query) if (d, p) in wanted}
+
+
+def _versions(cover: pd.DataFrame, counts: Mapping[tuple[str, str], int]) -> tuple:
+    return tuple(
+        (dept, period, counts.get((key, period), 0))
+        for key, period, dept in zip(
+            cover["dept_key"], cover["period"], cover["department"], strict=True
+        )
+    )
+
+
+def seed(
+    engine: Engine,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    loaded: Loaded,
+    uploader: str = "sample",
+) -> bool:
+    """Store `files` (the sample company) once, when the store has never had an upload.
+    All files are parsed together (so monthly forms find the definitions file; pass
+    `loaded` when they are parsed already) and stored as one upload each, in one
+    transaction. Returns whether it stored them."""
+    if _has_uploads(engine):
+        return False
+    with writing(engine) as conn:
+        if conn.execute(sa.select(sa.func.count()).select_from(uploads)).scalar():
+            return False
+        for name, data in files:
+            mine = loaded.kpis[loaded.kpis["file"] == name].reset_index(drop=True)
+            issues = loaded.issues[loaded.issues["file"] == name]
+            rejected = int((issues["severity"] == "error").sum()) if len(issues) else 0
+            defs = loaded.definitions.iloc[0:0] if len(mine) else loaded.definitions
+            _save(
+                conn,
+                name=name,
+                data=data,
+                loaded=Loaded(mine, defs, issues, rejected),
+                uploader=uploader,
+            )
+    return True
+
+
+def start(
+    url: str | None = None,
+    *,
+    data_dir: str | os.PathLike | None = None,
+    sample: Callable[[], tuple[Sequence[tuple[str, bytes]], Loaded]] | None = None,
+) -> Engine:
+    """connect + migrate + seed the sample company on first start: what the app calls.
+    `sample` gives the sample files and their parse (the caller parses: the store never does)."""
+    engine = connect(url, data_dir=data_dir)
+    migrate(engine)
+    if sample is not None and not _has_uploads(engine):
+        files, loaded = sample()
+        seed(engine, files, loaded=loaded)
+    return engine
+
+
+def _has_uploads(engine: Engine) -> bool:
+    with reading(engine) as conn:
+        return bool(conn.execute(sa.select(sa.func.count()).select_from(uploads)).scalar())
+
+
+def _insert(conn: Connection, table: sa.Table, records: list[dict]) -> None:
+    """executemany in chunks: a round trip per chunk, never per row."""
+    for start in range(0, len(records), CHUNK_ROWS):
+        conn.execute(table.insert(), records[start : start + CHUNK_ROWS])
+        _inside_transaction(conn, table.name)
+
+
+def _inside_transaction(conn: Connection, stage: str) -> None:
+    """A no-op called after each chunk is written; tests replace it to fail or sleep."""
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def current_kpis(engine: Engine) -> pd.DataFrame:
+    """The KPI rows shown: of each department x period, the newest version's rows
+    (`schema.KPI_COLUMNS`, ordered by upload then row order within it), each department
+    under the name it was first stored with (`names.unify`)."""
+    with reading(engine) as conn:
+        return unify(_current(conn), preferred=_first_names(conn))
+
+
+def _first_names(conn: Connection) -> list[str]:
+    """Each department's spelling in the first upload that covered it (deleted ones too,
+    so that a name does not change when an upload is deleted)."""
+    query = (
+        sa.select(coverage.c.dept_key, coverage.c.department)
+        .join(uploads, uploads.c.id == coverage.c.upload_id)
+        .order_by(uploads.c.seq, coverage.c.period)
+    )
+    first: dict[str, str] = {}
+    for key, name in conn.execute(query).all():
+        first.setdefault(key, name)
+    return list(first.values())
+
+
+def _current(conn: Connection) -> pd.DataFrame:
+    ranked = _ranked()
+    query = (
+        sa.select(*(kpi_rows.c[c] for c in KPI_COLUMNS))
+        .join(
+            ranked,
+            sa.and_(
+                ranked.c.upload_id == kpi_rows.c.upload_id,
+                ranked.c.dept_key == kpi_rows.c.dept_key,
+                ranked.c.period == kpi_rows.c.period,
+                ranked.c.rn == 1,
+            ),
+        )
+        .order_by(ranked.c.seq, kpi_rows.c.ordinal)
+    )
+    return codec.frame(conn.execute(query).all(), KPI_COLUMNS)
+
+
+def definitions(engine: Engine) -> pd.DataFrame:
+    """KPI definitions of every non-deleted upload, newer uploads winning, one per KPI."""
+    columns = list(DEFINITION_COLUMNS)
+    query = (
+        sa.select(*(definition_rows.c[c] for c in columns))
+        .join(uploads, uploads.c.id == definition_rows.c.upload_id)
+        .where(uploads.c.deleted_at.is_(None))
+        .order_by(uploads.c.seq, definition_rows.c.ordinal)
+    )
+    with reading(engine) as conn:
+        rows = conn.execute(query).all()
+    return definitions_table(codec.frame(rows, columns))
+
+
+HISTORY_COLUMNS = (
+    "upload_id",
+    "name",
+    "sha256",
+    "size",
+    "uploader",
+    "uploaded_at",
+    "departments",
+    "periods",
+    "rows_accepted",
+    "rows_rejected",
+    "deleted",
+    "deleted_by",
+    "deleted_at",
+    "current",
+)
+
+
+def history(engine: Engine) -> pd.DataFrame:
+    """Every upload, newest first: who sent which file when, what it covers, rows accepted
+    and rejected, whether it is deleted and whether it is the version shown anywhere."""
+    with reading(engine) as conn:
+        rows = conn.execute(sa.select(uploads).order_by(uploads.c.id.desc())).mappings().all()
+        shown = set(_newest(conn)["upload_id"])
+    records = [
+        {
+            "upload_id": r["id"],
+            "name": r["name"],
+            "sha256": r["sha256"],
+            "size": r["size"],
+            "uploader": r["uploader"],
+            "uploaded_at": codec.utc(r["uploaded_at"]),
+            "departments": tuple(json.loads(r["departments"])),
+            "periods": tuple(json.loads(r["periods"])),
+            "rows_accepted": r["rows_accepted"],
+            "rows_rejected": r["rows_rejected"],
+            "deleted": r["deleted_at"] is not None,
+            "deleted_by": r["deleted_by"],
+            "deleted_at": codec.utc(r["deleted_at"]),
+            "current": r["id"] in shown,
+        }
+        for r in rows
+    ]
+    return pd.DataFrame(records, columns=list(HISTORY_COLUMNS))
+
+
+def covered(engine: Engine) -> pd.DataFrame:
+    """Every department-month ever uploaded, with how many versions it has (deleted ones
+    included): what a version picker offers. Columns: department, period, versions."""
+    query = (
+        sa.select(
+            sa.func.min(coverage.c.department),
+            coverage.c.period,
+            sa.func.count(),
+        )
+        .group_by(coverage.c.dept_key, coverage.c.period)
+        .order_by(coverage.c.dept_key, coverage.c.period)
+    )
+    with reading(engine) as conn:
+        rows = conn.execute(query).all()
+    return pd.DataFrame(rows, columns=["department", "period", "versions"])
+
+
+def versions(engine: Engine, department: str, period: str) -> pd.DataFrame:
+    """Every upload of a department's period, oldest first, numbered from 1; `current`
+    marks the one shown (the newest non-deleted by seq, which a restore moves)."""
+    key = names.department_key(department)
+    query = (
+        sa.select(
+            uploads.c.id,
+            uploads.c.name,
+            uploads.c.uploader,
+            uploads.c.uploaded_at,
+            coverage.c.rows,
+            uploads.c.deleted_at,
+        )
+        .join(coverage, coverage.c.upload_id == uploads.c.id)
+        .where(coverage.c.dept_key == key, coverage.c.period == period)
+        .order_by(uploads.c.id)
+    )
+    with reading(engine) as conn:
+        rows = conn.execute(query).all()
+        newest = _newest(conn, [(key, period)])
+    shown = int(newest["upload_id"].iloc[0]) if len(newest) else None
+    return pd.DataFrame(
+        [
+            {
+                "version": i + 1,
+                "upload_id": r.id,
+                "name": r.name,
+                "uploader": r.uploader,
+                "uploaded_at": codec.utc(r.uploaded_at),
+                "rows": r.rows,
+                "deleted": r.deleted_at is not None,
+                "current": r.id == shown,
+            }
+            for i, r in enumerate(rows)
+        ],
+        columns=[
+            "version",
+            "upload_id",
+            "name",
+            "uploader",
+            "uploaded_at",
+            "rows",
+            "deleted",
+            "current",
+        ],
+    )
+
+
+# -- changing what is shown -----------------------------------------------------------------
+
+
+def _get_upload(conn: Connection, upload_id: int) -> Any:
+    found = conn.execute(sa.select(uploads).where(uploads.c.id == upload_id)).first()
+    if found is None:
+        raise KeyError(f"no upload {upload_id}")
+    return found
+
+
+class Refused(ValueError):
+    """A change that does not apply to the upload as it now stands (another session may
+    have changed it): deleting a deleted upload, undoing the delete of a live one. `code`
+    and `params` name the message for the catalogs (`data.<code>`); str() is English."""
+
+    def __init__(self, code: str, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
+def restore(engine: Engine, upload_id: int, *, user: Actor) -> None:
+    """Make an earlier upload the version shown again for everything it covers (and bring
+    it back if it was deleted)."""
+    _change_upload(engine, upload_id, user, access.RESTORE, "restore", next_seq=True)
+
+
+def delete(engine: Engine, upload_id: int, *, user: Actor) -> None:
+    """Hide an upload: the previous version of what it covers is shown again. Undoable.
+    Raises Refused when it is deleted already (its deletion keeps its time and user)."""
+    _change_upload(
+        engine,
+        upload_id,
+        user,
+        access.DELETE,
+        "delete",
+        deleted_at=codec.now(),
+        deleted_by=user.name,
+    )
+
+
+def undo_delete(engine: Engine, upload_id: int, *, user: Actor) -> None:
+    """Bring a deleted upload back where it was in the order of versions. Raises Refused
+    when it is not deleted: there is nothing to undo."""
+    _change_upload(engine, upload_id, user, access.DELETE, "undo_delete")
+
+
+def _change_upload(
+    engine: Engine,
+    upload_id: int,
+    user: Actor,
+    permission: str,
+    action: str,
+    *,
+    next_seq: bool = False,
+    deleted_at: datetime | None = None,
+    deleted_by: str | None = None,
+) -> None:
+    """One transaction: check the role, find the upload, check that a delete finds it
+    live and an undo finds it deleted, set its deletion (and, for a restore, make it the
+    newest), log the action."""
+    user = allowed(user, permission)
+    with writing(engine) as conn:
+        found = _get_upload(conn, upload_id)
+        if action == "delete" and found.deleted_at is not None:
+            raise Refused(
+                "already_deleted",
+                f"{found.name} was already deleted by {found.deleted_by}",
+                file=found.name,
+                user=found.deleted_by,
+            )
+        if action == "undo_delete" and found.deleted_at is None:
+            raise Refused(
+                "not_deleted", f"{found.name} is not deleted: nothing to undo", file=found.name
+            )
+        values = {"deleted_at": deleted_at, "deleted_by": deleted_by}
+        if next_seq:
+            values["seq"] = _next_seq(conn)
+        conn.execute(uploads.update().where(uploads.c.id == upload_id).values(**values))
+        record(conn, user.name, action, upload_id, None)
