@@ -328,7 +328,7 @@ def report(args: argparse.Namespace) -> int:
         return 1
     kpis = loaded.kpis
     period = _period_label(args) or latest_month(kpis)
-    grain = insights.grain_of(period)
+    grain = periods.grain_of(period)
     labels = insights.comparison_labels([*insights.period_labels(kpis, grain=grain), period])
     history = insights.history(kpis, labels)
     known = sorted(pd.unique(kpis["department"].astype(object)))
