@@ -291,6 +291,13 @@ def up_to(column: pd.Series, period: str, *, last: int | None = None) -> np.ndar
     return mask
 
 
+def latest_month(kpis: pd.DataFrame) -> str | None:
+    """The most recent month label in the data: the default period of reports and entropy
+    weights (None when there is none)."""
+    months = [m for m in pd.unique(kpis["period"].dropna()) if is_month(m)]
+    return max(months) if months else None
+
+
 def months_of(label: str, *, available: Iterable[str] = ()) -> list[str]:
     """The month labels a period label covers.
 

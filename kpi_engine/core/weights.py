@@ -396,10 +396,3 @@ def perspective_matrix(perspectives: pd.DataFrame) -> pd.DataFrame:
         index="department", columns="perspective", values="score", aggfunc="mean", sort=True
     )
     return table.reindex(columns=[p for p in PERSPECTIVES if p in table.columns])
-
-
-def latest_month(kpis: pd.DataFrame) -> str | None:
-    """The most recent `YYYY-MM` in the data: the default period for entropy weights."""
-    months = kpis["period"].dropna().astype(str)
-    months = months[months.str.fullmatch(r"\d{4}-\d{2}")]
-    return months.max() if len(months) else None
