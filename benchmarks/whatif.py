@@ -49,7 +49,8 @@ import pandas as pd  # noqa: E402
 import run  # noqa: E402  (benchmarks/run.py: the data generator and loader)
 
 from kpi_engine import DEFAULTS, PERSPECTIVES, build, load_files  # noqa: E402
-from kpi_engine.core.whatif import Scenario, apply, compare, kpi_keys, prepare, rescore  # noqa: E402
+from kpi_engine.core.names import kpi_labels  # noqa: E402
+from kpi_engine.core.whatif import Scenario, apply, compare, prepare, rescore  # noqa: E402
 
 ENGINE_AIM_MS = 50.0
 PAGE_AIM_MS = 300.0
@@ -85,7 +86,7 @@ def floor(rows: pd.DataFrame, scored: pd.DataFrame) -> Callable[[], Any]:
 def scenarios(rows: pd.DataFrame) -> dict[str, Scenario]:
     """One of each edit an analyst makes, on KPIs the data has."""
     first = rows.iloc[0]
-    key = (first["department"], kpi_keys(rows.iloc[:1]).iloc[0])
+    key = (first["department"], kpi_labels(rows.iloc[:1]).iloc[0])
     departments = list(pd.unique(rows["department"]))
     return {
         "perspective weights (slider)": Scenario(

@@ -8,12 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kpi_engine import DEFAULTS, build, load_files
+from kpi_engine.core.names import kpi_labels
 from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.core.whatif import (
     Scenario,
     apply,
     compare,
-    kpi_keys,
     prepare,
     rank_ranges,
     redistribute,
@@ -80,7 +80,7 @@ def test_kpi_weight_and_target_overrides_equal_a_rebuild_of_the_edited_rows(comp
 def test_scaling_every_weight_changes_nothing(october):
     baseline = compare(october, DEFAULTS, Scenario())
     rows = october.rows
-    keys = list(zip(rows["department"], kpi_keys(rows), strict=True))
+    keys = list(zip(rows["department"], kpi_labels(rows), strict=True))
     scaled = Scenario(
         perspective_weights={p: 7.0 * w for p, w in DEFAULTS.perspective_weights.items()},
         department_weights={d: 3.5 for d in rows["department"].unique()},

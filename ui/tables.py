@@ -15,7 +15,8 @@ import streamlit as st
 from kpi_engine import Scorecard, Settings
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR
 from kpi_engine.core import insights
-from kpi_engine.core.names import department_key
+from kpi_engine.core.names import department_key, kpi_labels
+from kpi_engine.core.schema import owner_rows
 from kpi_engine.i18n import (
     MISSING,
     catalog,
@@ -130,15 +131,15 @@ def kpi_rows(history: Scorecard, department: str, period: str, lang: str) -> pd.
     rows = changes[changes["department"] == department]
     recent = insights.kpi_history(history, period, last=12)
     recent = recent[recent["department"] == department]
-    key = ["kpi_id", "kpi_name"]
+    key = ["owner_department", "_kpi"]  # a shared copy's trail is its owner's KPI's
     trail = (
-        recent.assign(kpi_id=recent["kpi_id"].fillna(""))
+        recent.assign(_kpi=kpi_labels(recent))
         .groupby(key, sort=False)["score"]
         .agg(lambda s: [round(float(v), 1) for v in s if not is_missing(v)])
         .rename("trend")
         .reset_index()
     )
-    rows = rows.assign(kpi_id=rows["kpi_id"].fillna("")).merge(trail, on=key, how="left")
+    rows = rows.assign(_kpi=kpi_labels(rows)).merge(trail, on=key, how="left")
     marker = t("scorecard.shared_marker", lang)
     # Comprehensions over the records, not `DataFrame.apply(axis=1)`: on a department with
     # no KPI in the period, apply returns an empty DataFrame instead of a Series.
@@ -217,9 +218,8 @@ def trend_options(history: Scorecard, level: str, departments: Sequence[str]) ->
         names = sorted(only(history.departments, departments)["department"].unique())
         return {name: name for name in names}
     if level == "kpi":
-        owners = only(history.kpis, departments)
-        owners = owners[owners["department"] == owners["owner_department"]]
-        keys = owners.assign(key=owners["kpi_id"].fillna(owners["kpi_name"]))
+        owners = owner_rows(only(history.kpis, departments))
+        keys = owners.assign(key=kpi_labels(owners))
         keys = keys.drop_duplicates(["department", "key"]).sort_values(["department", "key"])
         return {
             (d, k): f"{d} · {n}"

@@ -25,8 +25,8 @@ import streamlit as st
 from altair.utils.data import to_values
 
 from kpi_engine.charts import specs as charts
-from kpi_engine.core.names import department_weights
-from kpi_engine.core.schema import PERSPECTIVES
+from kpi_engine.core.names import department_weights, kpi_labels
+from kpi_engine.core.schema import PERSPECTIVES, owner_rows
 from kpi_engine.core.settings import Settings
 from kpi_engine.core.weights import AhpResult, ahp, pairwise_matrix
 from kpi_engine.core.whatif import (
@@ -36,7 +36,6 @@ from kpi_engine.core.whatif import (
     Scenario,
     entropy_shares,
     from_controls,
-    kpi_keys,
     percentages,
     prepare,
     scenario_scores,
@@ -232,7 +231,7 @@ def next_name(key: str, lang: str) -> str:
 
 def department_frame(departments: list[str], settings: Settings, base: Scenario) -> pd.DataFrame:
     """Department weights to edit: the base scenario's, else the baseline's (1 unless set)."""
-    weights = {**settings.department_weights, **base.department_weights}
+    weights = base.settings(settings).department_weights
     return pd.DataFrame(
         {"department": list(departments), "weight": department_weights(departments, weights)}
     )
@@ -263,10 +262,8 @@ def department_changes(edited: pd.DataFrame, settings: Settings) -> dict[str, fl
 
 def kpi_frame(rows: pd.DataFrame, department: str, lang: str) -> pd.DataFrame:
     """One department's KPIs with the weights and targets edited so far this session."""
-    own = rows[(rows["department"] == department).to_numpy(bool)]
-    if "owner_department" in own.columns:
-        own = own[own["department"] == own["owner_department"]]
-    keys = kpi_keys(own).to_numpy()
+    own = owner_rows(rows[(rows["department"] == department).to_numpy(bool)])
+    keys = kpi_labels(own).to_numpy()
     frame = pd.DataFrame(
         {
             "kpi_id": own["kpi_id"].astype(object).fillna("").to_numpy(),
@@ -302,15 +299,13 @@ def kpi_columns(lang: str) -> dict[str, object]:
 def record_kpi_edits(department: str, edited: pd.DataFrame, rows: pd.DataFrame) -> None:
     """Store one department's edited weights and targets where they differ from the data
     (so an edit set back to the stored value is no longer an override)."""
-    original = rows[(rows["department"] == department).to_numpy(bool)]
-    if "owner_department" in original.columns:
-        original = original[original["department"] == original["owner_department"]]
+    original = owner_rows(rows[(rows["department"] == department).to_numpy(bool)])
     stored = pd.DataFrame(
         {
             "weight": pd.to_numeric(original["weight"], errors="coerce").to_numpy(dtype=float),
             "target": pd.to_numeric(original["target"], errors="coerce").to_numpy(dtype=float),
         },
-        index=kpi_keys(original).to_numpy(),
+        index=kpi_labels(original).to_numpy(),
     )
     stored = stored[~stored.index.duplicated(keep="last")]
     for column, store_key in (("weight", KPI_WEIGHTS), ("target", KPI_TARGETS)):

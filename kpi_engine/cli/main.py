@@ -221,18 +221,13 @@ def _ahp(args: argparse.Namespace) -> int:
 
 
 def _entropy(args: argparse.Namespace) -> int:
-    from kpi_engine.core.weights import (
-        entropy_weights,
-        kpi_matrix,
-        latest_month,
-        perspective_matrix,
-    )
+    from kpi_engine.core.weights import entropy_weights, kpi_matrix, perspective_matrix
 
     loaded = _load(args.files)
     if loaded.rows_accepted == 0:
         _print_issues(loaded, sys.stderr)
         return _fail("no KPI rows were accepted")
-    period = args.period or latest_month(loaded.kpis)
+    period = args.period or periods.latest_month(loaded.kpis)
     card = build(loaded.kpis, period=period)
     if args.level == "perspective":
         table, directions = perspective_matrix(card.perspectives), {}
@@ -319,7 +314,6 @@ def _match_department(name: str, known: Sequence[str]) -> str | None:
 
 
 def report(args: argparse.Namespace) -> int:
-    from kpi_engine.core.weights import latest_month
     from kpi_engine.reports.pdf import FontMissing, report_pdf
     from kpi_engine.reports.xlsx import report_xlsx
 
@@ -330,8 +324,8 @@ def report(args: argparse.Namespace) -> int:
     if loaded.errors["row"].isna().any() or loaded.rows_accepted == 0:
         return _fail("no KPI rows to report on")
     kpis = loaded.kpis
-    period = _period_label(args) or latest_month(kpis)
-    grain = insights.grain_of(period)
+    period = _period_label(args) or periods.latest_month(kpis)
+    grain = periods.grain_of(period)
     labels = insights.comparison_labels([*insights.period_labels(kpis, grain=grain), period])
     history = insights.history(kpis, labels)
     known = sorted(pd.unique(kpis["department"].astype(object)))

@@ -6,9 +6,8 @@ Pages do not compute: they pick labels with `period_labels`, build one `history`
 label scored and rolled up at once) and read from it with the other functions here, so a
 number on screen is a number the engine computed and the tests checked.
 
-Period arithmetic is by grain: a month steps to the previous month, a quarter to the
-previous quarter, and year to date `YYYY-MM-YTD` to the same months of the year before
-(a like-for-like comparison: January-October against January-October).
+Period arithmetic (steps, a year ago, time order) lives in `periods`; which rows are one
+KPI, in `names.kpi_keys`; owner rows, in `schema.owner_rows`.
 """
 
 from __future__ import annotations
@@ -20,14 +19,23 @@ import numpy as np
 import pandas as pd
 
 from kpi_engine.core import periods
-from kpi_engine.core.names import department_key
+from kpi_engine.core.names import department_key, kpi_keys
+from kpi_engine.core.periods import (
+    GRAINS,
+    in_order,
+    label_info,
+    next_period,
+    ordinal,
+    previous_period,
+    up_to,
+    year_ago,
+)
 from kpi_engine.core.rollup import kpi_coverage
-from kpi_engine.core.schema import PERSPECTIVES, STATUSES
+from kpi_engine.core.schema import PERSPECTIVES, STATUSES, owner_mask, owner_rows
 from kpi_engine.core.scorecard import Scorecard, build
 from kpi_engine.core.scoring import statuses
 from kpi_engine.core.settings import DEFAULTS, Settings
 
-GRAINS: tuple[str, ...] = ("month", "quarter", "ytd")
 WARNING_KINDS: tuple[str, ...] = ("red_streak", "low_coverage", "no_upload")
 WARNING_COLUMNS: tuple[str, ...] = (
     "kind",
@@ -57,77 +65,9 @@ TREND_COLUMNS: tuple[str, ...] = (
     "mom_change",
     "yoy_change",
 )
-# Internal KPI identity, as `periods.aggregate` has it: department plus id, else plus name.
-_KEY: tuple[str, ...] = ("department", "_id", "_name")
 
 
 # --- period labels ------------------------------------------------------------------------
-
-
-def grain_of(label: str) -> str:
-    """'month', 'quarter' or 'ytd' for a period label; ValueError for anything else."""
-    if periods.is_month(label):
-        return "month"
-    if periods.is_quarter(label):
-        return "quarter"
-    if periods.is_ytd(label):
-        return "ytd"
-    raise ValueError(
-        f"{label!r} is not a period: write a month 2026-03, a quarter 2026-Q1, "
-        "or year to date 2026-YTD / 2026-03-YTD"
-    )
-
-
-def _ordinal(label: str) -> int:
-    """A count that steps by one from a period to the next of the same grain."""
-    grain, year = grain_of(label), int(label[:4])
-    if grain == "month":
-        return year * 12 + int(label[5:7]) - 1
-    if grain == "quarter":
-        return year * 4 + int(label[-1]) - 1
-    return year
-
-
-def shift_period(label: str, steps: int) -> str:
-    """The label `steps` periods after `label` (before, when negative), in its grain.
-
-    Year to date keeps its months and moves the year: '2026-10-YTD' -> '2025-10-YTD'.
-    """
-    grain, n = grain_of(label), _ordinal(label) + steps
-    if grain == "month":
-        return f"{n // 12:04d}-{n % 12 + 1:02d}"
-    if grain == "quarter":
-        return f"{n // 4:04d}-Q{n % 4 + 1}"
-    return f"{n:04d}{label[4:]}"
-
-
-def previous_period(label: str) -> str:
-    """The period a change is measured against: previous month, quarter, or the same
-    months of the previous year for year to date.
-
-    `YYYY-YTD` (no month) steps to `(YYYY-1)-YTD`, which is the whole of that year when
-    the data has it: use `YYYY-MM-YTD` (what `period_labels` returns) to compare like for
-    like.
-    """
-    return shift_period(label, -1)
-
-
-def next_period(label: str) -> str:
-    """The period after `label` (what a projection is for)."""
-    return shift_period(label, 1)
-
-
-def year_ago(label: str) -> str:
-    """The same period one year earlier: '2026-10' -> '2025-10', '2026-Q3' -> '2025-Q3'."""
-    steps = {"month": 12, "quarter": 4, "ytd": 1}[grain_of(label)]
-    return shift_period(label, -steps)
-
-
-def _by_period(labels: Iterable[str]) -> list[str]:
-    """Distinct labels in time order (grain, then ordinal, then label)."""
-    rank = {g: i for i, g in enumerate(GRAINS)}
-    distinct = set(labels)
-    return sorted(distinct, key=lambda p: (rank[grain_of(p)], _ordinal(p), p))
 
 
 def period_labels(kpis: pd.DataFrame, *, grain: str) -> list[str]:
@@ -142,7 +82,7 @@ def period_labels(kpis: pd.DataFrame, *, grain: str) -> list[str]:
     if grain == "month":
         return months
     if grain == "quarter":
-        return _by_period(periods.quarter_of(m) for m in months)
+        return in_order(periods.quarter_of(m) for m in months)
     latest = {m[:4]: m for m in months}  # sorted, so the last month of each year wins
     return [f"{m}-YTD" for m in latest.values()]
 
@@ -154,7 +94,7 @@ def comparison_labels(labels: Iterable[str]) -> list[str]:
     date they add last year's like-for-like labels ('2025-10-YTD' for '2026-10-YTD').
     """
     labels = list(labels)
-    return _by_period([*labels, *map(previous_period, labels), *map(year_ago, labels)])
+    return in_order([*labels, *map(previous_period, labels), *map(year_ago, labels)])
 
 
 # --- history ------------------------------------------------------------------------------
@@ -194,54 +134,14 @@ def history(
 # --- helpers over scored KPI rows ---------------------------------------------------------
 
 
-def _keyed(rows: pd.DataFrame) -> pd.DataFrame:
-    """`rows` with `_id` (the KPI id, NA when blank) and `_name` (the name where there is
-    no id), the identity `periods.aggregate` groups by. Merges match NA with NA.
-    """
-    ids = rows["kpi_id"].astype(object)
-    has_id = ids.notna() & ids.astype(str).str.strip().ne("")
-    return rows.assign(
-        _id=ids.where(has_id, None), _name=rows["kpi_name"].astype(object).where(~has_id, None)
-    )
-
-
-def _owners(rows: pd.DataFrame) -> pd.DataFrame:
-    """Owner rows only: shared copies repeat a KPI under each partner department."""
-    if "owner_department" not in rows.columns:
-        return rows
-    return rows[(rows["department"] == rows["owner_department"]).to_numpy(bool)]
-
-
-def _period_info(column: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row: grain, ordinal and year-to-date suffix ('' for other grains) of its period,
-    read once per distinct label.
-    """
-    codes, uniques = pd.factorize(column.astype(object))
-    grains = np.array([grain_of(u) for u in uniques] + [""], dtype=object)
-    ordinals = np.array([_ordinal(u) for u in uniques] + [0], dtype=np.int64)
-    suffixes = np.array(
-        [u[4:] if grain_of(u) == "ytd" else "" for u in uniques] + [""], dtype=object
-    )
-    return grains[codes], ordinals[codes], suffixes[codes]
-
-
-def _chain(column: pd.Series, period: str, *, last: int | None = None) -> np.ndarray:
-    """Rows whose period is `period` or one of its predecessors (the labels
-    `previous_period` steps through), at most `last` periods back.
-    """
-    grains, ordinals, suffixes = _period_info(column)
-    target = _ordinal(period)
-    mask = (grains == grain_of(period)) & (ordinals <= target)
-    if grain_of(period) == "ytd":
-        mask &= suffixes == period[4:]
-    if last is not None:
-        mask &= ordinals > target - last
-    return mask
-
-
-def _one_per_key(rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per KPI and period (the last, should a KPI be uploaded twice)."""
-    return rows.drop_duplicates([*_KEY, "period"], keep="last")
+def _one_per_kpi(rows: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """One row per KPI and period (the last, should a KPI be uploaded twice), and each
+    kept row's KPI as a number (`names.kpi_keys`, 0, 1, ... in order of appearance)."""
+    kpi = kpi_keys(rows).to_numpy()
+    period, _ = pd.factorize(rows["period"].astype(object))
+    last = ~pd.Series(kpi * (period.max(initial=0) + 1) + period).duplicated(keep="last")
+    keep = last.to_numpy()
+    return rows[keep], pd.factorize(kpi[keep])[0]
 
 
 # --- KPI changes and sparklines -----------------------------------------------------------
@@ -253,18 +153,17 @@ def kpi_changes(history: Scorecard, period: str, *, owners_only: bool = False) -
     previous period's score of the same KPI in the same department; NaN when either is
     missing).
     """
-    rows = history.kpis[(history.kpis["period"] == period).to_numpy(bool)]
+    kpis = history.kpis
+    both = kpis[kpis["period"].isin([period, previous_period(period)]).to_numpy(bool)]
+    kpi = kpi_keys(both).to_numpy()
+    now = (both["period"] == period).to_numpy(dtype=bool, copy=True)
+    before = pd.Series(both["score"].to_numpy(float)[~now], index=kpi[~now])
+    before = before[~before.index.duplicated(keep="last")]
     if owners_only:
-        rows = _owners(rows)
-    keyed = _keyed(rows)
-    before = _keyed(
-        history.kpis[(history.kpis["period"] == previous_period(period)).to_numpy(bool)]
-    )
-    before = _one_per_key(before)[[*_KEY, "score"]].rename(columns={"score": "previous_score"})
-    merged = keyed.merge(before, on=list(_KEY), how="left", validate="many_to_one")
-    merged.index = rows.index
-    merged["change"] = merged["score"] - merged["previous_score"]
-    return merged.drop(columns=["_id", "_name"])
+        now &= owner_mask(both)
+    rows = both[now]
+    previous = before.reindex(kpi[now]).to_numpy(float)
+    return rows.assign(previous_score=previous, change=rows["score"].to_numpy(float) - previous)
 
 
 def kpi_history(history: Scorecard, period: str, *, last: int = 12) -> pd.DataFrame:
@@ -288,8 +187,8 @@ def kpi_history(history: Scorecard, period: str, *, last: int = 12) -> pd.DataFr
         "actual",
         "target",
     ]
-    rows = kpis[_chain(kpis["period"], period, last=last)]
-    _, ordinals, _ = _period_info(rows["period"])
+    rows = kpis[up_to(kpis["period"], period, last=last)]
+    _, ordinals, _ = label_info(rows["period"])
     order = rows.assign(_ord=ordinals).sort_values(
         ["department", "kpi_id", "kpi_name", "_ord"], kind="stable", na_position="first"
     )
@@ -316,7 +215,7 @@ class Overview:
 
 
 def organization_perspectives(history: Scorecard) -> pd.DataFrame:
-    """The organisation's score per perspective and period (`rollup.upper_levels`: the
+    """The organisation's score per perspective and period (`rollup.upper`: the
     department-weighted mean of the department x perspective scores, renormalised over
     departments with a score), one row per perspective in scorecard order.
 
@@ -325,7 +224,7 @@ def organization_perspectives(history: Scorecard) -> pd.DataFrame:
     """
     table = history.organization_perspectives
     full = pd.MultiIndex.from_product(
-        [_by_period(history.perspectives["period"].astype(object).unique()), list(PERSPECTIVES)],
+        [in_order(history.perspectives["period"].astype(object).unique()), list(PERSPECTIVES)],
         names=["period", "perspective"],
     )
     keyed = table.astype({"period": object, "perspective": object})
@@ -429,19 +328,18 @@ def _red_streaks(kpis: pd.DataFrame, period: str, min_streak: int) -> pd.DataFra
     another status or a period without a row ends it. Run ids come from a cumulative sum
     of run starts, streak lengths from a cumulative sum of red flags within each run.
     """
-    owners = _owners(kpis)
-    rows = _one_per_key(_keyed(owners[_chain(owners["period"], period)]))
+    owners = owner_rows(kpis)
+    rows, kpi_no = _one_per_kpi(owners[up_to(owners["period"], period)])
     if rows.empty:
         return _warning_frame()
-    _, ordinals, _ = _period_info(rows["period"])
-    kpi_no = rows.groupby(list(_KEY), sort=False, dropna=False).ngroup().to_numpy()
+    _, ordinals, _ = label_info(rows["period"])
     order = np.lexsort((ordinals, kpi_no))
     kpi_no, ordinals = kpi_no[order], ordinals[order]
     red = (rows["status"].to_numpy(object)[order] == "red").astype(np.int64)
     starts = np.r_[True, (kpi_no[1:] != kpi_no[:-1]) | (np.diff(ordinals) != 1)]
     run = np.cumsum(starts | (red == 0))
     streak = pd.Series(red).groupby(run).cumsum().to_numpy()
-    at = (ordinals == _ordinal(period)) & (streak >= min_streak)
+    at = (ordinals == ordinal(period)) & (streak >= min_streak)
     hits = rows.iloc[order[at]]
     n = streak[at]
     detail = [
@@ -485,13 +383,13 @@ def _no_upload(kpis: pd.DataFrame, period: str, expected: Sequence[str]) -> pd.D
 
     Names match by `department_key` ('市场' is '市场部'); the data's latest spelling wins.
     """
-    owners = _owners(kpis)
-    chain = _chain(owners["period"], period)
+    owners = owner_rows(kpis)
+    chain = up_to(owners["period"], period)
     earlier = owners[chain & (owners["period"] != period).to_numpy(bool)]
     present = owners.loc[(owners["period"] == period).to_numpy(bool), "department"]
     present_keys = {department_key(d) for d in pd.unique(present.astype(object))}
 
-    _, ordinals, _ = _period_info(earlier["period"])
+    _, ordinals, _ = label_info(earlier["period"])
     latest = (
         earlier.assign(_ord=ordinals)
         .sort_values("_ord", kind="stable")
@@ -628,7 +526,7 @@ def trend(
     rows = rows.assign(status=statuses(rows["score"].to_numpy(float), settings=settings))
     if rows.empty:
         return rows.loc[:, list(TREND_COLUMNS)].reset_index(drop=True)
-    _, ordinals, _ = _period_info(rows["period"])
+    _, ordinals, _ = label_info(rows["period"])
     rows = _changes(rows.assign(_ord=ordinals, period=rows["period"].astype(object)))
     if labels is not None:
         rows = rows[rows["period"].isin(list(labels)).to_numpy(bool)]
@@ -650,7 +548,7 @@ def projection(
     columns = [*series_frame.columns, "projected"]
     if series_frame.empty:
         return pd.DataFrame(columns=columns)
-    _, ordinals, _ = _period_info(series_frame["period"])
+    _, ordinals, _ = label_info(series_frame["period"])
     first_seen, _ = pd.factorize(series_frame["series"])  # keep the trend's series order
     frame = series_frame.assign(_ord=ordinals, _no=first_seen)
     frame = frame.sort_values(["_no", "_ord"], kind="stable")
@@ -662,7 +560,7 @@ def projection(
         last = one.iloc[-1]
         label = next_period(str(last["period"]))
         # x relative to the projected period: small numbers keep the fit well conditioned
-        x = scored["_ord"].to_numpy(float) - _ordinal(label)
+        x = scored["_ord"].to_numpy(float) - ordinal(label)
         _, at_next = np.polyfit(x, scored["score"].to_numpy(float), 1)
         value = float(np.clip(at_next, 0.0, settings.cap))
         row = {c: np.nan for c in series_frame.columns}

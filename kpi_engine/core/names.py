@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -105,13 +105,56 @@ def department_keys(values: pd.Series) -> pd.Series:
     return per_distinct(values, department_key)
 
 
+def _fold_codes(values: pd.Series, func: Callable[[object], str]) -> tuple[np.ndarray, list]:
+    """Per row, a code of `func(value)`: equal results share one, -1 where the value is
+    missing or folds to nothing. And the results, by code. `func` runs once per distinct
+    value; the rest is integer arithmetic.
+    """
+    codes, uniques = pd.factorize(values)
+    folded = pd.Series([func(u) or None for u in uniques] + [None], dtype=object)
+    by_unique, results = pd.factorize(folded)
+    return by_unique[codes], list(results)
+
+
+# What a KPI is, column by column: its department, and its id, else its name, folded.
+_IDENTITY: tuple[tuple[str, Callable[[object], str]], ...] = (
+    ("department", department_key),
+    ("kpi_id", fold),
+    ("kpi_name", fold),
+)
+
+
+def kpi_parts(kpis: pd.DataFrame) -> pd.DataFrame:
+    """The pieces of each row's KPI identity: `department`, `kpi_id` and `kpi_name` folded
+    as `kpi_keys` compares them (None where missing or folding to nothing)."""
+    parts = {}
+    for column, func in _IDENTITY:
+        codes, results = _fold_codes(kpis[column], func)
+        folded = np.array([*results, None], dtype=object)[codes]
+        parts[column] = pd.Series(folded, index=kpis.index, dtype=object)
+    return pd.DataFrame(parts)
+
+
 def kpi_keys(kpis: pd.DataFrame) -> pd.Series:
-    """One KPI's identity: department key, then its folded id, else its folded name."""
-    ids = per_distinct(kpis["kpi_id"], lambda v: fold(v) or None)
-    named = per_distinct(kpis["kpi_name"], lambda v: fold(v) or None)
-    which = ids.where(ids.notna(), "n:" + named.fillna("").astype(str))
-    which = which.where(ids.isna(), "i:" + ids.fillna("").astype(str))
-    return department_keys(kpis["department"]).fillna("").astype(str) + "\x1f" + which
+    """Which rows are one KPI: the same department (`department_key`) and the same id, else
+    (no id) the same name, folded. Each row's KPI as a number, 0, 1, ... in order of first
+    appearance, aligned with the rows; numbers compare within one frame only.
+    """
+    (department, _), (ids, id_values), (names, name_values) = (
+        _fold_codes(kpis[column], func) for column, func in _IDENTITY
+    )
+    which = np.where(ids >= 0, ids, len(id_values) + 1 + names)  # the id, else the name
+    width = len(id_values) + len(name_values) + 1
+    codes, _ = pd.factorize((department.astype(np.int64) + 1) * width + which)
+    return pd.Series(codes, index=kpis.index)
+
+
+def kpi_labels(rows: pd.DataFrame) -> pd.Series:
+    """How a KPI is named within its department, as written: its id, else its name. The
+    key of a what-if override and of a Trends series, with the department beside it."""
+    ids = rows["kpi_id"].astype(object)
+    blank = ids.isna() | (ids.astype(str).str.strip() == "")
+    return ids.where(~blank, rows["kpi_name"].astype(object)).astype(object)
 
 
 def display_names(names: Iterable[object], *, preferred: Iterable[object] = ()) -> dict[str, str]:

@@ -5,6 +5,11 @@ Inside the engine a period is a month label `YYYY-MM`. Longer periods are labels
 - `YYYY-YTD`: January through the latest month of that year present in the data;
 - `YYYY-MM-YTD`: January through the given month (what `score --ytd YYYY-MM` asks for).
 
+Arithmetic on labels is by grain and done with `pd.Period` here only: a month steps to the
+previous month, a quarter to the previous quarter, and year to date `YYYY-MM-YTD` to the
+same months of the year before (a like-for-like comparison: January-October against
+January-October).
+
 Workbooks write months in many ways (`2026-01`, `2026年1月`, `202601`, `Jan-2026`, `1月`
 under a title that names the year...). `parse_period` reads one cell or header whole;
 `find_period` and `find_year` look inside titles, sheet names and file names. Anything
@@ -23,6 +28,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from kpi_engine.core.names import kpi_keys
 from kpi_engine.core.schema import AGGREGATIONS, ANCHORS
 
 # Years a KPI period may plausibly fall in; outside, a "year" is some other number.
@@ -153,30 +159,143 @@ def _require_month(text: object) -> str:
 
 def month_after(day: date) -> str:
     """`YYYY-MM` of the month after `day`'s: the latest month an upload may report."""
-    year, month = (day.year, day.month + 1) if day.month < 12 else (day.year + 1, 1)
-    return f"{year:04d}-{month:02d}"
+    return _label(pd.Period(day, freq="M") + 1, "")
 
 
 def quarter_of(period: str) -> str:
     """The quarter label of a month label: '2026-03' -> '2026-Q1'."""
-    month = _require_month(period)
-    return f"{month[:4]}-Q{(int(month[5:]) - 1) // 3 + 1}"
+    return _label(_period(_require_month(period), "month").asfreq("Q"), "")
 
 
 def quarter_months(label: str) -> list[str]:
     """The three month labels of a quarter label: '2026-Q2' -> 2026-04, 2026-05, 2026-06."""
     if not is_quarter(label):
         raise ValueError(f"{label!r} is not a quarter: write it as YYYY-Qn, e.g. 2026-Q1")
-    year, first = label[:4], (int(label[-1]) - 1) * 3 + 1
-    return [f"{year}-{m:02d}" for m in range(first, first + 3)]
+    quarter = _period(label, "quarter")
+    return _months(quarter.asfreq("M", how="start"), quarter.asfreq("M", how="end"))
 
 
 def ytd_months(year: int, through: str) -> list[str]:
     """January through `through` (a month label of the same year)."""
-    month = _require_month(through)
-    if int(month[:4]) != year:
+    month = _period(_require_month(through), "month")
+    if month.year != year:
         raise ValueError(f"year to date of {year} cannot run through {through!r}")
-    return [f"{year:04d}-{m:02d}" for m in range(1, int(month[5:]) + 1)]
+    return _months(pd.Period(year=year, month=1, freq="M"), month)
+
+
+def _months(first: pd.Period, last: pd.Period) -> list[str]:
+    return [_label(first + n, "") for n in range(last.ordinal - first.ordinal + 1)]
+
+
+GRAINS: tuple[str, ...] = ("month", "quarter", "ytd")
+_FREQ = {"month": "M", "quarter": "Q", "ytd": "Y"}
+
+
+def grain_of(label: str) -> str:
+    """'month', 'quarter' or 'ytd' for a period label; ValueError for anything else."""
+    if is_month(label):
+        return "month"
+    if is_quarter(label):
+        return "quarter"
+    if is_ytd(label):
+        return "ytd"
+    raise ValueError(
+        f"{label!r} is not a period: write a month 2026-03, a quarter 2026-Q1, "
+        "or year to date 2026-YTD / 2026-03-YTD"
+    )
+
+
+def _period(label: str, grain: str) -> pd.Period:
+    """A label of a known grain as a `pd.Period` (year to date: its year)."""
+    if grain == "quarter":
+        return pd.Period(year=int(label[:4]), quarter=int(label[-1]), freq="Q")
+    return pd.Period(label[: 7 if grain == "month" else 4], freq=_FREQ[grain])
+
+
+def _label(period: pd.Period, ytd_suffix: str) -> str:
+    """A `pd.Period` written as a label; a year's takes the year-to-date suffix it had."""
+    if period.freqstr.startswith("Q"):
+        return f"{period.year:04d}-Q{period.quarter}"
+    if period.freqstr.startswith("M"):
+        return f"{period.year:04d}-{period.month:02d}"
+    return f"{period.year:04d}{ytd_suffix}"
+
+
+def ordinal(label: str) -> int:
+    """A count that steps by one from a period to the next of the same grain."""
+    return _period(label, grain_of(label)).ordinal
+
+
+def shift_period(label: str, steps: int) -> str:
+    """The label `steps` periods after `label` (before, when negative), in its grain.
+
+    Year to date keeps its months and moves the year: '2026-10-YTD' -> '2025-10-YTD'.
+    """
+    grain = grain_of(label)
+    return _label(_period(label, grain) + steps, label[4:] if grain == "ytd" else "")
+
+
+def previous_period(label: str) -> str:
+    """The period a change is measured against: previous month, quarter, or the same
+    months of the previous year for year to date.
+
+    `YYYY-YTD` (no month) steps to `(YYYY-1)-YTD`, which is the whole of that year when
+    the data has it: use `YYYY-MM-YTD` to compare like for like.
+    """
+    return shift_period(label, -1)
+
+
+def next_period(label: str) -> str:
+    """The period after `label` (what a projection is for)."""
+    return shift_period(label, 1)
+
+
+def year_ago(label: str) -> str:
+    """The same period one year earlier: '2026-10' -> '2025-10', '2026-Q3' -> '2025-Q3'."""
+    steps = {"month": 12, "quarter": 4, "ytd": 1}[grain_of(label)]
+    return shift_period(label, -steps)
+
+
+def in_order(labels: Iterable[str]) -> list[str]:
+    """Distinct labels in time order (grain, then ordinal, then label)."""
+    rank = {g: i for i, g in enumerate(GRAINS)}
+    return sorted(set(labels), key=lambda p: (rank[grain_of(p)], ordinal(p), p))
+
+
+def label_info(column: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: grain, ordinal and year-to-date suffix ('' for other grains) of its period
+    label, worked out once per distinct label.
+    """
+    codes, uniques = pd.factorize(column.astype(object))
+    kinds = [grain_of(u) for u in uniques]
+    grains = np.array([*kinds, ""], dtype=object)
+    ordinals = np.array([*(ordinal(u) for u in uniques), 0], dtype=np.int64)
+    suffixes = np.array(
+        [*(u[4:] if g == "ytd" else "" for u, g in zip(uniques, kinds, strict=True)), ""],
+        dtype=object,
+    )
+    return grains[codes], ordinals[codes], suffixes[codes]
+
+
+def up_to(column: pd.Series, period: str, *, last: int | None = None) -> np.ndarray:
+    """Which rows' period labels are `period` or one of its predecessors (the labels
+    `previous_period` steps through), at most `last` periods back.
+    """
+    grains, ordinals, suffixes = label_info(column)
+    target = ordinal(period)
+    mask = (grains == grain_of(period)) & (ordinals <= target)
+    if grain_of(period) == "ytd":
+        mask &= suffixes == period[4:]
+    if last is not None:
+        mask &= ordinals > target - last
+    return mask
+
+
+def latest_month(kpis: pd.DataFrame) -> str | None:
+    """The most recent month label in the data: the default period of reports and entropy
+    weights (None when there is none)."""
+    months = [m for m in pd.unique(kpis["period"].dropna()) if is_month(m)]
+    return max(months) if months else None
 
 
 def months_of(label: str, *, available: Iterable[str] = ()) -> list[str]:
@@ -317,20 +436,8 @@ def find_year(text: str) -> int | None:
 _NUMERIC = ["actual", *ANCHORS]
 
 
-def _kpi_numbers(kpis: pd.DataFrame) -> np.ndarray:
-    """Per row, a number for its KPI: department plus id, or plus name where it has no id.
-
-    Numbered in order of first appearance. Grouping on the columns themselves (id, else
-    name) saves building a key string per row.
-    """
-    ids = kpis["kpi_id"].astype("str")
-    has_id = (ids.notna() & ids.str.strip().ne("")).to_numpy(bool)
-    keys = [kpis["department"], ids.where(has_id), kpis["kpi_name"].where(~has_id)]
-    return kpis.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
-
-
 def aggregate(kpis: pd.DataFrame, months: Sequence[str], *, label: str) -> pd.DataFrame:
-    """One row per KPI (department + id, else name) over `months`, with period = `label`.
+    """One row per KPI (`names.kpi_keys`) over `months`, with period = `label`.
 
     By the KPI's aggregation (sum | avg | last, default avg): the actual over the months
     that have one (NaN if none), and each anchor over those same months where it is present
@@ -350,7 +457,7 @@ def aggregate(kpis: pd.DataFrame, months: Sequence[str], *, label: str) -> pd.Da
 
     # Work on positions and plain arrays: the wide, string-heavy frame is taken from once,
     # for the latest row of each KPI.
-    _, kpi = np.unique(_kpi_numbers(kpis)[positions], return_inverse=True)
+    _, kpi = np.unique(kpi_keys(kpis).to_numpy()[positions], return_inverse=True)
     month = month_all[positions]
     order = np.lexsort((month, kpi))  # by KPI, then month; stable for equal months
     sorted_kpi = kpi[order]

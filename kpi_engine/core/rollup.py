@@ -1,11 +1,13 @@
 """Roll-ups (SPEC §3): KPI scores to department x perspective, department and organisation.
 
-Every level is a weighted mean over the children that have a score, weights renormalised
+Every level is `weighted_mean` over the children that have a score, weights renormalised
 over those present, with a coverage beside it: the weighted mean of the children's
 coverage (a KPI's is `kpi_coverage`). A mean is kept between its least and greatest
-child, so children all on 100 give exactly 100. The group-by sums of w*s and w are bincounts over a dense
-department x period x perspective cube (keys factorized once), so every level after the
-KPI one is arithmetic on a small array, and the result comes out already sorted.
+child, so children all on 100 give exactly 100. Children come in two shapes: KPI rows
+grouped into cells (sums by bincount over a dense department x period x perspective cube,
+keys factorized once) and cells along an axis of that cube; both end in
+`weighted_mean`. The KPI level is the `Cube`; the levels above it depend on the settings'
+weights only, so what-if re-weights a baseline's cube without going back to the rows.
 """
 
 from __future__ import annotations
@@ -17,28 +19,27 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from kpi_engine.core.names import department_key, department_keys, department_weights
-from kpi_engine.core.schema import PERSPECTIVES
+from kpi_engine.core.names import (
+    department_key,
+    department_keys,
+    department_weights,
+    display_names,
+)
+from kpi_engine.core.schema import PERSPECTIVES, owner_mask
 from kpi_engine.core.settings import DEFAULTS, Settings
-
-
-def _spellings(departments: np.ndarray) -> dict[str, object]:
-    """Department key -> the frame's spelling of it (the first one written, if several)."""
-    spelling: dict[str, object] = {}
-    for name in departments:
-        spelling.setdefault(department_key(name), name)
-    return spelling
 
 
 def _resolve(partners: np.ndarray, departments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each partner in the frame's spelling, and its department key.
 
     An exact name stays as written; otherwise a department with the same key lends its
-    spelling; otherwise the partner is kept as written. Worked out once per distinct name.
+    spelling (`names.display_names`); otherwise the partner is kept as written. Worked out
+    once per distinct name. Frames from `load_files` and the store are `unify`-ed, so there
+    a partner is already written as its department; this serves frames built by hand.
     """
     codes, names = pd.factorize(partners)
     names = np.asarray(names, dtype=object)
-    spelling, exact = _spellings(departments), set(departments)
+    spelling, exact = display_names(departments), set(departments)
     keys = [department_key(name) for name in names]
     spelled = [n if n in exact else spelling.get(k, n) for n, k in zip(names, keys, strict=True)]
     return np.array(spelled, dtype=object)[codes], np.array(keys, dtype=object)[codes]
@@ -122,52 +123,38 @@ def _axis(values: pd.Series, *, perspectives: bool = False) -> _Axis:
     return _Axis(np.asarray(codes, dtype=np.intp), labels)
 
 
-def _cube(
-    axes: Sequence[_Axis],
-    rows: np.ndarray,
-    weights: np.ndarray,
-    scores: np.ndarray,
-    coverage: np.ndarray,
-) -> tuple[np.ndarray, ...]:
-    """Per cell of the key cube: sum(w*s), sum(w) and sum(w*c) over scored rows, sum(w) over
-    all rows, the row count, and the least and greatest score weighed. The group-by sums,
-    as one bincount each over the cell index.
-    """
-    shape = tuple(max(len(axis.labels), 1) for axis in axes)
-    if len(rows) == len(weights):  # every row: no need to gather
-        codes, w, s, c = [axis.codes for axis in axes], weights, scores, coverage
-    else:
-        codes = [axis.codes[rows] for axis in axes]
-        w, s, c = weights[rows], scores[rows], coverage[rows]
-    cell = np.ravel_multi_index(codes, shape)
-    size = int(np.prod(shape))
-    scored = ~np.isnan(s)
-    sums = [
-        np.bincount(cell, weights=np.where(scored, w * s, 0.0), minlength=size),
-        np.bincount(cell, weights=np.where(scored, w, 0.0), minlength=size),
-        np.bincount(cell, weights=np.where(scored, w * c, 0.0), minlength=size),
-        np.bincount(cell, weights=w, minlength=size),
-        np.bincount(cell, minlength=size),
-    ]
-    weighed = scored & (w > 0)
-    least, most = np.full(size, np.inf), np.full(size, -np.inf)  # inf, -inf: no child
-    np.minimum.at(least, cell, np.where(weighed, s, np.inf))
-    np.maximum.at(most, cell, np.where(weighed, s, -np.inf))
-    return tuple(x.reshape(shape) for x in (*sums, least, most))
-
-
-def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """numerator / denominator, NaN where nothing weighs anything."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(denominator > 0, numerator / denominator, np.nan)
-
-
-def _mean(
-    numerator: np.ndarray, denominator: np.ndarray, least: np.ndarray, most: np.ndarray
+def weighted_mean(
+    total: np.ndarray,
+    weight: np.ndarray,
+    least: np.ndarray | None = None,
+    most: np.ndarray | None = None,
 ) -> np.ndarray:
-    """A weighted mean kept between its least and greatest child: it lies there exactly, so
-    this only takes off rounding (children all 100 give 100, not 99.99999999999999)."""
-    return np.minimum(np.maximum(_ratio(numerator, denominator), least), most)
+    """The roll-ups' one weighted mean, from its children's sums: sum(w*x) / sum(w), where
+    the sums count only the children present (so the weights are renormalised over them);
+    NaN where nothing present weighs anything.
+
+    Given the least and greatest weighed child, the mean is kept between them: it lies
+    there exactly, so this only takes off rounding (children all 100 give 100, not
+    99.99999999999999).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(weight > 0, total / weight, np.nan)
+    if least is None or most is None:
+        return mean
+    return np.minimum(np.maximum(mean, least), most)
+
+
+def _mean_along(values: np.ndarray, weights: np.ndarray, axis: int) -> np.ndarray:
+    """`weighted_mean` of the children along `axis` that have a value (NaN: absent)."""
+    present = ~np.isnan(values)
+    weight = np.where(present, weights, 0.0)
+    weighed = np.where(weight > 0, values, np.nan)
+    return weighted_mean(
+        np.where(present, values * weights, 0.0).sum(axis),
+        weight.sum(axis),
+        np.fmin.reduce(weighed, axis=axis, initial=np.nan),
+        np.fmax.reduce(weighed, axis=axis, initial=np.nan),
+    )
 
 
 def kpi_coverage(rows: pd.DataFrame) -> np.ndarray:
@@ -182,31 +169,50 @@ def kpi_coverage(rows: pd.DataFrame) -> np.ndarray:
     return np.where(scored, np.nan_to_num(share, nan=1.0), 0.0)
 
 
+class _Means(NamedTuple):
+    """Weighted score and coverage per cell, and which cells have children at all."""
+
+    score: np.ndarray
+    coverage: np.ndarray
+    present: np.ndarray
+
+
 def _kpi_means(
     axes: Sequence[_Axis],
     rows: np.ndarray,
     weights: np.ndarray,
     scores: np.ndarray,
     coverage: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """KPI-weighted score and coverage per cell (see `kpi_coverage`), and which cells have
-    KPI rows at all.
+) -> _Means:
+    """`weighted_mean` of the KPI rows of each cell of the key cube: the score over the
+    rows with a score, the coverage over every row (one without a score covers 0, see
+    `kpi_coverage`). The sums are one bincount each over the cell index.
     """
-    ws, w_scored, wc, w_all, count, least, most = _cube(axes, rows, weights, scores, coverage)
-    return _mean(ws, w_scored, least, most), _ratio(wc, w_all), count > 0
-
-
-def _child_mean(values: np.ndarray, weights: np.ndarray, axis: int) -> np.ndarray:
-    """Weighted mean along `axis` over the children with a value, weights renormalised."""
-    present = ~np.isnan(values)
-    weight = np.where(present, weights, 0.0)
-    weighed = np.where(weight > 0, values, np.nan)
-    return _mean(
-        np.where(present, values * weights, 0.0).sum(axis),
-        weight.sum(axis),
-        np.fmin.reduce(weighed, axis=axis, initial=np.nan),
-        np.fmax.reduce(weighed, axis=axis, initial=np.nan),
+    shape = tuple(max(len(axis.labels), 1) for axis in axes)
+    if len(rows) == len(weights):  # every row: no need to gather
+        codes, w, s, c = [axis.codes for axis in axes], weights, scores, coverage
+    else:
+        codes = [axis.codes[rows] for axis in axes]
+        w, s, c = weights[rows], scores[rows], coverage[rows]
+    cell = np.ravel_multi_index(codes, shape)
+    size = int(np.prod(shape))
+    scored = ~np.isnan(s)
+    weighed = scored & (w > 0)
+    least, most = np.full(size, np.inf), np.full(size, -np.inf)  # inf, -inf: no child
+    np.minimum.at(least, cell, np.where(weighed, s, np.inf))
+    np.maximum.at(most, cell, np.where(weighed, s, -np.inf))
+    score = weighted_mean(
+        np.bincount(cell, weights=np.where(scored, w * s, 0.0), minlength=size),
+        np.bincount(cell, weights=np.where(scored, w, 0.0), minlength=size),
+        least,
+        most,
     )
+    covered = weighted_mean(
+        np.bincount(cell, weights=np.where(scored, w * c, 0.0), minlength=size),
+        np.bincount(cell, weights=w, minlength=size),
+    )
+    present = np.bincount(cell, minlength=size) > 0
+    return _Means(*(x.reshape(shape) for x in (score, covered, present)))
 
 
 def _table(
@@ -223,7 +229,7 @@ def _table(
     return pd.DataFrame(columns)
 
 
-def perspective_weights(labels: pd.Index, settings: Settings) -> np.ndarray:
+def perspective_weights(labels: Sequence[str], settings: Settings) -> np.ndarray:
     """Each perspective label's weight from the settings (0 for one they do not name)."""
     return np.array(
         [float(settings.perspective_weights.get(label, 0.0)) for label in labels], dtype=float
@@ -237,65 +243,33 @@ def _float(frame: pd.DataFrame, column: str, missing: float) -> np.ndarray:
     return values.to_numpy(dtype=float, na_value=missing)
 
 
-class Upper(NamedTuple):
-    """The levels above department x perspective, as (department, period[, perspective])
-    arrays: scores and coverages, and which cells exist."""
-
-    d_score: np.ndarray
-    d_cov: np.ndarray
-    d_present: np.ndarray
-    o_score: np.ndarray
-    o_cov: np.ndarray
-    o_present: np.ndarray
-    op_score: np.ndarray  # organisation x perspective
-    op_cov: np.ndarray
-
-
-def upper_levels(
-    p_score: np.ndarray,
-    p_cov: np.ndarray,
-    p_present: np.ndarray,
-    owned: np.ndarray,
-    *,
-    perspective_weights: np.ndarray,
-    department_weights: np.ndarray,
-) -> Upper:
-    """Department and organisation roll-ups of a department x period x perspective cube.
-
-    The one path for every organisation score (scorecards and what-if alike). A department
-    enters the organisation only in periods where it has KPIs of its own (`owned`): one
-    that appears only as a shared KPI's partner is shown but not counted (SPEC §3).
-    """
-    d_score = _child_mean(p_score, perspective_weights, axis=2)
-    d_cov = _child_mean(p_cov, perspective_weights, axis=2)
-    d_present = p_present.any(axis=2)
-    counted = owned & d_present
-    dw = department_weights.reshape(-1, 1)
-    o_score = _child_mean(np.where(counted, d_score, np.nan), dw, axis=0)
-    o_cov = _child_mean(np.where(counted, d_cov, np.nan), dw, axis=0)
-    o_present = d_present.any(axis=0)
-    owned_cells = counted[:, :, None]
-    op_score = _child_mean(np.where(owned_cells, p_score, np.nan), dw[:, :, None], axis=0)
-    op_cov = _child_mean(np.where(owned_cells, p_cov, np.nan), dw[:, :, None], axis=0)
-    return Upper(d_score, d_cov, d_present, o_score, o_cov, o_present, op_score, op_cov)
-
-
 def _owned(expanded: pd.DataFrame, dept: _Axis, period: _Axis) -> np.ndarray:
     """(department, period) cells holding at least one of the department's own KPI rows."""
     shape = (max(len(dept.labels), 1), max(len(period.labels), 1))
-    own = (dept.codes >= 0) & (period.codes >= 0)
-    if "owner_department" in expanded.columns:
-        own &= (expanded["owner_department"] == expanded["department"]).to_numpy(bool)
+    own = (dept.codes >= 0) & (period.codes >= 0) & owner_mask(expanded)
     cells = np.ravel_multi_index((dept.codes[own], period.codes[own]), shape)
     return (np.bincount(cells, minlength=int(np.prod(shape))) > 0).reshape(shape)
 
 
-def rollup(expanded: pd.DataFrame, *, settings: Settings = DEFAULTS) -> Rollup:
-    """All roll-ups of `expand_shared(score(kpis))` under `settings`' weights.
-
-    Keys are factorized once; each level is then sums over a small department x period x
-    perspective cube, so the cost is one pass over the rows plus arithmetic on the cube.
+@dataclass(frozen=True, eq=False)
+class Cube:
+    """The KPI level of a roll-up, before any perspective or department weight applies:
+    KPI-weighted means per department x period x perspective (and per department x period
+    over the shared rows, for collaboration), and the cells where a department has KPIs of
+    its own. `upper` rolls it up under any settings' weights.
     """
+
+    departments: _Axis
+    periods: _Axis
+    perspectives: _Axis
+    kpis: _Means  # department x period x perspective
+    owned: np.ndarray  # department x period
+    collaboration: _Means  # department x period
+
+
+def cube(expanded: pd.DataFrame) -> Cube:
+    """The KPI level of `expand_shared(score(kpis))`: keys factorized once, then one pass
+    over the rows."""
     dept = _axis(expanded["department"])
     period = _axis(expanded["period"])
     persp = _axis(expanded["perspective"], perspectives=True)
@@ -306,41 +280,87 @@ def rollup(expanded: pd.DataFrame, *, settings: Settings = DEFAULTS) -> Rollup:
     scores = _float(expanded, "score", np.nan)
     coverage = kpi_coverage(expanded)
     keyed = np.flatnonzero((dept.codes >= 0) & (period.codes >= 0) & (persp.codes >= 0))
-
-    # department x perspective: KPI weights
-    p_score, p_cov, p_present = _kpi_means((dept, period, persp), keyed, weights, scores, coverage)
-    # department: perspective weights; organisation: department weights (1 unless set)
-    up = upper_levels(
-        p_score,
-        p_cov,
-        p_present,
-        _owned(expanded, dept, period),
-        perspective_weights=perspective_weights(persp.labels, settings),
-        department_weights=department_weights(dept.labels, settings.department_weights),
-    )
-    # collaboration: KPI weights over the shared rows of each department
     if "is_shared" in expanded.columns:
         shared = keyed[expanded["is_shared"].to_numpy(dtype=bool, na_value=False)[keyed]]
     else:
         shared = keyed[:0]
-    c_score, c_cov, c_present = _kpi_means((dept, period), shared, weights, scores, coverage)
+    return Cube(
+        dept,
+        period,
+        persp,
+        _kpi_means((dept, period, persp), keyed, weights, scores, coverage),
+        _owned(expanded, dept, period),
+        _kpi_means((dept, period), shared, weights, scores, coverage),
+    )
 
+
+class Upper(NamedTuple):
+    """The levels above department x perspective, as tables."""
+
+    departments: pd.DataFrame  # department, period, score, coverage
+    organization: pd.DataFrame  # period, score, coverage
+    organization_perspectives: pd.DataFrame  # period, perspective, score, coverage
+
+
+def upper(kpi_level: Cube, settings: Settings) -> Upper:
+    """Department and organisation roll-ups of a cube under `settings`' weights.
+
+    The one path for every organisation score (scorecards and what-if alike). A department
+    is the perspective-weighted mean of its perspectives; the organisation, the
+    department-weighted mean (1 unless set) of its departments, and per perspective of
+    their perspectives. A department enters the organisation only in periods where it has
+    KPIs of its own (`owned`): one that appears only as a shared KPI's partner is shown but
+    not counted (SPEC §3).
+    """
+    p = kpi_level.kpis
+    pw = perspective_weights(kpi_level.perspectives.labels, settings)
+    d_score = _mean_along(p.score, pw, axis=2)
+    d_cov = _mean_along(p.coverage, pw, axis=2)
+    d_present = p.present.any(axis=2)
+    counted = kpi_level.owned & d_present
+    dw = department_weights(kpi_level.departments.labels, settings.department_weights)
+    dw = dw.reshape(-1, 1)
+    o_score = _mean_along(np.where(counted, d_score, np.nan), dw, axis=0)
+    o_cov = _mean_along(np.where(counted, d_cov, np.nan), dw, axis=0)
+    o_present = d_present.any(axis=0)
+    owned_cells = counted[:, :, None]
+    op_score = _mean_along(np.where(owned_cells, p.score, np.nan), dw[:, :, None], axis=0)
+    op_cov = _mean_along(np.where(owned_cells, p.coverage, np.nan), dw[:, :, None], axis=0)
+    dept, period = kpi_level.departments, kpi_level.periods
+    return Upper(
+        departments=_table({"department": dept, "period": period}, d_present, d_score, d_cov),
+        organization=_table({"period": period}, o_present, o_score, o_cov),
+        organization_perspectives=_table(
+            {"period": period, "perspective": kpi_level.perspectives},
+            o_present[:, None] & p.present.any(axis=0),
+            op_score,
+            op_cov,
+        ),
+    )
+
+
+def rollup(expanded: pd.DataFrame, *, settings: Settings = DEFAULTS) -> Rollup:
+    """All roll-ups of `expand_shared(score(kpis))` under `settings`' weights.
+
+    Keys are factorized once; each level is then sums over a small department x period x
+    perspective cube, so the cost is one pass over the rows plus arithmetic on the cube.
+    """
+    return of_cube(cube(expanded), settings)
+
+
+def of_cube(kpi_level: Cube, settings: Settings) -> Rollup:
+    """The roll-ups of a cube: its KPI level as tables, and `upper` under `settings`."""
+    dept, period, persp = kpi_level.departments, kpi_level.periods, kpi_level.perspectives
+    p, c = kpi_level.kpis, kpi_level.collaboration
     return Rollup(
         perspectives=_table(
             {"department": dept, "period": period, "perspective": persp},
-            p_present,
-            p_score,
-            p_cov,
+            p.present,
+            p.score,
+            p.coverage,
         ),
-        departments=_table(
-            {"department": dept, "period": period}, up.d_present, up.d_score, up.d_cov
+        collaboration=_table(
+            {"department": dept, "period": period}, c.present, c.score, c.coverage
         ),
-        organization=_table({"period": period}, up.o_present, up.o_score, up.o_cov),
-        organization_perspectives=_table(
-            {"period": period, "perspective": persp},
-            up.o_present[:, None] & p_present.any(axis=0),
-            up.op_score,
-            up.op_cov,
-        ),
-        collaboration=_table({"department": dept, "period": period}, c_present, c_score, c_cov),
+        **upper(kpi_level, settings)._asdict(),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from kpi_engine.core.names import kpi_keys
@@ -103,3 +104,18 @@ def definitions_table(*tables: pd.DataFrame | None) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in DEFINITION_COLUMNS})
     merged = pd.concat(frames, ignore_index=True)
     return merged[~kpi_keys(merged).duplicated(keep="last")].reset_index(drop=True)
+
+
+def owner_mask(rows: pd.DataFrame) -> np.ndarray:
+    """Which rows are the KPI owner's own: not the copies `rollup.expand_shared` makes for
+    partner departments (every row of a frame that was never expanded)."""
+    if "owner_department" not in rows.columns:
+        return np.ones(len(rows), dtype=bool)
+    return (rows["department"] == rows["owner_department"]).to_numpy(dtype=bool, na_value=False)
+
+
+def owner_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Owner rows only (`owner_mask`): a shared KPI counts once, under its owner."""
+    if "owner_department" not in rows.columns:
+        return rows
+    return rows[owner_mask(rows)]

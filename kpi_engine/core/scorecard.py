@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kpi_engine.core import periods
-from kpi_engine.core.rollup import Rollup, expand_shared, rollup
+from kpi_engine.core.rollup import Cube, cube, expand_shared, of_cube
 from kpi_engine.core.scoring import score
 from kpi_engine.core.settings import DEFAULTS, Settings
 
@@ -27,18 +27,6 @@ class Scorecard:
     collaboration: pd.DataFrame
     organization_perspectives: pd.DataFrame  # period, perspective, score, coverage
 
-    @classmethod
-    def of(cls, expanded: pd.DataFrame, ups: Rollup) -> Scorecard:
-        """The scorecard of expanded, scored rows and their roll-ups."""
-        return cls(
-            expanded,
-            ups.perspectives,
-            ups.departments,
-            ups.organization,
-            ups.collaboration,
-            ups.organization_perspectives,
-        )
-
 
 def for_period(kpis: pd.DataFrame, period: str | None) -> pd.DataFrame:
     """KPI rows of one month, or aggregated over a quarter or year-to-date; all months if None.
@@ -53,9 +41,27 @@ def for_period(kpis: pd.DataFrame, period: str | None) -> pd.DataFrame:
     return periods.aggregate(kpis[kpis["period"].isin(months)], months, label=period)
 
 
+def from_scored(scored: pd.DataFrame, *, settings: Settings) -> tuple[Scorecard, Cube]:
+    """Scored rows -> shared KPIs expanded -> rolled up: the one path from scores to a
+    scorecard (`build`, and what-if's baseline and KPI overrides). The cube beside it is
+    the KPI level, which what-if re-weights without going back to the rows."""
+    expanded = expand_shared(scored)
+    kpi_level = cube(expanded)
+    ups = of_cube(kpi_level, settings)
+    card = Scorecard(
+        expanded,
+        ups.perspectives,
+        ups.departments,
+        ups.organization,
+        ups.collaboration,
+        ups.organization_perspectives,
+    )
+    return card, kpi_level
+
+
 def build(
     kpis: pd.DataFrame, *, settings: Settings = DEFAULTS, period: str | None = None
 ) -> Scorecard:
     """Score, expand shared KPIs and roll up, for one period label or every month."""
-    expanded = expand_shared(score(for_period(kpis, period), settings=settings))
-    return Scorecard.of(expanded, rollup(expanded, settings=settings))
+    card, _ = from_scored(score(for_period(kpis, period), settings=settings), settings=settings)
+    return card

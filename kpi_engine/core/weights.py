@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from kpi_engine.core.names import fold
-from kpi_engine.core.schema import PERSPECTIVES
+from kpi_engine.core.schema import PERSPECTIVES, owner_rows
 
 # Saaty's random consistency index by matrix order n = 1..15 (T. L. Saaty, "The Analytic
 # Hierarchy Process", McGraw-Hill, 1980, the table most textbooks and 层次分析法 courses
@@ -297,8 +297,7 @@ def kpi_matrix(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     becomes its distance outside [target low, target high] (lower is better). The same
     name twice in a department averages.
     """
-    if "owner_department" in rows.columns:  # shared copies are not a department's own
-        rows = rows[rows["department"] == rows["owner_department"]]
+    rows = owner_rows(rows)  # shared copies are not a department's own
     names = rows["kpi_name"].astype(object)
     keys = names.map(fold)
     first = dict(zip(keys[::-1], names[::-1], strict=True))  # first spelling wins
@@ -333,10 +332,3 @@ def perspective_matrix(perspectives: pd.DataFrame) -> pd.DataFrame:
         index="department", columns="perspective", values="score", aggfunc="mean", sort=True
     )
     return table.reindex(columns=[p for p in PERSPECTIVES if p in table.columns])
-
-
-def latest_month(kpis: pd.DataFrame) -> str | None:
-    """The most recent `YYYY-MM` in the data: the default period for entropy weights."""
-    months = kpis["period"].dropna().astype(str)
-    months = months[months.str.fullmatch(r"\d{4}-\d{2}")]
-    return months.max() if len(months) else None

@@ -26,10 +26,10 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from kpi_engine.core.names import department_weights, fold
-from kpi_engine.core.rollup import expand_shared, perspective_weights, rollup, upper_levels
-from kpi_engine.core.schema import PERSPECTIVES
-from kpi_engine.core.scorecard import Scorecard, for_period
+from kpi_engine.core.names import fold, kpi_labels
+from kpi_engine.core.rollup import Cube, upper, weighted_mean
+from kpi_engine.core.schema import PERSPECTIVES, owner_rows
+from kpi_engine.core.scorecard import Scorecard, for_period, from_scored
 from kpi_engine.core.scoring import score
 from kpi_engine.core.settings import DEFAULTS, Settings
 from kpi_engine.core.weights import (
@@ -40,16 +40,9 @@ from kpi_engine.core.weights import (
     perspective_matrix,
 )
 
-KpiKey = tuple[str, str]  # (owner department, KPI id, or name where the KPI has no id)
+KpiKey = tuple[str, str]  # (owner department, `names.kpi_labels`: KPI id, else name)
 
 MANUAL, AHP, ENTROPY = "manual", "ahp", "entropy"  # how a scenario's weights were chosen
-
-
-def kpi_keys(rows: pd.DataFrame) -> pd.Series:
-    """Each row's KPI key within its department: the KPI id, else the KPI name."""
-    ids = rows["kpi_id"].astype(object)
-    blank = ids.isna() | (ids.astype(str).str.strip() == "")
-    return ids.where(~blank, rows["kpi_name"].astype(object)).astype(object)
 
 
 def _weights(values: Mapping, what: str) -> dict:
@@ -113,7 +106,7 @@ def _key_codes(rows: pd.DataFrame) -> tuple[np.ndarray, list[KpiKey]]:
     if rows.empty:
         return np.empty(0, dtype=np.intp), []
     departments = rows["department"].astype(object).to_numpy()
-    keys = kpi_keys(rows).to_numpy()
+    keys = kpi_labels(rows).to_numpy()
     codes, uniques = pd.factorize(pd.MultiIndex.from_arrays([departments, keys]))
     return np.asarray(codes, dtype=np.intp), [tuple(u) for u in uniques]
 
@@ -152,12 +145,11 @@ def redistribute(rows: pd.DataFrame, shares: Mapping[str, float]) -> dict[KpiKey
     by_name = {fold(name): float(v) for name, v in shares.items() if np.isfinite(float(v))}
     if not by_name or rows.empty:
         return {}
-    if "owner_department" in rows.columns:
-        rows = rows[rows["department"] == rows["owner_department"]]
+    rows = owner_rows(rows)
     frame = pd.DataFrame(
         {
             "department": rows["department"].astype(object).to_numpy(),
-            "key": kpi_keys(rows).to_numpy(),
+            "key": kpi_labels(rows).to_numpy(),
             "perspective": rows["perspective"].astype(object).to_numpy(),
             "weight": pd.to_numeric(rows["weight"], errors="coerce").to_numpy(dtype=float),
             "share": rows["kpi_name"].astype(object).map(fold).map(by_name).to_numpy(dtype=float),
@@ -179,42 +171,6 @@ def redistribute(rows: pd.DataFrame, shares: Mapping[str, float]) -> dict[KpiKey
 # --- prepared baseline ---------------------------------------------------------------------
 
 
-class _Cube(NamedTuple):
-    """Department x period x perspective scores of the baseline, and which cells exist."""
-
-    departments: pd.Index
-    periods: pd.Index
-    perspectives: pd.Index
-    score: np.ndarray  # NaN where the cell has no score
-    coverage: np.ndarray
-    present: np.ndarray  # the cell has KPI rows
-    owned: np.ndarray  # department x period: the department has KPIs of its own
-
-
-def _cube(perspectives: pd.DataFrame, expanded: pd.DataFrame) -> _Cube:
-    dept_codes, departments = pd.factorize(perspectives["department"].astype(object), sort=True)
-    period_codes, periods = pd.factorize(perspectives["period"].astype(object), sort=True)
-    labels = list(dict.fromkeys(perspectives["perspective"].astype(object)))
-    order = {p: i for i, p in enumerate(PERSPECTIVES)}
-    labels.sort(key=lambda p: order.get(p, len(order)))  # scorecard order, unknown ones last
-    persp_codes = pd.Index(labels).get_indexer(perspectives["perspective"].astype(object))
-    shape = (max(len(departments), 1), max(len(periods), 1), max(len(labels), 1))
-    score_, coverage = np.full(shape, np.nan), np.full(shape, np.nan)
-    present = np.zeros(shape, dtype=bool)
-    cells = (dept_codes, period_codes, persp_codes)
-    score_[cells] = perspectives["score"].to_numpy(dtype=float)
-    coverage[cells] = perspectives["coverage"].to_numpy(dtype=float)
-    present[cells] = True
-    own = expanded[(expanded["owner_department"] == expanded["department"]).to_numpy(bool)]
-    di = pd.Index(departments).get_indexer(own["department"].astype(object))
-    ti = pd.Index(periods).get_indexer(own["period"].astype(object))
-    owned = np.zeros(shape[:2], dtype=bool)
-    owned[di[(di >= 0) & (ti >= 0)], ti[(di >= 0) & (ti >= 0)]] = True
-    return _Cube(
-        pd.Index(departments), pd.Index(periods), pd.Index(labels), score_, coverage, present, owned
-    )
-
-
 @dataclass(frozen=True, eq=False)
 class Prepared:
     """One period's rows scored once under the baseline, ready for many scenarios."""
@@ -224,7 +180,7 @@ class Prepared:
     rows: pd.DataFrame  # for_period(kpis, period): what KPI overrides apply to
     scored: pd.DataFrame  # score(rows) under the baseline settings
     baseline: Scorecard
-    cube: _Cube
+    cube: Cube  # the baseline's KPI level: weights alone re-roll from here
     key_codes: np.ndarray
     key_pairs: list[KpiKey]
 
@@ -235,56 +191,14 @@ def prepare(
     """Score the period's rows and roll them up once; scenarios then start from here."""
     rows = for_period(kpis, period)
     scored = score(rows, settings=settings)
-    expanded = expand_shared(scored)
-    card = Scorecard.of(expanded, rollup(expanded, settings=settings))
+    card, kpi_level = from_scored(scored, settings=settings)
     codes, pairs = _key_codes(rows)
-    cube = _cube(card.perspectives, expanded)
-    return Prepared(settings, period, rows, scored, card, cube, codes, pairs)
+    return Prepared(settings, period, rows, scored, card, kpi_level, codes, pairs)
 
 
 def _from_cube(prepared: Prepared, settings: Settings) -> Scorecard:
     """Department and organisation roll-ups under new weights, from the baseline cube alone."""
-    cube = prepared.cube
-    up = upper_levels(
-        cube.score,
-        cube.coverage,
-        cube.present,
-        cube.owned,
-        perspective_weights=perspective_weights(cube.perspectives, settings),
-        department_weights=department_weights(cube.departments, settings.department_weights),
-    )
-    di, ti = np.nonzero(up.d_present)
-    departments = pd.DataFrame(
-        {
-            "department": pd.array(cube.departments.take(di), dtype="str"),
-            "period": pd.array(cube.periods.take(ti), dtype="str"),
-            "score": up.d_score[di, ti],
-            "coverage": up.d_cov[di, ti],
-        }
-    )
-    (oi,) = np.nonzero(up.o_present)
-    organization = pd.DataFrame(
-        {
-            "period": pd.array(cube.periods.take(oi), dtype="str"),
-            "score": up.o_score[oi],
-            "coverage": up.o_cov[oi],
-        }
-    )
-    pi, pj = np.nonzero(up.o_present[:, None] & cube.present.any(axis=0))
-    by_perspective = pd.DataFrame(
-        {
-            "period": pd.array(cube.periods.take(pi), dtype="str"),
-            "perspective": pd.array(cube.perspectives.take(pj), dtype="str"),
-            "score": up.op_score[pi, pj],
-            "coverage": up.op_cov[pi, pj],
-        }
-    )
-    return replace(
-        prepared.baseline,
-        departments=departments,
-        organization=organization,
-        organization_perspectives=by_perspective,
-    )
+    return replace(prepared.baseline, **upper(prepared.cube, settings)._asdict())
 
 
 def _from_rows(prepared: Prepared, scenario: Scenario, settings: Settings) -> Scorecard:
@@ -308,8 +222,8 @@ def _from_rows(prepared: Prepared, scenario: Scenario, settings: Settings) -> Sc
         scored["target"] = np.where(np.isnan(targets), old_target, targets)
         scored["score"] = new_score
         scored["status"] = pd.Series(new_status, index=scored.index, dtype=object)
-    expanded = expand_shared(scored)
-    return Scorecard.of(expanded, rollup(expanded, settings=settings))
+    card, _ = from_scored(scored, settings=settings)
+    return card
 
 
 def rescore(prepared: Prepared, scenario: Scenario) -> Scorecard:
@@ -463,14 +377,11 @@ def _sample_ranks(scores: np.ndarray, weights: np.ndarray, chunk: int = 4_000_00
     """Department ranks (D x K) under each weight column: 1 + the number of departments
     scoring strictly higher, so ties share a rank; NaN where a department has no score.
 
-    Department scores are a matrix product: sum of w * s over the perspectives a department
-    has, divided by the sum of their w (renormalised as in the roll-up).
+    Department scores are the roll-up's `weighted_mean` over the perspectives a department
+    has, its sums a matrix product for every weight column at once.
     """
     here = ~np.isnan(scores)
-    numerator = np.where(here, scores, 0.0) @ weights
-    denominator = here.astype(float) @ weights
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dept = np.where(denominator > 0, numerator / denominator, np.nan)
+    dept = weighted_mean(np.where(here, scores, 0.0) @ weights, here.astype(float) @ weights)
     d, k = dept.shape
     out = np.empty((d, k))
     step = max(1, chunk // max(d * d, 1))

@@ -22,7 +22,8 @@ from kpi_engine.core.names import (
     department_key,
     department_keys,
     first_unsafe,
-    fold,
+    kpi_keys,
+    kpi_parts,
     per_distinct,
 )
 from kpi_engine.core.schema import (
@@ -376,17 +377,16 @@ def _report_filled(taken: dict[str, pd.Series], rows: pd.DataFrame, report: _Rep
 
 
 def _keys(frame: pd.DataFrame) -> pd.DataFrame:
-    """Folded department, KPI id and KPI name for matching rows to definitions."""
+    """Folded department, KPI id and KPI name for matching rows to definitions.
 
-    def fold_or_none(func: Callable[[object], str]) -> Callable[[object], object]:
-        return lambda v: None if v is None or v is ... or pd.isna(v) else (func(v) or None)
-
+    The pieces of a KPI's identity (`names.kpi_parts`, folded as `names.kpi_keys` folds
+    them), but matched by another rule: an actual-only row finds its definition by
+    department and id, else department and name, else id alone (see
+    `_fill_from_definitions`), since such a row may carry only one of them.
+    """
+    parts = kpi_parts(frame)
     return pd.DataFrame(
-        {
-            "_kd": per_distinct(frame["department"], fold_or_none(department_key)),
-            "_ki": per_distinct(frame["kpi_id"], fold_or_none(fold)),
-            "_kn": per_distinct(frame["kpi_name"], fold_or_none(fold)),
-        },
+        {"_kd": parts["department"], "_ki": parts["kpi_id"], "_kn": parts["kpi_name"]},
         index=frame.index,
     )
 
@@ -722,14 +722,8 @@ def _finish(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> 
 
 
 def kpi_month_keys(kpis: pd.DataFrame) -> pd.DataFrame:
-    """What makes a KPI row unique: department (folded), KPI id (else name), period."""
-    return pd.DataFrame(
-        {
-            "d": per_distinct(kpis["department"], department_key),
-            "k": kpis["kpi_id"].where(kpis["kpi_id"].notna(), kpis["kpi_name"]),
-            "p": kpis["period"],
-        }
-    )
+    """What makes a KPI row unique: its KPI (`names.kpi_keys`) and period."""
+    return pd.DataFrame({"k": kpi_keys(kpis), "p": kpis["period"]})
 
 
 def empty_kpis() -> pd.DataFrame:

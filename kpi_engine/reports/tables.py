@@ -13,8 +13,9 @@ from dataclasses import fields, replace
 import numpy as np
 import pandas as pd
 
-from kpi_engine.core import insights
+from kpi_engine.core import insights, periods
 from kpi_engine.core.names import per_distinct, printable
+from kpi_engine.core.rollup import perspective_weights
 from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.core.scorecard import Scorecard
 from kpi_engine.core.scoring import statuses
@@ -114,9 +115,9 @@ def department_summary(
     history: Scorecard, period: str, *, settings: Settings = DEFAULTS
 ) -> pd.DataFrame:
     """One row per department with a score row in `period`, in the data's order:
-    department, score, status, coverage, change (against `insights.previous_period`),
+    department, score, status, coverage, change (against `periods.previous_period`),
     then one column per perspective (its score)."""
-    previous = insights.previous_period(period)
+    previous = periods.previous_period(period)
     rows = _with_change(
         _at(history.departments, period), _at(history.departments, previous), ["department"]
     )
@@ -149,14 +150,14 @@ def perspective_summary(
 ) -> pd.DataFrame:
     """A department's four perspectives in scorecard order: perspective, score, status,
     coverage, change, and the perspective's share of the perspective weights."""
-    previous = insights.previous_period(period)
+    previous = periods.previous_period(period)
     mine = scoped(history, department).perspectives
     rows = pd.DataFrame({"perspective": list(PERSPECTIVES)}, dtype=object)
     now = _at(mine, period)[["perspective", "score", "coverage"]]
     rows = _with_change(
         rows.merge(now, on="perspective", how="left"), _at(mine, previous), ["perspective"]
     )
-    weights = np.array([float(settings.perspective_weights.get(p, 0.0)) for p in PERSPECTIVES])
+    weights = perspective_weights(PERSPECTIVES, settings)
     total = weights.sum()
     return rows.assign(
         status=statuses(rows["score"], settings=settings),
