@@ -24,7 +24,7 @@ from streamlit.testing.v1 import AppTest
 
 from kpi_engine import DEFAULT_LIMITS, DEFAULTS, load_files
 from kpi_engine.auth import users
-from kpi_engine.auth.roles import ADMIN, SYSTEM
+from kpi_engine.auth.roles import ADMIN, Actor
 from kpi_engine.store import db as store
 from kpi_engine.store import failures
 from tests.apps import APP, PAGES, open_page, sign_in, start, use_data_dir
@@ -175,7 +175,9 @@ def test_a_full_disk_is_named(tmp_path):
     with full(tmp_path / store.SQLITE_FILE):
         engine = store.connect(data_dir=tmp_path)
         with pytest.raises(sa.exc.OperationalError) as error:
-            store.save_upload(engine, name="m.xlsx", data=data, loaded=loaded, uploader=SYSTEM)
+            store.save_upload(
+                engine, name="m.xlsx", data=data, loaded=loaded, uploader=Actor("script", ADMIN)
+            )
     assert failures.failure(error.value) == failures.DISK_FULL
     assert store.history(store.connect(data_dir=tmp_path)).empty  # nothing half-stored
 
