@@ -167,16 +167,6 @@ def test_every_chart_has_the_cjk_font_and_valid_spec(name, lang):
     assert ("TC" in spec["config"]["font"]) == (lang == "zh-Hant")
 
 
-def test_sparkline_has_no_axes_and_the_font():
-    history = pd.DataFrame({"period": ["2026-08", "2026-09", "2026-10"], "score": [90, NAN, 101]})
-    spec = charts.sparkline(history, settings=DEFAULTS).to_dict()
-    assert spec["config"]["font"] == charts.FONT
-    assert all(e.get("axis", "none") is None for e in encodings(spec, "x") + encodings(spec, "y"))
-    assert spec["width"] <= 160 and spec["height"] <= 40
-    last = [v for v in views(spec) if mark_type(v) == "point"]
-    assert len(last) == 1 and "condition" in last[0]["encoding"]["color"]
-
-
 def test_status_scale_follows_settings():
     assert charts.STATUS_SCALE.to_dict()["domain"] == [0.0, 80.0, 100.0, 120.0]
     scale = charts.status_scale(CUSTOM).to_dict()

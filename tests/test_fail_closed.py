@@ -24,7 +24,7 @@ from streamlit.testing.v1 import AppTest
 
 from kpi_engine import DEFAULT_LIMITS, DEFAULTS, load_files, store
 from kpi_engine.auth import users
-from kpi_engine.auth.roles import ADMIN, SYSTEM
+from kpi_engine.auth.roles import ADMIN, Actor
 from kpi_engine.store import failures
 from tests.apps import APP, PAGES, open_page, sign_in, start, use_data_dir
 from tests.workbooks import form, xlsx
@@ -174,7 +174,9 @@ def test_a_full_disk_is_named(tmp_path):
     with full(tmp_path / store.SQLITE_FILE):
         engine = store.connect(data_dir=tmp_path)
         with pytest.raises(sa.exc.OperationalError) as error:
-            store.save_upload(engine, name="m.xlsx", data=data, loaded=loaded, uploader=SYSTEM)
+            store.save_upload(
+                engine, name="m.xlsx", data=data, loaded=loaded, uploader=Actor("script", ADMIN)
+            )
     assert failures.failure(error.value) == failures.DISK_FULL
     assert store.history(store.connect(data_dir=tmp_path)).empty  # nothing half-stored
 
@@ -201,8 +203,8 @@ def test_other_errors_are_not_mistaken_for_failures():
 # --- open mode is said on every page ---------------------------------------------------------
 
 
-def test_open_mode_is_a_warning_on_every_page():
-    at = start()
+def test_open_mode_is_a_warning_on_every_page(monkeypatch, tmp_path):
+    at = start(monkeypatch, tmp_path)
     for page in PAGES:
         open_page(at, page)
         assert not at.exception
@@ -227,9 +229,9 @@ def test_streamlit_shows_users_no_developer_menu_and_no_error_details():
     assert config["server"]["maxUploadSize"] == DEFAULT_LIMITS.max_file_mb
 
 
-def test_the_upload_widget_follows_the_apps_file_limit(monkeypatch):
+def test_the_upload_widget_follows_the_apps_file_limit(monkeypatch, tmp_path):
     monkeypatch.setenv("KPI_MAX_FILE_MB", "7")
-    at = start()
+    at = start(monkeypatch, tmp_path)
     open_page(at, "data")
     assert at.file_uploader(key="uploader").proto.max_upload_size_mb == 7
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpi_engine.ingest.values import MISSING_TOKENS, is_missing, parse_number, parse_numbers
+from kpi_engine.ingest.values import MISSING_TOKENS, is_missing, parse_numbers
 
 
 def parsed(cell: object) -> tuple[float, bool]:
@@ -269,13 +269,6 @@ def test_empty_column() -> None:
     result = parse_numbers(pd.Series([], dtype=object))
     assert result.empty
     assert list(result.columns) == ["value", "bad"]
-
-
-def test_parse_number_single_cell() -> None:
-    assert parse_number("85%") == pytest.approx(0.85)
-    assert parse_number("N/A") is None
-    assert parse_number("abc") is None
-    assert parse_number(3) == 3.0
 
 
 # -- properties ---------------------------------------------------------------------------------

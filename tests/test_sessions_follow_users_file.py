@@ -13,12 +13,13 @@ from streamlit.testing.v1 import AppTest
 
 from kpi_engine import DEFAULTS, load_files, store
 from kpi_engine.auth import users
-from kpi_engine.auth.roles import ADMIN, ANALYST, MANAGER, SYSTEM, VIEWER, Forbidden
+from kpi_engine.auth.roles import ADMIN, ANALYST, MANAGER, VIEWER, Actor, Forbidden
 from tests.apps import APP, open_page, sign_in, use_data_dir
 from tests.workbooks import form, xlsx
 
 PASSWORD = "correct horse battery"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SCRIPT = Actor("script", ADMIN)  # made by code: no sign-in behind it
 
 
 @pytest.fixture
@@ -130,8 +131,9 @@ def test_a_person_signed_in_by_oidc_has_their_entrys_role_else_viewer(people, en
 
 
 def test_an_actor_made_by_code_is_taken_as_it_is(people, engine):
-    """SYSTEM (seeding, scripts) has no sign-in to look up: the users file is not asked."""
-    store.save_settings(engine, DEFAULTS.with_(cap=130.0), user=SYSTEM)
+    """An actor made by code (a script) has no sign-in to look up: the users file is not
+    asked."""
+    store.save_settings(engine, DEFAULTS.with_(cap=130.0), user=SCRIPT)
     assert store.load_settings(engine).cap == 130.0
 
 
@@ -165,8 +167,8 @@ def test_a_removed_users_open_tab_is_signed_out_and_stores_nothing(people, tmp_p
 def test_a_demoted_admins_click_is_refused_and_the_page_follows_the_new_role(people, engine):
     """A restore is a button's callback, run before the page: the store refuses it, the
     refusal is said, and the page is drawn for the new role."""
-    first = upload(engine, "市场部", SYSTEM)
-    upload(engine, "市场部", SYSTEM, actual=0.85)  # the version shown
+    first = upload(engine, "市场部", SCRIPT)
+    upload(engine, "市场部", SCRIPT, actual=0.85)  # the version shown
     at = sign_in(session(), "张伟", PASSWORD)
     open_page(at, "data")
     at.selectbox(key="version_department").select("市场部").run()

@@ -53,8 +53,8 @@ class SignIn:
 @dataclass(frozen=True)
 class Actor:
     """The person behind a change: a name for the history, a role, and for a manager the
-    departments they report for. `signed_in` is None for an actor made by code (SYSTEM,
-    a script, a test), which is taken as it is."""
+    departments they report for. `signed_in` is None for an actor made by code (a script,
+    a benchmark, a test), which is taken as it is."""
 
     name: str
     role: str
@@ -75,10 +75,6 @@ class Actor:
             return True
         key = names.department_key(department)
         return any(names.department_key(d) == key for d in self.departments)
-
-
-# Seeding the sample company and maintenance scripts act as this.
-SYSTEM = Actor("system", ADMIN)
 
 
 class Forbidden(Exception):

@@ -244,7 +244,7 @@ def oidc_actor(email: str, path: str | os.PathLike | None = None) -> Actor:
 
 def current_actor(actor: Actor) -> Actor:
     """`actor` as the users file says now: what the app asks on every run and the store
-    before every write. An actor made by code (no `signed_in`: SYSTEM, scripts, tests) is
+    before every write. An actor made by code (no `signed_in`: scripts, tests) is
     taken as it is. Raises Forbidden (`signed_out`) for a user removed from the file, whose
     password changed, or an open-mode actor once users exist; UsersFileError when the file
     cannot be read."""

@@ -29,7 +29,6 @@ from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.core.scoring import READ_DECIMALS, statuses
 from kpi_engine.core.settings import Settings
 from kpi_engine.i18n import (
-    MISSING,
     change_text,
     number_text,
     percent_text,
@@ -52,7 +51,6 @@ SERIES_SCALE = alt.Scale(scheme="tableau10")
 DARK_TEXT, LIGHT_TEXT = "#1f1f1f", "#ffffff"
 ACTUAL_COLOR, TARGET_COLOR, LINE_COLOR = "#2c7fb8", "#7f7f7f", "#303030"
 BASELINE_COLOR, SCENARIO_COLOR = "#a0a0a0", "#2c7fb8"
-MISSING_TEXT = MISSING
 
 LABEL_LIMIT = 200  # px before a long department or KPI name is cut with an ellipsis
 # Line legends draw a stretch of each line, long enough to show its dash pattern.
@@ -707,29 +705,6 @@ def baseline_vs_scenario(
 
 
 # --- lines --------------------------------------------------------------------------------
-
-
-def sparkline(history: pd.DataFrame, *, settings: Settings) -> alt.LayerChart:
-    """A tiny score line for one KPI (no axes, no text) for a table cell; the latest
-    scored point is coloured by its status. Reads `period, score`.
-    """
-    rows = history[["period", "score"]].copy()
-    rows["period"] = rows["period"].astype(object)
-    rows["score"] = pd.to_numeric(rows["score"], errors="coerce").astype(float)
-    rows = rows.sort_values("period")
-    periods = list(rows["period"])
-    scored = rows.dropna(subset=["score"])
-    last = scored.tail(1)
-    x = alt.X("period:O", sort=periods, axis=None)
-    y = alt.Y("score:Q", axis=None, scale=alt.Scale(zero=False, padding=3))
-    line = alt.Chart(rows).mark_line(color=TARGET_COLOR, strokeWidth=1.5).encode(x=x, y=y)
-    point = (
-        alt.Chart(last)
-        .mark_point(filled=True, size=30, opacity=1)
-        .encode(x=x, y=y, color=_status_point_color(settings))
-    )
-    chart = alt.layer(line, point).properties(width=120, height=30)
-    return finish(chart)
 
 
 def _trend_rows(trend: pd.DataFrame, lang: str) -> pd.DataFrame:

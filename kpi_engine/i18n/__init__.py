@@ -121,16 +121,6 @@ def status_label(status: object, lang: str = DEFAULT_LANG) -> str:
     return _vocabulary("status", status, lang)
 
 
-def direction_label(direction: object, lang: str = DEFAULT_LANG) -> str:
-    """`higher` / `lower` / `range` translated."""
-    return _vocabulary("direction", direction, lang)
-
-
-def method_label(method: object, lang: str = DEFAULT_LANG) -> str:
-    """Scoring method (`floor`, `three_value`, `range`) translated."""
-    return _vocabulary("method", method, lang)
-
-
 def warning_kind_label(kind: object, lang: str = DEFAULT_LANG) -> str:
     """Early-warning kind (one of `WARNING_KINDS`) translated."""
     return _vocabulary("warning", kind, lang)

@@ -254,9 +254,3 @@ def parse_numbers(cells: pd.Series) -> pd.DataFrame:
         bad[is_text] = distinct_bad[codes]
 
     return pd.DataFrame({"value": value, "bad": bad}, index=cells.index)
-
-
-def parse_number(cell: object) -> float | None:
-    """One cell to a float, or None when missing or bad (settings, what-if inputs)."""
-    number = float(parse_numbers(pd.Series([cell], dtype=object))["value"].iloc[0])
-    return None if np.isnan(number) else number

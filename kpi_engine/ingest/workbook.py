@@ -107,31 +107,6 @@ def _is_csv_text(head: bytes) -> bool:
     return text is not None and all(c.isprintable() or c in "\t\r\n" for c in text)
 
 
-def _directory(data: bytes) -> list[zipfile.ZipInfo] | None:
-    """The zip's central directory read straight from the bytes (fast path), or None to
-    let `zipfile` parse it (zip64, comments, anything unusual)."""
-    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
-    if end < 0 or len(data) < end + 22:
-        return None
-    count, size, offset = struct.unpack_from("<HII", data, end + 10)
-    if count == 0xFFFF or offset == 0xFFFFFFFF or offset + size > end:
-        return None
-    members, at = [], offset
-    for _ in range(count):
-        if data[at : at + 4] != b"PK\x01\x02":
-            return None
-        method, csize, usize, name_len, extra_len, comment_len = struct.unpack_from(
-            "<H8xIIHHH", data, at + 10
-        )
-        if 0xFFFFFFFF in (csize, usize):
-            return None
-        info = zipfile.ZipInfo(data[at + 46 : at + 46 + name_len].decode("utf-8", "replace"))
-        info.compress_type, info.compress_size, info.file_size = method, csize, usize
-        members.append(info)
-        at += 46 + name_len + extra_len + comment_len
-    return members
-
-
 def _check_zip(data: bytes, limits: Limits) -> tuple[dict[str, list[ErrorCell]], bytes, bool]:
     """Refuse hostile or non-workbook zips; return the error cells of each sheet that has
     some, by sheet name, the bytes for calamine to read (see `_calamine_readable`), and
@@ -142,22 +117,19 @@ def _check_zip(data: bytes, limits: Limits) -> tuple[dict[str, list[ErrorCell]],
     any case), an .ods's `content.xml`. An .xlsb is refused: its binary records cannot be
     bounded before calamine builds the grid."""
     try:
-        members = _directory(data)
-        if members is None:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                members = archive.infolist()
-        if len(members) > 10_000:
-            raise WorkbookError("too_many_parts")
-        parts = _Parts([m.filename for m in members])
-        if parts.duplicated:  # which copy a reader takes is up to it: never a saved workbook
-            raise WorkbookError("file_damaged")
-        declared = sum(m.file_size for m in members)
-        if declared > limits.max_unzipped_bytes:
-            raise _too_big(declared, limits)
-        suspicious = [m.filename for m in members if _suspicious(m)]
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for name in suspicious:
-                _measure(archive, archive.getinfo(name), limits)
+            members = archive.infolist()
+            if len(members) > 10_000:
+                raise WorkbookError("too_many_parts")
+            parts = _Parts([m.filename for m in members])
+            if parts.duplicated:  # which copy a reader takes is up to it: never a saved workbook
+                raise WorkbookError("file_damaged")
+            declared = sum(m.file_size for m in members)
+            if declared > limits.max_unzipped_bytes:
+                raise _too_big(declared, limits)
+            for member in members:
+                if _suspicious(member):
+                    _measure(archive, member, limits)
             if parts.find("xl/workbook.bin"):
                 raise WorkbookError("xlsb_not_supported")
             sheets = _xlsx_sheets(archive, parts)
