@@ -4,7 +4,7 @@
    provider signs people in; the role comes from the users-file entry named by their
    e-mail (added with `python -m kpi_engine users add`), else viewer.
 2. The embedded users file (`KPI_USERS_FILE`, default `users.json` in the data directory)
-   once it has a user: a name and password form (argon2 hashes, `kpi_engine.users`).
+   once it has a user: a name and password form (argon2 hashes, `kpi_engine.auth.users`).
 3. Neither: open mode. Everyone acts as `anonymous` with the admin role, which is what a
    single team trying the app on a laptop expects; every page says so in a warning, and
    adding the first user ends it.
@@ -13,7 +13,7 @@ The acting user is looked up in the users file on every run (and by the store be
 every write): a user removed, given a new password or a lower role since signing in is
 signed out or loses the role at the next click. A damaged users file raises
 `users.UsersFileError`, which app.py shows as what to do: sign-in fails closed.
-Pages hide what a role may not do, but the store refuses it anyway (`kpi_engine.access`).
+Pages hide what a role may not do, but the store refuses it anyway (`kpi_engine.auth.roles`).
 """
 
 from __future__ import annotations

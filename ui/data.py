@@ -1,4 +1,4 @@
-"""All data access for the app: the stored history (`kpi_engine.store`), the bundled
+"""The pages' one way to stored and uploaded data: the stored history (`kpi_engine.store`), the bundled
 sample company it starts with, and this session's uploads.
 
 Pages never open files or call the loader themselves; they ask this module for the
