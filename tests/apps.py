@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import atexit
-import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
+import pytest
 from streamlit.runtime import pages_manager
 from streamlit.testing.v1 import AppTest
 
@@ -31,15 +28,21 @@ def _navigation_only(self: pages_manager.PagesManager, *args: object, **kwargs: 
 pages_manager.PagesManager.__init__ = _navigation_only  # type: ignore[method-assign]
 
 
-def start(*, lang: str | None = None, directory: Path | None = None) -> AppTest:
-    """The app on a store of its own (a new data directory holding the sample company):
-    what one test uploads is not seen by the next. A module that reads one set of uploads
-    many times passes its own `directory` (a store it filled once)."""
-    if directory is None:
-        directory = Path(tempfile.mkdtemp(prefix="kpi-app-test-"))
-        atexit.register(shutil.rmtree, directory, ignore_errors=True)
-    os.environ["KPI_DATA_DIR"] = str(directory)
-    os.environ.pop("DATABASE_URL", None)
+def use_data_dir(monkeypatch: pytest.MonkeyPatch, directory: Path) -> None:
+    """The app, the store and the users file on `directory` (no DATABASE_URL, no
+    KPI_USERS_FILE) until `monkeypatch` is undone: for one test, or one module."""
+    monkeypatch.setenv("KPI_DATA_DIR", str(directory))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("KPI_USERS_FILE", raising=False)
+
+
+def start(env: pytest.MonkeyPatch, directory: Path, *, lang: str | None = None) -> AppTest:
+    """The app on the store in `directory` (given the sample company on first start): a
+    test passes its own `tmp_path`, so that what it uploads is not seen by the next; a
+    module that reads one set of uploads many times passes a store it filled once. The
+    data directory is set through `env` (the test's `monkeypatch`, or a module fixture's
+    `pytest.MonkeyPatch.context()`), so it is undone when the test or the module ends."""
+    use_data_dir(env, directory)
     at = AppTest.from_file(str(APP), default_timeout=120)
     if lang:
         at.session_state["lang"] = lang
@@ -61,11 +64,3 @@ def sign_in(at: AppTest, name: str, password: str) -> AppTest:
     at.text_input(key="sign_in_name").input(name)
     at.text_input(key="sign_in_password").input(password)
     return at.button[0].click().run()
-
-
-def use_data_dir(monkeypatch, directory: Path) -> None:
-    """The app, the store and the users file on `directory` (no DATABASE_URL, no
-    KPI_USERS_FILE), for one test."""
-    monkeypatch.setenv("KPI_DATA_DIR", str(directory))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.delenv("KPI_USERS_FILE", raising=False)

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi_engine import Scorecard, load_files
 from kpi_engine.core import insights
 from tests.apps import open_page, start
-from tests.report_data import SAMPLE_FILES
+from tests.paths import sample_files
 from tests.workbooks import HEADER, form, xlsx
 from ui.state import SCORECARD_DEPARTMENT, UPLOADS
 
@@ -74,20 +75,20 @@ def files() -> dict[str, bytes]:
 def filled_store(directory: Path) -> Path:
     """`directory` holding the sample company and the three uploads, stored through the
     Data page as a manager would (each file without errors is stored at once)."""
-    at = start(directory=directory)
-    open_page(at, "data")
-    for name, content in files().items():
-        at.file_uploader[0].upload(name, content, XLSX).run()
-        assert not at.exception, [e.message for e in at.exception]
-    assert len(at.session_state[UPLOADS]) == len(files()), "every edge workbook is stored"
+    with pytest.MonkeyPatch.context() as env:
+        at = start(env, directory)
+        open_page(at, "data")
+        for name, content in files().items():
+            at.file_uploader[0].upload(name, content, XLSX).run()
+            assert not at.exception, [e.message for e in at.exception]
+        assert len(at.session_state[UPLOADS]) == len(files()), "every edge workbook is stored"
     return directory
 
 
 def history(grain: str) -> Scorecard:
     """What the app scores for a grain on the stored data (sample company and uploads),
     computed by the engine directly."""
-    sample = [(Path(p).name, Path(p).read_bytes()) for p in SAMPLE_FILES]
-    kpis = load_files([*sample, *files().items()]).kpis
+    kpis = load_files([*sample_files(), *files().items()]).kpis
     labels = insights.comparison_labels(insights.period_labels(kpis, grain=grain))
     return insights.history(kpis, labels)
 

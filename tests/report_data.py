@@ -6,19 +6,15 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from functools import cache
-from pathlib import Path
 
 from openpyxl import load_workbook
 
 from kpi_engine import Scorecard, load_paths
 from kpi_engine.core import insights
+from tests.paths import SAMPLE_PATHS
 from tests.workbooks import form, load, xlsx
 
-SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
-SAMPLE_FILES = [
-    str(p)
-    for p in (SAMPLE_DATA / "kpi_definitions.xlsx", *sorted(SAMPLE_DATA.glob("monthly/*/*.xlsx")))
-]
+SAMPLE_FILES = [str(p) for p in SAMPLE_PATHS]
 SAMPLE_PERIOD = "2026-10"
 
 

@@ -5,6 +5,7 @@ import pytest
 from kpi_engine import build, load_files
 from kpi_engine.core import insights
 from tests.apps import PAGES, open_page, seen, start
+from tests.paths import sample_files
 from tests.workbooks import form, xlsx
 from ui import data
 
@@ -14,14 +15,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest.fixture(scope="module")
 def engine():
     """The sample company through the engine directly, as a script would see it."""
-    loaded = load_files(list(data.sample_files()))
+    loaded = load_files(list(sample_files()))
     months = insights.period_labels(loaded.kpis, grain="month")
     return loaded.kpis, months[-1]
 
 
 @pytest.fixture
-def at():
-    return start()
+def at(monkeypatch, tmp_path):
+    return start(monkeypatch, tmp_path)
 
 
 def metric(at, label):
@@ -105,3 +106,7 @@ def test_a_file_with_errors_waits_for_the_user_to_accept_its_good_rows(at):
     assert "质量管理部" in at.sidebar.multiselect[0].options
     open_page(at, "scorecard")
     assert "质量管理部" in at.selectbox(key="scorecard_department").options
+
+
+def test_the_app_seeds_the_sample_files_the_engine_tests_read():
+    assert data.sample_files() == sample_files()

@@ -89,8 +89,8 @@ def check_page(at, page: str, grain: str, department: str, lang: str) -> None:
 
 @pytest.mark.parametrize("grain", GRAINS)
 @pytest.mark.parametrize("lang", list(LANGUAGES))
-def test_every_page_for_departments_at_the_edges(store, lang, grain):
-    at = start(lang=lang, directory=store)
+def test_every_page_for_departments_at_the_edges(monkeypatch, store, lang, grain):
+    at = start(monkeypatch, store, lang=lang)
     if grain != "month":
         at.sidebar.segmented_control[0].set_value(grain).run()
     assert set(EDGE_DEPARTMENTS) <= set(at.sidebar.multiselect[0].options)
@@ -101,8 +101,8 @@ def test_every_page_for_departments_at_the_edges(store, lang, grain):
             check_page(at, page, grain, department, lang)
 
 
-def test_the_scorecard_of_a_department_without_rows_says_where_its_data_is(store):
-    at = visit(start(lang="en", directory=store), "scorecard", OTHER_MONTHS)
+def test_the_scorecard_of_a_department_without_rows_says_where_its_data_is(monkeypatch, store):
+    at = visit(start(monkeypatch, store, lang="en"), "scorecard", OTHER_MONTHS)
     assert [i.value for i in at.info] == [
         "Technology has no KPIs for 2026-10 (its data covers 2026-01 – 2026-03): "
         "choose one of those periods in the sidebar"
@@ -110,15 +110,15 @@ def test_the_scorecard_of_a_department_without_rows_says_where_its_data_is(store
     assert not at.dataframe, "no empty perspective tables"
 
 
-def test_a_partner_only_department_can_be_picked_and_shows_its_shared_kpi(store):
-    at = visit(start(directory=store), "scorecard", PARTNER_ONLY)
+def test_a_partner_only_department_can_be_picked_and_shows_its_shared_kpi(monkeypatch, store):
+    at = visit(start(monkeypatch, store), "scorecard", PARTNER_ONLY)
     rows = pd.concat([d.value for d in at.dataframe])
     assert list(rows["指标"]) == ["系统可用率" + t("scorecard.shared_marker")]
     assert list(rows["协同部门"]) == ["信息中心"]
 
 
-def test_a_department_without_actuals_lists_its_kpis_as_missing(store):
-    at = visit(start(directory=store), "scorecard", NO_ACTUALS)
+def test_a_department_without_actuals_lists_its_kpis_as_missing(monkeypatch, store):
+    at = visit(start(monkeypatch, store), "scorecard", NO_ACTUALS)
     rows = pd.concat([d.value for d in at.dataframe])
     assert list(rows["指标"]) == ["安全事故次数", "安全培训覆盖率"]  # by perspective
     assert set(rows["状态"]) == {t("status.missing")}

@@ -204,8 +204,8 @@ def test_other_errors_are_not_mistaken_for_failures():
 # --- open mode is said on every page ---------------------------------------------------------
 
 
-def test_open_mode_is_a_warning_on_every_page():
-    at = start()
+def test_open_mode_is_a_warning_on_every_page(monkeypatch, tmp_path):
+    at = start(monkeypatch, tmp_path)
     for page in PAGES:
         open_page(at, page)
         assert not at.exception
@@ -230,9 +230,9 @@ def test_streamlit_shows_users_no_developer_menu_and_no_error_details():
     assert config["server"]["maxUploadSize"] == DEFAULT_LIMITS.max_file_mb
 
 
-def test_the_upload_widget_follows_the_apps_file_limit(monkeypatch):
+def test_the_upload_widget_follows_the_apps_file_limit(monkeypatch, tmp_path):
     monkeypatch.setenv("KPI_MAX_FILE_MB", "7")
-    at = start()
+    at = start(monkeypatch, tmp_path)
     open_page(at, "data")
     assert at.file_uploader(key="uploader").proto.max_upload_size_mb == 7
 

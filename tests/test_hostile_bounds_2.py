@@ -290,10 +290,10 @@ def test_the_command_line_says_what_is_wrong_and_exits_1(tmp_path, name):
     assert said and all(any(m.startswith(e) for e in expected) for m in said), said
 
 
-def test_the_data_page_reports_a_hostile_upload_and_takes_the_next_one():
+def test_the_data_page_reports_a_hostile_upload_and_takes_the_next_one(monkeypatch, tmp_path):
     from tests.apps import open_page, start
 
-    at = start(lang="en")
+    at = start(monkeypatch, tmp_path, lang="en")
     open_page(at, "data")
     at.file_uploader(key="uploader").upload("quotes.xlsx", HOSTILE["quotes.xlsx"][0]).run()
     assert not at.exception

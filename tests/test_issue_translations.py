@@ -26,8 +26,8 @@ def test_every_issue_code_has_a_message_in_every_language(lang):
     ("lang", "words"),
     [("zh-Hans", "权重为负数"), ("zh-Hant", "權重為負數"), ("en", "weight is negative")],
 )
-def test_the_validation_report_speaks_the_users_language(lang, words):
-    at = start()
+def test_the_validation_report_speaks_the_users_language(monkeypatch, tmp_path, lang, words):
+    at = start(monkeypatch, tmp_path)
     at.sidebar.selectbox[0].set_value(lang).run()
     open_page(at, "data")
     bad = xlsx(form(["市场部", "财务", "M1", "营收", "越高越好", -1, 100, 90]))

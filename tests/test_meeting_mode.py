@@ -11,8 +11,8 @@ def months() -> list[str]:
     return data.period_labels()["month"]
 
 
-def test_a_meeting_link_opens_in_meeting_mode_with_a_period_stepper():
-    start()  # a store of its own
+def test_a_meeting_link_opens_in_meeting_mode_with_a_period_stepper(monkeypatch, tmp_path):
+    start(monkeypatch, tmp_path)  # a store of its own
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.query_params["meeting"] = "1"
     at.run()
@@ -30,8 +30,8 @@ def test_a_meeting_link_opens_in_meeting_mode_with_a_period_stepper():
     assert at.query_params["meeting"] in ("1", ["1"])
 
 
-def test_the_toggle_switches_the_mode_and_the_url_follows():
-    at = start()
+def test_the_toggle_switches_the_mode_and_the_url_follows(monkeypatch, tmp_path):
+    at = start(monkeypatch, tmp_path)
     assert not at.sidebar.toggle(key="meeting").value
     assert not [b for b in at.button if b.key == "meeting_previous"]
     at.sidebar.toggle(key="meeting").set_value(True).run()

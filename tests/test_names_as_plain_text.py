@@ -5,6 +5,7 @@ to fetch anything."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -40,12 +41,13 @@ def _markdown(at: AppTest) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def app() -> AppTest:
-    at = start()
-    open_page(at, "data")
-    at.file_uploader(key="uploader").upload(FILE, _form(), XLSX).run()
-    assert not at.exception
-    return at
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppTest]:
+    with pytest.MonkeyPatch.context() as env:
+        at = start(env, tmp_path_factory.mktemp("app"))
+        open_page(at, "data")
+        at.file_uploader(key="uploader").upload(FILE, _form(), XLSX).run()
+        assert not at.exception
+        yield at
 
 
 def test_plain_escapes_every_markdown_sign() -> None:

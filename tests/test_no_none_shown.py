@@ -57,8 +57,8 @@ def readings(at) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_no_page_reads_none(store, lang):
-    at = start(lang=lang, directory=store)
+def test_no_page_reads_none(monkeypatch, store, lang):
+    at = start(monkeypatch, store, lang=lang)
     for page in PAGES:  # every department, the one without actuals among them
         open_page(at, page)
         assert not at.exception, [e.message for e in at.exception]
@@ -69,10 +69,10 @@ def test_no_page_reads_none(store, lang):
         assert readings(at) == [], (page, NO_ACTUALS)
 
 
-def test_the_scan_sees_a_missing_cell_without_placeholder(store):
+def test_the_scan_sees_a_missing_cell_without_placeholder(monkeypatch, store):
     """The check reads cells as the grid draws them: a null without a placeholder is
     'None' on screen, and this scan says so."""
-    at = visit(start(directory=store), "scorecard", NO_ACTUALS)
+    at = visit(start(monkeypatch, store), "scorecard", NO_ACTUALS)
     tables = at.dataframe
     assert any(cell == "—" for _, cell in table_cells(at)), "missing scores read —"
     for table in tables:

@@ -8,7 +8,6 @@ import io
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import openpyxl
 import pyarrow as pa
@@ -19,17 +18,19 @@ from openpyxl import load_workbook
 from kpi_engine.reports.pdf import report_pdf
 from kpi_engine.reports.xlsx import report_xlsx
 from tests.apps import open_page, start
+from tests.paths import SAMPLE_DATA, sample_files
 from tests.workbooks import xlsx
 from ui import data
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "monthly" / "2026-10"
 
 
 def _traditional() -> bytes:
     """The sample's 采购物流部 October form written in traditional script, actuals 3 % lower:
     it replaces the department's month, and must not leave a ghost `采购物流部` behind."""
-    book = openpyxl.load_workbook(SAMPLE / "采购物流部_2026年10月_KPI考核表.xlsx")
+    book = openpyxl.load_workbook(
+        SAMPLE_DATA / "monthly" / "2026-10" / "采购物流部_2026年10月_KPI考核表.xlsx"
+    )
     to_traditional = OpenCC("s2t")
     for row in book.active.iter_rows():
         for cell in row:
@@ -90,7 +91,7 @@ def cli(tmp_path_factory):
     """`score --json` over the sample company's files and the extra one."""
     folder = tmp_path_factory.mktemp("files")
     paths = []
-    for name, content in [*data.sample_files(), *_extras()]:
+    for name, content in [*sample_files(), *_extras()]:
         path = folder / name.replace("/", "_")
         path.write_bytes(content)
         paths.append(str(path))
@@ -108,13 +109,14 @@ def cli(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def app():
-    at = start(lang="en")
-    open_page(at, "data")
-    for name, content in _extras():
-        at.file_uploader[0].upload(name, content, XLSX).run()
-        assert not at.exception
-    return at
+def app(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as env:  # the module's tests read this store
+        at = start(env, tmp_path_factory.mktemp("app"), lang="en")
+        open_page(at, "data")
+        for name, content in _extras():
+            at.file_uploader[0].upload(name, content, XLSX).run()
+            assert not at.exception
+        yield at
 
 
 def _metric(at, label: str) -> str:

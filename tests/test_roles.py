@@ -5,7 +5,6 @@ in the audit log with the user; the users file keeps hashes, never passwords."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -187,11 +186,9 @@ def test_a_manager_cannot_write_another_department_through_the_cli(tmp_path):
 # --- the app ----------------------------------------------------------------------------------
 
 
-def app_with_users(tmp_path: Path) -> AppTest:
+def app_with_users(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
     """The app on its own data directory whose users file has a manager, an analyst, a viewer."""
-    os.environ["KPI_DATA_DIR"] = str(tmp_path)
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop(users.USERS_FILE_ENV, None)
+    apps.use_data_dir(monkeypatch, tmp_path)
     users.add("王磊", PASSWORD, MANAGER, ["市场部"])
     users.add("陈静", PASSWORD, ANALYST)
     users.add("周总", PASSWORD, VIEWER)
@@ -202,8 +199,8 @@ def sign_in(at: AppTest, name: str, password: str = PASSWORD) -> AppTest:
     return apps.sign_in(at, name, password)
 
 
-def test_with_users_nothing_shows_before_sign_in(tmp_path):
-    at = app_with_users(tmp_path)
+def test_with_users_nothing_shows_before_sign_in(monkeypatch, tmp_path):
+    at = app_with_users(monkeypatch, tmp_path)
     assert at.title[0].value == "请登录" and not at.metric
     sign_in(at, "王磊", "wrong password")
     assert any("不正确" in e.value for e in at.error) and not at.metric
@@ -212,8 +209,8 @@ def test_with_users_nothing_shows_before_sign_in(tmp_path):
     assert any("周总（查看者）" in c.value for c in at.sidebar.caption)
 
 
-def test_a_manager_on_the_data_page_cannot_store_another_department(tmp_path):
-    at = sign_in(app_with_users(tmp_path), "王磊")
+def test_a_manager_on_the_data_page_cannot_store_another_department(monkeypatch, tmp_path):
+    at = sign_in(app_with_users(monkeypatch, tmp_path), "王磊")
     open_page(at, "data")
     before = store.revision(store.connect(data_dir=tmp_path))
     at.file_uploader(key="uploader").upload("mixed.xlsx", mixed(), XLSX).run()
@@ -228,8 +225,8 @@ def test_a_manager_on_the_data_page_cannot_store_another_department(tmp_path):
     assert history[["name", "uploader"]].iloc[0].tolist() == ["市场部.xlsx", "王磊"]
 
 
-def test_viewers_and_analysts_see_what_they_may_change(tmp_path):
-    at = sign_in(app_with_users(tmp_path), "周总")
+def test_viewers_and_analysts_see_what_they_may_change(monkeypatch, tmp_path):
+    at = sign_in(app_with_users(monkeypatch, tmp_path), "周总")
     open_page(at, "data")
     assert not [u for u in at.get("file_uploader")]
     assert any("只能查看" in i.value for i in at.info)

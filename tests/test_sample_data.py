@@ -9,7 +9,7 @@ import pytest
 
 from kpi_engine import build, load_files
 from kpi_engine.core.schema import PERSPECTIVES
-from ui.data import SAMPLE_DATA, sample_files
+from tests.paths import SAMPLE_DATA, sample_files
 
 
 @pytest.fixture(scope="module")

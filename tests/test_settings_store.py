@@ -60,8 +60,8 @@ def test_unusable_settings_are_named_and_refused_by_the_store(tmp_path, change, 
     assert problems(DEFAULTS) == []
 
 
-def test_saved_settings_score_every_page_of_every_session(company):
-    at = open_page(start(), "settings")
+def test_saved_settings_score_every_page_of_every_session(monkeypatch, tmp_path, company):
+    at = open_page(start(monkeypatch, tmp_path), "settings")
     assert not at.exception, [e.message for e in at.exception]
     at.number_input(key="settings_weight_financial").set_value(80.0)
     at.number_input(key="settings_green").set_value(95.0)
@@ -84,16 +84,16 @@ def test_saved_settings_score_every_page_of_every_session(company):
     assert "绿 ≥95" in history["设置"].iloc[0]
 
 
-def test_unusable_settings_on_the_page_say_why_and_store_nothing():
-    at = open_page(start(), "settings")
+def test_unusable_settings_on_the_page_say_why_and_store_nothing(monkeypatch, tmp_path):
+    at = open_page(start(monkeypatch, tmp_path), "settings")
     at.number_input(key="settings_amber").set_value(100.0)
     at.button[0].click().run()
     assert any("黄色起点" in e.value for e in at.error)
     assert store.settings_history(stored()).empty
 
 
-def test_a_saved_scenario_is_shared_and_can_be_adopted_as_the_settings():
-    at = open_page(start(), "whatif")
+def test_a_saved_scenario_is_shared_and_can_be_adopted_as_the_settings(monkeypatch, tmp_path):
+    at = open_page(start(monkeypatch, tmp_path), "whatif")
     at.slider(key=ui.slider_key("financial")).set_value(70.0).run()
     at.text_input(key=ui.NAME).input("重财务").run()
     at.button(key="whatif_save").click().run()

@@ -23,8 +23,8 @@ def quality_form() -> bytes:
     )
 
 
-def test_an_accepted_upload_is_stored_and_shown_to_a_new_session():
-    first = start()  # a store of its own, seeded with the sample company
+def test_an_accepted_upload_is_stored_and_shown_to_a_new_session(monkeypatch, tmp_path):
+    first = start(monkeypatch, tmp_path)  # a store of its own, seeded with the sample company
     directory = os.environ[DATA_DIR_ENV]
     assert os.path.exists(os.path.join(directory, store.SQLITE_FILE))
     open_page(first, "data")
@@ -43,9 +43,9 @@ def test_an_accepted_upload_is_stored_and_shown_to_a_new_session():
     assert set(shown.loc[shown["department"] == "质量管理部", "kpi_id"]) == {"QA-1", "QA-2"}
 
 
-def test_the_same_file_in_a_new_session_is_not_stored_twice():
+def test_the_same_file_in_a_new_session_is_not_stored_twice(monkeypatch, tmp_path):
     workbook = quality_form()  # one file: the bytes carry the time it was written
-    first = start()
+    first = start(monkeypatch, tmp_path)
     directory = os.environ[DATA_DIR_ENV]
     open_page(first, "data")
     first.file_uploader[0].upload("qa.xlsx", workbook, XLSX).run()
@@ -57,8 +57,8 @@ def test_the_same_file_in_a_new_session_is_not_stored_twice():
     assert list(history["name"]).count("qa.xlsx") == 1
 
 
-def test_the_data_page_lists_the_stored_uploads_of_every_session():
-    first = start()
+def test_the_data_page_lists_the_stored_uploads_of_every_session(monkeypatch, tmp_path):
+    first = start(monkeypatch, tmp_path)
     open_page(first, "data")
     first.file_uploader[0].upload("质量管理部_2026年10月.xlsx", quality_form(), XLSX).run()
 

@@ -4,7 +4,6 @@ delete and undo, settings and scenarios with who and when, schema migration."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -16,10 +15,9 @@ from kpi_engine.core.schema import KPI_COLUMNS
 from kpi_engine.core.settings import DATA_DIR_ENV
 from kpi_engine.core.whatif import Scenario
 from kpi_engine.store import db as store
+from tests.paths import sample_files
 from tests.store_files import fresh_store, monthly
 from tests.workbooks import xlsx
-
-SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 
 
 @pytest.fixture
@@ -76,10 +74,8 @@ def test_data_dir_comes_from_the_environment_and_database_url_wins(tmp_path, mon
 
 
 def test_first_start_stores_the_sample_company_once(tmp_path):
-    files = [SAMPLE / "kpi_definitions.xlsx", *sorted(SAMPLE.glob("monthly/*/*.xlsx"))]
-
     def sample():
-        named = [(p.name, p.read_bytes()) for p in files]
+        named = list(sample_files())
         return named, load_files(named)
 
     engine = store.start(data_dir=tmp_path, sample=sample)
@@ -94,7 +90,7 @@ def test_first_start_stores_the_sample_company_once(tmp_path):
         store.definitions(engine), expected.definitions, check_dtype=False
     )
     uploads = len(store.history(engine))
-    assert uploads == len(files)
+    assert uploads == len(sample_files())
     engine.dispose()
     again = store.start(data_dir=tmp_path, sample=sample)  # a restart: no second copy
     assert len(store.history(again)) == uploads

@@ -2,8 +2,10 @@
 its undo, the same file again changing nothing — each seen by the pages and the store."""
 
 import os
+from pathlib import Path
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi_engine.core.settings import DATA_DIR_ENV
@@ -39,8 +41,8 @@ def upload(at: AppTest, name: str, content: bytes) -> AppTest:
     return at.file_uploader(key="uploader").upload(name, content, XLSX).run()
 
 
-def two_versions() -> AppTest:
-    at = start()
+def two_versions(env: pytest.MonkeyPatch, directory: Path) -> AppTest:
+    at = start(env, directory)
     open_page(at, "data")
     upload(at, "qa_v1.xlsx", quality_form(0.015))
     upload(at, "qa_v2.xlsx", quality_form(0.030))
@@ -57,8 +59,8 @@ def version_table(at: AppTest) -> pd.DataFrame:
     return next(d.value for d in at.dataframe if "版本" in d.value.columns)
 
 
-def test_a_reupload_is_a_new_version_that_every_page_shows():
-    at = two_versions()
+def test_a_reupload_is_a_new_version_that_every_page_shows(monkeypatch, tmp_path):
+    at = two_versions(monkeypatch, tmp_path)
     assert any(f"{DEPARTMENT} {PERIOD} 第 2 版" in s for s in texts(at, "success"))
     assert shown_complaints() == 0.030
     pick(at, DEPARTMENT, PERIOD)
@@ -68,8 +70,8 @@ def test_a_reupload_is_a_new_version_that_every_page_shows():
     assert list(table["状态"]) == ["较早版本", "当前显示"]
 
 
-def test_restoring_an_earlier_version_shows_it_again():
-    at = two_versions()
+def test_restoring_an_earlier_version_shows_it_again(monkeypatch, tmp_path):
+    at = two_versions(monkeypatch, tmp_path)
     pick(at, DEPARTMENT, PERIOD)
     versions = store.versions(store.connect(data_dir=os.environ[DATA_DIR_ENV]), DEPARTMENT, PERIOD)
     first = int(versions["upload_id"].iloc[0])
@@ -81,8 +83,8 @@ def test_restoring_an_earlier_version_shows_it_again():
     assert list(version_table(at)["状态"]) == ["当前显示", "较早版本"]
 
 
-def test_a_delete_asks_first_then_can_be_undone():
-    at = two_versions()
+def test_a_delete_asks_first_then_can_be_undone(monkeypatch, tmp_path):
+    at = two_versions(monkeypatch, tmp_path)
     pick(at, DEPARTMENT, PERIOD)
     at.button(key="delete").click().run()
     assert any("确定删除 qa_v2.xlsx" in w for w in texts(at, "warning"))
@@ -106,9 +108,9 @@ def test_a_delete_asks_first_then_can_be_undone():
     assert list(actions[:2]) == ["undo_delete", "delete"]
 
 
-def test_the_same_file_again_changes_nothing_and_says_so():
+def test_the_same_file_again_changes_nothing_and_says_so(monkeypatch, tmp_path):
     content = quality_form(0.015)
-    at = start()
+    at = start(monkeypatch, tmp_path)
     open_page(at, "data")
     upload(at, "qa.xlsx", content)
     directory = os.environ[DATA_DIR_ENV]

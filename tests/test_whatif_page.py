@@ -22,8 +22,8 @@ def company():
 
 
 @pytest.fixture
-def at():
-    app = open_page(start(), "whatif")
+def at(monkeypatch, tmp_path):
+    app = open_page(start(monkeypatch, tmp_path), "whatif")
     assert not app.exception, [e.message for e in app.exception]
     return app
 

@@ -21,13 +21,13 @@ from kpi_engine.core.whatif import (
     sample_weights,
 )
 from tests.kpi_rows import kpi
-from ui import data
+from tests.paths import sample_files
 
 
 @pytest.fixture(scope="module")
 def company():
     """The bundled sample company (7 departments, shared KPIs, three scoring methods)."""
-    return load_files(list(data.sample_files())).kpis
+    return load_files(list(sample_files())).kpis
 
 
 @pytest.fixture(scope="module")
