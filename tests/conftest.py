@@ -1,7 +1,92 @@
-"""Test-wide settings. Hypothesis runs without a per-example deadline: the machines
-running this suite are shared and a slow first example is not a failure of the law."""
+"""Test-wide settings.
 
+Hypothesis runs without a per-example deadline: the machines running this suite are shared
+and a slow first example is not a failure of the law.
+
+Every test gets one kind marker (pyproject.toml registers them), found here so that no test
+file has to say it: `e2e` for tests/e2e (a real server and Chromium), `app` for a test
+that drives the app with Streamlit's AppTest (itself, through a fixture or through a helper
+such as `tests.apps.start`), `unit` for the rest. `slow` is written on a test by hand.
+"""
+
+from __future__ import annotations
+
+import dis
+import inspect
+import sys
+import types
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
 from hypothesis import settings
 
 settings.register_profile("shared-machine", deadline=None)
 settings.load_profile("shared-machine")
+
+TESTS = Path(__file__).resolve().parent
+E2E = TESTS / "e2e"
+
+
+def _codes(code: types.CodeType) -> Iterator[types.CodeType]:
+    """`code` and the code of every function, lambda and comprehension written in it."""
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _codes(const)
+
+
+def _named(function: Callable[..., object]) -> Iterator[object]:
+    """What `function`'s code reads by name: its globals (`start`), their attributes when
+    they are modules (`apps.start`), and what it imports itself (`from tests.apps import
+    start`). An attribute of anything else (`store.start`) is not followed."""
+    scope = function.__globals__
+    for code in _codes(function.__code__):
+        last: object = None
+        for step in dis.get_instructions(code):
+            if step.opname == "LOAD_GLOBAL":
+                last = scope.get(step.argval)
+            elif step.opname in ("LOAD_ATTR", "LOAD_METHOD", "IMPORT_FROM"):
+                last = getattr(last, step.argval, None) if inspect.ismodule(last) else None
+            elif step.opname == "IMPORT_NAME":
+                last = sys.modules.get(step.argval)
+                continue  # IMPORT_FROM reads the module left on the stack
+            else:
+                continue
+            yield last
+
+
+def _drives_the_app(function: object, seen: set[types.CodeType]) -> bool:
+    """Whether `function` names Streamlit's AppTest, or calls a function written under
+    tests/ that does (`tests.apps.start`, `edge_company.filled_store`, a helper of its
+    own module)."""
+    function = inspect.unwrap(function)  # type: ignore[arg-type]
+    code = getattr(function, "__code__", None)
+    if code is None or code in seen or TESTS not in Path(code.co_filename).parents:
+        return False
+    seen.add(code)
+    for value in _named(function):  # type: ignore[arg-type]
+        module = getattr(value, "__module__", None) or ""
+        if module.startswith("streamlit.testing") and getattr(value, "__name__", "") == "AppTest":
+            return True
+        if _drives_the_app(value, seen):
+            return True
+    return False
+
+
+def _kind(item: pytest.Item) -> str:
+    if E2E in Path(item.path).parents:
+        return "e2e"
+    function = getattr(item, "function", None)
+    if function is None:
+        return "unit"
+    seen: set[types.CodeType] = set()
+    fixtures = getattr(item, "_fixtureinfo", None)
+    definitions = fixtures.name2fixturedefs.values() if fixtures else ()
+    used = [function, *(d.func for defs in definitions for d in defs)]
+    return "app" if any(_drives_the_app(f, seen) for f in used) else "unit"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(_kind(item))
