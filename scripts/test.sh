@@ -35,8 +35,10 @@ if ((${#missing[@]})); then
 fi
 
 # --- Python packages ---------------------------------------------------------------------
-echo "== pip install -r requirements-dev.txt"
-python3 -m pip install -q -r requirements-dev.txt
+# Exact versions from the lock file (compiled from requirements-dev.txt; README says how to
+# upgrade), so that every machine tests what CI tests.
+echo "== pip install -r requirements.lock"
+python3 -m pip install -q -r requirements.lock
 
 # --- Lint and tests: run every step, fail at the end if any failed -----------------------
 failed=()
@@ -49,6 +51,9 @@ python3 -m ruff format --check . || failed+=("ruff format --check")
 
 echo "== lint-imports (the engine's layers, pyproject.toml)"
 lint-imports --no-cache || failed+=("lint-imports")
+
+echo "== mypy (scripts/typecheck.py: no error beyond scripts/typecheck-baseline.txt)"
+python3 scripts/typecheck.py || failed+=("typecheck")
 
 # --- A throwaway PostgreSQL on loopback, for the store tests on PostgreSQL ---------------
 if [[ -z "${KPI_TEST_DATABASE_URL:-}" ]]; then

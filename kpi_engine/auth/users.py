@@ -257,10 +257,11 @@ def current_actor(actor: Actor) -> Actor:
             raise _signed_out(actor)
         return actor
     entry = people.get(actor.name)
-    usable = entry is not None and entry_problem(entry) is None
-    if how.method == OIDC and not usable:  # the provider vouches for the person, not a role
-        return Actor(actor.name, VIEWER, (), how)
-    if not usable or (how.method == PASSWORD and _stamp(entry) != how.stamp):
+    if entry is None or entry_problem(entry) is not None:
+        if how.method == OIDC:  # the provider vouches for the person, not a role
+            return Actor(actor.name, VIEWER, (), how)
+        raise _signed_out(actor)
+    if how.method == PASSWORD and _stamp(entry) != how.stamp:
         raise _signed_out(actor)
     return _actor(actor.name, entry, how)
 
@@ -375,7 +376,7 @@ def authenticate(
         matched = False
     finally:
         _VERIFYING.release()
-    if not matched:
+    if not matched or entry is None:  # (matched implies an entry; said again for mypy)
         _failed(keys)
         return None
     BY_NAME.succeeded(_key(name))

@@ -54,13 +54,9 @@ BASELINE_COLOR, SCENARIO_COLOR = "#a0a0a0", "#2c7fb8"
 
 LABEL_LIMIT = 200  # px before a long department or KPI name is cut with an ellipsis
 # Line legends draw a stretch of each line, long enough to show its dash pattern.
-LINE_LEGEND = {
-    "title": None,
-    "orient": "top",
-    "symbolType": "stroke",
-    "symbolStrokeWidth": 2,
-    "symbolSize": 500,
-}
+LINE_LEGEND = alt.Legend(
+    title=None, orient="top", symbolType="stroke", symbolStrokeWidth=2, symbolSize=500
+)
 
 
 def status_scale(settings: Settings) -> alt.Scale:
@@ -768,7 +764,7 @@ def actual_vs_target(trend: pd.DataFrame, *, lang: str) -> alt.LayerChart:
     dash = alt.StrokeDash(
         "measure:N",
         scale=alt.Scale(domain=measures, range=[[1, 0], [2, 3], [6, 4]][: len(measures)]),
-        legend=alt.Legend(**LINE_LEGEND),
+        legend=LINE_LEGEND,
     )
     multi = rows["series"].nunique() > 1
     tooltip = [
@@ -786,7 +782,7 @@ def actual_vs_target(trend: pd.DataFrame, *, lang: str) -> alt.LayerChart:
                 domain=measures,
                 range=[ACTUAL_COLOR, TARGET_COLOR, ACTUAL_COLOR][: len(measures)],
             ),
-            legend=alt.Legend(**LINE_LEGEND),
+            legend=LINE_LEGEND,
         )
     lines = (
         alt.Chart(long)
@@ -882,7 +878,7 @@ def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.La
             strokeDash=alt.StrokeDash(
                 "kind:N",
                 scale=alt.Scale(domain=kinds, range=[[1, 0], [6, 4]][: len(kinds)]),
-                legend=alt.Legend(**LINE_LEGEND),
+                legend=LINE_LEGEND,
             ),
             detail="line:N",
             tooltip=tooltip,

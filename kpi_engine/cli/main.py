@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn, TextIO
 
 import pandas as pd
 
@@ -31,7 +32,7 @@ from kpi_engine.reports.plain import issues_json, scorecard_json, write_xlsx
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 on bad usage, as SPEC wants
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 on bad usage, as SPEC wants
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
 
@@ -112,7 +113,7 @@ def _fail(message: str) -> int:
     return 1
 
 
-def _print_issues(loaded: Loaded, stream: object) -> None:
+def _print_issues(loaded: Loaded, stream: TextIO) -> None:
     for issue in loaded.issues.itertuples(index=False):
         where = ":".join(str(p) for p in (issue.file, issue.sheet, issue.row) if p is not None)
         column = f" [{issue.column}]" if issue.column else ""

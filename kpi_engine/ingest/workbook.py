@@ -127,9 +127,9 @@ def _check_zip(data: bytes, limits: Limits) -> tuple[dict[str, list[ErrorCell]],
             declared = sum(m.file_size for m in members)
             if declared > limits.max_unzipped_bytes:
                 raise _too_big(declared, limits)
-            for member in members:
-                if _suspicious(member):
-                    _measure(archive, member, limits)
+            for info in members:
+                if _suspicious(info):
+                    _measure(archive, info, limits)
             if parts.find("xl/workbook.bin"):
                 raise WorkbookError("xlsb_not_supported")
             sheets = _xlsx_sheets(archive, parts)
