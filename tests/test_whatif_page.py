@@ -187,6 +187,7 @@ def test_chart_specs_after_a_move_equal_a_fresh_altair_build():
     )
 
 
+@pytest.mark.slow
 def test_excel_export_has_every_table_and_keeps_text_as_text(company):
     from io import BytesIO
 
