@@ -3,13 +3,13 @@
     python3 benchmarks/load.py [--sessions 30] [--rounds 2] [--uploads 20] [--timeout 900]
                                [--max-rss-mib 2048] [--cold]
 
-Starts `streamlit run app.py` on 127.0.0.1 with a store of its own (tests/e2e/conftest.py)
+Starts `streamlit run app.py` on 127.0.0.1 with a store of its own (browser.py)
 and one headless Chromium; nothing leaves loopback. Each session is a browser context (a
 Streamlit session): it opens the app, then goes through the overview, scorecard, heatmap,
 trends and data pages `--rounds` times with the sidebar links, each session starting at
 another page. Meanwhile one more session stores `--uploads` distinct monthly workbooks
 through the Data page's file input, spread over the browsing. A render time runs from the
-click until the run is over and what it sent is drawn (tests/e2e's signals). Errors: an
+click until the run is over and what it sent is drawn (browser.py's signals). Errors: an
 exception box, a console error, an uncaught page error, a failed or HTTP-error request, a
 wait over 120 s. The server's resident memory is sampled from /proc.
 
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import os
 import re
 import signal
@@ -51,18 +52,21 @@ from playwright.async_api import Error as PlaywrightError
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kpi_engine.i18n import t  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, _serve  # noqa: E402
-from tests.e2e.test_browser import (  # noqa: E402
+from benchmarks.browser import (  # noqa: E402
     CHART,
+    CHROMIUM,
+    CHROMIUM_ARGS,
     DRAWN,
     EXCEPTION,
     IDLE,
     NAV,
     PAGES,
+    VIEWPORT,
     XLSX_MIME,
+    serve,
 )
-from tests.workbooks import form, xlsx  # noqa: E402
+from benchmarks.run import form_workbook  # noqa: E402
+from kpi_engine.i18n import t  # noqa: E402
 
 BROWSED = ("overview", "scorecard", "heatmap", "trends", "data")
 WAIT_MS = 120_000  # one page's wait under load before it counts as an error
@@ -120,15 +124,14 @@ def workbooks(count: int) -> list[tuple[str, bytes]]:
     for i in range(count):
         department = DEPARTMENTS[i % len(DEPARTMENTS)]
         month = 10 - (i // len(DEPARTMENTS)) % 10  # 2026-10 back to 2026-01
-        row = ["越高越好", "25%", "90%", f"{80 + i * 0.5:.1f}%"]  # direction .. actual
+        row = ["越高越好", "25%", "90%", f"{80 + i * 0.5:.1f}%", "平均"]  # direction ..
         rows = [
-            [department, perspective, f"LD{k}", f"负载测试指标{k}", *row]
+            [department, f"LD{k}", f"负载测试指标{k}", perspective, *row]
             for k, perspective in enumerate(("财务", "客户", "内部流程", "学习与成长"), 1)
         ]
-        title = f"2026年{month}月 {department} KPI 考核表"
-        files.append(
-            (f"{department}_2026年{month}月_负载{i + 1}.xlsx", xlsx(form(*rows, title=title)))
-        )
+        out = io.BytesIO()
+        form_workbook(f"2026年{month}月 {department} KPI 考核表", rows).save(out)
+        files.append((f"{department}_2026年{month}月_负载{i + 1}.xlsx", out.getvalue()))
     return files
 
 
@@ -488,7 +491,7 @@ def main() -> int:
     args = parser.parse_args()
     # `kill`/`timeout` stop it as Ctrl-C does, so the browser closes and the server stops
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    with tempfile.TemporaryDirectory() as folder, _serve(Path(folder) / "server.log") as url:
+    with tempfile.TemporaryDirectory() as folder, serve(Path(folder) / "server.log") as url:
         result = asyncio.run(
             benchmark(
                 url,

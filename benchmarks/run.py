@@ -176,23 +176,28 @@ def file_name(d: int, m: int) -> str:
     return f"{department_name(d)}_{year}{month:02d}_KPI考核表.xlsx"
 
 
-def write_department(args: tuple[str, int, int, int]) -> int:
-    """Write every month's form of one department; returns the bytes written."""
+def form_workbook(title: str, rows: Sequence[Sequence[object]]) -> Any:
+    """A one-sheet monthly form (SPEC §2): the title row, `HEADER`, the KPI rows; an
+    openpyxl write-only Workbook to save (here and in load.py's uploads)."""
     from openpyxl import Workbook
 
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("考核表")
+    ws.append([title])
+    ws.append(list(HEADER))
+    for row in rows:
+        ws.append(list(row))
+    return wb
+
+
+def write_department(args: tuple[str, int, int, int]) -> int:
+    """Write every month's form of one department; returns the bytes written."""
     folder, d, n_kpis, n_months = args
     total = 0
     for m in range(n_months):
-        title, rows = form_rows(d, m, n_kpis)
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("考核表")
-        ws.append([title])
-        ws.append(list(HEADER))
-        for row in rows:
-            ws.append(row)
         path = Path(folder) / file_name(d, m)
         tmp = path.with_suffix(".tmp")
-        wb.save(tmp)
+        form_workbook(*form_rows(d, m, n_kpis)).save(tmp)
         tmp.replace(path)
         total += path.stat().st_size
     return total

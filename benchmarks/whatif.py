@@ -158,33 +158,35 @@ def bench_engine(kpis: pd.DataFrame, repeats: int, results: dict[str, Any]) -> l
 
 def page_times(kpis: pd.DataFrame | None, repeats: int) -> dict[str, float]:
     """Server time of What-if reruns after a slider move (AppTest), with `kpis` injected."""
-    from tests.apps import open_page, start
+    from benchmarks.apptest import open_page, run_app, use_data_dir
     from ui import data
     from ui import whatif as ui
 
     original = data.kpis
     if kpis is not None:
         data.kpis = lambda: kpis  # the app's data, without going through workbooks
-    try:
-        at = open_page(start(), "whatif")
-        if at.exception:
-            raise RuntimeError(at.exception[0].message)
-        # a new value every move: nothing the page caches on its inputs can be reused
-        values = iter(np.linspace(31.0, 99.0, 3 * repeats + 4))
+    with tempfile.TemporaryDirectory() as folder:
+        use_data_dir(Path(folder))  # a store of its own
+        try:
+            at = open_page(run_app(), "whatif")
+            if at.exception:
+                raise RuntimeError(at.exception[0].message)
+            # a new value every move: nothing the page caches on its inputs can be reused
+            values = iter(np.linspace(31.0, 99.0, 3 * repeats + 4))
 
-        def move() -> None:
-            at.slider(key=ui.slider_key("customer")).set_value(float(next(values))).run()
+            def move() -> None:
+                at.slider(key=ui.slider_key("customer")).set_value(float(next(values))).run()
 
-        full_ms = best_ms(move, repeats)
-        fragment_ms = []
-        for _ in range(repeats):
-            move()
-            fragment_ms.append(float(at.session_state[ui.SERVER_MS]))
-        if at.exception:
-            raise RuntimeError(at.exception[0].message)
-        return {"rerun_ms": full_ms, "fragment_ms": min(fragment_ms)}
-    finally:
-        data.kpis = original
+            full_ms = best_ms(move, repeats)
+            fragment_ms = []
+            for _ in range(repeats):
+                move()
+                fragment_ms.append(float(at.session_state[ui.SERVER_MS]))
+            if at.exception:
+                raise RuntimeError(at.exception[0].message)
+            return {"rerun_ms": full_ms, "fragment_ms": min(fragment_ms)}
+        finally:
+            data.kpis = original
 
 
 def bench_page(kpis: pd.DataFrame, repeats: int, results: dict[str, Any]) -> list[str]:

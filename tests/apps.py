@@ -1,4 +1,6 @@
-"""Drive the Streamlit app with AppTest as a user would: start, switch pages, upload."""
+"""Drive the Streamlit app with AppTest as a user would: start, switch pages, sign in. The
+driver itself (APP, PAGES, `open_page`) is benchmarks/apptest.py, shared with the page
+benchmarks."""
 
 from __future__ import annotations
 
@@ -8,33 +10,19 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import navigation
+from benchmarks.apptest import APP, PAGES, data_dir_environment, open_page, run_app
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
-PAGES = ("overview", "scorecard", "heatmap", "trends", "whatif", "data", "settings")
-
-_init = navigation.PagesManager.__init__
-
-
-def _navigation_only(self: navigation.PagesManager, *args: object, **kwargs: object) -> None:
-    """AppTest resets Streamlit's legacy `pages/` mode before every run, and a `pages/`
-    folder then sends every `switch_page` down its legacy path (the page without app.py);
-    `ui.navigation.require_shell` recovers by rerunning, but the sidebar's widget state is
-    lost on the way. A real server takes that path at most once, for the first request
-    after it starts (see `require_shell`), so the tests run as the server does."""
-    _init(self, *args, **kwargs)
-    navigation.end_legacy_mode()
-
-
-navigation.PagesManager.__init__ = _navigation_only  # type: ignore[method-assign]
+__all__ = ["APP", "PAGES", "open_page", "run_app", "seen", "sign_in", "start", "use_data_dir"]
 
 
 def use_data_dir(monkeypatch: pytest.MonkeyPatch, directory: Path) -> None:
     """The app, the store and the users file on `directory` (no DATABASE_URL, no
     KPI_USERS_FILE) until `monkeypatch` is undone: for one test, or one module."""
-    monkeypatch.setenv("KPI_DATA_DIR", str(directory))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.delenv("KPI_USERS_FILE", raising=False)
+    for name, value in data_dir_environment(directory).items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
 
 
 def start(env: pytest.MonkeyPatch, directory: Path, *, lang: str | None = None) -> AppTest:
@@ -44,14 +32,7 @@ def start(env: pytest.MonkeyPatch, directory: Path, *, lang: str | None = None) 
     data directory is set through `env` (the test's `monkeypatch`, or a module fixture's
     `pytest.MonkeyPatch.context()`), so it is undone when the test or the module ends."""
     use_data_dir(env, directory)
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    if lang:
-        at.session_state["lang"] = lang
-    return at.run()
-
-
-def open_page(at: AppTest, page: str) -> AppTest:
-    return at.switch_page(f"pages/{page}.py").run()
+    return run_app(lang=lang)
 
 
 def seen(markdown: str) -> str:

@@ -26,6 +26,7 @@ settings.load_profile("shared-machine")
 
 TESTS = Path(__file__).resolve().parent
 E2E = TESTS / "e2e"
+HELPERS = (TESTS, TESTS.parent / "benchmarks")  # where helpers that drive the app are written
 
 
 def _codes(code: types.CodeType) -> Iterator[types.CodeType]:
@@ -56,22 +57,44 @@ def _named(function: Callable[..., object]) -> Iterator[object]:
             yield last
 
 
+_READS: dict[types.CodeType, tuple[bool, tuple[object, ...]]] = {}
+
+
+def _reads(function: Callable[..., object]) -> tuple[bool, tuple[object, ...]]:
+    """Whether `function` names AppTest, and the functions of tests/ and benchmarks/ it
+    reads (`_named`); worked out once per function, since many tests share a helper."""
+    code = function.__code__
+    if code not in _READS:
+        app, helpers = False, []
+        for value in _named(function):
+            module = getattr(value, "__module__", None) or ""
+            if (
+                module.startswith("streamlit.testing")
+                and getattr(value, "__name__", "") == "AppTest"
+            ):
+                app = True
+            elif _helper(value):
+                helpers.append(value)
+        _READS[code] = app, tuple(helpers)
+    return _READS[code]
+
+
+def _helper(value: object) -> bool:
+    """A function written under tests/ or benchmarks/."""
+    code = getattr(inspect.unwrap(value), "__code__", None)  # type: ignore[arg-type]
+    return code is not None and any(folder in Path(code.co_filename).parents for folder in HELPERS)
+
+
 def _drives_the_app(function: object, seen: set[types.CodeType]) -> bool:
     """Whether `function` names Streamlit's AppTest, or calls a function written under
-    tests/ that does (`tests.apps.start`, `edge_company.filled_store`, a helper of its
-    own module)."""
+    tests/ or benchmarks/ that does (`tests.apps.start`, `benchmarks.apptest.run_app`,
+    `edge_company.filled_store`, a helper of its own module)."""
     function = inspect.unwrap(function)  # type: ignore[arg-type]
-    code = getattr(function, "__code__", None)
-    if code is None or code in seen or TESTS not in Path(code.co_filename).parents:
+    if not _helper(function) or function.__code__ in seen:  # type: ignore[attr-defined]
         return False
-    seen.add(code)
-    for value in _named(function):  # type: ignore[arg-type]
-        module = getattr(value, "__module__", None) or ""
-        if module.startswith("streamlit.testing") and getattr(value, "__name__", "") == "AppTest":
-            return True
-        if _drives_the_app(value, seen):
-            return True
-    return False
+    seen.add(function.__code__)  # type: ignore[attr-defined]
+    app, helpers = _reads(function)  # type: ignore[arg-type]
+    return app or any(_drives_the_app(helper, seen) for helper in helpers)
 
 
 def _kind(item: pytest.Item) -> str:

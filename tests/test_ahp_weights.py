@@ -196,6 +196,7 @@ def write(path, names, matrix, *, fractions=True):
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fractions", [True, False], ids=["1/3", "0.333"])
 def test_cli_ahp_json_reproduces_the_published_drinks_example(tmp_path, fractions):
     matrix = write(tmp_path / "drinks.csv", DRINKS_NAMES, DRINKS, fractions=fractions)
@@ -208,6 +209,7 @@ def test_cli_ahp_json_reproduces_the_published_drinks_example(tmp_path, fraction
     assert done.stderr == ""
 
 
+@pytest.mark.slow
 def test_cli_ahp_flags_an_inconsistent_matrix_on_stderr(tmp_path):
     names = ["size", "transport", "neighbourhood", "age", "yard", "modern", "condition", "finance"]
     done = cli("ahp", write(tmp_path / "house.csv", names, HOUSE), "--json")
@@ -218,6 +220,7 @@ def test_cli_ahp_flags_an_inconsistent_matrix_on_stderr(tmp_path):
     assert "0.169" in done.stderr and "0.1" in done.stderr
 
 
+@pytest.mark.slow
 def test_cli_ahp_text_output_and_errors(tmp_path):
     done = cli(
         "ahp", write(tmp_path / "leader.csv", LEADER, pairwise_matrix(LEADER_JUDGEMENTS, LEADER))

@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_benchmark_quick_runs_and_prints_ratios(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
     proc = subprocess.run(

@@ -47,11 +47,13 @@ def heatmap() -> alt.LayerChart:
     )
 
 
+@pytest.mark.slow
 def test_png_and_scale(heatmap):
     one, two = picture(images.png(heatmap, scale=1)), picture(images.png(heatmap))
     assert two.size == (one.size[0] * 2, one.size[1] * 2)  # default scale 2, sharp on slides
 
 
+@pytest.mark.slow
 def test_svg_keeps_chinese_text_in_the_cjk_font(heatmap):
     svg = images.svg(heatmap)
     assert svg.startswith("<svg")
@@ -60,6 +62,7 @@ def test_svg_keeps_chinese_text_in_the_cjk_font(heatmap):
     assert "Noto Sans CJK SC" in svg
 
 
+@pytest.mark.slow
 def test_chinese_is_drawn_with_noto_sans_cjk():
     cjk = picture(images.png(text_chart("财务部", charts.FONT)))
     assert ink(cjk) > 500  # glyphs, not an empty canvas
@@ -73,6 +76,7 @@ def test_chinese_is_drawn_with_noto_sans_cjk():
     assert ImageChops.difference(*shapes).getbbox() is not None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("builder", ["department_bars", "perspective_bars", "department_months"])
 def test_other_charts_render(builder):
     history = sample_history()

@@ -157,6 +157,7 @@ BUILDERS = {
 # --- every chart --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(BUILDERS))
 @pytest.mark.parametrize("lang", ["zh-Hans", "zh-Hant", "en"])
 def test_every_chart_has_the_cjk_font_and_valid_spec(name, lang):
@@ -176,6 +177,7 @@ def test_status_scale_follows_settings():
     assert scale["clamp"] is True
 
 
+@pytest.mark.slow
 def test_no_module_of_the_engine_loads_streamlit():
     """The layer contract (pyproject.toml) reads imports; this runs them: importing every
     module of the engine, charts and i18n included, leaves Streamlit unloaded."""
@@ -194,6 +196,7 @@ def test_no_module_of_the_engine_loads_streamlit():
 # --- heatmap ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_heatmap_colour_scale_from_settings_and_text_layer():
     spec = charts.heatmap(perspectives_frame(), lang="zh-Hans", settings=CUSTOM).to_dict()
     colors = [e for e in encodings(spec, "color") if e.get("field") == "score"]
@@ -204,6 +207,7 @@ def test_heatmap_colour_scale_from_settings_and_text_layer():
     assert {mark_type(v) for v in views(spec)} == {"rect", "text"}
 
 
+@pytest.mark.slow
 def test_heatmap_click_selection_named_cell():
     spec = charts.heatmap(perspectives_frame(), lang="en", settings=DEFAULTS).to_dict()
     params = [p for p in walk(spec) if p.get("name") == "cell" and "select" in p]
@@ -217,6 +221,7 @@ def test_heatmap_click_selection_named_cell():
     assert [p["name"] for p in walk(named) if "select" in p] == ["pick"]
 
 
+@pytest.mark.slow
 def test_heatmap_cells_complete_rounded_and_missing_shown():
     spec = charts.heatmap(perspectives_frame(), lang="zh-Hans", settings=DEFAULTS).to_dict()
     data = rows(spec)
@@ -233,6 +238,7 @@ def test_heatmap_cells_complete_rounded_and_missing_shown():
     assert len(grey) == 1 and mark_type(grey[0]) == "rect"
 
 
+@pytest.mark.slow
 def test_heatmap_axes_in_the_chosen_language_and_fixed_order():
     en = charts.heatmap(perspectives_frame(), lang="en", settings=DEFAULTS).to_dict()
     zh = charts.heatmap(perspectives_frame(), lang="zh-Hans", settings=DEFAULTS).to_dict()
@@ -245,6 +251,7 @@ def test_heatmap_axes_in_the_chosen_language_and_fixed_order():
     assert x["axis"]["labelLimit"] > 0 and encodings(zh, "y")[0]["axis"]["labelLimit"] > 0
 
 
+@pytest.mark.slow
 def test_heatmap_one_period():
     two = pd.concat([perspectives_frame(), perspectives_frame().assign(period="2026-09")])
     with pytest.raises(ValueError, match="period"):
@@ -256,6 +263,7 @@ def test_heatmap_one_period():
 # --- drill-down, bars ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_drilldown_bars_values_shared_marker_and_missing():
     spec = charts.drilldown(kpis_frame(), "市场部", lang="zh-Hans", settings=CUSTOM).to_dict()
     data = rows(spec)
@@ -277,6 +285,7 @@ def test_drilldown_bars_values_shared_marker_and_missing():
     assert [p["name"] for p in walk(spec) if "select" in p] == ["kpi"]
 
 
+@pytest.mark.slow
 def test_drilldown_one_perspective_and_english():
     spec = charts.drilldown(
         kpis_frame(), "市场部", lang="en", settings=DEFAULTS, perspective="customer"
@@ -287,6 +296,7 @@ def test_drilldown_one_perspective_and_english():
     assert "数据平台使用率 (shared)" in {r["kpi_label"] for r in rows(shared)}
 
 
+@pytest.mark.slow
 def test_perspective_bars_all_four_in_order():
     frame = perspectives_frame().query("department == '技术部'")
     spec = charts.perspective_bars(frame, lang="zh-Hant", settings=DEFAULTS).to_dict()
@@ -298,6 +308,7 @@ def test_perspective_bars_all_four_in_order():
         charts.perspective_bars(perspectives_frame(), lang="en", settings=DEFAULTS)
 
 
+@pytest.mark.slow
 def test_baseline_vs_scenario_grouped_bars():
     spec = charts.baseline_vs_scenario(what_if_frame(), lang="zh-Hans").to_dict()
     data = rows(spec)
@@ -314,6 +325,7 @@ def test_baseline_vs_scenario_grouped_bars():
 # --- department x month -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_department_months_grid_values_and_labels():
     spec = charts.department_months(departments_frame(12), lang="en", settings=DEFAULTS).to_dict()
     data = rows(spec)
@@ -332,6 +344,7 @@ def test_department_months_grid_values_and_labels():
     assert params[0]["select"]["fields"] == ["department", "period"]
 
 
+@pytest.mark.slow
 def test_department_months_many_months_colour_only():
     spec = charts.department_months(departments_frame(24), lang="en", settings=DEFAULTS).to_dict()
     assert not any(mark_type(v) == "text" for v in views(spec))
@@ -341,6 +354,7 @@ def test_department_months_many_months_colour_only():
 # --- trends -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_actual_vs_target_lines_and_translated_legend():
     frame = trend_frame(projected=False)
     frame.loc[4] = ["2026-11", 108.0, 100.0, 108.0, True]
@@ -355,6 +369,7 @@ def test_actual_vs_target_lines_and_translated_legend():
     assert {"Period", "Value"} <= titles(en)
 
 
+@pytest.mark.slow
 def test_actual_vs_target_several_series_coloured_by_series():
     frame = pd.concat(
         [trend_frame(False).assign(series="A · 营业收入"), trend_frame(False).assign(series="B")]
@@ -363,6 +378,7 @@ def test_actual_vs_target_several_series_coloured_by_series():
     assert any(e.get("field") == "series" for e in encodings(spec, "color"))
 
 
+@pytest.mark.slow
 def test_score_bands_background_and_projection():
     spec = charts.score_bands(trend_frame(), lang="zh-Hans", settings=CUSTOM).to_dict()
     bands = next(v for v in views(spec) if "fill" in v["encoding"])
@@ -383,17 +399,20 @@ def test_score_bands_background_and_projection():
     assert {"得分", "期间", "状态区间"} <= titles(spec)
 
 
+@pytest.mark.slow
 def test_score_bands_without_projection_has_no_projection_legend():
     spec = charts.score_bands(trend_frame(False), lang="en", settings=DEFAULTS).to_dict()
     assert encodings(spec, "strokeDash")[0]["scale"]["domain"] == ["Score"]
 
 
+@pytest.mark.slow
 def test_score_bands_organization_series_translated():
     frame = trend_frame().assign(series="organization")
     spec = charts.score_bands(frame, lang="zh-Hant", settings=DEFAULTS).to_dict()
     assert {r["series"] for r in rows(spec) if "series" in r} == {"全組織"}
 
 
+@pytest.mark.slow
 def test_builders_return_top_level_charts():
     chart = BUILDERS["heatmap"]("en", DEFAULTS)
     assert isinstance(chart, alt.LayerChart)

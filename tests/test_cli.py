@@ -26,6 +26,7 @@ def run(*args: object) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_validate_json_on_good_files_exits_0():
     done = run("validate", HR, LONG, WIDE, "--json")
     assert done.returncode == 0, done.stderr
@@ -35,6 +36,7 @@ def test_validate_json_on_good_files_exits_0():
     assert doc["rows_rejected"] == 0 and doc["errors"] == []
 
 
+@pytest.mark.slow
 def test_validate_json_reports_errors_with_their_cells_and_exits_1(tmp_path):
     bad = tmp_path / "市场部_2026年10月.xlsx"
     bad.write_bytes(xlsx(form(["市场部", "财务", "M1", "营收", "越高越好", -1, 100, 90])))
@@ -52,6 +54,7 @@ def test_validate_json_reports_errors_with_their_cells_and_exits_1(tmp_path):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [
@@ -67,6 +70,7 @@ def test_bad_usage_exits_2(args):
     assert run(*args).returncode == 2
 
 
+@pytest.mark.slow
 def test_score_json_has_spec_keys_and_hand_worked_scores():
     done = run("score", HR, "--json")
     assert done.returncode == 0, done.stderr
@@ -102,6 +106,7 @@ def test_score_json_has_spec_keys_and_hand_worked_scores():
     assert [o["period"] for o in doc["organization"]] == ["2026-03"]
 
 
+@pytest.mark.slow
 def test_score_period_and_quarter(tmp_path):
     one = json.loads(run("score", WIDE, "--period", "2026-02", "--json").stdout)
     assert {k["period"] for k in one["kpis"]} == {"2026-02"}
@@ -115,6 +120,7 @@ def test_score_period_and_quarter(tmp_path):
     assert kpis["FIN-04"]["actual"] == pytest.approx((0.6 + 0.62) / 2)
 
 
+@pytest.mark.slow
 def test_score_out_writes_a_workbook(tmp_path):
     out = tmp_path / "report.xlsx"
     done = run("score", LONG, "--out", out)
@@ -127,6 +133,7 @@ def test_score_out_writes_a_workbook(tmp_path):
     assert first["kpi_id"] == "PRC-1" and first["score"] == pytest.approx(90.0)
 
 
+@pytest.mark.slow
 def test_hostile_input_exits_1_with_a_json_error_naming_the_file(tmp_path):
     fake = tmp_path / "budget.xlsx"
     fake.write_bytes(b"PK\x03\x04 this is no zip")
@@ -138,6 +145,7 @@ def test_hostile_input_exits_1_with_a_json_error_naming_the_file(tmp_path):
         assert doc["errors"][0]["file"] == "budget.xlsx"
 
 
+@pytest.mark.slow
 def test_a_missing_file_is_an_error_not_a_traceback(tmp_path):
     done = run("validate", tmp_path / "nope.xlsx", "--json")
     assert done.returncode == 1

@@ -20,6 +20,7 @@ def pdf_text(path: Path) -> str:
     return done.stdout.decode()
 
 
+@pytest.mark.slow
 def test_workbook_from_the_shared_examples(tmp_path):
     out = tmp_path / "report.xlsx"
     done = run("report", *EXAMPLES, "--period", "2026-03", "--out", out, "--lang", "en")
@@ -30,6 +31,7 @@ def test_workbook_from_the_shared_examples(tmp_path):
     assert book["Summary"]["A1"].value == "Organisation KPI report · 2026-03"
 
 
+@pytest.mark.slow
 def test_quarter_pdf_for_one_department_matched_across_scripts(tmp_path):
     out = tmp_path / "report.pdf"
     done = run("report", *EXAMPLES, "--quarter", "2026-Q1", "--department", "财务部", "--out", out)
@@ -39,6 +41,7 @@ def test_quarter_pdf_for_one_department_matched_across_scripts(tmp_path):
     assert "与 2025-Q4 比较" in text
 
 
+@pytest.mark.slow
 def test_sample_company_pdf_defaults_to_the_latest_month(tmp_path):
     out = tmp_path / "月报.pdf"
     done = run("report", *SAMPLE_FILES, "--out", out)
@@ -49,6 +52,7 @@ def test_sample_company_pdf_defaults_to_the_latest_month(tmp_path):
     assert "warnings (`validate` lists them)" in done.stderr  # not one line per note row
 
 
+@pytest.mark.slow
 def test_generated_workbooks_keep_formula_like_names_as_text(tmp_path):
     files = forms(
         {
@@ -70,6 +74,7 @@ def test_generated_workbooks_keep_formula_like_names_as_text(tmp_path):
     assert book["组织汇总"]["A1"].value == "全组织 KPI 报告 · 2026-10-YTD"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [
@@ -86,6 +91,7 @@ def test_bad_usage_exits_2(args, tmp_path):
     assert not (tmp_path / "r.pdf").exists()
 
 
+@pytest.mark.slow
 def test_nothing_to_report_exits_1(tmp_path):
     junk = tmp_path / "notes.xlsx"
     junk.write_bytes(b"not a workbook")

@@ -8,6 +8,7 @@ from tests.workbooks import load, messages
 CSV = '期间,部门,指标名称,维度,方向,权重,目标值,实际值\n2026-10,市场部,线上销售额,财务,越高越好,1,"1,200",85%\n'
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "data",
     [
@@ -29,6 +30,7 @@ def test_csv_encodings_are_detected(data):
     assert kpi["actual"] == 0.85
 
 
+@pytest.mark.slow
 def test_semicolon_separated_csv():
     data = CSV.replace(",", ";").replace('"1;200"', "1200").encode("utf-8")
     kpi = load(("m.csv", data)).kpis.iloc[0]
@@ -41,6 +43,7 @@ TRADITIONAL = (
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("encoding", ["big5", "cp950"])
 def test_a_big5_csv_from_traditional_chinese_excel(encoding):
     loaded = load(("財務部.csv", TRADITIONAL.encode(encoding)))

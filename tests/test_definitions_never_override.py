@@ -1,6 +1,8 @@
 """A row that gives its own target is scored from its own columns only (SPEC §2); every
 value a definition fills in is named in a warning."""
 
+import pytest
+
 from kpi_engine.core.scorecard import build
 from tests.workbooks import load, messages, xlsx
 
@@ -31,6 +33,7 @@ def _warnings(loaded: object) -> list[str]:
     return messages(loaded, "warning")
 
 
+@pytest.mark.slow
 def test_own_target_and_actual_take_no_threshold_or_stretch_from_a_definition() -> None:
     sheet = [
         ["2026年10月 生产部"],
@@ -51,6 +54,7 @@ def test_own_target_and_actual_take_no_threshold_or_stretch_from_a_definition() 
     assert "threshold" not in text and "stretch" not in text
 
 
+@pytest.mark.slow
 def test_a_definition_of_another_department_never_reaches_a_row() -> None:
     sheet = [
         ["2026年10月 財務部"],
@@ -65,6 +69,7 @@ def test_a_definition_of_another_department_never_reaches_a_row() -> None:
     assert all("definitions" not in w for w in _warnings(loaded))
 
 
+@pytest.mark.slow
 def test_an_empty_perspective_filled_from_a_definition_is_named() -> None:
     sheet = [
         ["2026年10月 生产部"],
@@ -80,6 +85,7 @@ def test_an_empty_perspective_filled_from_a_definition_is_named() -> None:
     assert loaded.kpis.iloc[0][["threshold", "stretch"]].tolist() == [0.95, 0.99]
 
 
+@pytest.mark.slow
 def test_a_row_without_a_department_takes_the_only_definition_of_its_id() -> None:
     sheet = [["2026-10"], ["指标编号", "实际值"], ["PUR-03", 9500]]
     loaded = load(("actuals.xlsx", xlsx(sheet)), definitions=_stored())

@@ -1,5 +1,7 @@
 """KPI definitions on their own sheet are reused by later uploads that carry only actuals."""
 
+import pytest
+
 from tests.workbooks import load, messages, xlsx
 
 DEFINITIONS = [
@@ -10,6 +12,7 @@ DEFINITIONS = [
 ]
 
 
+@pytest.mark.slow
 def test_actuals_keyed_by_id_take_the_definition_from_an_earlier_upload():
     first = load(("定义.xlsx", xlsx(DEFINITIONS)))
     assert first.rows_accepted == 0 and len(first.definitions) == 2
@@ -24,6 +27,7 @@ def test_actuals_keyed_by_id_take_the_definition_from_an_earlier_upload():
     assert kpis.loc["MKT-02", "weight"] == 0.4
 
 
+@pytest.mark.slow
 def test_actuals_keyed_by_name_and_department_in_the_same_workbook():
     actuals = [["部门", "指标名称", "期间", "实际值"], ["市场部", "线上销售额", "2026-10", 210]]
     data = xlsx(DEFINITIONS, sheet="定义", more={"实际": actuals})
@@ -33,6 +37,7 @@ def test_actuals_keyed_by_name_and_department_in_the_same_workbook():
     assert list(loaded.kpis["actual"]) == [210]
 
 
+@pytest.mark.slow
 def test_values_in_the_actuals_sheet_override_the_definition():
     actuals = [["2026年10月 市场部"], ["指标编号", "目标值", "实际值"], ["MKT-01", 250, 180]]
     first = load(("定义.xlsx", xlsx(DEFINITIONS)))
@@ -40,6 +45,7 @@ def test_values_in_the_actuals_sheet_override_the_definition():
     assert list(later.kpis["target"]) == [250]
 
 
+@pytest.mark.slow
 def test_actuals_for_an_unknown_kpi_are_reported_not_dropped():
     actuals = [["2026年10月 市场部"], ["指标编号", "实际值"], ["MKT-99", 1]]
     loaded = load(("10月.xlsx", xlsx(actuals)))

@@ -26,6 +26,7 @@ def engine(tmp_path):
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_deleting_a_deleted_upload_is_refused_and_keeps_who_deleted_it(engine):
     upload = monthly().save(engine)
     store.delete(engine, upload.upload_id, user=ADMIN_A)
@@ -37,6 +38,7 @@ def test_deleting_a_deleted_upload_is_refused_and_keeps_who_deleted_it(engine):
     assert (store.revision(engine), store.history(engine).to_json(date_format="iso")) == before
 
 
+@pytest.mark.slow
 def test_undoing_the_delete_of_a_live_upload_is_refused(engine):
     upload = monthly().save(engine)
     before = store.revision(engine)

@@ -100,6 +100,7 @@ FORM_WORDS = ["", "绩效考核表", "月度KPI考核表", "KPI考核表", "考�
 TRADITIONAL = OpenCC("s2t")
 
 
+@pytest.mark.slow
 @settings(max_examples=300)
 @given(
     st.sampled_from(STEMS),
@@ -125,6 +126,7 @@ EN_PERIODS = ["", "October 2026", "Oct 2026", "2026-10", "Q1 2026", "FY2026", "H
 EN_WORDS = ["", "KPI sheet", "Monthly KPI", "Performance Review", "Scorecard", "KPIs"]
 
 
+@pytest.mark.slow
 @settings(max_examples=150)
 @given(
     st.sampled_from(EN_STEMS),
@@ -141,6 +143,7 @@ def test_any_english_title_names_its_department(stem, suffix, period, words, gap
     assert find_department(title) == stem
 
 
+@pytest.mark.slow
 def test_a_sheet_without_a_department_column_takes_it_from_its_glued_title():
     rows = [
         ["2026年10月份财务部KPI考核表"],

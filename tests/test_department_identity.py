@@ -75,6 +75,7 @@ def _with_partner(department: str, partner: str, month: int) -> tuple[str, bytes
     return f"{department}_{month}.xlsx", xlsx(rows)
 
 
+@pytest.mark.slow
 def test_a_traditional_upload_replaces_the_month_without_a_ghost_department(engine) -> None:
     for month in (9, 10):
         monthly("采购物流部", month).save(engine)
@@ -104,6 +105,7 @@ def test_a_traditional_upload_replaces_the_month_without_a_ghost_department(engi
     assert pdf.startswith(b"%PDF")
 
 
+@pytest.mark.slow
 def test_cli_score_shows_one_department_for_two_scripts(tmp_path) -> None:
     first = monthly("采购物流部", 9)
     second = monthly("採購物流部", 10)

@@ -134,6 +134,7 @@ def test_low_coverage_departments() -> None:
     assert kinds(found, "red_streak").empty and kinds(found, "no_upload").empty
 
 
+@pytest.mark.slow
 def test_low_coverage_threshold_is_a_setting() -> None:
     rows = frame(*(k(90.0, kpi_name=n) for n in "abcd"), k(NAN, kpi_name="e"))
     card = insights.history(rows, ["2026-10"])

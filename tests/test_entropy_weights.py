@@ -139,6 +139,7 @@ def monthly(tmp_path, department, revenue, satisfaction):
     return path
 
 
+@pytest.mark.slow
 def test_cli_entropy_json_on_three_departments(tmp_path):
     files = [
         monthly(tmp_path, "A部", 10, 80),
@@ -155,6 +156,7 @@ def test_cli_entropy_json_on_three_departments(tmp_path):
     assert weights["客户满意度"] == pytest.approx(0.703918, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_cli_entropy_perspective_level_and_nothing_to_compare(tmp_path):
     files = [monthly(tmp_path, "A部", 10, 80), monthly(tmp_path, "B部", 20, 85)]
     done = entropy_cli(*files, "--level", "perspective", "--json")

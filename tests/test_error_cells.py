@@ -14,6 +14,7 @@ def errors_of(loaded):
     return loaded.errors[["row", "column", "value", "code"]].values.tolist()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("error", ERRORS)
 def test_an_error_in_the_actual_rejects_the_row_naming_the_error(error):
     rows = form(GOOD, ["市场部", "客户", "M2", "满意度", "越高越好", 1, 90, error])
@@ -24,6 +25,7 @@ def test_an_error_in_the_actual_rejects_the_row_naming_the_error(error):
     assert loaded.rows_rejected == 1
 
 
+@pytest.mark.slow
 def test_error_types_newer_than_openpyxl_are_read_too():
     rows = form(GOOD, ["市场部", "客户", "M2", "满意度", "越高越好", 1, 90, "#SPILL!"])
     loaded = load(("m.xlsx", xlsx(rows, errors=["H5"])))
@@ -37,12 +39,14 @@ def test_the_grid_holds_the_error_where_calamine_gives_an_empty_string():
     assert second.cells[1][1] == "#REF!"
 
 
+@pytest.mark.slow
 def test_a_formula_whose_cached_value_is_an_error():
     rows = form(GOOD, ["市场部", "客户", "M2", "满意度", "越高越好", 1, 90, "#DIV/0!"])
     data = with_formulas(xlsx(rows), {"H5": "G5/0"})
     assert errors_of(load(("m.xlsx", data))) == [[5, "实际值", "#DIV/0!", "excel_error"]]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("index", "column"),
     [
@@ -63,6 +67,7 @@ def test_an_error_in_any_column_read_names_that_column(index, column):
     assert loaded.rows_accepted == 0
 
 
+@pytest.mark.slow
 def test_an_error_in_a_month_column_rejects_only_that_month():
     rows = [
         ["市场部 2026年"],
@@ -95,6 +100,7 @@ def test_csv_cells_that_say_an_excel_error_are_errors():
     ]
 
 
+@pytest.mark.slow
 def test_an_error_is_reported_once_not_also_as_a_bad_number():
     rows = form(["市场部", "财务", "M1", "营收", "越高越好", "#VALUE!", "#DIV/0!", "#N/A"])
     loaded = load(("m.xlsx", xlsx(rows)))
@@ -102,6 +108,7 @@ def test_an_error_is_reported_once_not_also_as_a_bad_number():
     assert sorted(loaded.errors["value"]) == ["#DIV/0!", "#N/A", "#VALUE!"]
 
 
+@pytest.mark.slow
 def test_a_total_row_whose_sum_broke_is_still_a_skipped_total():
     rows = form(GOOD, ["合计", None, None, None, None, "#REF!", None, "#REF!"])
     loaded = load(("m.xlsx", xlsx(rows)))

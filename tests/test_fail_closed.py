@@ -59,6 +59,7 @@ def said(at: AppTest, *words: str) -> bool:
 # --- who can read the store ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_data_directory_and_the_store_are_the_apps_users_alone(data_dir):
     engine = store.start(sample=lambda: ([], load_files([])))
     with engine.connect() as conn:  # WAL and shared-memory files exist while connected
@@ -167,6 +168,7 @@ def full(path: Path) -> Iterator[None]:
         sa.event.remove(sa.pool.Pool, "connect", _no_room)
 
 
+@pytest.mark.slow
 def test_a_full_disk_is_named(tmp_path):
     store.start(data_dir=tmp_path).dispose()
     data = sheet(300)
@@ -272,6 +274,7 @@ def option(args: list[str], name: str) -> list[str]:
     return [args[i + 1] for i, a in enumerate(args) if a == name]
 
 
+@pytest.mark.slow
 def test_start_sh_listens_on_localhost_unless_told_otherwise(tmp_path):
     default = start_sh(tmp_path)
     assert default[:2] == ["run", "app.py"]

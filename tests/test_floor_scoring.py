@@ -29,6 +29,7 @@ def test_higher_default_floor(actual: float, expected: float) -> None:
     assert one(direction="higher", target=200.0, actual=actual) == pytest.approx(expected)
 
 
+@pytest.mark.slow
 def test_higher_explicit_floor() -> None:
     # Through (50, 0) and (100, 100): 2 points per unit above 50.
     anchors = {"direction": "higher", "target": 100.0, "floor": 50.0}

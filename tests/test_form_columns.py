@@ -9,6 +9,7 @@ from tests.workbooks import HEADER, load, xlsx
 KPI = ["市场部", "财务", "M1", "营收", "越高越好", 1, 100, 90]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("before", "after"),
     [
@@ -30,6 +31,7 @@ def test_form_columns_are_kept_without_a_warning(before, after):
     assert loaded.kpis.loc[0, "extras"] == dict(zip([*before, *after], extras, strict=True))
 
 
+@pytest.mark.slow
 def test_an_unknown_column_still_warns():
     header = ["序号", *HEADER, "跟进事项"]
     loaded = load(("m.xlsx", xlsx([["2026年10月"], header, [1, *KPI, "x"]])))

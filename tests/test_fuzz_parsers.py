@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +25,7 @@ ANY_CELL = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=200)
 @given(st.lists(ANY_CELL, max_size=20))
 def test_number_cells_parse_to_a_value_or_a_flag(cells):
@@ -34,6 +36,7 @@ def test_number_cells_parse_to_a_value_or_a_flag(cells):
     assert not (parsed["bad"] & parsed["value"].notna()).any()
 
 
+@pytest.mark.slow
 @settings(max_examples=200)
 @given(ANY_CELL, st.one_of(st.none(), st.integers(1990, 2100)))
 def test_period_cells_are_a_month_label_or_none(cell, year):
@@ -47,6 +50,7 @@ def test_period_cells_are_a_month_label_or_none(cell, year):
 HEADER_WORDS = sorted({w for words in aliases.COLUMN_ALIASES.values() for w in words})
 
 
+@pytest.mark.slow
 @settings(max_examples=200)
 @given(st.one_of(st.sampled_from(HEADER_WORDS), st.text(max_size=15)), st.text(max_size=4))
 def test_header_spellings_match_through_case_width_and_punctuation(word, noise):
@@ -93,6 +97,7 @@ def workbooks(draw) -> tuple[bytes, list[str]]:
     return xlsx([[title], [], header, *rows], merges=merges), header
 
 
+@pytest.mark.slow
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 @given(workbooks())
 def test_a_generated_workbook_loads_or_reports_every_rejection_by_its_cell(book):

@@ -2,9 +2,12 @@
 
 import math
 
+import pytest
+
 from tests.workbooks import form, load, messages, xlsx
 
 
+@pytest.mark.slow
 def test_header_below_title_and_blank_rows_in_any_column_order():
     rows = [
         ["2026年10月 市场部 KPI 考核表"],
@@ -24,6 +27,7 @@ def test_header_below_title_and_blank_rows_in_any_column_order():
     assert list(kpis["row"]) == [5, 6]
 
 
+@pytest.mark.slow
 def test_headers_match_case_space_punctuation_and_script_insensitively():
     rows = [
         ["Period", "DEPARTMENT", "kpi_name", "Per-spective", "  weight ", "TARGET", "Actual"],
@@ -58,6 +62,7 @@ def test_a_workbook_without_a_kpi_header_is_an_error_naming_the_file():
     assert loaded.rows_accepted == 0
 
 
+@pytest.mark.slow
 def test_missing_actual_is_listed_not_zero():
     rows = form(
         ["市场部", "财务", "M1", "营收", "越高越好", 1, 100, "N/A"],

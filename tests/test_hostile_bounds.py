@@ -143,6 +143,7 @@ def outcomes(tmp_path_factory) -> dict[str, dict]:
     return {k: v for line in done.stdout.splitlines() for k, v in json.loads(line).items()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_a_hostile_file_is_refused_in_bounded_memory_and_time(outcomes, name):
     outcome = outcomes[name]
@@ -151,6 +152,7 @@ def test_a_hostile_file_is_refused_in_bounded_memory_and_time(outcomes, name):
     assert outcome["accepted"] == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_a_refused_upload_leaves_the_stored_data_as_it_was(outcomes, name):
     assert outcomes[name]["untouched"] and not outcomes[name]["stored"]

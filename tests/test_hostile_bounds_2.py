@@ -236,6 +236,7 @@ def outcomes(tmp_path_factory) -> dict[str, dict]:
     return {k: v for line in done.stdout.splitlines() for k, v in json.loads(line).items()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_a_hostile_file_is_a_file_error(outcomes, name):
     outcome = outcomes[name]
@@ -243,6 +244,7 @@ def test_a_hostile_file_is_a_file_error(outcomes, name):
     assert outcome["accepted"] == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(HARMLESS))
 def test_an_odd_but_harmless_file_loads(outcomes, name):
     assert outcomes[name]["codes"] == [] and outcomes[name]["accepted"] == 1, outcomes[name]
@@ -271,6 +273,7 @@ def _limited() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["quotes.xlsx", "rows_of_columns.ods", "far.xls", "panic.xlsx"])
 def test_the_command_line_says_what_is_wrong_and_exits_1(tmp_path, name):
     path = tmp_path / name
@@ -290,6 +293,7 @@ def test_the_command_line_says_what_is_wrong_and_exits_1(tmp_path, name):
     assert said and all(any(m.startswith(e) for e in expected) for m in said), said
 
 
+@pytest.mark.slow
 def test_the_data_page_reports_a_hostile_upload_and_takes_the_next_one(monkeypatch, tmp_path):
     from tests.apps import open_page, start
 

@@ -78,6 +78,7 @@ def test_an_empty_file():
     assert "empty" in only_error(load(("e.xlsx", b"")), "e.xlsx")
 
 
+@pytest.mark.slow
 def test_a_zip_bomb_past_the_default_limit_is_refused_before_reading():
     message = only_error(load(("bomb.xlsx", bomb(210 << 20))), "bomb.xlsx")
     assert "unzipped" in message and "200 MB" in message
@@ -225,6 +226,7 @@ def test_cells_far_apart_are_refused_before_the_grid_is_built():
     assert "90000 rows x 702 columns" in only_error(loaded, "far.xlsx")
 
 
+@pytest.mark.slow
 def test_a_wide_but_legal_sheet_still_loads():
     row = ["市场部", "财务", "M1", "营收", "越高越好", 1, 100, 90, *range(30)]
     header = [*form()[2], *(f"x{i}" for i in range(30))]
@@ -245,6 +247,7 @@ def with_macro(data: bytes) -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.slow
 def test_a_macro_workbook_loads_its_rows_and_nothing_of_the_macro_is_stored(tmp_path):
     data = with_macro(GOOD)
     loaded = load(("macro.xlsm", data))

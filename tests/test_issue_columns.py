@@ -39,6 +39,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", list(HEADERS))
 @pytest.mark.parametrize(("kpi", "at", "value", "code"), CASES)
 def test_an_anchor_on_the_wrong_side_names_its_own_column(lang, kpi, at, value, code):
@@ -51,6 +52,7 @@ def test_an_anchor_on_the_wrong_side_names_its_own_column(lang, kpi, at, value, 
     assert int(errors["row"].iloc[0]) == 3
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", list(HEADERS))
 def test_an_unknown_direction_names_the_direction_cell(lang):
     header = HEADERS[lang]

@@ -9,6 +9,7 @@ from tests.workbooks import HEADER, load, messages, xlsx
 DEF = ["部门", "指标编号", "指标名称", "维度", "方向", "权重", "目标值"]
 
 
+@pytest.mark.slow
 def test_long_layout_one_row_per_kpi_per_period():
     rows = [
         ["Period", "Department", "KPI ID", "KPI name", "Perspective", "Weight", "Target", "Actual"],
@@ -21,6 +22,7 @@ def test_long_layout_one_row_per_kpi_per_period():
     assert list(kpis["actual"]) == [90, 110, 95]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("headers", "title"),
     [
@@ -54,6 +56,7 @@ def test_wide_layout_month_without_year_is_an_error_naming_the_column():
     assert any("year" in m for m in errors["message"])
 
 
+@pytest.mark.slow
 def test_wide_layout_month_columns_with_no_values_are_not_loaded():
     rows = [
         ["财务部 2026年"],
@@ -64,6 +67,7 @@ def test_wide_layout_month_columns_with_no_values_are_not_loaded():
     assert list(kpis["period"]) == ["2026-01", "2026-02"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("empty", [[0], [1], [2], [0, 2], [1, 2]])
 def test_every_empty_month_column_warns_wherever_it_stands(empty):
     """A month nobody has reported yet: not loaded, one warning naming its column."""
@@ -83,6 +87,7 @@ def test_every_empty_month_column_warns_wherever_it_stands(empty):
     assert loaded.errors.empty
 
 
+@pytest.mark.slow
 def test_an_empty_month_column_of_a_csv_warns_too():
     text = "指标名称,维度,目标值,2026-01,2026-02,2026-03\n营收,财务,100,90,,\n回款,财务,1,0.9,,\n"
     loaded = load(("市场部.csv", text.encode()))
@@ -91,6 +96,7 @@ def test_an_empty_month_column_of_a_csv_warns_too():
     assert set(loaded.kpis["period"]) == {"2026-01"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("title", "sheet", "file"),
     [
@@ -127,6 +133,7 @@ def test_no_period_anywhere_is_an_error_that_says_where_to_put_it():
     assert any("no period" in m for m in messages(loaded))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("title", "department"),
     [
@@ -155,6 +162,7 @@ def test_one_sheet_per_month_with_the_year_in_the_file_name():
     assert set(kpis["department"]) == {"市场部"}
 
 
+@pytest.mark.slow
 def test_period_cells_as_excel_dates_and_yyyymm_numbers():
     import datetime as dt
 

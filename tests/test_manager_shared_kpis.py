@@ -35,6 +35,7 @@ def _shared(partners: str, weight: object = 1.0) -> tuple[str, bytes]:
     return "生产部_10月.xlsx", xlsx(rows)
 
 
+@pytest.mark.slow
 def test_a_manager_may_not_name_a_department_that_does_not_exist(engine) -> None:
     name, data = _shared("财务部、幽灵部")
     before = store.revision(engine)
@@ -48,6 +49,7 @@ def test_a_manager_may_not_name_a_department_that_does_not_exist(engine) -> None
     assert "幽灵部" not in set(store.current_kpis(engine)["department"])
 
 
+@pytest.mark.slow
 def test_a_manager_may_share_with_an_existing_department_in_any_script(engine) -> None:
     name, data = _shared("財務部")
     result = store.save_upload(
@@ -87,6 +89,7 @@ def test_settings_refuse_weights_that_are_not_finite_or_too_large() -> None:
     assert problems(DEFAULTS.with_(department_weights={"财务部": 3.0})) == []
 
 
+@pytest.mark.slow
 def test_a_period_after_next_month_is_a_row_error() -> None:
     rows = form(
         ["市场部", "财务", "M-1", "收入", "越高越好", 1, 100, 90], title="2099年12月 市场部"

@@ -4,6 +4,8 @@ once at most. 60,000 merges in a 10 KB file took minutes of server CPU before.""
 
 from __future__ import annotations
 
+import pytest
+
 from kpi_engine import Limits
 from kpi_engine.ingest.workbook import read_workbook
 from tests.test_hostile_bounds_2 import merges
@@ -17,6 +19,7 @@ def only_error(loaded) -> tuple[str, str]:
     return issue["code"], issue["message"]
 
 
+@pytest.mark.slow
 def test_more_merged_ranges_than_the_limit_is_a_file_error():
     data = xlsx(ROWS, merges=["A1:H1", "A3:A5", "B3:B4"])
     code, message = only_error(load(("hr.xlsx", data), limits=Limits(max_merged=2)))
@@ -30,6 +33,7 @@ def test_the_limit_is_a_setting(monkeypatch):
     assert only_error(load(("hr.xlsx", data)))[0] == "too_many_merges"
 
 
+@pytest.mark.slow
 def test_sixty_thousand_merges_in_a_small_file_are_refused():
     data = merges(60_000)
     assert len(data) < 16_000
@@ -42,6 +46,7 @@ def test_overlapping_merges_are_refused():
     assert code == "merges_overlap"
 
 
+@pytest.mark.slow
 def test_a_merge_reaching_past_the_grid_is_clipped_to_it():
     data = xlsx(ROWS, merges=["A3:A5000", "A1:ZZ1", "B3:B4"])
     (sheet,) = read_workbook("hr.xlsx", data)

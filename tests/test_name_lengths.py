@@ -27,6 +27,7 @@ def errors(loaded) -> list[tuple[str, str]]:
     return list(zip(issues["column"], issues["code"], strict=True))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("header", ["部门", "指标名称", "指标编号", "单位", "负责人"])
 def test_a_name_of_255_characters_is_accepted_and_256_is_a_row_error(header):
     assert load(("ok.xlsx", with_columns(**{header: "部" * 255}))).rows_accepted == 1
@@ -42,6 +43,7 @@ def test_a_partner_name_over_the_limit_is_a_row_error():
     assert errors(load(("p.xlsx", data))) == [("协同部门", "text_too_long")]
 
 
+@pytest.mark.slow
 def test_the_limit_is_a_setting(monkeypatch):
     data = with_columns(指标名称="营业收入同比增长率")
     assert errors(load(("a.xlsx", data), limits=Limits(max_text=5))) == [
@@ -57,6 +59,7 @@ def test_a_department_name_from_the_title_is_held_to_the_limit_too():
     assert errors(load(("t.xlsx", data))) == [("部门", "text_too_long")]
 
 
+@pytest.mark.slow
 def test_a_ten_megabyte_cell_is_cut_when_read_and_shown_short():
     huge = "部" * 10_000_000
     data = xlsx([*form()[:2], [*HEADER, "备注"], [huge, *ROW[1:], huge]])
@@ -74,6 +77,7 @@ def test_a_csv_field_over_the_csv_modules_limit_is_a_file_error():
     assert list(loaded.kpis["file"]) == ["ok.xlsx"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["csv", "ods"])
 def test_a_note_longer_than_excel_allows_is_cut_with_a_warning(kind):
     note = "说明" * 20_000  # 40,000 characters, more than Excel's 32,767

@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 SCANNED = ("tests", "benchmarks")
 
@@ -77,6 +79,7 @@ def absolute_paths(source: str) -> list[tuple[int, str]]:
     return sorted(found)
 
 
+@pytest.mark.slow
 def test_no_test_or_benchmark_names_a_machine_path():
     files = sorted(p for folder in SCANNED for p in (ROOT / folder).rglob("*.py"))
     assert len(files) > 10  # the scan sees the suite

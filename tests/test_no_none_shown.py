@@ -80,6 +80,7 @@ def test_the_scan_sees_a_missing_cell_without_placeholder(monkeypatch, store):
     assert any(cell == "None" for _, cell in table_cells(at))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 def test_drilldown_tooltips_read_dash_for_missing_cells(lang):
     """The heatmap's drill-down (a click away, so built here as the page builds it)."""
@@ -99,6 +100,7 @@ def pdf_text(data: bytes) -> str:
     return done.stdout.decode("utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("department", [None, NO_ACTUALS])
 def test_reports_read_dash_or_leave_cells_empty(lang, department):

@@ -276,6 +276,7 @@ def test_empty_column() -> None:
 finite = st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infinity=False)
 
 
+@pytest.mark.slow
 @given(finite)
 def test_thousands_separated_text_round_trips(number: float) -> None:
     value, bad = parsed(f"{number:,.6f}")
@@ -283,6 +284,7 @@ def test_thousands_separated_text_round_trips(number: float) -> None:
     assert value == pytest.approx(round(number, 6), rel=1e-12, abs=1e-9)
 
 
+@pytest.mark.slow
 @given(finite, st.sampled_from([",", "，", "'"]))
 def test_any_separator_round_trips(number: float, separator: str) -> None:
     text = f"{number:,.2f}".replace(",", separator)
@@ -291,6 +293,7 @@ def test_any_separator_round_trips(number: float, separator: str) -> None:
     assert value == pytest.approx(round(number, 2), rel=1e-12, abs=1e-9)
 
 
+@pytest.mark.slow
 @given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False))
 def test_percent_text_is_a_hundredth(number: float) -> None:
     value, bad = parsed(f"{number:,.4f}%")
@@ -298,6 +301,7 @@ def test_percent_text_is_a_hundredth(number: float) -> None:
     assert value == pytest.approx(round(number, 4) / 100, rel=1e-12, abs=1e-12)
 
 
+@pytest.mark.slow
 @given(finite)
 def test_repr_of_a_float_round_trips_exactly(number: float) -> None:
     """CSV cells are the text of a float: reading it back gives that same float."""
@@ -306,6 +310,7 @@ def test_repr_of_a_float_round_trips_exactly(number: float) -> None:
     assert value == number
 
 
+@pytest.mark.slow
 @given(st.lists(st.one_of(finite, st.text(max_size=6), st.none()), max_size=30))
 def test_value_and_bad_never_both(cells: list[object]) -> None:
     """A cell is a number, missing or bad: a bad cell has no value, a value is not bad."""

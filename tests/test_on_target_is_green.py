@@ -40,11 +40,13 @@ def assert_on_target(s: Settings, **fields: object) -> None:
     assert row["status"] == "green"
 
 
+@pytest.mark.slow
 @given(targets, st.sampled_from(["higher", "lower"]), settings)
 def test_on_target_with_the_default_floor(target: float, direction: str, s: Settings) -> None:
     assert_on_target(s, direction=direction, target=target, actual=target)
 
 
+@pytest.mark.slow
 @given(
     st.one_of(targets, targets.map(lambda t: -t)),
     gaps,
@@ -62,6 +64,7 @@ def test_on_target_with_a_floor_of_any_sign(
     assert scored(s, direction=direction, target=target, floor=floor, actual=floor)["score"] == 0
 
 
+@pytest.mark.slow
 @given(targets, gaps, st.one_of(st.none(), gaps), st.sampled_from(["higher", "lower"]), settings)
 def test_three_value_anchors_are_exact(
     target: float, below: float, above: float | None, direction: str, s: Settings
@@ -78,6 +81,7 @@ def test_three_value_anchors_are_exact(
         assert scored(s, actual=stretch, **anchors)["score"] == s.cap
 
 
+@pytest.mark.slow
 @given(targets, st.floats(min_value=0.0, max_value=10.0), st.one_of(st.none(), gaps), settings)
 def test_range_bounds_score_100(
     low: float, width: float, floor_gap: float | None, s: Settings
@@ -130,6 +134,7 @@ def test_a_department_all_on_target_is_exactly_100_at_every_level() -> None:
         assert (statuses(table["score"]) == "green").all()
 
 
+@pytest.mark.slow
 @given(
     st.lists(st.floats(min_value=1e-6, max_value=1e6), min_size=1, max_size=12),
     st.sampled_from(PERCENTS),

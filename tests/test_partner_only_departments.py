@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -82,6 +83,7 @@ def test_a_partner_only_department_is_shown_but_not_counted() -> None:
     )
 
 
+@pytest.mark.slow
 @given(st.floats(min_value=0.0, max_value=150.0), st.floats(min_value=0.01, max_value=50.0))
 def test_adding_a_partner_only_department_never_moves_the_organisation(
     actual: float, weight: float

@@ -74,6 +74,7 @@ def test_departments_of_the_upload_are_known() -> None:
     assert sorted(shared["kpi_id"]) == ["C1", "F1", "F2"]
 
 
+@pytest.mark.slow
 def test_departments_of_definitions_and_earlier_uploads_are_known() -> None:
     rows = workbook(
         ["Finance", "financial", "F1", "Cash", 100, 100, "Customer Service"],

@@ -224,6 +224,7 @@ def test_input_is_not_modified() -> None:
 maybe = st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False))
 
 
+@pytest.mark.slow
 @given(st.lists(maybe, min_size=3, max_size=3), st.sampled_from(["sum", "avg", "last"]))
 def test_one_month_of_a_quarter_alone_is_that_month(actuals: list, how: str) -> None:
     """A quarter where only one month has an actual gives that actual, for every kind."""

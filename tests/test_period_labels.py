@@ -156,6 +156,7 @@ def test_rejected_values(cell: object) -> None:
     assert parse_period(cell, year=2026) is None
 
 
+@pytest.mark.slow
 @given(st.integers(1990, 2100), st.integers(1, 12))
 def test_every_valid_month_round_trips(year: int, month: int) -> None:
     label = f"{year}-{month:02d}"
@@ -166,6 +167,7 @@ def test_every_valid_month_round_trips(year: int, month: int) -> None:
     assert parse_period(f"{month}月", year=year) == label
 
 
+@pytest.mark.slow
 @given(st.integers(0, 9999), st.integers(13, 99))
 def test_month_out_of_range_never_parses(year: int, month: int) -> None:
     assert parse_period(f"{year:04d}-{month}") is None
@@ -267,6 +269,7 @@ def test_quarter_months() -> None:
     assert quarter_months("2026-Q4") == ["2026-10", "2026-11", "2026-12"]
 
 
+@pytest.mark.slow
 @given(st.integers(1990, 2100), st.integers(1, 12))
 def test_a_month_is_in_its_quarter(year: int, month: int) -> None:
     label = f"{year}-{month:02d}"

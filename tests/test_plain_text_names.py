@@ -20,6 +20,7 @@ def _sheet(department: str = "市场部", kpi: str = "收入", unit: str = "万�
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("field", "text", "code_point", "column"),
     [

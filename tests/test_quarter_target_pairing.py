@@ -104,6 +104,7 @@ def test_a_month_alone_keeps_coverage_1_or_0() -> None:
     assert card.perspectives["coverage"].tolist() == [1.0]
 
 
+@pytest.mark.slow
 def test_spec_example_through_the_cli_quarter_json(tmp_path) -> None:
     header = ["部门", "指标编号", "指标名称", "维度", "汇总方式", "期间", "目标值", "实际值"]
     rows = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+from functools import cache
 
 import pytest
 
@@ -19,11 +20,16 @@ from tests.workbooks import form, xlsx
 CSV = (
     "期间,部门,指标名称,维度,方向,权重,目标值,实际值\n2026-10,市场部,营收,财务,越高越好,1,100,90\n"
 )
-# A KPI sheet and a sheet of 400,000 distinct texts beside it (no table: skipped).
-BIG = xlsx(
-    form(["市场部", "财务", "M1", "营收", "越高越好", 1, 100, 90]),
-    more={"data": [[f"x{c}-{r}" for c in range(80)] for r in range(5_000)]},
-)
+
+
+@cache
+def big() -> bytes:
+    """A KPI sheet and a sheet of 400,000 distinct texts beside it (no table: skipped);
+    built when a test first asks, not when the suite is collected."""
+    return xlsx(
+        form(["市场部", "财务", "M1", "营收", "越高越好", 1, 100, 90]),
+        more={"data": [[f"x{c}-{r}" for c in range(80)] for r in range(5_000)]},
+    )
 
 
 def codes(loaded, file: str) -> list[str]:
@@ -31,6 +37,7 @@ def codes(loaded, file: str) -> list[str]:
     return list(issues.loc[(issues["file"] == file) & (issues["severity"] == "error"), "code"])
 
 
+@pytest.mark.slow
 def test_a_child_killed_while_reading_costs_its_file_only(monkeypatch):
     answer = reader._Child.next_result
     killed = []
@@ -42,21 +49,22 @@ def test_a_child_killed_while_reading_costs_its_file_only(monkeypatch):
         return answer(child)
 
     monkeypatch.setattr(reader._Child, "next_result", kill_first)
-    # BIG takes the child a while to read: the kill lands before its answer.
-    loaded = load_files([("a.xlsx", BIG), ("b.xlsx", GOOD), ("c.csv", CSV.encode())])
+    # big() takes the child a while to read: the kill lands before its answer.
+    loaded = load_files([("a.xlsx", big()), ("b.xlsx", GOOD), ("c.csv", CSV.encode())])
     assert codes(loaded, "a.xlsx") == ["reader_failed"]
     assert sorted(loaded.kpis["file"]) == ["b.xlsx", "c.csv"]
     monkeypatch.undo()
     assert load_files([("d.xlsx", GOOD)]).rows_accepted == 1
 
 
+@pytest.mark.slow
 def test_a_child_out_of_memory_is_a_file_error_and_the_next_load_works():
     tight = Limits(reader_memory_bytes=1 << 20)  # far less than reading 400,000 cells takes
-    loaded = load_files([("big.xlsx", BIG), ("c.csv", CSV.encode())], limits=tight)
+    loaded = load_files([("big.xlsx", big()), ("c.csv", CSV.encode())], limits=tight)
     assert codes(loaded, "big.xlsx") == ["reader_failed"]
     assert list(loaded.kpis["file"]) == ["c.csv"]
     assert "1 MB" in loaded.errors["message"].iloc[0]
-    again = load_files([("big.xlsx", BIG)])
+    again = load_files([("big.xlsx", big())])
     assert again.errors.empty and again.rows_accepted == 1
 
 
@@ -106,6 +114,7 @@ def test_stopping_the_process_is_not_taken_for_a_bad_file(monkeypatch, stop):
         read_workbook("p.xlsx", GOOD)
 
 
+@pytest.mark.slow
 def test_a_dead_helper_is_started_again():
     assert load_files([("a.xlsx", GOOD)]).rows_accepted == 1
     reader._HELPER.process.kill()
@@ -113,6 +122,7 @@ def test_a_dead_helper_is_started_again():
     assert load_files([("b.xlsx", GOOD)]).rows_accepted == 1
 
 
+@pytest.mark.slow
 def test_a_large_batch_shared_by_two_children_keeps_its_order():
     files = [
         (f"{i:02d}.xlsx", xlsx(form([f"部门{i}", "财务", "M1", "营收", "越高越好", 1, 100, i])))

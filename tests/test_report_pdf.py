@@ -47,6 +47,7 @@ def organisation() -> bytes:
     return report_pdf(sample_history(), SAMPLE_PERIOD)
 
 
+@pytest.mark.slow
 def test_organisation_report_has_scores_heatmap_movers_and_warnings(organisation):
     text = text_of(organisation)
     assert pages(organisation) == 1
@@ -60,6 +61,7 @@ def test_organisation_report_has_scores_heatmap_movers_and_warnings(organisation
     assert "NotoSansCJKSC" in embedded and "yes" in embedded
 
 
+@pytest.mark.slow
 def test_page_renders_with_status_tints(organisation, tmp_path):
     source = tmp_path / "report.pdf"
     source.write_bytes(organisation)
@@ -77,6 +79,7 @@ def test_page_renders_with_status_tints(organisation, tmp_path):
         assert tuple(int(tint[i : i + 2], 16) for i in (1, 3, 5)) in colours
 
 
+@pytest.mark.slow
 def test_department_report_in_traditional_chinese():
     data = report_pdf(sample_history(), SAMPLE_PERIOD, department="行政部", lang="zh-Hant")
     text = text_of(data)
@@ -86,11 +89,13 @@ def test_department_report_in_traditional_chinese():
     assert "NotoSansCJKTC" in fonts(data)  # traditional glyph shapes
 
 
+@pytest.mark.slow
 def test_english_report():
     text = text_of(report_pdf(sample_history(), SAMPLE_PERIOD, lang="en"))
     assert "Organisation KPI report · 2026-10" in text and "Best movers" in text
 
 
+@pytest.mark.slow
 def test_many_warnings_still_fit_on_one_page():
     red = [["市场部", "财务", f"M{i}", f"指标{i}", "越高越好", 1, 100, 10] for i in range(60)]
     history = company({"2026年9月 市场部": red, "2026年10月 市场部": red})
@@ -101,6 +106,7 @@ def test_many_warnings_still_fit_on_one_page():
     assert "没有" not in text  # there is a previous period: movers are compared
 
 
+@pytest.mark.slow
 def test_no_previous_period_says_so():
     history = company(
         {"2026年10月 市场部": [["市场部", "财务", "M1", "营收", "越高越好", 1, 100, 90]]}
@@ -134,6 +140,7 @@ def expected_ranking(history, period: str, lang: str) -> list[tuple[str, str, st
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 def test_every_department_is_named_in_rank_order_with_its_score(lang):
     history = sample_history()
@@ -146,6 +153,7 @@ def test_every_department_is_named_in_rank_order_with_its_score(lang):
     assert pages(data) == 1
 
 
+@pytest.mark.slow
 def test_a_department_without_a_score_is_listed_last_without_a_rank():
     rows = [["市场部", "财务", "M1", "营收", "越高越好", 1, 100, 90]]
     history = company(
@@ -158,6 +166,7 @@ def test_a_department_without_a_score_is_listed_last_without_a_rank():
     assert found == [("1", "市场部", "90.0", "关注", "—"), ("—", "财务部", "—", "缺失", "—")]
 
 
+@pytest.mark.slow
 def test_a_department_report_ranks_it_among_every_department():
     history = sample_history()
     data = report_pdf(history, SAMPLE_PERIOD, department="行政部")
@@ -166,6 +175,7 @@ def test_a_department_report_ranks_it_among_every_department():
     )
 
 
+@pytest.mark.slow
 def test_many_departments_continue_the_table_on_a_second_page():
     months = {
         f"2026年{m}月 部门{i:02d}部": [
@@ -199,6 +209,7 @@ def test_the_heatmap_is_vector_with_searchable_cjk_text(organisation, tmp_path):
     assert "Helvetica" not in embedded and "Arial" not in embedded  # every glyph in Noto CJK
 
 
+@pytest.mark.slow
 def test_a_chart_fpdf2_cannot_draw_goes_in_as_a_sharp_png(monkeypatch, tmp_path):
     monkeypatch.setattr(
         pdf_report, "_svg_for_fpdf", lambda svg: '<svg width="9" height="9"><path d="Z"/></svg>'

@@ -116,6 +116,7 @@ def test_formula_like_text_stays_text():
     assert rgb(rows["=1+1"][9]) == RED[1:]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("lang", "summary", "score"), [("en", "Summary", "Score"), ("zh-Hant", "組織匯總", "得分")]
 )

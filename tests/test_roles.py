@@ -136,6 +136,7 @@ def test_every_change_is_in_the_audit_log_with_its_user(engine):
 # --- the users file -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_users_file_keeps_hashes_and_signs_in_by_password(tmp_path):
     path = tmp_path / "users.json"
     users.add("王磊", PASSWORD, MANAGER, ["市场部"], path=path)
@@ -155,6 +156,7 @@ def test_the_users_file_keeps_hashes_and_signs_in_by_password(tmp_path):
 # --- the CLI ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_manager_cannot_write_another_department_through_the_cli(tmp_path):
     env = {"KPI_DATA_DIR": str(tmp_path), "DATABASE_URL": ""}
     added = cli(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from kpi_rows import NAN, frame, kpi
@@ -60,6 +61,7 @@ def assert_same_table(left: pd.DataFrame, right: pd.DataFrame, columns: list[str
         np.testing.assert_allclose(left[column], right[column], rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.slow
 @given(rows, st.floats(min_value=1e-3, max_value=1e3))
 def test_scaling_all_kpi_weights_changes_nothing(drawn: list[tuple], scale: float) -> None:
     base, scaled = rolled(kpis(drawn)), rolled(kpis(drawn, scale=scale))
@@ -67,6 +69,7 @@ def test_scaling_all_kpi_weights_changes_nothing(drawn: list[tuple], scale: floa
         assert_same_table(getattr(base, table), getattr(scaled, table), ["score", "coverage"])
 
 
+@pytest.mark.slow
 @given(rows, st.data())
 def test_missing_kpi_equals_dropping_it(drawn: list[tuple], data: st.DataObject) -> None:
     i = data.draw(st.integers(min_value=0, max_value=len(drawn) - 1))

@@ -17,6 +17,7 @@ def loaded():
     return load_files(list(sample_files()))
 
 
+@pytest.mark.slow
 def test_every_sample_row_is_accepted(loaded):
     assert loaded.rows_rejected == 0
     assert loaded.errors.empty
@@ -43,6 +44,7 @@ def test_sample_company_covers_the_contract(loaded):
     assert scored["score"].isna().any(), "a few actuals are missing"
 
 
+@pytest.mark.slow
 def test_generator_is_deterministic(tmp_path):
     subprocess.run(
         [sys.executable, str(SAMPLE_DATA / "generate.py"), "--out", str(tmp_path)],

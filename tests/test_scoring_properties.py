@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from kpi_rows import NAN, frame, kpi
@@ -69,6 +70,7 @@ def range_anchors(draw: st.DrawFn) -> dict[str, object]:
     return {"direction": "range", "target_low": low, "target_high": high, "floor": floor}
 
 
+@pytest.mark.slow
 @given(floor_anchors(), actuals, caps)
 def test_floor_monotone_and_within_cap(anchors: dict, acts: list[float], cap: float) -> None:
     s = scores_along(acts, Settings(cap=cap), **anchors)
@@ -76,6 +78,7 @@ def test_floor_monotone_and_within_cap(anchors: dict, acts: list[float], cap: fl
     assert_monotone(anchors["direction"], acts, s)
 
 
+@pytest.mark.slow
 @given(three_value_anchors(), actuals, caps, st.floats(min_value=0.0, max_value=99.0))
 def test_three_value_monotone_and_within_cap(
     anchors: dict, acts: list[float], cap: float, base: float
@@ -85,6 +88,7 @@ def test_three_value_monotone_and_within_cap(
     assert_monotone(anchors["direction"], acts, s)
 
 
+@pytest.mark.slow
 @given(range_anchors(), actuals, caps)
 def test_range_within_100_and_cap(anchors: dict, acts: list[float], cap: float) -> None:
     s = scores_along(acts, Settings(cap=cap), **anchors)

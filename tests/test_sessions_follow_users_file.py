@@ -66,6 +66,7 @@ def upload(engine, department: str, who, actual: float = 0.95) -> store.UploadRe
 # --- the store ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_removed_users_write_is_refused_by_the_store(people, engine):
     admin = users.authenticate("张伟", PASSWORD)
     store.save_settings(engine, DEFAULTS.with_(cap=130.0), user=admin)
@@ -77,6 +78,7 @@ def test_a_removed_users_write_is_refused_by_the_store(people, engine):
     assert store.revision(engine) == before and store.load_settings(engine).cap == 130.0
 
 
+@pytest.mark.slow
 def test_a_demoted_users_write_is_refused_with_their_new_role(people, engine):
     admin = users.authenticate("张伟", PASSWORD)
     edit_entry(people, "张伟", role=VIEWER)
@@ -91,6 +93,7 @@ def test_a_demoted_users_write_is_refused_with_their_new_role(people, engine):
     assert store.revision(engine) == before
 
 
+@pytest.mark.slow
 def test_a_manager_moved_to_another_department_uploads_only_the_new_one(people, engine):
     manager = users.authenticate("王磊", PASSWORD)
     edit_entry(people, "王磊", departments=["财务部"])
@@ -100,6 +103,7 @@ def test_a_manager_moved_to_another_department_uploads_only_the_new_one(people, 
     assert upload(engine, "财务部", manager).stored
 
 
+@pytest.mark.slow
 def test_a_new_password_signs_the_old_sessions_out(people, engine):
     analyst = users.authenticate("陈静", PASSWORD)
     users.add("陈静", "a brand new passphrase", ANALYST)  # same role, new password
@@ -119,6 +123,7 @@ def test_open_modes_actor_loses_its_powers_once_a_user_exists(tmp_path, engine):
         store.save_settings(engine, DEFAULTS.with_(cap=150.0), user=anonymous)
 
 
+@pytest.mark.slow
 def test_a_person_signed_in_by_oidc_has_their_entrys_role_else_viewer(people, engine):
     """The provider vouches for who someone is; the users file says what they may do, now."""
     users.add("ana@example.com", PASSWORD, ANALYST)
@@ -130,6 +135,7 @@ def test_a_person_signed_in_by_oidc_has_their_entrys_role_else_viewer(people, en
     assert refused.value.code == "forbidden" and refused.value.params["role"] == VIEWER
 
 
+@pytest.mark.slow
 def test_an_actor_made_by_code_is_taken_as_it_is(people, engine):
     """An actor made by code (a script) has no sign-in to look up: the users file is not
     asked."""

@@ -60,6 +60,7 @@ def path(tmp_path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_the_sixth_wrong_password_for_a_name_is_refused_without_checking(clock, path):
     for _ in range(users.NAME_FAILURES):
         assert users.authenticate("张伟", "wrong password", path=path) is None
@@ -73,6 +74,7 @@ def test_the_sixth_wrong_password_for_a_name_is_refused_without_checking(clock, 
     )  # other names are not held
 
 
+@pytest.mark.slow
 def test_the_wait_grows_with_each_failure_and_a_success_clears_it(clock, path):
     for _ in range(users.NAME_FAILURES):
         users.authenticate("张伟", "wrong password", path=path)
@@ -88,6 +90,7 @@ def test_the_wait_grows_with_each_failure_and_a_success_clears_it(clock, path):
     assert users.authenticate("张伟", PASSWORD, path=path).name == "张伟"
 
 
+@pytest.mark.slow
 def test_unknown_names_are_counted_like_known_ones(clock, path):
     for _ in range(users.NAME_FAILURES):
         assert users.authenticate("nobody", PASSWORD, path=path) is None
@@ -95,6 +98,7 @@ def test_unknown_names_are_counted_like_known_ones(clock, path):
         users.authenticate("nobody", PASSWORD, path=path)
 
 
+@pytest.mark.slow
 def test_one_client_is_held_after_many_failures_over_any_names(clock, path):
     for n in range(users.CLIENT_FAILURES):
         users.authenticate(f"guess{n}", "wrong password", path=path, client="10.0.0.9")
@@ -108,6 +112,7 @@ def test_an_over_long_password_is_never_hashed(clock, path):
     assert users._HASHER.checks == 0
 
 
+@pytest.mark.slow
 def test_only_a_few_checks_run_at_once(clock, path):
     """With every slot taken, a sign-in is refused at once (try again shortly) instead of
     queueing server threads behind argon2's time and memory."""
@@ -148,6 +153,7 @@ def test_the_sign_in_form_says_when_to_try_again(clock, tmp_path, monkeypatch):
 # --- new passwords --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("password", "says"),
     [

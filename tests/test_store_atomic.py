@@ -98,6 +98,7 @@ def _slow_writer(url: str, started, upload) -> None:
     upload.save(store.connect(url))
 
 
+@pytest.mark.slow
 def test_a_writer_killed_mid_upload_leaves_no_trace(engine):
     before = snapshot(engine)
     url = engine.url.render_as_string(hide_password=False)

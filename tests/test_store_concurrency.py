@@ -64,6 +64,7 @@ def _run(processes, timeout: float = 120) -> None:
     assert all(p.exitcode == 0 for p in processes), [p.exitcode for p in processes]
 
 
+@pytest.mark.slow
 def test_simultaneous_uploads_all_land_and_a_reader_never_sees_half_of_one(url):
     departments = ["市场部", "销售部", "财务部", "人力资源部"][:WRITERS]
     # writer w uploads VERSIONS versions of its department's month, sizes differ per version
@@ -109,6 +110,7 @@ def test_simultaneous_uploads_all_land_and_a_reader_never_sees_half_of_one(url):
         assert len(shown) == len(set(shown)), counts
 
 
+@pytest.mark.slow
 def test_processes_migrating_and_seeding_at_once_store_the_sample_once(tmp_path):
     url = f"sqlite:///{tmp_path / 'kpi.sqlite3'}"
     seeds = [monthly("市场部", n=2), monthly("销售部", n=3)]

@@ -72,6 +72,7 @@ def test_data_dir_comes_from_the_environment_and_database_url_wins(tmp_path, mon
     assert store.database_url("postgresql+psycopg://x/y") == "postgresql+psycopg://x/y"
 
 
+@pytest.mark.slow
 def test_first_start_stores_the_sample_company_once(tmp_path):
     def sample():
         named = list(sample_files())

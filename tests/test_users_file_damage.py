@@ -53,6 +53,7 @@ def test_a_damaged_users_file_lets_nobody_in_and_says_what_to_do(data_dir, damag
     assert not at.text_input  # no sign-in form either: it could not check anyone
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["truncated", "not an object"])
 def test_the_cli_refuses_a_damaged_users_file_without_writing_over_it(tmp_path, damage):
     path = tmp_path / "users.json"
@@ -106,6 +107,7 @@ def test_an_entry_without_a_hash_cannot_sign_in_and_is_named(data_dir):
     )
 
 
+@pytest.mark.slow
 def test_removing_the_last_user_needs_force(tmp_path):
     path = tmp_path / "users.json"
     env = {"KPI_USERS_FILE": str(path)}

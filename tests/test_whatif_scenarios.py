@@ -42,6 +42,7 @@ def frames_equal(a, b):
 weights = st.floats(min_value=0.0, max_value=100.0, allow_nan=False)
 
 
+@pytest.mark.slow
 @given(
     perspective=st.tuples(weights, weights, weights, weights).filter(lambda w: sum(w) > 0),
     marketing=st.floats(min_value=0.0, max_value=10.0),

@@ -49,6 +49,7 @@ WRITE = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("char", ["\x01", "\x00", "\ufffe", "\uffff", "\u202e", "\u200b"])
 def test_every_writer_survives_a_stored_name_with_an_unsafe_character(tmp_path, char):
     name = f"市场{char}部"

@@ -23,31 +23,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from benchmarks.browser import CHART, DRAWN, EXCEPTION, IDLE, NAV, PAGES, XLSX_MIME
 from kpi_engine import PERSPECTIVES
 from kpi_engine.i18n import t
 from tests.workbooks import HEADER, xlsx
 
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-EXCEPTION = '[data-testid="stException"]'
-CHART = '[data-testid="stVegaLiteChart"]'
-NAV = '[data-testid="stSidebarNav"]'
 # The validation report's columns, in order (catalog keys report.<column>).
 ISSUE_COLUMNS = ("severity", "file", "sheet", "row", "column", "value", "message")
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-# url path (from st.navigation: the file name of pages/*.py, "" for the default page),
-# the title the page shows in simplified Chinese (None: the scorecard's title names the
-# department picked, checked in the test), and whether it draws a chart.
-PAGES = {
-    "overview": ("", t("app.title"), True),
-    "scorecard": ("scorecard", None, True),
-    "heatmap": ("heatmap", t("heatmap.title"), True),
-    "trends": ("trends", t("page.trends"), True),
-    "whatif": ("whatif", t("page.whatif"), True),
-    "data": ("data", t("page.data"), False),
-    "settings": ("settings", t("page.settings"), False),
-}
-
 DEPARTMENT = "质量管理部"
 UPLOAD_NAME = f"{DEPARTMENT}_2026年10月_KPI考核表.xlsx"
 
@@ -71,21 +53,6 @@ def messy_workbook() -> bytes:
 
 
 # --- waiting on the app --------------------------------------------------------------------
-
-
-# Every element the run sent has been drawn: no lazily loaded element still shows its
-# skeleton, every visible Vega chart has its <svg> (or <canvas>), every visible dataframe
-# its grid canvas.
-DRAWN = """() => {
-    const main = document.querySelector('[data-testid="stMain"]');
-    if (!main || main.querySelector('[data-testid="stSkeleton"]')) return false;
-    const drawn = (selector, inner) =>
-        [...main.querySelectorAll(selector)]
-            .filter(e => e.checkVisibility())  // not inside a closed expander
-            .every(e => e.querySelector(inner));
-    return drawn('[data-testid="stVegaLiteChart"]', 'svg, canvas')
-        && drawn('[data-testid="stDataFrame"]', '[data-testid="data-grid-canvas"]');
-}"""
 
 
 def settled(page: Page, *, chart: bool = False) -> None:

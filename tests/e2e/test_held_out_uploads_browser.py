@@ -29,11 +29,10 @@ import opencc
 from openpyxl import Workbook, load_workbook
 from playwright.sync_api import Locator, Page, expect
 
+from benchmarks.browser import CHART, XLSX_MIME
 from kpi_engine.i18n import score_text, t
 from tests.e2e.conftest import ROOT
 from tests.e2e.test_browser import (
-    CHART,
-    XLSX_MIME,
     aria_fields,
     nav,
     open_page,
@@ -41,7 +40,7 @@ from tests.e2e.test_browser import (
     screenshot,
     title,
 )
-from ui.data import SAMPLE_DATA, sample_files
+from tests.paths import SAMPLE_DATA, sample_files
 
 PERIOD = "2026-10"
 QUALITY = "质量管理部"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, expect
 
+from benchmarks.browser import CHART, VIEWPORT, XLSX_MIME, serve
 from kpi_engine.i18n import t
-from tests.e2e.conftest import VIEWPORT, _serve
-from tests.e2e.test_browser import CHART, XLSX_MIME, open_page, rerun, title
+from tests.e2e.test_browser import open_page, rerun, title
 from tests.workbooks import form, xlsx
 
 DEPARTMENT = "品质保证部"
@@ -30,14 +30,14 @@ def test_an_upload_outlives_a_server_restart(browser: Browser, tmp_path: Path):
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
     page = context.new_page()
     try:
-        with _serve(log) as url:
+        with serve(log) as url:
             open_page(page, f"{url}/data")
             files = [{"name": "qa.xlsx", "mimeType": XLSX_MIME, "buffer": workbook()}]
             upload = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
             rerun(page, lambda: upload.set_input_files(files=files))
             expect(page.get_by_text(t("data.joined")).first).to_be_visible()
 
-        with _serve(log) as url:  # a new process: nothing cached, only the store
+        with serve(log) as url:  # a new process: nothing cached, only the store
             open_page(page, f"{url}/heatmap", chart=True)
             expect(title(page)).to_have_text(t("heatmap.title"))
             heatmap = page.locator(CHART).first
