@@ -70,8 +70,10 @@ def other_session() -> Engine:
         ("delete", "confirm_delete", "李娜", 0.015),
     ],
 )
-def test_the_data_page_says_another_session_got_there_first(first, then, words, shown):
-    at = two_versions()
+def test_the_data_page_says_another_session_got_there_first(
+    monkeypatch, tmp_path, first, then, words, shown
+):
+    at = two_versions(monkeypatch, tmp_path)
     pick(at, DEPARTMENT, PERIOD)
     at.button(key="delete").click().run()
     if first == "confirm_delete":

@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -115,23 +116,24 @@ def add_part(data: bytes, name: str, text: str) -> bytes:
     return out.getvalue()
 
 
-HOSTILE: dict[str, tuple[bytes, set[str]]] = {
-    "bomb.xlsx": (bomb(210 << 20), {"unzipped_too_big"}),
-    "liar.xlsx": (lying_sizes(bomb(250 << 20)), {"unzipped_too_big", "file_damaged"}),
-    "corner.xlsx": (corner_cells(), {"sheet_too_big"}),
-    "unplaced.xlsx": (unplaced_cells(), {"sheet_too_big"}),
-    "tall.xlsx": (tall_sheet(), {"sheet_too_big"}),
-    "sheets200.xlsx": (many_sheets(), {"too_many_sheets"}),
-    "laughs.xlsx": (billion_laughs(), {"unreadable"}),
-    "photo.xlsx": (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40, {"not_a_workbook"}),
+# Built when the module's fixture first needs them, not when the suite is collected.
+HOSTILE: dict[str, tuple[Callable[[], bytes], set[str]]] = {
+    "bomb.xlsx": (lambda: bomb(210 << 20), {"unzipped_too_big"}),
+    "liar.xlsx": (lambda: lying_sizes(bomb(250 << 20)), {"unzipped_too_big", "file_damaged"}),
+    "corner.xlsx": (corner_cells, {"sheet_too_big"}),
+    "unplaced.xlsx": (unplaced_cells, {"sheet_too_big"}),
+    "tall.xlsx": (tall_sheet, {"sheet_too_big"}),
+    "sheets200.xlsx": (many_sheets, {"too_many_sheets"}),
+    "laughs.xlsx": (billion_laughs, {"unreadable"}),
+    "photo.xlsx": (lambda: b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40, {"not_a_workbook"}),
 }
 
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory) -> dict[str, dict]:
     root = tmp_path_factory.mktemp("hostile")
-    for name, (data, _) in HOSTILE.items():
-        (root / name).write_bytes(data)
+    for name, (build, _) in HOSTILE.items():
+        (root / name).write_bytes(build())
     done = subprocess.run(
         [sys.executable, "-c", RUNNER, str(root), *HOSTILE],
         capture_output=True,

@@ -250,6 +250,7 @@ def test_an_odd_but_harmless_file_loads(outcomes, name):
     assert outcomes[name]["codes"] == [] and outcomes[name]["accepted"] == 1, outcomes[name]
 
 
+@pytest.mark.slow
 def test_a_good_file_in_a_batch_of_hostile_ones_loads_and_so_does_the_next(outcomes):
     assert outcomes["batch"] == {"codes": [], "warnings": [], "accepted": 1}
     assert outcomes["after"] == {"codes": [], "warnings": [], "accepted": 1}

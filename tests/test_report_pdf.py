@@ -196,6 +196,7 @@ def test_many_departments_continue_the_table_on_a_second_page():
     assert len(ranked_lines(first, "en")) >= 15
 
 
+@pytest.mark.slow
 def test_the_heatmap_is_vector_with_searchable_cjk_text(organisation, tmp_path):
     source = tmp_path / "report.pdf"
     source.write_bytes(organisation)
