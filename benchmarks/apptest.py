@@ -11,6 +11,9 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from kpi_engine import store
+from kpi_engine.auth.users import USERS_FILE_ENV
+from kpi_engine.core.settings import DATA_DIR_ENV
 from ui import navigation
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -35,7 +38,7 @@ navigation.PagesManager.__init__ = _navigation_only  # type: ignore[method-assig
 def data_dir_environment(directory: Path) -> dict[str, str | None]:
     """The variables that put the app, its store and its users file on `directory` (None:
     unset): a test sets them through monkeypatch, a benchmark in its own process."""
-    return {"KPI_DATA_DIR": str(directory), "DATABASE_URL": None, "KPI_USERS_FILE": None}
+    return {DATA_DIR_ENV: str(directory), store.DATABASE_URL_ENV: None, USERS_FILE_ENV: None}
 
 
 def use_data_dir(directory: Path) -> None:

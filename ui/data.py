@@ -63,10 +63,16 @@ def load(
     return load_files(list(files), definitions=definitions, known_departments=known)
 
 
+def _sample() -> tuple[Files, Loaded]:
+    """The sample company's files, read once, and their parse: what a new store is given."""
+    files = sample_files()
+    return files, load(files)
+
+
 @st.cache_resource(show_spinner=False)
 def _engine(url: str) -> Engine:
     """The store (created, migrated and given the sample company on first start)."""
-    return store.start(url, sample=lambda: (sample_files(), load(sample_files())))
+    return store.start(url, sample=_sample)
 
 
 def engine() -> Engine:

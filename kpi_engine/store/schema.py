@@ -13,6 +13,16 @@ import sqlalchemy as sa
 from kpi_engine.core.schema import ANCHORS, DEFINITION_COLUMNS, KPI_COLUMNS
 
 FLOAT_COLUMNS = ("weight", "actual", *ANCHORS)
+
+
+def _column_type(column: str) -> type[sa.types.TypeEngine]:
+    """How a KPI or definition column is stored: numbers as floats, the Excel row as an
+    integer, everything else (text, JSON cells) as text."""
+    if column in FLOAT_COLUMNS:
+        return sa.Float
+    return sa.Integer if column == "row" else sa.Text
+
+
 INFERRED_COLUMNS = ("file", "sheet")
 
 metadata = sa.MetaData()
@@ -70,13 +80,7 @@ kpi_rows = sa.Table(
     ),
     sa.Column("ordinal", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("dept_key", sa.Text, nullable=False),
-    *(
-        sa.Column(
-            c,
-            sa.Float if c in FLOAT_COLUMNS else sa.Integer if c == "row" else sa.Text,
-        )
-        for c in KPI_COLUMNS
-    ),
+    *(sa.Column(c, _column_type(c)) for c in KPI_COLUMNS),
     sa.Index("ix_kpi_rows_key", "upload_id", "dept_key", "period"),
 )
 
@@ -87,7 +91,7 @@ definition_rows = sa.Table(
         "upload_id", sa.Integer, sa.ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True
     ),
     sa.Column("ordinal", sa.Integer, primary_key=True, autoincrement=False),
-    *(sa.Column(c, sa.Float if c in FLOAT_COLUMNS else sa.Text) for c in DEFINITION_COLUMNS),
+    *(sa.Column(c, _column_type(c)) for c in DEFINITION_COLUMNS),
 )
 
 settings_log = sa.Table(
