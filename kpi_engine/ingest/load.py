@@ -22,7 +22,7 @@ from kpi_engine.core import names, periods
 from kpi_engine.core.names import unify
 from kpi_engine.core.schema import ERROR, KPI_COLUMNS, WARNING, Loaded, definitions_table
 from kpi_engine.core.settings import Limits
-from kpi_engine.ingest import aliases
+from kpi_engine.ingest import aliases, cumulative
 from kpi_engine.ingest.issues import Issue, issues_frame
 from kpi_engine.ingest.reader import read_files
 from kpi_engine.ingest.validate import validate
@@ -30,7 +30,10 @@ from kpi_engine.ingest.workbook import VISIBLE, Sheet, WorkbookError
 
 HEADER_SCAN_ROWS = 30
 # Columns read from the grid besides the canonical ones (see `_Block`).
-RAW_COLUMNS = tuple(c for c in KPI_COLUMNS if c not in {"file", "sheet", "row", "extras"})
+RAW_COLUMNS = (
+    *(c for c in KPI_COLUMNS if c not in {"file", "sheet", "row", "extras"}),
+    *cumulative.COLUMNS,
+)
 
 
 @dataclass
@@ -49,6 +52,8 @@ class SheetPlan:
     department: str | None = None  # from title rows, sheet name or file name
     period: str | None = None
     year: int | None = None
+    cumulative: bool = False  # the actual column is year-to-date (SPEC §5.2: `累计完成`)
+    cumulative_months: set[int] = field(default_factory=set)  # wide: `1月累计` columns
 
     @property
     def is_definitions(self) -> bool:
@@ -314,6 +319,8 @@ def plan_sheet(file: str, sheet: Sheet, issues: list[Issue]) -> SheetPlan | None
             plan.written[canonical] = header
             continue
         month = periods.parse_period(cell, year=year)
+        if month is None and (month := cumulative.month_header(header, year=year)):
+            plan.cumulative_months.add(index)  # `1月累计`: a year-to-date month column
         if month is not None:
             plan.months[index] = month
             plan.month_headers[index] = header
@@ -334,12 +341,28 @@ def plan_sheet(file: str, sheet: Sheet, issues: list[Issue]) -> SheetPlan | None
         )
     if "period" in plan.columns:
         plan.months.clear()
+        plan.cumulative_months.clear()
+    _read_cumulative(plan)
     column = plan.columns.get("department")
     if column is None or any(
         len(row) <= column or row[column] in ("", None) for row in cells[header_row + 1 :]
     ):  # read only when some row lacks a department: no such column, or a blank cell in it
         plan.department = named or next((d for d in map(find_department, sources) if d), None)
     return plan
+
+
+def _read_cumulative(plan: SheetPlan) -> None:
+    """SPEC §5.2: a cumulative actual column is the actual where the sheet has no period
+    actual (no actual column, no month columns); the other §5.2 columns it has (a
+    cumulative actual beside a period one, annual and cumulative targets) are also kept in
+    `extras` as written, to be shown."""
+    if "actual_ytd" in plan.columns and "actual" not in plan.columns and not plan.months:
+        plan.columns["actual"] = plan.columns.pop("actual_ytd")
+        plan.written["actual"] = plan.written.pop("actual_ytd")
+        plan.cumulative = True
+    for column in cumulative.COLUMNS:
+        if column in plan.columns:
+            plan.extras.setdefault(plan.written[column], plan.columns[column])
 
 
 # -- stacking the rows of every sheet ---------------------------------------------------
@@ -364,8 +387,8 @@ def stack_rows(plans: Sequence[SheetPlan], grids: Sequence[Sheet]) -> pd.DataFra
     it), `_plan` (index into plans), `row` (Excel row), `_first` and `_first_column` (the
     row's first non-empty cell and its grid column, for total, note, section and signature
     rows wherever they start), `_month_column` (wide layout: the month header's grid
-    column, else -1), and `extras`. Blocks are copied into preallocated arrays, never cell
-    by cell.
+    column, else -1), `_cumulative` (the actual is year-to-date, SPEC §5.2) and `extras`.
+    Blocks are copied into preallocated arrays, never cell by cell.
     """
     blocks = []  # (plan index, columns, row count, month column, month, first cells)
     for index, (plan, sheet) in enumerate(zip(plans, grids, strict=True)):
@@ -384,6 +407,7 @@ def stack_rows(plans: Sequence[SheetPlan], grids: Sequence[Sheet]) -> pd.DataFra
         name: np.empty(total, dtype=np.int64)
         for name in ("_plan", "row", "_month_column", "_first_column")
     }
+    meta["_cumulative"] = np.zeros(total, dtype=bool)
     start = 0
     for index, columns, n, month_column, month, (first, first_column) in blocks:
         plan = plans[index]
@@ -402,6 +426,7 @@ def stack_rows(plans: Sequence[SheetPlan], grids: Sequence[Sheet]) -> pd.DataFra
         meta["_plan"][start:end] = index
         meta["row"][start:end] = np.arange(plan.header_row + 2, plan.header_row + 2 + n)
         meta["_month_column"][start:end] = month_column
+        meta["_cumulative"][start:end] = plan.cumulative or month_column in plan.cumulative_months
         start = end
     # Series(dtype=object): pandas would otherwise convert text columns to Arrow strings.
     columns = {name: pd.Series(cells, dtype=object, copy=False) for name, cells in data.items()}

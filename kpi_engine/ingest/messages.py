@@ -121,6 +121,21 @@ MESSAGES: Mapping[str, str] = {
     "sheet name or file name (e.g. 2026年10月)",
     "superseded": "the same KPI and period appears again further on: this row is replaced by "
     "the later one",
+    # cumulative actuals and annual targets (cumulative.py, SPEC §5.2)
+    "cumulative_actual": "the actuals are year-to-date (累计): each is scored against the "
+    "target to date, and a quarter, half-year or year takes its value at the period's end "
+    "(aggregation 'last', whatever the aggregation column says) ({count} rows)",
+    "annual_target_derived": "{count} targets were derived from the annual target (年度目标): "
+    "a sum KPI's is the annual target × the months elapsed / 12 for a year-to-date actual "
+    "(序时进度), × the months in the period / 12 for a period's actual; an avg or last "
+    "KPI's is the annual target itself: fill in the 目标值 (target) column where the plan is "
+    "not spread evenly over the year",
+    "cumulative_mismatch": "the cumulative figure {cumulative} differs from the sum of the "
+    "period actuals {months} ({total}) by more than 0.5 %: check this cell and the monthly "
+    "actuals; the period actuals are the ones scored",
+    "definition_annual_target": "annual and cumulative targets in a KPI definitions sheet "
+    "are not used ({count} rows): write them on the sheet with the actuals, or give the "
+    "definition a 目标值 (target)",
     # anchors (scoring.anchor_problems)
     "direction_invalid": scoring.MSG_DIRECTION,
     "target_missing": scoring.MSG_TARGET_MISSING,

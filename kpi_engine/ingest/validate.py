@@ -36,14 +36,14 @@ from kpi_engine.core.schema import (
 )
 from kpi_engine.core.scoring import anchor_problems
 from kpi_engine.core.settings import DEFAULT_LIMITS, Limits
-from kpi_engine.ingest import aliases, messages, values
+from kpi_engine.ingest import aliases, cumulative, messages, values
 from kpi_engine.ingest.issues import Issue
 
 if TYPE_CHECKING:
     from kpi_engine.ingest.load import SheetPlan
 
 TEXT_COLUMNS = ("department", "kpi_id", "kpi_name", "unit", "owner")
-NUMBER_COLUMNS = ("weight", "actual", *ANCHORS)
+NUMBER_COLUMNS = ("weight", "actual", *ANCHORS, *cumulative.COLUMNS)
 LABELS = {
     "department": "部门 / department",
     "kpi_id": "指标编号 / KPI ID",
@@ -63,6 +63,9 @@ LABELS = {
     "shared_with": "协同部门 / shared with",
     "unit": "单位 / unit",
     "owner": "负责人 / owner",
+    "actual_ytd": "累计完成 / cumulative actual",
+    "target_annual": "年度目标 / annual target",
+    "target_ytd": "累计目标 / cumulative target",
 }
 # The column holding the value at fault for each anchor problem (`scoring.anchor_problems`);
 # any other names the target. A range missing its low bound names target_low instead.
@@ -216,7 +219,7 @@ class _Report:
         counts = self.frame.loc[mask].groupby("_plan").size()
         for plan_index, count in counts.items():
             plan = self.plans[int(plan_index)]
-            label = LABELS.get(column, column)
+            label = self.column_label(plan, column, -1, 0)
             self.issues.append(
                 Issue.of(WARNING, plan.file, plan.sheet, None, label, None, code, count=count)
             )
@@ -295,7 +298,7 @@ def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
     for column, seen in errors.items():
         if seen is not None:
             typed[f"_error_{column}"] = seen
-    for column in ("_plan", "row", "_month_column", "_first_column", "extras"):
+    for column in ("_plan", "row", "_month_column", "_first_column", "_cumulative", "extras"):
         typed[column] = frame[column]
     return typed
 
@@ -333,8 +336,9 @@ def _fill_from_definitions(
         return typed, {}
     source = defs.iloc[matched[hit.to_numpy()]].set_axis(typed.index[hit])
     filled = typed.copy()
-    own_target = typed[["target", "target_low", "target_high"]].notna().any(axis=1)
-    own_target |= typed[["_bad_target", "_bad_target_low", "_bad_target_high"]].any(axis=1)
+    own = ["target", "target_low", "target_high", *cumulative.TARGETS]
+    own_target = typed[own].notna().any(axis=1)
+    own_target |= typed[[f"_bad_{c}" for c in own]].any(axis=1)
     taken: dict[str, pd.Series] = {}
     for column in ("department", *DEFINED_COLUMNS):
         bad = filled.get(f"_bad_{column}", pd.Series(False, index=filled.index))
@@ -490,6 +494,11 @@ def validate(
         "perspective",
         "definition_no_perspective",
     )
+    defs_report.per_sheet(
+        defs_rows[list(cumulative.TARGETS)].notna().any(axis=1),
+        "target_annual",
+        "definition_annual_target",
+    )
     new_defs = defs_rows[~defs_report.rejected]
     table = definitions_table(definitions, new_defs)
 
@@ -500,6 +509,7 @@ def validate(
     _check_rows(rows, plans, report, latest=periods.month_after(today or date.today()))
     accepted = rows[~report.rejected]
     _check_partners(accepted, keys, report)
+    cumulative.check_sums(accepted, report)
     kpis = _finish(accepted, plans, report)
     issues = [*skipped, *defs_report.issues, *report.issues]
     rejected = int(report.rejected.sum()) + int(defs_report.rejected.sum())
@@ -641,6 +651,7 @@ def _check_rows(
         aggregation.notna() & ~rows["_unknown_aggregation"], "avg"
     )
     _check_periods(rows, plans, report, latest=latest)
+    cumulative.derive(rows, report)
     problems = anchor_problems(rows)
     codes = problems.map(messages.ANCHOR_CODES)
     faulty = problems.notna() & ~report.rejected
