@@ -130,6 +130,20 @@ def test_monthly_forms_score_the_period_actual_and_check_the_cumulative(off, war
         assert f"({total:,})" in issue["message"]
 
 
+def test_no_check_of_a_rate_whose_year_to_date_is_no_sum():
+    header = ["指标名称", "维度", "权重", "汇总方式", "年度目标", "本月完成", "本年累计"]
+    files = [
+        (
+            f"{m}.xlsx",
+            xlsx([[f"2026年{m}月 市场部 KPI"], header, ["毛利率", "财务", 1, "平均", 0.3, a, a]]),
+        )
+        for m, a in ((1, 0.3), (2, 0.32))
+    ]
+    loaded = load(*files)
+    assert by_period(loaded)["2026-02"]["target"] == pytest.approx(0.3)
+    assert not (loaded.warnings["code"] == "cumulative_mismatch").any()
+
+
 def test_no_check_without_the_earlier_months():
     """March alone: January and February may be in the store already, so ingest does not
     compare March's cumulative figure with March alone."""

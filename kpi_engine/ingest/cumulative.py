@@ -87,15 +87,16 @@ def derive(rows: pd.DataFrame, report: _Report) -> None:
 
 
 def check_sums(rows: pd.DataFrame, report: _Report) -> None:
-    """Warn where a cumulative figure beside a period actual differs from the sum of that
-    KPI's period actuals from January by more than `TOLERANCE` of itself.
+    """Warn where a cumulative figure beside a period actual of a sum KPI differs from the
+    sum of that KPI's period actuals from January by more than `TOLERANCE` of itself.
 
+    Only sum KPIs: the year-to-date figure of a rate or a balance is no sum of months.
     Only where the batch holds every month from January to the row's last month (the
     earlier months may have come in earlier uploads, which ingest does not see). In a wide
     sheet the cumulative column belongs to the row's latest month with an actual.
     """
     period_rows = ~rows["_cumulative"].astype(bool)
-    checked = period_rows & rows["actual_ytd"].notna()
+    checked = period_rows & rows["actual_ytd"].notna() & rows["aggregation"].eq("sum")
     if not checked.any():
         return
     wide = rows["_month_column"].ge(0)
@@ -131,6 +132,7 @@ def check_sums(rows: pd.DataFrame, report: _Report) -> None:
     )
     complete = sums["n"].eq(sums["through"]) & sums["bits"].eq(2 ** sums["through"] - 1)
     gap = (sums["cumulative"] - sums["total"]).abs()
+    # 1e-9: the months' float sum may sit a hair off a figure exactly 0.5 % away
     differ = complete & (gap > TOLERANCE * sums["cumulative"].abs() + 1e-9)
     for at, row in sums[differ].iterrows():
         through = int(row["through"])
