@@ -75,7 +75,16 @@ def test_worked_example_scores_110_in_march_and_q1_without_a_red_streak():
 
 
 def test_wide_sheet_of_cumulative_months():
-    header = ["指标名称", "维度", "权重", "汇总方式", "年度目标", "1月累计", "2月累计", "3月累计"]
+    header = [
+        "指标名称",
+        "维度",
+        "权重",
+        "汇总方式",
+        "年度目标",
+        "1月累计",
+        "1-2月累计",
+        "1～3月累計",
+    ]
     data = xlsx(
         [
             ["2026年 市场部 经营指标完成情况"],
@@ -235,6 +244,27 @@ def test_headers_of_section_5_2_and_the_plain_ones_still_read():
     assert aliases.column_for("當月實際") == "actual"
     assert aliases.column_for("累计实际") == "actual_ytd"
     assert aliases.column_for("YTD target") == "target_ytd"
+
+
+def test_a_defined_monthly_target_is_scored_to_date_against_cumulative_actuals():
+    definitions = xlsx(
+        [
+            ["部门", "维度", "指标编号", "指标名称", "权重", "汇总方式", "目标值"],
+            ["市场部", "财务", "F1", "营业收入", 30, "求和", 100],
+        ]
+    )
+    actuals = xlsx(
+        [
+            ["指标编号", "期间", "累计完成"],
+            *[["F1", m, v] for m, v in zip(MONTHS, CUMULATIVE, strict=True)],
+        ]
+    )
+    loaded = load(("定义.xlsx", definitions), ("市场部_累计.xlsx", actuals))
+    assert messages(loaded) == []
+    assert [by_period(loaded)[m]["target"] for m in MONTHS] == pytest.approx([100, 200, 300])
+    assert score(loaded.kpis, "2026-Q1") == pytest.approx(110)
+    warned = loaded.warnings.set_index("code")
+    assert warned.loc["definition_target_to_date", "params"]["count"] == 3
 
 
 def test_an_annual_target_in_a_definitions_sheet_is_named_not_used():

@@ -24,7 +24,7 @@ import pandas as pd
 from kpi_engine.core import periods
 from kpi_engine.core.names import kpi_keys, per_distinct, simplified
 from kpi_engine.core.schema import WARNING
-from kpi_engine.ingest import aliases
+from kpi_engine.ingest import aliases, values
 
 if TYPE_CHECKING:
     from kpi_engine.ingest.validate import _Report
@@ -35,15 +35,19 @@ TARGETS: tuple[str, ...] = ("target_annual", "target_ytd")  # a row's own target
 TOLERANCE = 0.005  # a cumulative figure may differ from the months' sum by 0.5 % of itself
 
 _MARK = re.compile("|".join(map(re.escape, aliases.CUMULATIVE_WORDS)), re.IGNORECASE)
+_FROM_JANUARY = re.compile(
+    r"(?<!\d)(?:1|一)\s*[-~～—–至到]\s*(?=(?:\d{1,2}|[二三四五六七八九十]{1,3})\s*月)"
+)
 
 
 def month_header(header: object, *, year: int | None) -> str | None:
-    """The month of a wide sheet's year-to-date column (`1月累计`, `累计 2026-03`,
-    `Jan-2026 YTD`), or None where the header names no month or no cumulative word."""
+    """The month of a wide sheet's year-to-date column (`1月累计`, `1-3月累计`, `累计
+    2026-03`, `Jan-2026 YTD`), or None where the header names no month or no cumulative
+    word."""
     text = simplified(str(header))
     if not _MARK.search(text):
         return None
-    bare = _MARK.sub(" ", text).strip(" :：-_/()（）")
+    bare = _FROM_JANUARY.sub("", _MARK.sub(" ", text)).strip(" :：-_/()（）")
     return periods.parse_period(bare, year=year) if bare else None
 
 
@@ -70,18 +74,28 @@ def derive(rows: pd.DataFrame, report: _Report) -> None:
     """Targets from annual and cumulative targets, and `last` for cumulative actuals, in
     place. Runs once each row has its period and aggregation (the written one, before it
     becomes `last`). A row's own target stands beside an annual one; for year-to-date
-    actuals a cumulative target stands before either."""
+    actuals a cumulative target stands before either.
+
+    A target filled in from a KPI definition is one period's (the definition serves every
+    month alike), so a sum KPI's year-to-date actual is scored against it times the
+    periods elapsed (序时进度 again), each derived value named in a warning."""
     cumulative = rows["_cumulative"].astype(bool)
     given = cumulative & rows["target_ytd"].notna()
     rows.loc[given, "target"] = rows.loc[given, "target_ytd"]
+    is_sum = rows["aggregation"].eq("sum")
+    defined = cumulative & is_sum & ~given & rows["target"].notna()
+    defined &= values.is_missing(rows["_raw_target"])
     annual = rows["target"].isna() & rows["target_annual"].notna()
-    if annual.any():
+    if (annual | defined).any():
         first, last = _months(rows["period"])
-        share = last.where(cumulative, last - first + 1) / 12
-        share = share.where(rows["aggregation"].eq("sum"), 1.0)
+        length = last - first + 1
+        share = (last.where(cumulative, length) / 12).where(is_sum, 1.0)
         derived = annual & share.notna()
         rows.loc[derived, "target"] = rows.loc[derived, "target_annual"] * share[derived]
         report.per_sheet(derived, "target_annual", "annual_target_derived")
+        to_date = defined & last.notna()
+        rows.loc[to_date, "target"] *= (last / length)[to_date]
+        report.per_sheet(to_date, "target", "definition_target_to_date")
     rows.loc[cumulative, "aggregation"] = "last"
     report.per_sheet(cumulative, "actual", "cumulative_actual")
 

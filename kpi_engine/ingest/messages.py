@@ -133,6 +133,10 @@ MESSAGES: Mapping[str, str] = {
     "cumulative_mismatch": "the cumulative figure {cumulative} differs from the sum of the "
     "period actuals {months} ({total}) by more than 0.5 %: check this cell and the monthly "
     "actuals; the period actuals are the ones scored",
+    "definition_target_to_date": "{count} targets filled in from the KPI definitions are "
+    "one period's, and the actuals are year-to-date: each was multiplied by the periods "
+    "elapsed since January (序时进度): write a 累计目标 (cumulative target) column where the "
+    "plan is not spread evenly over the year",
     "definition_annual_target": "annual and cumulative targets in a KPI definitions sheet "
     "are not used ({count} rows): write them on the sheet with the actuals, or give the "
     "definition a 目标值 (target)",
