@@ -139,6 +139,25 @@ def test_monthly_forms_score_the_period_actual_and_check_the_cumulative(off, war
         assert f"({total:,})" in issue["message"]
 
 
+def test_a_form_with_month_and_cumulative_targets_and_actuals_scores_the_month():
+    header = [
+        "指标名称",
+        "维度",
+        "权重",
+        "汇总方式",
+        "本月目标",
+        "本月完成",
+        "累计目标",
+        "累计完成",
+    ]
+    row = ["营业收入", "财务", 100, "求和", 120, 132, 300, 330]
+    loaded = load(("市场部.xlsx", xlsx([["2026年3月 市场部 KPI 考核表"], header, row])))
+    assert messages(loaded) == []
+    (kpi,) = loaded.kpis.to_dict("records")
+    assert (kpi["actual"], kpi["target"], kpi["aggregation"]) == (132, 120, "sum")
+    assert kpi["extras"] == {"累计目标": 300, "累计完成": 330}
+
+
 def test_no_check_of_a_rate_whose_year_to_date_is_no_sum():
     header = ["指标名称", "维度", "权重", "汇总方式", "年度目标", "本月完成", "本年累计"]
     files = [
@@ -240,6 +259,7 @@ def test_headers_of_section_5_2_and_the_plain_ones_still_read():
     assert aliases.column_for("年度目标（万元）") == "target_annual"
     assert aliases.column_for("目标值") == "target"
     assert aliases.column_for("本月完成") == "actual"
+    assert aliases.column_for("本月目标") == "target"
     assert aliases.column_for("當月實際") == "actual"
     assert aliases.column_for("累计实际") == "actual_ytd"
     assert aliases.column_for("YTD target") == "target_ytd"
