@@ -394,8 +394,9 @@ def parse_written(cells: pd.Series) -> pd.DataFrame:
     0.95 and higher, `2天以内` is 2 and lower, `25±2` is 25 and range), the `unit`
     written after the number (as written; compare with `unit_key`), and for a `±` range
     its `low` and `high` bounds. A number without an operator or unit reads exactly as
-    `parse_numbers` reads it. Each distinct text is split once (Python), and the numbers
-    left are parsed together (vectorised).
+    `parse_numbers` reads it. Only distinct texts that can hold more than a number (bad
+    as a number, non-ASCII, or with a currency code that is also a unit) are split, once
+    each (Python); the numbers left are parsed together (vectorised).
     """
     parsed = parse_numbers(cells)
     n = len(cells)
@@ -410,8 +411,19 @@ def parse_written(cells: pd.Series) -> pd.DataFrame:
     texts = _kinds(cells) == _TEXT
     if texts.any():
         codes, distinct = _distinct_texts(cells[texts])
-        for column, per_text in _written_texts(distinct).items():
-            columns[column][texts] = per_text[codes]
+        bad = np.zeros(len(distinct), dtype=bool)
+        bad[codes] = columns["bad"][texts]
+        plain_ascii = distinct.str.isascii().fillna(True).to_numpy(bool)
+        unit_code = distinct.str.contains("rmb|cny", case=False, regex=True).fillna(False)
+        split = np.flatnonzero(bad | ~plain_ascii | unit_code.to_numpy(bool))
+        if split.size:
+            at = np.isin(codes, split)  # text cells whose text is split
+            position = np.full(len(distinct), -1)
+            position[split] = np.arange(split.size)
+            rows = np.flatnonzero(texts)[at]
+            found = _written_texts(distinct.iloc[split].reset_index(drop=True))
+            for column, per_text in found.items():
+                columns[column][rows] = per_text[position[codes[at]]]
     return pd.DataFrame(columns, index=cells.index)
 
 
