@@ -368,3 +368,57 @@ def test_rows_under_a_bonus_section_are_not_scored_as_the_section_above():
     loaded = load(("市场部.xlsx", xlsx(rows)))
     assert loaded.kpis["kpi_id"].tolist() == ["K1"]
     assert issues(loaded, "bonus_penalty_item")["row"].tolist() == [7]
+
+
+def test_a_wide_sheets_target_is_warned_about_once_and_each_month_checked():
+    rows = [
+        ["2026年 市场部 KPI"],
+        [],
+        ["指标名称", "维度", "方向", "目标值", "1月", "2月", "3月"],
+        ["满意度", "客户", None, "≥95%", "96%", "94%", None],
+        ["安全事故", "内部流程", "越低越好", "0起", "0起", "1起", "2次"],
+    ]
+    loaded = load(("a.xlsx", xlsx(rows)))
+    assert issues(loaded, "direction_from_target")["row"].tolist() == [4]
+    assert issues(loaded, "unit_from_target")["row"].tolist() == [5]
+    (error,) = loaded.errors.itertuples()
+    assert (error.code, error.column, error.value) == ("unit_mismatch", "3月", "2次")
+    kpis = score(loaded.kpis)
+    assert kpis.groupby("kpi_name")["period"].count().to_dict() == {"满意度": 3, "安全事故": 2}
+    assert kpis.loc[kpis["kpi_name"].eq("安全事故"), "score"].tolist() == [100.0, 0.0]
+
+
+def test_a_written_range_against_other_bounds_is_an_error_and_equal_bounds_are_fine():
+    header = ["部门", "维度", "指标名称", "目标值", "目标下限", "目标上限", "实际值"]
+    rows = [
+        ["2026年10月 市场部"],
+        [],
+        header,
+        ["市场部", "内部流程", "周转天数", "25±2", 20, 30, 26],
+        ["市场部", "内部流程", "交付天数", "25±2", 23, 27, 26],
+    ]
+    loaded = load(("a.xlsx", xlsx(rows)))
+    assert loaded.kpis["kpi_name"].tolist() == ["交付天数"]
+    (error,) = loaded.errors.itertuples()
+    assert (error.code, error.row, error.column, error.value) == (
+        "range_conflict",
+        4,
+        "目标值",
+        "25±2",
+    )
+
+
+def test_anchors_written_with_units_are_held_to_the_targets_unit():
+    header = ["部门", "维度", "指标名称", "方向", "目标值", "红线值", "实际值"]
+    rows = [
+        ["2026年10月 市场部"],
+        [],
+        header,
+        ["市场部", "客户", "响应时长", "越低越好", "2天", "4天", "3天"],
+        ["市场部", "客户", "处理时长", "越低越好", "2天", "48小时", "3天"],
+    ]
+    loaded = load(("a.xlsx", xlsx(rows)))
+    (kpi,) = score(loaded.kpis).itertuples()
+    assert (kpi.kpi_name, kpi.floor, kpi.score) == ("响应时长", 4.0, pytest.approx(50.0))
+    (error,) = loaded.errors.itertuples()
+    assert (error.code, error.column, error.value) == ("unit_mismatch", "红线值", "48小时")
