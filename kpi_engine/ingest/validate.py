@@ -357,34 +357,46 @@ def _apply_written_target(typed: pd.DataFrame) -> None:
     """What a written target sets where its row's own columns are empty (SPEC §5.4): the
     direction from its operator (or range from `±`), the range bounds from `25±2`, the
     unit from `100万元`; each flagged for the warning that names it. A direction column
-    that says otherwise, or bounds that differ from the `±`, are flagged as conflicts."""
+    that says otherwise, or bounds that differ from the `±`, are flagged as conflicts.
+    Each part runs only where some target is so written (most sheets: none)."""
+    for flag in (
+        "_direction_conflict",
+        "_direction_from_target",
+        "_range_conflict",
+        "_unit_from_target",
+        "_unit_differs",
+    ):
+        typed[flag] = False
     written = typed["_written_direction"]
-    direction = typed["direction"]
-    stated = direction.notna() & ~typed["_unknown_direction"]
     has_written = written.notna()
-    typed["_direction_conflict"] = has_written & stated & direction.ne(written)
-    from_target = has_written & direction.isna()
-    typed["direction"] = direction.where(~from_target, written)
-    typed["_direction_from_target"] = from_target
+    if has_written.any():
+        direction = typed["direction"]
+        stated = direction.notna() & ~typed["_unknown_direction"]
+        typed["_direction_conflict"] = has_written & stated & direction.ne(written)
+        from_target = has_written & direction.isna()
+        typed["direction"] = direction.where(~from_target, written)
+        typed["_direction_from_target"] = from_target
 
     low, high = typed["_written_low"], typed["_written_high"]
     ranged = low.notna()
-    no_bounds = typed[["target_low", "target_high"]].isna().all(axis=1)
-    no_bounds &= ~typed["_bad_target_low"] & ~typed["_bad_target_high"]
-    fill = ranged & no_bounds
-    typed["target_low"] = typed["target_low"].where(~fill, low)
-    typed["target_high"] = typed["target_high"].where(~fill, high)
-    differs = typed["target_low"].ne(low) | typed["target_high"].ne(high)
-    typed["_range_conflict"] = ranged & ~no_bounds & differs
+    if ranged.any():
+        no_bounds = typed[["target_low", "target_high"]].isna().all(axis=1)
+        no_bounds &= ~typed["_bad_target_low"] & ~typed["_bad_target_high"]
+        fill = ranged & no_bounds
+        typed["target_low"] = typed["target_low"].where(~fill, low)
+        typed["target_high"] = typed["target_high"].where(~fill, high)
+        differs = typed["target_low"].ne(low) | typed["target_high"].ne(high)
+        typed["_range_conflict"] = ranged & ~no_bounds & differs
 
     unit = typed["_unit_target"]
-    column_unit = typed["unit"]
-    fill_unit = unit.notna() & column_unit.isna()
-    typed["unit"] = column_unit.where(~fill_unit, unit)
-    typed["_unit_from_target"] = fill_unit
-    keys = per_distinct(unit, values.unit_key)
-    column_keys = per_distinct(column_unit, values.unit_key)
-    typed["_unit_differs"] = unit.notna() & column_unit.notna() & keys.ne(column_keys)
+    if unit.notna().any():
+        column_unit = typed["unit"]
+        fill_unit = unit.notna() & column_unit.isna()
+        typed["unit"] = column_unit.where(~fill_unit, unit)
+        typed["_unit_from_target"] = fill_unit
+        keys = per_distinct(unit, values.unit_key)
+        column_keys = per_distinct(column_unit, values.unit_key)
+        typed["_unit_differs"] = unit.notna() & column_unit.notna() & keys.ne(column_keys)
 
 
 def _fill_from_definitions(
@@ -546,12 +558,15 @@ def _check_written(typed: pd.DataFrame, report: _Report) -> dict[str, pd.Series]
     """Report what written targets and actuals set or contradict (SPEC §5.4), and return,
     per column, the bad cells already reported here with their real cause."""
     once = ~typed.duplicated(subset=["_plan", "row"])  # a wide sheet's target: one warning
-    named = typed["direction"].map(_DIRECTION_NAMES)
-    written = typed["_written_direction"].map(_DIRECTION_NAMES)
-    for (direction,), rows in _pairs(typed["_direction_from_target"] & once, named):
-        report.add(rows, "target", "direction_from_target", severity=WARNING, direction=direction)
-    for (said, stated), rows in _pairs(typed["_direction_conflict"], written, named):
-        report.add(rows, "target", "direction_conflict", written=said, direction=stated)
+    if typed["_direction_from_target"].any() or typed["_direction_conflict"].any():
+        named = typed["direction"].map(_DIRECTION_NAMES)
+        written = typed["_written_direction"].map(_DIRECTION_NAMES)
+        for (direction,), rows in _pairs(typed["_direction_from_target"] & once, named):
+            report.add(
+                rows, "target", "direction_from_target", severity=WARNING, direction=direction
+            )
+        for (said, stated), rows in _pairs(typed["_direction_conflict"], written, named):
+            report.add(rows, "target", "direction_conflict", written=said, direction=stated)
     report.add(typed["_range_conflict"], "target", "range_conflict")
     for (unit,), rows in _pairs(typed["_unit_from_target"] & once, typed["unit"]):
         report.add(rows, "target", "unit_from_target", severity=WARNING, unit=unit)
@@ -560,22 +575,26 @@ def _check_written(typed: pd.DataFrame, report: _Report) -> dict[str, pd.Series]
         report.add(
             rows, "target", "unit_differs", severity=WARNING, unit=unit, column_unit=column_unit
         )
+    misread: dict[str, pd.Series] = {"target": typed["_unread_target"]}
+    report.add(typed["_unread_target"], "target", "written_target_unread")
     # a number in another unit is not the same number (98万元 is not 98 元): the target's
     # written unit, else the unit column, is the one every other number must be in
     expected = typed["_unit_target"].where(typed["_unit_target"].notna(), typed["unit"])
-    expected_key = per_distinct(expected, values.unit_key)
-    misread: dict[str, pd.Series] = {"target": typed["_unread_target"]}
-    report.add(typed["_unread_target"], "target", "written_target_unread")
+    expected_key: pd.Series | None = None
     for column in WRITTEN_COLUMNS:
         if column == "target":
             continue
+        misread[column] = typed[f"_operator_{column}"]
+        report.add(misread[column], column, "operator_not_target")
         units = typed[f"_unit_{column}"]
+        if not units.notna().any():
+            continue
+        if expected_key is None:
+            expected_key = per_distinct(expected, values.unit_key)
         key = per_distinct(units, values.unit_key)
         wrong = units.notna() & expected_key.notna() & key.ne(expected_key)
         for (seen, wanted), rows in _pairs(wrong, units, expected):
             report.add(rows, column, "unit_mismatch", unit=seen, expected=wanted)
-        misread[column] = typed[f"_operator_{column}"]
-        report.add(misread[column], column, "operator_not_target")
     return misread
 
 

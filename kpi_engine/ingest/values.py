@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Collection
 from decimal import Decimal
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -235,6 +236,23 @@ def parse_numbers(cells: pd.Series) -> pd.DataFrame:
     '¥1,234', 'US$ 12', '(1,234)' is -1234, '3‰' is 0.003. Excel error strings such as
     '#DIV/0!' are bad, not missing: a formula broke and the user should hear of it.
     """
+    parsed = _parse_cells(cells)
+    return pd.DataFrame({"value": parsed.value, "bad": parsed.bad}, index=cells.index)
+
+
+class _Cells(NamedTuple):
+    """`parse_numbers`' result per cell, and its text cells by distinct text (so a further
+    reading of the texts, `parse_written`, neither classifies nor factorises them again)."""
+
+    value: np.ndarray
+    bad: np.ndarray
+    is_text: np.ndarray  # which cells are text
+    codes: np.ndarray  # per text cell, its distinct text
+    distinct: pd.Series
+    distinct_bad: np.ndarray
+
+
+def _parse_cells(cells: pd.Series) -> _Cells:
     value = np.full(len(cells), np.nan)
     bad = np.zeros(len(cells), dtype=bool)
     kinds = _kinds(cells)
@@ -249,13 +267,14 @@ def parse_numbers(cells: pd.Series) -> pd.DataFrame:
     bad |= kinds == _OTHER
 
     is_text = kinds == _TEXT
+    codes, distinct = np.zeros(0, dtype=np.intp), pd.Series([], dtype="str")
+    distinct_bad = np.zeros(0, dtype=bool)
     if is_text.any():
         codes, distinct = _distinct_texts(cells[is_text])
         distinct_value, distinct_bad = _parse_texts(distinct)
         value[is_text] = distinct_value[codes]
         bad[is_text] = distinct_bad[codes]
-
-    return pd.DataFrame({"value": value, "bad": bad}, index=cells.index)
+    return _Cells(value, bad, is_text, codes, distinct, distinct_bad)
 
 
 # -- targets and actuals written with operators and units (SPEC §5.4) -------------------------
@@ -398,29 +417,26 @@ def parse_written(cells: pd.Series) -> pd.DataFrame:
     as a number, non-ASCII, or with a currency code that is also a unit) are split, once
     each (Python); the numbers left are parsed together (vectorised).
     """
-    parsed = parse_numbers(cells)
+    parsed = _parse_cells(cells)
     n = len(cells)
     columns: dict[str, np.ndarray] = {
-        "value": parsed["value"].to_numpy(float, copy=True),
-        "bad": parsed["bad"].to_numpy(bool, copy=True),
+        "value": parsed.value,
+        "bad": parsed.bad,
         "direction": np.full(n, None, dtype=object),
         "unit": np.full(n, None, dtype=object),
         "low": np.full(n, np.nan),
         "high": np.full(n, np.nan),
     }
-    texts = _kinds(cells) == _TEXT
-    if texts.any():
-        codes, distinct = _distinct_texts(cells[texts])
-        bad = np.zeros(len(distinct), dtype=bool)
-        bad[codes] = columns["bad"][texts]
+    distinct, codes = parsed.distinct, parsed.codes
+    if len(distinct):
         plain_ascii = distinct.str.isascii().fillna(True).to_numpy(bool)
         unit_code = distinct.str.contains("rmb|cny", case=False, regex=True).fillna(False)
-        split = np.flatnonzero(bad | ~plain_ascii | unit_code.to_numpy(bool))
+        split = np.flatnonzero(parsed.distinct_bad | ~plain_ascii | unit_code.to_numpy(bool))
         if split.size:
             at = np.isin(codes, split)  # text cells whose text is split
             position = np.full(len(distinct), -1)
             position[split] = np.arange(split.size)
-            rows = np.flatnonzero(texts)[at]
+            rows = np.flatnonzero(parsed.is_text)[at]
             found = _written_texts(distinct.iloc[split].reset_index(drop=True))
             for column, per_text in found.items():
                 columns[column][rows] = per_text[position[codes[at]]]
