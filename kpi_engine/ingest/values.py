@@ -385,26 +385,25 @@ def looks_written(cell: object) -> bool:
     )
 
 
-def _split_written(norm: str) -> tuple[str, str | None, str | None, str | None, str | None]:
-    """(number text, centre-spread's spread text, direction, unit, operator) of one cell."""
+def _split_written(norm: str) -> tuple[str, str | None, str | None, str | None]:
+    """(number text, the spread of a `centre±spread`, direction, unit) of one cell."""
     found = _WRITTEN_RE.fullmatch(norm)
     if found is None:  # an empty text: nothing to split
-        return norm, None, None, None, None
+        return norm, None, None, None
     pre, body, unit, post = found.group("pre", "body", "unit", "post")
     if pre and post:  # `≥95%以上` says it twice; `≥2以内` contradicts itself: not read
-        return norm, None, None, None, None
-    operator = pre or post
+        return norm, None, None, None
     direction = OPERATOR_PREFIXES.get(pre or "") or OPERATOR_SUFFIXES.get(post or "")
     spread = None
     ranged = _PLUS_MINUS_RE.fullmatch(body)
     if ranged is not None:
-        if operator:  # `≥25±2` is no target anyone means
-            return norm, None, None, None, None
+        if pre or post:  # `≥25±2` is no target anyone means
+            return norm, None, None, None
         body, spread = ranged.group("centre", "spread")
         if ("%" in body) != ("%" in spread):  # `95±2%`: one percent sign for both numbers
             body, spread = body.rstrip("%") + "%", spread.rstrip("%") + "%"
         direction = "range"
-    return body, spread, direction, unit, operator
+    return body, spread, direction, unit
 
 
 def parse_written(cells: pd.Series) -> pd.DataFrame:
@@ -448,7 +447,7 @@ def _written_texts(distinct: pd.Series) -> dict[str, np.ndarray]:
     norm = _normalise_text(distinct).str.replace(_SPACES_RE, "", regex=True)
     split = pd.DataFrame(
         [_split_written(text) for text in norm],
-        columns=["body", "spread", "direction", "unit", "operator"],
+        columns=["body", "spread", "direction", "unit"],
     )
     value, bad = _parse_texts(split["body"].astype("str"))
     spread, spread_bad = _parse_texts(split["spread"].fillna("").astype("str"))
