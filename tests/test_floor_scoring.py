@@ -94,7 +94,7 @@ def test_cap_setting() -> None:
         {"direction": "higher", "target": -5.0},
         {"direction": "higher", "target": 100.0, "floor": 100.0},
         {"direction": "higher", "target": 100.0, "floor": 120.0},
-        {"direction": "lower", "target": 0.0},
+        # (lower with target 0 and no floor is a zero-target count, SPEC §5.5)
         {"direction": "lower", "target": -5.0},
         {"direction": "lower", "target": 20.0, "floor": 20.0},
         {"direction": "lower", "target": 20.0, "floor": 10.0},

@@ -19,7 +19,8 @@ from kpi_engine.core.settings import DEFAULTS, Settings
 FLOOR = "floor"
 THREE_VALUE = "three_value"
 RANGE = "range"
-METHODS: tuple[str, ...] = (FLOOR, THREE_VALUE, RANGE)
+ZERO_COUNT = "zero_count"
+METHODS: tuple[str, ...] = (FLOOR, THREE_VALUE, RANGE, ZERO_COUNT)
 
 HIGHER = "higher"
 LOWER = "lower"
@@ -34,8 +35,9 @@ MSG_HIGHER_TARGET = (
     "target must be above 0 when no floor is given: enter a positive target or a floor value"
 )
 MSG_LOWER_TARGET = (
-    "target must be above 0 for a lower-is-better KPI without a floor (the zero point "
-    "defaults to twice the target): enter a positive target or a floor value"
+    "target must not be below 0 for a lower-is-better KPI without a floor (the zero point "
+    "defaults to twice the target; a target of 0 counts events, such as 0 accidents): "
+    "enter a target of 0 or more, or a floor value"
 )
 MSG_HIGHER_FLOOR = (
     "floor must be below the target for a higher-is-better KPI: "
@@ -146,9 +148,12 @@ def _read(kpis: pd.DataFrame) -> _Anchors:
 
 
 def _method_codes(an: _Anchors) -> np.ndarray:
-    """Index into METHODS: range by direction, else three-value when a threshold is set."""
+    """Index into METHODS: range by direction, else three-value when a threshold is set,
+    else a zero-target count (lower is better, target 0, no floor: SPEC §5.5), else the
+    floor line."""
     three = ~np.isnan(an.threshold)
-    return np.where(an.range_, 2, np.where(three, 1, 0)).astype(np.int8)
+    zero = an.lower & (an.target == 0) & np.isnan(an.floor)
+    return np.select([an.range_, three, zero], [2, 1, 3], 0).astype(np.int8)
 
 
 def _code(message: str) -> np.int8:
@@ -203,6 +208,11 @@ def _range_problems(an: _Anchors) -> np.ndarray:
     )
 
 
+def _zero_count_problems(an: _Anchors) -> np.ndarray:
+    """A zero-target count always makes a meaningful rule (its target is 0 by definition)."""
+    return np.zeros(len(an.target), dtype=np.int8)
+
+
 def _by_method(
     an: _Anchors,
     method: np.ndarray,
@@ -226,14 +236,14 @@ def _by_method(
 def _problem_codes(an: _Anchors, method: np.ndarray) -> np.ndarray:
     """Index into MESSAGES of the first thing wrong with each row's anchors (0: nothing)."""
     known = an.higher | an.lower | an.range_
-    problems = (_floor_problems, _three_value_problems, _range_problems)
+    problems = (_floor_problems, _three_value_problems, _range_problems, _zero_count_problems)
     with np.errstate(invalid="ignore"):
         codes = _by_method(an, method, problems, np.zeros(len(method), dtype=np.int8))
     return np.where(known, codes, _code(MSG_DIRECTION))
 
 
 def methods(kpis: pd.DataFrame) -> pd.Categorical:
-    """Which formula each row uses: range by direction, else three-value when a threshold is set."""
+    """Which formula each row uses (METHODS; see `_method_codes`)."""
     return pd.Categorical.from_codes(_method_codes(_read(kpis)), categories=list(METHODS))
 
 
@@ -300,7 +310,13 @@ def _range_scores(an: _Anchors, *, settings: Settings) -> np.ndarray:
     return np.minimum(raw, 100.0)
 
 
-_FORMULAS = (_floor_scores, _three_value_scores, _range_scores)  # in METHODS order
+def _zero_count_scores(an: _Anchors, *, settings: Settings) -> np.ndarray:
+    """A count whose target is none at all (安全事故 0 起): met (100) or not (0). No line can
+    give partial credit without a floor, which would then make it a floor line."""
+    return np.where(an.actual <= 0, 100.0, 0.0)
+
+
+_FORMULAS = (_floor_scores, _three_value_scores, _range_scores, _zero_count_scores)  # METHODS order
 
 
 def _raw_scores(an: _Anchors, method: np.ndarray, settings: Settings) -> np.ndarray:

@@ -873,3 +873,46 @@ def split_departments(text: object, known: Collection[str] = frozenset()) -> tup
     else:
         parts = s.split(" ")
     return tuple(p for p in parts if p)
+
+
+# Perspectives (or section rows) that name items this version does not score yet (SPEC
+# §5.6, §5.7): bonus and penalty points, veto KPIs. Read so the message names what the
+# row is, instead of calling it an unknown perspective.
+UNSCORED_SECTION_ALIASES: dict[str, tuple[str, ...]] = {
+    "bonus": (
+        "加分项",
+        "加分",
+        "加分項",
+        "加分指标",
+        "加分指標",
+        "bonus",
+        "bonus items",
+        "bonus points",
+    ),
+    "penalty": (
+        "扣分项",
+        "扣分項",
+        "减分项",
+        "減分項",
+        "扣分",
+        "减分",
+        "減分",
+        "扣分指标",
+        "扣分指標",
+        "penalty",
+        "penalties",
+        "penalty items",
+        "deductions",
+    ),
+    "veto": (
+        "否决指标",
+        "否決指標",
+        "否决项",
+        "否決項",
+        "一票否决",
+        "一票否決",
+        "veto",
+        "veto items",
+    ),
+}
+UNSCORED_SECTIONS = _table(UNSCORED_SECTION_ALIASES)

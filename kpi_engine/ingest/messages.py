@@ -140,6 +140,33 @@ MESSAGES: Mapping[str, str] = {
     "definition_annual_target": "annual and cumulative targets in a KPI definitions sheet "
     "are not used ({count} rows): write them on the sheet with the actuals, or give the "
     "definition a 目标值 (target)",
+    # written targets and actuals (SPEC §5.4, §5.5), items not scored yet (§5.6, §5.7)
+    "direction_from_target": "the target is written with an operator (≥, ≤, 以上, 以内, ±...) and "
+    "the direction column is empty: the KPI is scored as {direction}; fill in the direction "
+    "column to say so yourself",
+    "direction_conflict": "the target's operator means {written}, but the direction column says "
+    "{direction}: correct the target cell or the direction so that they agree",
+    "range_conflict": "the target is written as a range (25±2) that differs from the target low "
+    "and target high columns: keep the range in one place",
+    "unit_from_target": "the unit {unit} is taken from the target cell (the unit column is "
+    "empty): actuals in another unit are refused; fill in the unit column to say so yourself",
+    "unit_differs": "the target is written in {unit} but the unit column says {column_unit}: the "
+    "target's unit is used, and actuals must be in {unit}; correct the one that is wrong",
+    "unit_mismatch": "written in {unit}, but the target is in {expected}: no unit is converted "
+    "(98万元 is not 98元), so write the number in {expected}",
+    "written_target_unread": "the target is written with an operator or a ± range, but its number "
+    "cannot be read: write one operator and one number, such as ≥95%, 95%以上, ≤2天, 2天以内 or "
+    "25±2",
+    "operator_not_target": "an operator (≥, ≤, 以上, 以内, ±...) belongs in the target cell only: "
+    "write the number alone here",
+    "zero_target_count": "a lower-is-better count with target 0 and no floor: scored 100 when the "
+    "actual is 0 and 0 when it is above 0; enter a floor (红线值), such as 3, for partial credit",
+    "bonus_penalty_item": "a bonus or penalty item (加分项 / 扣分项), which this version does not "
+    "score yet, so the row was not loaded: add or subtract its points by hand after the "
+    "department score, or give the row one of the four perspectives to score it as a KPI",
+    "veto_item": "a veto item (否决指标 / 一票否决), which this version does not apply yet, so the "
+    "row was not loaded: check it by hand, or give the row one of the four perspectives to "
+    "score it as a KPI",
     # anchors (scoring.anchor_problems)
     "direction_invalid": scoring.MSG_DIRECTION,
     "target_missing": scoring.MSG_TARGET_MISSING,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -34,7 +34,7 @@ from kpi_engine.core.schema import (
     WARNING,
     definitions_table,
 )
-from kpi_engine.core.scoring import anchor_problems
+from kpi_engine.core.scoring import ZERO_COUNT, anchor_problems, methods
 from kpi_engine.core.settings import DEFAULT_LIMITS, Limits
 from kpi_engine.ingest import aliases, cumulative, messages, values
 from kpi_engine.ingest.issues import Issue
@@ -44,6 +44,14 @@ if TYPE_CHECKING:
 
 TEXT_COLUMNS = ("department", "kpi_id", "kpi_name", "unit", "owner")
 NUMBER_COLUMNS = ("weight", "actual", *ANCHORS, *cumulative.COLUMNS)
+# Columns read with a unit after the number (SPEC §5.4); the target also with an operator.
+WRITTEN_COLUMNS = ("actual", *ANCHORS, *cumulative.COLUMNS)
+# Directions as the messages about written targets name them.
+_DIRECTION_NAMES = {
+    "higher": "越高越好 / higher is better",
+    "lower": "越低越好 / lower is better",
+    "range": "区间 / range",
+}
 LABELS = {
     "department": "部门 / department",
     "kpi_id": "指标编号 / KPI ID",
@@ -134,11 +142,19 @@ def _lookup(table: dict[str, str]) -> Callable[[object], object]:
 
 
 def _is_section(cell: object) -> object:
-    """A row like `一、财务维度` that names the perspective of the rows below it."""
+    """A row like `一、财务维度` that names the perspective of the rows below it (or a
+    section of items this version does not score, such as `三、加分项`)."""
     text = _clean_text(cell)
     if text is None:
         return None
-    return aliases.lookup(aliases.PERSPECTIVES, _SECTION_NUMBERING.sub("", text))
+    bare = _SECTION_NUMBERING.sub("", text)
+    return aliases.lookup(aliases.PERSPECTIVES, bare) or _unscored(bare)
+
+
+def _unscored(cell: object) -> str | None:
+    """`bonus`, `penalty` or `veto` for a perspective cell such as 加分项 / 扣分项 / 否决指标."""
+    text = _clean_text(cell)
+    return None if text is None else aliases.lookup(aliases.UNSCORED_SECTIONS, text)
 
 
 class _Report:
@@ -271,18 +287,26 @@ def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
         looked, errors[column] = _distinct_and_errors(_column(frame, column), _lookup(table))
         typed[column] = looked
         typed[f"_unknown_{column}"] = per_distinct(looked, lambda v: v is ...).astype(bool)
+    unscored = per_distinct(_column(frame, "perspective"), _unscored)
+    typed["perspective"] = typed["perspective"].where(unscored.isna(), unscored)
+    typed["_unknown_perspective"] &= unscored.isna()
     for column in NUMBER_COLUMNS:
         cells = _column(frame, column)
         if column in frame.columns:
-            parsed = values.parse_numbers(cells)
+            written = column in WRITTEN_COLUMNS
+            parsed = values.parse_written(cells) if written else values.parse_numbers(cells)
             typed[column] = parsed["value"].to_numpy()
             typed[f"_bad_{column}"] = bad = parsed["bad"]
+            if written:
+                _type_written(typed, column, parsed, cells)
             if bad.any():  # an error is never a number: look at the bad cells only
                 seen = _distinct_and_errors(cells[bad], None)[1]
                 errors[column] = None if seen is None else seen.reindex(frame.index)
         else:
             typed[column] = np.nan
             typed[f"_bad_{column}"] = False
+            if column in WRITTEN_COLUMNS:
+                _type_written(typed, column, None, None)
     typed["shared_with"] = per_distinct(_column(frame, "shared_with"), _clean_text)  # split later
     for column in (
         "perspective",
@@ -300,7 +324,82 @@ def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
             typed[f"_error_{column}"] = seen
     for column in ("_plan", "row", "_month_column", "_first_column", "_cumulative", "extras"):
         typed[column] = frame[column]
+    _apply_written_target(typed)
     return typed
+
+
+def _type_written(
+    typed: pd.DataFrame, column: str, parsed: pd.DataFrame | None, cells: pd.Series | None
+) -> None:
+    """Keep what a target or actual cell says beside its number (SPEC §5.4): the unit
+    written after it (`_unit_<column>`); for the target, the direction its operator or
+    `±` sets and the range bounds of a `±`. Elsewhere an operator is no number: the cell
+    is bad, flagged `_operator_<column>` so the message names the cause; a bad target
+    that carries an operator is flagged `_unread_target` for the same reason."""
+    none = pd.Series(None, index=typed.index, dtype=object)
+    unit = none if parsed is None else parsed["unit"]
+    direction = none if parsed is None else parsed["direction"]
+    typed[f"_unit_{column}"] = unit
+    if column == "target":
+        typed["_written_direction"] = direction
+        typed["_written_low"] = np.nan if parsed is None else parsed["low"].to_numpy()
+        typed["_written_high"] = np.nan if parsed is None else parsed["high"].to_numpy()
+        bad = typed["_bad_target"]
+        unread = pd.Series(False, index=typed.index)
+        if cells is not None and bad.any():
+            unread[bad] = per_distinct(cells[bad], values.looks_written).astype(bool)
+        typed["_unread_target"] = unread
+        return
+    operator = direction.notna()
+    typed.loc[operator, column] = np.nan
+    typed[f"_bad_{column}"] = typed[f"_bad_{column}"] | operator
+    typed[f"_operator_{column}"] = operator
+
+
+def _apply_written_target(typed: pd.DataFrame) -> None:
+    """What a written target sets where its row's own columns are empty (SPEC §5.4): the
+    direction from its operator (or range from `±`), the range bounds from `25±2`, the
+    unit from `100万元`; each flagged for the warning that names it. A direction column
+    that says otherwise, or bounds that differ from the `±`, are flagged as conflicts.
+    Each part runs only where some target is so written (most sheets: none)."""
+    for flag in (
+        "_direction_conflict",
+        "_direction_from_target",
+        "_range_conflict",
+        "_unit_from_target",
+        "_unit_differs",
+    ):
+        typed[flag] = False
+    written = typed["_written_direction"]
+    has_written = written.notna()
+    if has_written.any():
+        direction = typed["direction"]
+        stated = direction.notna() & ~typed["_unknown_direction"]
+        typed["_direction_conflict"] = has_written & stated & direction.ne(written)
+        from_target = has_written & direction.isna()
+        typed["direction"] = direction.where(~from_target, written)
+        typed["_direction_from_target"] = from_target
+
+    low, high = typed["_written_low"], typed["_written_high"]
+    ranged = low.notna()
+    if ranged.any():
+        no_bounds = typed[["target_low", "target_high"]].isna().all(axis=1)
+        no_bounds &= ~typed["_bad_target_low"] & ~typed["_bad_target_high"]
+        fill = ranged & no_bounds
+        typed["target_low"] = typed["target_low"].where(~fill, low)
+        typed["target_high"] = typed["target_high"].where(~fill, high)
+        differs = typed["target_low"].ne(low) | typed["target_high"].ne(high)
+        typed["_range_conflict"] = ranged & ~no_bounds & differs
+
+    unit = typed["_unit_target"]
+    if unit.notna().any():
+        column_unit = typed["unit"]
+        fill_unit = unit.notna() & column_unit.isna()
+        typed["unit"] = column_unit.where(~fill_unit, unit)
+        typed["_unit_from_target"] = fill_unit
+        keys = per_distinct(unit, values.unit_key)
+        column_keys = per_distinct(column_unit, values.unit_key)
+        typed["_unit_differs"] = unit.notna() & column_unit.notna() & keys.ne(column_keys)
 
 
 def _fill_from_definitions(
@@ -412,13 +511,17 @@ def _check_definitions(frame: pd.DataFrame, report: _Report, limits: Limits) -> 
         "perspective",
         "unknown_perspective",
     )
+    report.add(typed["perspective"].isin(("bonus", "penalty")), "perspective", "bonus_penalty_item")
+    report.add(typed["perspective"].eq("veto"), "perspective", "veto_item")
     report.add(
         typed["_unknown_direction"],
         "direction",
         "unknown_direction",
     )
+    misread = _check_written(typed, report)
     for column in NUMBER_COLUMNS:
-        report.add(typed[f"_bad_{column}"], column, "not_a_number")
+        bad = typed[f"_bad_{column}"]
+        report.add(bad & ~misread[column] if column in misread else bad, column, "not_a_number")
     report.add(
         typed["weight"].lt(0),
         "weight",
@@ -438,6 +541,65 @@ def _check_definitions(frame: pd.DataFrame, report: _Report, limits: Limits) -> 
         "unknown_aggregation",
         severity=WARNING,
     )
+
+
+def _pairs(mask: pd.Series, *columns: pd.Series) -> Iterator[tuple[tuple[str, ...], pd.Series]]:
+    """Each distinct combination of `columns` among the rows in `mask`, with a mask of its
+    rows, so that one message can name the values it is about (`98万元` against `元`)."""
+    if not mask.any():
+        return
+    keys = pd.Series("", index=mask.index[mask], dtype=object)
+    for i, column in enumerate(columns):
+        keys = keys + ("\x00" if i else "") + column[mask].astype(str)
+    codes, uniques = pd.factorize(keys)
+    for code, key in enumerate(uniques):
+        rows = pd.Series(False, index=mask.index)
+        rows[mask] = codes == code
+        yield tuple(str(key).split("\x00")), rows
+
+
+def _check_written(typed: pd.DataFrame, report: _Report) -> dict[str, pd.Series]:
+    """Report what written targets and actuals set or contradict (SPEC §5.4), and return,
+    per column, the bad cells already reported here with their real cause."""
+    once = ~typed.duplicated(subset=["_plan", "row"])  # a wide sheet's target: one warning
+    if typed["_direction_from_target"].any() or typed["_direction_conflict"].any():
+        named = typed["direction"].map(_DIRECTION_NAMES)
+        written = typed["_written_direction"].map(_DIRECTION_NAMES)
+        for (direction,), rows in _pairs(typed["_direction_from_target"] & once, named):
+            report.add(
+                rows, "target", "direction_from_target", severity=WARNING, direction=direction
+            )
+        for (said, stated), rows in _pairs(typed["_direction_conflict"], written, named):
+            report.add(rows, "target", "direction_conflict", written=said, direction=stated)
+    report.add(typed["_range_conflict"], "target", "range_conflict")
+    for (unit,), rows in _pairs(typed["_unit_from_target"] & once, typed["unit"]):
+        report.add(rows, "target", "unit_from_target", severity=WARNING, unit=unit)
+    differs = typed["_unit_differs"] & once
+    for (unit, column_unit), rows in _pairs(differs, typed["_unit_target"], typed["unit"]):
+        report.add(
+            rows, "target", "unit_differs", severity=WARNING, unit=unit, column_unit=column_unit
+        )
+    misread: dict[str, pd.Series] = {"target": typed["_unread_target"]}
+    report.add(typed["_unread_target"], "target", "written_target_unread")
+    # a number in another unit is not the same number (98万元 is not 98 元): the target's
+    # written unit, else the unit column, is the one every other number must be in
+    expected = typed["_unit_target"].where(typed["_unit_target"].notna(), typed["unit"])
+    expected_key: pd.Series | None = None
+    for column in WRITTEN_COLUMNS:
+        if column == "target":
+            continue
+        misread[column] = typed[f"_operator_{column}"]
+        report.add(misread[column], column, "operator_not_target")
+        units = typed[f"_unit_{column}"]
+        if not units.notna().any():
+            continue
+        if expected_key is None:
+            expected_key = per_distinct(expected, values.unit_key)
+        key = per_distinct(units, values.unit_key)
+        wrong = units.notna() & expected_key.notna() & key.ne(expected_key)
+        for (seen, wanted), rows in _pairs(wrong, units, expected):
+            report.add(rows, column, "unit_mismatch", unit=seen, expected=wanted)
+    return misread
 
 
 def _check_lengths(typed: pd.DataFrame, report: _Report, max_text: int) -> None:
@@ -659,6 +821,9 @@ def _check_rows(
     at_fault = at_fault.mask(codes.eq("range_missing") & rows["target_low"].isna(), "target_low")
     for column in at_fault[faulty].unique():
         report.add(faulty & at_fault.eq(column), column, "", codes=codes)
+    zero_count = pd.Series(methods(rows) == ZERO_COUNT, index=rows.index) & ~report.rejected
+    once = ~rows.duplicated(subset=["_plan", "row"])
+    report.add(zero_count & once, "target", "zero_target_count", severity=WARNING)
 
 
 def _check_periods(
