@@ -274,6 +274,11 @@ TOTAL_WORDS: tuple[str, ...] = (
     "subtotal",
     "grand total",
     "sum",
+    # a sheet's own score total (SPEC §5.10: the 得分 column's sum is no KPI either)
+    "总分",
+    "总得分",
+    "合计得分",
+    "total score",
 )
 NOTE_WORDS: tuple[str, ...] = (
     "说明",
@@ -620,6 +625,27 @@ EN_TITLE_WORDS: tuple[str, ...] = (
     "the",
 )
 
+# The sheet's own results (SPEC §5.10): kept as extra fields like any form column, never
+# scored from, and compared with the engine's numbers (`reconcile`).
+RESULT_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "score": ("得分", "考核得分", "score"),
+    "weighted_score": ("加权得分", "weighted score"),
+    "completion": (
+        "完成率",
+        "达成率",
+        "completion rate",
+        "completion",
+        "achievement",
+        "achievement rate",
+    ),
+}
+# Labels under a period in a two-row header (SPEC §5.11), besides the target and actual
+# headers themselves (`目标` / `实际`, `目标值` / `完成值`, `target` / `actual`).
+PAIR_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "target": ("计划", "计划值", "plan"),
+    "actual": ("完成", "实绩", "实际完成值"),
+}
+
 _PAREN = re.compile(r"[(\[（【].*?[)\]）】]")
 
 
@@ -637,16 +663,36 @@ DIRECTIONS = _table(DIRECTION_ALIASES)
 AGGREGATIONS = _table(AGGREGATION_ALIASES)
 
 
-@cache
-def column_for(header: object) -> str | None:
-    """The canonical column a header names, or None. `目标值(万元)` matches `目标值`."""
+def _header_key(table: Mapping[str, str], header: object) -> str | None:
+    """`header` through `table` as `column_for` matches (a bracketed unit left out)."""
     key = fold(header)
     if not key:
         return None
-    if key in _COLUMNS:
-        return _COLUMNS[key]
+    if key in table:
+        return table[key]
     bare = fold(_PAREN.sub("", unicodedata.normalize("NFKC", str(header))))
-    return _COLUMNS.get(bare) if bare else None
+    return table.get(bare) if bare else None
+
+
+@cache
+def column_for(header: object) -> str | None:
+    """The canonical column a header names, or None. `目标值(万元)` matches `目标值`."""
+    return _header_key(_COLUMNS, header)
+
+
+_RESULTS = _table(RESULT_ALIASES)
+_PAIRS = _table({k: (*COLUMN_ALIASES[k], *v) for k, v in PAIR_ALIASES.items()})
+
+
+def result_for(header: object) -> str | None:
+    """'score', 'weighted_score' or 'completion' for a column of the sheet's own results
+    (`得分`, `加權得分`, `完成率(%)`), else None."""
+    return _header_key(_RESULTS, header)
+
+
+def pair_label(header: object) -> str | None:
+    """'target' or 'actual' for a label under a period of a two-row header, else None."""
+    return _header_key(_PAIRS, header)
 
 
 def lookup(table: Mapping[str, str], value: object) -> str | None:
