@@ -684,12 +684,14 @@ _RESULTS = _table(RESULT_ALIASES)
 _PAIRS = _table({k: (*COLUMN_ALIASES[k], *v) for k, v in PAIR_ALIASES.items()})
 
 
+@cache
 def result_for(header: object) -> str | None:
     """'score', 'weighted_score' or 'completion' for a column of the sheet's own results
     (`得分`, `加權得分`, `完成率(%)`), else None."""
     return _header_key(_RESULTS, header)
 
 
+@cache
 def pair_label(header: object) -> str | None:
     """'target' or 'actual' for a label under a period of a two-row header, else None."""
     return _header_key(_PAIRS, header)
