@@ -162,14 +162,50 @@ def header_problem(top: list[object], bottom: list[object], *, title: str = "202
     return loaded, loaded.errors
 
 
-def test_a_period_without_an_actual_under_it_is_named():
+def test_a_period_without_an_actual_under_it_is_named_and_the_others_load():
     loaded, errors = header_problem(
         ["指标名称", "维度", "1月", None, "2月", None],
         [None, None, "目标", "差异", "目标", "实际"],
     )
-    assert list(errors["code"]) == ["period_no_actual"]
-    assert (errors.iloc[0]["row"], errors.iloc[0]["column"]) == (2, "1月")
+    assert errors.empty  # 2月 loads: the lost period is a warning
+    found = loaded.issues[loaded.issues["code"] == "period_no_actual"]
+    assert (found.iloc[0]["row"], found.iloc[0]["column"]) == (2, "1月")
     assert list(loaded.kpis["period"]) == ["2026-02"]
+
+
+def test_a_sheet_whose_periods_all_lack_an_actual_is_refused_with_that_cause():
+    _, errors = header_problem(
+        ["指标名称", "维度", "1月", None, "2月", None],
+        [None, None, "目标", "差异", "目标", "差异"],
+    )
+    assert list(errors["code"]) == ["period_no_actual"] * 2
+
+
+def test_this_month_over_a_pair_is_the_sheets_period_and_a_cumulative_pair_is_kept_aside():
+    loaded = load(
+        (
+            "m.xlsx",
+            xlsx(
+                [
+                    ["2026年3月 市场部 KPI 考核表"],
+                    ["指标名称", "维度", "本月", None, "本年累计", None],
+                    [None, None, "目标", "实际", "目标", "实际"],
+                    ["营收", "财务", 100, 90, 300, 280],
+                ],
+                merges=["A2:A3", "B2:B3", "C2:D2", "E2:F2"],
+            ),
+        )
+    )
+    assert loaded.errors.empty
+    kpis = loaded.kpis
+    assert (kpis["period"].tolist(), kpis["target"].tolist(), kpis["actual"].tolist()) == (
+        ["2026-03"],
+        [100],
+        [90],
+    )
+    assert kpis["extras"].iloc[0] == {"本年累计 目标": 300, "本年累计 实际": 280}
+    aside = loaded.issues[loaded.issues["code"] == "second_column"]
+    assert list(aside["column"]) == ["本年累计 目标", "本年累计 实际"]
 
 
 def test_a_period_the_reader_cannot_read_is_named():

@@ -639,6 +639,36 @@ RESULT_ALIASES: Mapping[str, tuple[str, ...]] = {
         "achievement rate",
     ),
 }
+# Texts over a target / actual pair of a two-row header that are no period of their own:
+# the sheet's period (`本月`: from its title or name)...
+CURRENT_PERIOD_WORDS: tuple[str, ...] = (
+    "本月",
+    "当月",
+    "本期",
+    "当期",
+    "本季",
+    "本季度",
+    "当季",
+    "this month",
+    "current month",
+    "current period",
+)
+# ...and year-to-date or whole-year figures beside the periods, kept as extra fields.
+CUMULATIVE_WORDS: tuple[str, ...] = (
+    "累计",
+    "本年累计",
+    "年累计",
+    "年度累计",
+    "全年",
+    "年度",
+    "合计",
+    "总计",
+    "ytd",
+    "year to date",
+    "cumulative",
+    "full year",
+    "total",
+)
 # Labels under a period in a two-row header (SPEC §5.11), besides the target and actual
 # headers themselves (`目标` / `实际`, `目标值` / `完成值`, `target` / `actual`).
 PAIR_ALIASES: Mapping[str, tuple[str, ...]] = {
@@ -695,6 +725,20 @@ def result_for(header: object) -> str | None:
 def pair_label(header: object) -> str | None:
     """'target' or 'actual' for a label under a period of a two-row header, else None."""
     return _header_key(_PAIRS, header)
+
+
+_CURRENT = frozenset(fold(w) for w in CURRENT_PERIOD_WORDS)
+_CUMULATIVE = frozenset(fold(w) for w in CUMULATIVE_WORDS)
+
+
+def is_current_period(text: object) -> bool:
+    """`本月`, `本期`, `this month`: the sheet's own period, over a two-row header's pair."""
+    return fold(_PAREN.sub("", str(text))) in _CURRENT
+
+
+def is_cumulative(text: object) -> bool:
+    """`累计`, `全年`, `YTD`: a year-to-date or whole-year pair beside the periods."""
+    return fold(_PAREN.sub("", str(text))) in _CUMULATIVE
 
 
 def lookup(table: Mapping[str, str], value: object) -> str | None:

@@ -421,48 +421,53 @@ def _plan_periods(
 ) -> bool:
     """Read each period of a two-row header into `plan`: its actual column is a month
     column of the wide layout, its target column that month's target, a result column
-    (得分, 完成率) the sheet's own result for it. A period that cannot be read, or has no
-    actual under it, is an error naming the cause; its columns are kept as extra fields.
-    False when no period could be read (the sheet is then not loaded)."""
+    (得分, 完成率) the sheet's own result for it. `本月` stands for the sheet's own period
+    (from its title or name); a cumulative or whole-year pair (`累计`, `全年`) is kept as
+    extra fields, with the warning a second target or actual column has. A period that
+    cannot be read, or has no actual under it, is named with its cause and its columns
+    are kept as extra fields: a warning while other periods load, an error when none
+    does. False when no period could be read (the sheet is then not loaded)."""
     by_text: dict[str, list[int]] = {}
     for column, (text, _) in groups.items():
         by_text.setdefault(text, []).append(column)
-    usable = False
+    problems: list[tuple[str, str]] = []  # (period text, message code)
     for text, columns in by_text.items():
         period = periods.parse_period(text, year=plan.year)
+        if period is None and aliases.is_current_period(text):
+            period = plan.period
+        aside = period is None and aliases.is_cumulative(text)
         headers = {c: " ".join(groups[c]).strip() for c in columns}
         taken: dict[str, int] = {}
         for column in columns:
             label = groups[column][1]
             if not label:  # a period merged over a column with no label: nothing to read
                 continue
-            kind = aliases.pair_label(label) if period else None
-            if kind is not None and kind not in taken:
+            kind = aliases.pair_label(label) if period or aside else None
+            if kind is not None and kind not in taken and not aside:
                 taken[kind] = column
                 continue
             plan.extras[headers[column]] = column
             result = aliases.result_for(label)
-            if period is None or kind is not None:
-                if kind is not None:  # a second target or actual under one period
-                    _warn(plan, issues, top + 1, headers[column], "second_column", field=kind)
+            if kind is not None:  # a second target or actual, or a cumulative one
+                _warn(plan, issues, top + 1, headers[column], "second_column", field=kind)
+            elif period is None:
                 continue
-            if result is not None:
+            elif result is not None:
                 taken.setdefault(result, column)
             elif not aliases.is_known_extra(label):
                 _warn(plan, issues, top + 1, headers[column], "period_label_unknown", period=text)
+        if aside:
+            continue
         if period is None:
             no_year = plan.year is None and periods.parse_period(text, year=2000)
-            code = "month_without_year" if no_year else "period_header_unread"
-            issues.append(Issue.of(ERROR, plan.file, plan.sheet, top + 1, text, text, code))
+            problems.append((text, "month_without_year" if no_year else "period_header_unread"))
             continue
         actual = taken.pop("actual", None)
         target = taken.pop("target", None)
         if actual is None:
             if target is not None:
                 plan.extras[headers[target]] = target
-            issues.append(
-                Issue.of(ERROR, plan.file, plan.sheet, top + 1, text, text, "period_no_actual")
-            )
+            problems.append((text, "period_no_actual"))
             continue
         plan.months[actual] = period
         plan.month_headers[actual] = headers[actual]
@@ -470,8 +475,10 @@ def _plan_periods(
             plan.month_targets[actual] = target
         for kind, column in taken.items():
             plan.results[(actual, kind)] = column
-        usable = True
-    return usable
+    severity = WARNING if plan.months else ERROR
+    for text, code in problems:
+        issues.append(Issue.of(severity, plan.file, plan.sheet, top + 1, text, text, code))
+    return bool(plan.months)
 
 
 def _warn(
