@@ -42,6 +42,7 @@ for upload in files or []:
     checked = data.check(((upload.name, content),))
     result = data.upload_result(content)
     errors = len(checked.errors)
+    held = bool(errors) or data.to_check(checked)  # stored once the user says so
     with st.container(border=True):
         st.markdown(
             "**"
@@ -54,8 +55,10 @@ for upload in files or []:
             )
             + "**"
         )
-        if not errors and checked.rows_accepted and result is None:
+        if not held and checked.rows_accepted and result is None:
             result = data.accept(upload.name, content)
+        if held and not errors and result is None:
+            st.warning(t("data.check_first", lang), icon=":material/fact_check:")
         if checked.issues.empty:
             st.success(t("data.no_issues", lang))
         else:
@@ -65,14 +68,15 @@ for upload in files or []:
                 column_config=tables.issue_columns(lang),
                 placeholder=tables.MISSING,
             )
+        accept = "data.accept_good_rows" if errors else "data.accept_checked"
         if (
-            errors
+            held
             and checked.rows_accepted
             and result is None
             and st.button(
-                t("data.accept_good_rows", lang),
+                t(accept, lang),
                 key=f"accept-{data.digest(content)}",
-                help=t("data.accept_good_rows_help", lang),
+                help=t(f"{accept}_help", lang),
             )
         ) and data.accept(upload.name, content):
             st.rerun()

@@ -27,6 +27,7 @@ from kpi_engine.auth.roles import Actor, Forbidden
 from kpi_engine.core import insights
 from kpi_engine.core.whatif import Scenario
 from kpi_engine.i18n import t
+from kpi_engine.ingest.messages import CHECK_BEFORE_IMPORT
 from kpi_engine.store import failures
 from ui import auth, state, text
 
@@ -220,6 +221,12 @@ def check(files: Files) -> Loaded:
     """Validate files the user just picked, against the definitions and departments
     already stored."""
     return load(files, definitions(), tuple(pd.unique(kpis()["department"].astype(object))))
+
+
+def to_check(loaded: Loaded) -> bool:
+    """Whether the file's numbers need a look before they are stored (SPEC §5.10: the
+    sheet's own score disagrees, a unit slip): the page then waits for the manager."""
+    return bool(loaded.issues["code"].isin(CHECK_BEFORE_IMPORT).any())
 
 
 def history(grain: str) -> Scorecard:

@@ -371,6 +371,11 @@ TOTAL_WORDS: tuple[str, ...] = (
     "subtotal",
     "grand total",
     "sum",
+    # a sheet's own score total (SPEC §5.10: the 得分 column's sum is no KPI either)
+    "总分",
+    "总得分",
+    "合计得分",
+    "total score",
 )
 NOTE_WORDS: tuple[str, ...] = (
     "说明",
@@ -717,6 +722,57 @@ EN_TITLE_WORDS: tuple[str, ...] = (
     "the",
 )
 
+# The sheet's own results (SPEC §5.10): kept as extra fields like any form column, never
+# scored from, and compared with the engine's numbers (`reconcile`).
+RESULT_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "score": ("得分", "考核得分", "score"),
+    "weighted_score": ("加权得分", "weighted score"),
+    "completion": (
+        "完成率",
+        "达成率",
+        "completion rate",
+        "completion",
+        "achievement",
+        "achievement rate",
+    ),
+}
+# Texts over a target / actual pair of a two-row header that are no period of their own:
+# the sheet's period (`本月`: from its title or name)...
+CURRENT_PERIOD_WORDS: tuple[str, ...] = (
+    "本月",
+    "当月",
+    "本期",
+    "当期",
+    "本季",
+    "本季度",
+    "当季",
+    "this month",
+    "current month",
+    "current period",
+)
+# ...and year-to-date or whole-year figures beside the periods, kept as extra fields.
+ASIDE_PAIR_WORDS: tuple[str, ...] = (
+    "累计",
+    "本年累计",
+    "年累计",
+    "年度累计",
+    "全年",
+    "年度",
+    "合计",
+    "总计",
+    "ytd",
+    "year to date",
+    "cumulative",
+    "full year",
+    "total",
+)
+# Labels under a period in a two-row header (SPEC §5.11), besides the target and actual
+# headers themselves (`目标` / `实际`, `目标值` / `完成值`, `target` / `actual`).
+PAIR_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "target": ("计划", "计划值", "plan"),
+    "actual": ("完成", "实绩", "实际完成值"),
+}
+
 _PAREN = re.compile(r"[(\[（【].*?[)\]）】]")
 
 
@@ -734,16 +790,52 @@ DIRECTIONS = _table(DIRECTION_ALIASES)
 AGGREGATIONS = _table(AGGREGATION_ALIASES)
 
 
-@cache
-def column_for(header: object) -> str | None:
-    """The canonical column a header names, or None. `目标值(万元)` matches `目标值`."""
+def _header_key(table: Mapping[str, str], header: object) -> str | None:
+    """`header` through `table` as `column_for` matches (a bracketed unit left out)."""
     key = fold(header)
     if not key:
         return None
-    if key in _COLUMNS:
-        return _COLUMNS[key]
+    if key in table:
+        return table[key]
     bare = fold(_PAREN.sub("", unicodedata.normalize("NFKC", str(header))))
-    return _COLUMNS.get(bare) if bare else None
+    return table.get(bare) if bare else None
+
+
+@cache
+def column_for(header: object) -> str | None:
+    """The canonical column a header names, or None. `目标值(万元)` matches `目标值`."""
+    return _header_key(_COLUMNS, header)
+
+
+_RESULTS = _table(RESULT_ALIASES)
+_PAIRS = _table({k: (*COLUMN_ALIASES[k], *v) for k, v in PAIR_ALIASES.items()})
+
+
+@cache
+def result_for(header: object) -> str | None:
+    """'score', 'weighted_score' or 'completion' for a column of the sheet's own results
+    (`得分`, `加權得分`, `完成率(%)`), else None."""
+    return _header_key(_RESULTS, header)
+
+
+@cache
+def pair_label(header: object) -> str | None:
+    """'target' or 'actual' for a label under a period of a two-row header, else None."""
+    return _header_key(_PAIRS, header)
+
+
+_CURRENT = frozenset(fold(w) for w in CURRENT_PERIOD_WORDS)
+_ASIDE = frozenset(fold(w) for w in ASIDE_PAIR_WORDS)
+
+
+def is_current_period(text: object) -> bool:
+    """`本月`, `本期`, `this month`: the sheet's own period, over a two-row header's pair."""
+    return fold(_PAREN.sub("", str(text))) in _CURRENT
+
+
+def is_aside_pair(text: object) -> bool:
+    """`累计`, `全年`, `YTD`: a year-to-date or whole-year pair beside the periods."""
+    return fold(_PAREN.sub("", str(text))) in _ASIDE
 
 
 def lookup(table: Mapping[str, str], value: object) -> str | None:

@@ -42,6 +42,16 @@ class Issue:
         return cls(severity, file, sheet, row, column, value, message, code, params)
 
 
+def column_letter(index: int) -> str:
+    """Excel's name of a 0-based grid column: 0 -> A, 26 -> AA (an issue names its cell)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def issues_frame(issues: Iterable[Issue]) -> pd.DataFrame:
     """Issues as a table, errors first, in file/sheet/row order."""
     frame = pd.DataFrame([asdict(i) for i in issues], columns=list(ISSUE_COLUMNS))

@@ -47,6 +47,11 @@ class SheetPlan:
     written: dict[str, str]  # canonical column -> header as written
     months: dict[int, str] = field(default_factory=dict)  # wide layout: column -> YYYY-MM
     month_headers: dict[int, str] = field(default_factory=dict)  # column -> header as written
+    # Two-row header (SPEC §5.11): a period's actual column -> the target column beside it.
+    month_targets: dict[int, int] = field(default_factory=dict)
+    # The sheet's own results (SPEC §5.10): (month column, or -1 for every row; kind of
+    # `aliases.RESULT_ALIASES`) -> grid column. Kept in extras too; checked, never scored.
+    results: dict[tuple[int, str], int] = field(default_factory=dict)
     extras: dict[str, int] = field(default_factory=dict)  # unknown header -> column
     headers: list[str] = field(default_factory=list)  # the header row as written
     department: str | None = None  # from title rows, sheet name or file name
@@ -86,7 +91,7 @@ def load_files(
                 Issue.of(ERROR, name, sheets.sheet, None, None, None, sheets.code, **sheets.params)
             )
             continue
-        found = 0
+        found, known = 0, len(issues)
         for sheet in sheets:
             plan = plan_sheet(name, sheet, issues)
             if plan is not None:
@@ -94,7 +99,8 @@ def load_files(
                 grids.append(sheet)
                 found += 1
             _note_sheet(name, sheet, plan is not None, issues)
-        if not found:
+        if not found and not any(i.severity == ERROR for i in issues[known:]):
+            # (a sheet refused with its own cause, e.g. a two-row header, says why already)
             issues.append(Issue.of(ERROR, name, None, None, None, None, "no_kpi_table"))
     raw = stack_rows(plans, grids)
     kpis, defs, row_issues, rejected = validate(
@@ -303,15 +309,21 @@ def plan_sheet(file: str, sheet: Sheet, issues: list[Issue]) -> SheetPlan | None
                 )
             )
         return None
-    title, named = _context(cells, header_row)
+    two_rows = _two_row_header(cells, header_row)
+    top, header_row = two_rows or (header_row, header_row)
+    title, named = _context(cells, top)
     sources = _sources(file, sheet.name, title)
     period, year = _when(sources)
     plan = SheetPlan(file, sheet.name, header_row, {}, {}, period=period, year=year)
-    plan.headers = [str(c).strip() if c is not None else "" for c in cells[header_row]]
+    groups = _period_groups(cells[top], cells[header_row]) if two_rows else {}
+    raw = _header_cells(cells[top], cells[header_row]) if two_rows else cells[header_row]
+    plan.headers = [
+        " ".join(groups[i]).strip() if i in groups else _text(cell) for i, cell in enumerate(raw)
+    ]
     excel_row = header_row + 1
-    for index, cell in enumerate(cells[header_row]):
-        header = str(cell).strip() if cell is not None else ""
-        if not header:
+    for index, cell in enumerate(raw):
+        header = plan.headers[index]
+        if not header or index in groups:
             continue
         canonical = aliases.column_for(header)
         if canonical is not None and canonical not in plan.columns:
@@ -331,6 +343,9 @@ def plan_sheet(file: str, sheet: Sheet, issues: list[Issue]) -> SheetPlan | None
             )
             continue
         plan.extras[header] = index
+        kind = aliases.result_for(header)
+        if kind is not None:
+            plan.results.setdefault((-1, kind), index)
         if canonical is None and aliases.is_known_extra(header):
             continue  # `序号`, `备注`...: kept, and no surprise to warn about
         code, params = (
@@ -339,6 +354,8 @@ def plan_sheet(file: str, sheet: Sheet, issues: list[Issue]) -> SheetPlan | None
         issues.append(
             Issue.of(WARNING, file, sheet.name, excel_row, header, header, code, **params)
         )
+    if groups and not _plan_periods(plan, groups, top, issues):
+        return None
     if "period" in plan.columns:
         plan.months.clear()
         plan.cumulative_months.clear()
@@ -365,6 +382,135 @@ def _read_cumulative(plan: SheetPlan) -> None:
             plan.extras.setdefault(plan.written[column], plan.columns[column])
 
 
+# -- two-row headers: periods over target / actual pairs (SPEC §5.11) -------------------
+
+
+def _text(cell: object) -> str:
+    return "" if cell is None else str(cell).strip()
+
+
+def _two_row_header(cells: list[list[object]], header_row: int) -> tuple[int, int] | None:
+    """(period row, label row) when the header found is one of two rows: periods over
+    target / actual pairs, the definition columns written in either row or merged over
+    both. The label row is the header when the definitions are merged down (it names the
+    most columns), the row below it when they are written in the period row only."""
+    for top, bottom in ((header_row - 1, header_row), (header_row, header_row + 1)):
+        if top >= 0 and bottom < len(cells) and _period_groups(cells[top], cells[bottom]):
+            return top, bottom
+    return None
+
+
+def _period_groups(top: list[object], bottom: list[object]) -> dict[int, tuple[str, str]]:
+    """The columns under a period of a two-row header: column -> (the text over it, its
+    label), or {} when the two rows are no such header.
+
+    A period is written over each of its columns (merged or repeated) or once, over the
+    first: a blank over a label takes the text to its left. A text over a target or an
+    actual label is a period's (`2026年1月`; one that is no period is still taken, so that
+    its message can say so) unless it also stands over a definition column (a title
+    merged across the table); the two rows are a header when one of these texts reads as
+    a period, or a label repeats under them (`目标 实际 目标 实际`).
+    """
+    width = max(len(top), len(bottom))
+    over = [_text(top[i]) if i < len(top) else "" for i in range(width)]
+    under = [_text(bottom[i]) if i < len(bottom) else "" for i in range(width)]
+    for i in range(1, width):
+        if not over[i] and (aliases.pair_label(under[i]) or aliases.result_for(under[i])):
+            over[i] = over[i - 1]
+    pairs = [i for i in range(width) if aliases.pair_label(under[i]) and over[i]]
+    texts = {over[i] for i in pairs if not aliases.column_for(over[i])}
+    for i in range(width):  # a definition column under the same text: a title, no period
+        if over[i] in texts and aliases.column_for(under[i]) not in (None, "target", "actual"):
+            texts.discard(over[i])
+    labels = [aliases.pair_label(under[i]) for i in pairs if over[i] in texts]
+    periodic = any(periods.parse_period(t, year=2000) for t in texts)
+    if not texts or not (periodic or len(labels) > len(set(labels))):
+        return {}
+    return {i: (over[i], under[i]) for i in range(width) if over[i] in texts}
+
+
+def _header_cells(top: list[object], bottom: list[object]) -> list[object]:
+    """The header of each definition column of a two-row header: the label row's cell,
+    else the period row's (merged down over both rows, the two are the same)."""
+    width = max(len(top), len(bottom))
+    return [
+        bottom[i] if i < len(bottom) and _text(bottom[i]) else (top[i] if i < len(top) else "")
+        for i in range(width)
+    ]
+
+
+def _plan_periods(
+    plan: SheetPlan, groups: dict[int, tuple[str, str]], top: int, issues: list[Issue]
+) -> bool:
+    """Read each period of a two-row header into `plan`: its actual column is a month
+    column of the wide layout, its target column that month's target, a result column
+    (得分, 完成率) the sheet's own result for it. `本月` stands for the sheet's own period
+    (from its title or name); a cumulative or whole-year pair (`累计`, `全年`) is kept as
+    extra fields, with the warning a second target or actual column has. A period that
+    cannot be read, or has no actual under it, is named with its cause and its columns
+    are kept as extra fields: a warning while other periods load, an error when none
+    does. False when no period could be read (the sheet is then not loaded)."""
+    by_text: dict[str, list[int]] = {}
+    for column, (text, _) in groups.items():
+        by_text.setdefault(text, []).append(column)
+    problems: list[tuple[str, str]] = []  # (period text, message code)
+    for text, columns in by_text.items():
+        period = periods.parse_period(text, year=plan.year)
+        if period is None and aliases.is_current_period(text):
+            period = plan.period
+        aside = period is None and aliases.is_aside_pair(text)
+        headers = {c: " ".join(groups[c]).strip() for c in columns}
+        taken: dict[str, int] = {}
+        for column in columns:
+            label = groups[column][1]
+            if not label:  # a period merged over a column with no label: nothing to read
+                continue
+            kind = aliases.pair_label(label) if period or aside else None
+            if kind is not None and kind not in taken and not aside:
+                taken[kind] = column
+                continue
+            plan.extras[headers[column]] = column
+            result = aliases.result_for(label)
+            if kind is not None:  # a second target or actual, or a cumulative one
+                _warn(plan, issues, top + 1, headers[column], "second_column", field=kind)
+            elif period is None:
+                continue
+            elif result is not None:
+                taken.setdefault(result, column)
+            elif not aliases.is_known_extra(label):
+                _warn(plan, issues, top + 1, headers[column], "period_label_unknown", period=text)
+        if aside:
+            continue
+        if period is None:
+            no_year = plan.year is None and periods.parse_period(text, year=2000)
+            problems.append((text, "month_without_year" if no_year else "period_header_unread"))
+            continue
+        actual = taken.pop("actual", None)
+        target = taken.pop("target", None)
+        if actual is None:
+            if target is not None:
+                plan.extras[headers[target]] = target
+            problems.append((text, "period_no_actual"))
+            continue
+        plan.months[actual] = period
+        plan.month_headers[actual] = headers[actual]
+        if target is not None:
+            plan.month_targets[actual] = target
+        for kind, column in taken.items():
+            plan.results[(actual, kind)] = column
+    severity = WARNING if plan.months else ERROR
+    for text, code in problems:
+        issues.append(Issue.of(severity, plan.file, plan.sheet, top + 1, text, text, code))
+    return bool(plan.months)
+
+
+def _warn(
+    plan: SheetPlan, issues: list[Issue], row: int, header: str, code: str, **params: object
+) -> None:
+    """A warning about a header cell (`row` 0-based) of a two-row header."""
+    issues.append(Issue.of(WARNING, plan.file, plan.sheet, row + 1, header, header, code, **params))
+
+
 # -- stacking the rows of every sheet ---------------------------------------------------
 
 
@@ -387,8 +533,10 @@ def stack_rows(plans: Sequence[SheetPlan], grids: Sequence[Sheet]) -> pd.DataFra
     it), `_plan` (index into plans), `row` (Excel row), `_first` and `_first_column` (the
     row's first non-empty cell and its grid column, for total, note, section and signature
     rows wherever they start), `_month_column` (wide layout: the month header's grid
-    column, else -1), `_cumulative` (the actual is year-to-date, SPEC §5.2) and `extras`.
-    Blocks are copied into preallocated arrays, never cell by cell.
+    column, else -1), `_cumulative` (the actual is year-to-date, SPEC §5.2), `extras`,
+    and `_own_<kind>` for the sheet's own results (`SheetPlan.results`: a long or form
+    sheet's for every row, a wide sheet's per month). Blocks are copied into
+    preallocated arrays, never cell by cell.
     """
     blocks = []  # (plan index, columns, row count, month column, month, first cells)
     for index, (plan, sheet) in enumerate(zip(plans, grids, strict=True)):
@@ -400,9 +548,14 @@ def stack_rows(plans: Sequence[SheetPlan], grids: Sequence[Sheet]) -> pd.DataFra
             for month_column, month in list(plan.months.items()) or [(-1, None)]:
                 blocks.append((index, columns, len(rows), month_column, month, first))
     present = {c for plan in plans for c in plan.columns} | {"actual", "period"}
+    present |= {"target"} if any(plan.month_targets for plan in plans) else set()
     names = [c for c in RAW_COLUMNS if c in present]
+    own = sorted({kind for plan in plans for _, kind in plan.results})
     total = sum(block[2] for block in blocks)
-    data = {name: np.full(total, None, dtype=object) for name in (*names, "_first", "extras")}
+    data = {
+        name: np.full(total, None, dtype=object)
+        for name in (*names, "_first", "extras", *(f"_own_{kind}" for kind in own))
+    }
     meta = {
         name: np.empty(total, dtype=np.int64)
         for name in ("_plan", "row", "_month_column", "_first_column")
@@ -417,8 +570,14 @@ def stack_rows(plans: Sequence[SheetPlan], grids: Sequence[Sheet]) -> pd.DataFra
                 data[name][start:end] = columns[month_column]
             elif name == "period" and month is not None:
                 data[name][start:end] = month
+            elif name == "target" and month_column in plan.month_targets:
+                data[name][start:end] = columns[plan.month_targets[month_column]]
             elif name in plan.columns:
                 data[name][start:end] = columns[plan.columns[name]]
+        for kind in own:
+            result = plan.results.get((month_column, kind))
+            if result is not None:
+                data[f"_own_{kind}"][start:end] = columns[result]
         data["_first"][start:end] = first
         meta["_first_column"][start:end] = first_column
         if plan.extras:

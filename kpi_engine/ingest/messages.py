@@ -167,6 +167,34 @@ MESSAGES: Mapping[str, str] = {
     "veto_item": "a veto item (否决指标 / 一票否决), which this version does not apply yet, so the "
     "row was not loaded: check it by hand, or give the row one of the four perspectives to "
     "score it as a KPI",
+    # two-row headers (load.py, SPEC §5.11)
+    "period_header_unread": "two-row header: the text over these 目标 / 实际 (target / actual) "
+    "columns is not a period, so they were not loaded: write the period as 2026-01, "
+    "2026年1月 or 1月 (with the year in the title)",
+    "period_no_actual": "two-row header: no 实际 / 完成值 (actual) column under this period, "
+    "so it was not loaded: label the two columns under each period 目标 / 实际 "
+    "(target / actual)",
+    "period_label_unknown": "two-row header: this label under the period {period} is "
+    "neither a target nor an actual: kept as an extra field; write 目标 or 实际 (target or "
+    "actual) if it should be scored",
+    # the sheet's own numbers and plausibility (reconcile.py, SPEC §5.10)
+    "own_score_differs": "the sheet's own score in {cell} is {written}, the engine scores "
+    "{engine}: the engine's score stands; check the sheet's formula, or the target, actual "
+    "and direction",
+    "own_weighted_score_differs": "the sheet's weighted score in {cell} is {written}, the "
+    "engine's score × weight is {engine}: the engine's number stands; check the sheet's "
+    "formula, or the weight (weights above 1 are read as out of 100)",
+    "own_completion_differs": "the sheet's completion rate in {cell} is {written}, actual / "
+    "target is {engine}: the engine's number stands; check the sheet's formula, or the "
+    "target and actual",
+    "actual_far_above": "actual {actual} is more than 20 times the target {target}: check "
+    "that both are in the same unit (元 against 万元, 96 against 96%); scored as written",
+    "actual_far_below": "actual {actual} is less than a twentieth of the target {target}: "
+    "check that both are in the same unit (元 against 万元, 96 against 96%); scored as "
+    "written",
+    "mixed_weight_forms": "weights are written both as percentages ({percent}) and as plain "
+    "numbers above 1 ({plain}) in this sheet, so {percent} counts as {share} against "
+    "{plain}: write every weight the same way (all 20 or all 20%)",
     # anchors (scoring.anchor_problems)
     "direction_invalid": scoring.MSG_DIRECTION,
     "target_missing": scoring.MSG_TARGET_MISSING,
@@ -183,6 +211,20 @@ MESSAGES: Mapping[str, str] = {
     "range_point": scoring.MSG_RANGE_POINT,
     "range_floor": scoring.MSG_RANGE_FLOOR,
 }
+
+# Warnings to read before the rows are stored (SPEC §5.10): the sheet's own numbers
+# disagree with the engine's, or look like a unit slip. The Data page holds such a file
+# until the manager has seen them and imports it.
+CHECK_BEFORE_IMPORT: frozenset[str] = frozenset(
+    {
+        "own_score_differs",
+        "own_weighted_score_differs",
+        "own_completion_differs",
+        "actual_far_above",
+        "actual_far_below",
+        "mixed_weight_forms",
+    }
+)
 
 # scoring.anchor_problems speaks in texts; these are their codes.
 ANCHOR_CODES: Mapping[str, str] = {

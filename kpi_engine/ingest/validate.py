@@ -36,8 +36,8 @@ from kpi_engine.core.schema import (
 )
 from kpi_engine.core.scoring import ZERO_COUNT, anchor_problems, methods
 from kpi_engine.core.settings import DEFAULT_LIMITS, Limits
-from kpi_engine.ingest import aliases, cumulative, messages, values
-from kpi_engine.ingest.issues import Issue
+from kpi_engine.ingest import aliases, cumulative, messages, reconcile, values
+from kpi_engine.ingest.issues import Issue, column_letter
 
 if TYPE_CHECKING:
     from kpi_engine.ingest.load import SheetPlan
@@ -173,9 +173,11 @@ class _Report:
         filled in from a definition has no column in the sheet)."""
         if column == "actual" and month_column >= 0:
             return plan.month_headers.get(month_column, LABELS["actual"])
+        if column == "target" and month_column in plan.month_targets:
+            return plan.headers[plan.month_targets[month_column]]
         if column == "_first":  # the row's first non-empty cell, whatever column holds it
             header = plan.headers[first_column] if first_column < len(plan.headers) else ""
-            return header or _column_letter(first_column)
+            return header or column_letter(first_column)
         return plan.written.get(column, LABELS.get(column, column))
 
     def add(
@@ -239,16 +241,6 @@ class _Report:
             self.issues.append(
                 Issue.of(WARNING, plan.file, plan.sheet, None, label, None, code, count=count)
             )
-
-
-def _column_letter(index: int) -> str:
-    """Excel's name of a 0-based grid column: 0 -> A, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 _SHOWN_TEXT = 200  # characters of a cell shown in an issue (a longer one is cut, with …)
@@ -672,6 +664,8 @@ def validate(
     accepted = rows[~report.rejected]
     _check_partners(accepted, keys, report)
     cumulative.check_sums(accepted, report)
+    reconcile.mixed_weights(typed, plans, report.issues)
+    reconcile.check(accepted, raw, plans, report)
     kpis = _finish(accepted, plans, report)
     issues = [*skipped, *defs_report.issues, *report.issues]
     rejected = int(report.rejected.sum()) + int(defs_report.rejected.sum())
