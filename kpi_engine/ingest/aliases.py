@@ -838,6 +838,14 @@ def is_aside_pair(text: object) -> bool:
     return fold(_PAREN.sub("", str(text))) in _ASIDE
 
 
+_ANNUAL = frozenset(fold(w) for w in ("全年", "年度", "全年度", "full year", "annual"))
+
+
+def is_annual(text: object) -> bool:
+    """`全年`, `年度`: a whole-year pair beside the periods (its 目标 is the annual target)."""
+    return fold(_PAREN.sub("", str(text))) in _ANNUAL
+
+
 def lookup(table: Mapping[str, str], value: object) -> str | None:
     """Canonical value for a cell through one of the value tables, or None if unknown."""
     return table.get(fold(value))

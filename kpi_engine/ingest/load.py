@@ -418,7 +418,9 @@ def _period_groups(top: list[object], bottom: list[object]) -> dict[int, tuple[s
         if not over[i] and (aliases.pair_label(under[i]) or aliases.result_for(under[i])):
             over[i] = over[i - 1]
     pairs = [i for i in range(width) if aliases.pair_label(under[i]) and over[i]]
-    texts = {over[i] for i in pairs if not aliases.column_for(over[i])}
+    texts = {
+        over[i] for i in pairs if not aliases.column_for(over[i]) or aliases.is_aside_pair(over[i])
+    }
     for i in range(width):  # a definition column under the same text: a title, no period
         if over[i] in texts and aliases.column_for(under[i]) not in (None, "target", "actual"):
             texts.discard(over[i])
@@ -469,6 +471,11 @@ def _plan_periods(
             if kind is not None and kind not in taken and not aside:
                 taken[kind] = column
                 continue
+            cumulative_column = _aside_column(text, kind) if aside else None
+            if cumulative_column is not None and cumulative_column not in plan.columns:
+                plan.columns[cumulative_column] = column  # §5.2 reads it (_read_cumulative)
+                plan.written[cumulative_column] = headers[column]
+                continue
             plan.extras[headers[column]] = column
             result = aliases.result_for(label)
             if kind is not None:  # a second target or actual, or a cumulative one
@@ -502,6 +509,17 @@ def _plan_periods(
     for text, code in problems:
         issues.append(Issue.of(severity, plan.file, plan.sheet, top + 1, text, text, code))
     return bool(plan.months)
+
+
+def _aside_column(text: str, kind: str | None) -> str | None:
+    """The SPEC §5.2 column a pair beside the periods feeds: `本年累计` / `YTD` over
+    目标 / 实际 the cumulative target and actual, `全年` / `年度` over 目标 the annual
+    target; None for anything else (kept as extra fields)."""
+    if kind is None:
+        return None
+    if aliases.column_for(text) == "actual_ytd":
+        return {"target": "target_ytd", "actual": "actual_ytd"}[kind]
+    return "target_annual" if kind == "target" and aliases.is_annual(text) else None
 
 
 def _warn(
