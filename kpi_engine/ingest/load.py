@@ -30,7 +30,10 @@ from kpi_engine.ingest.workbook import VISIBLE, Sheet, WorkbookError
 
 HEADER_SCAN_ROWS = 30
 # Columns read from the grid besides the canonical ones (see `_Block`).
-RAW_COLUMNS = tuple(c for c in KPI_COLUMNS if c not in {"file", "sheet", "row", "extras"})
+RAW_COLUMNS = (
+    *(c for c in KPI_COLUMNS if c not in {"file", "sheet", "row", "extras"}),
+    "frequency",  # read, then encoded in the row's period label (SPEC §5.1)
+)
 
 
 @dataclass
@@ -268,13 +271,17 @@ def _sources(file: str, sheet: str, title: str) -> tuple[str, str, str]:
 
 
 def _when(sources: tuple[str, str, str]) -> tuple[str | None, int | None]:
-    """The period and year the context names (a month-only sheet name takes the year)."""
-    period = next((p for p in map(periods.find_period, sources) if p), None)
-    if period is not None:
+    """The period and year the context names: a month, quarter, half-year or year (SPEC
+    §5.1), from the first source naming one, and the year of it or the year alone. A
+    month-only sheet name (`3月`) takes that year and wins over a coarser period: the
+    sheets of `2026年KPI.xlsx` are its months."""
+    period = next((p for p in map(periods.find_label, sources) if p), None)
+    if period is not None and periods.is_month(period):
         return period, int(period[:4])
-    year = next((y for y in map(periods.find_year, sources) if y), None)
+    year = int(period[:4]) if period else None
+    year = year or next((y for y in map(periods.find_year, sources) if y), None)
     if year is not None:
-        period = periods.parse_period(sources[1].strip(), year=year)
+        period = periods.parse_period(sources[1].strip(), year=year) or period
     return period, year
 
 
@@ -334,6 +341,8 @@ def plan_sheet(file: str, sheet: Sheet, issues: list[Issue]) -> SheetPlan | None
         )
     if "period" in plan.columns:
         plan.months.clear()
+    if plan.months and not periods.is_month(plan.period):
+        plan.period = None  # `2026年` over 1月 … 12月 is the months' year (SPEC §5.1)
     column = plan.columns.get("department")
     if column is None or any(
         len(row) <= column or row[column] in ("", None) for row in cells[header_row + 1 :]
