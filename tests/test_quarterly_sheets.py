@@ -103,6 +103,20 @@ def test_a_year_over_month_columns_is_the_year_of_those_months():
     assert list(loaded.kpis["period"]) == ["2026-01", "2026-02", "2026-03"]
 
 
+@pytest.mark.parametrize(
+    ("title", "sheet", "file", "expected"),
+    [
+        ("2026年 市场部 KPI", "Sheet1", "市场部_2026年10月.xlsx", "2026-10"),
+        ("2026年度 考核表", "Sheet1", "市场部_2026年第二季度.xlsx", "2026-Q2"),
+        (None, "1月", "市场部_2026年KPI.xlsx", "2026-01"),
+        ("2026年第一季度 KPI", "Sheet1", "市场部_2025年10月.xlsx", "2026-Q1"),  # not inside
+    ],
+)
+def test_a_finer_period_inside_the_first_one_named_wins(title, sheet, file, expected):
+    rows = [[title], [], HEADER, ROW] if title else [HEADER, ROW]
+    assert one_period(load((file, xlsx(rows, sheet=sheet)))) == expected
+
+
 def test_a_half_year_file_name_over_month_columns_is_their_year():
     rows = [["部门", "维度", "指标名称", "目标值", "1月", "2月"]]
     rows.append(["财务部", "财务", "营收", 100, 90, 100])

@@ -299,6 +299,13 @@ def containing(label: str, grain: str) -> str:
     return _label(grain, (int(label[:4]) - 1970) * per_year + first * per_year // 12)
 
 
+def within(label: str, outer: str) -> bool:
+    """Whether the data label `label` is a finer period inside `outer` (a month of a
+    quarter, a quarter of a year)."""
+    inner = grain_of(label)
+    return finer(inner, grain_of(outer)) and containing(label, grain_of(outer)) == outer
+
+
 def finer(grain: str, than: str) -> bool:
     """Whether data of `grain` is finer than a `than` period (a month than a quarter)."""
     return _PER_YEAR[grain] > _PER_YEAR[than]

@@ -272,16 +272,18 @@ def _sources(file: str, sheet: str, title: str) -> tuple[str, str, str]:
 
 def _when(sources: tuple[str, str, str]) -> tuple[str | None, int | None]:
     """The period and year the context names: a month, quarter, half-year or year (SPEC
-    §5.1), from the first source naming one, and the year of it or the year alone. A
-    month-only sheet name (`3月`) takes that year and wins over a coarser period: the
-    sheets of `2026年KPI.xlsx` are its months."""
-    period = next((p for p in map(periods.find_label, sources) if p), None)
-    if period is not None and periods.is_month(period):
-        return period, int(period[:4])
-    year = int(period[:4]) if period else None
+    §5.1), from the first source naming one, made finer by a later source naming a period
+    inside it (`2026年` in the title, `2026年10月` in the file name: October; the sheets
+    `1月`, `2月` of `2026年KPI.xlsx`: its months). Else the year alone, which a month-only
+    sheet name and month headers (`1月`) take."""
+    found = [p for p in map(periods.find_label, sources) if p]
+    year = int(found[0][:4]) if found else None
     year = year or next((y for y in map(periods.find_year, sources) if y), None)
-    if year is not None:
-        period = periods.parse_period(sources[1].strip(), year=year) or period
+    month_sheet = periods.parse_period(sources[1].strip(), year=year) if year else None
+    period = None
+    for label in [*found, *([month_sheet] if month_sheet else [])]:
+        if period is None or periods.within(label, period):
+            period = label
     return period, year
 
 
