@@ -24,8 +24,11 @@ from kpi_engine.core.periods import (
     year_ago,
 )
 from kpi_engine.i18n import period_label
+from tests.apps import PAGES, open_page, start
 from tests.commands import cli
+from tests.edge_company import XLSX, visit
 from tests.workbooks import HEADER, load, messages, xlsx
+from ui.state import GRAINS
 
 SPELLINGS = {
     "2026-Q1": [
@@ -391,3 +394,38 @@ def test_report_of_a_quarter_only_data_set_defaults_to_its_quarter(workbooks, tm
 def test_period_labels_show_as_people_write_them(lang, shown):
     labels = ("2026-Q1", "2026-H1", "2026", "2026-10-YTD", "2026-03")
     assert [period_label(p, lang) for p in labels] == shown
+
+
+# -- the app: every page at every grain with a department that reports quarterly ---------------
+
+AUDIT = "审计部"
+
+
+@pytest.mark.slow
+def test_every_page_at_every_grain_shows_a_quarterly_department(monkeypatch, tmp_path):
+    at = start(monkeypatch, tmp_path, lang="en")
+    open_page(at, "data")
+    sheet = quarterly_sheet(
+        [AUDIT, "内部流程", "A-1", "审计覆盖率", "越高越好", 1, 100, 85],
+        title=f"2026年第三季度 {AUDIT} KPI 考核表",
+    )
+    at.file_uploader[0].upload(f"{AUDIT}_2026年第三季度.xlsx", sheet, XLSX).run()
+    assert not at.exception, [e.message for e in at.exception]
+    for grain in GRAINS:
+        at.sidebar.segmented_control[0].set_value(grain).run()
+        labels = at.sidebar.selectbox[1].options
+        if grain in ("quarter", "half", "year"):
+            holder = containing("2026-Q3", grain)
+            at.sidebar.selectbox[1].set_value(holder).run()
+            assert period_label(holder, "en") in labels
+        for page in PAGES:
+            visit(at, page, AUDIT)
+            assert not at.exception, (grain, page, [e.message for e in at.exception])
+    at.sidebar.segmented_control[0].set_value("quarter").run()
+    at.sidebar.selectbox[1].set_value("2026-Q3").run()
+    visit(at, "scorecard", AUDIT)
+    shown = next(m.value for m in at.metric if m.label == "Department score")
+    assert shown == "85.0"
+    at.sidebar.segmented_control[0].set_value("month").run()
+    visit(at, "scorecard", AUDIT)
+    assert next(m.value for m in at.metric if m.label == "Department score") == "—"
