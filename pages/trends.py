@@ -1,4 +1,5 @@
-"""Trends: chosen KPIs, departments or the organisation over months or quarters."""
+"""Trends: chosen KPIs, departments or the organisation over the periods of the chosen
+grain (months for year to date, which has one label a year)."""
 
 import streamlit as st
 
@@ -10,7 +11,7 @@ from ui import data, downloads, navigation, state, tables
 navigation.require_shell()
 choices = state.current()
 lang, settings = choices.lang, data.settings()
-grain = "quarter" if choices.grain == "quarter" else "month"
+grain = "month" if choices.grain == "ytd" else choices.grain  # one year-to-date per year
 history = data.history(grain)
 st.title(t("page.trends", lang))
 

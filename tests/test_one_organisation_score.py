@@ -140,13 +140,13 @@ def _chart_rows(at) -> list[dict]:
     return pa.ipc.open_stream(chart.datasets[0].data.data).read_all().to_pylist()
 
 
-@pytest.mark.parametrize("grain", ["month", "quarter", "ytd"])
+@pytest.mark.parametrize("grain", ["month", "quarter", "half", "ytd", "year"])
 def test_every_page_report_and_the_cli_show_one_organisation_score(app, cli, grain):
     at = app
     open_page(at, "overview")
     at.sidebar.segmented_control[0].set_value(grain).run()
     period = at.session_state["period"]
-    flag = {"month": "--period", "quarter": "--quarter", "ytd": "--ytd"}[grain]
+    flag = {"quarter": "--quarter", "ytd": "--ytd"}.get(grain, "--period")
     value = period if grain != "ytd" else period.removesuffix("-YTD")
     result = cli(flag, value)
     expected = _org(result, period)

@@ -22,7 +22,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from kpi_engine import Loaded, Scorecard, Settings, load_files, store
+from kpi_engine import Loaded, Scorecard, Settings, build, load_files, store
 from kpi_engine.auth.roles import Actor, Forbidden
 from kpi_engine.core import insights
 from kpi_engine.core.whatif import Scenario
@@ -260,7 +260,9 @@ def shown_departments() -> list[str]:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _shown_departments(url: str, revision: int) -> list[str]:
-    return sorted(history("month").departments["department"].astype(str).unique())
+    """Every period at the grain it was reported in: a department that reports only
+    quarterly has no month, and is still a department (SPEC §5.1)."""
+    return sorted(build(kpis()).departments["department"].astype(str).unique())
 
 
 def templates() -> dict[str, Path]:

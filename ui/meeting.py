@@ -7,9 +7,11 @@ URL follows the toggle, so the address bar can be copied into a calendar invite.
 
 from __future__ import annotations
 
+import html
+
 import streamlit as st
 
-from kpi_engine.i18n import t
+from kpi_engine.i18n import period_label, t
 from ui import state
 
 KEY = "meeting"  # session-state key of the toggle, and the query parameter
@@ -75,7 +77,8 @@ def stage(labels: list[str], lang: str) -> None:
         key="meeting_previous",
         width="stretch",
     )
-    shown.markdown(f"<h2 style='text-align:center;margin:0'>{period}</h2>", unsafe_allow_html=True)
+    name = html.escape(period_label(period, lang))
+    shown.markdown(f"<h2 style='text-align:center;margin:0'>{name}</h2>", unsafe_allow_html=True)
     forward.button(
         t("meeting.next", lang),
         icon=":material/chevron_right:",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from kpi_engine.i18n import DEFAULT_LANG, LANGUAGES, t
+from kpi_engine.i18n import DEFAULT_LANG, LANGUAGES, period_label, t
 
 LANG = "lang"
 GRAIN = "grain"
@@ -25,7 +25,7 @@ SCORECARD_DEPARTMENT = "scorecard_department"
 TREND_LEVEL = "trend_level"
 TREND_KEYS = "trend_keys"
 
-GRAINS = ("month", "quarter", "ytd")
+GRAINS = ("month", "quarter", "half", "ytd", "year")  # SPEC §5.1
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,12 @@ def sidebar(period_labels: dict[str, list[str]], departments: list[str]) -> Choi
         labels = period_labels.get(grain) or [None]
         if st.session_state.get(PERIOD) not in labels:
             st.session_state[PERIOD] = labels[-1]
-        st.selectbox(t("sidebar.period", language), labels, key=PERIOD)
+        st.selectbox(
+            t("sidebar.period", language),
+            labels,
+            key=PERIOD,
+            format_func=lambda p: period_label(p, language) if p else str(p),
+        )
         st.multiselect(
             t("sidebar.department", language),
             departments,

@@ -68,7 +68,12 @@ def parser() -> argparse.ArgumentParser:
 def _period_options(command: argparse.ArgumentParser) -> None:
     """--period / --quarter / --ytd, at most one (`_period_label` reads them)."""
     when = command.add_mutually_exclusive_group()
-    when.add_argument("--period", type=_period_arg("is_month"), help="one month, YYYY-MM")
+    when.add_argument(
+        "--period",
+        type=_period_arg("is_label"),
+        metavar="PERIOD",
+        help="a month YYYY-MM, quarter YYYY-Qn, half-year YYYY-Hn or year YYYY",
+    )
     when.add_argument("--quarter", type=_period_arg("is_quarter"), help="a quarter, YYYY-Qn")
     when.add_argument(
         "--ytd",
@@ -166,9 +171,11 @@ def _print_table(card) -> None:
 
 
 def _any_period(text: str) -> str:
-    if periods.is_month(text) or periods.is_quarter(text) or periods.is_ytd(text):
+    if periods.is_label(text):
         return text
-    raise argparse.ArgumentTypeError(f"{text!r} is not a period (YYYY-MM, YYYY-Qn, YYYY-MM-YTD)")
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is not a period (YYYY-MM, YYYY-Qn, YYYY-Hn, YYYY, YYYY-MM-YTD)"
+    )
 
 
 def _weights_parser(commands: argparse._SubParsersAction) -> None:
@@ -184,7 +191,9 @@ def _weights_parser(commands: argparse._SubParsersAction) -> None:
     )
     entropy.add_argument("files", nargs="+", metavar="FILE")
     entropy.add_argument(
-        "--period", type=_any_period, help="YYYY-MM, YYYY-Qn or YYYY-MM-YTD (default: latest month)"
+        "--period",
+        type=_any_period,
+        help="YYYY-MM, YYYY-Qn, YYYY-Hn, YYYY or YYYY-MM-YTD (default: latest month)",
     )
     entropy.add_argument(
         "--level",
@@ -325,7 +334,9 @@ def report(args: argparse.Namespace) -> int:
     if loaded.errors["row"].isna().any() or loaded.rows_accepted == 0:
         return _fail("no KPI rows to report on")
     kpis = loaded.kpis
-    period = _period_label(args) or periods.latest_month(kpis)
+    period = _period_label(args) or periods.latest_period(kpis)
+    if period is None:
+        return _fail("no period in the data to report on")
     grain = periods.grain_of(period)
     labels = insights.comparison_labels([*insights.period_labels(kpis, grain=grain), period])
     history = insights.history(kpis, labels)

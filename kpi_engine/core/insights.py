@@ -71,20 +71,26 @@ TREND_COLUMNS: tuple[str, ...] = (
 
 
 def period_labels(kpis: pd.DataFrame, *, grain: str) -> list[str]:
-    """Period labels the data covers, oldest first, for a grain 'month' | 'quarter' | 'ytd'.
+    """Period labels the data covers, oldest first, for a grain of `periods.GRAINS`.
 
-    Year to date gives one label per year, through that year's latest month in the data
-    ('2026-10-YTD'), so that `previous_period` compares it with the same months last year.
+    A label of a grain holds data of that grain or finer (a half-year: its months,
+    quarters and the half-year itself; SPEC §5.1), so a month view lists months only.
+    Year to date gives one label per year, through that year's latest month the data
+    covers ('2026-10-YTD'), so that `previous_period` compares it with the same months
+    last year; a year with only annual data runs through December.
     """
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
-    months = sorted(p for p in pd.unique(kpis["period"].dropna()) if periods.is_month(p))
-    if grain == "month":
-        return months
-    if grain == "quarter":
-        return in_order(periods.quarter_of(m) for m in months)
-    latest = {m[:4]: m for m in months}  # sorted, so the last month of each year wins
-    return [f"{m}-YTD" for m in latest.values()]
+    present = [p for p in pd.unique(kpis["period"].dropna()) if periods.is_label(p)]
+    data = [p for p in present if not periods.is_ytd(p)]
+    if grain == "ytd":
+        latest: dict[str, str] = {}
+        for label in data:
+            end = periods.months_of(label)[-1]
+            latest[label[:4]] = max(latest.get(label[:4], end), end)
+        return in_order(f"{m}-YTD" for m in latest.values())
+    own = periods.grain_of  # data of `grain` or finer maps to the label holding it
+    return in_order(periods.containing(p, grain) for p in data if not periods.finer(grain, own(p)))
 
 
 def comparison_labels(labels: Iterable[str]) -> list[str]:
@@ -105,8 +111,8 @@ def history(
 ) -> Scorecard:
     """The scorecard of every label at once: each frame keeps its `period` column.
 
-    Months are scored straight from their rows; each quarter or year-to-date label is
-    aggregated first, as `scorecard.for_period` does. Then one score and one roll-up run
+    Months are scored straight from their rows; each coarser label (quarter, half-year,
+    year, year to date) is aggregated first from its parts, as `scorecard.for_period` does. Then one score and one roll-up run
     over all of them, since the roll-ups group by period already. The rows every label
     needs are taken from `kpis` in one go: taking from a wide frame costs more than
     aggregating it.
@@ -114,7 +120,7 @@ def history(
     labels = list(dict.fromkeys(labels))
     codes, present = pd.factorize(kpis["period"].astype(object))
     code_of = {month: code for code, month in enumerate(present)}
-    spans = [(label, periods.months_of(label, available=present)) for label in labels]
+    spans = [(label, periods.parts_of(label, available=present)) for label in labels]
     wanted = [
         np.flatnonzero(np.isin(codes, [code_of[m] for m in months if m in code_of]))
         for _, months in spans

@@ -1,13 +1,18 @@
-"""Months, quarters and year-to-date: reading them from cells and text, and aggregating.
+"""Months, quarters, half-years, years and year-to-date: reading them from cells and
+text, and aggregating.
 
-Inside the engine a period is a month label `YYYY-MM`. Longer periods are labels too:
-- `YYYY-Qn`: the quarter's three months;
+A period is a label. Data (a KPI row) is reported for one of (SPEC §5.1):
+- `YYYY-MM`: a month;
+- `YYYY-Qn`: a quarter; `YYYY-Hn`: a half-year; `YYYY`: a year.
+A view may also be year to date:
 - `YYYY-YTD`: January through the latest month of that year present in the data;
 - `YYYY-MM-YTD`: January through the given month (what `score --ytd YYYY-MM` asks for).
+A KPI's frequency is the grain of its label: a quarterly KPI has quarter labels only, so
+it is never expected in a month.
 
-Arithmetic on labels is by grain and done with `pd.Period` here only: a month steps to the
-previous month, a quarter to the previous quarter, and year to date `YYYY-MM-YTD` to the
-same months of the year before (a like-for-like comparison: January-October against
+Arithmetic on labels is by grain and done here only: a month steps to the previous month,
+a quarter to the previous quarter, and so on; year to date `YYYY-MM-YTD` steps to the same
+months of the year before (a like-for-like comparison: January-October against
 January-October).
 
 Workbooks write months in many ways (`2026-01`, `2026年1月`, `202601`, `Jan-2026`, `1月`
@@ -120,6 +125,8 @@ _BARE_YEAR = re.compile(r"(?<!\d)(?<!\d[.,])(?P<y>\d{4})(?!\d|[.,]\d|%)")
 
 _MONTH_LABEL = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 _QUARTER_LABEL = re.compile(r"(\d{4})-Q([1-4])")
+_HALF_LABEL = re.compile(r"(\d{4})-H([12])")
+_YEAR_LABEL = re.compile(r"(\d{4})")
 _YTD_LABEL = re.compile(r"(\d{4})(?:-(0[1-9]|1[0-2]))?-YTD")
 
 
@@ -133,22 +140,39 @@ def _month(year: int, month: int) -> str | None:
     return None
 
 
+def _matches(pattern: re.Pattern[str], text: object) -> bool:
+    match = pattern.fullmatch(text) if isinstance(text, str) else None
+    return bool(match) and YEAR_MIN <= int(match.group(1)) <= YEAR_MAX
+
+
 def is_month(text: object) -> bool:
     """Whether `text` is a month label `YYYY-MM` (as the engine and `--period` write it)."""
-    match = _MONTH_LABEL.fullmatch(text) if isinstance(text, str) else None
-    return bool(match) and YEAR_MIN <= int(match.group(1)) <= YEAR_MAX
+    return _matches(_MONTH_LABEL, text)
 
 
 def is_quarter(text: object) -> bool:
     """Whether `text` is a quarter label `YYYY-Qn`."""
-    match = _QUARTER_LABEL.fullmatch(text) if isinstance(text, str) else None
-    return bool(match) and YEAR_MIN <= int(match.group(1)) <= YEAR_MAX
+    return _matches(_QUARTER_LABEL, text)
+
+
+def is_half(text: object) -> bool:
+    """Whether `text` is a half-year label `YYYY-Hn`."""
+    return _matches(_HALF_LABEL, text)
+
+
+def is_year(text: object) -> bool:
+    """Whether `text` is a year label `YYYY`."""
+    return _matches(_YEAR_LABEL, text)
 
 
 def is_ytd(text: object) -> bool:
     """Whether `text` is a year-to-date label `YYYY-YTD` or `YYYY-MM-YTD`."""
-    match = _YTD_LABEL.fullmatch(text) if isinstance(text, str) else None
-    return bool(match) and YEAR_MIN <= int(match.group(1)) <= YEAR_MAX
+    return _matches(_YTD_LABEL, text)
+
+
+def is_label(text: object) -> bool:
+    """Whether `text` is a period label of any grain."""
+    return any(is_(text) for is_ in _IS.values())
 
 
 def _require_month(text: object) -> str:
@@ -159,71 +183,80 @@ def _require_month(text: object) -> str:
 
 def month_after(day: date) -> str:
     """`YYYY-MM` of the month after `day`'s: the latest month an upload may report."""
-    return _label(pd.Period(day, freq="M") + 1, "")
+    year, index = divmod(day.year * 12 + day.month, 12)  # the next month, from 0
+    return f"{year:04d}-{index + 1:02d}"
 
 
 def quarter_of(period: str) -> str:
     """The quarter label of a month label: '2026-03' -> '2026-Q1'."""
-    return _label(_period(_require_month(period), "month").asfreq("Q"), "")
+    return containing(_require_month(period), "quarter")
 
 
 def quarter_months(label: str) -> list[str]:
     """The three month labels of a quarter label: '2026-Q2' -> 2026-04, 2026-05, 2026-06."""
     if not is_quarter(label):
         raise ValueError(f"{label!r} is not a quarter: write it as YYYY-Qn, e.g. 2026-Q1")
-    quarter = _period(label, "quarter")
-    return _months(quarter.asfreq("M", how="start"), quarter.asfreq("M", how="end"))
+    return months_of(label)
 
 
 def ytd_months(year: int, through: str) -> list[str]:
     """January through `through` (a month label of the same year)."""
-    month = _period(_require_month(through), "month")
-    if month.year != year:
+    month = int(_require_month(through)[5:])
+    if int(through[:4]) != year:
         raise ValueError(f"year to date of {year} cannot run through {through!r}")
-    return _months(pd.Period(year=year, month=1, freq="M"), month)
+    return [f"{year:04d}-{m:02d}" for m in range(1, month + 1)]
 
 
-def _months(first: pd.Period, last: pd.Period) -> list[str]:
-    return [_label(first + n, "") for n in range(last.ordinal - first.ordinal + 1)]
-
-
-GRAINS: tuple[str, ...] = ("month", "quarter", "ytd")
-_FREQ = {"month": "M", "quarter": "Q", "ytd": "Y"}
+# Grains in the order views list them; the data grains are those a sheet may report.
+GRAINS: tuple[str, ...] = ("month", "quarter", "half", "ytd", "year")
+DATA_GRAINS: tuple[str, ...] = ("month", "quarter", "half", "year")
+_PER_YEAR = {"month": 12, "quarter": 4, "half": 2, "year": 1, "ytd": 1}
+_IS = {
+    "month": is_month,
+    "quarter": is_quarter,
+    "half": is_half,
+    "year": is_year,
+    "ytd": is_ytd,
+}
+_BAD_LABEL = (
+    "{label!r} is not a period: write a month 2026-03, a quarter 2026-Q1, a half-year "
+    "2026-H1, a year 2026, or year to date 2026-YTD / 2026-03-YTD"
+)
 
 
 def grain_of(label: str) -> str:
-    """'month', 'quarter' or 'ytd' for a period label; ValueError for anything else."""
-    if is_month(label):
-        return "month"
-    if is_quarter(label):
-        return "quarter"
-    if is_ytd(label):
-        return "ytd"
-    raise ValueError(
-        f"{label!r} is not a period: write a month 2026-03, a quarter 2026-Q1, "
-        "or year to date 2026-YTD / 2026-03-YTD"
-    )
+    """'month', 'quarter', 'half', 'year' or 'ytd' for a period label; ValueError else."""
+    for grain, is_ in _IS.items():
+        if is_(label):
+            return grain
+    raise ValueError(_BAD_LABEL.format(label=label))
 
 
-def _period(label: str, grain: str) -> pd.Period:
-    """A label of a known grain as a `pd.Period` (year to date: its year)."""
+def _index(label: str, grain: str) -> int:
+    """The period's number within its year, from 1 (a year and year to date: 1)."""
+    if grain == "month":
+        return int(label[5:7])
+    return int(label[6]) if grain in ("quarter", "half") else 1
+
+
+def _label(grain: str, number: int, ytd_suffix: str = "") -> str:
+    """The label of the `number`-th period of `grain` counted from January 1970."""
+    year, index = divmod(number, _PER_YEAR[grain])
+    year += 1970
+    if grain == "month":
+        return f"{year:04d}-{index + 1:02d}"
     if grain == "quarter":
-        return pd.Period(year=int(label[:4]), quarter=int(label[-1]), freq="Q")
-    return pd.Period(label[: 7 if grain == "month" else 4], freq=_FREQ[grain])
-
-
-def _label(period: pd.Period, ytd_suffix: str) -> str:
-    """A `pd.Period` written as a label; a year's takes the year-to-date suffix it had."""
-    if period.freqstr.startswith("Q"):
-        return f"{period.year:04d}-Q{period.quarter}"
-    if period.freqstr.startswith("M"):
-        return f"{period.year:04d}-{period.month:02d}"
-    return f"{period.year:04d}{ytd_suffix}"
+        return f"{year:04d}-Q{index + 1}"
+    if grain == "half":
+        return f"{year:04d}-H{index + 1}"
+    return f"{year:04d}{ytd_suffix}"
 
 
 def ordinal(label: str) -> int:
-    """A count that steps by one from a period to the next of the same grain."""
-    return _period(label, grain_of(label)).ordinal
+    """A count that steps by one from a period to the next of the same grain (as
+    `pd.Period.ordinal` counts months, quarters and years from 1970)."""
+    grain = grain_of(label)
+    return (int(label[:4]) - 1970) * _PER_YEAR[grain] + _index(label, grain) - 1
 
 
 def shift_period(label: str, steps: int) -> str:
@@ -232,12 +265,12 @@ def shift_period(label: str, steps: int) -> str:
     Year to date keeps its months and moves the year: '2026-10-YTD' -> '2025-10-YTD'.
     """
     grain = grain_of(label)
-    return _label(_period(label, grain) + steps, label[4:] if grain == "ytd" else "")
+    return _label(grain, ordinal(label) + steps, label[4:] if grain == "ytd" else "")
 
 
 def previous_period(label: str) -> str:
-    """The period a change is measured against: previous month, quarter, or the same
-    months of the previous year for year to date.
+    """The period a change is measured against: previous month, quarter, half-year or
+    year, or the same months of the previous year for year to date.
 
     `YYYY-YTD` (no month) steps to `(YYYY-1)-YTD`, which is the whole of that year when
     the data has it: use `YYYY-MM-YTD` to compare like for like.
@@ -252,8 +285,30 @@ def next_period(label: str) -> str:
 
 def year_ago(label: str) -> str:
     """The same period one year earlier: '2026-10' -> '2025-10', '2026-Q3' -> '2025-Q3'."""
-    steps = {"month": 12, "quarter": 4, "ytd": 1}[grain_of(label)]
-    return shift_period(label, -steps)
+    return shift_period(label, -_PER_YEAR[grain_of(label)])
+
+
+def containing(label: str, grain: str) -> str:
+    """The period of `grain` that holds the data label `label`: ('2026-03', 'quarter') ->
+    '2026-Q1'; `label` itself at its own grain. ValueError when `grain` is finer."""
+    own = grain_of(label)
+    if grain not in DATA_GRAINS or _PER_YEAR[grain] > _PER_YEAR[own]:
+        raise ValueError(f"a {own} {label!r} is not inside one {grain}")
+    first = (_index(label, own) - 1) * 12 // _PER_YEAR[own]  # its first month, from 0
+    per_year = _PER_YEAR[grain]
+    return _label(grain, (int(label[:4]) - 1970) * per_year + first * per_year // 12)
+
+
+def within(label: str, outer: str) -> bool:
+    """Whether the data label `label` is a finer period inside `outer` (a month of a
+    quarter, a quarter of a year)."""
+    inner = grain_of(label)
+    return finer(inner, grain_of(outer)) and containing(label, grain_of(outer)) == outer
+
+
+def finer(grain: str, than: str) -> bool:
+    """Whether data of `grain` is finer than a `than` period (a month than a quarter)."""
+    return _PER_YEAR[grain] > _PER_YEAR[than]
 
 
 def in_order(labels: Iterable[str]) -> list[str]:
@@ -298,26 +353,62 @@ def latest_month(kpis: pd.DataFrame) -> str | None:
     return max(months) if months else None
 
 
+def latest_period(kpis: pd.DataFrame) -> str | None:
+    """The latest month in the data, or, with no month, the latest period of the finest
+    grain present (a quarterly sheet's quarter): what `report` defaults to."""
+    present = [p for p in pd.unique(kpis["period"].dropna()) if is_label(p)]
+    if not present:
+        return None
+    finest = max(present, key=lambda p: _PER_YEAR[grain_of(p)])
+    same = [p for p in present if grain_of(p) == grain_of(finest)]
+    return max(same, key=ordinal)
+
+
 def months_of(label: str, *, available: Iterable[str] = ()) -> list[str]:
     """The month labels a period label covers.
 
-    `YYYY-YTD` runs through the latest month of that year among `available` (the months
-    present in the data) and is empty when there is none.
+    `YYYY-YTD` runs through the latest month of that year among the months `available`
+    labels (those in the data) cover, and is empty when there is none.
     """
-    if is_month(label):
-        return [label]
-    if is_quarter(label):
-        return quarter_months(label)
-    if is_ytd(label):
-        year = int(label[:4])
+    grain = grain_of(label)
+    year = int(label[:4])
+    if grain == "ytd":
         if label.count("-") == 2:
             return ytd_months(year, label[:7])
-        present = [m for m in available if is_month(m) and int(m[:4]) == year]
+        present = [
+            m
+            for p in set(available)
+            if isinstance(p, str) and p[:4] == label[:4] and is_label(p) and not is_ytd(p)
+            for m in months_of(p)[-1:]
+        ]
         return ytd_months(year, max(present)) if present else []
-    raise ValueError(
-        f"{label!r} is not a period: write a month 2026-03, a quarter 2026-Q1, "
-        "or year to date 2026-YTD / 2026-03-YTD"
-    )
+    size = 12 // _PER_YEAR[grain]
+    first = (_index(label, grain) - 1) * size
+    return [f"{year:04d}-{m:02d}" for m in range(first + 1, first + size + 1)]
+
+
+def parts_of(label: str, *, available: Iterable[str]) -> list[str]:
+    """The data labels among `available` that make up the view `label` (SPEC §5.1): those
+    of its grain or finer whose months all fall in it. A month view is its month only: a
+    quarterly KPI is not expected in January."""
+    grain = grain_of(label)
+    if grain == "month":
+        return [label]
+    months = set(months_of(label, available=available))
+    return [
+        p
+        for p in dict.fromkeys(available)
+        if isinstance(p, str)
+        and p[:4] == label[:4]
+        and is_label(p)
+        and not is_ytd(p)
+        and set(months_of(p)) <= months
+    ]
+
+
+def time_key(label: str) -> tuple[str, int]:
+    """Sorts data labels of mixed grains by when they end, then the longer first."""
+    return months_of(label)[-1], -_PER_YEAR[grain_of(label)]
 
 
 # --- reading cells and text ---------------------------------------------------------------
@@ -431,6 +522,104 @@ def find_year(text: str) -> int | None:
     return None
 
 
+# Quarters, half-years and years (SPEC §5.1), on NFKC-normalised, lower-cased text. `_Q` and
+# `_H` name the quarter and half; a year needs 年度 / 财年 / FY, or 年 that no month, day,
+# quarter or half follows (`2026年10月` is a month, `2026年1-3月` a range: neither a year).
+_Q = r"(?P<q>[1-4一二三四])"
+_H = r"(?P<h>[12上下])"
+_CN_PERIOD = r"(?P<y>\d{4})\s*(?:年度?|财年|財年)\s*"
+_QUARTER_FORMS = (
+    rf"{_CN_PERIOD}第?\s*{_Q}\s*季度?",  # 2026年第一季度, 2026年一季度, 2026年1季度, 2026年第一季
+    rf"(?P<y>\d{{4}})\s*第\s*{_Q}\s*季度?",  # 2026第一季度
+    rf"(?:fy\s*)?(?P<y>\d{{4}})\s*[-/_.]?\s*q{_Q}(?![a-z\d])",  # 2026Q1, 2026-Q1, 2026 Q1
+    rf"(?<![a-z\d])q{_Q}\s*[-/_,']?\s*(?:fy\s*)?(?P<y>\d{{4}})",  # Q1 2026, Q1-2026
+)
+_HALF_FORMS = (
+    rf"(?:{_CN_PERIOD}|(?P<y2>\d{{4}})\s*){_H}\s*半\s*年度?",  # 2026年上半年, 2026年下半年度
+    rf"(?:fy\s*)?(?P<y>\d{{4}})\s*[-/_.]?\s*h{_H}(?![a-z\d])",  # 2026H1, 2026-H1
+    rf"(?<![a-z\d])h{_H}\s*[-/_,']?\s*(?:fy\s*)?(?P<y>\d{{4}})",  # H1 2026
+)
+_YEAR_PERIOD_FORMS = (
+    r"(?P<y>\d{4})\s*(?:年度|财年|財年|年)(?!\s*(?:度|\d|[一二三四五六七八九十元]|第|[上下]\s*半"
+    r"|[-~～—至到]))",  # 2026年度, 2026年, 2026财年
+    r"(?<![a-z])fy\s*'?(?P<y>\d{4}|\d{2})(?![\d]|\s*[-/_.]?\s*[qh][1-4])",  # FY2026, FY26
+)
+_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "上": 1, "下": 2}
+_LABEL_CELL_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    *(("quarter", re.compile(p)) for p in _QUARTER_FORMS),
+    *(("half", re.compile(p)) for p in _HALF_FORMS),
+    *(("year", re.compile(p)) for p in _YEAR_PERIOD_FORMS),
+    ("year", re.compile(r"(?P<y>\d{4})")),  # the label itself, in a period cell
+)
+_LABEL_TEXT_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (grain, re.compile(rf"(?<!\d){p}" if p.startswith("(?P<y>") else p))
+    for grain, p in (
+        *(("quarter", p) for p in _QUARTER_FORMS),
+        *(("half", p) for p in _HALF_FORMS),
+        *(("year", p) for p in _YEAR_PERIOD_FORMS),
+    )
+)
+
+
+def _from_label_match(grain: str, match: re.Match[str]) -> str | None:
+    """The quarter, half-year or year label a pattern match names."""
+    groups = match.groupdict()
+    year = _year_number(groups.get("y") or groups["y2"])
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        return None
+    if grain == "year":
+        return f"{year:04d}"
+    part = groups["q" if grain == "quarter" else "h"]
+    number = _NUMBERS.get(part) or int(part)
+    return f"{year:04d}-{'Q' if grain == 'quarter' else 'H'}{number}"
+
+
+def parse_label(value: object, *, year: int | None = None) -> str | None:
+    """One period cell as a label of any data grain: a month (as `parse_period` reads it),
+    a quarter `2026-Q1`, a half-year `2026-H1` or a year `2026`, from every spelling of
+    SPEC §5.1 (`2026年第一季度`, `Q1 2026`, `2026年上半年`, `2026年度`, `FY2026`...).
+    A number is a month (yyyymm) or a year (2026); None when the cell names no period.
+    """
+    month = parse_period(value, year=year)
+    if month is not None:
+        return month
+    if isinstance(value, numbers.Integral) or (isinstance(value, float) and value.is_integer()):
+        return f"{int(value):04d}" if YEAR_MIN <= int(value) <= YEAR_MAX else None
+    if not isinstance(value, str):
+        return None
+    text = _normalise(value)
+    for grain, form in _LABEL_CELL_FORMS:
+        match = form.fullmatch(text)
+        if match:
+            return _from_label_match(grain, match)
+    return None
+
+
+def find_label(text: str) -> str | None:
+    """The period of any data grain named inside longer text (title row, sheet name, file
+    name): the earliest mention wins, a month over a coarser period at the same place.
+    A bare `2026` is no period here (`find_year` reads it as the year of month columns).
+    """
+    normal = _normalise(text)
+    found: list[tuple[int, int, str]] = []
+    month = find_period(text)
+    if month is not None:
+        found.append((_month_position(normal), 0, month))
+    for rank, (grain, form) in enumerate(_LABEL_TEXT_FORMS, start=1):
+        for match in form.finditer(normal):
+            label = _from_label_match(grain, match)
+            if label is not None:
+                found.append((match.start(), rank, label))
+                break
+    return min(found)[2] if found else None
+
+
+def _month_position(text: str) -> int:
+    """Where the earliest month mention `find_period` reads starts in normalised text."""
+    starts = [m.start() for form in _TEXT_FORMS for m in form.finditer(text) if _from_match(m)]
+    return min(starts)
+
+
 # --- aggregation --------------------------------------------------------------------------
 
 _NUMERIC = ["actual", *ANCHORS]
@@ -438,6 +627,10 @@ _NUMERIC = ["actual", *ANCHORS]
 
 def aggregate(kpis: pd.DataFrame, months: Sequence[str], *, label: str) -> pd.DataFrame:
     """One row per KPI (`names.kpi_keys`) over `months`, with period = `label`.
+
+    `months` are the data labels that make up `label` (`parts_of`): months, and the
+    quarters or half-years of KPIs reported at a grain finer than the view, each such
+    period counting as a month does below (SPEC §5.1).
 
     By the KPI's aggregation (sum | avg | last, default avg): the actual over the months
     that have one (NaN if none), and each anchor over those same months where it is present
@@ -448,7 +641,7 @@ def aggregate(kpis: pd.DataFrame, months: Sequence[str], *, label: str) -> pd.Da
     share of the months the KPI has a row in: the KPI's coverage in the roll-ups.
     """
     columns = [c for c in kpis.columns if c not in ("months", "coverage")]
-    month_order = pd.Index(sorted(set(months)))
+    month_order = pd.Index(sorted(set(months), key=time_key))
     month_all = month_order.get_indexer(kpis["period"])
     positions = np.flatnonzero(month_all >= 0)
     if positions.size == 0:

@@ -29,16 +29,19 @@ class Scorecard:
 
 
 def for_period(kpis: pd.DataFrame, period: str | None) -> pd.DataFrame:
-    """KPI rows of one month, or aggregated over a quarter or year-to-date; all months if None.
+    """KPI rows of one period label; all rows if None.
 
-    `period` is `YYYY-MM`, `YYYY-Qn` or `YYYY-YTD` / `YYYY-MM-YTD` (see `periods`).
+    A month is its rows only (a quarterly KPI is not expected in a month). A coarser
+    label (`YYYY-Qn`, `YYYY-Hn`, `YYYY`, `YYYY-YTD` / `YYYY-MM-YTD`, see `periods`)
+    aggregates the rows of its months and of its finer periods (`periods.parts_of`)
+    together with those reported at its own grain (SPEC §5.1).
     """
     if period is None:
         return kpis
-    months = periods.months_of(period, available=kpis["period"].unique())
     if periods.is_month(period):
         return kpis[kpis["period"] == period]
-    return periods.aggregate(kpis[kpis["period"].isin(months)], months, label=period)
+    parts = periods.parts_of(period, available=kpis["period"].dropna().unique())
+    return periods.aggregate(kpis[kpis["period"].isin(parts)], parts, label=period)
 
 
 def from_scored(scored: pd.DataFrame, *, settings: Settings) -> tuple[Scorecard, Cube]:

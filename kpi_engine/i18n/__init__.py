@@ -19,12 +19,15 @@ so a gap shows up as a readable key rather than an exception. No Streamlit here.
 
 from __future__ import annotations
 
+import calendar
 import json
 import math
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
+
+from kpi_engine.core import periods
 
 DEFAULT_LANG = "zh-Hans"
 LANGUAGES: dict[str, str] = {"zh-Hans": "简体中文", "zh-Hant": "繁體中文", "en": "English"}
@@ -124,3 +127,30 @@ def status_label(status: object, lang: str = DEFAULT_LANG) -> str:
 def warning_kind_label(kind: object, lang: str = DEFAULT_LANG) -> str:
     """Early-warning kind (one of `WARNING_KINDS`) translated."""
     return _vocabulary("warning", kind, lang)
+
+
+def period_label(label: object, lang: str = DEFAULT_LANG) -> str:
+    """A period label as people write it: `2026-Q1` -> 2026年第1季度 / 2026 Q1,
+    `2026-H1` -> 2026年上半年 / 2026 H1, `2026` -> 2026年度, `2026-10-YTD` -> 2026年1-10月累计;
+    a month, or anything else, as written."""
+    if is_missing(label):
+        return MISSING
+    text = str(label)
+    try:
+        grain = periods.grain_of(text)
+    except ValueError:
+        return text
+    year = text[:4]
+    if grain == "quarter":
+        return t("period.quarter", lang, year=year, n=text[-1])
+    if grain == "half":
+        return t(f"period.half_{text[-1]}", lang, year=year)
+    if grain == "year":
+        return t("period.year", lang, year=year)
+    if grain == "ytd":
+        if text.count("-") == 1:
+            return t("period.ytd_year", lang, year=year)
+        month = int(text[5:7])
+        shown = calendar.month_abbr[month] if lang == "en" else month
+        return t("period.ytd", lang, year=year, month=shown)
+    return text

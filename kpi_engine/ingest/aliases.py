@@ -272,6 +272,21 @@ COLUMN_ALIASES: Mapping[str, tuple[str, ...]] = {
         "target ytd",
         "cumulative target",
     ),
+    "frequency": (
+        "考核频率",
+        "考核頻率",
+        "考核周期",
+        "考核週期",
+        "频次",
+        "頻次",
+        "频率",
+        "頻率",
+        "考核频次",
+        "考核頻次",
+        "frequency",
+        "assessment frequency",
+        "reporting frequency",
+    ),
 }
 # Words that mark a month header of a wide sheet as year-to-date (`1月累计`, `Jan-2026 YTD`).
 CUMULATIVE_WORDS: tuple[str, ...] = ("累计", "累計", "截至", "截止", "ytd", "cumulative")
@@ -359,6 +374,26 @@ AGGREGATION_ALIASES: Mapping[str, tuple[str, ...]] = {
     "sum": ("求和", "合计", "合計", "累计", "累計", "加总", "sum", "total", "cumulative"),
     "avg": ("平均", "均值", "平均值", "avg", "average", "mean"),
     "last": ("期末", "最新", "期末值", "末值", "last", "latest", "closing", "end of period"),
+}
+
+# A KPI's assessment frequency (SPEC §5.1), as the grain of its period labels.
+FREQUENCY_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "month": ("月度", "月", "每月", "按月", "月报", "monthly", "month", "per month"),
+    "quarter": ("季度", "季", "每季", "每季度", "按季", "按季度", "quarterly", "quarter"),
+    "half": (
+        "半年度",
+        "半年",
+        "每半年",
+        "按半年",
+        "half-yearly",
+        "half yearly",
+        "half-year",
+        "half year",
+        "semi-annual",
+        "semiannual",
+        "semi-annually",
+    ),
+    "year": ("年度", "年", "每年", "按年", "全年", "annual", "annually", "yearly", "year"),
 }
 
 # First-cell words of rows that are not KPIs: totals, subtotals, notes.
@@ -538,8 +573,6 @@ KNOWN_EXTRA_HEADERS: tuple[str, ...] = (
     "计算方法",
     "公式",
     "数据来源",
-    "考核周期",
-    "考核频率",
     "统计口径",
     "得分",
     "评分",
@@ -570,7 +603,6 @@ KNOWN_EXTRA_HEADERS: tuple[str, ...] = (
     "calculation",
     "data source",
     "source",
-    "frequency",
     "scoring rule",
     "scoring criteria",
     "score",
@@ -788,6 +820,7 @@ _COLUMNS = _table(COLUMN_ALIASES)
 PERSPECTIVES = _table(PERSPECTIVE_ALIASES)
 DIRECTIONS = _table(DIRECTION_ALIASES)
 AGGREGATIONS = _table(AGGREGATION_ALIASES)
+FREQUENCIES = _table(FREQUENCY_ALIASES)
 
 
 def _header_key(table: Mapping[str, str], header: object) -> str | None:

@@ -33,6 +33,7 @@ HEADER_SCAN_ROWS = 30
 RAW_COLUMNS = (
     *(c for c in KPI_COLUMNS if c not in {"file", "sheet", "row", "extras"}),
     *cumulative.COLUMNS,
+    "frequency",  # read, then encoded in the row's period label (SPEC §5.1)
 )
 
 
@@ -279,13 +280,19 @@ def _sources(file: str, sheet: str, title: str) -> tuple[str, str, str]:
 
 
 def _when(sources: tuple[str, str, str]) -> tuple[str | None, int | None]:
-    """The period and year the context names (a month-only sheet name takes the year)."""
-    period = next((p for p in map(periods.find_period, sources) if p), None)
-    if period is not None:
-        return period, int(period[:4])
-    year = next((y for y in map(periods.find_year, sources) if y), None)
-    if year is not None:
-        period = periods.parse_period(sources[1].strip(), year=year)
+    """The period and year the context names: a month, quarter, half-year or year (SPEC
+    §5.1), from the first source naming one, made finer by a later source naming a period
+    inside it (`2026年` in the title, `2026年10月` in the file name: October; the sheets
+    `1月`, `2月` of `2026年KPI.xlsx`: its months). Else the year alone, which a month-only
+    sheet name and month headers (`1月`) take."""
+    found = [p for p in map(periods.find_label, sources) if p]
+    year = int(found[0][:4]) if found else None
+    year = year or next((y for y in map(periods.find_year, sources) if y), None)
+    month_sheet = periods.parse_period(sources[1].strip(), year=year) if year else None
+    period = None
+    for label in [*found, *([month_sheet] if month_sheet else [])]:
+        if period is None or periods.within(label, period):
+            period = label
     return period, year
 
 
@@ -359,6 +366,8 @@ def plan_sheet(file: str, sheet: Sheet, issues: list[Issue]) -> SheetPlan | None
     if "period" in plan.columns:
         plan.months.clear()
         plan.cumulative_months.clear()
+    if plan.months and not periods.is_month(plan.period):
+        plan.period = None  # `2026年` over 1月 … 12月 is the months' year (SPEC §5.1)
     _read_cumulative(plan)
     column = plan.columns.get("department")
     if column is None or any(

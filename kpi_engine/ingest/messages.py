@@ -116,9 +116,16 @@ MESSAGES: Mapping[str, str] = {
     "filled_from_definitions": "{count} empty cells were filled in from the stored KPI "
     "definitions: {columns}: check that the definitions still hold for this sheet, or fill "
     "the cells in",
-    "bad_period": "period not understood: write the month as 2026-10, 2026年10月 or Oct 2026",
-    "no_period": "no period: add a 期间 (period) column, or put the month in the title row, "
-    "sheet name or file name (e.g. 2026年10月)",
+    "bad_period": "period not understood: write a month (2026-10, 2026年10月, Oct 2026), a "
+    "quarter (2026-Q1, 2026年第一季度, Q1 2026), a half-year (2026-H1, 2026年上半年) or a year "
+    "(2026, 2026年度, FY2026)",
+    "no_period": "no period: add a 期间 (period) column, or put the period in the title row, "
+    "sheet name or file name (e.g. 2026年10月, 2026年第一季度, 2026年上半年 or 2026年度)",
+    "unknown_frequency": "unknown frequency: use 月度 / 季度 / 半年度 / 年度 (monthly, "
+    "quarterly, half-yearly, annual)",
+    "frequency_finer": "the frequency is finer than the period the row was found in (a monthly "
+    "KPI on a quarterly or annual sheet): put the KPI on a sheet of its own frequency, or "
+    "correct the 考核频率 (frequency) cell",
     "superseded": "the same KPI and period appears again further on: this row is replaced by "
     "the later one",
     # cumulative actuals and annual targets (cumulative.py, SPEC §5.2)

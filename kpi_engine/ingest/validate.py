@@ -74,6 +74,7 @@ LABELS = {
     "actual_ytd": "累计完成 / cumulative actual",
     "target_annual": "年度目标 / annual target",
     "target_ytd": "累计目标 / cumulative target",
+    "frequency": "考核频率 / frequency",
 }
 # The column holding the value at fault for each anchor problem (`scoring.anchor_problems`);
 # any other names the target. A range missing its low bound names target_low instead.
@@ -275,6 +276,7 @@ def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
         ("perspective", aliases.PERSPECTIVES),
         ("direction", aliases.DIRECTIONS),
         ("aggregation", aliases.AGGREGATIONS),
+        ("frequency", aliases.FREQUENCIES),
     ):
         looked, errors[column] = _distinct_and_errors(_column(frame, column), _lookup(table))
         typed[column] = looked
@@ -304,6 +306,7 @@ def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
         "perspective",
         "direction",
         "aggregation",
+        "frequency",
         *NUMBER_COLUMNS,
         "period",
         "shared_with",
@@ -823,8 +826,10 @@ def _check_rows(
 def _check_periods(
     rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report, *, latest: str
 ) -> None:
-    """Period from the row's period cell (or month column), else from the sheet's context;
-    none later than `latest` (the month after this one)."""
+    """Period from the row's period cell (or month column), else from the sheet's context,
+    as a month, quarter, half-year or year label; a frequency coarser than that period
+    moves the row to the period holding it (a 季度 KPI on a March sheet: 2026-Q1), a finer
+    one is an error; none starting later than `latest` (the month after this one)."""
     plan_of = rows["_plan"].to_numpy()
     blank = values.is_missing(rows["_raw_period"])
     written = rows.loc[~blank, "_raw_period"]
@@ -843,13 +848,36 @@ def _check_periods(
         "period",
         "no_period",
     )
+    period = _assessed_period(rows, period, report)
+    first_month = per_distinct(period, lambda p: periods.months_of(p)[0] if p else None)
     report.add(
-        period.notna() & (period.astype(str) > latest) & ~report.rejected,
+        period.notna() & (first_month.astype(str) > latest) & ~report.rejected,
         "period",
         "future_period",
         latest=latest,
     )
     rows["period"] = period
+
+
+def _assessed_period(rows: pd.DataFrame, period: pd.Series, report: _Report) -> pd.Series:
+    """The period each row is assessed for, by its frequency cell (SPEC §5.1): the period
+    of that grain holding the one it was found in; an unknown or finer frequency is an
+    error naming the cell. Without a frequency, the period as found."""
+    report.add(rows["_unknown_frequency"], "frequency", "unknown_frequency")
+    frequency = rows["frequency"].where(~rows["_unknown_frequency"])
+    given = period.notna() & frequency.notna()
+    pairs = pd.Series(
+        list(zip(period[given], frequency[given], strict=True)), index=period.index[given]
+    )
+
+    def assessed(pair: tuple[str, str]) -> str | None:
+        label, grain = pair
+        finer = periods.finer(grain, periods.grain_of(label))
+        return None if finer else periods.containing(label, grain)
+
+    moved = per_distinct(pairs, assessed).reindex(period.index)
+    report.add(given & moved.isna(), "frequency", "frequency_finer")
+    return period.where(~given, moved)
 
 
 def _unsafe_character(cell: object) -> str | None:
@@ -860,7 +888,7 @@ def _unsafe_character(cell: object) -> str | None:
 
 def _period_cell(cell: object, year: int | None) -> str | None:
     text = cell.strip() if isinstance(cell, str) else cell
-    return periods.parse_period(text, year=year)
+    return periods.parse_label(text, year=year)
 
 
 def _finish(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> pd.DataFrame:
