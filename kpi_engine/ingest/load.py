@@ -337,7 +337,7 @@ def plan_sheet(file: str, sheet: Sheet, issues: list[Issue]) -> SheetPlan | None
             plan.columns[canonical] = index
             plan.written[canonical] = header
             continue
-        month = periods.parse_period(cell, year=year)
+        month = periods.parse_label(cell, year=year)
         if month is None and (month := cumulative.month_header(header, year=year)):
             plan.cumulative_months.add(index)  # `1月累计`: a year-to-date month column
         if month is not None:
@@ -434,7 +434,7 @@ def _period_groups(top: list[object], bottom: list[object]) -> dict[int, tuple[s
         if over[i] in texts and aliases.column_for(under[i]) not in (None, "target", "actual"):
             texts.discard(over[i])
     labels = [aliases.pair_label(under[i]) for i in pairs if over[i] in texts]
-    periodic = any(periods.parse_period(t, year=2000) for t in texts)
+    periodic = any(periods.parse_label(t, year=2000) for t in texts)
     if not texts or not (periodic or len(labels) > len(set(labels))):
         return {}
     return {i: (over[i], under[i]) for i in range(width) if over[i] in texts}
@@ -466,7 +466,7 @@ def _plan_periods(
         by_text.setdefault(text, []).append(column)
     problems: list[tuple[str, str]] = []  # (period text, message code)
     for text, columns in by_text.items():
-        period = periods.parse_period(text, year=plan.year)
+        period = periods.parse_label(text, year=plan.year)
         if period is None and aliases.is_current_period(text):
             period = plan.period
         aside = period is None and aliases.is_aside_pair(text)
