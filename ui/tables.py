@@ -16,6 +16,7 @@ from kpi_engine import Scorecard, Settings
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR
 from kpi_engine.core import insights
 from kpi_engine.core.names import department_key, kpi_labels
+from kpi_engine.core.periods import in_order
 from kpi_engine.core.schema import owner_rows
 from kpi_engine.i18n import (
     MISSING,
@@ -115,11 +116,10 @@ def for_department(history: Scorecard, department: str, period: str) -> Departme
 
 def no_rows_text(history: Scorecard, department: str, period: str | None, lang: str) -> str:
     """Why a department's scorecard is empty for `period`, and which periods it has."""
-    periods = sorted(
+    periods = in_order(
         history.departments.loc[history.departments["department"] == department, "period"]
         .dropna()
         .astype(str)
-        .unique()
     )
     covered = MISSING if not periods else " – ".join(dict.fromkeys((periods[0], periods[-1])))
     return md("scorecard.no_rows", lang, department=department, period=period, periods=covered)

@@ -25,6 +25,7 @@ import altair as alt
 import pandas as pd
 
 from kpi_engine.charts.palette import AMBER, BAND_TINTS, GREEN, MISSING_COLOR, RED, SCALE
+from kpi_engine.core.periods import in_order
 from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.core.scoring import READ_DECIMALS, statuses
 from kpi_engine.core.settings import Settings
@@ -396,7 +397,7 @@ def department_months(
     colour and the tooltip carry them. Month labels are compact (`_period_axis`).
     """
     names = list(pd.unique(departments["department"].astype(object)))
-    periods = sorted(pd.unique(departments["period"].astype(object)))
+    periods = in_order(pd.unique(departments["period"].astype(object)))
     cells = _labelled(_grid(departments, names, periods, ["department", "period"]), lang, settings)
     pick = alt.selection_point(name=selection_name, fields=["department", "period"], on="click")
     x = _period_axis(periods, lang, title_key="month")
@@ -733,7 +734,7 @@ def _split_projection(rows: pd.DataFrame, value: str) -> tuple[pd.DataFrame, pd.
 
 
 def _periods(rows: pd.DataFrame) -> list[str]:
-    return sorted(pd.unique(rows["period"]))
+    return in_order(pd.unique(rows["period"]))
 
 
 def actual_vs_target(trend: pd.DataFrame, *, lang: str) -> alt.LayerChart:
