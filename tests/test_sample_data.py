@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 
 from kpi_engine import build, load_files
 from kpi_engine.core.schema import PERSPECTIVES
+from kpi_engine.core.settings import DEFAULTS
 from tests.paths import SAMPLE_DATA, SAMPLE_PATHS, sample_files
 
 MONTHS = sorted(p.name for p in (SAMPLE_DATA / "monthly").iterdir())
@@ -243,11 +244,18 @@ def test_one_department_is_scored_department_wide(loaded):
 
 
 def test_annual_targets_are_prorated(loaded):
-    """生产部's 产值 against 年度目标 / 12 in a month (SPEC §5.2: a period actual)."""
-    scored = build(loaded.kpis, period=MONTHS[-1]).kpis
-    row = scored[(scored["kpi_id"] == "PRD-02") & (scored["department"] == "生产部")].iloc[0]
-    (annual,) = {r["年度目标"] for r in sheet("生产部", MONTHS[-1]) if r["id"] == "PRD-02"}
-    assert row["score"] == pytest.approx(100 * row["actual"] / (annual / 12))
+    """生产部's flows against 年度目标 × 1 / 12 every month (SPEC §5.2: a period actual)."""
+    scored = build(loaded.kpis).kpis
+    own = scored[scored["department"] == "生产部"].set_index(["kpi_id", "period"])
+    checked = 0
+    for month in MONTHS:
+        for row in sheet("生产部", month):
+            if row.get("本年累计") is None:
+                continue
+            expected = min(DEFAULTS.cap, 100 * row["本月完成"] / (row["年度目标"] / 12))
+            assert own.loc[(row["id"], month), "score"] == pytest.approx(expected), row["id"]
+            checked += 1
+    assert checked == 2 * len([m for m in MONTHS if m >= "2025-01"])
 
 
 @pytest.mark.slow
