@@ -14,8 +14,12 @@ timestamps, so running the script twice gives byte-identical files.
 
 The KPI vocabulary comes from the project's reference documents (department KPIs for a
 digital transformation, cross-department KPIs, weights and evaluation methods, monitoring and
-early warning, the four balanced-scorecard perspectives). Scores quoted in README.md come
-from `reference_score`, a small re-implementation of SPEC §3 with its default settings.
+early warning, the four balanced-scorecard perspectives). The sheets are written in the
+forms of SPEC §5 (one department weighting department-wide, quarterly surveys, annual
+targets with cumulative actuals, targets with operators, a 得分 column): see the block of
+constants after FULLWIDTH_MONTHS. Scores quoted in README.md and written in 得分 cells come
+from `reference_score` and `reference_department`, a small re-implementation of SPEC §3 and
+§5.3 with the default settings.
 """
 
 from __future__ import annotations
@@ -101,7 +105,7 @@ class Kpi:
     name: str
     perspective: str
     direction: str  # 越高越好 / 越低越好 / 区间
-    weight: int  # percent within the department; each department sums to 100
+    weight: int  # percent within the department (sums to 100): see SHEET_WEIGHT for the sheets
     unit: str
     agg: str  # 求和 / 合计 / 平均 / 期末
     owner: str
@@ -344,7 +348,8 @@ BY_ID = {k.id: k for k in CATALOGUE}
 # Episodes that push a KPI into the red for two or more months in a row, so the early
 # warnings have something to show (period -> additive change, or "x" factor for flows).
 INCIDENTS: dict[str, dict[str, float]] = {
-    "MKT-04": {"2025-06": -5.5, "2025-07": -6.0, "2025-08": -4.5},  # 质量投诉后满意度下滑
+    # 质量投诉后满意度下滑 for two quarterly surveys (the quarter's mean of the months)
+    "MKT-04": dict.fromkeys([f"2025-{m:02d}" for m in range(4, 10)], -5.5),
     "MKT-07": {"2026-09": 0.60, "2026-10": 0.62},  # factor: 新客户开发放缓
     "PRD-03": {"2026-08": -0.016, "2026-09": -0.018, "2026-10": -0.015},  # 新产线爬坡
     "TEC-02": {"2026-09": -0.0065, "2026-10": -0.006},  # 机房故障
@@ -358,11 +363,11 @@ FACTOR_INCIDENTS = {"MKT-07"}
 
 # Missing actuals: (kpi, period) -> what the manager wrote (None: left empty).
 MISSING: dict[tuple[str, str], str | None] = {
-    ("HR-03", "2025-01"): "-",
-    ("MKT-04", "2025-02"): "待定",
+    ("HR-03", "2025-03"): "-",  # a quarterly survey: only quarter-end months have its row
+    ("MKT-04", "2025-12"): "待定",
     ("TEC-08", "2025-05"): None,
     ("FIN-05", "2025-07"): None,
-    ("PRD-09", "2026-02"): "-",
+    ("PRD-06", "2026-02"): "-",  # not a flow: 生产部's 本年累计 of flows stays whole
     ("PUR-06", "2026-04"): "-",
     ("PRD-07", "2026-10"): None,
     ("ADM-02", "2026-10"): "待定",
@@ -381,6 +386,31 @@ COMMA_TEXT: set[tuple[str, str]] = {
 # 采购物流部 typed its actuals with a Chinese IME in full-width mode these months.
 FULLWIDTH_MONTHS = ("2025-02", "2025-08", "2026-02", "2026-07")
 
+# --------------------------------------------------------------------------------------
+# Chinese assessment practice (SPEC §5), each in one department's sheets
+# --------------------------------------------------------------------------------------
+
+# §5.3: the one department whose weights add up to 100 across the department; the others
+# weight each perspective's KPIs to 100 on their own (SHEET_WEIGHT).
+DEPARTMENT_WIDE = FIN
+# §5.1: satisfaction surveys run once a quarter; their rows are only in the quarter-end
+# months' sheets (3, 6, 9, 12), with the quarter's actual, under a 考核频率 column.
+QUARTERLY = frozenset({"MKT-04", "HR-03"})
+# §5.2: from this month on 生产部 writes 年度目标 (the whole year's target) instead of a
+# monthly one, 本月完成 and, for its flows (经营指标), 本年累计.
+CUMULATIVE_DEPT, CUMULATIVE_FROM = PRD, "2025-01"
+# §5.4: 技术部 writes these targets with an operator (and a unit). Its direction cells stay
+# filled and agree: an empty one would be filled from kpi_definitions.xlsx anyway.
+OPERATOR_TARGETS: dict[str, str] = {
+    "TEC-02": "≥{t}",
+    "TEC-03": "≤{t}分钟",
+    "TEC-05": "不低于{t}",
+    "TEC-07": "{t}天以内",
+}
+# §5.10: 行政部's sheet carries its own 得分 per KPI (the reference score, one decimal).
+SCORED_DEPT = ADM
+TECH_OPS_DEPT = TEC  # the department of OPERATOR_TARGETS
+
 
 # --------------------------------------------------------------------------------------
 # Simulation
@@ -388,19 +418,59 @@ FULLWIDTH_MONTHS = ("2025-02", "2025-08", "2026-02", "2026-07")
 
 
 def _apportion(total: float, index: np.ndarray, dec: int) -> list[float]:
-    """Split an annual value over 12 months by a seasonal index; months add up exactly."""
+    """Split a total (a year over 12 months, 100 % over a perspective's KPIs) in proportion
+    to `index`, to `dec` decimals; the parts add up exactly."""
     unit = 10.0**-dec
     raw = total * index / index.sum() / unit
     base = np.floor(raw)
     short = round(total / unit - base.sum())
-    order = sorted(range(12), key=lambda i: (-(raw[i] - base[i]), i))
+    order = sorted(range(len(index)), key=lambda i: (-(raw[i] - base[i]), i))
     for i in order[: max(short, 0)]:
         base[i] += 1
     return [round(float(v) * unit, dec) for v in base]
 
 
+def _sheet_weights() -> dict[str, float]:
+    """Each KPI's weight in percent as its department's sheets write it (SPEC §5.3): the
+    catalogue's department shares for DEPARTMENT_WIDE, elsewhere rescaled within each
+    perspective to add up to 100 there (to 0.01 %, so every perspective mean stays)."""
+    out: dict[str, float] = {}
+    for dept in DEPARTMENTS:
+        for p in PERSPECTIVES:
+            group = [k for k in CATALOGUE if k.dept == dept and k.perspective == p]
+            if dept == DEPARTMENT_WIDE or not group:
+                out.update({k.id: float(k.weight) for k in group})
+                continue
+            shares = _apportion(100.0, np.array([k.weight for k in group], dtype=float), 2)
+            out.update({k.id: w for k, w in zip(group, shares, strict=True)})
+    return out
+
+
+SHEET_WEIGHT = _sheet_weights()
+
+
+def assessed(kpi: Kpi, month: int) -> bool:
+    """Whether the KPI has a row in that month's sheet: a quarterly one only at quarter end."""
+    return kpi.id not in QUARTERLY or month % 3 == 0
+
+
+def cumulative_form(dept: str, period: str) -> bool:
+    """Whether the department's sheet of that month is the 年度目标 / 本年累计 form (§5.2)."""
+    return dept == CUMULATIVE_DEPT and period >= CUMULATIVE_FROM
+
+
+def annual(kpi: Kpi, key: str, year: int) -> float | None:
+    """A flow's whole-year anchor (`key`: target, floor, threshold or stretch) for a year."""
+    v = getattr(kpi, key)
+    if v is None:
+        return None
+    total = v / (1 + kpi.step) ** (2026 - year)
+    return round(total, kpi.dec) if kpi.dec else round(total)
+
+
 def anchors(kpi: Kpi, year: int, month: int) -> dict[str, float | None]:
-    """The KPI's target, floor, threshold, stretch and range for one month."""
+    """The KPI's target, floor, threshold, stretch and range for one month, as a monthly
+    sheet writes them (flows: the month's seasonal share of the annual value)."""
     k = 2026 - year
     out: dict[str, float | None] = {"low": kpi.low, "high": kpi.high}
     for key in ("target", "floor", "threshold", "stretch"):
@@ -408,11 +478,22 @@ def anchors(kpi: Kpi, year: int, month: int) -> dict[str, float | None]:
         if v is None:
             out[key] = None
         elif kpi.is_flow:
-            annual = v / (1 + kpi.step) ** k
-            annual = round(annual, kpi.dec) if kpi.dec else round(annual)
-            out[key] = _apportion(annual, SEASON_INDEX[kpi.season], kpi.dec)[month - 1]
+            whole = annual(kpi, key, year)
+            assert whole is not None
+            out[key] = _apportion(whole, SEASON_INDEX[kpi.season], kpi.dec)[month - 1]
         else:
             out[key] = round(v - kpi.step * k, 6 if kpi.is_rate else 4)
+    return out
+
+
+def scored_anchors(kpi: Kpi, year: int, month: int) -> dict[str, float | None]:
+    """The anchors the month is scored against. In the 年度目标 form a flow's target is
+    the month's share of the annual one, `annual × 1 / 12` (SPEC §5.2, a period actual)."""
+    out = anchors(kpi, year, month)
+    if kpi.is_flow and cumulative_form(kpi.dept, f"{year}-{month:02d}"):
+        whole = annual(kpi, "target", year)
+        assert whole is not None
+        out["target"] = whole / 12
     return out
 
 
@@ -436,8 +517,40 @@ def simulate(kpi: Kpi, noise: np.ndarray) -> list[float]:
 
 
 def build_actuals() -> dict[str, list[float]]:
+    """Each KPI's simulated value per month; `reported` turns them into the sheets' actuals."""
     rng = np.random.default_rng(SEED)
     return {k.id: simulate(k, rng.standard_normal(len(MONTHS))) for k in CATALOGUE}
+
+
+def _quarter_months(i: int) -> list[int]:
+    """Indexes of the months of MONTHS[i]'s quarter up to and including it."""
+    year, month = MONTHS[i]
+    first = month - (month - 1) % 3
+    return [j for j, (y, m) in enumerate(MONTHS) if y == year and first <= m <= month]
+
+
+def quarter(i: int) -> str:
+    """MONTHS[i]'s quarter, `2026-Q1`."""
+    year, month = MONTHS[i]
+    return f"{year}-Q{(month - 1) // 3 + 1}"
+
+
+def reported(kpi: Kpi, actuals: dict[str, list[float]], i: int) -> float | None:
+    """The actual the sheet of MONTHS[i] reports: None where missing or not assessed; a
+    quarterly KPI's is its quarter's survey, the mean of the quarter's simulated months."""
+    if (kpi.id, PERIODS[i]) in MISSING or not assessed(kpi, MONTHS[i][1]):
+        return None
+    if kpi.id in QUARTERLY:
+        mean = float(np.mean([actuals[kpi.id][j] for j in _quarter_months(i)]))
+        return round(mean, kpi.dec)
+    return actuals[kpi.id][i]
+
+
+def year_to_date(kpi: Kpi, actuals: dict[str, list[float]], i: int) -> float:
+    """A flow's 本年累计: the sum of its months of the year so far (none is missing)."""
+    year = MONTHS[i][0]
+    total = sum(actuals[kpi.id][j] for j in range(i + 1) if MONTHS[j][0] == year)
+    return round(total, kpi.dec)
 
 
 def reference_score(kpi: Kpi, actual: float, a: dict[str, float | None]) -> float:
@@ -478,6 +591,35 @@ def reference_score(kpi: Kpi, actual: float, a: dict[str, float | None]) -> floa
     return float(min(max(s, 0.0), cap))
 
 
+def kpi_score(kpi: Kpi, actuals: dict[str, list[float]], i: int) -> float | None:
+    """The reference score of the KPI's row in the sheet of MONTHS[i] (None: no score)."""
+    actual = reported(kpi, actuals, i)
+    if actual is None:
+        return None
+    return reference_score(kpi, actual, scored_anchors(kpi, *MONTHS[i]))
+
+
+PERSPECTIVE_WEIGHTS = dict(zip(PERSPECTIVES, (30.0, 30.0, 25.0, 15.0), strict=True))
+
+
+def reference_department(dept: str, scores: dict[str, float | None]) -> float | None:
+    """A department's score from its own KPIs' scores (SPEC §3, §5.3): per perspective the
+    weighted mean by SHEET_WEIGHT over the KPIs with a score, then the perspectives by
+    30/30/25/15, or for DEPARTMENT_WIDE by the sums of those KPI weights, which makes it
+    the weighted mean of its KPI scores."""
+    means: list[tuple[float, float]] = []  # (perspective weight, perspective score)
+    for p in PERSPECTIVES:
+        got = [(SHEET_WEIGHT[k.id], s) for k in CATALOGUE
+               if k.dept == dept and k.perspective == p and (s := scores.get(k.id)) is not None]  # fmt: skip
+        total = sum(w for w, _ in got)
+        if total > 0:
+            weight = total if dept == DEPARTMENT_WIDE else PERSPECTIVE_WEIGHTS[p]
+            means.append((weight, sum(w * s for w, s in got) / total))
+    if not means:
+        return None
+    return sum(w * s for w, s in means) / sum(w for w, _ in means)
+
+
 def status(score: float | None) -> str | None:
     if score is None:
         return None
@@ -493,13 +635,17 @@ HEAD_S = {
     "weight": "权重", "target": "目标值", "floor": "底线值", "threshold": "门槛值",
     "stretch": "挑战值", "low": "目标下限", "high": "目标上限", "actual": "实际值",
     "unit": "单位", "owner": "负责人", "agg": "汇总方式", "shared": "协同部门",
+    "freq": "考核频率", "ytd": "本年累计", "score": "得分",
 }  # fmt: skip
 HEAD_T = {
     "dept": "部門", "persp": "構面", "id": "指標編號", "name": "指標名稱", "dir": "指標極性",
     "weight": "權重", "target": "目標值", "floor": "底線值", "threshold": "門檻值",
     "stretch": "挑戰值", "low": "目標下限", "high": "目標上限", "actual": "實際值",
     "unit": "單位", "owner": "負責人", "agg": "彙總方式", "shared": "協同部門",
+    "freq": "考核頻率", "ytd": "本年累計", "score": "得分",
 }  # fmt: skip
+# 生产部's 年度目标 form (CUMULATIVE_FROM on): the target is the year's, the actual the month's
+HEAD_CUMULATIVE = {"target": "年度目标", "actual": "本月完成"}
 
 
 @dataclass(frozen=True)
@@ -525,13 +671,13 @@ class FormStyle:
 
 STYLES: dict[str, FormStyle] = {
     MKT: FormStyle(
-        columns=("dept", "persp", "id", "name", "dir", "weight", "target", "floor",
+        columns=("dept", "persp", "id", "name", "dir", "weight", "freq", "target", "floor",
                  "threshold", "stretch", "actual", "unit", "owner", "agg", "shared"),
         merge_filler=True, filler_name="林晓雯",
     ),
     PRD: FormStyle(
         columns=("dept", "persp", "id", "name", "unit", "dir", "weight", "threshold",
-                 "target", "stretch", "floor", "actual", "agg", "owner", "shared"),
+                 "target", "stretch", "floor", "actual", "ytd", "agg", "owner", "shared"),
         headers={"dir": "指标方向", "weight": "权重(%)", "floor": "红线值", "actual": "完成值"},
         weight="int", blank_before_header=True, sheet=lambda y, m: "Sheet1",
         filler_name="孙海涛", header_fill="E2EFDA",
@@ -554,10 +700,11 @@ STYLES: dict[str, FormStyle] = {
         note="备注：应收账款余额、库存类指标取月末余额；金额单位为万元。",
     ),
     HR: FormStyle(
-        columns=("dept", "persp", "id", "name", "dir", "weight", "threshold", "target",
-                 "stretch", "floor", "low", "high", "actual", "unit", "owner", "agg", "shared"),
+        columns=("dept", "persp", "id", "name", "freq", "dir", "weight", "threshold",
+                 "target", "stretch", "floor", "low", "high", "actual", "unit", "owner", "agg",
+                 "shared"),
         weight="text", rate="text", filler_name="许文",
-        note="备注:\"-\" 表示本月未统计; 员工满意度为月度脉搏调查。",
+        note="备注:\"-\" 表示本月未统计; 员工满意度为季度调查, 只在 3、6、9、12 月填报当季结果。",
     ),
     PUR: FormStyle(
         columns=("dept", "persp", "id", "name", "dir", "weight", "target", "floor",
@@ -568,8 +715,8 @@ STYLES: dict[str, FormStyle] = {
     ),
     ADM: FormStyle(
         columns=("dept", "persp", "id", "name", "dir", "weight", "target", "floor",
-                 "threshold", "stretch", "low", "high", "actual", "unit", "owner", "agg",
-                 "shared"),
+                 "threshold", "stretch", "low", "high", "actual", "score", "unit", "owner",
+                 "agg", "shared"),
         traditional=True, blank_before_header=True, sheet=lambda y, m: "考核表",
         filler_name="王雅婷", date_sep="/",
         note="備註: 實際值為月底統計口徑, 「待定」表示本月尚未統計。", header_fill="EDEDED",
@@ -627,18 +774,33 @@ def value_cell(kpi: Kpi, style: FormStyle, key: str, v: float | None, period: st
 
 
 def weight_cell(style: FormStyle, w: float) -> Cell:
+    """A weight in percent (15, 42.86) written the way this department writes weights."""
     if style.weight == "int":
-        return Cell(int(w))
+        return Cell(int(w) if float(w).is_integer() else w)
     if style.weight == "text":
         return Cell(f"{w:g}%")
     if style.weight == "frac":
-        return Cell(round(w / 100, 4))
-    return Cell(round(w / 100, 4), "0%")
+        return Cell(round(w / 100, 6))
+    return Cell(round(w / 100, 6), "0%" if float(w).is_integer() else "0.00%")
 
 
-def kpi_row(kpi: Kpi, style: FormStyle, year: int, month: int, actual: Cell) -> dict[str, Cell]:
+def operator_target(kpi: Kpi, target: float) -> str:
+    """技术部's target cell for an OPERATOR_TARGETS KPI: `≥99.5%`, `≤30分钟`..."""
+    shown = pct_text(target) if kpi.is_rate else f"{number(target, kpi.dec):g}"
+    return OPERATOR_TARGETS[kpi.id].format(t=shown)
+
+
+def kpi_row(
+    kpi: Kpi, style: FormStyle, year: int, month: int, actuals: dict[str, list[float]]
+) -> dict[str, Cell]:
+    """One KPI's cells in its department's sheet of that month, by column key."""
     a = anchors(kpi, year, month)
     period = f"{year}-{month:02d}"
+    i = PERIODS.index(period)
+    cumulative = cumulative_form(kpi.dept, period) and kpi.is_flow
+    if cumulative:
+        a["target"] = annual(kpi, "target", year)
+    score = kpi_score(kpi, actuals, i)
     tw = style.traditional
     if kpi.shared:
         names = [DEPT_TW[d] if tw else d for d in kpi.shared]
@@ -651,8 +813,11 @@ def kpi_row(kpi: Kpi, style: FormStyle, year: int, month: int, actual: Cell) -> 
         "id": Cell(kpi.id),
         "name": Cell((kpi.name_tw or kpi.name) if tw else kpi.name),
         "dir": Cell(DIRECTION_TW[kpi.direction] if tw else kpi.direction),
-        "weight": weight_cell(style, kpi.weight),
-        "actual": actual,
+        "weight": weight_cell(style, SHEET_WEIGHT[kpi.id]),
+        "actual": actual_cell(kpi, style, period, reported(kpi, actuals, i)),
+        "freq": Cell("季度" if kpi.id in QUARTERLY else "月度"),
+        "ytd": Cell(None),
+        "score": Cell(None if score is None else round(score, 1)),
         "unit": Cell((kpi.unit_tw or kpi.unit) if tw else kpi.unit),
         "owner": Cell(kpi.owner),
         "agg": Cell(AGG_TW[kpi.agg] if tw else kpi.agg),
@@ -660,13 +825,42 @@ def kpi_row(kpi: Kpi, style: FormStyle, year: int, month: int, actual: Cell) -> 
     }
     for key in ("target", "floor", "threshold", "stretch", "low", "high"):
         row[key] = value_cell(kpi, style, key, a[key], period)
+    if cumulative:
+        row["ytd"] = value_cell(kpi, style, "actual", year_to_date(kpi, actuals, i), period)
+    if kpi.id in OPERATOR_TARGETS and a["target"] is not None:
+        row["target"] = Cell(operator_target(kpi, a["target"]))
     return row
 
 
-def actual_cell(kpi: Kpi, style: FormStyle, period: str, value: float) -> Cell:
+def actual_cell(kpi: Kpi, style: FormStyle, period: str, value: float | None) -> Cell:
     if (kpi.id, period) in MISSING:
         return Cell(MISSING[kpi.id, period])
     return value_cell(kpi, style, "actual", value, period)
+
+
+def form_columns(dept: str, period: str) -> list[str]:
+    """The department's columns in that month's sheet: only the scoring columns its KPIs
+    use, 本年累计 only in the 年度目标 form."""
+    used = {
+        key
+        for k in CATALOGUE
+        if k.dept == dept
+        for key in ("floor", "threshold", "stretch", "low", "high")
+        if getattr(k, key) is not None
+    }
+    optional = {"floor", "threshold", "stretch", "low", "high"}
+    return [
+        c
+        for c in STYLES[dept].columns
+        if (c not in optional or c in used) and (c != "ytd" or cumulative_form(dept, period))
+    ]
+
+
+def form_headers(dept: str, period: str) -> dict[str, str]:
+    """Column key -> header text in the department's sheet of that month."""
+    style = STYLES[dept]
+    heads = HEAD_T if style.traditional else {**HEAD_S, **style.headers}
+    return {**heads, **HEAD_CUMULATIVE} if cumulative_form(dept, period) else heads
 
 
 def _merge_down(ws: Worksheet, col: int, first: int, last: int) -> None:
@@ -678,20 +872,12 @@ def _merge_down(ws: Worksheet, col: int, first: int, last: int) -> None:
 def write_form(dept: str, year: int, month: int, actuals: dict[str, list[float]]) -> Workbook:
     style = STYLES[dept]
     period = f"{year}-{month:02d}"
-    i = PERIODS.index(period)
     kpis = sorted(
-        (k for k in CATALOGUE if k.dept == dept),
+        (k for k in CATALOGUE if k.dept == dept and assessed(k, month)),
         key=lambda k: (PERSPECTIVES.index(k.perspective), k.id),
     )
-    used = {
-        key
-        for k in kpis
-        for key in ("floor", "threshold", "stretch", "low", "high")
-        if getattr(k, key) is not None
-    }
-    columns = [c for c in style.columns if c not in {"floor", "threshold", "stretch", "low",
-                                                     "high"} or c in used]  # fmt: skip
-    heads = HEAD_T if style.traditional else {**HEAD_S, **style.headers}
+    columns = form_columns(dept, period)
+    heads = form_headers(dept, period)
     ncol = len(columns)
     last_col = get_column_letter(ncol)
 
@@ -728,7 +914,7 @@ def write_form(dept: str, year: int, month: int, actuals: dict[str, list[float]]
     r += 1
     first = r
     for k in kpis:
-        row = kpi_row(k, style, year, month, actual_cell(k, style, period, actuals[k.id][i]))
+        row = kpi_row(k, style, year, month, actuals)
         for c, key in enumerate(columns, start=1):
             cell = ws.cell(r, c, row[key].value)
             if row[key].fmt:
@@ -744,12 +930,14 @@ def write_form(dept: str, year: int, month: int, actuals: dict[str, list[float]]
         if rr > last or kpis[rr - first].perspective != kpis[start - first].perspective:
             _merge_down(ws, pcol, start, rr - 1)
             start = rr
-    # total row: the weights add up to 100%
+    # total row: the department-wide weights add up to 100% (per-perspective ones to 100%
+    # in each perspective, a total nobody writes)
     ws.cell(r, 1, "合計" if style.traditional else "合计").font = Font(bold=True)
-    total = weight_cell(style, sum(k.weight for k in kpis))
-    wcell = ws.cell(r, columns.index("weight") + 1, total.value)
-    if total.fmt:
-        wcell.number_format = total.fmt
+    if dept == DEPARTMENT_WIDE:
+        total = weight_cell(style, sum(SHEET_WEIGHT[k.id] for k in kpis))
+        wcell = ws.cell(r, columns.index("weight") + 1, total.value)
+        if total.fmt:
+            wcell.number_format = total.fmt
     for c in range(1, ncol + 1):
         ws.cell(r, c).border = BOX
     r += 1
@@ -803,14 +991,15 @@ def write_definitions() -> Workbook:
         vals = definition_values(k)
         row: dict[str, object] = {
             "dept": k.dept, "id": k.id, "name": k.name, "persp": k.perspective,
-            "dir": k.direction, "weight": k.weight / 100, "unit": k.unit, "owner": k.owner,
+            "dir": k.direction, "weight": SHEET_WEIGHT[k.id] / 100, "unit": k.unit,
+            "owner": k.owner,
             "agg": k.agg, "shared": "、".join(k.shared) or None, **vals,
         }  # fmt: skip
         for c, key in enumerate(DEF_COLUMNS, start=1):
             cell = ws.cell(r, c, row[key])
             cell.border = BOX
             if key == "weight":
-                cell.number_format = "0%"
+                cell.number_format = "0%" if SHEET_WEIGHT[k.id].is_integer() else "0.00%"
             elif key in vals and k.is_rate and row[key] is not None:
                 cell.number_format = k.pct_format
             elif key in vals and isinstance(row[key], int | float) and row[key] >= 1000:
@@ -837,6 +1026,7 @@ class TemplateLang:
     perspectives: tuple[str, ...]
     directions: tuple[str, ...]
     aggregations: tuple[str, ...]
+    frequencies: tuple[str, ...]
     help_sheet: str
     help_head: tuple[str, str, str]
     help_rows: tuple[tuple[str, str, str], ...]
@@ -844,9 +1034,12 @@ class TemplateLang:
     methods: tuple[str, ...]
 
 
-TEMPLATE_KEYS = ("id", "name", "dept", "persp", "dir", "weight", "target", "floor",
-                 "threshold", "stretch", "low", "high", "actual", "unit", "owner", "agg",
-                 "shared", "period")  # fmt: skip
+TEMPLATE_KEYS = ("id", "name", "dept", "persp", "dir", "weight", "target", "annual", "floor",
+                 "threshold", "stretch", "low", "high", "actual", "ytd", "score", "unit",
+                 "owner", "agg", "freq", "shared", "period")  # fmt: skip
+# the templates' names of the columns the monthly forms do not have, or name otherwise
+TEMPLATE_HEAD_S = {**HEAD_S, "annual": "年度目标", "ytd": "累计完成", "period": "期间"}
+TEMPLATE_HEAD_T = {**HEAD_T, "annual": "年度目標", "ytd": "累計完成", "period": "期間"}
 
 _HELP_S = (
     ("必填", "指标的唯一编号, 如 MKT-01; 与部门一起识别指标, 后续只报实际值时按编号匹配。", "MKT-04"),
@@ -854,19 +1047,23 @@ _HELP_S = (
     ("必填", "责任部门 (指标的所属部门)。也可只写在标题中, 如「2026年10月 市场部 KPI 考核表」。", "市场部"),
     ("必填", "平衡计分卡维度: 财务 / 客户 / 内部流程 / 学习与成长。", "客户"),
     ("选填", "越高越好 / 越低越好 / 区间。不填视为越高越好。", "越高越好"),
-    ("选填", "指标在本部门内的权重, 可写 15%、0.15 或 15 (按比例换算); 不填则等权。不能为负。", "15%"),
-    ("必填*", "目标值 T。求和类指标填当月目标; 区间类指标可不填, 改填目标下限/上限。", "90"),
+    ("选填", "指标权重: 在所在维度内的权重 (每个维度各自合计 100%), 或在全部门的权重 (全部门合计 100%, 见下方「全部门权重」)。可写 15%、0.15 或 15 (按比例换算); 不填则等权。不能为负。", "15%"),
+    ("必填*", "目标值 T。求和类指标填当期目标; 区间类指标可不填, 改填目标下限/上限。可带运算符和单位: ≥95%、不低于95%、95%以上 (越高越好), ≤2天、不高于2天、2天以内 (越低越好), 运算符在方向列为空时给出方向, 与方向列矛盾时报错; 25±2 表示区间 [23, 27]。计数类越低越好指标 (安全事故 0 起) 目标可写 0: 实际为 0 得 100 分, 大于 0 得 0 分, 建议另填底线值以便部分得分。", "90"),
+    ("选填*", "年度目标 (全年目标), 可代替目标值。求和类指标按序时进度折算: 当期目标 = 年度目标 × 已过月数 / 12 (累计完成) 或 × 本期月数 / 12 (本期实际); 平均、期末类指标的年度目标即当期目标。", ""),
     ("选填", "底线值 F: 得 0 分的值。越高越好默认 0, 越低越好默认 2T。", ""),
     ("选填", "门槛值: 三值法中得 60 分的值, 低于门槛得 0 分。填写即启用三值法。", "80"),
     ("选填", "挑战值: 三值法中得 120 分 (封顶) 的值。", "95"),
     ("区间必填", "目标区间下限 L。区间内得 100 分。", ""),
     ("区间必填", "目标区间上限 H。区间外线性下降, 在 L-(H-L) 与 H+(H-L) 处为 0 分。", ""),
-    ("必填", "本期实际值。百分比可写 92% 或 0.92; 未统计请留空或写 -、待定, 不要写 0。", "91.5"),
+    ("必填", "本期实际值 (也可写作 本月完成)。百分比可写 92% 或 0.92; 未统计请留空或写 -、待定, 不要写 0。单位须与目标一致 (98万元 不能对 元 的目标)。", "91.5"),
+    ("选填", "本年累计完成值 (年初至本期)。与本期实际同时填写时, 计分用本期实际, 累计值只与各月之和核对 (相差超过 0.5% 时提示)。", ""),
+    ("选填", "表格自己算出的得分。仅作核对: 与系统得分相差超过 0.5 分时提示, 以系统得分为准。", "106"),
     ("选填", "计量单位。", "分"),
     ("选填", "指标负责人。", "李娜"),
     ("选填", "季度/年度汇总方式: 求和 (收入、成本、数量等流量) / 平均 (比率、得分) / 期末 (余额、存量)。默认平均。", "平均"),
+    ("选填", "考核频率: 月度 / 季度 / 半年度 / 年度。季度指标只在季末月份的表中填写当季实际与目标, 其他月份不算缺失。不填则按期间判断。", "季度"),
     ("选填", "协同部门: 跨部门共担指标, 多个部门用 、 或 , 分隔。该指标以同样的实际值、目标和权重计入各协同部门的同一维度。", "生产部、技术部"),
-    ("选填", "考核期间 YYYY-MM。不填则取标题、工作表名或文件名中的年月。", "2026-10"),
+    ("选填", "考核期间: 月 2026-10, 季度 2026-Q3 或 2026年第三季度, 半年 2026-H1 或 2026年上半年, 年度 2026年度。不填则取标题、工作表名或文件名中的期间。", "2026-Q3"),
 )  # fmt: skip
 _METHODS_S = (
     "1. 目标值法: 只填目标值 T。越高越好 得分 = 100 × 实际/目标; 越低越好 得分 = 100 × (2 − 实际/目标)。",
@@ -875,6 +1072,8 @@ _METHODS_S = (
     "4. 区间法: 方向填「区间」并填目标下限/上限; 区间内 100 分, 区间外线性下降至 0 分, 最高 100 分。",
     "状态: 得分 ≥ 100 为绿色, 80–100 为黄色, < 80 为红色 (预警)。得分范围 0–120。",
     "汇总: 部门×维度得分 = 指标得分按权重加权平均; 部门得分 = 各维度加权 (财务 30、客户 30、内部流程 25、学习与成长 15)。",
+    "全部门权重: 若一个部门的指标权重合计为 100% (跨维度), 而各维度内不是各自 100%, 则按全部门计分: 维度权重 = 维度内指标权重之和, 部门得分 = 全部指标得分的加权平均 (设置中可改为一律按维度或一律按全部门)。",
+    "季度、半年、年度视图: 月度指标按汇总方式汇总后与季度等指标一起计分; 累计完成类指标取期末的累计值。",
     "不计入指标的行: 合计、小计、备注: … 等行会被自动跳过; 标题下方的「填报人 / 填报日期」行不是考核期间。",
 )  # fmt: skip
 _HELP_T = (
@@ -883,19 +1082,23 @@ _HELP_T = (
     ("必填", "責任部門 (指標的所屬部門)。也可只寫在標題中, 如「2026年10月 市場部 KPI 考核表」。", "市場部"),
     ("必填", "平衡計分卡構面: 財務 / 客戶 / 內部流程 / 學習與成長。", "客戶"),
     ("選填", "越高越好 / 越低越好 / 區間。不填視為越高越好。", "越高越好"),
-    ("選填", "指標在本部門內的權重, 可寫 15%、0.15 或 15 (按比例換算); 不填則等權。不能為負。", "15%"),
-    ("必填*", "目標值 T。求和類指標填當月目標; 區間類指標可不填, 改填目標下限/上限。", "90"),
+    ("選填", "指標權重: 在所在構面內的權重 (每個構面各自合計 100%), 或在全部門的權重 (全部門合計 100%, 見下方「全部門權重」)。可寫 15%、0.15 或 15 (按比例換算); 不填則等權。不能為負。", "15%"),
+    ("必填*", "目標值 T。求和類指標填當期目標; 區間類指標可不填, 改填目標下限/上限。可帶運算符和單位: ≥95%、不低於95%、95%以上 (越高越好), ≤2天、不高於2天、2天以內 (越低越好), 運算符在方向欄為空時給出方向, 與方向欄矛盾時報錯; 25±2 表示區間 [23, 27]。計數類越低越好指標 (安全事故 0 起) 目標可寫 0: 實際為 0 得 100 分, 大於 0 得 0 分, 建議另填底線值以便部分得分。", "90"),
+    ("選填*", "年度目標 (全年目標), 可代替目標值。合計類指標按序時進度折算: 當期目標 = 年度目標 × 已過月數 / 12 (累計完成) 或 × 本期月數 / 12 (本期實際); 平均、期末類指標的年度目標即當期目標。", ""),
     ("選填", "底線值 F: 得 0 分的值。越高越好預設 0, 越低越好預設 2T。", ""),
     ("選填", "門檻值: 三值法中得 60 分的值, 低於門檻得 0 分。填寫即啟用三值法。", "80"),
     ("選填", "挑戰值: 三值法中得 120 分 (封頂) 的值。", "95"),
     ("區間必填", "目標區間下限 L。區間內得 100 分。", ""),
     ("區間必填", "目標區間上限 H。區間外線性下降, 在 L-(H-L) 與 H+(H-L) 處為 0 分。", ""),
-    ("必填", "本期實際值。百分比可寫 92% 或 0.92; 未統計請留空或寫 -、待定, 不要寫 0。", "91.5"),
+    ("必填", "本期實際值 (也可寫作 本月完成)。百分比可寫 92% 或 0.92; 未統計請留空或寫 -、待定, 不要寫 0。單位須與目標一致 (98萬元 不能對 元 的目標)。", "91.5"),
+    ("選填", "本年累計完成值 (年初至本期)。與本期實際同時填寫時, 計分用本期實際, 累計值只與各月之和核對 (相差超過 0.5% 時提示)。", ""),
+    ("選填", "表格自己算出的得分。僅作核對: 與系統得分相差超過 0.5 分時提示, 以系統得分為準。", "106"),
     ("選填", "計量單位。", "分"),
     ("選填", "指標負責人。", "李娜"),
     ("選填", "季度/年度彙總方式: 合計 (收入、成本、數量等流量) / 平均 (比率、得分) / 期末 (餘額、存量)。預設平均。", "平均"),
+    ("選填", "考核頻率: 月度 / 季度 / 半年度 / 年度。季度指標只在季末月份的表中填寫當季實際與目標, 其他月份不算缺失。不填則按期間判斷。", "季度"),
     ("選填", "協同部門: 跨部門共擔指標, 多個部門用 、 或 , 分隔。該指標以同樣的實際值、目標和權重計入各協同部門的同一構面。", "生產部、技術部"),
-    ("選填", "考核期間 YYYY-MM。不填則取標題、工作表名稱或檔名中的年月。", "2026-10"),
+    ("選填", "考核期間: 月 2026-10, 季度 2026-Q3 或 2026年第三季度, 半年 2026-H1 或 2026年上半年, 年度 2026年度。不填則取標題、工作表名稱或檔名中的期間。", "2026-Q3"),
 )  # fmt: skip
 _METHODS_T = (
     "1. 目標值法: 只填目標值 T。越高越好 得分 = 100 × 實際/目標; 越低越好 得分 = 100 × (2 − 實際/目標)。",
@@ -904,6 +1107,8 @@ _METHODS_T = (
     "4. 區間法: 方向填「區間」並填目標下限/上限; 區間內 100 分, 區間外線性下降至 0 分, 最高 100 分。",
     "狀態: 得分 ≥ 100 為綠燈, 80–100 為黃燈, < 80 為紅燈 (預警)。得分範圍 0–120。",
     "彙總: 部門×構面得分 = 指標得分按權重加權平均; 部門得分 = 各構面加權 (財務 30、客戶 30、內部流程 25、學習與成長 15)。",
+    "全部門權重: 若一個部門的指標權重合計為 100% (跨構面), 而各構面內不是各自 100%, 則按全部門計分: 構面權重 = 構面內指標權重之和, 部門得分 = 全部指標得分的加權平均 (設定中可改為一律按構面或一律按全部門)。",
+    "季度、半年、年度檢視: 月度指標按彙總方式彙總後與季度等指標一起計分; 累計完成類指標取期末的累計值。",
     "不計入指標的列: 合計、小計、備註: … 等列會被自動略過; 標題下方的「填報人 / 填報日期」列不是考核期間。",
 )  # fmt: skip
 _HELP_EN = (
@@ -912,19 +1117,23 @@ _HELP_EN = (
     ("required", "Owning department. May instead be given in the title row or the file name.", "Marketing"),
     ("required", "Balanced-scorecard perspective: Financial / Customer / Internal process / Learning & growth.", "Customer"),
     ("optional", "higher is better / lower is better / range. Empty means higher is better.", "higher is better"),
-    ("optional", "Weight within the department: 15%, 0.15 or 15 (relative). Empty: equal weights. Never negative.", "15%"),
-    ("required*", "Target T. Flows (sum): this month's target. Range KPIs may leave it empty.", "90"),
+    ("optional", "Weight within the perspective (each perspective adds up to 100%), or within the whole department (the department adds up to 100%: see department-wide weights below). 15%, 0.15 or 15 (relative). Empty: equal weights. Never negative.", "15%"),
+    ("required*", "Target T. Flows (sum): this period's target. Range KPIs may leave it empty. May carry an operator and a unit: >=95%, ≥95% (higher is better), <=2 days, ≤2天 (lower is better); the operator sets the direction where the Direction cell is empty and is an error where it says otherwise; 25±2 is the range [23, 27]. A lower-is-better count (safety incidents) may have target 0: actual 0 scores 100, above 0 scores 0; add a floor for partial credit.", "90"),
+    ("optional*", "Annual target, instead of Target. Flows (sum) are prorated: the period's target is annual x months elapsed / 12 for a YTD actual, annual x months in the period / 12 for a period actual; for avg and last KPIs the annual target is the target.", ""),
     ("optional", "Floor F, the value that scores 0. Default 0 (higher is better) or 2T (lower is better).", ""),
     ("optional", "Threshold: scores 60 in the three-value method; worse scores 0. Filling it enables the method.", "80"),
     ("optional", "Stretch: scores 120 (the cap) in the three-value method.", "95"),
     ("range", "Target low L. Inside [L, H] scores 100.", ""),
     ("range", "Target high H. Outside, the score falls linearly to 0 at L-(H-L) and H+(H-L).", ""),
-    ("required", "Actual for the period. 92% or 0.92 both work. Leave empty or write N/A when unknown, never 0.", "91.5"),
+    ("required", "Actual for the period. 92% or 0.92 both work. Leave empty or write N/A when unknown, never 0. Its unit must be the target's.", "91.5"),
+    ("optional", "Year-to-date actual. Beside a period actual it is only checked against the sum of the months (a warning beyond 0.5 %).", ""),
+    ("optional", "The sheet's own score. Only checked: a difference above 0.5 points is named in a warning; the system's score stands.", "106"),
     ("optional", "Unit of measure.", "points"),
     ("optional", "Person responsible.", "Li Na"),
     ("optional", "How months add up to quarters: sum (flows), avg (rates, scores), last (balances). Default avg.", "avg"),
+    ("optional", "Frequency: monthly / quarterly / half-yearly / annual. A quarterly KPI is written only in the quarter-end month's sheet, with the quarter's actual and target, and is not missing in other months. Empty: the grain of its periods.", "quarterly"),
     ("optional", "Partner departments of a shared KPI, separated by , or ;. The KPI counts in each partner's scorecard too.", "Production, Technology"),
-    ("optional", "Period YYYY-MM. Empty: taken from the title, sheet name or file name.", "2026-10"),
+    ("optional", "Period: month 2026-10, quarter 2026-Q3, half-year 2026-H1, year 2026 or FY2026. Empty: taken from the title, sheet name or file name.", "2026-Q3"),
 )  # fmt: skip
 _METHODS_EN = (
     "1. Target only: higher is better scores 100 x A/T; lower is better scores 100 x (2 - A/T).",
@@ -933,6 +1142,8 @@ _METHODS_EN = (
     "4. Target range: direction 'range' with Target low / Target high; 100 inside, falling linearly to 0 outside; never above 100.",
     "Status: score >= 100 green, 80-100 amber, < 80 red (early warning). Scores run 0-120.",
     "Roll-up: department x perspective = weighted mean of KPI scores; department = perspectives weighted Financial 30, Customer 30, Internal process 25, Learning & growth 15.",
+    "Department-wide weights: where a department's KPI weights add up to 100% across perspectives (and not within each perspective), its perspective weights are the sums of its KPI weights, so its score is the weighted mean of its KPI scores (a setting can apply either rule to everyone).",
+    "Quarter, half-year and year views: monthly KPIs aggregate by their aggregation and score together with the KPIs reported at that grain; YTD actuals take the value at the end of the period.",
     "Rows that are not KPIs: Total, Subtotal, Note: ... are skipped; 'Prepared by / Date' lines above the header are not the period.",
 )  # fmt: skip
 
@@ -940,22 +1151,26 @@ TEMPLATES = (
     TemplateLang(
         file="KPI填报模板.xlsx", sheet="KPI填报", title="YYYY年M月 XX部 KPI 考核表",
         filler="填报人:            填报日期: YYYY-MM-DD",
-        headers=(*(HEAD_S[k] for k in TEMPLATE_KEYS[:-1]), "期间"),
-        example=("MKT-04", "客户满意度", "市场部", "客户", "越高越好", 0.15, 90, None, 80, 95,
-                 None, None, 91.5, "分", "李娜", "平均", "生产部、技术部", "2026-10"),
+        headers=tuple(TEMPLATE_HEAD_S[k] for k in TEMPLATE_KEYS),
+        example=("MKT-04", "客户满意度", "市场部", "客户", "越高越好", 0.15, 90, None, None, 80,
+                 95, None, None, 91.5, None, 106, "分", "李娜", "平均", "季度", "生产部、技术部",
+                 "2026-Q3"),
         perspectives=PERSPECTIVES, directions=("越高越好", "越低越好", "区间"),
-        aggregations=("求和", "平均", "期末"), help_sheet="填写说明",
+        aggregations=("求和", "平均", "期末"), frequencies=("月度", "季度", "半年度", "年度"),
+        help_sheet="填写说明",
         help_head=("列名", "是否必填", "说明"), help_rows=_HELP_S, methods_title="评分方法",
         methods=_METHODS_S,
     ),
     TemplateLang(
         file="KPI填報範本.xlsx", sheet="KPI填報", title="YYYY年M月 XX部 KPI 考核表",
         filler="填報人:            填報日期: YYYY-MM-DD",
-        headers=(*(HEAD_T[k] for k in TEMPLATE_KEYS[:-1]), "期間"),
-        example=("MKT-04", "客戶滿意度", "市場部", "客戶", "越高越好", 0.15, 90, None, 80, 95,
-                 None, None, 91.5, "分", "李娜", "平均", "生產部、技術部", "2026-10"),
+        headers=tuple(TEMPLATE_HEAD_T[k] for k in TEMPLATE_KEYS),
+        example=("MKT-04", "客戶滿意度", "市場部", "客戶", "越高越好", 0.15, 90, None, None, 80,
+                 95, None, None, 91.5, None, 106, "分", "李娜", "平均", "季度", "生產部、技術部",
+                 "2026-Q3"),
         perspectives=tuple(PERSPECTIVE_TW[p] for p in PERSPECTIVES),
         directions=("越高越好", "越低越好", "區間"), aggregations=("合計", "平均", "期末"),
+        frequencies=("月度", "季度", "半年度", "年度"),
         help_sheet="填寫說明", help_head=("欄位", "是否必填", "說明"), help_rows=_HELP_T,
         methods_title="評分方法", methods=_METHODS_T,
     ),
@@ -963,14 +1178,16 @@ TEMPLATES = (
         file="kpi_template_en.xlsx", sheet="KPI data", title="KPI report - [Department] - [YYYY-MM]",
         filler="Prepared by:            Date: YYYY-MM-DD",
         headers=("KPI ID", "KPI name", "Department", "Perspective", "Direction", "Weight",
-                 "Target", "Floor", "Threshold", "Stretch", "Target low", "Target high",
-                 "Actual", "Unit", "Owner", "Aggregation", "Shared with", "Period"),
+                 "Target", "Annual target", "Floor", "Threshold", "Stretch", "Target low",
+                 "Target high", "Actual", "YTD actual", "Score", "Unit", "Owner", "Aggregation",
+                 "Frequency", "Shared with", "Period"),
         example=("MKT-04", "Customer satisfaction", "Marketing", "Customer", "higher is better",
-                 0.15, 90, None, 80, 95, None, None, 91.5, "points", "Li Na", "avg",
-                 "Production, Technology", "2026-10"),
+                 0.15, 90, None, None, 80, 95, None, None, 91.5, None, 106, "points", "Li Na",
+                 "avg", "quarterly", "Production, Technology", "2026-Q3"),
         perspectives=("Financial", "Customer", "Internal process", "Learning & growth"),
         directions=("higher is better", "lower is better", "range"),
-        aggregations=("sum", "avg", "last"), help_sheet="Instructions",
+        aggregations=("sum", "avg", "last"),
+        frequencies=("monthly", "quarterly", "half-yearly", "annual"), help_sheet="Instructions",
         help_head=("Column", "Required", "What to write"), help_rows=_HELP_EN,
         methods_title="Scoring methods", methods=_METHODS_EN,
     ),
@@ -997,7 +1214,8 @@ def write_template(lang: TemplateLang) -> Workbook:
         cell.fill = fill
         cell.alignment = CENTER
         cell.border = BOX
-        ws.column_dimensions[get_column_letter(c)].width = 22 if c in (2, 17) else 12
+        wide = TEMPLATE_KEYS[c - 1] in ("name", "shared")
+        ws.column_dimensions[get_column_letter(c)].width = 22 if wide else 12
     for c, v in enumerate(lang.example, start=1):
         cell = ws.cell(4, c, v)
         cell.border = BOX
@@ -1010,6 +1228,7 @@ def write_template(lang: TemplateLang) -> Workbook:
         ("persp", lang.perspectives),
         ("dir", lang.directions),
         ("agg", lang.aggregations),
+        ("freq", lang.frequencies),
     ):
         col = get_column_letter(TEMPLATE_KEYS.index(key) + 1)
         dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True)
@@ -1142,6 +1361,19 @@ README_HEAD = """# 示例数据: {company}
 
 共 **{n_kpis}** 个指标, 其中 **{n_shared}** 个为跨部门协同指标 (协同部门列出的部门在同一维度共担该指标)。
 
+## 中国企业的考核写法 (SPEC §5)
+
+各部门的表格按国内企业的常见做法填写, 每种写法集中在一个部门, 便于演示和测试:
+
+| 写法 | 部门 | 表格中的样子 | 引擎的读法 |
+|---|---|---|---|
+| 全部门权重 (§5.3) | {wide} | 9 个指标的权重合起来为 100% (维度内不是 100%), `合计` 行写 100% | 按全部门计分: 维度权重 = 维度内指标权重之和 ({wide_sums}), 部门得分 = 指标得分按权重的加权平均 |
+| 维度内权重 (§3) | 其余 6 个部门 | 每个维度内的指标权重各自合计 100% (如 42.86% / 28.57% / 28.57%), `合计` 行不写权重; 季度指标不在表中的月份, 其所在维度合计不足 100% (权重是相对的, 按在表的指标换算) | 维度权重 财务 30 / 客户 30 / 内部流程 25 / 学习与成长 15 |
+| 季度考核指标 (§5.1) | {quarterly_depts} | 多一列 `考核频率` (月度 / 季度); {quarterly} 只出现在 3、6、9、12 月的表中, 频率写 `季度`, 实际值为当季调查结果 | 该行的期间改记为所在季度 (如 `2026-Q1`); 月度视图不把它算作缺失 |
+| 年度目标 + 累计完成 (§5.2) | {cum_dept} ({cum_from} 起) | 表头 `年度目标` 代替 `目标值`, `本月完成` 代替 `完成值`, 经营指标 ({cum_kpis}) 另有 `本年累计` | 比率等指标的年度目标即当月目标; 流量指标按序时进度: 当月目标 = 年度目标 × 1/12, 本年累计与各月之和一致 |
+| 目标值带运算符 (§5.4) | {op_dept} | {op_examples} (方向列照常填写, 与运算符一致) | 运算符给出方向, 单位与单位列一致 |
+| 表内得分 (§5.10) | {scored_dept} | 多一列 `得分`: 表格自己按 SPEC §3 算出的指标得分 (一位小数), 实际值缺失时为空 | 与引擎的得分比较, 相差超过 0.5 分时警告 (本示例在 0.05 分以内) |
+
 ## 文件
 
 ```
@@ -1167,11 +1399,13 @@ sample_data/
 3. 部分部门在表头前空一行 (生产部、财务部、行政部)。
 4. 表头行: 中文列名, 各部门列顺序和写法不同 (见下表); 只出现本部门用到的评分列。
 5. 指标行按维度排序; 「部门」单元格向下合并覆盖全部指标行, 「维度」在每个维度块内向下合并。
-6. 指标行下方是 `合计` 行 (权重合计 100%), 然后是 `备注:` / `说明:` 行 (行政部为 `合計`、`備註:`)。
+6. 指标行下方是 `合计` 行 ({wide} 写权重合计 100%, 其余部门不写), 然后是 `备注:` / `说明:` 行 (行政部为 `合計`、`備註:`)。
 
-| 部门 | 工作表名 | 表头 (按列顺序) | 权重写法 | 比率写法 |
+| 部门 | 工作表名 | 表头 (按列顺序, 2026-10) | 权重写法 | 比率写法 |
 |---|---|---|---|---|
 {style_table}
+
+{cum_dept} {before_cum} 的表头为: {old_header}。
 
 ### 目标值
 
@@ -1179,15 +1413,21 @@ sample_data/
 - 流量 (汇总方式 求和 / 合计: 营业收入、产值、费用、数量): 每月写 **当月目标**, 由年度目标按季节性
   分解 (2 月春节低谷, 第四季度旺季), 同一年 12 个月的目标之和恰好等于年度目标, 季度汇总合理。
   底线值 / 门槛值 / 挑战值同样按月分解。
+- {cum_dept} 自 {cum_from} 起只写 **年度目标**: 流量指标为全年目标 (不再按季节分解, 引擎按序时进度取
+  年度目标 × 1/12 为当月目标, 所以 2 月春节淡季得分偏低), 其余指标为当年目标; `本年累计` 为当年各月
+  `本月完成` 之和。
+- {op_dept} 的 {op_ids} 目标值写成带运算符的文本, 数值与上面的规则相同。
 - `kpi_definitions.xlsx` 给出 2026 年标准: 非流量指标为年度目标; 流量指标为月均值 (年度 / 12)。
+  权重与各部门表内写法一致 ({wide} 为全部门权重, 其余为维度内权重)。
 
 ## 指标一览
 
 目标列为 2026 年的值 (流量指标为年度值)。评分方法: 目标值 = 只有目标值; 目标+底线值 = 底线值处 0 分;
 三值法 = 门槛值 60 / 目标值 100 / 挑战值 120; 区间 = 目标下限~上限内 100 分。
+权重为表内写法 ({wide}: 占全部门; 其余: 占所在维度)。
 
-| 编号 | 部门 | 指标名称 | 维度 | 方向 | 评分方法 | 权重 | 单位 | 汇总方式 | 2026 目标 | 协同部门 |
-|---|---|---|---|---|---|---|---|---|---|---|
+| 编号 | 部门 | 指标名称 | 维度 | 方向 | 评分方法 | 权重 | 单位 | 汇总方式 | 考核频率 | 2026 目标 | 协同部门 |
+|---|---|---|---|---|---|---|---|---|---|---|---|
 {kpi_table}
 
 按维度: {persp_counts}。
@@ -1207,14 +1447,25 @@ sample_data/
 
 ### 连续红灯 (预警演示)
 
-按 SPEC §3 默认设置 (封顶 120、三值法基准 60、红灯 < 80) 计算, 连续 2 个月及以上为红灯的指标:
+按 SPEC §3 默认设置 (封顶 120、三值法基准 60、红灯 < 80) 计算, 连续 2 个考核期及以上为红灯的指标
+(季度指标按季度计):
 
 | 指标 | 部门 | 连续红灯月份 | 说明 |
 |---|---|---|---|
 {red_table}
 
 {first} 当月的红灯指标 (数字化转型起步): {first_red}。
-2026-10 当月: 绿 {n_green} / 黄 {n_amber} / 红 {n_red} / 缺失 {n_missing} (仅本部门自有指标, 不含协同计入)。
+2026-10 当月: 绿 {n_green} / 黄 {n_amber} / 红 {n_red} / 缺失 {n_missing} (仅本部门自有指标, 不含协同计入;
+季度指标 {quarterly} 不在 10 月的表中)。
+
+### 部门得分 (参考计算)
+
+`generate.py` 的 `reference_department` 按 SPEC §3 与 §5.3 独立计算的 2026-10 部门得分, 只含本部门自有指标
+(应用中的部门得分还计入其他部门协同计入的指标, 所以会略有不同):
+
+| 部门 | 计分方式 | 2026-10 得分 |
+|---|---|---|
+{dept_scores}
 
 ## 重新生成
 
@@ -1225,7 +1476,8 @@ python sample_data/generate.py
 脚本会删除并重建 `monthly/`、`templates/`、`kpi_definitions.xlsx` 和本 README。
 随机种子 `SEED = {seed}`; 工作簿属性 created/modified 与 zip 时间戳固定为 {fixed},
 所以两次运行生成的文件逐字节相同。要改数据, 修改 `generate.py` 中的 `CATALOGUE` (指标与模拟参数)、
-`INCIDENTS` (红灯事件)、`MISSING` (缺失值)、`COMMA_TEXT` / `FULLWIDTH_MONTHS` (写法怪癖) 和
+`INCIDENTS` (红灯事件)、`MISSING` (缺失值)、`COMMA_TEXT` / `FULLWIDTH_MONTHS` (写法怪癖)、
+`DEPARTMENT_WIDE` / `QUARTERLY` / `CUMULATIVE_DEPT` / `OPERATOR_TARGETS` / `SCORED_DEPT` (SPEC §5 的写法) 和
 `STYLES` (各部门的表格样式)。
 """
 
@@ -1240,6 +1492,7 @@ STREAK_NOTES = {
     "FIN-02": "预算外项目 (期末预警)",
     "FIN-04": "年末应收账款余额季节性上升, 1 月目标又上调一档",
     "MKT-08": "第四季度旺季投诉量大",
+    "PRD-09": "1 月目标上调一档, 年度目标按序时进度平均分摊, 春节淡季完成偏少",
 }
 
 
@@ -1255,11 +1508,11 @@ def write_readme(actuals: dict[str, list[float]], files: list[Path]) -> str:
         dept_rows.append(
             f"| {d} | {DEPT_CODES[d]} | {STYLES[d].filler_name} | "
             + " | ".join(map(str, counts))
-            + f" | {len(ks)} | {sum(k.weight for k in ks)}% |"
+            + f" | {len(ks)} | {'全部门 100%' if d == DEPARTMENT_WIDE else '各维度 100%'} |"
         )
     style_rows = []
-    weight_words = {"frac_pct": "0.15 (百分比格式)", "frac": "0.15", "int": "15 (表头 权重(%) 或 权重)",
-                    "text": "文本 '15%'"}  # fmt: skip
+    weight_words = {"frac_pct": "{w} (百分比格式)", "frac": "{w}", "int": "{w} (表头 权重(%))",
+                    "text": "文本 '{w}'"}  # fmt: skip
     rate_words = {
         "fmt": "小数 + 百分比格式",
         "plain": "小数 0.92 (常规格式)",
@@ -1267,22 +1520,24 @@ def write_readme(actuals: dict[str, list[float]], files: list[Path]) -> str:
     }
     for d in DEPARTMENTS:
         st = STYLES[d]
-        used = {key for k in CATALOGUE if k.dept == d
-                for key in ("floor", "threshold", "stretch", "low", "high")
-                if getattr(k, key) is not None}  # fmt: skip
-        heads = HEAD_T if st.traditional else {**HEAD_S, **st.headers}
-        cols = [heads[c] for c in st.columns
-                if c not in {"floor", "threshold", "stretch", "low", "high"} or c in used]  # fmt: skip
+        heads = form_headers(d, "2026-10")
+        cols = [heads[c] for c in form_columns(d, "2026-10")]
         sheet = st.sheet(2026, 10)
+        shown = max(
+            SHEET_WEIGHT[k.id] for k in CATALOGUE if k.dept == d and SHEET_WEIGHT[k.id] < 100
+        )
+        w = weight_cell(st, shown).value
         style_rows.append(
-            f"| {d} | `{sheet}` | {' / '.join(cols)} | {weight_words[st.weight]} | "
+            f"| {d} | `{sheet}` | {' / '.join(cols)} | {weight_words[st.weight].format(w=w)} | "
             f"{rate_words[st.rate]} |"
         )
     kpi_rows = []
     for k in CATALOGUE:
         kpi_rows.append(
             f"| {k.id} | {k.dept} | {k.name} | {k.perspective} | {k.direction} | {k.method} | "
-            f"{k.weight}% | {k.unit} | {k.agg} | {_target_text(k)} | {'、'.join(k.shared)} |"
+            f"{SHEET_WEIGHT[k.id]:g}% | {k.unit} | {k.agg} | "
+            f"{'季度' if k.id in QUARTERLY else '月度'} | {_target_text(k)} | "
+            f"{'、'.join(k.shared)} |"
         )
 
     def counts(values: list[str]) -> str:
@@ -1313,7 +1568,13 @@ def write_readme(actuals: dict[str, list[float]], files: list[Path]) -> str:
         ("全角数字 (如 `９６．２％`, `１０．３`): 当月所有实际值", "采购物流部 " + "、".join(FULLWIDTH_MONTHS)),
         ("比率为小数 + 百分比数字格式 (0.0% / 0.00%)", "市场部、生产部、财务部、采购物流部、行政部"),
         ("比率为常规格式的小数 (0.9965), 权重为小数 0.15", "技术部"),
-        ("权重为整数 15 (合计 100)", "生产部、采购物流部"),
+        ("权重为百分数 60、28.57 (表头 权重(%), 各维度合计 100)", "生产部、采购物流部"),
+        ("`考核频率` 列 (月度 / 季度); 季度指标只在 3、6、9、12 月的表中",
+         "、".join(sorted({BY_ID[i].dept for i in QUARTERLY}, key=DEPARTMENTS.index))),
+        ("`年度目标` / `本月完成` / `本年累计` 表头 (无 `目标值`)",
+         f"{CUMULATIVE_DEPT} {CUMULATIVE_FROM} 起"),
+        ("目标值写成 `≥99.5%`、`≤30分钟`、`不低于90%`、`5天以内`", f"{TECH_OPS_DEPT} 全部文件"),
+        ("`得分` 列 (表格自己算的指标得分)", f"{SCORED_DEPT} 全部文件"),
         ("协同部门用 `,` 分隔 (其余部门用 `、`)", "技术部"),
         ("标题下方 `填报人 / 填报日期` 行 (日期在次月, 不是考核期间); 财务部含 `审核人` 和全角冒号",
          "全部文件"),
@@ -1333,18 +1594,18 @@ def write_readme(actuals: dict[str, list[float]], files: list[Path]) -> str:
             f"| {kid} {k.name} | {period} | {shown} | monthly/{period}/{_file_name(k.dept, y, m)} |"
         )
 
-    statuses: dict[str, list[str | None]] = {}
-    for k in CATALOGUE:
-        row: list[str | None] = []
-        for i, (y, m) in enumerate(MONTHS):
-            if (k.id, PERIODS[i]) in MISSING:
-                row.append(None)
-            else:
-                row.append(status(reference_score(k, actuals[k.id][i], anchors(k, y, m))))
-        statuses[k.id] = row
+    # each KPI's status in the periods it is assessed in (a quarterly one: its quarters)
+    months: dict[str, list[int]] = {
+        k.id: [i for i, (_, m) in enumerate(MONTHS) if assessed(k, m)] for k in CATALOGUE
+    }
+    statuses = {k.id: [status(kpi_score(k, actuals, i)) for i in months[k.id]] for k in CATALOGUE}
     red_rows = []
     for k in CATALOGUE:
-        for a, b in _streaks(statuses[k.id]):
+        for a_, b_ in _streaks(statuses[k.id]):
+            a, b = months[k.id][a_], months[k.id][b_]
+            span = f"{PERIODS[a]} ~ {PERIODS[b]} ({b_ - a_ + 1} 个月)"
+            if k.id in QUARTERLY:
+                span = f"{quarter(a)} ~ {quarter(b)} ({b_ - a_ + 1} 个季度)"
             if k.id in STREAK_NOTES:
                 note = STREAK_NOTES[k.id]
             elif a == 0:
@@ -1355,14 +1616,47 @@ def write_readme(actuals: dict[str, list[float]], files: list[Path]) -> str:
                 note = "1 月目标上调一档, 叠加春节淡季"
             else:
                 note = "季节性 / 波动"
-            red_rows.append(
-                f"| {k.id} {k.name} | {k.dept} | {PERIODS[a]} ~ {PERIODS[b]} ({b - a + 1} 个月) "
-                f"| {note} |"
-            )
-    last = [statuses[k.id][-1] for k in CATALOGUE]
-    first_red = "、".join(f"{k.id} {k.name}" for k in CATALOGUE if statuses[k.id][0] == "red")
+            red_rows.append(f"| {k.id} {k.name} | {k.dept} | {span} | {note} |")
+    last_i = len(MONTHS) - 1
+    last = [statuses[k.id][-1] for k in CATALOGUE if months[k.id][-1] == last_i]
+    first_red = "、".join(
+        f"{k.id} {k.name}" for k in CATALOGUE if months[k.id][0] == 0 and statuses[k.id][0] == "red"
+    )
     total = sum(f.stat().st_size for f in files)
+    scores = {k.id: kpi_score(k, actuals, last_i) for k in CATALOGUE}
+    dept_scores = []
+    for d in DEPARTMENTS:
+        score = reference_department(d, scores)
+        rule = "全部门权重" if d == DEPARTMENT_WIDE else "维度权重 30/30/25/15"
+        dept_scores.append(f"| {d} | {rule} | {score:.1f} |")
+    wide_sums = " / ".join(
+        f"{p} {sum(SHEET_WEIGHT[k.id] for k in CATALOGUE if k.dept == DEPARTMENT_WIDE and k.perspective == p):g}"
+        for p in PERSPECTIVES
+    )
+    y, m = MONTHS[-1]
+    cum_from = PERIODS.index(CUMULATIVE_FROM)
+    old = form_headers(CUMULATIVE_DEPT, PERIODS[0])
+    op_examples = "、".join(
+        f"`{operator_target(BY_ID[i], anchors(BY_ID[i], y, m)['target'] or 0)}`"
+        for i in OPERATOR_TARGETS
+    )
     return README_HEAD.format(
+        wide=DEPARTMENT_WIDE,
+        wide_sums=wide_sums,
+        quarterly_depts="、".join(
+            sorted({BY_ID[i].dept for i in QUARTERLY}, key=DEPARTMENTS.index)
+        ),
+        quarterly="、".join(f"{i} {BY_ID[i].name}" for i in sorted(QUARTERLY)),
+        cum_dept=CUMULATIVE_DEPT,
+        cum_from=CUMULATIVE_FROM,
+        cum_kpis="、".join(k.name for k in CATALOGUE if k.dept == CUMULATIVE_DEPT and k.is_flow),
+        before_cum=f"{PERIODS[0]} ~ {PERIODS[cum_from - 1]}",
+        old_header=" / ".join(old[c] for c in form_columns(CUMULATIVE_DEPT, PERIODS[0])),
+        op_dept=TECH_OPS_DEPT,
+        op_ids="、".join(OPERATOR_TARGETS),
+        op_examples=op_examples,
+        scored_dept=SCORED_DEPT,
+        dept_scores="\n".join(dept_scores),
         company=COMPANY,
         company_tw=COMPANY_TW,
         dept_table="\n".join(dept_rows),
@@ -1397,11 +1691,32 @@ def write_readme(actuals: dict[str, list[float]], files: list[Path]) -> str:
 
 
 def check_catalogue() -> None:
+    """The catalogue and the SPEC §5 choices above fit together (fails before writing)."""
     assert len({k.id for k in CATALOGUE}) == len(CATALOGUE)
     for d in DEPARTMENTS:
         ks = [k for k in CATALOGUE if k.dept == d]
         assert sum(k.weight for k in ks) == 100, d
         assert len({k.perspective for k in ks}) >= 3, d
+        sums = {p: sum(SHEET_WEIGHT[k.id] for k in ks if k.perspective == p) for p in PERSPECTIVES}
+        if d == DEPARTMENT_WIDE:  # SPEC §5.3: 100 across the department, not per perspective
+            assert abs(sum(sums.values()) - 100) < 1e-9 and sums[PERSPECTIVES[0]] != 100, d
+        else:
+            assert all(abs(v - 100) < 1e-9 for v in sums.values() if v), (d, sums)
+        assert ("freq" in STYLES[d].columns) == any(k.id in QUARTERLY for k in ks), d
+    assert "score" in STYLES[SCORED_DEPT].columns
+    assert "ytd" in STYLES[CUMULATIVE_DEPT].columns
+    for kid in QUARTERLY:  # a survey: its quarter's actual is a mean of levels
+        assert BY_ID[kid].agg == "平均", kid
+    for kid in OPERATOR_TARGETS:
+        assert BY_ID[kid].dept == TECH_OPS_DEPT and BY_ID[kid].target is not None, kid
+    for kid, period in MISSING:
+        k = BY_ID[kid]
+        assert assessed(k, int(period[-2:])), (kid, period)
+        # a missing month would leave 本年累计 short of the months' sum
+        assert not (k.is_flow and cumulative_form(k.dept, period)), (kid, period)
+    for k in CATALOGUE:
+        if k.is_flow and k.dept == CUMULATIVE_DEPT:  # 年度目标 alone: no monthly anchors
+            assert (k.floor, k.threshold, k.stretch) == (None, None, None), k.id
     for k in CATALOGUE:
         assert (k.low is None) == (k.direction != "区间"), k.id
         assert (k.target is None) == (k.direction == "区间"), k.id
