@@ -259,7 +259,7 @@ def _float(frame: pd.DataFrame, column: str, missing: float) -> np.ndarray:
 _WIDE_TOTALS: tuple[tuple[float, float], ...] = ((100.0, 0.5), (1.0, 0.005))
 
 
-def department_wide(
+def weighs_department_wide(
     total: np.ndarray, by_perspective: np.ndarray, present: np.ndarray
 ) -> np.ndarray:
     """SPEC §5.3's rule, per department and period: its own KPI weights add up to 100 (or
@@ -281,9 +281,9 @@ def _raw_weights(frame: pd.DataFrame) -> np.ndarray:
 def _own_wide(
     frame: pd.DataFrame, axes: Sequence[_Axis], weights: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """`department_wide` over department x period x perspective axes, from the owner rows
-    (a partner's copy of a shared KPI neither counts in a department's total nor hides it),
-    and each department and period's total own weight."""
+    """`weighs_department_wide` over department x period x perspective axes, from the
+    owner rows (a partner's copy of a shared KPI neither counts in a department's total
+    nor hides it), and each department and period's total own weight."""
     shape = tuple(max(len(axis.labels), 1) for axis in axes)
     own = owner_mask(frame) & np.logical_and.reduce([axis.codes >= 0 for axis in axes])
     cells = np.ravel_multi_index([axis.codes[own] for axis in axes], shape)
@@ -291,7 +291,7 @@ def _own_wide(
     sums = np.bincount(cells, weights=weights[own], minlength=size).reshape(shape)
     present = (np.bincount(cells, minlength=size) > 0).reshape(shape)
     total = sums.sum(axis=-1)
-    return department_wide(total, sums, present), total
+    return weighs_department_wide(total, sums, present), total
 
 
 def department_wide_cells(rows: pd.DataFrame) -> pd.DataFrame:
@@ -341,11 +341,10 @@ def cube(expanded: pd.DataFrame) -> Cube:
     dept = _axis(expanded["department"])
     period = _axis(expanded["period"])
     persp = _axis(expanded["perspective"], perspectives=True)
-    raw = _raw_weights(expanded)
-    weights = raw
-    top = weights.max(initial=0.0)
-    if top > 0:  # relative weights scaled to at most 1 before any product: no overflow
-        weights = weights / top
+    raw = _raw_weights(expanded)  # as written: SPEC §5.3 reads their totals
+    top = raw.max(initial=0.0)
+    # relative weights scaled to at most 1 before any product: no overflow
+    weights = raw / top if top > 0 else raw
     scores = _float(expanded, "score", np.nan)
     coverage = kpi_coverage(expanded)
     keyed = np.flatnonzero((dept.codes >= 0) & (period.codes >= 0) & (persp.codes >= 0))
@@ -374,7 +373,7 @@ class Upper(NamedTuple):
 
 def scored_department_wide(kpi_level: Cube, settings: Settings) -> np.ndarray:
     """Department x period: True where the department is scored department-wide, by
-    `settings.weighting` (`auto`: where its own weights are, see `department_wide`)."""
+    `settings.weighting` (`auto`: where its own weights say so, `weighs_department_wide`)."""
     if settings.weighting == DEPARTMENT:
         return np.ones_like(kpi_level.wide)
     if settings.weighting == PERSPECTIVE:
