@@ -37,6 +37,7 @@ from tests.workbooks import form, load, xlsx
 from ui import whatif as whatif_ui
 
 PERIOD = "2026-10"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def k(actual: float, weight: float, perspective: str, **fields: object) -> dict[str, object]:
@@ -354,3 +355,11 @@ def test_the_overview_names_the_departments_scored_department_wide(monkeypatch, 
     assert not at.exception
     (caption,) = [c.value for c in at.caption if c.value.startswith("按部门整体计权")]
     assert "财务部" in caption and "市场部" in caption
+
+
+def test_the_data_page_shows_the_rule_before_import(monkeypatch, tmp_path):
+    at = open_page(start(monkeypatch, tmp_path), "data")
+    at.file_uploader[0].upload("市场部_2026年10月.xlsx", xlsx(EXAMPLE), XLSX).run()
+    assert not at.exception
+    shown = [str(v) for d in at.dataframe for v in d.value.to_numpy().ravel()]
+    assert any("按部门整体计权" in v and "市场部" in v and "设置页" in v for v in shown)
