@@ -4,6 +4,7 @@ import streamlit as st
 
 from kpi_engine.charts import specs as charts
 from kpi_engine.core import insights
+from kpi_engine.core.scorecard import department_wide
 from kpi_engine.i18n import percent_text, perspective_label, score_text, t
 from ui import data, downloads, navigation, state, tables
 
@@ -48,6 +49,11 @@ if (scores["period"] == period).any():
     )
 else:
     st.info(t("common.no_rows", lang, period=period))
+wide = department_wide(scores, period)
+if wide:  # which rule scored each department (SPEC §5.3)
+    st.caption(
+        t("overview.department_wide", lang, departments=t("common.list_sep", lang).join(wide))
+    )
 
 st.subheader(t("overview.early_warnings", lang))
 found = insights.early_warnings(history, period, expected_departments=data.departments())

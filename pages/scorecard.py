@@ -37,6 +37,11 @@ cols[2].metric(
     score_text(card.collaboration),
     help=None if card.has_shared else t("scorecard.no_collaboration", lang),
 )
+if card.weighting is not None:  # which rule scored the department (SPEC §5.3)
+    st.caption(
+        t("scorecard.weighting", lang, rule=t(f"weighting.rule_{card.weighting}", lang)),
+        help=t(f"weighting.{card.weighting}_help", lang),
+    )
 kpis = tables.kpi_rows(history, department, period, lang)
 if kpis.empty:  # e.g. a sheet for other months: say so, and where its data is
     st.info(tables.no_rows_text(history, department, period, lang), icon=":material/info:")

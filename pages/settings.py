@@ -6,7 +6,7 @@ import streamlit as st
 
 from kpi_engine import DEFAULTS, PERSPECTIVES, Settings
 from kpi_engine.core.names import department_weights, display_names
-from kpi_engine.core.settings import problems
+from kpi_engine.core.settings import WEIGHTINGS, problems
 from kpi_engine.i18n import perspective_label, t
 from ui import auth, data, navigation, state, tables, text
 
@@ -41,6 +41,14 @@ with st.form("settings"):
         )
         for col, p in zip(columns, PERSPECTIVES, strict=True)
     }
+    weighting = st.radio(
+        t("settings.weighting", lang),
+        WEIGHTINGS,
+        index=WEIGHTINGS.index(current.weighting) if current.weighting in WEIGHTINGS else 0,
+        format_func=lambda rule: t(f"weighting.{rule}", lang),
+        help=t("settings.weighting_hint", lang),
+        key="settings_weighting",
+    )
     st.subheader(t("settings.department_weights", lang))
     edited = st.data_editor(
         _department_frame(current),
@@ -59,6 +67,7 @@ with st.form("settings"):
     green, amber, cap, base = st.columns(4)
     chosen = current.with_(
         perspective_weights=perspective_weights,
+        weighting=weighting,
         department_weights={
             d: float(w)
             for d, w in zip(edited["department"], edited["weight"], strict=True)

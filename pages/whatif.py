@@ -51,6 +51,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
                 key=ui.slider_key(p),
             )
         st.caption(t("whatif.weights_relative", lang))
+        unmoved = st.empty()  # filled once the scenario is scored: which rule scored whom
         if not sum(sliders.values()) > 0:
             st.warning(t("whatif.all_zero", lang))
         st.button(
@@ -106,6 +107,9 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
 
     comparison = engine.compare(base, settings, scenario)
     top = engine.headline(comparison, base.period)
+    unmoved_text = ui.unmoved_text(comparison, base.period, lang)
+    if unmoved_text:
+        unmoved.info(unmoved_text, icon=":material/info:")
     with results:
         cols = st.columns(3)
         helped = t("whatif.org_help", lang)
@@ -142,6 +146,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
     ranges = engine.rank_ranges(
         comparison.scenario.perspectives,
         weights=chosen.perspective_weights,
+        departments=comparison.scenario.departments,
         spread_points=spread,
         samples=ui.RANK_SAMPLES,
         seed=0,

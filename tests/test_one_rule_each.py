@@ -70,7 +70,11 @@ def company() -> pd.DataFrame:
 def test_rank_ranges_rank_departments_as_the_scorecard_does(company: pd.DataFrame) -> None:
     card = build(company, period="2026-10")
     ranges = rank_ranges(
-        card.perspectives, weights=DEFAULTS.perspective_weights, spread_points=0, samples=1
+        card.perspectives,
+        weights=DEFAULTS.perspective_weights,
+        departments=card.departments,
+        spread_points=0,
+        samples=1,
     )
     expected = card.departments.assign(rank=ranks(card.departments))
     got = dict(zip(ranges["department"], ranges["baseline_rank"], strict=True))

@@ -39,7 +39,7 @@ def test_summary_sheet_values_formats_fills_and_filter(book):
     view = insights.overview(sample_history(), SAMPLE_PERIOD)
     assert sheet["A1"].value == "全组织 KPI 报告 · 2026-10"
     assert [c.value for c in sheet[2]][:5] == ["全组织", "得分", "状态", "覆盖率", "较上期变化"]
-    assert [c.value for c in sheet[2]][5:] == [perspective_label(p) for p in PERSPECTIVES]
+    assert [c.value for c in sheet[2]][5:9] == [perspective_label(p) for p in PERSPECTIVES]
     assert sheet["B3"].value == pytest.approx(view.score)
     assert sheet["B3"].data_type == "n" and sheet["B3"].number_format == "0.0"
     assert sheet["D3"].number_format == "0%"
@@ -50,13 +50,18 @@ def test_summary_sheet_values_formats_fills_and_filter(book):
     assert rgb(sheet["C3"]) == SOLID[status][1:]
     assert rgb(sheet["B3"]) == BAND_TINTS[status][1:]
     assert sheet.freeze_panes == "A6"
-    assert sheet.auto_filter.ref == "A5:I12"
+    assert sheet.auto_filter.ref == "A5:J12"
+    assert sheet["J5"].value == "计权方式"
     rows = list(sheet.iter_rows(min_row=6, values_only=True))
     assert len(rows) == 7
     finance = next(r for r in rows if r[0] == "财务部")
     scores = sample_history().departments
     expected = scores[(scores["department"] == "财务部") & (scores["period"] == SAMPLE_PERIOD)]
     assert finance[1] == pytest.approx(expected["score"].iloc[0])
+    assert (
+        finance[9]
+        == {"perspective": "维度权重", "department": "部门整体"}[expected["weighting"].iloc[0]]
+    )
 
 
 def test_department_sheet_lists_kpis_by_perspective_with_formats(book):
@@ -66,14 +71,19 @@ def test_department_sheet_lists_kpis_by_perspective_with_formats(book):
         "部门总分",
         *(perspective_label(p) for p in PERSPECTIVES),
     ]
-    assert sheet["F4"].value == pytest.approx(0.30) and sheet["F4"].number_format == "0.0%"
+    # 财务部's weights add up to 1 across the department: scored department-wide, so each
+    # perspective weighs the sum of its KPI weights (its own and partners' shared KPIs)
+    assert sheet["F3"].value == "部门整体"
+    kpis = sample_history().kpis
+    mine = kpis[(kpis["department"] == "财务部") & (kpis["period"] == SAMPLE_PERIOD)]
+    sums = mine.groupby("perspective")["weight"].sum() / mine["weight"].sum()
+    assert sheet["F4"].value == pytest.approx(sums["financial"])
+    assert sheet["F4"].number_format == "0.0%"
     assert sheet.freeze_panes == "A10"
     header = [c.value for c in sheet[9]]
     assert header[:4] == ["维度", "指标编号", "指标", "实际值"]
-    assert "维度内权重" in header and "得分" in header
+    assert "部门内权重" in header and "得分" in header
     assert sheet.auto_filter.ref.startswith("A9:L")
-    kpis = sample_history().kpis
-    mine = kpis[(kpis["department"] == "财务部") & (kpis["period"] == SAMPLE_PERIOD)]
     rows = list(sheet.iter_rows(min_row=10))
     assert len(rows) == len(mine)
     order = [perspective_label(p) for p in PERSPECTIVES]
@@ -89,11 +99,9 @@ def test_department_sheet_lists_kpis_by_perspective_with_formats(book):
         if kpi.unit == "%" and kpi.actual == kpi.actual:
             assert row[3].value == pytest.approx(kpi.actual)
             assert row[3].number_format == "0.0%"
-    shares = {}
     for r in rows:
-        shares[r[0].value] = shares.get(r[0].value, 0) + (r[10].value or 0)
         assert r[10].number_format == "0.0%"
-    assert all(v == pytest.approx(1.0) for v in shares.values())
+    assert sum(r[10].value or 0 for r in rows) == pytest.approx(1.0)  # of the department
 
 
 def test_formula_like_text_stays_text():

@@ -12,6 +12,7 @@ from kpi_rows import NAN, frame, kpi
 from kpi_engine.core.rollup import Rollup, expand_shared, rollup
 from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.core.scoring import score
+from kpi_engine.core.settings import AUTO, DEFAULTS, DEPARTMENT, PERSPECTIVE
 
 DEPARTMENTS = ("市场部", "生产部", "财务部")
 PERIODS = ("2026-09", "2026-10")
@@ -49,8 +50,13 @@ def kpis(drawn: list[tuple], *, scale: float = 1.0) -> pd.DataFrame:
     )
 
 
-def rolled(df: pd.DataFrame) -> Rollup:
-    return rollup(expand_shared(score(df)))
+def rolled(df: pd.DataFrame, weighting: str = AUTO) -> Rollup:
+    return rollup(expand_shared(score(df)), settings=DEFAULTS.with_(weighting=weighting))
+
+
+# Laws of relative weights hold once the rule is fixed: `auto` reads whether a department's
+# own weights add up to 100 (SPEC §5.3), which scaling or dropping a KPI changes.
+fixed_rules = st.sampled_from([PERSPECTIVE, DEPARTMENT])
 
 
 def assert_same_table(left: pd.DataFrame, right: pd.DataFrame, columns: list[str]) -> None:
@@ -62,27 +68,32 @@ def assert_same_table(left: pd.DataFrame, right: pd.DataFrame, columns: list[str
 
 
 @pytest.mark.slow
-@given(rows, st.floats(min_value=1e-3, max_value=1e3))
-def test_scaling_all_kpi_weights_changes_nothing(drawn: list[tuple], scale: float) -> None:
-    base, scaled = rolled(kpis(drawn)), rolled(kpis(drawn, scale=scale))
+@given(rows, st.floats(min_value=1e-3, max_value=1e3), fixed_rules)
+def test_scaling_all_kpi_weights_changes_nothing(
+    drawn: list[tuple], scale: float, weighting: str
+) -> None:
+    base = rolled(kpis(drawn), weighting)
+    scaled = rolled(kpis(drawn, scale=scale), weighting)
     for table in TABLES:
         assert_same_table(getattr(base, table), getattr(scaled, table), ["score", "coverage"])
 
 
 @pytest.mark.slow
-@given(rows, st.data())
-def test_missing_kpi_equals_dropping_it(drawn: list[tuple], data: st.DataObject) -> None:
+@given(rows, st.data(), fixed_rules)
+def test_missing_kpi_equals_dropping_it(
+    drawn: list[tuple], data: st.DataObject, weighting: str
+) -> None:
     i = data.draw(st.integers(min_value=0, max_value=len(drawn) - 1))
     missing = [*drawn[:i], (*drawn[i][:4], None, drawn[i][5]), *drawn[i + 1 :]]
     dropped = [*drawn[:i], *drawn[i + 1 :]]
-    with_missing = rolled(kpis(missing))
+    with_missing = rolled(kpis(missing), weighting)
     keys = {
         "perspectives": ["department", "period", "perspective"],
         "departments": ["department", "period"],
         "organization": ["period"],
         "collaboration": ["department", "period"],
     }
-    without = rolled(kpis(dropped)) if dropped else None
+    without = rolled(kpis(dropped), weighting) if dropped else None
     department, _, period, *_ = drawn[i]
     if not any(r[0] == department and r[2] == period for r in dropped):
         # Dropping its last own KPI leaves the department a partner only, and a partner

@@ -288,7 +288,13 @@ def test_tables_columns_and_order() -> None:
         "score",
         "coverage",
     ]
-    assert list(r.departments.columns) == ["department", "period", "score", "coverage"]
+    assert list(r.departments.columns) == [
+        "department",
+        "period",
+        "score",
+        "coverage",
+        "weighting",
+    ]
     assert list(r.organization.columns) == ["period", "score", "coverage"]
     assert list(r.collaboration.columns) == ["department", "period", "score", "coverage"]
     # departments and periods ascending, perspectives in scorecard order (financial first)

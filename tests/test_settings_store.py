@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from kpi_engine import DEFAULTS, build, load_files, store
 from kpi_engine.auth.roles import ADMIN, Actor
-from kpi_engine.core.settings import DATA_DIR_ENV, problems
+from kpi_engine.core.settings import DATA_DIR_ENV, PERSPECTIVE, problems
 from tests.apps import APP, open_page, start
 from ui import auth, data
 from ui import whatif as ui
@@ -64,6 +64,9 @@ def test_saved_settings_score_every_page_of_every_session(monkeypatch, tmp_path,
     at = open_page(start(monkeypatch, tmp_path), "settings")
     assert not at.exception, [e.message for e in at.exception]
     at.number_input(key="settings_weight_financial").set_value(80.0)
+    # the sample departments weight department-wide: perspective weights apply to them
+    # only under the `perspective` rule (SPEC §5.3)
+    at.radio(key="settings_weighting").set_value(PERSPECTIVE)
     at.number_input(key="settings_green").set_value(95.0)
     at.button[0].click().run()  # the form's submit button
     assert not at.exception
@@ -71,6 +74,7 @@ def test_saved_settings_score_every_page_of_every_session(monkeypatch, tmp_path,
 
     saved = store.load_settings(stored())
     assert saved.perspective_weights["financial"] == 80.0 and saved.green_at == 95.0
+    assert saved.weighting == PERSPECTIVE
     change = store.settings_history(stored()).iloc[0]
     assert change["changed_by"] == auth.OPEN.name and change["changed_at"] is not None
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kpi_engine import DEFAULTS, store
+from kpi_engine.core.settings import AUTO, WEIGHTINGS
 from kpi_engine.core.whatif import AHP, Scenario
 from tests.fixtures.make_store_dump import ADMIN_USER
 from tests.fixtures.make_store_dump import SCENARIO as DUMPED
@@ -82,8 +83,31 @@ def test_saved_settings_carry_their_format_version(engine):
     store.save_settings(engine, settings, user=ADMIN_USER)
     (value,) = stored_values(engine, store.schema.settings_log)
     assert value["version"] == store.settings.FORMAT == 1
-    assert {k: v for k, v in value.items() if k != "version"} == json.loads(SETTINGS_UNVERSIONED)
+    assert {k: v for k, v in value.items() if k != "version"} == {
+        **json.loads(SETTINGS_UNVERSIONED),
+        "weighting": AUTO,
+    }
     assert store.load_settings(engine) == settings
+
+
+@pytest.mark.parametrize("weighting", WEIGHTINGS)
+def test_the_weighting_rule_is_stored(engine, weighting):
+    store.save_settings(engine, DEFAULTS.with_(weighting=weighting), user=ADMIN_USER)
+    (value,) = stored_values(engine, store.schema.settings_log)
+    assert value["weighting"] == weighting
+    assert store.load_settings(engine).weighting == weighting
+
+
+def test_settings_stored_before_the_weighting_rule_load_with_auto(engine):
+    stored_settings(engine, edited(SETTINGS_UNVERSIONED, version=1))
+    assert store.load_settings(engine).weighting == AUTO
+
+
+def test_a_weighting_rule_this_code_does_not_know_loads_as_auto(engine):
+    stored_settings(engine, edited(SETTINGS_UNVERSIONED, version=2, weighting="by_grade"))
+    assert store.load_settings(engine) == DEFAULTS.with_(
+        cap=150.0, department_weights={"市场部": 2.0}
+    )
 
 
 def test_settings_stored_before_versions_load(engine):

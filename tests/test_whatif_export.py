@@ -48,6 +48,7 @@ def test_rank_ranges_and_department_weights_are_in_the_workbook(prepared):
     ranges = rank_ranges(
         comparison.scenario.perspectives,
         weights=scenario.settings(DEFAULTS).perspective_weights,
+        departments=comparison.scenario.departments,
         samples=200,
     )
     book = load_workbook(

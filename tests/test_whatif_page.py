@@ -1,19 +1,28 @@
 """The What-if page, driven with AppTest: sliders move the organisation score as the engine
 says, a method's weights become a named scenario in one click, and nothing a scenario does
-reaches the stored data or the other pages."""
+reaches the stored data or the other pages.
 
+The sample company writes its weights across each department, which `auto` weighting
+scores department-wide, where perspective sliders move nothing (SPEC §5.3, see
+test_department_weights.py); these tests store the `perspective` rule so the sliders apply.
+"""
+
+import os
 from fractions import Fraction
 
 import pandas as pd
 import pytest
 
-from kpi_engine import DEFAULTS, PERSPECTIVES, build, load_files
+from kpi_engine import DEFAULTS, PERSPECTIVES, build, load_files, store
+from kpi_engine.auth.roles import ADMIN, Actor
+from kpi_engine.core.settings import DATA_DIR_ENV, PERSPECTIVE
 from kpi_engine.core.whatif import Scenario, compare, percentages, prepare
 from tests.apps import open_page, start
 from ui import data
 from ui import whatif as ui
 
 PERIOD = "2026-10"
+SETTINGS = DEFAULTS.with_(weighting=PERSPECTIVE)  # every department by perspective weights
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +32,11 @@ def company():
 
 @pytest.fixture
 def at(monkeypatch, tmp_path):
-    app = open_page(start(monkeypatch, tmp_path), "whatif")
+    app = start(monkeypatch, tmp_path)
+    engine = store.connect(data_dir=os.environ[DATA_DIR_ENV])
+    store.save_settings(engine, SETTINGS, user=Actor("ana", ADMIN))
+    engine.dispose()
+    app = open_page(app, "whatif")
     assert not app.exception, [e.message for e in app.exception]
     return app
 
@@ -49,7 +62,7 @@ def test_the_page_shows_baseline_and_scenario_with_normalised_slider_labels(at, 
         "内部流程 · 25.0%",
         "学习与成长 · 15.0%",
     ]
-    organisation = build(company, period=PERIOD).organization["score"].iloc[0]
+    organisation = build(company, period=PERIOD, settings=SETTINGS).organization["score"].iloc[0]
     assert metric(at, "组织总分 · 基准").value == f"{organisation:.1f}"
     assert metric(at, "组织总分 · 情景").value == f"{organisation:.1f}"
 
@@ -68,7 +81,7 @@ def test_moving_a_slider_changes_the_organisation_score_as_the_engine_says(at, c
         "internal_process": 25.0,
         "learning_growth": 15.0,
     }
-    expected = compare(company, DEFAULTS, Scenario(perspective_weights=weights), period=PERIOD)
+    expected = compare(company, SETTINGS, Scenario(perspective_weights=weights), period=PERIOD)
     assert after == f"{expected.organization['scenario'].iloc[0]:.1f}"
     assert metric(at, "组织总分 · 基准").value == before  # the baseline does not move
     comparison = table(at, "基准排名")
@@ -108,7 +121,7 @@ def test_kpi_target_edits_count_and_change_scores(at, company):
     assert not at.exception
     assert any("修改了 1 个指标" in c.value for c in at.caption)
     scenario = Scenario(kpi_targets={("市场部", "MKT-01"): 20000.0})
-    expected = compare(company, DEFAULTS, scenario, period=PERIOD).organization
+    expected = compare(company, SETTINGS, scenario, period=PERIOD).organization
     assert metric(at, "组织总分 · 情景").value == f"{expected['scenario'].iloc[0]:.1f}"
 
 
@@ -123,7 +136,7 @@ def test_a_scenario_leaves_the_stored_data_and_other_pages_unchanged(at, company
     pd.testing.assert_frame_equal(data.kpis(), stored)
     pd.testing.assert_frame_equal(data.kpis(), company)
     open_page(at, "overview")
-    organisation = build(company, period=PERIOD).organization["score"].iloc[0]
+    organisation = build(company, period=PERIOD, settings=SETTINGS).organization["score"].iloc[0]
     assert metric(at, "组织总分").value == f"{organisation:.1f}"
 
 
@@ -133,7 +146,7 @@ def test_rank_stability_names_the_departments_whose_rank_depends_on_the_weights(
     at.slider(key=ui.SPREAD).set_value(30).run()
     wide = at.markdown[-1].value
     assert "±30" in wide and "、" in wide
-    prepared = prepare(company, period=PERIOD)
+    prepared = prepare(company, period=PERIOD, settings=SETTINGS)
     assert prepared.baseline.departments["department"].nunique() == 7
     assert narrow != wide
 

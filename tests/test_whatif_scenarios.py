@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from kpi_engine import DEFAULTS, build, load_files
 from kpi_engine.core.names import kpi_labels
 from kpi_engine.core.schema import PERSPECTIVES
+from kpi_engine.core.settings import DEPARTMENT, PERSPECTIVE
 from kpi_engine.core.whatif import (
     Scenario,
     apply,
@@ -42,18 +43,31 @@ def frames_equal(a, b):
 weights = st.floats(min_value=0.0, max_value=100.0, allow_nan=False)
 
 
+@pytest.fixture(scope="module")
+def mixed(company):
+    """The sample company with 技术部's weights tripled: its weights no longer add up to 1,
+    so it is scored by perspective weights while the others weigh department-wide."""
+    tech = (company["department"] == "技术部").to_numpy()
+    rows = company.assign(weight=np.where(tech, 3.0, 1.0) * company["weight"])
+    prepared = prepare(rows, period="2026-10")
+    rule = prepared.baseline.departments.set_index("department")["weighting"]
+    assert rule["技术部"] == PERSPECTIVE and (rule.drop("技术部") == DEPARTMENT).all()
+    return rows, prepared
+
+
 @pytest.mark.slow
 @given(
     perspective=st.tuples(weights, weights, weights, weights).filter(lambda w: sum(w) > 0),
     marketing=st.floats(min_value=0.0, max_value=10.0),
 )
-def test_weight_changes_on_the_cube_equal_a_full_rebuild(october, company, perspective, marketing):
+def test_weight_changes_on_the_cube_equal_a_full_rebuild(mixed, perspective, marketing):
+    rows, october = mixed
     scenario = Scenario(
         perspective_weights=dict(zip(PERSPECTIVES, perspective, strict=True)),
         department_weights={"市场部": marketing},
     )
     fast = rescore(october, scenario)
-    full = build(company, settings=scenario.settings(DEFAULTS), period="2026-10")
+    full = build(rows, settings=scenario.settings(DEFAULTS), period="2026-10")
     frames_equal(fast.departments, full.departments)
     frames_equal(fast.organization, full.organization)
 
@@ -78,8 +92,12 @@ def test_kpi_weight_and_target_overrides_equal_a_rebuild_of_the_edited_rows(comp
         frames_equal(getattr(fast, table), getattr(full, table))
 
 
-def test_scaling_every_weight_changes_nothing(october):
-    baseline = compare(october, DEFAULTS, Scenario())
+@pytest.mark.parametrize("weighting", [PERSPECTIVE, DEPARTMENT])
+def test_scaling_every_weight_changes_nothing(company, weighting):
+    """Weights are relative once the rule is fixed (`auto` reads the totals, SPEC §5.3)."""
+    settings = DEFAULTS.with_(weighting=weighting)
+    october = prepare(company, settings=settings, period="2026-10")
+    baseline = compare(october, settings, Scenario())
     rows = october.rows
     keys = list(zip(rows["department"], kpi_labels(rows), strict=True))
     scaled = Scenario(
@@ -87,7 +105,7 @@ def test_scaling_every_weight_changes_nothing(october):
         department_weights={d: 3.5 for d in rows["department"].unique()},
         kpi_weights={key: 40.0 * float(w) for key, w in zip(keys, rows["weight"], strict=True)},
     )
-    result = compare(october, DEFAULTS, scaled)
+    result = compare(october, settings, scaled)
     np.testing.assert_allclose(result.departments["scenario"], baseline.departments["baseline"])
     np.testing.assert_allclose(result.organization["scenario"], baseline.organization["baseline"])
     assert (result.departments["rank_change"] == 0).all()
@@ -165,12 +183,25 @@ def test_compare_ranks_and_rank_change():
 def test_rank_ranges_find_the_pair_whose_order_depends_on_the_weights():
     card = build(two_departments(), period="2026-10")
     weights = {"financial": 50.0, "customer": 50.0}
-    ranges = rank_ranges(card.perspectives, weights=weights, spread_points=20, samples=500, seed=1)
+    ranges = rank_ranges(
+        card.perspectives,
+        weights=weights,
+        departments=card.departments,
+        spread_points=20,
+        samples=500,
+        seed=1,
+    )
     got = ranges.set_index("department")
     assert got["depends"].to_dict() == {"A部": True, "B部": True, "C部": False}
     assert (got.loc["C部", ["min_rank", "max_rank", "baseline_rank"]] == 3).all()
     assert got.loc["A部", "min_rank"] == 1 and got.loc["A部", "max_rank"] == 2
-    still = rank_ranges(card.perspectives, weights=weights, spread_points=0, samples=50)
+    still = rank_ranges(
+        card.perspectives,
+        weights=weights,
+        departments=card.departments,
+        spread_points=0,
+        samples=50,
+    )
     assert not still["depends"].any()
     assert (still["stable_share"] == 1.0).all()
 

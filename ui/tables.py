@@ -86,6 +86,7 @@ class DepartmentCard:
     collaboration: float | None
     has_shared: bool
     perspectives: pd.DataFrame  # department, period, perspective, score, coverage
+    weighting: str | None  # `perspective` or `department` (SPEC §5.3); None: no score row
 
 
 def _cell(frame: pd.DataFrame, column: str) -> float | None:
@@ -111,6 +112,7 @@ def for_department(history: Scorecard, department: str, period: str) -> Departme
         collaboration=_cell(collaboration, "score"),
         has_shared=not collaboration.empty,
         perspectives=pick(history.perspectives),
+        weighting=None if overall.empty else str(overall["weighting"].iloc[0]),
     )
 
 
@@ -369,7 +371,7 @@ def settings_summary(settings: Settings, lang: str) -> str:
         f"{perspective_label(p, lang)} {100 * w / total:.0f}%"
         for p, w in settings.perspective_weights.items()
     )
-    return t(
+    summary = t(
         "settings.summary_value",
         lang,
         weights=weights,
@@ -377,6 +379,12 @@ def settings_summary(settings: Settings, lang: str) -> str:
         amber=f"{settings.amber_at:g}",
         cap=f"{settings.cap:g}",
         base=f"{settings.base_score:g}",
+    )
+    return t(
+        "settings.summary_weighting",
+        lang,
+        summary=summary,
+        weighting=t(f"weighting.rule_{settings.weighting}", lang),
     )
 
 

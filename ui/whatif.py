@@ -27,6 +27,7 @@ from altair.utils.data import to_values
 from kpi_engine.charts import specs as charts
 from kpi_engine.core.names import department_weights, kpi_labels
 from kpi_engine.core.schema import PERSPECTIVES, owner_rows
+from kpi_engine.core.scorecard import department_wide
 from kpi_engine.core.settings import Settings
 from kpi_engine.core.weights import AhpResult, ahp, pairwise_matrix
 from kpi_engine.core.whatif import (
@@ -727,3 +728,18 @@ def rank_spec(ranges: pd.DataFrame, lang: str, order: Sequence[str]) -> dict:
 
 def overrides_count(scenario: Scenario) -> int:
     return len(set(scenario.kpi_weights) | set(scenario.kpi_targets))
+
+
+def unmoved_text(comparison: Comparison, period: str | None, lang: str) -> str | None:
+    """What the sliders do not move: the departments scored department-wide (SPEC §5.3;
+    their perspectives weigh the sums of their KPI weights), or all of them; None when the
+    sliders move every department."""
+    departments = comparison.scenario.departments
+    skipped = department_wide(departments, period)
+    if not skipped:
+        return None
+    if period is not None:
+        departments = departments[(departments["period"] == period).to_numpy(bool)]
+    if len(skipped) == departments["department"].nunique():
+        return t("whatif.sliders_skip_all", lang)
+    return t("whatif.sliders_skip", lang, departments=t("common.list_sep", lang).join(skipped))

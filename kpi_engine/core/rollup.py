@@ -26,7 +26,7 @@ from kpi_engine.core.names import (
     display_names,
 )
 from kpi_engine.core.schema import PERSPECTIVES, owner_mask
-from kpi_engine.core.settings import DEFAULTS, Settings
+from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, PERSPECTIVE, Settings
 
 
 def _resolve(partners: np.ndarray, departments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -170,11 +170,15 @@ def kpi_coverage(rows: pd.DataFrame) -> np.ndarray:
 
 
 class _Means(NamedTuple):
-    """Weighted score and coverage per cell, and which cells have children at all."""
+    """Weighted score and coverage per cell, which cells have children at all, and the
+    weight of their scored children and of all of them (department-wide weighting's
+    perspective weights, see `upper`)."""
 
     score: np.ndarray
     coverage: np.ndarray
     present: np.ndarray
+    scored_weight: np.ndarray
+    weight: np.ndarray
 
 
 def _kpi_means(
@@ -201,24 +205,30 @@ def _kpi_means(
     least, most = np.full(size, np.inf), np.full(size, -np.inf)  # inf, -inf: no child
     np.minimum.at(least, cell, np.where(weighed, s, np.inf))
     np.maximum.at(most, cell, np.where(weighed, s, -np.inf))
+    scored_weight = np.bincount(cell, weights=np.where(scored, w, 0.0), minlength=size)
+    weight = np.bincount(cell, weights=w, minlength=size)
     score = weighted_mean(
         np.bincount(cell, weights=np.where(scored, w * s, 0.0), minlength=size),
-        np.bincount(cell, weights=np.where(scored, w, 0.0), minlength=size),
+        scored_weight,
         least,
         most,
     )
     covered = weighted_mean(
-        np.bincount(cell, weights=np.where(scored, w * c, 0.0), minlength=size),
-        np.bincount(cell, weights=w, minlength=size),
+        np.bincount(cell, weights=np.where(scored, w * c, 0.0), minlength=size), weight
     )
     present = np.bincount(cell, minlength=size) > 0
-    return _Means(*(x.reshape(shape) for x in (score, covered, present)))
+    return _Means(*(x.reshape(shape) for x in (score, covered, present, scored_weight, weight)))
 
 
 def _table(
-    axes: Mapping[str, _Axis], present: np.ndarray, score: np.ndarray, coverage: np.ndarray
+    axes: Mapping[str, _Axis],
+    present: np.ndarray,
+    score: np.ndarray,
+    coverage: np.ndarray,
+    **more: np.ndarray,
 ) -> pd.DataFrame:
-    """The cells that exist as rows, in cube (that is, report) order."""
+    """The cells that exist as rows, in cube (that is, report) order; `more` are further
+    columns over the same cells."""
     cells = np.nonzero(present)
     columns: dict[str, object] = {
         name: pd.array(axis.labels.take(index), dtype="str")
@@ -226,6 +236,7 @@ def _table(
     }
     columns["score"] = score[cells]
     columns["coverage"] = coverage[cells]
+    columns.update({name: values[cells] for name, values in more.items()})
     return pd.DataFrame(columns)
 
 
@@ -241,6 +252,62 @@ def _float(frame: pd.DataFrame, column: str, missing: float) -> np.ndarray:
     if values.dtype != np.float64:
         values = pd.to_numeric(values, errors="coerce")
     return values.to_numpy(dtype=float, na_value=missing)
+
+
+# SPEC §5.3: weights of one department and period adding up to one of these totals, within
+# its tolerance, are department-wide (unless every perspective adds up to it on its own).
+_WIDE_TOTALS: tuple[tuple[float, float], ...] = ((100.0, 0.5), (1.0, 0.005))
+
+
+def weighs_department_wide(
+    total: np.ndarray, by_perspective: np.ndarray, present: np.ndarray
+) -> np.ndarray:
+    """SPEC §5.3's rule, per department and period: its own KPI weights add up to 100 (or
+    1) across the department (`total`) while not every perspective it has KPIs in
+    (`present`, last axis) adds up to that total on its own (`by_perspective`). A sheet
+    whose perspectives each add up to 100 is weighted per perspective (SPEC §3)."""
+    wide = np.zeros(np.shape(total), dtype=bool)
+    for form, tolerance in _WIDE_TOTALS:
+        each = (np.abs(by_perspective - form) <= tolerance) | ~present
+        wide |= (np.abs(total - form) <= tolerance) & ~each.all(axis=-1)
+    return wide
+
+
+def _raw_weights(frame: pd.DataFrame) -> np.ndarray:
+    """KPI weights as written, a missing or infinite one 0 (it weighs nothing)."""
+    return np.nan_to_num(_float(frame, "weight", 0.0), nan=0.0, posinf=0.0)
+
+
+def _own_wide(
+    frame: pd.DataFrame, axes: Sequence[_Axis], weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`weighs_department_wide` over department x period x perspective axes, from the
+    owner rows (a partner's copy of a shared KPI neither counts in a department's total
+    nor hides it), and each department and period's total own weight."""
+    shape = tuple(max(len(axis.labels), 1) for axis in axes)
+    own = owner_mask(frame) & np.logical_and.reduce([axis.codes >= 0 for axis in axes])
+    cells = np.ravel_multi_index([axis.codes[own] for axis in axes], shape)
+    size = int(np.prod(shape))
+    sums = np.bincount(cells, weights=weights[own], minlength=size).reshape(shape)
+    present = (np.bincount(cells, minlength=size) > 0).reshape(shape)
+    total = sums.sum(axis=-1)
+    return weighs_department_wide(total, sums, present), total
+
+
+def department_wide_cells(rows: pd.DataFrame) -> pd.DataFrame:
+    """The departments and periods whose own weights SPEC §5.3 reads as department-wide,
+    with their total weight: what ingest names in a warning."""
+    dept, period = _axis(rows["department"]), _axis(rows["period"])
+    persp = _axis(rows["perspective"], perspectives=True)
+    wide, total = _own_wide(rows, (dept, period, persp), _raw_weights(rows))
+    cells = np.nonzero(wide)
+    return pd.DataFrame(
+        {
+            "department": dept.labels.take(cells[0]).astype(object),
+            "period": period.labels.take(cells[1]).astype(object),
+            "total": total[cells],
+        }
+    )
 
 
 def _owned(expanded: pd.DataFrame, dept: _Axis, period: _Axis) -> np.ndarray:
@@ -265,6 +332,7 @@ class Cube:
     kpis: _Means  # department x period x perspective
     owned: np.ndarray  # department x period
     collaboration: _Means  # department x period
+    wide: np.ndarray  # department x period: own weights are department-wide (SPEC §5.3)
 
 
 def cube(expanded: pd.DataFrame) -> Cube:
@@ -273,10 +341,10 @@ def cube(expanded: pd.DataFrame) -> Cube:
     dept = _axis(expanded["department"])
     period = _axis(expanded["period"])
     persp = _axis(expanded["perspective"], perspectives=True)
-    weights = np.nan_to_num(_float(expanded, "weight", 0.0), nan=0.0, posinf=0.0)
-    top = weights.max(initial=0.0)
-    if top > 0:  # relative weights scaled to at most 1 before any product: no overflow
-        weights = weights / top
+    raw = _raw_weights(expanded)  # as written: SPEC §5.3 reads their totals
+    top = raw.max(initial=0.0)
+    # relative weights scaled to at most 1 before any product: no overflow
+    weights = raw / top if top > 0 else raw
     scores = _float(expanded, "score", np.nan)
     coverage = kpi_coverage(expanded)
     keyed = np.flatnonzero((dept.codes >= 0) & (period.codes >= 0) & (persp.codes >= 0))
@@ -291,22 +359,38 @@ def cube(expanded: pd.DataFrame) -> Cube:
         _kpi_means((dept, period, persp), keyed, weights, scores, coverage),
         _owned(expanded, dept, period),
         _kpi_means((dept, period), shared, weights, scores, coverage),
+        _own_wide(expanded, (dept, period, persp), raw)[0],
     )
 
 
 class Upper(NamedTuple):
     """The levels above department x perspective, as tables."""
 
-    departments: pd.DataFrame  # department, period, score, coverage
+    departments: pd.DataFrame  # department, period, score, coverage, weighting
     organization: pd.DataFrame  # period, score, coverage
     organization_perspectives: pd.DataFrame  # period, perspective, score, coverage
+
+
+def scored_department_wide(kpi_level: Cube, settings: Settings) -> np.ndarray:
+    """Department x period: True where the department is scored department-wide, by
+    `settings.weighting` (`auto`: where its own weights say so, `weighs_department_wide`)."""
+    if settings.weighting == DEPARTMENT:
+        return np.ones_like(kpi_level.wide)
+    if settings.weighting == PERSPECTIVE:
+        return np.zeros_like(kpi_level.wide)
+    return kpi_level.wide
 
 
 def upper(kpi_level: Cube, settings: Settings) -> Upper:
     """Department and organisation roll-ups of a cube under `settings`' weights.
 
     The one path for every organisation score (scorecards and what-if alike). A department
-    is the perspective-weighted mean of its perspectives; the organisation, the
+    is the perspective-weighted mean of its perspectives: by the settings' perspective
+    weights, or, scored department-wide (SPEC §5.3, `scored_department_wide`), by the
+    sums of the weights of the KPIs in each perspective (its own and partners' shared
+    ones; for the score, of those with a score), so that its score is the weighted mean
+    of its KPI scores and its coverage that of its KPIs' coverage. Its `weighting` column
+    says which (`perspective` or `department`). The organisation is the
     department-weighted mean (1 unless set) of its departments, and per perspective of
     their perspectives. A department enters the organisation only in periods where it has
     KPIs of its own (`owned`): one that appears only as a shared KPI's partner is shown but
@@ -314,8 +398,9 @@ def upper(kpi_level: Cube, settings: Settings) -> Upper:
     """
     p = kpi_level.kpis
     pw = perspective_weights(kpi_level.perspectives.labels, settings)
-    d_score = _mean_along(p.score, pw, axis=2)
-    d_cov = _mean_along(p.coverage, pw, axis=2)
+    wide = scored_department_wide(kpi_level, settings)
+    d_score = _mean_along(p.score, np.where(wide[:, :, None], p.scored_weight, pw), axis=2)
+    d_cov = _mean_along(p.coverage, np.where(wide[:, :, None], p.weight, pw), axis=2)
     d_present = p.present.any(axis=2)
     counted = kpi_level.owned & d_present
     dw = department_weights(kpi_level.departments.labels, settings.department_weights)
@@ -328,7 +413,13 @@ def upper(kpi_level: Cube, settings: Settings) -> Upper:
     op_cov = _mean_along(np.where(owned_cells, p.coverage, np.nan), dw[:, :, None], axis=0)
     dept, period = kpi_level.departments, kpi_level.periods
     return Upper(
-        departments=_table({"department": dept, "period": period}, d_present, d_score, d_cov),
+        departments=_table(
+            {"department": dept, "period": period},
+            d_present,
+            d_score,
+            d_cov,
+            weighting=np.where(wide, DEPARTMENT, PERSPECTIVE).astype(object),
+        ),
         organization=_table({"period": period}, o_present, o_score, o_cov),
         organization_perspectives=_table(
             {"period": period, "perspective": kpi_level.perspectives},

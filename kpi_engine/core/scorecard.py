@@ -13,7 +13,7 @@ import pandas as pd
 from kpi_engine.core import periods
 from kpi_engine.core.rollup import Cube, cube, expand_shared, of_cube
 from kpi_engine.core.scoring import score
-from kpi_engine.core.settings import DEFAULTS, Settings
+from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, Settings
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,16 @@ def from_scored(scored: pd.DataFrame, *, settings: Settings) -> tuple[Scorecard,
         ups.organization_perspectives,
     )
     return card, kpi_level
+
+
+def department_wide(departments: pd.DataFrame, period: str | None) -> list[str]:
+    """The departments of a `Scorecard.departments` table scored department-wide in
+    `period` (every period if None; SPEC §5.3), sorted: what the Overview names, and the
+    departments What-if's perspective sliders do not move."""
+    at = departments[(departments["weighting"] == DEPARTMENT).to_numpy(bool)]
+    if period is not None:
+        at = at[(at["period"] == period).to_numpy(bool)]
+    return sorted(at["department"].astype(str).unique())
 
 
 def build(

@@ -14,6 +14,13 @@ DEFAULT_PERSPECTIVE_WEIGHTS: Mapping[str, float] = MappingProxyType(
 )
 
 
+# How a department's perspective weights are chosen (SPEC §5.3): `auto` reads each
+# department's own weights, `perspective` uses the settings' perspective weights (SPEC §3)
+# for everyone, `department` the sums of each department's KPI weights for everyone.
+AUTO, PERSPECTIVE, DEPARTMENT = "auto", "perspective", "department"
+WEIGHTINGS: tuple[str, ...] = (AUTO, PERSPECTIVE, DEPARTMENT)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a score depends on besides the data. Weights are relative."""
@@ -28,10 +35,11 @@ class Settings:
     )
     # Missing departments weigh 1 (equal weights by default).
     department_weights: Mapping[str, float] = field(default_factory=dict)
+    weighting: str = AUTO  # one of WEIGHTINGS
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some fields changed (what-if scenarios start here)."""
-        return replace(self, **changes)
+        return replace(self, **changes)  # type: ignore[arg-type]  # fields of several types
 
 
 def problems(settings: Settings) -> list[str]:
@@ -51,6 +59,8 @@ def problems(settings: Settings) -> list[str]:
         found.append("cap_below_green")
     if not 0 <= settings.base_score < 100:
         found.append("base_score_range")
+    if settings.weighting not in WEIGHTINGS:
+        found.append("unknown_weighting")
     return found
 
 

@@ -31,7 +31,7 @@ from kpi_engine.core.rollup import Cube, upper, weighted_mean
 from kpi_engine.core.schema import PERSPECTIVES, owner_rows
 from kpi_engine.core.scorecard import Scorecard, for_period, from_scored
 from kpi_engine.core.scoring import score
-from kpi_engine.core.settings import DEFAULTS, Settings
+from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, Settings
 from kpi_engine.core.weights import (
     TOO_FEW,
     AhpResult,
@@ -373,15 +373,19 @@ def sample_weights(
     return np.hstack(found)[:, :samples]
 
 
-def _sample_ranks(scores: np.ndarray, weights: np.ndarray, chunk: int = 4_000_000) -> np.ndarray:
+def _sample_ranks(
+    scores: np.ndarray, weights: np.ndarray, fixed: np.ndarray, chunk: int = 4_000_000
+) -> np.ndarray:
     """Department ranks (D x K) under each weight column: 1 + the number of departments
     scoring strictly higher, so ties share a rank; NaN where a department has no score.
 
     Department scores are the roll-up's `weighted_mean` over the perspectives a department
-    has, its sums a matrix product for every weight column at once.
+    has, its sums a matrix product for every weight column at once; a department with a
+    `fixed` score (not NaN: scored department-wide, SPEC §5.3) keeps it under every column.
     """
     here = ~np.isnan(scores)
     dept = weighted_mean(np.where(here, scores, 0.0) @ weights, here.astype(float) @ weights)
+    dept = np.where(np.isnan(fixed)[:, None], dept, fixed[:, None])
     d, k = dept.shape
     out = np.empty((d, k))
     step = max(1, chunk // max(d * d, 1))
@@ -390,6 +394,21 @@ def _sample_ranks(scores: np.ndarray, weights: np.ndarray, chunk: int = 4_000_00
         higher = (block[None, :, :] > block[:, None, :]).sum(axis=1)
         out[:, start : start + step] = np.where(np.isnan(block), np.nan, 1.0 + higher)
     return out
+
+
+def _fixed(departments: pd.DataFrame, period: object, names: pd.Index) -> np.ndarray:
+    """Per department in `names`, its score in `period` if it was scored department-wide,
+    else NaN (its score follows the sampled perspective weights)."""
+    at = departments[
+        (departments["period"] == period).to_numpy(bool)
+        & (departments["weighting"] == DEPARTMENT).to_numpy(bool)
+    ]
+    return (
+        at.drop_duplicates("department")
+        .set_index("department")["score"]
+        .reindex(names)
+        .to_numpy(dtype=float)
+    )
 
 
 # What `rank_ranges` returns, in order.
@@ -408,6 +427,7 @@ def rank_ranges(
     perspectives: pd.DataFrame,
     *,
     weights: Mapping[str, float],
+    departments: pd.DataFrame,
     spread_points: float = 10.0,
     samples: int = 2000,
     seed: int = 0,
@@ -415,7 +435,10 @@ def rank_ranges(
     """The ranks each department takes when perspective weights move within +- N points.
 
     `perspectives` is a department x perspective score table (`Scorecard.perspectives`);
-    `weights` the centre (the weights in use). Returns, per period and department:
+    `weights` the centre (the weights in use). `departments` (`Scorecard.departments`)
+    says which departments were scored department-wide (SPEC §5.3): perspective weights
+    do not move their scores, so they keep them in every sample. Returns, per period and
+    department:
     baseline_rank (under the centre), min_rank, max_rank, depends (min != max) and
     stable_share (the share of sampled weightings that keep the baseline rank).
     """
@@ -430,7 +453,7 @@ def rank_ranges(
         table = table[table.notna().any(axis=1)]  # a department with no score has no rank
         if table.empty:
             continue
-        r = _sample_ranks(table.to_numpy(dtype=float), w)
+        r = _sample_ranks(table.to_numpy(dtype=float), w, _fixed(departments, period, table.index))
         base = r[:, 0]
         parts.append(
             pd.DataFrame(

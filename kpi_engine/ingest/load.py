@@ -20,6 +20,7 @@ import pandas as pd
 
 from kpi_engine.core import names, periods
 from kpi_engine.core.names import unify
+from kpi_engine.core.rollup import department_wide_cells
 from kpi_engine.core.schema import ERROR, KPI_COLUMNS, WARNING, Loaded, definitions_table
 from kpi_engine.core.settings import Limits
 from kpi_engine.ingest import aliases, cumulative
@@ -112,7 +113,36 @@ def load_files(
         limits=limits,
     )
     kpis = unify(kpis, preferred=defs["department"])
+    issues.extend(_department_wide_weights(kpis))
     return Loaded(kpis, defs, issues_frame([*issues, *row_issues]), rejected)
+
+
+def _department_wide_weights(kpis: pd.DataFrame) -> list[Issue]:
+    """A warning per department and period whose weights SPEC §5.3 reads as department-wide
+    (`rollup.department_wide_cells`), on the file and sheet of its first row: the manager
+    sees the rule before importing, and where to choose another."""
+    cells = department_wide_cells(kpis)
+    if cells.empty:
+        return []
+    first = kpis.drop_duplicates(["department", "period"]).set_index(["department", "period"])
+    found = []
+    for department, period, total in cells.itertuples(index=False, name=None):
+        where = first.loc[(department, period)]
+        found.append(
+            Issue.of(
+                WARNING,
+                where["file"],
+                where["sheet"],
+                None,
+                "weight",
+                f"{total:g}",
+                "department_wide_weights",
+                department=department,
+                period=period,
+                total=f"{total:g}",
+            )
+        )
+    return found
 
 
 def _note_sheet(file: str, sheet: Sheet, imported: bool, issues: list[Issue]) -> None:

@@ -217,6 +217,12 @@ MESSAGES: Mapping[str, str] = {
     "range_order": scoring.MSG_RANGE_ORDER,
     "range_point": scoring.MSG_RANGE_POINT,
     "range_floor": scoring.MSG_RANGE_FLOOR,
+    # SPEC §5.3 (load.py)
+    "department_wide_weights": "weights of {department} in {period} add up to {total} across "
+    "the department, not within each perspective: the department is scored department-wide "
+    "(each perspective weighs the sum of its KPI weights, so the department score is the "
+    "weighted mean of its KPI scores); if the weights are meant within each perspective, "
+    "choose perspective weights as the weighting rule on the Settings page",
 }
 
 # Warnings to read before the rows are stored (SPEC §5.10): the sheet's own numbers

@@ -63,7 +63,8 @@ WIDTH = PAGE_WIDTH - 2 * MARGIN
 GAP = 3.0
 ROW = 5.6  # table row height
 RANK_ROW = 4.8  # the ranked department table's row height
-RANK_WIDTHS = (10.0, 27.0, 12.0, 14.0, 14.0)  # rank, department, score, status, change
+# rank, department, score, status, change, weighting rule
+RANK_WIDTHS = (10.0, 27.0, 12.0, 14.0, 14.0, 17.0)
 HEATMAP_MAX_HEIGHT = 95.0
 HEATMAP_ROW_STEP = 26  # px per department (the screen's 38 would waste the page)
 HEATMAP_LABEL_PX = 12  # the charts' axis label size
@@ -278,8 +279,9 @@ def _column_step(pdf: FPDF, lang: str) -> int:
 def _ranking_table(
     pdf: FPDF, x: float, ranking: pd.DataFrame, lang: str, department: str | None
 ) -> None:
-    """Ranked departments (rank, department, score, status, change) at `x`: the status
-    cell in its tint, the change in green or red, the report's own department in bold."""
+    """Ranked departments (rank, department, score, status, change, weighting rule) at
+    `x`: the status cell in its tint, the change in green or red, the report's own
+    department in bold."""
     rows = [
         [
             MISSING if pd.isna(r.rank) else str(int(r.rank)),
@@ -287,6 +289,7 @@ def _ranking_table(
             score_text(r.score),
             status_label(r.status, lang),
             change_text(r.change),
+            t(f"weighting.short_{r.weighting}", lang),
         ]
         for r in ranking.itertuples(index=False)
     ]
@@ -296,6 +299,7 @@ def _ranking_table(
         t("common.score", lang),
         t("common.status", lang),
         t("scorecard.change", lang),
+        t("weighting.column", lang),
     ]
     _table(
         pdf,
@@ -304,7 +308,7 @@ def _ranking_table(
         rows,
         RANK_WIDTHS,
         change_column=4,
-        align="RLRLR",
+        align="RLRLRL",
         row_height=RANK_ROW,
         tints=[None if pd.isna(s) else str(s) for s in ranking["status"]],
         tint_column=3,

@@ -62,14 +62,17 @@ def issues_json(issues: pd.DataFrame) -> dict[str, list[dict[str, object]]]:
 
 
 def scorecard_json(card: Scorecard) -> dict[str, list[dict[str, object]]]:
-    """SPEC §4's score document: kpis, departments (overall rows with perspective null),
-    organization, plus each department's collaboration score."""
+    """SPEC §4's score document: kpis, departments (overall rows with perspective null,
+    and the `weighting` rule that scored them, SPEC §5.12), organization, plus each
+    department's collaboration score."""
     overall = card.departments.assign(perspective=None)
-    departments = pd.concat([card.perspectives, overall], ignore_index=True)
     fields = ("department", "period", "perspective", "score", "coverage")
     return {
         "kpis": records(card.kpis, KPI_FIELDS),
-        "departments": records(departments, fields),
+        "departments": [
+            *records(card.perspectives, fields),
+            *records(overall, (*fields, "weighting")),
+        ],
         "organization": records(card.organization, ("period", "score", "coverage")),
         "collaboration": records(card.collaboration, ("department", "period", "score", "coverage")),
     }
@@ -99,7 +102,7 @@ def write_xlsx(card: Scorecard, issues: pd.DataFrame, path: str | Path) -> None:
         "KPIs": (card.kpis, KPI_FIELDS),
         "Departments": (
             pd.DataFrame(doc["departments"]),
-            ("department", "period", "perspective", "score", "coverage"),
+            ("department", "period", "perspective", "score", "coverage", "weighting"),
         ),
         "Organization": (card.organization, ("period", "score", "coverage")),
         "Collaboration": (card.collaboration, ("department", "period", "score", "coverage")),

@@ -19,7 +19,7 @@ from kpi_engine.core.rollup import perspective_weights
 from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.core.scorecard import Scorecard
 from kpi_engine.core.scoring import statuses
-from kpi_engine.core.settings import DEFAULTS, Settings
+from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, Settings
 from kpi_engine.core.whatif import ranks
 from kpi_engine.i18n import t, warning_kind_label
 
@@ -95,7 +95,7 @@ def scoped(history: Scorecard, department: str | None) -> Scorecard:
         kpis=mine(history.kpis),
         perspectives=mine(history.perspectives),
         departments=own,
-        organization=own.drop(columns="department").reset_index(drop=True),
+        organization=own.drop(columns=["department", "weighting"]).reset_index(drop=True),
         collaboration=mine(history.collaboration),
         organization_perspectives=mine(history.perspectives)
         .drop(columns="department")
@@ -130,7 +130,7 @@ def department_summary(
     wide.columns = list(PERSPECTIVES)
     rows = rows.merge(wide, left_on="department", right_index=True, how="left")
     return rows.loc[
-        :, ["department", "score", "status", "coverage", "change", *PERSPECTIVES]
+        :, ["department", "score", "status", "coverage", "change", *PERSPECTIVES, "weighting"]
     ].reset_index(drop=True)
 
 
@@ -138,18 +138,29 @@ def department_ranking(
     history: Scorecard, period: str, *, settings: Settings = DEFAULTS
 ) -> pd.DataFrame:
     """Every department of `period`, best first: rank (ties share the better rank, no
-    score no rank, as on the What-if page), department, score, status, change."""
+    score no rank, as on the What-if page), department, score, status, change, and the
+    weighting rule that scored it."""
     rows = department_summary(history, period, settings=settings)
     rows = rows.assign(rank=ranks(rows.assign(period=period)))
     rows = rows.sort_values(["rank", "department"], na_position="last", kind="stable")
-    return rows.loc[:, ["rank", "department", "score", "status", "change"]].reset_index(drop=True)
+    columns = ["rank", "department", "score", "status", "change", "weighting"]
+    return rows.loc[:, columns].reset_index(drop=True)
+
+
+def _department_wide(history: Scorecard, period: str, department: str) -> bool:
+    """Whether `department` was scored department-wide in `period` (SPEC §5.3)."""
+    own = _at(history.departments, period)
+    rule = own.loc[(own["department"] == department).to_numpy(bool), "weighting"]
+    return bool((rule == DEPARTMENT).any())
 
 
 def perspective_summary(
     history: Scorecard, period: str, department: str, *, settings: Settings = DEFAULTS
 ) -> pd.DataFrame:
     """A department's four perspectives in scorecard order: perspective, score, status,
-    coverage, change, and the perspective's share of the perspective weights."""
+    coverage, change, and the perspective's share of the perspective weights: the
+    settings', or for a department scored department-wide, the sums of its KPI weights
+    in each perspective (SPEC §5.3)."""
     previous = periods.previous_period(period)
     mine = scoped(history, department).perspectives
     rows = pd.DataFrame({"perspective": list(PERSPECTIVES)}, dtype=object)
@@ -157,7 +168,12 @@ def perspective_summary(
     rows = _with_change(
         rows.merge(now, on="perspective", how="left"), _at(mine, previous), ["perspective"]
     )
-    weights = perspective_weights(PERSPECTIVES, settings)
+    if _department_wide(history, period, department):
+        kpis = _at(scoped(history, department).kpis, period)
+        sums = pd.to_numeric(kpis["weight"], errors="coerce").groupby(kpis["perspective"]).sum()
+        weights = sums.reindex(list(PERSPECTIVES), fill_value=0.0).to_numpy(dtype=float)
+    else:
+        weights = perspective_weights(PERSPECTIVES, settings)
     total = weights.sum()
     return rows.assign(
         status=statuses(rows["score"], settings=settings),
@@ -168,9 +184,13 @@ def perspective_summary(
 def kpi_rows(history: Scorecard, period: str, department: str) -> pd.DataFrame:
     """A department's KPI rows in `period` (shared KPIs it counts included), grouped by
     perspective in scorecard order: `KPI_REPORT_COLUMNS`, where `weight_share` is the
-    KPI's weight over the weights of its perspective (what the roll-up renormalises)."""
+    KPI's weight over the weights of its perspective (what the roll-up renormalises), or
+    of the whole department for one scored department-wide (SPEC §5.3)."""
     rows = _at(scoped(history, department).kpis, period)
-    totals = rows.groupby("perspective", observed=True)["weight"].transform("sum")
+    if _department_wide(history, period, department):
+        totals = pd.Series(rows["weight"].astype(float).sum(), index=rows.index)
+    else:
+        totals = rows.groupby("perspective", observed=True)["weight"].transform("sum")
     share = rows["weight"].astype(float) / totals.where(totals > 0)
     order = rows["perspective"].map({p: i for i, p in enumerate(PERSPECTIVES)})
     rows = rows.assign(weight_share=share, _order=order)

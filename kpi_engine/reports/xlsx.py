@@ -24,7 +24,7 @@ from kpi_engine.core import insights
 from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.core.scorecard import Scorecard
 from kpi_engine.core.scoring import statuses
-from kpi_engine.core.settings import DEFAULTS, Settings
+from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, Settings
 from kpi_engine.i18n import DEFAULT_LANG, perspective_label, status_label, t
 from kpi_engine.reports.plain import safe_cell
 from kpi_engine.reports.tables import (
@@ -144,16 +144,16 @@ def _summary_sheet(
     lang: str,
     settings: Settings,
 ) -> None:
-    """Title, the organisation's row, then one row per department (`department_summary`)
-    under a filter."""
+    """Title, the organisation's row, then one row per department (`department_summary`,
+    ending with the weighting rule that scored it) under a filter."""
     view = insights.overview(history, period, settings=settings)
     organization = t("common.organization", lang)
     labels = [perspective_label(p, lang) for p in PERSPECTIVES]
-    _widths(sheet, [22, 10, 10, 10, 14, *[12] * len(PERSPECTIVES)])
+    _widths(sheet, [22, 10, 10, 10, 14, *[12] * len(PERSPECTIVES), 16])
     first_data = 6
     sheet.freeze_panes = f"A{first_data}"
     last = first_data + len(departments) - 1
-    sheet.auto_filter.ref = f"A{first_data - 1}:{get_column_letter(5 + len(PERSPECTIVES))}{last}"
+    sheet.auto_filter.ref = f"A{first_data - 1}:{get_column_letter(6 + len(PERSPECTIVES))}{last}"
 
     title = t("report.title", lang, scope=organization, period=period)
     sheet.append([_cell(sheet, title, font=TITLE)])
@@ -175,11 +175,24 @@ def _summary_sheet(
         ]
     )
     sheet.append([])
-    sheet.append(_header(sheet, [*_score_labels(t("common.department", lang), lang), *labels]))
+    sheet.append(
+        _header(
+            sheet,
+            [
+                *_score_labels(t("common.department", lang), lang),
+                *labels,
+                t("weighting.column", lang),
+            ],
+        )
+    )
     for _, row in departments.rename(columns={"department": "label"}).iterrows():
         scores = row[list(PERSPECTIVES)].to_numpy(float)
         sheet.append(
-            [*_score_cells(sheet, row, lang), *_perspective_cells(sheet, scores, settings)]
+            [
+                *_score_cells(sheet, row, lang),
+                *_perspective_cells(sheet, scores, settings),
+                _cell(sheet, t(f"weighting.rule_{row['weighting']}", lang)),
+            ]
         )
 
 
@@ -214,9 +227,10 @@ def _department_sheet(
     lang: str,
     settings: Settings,
 ) -> None:
-    """Title, the department's overall score (its `department_summary` row) and its
-    four perspectives, then its KPI rows (grouped by perspective) under a frozen header
-    with a filter."""
+    """Title, the department's overall score (its `department_summary` row, with the
+    weighting rule that scored it under the perspective weights' header) and its four
+    perspectives, then its KPI rows (grouped by perspective) under a frozen header with a
+    filter."""
     department = overall["department"]
     perspectives = perspective_summary(history, period, department, settings=settings)
     kpis = kpi_rows(history, period, department)
@@ -234,7 +248,10 @@ def _department_sheet(
             "common.unit",
             "common.score",
             "common.status",
-            "report.weight_share",
+            # a KPI's share of its perspective's weights, or of the department's (SPEC §5.3)
+            "report.weight_share_department"
+            if overall["weighting"] == DEPARTMENT
+            else "report.weight_share",
             "scorecard.owner_department",
         )
     ]
@@ -258,7 +275,8 @@ def _department_sheet(
     )
     row = overall.rename({"department": "label"})
     row["label"] = t("scorecard.department_score", lang)
-    sheet.append(_score_cells(sheet, row, lang, label_font=BOLD))
+    rule = _cell(sheet, t(f"weighting.rule_{overall['weighting']}", lang))
+    sheet.append([*_score_cells(sheet, row, lang, label_font=BOLD), rule])
     for _, row in perspectives.iterrows():
         row["label"] = perspective_label(row["perspective"], lang)
         sheet.append(

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from kpi_engine.auth import roles as access
 from kpi_engine.auth.roles import Actor
-from kpi_engine.core.settings import DEFAULTS, Settings, problems
+from kpi_engine.core.settings import AUTO, DEFAULTS, WEIGHTINGS, Settings, problems
 from kpi_engine.store import codec
 from kpi_engine.store.audit import allowed, record
 from kpi_engine.store.connection import reading, writing
@@ -28,7 +28,11 @@ def _value(settings: Settings) -> dict:
 
 
 def _settings(text: str) -> Settings:
-    return Settings(**codec.known_fields(Settings, text))
+    """Stored settings; a `weighting` this code does not know (newer code's) is `auto`."""
+    fields = codec.known_fields(Settings, text)
+    if fields.get("weighting", AUTO) not in WEIGHTINGS:
+        fields["weighting"] = AUTO
+    return Settings(**fields)
 
 
 def save_settings(engine: Engine, settings: Settings, *, user: Actor) -> None:
