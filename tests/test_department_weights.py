@@ -325,36 +325,37 @@ def test_the_what_if_page_says_which_departments_sliders_do_not_move(monkeypatch
         whatif_ui.unmoved_text(compare(everyone, everyone.settings, Scenario()), PERIOD, "en")
         is None
     )
-    # the sample company weighs department-wide throughout: the page says the sliders move none
+    # in the sample company 财务部 alone weighs department-wide: the page names it
     at = open_page(start(monkeypatch, tmp_path), "whatif")
     assert not at.exception
-    assert any("维度权重滑块不改变任何得分" in i.value for i in at.info)
+    (note,) = [i.value for i in at.info if i.value.startswith("维度权重滑块不影响")]
+    assert "财务部" in note and "市场部" not in note
 
 
 # -- Settings and Scorecard pages -----------------------------------------------------------
 
 
 def test_the_settings_page_stores_the_rule_and_the_scorecard_shows_it(monkeypatch, tmp_path):
-    at = open_page(start(monkeypatch, tmp_path), "scorecard")
+    at = open_page(start(monkeypatch, tmp_path), "scorecard")  # 市场部: weights per perspective
     assert not at.exception
-    assert any(c.value == "计权方式：部门整体" for c in at.caption)
+    assert any(c.value == "计权方式：维度权重" for c in at.caption)
     open_page(at, "settings")
     assert at.radio(key="settings_weighting").value == AUTO
-    at.radio(key="settings_weighting").set_value(PERSPECTIVE)
+    at.radio(key="settings_weighting").set_value(DEPARTMENT)
     at.button[0].click().run()  # the form's submit button
     assert not at.exception
     engine = store.connect(data_dir=os.environ[DATA_DIR_ENV])
-    assert store.load_settings(engine).weighting == PERSPECTIVE
+    assert store.load_settings(engine).weighting == DEPARTMENT
     engine.dispose()
     open_page(at, "scorecard")
-    assert any(c.value == "计权方式：维度权重" for c in at.caption)
+    assert any(c.value == "计权方式：部门整体" for c in at.caption)
 
 
 def test_the_overview_names_the_departments_scored_department_wide(monkeypatch, tmp_path):
     at = open_page(start(monkeypatch, tmp_path), "overview")
     assert not at.exception
     (caption,) = [c.value for c in at.caption if c.value.startswith("按部门整体计权")]
-    assert "财务部" in caption and "市场部" in caption
+    assert "财务部" in caption and "市场部" not in caption
 
 
 def test_the_data_page_shows_the_rule_before_import(monkeypatch, tmp_path):

@@ -45,13 +45,12 @@ weights = st.floats(min_value=0.0, max_value=100.0, allow_nan=False)
 
 @pytest.fixture(scope="module")
 def mixed(company):
-    """The sample company with 技术部's weights tripled: its weights no longer add up to 1,
-    so it is scored by perspective weights while the others weigh department-wide."""
-    tech = (company["department"] == "技术部").to_numpy()
-    rows = company.assign(weight=np.where(tech, 3.0, 1.0) * company["weight"])
+    """The sample company as it is: 财务部 weighs department-wide (its weights add up to
+    100 % across the department), the six others by perspective weights."""
+    rows = company
     prepared = prepare(rows, period="2026-10")
     rule = prepared.baseline.departments.set_index("department")["weighting"]
-    assert rule["技术部"] == PERSPECTIVE and (rule.drop("技术部") == DEPARTMENT).all()
+    assert rule["财务部"] == DEPARTMENT and (rule.drop("财务部") == PERSPECTIVE).all()
     return rows, prepared
 
 
