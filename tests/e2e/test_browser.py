@@ -37,17 +37,18 @@ UPLOAD_NAME = f"{DEPARTMENT}_2026年10月_KPI考核表.xlsx"
 def messy_workbook() -> bytes:
     """A monthly form as a manager sends it: title and filler lines above the header, the
     department in one merged cell, percent strings, '-' for a missing actual, a total row,
-    and one bad row (a negative weight) among four good ones."""
+    and one bad row (a negative weight) among four good ones. Its weights add up to 120 %,
+    so they are read within each perspective (SPEC §5.3: no department-wide warning)."""
     rows = [
         [f"2026年10月 {DEPARTMENT} KPI 考核表"],
         ["填报人: 陈静", None, "填报日期: 2026-11-03"],
         HEADER,
-        [DEPARTMENT, "财务", "QM1", "质量成本占比", "越低越好", "20%", "3%", "2.5%"],
+        [DEPARTMENT, "财务", "QM1", "质量成本占比", "越低越好", "40%", "3%", "2.5%"],
         [None, "客户", "QM2", "客户投诉关闭率", "越高越好", "30%", "95%", "97%"],
         [None, "内部流程", "QM3", "一次交检合格率", "越高越好", "30%", "98%", "-"],
         [None, "学习与成长", "QM4", "质量培训覆盖率", "越高越好", "20%", "90%", "92%"],
         [None, "内部流程", "QM5", "来料检验及时率", "越高越好", "-10%", "95%", "96%"],
-        ["合计", None, None, None, None, "100%", None, None],
+        ["合计", None, None, None, None, "120%", None, None],
     ]
     return xlsx(rows, merges=["A4:A8"])
 
