@@ -194,6 +194,26 @@ def test_the_operator_sets_an_empty_direction_with_a_warning_naming_the_cell():
     assert issues(loaded, "default_direction").empty
 
 
+def test_a_written_target_beside_an_unknown_direction_in_the_batch_loads():
+    """An operator target checked against its direction cell, and a direction no one knows
+    in another row: the unknown one is its row's error (comparing the two crashed)."""
+    loaded = load(
+        (
+            "a.xlsx",
+            xlsx(
+                form(
+                    ["市场部", "客户", "K1", "满意度", "越高越好", 1, "≥95%", 0.96],
+                    ["市场部", "客户", "K2", "投诉数", "越少越棒", 1, 5, 3],
+                )
+            ),
+        )
+    )
+    assert loaded.kpis["kpi_id"].tolist() == ["K1"]
+    assert loaded.kpis["direction"].tolist() == ["higher"]
+    (error,) = loaded.errors.itertuples()
+    assert (error.row, error.column, error.value) == (5, "方向", "越少越棒")
+
+
 def test_an_operator_against_the_direction_column_is_an_error_naming_the_target_cell():
     loaded = load(
         ("a.xlsx", xlsx(form(["市场部", "客户", "K1", "投诉率", "越低越好", 1, "≥95%", 0.9])))

@@ -370,7 +370,11 @@ def _apply_written_target(typed: pd.DataFrame) -> None:
     if has_written.any():
         direction = typed["direction"]
         stated = direction.notna() & ~typed["_unknown_direction"]
-        typed["_direction_conflict"] = has_written & stated & direction.ne(written)
+        # compared as objects: an unknown direction holds the `...` marker, which a
+        # string array cannot take (it is no conflict: `stated` leaves it out)
+        typed["_direction_conflict"] = (
+            has_written & stated & direction.astype(object).ne(written.astype(object))
+        )
         from_target = has_written & direction.isna()
         typed["direction"] = direction.where(~from_target, written)
         typed["_direction_from_target"] = from_target
