@@ -5,7 +5,7 @@ import streamlit as st
 from kpi_engine.charts import specs as charts
 from kpi_engine.core import insights
 from kpi_engine.core.scorecard import department_wide
-from kpi_engine.i18n import percent_text, perspective_label, score_text, t
+from kpi_engine.i18n import percent_text, period_label, perspective_label, score_text, t
 from ui import data, downloads, navigation, state, tables
 
 navigation.require_shell()
@@ -17,7 +17,7 @@ if period:
     downloads.reports(history, period, lang, settings, expected_departments=data.departments())
 view = insights.overview(history, period, settings=settings)
 
-st.caption(t("overview.previous_period", lang, period=view.previous))
+st.caption(t("overview.previous_period", lang, period=period_label(view.previous, lang)))
 cols = st.columns(5)
 cols[0].metric(
     t("overview.org_score", lang),

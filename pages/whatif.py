@@ -13,7 +13,7 @@ import streamlit as st
 
 from kpi_engine import PERSPECTIVES, Settings
 from kpi_engine.core import whatif as engine
-from kpi_engine.i18n import score_text, t
+from kpi_engine.i18n import period_label, score_text, t
 from ui import auth, data, downloads, navigation, state, tables, text
 from ui import whatif as ui
 
@@ -25,7 +25,7 @@ st.title(t("page.whatif", lang))
 if period is None:
     st.info(t("whatif.no_data", lang))
     st.stop()
-st.caption(t("whatif.intro", lang, period=period))
+st.caption(t("whatif.intro", lang, period=period_label(period, lang)))
 base = ui.prepared(data.kpis(), period, settings)
 ui.init_state(settings)
 
