@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kpi_engine.charts import specs as charts
-from kpi_engine.i18n import perspective_label, t
+from kpi_engine.i18n import period_label, perspective_label, t
 from ui import data, downloads, navigation, state, tables, text
 
 navigation.require_shell()
@@ -22,7 +22,7 @@ if (cells["period"] == period).any():
     if picked is None:
         st.info(t("heatmap.no_selection", lang))
 else:
-    st.info(t("common.no_rows", lang, period=period))
+    st.info(t("common.no_rows", lang, period=period_label(period, lang)))
 if picked is not None:
     department, perspective = picked["department"], picked["perspective"]
     st.subheader(
@@ -46,7 +46,7 @@ if picked is not None:
 st.subheader(t("heatmap.department_months", lang))
 year = tables.only(data.year_scores(period), choices.departments)
 if year.empty:
-    st.info(t("common.no_rows", lang, period=period))
+    st.info(t("common.no_rows", lang, period=period_label(period, lang)))
 else:
     downloads.chart(
         charts.department_months(year, lang=lang, settings=settings),

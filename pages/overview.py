@@ -48,7 +48,7 @@ if (scores["period"] == period).any():
         lang,
     )
 else:
-    st.info(t("common.no_rows", lang, period=period))
+    st.info(t("common.no_rows", lang, period=period_label(period, lang)))
 wide = department_wide(scores, period)
 if wide:  # which rule scored each department (SPEC §5.3)
     st.caption(

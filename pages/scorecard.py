@@ -4,7 +4,7 @@ import streamlit as st
 
 from kpi_engine import PERSPECTIVES
 from kpi_engine.charts import specs as charts
-from kpi_engine.i18n import percent_text, perspective_label, score_text, t
+from kpi_engine.i18n import percent_text, period_label, perspective_label, score_text, t
 from ui import data, downloads, navigation, state, tables, text
 
 navigation.require_shell()
@@ -64,6 +64,10 @@ for perspective in PERSPECTIVES:
     )
 missing = int(kpis[t("common.score", lang)].isna().sum())
 if missing == len(kpis):
-    st.info(text.md("scorecard.no_actuals", lang, department=department, period=period))
+    st.info(
+        text.md(
+            "scorecard.no_actuals", lang, department=department, period=period_label(period, lang)
+        )
+    )
 elif missing:
     st.caption(t("scorecard.missing_count", lang, n=missing))

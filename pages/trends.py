@@ -5,7 +5,7 @@ import streamlit as st
 
 from kpi_engine.charts import specs as charts
 from kpi_engine.core import insights
-from kpi_engine.i18n import t
+from kpi_engine.i18n import period_label, t
 from ui import data, downloads, navigation, state, tables
 
 navigation.require_shell()
@@ -41,7 +41,7 @@ projected = insights.projection(series, settings=settings)
 frame = tables.with_projection(series, projected)
 
 if series.empty:
-    st.info(t("common.no_rows", lang, period=choices.period))
+    st.info(t("common.no_rows", lang, period=period_label(choices.period, lang)))
     st.stop()
 if level == "kpi":
     st.subheader(t("trends.actual_vs_target", lang))

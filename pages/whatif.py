@@ -131,7 +131,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
         st.subheader(t("whatif.comparison", lang))
         compared = ui.chart_frame(comparison, selected)
         if compared.empty:
-            st.info(t("common.no_rows", lang, period=base.period))
+            st.info(t("common.no_rows", lang, period=period_label(base.period, lang)))
         else:
             st.dataframe(
                 ui.comparison_table(comparison, lang, selected),

@@ -13,7 +13,7 @@ from functools import cache
 import pandas as pd
 import pytest
 
-from kpi_engine.i18n import LANGUAGES, score_text, t
+from kpi_engine.i18n import LANGUAGES, period_label, score_text, t
 from tests.apps import PAGES, start
 from tests.edge_company import (
     EDGE_DEPARTMENTS,
@@ -56,13 +56,14 @@ def check_scorecard(at, grain: str, department: str, period: str, lang: str) -> 
     if row.empty:
         assert score == "—"
         infos = [i.value for i in at.info]
-        assert any(department in i and str(period) in i for i in infos), infos
+        assert any(department in i and period_label(period, lang) in i for i in infos), infos
         return
     assert score == score_text(row["score"].iloc[0])
     kpis = scored(grain).kpis
     own = kpis[(kpis["department"] == department) & (kpis["period"] == period)]
     if own["score"].isna().all():
-        expected = t("scorecard.no_actuals", lang, department=department, period=period)
+        shown = period_label(period, lang)
+        expected = t("scorecard.no_actuals", lang, department=department, period=shown)
         assert expected in [i.value for i in at.info]
     if department == PARTNER_ONLY:
         assert metric(at, t("scorecard.collaboration_score", lang)) != "—"
@@ -76,7 +77,7 @@ def check_page(at, page: str, grain: str, department: str, lang: str) -> None:
         check_scorecard(at, grain, department, period, lang)
         return
     if page in ("overview", "heatmap", "whatif"):
-        no_rows = t("common.no_rows", lang, period=period)
+        no_rows = t("common.no_rows", lang, period=period_label(period, lang))
         present = not department_row(grain, department, period).empty
         assert (no_rows in [i.value for i in at.info]) != present, (page, department, period)
     if page == "overview" and department == OTHER_MONTHS and grain == "month":

@@ -24,6 +24,7 @@ from kpi_engine.i18n import (
     change_text,
     is_missing,
     number_text,
+    period_label,
     perspective_label,
     status_label,
     t,
@@ -123,8 +124,12 @@ def no_rows_text(history: Scorecard, department: str, period: str | None, lang: 
         .dropna()
         .astype(str)
     )
-    covered = MISSING if not periods else " – ".join(dict.fromkeys((periods[0], periods[-1])))
-    return md("scorecard.no_rows", lang, department=department, period=period, periods=covered)
+    ends = (
+        [period_label(p, lang) for p in dict.fromkeys((periods[0], periods[-1]))] if periods else []
+    )
+    covered = " – ".join(ends) if ends else MISSING
+    shown = period_label(period, lang)
+    return md("scorecard.no_rows", lang, department=department, period=shown, periods=covered)
 
 
 def kpi_rows(history: Scorecard, department: str, period: str, lang: str) -> pd.DataFrame:
