@@ -861,14 +861,19 @@ _CURRENT = frozenset(fold(w) for w in CURRENT_PERIOD_WORDS)
 _ASIDE = frozenset(fold(w) for w in ASIDE_PAIR_WORDS)
 
 
+def _bare(text: object) -> str:
+    """A label folded as the word sets are, a bracketed note left out (`合计（万元）`)."""
+    return fold(_PAREN.sub("", str(text)))
+
+
 def is_current_period(text: object) -> bool:
     """`本月`, `本期`, `this month`: the sheet's own period, over a two-row header's pair."""
-    return fold(_PAREN.sub("", str(text))) in _CURRENT
+    return _bare(text) in _CURRENT
 
 
 def is_aside_pair(text: object) -> bool:
     """`累计`, `全年`, `YTD`: a year-to-date or whole-year pair beside the periods."""
-    return fold(_PAREN.sub("", str(text))) in _ASIDE
+    return _bare(text) in _ASIDE
 
 
 _ANNUAL = frozenset(fold(w) for w in ("全年", "年度", "全年度", "full year", "annual"))
@@ -876,7 +881,7 @@ _ANNUAL = frozenset(fold(w) for w in ("全年", "年度", "全年度", "full yea
 
 def is_annual(text: object) -> bool:
     """`全年`, `年度`: a whole-year pair beside the periods (its 目标 is the annual target)."""
-    return fold(_PAREN.sub("", str(text))) in _ANNUAL
+    return _bare(text) in _ANNUAL
 
 
 def lookup(table: Mapping[str, str], value: object) -> str | None:
@@ -890,7 +895,7 @@ _NOTES = frozenset(fold(w) for w in NOTE_WORDS)
 
 def is_total_label(text: object) -> bool:
     """A cell that marks a total or subtotal row: `合计`, `合 计：`, `Total (all)`."""
-    return fold(_PAREN.sub("", str(text))) in _TOTALS
+    return _bare(text) in _TOTALS
 
 
 def is_note_label(text: object) -> bool:
