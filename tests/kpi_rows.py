@@ -35,6 +35,10 @@ def kpi(**fields: object) -> dict[str, object]:
         "owner": None,
         "period": "2026-10",
         "extras": {},
+        "veto": False,
+        "section": None,
+        "rule": None,
+        "full_points": NAN,
     }
     row.update(fields)
     return row
@@ -43,7 +47,7 @@ def kpi(**fields: object) -> dict[str, object]:
 def frame(*rows: dict[str, object], index: list[object] | None = None) -> pd.DataFrame:
     """A KPI frame with the schema's column order and float anchor/actual/weight columns."""
     df = pd.DataFrame(list(rows), columns=list(KPI_COLUMNS), index=index)
-    numeric = ["weight", "actual", *ANCHORS]
+    numeric = ["weight", "actual", *ANCHORS, "full_points"]
     df[numeric] = df[numeric].astype(float)
     return df
 

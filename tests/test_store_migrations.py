@@ -78,7 +78,7 @@ def store_v1(tmp_path) -> Path:
 def test_a_store_made_by_earlier_code_has_the_schema_the_migrations_build(store_v1, tmp_path):
     old = store.start(data_dir=store_v1)
     new = fresh_store(tmp_path / "new")
-    assert store.version(old) == store.SCHEMA_VERSION == 1
+    assert store.version(old) == store.SCHEMA_VERSION == 2
     assert shape(old) == shape(new)
 
 
@@ -94,6 +94,9 @@ def test_a_store_made_by_earlier_code_opens_with_everything_it_held(store_v1):
     hr = kpis[kpis["department"] == "人力资源部"].set_index("kpi_id")
     assert hr.loc["HR-07", "shared_with"] == ("技术部", "生产部")
     assert hr.loc["HR-01", "shared_with"] == () and hr.loc["HR-01", "actual"] == 1195.0
+    # rows stored before SPEC §5.6-§5.8 read as plain KPIs of their perspective
+    assert not kpis["veto"].any() and kpis["section"].isna().all() and kpis["rule"].isna().all()
+    assert kpis["full_points"].isna().all()
     assert len(store.definitions(engine)) == 63
 
     history = store.history(engine)

@@ -18,6 +18,12 @@ DIRECTIONS: tuple[str, ...] = ("higher", "lower", "range")
 AGGREGATIONS: tuple[str, ...] = ("sum", "avg", "last")
 STATUSES: tuple[str, ...] = ("green", "amber", "red")
 
+# Rows that are not KPIs of a perspective (SPEC §5.6, §5.7), by their `section`: a veto
+# KPI that is only a gate (否决指标), and bonus and penalty items (加分项 / 扣分项). A KPI of a
+# perspective has no section (None), a veto KPI of a perspective `veto` True.
+GATE, BONUS, PENALTY = "veto", "bonus", "penalty"
+SECTIONS: tuple[str, ...] = (GATE, BONUS, PENALTY)
+
 # Numeric anchor columns a KPI row may carry (NaN when the workbook left them empty).
 ANCHORS: tuple[str, ...] = ("target", "floor", "threshold", "stretch", "target_low", "target_high")
 
@@ -40,6 +46,10 @@ KPI_COLUMNS: tuple[str, ...] = (
     "owner",  # str or None
     "period",  # "YYYY-MM"
     "extras",  # dict of unknown columns as written -> cell value
+    "veto",  # bool: a veto KPI (一票否决, SPEC §5.6)
+    "section",  # None, or one of SECTIONS: not a KPI of its perspective
+    "rule",  # str or None: the scoring rule as written (评分标准, SPEC §5.8)
+    "full_points",  # float: 分值 / 标准分 / 满分 (a rule's full points, an item's points)
 )
 
 # Issues (errors and warnings) as reported to users and by `validate --json`.
@@ -67,6 +77,10 @@ DEFINED_COLUMNS = (
     "shared_with",
     "unit",
     "owner",
+    "veto",
+    "section",
+    "rule",
+    "full_points",
 )
 DEFINITION_COLUMNS = ("department", *DEFINED_COLUMNS)
 
@@ -103,6 +117,7 @@ def definitions_table(*tables: pd.DataFrame | None) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in DEFINITION_COLUMNS})
     merged = pd.concat(frames, ignore_index=True)
+    merged["veto"] = merged["veto"].eq(True).to_numpy(dtype=bool)  # not said: not a veto KPI
     return merged[~kpi_keys(merged).duplicated(keep="last")].reset_index(drop=True)
 
 

@@ -36,6 +36,8 @@ class Settings:
     # Missing departments weigh 1 (equal weights by default).
     department_weights: Mapping[str, float] = field(default_factory=dict)
     weighting: str = AUTO  # one of WEIGHTINGS
+    veto_score: float = 0.0  # a department's score in a period where a veto KPI fails (§5.6)
+    bonus_limit: float = 10.0  # bonus points counted per department and period (§5.7)
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some fields changed (what-if scenarios start here)."""
@@ -61,6 +63,10 @@ def problems(settings: Settings) -> list[str]:
         found.append("base_score_range")
     if settings.weighting not in WEIGHTINGS:
         found.append("unknown_weighting")
+    if not 0 <= settings.veto_score <= settings.cap:
+        found.append("veto_score_range")
+    if not 0 <= settings.bonus_limit <= settings.cap:
+        found.append("bonus_limit_range")
     return found
 
 

@@ -157,6 +157,21 @@ COLUMN_ALIASES: Mapping[str, tuple[str, ...]] = {
         "reporting period",
     ),
     "unit": ("单位", "單位", "计量单位", "unit", "uom"),
+    # SPEC §5.6: a veto KPI's flag column.
+    "veto": ("否决", "一票否决", "否决项", "是否否决", "是否一票否决", "veto", "veto kpi"),
+    # SPEC §5.8: the scoring rule as written (扣分制).
+    "rule": (
+        "评分标准",
+        "评分规则",
+        "考核标准",
+        "计分规则",
+        "扣分标准",
+        "scoring rule",
+        "scoring rules",
+        "rule",
+    ),
+    # SPEC §5.7, §5.8: a rule's full points, a bonus or penalty item's points.
+    "full_points": ("分值", "标准分", "满分", "标准分值", "满分值", "points", "full points"),
     "owner": ("负责人", "負責人", "责任人", "責任人", "owner", "responsible", "kpi owner"),
     "floor": (
         "红线值",
@@ -558,14 +573,9 @@ KNOWN_EXTRA_HEADERS: tuple[str, ...] = (
     "说明",
     "附注",
     "评分说明",
-    "评分标准",
-    "评分规则",
-    "计分规则",
     "计分方法",
-    "考核标准",
     "考核说明",
     "考核细则",
-    "扣分标准",
     "指标说明",
     "指标定义",
     "指标解释",

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from kpi_engine.ingest.load import SheetPlan
 
 TEXT_COLUMNS = ("department", "kpi_id", "kpi_name", "unit", "owner")
-NUMBER_COLUMNS = ("weight", "actual", *ANCHORS, *cumulative.COLUMNS)
+NUMBER_COLUMNS = ("weight", "actual", *ANCHORS, "full_points", *cumulative.COLUMNS)
 # Columns read with a unit after the number (SPEC §5.4); the target also with an operator.
 WRITTEN_COLUMNS = ("actual", *ANCHORS, *cumulative.COLUMNS)
 # Directions as the messages about written targets name them.
@@ -75,6 +75,9 @@ LABELS = {
     "target_annual": "年度目标 / annual target",
     "target_ytd": "累计目标 / cumulative target",
     "frequency": "考核频率 / frequency",
+    "veto": "一票否决 / veto",
+    "rule": "评分标准 / scoring rule",
+    "full_points": "分值 / points",
 }
 # The column holding the value at fault for each anchor problem (`scoring.anchor_problems`);
 # any other names the target. A range missing its low bound names target_low instead.
@@ -302,6 +305,11 @@ def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
             if column in WRITTEN_COLUMNS:
                 _type_written(typed, column, None, None)
     typed["shared_with"] = per_distinct(_column(frame, "shared_with"), _clean_text)  # split later
+    # SPEC §5.6-§5.8. None until read, so that a definition can fill them in (`_finish`
+    # makes a veto still unknown False).
+    typed["veto"] = None
+    typed["section"] = None
+    typed["rule"] = per_distinct(_column(frame, "rule"), _clean_text)
     for column in (
         "perspective",
         "direction",
@@ -904,6 +912,7 @@ def _finish(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> 
         file=np.array([p.file for p in plans], dtype=object)[plan_of],
         sheet=np.array([p.sheet for p in plans], dtype=object)[plan_of],
         kpi_name=rows["kpi_name"].where(rows["kpi_name"].notna(), rows["kpi_id"]),
+        veto=rows["veto"].eq(True).to_numpy(dtype=bool),
         # "" for a missing cell, which per_distinct would leave None: no partners is ()
         shared_with=per_distinct(
             rows["shared_with"].fillna(""), lambda v: v if isinstance(v, tuple) else ()
@@ -919,7 +928,13 @@ def _finish(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> 
     out = out[~superseded]
     kpis = out[list(KPI_COLUMNS)].reset_index(drop=True)
     return kpis.astype(
-        {"row": "int64", "weight": float, "actual": float, **dict.fromkeys(ANCHORS, float)}
+        {
+            "row": "int64",
+            "weight": float,
+            "actual": float,
+            "full_points": float,
+            **dict.fromkeys(ANCHORS, float),
+        }
     )
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from kpi_engine.core import names
-from kpi_engine.store.schema import FLOAT_COLUMNS, INFERRED_COLUMNS
+from kpi_engine.store.schema import BOOLEAN_COLUMNS, FLOAT_COLUMNS, INFERRED_COLUMNS
 
 VERSION = "version"  # the key of a stored value's format
 
@@ -96,6 +96,8 @@ def _column_values(frame: pd.DataFrame, column: str) -> list:
     if column in FLOAT_COLUMNS:
         values = series.to_numpy(dtype=float, na_value=np.nan)
         return [None if v != v else v for v in values.tolist()]
+    if column in BOOLEAN_COLUMNS:
+        return [False if _plain(v) is None else bool(v) for v in series.tolist()]
     return [_plain(v) for v in series.tolist()]
 
 
@@ -125,6 +127,8 @@ def _column(name: str, values: Sequence[Any]) -> pd.Series | np.ndarray:
         return np.array(values, dtype=float)  # NULL -> NaN
     if name == "row":
         return np.array(values, dtype=np.int64)
+    if name in BOOLEAN_COLUMNS:  # NULL: a row stored before the column was (not a veto)
+        return np.array([bool(v) for v in values], dtype=bool)
     if name in INFERRED_COLUMNS:  # never missing: typed as the loader's are
         return pd.Series(list(values))
     if name == "shared_with":  # tuples: one per distinct text is safe to share

@@ -161,8 +161,29 @@ def _v1(conn: Connection) -> None:
     conn.execute(counters.insert(), [{"name": "seq", "value": 0}])
 
 
+def _v2(conn: Connection) -> None:
+    """KPI and definition rows gain what Chinese assessment sheets say besides a KPI's line
+    (SPEC §5.6-§5.8): the veto flag, the section (veto gate, bonus or penalty item), the
+    scoring rule as written and the full points. Rows stored before read as plain KPIs."""
+    added = (
+        ("veto", sa.Boolean()),
+        ("section", sa.Text()),
+        ("rule", sa.Text()),
+        ("full_points", sa.Float()),
+    )
+    preparer = conn.dialect.identifier_preparer
+    for table in ("kpi_rows", "definition_rows"):
+        for name, kind in added:
+            ddl = kind.compile(dialect=conn.dialect)
+            conn.execute(
+                sa.text(
+                    f"ALTER TABLE {preparer.quote(table)} ADD COLUMN {preparer.quote(name)} {ddl}"
+                )
+            )
+
+
 # Ordered: MIGRATIONS[i] takes the schema from version i to i + 1. Append, never edit.
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1,)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

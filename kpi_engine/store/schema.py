@@ -12,14 +12,17 @@ import sqlalchemy as sa
 
 from kpi_engine.core.schema import ANCHORS, DEFINITION_COLUMNS, KPI_COLUMNS
 
-FLOAT_COLUMNS = ("weight", "actual", *ANCHORS)
+FLOAT_COLUMNS = ("weight", "actual", *ANCHORS, "full_points")
+BOOLEAN_COLUMNS = ("veto",)
 
 
 def _column_type(column: str) -> type[sa.types.TypeEngine]:
-    """How a KPI or definition column is stored: numbers as floats, the Excel row as an
-    integer, everything else (text, JSON cells) as text."""
+    """How a KPI or definition column is stored: numbers as floats, flags as booleans, the
+    Excel row as an integer, everything else (text, JSON cells) as text."""
     if column in FLOAT_COLUMNS:
         return sa.Float
+    if column in BOOLEAN_COLUMNS:
+        return sa.Boolean
     return sa.Integer if column == "row" else sa.Text
 
 
