@@ -168,6 +168,7 @@ COLUMN_ALIASES: Mapping[str, tuple[str, ...]] = {
         "扣分标准",
         "scoring rule",
         "scoring rules",
+        "scoring criteria",
         "rule",
     ),
     # SPEC §5.7, §5.8: a rule's full points, a bonus or penalty item's points.
@@ -613,8 +614,6 @@ KNOWN_EXTRA_HEADERS: tuple[str, ...] = (
     "calculation",
     "data source",
     "source",
-    "scoring rule",
-    "scoring criteria",
     "score",
     "self score",
     "weighted score",
