@@ -224,6 +224,12 @@ MESSAGES: Mapping[str, str] = {
     "its target line (actual against target, as KPIs without a rule are) instead: write "
     "the rule as clauses such as 每低于目标1%扣2分, 每超过目标1%加1分, 每发生1次扣5分 or "
     "每延迟1天扣1分, with limits such as 扣完为止, 最多扣10分 or 最高加5分, separated by ；or ，",
+    "rule_scored": "{count} rows are scored by their own scoring rule (评分标准) instead of "
+    "the target line: points = full points − deductions + bonuses, the full points from the "
+    "分值 / 标准分 / 满分 column, else the weight (20, 0.2 and 20% are 20 points), else 100, "
+    "and the score is 100 × points / full points; in a KPI in percent (unit %, or no unit "
+    "and a target written as a share such as 95%) 1% is one percentage point, elsewhere "
+    "1 % of the target: check that the rules read as meant",
     "own_rule_score_differs": "the sheet's own score in {cell} is {written}; by its scoring "
     "rule the KPI has {points} of {full} points, a score of {engine}: the engine's numbers "
     "stand; check the sheet's formula, or the rule, the target and the actual",

@@ -689,7 +689,7 @@ def validate(
     rows = _gates(rows)
     report = _Report(rows, plans)
     _report_filled(taken, rows, report)
-    _check_rules(rows, report, filled=taken.get("rule"))
+    _check_rules(rows, report, filled=taken.get("rule", pd.Series(False, index=rows.index)))
     _check_definitions(rows, report, limits)
     _check_rows(rows, plans, report, latest=periods.month_after(today or date.today()))
     accepted = rows[~report.rejected]
@@ -707,11 +707,15 @@ def _check_rules(rows: pd.DataFrame, report: _Report, *, filled: pd.Series | Non
     """A 评分标准 cell the grammar does not read (`core.rules`) is a warning naming the cell
     and the part not understood; the KPI is then scored by its target line (SPEC §5.8). Once
     per cell (a wide sheet's months share it); a rule filled in from a definition was named
-    where the definition was read."""
+    where the definition was read. Rows with actuals (`filled` given: which took their rule
+    from a definition) also hear, once per sheet, how many are scored by their rule."""
     part = per_distinct(rows["rule"], rules.unread_part)
     unread = part.notna() & ~rows.duplicated(subset=["_plan", "row"])
     if filled is not None:
         unread &= ~filled.reindex(rows.index, fill_value=False)
+        # SPEC §5: a rule applied is named (once per sheet, with the rows it scores)
+        items = rows["perspective"].isin(("bonus", "penalty"))  # their points are their own
+        report.per_sheet(rows["rule"].notna() & part.isna() & ~items, "rule", "rule_scored")
     for seen in part[unread].unique():
         report.add(unread & part.eq(seen), "rule", "rule_unread", severity=WARNING, part=seen)
 
