@@ -164,7 +164,7 @@ def ranking(
     department, score, its grades (`reports.tables.grade_columns`), status and change,
     as the PDF ranks them."""
     rows = only(department_ranking(history, period, settings=settings), departments)
-    columns = {
+    columns: dict[str, object] = {
         t("pdf.rank", lang): rows["rank"].astype(object).to_numpy(),
         t("common.department", lang): rows["department"].astype(object).to_numpy(),
         t("common.score", lang): rows["score"].astype(float).round(1).to_numpy(),
