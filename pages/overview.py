@@ -6,7 +6,8 @@ from kpi_engine.charts import specs as charts
 from kpi_engine.core import insights
 from kpi_engine.core.scorecard import department_wide
 from kpi_engine.i18n import percent_text, period_label, perspective_label, score_text, t
-from ui import data, downloads, navigation, state, tables
+from kpi_engine.reports.tables import adjusted_departments
+from ui import data, downloads, navigation, state, tables, text
 
 navigation.require_shell()
 choices = state.current()
@@ -49,6 +50,14 @@ if (scores["period"] == period).any():
     )
 else:
     st.info(t("common.no_rows", lang, period=period_label(period, lang)))
+adjusted = tables.only(
+    adjusted_departments(history, period, settings=settings), choices.departments
+)
+if not adjusted.empty:  # bonus, penalty and veto beside the scores (SPEC §5.6, §5.7)
+    st.markdown(f"**{t('overview.adjustments', lang)}**")
+    for line in tables.veto_lines(adjusted, lang):
+        st.error(text.plain(line), icon=":material/block:")
+    st.dataframe(tables.adjustments(adjusted, lang), hide_index=True, placeholder=tables.MISSING)
 wide = department_wide(scores, period)
 if wide:  # which rule scored each department (SPEC §5.3)
     st.caption(

@@ -16,12 +16,12 @@ import pandas as pd
 from kpi_engine.core import insights, periods
 from kpi_engine.core.names import per_distinct, printable
 from kpi_engine.core.rollup import perspective_weights
-from kpi_engine.core.schema import PERSPECTIVES
-from kpi_engine.core.scorecard import Scorecard
+from kpi_engine.core.schema import BONUS, GATE, PENALTY, PERSPECTIVES, owner_rows
+from kpi_engine.core.scorecard import Scorecard, department_statuses, is_veto
 from kpi_engine.core.scoring import statuses
 from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, Settings
 from kpi_engine.core.whatif import ranks
-from kpi_engine.i18n import t, warning_kind_label
+from kpi_engine.i18n import is_adjusted, t, warning_kind_label
 
 # The KPI columns a department's sheet and table show, in order.
 KPI_REPORT_COLUMNS: tuple[str, ...] = (
@@ -115,13 +115,15 @@ def department_summary(
     history: Scorecard, period: str, *, settings: Settings = DEFAULTS
 ) -> pd.DataFrame:
     """One row per department with a score row in `period`, in the data's order:
-    department, score, status, coverage, change (against `periods.previous_period`),
-    then one column per perspective (its score)."""
+    department, score, status (red when vetoed), coverage, change (against
+    `periods.previous_period`), then one column per perspective (its score), the weighting
+    rule, and the adjustments (`ADJUSTMENT_COLUMNS`: the weighted score before them, the
+    bonus and penalty points, the veto or None; SPEC §5.6, §5.7)."""
     previous = periods.previous_period(period)
     rows = _with_change(
         _at(history.departments, period), _at(history.departments, previous), ["department"]
     )
-    rows = rows.assign(status=statuses(rows["score"], settings=settings))
+    rows = rows.assign(status=department_statuses(rows, settings=settings))
     wide = (
         _at(history.perspectives, period)
         .pivot_table(index="department", columns="perspective", values="score", dropna=False)
@@ -129,9 +131,31 @@ def department_summary(
     )
     wide.columns = list(PERSPECTIVES)
     rows = rows.merge(wide, left_on="department", right_index=True, how="left")
-    return rows.loc[
-        :, ["department", "score", "status", "coverage", "change", *PERSPECTIVES, "weighting"]
-    ].reset_index(drop=True)
+    columns = ["department", "score", "status", "coverage", "change", *PERSPECTIVES, "weighting"]
+    return rows.loc[:, [*columns, *ADJUSTMENT_COLUMNS]].reset_index(drop=True)
+
+
+# What a department's score was before bonus, penalty and veto, and what changed it.
+ADJUSTMENT_COLUMNS: tuple[str, ...] = ("score_before", "bonus", "penalty", "veto")
+
+
+def adjusted_departments(
+    history: Scorecard, period: str, *, settings: Settings = DEFAULTS
+) -> pd.DataFrame:
+    """The departments of `department_summary` whose score is not their weighted score
+    (bonus or penalty points, or a veto; `i18n.is_adjusted`), vetoed ones first:
+    department, score_before, bonus, penalty, score, status, veto. What the Overview and
+    both reports list beside the ranking."""
+    rows = department_summary(history, period, settings=settings)
+    keep = [
+        is_adjusted(b, p, v)
+        for b, p, v in zip(rows["bonus"], rows["penalty"], rows["veto"], strict=True)
+    ]
+    rows = rows[np.asarray(keep, dtype=bool)]
+    rows = rows.assign(_vetoed=[not is_veto(v) for v in rows["veto"]])
+    rows = rows.sort_values("_vetoed", kind="stable")
+    columns = ["department", "score_before", "bonus", "penalty", "score", "status", "veto"]
+    return rows.loc[:, columns].reset_index(drop=True)
 
 
 def department_ranking(
@@ -187,6 +211,7 @@ def kpi_rows(history: Scorecard, period: str, department: str) -> pd.DataFrame:
     KPI's weight over the weights of its perspective (what the roll-up renormalises), or
     of the whole department for one scored department-wide (SPEC §5.3)."""
     rows = _at(scoped(history, department).kpis, period)
+    rows = rows[rows["perspective"].notna().to_numpy(bool)]  # items: `section_rows`
     if _department_wide(history, period, department):
         totals = pd.Series(rows["weight"].astype(float).sum(), index=rows.index)
     else:
@@ -196,6 +221,50 @@ def kpi_rows(history: Scorecard, period: str, department: str) -> pd.DataFrame:
     rows = rows.assign(weight_share=share, _order=order)
     rows = rows.sort_values(["_order", "kpi_id", "kpi_name"], kind="stable", na_position="last")
     return rows.loc[:, list(KPI_REPORT_COLUMNS)].reset_index(drop=True)
+
+
+# The columns of a department's veto KPIs and bonus and penalty items (`section_rows`).
+SECTION_COLUMNS: tuple[str, ...] = (
+    "section",
+    "kpi_id",
+    "kpi_name",
+    "actual",
+    "target",
+    "floor",
+    "unit",
+    "points",
+    "failed",
+)
+
+
+def _names_kpi(veto: object, kpi_id: object, kpi_name: object) -> bool:
+    """Whether a department's veto (`is_veto`) names this KPI (by id, else by name)."""
+    if not is_veto(veto):
+        return False
+    named = veto.get("kpi_id")  # type: ignore[attr-defined]
+    if isinstance(named, str) and named:
+        return named == kpi_id
+    return veto.get("kpi_name") == kpi_name  # type: ignore[attr-defined]
+
+
+def section_rows(history: Scorecard, period: str, department: str) -> pd.DataFrame:
+    """A department's own rows in `period` that are not only KPIs of a perspective: its
+    veto KPIs (`section` GATE, whether a gate only or also a KPI of a perspective, SPEC
+    §5.6) first, then its bonus and penalty items (§5.7) with the points counted.
+    `SECTION_COLUMNS`; `failed` is True for the veto KPI the department's veto names."""
+    rows = owner_rows(_at(scoped(history, department).kpis, period))
+    veto_kpi = rows["veto"].eq(True).to_numpy(bool)
+    section = np.where(veto_kpi, GATE, rows["section"].astype(object).to_numpy())
+    rows = rows.assign(section=section)
+    rows = rows[np.isin(section, (GATE, BONUS, PENALTY))]
+    overall = _at(history.departments, period)
+    mine = overall.loc[(overall["department"] == department).to_numpy(bool), "veto"]
+    veto = mine.iloc[0] if len(mine) else None
+    failed = [_names_kpi(veto, i, n) for i, n in zip(rows["kpi_id"], rows["kpi_name"], strict=True)]
+    order = rows["section"].map({GATE: 0, BONUS: 1, PENALTY: 2})
+    rows = rows.assign(failed=np.asarray(failed, dtype=bool), _order=order)
+    rows = rows.sort_values(["_order", "kpi_id", "kpi_name"], kind="stable", na_position="last")
+    return rows.loc[:, list(SECTION_COLUMNS)].reset_index(drop=True)
 
 
 def warning_sentences(found: pd.DataFrame, period: str, lang: str) -> list[tuple[str, str]]:

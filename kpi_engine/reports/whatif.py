@@ -18,7 +18,7 @@ from kpi_engine.core.names import department_weights
 from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.core.settings import Settings
 from kpi_engine.core.whatif import RANK_RANGE_COLUMNS, Comparison, Scenario, percentages
-from kpi_engine.i18n import perspective_label, t
+from kpi_engine.i18n import MISSING, perspective_label, t, veto_text
 from kpi_engine.reports.plain import safe_cell
 
 DEPARTMENT_COLUMNS = (
@@ -46,6 +46,14 @@ def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[object
     sheet.append([_cell(sheet, h, bold=True) for h in header])
     for row in rows:
         sheet.append([_cell(sheet, v) for v in row])
+
+
+def veto_reasons(comparison: Comparison, rows: pd.DataFrame, lang: str) -> list[str]:
+    """Per row (`period`, `department`) of a comparison frame, the scenario's veto reason
+    ('—' when none): a vetoed department stays vetoed under any weights (SPEC §5.6)."""
+    own = comparison.scenario.departments[["period", "department", "veto"]]
+    found = rows[["period", "department"]].merge(own, on=["period", "department"], how="left")
+    return [veto_text(v, lang) or MISSING for v in found["veto"]]
 
 
 def _weight_rows(
@@ -98,8 +106,16 @@ def whatif_xlsx(
             t("whatif.baseline_rank", lang),
             t("whatif.scenario_rank", lang),
             t("whatif.rank_change", lang),
+            t("veto.column", lang),
         ],
-        comparison.departments[list(DEPARTMENT_COLUMNS)].values.tolist(),
+        [
+            [*row, reason]
+            for row, reason in zip(
+                comparison.departments[list(DEPARTMENT_COLUMNS)].values.tolist(),
+                veto_reasons(comparison, comparison.departments, lang),
+                strict=True,
+            )
+        ],
     )
     _sheet(
         book,
