@@ -197,7 +197,7 @@ def adjustment_text(
     for key, points in (("adjust.bonus", _points(bonus)), ("adjust.penalty", _points(penalty))):
         if round(points, 1) != 0:
             parts.append(t(key, lang, points=score_text(abs(points))))
-    return t("adjust.sep", lang).join(parts)
+    return " ".join(parts)  # a space in every language: the signs lead the parts
 
 
 def is_adjusted(bonus: object, penalty: object, veto: object) -> bool:
