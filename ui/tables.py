@@ -37,7 +37,12 @@ from kpi_engine.i18n import (
     text_or_missing,
     veto_text,
 )
-from kpi_engine.reports.tables import ADJUSTMENT_COLUMNS, section_rows, warning_sentences
+from kpi_engine.reports.tables import (
+    ADJUSTMENT_COLUMNS,
+    of_perspective,
+    section_rows,
+    warning_sentences,
+)
 from ui.text import md
 
 # Streamlit's markdown colours (named, not hex) for a status dot in metric labels; cell
@@ -152,7 +157,7 @@ def no_rows_text(history: Scorecard, department: str, period: str | None, lang: 
 def kpi_rows(history: Scorecard, department: str, period: str, lang: str) -> pd.DataFrame:
     """One department's KPIs for the period with a 12-period score trend and the change."""
     changes = insights.kpi_changes(history, period)
-    rows = changes[(changes["department"] == department) & changes["perspective"].notna()]
+    rows = changes[(changes["department"] == department).to_numpy(bool) & of_perspective(changes)]
     recent = insights.kpi_history(history, period, last=12)
     recent = recent[recent["department"] == department]
     key = ["owner_department", "_kpi"]  # a shared copy's trail is its owner's KPI's

@@ -13,10 +13,10 @@ from dataclasses import fields, replace
 import numpy as np
 import pandas as pd
 
-from kpi_engine.core import insights, periods
+from kpi_engine.core import adjust, insights, periods
 from kpi_engine.core.names import per_distinct, printable
 from kpi_engine.core.rollup import perspective_weights
-from kpi_engine.core.schema import BONUS, GATE, PENALTY, PERSPECTIVES, owner_rows
+from kpi_engine.core.schema import BONUS, GATE, PENALTY, PERSPECTIVES, SECTIONS, owner_rows
 from kpi_engine.core.scorecard import Scorecard, department_statuses, is_veto
 from kpi_engine.core.scoring import statuses
 from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, Settings
@@ -205,13 +205,22 @@ def perspective_summary(
     ).loc[:, ["perspective", "score", "status", "coverage", "change", "weight_share"]]
 
 
+def of_perspective(rows: pd.DataFrame) -> np.ndarray:
+    """Which rows are KPIs of a perspective: not a veto gate nor a bonus or penalty item
+    (a `section`, SPEC §5.6, §5.7), which have sections of their own on pages and reports."""
+    own = rows["perspective"].notna().to_numpy(bool)
+    if "section" not in rows.columns:
+        return own
+    return own & ~rows["section"].isin(SECTIONS).to_numpy(bool)
+
+
 def kpi_rows(history: Scorecard, period: str, department: str) -> pd.DataFrame:
     """A department's KPI rows in `period` (shared KPIs it counts included), grouped by
     perspective in scorecard order: `KPI_REPORT_COLUMNS`, where `weight_share` is the
     KPI's weight over the weights of its perspective (what the roll-up renormalises), or
     of the whole department for one scored department-wide (SPEC §5.3)."""
     rows = _at(scoped(history, department).kpis, period)
-    rows = rows[rows["perspective"].notna().to_numpy(bool)]  # items: `section_rows`
+    rows = rows[of_perspective(rows)]  # veto gates and items: `section_rows`
     if _department_wide(history, period, department):
         totals = pd.Series(rows["weight"].astype(float).sum(), index=rows.index)
     else:
@@ -237,32 +246,17 @@ SECTION_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _names_kpi(veto: object, kpi_id: object, kpi_name: object) -> bool:
-    """Whether a department's veto (`is_veto`) names this KPI (by id, else by name)."""
-    if not is_veto(veto):
-        return False
-    named = veto.get("kpi_id")  # type: ignore[attr-defined]
-    if isinstance(named, str) and named:
-        return named == kpi_id
-    return veto.get("kpi_name") == kpi_name  # type: ignore[attr-defined]
-
-
 def section_rows(history: Scorecard, period: str, department: str) -> pd.DataFrame:
     """A department's own rows in `period` that are not only KPIs of a perspective: its
     veto KPIs (`section` GATE, whether a gate only or also a KPI of a perspective, SPEC
     §5.6) first, then its bonus and penalty items (§5.7) with the points counted.
-    `SECTION_COLUMNS`; `failed` is True for the veto KPI the department's veto names."""
+    `SECTION_COLUMNS`; `failed` is True for each veto KPI that fails (`adjust.failing`)."""
     rows = owner_rows(_at(scoped(history, department).kpis, period))
     veto_kpi = rows["veto"].eq(True).to_numpy(bool)
     section = np.where(veto_kpi, GATE, rows["section"].astype(object).to_numpy())
-    rows = rows.assign(section=section)
+    rows = rows.assign(section=section, failed=adjust.failing(rows))
     rows = rows[np.isin(section, (GATE, BONUS, PENALTY))]
-    overall = _at(history.departments, period)
-    mine = overall.loc[(overall["department"] == department).to_numpy(bool), "veto"]
-    veto = mine.iloc[0] if len(mine) else None
-    failed = [_names_kpi(veto, i, n) for i, n in zip(rows["kpi_id"], rows["kpi_name"], strict=True)]
-    order = rows["section"].map({GATE: 0, BONUS: 1, PENALTY: 2})
-    rows = rows.assign(failed=np.asarray(failed, dtype=bool), _order=order)
+    rows = rows.assign(_order=rows["section"].map({GATE: 0, BONUS: 1, PENALTY: 2}))
     rows = rows.sort_values(["_order", "kpi_id", "kpi_name"], kind="stable", na_position="last")
     return rows.loc[:, list(SECTION_COLUMNS)].reset_index(drop=True)
 
