@@ -35,6 +35,7 @@ RAW_COLUMNS = (
     *(c for c in KPI_COLUMNS if c not in {"file", "sheet", "row", "extras"}),
     *cumulative.COLUMNS,
     "frequency",  # read, then encoded in the row's period label (SPEC §5.1)
+    "item_points",  # a bonus or penalty item's points (加分 / 扣分, SPEC §5.7)
 )
 
 
@@ -416,7 +417,7 @@ def _read_cumulative(plan: SheetPlan) -> None:
         plan.columns["actual"] = plan.columns.pop("actual_ytd")
         plan.written["actual"] = plan.written.pop("actual_ytd")
         plan.cumulative = True
-    for column in cumulative.COLUMNS:
+    for column in (*cumulative.COLUMNS, "item_points"):  # item_points: read on items only
         if column in plan.columns:
             plan.extras.setdefault(plan.written[column], plan.columns[column])
 

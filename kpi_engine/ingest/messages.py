@@ -168,12 +168,13 @@ MESSAGES: Mapping[str, str] = {
     "write the number alone here",
     "zero_target_count": "a lower-is-better count with target 0 and no floor: scored 100 when the "
     "actual is 0 and 0 when it is above 0; enter a floor (红线值), such as 3, for partial credit",
-    "bonus_penalty_item": "a bonus or penalty item (加分项 / 扣分项), which this version does not "
-    "score yet, so the row was not loaded: add or subtract its points by hand after the "
-    "department score, or give the row one of the four perspectives to score it as a KPI",
-    "veto_item": "a veto item (否决指标 / 一票否决), which this version does not apply yet, so the "
-    "row was not loaded: check it by hand, or give the row one of the four perspectives to "
-    "score it as a KPI",
+    # veto KPIs and bonus / penalty items (SPEC §5.6, §5.7)
+    "unknown_veto": "the veto (一票否决) cell says neither yes nor no, so the KPI is not a veto "
+    "KPI: write 是 / Y / √ / 1 for a veto KPI, or leave it empty",
+    "veto_no_bound": "a veto KPI (一票否决) needs a target, a floor (红线值) or a target range to "
+    "fail against: enter one of them",
+    "item_no_points": "a bonus or penalty item (加分项 / 扣分项) without points: enter its points "
+    "in the 分值 / 加分 / 扣分 column or as the actual value",
     # two-row headers (load.py, SPEC §5.11)
     "period_header_unread": "two-row header: the text over these 目标 / 实际 (target / actual) "
     "columns is not a period, so they were not loaded: write the period as 2026-01, "
