@@ -317,7 +317,8 @@ def test_the_pdf_lists_the_reason_and_the_points(lang):
     text = pdf_text(report_pdf(history(), MONTH, lang=lang))
     assert t("overview.adjustments", lang) in text
     assert REASON[lang] in text
-    line = next(x for x in text.splitlines() if x.strip().startswith(ADJUSTED))
+    section = text.split(t("overview.adjustments", lang), 1)[1].splitlines()
+    line = next(x for x in section if x.strip().startswith(ADJUSTED))
     assert line.split()[1:] == ["95.0", "3.0", "2.0", "96.0", "—"]
     own = pdf_text(report_pdf(history(), MONTH, lang=lang, department=VETOED))
     assert REASON[lang] in own and t("veto.failed", lang) in own
