@@ -143,11 +143,13 @@ def test_missing_actual_is_no_score_not_zero() -> None:
     assert problem(target=100.0) is None  # nothing wrong with the anchors
 
 
-def test_score_returns_a_copy_with_three_columns() -> None:
+def test_score_returns_a_copy_with_its_columns_added() -> None:
     kpis = frame(kpi(target=100.0, actual=50.0), index=[7])
     out = score(kpis)
     assert "score" not in kpis.columns
-    assert list(out.columns) == [*kpis.columns, "method", "score", "status"]
+    # `points` beside `full_points` (already a KPI column): a rule's arithmetic (SPEC §5.8)
+    assert list(out.columns) == [*kpis.columns, "method", "score", "status", "points"]
+    assert math.isnan(out.loc[7, "points"]) and math.isnan(out.loc[7, "full_points"])
     assert list(out.index) == [7]
     assert out.loc[7, "method"] == FLOOR == "floor"
     assert out.loc[7, "score"] == pytest.approx(50.0)

@@ -294,6 +294,10 @@ def test_tables_columns_and_order() -> None:
         "score",
         "coverage",
         "weighting",
+        "score_before",
+        "bonus",
+        "penalty",
+        "veto",
     ]
     assert list(r.organization.columns) == ["period", "score", "coverage"]
     assert list(r.collaboration.columns) == ["department", "period", "score", "coverage"]

@@ -86,6 +86,8 @@ def test_saved_settings_carry_their_format_version(engine):
     assert {k: v for k, v in value.items() if k != "version"} == {
         **json.loads(SETTINGS_UNVERSIONED),
         "weighting": AUTO,
+        "veto_score": 0.0,
+        "bonus_limit": 10.0,
     }
     assert store.load_settings(engine) == settings
 

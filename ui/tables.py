@@ -6,9 +6,10 @@ the engine (`kpi_engine.scorecard`, `kpi_engine.insights`) unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -59,7 +60,13 @@ def styled(frame: pd.DataFrame, lang: str) -> object:
     decimal and a missing score as '—' (a Styler's formats are what st.dataframe shows)."""
     column = t("common.status", lang)
     background = {status_label(k, lang): c for k, c in STATUS_BACKGROUND.items()}
-    formats = {t("common.score", lang): "{:.1f}", t("scorecard.change", lang): "{:+.1f}"}
+    formats: dict[str, str | Callable[[object], str] | None] = {
+        t("common.score", lang): "{:.1f}",
+        t("scorecard.change", lang): "{:+.1f}",
+    }
+    for key in ("scorecard.points", "scorecard.full_points"):  # a rule's (`_with_rules`)
+        if t(key, lang) in frame.columns:
+            formats[t(key, lang)] = number_text  # 10, 9.5: as written by hand
     return frame.style.map(
         lambda v: f"background-color: {background.get(v, '')}", subset=[column]
     ).format(formats, na_rep=MISSING)
@@ -152,7 +159,7 @@ def kpi_rows(history: Scorecard, department: str, period: str, lang: str) -> pd.
     # no KPI in the period, apply returns an empty DataFrame instead of a Series.
     records = rows.to_dict("records")
     partners = [_partners(r, department) for r in records]
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "_perspective": rows["perspective"].to_numpy(),
             t("common.kpi", lang): [
@@ -167,6 +174,23 @@ def kpi_rows(history: Scorecard, department: str, period: str, lang: str) -> pd.
             t("scorecard.trend", lang): rows["trend"].to_numpy(),
             t("scorecard.change", lang): rows["change"].astype(float).round(1).to_numpy(),
             t("scorecard.shared_with", lang): partners,
+        }
+    )
+    return _with_rules(table, rows, lang)
+
+
+def _with_rules(table: pd.DataFrame, rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """For a department with KPIs scored by their own rule (SPEC §5.8), each one's rule
+    text, points and full points, so the arithmetic can be checked by hand (other KPIs:
+    empty). No such columns where no KPI of the period has a rule."""
+    ruled = (rows["method"] == "rule").to_numpy(dtype=bool) if "method" in rows else None
+    if ruled is None or not ruled.any():
+        return table
+    return table.assign(
+        **{
+            t("scorecard.rule", lang): np.where(ruled, rows["rule"].to_numpy(dtype=object), ""),
+            t("scorecard.points", lang): np.where(ruled, rows["points"].astype(float), np.nan),
+            t("scorecard.full_points", lang): rows["full_points"].astype(float).to_numpy(),
         }
     )
 

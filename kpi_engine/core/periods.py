@@ -33,6 +33,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from kpi_engine.core.adjust import as_points
 from kpi_engine.core.names import kpi_keys
 from kpi_engine.core.schema import AGGREGATIONS, ANCHORS
 
@@ -639,7 +640,9 @@ def aggregate(kpis: pd.DataFrame, months: Sequence[str], *, label: str) -> pd.Da
     month's anchors, to show what was aimed at. Every other column comes from the KPI's
     latest month row. `months` counts the months with an actual and `coverage` is their
     share of the months the KPI has a row in: the KPI's coverage in the roll-ups.
+    Bonus and penalty items (SPEC §5.7) sum their points over the months (`as_points`).
     """
+    kpis = as_points(kpis)
     columns = [c for c in kpis.columns if c not in ("months", "coverage")]
     month_order = pd.Index(sorted(set(months), key=time_key))
     month_all = month_order.get_indexer(kpis["period"])

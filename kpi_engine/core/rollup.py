@@ -19,13 +19,14 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from kpi_engine.core import adjust
 from kpi_engine.core.names import (
     department_key,
     department_keys,
     department_weights,
     display_names,
 )
-from kpi_engine.core.schema import PERSPECTIVES, owner_mask
+from kpi_engine.core.schema import PERSPECTIVES, SECTIONS, owner_mask
 from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, PERSPECTIVE, Settings
 
 
@@ -61,13 +62,15 @@ def expand_shared(scored: pd.DataFrame) -> pd.DataFrame:
     The copy keeps actual, target, weight, perspective and score, so the KPI counts in the
     same perspective of every listed department; `owner_department` remembers the owner.
     A partner is written in the frame's spelling when its `department_key` matches a
-    department there ('生产' -> '生产部'); the owner itself and repeats are skipped.
+    department there ('生产' -> '生产部'); the owner itself and repeats are skipped. A bonus
+    or penalty item (SPEC §5.7) is not copied: its points are its owner's.
     Owner rows come first in their original order, then the copies.
     """
     base = scored.reset_index(drop=True)
     base["owner_department"] = base["department"]
     cells = base["shared_with"].to_numpy(dtype=object)
-    candidates = np.flatnonzero(cells != _EMPTY)  # only these can list partners
+    # only these can list partners; a bonus or penalty item is its owner's alone
+    candidates = np.flatnonzero((cells != _EMPTY) & ~adjust.items(base))
     partners = pd.Series(cells[candidates], index=candidates, dtype=object).explode()
     partners = partners[partners.notna() & (partners != "")]
     rows = partners.index.to_numpy(dtype=np.intp)
@@ -310,10 +313,11 @@ def department_wide_cells(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _owned(expanded: pd.DataFrame, dept: _Axis, period: _Axis) -> np.ndarray:
-    """(department, period) cells holding at least one of the department's own KPI rows."""
+def _owned(expanded: pd.DataFrame, dept: _Axis, period: _Axis, persp: _Axis) -> np.ndarray:
+    """(department, period) cells holding at least one of the department's own KPIs of a
+    perspective (a bonus item or a veto gate alone makes no department score)."""
     shape = (max(len(dept.labels), 1), max(len(period.labels), 1))
-    own = (dept.codes >= 0) & (period.codes >= 0) & owner_mask(expanded)
+    own = (dept.codes >= 0) & (period.codes >= 0) & (persp.codes >= 0) & owner_mask(expanded)
     cells = np.ravel_multi_index((dept.codes[own], period.codes[own]), shape)
     return (np.bincount(cells, minlength=int(np.prod(shape))) > 0).reshape(shape)
 
@@ -333,6 +337,8 @@ class Cube:
     owned: np.ndarray  # department x period
     collaboration: _Means  # department x period
     wide: np.ndarray  # department x period: own weights are department-wide (SPEC §5.3)
+    # department x period: bonus and penalty points, failing veto KPI (SPEC §5.6, §5.7)
+    adjustments: adjust.Adjustments
 
 
 def cube(expanded: pd.DataFrame) -> Cube:
@@ -341,6 +347,9 @@ def cube(expanded: pd.DataFrame) -> Cube:
     dept = _axis(expanded["department"])
     period = _axis(expanded["period"])
     persp = _axis(expanded["perspective"], perspectives=True)
+    # rows of a section (veto gates, bonus and penalty items) are no perspective's KPIs
+    if "section" in expanded.columns and expanded["section"].isin(SECTIONS).any():
+        persp = _Axis(np.where(expanded["section"].isin(SECTIONS), -1, persp.codes), persp.labels)
     raw = _raw_weights(expanded)  # as written: SPEC §5.3 reads their totals
     top = raw.max(initial=0.0)
     # relative weights scaled to at most 1 before any product: no overflow
@@ -357,16 +366,24 @@ def cube(expanded: pd.DataFrame) -> Cube:
         period,
         persp,
         _kpi_means((dept, period, persp), keyed, weights, scores, coverage),
-        _owned(expanded, dept, period),
+        _owned(expanded, dept, period, persp),
         _kpi_means((dept, period), shared, weights, scores, coverage),
         _own_wide(expanded, (dept, period, persp), raw)[0],
+        adjust.department_adjustments(
+            expanded,
+            dept.codes,
+            period.codes,
+            (max(len(dept.labels), 1), max(len(period.labels), 1)),
+        ),
     )
 
 
 class Upper(NamedTuple):
     """The levels above department x perspective, as tables."""
 
-    departments: pd.DataFrame  # department, period, score, coverage, weighting
+    # department, period, score (final), coverage, weighting, score_before, bonus
+    # (counted), penalty, veto (dict of the failing veto KPI, or None)
+    departments: pd.DataFrame
     organization: pd.DataFrame  # period, score, coverage
     organization_perspectives: pd.DataFrame  # period, perspective, score, coverage
 
@@ -395,6 +412,11 @@ def upper(kpi_level: Cube, settings: Settings) -> Upper:
     their perspectives. A department enters the organisation only in periods where it has
     KPIs of its own (`owned`): one that appears only as a shared KPI's partner is shown but
     not counted (SPEC §3).
+
+    The department's weighted score is `score_before`; its `score` is the final one
+    (`adjust.final_scores`: bonus within the limit, penalty, clip, veto), and the
+    organisation is the mean of the final scores. A vetoed department counts at the veto
+    score, even where none of its KPIs has a score.
     """
     p = kpi_level.kpis
     pw = perspective_weights(kpi_level.perspectives.labels, settings)
@@ -402,6 +424,10 @@ def upper(kpi_level: Cube, settings: Settings) -> Upper:
     d_score = _mean_along(p.score, np.where(wide[:, :, None], p.scored_weight, pw), axis=2)
     d_cov = _mean_along(p.coverage, np.where(wide[:, :, None], p.weight, pw), axis=2)
     d_present = p.present.any(axis=2)
+    adj = kpi_level.adjustments
+    vetoed = pd.notna(adj.veto)
+    d_before = d_score
+    d_score = adjust.final_scores(d_before, adj.bonus, adj.penalty, vetoed, settings)
     counted = kpi_level.owned & d_present
     dw = department_weights(kpi_level.departments.labels, settings.department_weights)
     dw = dw.reshape(-1, 1)
@@ -419,6 +445,10 @@ def upper(kpi_level: Cube, settings: Settings) -> Upper:
             d_score,
             d_cov,
             weighting=np.where(wide, DEPARTMENT, PERSPECTIVE).astype(object),
+            score_before=d_before,
+            bonus=adjust.counted_bonus(adj.bonus, settings),
+            penalty=adj.penalty,
+            veto=adj.veto,
         ),
         organization=_table({"period": period}, o_present, o_score, o_cov),
         organization_perspectives=_table(

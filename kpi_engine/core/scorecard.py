@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kpi_engine.core import periods
+from kpi_engine.core import adjust, periods
 from kpi_engine.core.rollup import Cube, cube, expand_shared, of_cube
 from kpi_engine.core.scoring import score
 from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, Settings
@@ -47,8 +47,9 @@ def for_period(kpis: pd.DataFrame, period: str | None) -> pd.DataFrame:
 def from_scored(scored: pd.DataFrame, *, settings: Settings) -> tuple[Scorecard, Cube]:
     """Scored rows -> shared KPIs expanded -> rolled up: the one path from scores to a
     scorecard (`build`, and what-if's baseline and KPI overrides). The cube beside it is
-    the KPI level, which what-if re-weights without going back to the rows."""
-    expanded = expand_shared(scored)
+    the KPI level, which what-if re-weights without going back to the rows. Bonus and
+    penalty items get their `points` here and no score (`adjust.with_points`)."""
+    expanded = expand_shared(adjust.with_points(scored))
     kpi_level = cube(expanded)
     ups = of_cube(kpi_level, settings)
     card = Scorecard(

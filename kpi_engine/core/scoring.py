@@ -14,13 +14,17 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from kpi_engine.core import rules
+from kpi_engine.core.names import per_distinct
+from kpi_engine.core.schema import BONUS, PENALTY
 from kpi_engine.core.settings import DEFAULTS, Settings
 
 FLOOR = "floor"
 THREE_VALUE = "three_value"
 RANGE = "range"
 ZERO_COUNT = "zero_count"
-METHODS: tuple[str, ...] = (FLOOR, THREE_VALUE, RANGE, ZERO_COUNT)
+RULE = "rule"  # the KPI's own 评分标准 (SPEC §5.8, `core.rules`)
+METHODS: tuple[str, ...] = (FLOOR, THREE_VALUE, RANGE, ZERO_COUNT, RULE)
 
 HIGHER = "higher"
 LOWER = "lower"
@@ -71,6 +75,10 @@ MSG_RANGE_FLOOR = (
     "floor of a target range must lie outside the range (below target low or above "
     "target high): correct the floor or leave it empty"
 )
+MSG_RULE_ZERO_TARGET = (
+    "the scoring rule counts in percent of the target, and the target is 0: give a target "
+    "other than 0, or write the rule's step in the KPI's unit (每超过1次扣2分)"
+)
 
 
 MESSAGES: tuple[str | None, ...] = (
@@ -89,6 +97,7 @@ MESSAGES: tuple[str | None, ...] = (
     MSG_RANGE_ORDER,
     MSG_RANGE_POINT,
     MSG_RANGE_FLOOR,
+    MSG_RULE_ZERO_TARGET,
 )
 _MESSAGES = np.array(MESSAGES, dtype=object)
 _STATUS_CHOICES = np.array([None, GREEN, AMBER, RED], dtype=object)
@@ -107,6 +116,9 @@ class _Anchors(NamedTuple):
     stretch: np.ndarray
     low: np.ndarray
     high: np.ndarray
+    rule: np.ndarray  # the KPI's `rules.Rule` (object), None where none reads (or an item)
+    full: np.ndarray  # a rule's full points (`_full_points`), NaN where no rule
+    point: np.ndarray  # one percentage point in the KPI's numbers, NaN: not in percent
 
 
 def _num(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -131,29 +143,83 @@ def _direction_codes(frame: pd.DataFrame) -> np.ndarray:
     return lookup[codes]  # code -1 (missing) picks the trailing -1
 
 
+def _rules(kpis: pd.DataFrame) -> np.ndarray:
+    """Each row's rule (`rules.parse`, once per distinct text), None where the row has none
+    that reads, and for bonus and penalty items: their points are their own (SPEC §5.7)."""
+    if "rule" not in kpis.columns:
+        return np.full(len(kpis), None, dtype=object)
+    parsed = per_distinct(kpis["rule"], rules.parse).to_numpy(dtype=object, copy=True)
+    if "section" in kpis.columns:
+        parsed[kpis["section"].isin((BONUS, PENALTY)).to_numpy(dtype=bool)] = None
+    return parsed
+
+
+# A KPI in percent whose target is at most this is held as a share (95 % as 0.95, as a
+# `95%` cell or an Excel percent cell is read); above it, in percent numbers (95).
+SHARE_LIMIT = 1.5
+
+
+def _percentage_point(kpis: pd.DataFrame, target: np.ndarray) -> np.ndarray:
+    """One percentage point in each KPI's own numbers (0.01 for shares, 1 for percent
+    numbers), NaN for a KPI not in percent. A KPI is in percent when its unit says so
+    (`%`), or when it has no unit and its target is a share (0.95: a `95%` cell)."""
+    shares = np.abs(target) <= SHARE_LIMIT
+    if "unit" in kpis.columns:
+        unit = kpis["unit"]
+        said = per_distinct(unit, rules.percent_unit).eq(True).to_numpy(dtype=bool)
+        no_unit = unit.isna().to_numpy(dtype=bool) | unit.eq("").to_numpy(dtype=bool)
+    else:
+        said, no_unit = np.zeros(len(kpis), dtype=bool), np.ones(len(kpis), dtype=bool)
+    in_percent = said | (no_unit & shares)
+    return np.where(in_percent, np.where(shares, 0.01, 1.0), np.nan)
+
+
+def _full_points(kpis: pd.DataFrame) -> np.ndarray:
+    """A rule's full points (SPEC §5.8): the 分值 / 标准分 / 满分 column, else the weight,
+    else 100. A weight of at most 1 is a share (0.2, `20%`: 20 points; 1, which every
+    KPI of a sheet without weights has: 100); a weight above 1 is points (20)."""
+    given, weight = _num(kpis, "full_points"), _num(kpis, "weight")
+    from_weight = np.where(weight > 1, weight, np.where(weight > 0, weight * 100.0, 100.0))
+    return np.where(given > 0, given, from_weight)
+
+
 def _read(kpis: pd.DataFrame) -> _Anchors:
     direction = _direction_codes(kpis)
+    target = _num(kpis, "target")
+    rule = _rules(kpis)
+    ruled = ~pd.isna(rule)
+    point = np.full(len(kpis), np.nan)  # read only where a rule may need it
+    if ruled.any():
+        with np.errstate(invalid="ignore"):
+            point = _percentage_point(kpis, target)
     return _Anchors(
         higher=direction == 0,
         lower=direction == 1,
         range_=direction == 2,
         actual=_num(kpis, "actual"),
-        target=_num(kpis, "target"),
+        target=target,
         floor=_num(kpis, "floor"),
         threshold=_num(kpis, "threshold"),
         stretch=_num(kpis, "stretch"),
         low=_num(kpis, "target_low"),
         high=_num(kpis, "target_high"),
+        rule=rule,
+        full=np.where(ruled, _full_points(kpis), np.nan),
+        point=point,
     )
 
 
 def _method_codes(an: _Anchors) -> np.ndarray:
-    """Index into METHODS: range by direction, else three-value when a threshold is set,
-    else a zero-target count (lower is better, target 0, no floor: SPEC §5.5), else the
-    floor line."""
+    """Index into METHODS: the KPI's own rule where one reads (SPEC §5.8), else range by
+    direction, else three-value when a threshold is set, else a zero-target count (lower
+    is better, target 0, no floor: SPEC §5.5), else the floor line."""
     three = ~np.isnan(an.threshold)
     zero = an.lower & (an.target == 0) & np.isnan(an.floor)
-    return np.select([an.range_, three, zero], [2, 1, 3], 0).astype(np.int8)
+    return np.select([_has_rule(an), an.range_, three, zero], [4, 2, 1, 3], 0).astype(np.int8)
+
+
+def _has_rule(an: _Anchors) -> np.ndarray:
+    return ~pd.isna(an.rule)
 
 
 def _code(message: str) -> np.int8:
@@ -213,6 +279,27 @@ def _zero_count_problems(an: _Anchors) -> np.ndarray:
     return np.zeros(len(an.target), dtype=np.int8)
 
 
+def _rule_flags(an: _Anchors, flag: str) -> np.ndarray:
+    """A property of each row's rule (`rules.Rule.<flag>`), False where there is none;
+    read once per distinct rule."""
+    codes, distinct = pd.factorize(an.rule)  # no rule: code -1, the trailing False
+    return np.array([bool(getattr(rule, flag)) for rule in distinct] + [False])[codes]
+
+
+def _rule_problems(an: _Anchors) -> np.ndarray:
+    """A rule measuring from the target needs one; 1 % of a target of 0 is no step."""
+    t = an.target
+    return _first(
+        [
+            (_rule_flags(an, "needs_target") & np.isnan(t), MSG_TARGET_MISSING),
+            (
+                _rule_flags(an, "measures_percent") & np.isnan(an.point) & (t == 0),
+                MSG_RULE_ZERO_TARGET,
+            ),
+        ]
+    )
+
+
 def _by_method(
     an: _Anchors,
     method: np.ndarray,
@@ -235,8 +322,14 @@ def _by_method(
 
 def _problem_codes(an: _Anchors, method: np.ndarray) -> np.ndarray:
     """Index into MESSAGES of the first thing wrong with each row's anchors (0: nothing)."""
-    known = an.higher | an.lower | an.range_
-    problems = (_floor_problems, _three_value_problems, _range_problems, _zero_count_problems)
+    known = an.higher | an.lower | an.range_ | _has_rule(an)  # a rule needs no direction
+    problems = (
+        _floor_problems,
+        _three_value_problems,
+        _range_problems,
+        _zero_count_problems,
+        _rule_problems,
+    )
     with np.errstate(invalid="ignore"):
         codes = _by_method(an, method, problems, np.zeros(len(method), dtype=np.int8))
     return np.where(known, codes, _code(MSG_DIRECTION))
@@ -316,7 +409,55 @@ def _zero_count_scores(an: _Anchors, *, settings: Settings) -> np.ndarray:
     return np.where(an.actual <= 0, 100.0, 0.0)
 
 
-_FORMULAS = (_floor_scores, _three_value_scores, _range_scores, _zero_count_scores)  # METHODS order
+def _rule_points(an: _Anchors, *, settings: Settings) -> np.ndarray:
+    """Points by the KPI's rule (SPEC §5.8): full − M × (shortfall / N) + M' × (excess / N'),
+    proportionally, the deduction at most `最多扣X分`; clipped to [0, full + X] with the
+    rule's bonus limit X, to [0, full] without a bonus clause, and for a bonus clause
+    without a limit only by the cap (the points of a score at the cap). Numpy per distinct
+    rule (a sheet holds a few)."""
+    points = np.full(len(an.actual), np.nan)
+    codes, distinct = pd.factorize(an.rule)
+    for code, rule in enumerate(distinct):
+        rows = codes == code
+        a, t, full, point = an.actual[rows], an.target[rows], an.full[rows], an.point[rows]
+        taken, given = np.zeros(len(a)), np.zeros(len(a))
+        for clause in rule.clauses:
+            if clause.measure == rules.COUNT:
+                amount = np.maximum(a, 0.0)
+            elif clause.measure == rules.SHORTFALL:
+                amount = np.maximum(t - a, 0.0)
+            else:
+                amount = np.maximum(a - t, 0.0)
+            unit = np.where(np.isnan(point), 0.01 * np.abs(t), point)
+            step = clause.step * (unit if clause.unit == rules.PERCENT else 1.0)
+            # read as a person reads it: 0.95 − 0.90 is 5 points of 0.01, not 4.9999999
+            steps = np.round(amount / step, READ_DECIMALS)
+            if clause.kind == rules.DEDUCT:
+                taken += clause.points * steps
+            else:
+                given += clause.points * steps
+        if rule.max_deduction is not None:
+            taken = np.minimum(taken, rule.max_deduction)
+        if rule.max_bonus is not None:
+            top = full + rule.max_bonus
+        else:
+            top = full * float(settings.cap) / 100.0 if rule.has_bonus else full
+        points[rows] = np.clip(full - taken + given, 0.0, top)
+    return points
+
+
+def _rule_scores(an: _Anchors, *, settings: Settings) -> np.ndarray:
+    """100 × points / full (the cap is applied with every other method's)."""
+    return 100.0 * (_rule_points(an, settings=settings) / an.full)
+
+
+_FORMULAS = (  # METHODS order
+    _floor_scores,
+    _three_value_scores,
+    _range_scores,
+    _zero_count_scores,
+    _rule_scores,
+)
 
 
 def _raw_scores(an: _Anchors, method: np.ndarray, settings: Settings) -> np.ndarray:
@@ -356,9 +497,27 @@ def score(kpis: pd.DataFrame, *, settings: Settings = DEFAULTS) -> pd.DataFrame:
     an = _read(kpis)
     method = _method_codes(an)
     s = np.clip(_raw_scores(an, method, settings), 0.0, float(settings.cap))
-    s[(_problem_codes(an, method) != 0) | np.isnan(an.actual)] = np.nan
+    unscored = (_problem_codes(an, method) != 0) | np.isnan(an.actual)
+    s[unscored] = np.nan
     return kpis.assign(
         method=pd.Categorical.from_codes(method, categories=list(METHODS)),
         score=s,
         status=pd.Series(statuses(s, settings=settings), index=kpis.index, dtype=object),
+        **_points(kpis, an, method == METHODS.index(RULE), unscored, settings),
     )
+
+
+def _points(
+    kpis: pd.DataFrame, an: _Anchors, ruled: np.ndarray, unscored: np.ndarray, settings: Settings
+) -> dict[str, np.ndarray]:
+    """`points` and `full_points` of the rule-scored rows (SPEC §5.8: shown beside the
+    score, so the arithmetic can be checked by hand). Other rows keep the `points` they
+    came with (a bonus or penalty item's, SPEC §5.7) and have no full points."""
+    points = _num(kpis, "points").copy()
+    rows = np.flatnonzero(ruled)
+    points[rows] = np.nan
+    if rows.size:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mine = _rule_points(_Anchors(*(column[rows] for column in an)), settings=settings)
+        points[rows] = np.where(unscored[rows], np.nan, mine)
+    return {"points": points, "full_points": np.where(ruled, an.full, np.nan)}

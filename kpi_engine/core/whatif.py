@@ -26,6 +26,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from kpi_engine.core import adjust
 from kpi_engine.core.names import fold, kpi_labels
 from kpi_engine.core.rollup import Cube, upper, weighted_mean
 from kpi_engine.core.schema import PERSPECTIVES, owner_rows
@@ -373,19 +374,39 @@ def sample_weights(
     return np.hstack(found)[:, :samples]
 
 
+class _Fixed(NamedTuple):
+    """Per department of one period, what perspective weights do not move (NaN / 0 /
+    False where nothing): its weighted score if scored department-wide (SPEC §5.3), its
+    bonus and penalty points, and whether a veto KPI failed (SPEC §5.6, §5.7)."""
+
+    wide: np.ndarray
+    bonus: np.ndarray
+    penalty: np.ndarray
+    vetoed: np.ndarray
+
+
 def _sample_ranks(
-    scores: np.ndarray, weights: np.ndarray, fixed: np.ndarray, chunk: int = 4_000_000
+    scores: np.ndarray,
+    weights: np.ndarray,
+    fixed: _Fixed,
+    settings: Settings,
+    chunk: int = 4_000_000,
 ) -> np.ndarray:
     """Department ranks (D x K) under each weight column: 1 + the number of departments
     scoring strictly higher, so ties share a rank; NaN where a department has no score.
 
     Department scores are the roll-up's `weighted_mean` over the perspectives a department
-    has, its sums a matrix product for every weight column at once; a department with a
-    `fixed` score (not NaN: scored department-wide, SPEC §5.3) keeps it under every column.
+    has, its sums a matrix product for every weight column at once; a department scored
+    department-wide keeps its weighted score under every column. Each sample's score is
+    then final by `adjust.final_scores`, as the roll-up's: bonus, penalty and clip, and a
+    vetoed department at the veto score under any weights.
     """
     here = ~np.isnan(scores)
     dept = weighted_mean(np.where(here, scores, 0.0) @ weights, here.astype(float) @ weights)
-    dept = np.where(np.isnan(fixed)[:, None], dept, fixed[:, None])
+    dept = np.where(np.isnan(fixed.wide)[:, None], dept, fixed.wide[:, None])
+    dept = adjust.final_scores(
+        dept, fixed.bonus[:, None], fixed.penalty[:, None], fixed.vetoed[:, None], settings
+    )
     d, k = dept.shape
     out = np.empty((d, k))
     step = max(1, chunk // max(d * d, 1))
@@ -396,18 +417,24 @@ def _sample_ranks(
     return out
 
 
-def _fixed(departments: pd.DataFrame, period: object, names: pd.Index) -> np.ndarray:
-    """Per department in `names`, its score in `period` if it was scored department-wide,
-    else NaN (its score follows the sampled perspective weights)."""
-    at = departments[
-        (departments["period"] == period).to_numpy(bool)
-        & (departments["weighting"] == DEPARTMENT).to_numpy(bool)
-    ]
-    return (
-        at.drop_duplicates("department")
-        .set_index("department")["score"]
-        .reindex(names)
-        .to_numpy(dtype=float)
+def _fixed(departments: pd.DataFrame, period: object, names: pd.Index) -> _Fixed:
+    """Per department in `names`, in `period`: `_Fixed` from the departments table."""
+    at = departments[(departments["period"] == period).to_numpy(bool)]
+    at = at.drop_duplicates("department").set_index("department").reindex(names)
+    before = at["score_before"] if "score_before" in at.columns else at["score"]
+    wide = before.where((at["weighting"] == DEPARTMENT).to_numpy(bool))
+
+    def column(name: str) -> np.ndarray:
+        if name not in at.columns:
+            return np.zeros(len(names))
+        return pd.to_numeric(at[name], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+
+    vetoed = at["veto"].notna() if "veto" in at.columns else pd.Series(False, index=at.index)
+    return _Fixed(
+        wide.to_numpy(dtype=float),
+        column("bonus"),
+        column("penalty"),
+        vetoed.to_numpy(dtype=bool),
     )
 
 
@@ -431,13 +458,16 @@ def rank_ranges(
     spread_points: float = 10.0,
     samples: int = 2000,
     seed: int = 0,
+    settings: Settings = DEFAULTS,
 ) -> pd.DataFrame:
     """The ranks each department takes when perspective weights move within +- N points.
 
     `perspectives` is a department x perspective score table (`Scorecard.perspectives`);
     `weights` the centre (the weights in use). `departments` (`Scorecard.departments`)
     says which departments were scored department-wide (SPEC §5.3): perspective weights
-    do not move their scores, so they keep them in every sample. Returns, per period and
+    do not move their scores, so they keep them in every sample; and each department's
+    bonus, penalty and veto (SPEC §5.6, §5.7), applied to every sample under `settings`
+    (its cap, bonus limit and veto score: those of the scenario). Returns, per period and
     department:
     baseline_rank (under the centre), min_rank, max_rank, depends (min != max) and
     stable_share (the share of sampled weightings that keep the baseline rank).
@@ -453,7 +483,8 @@ def rank_ranges(
         table = table[table.notna().any(axis=1)]  # a department with no score has no rank
         if table.empty:
             continue
-        r = _sample_ranks(table.to_numpy(dtype=float), w, _fixed(departments, period, table.index))
+        fixed = _fixed(departments, period, table.index)
+        r = _sample_ranks(table.to_numpy(dtype=float), w, fixed, settings)
         base = r[:, 0]
         parts.append(
             pd.DataFrame(

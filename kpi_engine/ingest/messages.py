@@ -217,6 +217,19 @@ MESSAGES: Mapping[str, str] = {
     "range_order": scoring.MSG_RANGE_ORDER,
     "range_point": scoring.MSG_RANGE_POINT,
     "range_floor": scoring.MSG_RANGE_FLOOR,
+    # scoring rules (扣分制, SPEC §5.8; core.rules)
+    "rule_zero_target": scoring.MSG_RULE_ZERO_TARGET,
+    "rule_unread": "the scoring rule is not understood at {part}, so this KPI is scored by "
+    "its target line (actual against target, as KPIs without a rule are) instead: write "
+    "the rule as clauses such as 每低于目标1%扣2分, 每超过目标1%加1分, 每发生1次扣5分 or "
+    "每延迟1天扣1分, with limits such as 扣完为止, 最多扣10分 or 最高加5分, separated by ；or ，",
+    "own_rule_score_differs": "the sheet's own score in {cell} is {written}; by its scoring "
+    "rule the KPI has {points} of {full} points, a score of {engine}: the engine's numbers "
+    "stand; check the sheet's formula, or the rule, the target and the actual",
+    "own_rule_weighted_score_differs": "the sheet's weighted score in {cell} is {written}; by "
+    "its scoring rule the KPI has {points} of {full} points, and its score × weight is "
+    "{engine}: the engine's numbers stand; check the sheet's formula, or the rule, the "
+    "target, the actual and the weight",
     # SPEC §5.3 (load.py)
     "department_wide_weights": "weights of {department} in {period} add up to {total} across "
     "the department, not within each perspective: the department is scored department-wide "
@@ -236,6 +249,8 @@ CHECK_BEFORE_IMPORT: frozenset[str] = frozenset(
         "actual_far_above",
         "actual_far_below",
         "mixed_weight_forms",
+        "own_rule_score_differs",
+        "own_rule_weighted_score_differs",
     }
 )
 

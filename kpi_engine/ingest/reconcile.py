@@ -5,7 +5,8 @@ with its cell, before the rows are imported.
 - A column of the sheet's own result (`得分`, `加权得分`, `完成率`; `aliases.RESULT_ALIASES`)
   is compared with the engine's number for the row: its score (`core.scoring.score`, the
   one scoring function, with default settings), its score × weight as a share, or
-  actual / target for a higher-is-better KPI.
+  actual / target for a higher-is-better KPI. A KPI scored by its own rule (SPEC §5.8)
+  agrees when its 得分 or 加权得分 is its score (× weight) or its points.
 - An actual more than `SCALE` times its target, or less than a `SCALE`th of it.
 - Weights written as percent strings beside plain numbers above 1 in one sheet.
 """
@@ -125,9 +126,18 @@ def _far_from_target(rows: pd.DataFrame, where: _Where, report: _Report) -> None
             )
 
 
+# What scoring reads of a row: the anchors, and a rule with what it needs (SPEC §5.8).
+_SCORED = ("direction", "actual", *ANCHORS, "rule", "section", "weight", "full_points", "unit")
+
+
 def _compare(rows: pd.DataFrame, own: pd.DataFrame, where: _Where, report: _Report) -> None:
-    """Each filled result cell against the engine's number for its row."""
-    engine = scoring.score(rows[["direction", "actual", *ANCHORS]])["score"].astype(float)
+    """Each filled result cell against the engine's number for its row. A KPI scored by its
+    own rule may show its points instead of a score out of 100 (得分 10 of 满分 20, or a
+    加权得分 that is the points): either number agrees with the engine."""
+    scored = scoring.score(rows[[c for c in _SCORED if c in rows.columns]])
+    engine = scored["score"].astype(float)
+    points = scored["points"].astype(float)
+    ruled = (scored["method"] == scoring.RULE).to_numpy(dtype=bool)
     for column in own.columns:
         kind = column.removeprefix("_own_")
         cells = own[column]
@@ -143,22 +153,34 @@ def _compare(rows: pd.DataFrame, own: pd.DataFrame, where: _Where, report: _Repo
             plain = written.where(~percent).abs().gt(PERCENT_COMPLETION)
             in_percent = plain.groupby(rows["_plan"]).transform("any")
             written = written.where(percent | ~in_percent, written / 100)
-        points = 100.0 if kind == "completion" else 1.0  # percentage points
-        differs = (written - expected).abs() * points > TOLERANCE + 1e-9
+        scale = 100.0 if kind == "completion" else 1.0  # percentage points
+        off = (written - expected).abs() * scale > TOLERANCE + 1e-9
+        by_rule = ruled & (kind != "completion")
+        as_points = ((written - points).abs() <= TOLERANCE + 1e-9).to_numpy()
+        differs = off.to_numpy() & ~(by_rule & as_points)
         as_text = _percent if kind == "completion" else _number
         shown, computed, raw = (x.to_numpy() for x in (written, expected, cells))
-        for at in np.flatnonzero(differs.to_numpy()):
+        for at in np.flatnonzero(differs):
             plan = report.plans[where.plan[at]]
             grid = plan.results[(int(where.month[at]), kind)]
+            rule_params = (
+                {
+                    "points": _number(points.iloc[at]),
+                    "full": _number(scored["full_points"].iloc[at]),
+                }
+                if by_rule[at]
+                else {}
+            )
             where.warn(
                 report,
                 int(at),
                 plan.headers[grid] if grid < len(plan.headers) else None,
                 raw[at],
-                f"own_{kind}_differs",
+                f"own_rule_{kind}_differs" if by_rule[at] else f"own_{kind}_differs",
                 written=as_text(shown[at]),
                 engine=as_text(computed[at]),
                 cell=f"{column_letter(grid)}{where.row[at]}",
+                **rule_params,
             )
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from kpi_engine.core import periods
+from kpi_engine.core import periods, rules
 from kpi_engine.core.names import (
     department_key,
     department_keys,
@@ -668,12 +668,14 @@ def validate(
         "target_annual",
         "definition_annual_target",
     )
+    _check_rules(defs_rows, defs_report)
     new_defs = defs_rows[~defs_report.rejected]
     table = definitions_table(definitions, new_defs)
 
     rows, taken = _fill_from_definitions(typed[~is_definition], table)
     report = _Report(rows, plans)
     _report_filled(taken, rows, report)
+    _check_rules(rows, report, filled=taken.get("rule"))
     _check_definitions(rows, report, limits)
     _check_rows(rows, plans, report, latest=periods.month_after(today or date.today()))
     accepted = rows[~report.rejected]
@@ -685,6 +687,19 @@ def validate(
     issues = [*skipped, *defs_report.issues, *report.issues]
     rejected = int(report.rejected.sum()) + int(defs_report.rejected.sum())
     return kpis, table, issues, rejected
+
+
+def _check_rules(rows: pd.DataFrame, report: _Report, *, filled: pd.Series | None = None) -> None:
+    """A 评分标准 cell the grammar does not read (`core.rules`) is a warning naming the cell
+    and the part not understood; the KPI is then scored by its target line (SPEC §5.8). Once
+    per cell (a wide sheet's months share it); a rule filled in from a definition was named
+    where the definition was read."""
+    part = per_distinct(rows["rule"], rules.unread_part)
+    unread = part.notna() & ~rows.duplicated(subset=["_plan", "row"])
+    if filled is not None:
+        unread &= ~filled.reindex(rows.index, fill_value=False)
+    for seen in part[unread].unique():
+        report.add(unread & part.eq(seen), "rule", "rule_unread", severity=WARNING, part=seen)
 
 
 def _check_partners(rows: pd.DataFrame, keys: Collection[str], report: _Report) -> None:

@@ -30,6 +30,8 @@ KPI_FIELDS = (
     "status",
     "weight",
     "method",
+    "points",  # a rule-scored KPI's points (SPEC §5.8), a bonus or penalty item's (§5.7)
+    "full_points",  # a rule-scored KPI's full points
     "owner_department",
     "is_shared",
 )

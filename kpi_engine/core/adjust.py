@@ -1,0 +1,188 @@
+"""Department adjustments after the weighted score (SPEC §5.6, §5.7).
+
+Three things happen to a department's weighted score in a period, here and nowhere else:
+bonus items' points are added (at most `Settings.bonus_limit`), penalty items' points
+subtracted, the result clipped to [0, cap]; and where one of the department's veto KPIs
+fails, the score is `Settings.veto_score` whatever the weights. What depends only on the
+rows (which veto KPIs fail, the points of each department and period) is worked out once
+per cube (`department_adjustments`); `final_scores` applies the settings, so the
+scorecard, What-if's scenarios and its rank-stability samples all end in the same function.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from kpi_engine.core.schema import BONUS, PENALTY, owner_mask
+from kpi_engine.core.settings import Settings
+
+# Decimal places a veto KPI's actual is compared to its bound at, as a person reads them
+# (an actual equal to its target never fails by floating-point noise; see scoring).
+_READ_DECIMALS = 9
+
+# The failing veto KPI's values named in a department's `veto` reason (the SPEC §5.12
+# JSON and every page's sentence "一票否决：重大安全事故 实际 1，目标 0").
+REASON_KEYS: tuple[str, ...] = (
+    "kpi_id",
+    "kpi_name",
+    "actual",
+    "target",
+    "floor",
+    "unit",
+    "target_low",
+    "target_high",
+)
+
+
+def _numbers(rows: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in rows.columns:
+        return np.full(len(rows), np.nan)
+    return pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _section_is(rows: pd.DataFrame, *sections: str) -> np.ndarray:
+    if "section" not in rows.columns:
+        return np.zeros(len(rows), dtype=bool)
+    return rows["section"].isin(sections).to_numpy(dtype=bool)
+
+
+def items(rows: pd.DataFrame) -> np.ndarray:
+    """Which rows are bonus or penalty items (SPEC §5.7): points, not KPIs of a perspective."""
+    return _section_is(rows, BONUS, PENALTY)
+
+
+def penalties(rows: pd.DataFrame) -> np.ndarray:
+    """Which rows are penalty items."""
+    return _section_is(rows, PENALTY)
+
+
+def item_points(rows: pd.DataFrame) -> np.ndarray:
+    """Each bonus or penalty item's points, counted positive (NaN on other rows): its
+    points column (`full_points`: 分值 / 加分 / 扣分) where filled, else its actual, by
+    absolute value, so a penalty written `-2` or `2` subtracts 2 (SPEC §5.7)."""
+    given = _numbers(rows, "full_points")
+    points = np.abs(np.where(np.isnan(given), _numbers(rows, "actual"), given))
+    return np.where(items(rows), points, np.nan)
+
+
+def as_points(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows ready to be summed over months (`periods.aggregate`): a bonus or penalty item's
+    actual becomes its points and its aggregation `sum`, so a quarter counts the points of
+    each of its months, whichever column each month wrote them in. Other rows are as given."""
+    item = items(rows)
+    if not item.any():
+        return rows
+    out = rows.copy()
+    out["actual"] = np.where(item, item_points(rows), _numbers(rows, "actual"))
+    out["full_points"] = np.where(item, np.nan, _numbers(rows, "full_points"))
+    out["aggregation"] = out["aggregation"].where(~item, "sum")
+    return out
+
+
+def with_points(scored: pd.DataFrame) -> pd.DataFrame:
+    """Scored rows with each bonus or penalty item's counted `points` (`item_points`; other
+    rows keep theirs, NaN if none) and no score, status or method: an item is not
+    measured against a target, its points go to the department (SPEC §5.7)."""
+    item = items(scored)
+    given = _numbers(scored, "points")
+    out = scored.assign(points=np.where(item, item_points(scored), given))
+    if item.any():
+        out["score"] = np.where(item, np.nan, _numbers(scored, "score"))
+        out["status"] = scored["status"].where(~item, None)
+        if "method" in scored.columns:
+            out["method"] = scored["method"].where(~item)
+    return out
+
+
+def failing(rows: pd.DataFrame) -> np.ndarray:
+    """Which rows are veto KPIs that fail (SPEC §5.6): the actual is worse than the floor
+    where one is given, else worse than the target; for a target range, outside it (a floor
+    given on one side of the range is the bound there). A missing actual fails nothing:
+    there is nothing to judge, and it shows as missing."""
+    if "veto" not in rows.columns:
+        return np.zeros(len(rows), dtype=bool)
+    veto = rows["veto"].eq(True).to_numpy(dtype=bool)
+    actual, target, floor = (_numbers(rows, c) for c in ("actual", "target", "floor"))
+    low, high = _numbers(rows, "target_low"), _numbers(rows, "target_high")
+    direction = rows["direction"].to_numpy(dtype=object)
+    bound = np.where(np.isnan(floor), target, floor)
+    with np.errstate(invalid="ignore"):
+        gap = np.round(actual - bound, _READ_DECIMALS)
+        below = np.round(actual - np.where(floor < low, floor, low), _READ_DECIMALS) < 0
+        above = np.round(actual - np.where(floor > high, floor, high), _READ_DECIMALS) > 0
+        worse = np.select(
+            [direction == "lower", direction == "range"], [gap > 0, below | above], gap < 0
+        )
+    return veto & worse & ~np.isnan(actual)
+
+
+def _plain(value: object) -> object:
+    """A reason's value as JSON writes it: a float, a string, or None (never NaN)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def reason(row: pd.Series) -> dict[str, object]:
+    """The failing veto KPI's values, as a department's `veto` column holds them."""
+    return {key: _plain(row.get(key)) for key in REASON_KEYS}
+
+
+class Adjustments(NamedTuple):
+    """Department x period, from the rows alone: bonus points (before the limit), penalty
+    points, and the reason of the first failing veto KPI (None where none fails)."""
+
+    bonus: np.ndarray
+    penalty: np.ndarray
+    veto: np.ndarray  # object: dict or None
+
+
+def department_adjustments(
+    rows: pd.DataFrame, departments: np.ndarray, periods: np.ndarray, shape: tuple[int, int]
+) -> Adjustments:
+    """Sum each department and period's items and find its first failing veto KPI.
+
+    `departments` and `periods` are the rows' codes on the cube's axes (-1: none). Only a
+    department's own rows count: a shared bonus item or veto KPI is the owner's, never
+    copied to a partner (`rollup.expand_shared` copies only KPIs of a perspective).
+    """
+    own = owner_mask(rows) & (departments >= 0) & (periods >= 0)
+    cell = np.where(own, departments * shape[1] + periods, -1)
+    size = shape[0] * shape[1]
+    points = np.nan_to_num(item_points(rows), nan=0.0)
+    penalty = penalties(rows)
+    bonus_sum = np.bincount(cell[own], weights=np.where(penalty, 0.0, points)[own], minlength=size)
+    penalty_sum = np.bincount(
+        cell[own], weights=np.where(penalty, points, 0.0)[own], minlength=size
+    )
+    veto = np.full(size, None, dtype=object)
+    failed = np.flatnonzero(own & failing(rows))
+    cells, first = np.unique(cell[failed], return_index=True)  # first in row order
+    for at, position in zip(cells, failed[first], strict=True):  # one per vetoed cell
+        veto[at] = reason(rows.iloc[position])
+    return Adjustments(bonus_sum.reshape(shape), penalty_sum.reshape(shape), veto.reshape(shape))
+
+
+def counted_bonus(bonus: np.ndarray, settings: Settings) -> np.ndarray:
+    """Bonus points counted: at most the settings' bonus limit per department and period."""
+    return np.minimum(bonus, float(settings.bonus_limit))
+
+
+def final_scores(
+    before: np.ndarray,
+    bonus: np.ndarray,
+    penalty: np.ndarray,
+    vetoed: np.ndarray,
+    settings: Settings,
+) -> np.ndarray:
+    """The one rule from a department's weighted score to its final score: plus the
+    counted bonus (`counted_bonus` of `bonus`), minus the penalty, clipped to [0, cap];
+    the veto score where a veto KPI failed (even without a weighted score: the department
+    failed its gate). NaN stays NaN otherwise."""
+    adjusted = np.clip(before + counted_bonus(bonus, settings) - penalty, 0.0, float(settings.cap))
+    return np.where(vetoed, float(settings.veto_score), adjusted)
