@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kpi_engine.charts import specs as charts
-from kpi_engine.i18n import period_label, perspective_label, t
+from kpi_engine.i18n import period_label, perspective_label, score_text, t
 from ui import data, downloads, navigation, state, tables, text
 
 navigation.require_shell()
@@ -31,6 +31,15 @@ if picked is not None:
             lang,
             department=department,
             perspective=perspective_label(perspective, lang),
+        )
+    )
+    card = tables.for_department(history, department, period)
+    st.caption(  # the department's own score and grade (SPEC §5.9) above its KPIs
+        t(
+            "heatmap.department_grade",
+            lang,
+            score=score_text(card.score),
+            grade=tables.grade_value(card.grade, card.coefficient, card.distribution_grade, lang),
         )
     )
     drill = charts.drilldown(

@@ -5,7 +5,15 @@ import streamlit as st
 from kpi_engine.charts import specs as charts
 from kpi_engine.core import insights
 from kpi_engine.core.scorecard import department_wide
-from kpi_engine.i18n import percent_text, period_label, perspective_label, score_text, t
+from kpi_engine.i18n import (
+    grade_text,
+    percent_text,
+    period_label,
+    perspective_label,
+    score_text,
+    t,
+)
+from kpi_engine.reports.tables import quota_sentence
 from ui import data, downloads, navigation, state, tables
 
 navigation.require_shell()
@@ -18,14 +26,15 @@ if period:
 view = insights.overview(history, period, settings=settings)
 
 st.caption(t("overview.previous_period", lang, period=period_label(view.previous, lang)))
-cols = st.columns(5)
+cols = st.columns(6)
 cols[0].metric(
     t("overview.org_score", lang),
     score_text(view.score),
     tables.delta_text(view.change),
     help=t("common.coverage", lang) + f" {percent_text(view.coverage)}",
 )
-for col, row in zip(cols[1:], view.perspectives.itertuples(), strict=True):
+cols[1].metric(t("overview.org_grade", lang), grade_text(view.grade, view.coefficient))
+for col, row in zip(cols[2:], view.perspectives.itertuples(), strict=True):
     col.metric(
         perspective_label(row.perspective, lang),
         score_text(row.score),
@@ -47,6 +56,12 @@ if (scores["period"] == period).any():
         f"department_scores_{period}",
         lang,
     )
+    # The ranking with each department's grade (SPEC §5.9); with the forced distribution
+    # on, its grade by the quotas beside the grade by score, and who the quotas move.
+    ranked = tables.ranking(history, period, lang, settings, choices.departments)
+    st.dataframe(tables.styled(ranked, lang), hide_index=True, placeholder=tables.MISSING)
+    if settings.forced_distribution:
+        st.info(quota_sentence(scores, period, lang), icon=":material/leaderboard:")
 else:
     st.info(t("common.no_rows", lang, period=period_label(period, lang)))
 wide = department_wide(scores, period)

@@ -25,14 +25,18 @@ if period:
     )
 
 card = tables.for_department(history, department, period)
-cols = st.columns(3)
+cols = st.columns(4)
 cols[0].metric(
     t("scorecard.department_score", lang),
     score_text(card.score),
     tables.delta_text(card.change),
 )
-cols[1].metric(t("common.coverage", lang), percent_text(card.coverage))
-cols[2].metric(
+cols[1].metric(  # SPEC §5.9: the grade beside the score
+    t("common.grade", lang),
+    tables.grade_value(card.grade, card.coefficient, card.distribution_grade, lang),
+)
+cols[2].metric(t("common.coverage", lang), percent_text(card.coverage))
+cols[3].metric(
     t("scorecard.collaboration_score", lang),
     score_text(card.collaboration),
     help=None if card.has_shared else t("scorecard.no_collaboration", lang),

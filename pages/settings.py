@@ -6,7 +6,7 @@ import streamlit as st
 
 from kpi_engine import DEFAULTS, PERSPECTIVES, Settings
 from kpi_engine.core.names import department_weights, display_names
-from kpi_engine.core.settings import WEIGHTINGS, problems
+from kpi_engine.core.settings import GRADE_PRESETS, WEIGHTINGS, grade_table, problems
 from kpi_engine.i18n import perspective_label, t
 from ui import auth, data, navigation, state, tables, text
 
@@ -97,6 +97,89 @@ if submitted:
         st.info(t("settings.unchanged", lang))
     elif data.save_settings(chosen):
         st.success(t("settings.saved", lang))
+
+
+def _grade_frame(settings: Settings) -> pd.DataFrame:
+    table = settings.grades
+    return pd.DataFrame(
+        {
+            "name": [g.name for g in table],
+            "lowest": [g.lowest for g in table],
+            "coefficient": [g.coefficient for g in table],
+            "quota": [g.quota for g in table],
+        }
+    ).astype({"name": object, "lowest": float, "coefficient": float, "quota": float})
+
+
+def _cell(value: object) -> float | None:
+    return None if pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
+def _save_grades(chosen: Settings) -> None:
+    """Store grade settings, or say what makes them unusable."""
+    found = problems(chosen)
+    for problem in found:
+        st.error(t(f"settings.problem_{problem}", lang), icon=":material/error:")
+    if not found and chosen != current and data.save_settings(chosen):
+        st.rerun()
+
+
+def grades_section(settings: Settings) -> None:
+    """The grade table (SPEC §5.9): one-click presets, the table itself (names, lowest
+    scores, coefficients, quotas) and the forced distribution switch."""
+    st.subheader(t("settings.grades", lang))
+    st.caption(t("settings.grades_hint", lang))
+    presets = {"letters": "S / A / B / C / D", f"levels_{lang}": None}
+    for col, key in zip(st.columns(len(presets)), presets, strict=True):
+        label = presets[key] or " / ".join(g.name for g in GRADE_PRESETS[key])
+        if col.button(label, key=f"settings_preset_{key}", disabled=not editable):
+            _save_grades(settings.with_(grades=GRADE_PRESETS[key]))
+    with st.form("settings_grades"):
+        edited = st.data_editor(
+            _grade_frame(settings),
+            column_config={
+                "name": st.column_config.TextColumn(t("common.grade", lang), required=True),
+                "lowest": st.column_config.NumberColumn(
+                    t("settings.grade_lowest", lang), help=t("settings.grade_lowest_hint", lang)
+                ),
+                "coefficient": st.column_config.NumberColumn(
+                    t("common.coefficient", lang), min_value=0.0, format="%.2f"
+                ),
+                "quota": st.column_config.NumberColumn(
+                    t("settings.grade_quota", lang),
+                    help=t("settings.grade_quota_hint", lang),
+                    min_value=0.0,
+                    max_value=100.0,
+                    format="%.0f%%",
+                ),
+            },
+            hide_index=True,
+            num_rows="dynamic",
+            key=f"settings_grade_table_{hash(settings.grades)}",  # a preset resets it
+            placeholder=tables.MISSING,
+        )
+        forced = st.toggle(
+            t("settings.forced_distribution", lang),
+            value=settings.forced_distribution,
+            help=t("settings.forced_distribution_hint", lang),
+            key="settings_forced",
+        )
+        saved = st.form_submit_button(
+            t("settings.save_grades", lang), icon=":material/save:", disabled=not editable
+        )
+    if saved:
+        rows = edited.dropna(how="all")
+        table = grade_table(
+            (str(n if isinstance(n, str) else "").strip(), _cell(lo), _cell(c), _cell(q))
+            for n, lo, c, q in zip(
+                rows["name"], rows["lowest"], rows["coefficient"], rows["quota"], strict=True
+            )
+        )
+        _save_grades(settings.with_(grades=table, forced_distribution=forced))
+
+
+grades_section(current)
+
 if (
     editable
     and current != DEFAULTS

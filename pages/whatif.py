@@ -150,10 +150,12 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
         spread_points=spread,
         samples=ui.RANK_SAMPLES,
         seed=0,
+        settings=settings,
     )
     shown = ranges[ranges["department"].isin(selected)] if selected else ranges
     st.caption(t("whatif.rank_hint", lang, n=spread, samples=ui.RANK_SAMPLES))
     st.markdown(ui.rank_sentence(shown, spread, lang))
+    st.markdown(ui.grade_sentence(shown, spread, lang))  # the grades it can take (SPEC §5.9)
     if not shown.empty:
         downloads.chart(
             ui.rank_spec(shown, lang, ui.baseline_order(comparison)), "rank_ranges", lang

@@ -116,12 +116,16 @@ def test_no_previous_period_says_so():
     assert "市场部 KPI 报告" in text
 
 
+# The grade beside the score (SPEC §5.9): `A`, or with a coefficient `A ×1.2`.
+GRADE = r"(?:\S+(?: ×\S+)? +)?"
+
+
 def ranked_lines(text: str, lang: str) -> list[tuple[str, str, str, str, str]]:
     """(rank, department, score, status, change) of each ranked-table line, in page order."""
     words = "|".join(re.escape(status_label(s, lang)) for s in (*STATUSES, None))
     rank = r"(\d+|—)"
     line = re.compile(
-        rf"(?<!\S){rank} +(?!(?:{words}) )(\S+) +(\d+\.\d|—) +({words}) +([+-]\d+\.\d|—)(?!\S)"
+        rf"(?<!\S){rank} +(?!(?:{words}) )(\S+) +(\d+\.\d|—) +{GRADE}({words}) +([+-]\d+\.\d|—)(?!\S)"
     )
     return [m.groups() for m in line.finditer(text)]
 

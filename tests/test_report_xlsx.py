@@ -50,7 +50,7 @@ def test_summary_sheet_values_formats_fills_and_filter(book):
     assert rgb(sheet["C3"]) == SOLID[status][1:]
     assert rgb(sheet["B3"]) == BAND_TINTS[status][1:]
     assert sheet.freeze_panes == "A6"
-    assert sheet.auto_filter.ref == "A5:J12"
+    assert sheet.auto_filter.ref == "A5:K12"  # up to the grade column
     assert sheet["J5"].value == "计权方式"
     rows = list(sheet.iter_rows(min_row=6, values_only=True))
     assert len(rows) == 7

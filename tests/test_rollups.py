@@ -298,8 +298,11 @@ def test_tables_columns_and_order() -> None:
         "bonus",
         "penalty",
         "veto",
+        "grade",
+        "coefficient",
+        "distribution_grade",
     ]
-    assert list(r.organization.columns) == ["period", "score", "coverage"]
+    assert list(r.organization.columns) == ["period", "score", "coverage", "grade", "coefficient"]
     assert list(r.collaboration.columns) == ["department", "period", "score", "coverage"]
     # departments and periods ascending, perspectives in scorecard order (financial first)
     assert r.perspectives[["department", "period", "perspective"]].to_numpy().tolist() == [

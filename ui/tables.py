@@ -23,6 +23,8 @@ from kpi_engine.i18n import (
     MISSING,
     catalog,
     change_text,
+    coefficient_text,
+    grade_text,
     is_missing,
     number_text,
     period_label,
@@ -30,8 +32,14 @@ from kpi_engine.i18n import (
     status_label,
     t,
     target_text,
+    text_or_missing,
 )
-from kpi_engine.reports.tables import warning_sentences
+from kpi_engine.reports.tables import (
+    GRADE_LABELS,
+    department_ranking,
+    grade_columns,
+    warning_sentences,
+)
 from ui.text import md
 
 # Streamlit's markdown colours (named, not hex) for a status dot in metric labels; cell
@@ -95,6 +103,9 @@ class DepartmentCard:
     has_shared: bool
     perspectives: pd.DataFrame  # department, period, perspective, score, coverage
     weighting: str | None  # `perspective` or `department` (SPEC §5.3); None: no score row
+    grade: str | None = None  # SPEC §5.9
+    coefficient: float | None = None
+    distribution_grade: str | None = None  # by the forced distribution, when it is on
 
 
 def _cell(frame: pd.DataFrame, column: str) -> float | None:
@@ -121,7 +132,49 @@ def for_department(history: Scorecard, department: str, period: str) -> Departme
         has_shared=not collaboration.empty,
         perspectives=pick(history.perspectives),
         weighting=None if overall.empty else str(overall["weighting"].iloc[0]),
+        grade=_text(overall, "grade"),
+        coefficient=_cell(overall, "coefficient"),
+        distribution_grade=_text(overall, "distribution_grade"),
     )
+
+
+def _text(frame: pd.DataFrame, column: str) -> str | None:
+    if frame.empty or column not in frame.columns or is_missing(frame[column].iloc[0]):
+        return None
+    return str(frame[column].iloc[0])
+
+
+def grade_value(grade: object, coefficient: object, distribution: object, lang: str) -> str:
+    """A grade metric's value: the grade with its coefficient, and the grade by the forced
+    distribution beside it where that differs (never in its place)."""
+    shown = grade_text(grade, coefficient)
+    if is_missing(distribution) or distribution == grade:
+        return shown
+    return t("grades.with_distribution", lang, grade=shown, distribution=distribution)
+
+
+def ranking(
+    history: Scorecard,
+    period: str,
+    lang: str,
+    settings: Settings,
+    departments: Sequence[str] = (),
+) -> pd.DataFrame:
+    """The departments of `period` best first (the chosen ones, ranked among all): rank,
+    department, score, its grades (`reports.tables.grade_columns`), status and change,
+    as the PDF ranks them."""
+    rows = only(department_ranking(history, period, settings=settings), departments)
+    columns = {
+        t("pdf.rank", lang): rows["rank"].astype(object).to_numpy(),
+        t("common.department", lang): rows["department"].astype(object).to_numpy(),
+        t("common.score", lang): rows["score"].astype(float).round(1).to_numpy(),
+    }
+    for column in grade_columns(settings):
+        shown = coefficient_text if column == "coefficient" else text_or_missing
+        columns[t(GRADE_LABELS[column], lang)] = [shown(v) for v in rows[column]]
+    columns[t("common.status", lang)] = [status_label(_status_key(v), lang) for v in rows["status"]]
+    columns[t("scorecard.change", lang)] = rows["change"].astype(float).round(1).to_numpy()
+    return pd.DataFrame(columns)
 
 
 def no_rows_text(history: Scorecard, department: str, period: str | None, lang: str) -> str:
@@ -275,6 +328,12 @@ def trend_table(series: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("common.score", lang): newest["score"].astype(float).round(1),
             t("trends.mom", lang): newest["mom_change"].astype(float).round(1),
             t("trends.yoy", lang): newest["yoy_change"].astype(float).round(1),
+            # a department's or the organisation's grade (SPEC §5.9); a KPI has none
+            **(
+                {t("common.grade", lang): [text_or_missing(v) for v in newest["grade"]]}
+                if newest["grade"].notna().any()
+                else {}
+            ),
         }
     )
 

@@ -50,6 +50,7 @@ from kpi_engine.i18n import (
     perspective_label,
     score_text,
     t,
+    text_or_missing,
 )
 from ui import auth, data, tables
 from ui.text import md
@@ -476,8 +477,40 @@ def comparison_table(
             t("whatif.baseline_rank", lang): frame["baseline_rank"].astype(object).to_numpy(),
             t("whatif.scenario_rank", lang): frame["scenario_rank"].astype(object).to_numpy(),
             t("whatif.rank_change", lang): [_rank_change_text(v) for v in frame["rank_change"]],
+            **_grade_columns(frame, lang),
         }
     )
+
+
+def _grade_columns(frame: pd.DataFrame, lang: str) -> dict[str, list[str]]:
+    """Each department's grade under the baseline and the scenario (SPEC §5.9), and by
+    the forced distribution under each when it is on (beside, never instead)."""
+    columns = {
+        t("whatif.baseline_grade", lang): [text_or_missing(v) for v in frame["baseline_grade"]],
+        t("whatif.scenario_grade", lang): [text_or_missing(v) for v in frame["scenario_grade"]],
+    }
+    if frame["baseline_distribution_grade"].notna().any():
+        for side in ("baseline", "scenario"):
+            values = frame[f"{side}_distribution_grade"]
+            columns[t(f"whatif.{side}_distribution_grade", lang)] = [
+                text_or_missing(v) for v in values
+            ]
+    return columns
+
+
+def grade_sentence(ranges: pd.DataFrame, spread: float, lang: str) -> str:
+    """The departments whose grade depends on the weights, in one sentence: "with ±10
+    points of weight, 市场部 can be A or B"; empty when no grade moves."""
+    moving = ranges[(ranges["best_grade"] != ranges["worst_grade"]).to_numpy(bool)]
+    if ranges.empty or moving.empty:
+        return t("whatif.grade_stable_all", lang, n=f"{spread:g}") if not ranges.empty else ""
+    names = t("common.list_sep", lang).join(
+        t("whatif.grade_range_item", lang, department=d, best=b, worst=w)
+        for d, b, w in zip(
+            moving["department"], moving["best_grade"], moving["worst_grade"], strict=True
+        )
+    )
+    return md("whatif.grade_depends", lang, n=f"{spread:g}", names=names)
 
 
 def chart_frame(comparison: Comparison, departments: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -149,6 +149,8 @@ def _labelled(frame: pd.DataFrame, lang: str, settings: Settings) -> pd.DataFram
         out["coverage_text"] = _percent_text(pd.to_numeric(out["coverage"], errors="coerce"))
     if "perspective" in out.columns:
         out["perspective_label"] = [perspective_label(p, lang) for p in out["perspective"]]
+    if "grade" in out.columns:  # a department's overall score (SPEC §5.9)
+        out["grade_text"] = out["grade"].map(text_or_missing).astype(object)
     return out
 
 
@@ -310,7 +312,7 @@ def _grid(
     )
     for name in names:
         cells[name] = cells[name].astype(object)
-    keep = [c for c in ("score", "coverage") if c in frame.columns]
+    keep = [c for c in ("score", "coverage", "grade") if c in frame.columns]
     right = frame[[*names, *keep]].copy()
     for name in names:
         right[name] = right[name].astype(object)
@@ -326,6 +328,11 @@ def _department_rows(
     """The encoding both heatmaps share: one row per department in `departments`' order,
     `x` across, and a cell's tooltip naming its department, `column`, score, status and
     coverage."""
+    grade = (
+        [alt.Tooltip("grade_text:N", title=_title("grade", lang))]
+        if "grade_text" in cells.columns
+        else []
+    )
     return alt.Chart(cells).encode(
         x=x,
         y=alt.Y(
@@ -338,6 +345,7 @@ def _department_rows(
             alt.Tooltip("department:N", title=_title("department", lang)),
             column,
             alt.Tooltip("score_text:N", title=_title("score", lang)),
+            *grade,
             alt.Tooltip("status_label:N", title=_title("status", lang)),
             alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
         ],

@@ -64,6 +64,7 @@ TREND_COLUMNS: tuple[str, ...] = (
     "status",
     "mom_change",
     "yoy_change",
+    "grade",  # a department's or the organisation's (SPEC §5.9); none for a KPI
 )
 
 
@@ -218,6 +219,8 @@ class Overview:
     status_counts: Mapping[str, int]  # green, amber, red, missing (owner rows only)
     best_movers: pd.DataFrame  # department, kpi_id, kpi_name, perspective, score, ...
     worst_movers: pd.DataFrame  # ... previous_score, change
+    grade: str | None = None  # the organisation's grade (SPEC §5.9)
+    coefficient: float | None = None  # its coefficient, None when the grade has none
 
 
 def organization_perspectives(history: Scorecard) -> pd.DataFrame:
@@ -247,6 +250,14 @@ def _value(table: pd.DataFrame, period: str, column: str) -> float | None:
     if values.empty or pd.isna(values.iloc[0]):
         return None
     return float(values.iloc[0])
+
+
+def _text(table: pd.DataFrame, period: str, column: str) -> str | None:
+    """`column` of the table's row for `period` as text, None when absent or missing."""
+    if column not in table.columns:
+        return None
+    values = table.loc[(table["period"] == period).to_numpy(bool), column]
+    return None if values.empty or pd.isna(values.iloc[0]) else str(values.iloc[0])
 
 
 def _movers(changes: pd.DataFrame, n: int, *, best: bool) -> pd.DataFrame:
@@ -306,6 +317,8 @@ def overview(
         status_counts={k: int(v) for k, v in counts.items()},
         best_movers=_movers(changes, movers, best=True),
         worst_movers=_movers(changes, movers, best=False),
+        grade=_text(org, period, "grade"),
+        coefficient=_value(org, period, "coefficient") if "coefficient" in org else None,
     )
 
 

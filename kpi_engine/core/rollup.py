@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from kpi_engine.core import adjust
+from kpi_engine.core.grades import with_grades
 from kpi_engine.core.names import (
     department_key,
     department_keys,
@@ -382,9 +383,10 @@ class Upper(NamedTuple):
     """The levels above department x perspective, as tables."""
 
     # department, period, score (final), coverage, weighting, score_before, bonus
-    # (counted), penalty, veto (dict of the failing veto KPI, or None)
+    # (counted), penalty, veto (dict of the failing veto KPI, or None), grade, coefficient,
+    # distribution_grade (core.grades)
     departments: pd.DataFrame
-    organization: pd.DataFrame  # period, score, coverage
+    organization: pd.DataFrame  # period, score, coverage, grade, coefficient
     organization_perspectives: pd.DataFrame  # period, perspective, score, coverage
 
 
@@ -438,7 +440,7 @@ def upper(kpi_level: Cube, settings: Settings) -> Upper:
     op_score = _mean_along(np.where(owned_cells, p.score, np.nan), dw[:, :, None], axis=0)
     op_cov = _mean_along(np.where(owned_cells, p.coverage, np.nan), dw[:, :, None], axis=0)
     dept, period = kpi_level.departments, kpi_level.periods
-    return Upper(
+    ups = Upper(
         departments=_table(
             {"department": dept, "period": period},
             d_present,
@@ -457,6 +459,11 @@ def upper(kpi_level: Cube, settings: Settings) -> Upper:
             op_score,
             op_cov,
         ),
+    )
+    # Grades once the scores are final (SPEC §5.9); only counted departments are ranked.
+    return ups._replace(
+        departments=with_grades(ups.departments, settings, counted=counted[d_present]),
+        organization=with_grades(ups.organization, settings),
     )
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
+from typing import NamedTuple
 
 _MB = 1024 * 1024
 DEFAULT_PERSPECTIVE_WEIGHTS: Mapping[str, float] = MappingProxyType(
@@ -19,6 +21,67 @@ DEFAULT_PERSPECTIVE_WEIGHTS: Mapping[str, float] = MappingProxyType(
 # for everyone, `department` the sums of each department's KPI weights for everyone.
 AUTO, PERSPECTIVE, DEPARTMENT = "auto", "perspective", "department"
 WEIGHTINGS: tuple[str, ...] = (AUTO, PERSPECTIVE, DEPARTMENT)
+
+
+class Grade(NamedTuple):
+    """One row of the grade table (SPEC §5.9), highest grade first: its name, the lowest
+    score that earns it (None for the lowest grade: every score below the one above), its
+    coefficient (绩效系数, None when it has none) and, for the forced distribution, its
+    quota as a percentage of the departments (at most for every grade but the lowest, at
+    least for the lowest; None: no quota). A tuple, so settings stay hashable and pickle."""
+
+    name: str
+    lowest: float | None
+    coefficient: float | None = None
+    quota: float | None = None
+
+
+def _grades(*rows: tuple[str, float | None, float | None, float | None]) -> tuple[Grade, ...]:
+    return tuple(Grade(*row) for row in rows)
+
+
+# One-click grade tables for the Settings page. The four-level scale follows the status
+# bands: at or above target (100) is 优秀, amber's lower edge (80) is still 合格, red is not.
+GRADE_PRESETS: Mapping[str, tuple[Grade, ...]] = MappingProxyType(
+    {
+        "letters": _grades(
+            ("S", 110.0, None, 10.0),
+            ("A", 100.0, None, 20.0),
+            ("B", 90.0, None, None),
+            ("C", 80.0, None, None),
+            ("D", None, None, 10.0),
+        ),
+        "levels_zh-Hans": _grades(
+            ("优秀", 100.0, None, 20.0),
+            ("良好", 90.0, None, None),
+            ("合格", 80.0, None, None),
+            ("不合格", None, None, 10.0),
+        ),
+        "levels_zh-Hant": _grades(
+            ("優秀", 100.0, None, 20.0),
+            ("良好", 90.0, None, None),
+            ("合格", 80.0, None, None),
+            ("不合格", None, None, 10.0),
+        ),
+        "levels_en": _grades(
+            ("Excellent", 100.0, None, 20.0),
+            ("Good", 90.0, None, None),
+            ("Pass", 80.0, None, None),
+            ("Fail", None, None, 10.0),
+        ),
+    }
+)
+DEFAULT_GRADES = GRADE_PRESETS["letters"]
+MAX_GRADE_NAME = 20  # characters: a grade name is a short label beside a score
+
+
+def grade_table(rows: object) -> tuple[Grade, ...]:
+    """Any sequence of grade rows (stored JSON gives lists) as the settings' tuple of
+    `Grade`s; the lowest grade's threshold is dropped (it takes every score below)."""
+    table = [Grade(*row) for row in rows]  # type: ignore[attr-defined]
+    if table:
+        table[-1] = table[-1]._replace(lowest=None)
+    return tuple(table)
 
 
 @dataclass(frozen=True)
@@ -38,6 +101,11 @@ class Settings:
     weighting: str = AUTO  # one of WEIGHTINGS
     veto_score: float = 0.0  # a department's score in a period where a veto KPI fails (§5.6)
     bonus_limit: float = 10.0  # bonus points counted per department and period (§5.7)
+    grades: tuple[Grade, ...] = DEFAULT_GRADES  # highest first (§5.9)
+    forced_distribution: bool = False  # rank departments against the grades' quotas (§5.9)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "grades", grade_table(self.grades))
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some fields changed (what-if scenarios start here)."""
@@ -67,7 +135,47 @@ def problems(settings: Settings) -> list[str]:
         found.append("veto_score_range")
     if not 0 <= settings.bonus_limit <= settings.cap:
         found.append("bonus_limit_range")
+    found.extend(grade_problems(settings))
     return found
+
+
+def _number(value: object) -> float:
+    """A table cell as a float, NaN when it is not a number (so every check fails)."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def grade_problems(settings: Settings) -> list[str]:
+    """The grade table's and forced distribution's problems (`problems` lists them)."""
+    found = []
+    table = settings.grades
+    names = [str(g.name).strip() for g in table]
+    if len(table) < 2:
+        found.append("grade_count")
+    if any(not n or len(n) > MAX_GRADE_NAME or not n.isprintable() for n in names):
+        found.append("grade_name")
+    elif len({n.casefold() for n in names}) < len(names):
+        found.append("grade_name_unique")
+    lowest = [_number(g.lowest) for g in table[:-1]]
+    if any(not 0 < x <= settings.cap for x in lowest):  # `not` also catches NaN
+        found.append("grade_threshold_range")
+    elif any(not a > b for a, b in pairwise(lowest)):
+        found.append("grade_threshold_order")
+    coefficients = [_number(g.coefficient) for g in table if g.coefficient is not None]
+    if any(not 0 <= c <= MAX_COEFFICIENT for c in coefficients):
+        found.append("grade_coefficient_range")
+    quotas = [_number(g.quota) for g in table if g.quota is not None]
+    bottom = table[-1].quota if table else None
+    if any(not 0 <= q <= 100 for q in quotas) or (bottom is not None and _number(bottom) >= 100):
+        found.append("grade_quota_range")
+    if settings.forced_distribution and not quotas:
+        found.append("forced_distribution_no_quota")
+    return found
+
+
+MAX_COEFFICIENT = 10.0  # a 绩效系数 multiplies a bonus: 0 (none paid) to 10 is plenty
 
 
 @dataclass(frozen=True)

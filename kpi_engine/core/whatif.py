@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from kpi_engine.core import adjust
+from kpi_engine.core.grades import grade_span
 from kpi_engine.core.names import fold, kpi_labels
 from kpi_engine.core.rollup import Cube, upper, weighted_mean
 from kpi_engine.core.schema import PERSPECTIVES, owner_rows
@@ -246,9 +247,20 @@ class Comparison:
     """Baseline beside scenario: per department (with ranks) and for the organisation."""
 
     departments: pd.DataFrame  # period, department, baseline, scenario, change,
-    #                            baseline_rank, scenario_rank, rank_change
-    organization: pd.DataFrame  # period, baseline, scenario, change
+    #                            baseline_rank, scenario_rank, rank_change, COMPARED_GRADES
+    organization: pd.DataFrame  # period, baseline, scenario, baseline_grade, scenario_grade,
+    #                             change
     scenario: Scorecard
+
+
+# A department's grade (SPEC §5.9) under the baseline and the scenario, and by the forced
+# distribution under each (None when it is off).
+COMPARED_GRADES: tuple[str, ...] = (
+    "baseline_grade",
+    "scenario_grade",
+    "baseline_distribution_grade",
+    "scenario_distribution_grade",
+)
 
 
 def ranks(scores: pd.DataFrame) -> pd.Series:
@@ -311,6 +323,8 @@ def compare(
                 "department": base["department"],
                 "baseline": base["score"].astype(float),
                 "baseline_rank": ranks(base),
+                "baseline_grade": base["grade"],
+                "baseline_distribution_grade": base["distribution_grade"],
             }
         ),
         pd.DataFrame(
@@ -319,6 +333,8 @@ def compare(
                 "department": new["department"],
                 "scenario": new["score"].astype(float),
                 "scenario_rank": ranks(new),
+                "scenario_grade": new["grade"],
+                "scenario_distribution_grade": new["distribution_grade"],
             }
         ),
         keys,
@@ -326,10 +342,14 @@ def compare(
     departments["change"] = departments["scenario"] - departments["baseline"]
     departments["rank_change"] = departments["baseline_rank"] - departments["scenario_rank"]
     columns = ["baseline", "scenario", "change", "baseline_rank", "scenario_rank", "rank_change"]
-    departments = departments[[*keys, *columns]]
+    departments = departments[[*keys, *columns, *COMPARED_GRADES]]
     organization = _side_by_side(
-        prepared.baseline.organization[["period", "score"]].rename(columns={"score": "baseline"}),
-        card.organization[["period", "score"]].rename(columns={"score": "scenario"}),
+        prepared.baseline.organization[["period", "score", "grade"]].rename(
+            columns={"score": "baseline", "grade": "baseline_grade"}
+        ),
+        card.organization[["period", "score", "grade"]].rename(
+            columns={"score": "scenario", "grade": "scenario_grade"}
+        ),
         ["period"],
     )
     organization["change"] = organization["scenario"] - organization["baseline"]
@@ -385,15 +405,22 @@ class _Fixed(NamedTuple):
     vetoed: np.ndarray
 
 
+class _Sampled(NamedTuple):
+    ranks: np.ndarray  # D x K
+    low: np.ndarray  # D: each department's lowest sampled (final) score
+    high: np.ndarray  # D: its highest
+
+
 def _sample_ranks(
     scores: np.ndarray,
     weights: np.ndarray,
     fixed: _Fixed,
     settings: Settings,
     chunk: int = 4_000_000,
-) -> np.ndarray:
+) -> _Sampled:
     """Department ranks (D x K) under each weight column: 1 + the number of departments
     scoring strictly higher, so ties share a rank; NaN where a department has no score.
+    Beside them, each department's lowest and highest sampled score (its grade range).
 
     Department scores are the roll-up's `weighted_mean` over the perspectives a department
     has, its sums a matrix product for every weight column at once; a department scored
@@ -414,7 +441,7 @@ def _sample_ranks(
         block = dept[:, start : start + step]
         higher = (block[None, :, :] > block[:, None, :]).sum(axis=1)
         out[:, start : start + step] = np.where(np.isnan(block), np.nan, 1.0 + higher)
-    return out
+    return _Sampled(out, np.fmin.reduce(dept, axis=1), np.fmax.reduce(dept, axis=1))
 
 
 def _fixed(departments: pd.DataFrame, period: object, names: pd.Index) -> _Fixed:
@@ -447,6 +474,10 @@ RANK_RANGE_COLUMNS: tuple[str, ...] = (
     "max_rank",
     "depends",
     "stable_share",
+    "min_score",
+    "max_score",
+    "best_grade",
+    "worst_grade",
 )
 
 
@@ -469,8 +500,10 @@ def rank_ranges(
     bonus, penalty and veto (SPEC §5.6, §5.7), applied to every sample under `settings`
     (its cap, bonus limit and veto score: those of the scenario). Returns, per period and
     department:
-    baseline_rank (under the centre), min_rank, max_rank, depends (min != max) and
-    stable_share (the share of sampled weightings that keep the baseline rank).
+    baseline_rank (under the centre), min_rank, max_rank, depends (min != max),
+    stable_share (the share of sampled weightings that keep the baseline rank), the
+    lowest and highest sampled score, and the best and worst grade they read as under
+    `settings.grades` (a vetoed department: the lowest grade in every sample).
     """
     w = sample_weights(weights, spread_points=spread_points, samples=samples, seed=seed)
     index = {p: i for i, p in enumerate(PERSPECTIVES)}
@@ -484,8 +517,9 @@ def rank_ranges(
         if table.empty:
             continue
         fixed = _fixed(departments, period, table.index)
-        r = _sample_ranks(table.to_numpy(dtype=float), w, fixed, settings)
-        base = r[:, 0]
+        sampled = _sample_ranks(table.to_numpy(dtype=float), w, fixed, settings)
+        r, base = sampled.ranks, sampled.ranks[:, 0]
+        best, worst = grade_span(sampled.low, sampled.high, settings, vetoed=fixed.vetoed)
         parts.append(
             pd.DataFrame(
                 {
@@ -495,6 +529,10 @@ def rank_ranges(
                     "min_rank": r.min(axis=1).astype(int),
                     "max_rank": r.max(axis=1).astype(int),
                     "stable_share": (r == base[:, None]).mean(axis=1),
+                    "min_score": sampled.low,
+                    "max_score": sampled.high,
+                    "best_grade": best,
+                    "worst_grade": worst,
                 }
             )
         )

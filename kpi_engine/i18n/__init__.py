@@ -154,3 +154,15 @@ def period_label(label: object, lang: str = DEFAULT_LANG) -> str:
         shown = calendar.month_abbr[month] if lang == "en" else month
         return t("period.ytd", lang, year=year, month=shown)
     return text
+
+
+def coefficient_text(value: object) -> str:
+    """A grade's coefficient (绩效系数) as written in the grade table: `1.2`, `MISSING` if none."""
+    return MISSING if is_missing(value) else f"{float(value):g}"  # type: ignore[arg-type]
+
+
+def grade_text(grade: object, coefficient: object = None) -> str:
+    """A grade beside a score: `A`, with its coefficient `A ×1.2`; `MISSING` if none."""
+    if is_missing(grade):
+        return MISSING
+    return str(grade) if is_missing(coefficient) else f"{grade} ×{coefficient_text(coefficient)}"

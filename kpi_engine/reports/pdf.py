@@ -40,6 +40,7 @@ from kpi_engine.i18n import (
     DEFAULT_LANG,
     MISSING,
     change_text,
+    grade_text,
     perspective_label,
     score_text,
     status_label,
@@ -49,6 +50,7 @@ from kpi_engine.reports import images
 from kpi_engine.reports.tables import (
     department_ranking,
     printable_history,
+    quota_sentence,
     scoped,
     warning_sentences,
 )
@@ -63,8 +65,8 @@ WIDTH = PAGE_WIDTH - 2 * MARGIN
 GAP = 3.0
 ROW = 5.6  # table row height
 RANK_ROW = 4.8  # the ranked department table's row height
-# rank, department, score, status, change, weighting rule
-RANK_WIDTHS = (10.0, 27.0, 12.0, 14.0, 14.0, 17.0)
+# rank, department, score, grade (with its coefficient), status, change, weighting rule
+RANK_WIDTHS = (8.0, 25.0, 11.0, 12.0, 15.0, 12.0, 16.0)
 HEATMAP_MAX_HEIGHT = 95.0
 HEATMAP_ROW_STEP = 26  # px per department (the screen's 38 would waste the page)
 HEATMAP_LABEL_PX = 12  # the charts' axis label size
@@ -150,9 +152,11 @@ def _tile(
     change: float | None,
     status: str | None,
     lang: str,
+    grade: str | None = None,
 ) -> None:
     """One score tile: tinted by status with a bar in the status colour, the label, the
-    score, its status word and the change against the previous period."""
+    score (and the grade beside it, where given), its status word and the change against
+    the previous period."""
     height = 24.0
     pdf.set_fill_color(*TINT_RGB.get(status or "", MISSING_RGB))
     pdf.rect(x, y, width, height, style="F")
@@ -166,6 +170,10 @@ def _tile(
     pdf.set_font(FAMILY, "B", 18)
     pdf.set_xy(x + 3.5, y + 6.5)
     pdf.cell(inner, 9, score_text(score))
+    if grade is not None:
+        pdf.set_font(FAMILY, "B", 11)
+        pdf.set_xy(x + 3.5 + pdf.get_string_width(score_text(score)) * 18 / 11 + 2, y + 8)
+        pdf.cell(inner / 2, 7, _fit(pdf, grade, inner / 2))
     pdf.set_font(FAMILY, "", 8)
     pdf.set_xy(x + 3.5, y + 16.5)
     word = status_label(status, lang)
@@ -184,9 +192,9 @@ def _tiles(pdf: FPDF, scope: str, view: insights.Overview, lang: str, settings: 
     """The scope's score and its four perspectives, then the KPI count per status."""
     y = pdf.get_y()
     width = (WIDTH - 4 * GAP) / 5
-    _tile(
-        pdf, MARGIN, y, width, scope, view.score, view.change, _status(view.score, settings), lang
-    )
+    grade = None if view.grade is None else grade_text(view.grade, view.coefficient)
+    status = _status(view.score, settings)
+    _tile(pdf, MARGIN, y, width, scope, view.score, view.change, status, lang, grade)
     perspectives = view.perspectives.assign(
         status=statuses(view.perspectives["score"], settings=settings)
     )
@@ -279,14 +287,15 @@ def _column_step(pdf: FPDF, lang: str) -> int:
 def _ranking_table(
     pdf: FPDF, x: float, ranking: pd.DataFrame, lang: str, department: str | None
 ) -> None:
-    """Ranked departments (rank, department, score, status, change, weighting rule) at
-    `x`: the status cell in its tint, the change in green or red, the report's own
-    department in bold."""
+    """Ranked departments (rank, department, score, grade with its coefficient, status,
+    change, weighting rule) at `x`: the status cell in its tint, the change in green or
+    red, the report's own department in bold."""
     rows = [
         [
             MISSING if pd.isna(r.rank) else str(int(r.rank)),
             str(r.department),
             score_text(r.score),
+            grade_text(r.grade, r.coefficient),
             status_label(r.status, lang),
             change_text(r.change),
             t(f"weighting.short_{r.weighting}", lang),
@@ -297,6 +306,7 @@ def _ranking_table(
         t("pdf.rank", lang),
         t("common.department", lang),
         t("common.score", lang),
+        t("common.grade", lang),
         t("common.status", lang),
         t("scorecard.change", lang),
         t("weighting.column", lang),
@@ -307,11 +317,11 @@ def _ranking_table(
         header,
         rows,
         RANK_WIDTHS,
-        change_column=4,
-        align="RLRLRL",
+        change_column=5,
+        align="RLRLLRL",
         row_height=RANK_ROW,
         tints=[None if pd.isna(s) else str(s) for s in ranking["status"]],
-        tint_column=3,
+        tint_column=4,
         bold=[r[1] == department for r in rows],
     )
 
@@ -350,6 +360,12 @@ def _heatmap_and_ranking(
     _heading(pdf, t("overview.department_scores", lang), x=right, width=table_width)
     fit = max(int((HEATMAP_MAX_HEIGHT - RANK_ROW) // RANK_ROW), 1)
     _ranking_table(pdf, right, ranking.head(fit), lang, department)
+    if settings.forced_distribution:  # beside the grades by score, never in their place
+        pdf.set_xy(right, pdf.get_y() + 1)
+        pdf.set_font(FAMILY, "", 7.5)
+        pdf.set_text_color(*MUTED)
+        changes = quota_sentence(history.departments, period, lang)
+        pdf.multi_cell(table_width, 3.6, changes, new_x="LEFT", new_y="NEXT")
     pdf.set_xy(MARGIN, max(bottom, pdf.get_y()) + 3)
     return ranking.iloc[fit:]
 

@@ -35,6 +35,7 @@ KPI_FIELDS = (
     "owner_department",
     "is_shared",
 )
+GRADE_FIELDS = ("grade", "coefficient")  # SPEC §5.9; coefficient null when the grade has none
 ISSUE_FIELDS = ("file", "sheet", "row", "column", "value", "message")
 
 
@@ -65,17 +66,20 @@ def issues_json(issues: pd.DataFrame) -> dict[str, list[dict[str, object]]]:
 
 def scorecard_json(card: Scorecard) -> dict[str, list[dict[str, object]]]:
     """SPEC §4's score document: kpis, departments (overall rows with perspective null,
-    and the `weighting` rule that scored them, SPEC §5.12), organization, plus each
-    department's collaboration score."""
+    the `weighting` rule that scored them and their `grade` and `coefficient`, and the
+    `distribution_grade` when the forced distribution is on, SPEC §5.12), organization
+    (with its grade), plus each department's collaboration score."""
     overall = card.departments.assign(perspective=None)
     fields = ("department", "period", "perspective", "score", "coverage")
+    if overall.get("distribution_grade", pd.Series(dtype=object)).isna().all():
+        overall = overall.drop(columns="distribution_grade", errors="ignore")
     return {
         "kpis": records(card.kpis, KPI_FIELDS),
         "departments": [
             *records(card.perspectives, fields),
-            *records(overall, (*fields, "weighting")),
+            *records(overall, (*fields, "weighting", *GRADE_FIELDS, "distribution_grade")),
         ],
-        "organization": records(card.organization, ("period", "score", "coverage")),
+        "organization": records(card.organization, ("period", "score", "coverage", *GRADE_FIELDS)),
         "collaboration": records(card.collaboration, ("department", "period", "score", "coverage")),
     }
 
@@ -104,9 +108,18 @@ def write_xlsx(card: Scorecard, issues: pd.DataFrame, path: str | Path) -> None:
         "KPIs": (card.kpis, KPI_FIELDS),
         "Departments": (
             pd.DataFrame(doc["departments"]),
-            ("department", "period", "perspective", "score", "coverage", "weighting"),
+            (
+                "department",
+                "period",
+                "perspective",
+                "score",
+                "coverage",
+                "weighting",
+                *GRADE_FIELDS,
+                "distribution_grade",
+            ),
         ),
-        "Organization": (card.organization, ("period", "score", "coverage")),
+        "Organization": (card.organization, ("period", "score", "coverage", *GRADE_FIELDS)),
         "Collaboration": (card.collaboration, ("department", "period", "score", "coverage")),
         "Issues": (issues, ("severity", *ISSUE_FIELDS)),
     }

@@ -14,6 +14,13 @@ import numpy as np
 import pandas as pd
 
 from kpi_engine.core import insights, periods
+from kpi_engine.core.grades import (
+    COEFFICIENT,
+    DISTRIBUTION_GRADE,
+    GRADE,
+    changed_by_quota,
+    has_coefficients,
+)
 from kpi_engine.core.names import per_distinct, printable
 from kpi_engine.core.rollup import perspective_weights
 from kpi_engine.core.schema import PERSPECTIVES
@@ -21,7 +28,7 @@ from kpi_engine.core.scorecard import Scorecard
 from kpi_engine.core.scoring import statuses
 from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, Settings
 from kpi_engine.core.whatif import ranks
-from kpi_engine.i18n import t, warning_kind_label
+from kpi_engine.i18n import t, text_or_missing, warning_kind_label
 
 # The KPI columns a department's sheet and table show, in order.
 KPI_REPORT_COLUMNS: tuple[str, ...] = (
@@ -38,6 +45,44 @@ KPI_REPORT_COLUMNS: tuple[str, ...] = (
     "weight_share",
     "owner_department",
 )
+
+
+# A department's grade, its coefficient and its grade by the forced distribution (None
+# when the distribution is off), as `core.grades.with_grades` adds them.
+GRADE_COLUMNS: tuple[str, ...] = (GRADE, COEFFICIENT, DISTRIBUTION_GRADE)
+
+# Their column headers' catalog keys.
+GRADE_LABELS: dict[str, str] = {
+    GRADE: "common.grade",
+    COEFFICIENT: "common.coefficient",
+    DISTRIBUTION_GRADE: "grades.distribution_grade",
+}
+
+
+def grade_columns(settings: Settings) -> tuple[str, ...]:
+    """The grade columns a table shows under `settings`: the grade; its coefficient when
+    any grade has one; the grade by the forced distribution when that is on (beside the
+    grade by score, never in its place)."""
+    return (
+        GRADE,
+        *((COEFFICIENT,) if has_coefficients(settings) else ()),
+        *((DISTRIBUTION_GRADE,) if settings.forced_distribution else ()),
+    )
+
+
+def quota_sentence(departments: pd.DataFrame, period: str, lang: str) -> str:
+    """One sentence naming the departments of `period` whose grade the forced
+    distribution changes, each with both grades (`Scorecard.departments`)."""
+    changed = changed_by_quota(departments, period).sort_values("score", ascending=False)
+    if changed.empty:
+        return t("grades.quota_no_change", lang)
+    each = [
+        t("grades.quota_change_item", lang, department=d, grade=g, distribution=text_or_missing(q))
+        for d, g, q in zip(
+            changed["department"], changed[GRADE], changed[DISTRIBUTION_GRADE], strict=True
+        )
+    ]
+    return t("grades.quota_changes", lang, changes=t("common.list_sep", lang).join(each))
 
 
 def _at(frame: pd.DataFrame, period: str) -> pd.DataFrame:
@@ -116,7 +161,8 @@ def department_summary(
 ) -> pd.DataFrame:
     """One row per department with a score row in `period`, in the data's order:
     department, score, status, coverage, change (against `periods.previous_period`),
-    then one column per perspective (its score)."""
+    then one column per perspective (its score), the weighting rule, and the grade, its
+    coefficient and the grade by the forced distribution (`GRADE_COLUMNS`, SPEC §5.9)."""
     previous = periods.previous_period(period)
     rows = _with_change(
         _at(history.departments, period), _at(history.departments, previous), ["department"]
@@ -129,21 +175,20 @@ def department_summary(
     )
     wide.columns = list(PERSPECTIVES)
     rows = rows.merge(wide, left_on="department", right_index=True, how="left")
-    return rows.loc[
-        :, ["department", "score", "status", "coverage", "change", *PERSPECTIVES, "weighting"]
-    ].reset_index(drop=True)
+    columns = ["department", "score", "status", "coverage", "change", *PERSPECTIVES, "weighting"]
+    return rows.loc[:, [*columns, *GRADE_COLUMNS]].reset_index(drop=True)
 
 
 def department_ranking(
     history: Scorecard, period: str, *, settings: Settings = DEFAULTS
 ) -> pd.DataFrame:
     """Every department of `period`, best first: rank (ties share the better rank, no
-    score no rank, as on the What-if page), department, score, status, change, and the
-    weighting rule that scored it."""
+    score no rank, as on the What-if page), department, score, status, change, the
+    weighting rule that scored it, and its grades (`GRADE_COLUMNS`)."""
     rows = department_summary(history, period, settings=settings)
     rows = rows.assign(rank=ranks(rows.assign(period=period)))
     rows = rows.sort_values(["rank", "department"], na_position="last", kind="stable")
-    columns = ["rank", "department", "score", "status", "change", "weighting"]
+    columns = ["rank", "department", "score", "status", "change", "weighting", *GRADE_COLUMNS]
     return rows.loc[:, columns].reset_index(drop=True)
 
 

@@ -17,7 +17,13 @@ from openpyxl.styles import Font
 from kpi_engine.core.names import department_weights
 from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.core.settings import Settings
-from kpi_engine.core.whatif import RANK_RANGE_COLUMNS, Comparison, Scenario, percentages
+from kpi_engine.core.whatif import (
+    COMPARED_GRADES,
+    RANK_RANGE_COLUMNS,
+    Comparison,
+    Scenario,
+    percentages,
+)
 from kpi_engine.i18n import perspective_label, t
 from kpi_engine.reports.plain import safe_cell
 
@@ -30,6 +36,7 @@ DEPARTMENT_COLUMNS = (
     "baseline_rank",
     "scenario_rank",
     "rank_change",
+    *COMPARED_GRADES,
 )
 
 
@@ -98,6 +105,7 @@ def whatif_xlsx(
             t("whatif.baseline_rank", lang),
             t("whatif.scenario_rank", lang),
             t("whatif.rank_change", lang),
+            *(t(f"whatif.{c}", lang) for c in COMPARED_GRADES),
         ],
         comparison.departments[list(DEPARTMENT_COLUMNS)].values.tolist(),
     )
@@ -109,8 +117,12 @@ def whatif_xlsx(
             t("whatif.baseline", lang),
             t("whatif.scenario", lang),
             t("whatif.difference", lang),
+            t("whatif.baseline_grade", lang),
+            t("whatif.scenario_grade", lang),
         ],
-        comparison.organization[["period", "baseline", "scenario", "change"]].values.tolist(),
+        comparison.organization[
+            ["period", "baseline", "scenario", "change", "baseline_grade", "scenario_grade"]
+        ].values.tolist(),
     )
     _sheet(
         book,
@@ -150,6 +162,10 @@ def whatif_xlsx(
                 t("whatif.max_rank", lang),
                 t("whatif.depends_yes", lang),
                 t("whatif.stable_share", lang),
+                t("whatif.min_score", lang),
+                t("whatif.max_score", lang),
+                t("whatif.best_grade", lang),
+                t("whatif.worst_grade", lang),
             ],
             ranges[list(RANK_RANGE_COLUMNS)].values.tolist(),
         )

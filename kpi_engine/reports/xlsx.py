@@ -21,6 +21,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR, STATUS_COLORS
 from kpi_engine.core import insights
+from kpi_engine.core.grades import COEFFICIENT, DISTRIBUTION_GRADE
 from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.core.scorecard import Scorecard
 from kpi_engine.core.scoring import statuses
@@ -28,7 +29,9 @@ from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, Settings
 from kpi_engine.i18n import DEFAULT_LANG, perspective_label, status_label, t
 from kpi_engine.reports.plain import safe_cell
 from kpi_engine.reports.tables import (
+    GRADE_LABELS,
     department_summary,
+    grade_columns,
     kpi_rows,
     perspective_summary,
     printable_history,
@@ -38,6 +41,7 @@ SCORE_FORMAT = "0.0"
 CHANGE_FORMAT = "+0.0;-0.0;0.0"
 COVERAGE_FORMAT = "0%"
 SHARE_FORMAT = "0.0%"
+COEFFICIENT_FORMAT = "0.00"
 PERCENT_UNITS = ("%", "％")
 
 
@@ -122,6 +126,15 @@ def _score_cells(
     ]
 
 
+def _grade_cells(sheet: WriteOnlyWorksheet, row: object, columns: Sequence[str]) -> list[object]:
+    """A department's or the organisation's grade columns (`grade_columns`): names as
+    text, the coefficient as a number (empty where the grade has none)."""
+    return [
+        _cell(sheet, row[c], fmt=COEFFICIENT_FORMAT if c == COEFFICIENT else None)  # type: ignore[index]
+        for c in columns
+    ]
+
+
 def _header(sheet: WriteOnlyWorksheet, labels: Sequence[str]) -> list[object]:
     return [_cell(sheet, label, font=BOLD) for label in labels]
 
@@ -149,15 +162,24 @@ def _summary_sheet(
     view = insights.overview(history, period, settings=settings)
     organization = t("common.organization", lang)
     labels = [perspective_label(p, lang) for p in PERSPECTIVES]
-    _widths(sheet, [22, 10, 10, 10, 14, *[12] * len(PERSPECTIVES), 16])
+    grades = grade_columns(settings)
+    grade_labels = [t(GRADE_LABELS[c], lang) for c in grades]
+    _widths(sheet, [22, 10, 10, 10, 14, *[12] * len(PERSPECTIVES), 16, *[12] * len(grades)])
     first_data = 6
     sheet.freeze_panes = f"A{first_data}"
     last = first_data + len(departments) - 1
-    sheet.auto_filter.ref = f"A{first_data - 1}:{get_column_letter(6 + len(PERSPECTIVES))}{last}"
+    width = 6 + len(PERSPECTIVES) + len(grades)
+    sheet.auto_filter.ref = f"A{first_data - 1}:{get_column_letter(width)}{last}"
 
     title = t("report.title", lang, scope=organization, period=period)
     sheet.append([_cell(sheet, title, font=TITLE)])
-    sheet.append(_header(sheet, [*_score_labels(organization, lang), *labels]))
+    org_grades = [c for c in grades if c != DISTRIBUTION_GRADE]  # no ranking of one
+    sheet.append(
+        _header(
+            sheet,
+            [*_score_labels(organization, lang), *labels, *grade_labels[: len(org_grades)]],
+        )
+    )
     org_scores = view.perspectives.set_index("perspective")["score"].reindex(list(PERSPECTIVES))
     org = pd.Series(
         {
@@ -172,6 +194,9 @@ def _summary_sheet(
         [
             *_score_cells(sheet, org, lang, label_font=BOLD),
             *_perspective_cells(sheet, org_scores.to_numpy(float), settings),
+            *_grade_cells(
+                sheet, {"grade": view.grade, "coefficient": view.coefficient}, org_grades
+            ),
         ]
     )
     sheet.append([])
@@ -182,6 +207,7 @@ def _summary_sheet(
                 *_score_labels(t("common.department", lang), lang),
                 *labels,
                 t("weighting.column", lang),
+                *grade_labels,
             ],
         )
     )
@@ -192,6 +218,7 @@ def _summary_sheet(
                 *_score_cells(sheet, row, lang),
                 *_perspective_cells(sheet, scores, settings),
                 _cell(sheet, t(f"weighting.rule_{row['weighting']}", lang)),
+                *_grade_cells(sheet, row, grades),
             ]
         )
 
@@ -264,19 +291,23 @@ def _department_sheet(
     sheet.append(
         [_cell(sheet, t("report.title", lang, scope=department, period=period), font=TITLE)]
     )
+    grades = grade_columns(settings)
     sheet.append(
         _header(
             sheet,
             [
                 *_score_labels(t("common.perspective", lang), lang),
                 t("report.perspective_weight", lang),
+                *(t(GRADE_LABELS[c], lang) for c in grades),
             ],
         )
     )
     row = overall.rename({"department": "label"})
     row["label"] = t("scorecard.department_score", lang)
     rule = _cell(sheet, t(f"weighting.rule_{overall['weighting']}", lang))
-    sheet.append([*_score_cells(sheet, row, lang, label_font=BOLD), rule])
+    sheet.append(
+        [*_score_cells(sheet, row, lang, label_font=BOLD), rule, *_grade_cells(sheet, row, grades)]
+    )
     for _, row in perspectives.iterrows():
         row["label"] = perspective_label(row["perspective"], lang)
         sheet.append(
