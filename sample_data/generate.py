@@ -1779,7 +1779,7 @@ sample_data/
 |---|---|---|---|---|
 {rule_table}
 
-`%` 与 `个百分点` 对百分比指标同义, 都指 1 个百分点; 招聘周期的加分条款最多加 5 分, 所以点数最多 20、得分最多 133.3 → 封顶 120。
+`%` 与 `个百分点` 对百分比指标同义, 都指 1 个百分点; {rule_limits}。
 
 ### 部门得分 (参考计算)
 
@@ -2040,6 +2040,13 @@ def write_readme(actuals: dict[str, list[float]], files: list[Path]) -> str:
         event_table="\n".join(event_rows),
         rule_table="\n".join(rule_rows),
         rule_dept=RULE_DEPT,
+        rule_limits="; ".join(
+            f"{BY_ID[i].name} 最多加 {r.bonus_limit:g} 分, 点数最多 "
+            f"{BY_ID[i].weight + r.bonus_limit:g}、得分最多 "
+            f"{100 * (BY_ID[i].weight + r.bonus_limit) / BY_ID[i].weight:.1f} → 封顶 {CAP:g}"
+            for i, r in RULES.items()
+            if r.bonus_limit is not None
+        ),
         rule_ids="、".join(f"{i} {BY_ID[i].name}" for i in RULES),
         veto_depts="、".join(dict.fromkeys(k.dept for k in veto_kpis)),
         veto_forms="; ".join(

@@ -349,6 +349,8 @@ def test_rule_scored_kpis_have_method_rule(loaded):
     checked = 0
     for month in MONTHS:
         for row in sheet("人力资源部", month):
+            if row["考核频率"] == "季度":  # a survey, scored by its quarter
+                continue
             kpi = own.loc[(row["id"], month)]
             if row["评分标准"] is None:
                 assert kpi["method"] != "rule", (row["id"], month)
