@@ -301,6 +301,7 @@ class Result:
     veto: Row | None
     veto_values: tuple[float, float] | None
     kpis: dict[str, tuple[float, str, float | None, float | None]]  # score, method, pts, full
+    items: dict[str, float]  # a bonus or penalty item's points, counted positive
 
 
 def aggregate(months: list[str], sheet: Sheet) -> list[tuple[Row, float, float]]:
@@ -322,11 +323,13 @@ def aggregate(months: list[str], sheet: Sheet) -> list[tuple[Row, float, float]]
 def department(sheet: Sheet, months: list[str]) -> Result:
     """§3, §5.3, §5.6, §5.7: the department's result over `months` (one month or a quarter)."""
     kpis: dict[str, tuple[float, str, float | None, float | None]] = {}
+    items: dict[str, float] = {}
     per: dict[str, list[tuple[float, float]]] = {}
     bonus = penalty = 0.0
     veto, values = None, None
     for row, actual, target in aggregate(months, sheet):
         if row.item:
+            items[row.name] = actual
             if row.block == BONUS:
                 bonus += actual
             else:
@@ -347,7 +350,7 @@ def department(sheet: Sheet, months: list[str]) -> Result:
     before = sum(weights[p] * means[p] for p in means) / sum(weights[p] for p in means)
     bonus = min(bonus, BONUS_LIMIT)
     score = VETO_SCORE if veto else min(max(before + bonus - penalty, 0.0), CAP)
-    return Result(score, before, bonus, penalty, veto, values, kpis)
+    return Result(score, before, bonus, penalty, veto, values, kpis, items)
 
 
 # --- what the CLI says --------------------------------------------------------------------------
@@ -416,6 +419,8 @@ def _check(doc: dict, sheet: Sheet, period: str, months: list[str]) -> Result:
             assert (kpi["points"], kpi["full_points"]) == pytest.approx((points, full)), name
         else:
             assert kpi["points"] is None and kpi["full_points"] is None, name
+    for name, points in expected.items.items():  # §5.7: 分值, else the actual; a quarter adds
+        assert kpis[name]["points"] == pytest.approx(points), (name, period)
     return expected
 
 
