@@ -121,6 +121,19 @@ READ = [
         Rule((bonus(EXCESS, 1, unit=PERCENT, verb="超额"),), max_bonus=5),
     ),
     ("每延遲1天減1分，最多扣10分", Rule((deduct(EXCESS, 1, verb="延迟"),), max_deduction=10)),
+    # numbered clauses (① is a plain 1 once read)
+    (
+        "1.每低于目标1%扣2分；2.扣完为止",
+        Rule((deduct(SHORTFALL, 2, unit=PERCENT, verb="低于"),), until_zero=True),
+    ),
+    (
+        "①每发生1次扣5分②最多扣10分",
+        Rule((deduct(COUNT, 5, verb="发生"),), max_deduction=10),
+    ),
+    (
+        "一、每延迟1天扣1分\n二、扣完为止",
+        Rule((deduct(EXCESS, 1, verb="延迟"),), until_zero=True),
+    ),
     # Chinese numerals and decimals
     (
         "每低于目标两个百分点扣三分",
@@ -149,6 +162,8 @@ UNREAD = [
     ("扣完为止", "扣完为止"),  # a limit with nothing to limit
     ("达到目标得满分", "达到目标得满分"),
     ("每低于目标0%扣2分", "每低于目标0%扣2分"),  # a step of nothing
+    ("每低于目标1%扣2分，10分", "10分"),  # a number is no clause's number
+    ("每低于目标1%扣2分，2.", "2."),
 ]
 
 

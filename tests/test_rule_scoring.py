@@ -65,7 +65,10 @@ def test_the_worked_example_in_the_cli_json(tmp_path, capsys):
     plain = kpis["满意度"]
     assert plain["method"] == "floor"
     assert plain["points"] is None and plain["full_points"] is None
-    assert not [w for w in doc["warnings"] if "scoring rule" in w["message"]]
+    assert not [w for w in doc["warnings"] if "not understood" in w["message"]]
+    # the rule applied is named, once for the sheet (SPEC §5)
+    (named,) = [w for w in doc["warnings"] if "scored by their own scoring rule" in w["message"]]
+    assert named["message"].startswith("1 rows") and named["column"] == "评分标准"
 
 
 def test_four_and_a_half_percent_short_deducts_nine_points():

@@ -356,23 +356,25 @@ def test_english_and_traditional_sheets_read_written_targets():
 
 
 @pytest.mark.parametrize(
-    ("perspective", "code"),
+    ("perspective", "section"),
     [
-        ("加分项", "bonus_penalty_item"),
-        ("加分", "bonus_penalty_item"),
-        ("扣分项", "bonus_penalty_item"),
-        ("減分項", "bonus_penalty_item"),
-        ("penalty", "bonus_penalty_item"),
-        ("Bonus", "bonus_penalty_item"),
-        ("否决指标", "veto_item"),
-        ("否決項", "veto_item"),
+        ("加分项", "bonus"),
+        ("加分", "bonus"),
+        ("扣分项", "penalty"),
+        ("減分項", "penalty"),
+        ("penalty", "penalty"),
+        ("Bonus", "bonus"),
+        ("否决指标", "veto"),
+        ("否決項", "veto"),
     ],
 )
-def test_a_bonus_penalty_or_veto_row_is_named_not_an_unknown_perspective(perspective, code):
+def test_a_bonus_penalty_or_veto_row_is_its_section_not_an_unknown_perspective(
+    perspective, section
+):
     loaded = load(("a.xlsx", xlsx(form(["市场部", perspective, "B1", "荣誉", None, 1, 1, 2]))))
-    (error,) = loaded.errors.itertuples()
-    assert (error.code, error.column, error.value) == (code, "维度", perspective)
-    assert "does not" in error.message and "by hand" in error.message
+    assert loaded.errors.empty, loaded.errors[["column", "value", "message"]]
+    (row,) = loaded.kpis.itertuples()
+    assert (row.section, row.perspective, row.veto) == (section, None, section == "veto")
 
 
 def test_rows_under_a_bonus_section_are_not_scored_as_the_section_above():
@@ -386,8 +388,9 @@ def test_rows_under_a_bonus_section_are_not_scored_as_the_section_above():
         ["B1", "获得省级荣誉", None, 1, 2],
     ]
     loaded = load(("市场部.xlsx", xlsx(rows)))
-    assert loaded.kpis["kpi_id"].tolist() == ["K1"]
-    assert issues(loaded, "bonus_penalty_item")["row"].tolist() == [7]
+    kpis = loaded.kpis.set_index("kpi_id")
+    assert kpis["perspective"].to_dict() == {"K1": "financial", "B1": None}
+    assert kpis["section"].to_dict() == {"K1": None, "B1": "bonus"}
 
 
 def test_a_wide_sheets_target_is_warned_about_once_and_each_month_checked():

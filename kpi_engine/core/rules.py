@@ -13,7 +13,7 @@ The words are TABLES below (extend them as sheets bring new spellings); the pars
 strings them together. Text is read as `names.simplified` reads names (traditional
 characters as simplified), full-width forms as half-width (NFKC), spaces ignored. Clauses
 may be separated by `；` `;` `，` `,` `。` `、`, brackets or line breaks, or follow each other
-directly. Numbers are Arabic (`2`, `0.5`) or simple Chinese numerals (`两`, `十五`, `半`).
+directly, and may be numbered (`1.`, `2、`, `①`). Numbers are Arabic (`2`, `0.5`) or simple Chinese numerals (`两`, `十五`, `半`).
 A rule is read whole or not at all: one part the tables do not cover makes the whole text
 unread (`parse` gives None, `unread_part` names that part), so a rule is never half-applied.
 """
@@ -99,6 +99,8 @@ FULL_AT_TARGET: tuple[str, ...] = (
 )  # fmt: skip
 # What may stand between two clauses (after NFKC: `，；（）` are `,;()`).
 SEPARATORS = ",;。、()[]【】:"
+# A clause's number before it (`1.`, `2、`, `一、`, `(1)`; NFKC makes `①` a plain `1`).
+NUMBERING = r"(?:[0-9]{1,2}|[一二三四五六七八九十]{1,3})[、.)]|[0-9]{1,2}"
 # Chinese numerals people write in rules (`扣两分`, `每发生一次`, `每低于半个百分点`).
 CHINESE_DIGITS: Mapping[str, int] = {
     "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
@@ -183,6 +185,9 @@ _UNTIL_ZERO = re.compile(_alternation(UNTIL_ZERO))
 _FULL_AT_TARGET = re.compile(_alternation(FULL_AT_TARGET))
 _NUMBER_IN = re.compile(_NUMBER)
 _SEPARATOR_RUN = re.compile(rf"[{re.escape(SEPARATORS)}]+")
+# ...taken as one only before a clause or limit, so that no number is read away
+_STARTS = {"每", *(p[0] for p in (*DEDUCTION_LIMITS, *BONUS_LIMITS, *UNTIL_ZERO, *FULL_AT_TARGET))}
+_NUMBERING = re.compile(rf"(?:{NUMBERING})(?=[{''.join(sorted(_STARTS))}])")
 
 
 def number(text: str) -> float | None:
@@ -246,6 +251,8 @@ def _scan(text: str) -> tuple[Rule | None, str | None]:
         at = gap.end() if gap else at
         if at >= len(s):
             break
+        if numbered := _NUMBERING.match(s, at):
+            at = numbered.end()
         found = _CLAUSE.match(s, at)
         if found and (clause := _clause(found)):
             clauses.append(clause)

@@ -7,7 +7,7 @@ between a line's pieces is an `np.select`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import NamedTuple
 
@@ -116,7 +116,8 @@ class _Anchors(NamedTuple):
     stretch: np.ndarray
     low: np.ndarray
     high: np.ndarray
-    rule: np.ndarray  # the KPI's `rules.Rule` (object), None where none reads (or an item)
+    rule: np.ndarray  # a code per distinct rule text that reads, -1: none (or an item)
+    rule_of: np.ndarray  # the row's `rules.Rule` (object), None where `rule` is -1
     full: np.ndarray  # a rule's full points (`_full_points`), NaN where no rule
     point: np.ndarray  # one percentage point in the KPI's numbers, NaN: not in percent
 
@@ -143,15 +144,26 @@ def _direction_codes(frame: pd.DataFrame) -> np.ndarray:
     return lookup[codes]  # code -1 (missing) picks the trailing -1
 
 
-def _rules(kpis: pd.DataFrame) -> np.ndarray:
-    """Each row's rule (`rules.parse`, once per distinct text), None where the row has none
-    that reads, and for bonus and penalty items: their points are their own (SPEC §5.7)."""
+def _rules(kpis: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's rule (`rules.parse`, once per distinct text) as a code (-1: none) and as
+    the `rules.Rule`: none where the row's text does not read, and none for bonus and
+    penalty items, whose points are their own (SPEC §5.7). Codes, not the objects, are
+    what later steps group by (hashing a rule per row would cost more than the scoring)."""
+    codes = np.full(len(kpis), -1, dtype=np.int64)
+    parsed = np.full(len(kpis), None, dtype=object)
     if "rule" not in kpis.columns:
-        return np.full(len(kpis), None, dtype=object)
-    parsed = per_distinct(kpis["rule"], rules.parse).to_numpy(dtype=object, copy=True)
+        return codes, parsed
+    present = kpis["rule"].notna().to_numpy(dtype=bool, copy=True)
+    if not present.any():  # most sheets: no rule at all
+        return codes, parsed
     if "section" in kpis.columns:
-        parsed[kpis["section"].isin((BONUS, PENALTY)).to_numpy(dtype=bool)] = None
-    return parsed
+        present &= ~kpis["section"].isin((BONUS, PENALTY)).to_numpy(dtype=bool)
+    text_codes, texts = pd.factorize(kpis["rule"].to_numpy(dtype=object)[present])
+    read = [rules.parse(text) for text in texts]
+    usable = np.array([rule is not None for rule in read] + [False])
+    codes[present] = np.where(usable[text_codes], text_codes, -1)
+    parsed[present] = np.array([*read, None], dtype=object)[text_codes]
+    return codes, parsed
 
 
 # A KPI in percent whose target is at most this is held as a share (95 % as 0.95, as a
@@ -159,17 +171,16 @@ def _rules(kpis: pd.DataFrame) -> np.ndarray:
 SHARE_LIMIT = 1.5
 
 
-def _percentage_point(kpis: pd.DataFrame, target: np.ndarray) -> np.ndarray:
+def _percentage_point(unit: pd.Series | None, target: np.ndarray) -> np.ndarray:
     """One percentage point in each KPI's own numbers (0.01 for shares, 1 for percent
     numbers), NaN for a KPI not in percent. A KPI is in percent when its unit says so
     (`%`), or when it has no unit and its target is a share (0.95: a `95%` cell)."""
     shares = np.abs(target) <= SHARE_LIMIT
-    if "unit" in kpis.columns:
-        unit = kpis["unit"]
+    if unit is None:
+        said, no_unit = np.zeros(len(target), dtype=bool), np.ones(len(target), dtype=bool)
+    else:
         said = per_distinct(unit, rules.percent_unit).eq(True).to_numpy(dtype=bool)
         no_unit = unit.isna().to_numpy(dtype=bool) | unit.eq("").to_numpy(dtype=bool)
-    else:
-        said, no_unit = np.zeros(len(kpis), dtype=bool), np.ones(len(kpis), dtype=bool)
     in_percent = said | (no_unit & shares)
     return np.where(in_percent, np.where(shares, 0.01, 1.0), np.nan)
 
@@ -186,12 +197,14 @@ def _full_points(kpis: pd.DataFrame) -> np.ndarray:
 def _read(kpis: pd.DataFrame) -> _Anchors:
     direction = _direction_codes(kpis)
     target = _num(kpis, "target")
-    rule = _rules(kpis)
-    ruled = ~pd.isna(rule)
-    point = np.full(len(kpis), np.nan)  # read only where a rule may need it
-    if ruled.any():
+    rule, rule_of = _rules(kpis)
+    ruled = rule >= 0
+    point, full = np.full(len(kpis), np.nan), np.full(len(kpis), np.nan)
+    if ruled.any():  # read only where a rule needs them
+        full = np.where(ruled, _full_points(kpis), np.nan)
+        unit = kpis["unit"][ruled] if "unit" in kpis.columns else None
         with np.errstate(invalid="ignore"):
-            point = _percentage_point(kpis, target)
+            point[ruled] = _percentage_point(unit, target[ruled])
     return _Anchors(
         higher=direction == 0,
         lower=direction == 1,
@@ -204,7 +217,8 @@ def _read(kpis: pd.DataFrame) -> _Anchors:
         low=_num(kpis, "target_low"),
         high=_num(kpis, "target_high"),
         rule=rule,
-        full=np.where(ruled, _full_points(kpis), np.nan),
+        rule_of=rule_of,
+        full=full,
         point=point,
     )
 
@@ -219,7 +233,14 @@ def _method_codes(an: _Anchors) -> np.ndarray:
 
 
 def _has_rule(an: _Anchors) -> np.ndarray:
-    return ~pd.isna(an.rule)
+    return an.rule >= 0
+
+
+def _each_rule(an: _Anchors) -> Iterator[tuple[rules.Rule, np.ndarray]]:
+    """Each distinct rule of the rows, with a mask of its rows."""
+    for code in np.unique(an.rule[an.rule >= 0]):
+        rows = an.rule == code
+        yield an.rule_of[np.argmax(rows)], rows
 
 
 def _code(message: str) -> np.int8:
@@ -282,8 +303,10 @@ def _zero_count_problems(an: _Anchors) -> np.ndarray:
 def _rule_flags(an: _Anchors, flag: str) -> np.ndarray:
     """A property of each row's rule (`rules.Rule.<flag>`), False where there is none;
     read once per distinct rule."""
-    codes, distinct = pd.factorize(an.rule)  # no rule: code -1, the trailing False
-    return np.array([bool(getattr(rule, flag)) for rule in distinct] + [False])[codes]
+    flags = np.zeros(len(an.rule), dtype=bool)
+    for rule, rows in _each_rule(an):
+        flags[rows] = bool(getattr(rule, flag))
+    return flags
 
 
 def _rule_problems(an: _Anchors) -> np.ndarray:
@@ -416,9 +439,7 @@ def _rule_points(an: _Anchors, *, settings: Settings) -> np.ndarray:
     without a limit only by the cap (the points of a score at the cap). Numpy per distinct
     rule (a sheet holds a few)."""
     points = np.full(len(an.actual), np.nan)
-    codes, distinct = pd.factorize(an.rule)
-    for code, rule in enumerate(distinct):
-        rows = codes == code
+    for rule, rows in _each_rule(an):
         a, t, full, point = an.actual[rows], an.target[rows], an.full[rows], an.point[rows]
         taken, given = np.zeros(len(a)), np.zeros(len(a))
         for clause in rule.clauses:

@@ -173,6 +173,19 @@ COLUMN_ALIASES: Mapping[str, tuple[str, ...]] = {
     ),
     # SPEC §5.7, §5.8: a rule's full points, a bonus or penalty item's points.
     "full_points": ("分值", "标准分", "满分", "标准分值", "满分值", "points", "full points"),
+    # SPEC §5.7: a bonus or penalty item's points column. Not `full_points`: a 扣分 column
+    # beside rule-scored KPIs holds the points deducted, not their full points, so it is
+    # read only on item rows (and kept in extras as written).
+    "item_points": (
+        "加分",
+        "扣分",
+        "加减分",
+        "加扣分",
+        "加分值",
+        "扣分值",
+        "bonus points",
+        "penalty points",
+    ),
     "owner": ("负责人", "負責人", "责任人", "責任人", "owner", "responsible", "kpi owner"),
     "floor": (
         "红线值",
@@ -1022,10 +1035,10 @@ def split_departments(text: object, known: Collection[str] = frozenset()) -> tup
     return tuple(p for p in parts if p)
 
 
-# Perspectives (or section rows) that name items this version does not score yet (SPEC
-# §5.6, §5.7): bonus and penalty points, veto KPIs. Read so the message names what the
-# row is, instead of calling it an unknown perspective.
-UNSCORED_SECTION_ALIASES: dict[str, tuple[str, ...]] = {
+# Perspective cells or section rows that name rows which are not KPIs of a perspective
+# (SPEC §5.6, §5.7), by their `schema.SECTIONS` value: bonus items, penalty items and veto
+# KPIs that are only a gate.
+SECTION_ALIASES: dict[str, tuple[str, ...]] = {
     "bonus": (
         "加分项",
         "加分",
@@ -1062,4 +1075,25 @@ UNSCORED_SECTION_ALIASES: dict[str, tuple[str, ...]] = {
         "veto items",
     ),
 }
-UNSCORED_SECTIONS = _table(UNSCORED_SECTION_ALIASES)
+SECTIONS = _table(SECTION_ALIASES)
+
+# A veto column's cells (SPEC §5.6), matched after NFKC (full-width forms), traditional ->
+# simplified and case folding, symbols kept (√ and ✓ are the answer, not punctuation).
+VETO_VALUE_ALIASES: Mapping[bool, tuple[str, ...]] = {
+    True: ("是", "y", "yes", "true", "1", "√", "✓", "✔", "☑", "对", "否决", "一票否决", "veto"),
+    False: ("否", "n", "no", "false", "0", "×", "✗", "✘", "x", "不是", "非", "无", "-", "—", "/"),
+}
+_VETO_VALUES = {word: flag for flag, words in VETO_VALUE_ALIASES.items() for word in words}
+
+
+def veto_flag(cell: object) -> bool | None:
+    """True or False for a veto cell that says yes or no (an empty cell says no: False),
+    None for one that says neither (the caller warns, naming the cell)."""
+    if cell is None or isinstance(cell, bool):
+        return bool(cell)
+    if isinstance(cell, (int, float)):
+        return None if cell not in (0, 1) else bool(cell)
+    text = simplified(cell).casefold().strip()
+    if text.endswith(".0") and text[:-2] in ("0", "1"):
+        text = text[:-2]
+    return _VETO_VALUES.get(text, False if not text else None)

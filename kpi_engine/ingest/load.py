@@ -35,6 +35,7 @@ RAW_COLUMNS = (
     *(c for c in KPI_COLUMNS if c not in {"file", "sheet", "row", "extras"}),
     *cumulative.COLUMNS,
     "frequency",  # read, then encoded in the row's period label (SPEC §5.1)
+    "item_points",  # a bonus or penalty item's points (加分 / 扣分, SPEC §5.7)
 )
 
 
@@ -411,12 +412,13 @@ def _read_cumulative(plan: SheetPlan) -> None:
     """SPEC §5.2: a cumulative actual column is the actual where the sheet has no period
     actual (no actual column, no month columns); the other §5.2 columns it has (a
     cumulative actual beside a period one, annual and cumulative targets) are also kept in
-    `extras` as written, to be shown."""
+    `extras` as written, to be shown; so is a 加分 / 扣分 column (SPEC §5.7), which only
+    bonus and penalty rows read."""
     if "actual_ytd" in plan.columns and "actual" not in plan.columns and not plan.months:
         plan.columns["actual"] = plan.columns.pop("actual_ytd")
         plan.written["actual"] = plan.written.pop("actual_ytd")
         plan.cumulative = True
-    for column in cumulative.COLUMNS:
+    for column in (*cumulative.COLUMNS, "item_points"):  # item_points: read on items only
         if column in plan.columns:
             plan.extras.setdefault(plan.written[column], plan.columns[column])
 

@@ -168,12 +168,13 @@ MESSAGES: Mapping[str, str] = {
     "write the number alone here",
     "zero_target_count": "a lower-is-better count with target 0 and no floor: scored 100 when the "
     "actual is 0 and 0 when it is above 0; enter a floor (红线值), such as 3, for partial credit",
-    "bonus_penalty_item": "a bonus or penalty item (加分项 / 扣分项), which this version does not "
-    "score yet, so the row was not loaded: add or subtract its points by hand after the "
-    "department score, or give the row one of the four perspectives to score it as a KPI",
-    "veto_item": "a veto item (否决指标 / 一票否决), which this version does not apply yet, so the "
-    "row was not loaded: check it by hand, or give the row one of the four perspectives to "
-    "score it as a KPI",
+    # veto KPIs and bonus / penalty items (SPEC §5.6, §5.7)
+    "unknown_veto": "the veto (一票否决) cell says neither yes nor no, so the KPI is not a veto "
+    "KPI: write 是 / Y / √ / 1 for a veto KPI, or leave it empty",
+    "veto_no_bound": "a veto KPI (一票否决) needs a target, a floor (红线值) or a target range to "
+    "fail against: enter one of them",
+    "item_no_points": "a bonus or penalty item (加分项 / 扣分项) without points: enter its points "
+    "in the 分值 / 加分 / 扣分 column or as the actual value",
     # two-row headers (load.py, SPEC §5.11)
     "period_header_unread": "two-row header: the text over these 目标 / 实际 (target / actual) "
     "columns is not a period, so they were not loaded: write the period as 2026-01, "
@@ -223,6 +224,12 @@ MESSAGES: Mapping[str, str] = {
     "its target line (actual against target, as KPIs without a rule are) instead: write "
     "the rule as clauses such as 每低于目标1%扣2分, 每超过目标1%加1分, 每发生1次扣5分 or "
     "每延迟1天扣1分, with limits such as 扣完为止, 最多扣10分 or 最高加5分, separated by ；or ，",
+    "rule_scored": "{count} rows are scored by their own scoring rule (评分标准) instead of "
+    "the target line: points = full points − deductions + bonuses, the full points from the "
+    "分值 / 标准分 / 满分 column, else the weight (20, 0.2 and 20% are 20 points), else 100, "
+    "and the score is 100 × points / full points; in a KPI in percent (unit %, or no unit "
+    "and a target written as a share such as 95%) 1% is one percentage point, elsewhere "
+    "1 % of the target: check that the rules read as meant",
     "own_rule_score_differs": "the sheet's own score in {cell} is {written}; by its scoring "
     "rule the KPI has {points} of {full} points, a score of {engine}: the engine's numbers "
     "stand; check the sheet's formula, or the rule, the target and the actual",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from kpi_engine.core import periods, rules
+from kpi_engine.core import adjust, periods, rules
 from kpi_engine.core.names import (
     department_key,
     department_keys,
@@ -30,7 +30,9 @@ from kpi_engine.core.schema import (
     ANCHORS,
     DEFINED_COLUMNS,
     ERROR,
+    GATE,
     KPI_COLUMNS,
+    SECTIONS,
     WARNING,
     definitions_table,
 )
@@ -78,6 +80,7 @@ LABELS = {
     "veto": "一票否决 / veto",
     "rule": "评分标准 / scoring rule",
     "full_points": "分值 / points",
+    "item_points": "加分 / 扣分 / points",
 }
 # The column holding the value at fault for each anchor problem (`scoring.anchor_problems`);
 # any other names the target. A range missing its low bound names target_low instead.
@@ -147,18 +150,18 @@ def _lookup(table: dict[str, str]) -> Callable[[object], object]:
 
 def _is_section(cell: object) -> object:
     """A row like `一、财务维度` that names the perspective of the rows below it (or a
-    section of items this version does not score, such as `三、加分项`)."""
+    section of rows that are not KPIs of a perspective, such as `三、加分项`)."""
     text = _clean_text(cell)
     if text is None:
         return None
     bare = _SECTION_NUMBERING.sub("", text)
-    return aliases.lookup(aliases.PERSPECTIVES, bare) or _unscored(bare)
+    return aliases.lookup(aliases.PERSPECTIVES, bare) or _section(bare)
 
 
-def _unscored(cell: object) -> str | None:
-    """`bonus`, `penalty` or `veto` for a perspective cell such as 加分项 / 扣分项 / 否决指标."""
+def _section(cell: object) -> str | None:
+    """`schema.SECTIONS`' value for a perspective cell such as 加分项 / 扣分项 / 否决指标."""
     text = _clean_text(cell)
-    return None if text is None else aliases.lookup(aliases.UNSCORED_SECTIONS, text)
+    return None if text is None else aliases.lookup(aliases.SECTIONS, text)
 
 
 class _Report:
@@ -284,9 +287,10 @@ def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
         looked, errors[column] = _distinct_and_errors(_column(frame, column), _lookup(table))
         typed[column] = looked
         typed[f"_unknown_{column}"] = per_distinct(looked, lambda v: v is ...).astype(bool)
-    unscored = per_distinct(_column(frame, "perspective"), _unscored)
-    typed["perspective"] = typed["perspective"].where(unscored.isna(), unscored)
-    typed["_unknown_perspective"] &= unscored.isna()
+    # a section word (加分项, 否决指标) stands in the perspective until `_sections` reads it
+    section = per_distinct(_column(frame, "perspective"), _section)
+    typed["perspective"] = typed["perspective"].where(section.isna(), section)
+    typed["_unknown_perspective"] &= section.isna()
     for column in NUMBER_COLUMNS:
         cells = _column(frame, column)
         if column in frame.columns:
@@ -307,9 +311,18 @@ def _type_cells(frame: pd.DataFrame) -> pd.DataFrame:
     typed["shared_with"] = per_distinct(_column(frame, "shared_with"), _clean_text)  # split later
     # SPEC §5.6-§5.8. None until read, so that a definition can fill them in (`_finish`
     # makes a veto still unknown False).
-    typed["veto"] = None
+    veto_cells = _column(frame, "veto")
+    said = ~values.is_missing(veto_cells)
+    flag = per_distinct(veto_cells, aliases.veto_flag)
+    typed["veto"] = flag.where(said, None)
+    typed["_unknown_veto"] = (said & flag.isna()).to_numpy(dtype=bool)
+    typed["_raw_veto"] = veto_cells
     typed["section"] = None
     typed["rule"] = per_distinct(_column(frame, "rule"), _clean_text)
+    points = values.parse_numbers(_column(frame, "item_points"))
+    typed["item_points"] = points["value"].to_numpy()
+    typed["_raw_item_points"] = _column(frame, "item_points")
+    typed["_bad_item_points"] = points["bad"].to_numpy(dtype=bool)
     for column in (
         "perspective",
         "direction",
@@ -518,8 +531,7 @@ def _check_definitions(frame: pd.DataFrame, report: _Report, limits: Limits) -> 
         "perspective",
         "unknown_perspective",
     )
-    report.add(typed["perspective"].isin(("bonus", "penalty")), "perspective", "bonus_penalty_item")
-    report.add(typed["perspective"].eq("veto"), "perspective", "veto_item")
+    report.add(typed["_unknown_veto"], "veto", "unknown_veto", severity=WARNING)
     report.add(
         typed["_unknown_direction"],
         "direction",
@@ -644,6 +656,7 @@ def validate(
     if raw.empty:
         return empty_kpis(), definitions_table(definitions), [], 0
     typed, skipped = _kpi_rows(_type_cells(raw), raw["_first"], plans)
+    _sections(typed)
     plan_of = typed["_plan"].to_numpy()
     context_department = np.array([p.department for p in plans], dtype=object)[plan_of]
     typed["department"] = typed["department"].where(typed["department"].notna(), context_department)
@@ -655,11 +668,11 @@ def validate(
     typed["shared_with"] = _split_partners(typed["shared_with"], keys)
     is_definition = np.array([p.is_definitions for p in plans])[plan_of]
 
-    defs_rows = typed[is_definition]
+    defs_rows = _gates(typed[is_definition])
     defs_report = _Report(defs_rows, plans)
     _check_definitions(defs_rows, defs_report, limits)
     defs_report.add(
-        defs_rows["perspective"].isna(),
+        defs_rows["perspective"].isna() & defs_rows["section"].isna(),
         "perspective",
         "definition_no_perspective",
     )
@@ -673,9 +686,10 @@ def validate(
     table = definitions_table(definitions, new_defs)
 
     rows, taken = _fill_from_definitions(typed[~is_definition], table)
+    rows = _gates(rows)
     report = _Report(rows, plans)
     _report_filled(taken, rows, report)
-    _check_rules(rows, report, filled=taken.get("rule"))
+    _check_rules(rows, report, filled=taken.get("rule", pd.Series(False, index=rows.index)))
     _check_definitions(rows, report, limits)
     _check_rows(rows, plans, report, latest=periods.month_after(today or date.today()))
     accepted = rows[~report.rejected]
@@ -693,11 +707,15 @@ def _check_rules(rows: pd.DataFrame, report: _Report, *, filled: pd.Series | Non
     """A 评分标准 cell the grammar does not read (`core.rules`) is a warning naming the cell
     and the part not understood; the KPI is then scored by its target line (SPEC §5.8). Once
     per cell (a wide sheet's months share it); a rule filled in from a definition was named
-    where the definition was read."""
+    where the definition was read. Rows with actuals (`filled` given: which took their rule
+    from a definition) also hear, once per sheet, how many are scored by their rule."""
     part = per_distinct(rows["rule"], rules.unread_part)
     unread = part.notna() & ~rows.duplicated(subset=["_plan", "row"])
     if filled is not None:
         unread &= ~filled.reindex(rows.index, fill_value=False)
+        # SPEC §5: a rule applied is named (once per sheet, with the rows it scores)
+        items = rows["perspective"].isin(("bonus", "penalty"))  # their points are their own
+        report.per_sheet(rows["rule"].notna() & part.isna() & ~items, "rule", "rule_scored")
     for seen in part[unread].unique():
         report.add(unread & part.eq(seen), "rule", "rule_unread", severity=WARNING, part=seen)
 
@@ -811,19 +829,23 @@ def _check_rows(
         "department",
         "no_department",
     )
+    item = pd.Series(adjust.items(rows), index=rows.index)
+    sectioned = rows["section"].notna()
     report.add(
-        rows["perspective"].isna(),
+        rows["perspective"].isna() & ~sectioned,
         "perspective",
         "no_perspective",
     )
+    _check_items(rows, item, report)
     has_range = rows["target_low"].notna() & rows["target_high"].notna()
-    no_direction = rows["direction"].isna()
+    no_direction = rows["direction"].isna() & ~item  # an item needs no direction
     rows.loc[no_direction & has_range, "direction"] = "range"
     defaulted = no_direction & ~has_range
     rows.loc[defaulted, "direction"] = "higher"
     report.per_sheet(defaulted, "direction", "default_direction")
     sheet_has_weights = rows["weight"].notna().groupby(rows["_plan"]).transform("any")
-    no_weight = rows["weight"].isna() & ~rows["_bad_weight"]
+    # items and veto gates weigh nothing: no weight is no error, and no default
+    no_weight = rows["weight"].isna() & ~rows["_bad_weight"] & ~sectioned
     report.add(
         no_weight & sheet_has_weights,
         "weight",
@@ -838,7 +860,7 @@ def _check_rows(
     )
     _check_periods(rows, plans, report, latest=latest)
     cumulative.derive(rows, report)
-    problems = anchor_problems(rows)
+    problems = _veto_bounds(rows, anchor_problems(rows), report).where(~item)
     codes = problems.map(messages.ANCHOR_CODES)
     faulty = problems.notna() & ~report.rejected
     at_fault = codes.map(ANCHOR_COLUMNS).fillna("target")
@@ -846,8 +868,63 @@ def _check_rows(
     for column in at_fault[faulty].unique():
         report.add(faulty & at_fault.eq(column), column, "", codes=codes)
     zero_count = pd.Series(methods(rows) == ZERO_COUNT, index=rows.index) & ~report.rejected
+    zero_count &= ~rows["veto"].eq(True) & ~item  # a gate needs no partial credit
     once = ~rows.duplicated(subset=["_plan", "row"])
     report.add(zero_count & once, "target", "zero_target_count", severity=WARNING)
+
+
+def _sections(typed: pd.DataFrame) -> None:
+    """Read what the perspective cell (or the section row above) says about rows that are
+    not KPIs of a perspective (SPEC §5.6, §5.7): 否决指标 -> a veto gate, 加分项 -> a bonus
+    item, 扣分项 -> a penalty item. Such a row's `section` is set and its perspective None,
+    so it never enters a perspective's roll-up; a gate is a veto KPI."""
+    section = typed["perspective"].where(typed["perspective"].isin(SECTIONS))
+    found = section.notna()
+    typed["section"] = section.where(found, None)
+    typed["perspective"] = typed["perspective"].where(~found, None)
+    typed["veto"] = typed["veto"].where(~section.eq(GATE), True)
+
+
+def _gates(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows once their definitions are filled in: a veto KPI of a perspective with weight 0
+    or no weight is a gate only (SPEC §5.6: section GATE, no perspective), and a bonus or
+    penalty item without a 分值 / points cell takes its 加分 / 扣分 cell's points."""
+    weight = rows["weight"]
+    gate = rows["veto"].eq(True) & rows["section"].isna()
+    gate &= (weight.isna() & ~rows["_bad_weight"]) | weight.eq(0)
+    item = pd.Series(adjust.items(rows), index=rows.index)
+    if not (gate.any() or (item & rows["item_points"].notna()).any()):
+        return rows
+    rows = rows.copy()
+    rows.loc[gate, "section"] = GATE
+    rows.loc[gate, "perspective"] = None
+    rows["full_points"] = rows["full_points"].where(
+        ~item | rows["full_points"].notna(), rows["item_points"]
+    )
+    return rows
+
+
+def _check_items(rows: pd.DataFrame, item: pd.Series, report: _Report) -> None:
+    """A bonus or penalty item needs its points: a 分值 / 加分 / 扣分 / points cell, else an
+    actual (SPEC §5.7). Target, direction and weight it needs none."""
+    report.add(item & rows["_bad_item_points"], "item_points", "not_a_number")
+    no_points = item & rows["full_points"].isna() & rows["actual"].isna()
+    report.add(
+        no_points & ~rows["_bad_actual"] & ~rows["_bad_full_points"], "actual", "item_no_points"
+    )
+
+
+def _veto_bounds(rows: pd.DataFrame, problems: pd.Series, report: _Report) -> pd.Series:
+    """A veto KPI fails against its floor, else its target, else its range (SPEC §5.6):
+    without any of them it is an error. Given only a floor it is no error, though §3 cannot
+    score it (its line has no target): the anchor problem is dropped, the row kept."""
+    veto = rows["veto"].eq(True)
+    has_range = rows["target_low"].notna() & rows["target_high"].notna()
+    bounded = rows["target"].notna() | rows["floor"].notna() | has_range
+    unbounded = veto & ~bounded & ~rows["_bad_target"] & ~rows["_bad_floor"]
+    report.add(unbounded, "target", "veto_no_bound")
+    floor_only = veto & rows["target"].isna() & rows["floor"].notna() & ~has_range
+    return problems.where(~(floor_only | unbounded))
 
 
 def _check_periods(

@@ -5,6 +5,7 @@ JSON keeps scores unrounded (SPEC §4) and writes missing values as null.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -34,8 +35,14 @@ KPI_FIELDS = (
     "full_points",  # a rule-scored KPI's full points
     "owner_department",
     "is_shared",
+    # SPEC §5.6, §5.7: veto KPIs, and bonus / penalty items (perspective null, their
+    # section named, their counted points, no score)
+    "veto",
+    "section",
 )
 GRADE_FIELDS = ("grade", "coefficient")  # SPEC §5.9; coefficient null when the grade has none
+# SPEC §5.12: a department's overall row, beside its final score.
+ADJUSTMENT_FIELDS = ("score_before", "bonus", "penalty", "veto")
 ISSUE_FIELDS = ("file", "sheet", "row", "column", "value", "message")
 
 
@@ -66,9 +73,10 @@ def issues_json(issues: pd.DataFrame) -> dict[str, list[dict[str, object]]]:
 
 def scorecard_json(card: Scorecard) -> dict[str, list[dict[str, object]]]:
     """SPEC §4's score document: kpis, departments (overall rows with perspective null,
-    the `weighting` rule that scored them and their `grade` and `coefficient`, and the
-    `distribution_grade` when the forced distribution is on, SPEC §5.12), organization
-    (with its grade), plus each department's collaboration score."""
+    the `weighting` rule that scored them, the score before bonus, penalty and veto, the
+    bonus and penalty points counted and the failing veto KPI or null, their `grade` and
+    `coefficient`, and the `distribution_grade` when the forced distribution is on, SPEC
+    §5.12), organization (with its grade), plus each department's collaboration score."""
     overall = card.departments.assign(perspective=None)
     fields = ("department", "period", "perspective", "score", "coverage")
     if overall.get("distribution_grade", pd.Series(dtype=object)).isna().all():
@@ -77,7 +85,10 @@ def scorecard_json(card: Scorecard) -> dict[str, list[dict[str, object]]]:
         "kpis": records(card.kpis, KPI_FIELDS),
         "departments": [
             *records(card.perspectives, fields),
-            *records(overall, (*fields, "weighting", *GRADE_FIELDS, "distribution_grade")),
+            *records(
+                overall,
+                (*fields, "weighting", *ADJUSTMENT_FIELDS, *GRADE_FIELDS, "distribution_grade"),
+            ),
         ],
         "organization": records(card.organization, ("period", "score", "coverage", *GRADE_FIELDS)),
         "collaboration": records(card.collaboration, ("department", "period", "score", "coverage")),
@@ -90,6 +101,8 @@ def safe_cell(sheet: object, value: object) -> WriteOnlyCell:
     value = _plain(value)
     if isinstance(value, tuple):
         value = "、".join(map(str, value))
+    elif isinstance(value, dict):  # a veto reason: the JSON's object, as text
+        value = json.dumps(value, ensure_ascii=False)
     elif value is not None and not isinstance(value, int | float | str):
         value = str(value)
     if isinstance(value, str):
@@ -115,6 +128,7 @@ def write_xlsx(card: Scorecard, issues: pd.DataFrame, path: str | Path) -> None:
                 "score",
                 "coverage",
                 "weighting",
+                *ADJUSTMENT_FIELDS,
                 *GRADE_FIELDS,
                 "distribution_grade",
             ),
