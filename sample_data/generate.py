@@ -55,6 +55,10 @@ PERIODS = [f"{y}-{m:02d}" for y, m in MONTHS]
 FLOW = ("求和", "合计")  # aggregation words of flows (monthly values add up)
 
 PERSPECTIVES = ("财务", "客户", "内部流程", "学习与成长")
+# Blocks of a sheet that are not perspectives (SPEC §5.6, §5.7), written in the 维度 column
+# below the perspectives' KPIs, as Chinese forms write them.
+GATE_SECTION, BONUS_SECTION, PENALTY_SECTION = "否决指标", "加分项", "扣分项"
+BLOCKS = (*PERSPECTIVES, GATE_SECTION, BONUS_SECTION, PENALTY_SECTION)
 PERSPECTIVE_TW = {
     "财务": "財務",
     "客户": "客戶",
@@ -131,6 +135,12 @@ class Kpi:
     pct_format: str = "0.0%"
     name_tw: str | None = None  # how 行政部 (traditional Chinese) writes it
     unit_tw: str | None = None
+    veto: bool = False  # 一票否决 (SPEC §5.6)
+
+    @property
+    def gate(self) -> bool:
+        """A veto KPI without weight: only a gate, not a KPI of a perspective (§5.6)."""
+        return self.veto and self.weight == 0
 
     @property
     def is_rate(self) -> bool:
@@ -142,6 +152,10 @@ class Kpi:
 
     @property
     def method(self) -> str:
+        if self.id in RULES:
+            return "评分标准"
+        if self.target == 0 and self.direction == "越低越好" and self.floor is None:
+            return "零目标计数"
         if self.low is not None:
             return "区间"
         if self.threshold is not None:
@@ -279,14 +293,12 @@ CATALOGUE: tuple[Kpi, ...] = (
     K("HR-04", HR, "关键岗位到岗率", "客户", "越高越好", 10, "%", "平均", "刘洋",
       **_rate(target=0.95, step=0.01, start=0.915, end=0.94, noise=0.012)),
     K("HR-05", HR, "招聘周期", "内部流程", "越低越好", 15, "天", "平均", "刘洋",
-      threshold=45, target=30, stretch=20, step=-3, start=37, end=27.5, season="spring", amp=5,
-      noise=1.4, dec=0),
-    K("HR-06", HR, "员工月度流失率", "内部流程", "区间", 10, "%", "平均", "宋佳琪",
+      target=30, step=-3, start=37, end=27.5, season="spring", amp=5, noise=1.4, dec=0),
+    K("HR-06", HR, "员工月度流失率", "内部流程", "区间", 5, "%", "平均", "宋佳琪",
       **_rate(low=0.005, high=0.015, start=0.0145, end=0.0105, season="postfest", amp=0.0085,
               noise=0.0015)),
     K("HR-07", HR, "员工数字化培训覆盖率", "学习与成长", "越高越好", 15, "%", "平均", "许文",
-      **_rate(target=0.90, floor=0.4, step=0.10, start=0.62, end=0.93, noise=0.015),
-      shared=(TEC, PRD)),
+      **_rate(target=0.90, step=0.10, start=0.62, end=0.93, noise=0.015), shared=(TEC, PRD)),
     K("HR-08", HR, "员工培训与技能提升达标率", "学习与成长", "越高越好", 10, "%", "期末", "许文",
       **_rate(target=0.85, step=0.05, start=0.74, end=0.875, noise=0.005, monotone=True)),
     K("HR-09", HR, "人均培训学时", "学习与成长", "越高越好", 10, "小时", "求和", "许文",
@@ -342,6 +354,14 @@ CATALOGUE: tuple[Kpi, ...] = (
     K("ADM-09", ADM, "员工建议采纳数量", "学习与成长", "越高越好", 5, "项", "求和", "林志明",
       target=72, step=0.2, start=4.4, end=6.4, season="spring", noise=0.15, dec=0,
       name_tw="員工建議採納數量", unit_tw="項"),
+    # ---- SPEC §5.6, §5.8, appended last so that the KPIs above keep their simulated values:
+    # counts of events, 0 but for INCIDENTS ---------------------------------------------------
+    K("PRD-10", PRD, "重大安全事故", GATE_SECTION, "越低越好", 0, "起", "合计", "孙海涛",
+      target=0, season="flat", dec=0, veto=True),
+    K("TEC-10", TEC, "重大信息安全事件", "内部流程", "越低越好", 0, "起", "合计", "郑凯",
+      target=0, season="flat", dec=0, veto=True),
+    K("HR-10", HR, "劳动争议案件数", "内部流程", "越低越好", 5, "件", "合计", "刘洋",
+      target=0, season="flat", dec=0),
 )  # fmt: skip
 BY_ID = {k.id: k for k in CATALOGUE}
 
@@ -358,6 +378,8 @@ INCIDENTS: dict[str, dict[str, float]] = {
     "ADM-03": {"2026-08": 8, "2026-09": 9.5, "2026-10": 8},  # 人手不足
     "FIN-02": {"2026-09": 0.045, "2026-10": 0.05},  # 预算外项目
     "FIN-03": {"2025-12": 0.12},  # 年末集中支出 (above the range)
+    "PRD-10": {"2026-09": 1},  # 一起重大安全事故: 生产部 is vetoed that month (VETO_MONTH)
+    "HR-10": {"2025-04": 1, "2025-11": 1, "2026-03": 2, "2026-08": 1},  # 劳动争议
 }
 FACTOR_INCIDENTS = {"MKT-07"}
 
@@ -410,6 +432,93 @@ OPERATOR_TARGETS: dict[str, str] = {
 # §5.10: 行政部's sheet carries its own 得分 per KPI (the reference score, one decimal).
 SCORED_DEPT = ADM
 TECH_OPS_DEPT = TEC  # the department of OPERATOR_TARGETS
+# §5.6: veto KPIs (their `veto` in CATALOGUE). 生产部 writes its 重大安全事故 in a 否决指标
+# block, the form most Chinese sheets use; 技术部 flags 重大信息安全事件 in a 一票否决 column.
+# Both are gates (no weight). The one incident is in VETO_MONTH (INCIDENTS).
+VETO_MONTH = "2026-09"
+VETO_SCORE = 0.0  # SPEC's default veto score
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause of a 扣分制 rule (SPEC §5.8): per `step` `unit` of `verb`, `points`
+    (negative: deducted). 低于 / 提前 count the distance below target, 高于 / 超过 above
+    it, 发生 the actual itself (events)."""
+
+    verb: str
+    step: float
+    unit: str
+    points: float
+
+    @property
+    def text(self) -> str:
+        to = "" if self.verb in ("提前", "发生") else "目标"
+        act = "加" if self.points > 0 else "扣"
+        return f"每{self.verb}{to}{self.step:g}{self.unit}{act}{abs(self.points):g}分"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A 评分标准 cell: its clauses and the limit of the bonus clause (最高加X分)."""
+
+    clauses: tuple[Clause, ...]
+    bonus_limit: float | None = None
+
+    @property
+    def text(self) -> str:
+        parts = []
+        for c in self.clauses:
+            if c.points < 0:
+                parts.append(f"{c.text}，扣完为止")
+            elif self.bonus_limit is not None:
+                parts.append(f"{c.text}，最高加{self.bonus_limit:g}分")
+            else:
+                parts.append(c.text)
+        return "；".join(parts)
+
+
+# §5.8: 人力资源部 scores these KPIs by their 评分标准; their full points (分值) are their
+# catalogue weights, the department's 100 points shared out.
+RULE_DEPT = HR
+RULES: dict[str, Rule] = {
+    "HR-02": Rule((Clause("高于", 1, "个百分点", -2),)),
+    "HR-04": Rule((Clause("低于", 1, "%", -1),)),
+    "HR-05": Rule((Clause("超过", 1, "天", -1), Clause("提前", 1, "天", 1)), bonus_limit=5),
+    "HR-07": Rule(
+        (Clause("低于", 2, "个百分点", -1), Clause("超过", 1, "个百分点", 1)), bonus_limit=5
+    ),
+    "HR-10": Rule((Clause("发生", 1, "次", -5),)),
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    """A bonus or penalty item (SPEC §5.7) in the months it happened: period -> (how many,
+    the points the department writes in its 分值 column)."""
+
+    id: str
+    dept: str
+    section: str  # BONUS_SECTION or PENALTY_SECTION
+    name: str
+    unit: str
+    months: dict[str, tuple[int, float]]
+
+
+# §5.7: 市场部 writes a penalty's points negative, 采购物流部 positive (both subtract).
+ITEMS: tuple[Item, ...] = (
+    Item("MKT-B1", MKT, BONUS_SECTION, "获得省级及以上荣誉", "项",
+         {"2026-06": (1, 3), "2026-10": (1, 3)}),
+    Item("MKT-P1", MKT, PENALTY_SECTION, "客户有效投诉", "起",
+         {"2026-08": (1, -2), "2026-10": (2, -4)}),
+    Item("PUR-B1", PUR, BONUS_SECTION, "合理化建议被采纳", "条",
+         {"2026-04": (1, 2), "2026-10": (2, 4)}),
+    Item("PUR-B2", PUR, BONUS_SECTION, "集团降本增效专项奖", "项", {"2026-10": (1, 8)}),
+    Item("PUR-P1", PUR, PENALTY_SECTION, "供应商质量问题导致停线", "次", {"2026-07": (1, 5)}),
+)  # fmt: skip
+BONUS_LIMIT = 10.0  # SPEC's default bonus limit per department and period
+# §5.9: SPEC's default grade table, highest first (the lowest grade: below every threshold)
+GRADES: tuple[tuple[str, float], ...] = (("S", 110.0), ("A", 100.0), ("B", 90.0), ("C", 80.0))
+LOWEST_GRADE = "D"
 
 
 # --------------------------------------------------------------------------------------
@@ -437,7 +546,7 @@ def _sheet_weights() -> dict[str, float]:
     out: dict[str, float] = {}
     for dept in DEPARTMENTS:
         for p in PERSPECTIVES:
-            group = [k for k in CATALOGUE if k.dept == dept and k.perspective == p]
+            group = [k for k in CATALOGUE if k.dept == dept and k.perspective == p and not k.gate]
             if dept == DEPARTMENT_WIDE or not group:
                 out.update({k.id: float(k.weight) for k in group})
                 continue
@@ -553,10 +662,45 @@ def year_to_date(kpi: Kpi, actuals: dict[str, list[float]], i: int) -> float:
     return round(total, kpi.dec)
 
 
+CAP = 120.0  # SPEC §3's default cap
+
+
+def rule_points(kpi: Kpi, actual: float, target: float) -> float:
+    """SPEC §5.8: the points of a rule-scored KPI, its full points its catalogue weight
+    (the 分值 its sheet writes). For a KPI in percent, `1%` and `1个百分点` are one
+    percentage point; otherwise `1%` is 1 % of the target."""
+    rule, full = RULES[kpi.id], float(kpi.weight)
+    points = full
+    for c in rule.clauses:
+        if c.verb == "发生":
+            amount = actual
+        elif c.verb in ("低于", "提前"):
+            amount = max(target - actual, 0.0)
+        else:
+            amount = max(actual - target, 0.0)
+        if c.unit in ("%", "个百分点") and kpi.is_rate:
+            step = c.step / 100
+        elif c.unit == "%":
+            step = c.step * target / 100
+        else:
+            step = c.step
+        points += c.points * amount / step
+    bonus = any(c.points > 0 for c in rule.clauses)
+    top = full + (rule.bonus_limit or 0.0) if not bonus or rule.bonus_limit is not None else None
+    points = max(points, 0.0)
+    return points if top is None else min(points, top)
+
+
 def reference_score(kpi: Kpi, actual: float, a: dict[str, float | None]) -> float:
-    """SPEC §3 with defaults (cap 120, base 60), clipped to [0, cap]."""
-    cap, base = 120.0, 60.0
+    """SPEC §3 with defaults (cap 120, base 60), clipped to [0, cap]; §5.5's zero targets
+    of counts; §5.8's rules."""
+    cap, base = CAP, 60.0
     higher = kpi.direction == "越高越好"
+    if kpi.id in RULES:
+        assert a["target"] is not None
+        return min(100 * rule_points(kpi, actual, a["target"]) / kpi.weight, cap)
+    if a["target"] == 0 and not higher and a["floor"] is None and a["threshold"] is None:
+        return 100.0 if actual == 0 else 0.0
     if kpi.low is not None:
         lo, hi = kpi.low, kpi.high
         assert hi is not None
@@ -610,7 +754,8 @@ def reference_department(dept: str, scores: dict[str, float | None]) -> float | 
     means: list[tuple[float, float]] = []  # (perspective weight, perspective score)
     for p in PERSPECTIVES:
         got = [(SHEET_WEIGHT[k.id], s) for k in CATALOGUE
-               if k.dept == dept and k.perspective == p and (s := scores.get(k.id)) is not None]  # fmt: skip
+               if k.dept == dept and k.perspective == p and not k.gate
+               and (s := scores.get(k.id)) is not None]  # fmt: skip
         total = sum(w for w, _ in got)
         if total > 0:
             weight = total if dept == DEPARTMENT_WIDE else PERSPECTIVE_WEIGHTS[p]
@@ -618,6 +763,69 @@ def reference_department(dept: str, scores: dict[str, float | None]) -> float | 
     if not means:
         return None
     return sum(w * s for w, s in means) / sum(w for w, _ in means)
+
+
+def item_points(dept: str, period: str) -> tuple[float, float]:
+    """SPEC §5.7: the department's bonus points counted (after BONUS_LIMIT) and penalty
+    points (by their absolute value) in a month."""
+    bonus = penalty = 0.0
+    for item in ITEMS:
+        if item.dept == dept and period in item.months:
+            points = abs(item.months[period][1])
+            if item.section == BONUS_SECTION:
+                bonus += points
+            else:
+                penalty += points
+    return min(bonus, BONUS_LIMIT), penalty
+
+
+def failed_veto(dept: str, actuals: dict[str, list[float]], i: int) -> Kpi | None:
+    """SPEC §5.6: the department's first veto KPI worse than its target in MONTHS[i] (the
+    sample's veto KPIs have no floor and count events: worse is above 0)."""
+    for k in CATALOGUE:
+        if k.dept != dept or not k.veto or (actual := reported(k, actuals, i)) is None:
+            continue
+        if actual > (scored_anchors(k, *MONTHS[i])["target"] or 0.0):
+            return k
+    return None
+
+
+def grade(score: float | None, vetoed: bool) -> str | None:
+    """SPEC §5.9's default grade of a score as a person reads it; a vetoed one the lowest."""
+    if score is None:
+        return None
+    if vetoed:
+        return LOWEST_GRADE
+    return next((g for g, lowest in GRADES if round(score, 9) >= lowest), LOWEST_GRADE)
+
+
+@dataclass(frozen=True)
+class Result:
+    """A department's month as SPEC §5.6-§5.9 state it: the weighted score before, the
+    points, the failing veto KPI, the final score and its grade."""
+
+    before: float | None
+    bonus: float
+    penalty: float
+    veto: Kpi | None
+    score: float | None
+    grade: str | None
+
+
+def reference_result(dept: str, actuals: dict[str, list[float]], i: int) -> Result:
+    """The department's own result in MONTHS[i] (its own KPIs only, like
+    `reference_department`)."""
+    scores = {k.id: kpi_score(k, actuals, i) for k in CATALOGUE if k.dept == dept}
+    before = reference_department(dept, scores)
+    bonus, penalty = item_points(dept, PERIODS[i])
+    veto = failed_veto(dept, actuals, i)
+    if before is None:
+        score = None
+    elif veto is not None:
+        score = VETO_SCORE
+    else:
+        score = min(max(before + bonus - penalty, 0.0), CAP)
+    return Result(before, bonus, penalty, veto, score, grade(score, veto is not None))
 
 
 def status(score: float | None) -> str | None:
@@ -635,14 +843,16 @@ HEAD_S = {
     "weight": "权重", "target": "目标值", "floor": "底线值", "threshold": "门槛值",
     "stretch": "挑战值", "low": "目标下限", "high": "目标上限", "actual": "实际值",
     "unit": "单位", "owner": "负责人", "agg": "汇总方式", "shared": "协同部门",
-    "freq": "考核频率", "ytd": "本年累计", "score": "得分",
+    "freq": "考核频率", "ytd": "本年累计", "score": "得分", "veto": "一票否决",
+    "rule": "评分标准", "points": "分值",
 }  # fmt: skip
 HEAD_T = {
     "dept": "部門", "persp": "構面", "id": "指標編號", "name": "指標名稱", "dir": "指標極性",
     "weight": "權重", "target": "目標值", "floor": "底線值", "threshold": "門檻值",
     "stretch": "挑戰值", "low": "目標下限", "high": "目標上限", "actual": "實際值",
     "unit": "單位", "owner": "負責人", "agg": "彙總方式", "shared": "協同部門",
-    "freq": "考核頻率", "ytd": "本年累計", "score": "得分",
+    "freq": "考核頻率", "ytd": "本年累計", "score": "得分", "veto": "一票否決",
+    "rule": "評分標準", "points": "分值",
 }  # fmt: skip
 # 生产部's 年度目标 form (CUMULATIVE_FROM on): the target is the year's, the actual the month's
 HEAD_CUMULATIVE = {"target": "年度目标", "actual": "本月完成"}
@@ -672,7 +882,7 @@ class FormStyle:
 STYLES: dict[str, FormStyle] = {
     MKT: FormStyle(
         columns=("dept", "persp", "id", "name", "dir", "weight", "freq", "target", "floor",
-                 "threshold", "stretch", "actual", "unit", "owner", "agg", "shared"),
+                 "threshold", "stretch", "actual", "points", "unit", "owner", "agg", "shared"),
         merge_filler=True, filler_name="林晓雯",
     ),
     PRD: FormStyle(
@@ -684,7 +894,7 @@ STYLES: dict[str, FormStyle] = {
         note="备注: 产品合格率按出厂检验口径统计; 持续改进项目以立项数计。",
     ),
     TEC: FormStyle(
-        columns=("id", "name", "dept", "persp", "dir", "weight", "threshold", "target",
+        columns=("id", "name", "dept", "persp", "dir", "weight", "veto", "threshold", "target",
                  "stretch", "floor", "actual", "unit", "agg", "shared", "owner"),
         headers={"id": "编码", "name": "考核指标", "dir": "极性"},
         weight="frac", rate="plain", sep=",", blank_before_note=False,
@@ -700,15 +910,15 @@ STYLES: dict[str, FormStyle] = {
         note="备注：应收账款余额、库存类指标取月末余额；金额单位为万元。",
     ),
     HR: FormStyle(
-        columns=("dept", "persp", "id", "name", "freq", "dir", "weight", "threshold",
-                 "target", "stretch", "floor", "low", "high", "actual", "unit", "owner", "agg",
-                 "shared"),
+        columns=("dept", "persp", "id", "name", "freq", "dir", "weight", "points", "rule",
+                 "threshold", "target", "stretch", "floor", "low", "high", "actual", "unit",
+                 "owner", "agg", "shared"),
         weight="text", rate="text", filler_name="许文",
         note="备注:\"-\" 表示本月未统计; 员工满意度为季度调查, 只在 3、6、9、12 月填报当季结果。",
     ),
     PUR: FormStyle(
         columns=("dept", "persp", "id", "name", "dir", "weight", "target", "floor",
-                 "threshold", "stretch", "actual", "unit", "agg", "shared", "owner"),
+                 "threshold", "stretch", "actual", "points", "unit", "agg", "shared", "owner"),
         headers={"dept": "责任部门", "persp": "构面", "floor": "零分值"},
         weight="int", rate="fmt", sheet=lambda y, m: "采购物流部", filler_name="曹阳",
         header_fill="FCE4D6",
@@ -798,7 +1008,7 @@ def kpi_row(
     period = f"{year}-{month:02d}"
     i = PERIODS.index(period)
     cumulative = cumulative_form(kpi.dept, period) and kpi.is_flow
-    if cumulative:
+    if cumulative:  # a gate's count too has its 年度目标 (0); only 经营指标 have 本年累计
         a["target"] = annual(kpi, "target", year)
     score = kpi_score(kpi, actuals, i)
     tw = style.traditional
@@ -813,7 +1023,10 @@ def kpi_row(
         "id": Cell(kpi.id),
         "name": Cell((kpi.name_tw or kpi.name) if tw else kpi.name),
         "dir": Cell(DIRECTION_TW[kpi.direction] if tw else kpi.direction),
-        "weight": weight_cell(style, SHEET_WEIGHT[kpi.id]),
+        "weight": Cell(None) if kpi.gate else weight_cell(style, SHEET_WEIGHT[kpi.id]),
+        "veto": Cell("是" if kpi.veto else None),
+        "rule": Cell(RULES[kpi.id].text if kpi.id in RULES else None),
+        "points": Cell(kpi.weight if kpi.id in RULES else None),
         "actual": actual_cell(kpi, style, period, reported(kpi, actuals, i)),
         "freq": Cell("季度" if kpi.id in QUARTERLY else "月度"),
         "ytd": Cell(None),
@@ -825,7 +1038,7 @@ def kpi_row(
     }
     for key in ("target", "floor", "threshold", "stretch", "low", "high"):
         row[key] = value_cell(kpi, style, key, a[key], period)
-    if cumulative:
+    if cumulative and not kpi.veto:
         row["ytd"] = value_cell(kpi, style, "actual", year_to_date(kpi, actuals, i), period)
     if kpi.id in OPERATOR_TARGETS and a["target"] is not None:
         row["target"] = Cell(operator_target(kpi, a["target"]))
@@ -836,6 +1049,22 @@ def actual_cell(kpi: Kpi, style: FormStyle, period: str, value: float | None) ->
     if (kpi.id, period) in MISSING:
         return Cell(MISSING[kpi.id, period])
     return value_cell(kpi, style, "actual", value, period)
+
+
+def item_row(item: Item, style: FormStyle, period: str) -> dict[str, Cell]:
+    """A bonus or penalty item's cells: its block, id, name, how many, unit and points."""
+    count, points = item.months[period]
+    row = dict.fromkeys(style.columns, Cell(None))
+    row.update(
+        dept=Cell(item.dept),
+        persp=Cell(item.section),
+        id=Cell(item.id),
+        name=Cell(item.name),
+        actual=Cell(count),
+        unit=Cell(item.unit),
+        points=Cell(points),
+    )
+    return row
 
 
 def form_columns(dept: str, period: str) -> list[str]:
@@ -874,7 +1103,11 @@ def write_form(dept: str, year: int, month: int, actuals: dict[str, list[float]]
     period = f"{year}-{month:02d}"
     kpis = sorted(
         (k for k in CATALOGUE if k.dept == dept and assessed(k, month)),
-        key=lambda k: (PERSPECTIVES.index(k.perspective), k.id),
+        key=lambda k: (BLOCKS.index(k.perspective), k.id),
+    )
+    items = sorted(
+        (t for t in ITEMS if t.dept == dept and period in t.months),
+        key=lambda t: (BLOCKS.index(t.section), t.id),
     )
     columns = form_columns(dept, period)
     heads = form_headers(dept, period)
@@ -913,8 +1146,10 @@ def write_form(dept: str, year: int, month: int, actuals: dict[str, list[float]]
         cell.border = BOX
     r += 1
     first = r
-    for k in kpis:
-        row = kpi_row(k, style, year, month, actuals)
+    rows = [kpi_row(k, style, year, month, actuals) for k in kpis]
+    rows += [item_row(t, style, period) for t in items]
+    blocks = [k.perspective for k in kpis] + [t.section for t in items]
+    for row in rows:
         for c, key in enumerate(columns, start=1):
             cell = ws.cell(r, c, row[key].value)
             if row[key].fmt:
@@ -927,14 +1162,14 @@ def write_form(dept: str, year: int, month: int, actuals: dict[str, list[float]]
     pcol = columns.index("persp") + 1
     start = first
     for rr in range(first + 1, last + 2):
-        if rr > last or kpis[rr - first].perspective != kpis[start - first].perspective:
+        if rr > last or blocks[rr - first] != blocks[start - first]:
             _merge_down(ws, pcol, start, rr - 1)
             start = rr
     # total row: the department-wide weights add up to 100% (per-perspective ones to 100%
     # in each perspective, a total nobody writes)
     ws.cell(r, 1, "合計" if style.traditional else "合计").font = Font(bold=True)
     if dept == DEPARTMENT_WIDE:
-        total = weight_cell(style, sum(SHEET_WEIGHT[k.id] for k in kpis))
+        total = weight_cell(style, sum(SHEET_WEIGHT[k.id] for k in kpis if not k.gate))
         wcell = ws.cell(r, columns.index("weight") + 1, total.value)
         if total.fmt:
             wcell.number_format = total.fmt
@@ -944,7 +1179,7 @@ def write_form(dept: str, year: int, month: int, actuals: dict[str, list[float]]
     if style.blank_before_note:
         r += 1
     ws.cell(r, 1, style.note)
-    widths = {"name": 24, "shared": 20, "dept": 11, "persp": 11, "unit": 8, "agg": 9}
+    widths = {"name": 24, "shared": 20, "dept": 11, "persp": 11, "unit": 8, "agg": 9, "rule": 36}
     for c, key in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(c)].width = widths.get(key, 10)
     ws.freeze_panes = ws.cell(header_row + 1, 1)
@@ -955,8 +1190,9 @@ def write_form(dept: str, year: int, month: int, actuals: dict[str, list[float]]
 # Definitions workbook and templates
 # --------------------------------------------------------------------------------------
 
-DEF_COLUMNS = ("dept", "id", "name", "persp", "dir", "weight", "target", "floor", "threshold",
-               "stretch", "low", "high", "unit", "owner", "agg", "shared")  # fmt: skip
+DEF_COLUMNS = ("dept", "id", "name", "persp", "dir", "weight", "veto", "points", "rule",
+               "target", "floor", "threshold", "stretch", "low", "high", "unit", "owner", "agg",
+               "shared")  # fmt: skip
 
 
 def definition_values(kpi: Kpi) -> dict[str, float | None]:
@@ -991,14 +1227,15 @@ def write_definitions() -> Workbook:
         vals = definition_values(k)
         row: dict[str, object] = {
             "dept": k.dept, "id": k.id, "name": k.name, "persp": k.perspective,
-            "dir": k.direction, "weight": SHEET_WEIGHT[k.id] / 100, "unit": k.unit,
-            "owner": k.owner,
+            "dir": k.direction, "weight": None if k.gate else SHEET_WEIGHT[k.id] / 100,
+            "veto": "是" if k.veto else None, "rule": RULES[k.id].text if k.id in RULES else None,
+            "points": k.weight if k.id in RULES else None, "unit": k.unit, "owner": k.owner,
             "agg": k.agg, "shared": "、".join(k.shared) or None, **vals,
         }  # fmt: skip
         for c, key in enumerate(DEF_COLUMNS, start=1):
             cell = ws.cell(r, c, row[key])
             cell.border = BOX
-            if key == "weight":
+            if key == "weight" and not k.gate:
                 cell.number_format = "0%" if SHEET_WEIGHT[k.id].is_integer() else "0.00%"
             elif key in vals and k.is_rate and row[key] is not None:
                 cell.number_format = k.pct_format
@@ -1008,7 +1245,7 @@ def write_definitions() -> Workbook:
     r += 1
     ws.cell(r, 1, "备注: 目标值等为 2026 年度标准; 求和/合计类指标给出月均值 (年度目标 / 12), "
                   "各月目标按季节性分解, 见各月考核表。")  # fmt: skip
-    widths = {"name": 26, "shared": 30, "dept": 11}
+    widths = {"name": 26, "shared": 30, "dept": 11, "rule": 40}
     for c, key in enumerate(DEF_COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(c)].width = widths.get(key, 10)
     ws.freeze_panes = "C3"
@@ -1023,6 +1260,8 @@ class TemplateLang:
     filler: str
     headers: tuple[str, ...]
     example: tuple[object, ...]
+    more: tuple[dict[str, object], ...]  # further example rows: a veto, a rule, the sections
+    veto_values: tuple[str, str]
     perspectives: tuple[str, ...]
     directions: tuple[str, ...]
     aggregations: tuple[str, ...]
@@ -1034,7 +1273,8 @@ class TemplateLang:
     methods: tuple[str, ...]
 
 
-TEMPLATE_KEYS = ("id", "name", "dept", "persp", "dir", "weight", "target", "annual", "floor",
+TEMPLATE_KEYS = ("id", "name", "dept", "persp", "dir", "weight", "veto", "points", "rule",
+                 "target", "annual", "floor",
                  "threshold", "stretch", "low", "high", "actual", "ytd", "score", "unit",
                  "owner", "agg", "freq", "shared", "period")  # fmt: skip
 # the templates' names of the columns the monthly forms do not have, or name otherwise
@@ -1045,9 +1285,12 @@ _HELP_S = (
     ("必填", "指标的唯一编号, 如 MKT-01; 与部门一起识别指标, 后续只报实际值时按编号匹配。", "MKT-04"),
     ("必填", "指标名称, 同一部门内不要重名。", "客户满意度"),
     ("必填", "责任部门 (指标的所属部门)。也可只写在标题中, 如「2026年10月 市场部 KPI 考核表」。", "市场部"),
-    ("必填", "平衡计分卡维度: 财务 / 客户 / 内部流程 / 学习与成长。", "客户"),
+    ("必填", "平衡计分卡维度: 财务 / 客户 / 内部流程 / 学习与成长。不属于任何维度的行写: 否决指标 (一票否决的指标, 只作否决条件)、加分项、扣分项 (见下方说明)。", "客户"),
     ("选填", "越高越好 / 越低越好 / 区间。不填视为越高越好。", "越高越好"),
-    ("选填", "指标权重: 在所在维度内的权重 (每个维度各自合计 100%), 或在全部门的权重 (全部门合计 100%, 见下方「全部门权重」)。可写 15%、0.15 或 15 (按比例换算); 不填则等权。不能为负。", "15%"),
+    ("选填", "指标权重: 在所在维度内的权重 (每个维度各自合计 100%), 或在全部门的权重 (全部门合计 100%, 见下方「全部门权重」)。可写 15%、0.15 或 15 (按比例换算); 不填则等权。不能为负。否决指标、加分项、扣分项 不填权重。", "15%"),
+    ("选填", "一票否决: 写 是 (或 Y、√、1) 表示该指标为否决指标。实际值差于底线值 (未填底线值时差于目标值, 区间指标在区间外) 时, 部门当期得分为否决分 (默认 0), 等级为最低档, 页面和报表写明原因。不填权重或权重为 0 时只作否决条件; 填了权重则同时作为所在维度的指标计分。也可以在维度列写「否决指标」。", "是"),
+    ("选填", "分值: 按评分标准计分的指标的满分 (未填时取权重, 再无则 100); 加分项、扣分项的分数 (扣分写 -2 或 2 都按扣 2 分; 未填时取实际值)。", "10"),
+    ("选填", "评分标准 (扣分制): 如 每低于目标1%扣2分，扣完为止; 每超过目标1个百分点加1分，最高加5分; 每发生1次扣5分; 达到目标得满分。多条用 ；或 ，分隔。填写后该指标按评分标准计分: 得分 = 100 × 点数 / 分值。系统读不懂的评分标准会提示, 并按目标值计分。", "每低于目标1%扣2分，扣完为止"),
     ("必填*", "目标值 T。求和类指标填当期目标; 区间类指标可不填, 改填目标下限/上限。可带运算符和单位: ≥95%、不低于95%、95%以上 (越高越好), ≤2天、不高于2天、2天以内 (越低越好), 运算符在方向列为空时给出方向, 与方向列矛盾时报错; 25±2 表示区间 [23, 27]。计数类越低越好指标 (安全事故 0 起) 目标可写 0: 实际为 0 得 100 分, 大于 0 得 0 分, 建议另填底线值以便部分得分。", "90"),
     ("选填*", "年度目标 (全年目标), 可代替目标值。求和类指标按序时进度折算: 当期目标 = 年度目标 × 已过月数 / 12 (累计完成) 或 × 本期月数 / 12 (本期实际); 平均、期末类指标的年度目标即当期目标。", ""),
     ("选填", "底线值 F: 得 0 分的值。越高越好默认 0, 越低越好默认 2T。", ""),
@@ -1075,14 +1318,21 @@ _METHODS_S = (
     "全部门权重: 若一个部门的指标权重合计为 100% (跨维度), 而各维度内不是各自 100%, 则按全部门计分: 维度权重 = 维度内指标权重之和, 部门得分 = 全部指标得分的加权平均 (设置中可改为一律按维度或一律按全部门)。",
     "季度、半年、年度视图: 月度指标按汇总方式汇总后与季度等指标一起计分; 累计完成类指标取期末的累计值。",
     "不计入指标的行: 合计、小计、备注: … 等行会被自动跳过; 标题下方的「填报人 / 填报日期」行不是考核期间。",
+    "5. 评分标准 (扣分制): 点数 = 分值 − 每条扣分 × 差距 / 步长 + 每条加分 × 超出 / 步长, 按比例计 (差 4.5 个百分点、每低于目标1%扣2分 扣 9 分); 扣完为止 (不低于 0), 有加分条款时最多加到 分值 + 最高加分; 得分 = 100 × 点数 / 分值, 封顶 120。例: 目标 95%, 实际 90%, 每低于目标1%扣2分，扣完为止, 分值 20: 点数 20 − 2 × 5 = 10, 得分 50。",
+    "一票否决: 否决指标未达标 (差于底线值, 未填底线值时差于目标值) 的期间, 部门得分为否决分 (默认 0, 可在设置中修改), 等级为最低档; 各维度得分照常显示。",
+    "加分项 / 扣分项: 在部门加权得分之后加上加分、减去扣分, 再截取到 0–120; 每部门每期加分最多 10 分 (可在设置中修改), 扣分不设上限。页面同时显示加减分前的得分与加减的分数。",
+    "绩效等级: 默认 S ≥ 110、A ≥ 100、B ≥ 90、C ≥ 80、D 其余 (设置中可改为 优秀 / 良好 / 合格 / 不合格, 并可设绩效系数与强制分布比例); 被否决的部门为最低档。",
 )  # fmt: skip
 _HELP_T = (
     ("必填", "指標的唯一編號, 如 MKT-01; 與部門一起識別指標, 後續只報實際值時按編號匹配。", "MKT-04"),
     ("必填", "指標名稱, 同一部門內不要重名。", "客戶滿意度"),
     ("必填", "責任部門 (指標的所屬部門)。也可只寫在標題中, 如「2026年10月 市場部 KPI 考核表」。", "市場部"),
-    ("必填", "平衡計分卡構面: 財務 / 客戶 / 內部流程 / 學習與成長。", "客戶"),
+    ("必填", "平衡計分卡構面: 財務 / 客戶 / 內部流程 / 學習與成長。不屬於任何構面的列寫: 否決指標 (一票否決的指標, 只作否決條件)、加分項、扣分項 (見下方說明)。", "客戶"),
     ("選填", "越高越好 / 越低越好 / 區間。不填視為越高越好。", "越高越好"),
-    ("選填", "指標權重: 在所在構面內的權重 (每個構面各自合計 100%), 或在全部門的權重 (全部門合計 100%, 見下方「全部門權重」)。可寫 15%、0.15 或 15 (按比例換算); 不填則等權。不能為負。", "15%"),
+    ("選填", "指標權重: 在所在構面內的權重 (每個構面各自合計 100%), 或在全部門的權重 (全部門合計 100%, 見下方「全部門權重」)。可寫 15%、0.15 或 15 (按比例換算); 不填則等權。不能為負。否決指標、加分項、扣分項 不填權重。", "15%"),
+    ("選填", "一票否決: 寫 是 (或 Y、√、1) 表示該指標為否決指標。實際值差於底線值 (未填底線值時差於目標值, 區間指標在區間外) 時, 部門當期得分為否決分 (預設 0), 等級為最低檔, 頁面和報表寫明原因。不填權重或權重為 0 時只作否決條件; 填了權重則同時作為所在構面的指標計分。也可以在構面欄寫「否決指標」。", "是"),
+    ("選填", "分值: 按評分標準計分的指標的滿分 (未填時取權重, 再無則 100); 加分項、扣分項的分數 (扣分寫 -2 或 2 都按扣 2 分; 未填時取實際值)。", "10"),
+    ("選填", "評分標準 (扣分制): 如 每低於目標1%扣2分，扣完為止; 每超過目標1個百分點加1分，最高加5分; 每發生1次扣5分; 達到目標得滿分。多條用 ；或 ，分隔。填寫後該指標按評分標準計分: 得分 = 100 × 點數 / 分值。系統讀不懂的評分標準會提示, 並按目標值計分。", "每低於目標1%扣2分，扣完為止"),
     ("必填*", "目標值 T。求和類指標填當期目標; 區間類指標可不填, 改填目標下限/上限。可帶運算符和單位: ≥95%、不低於95%、95%以上 (越高越好), ≤2天、不高於2天、2天以內 (越低越好), 運算符在方向欄為空時給出方向, 與方向欄矛盾時報錯; 25±2 表示區間 [23, 27]。計數類越低越好指標 (安全事故 0 起) 目標可寫 0: 實際為 0 得 100 分, 大於 0 得 0 分, 建議另填底線值以便部分得分。", "90"),
     ("選填*", "年度目標 (全年目標), 可代替目標值。合計類指標按序時進度折算: 當期目標 = 年度目標 × 已過月數 / 12 (累計完成) 或 × 本期月數 / 12 (本期實際); 平均、期末類指標的年度目標即當期目標。", ""),
     ("選填", "底線值 F: 得 0 分的值。越高越好預設 0, 越低越好預設 2T。", ""),
@@ -1110,14 +1360,21 @@ _METHODS_T = (
     "全部門權重: 若一個部門的指標權重合計為 100% (跨構面), 而各構面內不是各自 100%, 則按全部門計分: 構面權重 = 構面內指標權重之和, 部門得分 = 全部指標得分的加權平均 (設定中可改為一律按構面或一律按全部門)。",
     "季度、半年、年度檢視: 月度指標按彙總方式彙總後與季度等指標一起計分; 累計完成類指標取期末的累計值。",
     "不計入指標的列: 合計、小計、備註: … 等列會被自動略過; 標題下方的「填報人 / 填報日期」列不是考核期間。",
+    "5. 評分標準 (扣分制): 點數 = 分值 − 每條扣分 × 差距 / 步長 + 每條加分 × 超出 / 步長, 按比例計 (差 4.5 個百分點、每低於目標1%扣2分 扣 9 分); 扣完為止 (不低於 0), 有加分條款時最多加到 分值 + 最高加分; 得分 = 100 × 點數 / 分值, 封頂 120。例: 目標 95%, 實際 90%, 每低於目標1%扣2分，扣完為止, 分值 20: 點數 20 − 2 × 5 = 10, 得分 50。",
+    "一票否決: 否決指標未達標 (差於底線值, 未填底線值時差於目標值) 的期間, 部門得分為否決分 (預設 0, 可在設定中修改), 等級為最低檔; 各構面得分照常顯示。",
+    "加分項 / 扣分項: 在部門加權得分之後加上加分、減去扣分, 再截取到 0–120; 每部門每期加分最多 10 分 (可在設定中修改), 扣分不設上限。頁面同時顯示加減分前的得分與加減的分數。",
+    "績效等級: 預設 S ≥ 110、A ≥ 100、B ≥ 90、C ≥ 80、D 其餘 (設定中可改為 優秀 / 良好 / 合格 / 不合格, 並可設績效係數與強制分佈比例); 被否決的部門為最低檔。",
 )  # fmt: skip
 _HELP_EN = (
     ("required", "Unique KPI id such as MKT-01; with the department it identifies the KPI.", "MKT-04"),
     ("required", "KPI name, unique within a department.", "Customer satisfaction"),
     ("required", "Owning department. May instead be given in the title row or the file name.", "Marketing"),
-    ("required", "Balanced-scorecard perspective: Financial / Customer / Internal process / Learning & growth.", "Customer"),
+    ("required", "Balanced-scorecard perspective: Financial / Customer / Internal process / Learning & growth. Rows that belong to no perspective: Veto (a veto KPI that is only a gate), Bonus, Penalty (see below).", "Customer"),
     ("optional", "higher is better / lower is better / range. Empty means higher is better.", "higher is better"),
-    ("optional", "Weight within the perspective (each perspective adds up to 100%), or within the whole department (the department adds up to 100%: see department-wide weights below). 15%, 0.15 or 15 (relative). Empty: equal weights. Never negative.", "15%"),
+    ("optional", "Weight within the perspective (each perspective adds up to 100%), or within the whole department (the department adds up to 100%: see department-wide weights below). 15%, 0.15 or 15 (relative). Empty: equal weights. Never negative. Veto gates, bonus and penalty items have no weight.", "15%"),
+    ("optional", "Veto: yes (or Y, 1, true) marks a veto KPI. When its actual is worse than its floor (without a floor: its target; a range: outside it), the department's score for the period is the veto score (default 0) and its grade the lowest, with the reason shown. Without a weight (or weight 0) it is only a gate; with a weight it also counts in its perspective.", "yes"),
+    ("optional", "Points: a rule-scored KPI's full points (empty: its weight, else 100); a bonus or penalty item's points (a penalty of -2 or 2 subtracts 2; empty: the actual).", "10"),
+    ("optional", "Scoring rule (deduction rules, written in Chinese as Chinese sheets write them): 每低于目标1%扣2分，扣完为止 (2 points off per point below target, down to 0); 每超过目标1个百分点加1分，最高加5分; 每发生1次扣5分. The KPI then scores 100 x points / full points. A rule the system cannot read is named in a warning and the KPI is scored from its target.", "每低于目标1%扣2分，扣完为止"),
     ("required*", "Target T. Flows (sum): this period's target. Range KPIs may leave it empty. May carry an operator and a unit: >=95%, ≥95% (higher is better), <=2 days, ≤2天 (lower is better); the operator sets the direction where the Direction cell is empty and is an error where it says otherwise; 25±2 is the range [23, 27]. A lower-is-better count (safety incidents) may have target 0: actual 0 scores 100, above 0 scores 0; add a floor for partial credit.", "90"),
     ("optional*", "Annual target, instead of Target. Flows (sum) are prorated: the period's target is annual x months elapsed / 12 for a YTD actual, annual x months in the period / 12 for a period actual; for avg and last KPIs the annual target is the target.", ""),
     ("optional", "Floor F, the value that scores 0. Default 0 (higher is better) or 2T (lower is better).", ""),
@@ -1145,6 +1402,10 @@ _METHODS_EN = (
     "Department-wide weights: where a department's KPI weights add up to 100% across perspectives (and not within each perspective), its perspective weights are the sums of its KPI weights, so its score is the weighted mean of its KPI scores (a setting can apply either rule to everyone).",
     "Quarter, half-year and year views: monthly KPIs aggregate by their aggregation and score together with the KPIs reported at that grain; YTD actuals take the value at the end of the period.",
     "Rows that are not KPIs: Total, Subtotal, Note: ... are skipped; 'Prepared by / Date' lines above the header are not the period.",
+    "5. Scoring rule: points = full - M x shortfall / N + M' x excess / N', proportionally (4.5 points short of 每低于目标1%扣2分 deducts 9); never below 0, at most full + the bonus limit of the rule; score = 100 x points / full, capped at 120. Example: target 95%, actual 90%, 每低于目标1%扣2分，扣完为止, points 20: 20 - 2 x 5 = 10, score 50.",
+    "Veto: in a period where a veto KPI fails (worse than its floor, or its target without a floor), the department scores the veto score (default 0, a setting) and takes the lowest grade; its perspective scores are still shown.",
+    "Bonus and penalty items: added to and subtracted from the department's weighted score, then clipped to 0-120; bonus points are limited to 10 per department and period (a setting), penalties are not. The score before and the points are shown beside the result.",
+    "Grades: S >= 110, A >= 100, B >= 90, C >= 80, D below by default (Settings: Excellent / Good / Pass / Fail, coefficients, forced-distribution quotas); a vetoed department takes the lowest grade.",
 )  # fmt: skip
 
 TEMPLATES = (
@@ -1152,10 +1413,25 @@ TEMPLATES = (
         file="KPI填报模板.xlsx", sheet="KPI填报", title="YYYY年M月 XX部 KPI 考核表",
         filler="填报人:            填报日期: YYYY-MM-DD",
         headers=tuple(TEMPLATE_HEAD_S[k] for k in TEMPLATE_KEYS),
-        example=("MKT-04", "客户满意度", "市场部", "客户", "越高越好", 0.15, 90, None, None, 80,
-                 95, None, None, 91.5, None, 106, "分", "李娜", "平均", "季度", "生产部、技术部",
-                 "2026-Q3"),
-        perspectives=PERSPECTIVES, directions=("越高越好", "越低越好", "区间"),
+        example=("MKT-04", "客户满意度", "市场部", "客户", "越高越好", 0.15, None, None, None, 90,
+                 None, None, 80, 95, None, None, 91.5, None, 106, "分", "李娜", "平均", "季度",
+                 "生产部、技术部", "2026-Q3"),
+        more=(
+            {"id": "HR-04", "name": "关键岗位到岗率", "dept": "人力资源部", "persp": "客户",
+             "dir": "越高越好", "weight": 0.2, "points": 20, "rule": "每低于目标1%扣2分，扣完为止",
+             "target": "95%", "actual": "90%", "score": 50, "unit": "%", "agg": "平均",
+             "freq": "月度", "period": "2026-10"},
+            {"id": "PRD-10", "name": "重大安全事故", "dept": "生产部", "persp": "内部流程",
+             "dir": "越低越好", "veto": "是", "target": 0, "actual": 0, "unit": "起",
+             "agg": "求和", "freq": "月度", "period": "2026-10"},
+            {"id": "MKT-B1", "name": "获得省级及以上荣誉", "dept": "市场部", "persp": BONUS_SECTION,
+             "points": 3, "actual": 1, "unit": "项", "period": "2026-10"},
+            {"id": "MKT-P1", "name": "客户有效投诉", "dept": "市场部", "persp": PENALTY_SECTION,
+             "points": -2, "actual": 1, "unit": "起", "period": "2026-10"},
+        ),
+        veto_values=("是", "否"),
+        perspectives=(*PERSPECTIVES, GATE_SECTION, BONUS_SECTION, PENALTY_SECTION),
+        directions=("越高越好", "越低越好", "区间"),
         aggregations=("求和", "平均", "期末"), frequencies=("月度", "季度", "半年度", "年度"),
         help_sheet="填写说明",
         help_head=("列名", "是否必填", "说明"), help_rows=_HELP_S, methods_title="评分方法",
@@ -1165,10 +1441,24 @@ TEMPLATES = (
         file="KPI填報範本.xlsx", sheet="KPI填報", title="YYYY年M月 XX部 KPI 考核表",
         filler="填報人:            填報日期: YYYY-MM-DD",
         headers=tuple(TEMPLATE_HEAD_T[k] for k in TEMPLATE_KEYS),
-        example=("MKT-04", "客戶滿意度", "市場部", "客戶", "越高越好", 0.15, 90, None, None, 80,
-                 95, None, None, 91.5, None, 106, "分", "李娜", "平均", "季度", "生產部、技術部",
-                 "2026-Q3"),
-        perspectives=tuple(PERSPECTIVE_TW[p] for p in PERSPECTIVES),
+        example=("MKT-04", "客戶滿意度", "市場部", "客戶", "越高越好", 0.15, None, None, None, 90,
+                 None, None, 80, 95, None, None, 91.5, None, 106, "分", "李娜", "平均", "季度",
+                 "生產部、技術部", "2026-Q3"),
+        more=(
+            {"id": "HR-04", "name": "關鍵崗位到崗率", "dept": "人力資源部", "persp": "客戶",
+             "dir": "越高越好", "weight": 0.2, "points": 20, "rule": "每低於目標1%扣2分，扣完為止",
+             "target": "95%", "actual": "90%", "score": 50, "unit": "%", "agg": "平均",
+             "freq": "月度", "period": "2026-10"},
+            {"id": "PRD-10", "name": "重大安全事故", "dept": "生產部", "persp": "內部流程",
+             "dir": "越低越好", "veto": "是", "target": 0, "actual": 0, "unit": "起",
+             "agg": "合計", "freq": "月度", "period": "2026-10"},
+            {"id": "MKT-B1", "name": "獲得省級及以上榮譽", "dept": "市場部", "persp": "加分項",
+             "points": 3, "actual": 1, "unit": "項", "period": "2026-10"},
+            {"id": "MKT-P1", "name": "客戶有效投訴", "dept": "市場部", "persp": "扣分項",
+             "points": -2, "actual": 1, "unit": "起", "period": "2026-10"},
+        ),
+        veto_values=("是", "否"),
+        perspectives=(*(PERSPECTIVE_TW[p] for p in PERSPECTIVES), "否決指標", "加分項", "扣分項"),
         directions=("越高越好", "越低越好", "區間"), aggregations=("合計", "平均", "期末"),
         frequencies=("月度", "季度", "半年度", "年度"),
         help_sheet="填寫說明", help_head=("欄位", "是否必填", "說明"), help_rows=_HELP_T,
@@ -1178,13 +1468,30 @@ TEMPLATES = (
         file="kpi_template_en.xlsx", sheet="KPI data", title="KPI report - [Department] - [YYYY-MM]",
         filler="Prepared by:            Date: YYYY-MM-DD",
         headers=("KPI ID", "KPI name", "Department", "Perspective", "Direction", "Weight",
-                 "Target", "Annual target", "Floor", "Threshold", "Stretch", "Target low",
-                 "Target high", "Actual", "YTD actual", "Score", "Unit", "Owner", "Aggregation",
-                 "Frequency", "Shared with", "Period"),
+                 "Veto", "Points", "Scoring rule", "Target", "Annual target", "Floor",
+                 "Threshold", "Stretch", "Target low", "Target high", "Actual", "YTD actual",
+                 "Score", "Unit", "Owner", "Aggregation", "Frequency", "Shared with", "Period"),
         example=("MKT-04", "Customer satisfaction", "Marketing", "Customer", "higher is better",
-                 0.15, 90, None, None, 80, 95, None, None, 91.5, None, 106, "points", "Li Na",
-                 "avg", "quarterly", "Production, Technology", "2026-Q3"),
-        perspectives=("Financial", "Customer", "Internal process", "Learning & growth"),
+                 0.15, None, None, None, 90, None, None, 80, 95, None, None, 91.5, None, 106,
+                 "points", "Li Na", "avg", "quarterly", "Production, Technology", "2026-Q3"),
+        more=(
+            {"id": "HR-04", "name": "Key position fill rate", "dept": "Human Resources",
+             "persp": "Customer", "dir": "higher is better", "weight": 0.2, "points": 20,
+             "rule": "每低于目标1%扣2分，扣完为止", "target": "95%", "actual": "90%", "score": 50,
+             "unit": "%", "agg": "avg", "freq": "monthly", "period": "2026-10"},
+            {"id": "PRD-10", "name": "Major safety incidents", "dept": "Production",
+             "persp": "Internal process", "dir": "lower is better", "veto": "yes", "target": 0,
+             "actual": 0, "unit": "incidents", "agg": "sum", "freq": "monthly",
+             "period": "2026-10"},
+            {"id": "MKT-B1", "name": "Provincial award", "dept": "Marketing", "persp": "Bonus",
+             "points": 3, "actual": 1, "unit": "awards", "period": "2026-10"},
+            {"id": "MKT-P1", "name": "Valid customer complaints", "dept": "Marketing",
+             "persp": "Penalty", "points": -2, "actual": 1, "unit": "complaints",
+             "period": "2026-10"},
+        ),
+        veto_values=("yes", "no"),
+        perspectives=("Financial", "Customer", "Internal process", "Learning & growth", "Veto",
+                      "Bonus", "Penalty"),
         directions=("higher is better", "lower is better", "range"),
         aggregations=("sum", "avg", "last"),
         frequencies=("monthly", "quarterly", "half-yearly", "annual"), help_sheet="Instructions",
@@ -1214,18 +1521,21 @@ def write_template(lang: TemplateLang) -> Workbook:
         cell.fill = fill
         cell.alignment = CENTER
         cell.border = BOX
-        wide = TEMPLATE_KEYS[c - 1] in ("name", "shared")
+        wide = TEMPLATE_KEYS[c - 1] in ("name", "shared", "rule")
         ws.column_dimensions[get_column_letter(c)].width = 22 if wide else 12
-    for c, v in enumerate(lang.example, start=1):
-        cell = ws.cell(4, c, v)
-        cell.border = BOX
-        cell.font = Font(italic=True, color="7F7F7F")
-        if TEMPLATE_KEYS[c - 1] == "weight":
-            cell.number_format = "0%"
+    examples = [dict(zip(TEMPLATE_KEYS, lang.example, strict=True)), *lang.more]
+    for r, example in enumerate(examples, start=4):
+        for c, key in enumerate(TEMPLATE_KEYS, start=1):
+            cell = ws.cell(r, c, example.get(key))
+            cell.border = BOX
+            cell.font = Font(italic=True, color="7F7F7F")
+            if key == "weight":
+                cell.number_format = "0%"
     ws.freeze_panes = "C4"
     end = 3 + TEMPLATE_ROWS
     for key, values in (
         ("persp", lang.perspectives),
+        ("veto", lang.veto_values),
         ("dir", lang.directions),
         ("agg", lang.aggregations),
         ("freq", lang.frequencies),
@@ -1355,11 +1665,12 @@ README_HEAD = """# 示例数据: {company}
 报送一张 Excel 考核表。数字化转型类指标 (数据共享平台使用率、流程自动化程度、数字化培训覆盖率……)
 两年内持续改善; 目标值每年提高一档 (1 月起生效), 所以每年 1 月部分指标会由绿转黄。
 
-| 部门 | 编号前缀 | 填报人 | 财务 | 客户 | 内部流程 | 学习与成长 | 合计 | 权重合计 |
-|---|---|---|---|---|---|---|---|---|
+| 部门 | 编号前缀 | 填报人 | 财务 | 客户 | 内部流程 | 学习与成长 | 合计 | 权重合计 | 一票否决 |
+|---|---|---|---|---|---|---|---|---|---|
 {dept_table}
 
-共 **{n_kpis}** 个指标, 其中 **{n_shared}** 个为跨部门协同指标 (协同部门列出的部门在同一维度共担该指标)。
+共 **{n_kpis}** 个维度指标, 其中 **{n_shared}** 个为跨部门协同指标 (协同部门列出的部门在同一维度共担该指标);
+另有 **{n_gates}** 个一票否决指标 (不计权重, 只作否决条件) 和若干月份的加分项 / 扣分项。
 
 ## 中国企业的考核写法 (SPEC §5)
 
@@ -1373,6 +1684,10 @@ README_HEAD = """# 示例数据: {company}
 | 年度目标 + 累计完成 (§5.2) | {cum_dept} ({cum_from} 起) | 表头 `年度目标` 代替 `目标值`, `本月完成` 代替 `完成值`, 经营指标 ({cum_kpis}) 另有 `本年累计` | 比率等指标的年度目标即当月目标; 流量指标按序时进度: 当月目标 = 年度目标 × 1/12, 本年累计与各月之和一致 |
 | 目标值带运算符 (§5.4) | {op_dept} | {op_examples} (方向列照常填写, 与运算符一致) | 运算符给出方向, 单位与单位列一致 |
 | 表内得分 (§5.10) | {scored_dept} | 多一列 `得分`: 表格自己按 SPEC §3 算出的指标得分 (一位小数), 实际值缺失时为空 | 与引擎的得分比较, 相差超过 0.5 分时警告 (本示例在 0.05 分以内) |
+| 一票否决 (§5.6) | {veto_depts} | {veto_forms}; 目标 0 起, 不填权重 | 只作否决条件, 不进入任何维度; 实际值高于目标 (0) 即否决: 部门当月得分为否决分 (默认 0), 等级为最低档, 原因写明指标与实际值。**{veto_month} {veto_dept_month}否决** ({veto_kpi} 实际 1 起), 所在季度 {veto_quarter} 同样否决; 其余月份不触发 |
+| 加分项 / 扣分项 (§5.7) | {item_depts} | 指标行下方, `维度` 列写 `加分项` / `扣分项` (向下合并), `分值` 列写分数, `实际值` 写次数; 只在发生的月份出现。{item_signs} | 不是维度指标; 加权得分之后加上加分、减去扣分 (均按绝对值), 再截取到 [0, 120]; 加分每部门每期最多 {bonus_limit:g} 分。月份见下方「一票否决、加减分与等级」 |
+| 扣分制评分标准 (§5.8) | {rule_dept} | 多两列 `分值` (满分, 即该指标在全部门 100 分中的分数) 与 `评分标准`; {rule_ids} 按评分标准计分 (见「评分标准」一节), 其余指标照常按 §3 | 得分点数 = 分值 − 扣分 + 加分, 截取到 [0, 分值 (+ 最高加分)]; 指标得分 = 100 × 点数 / 分值 (封顶 120); 每个月都按规则计分 |
+| 绩效等级 (§5.9) | 全部部门 | 表中不写 | 默认等级表 {grade_table}; 被否决的部门为最低档 {lowest}。参考等级见「部门得分」一节 |
 
 ## 文件
 
@@ -1381,7 +1696,7 @@ sample_data/
   generate.py                 生成脚本 (python sample_data/generate.py)
   kpi_definitions.xlsx        指标定义: 工作表「指标定义」, 每个指标一行, 无实际值、无期间列
   monthly/YYYY-MM/<部门>_<YYYY>年<M>月_KPI考核表.xlsx   {n_files} 个月度考核表 (7 部门 x 24 个月)
-  templates/KPI填报模板.xlsx   空白模板 (简体), 含下拉列表与「填写说明」
+  templates/KPI填报模板.xlsx   空白模板 (简体), 含下拉列表与「填写说明」; 示例行演示 一票否决 / 分值 / 评分标准 列与 加分项、扣分项
   templates/KPI填報範本.xlsx   空白模板 (繁体), 含「填寫說明」
   templates/kpi_template_en.xlsx  空白模板 (英文), 含 Instructions
 ```
@@ -1458,14 +1773,28 @@ sample_data/
 2026-10 当月: 绿 {n_green} / 黄 {n_amber} / 红 {n_red} / 缺失 {n_missing} (仅本部门自有指标, 不含协同计入;
 季度指标 {quarterly} 不在 10 月的表中)。
 
+### 评分标准 ({rule_dept}, §5.8)
+
+| 指标 | 分值 | 评分标准 | 单位 | 2026 目标 |
+|---|---|---|---|---|
+{rule_table}
+
+`%` 与 `个百分点` 对百分比指标同义, 都指 1 个百分点; {rule_limits}。
+
 ### 部门得分 (参考计算)
 
-`generate.py` 的 `reference_department` 按 SPEC §3 与 §5.3 独立计算的 2026-10 部门得分, 只含本部门自有指标
-(应用中的部门得分还计入其他部门协同计入的指标, 所以会略有不同):
+`generate.py` 的 `reference_result` 按 SPEC §3、§5.3 与 §5.5-§5.9 独立计算的部门得分, 只含本部门自有指标
+(应用中的部门得分还计入其他部门协同计入的指标, 所以会略有不同)。加权得分为加减分与否决之前的得分:
 
-| 部门 | 计分方式 | 2026-10 得分 |
-|---|---|---|
+| 部门 | 计分方式 | 2026-09 加权得分 | 2026-09 得分 | 2026-09 等级 | 2026-10 加权得分 | 2026-10 得分 | 2026-10 等级 |
+|---|---|---|---|---|---|---|---|
 {dept_scores}
+
+### 一票否决、加减分与等级 (哪个月看什么)
+
+| 月份 | 部门 | 加权得分 | 加分 | 扣分 | 一票否决 | 得分 | 等级 | 表中的样子 |
+|---|---|---|---|---|---|---|---|---|
+{event_table}
 
 ## 重新生成
 
@@ -1477,7 +1806,8 @@ python sample_data/generate.py
 随机种子 `SEED = {seed}`; 工作簿属性 created/modified 与 zip 时间戳固定为 {fixed},
 所以两次运行生成的文件逐字节相同。要改数据, 修改 `generate.py` 中的 `CATALOGUE` (指标与模拟参数)、
 `INCIDENTS` (红灯事件)、`MISSING` (缺失值)、`COMMA_TEXT` / `FULLWIDTH_MONTHS` (写法怪癖)、
-`DEPARTMENT_WIDE` / `QUARTERLY` / `CUMULATIVE_DEPT` / `OPERATOR_TARGETS` / `SCORED_DEPT` (SPEC §5 的写法) 和
+`DEPARTMENT_WIDE` / `QUARTERLY` / `CUMULATIVE_DEPT` / `OPERATOR_TARGETS` / `SCORED_DEPT` / `VETO_MONTH` /
+`RULES` / `ITEMS` (SPEC §5 的写法) 和
 `STYLES` (各部门的表格样式)。
 """
 
@@ -1503,12 +1833,14 @@ def _file_name(dept: str, year: int, month: int) -> str:
 def write_readme(actuals: dict[str, list[float]], files: list[Path]) -> str:
     dept_rows = []
     for d in DEPARTMENTS:
-        ks = [k for k in CATALOGUE if k.dept == d]
+        ks = [k for k in CATALOGUE if k.dept == d and not k.gate]
         counts = [sum(k.perspective == p for k in ks) for p in PERSPECTIVES]
+        gates = "、".join(k.name for k in CATALOGUE if k.dept == d and k.gate)
         dept_rows.append(
             f"| {d} | {DEPT_CODES[d]} | {STYLES[d].filler_name} | "
             + " | ".join(map(str, counts))
-            + f" | {len(ks)} | {'全部门 100%' if d == DEPARTMENT_WIDE else '各维度 100%'} |"
+            + f" | {len(ks)} | {'全部门 100%' if d == DEPARTMENT_WIDE else '各维度 100%'} | "
+            + f"{gates} |"
         )
     style_rows = []
     weight_words = {"frac_pct": "{w} (百分比格式)", "frac": "{w}", "int": "{w} (表头 权重(%))",
@@ -1524,7 +1856,9 @@ def write_readme(actuals: dict[str, list[float]], files: list[Path]) -> str:
         cols = [heads[c] for c in form_columns(d, "2026-10")]
         sheet = st.sheet(2026, 10)
         shown = max(
-            SHEET_WEIGHT[k.id] for k in CATALOGUE if k.dept == d and SHEET_WEIGHT[k.id] < 100
+            SHEET_WEIGHT[k.id]
+            for k in CATALOGUE
+            if k.dept == d and not k.gate and SHEET_WEIGHT[k.id] < 100
         )
         w = weight_cell(st, shown).value
         style_rows.append(
@@ -1532,10 +1866,11 @@ def write_readme(actuals: dict[str, list[float]], files: list[Path]) -> str:
             f"{rate_words[st.rate]} |"
         )
     kpi_rows = []
-    for k in CATALOGUE:
+    for k in sorted(CATALOGUE, key=lambda k: (DEPARTMENTS.index(k.dept), int(k.id[-2:]))):
+        veto = " (一票否决)" if k.veto else ""
         kpi_rows.append(
-            f"| {k.id} | {k.dept} | {k.name} | {k.perspective} | {k.direction} | {k.method} | "
-            f"{SHEET_WEIGHT[k.id]:g}% | {k.unit} | {k.agg} | "
+            f"| {k.id} | {k.dept} | {k.name} | {k.perspective}{veto} | {k.direction} | "
+            f"{k.method} | {'—' if k.gate else f'{SHEET_WEIGHT[k.id]:g}%'} | {k.unit} | {k.agg} | "
             f"{'季度' if k.id in QUARTERLY else '月度'} | {_target_text(k)} | "
             f"{'、'.join(k.shared)} |"
         )
@@ -1575,6 +1910,12 @@ def write_readme(actuals: dict[str, list[float]], files: list[Path]) -> str:
          f"{CUMULATIVE_DEPT} {CUMULATIVE_FROM} 起"),
         ("目标值写成 `≥99.5%`、`≤30分钟`、`不低于90%`、`5天以内`", f"{TECH_OPS_DEPT} 全部文件"),
         ("`得分` 列 (表格自己算的指标得分)", f"{SCORED_DEPT} 全部文件"),
+        (f"`维度` 写 `{GATE_SECTION}` 的行 (重大安全事故, 不填权重)", f"{PRD} 全部文件"),
+        ("`一票否决` 列 (`是`; 该行不填权重)", f"{TEC} 全部文件"),
+        ("`分值` + `评分标准` 列 (扣分制)", f"{RULE_DEPT} 全部文件"),
+        (f"`分值` 列; `维度` 写 `{BONUS_SECTION}` / `{PENALTY_SECTION}` 的行 (不填权重、目标、方向)",
+         "、".join(f"{d} " + "、".join(sorted({p for t in ITEMS if t.dept == d for p in t.months}))
+                  for d in dict.fromkeys(t.dept for t in ITEMS))),
         ("协同部门用 `,` 分隔 (其余部门用 `、`)", "技术部"),
         ("标题下方 `填报人 / 填报日期` 行 (日期在次月, 不是考核期间); 财务部含 `审核人` 和全角冒号",
          "全部文件"),
@@ -1618,17 +1959,54 @@ def write_readme(actuals: dict[str, list[float]], files: list[Path]) -> str:
                 note = "季节性 / 波动"
             red_rows.append(f"| {k.id} {k.name} | {k.dept} | {span} | {note} |")
     last_i = len(MONTHS) - 1
-    last = [statuses[k.id][-1] for k in CATALOGUE if months[k.id][-1] == last_i]
+    last = [statuses[k.id][-1] for k in CATALOGUE if months[k.id][-1] == last_i and not k.gate]
     first_red = "、".join(
         f"{k.id} {k.name}" for k in CATALOGUE if months[k.id][0] == 0 and statuses[k.id][0] == "red"
     )
     total = sum(f.stat().st_size for f in files)
-    scores = {k.id: kpi_score(k, actuals, last_i) for k in CATALOGUE}
     dept_scores = []
     for d in DEPARTMENTS:
-        score = reference_department(d, scores)
         rule = "全部门权重" if d == DEPARTMENT_WIDE else "维度权重 30/30/25/15"
-        dept_scores.append(f"| {d} | {rule} | {score:.1f} |")
+        cells = []
+        for i in (last_i - 1, last_i):
+            res = reference_result(d, actuals, i)
+            assert res.before is not None and res.score is not None
+            cells += [f"{res.before:.1f}", f"{res.score:.1f}", f"{res.grade}"]
+        dept_scores.append(f"| {d} | {rule} | {' | '.join(cells)} |")
+    event_rows = []
+    events = {(t.dept, p) for t in ITEMS for p in t.months}
+    events |= {(k.dept, PERIODS[i]) for k in CATALOGUE if k.veto
+               for i in range(len(MONTHS)) if failed_veto(k.dept, actuals, i) is k}  # fmt: skip
+    for d, period in sorted(events, key=lambda e: (e[1], DEPARTMENTS.index(e[0]))):
+        res = reference_result(d, actuals, PERIODS.index(period))
+        assert res.before is not None and res.score is not None
+        shown = [
+            f"{t.section} {t.name} {t.months[period][0]}{t.unit} 分值 {t.months[period][1]:g}"
+            for t in ITEMS
+            if t.dept == d and period in t.months
+        ]
+        veto = "—"
+        if res.veto is not None:
+            veto = f"{res.veto.name} 实际 {reported(res.veto, actuals, PERIODS.index(period)):g}"
+            shown.append(f"{res.veto.perspective} {res.veto.name} 实际 1{res.veto.unit}")
+        event_rows.append(
+            f"| {period} | {d} | {res.before:.1f} | {res.bonus:g} | {res.penalty:g} | {veto} | "
+            f"{res.score:.1f} | {res.grade} | {'; '.join(shown)} |"
+        )
+    rule_rows = [
+        f"| {k.id} {k.name} | {k.weight:g} | `{RULES[k.id].text}` | {k.unit} | "
+        f"{_fmt_anchor(k, k.target)} |"
+        for k in CATALOGUE
+        if k.id in RULES
+    ]
+    veto_kpis = [k for k in CATALOGUE if k.veto]
+    veto_failed = [k for k in veto_kpis if k.id in INCIDENTS]
+    assert [list(INCIDENTS[k.id]) for k in veto_failed] == [[VETO_MONTH]]
+    signs = {
+        d: "负数" if any(p < 0 for t in ITEMS if t.dept == d for _, p in t.months.values())
+        else "正数"
+        for d in dict.fromkeys(t.dept for t in ITEMS)
+    }  # fmt: skip
     wide_sums = " / ".join(
         f"{p} {sum(SHEET_WEIGHT[k.id] for k in CATALOGUE if k.dept == DEPARTMENT_WIDE and k.perspective == p):g}"
         for p in PERSPECTIVES
@@ -1649,7 +2027,9 @@ def write_readme(actuals: dict[str, list[float]], files: list[Path]) -> str:
         quarterly="、".join(f"{i} {BY_ID[i].name}" for i in sorted(QUARTERLY)),
         cum_dept=CUMULATIVE_DEPT,
         cum_from=CUMULATIVE_FROM,
-        cum_kpis="、".join(k.name for k in CATALOGUE if k.dept == CUMULATIVE_DEPT and k.is_flow),
+        cum_kpis="、".join(
+            k.name for k in CATALOGUE if k.dept == CUMULATIVE_DEPT and k.is_flow and not k.veto
+        ),
         before_cum=f"{PERIODS[0]} ~ {PERIODS[cum_from - 1]}",
         old_header=" / ".join(old[c] for c in form_columns(CUMULATIVE_DEPT, PERIODS[0])),
         op_dept=TECH_OPS_DEPT,
@@ -1657,10 +2037,39 @@ def write_readme(actuals: dict[str, list[float]], files: list[Path]) -> str:
         op_examples=op_examples,
         scored_dept=SCORED_DEPT,
         dept_scores="\n".join(dept_scores),
+        event_table="\n".join(event_rows),
+        rule_table="\n".join(rule_rows),
+        rule_dept=RULE_DEPT,
+        rule_limits="; ".join(
+            f"{BY_ID[i].name} 最多加 {r.bonus_limit:g} 分, 点数最多 "
+            f"{BY_ID[i].weight + r.bonus_limit:g}、得分最多 "
+            f"{100 * (BY_ID[i].weight + r.bonus_limit) / BY_ID[i].weight:.1f} → 封顶 {CAP:g}"
+            for i, r in RULES.items()
+            if r.bonus_limit is not None
+        ),
+        rule_ids="、".join(f"{i} {BY_ID[i].name}" for i in RULES),
+        veto_depts="、".join(dict.fromkeys(k.dept for k in veto_kpis)),
+        veto_forms="; ".join(
+            f"{k.dept}: {k.name} 写在 `维度` 为 `{GATE_SECTION}` 的行"
+            if k.perspective == GATE_SECTION
+            else f"{k.dept}: {k.name} 在 `{k.perspective}` 维度, `一票否决` 列写 `是`"
+            for k in veto_kpis
+        ),
+        veto_month=VETO_MONTH,
+        veto_dept_month=veto_failed[0].dept,
+        veto_kpi=veto_failed[0].name,
+        veto_quarter=quarter(PERIODS.index(VETO_MONTH)),
+        item_depts="、".join(signs),
+        item_signs=" ".join(f"{d} 的扣分写成{sign};" for d, sign in signs.items())
+        + " 两种写法都按绝对值扣分。",
+        bonus_limit=BONUS_LIMIT,
+        grade_table=" / ".join(f"{g} ≥ {v:g}" for g, v in GRADES) + f" / {LOWEST_GRADE} 其余",
+        lowest=LOWEST_GRADE,
+        n_gates=sum(k.gate for k in CATALOGUE),
         company=COMPANY,
         company_tw=COMPANY_TW,
         dept_table="\n".join(dept_rows),
-        n_kpis=len(CATALOGUE),
+        n_kpis=sum(not k.gate for k in CATALOGUE),
         n_shared=sum(bool(k.shared) for k in CATALOGUE),
         n_files=len([f for f in files if "monthly" in f.parts]),
         first=PERIODS[0],
@@ -1694,7 +2103,7 @@ def check_catalogue() -> None:
     """The catalogue and the SPEC §5 choices above fit together (fails before writing)."""
     assert len({k.id for k in CATALOGUE}) == len(CATALOGUE)
     for d in DEPARTMENTS:
-        ks = [k for k in CATALOGUE if k.dept == d]
+        ks = [k for k in CATALOGUE if k.dept == d and not k.gate]
         assert sum(k.weight for k in ks) == 100, d
         assert len({k.perspective for k in ks}) >= 3, d
         sums = {p: sum(SHEET_WEIGHT[k.id] for k in ks if k.perspective == p) for p in PERSPECTIVES}
@@ -1704,6 +2113,19 @@ def check_catalogue() -> None:
             assert all(abs(v - 100) < 1e-9 for v in sums.values() if v), (d, sums)
         assert ("freq" in STYLES[d].columns) == any(k.id in QUARTERLY for k in ks), d
     assert "score" in STYLES[SCORED_DEPT].columns
+    for k in CATALOGUE:  # §5.6: the sample's veto KPIs are gates counting events
+        if k.veto:
+            assert k.gate and k.target == 0 and k.direction == "越低越好", k.id
+            assert k.perspective == GATE_SECTION or "veto" in STYLES[k.dept].columns, k.id
+        assert k.perspective in (*PERSPECTIVES, GATE_SECTION), k.id
+    for kid in RULES:  # §5.8: full points are the catalogue weights, written as 分值
+        k = BY_ID[kid]
+        assert k.dept == RULE_DEPT and k.target is not None, kid
+        assert (k.threshold, k.stretch, k.floor, k.low) == (None, None, None, None), kid
+    assert {"points", "rule"} <= set(STYLES[RULE_DEPT].columns)
+    for t in ITEMS:  # §5.7
+        assert "points" in STYLES[t.dept].columns and t.section in (BONUS_SECTION, PENALTY_SECTION)
+        assert all(p in PERIODS for p in t.months), t.id
     assert "ytd" in STYLES[CUMULATIVE_DEPT].columns
     for kid in QUARTERLY:  # a survey: its quarter's actual is a mean of levels
         assert BY_ID[kid].agg == "平均", kid
