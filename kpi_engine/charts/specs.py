@@ -603,6 +603,11 @@ def _score_bars(
     tooltip = [
         alt.Tooltip(f"{label}:N", title=_title(title_key, lang)),
         alt.Tooltip("score_text:N", title=_title("score", lang)),
+        *(
+            [alt.Tooltip("grade_text:N", title=_title("grade", lang))]
+            if "grade_text" in rows.columns
+            else []
+        ),
         alt.Tooltip("status_label:N", title=_title("status", lang)),
         alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
     ]
@@ -917,7 +922,8 @@ def department_bars(
 ) -> alt.LayerChart:
     """Each department's overall score for one period as horizontal bars, best first."""
     rows = _one_period(departments, period, "department_bars")
-    rows = _labelled(rows[["department", "score", "coverage"]].copy(), lang, settings)
+    shown = [c for c in ("department", "score", "coverage", "grade") if c in rows.columns]
+    rows = _labelled(rows[shown].copy(), lang, settings)
     rows["score_pos"] = rows["score"].fillna(0.0)
     order = list(rows.sort_values("score", ascending=False)["department"].astype(str))
     chart = _score_bars(rows, "department", order, "department", lang=lang, settings=settings)
