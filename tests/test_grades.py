@@ -124,6 +124,7 @@ def test_the_organisation_carries_its_grade():
     assert view.grade == "A" and view.coefficient is None
 
 
+@pytest.mark.slow  # the sample company through the engine
 def test_the_cli_json_has_grades_on_department_and_organisation_rows():
     card = build(load_files(list(sample_files())).kpis, period="2026-10")
     doc = json.loads(json.dumps(scorecard_json(card)))
@@ -148,6 +149,7 @@ def test_grade_settings_round_trip_through_the_store(tmp_path):
     assert all(isinstance(g, Grade) for g in loaded.grades)
 
 
+@pytest.mark.slow  # the sample company through the engine
 def test_the_excel_report_carries_grades_and_coefficients():
     kpis = load_files(list(sample_files())).kpis
     table = grade_table(
@@ -283,6 +285,7 @@ def test_rank_stability_names_the_grades_a_department_can_take():
     assert (row["best_grade"], row["worst_grade"]) == ("D", "D")
 
 
+@pytest.mark.slow  # the sample company through the engine
 def test_the_pdf_report_carries_each_departments_grade():
     kpis = load_files(list(sample_files())).kpis
     history = insights.history(kpis, insights.period_labels(kpis, grain="month"), settings=LEVELS)
