@@ -11,11 +11,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi_engine import build
+from kpi_engine import build, load_files
 from kpi_engine.core import grades
 from kpi_engine.core.settings import DEFAULTS, GRADE_PRESETS, grade_table, problems
+from kpi_engine.core.whatif import Scenario, compare
+from kpi_engine.i18n import t
 from kpi_engine.reports.tables import quota_sentence
+from tests.apps import open_page, start
 from tests.kpi_rows import kpi
+from tests.paths import sample_files
+from ui import whatif as whatif_ui
 
 ON = DEFAULTS.with_(forced_distribution=True)  # S <= 10 %, A <= 20 %, D >= 10 %
 
@@ -120,3 +125,49 @@ def test_switching_it_on_needs_a_quota():
     table = [(g.name, g.lowest, None, None) for g in GRADE_PRESETS["letters"]]
     assert "forced_distribution_no_quota" in problems(ON.with_(grades=table))
     assert problems(ON) == []
+
+
+@pytest.fixture
+def at(monkeypatch, tmp_path):
+    return start(monkeypatch, tmp_path)
+
+
+def test_the_overview_ranking_shows_both_grades_and_names_who_moved(at):
+    """Switched on at the Settings page: the Overview's ranking gains the grade by
+    distribution beside the grade by score, and one sentence names who the quotas move."""
+    open_page(at, "settings")
+    at.toggle(key="settings_forced").set_value(True)
+    next(b for b in at.button if b.label == t("settings.save_grades")).click().run()
+    assert not at.exception and not at.error
+    open_page(at, "overview")
+    period = at.session_state["period"]
+    kpis = load_files(list(sample_files())).kpis
+    card = build(kpis, settings=ON, period=period)
+    changed = grades.changed_by_quota(card.departments, period)
+    assert not changed.empty  # the sample company has more A grades than the quota allows
+    sentence = quota_sentence(card.departments, period, "zh-Hans")
+    assert sentence in [i.value for i in at.info]
+    table = next(
+        frame.value
+        for frame in at.dataframe
+        if t("grades.distribution_grade") in getattr(frame.value, "columns", ())
+    )
+    shown = dict(
+        zip(table[t("common.department")], table[t("grades.distribution_grade")], strict=True)
+    )
+    by_score = dict(zip(table[t("common.department")], table[t("common.grade")], strict=True))
+    for row in changed.itertuples(index=False):
+        assert (by_score[row.department], shown[row.department]) == (
+            row.grade,
+            row.distribution_grade,
+        )
+
+
+def test_the_scenario_comparison_shows_the_grades_by_distribution_beside():
+    rows = departments(TEN)
+    compared = compare(rows, ON, Scenario(department_weights={"部门0": 2.0}), period="2026-10")
+    d = compared.departments.set_index("department")
+    assert d.loc["部门1", ["baseline_grade", "baseline_distribution_grade"]].tolist() == ["S", "A"]
+    assert d.loc["部门1", ["scenario_grade", "scenario_distribution_grade"]].tolist() == ["S", "A"]
+    shown = whatif_ui.comparison_table(compared, "en")
+    assert {"Baseline grade by distribution", "Scenario grade by distribution"} <= set(shown)

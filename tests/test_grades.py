@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,9 @@ from openpyxl import load_workbook
 from kpi_engine import build, load_files, store
 from kpi_engine.core import grades, insights
 from kpi_engine.core.settings import DEFAULTS, GRADE_PRESETS, Grade, grade_table, problems
+from kpi_engine.core.whatif import Scenario, compare, rank_ranges
 from kpi_engine.i18n import t
+from kpi_engine.reports.pdf import report_pdf
 from kpi_engine.reports.plain import scorecard_json
 from kpi_engine.reports.xlsx import report_xlsx
 from tests.apps import PAGES, open_page, start
@@ -26,6 +29,8 @@ from tests.kpi_rows import kpi
 from tests.paths import sample_files
 from tests.shown import none_words, table_cells, texts
 from tests.store_files import fresh_store
+from tests.test_report_pdf import text_of
+from ui import whatif as whatif_ui
 
 LEVELS = DEFAULTS.with_(grades=GRADE_PRESETS["levels_zh-Hans"])
 
@@ -119,6 +124,7 @@ def test_the_organisation_carries_its_grade():
     assert view.grade == "A" and view.coefficient is None
 
 
+@pytest.mark.slow  # the sample company through the engine
 def test_the_cli_json_has_grades_on_department_and_organisation_rows():
     card = build(load_files(list(sample_files())).kpis, period="2026-10")
     doc = json.loads(json.dumps(scorecard_json(card)))
@@ -143,6 +149,7 @@ def test_grade_settings_round_trip_through_the_store(tmp_path):
     assert all(isinstance(g, Grade) for g in loaded.grades)
 
 
+@pytest.mark.slow  # the sample company through the engine
 def test_the_excel_report_carries_grades_and_coefficients():
     kpis = load_files(list(sample_files())).kpis
     table = grade_table(
@@ -216,3 +223,75 @@ def test_one_click_switches_to_the_four_levels_everywhere(at):
         assert not at.exception, (page, [e.message for e in at.exception])
         shown = [*texts(at), *(text for _, text in table_cells(at))]
         assert none_words(shown) == [], page
+
+
+# --- What-if (SPEC §5.9 with §5 of issue 15): grades in the comparison and rank stability
+
+
+def two_perspectives(financial: float, customer: float) -> pd.DataFrame:
+    """市场部 with one KPI per perspective, so that perspective weights move its score."""
+    rows = [
+        kpi(kpi_name="f", perspective="financial", actual=financial, target=100.0),
+        kpi(kpi_name="c", perspective="customer", actual=customer, target=100.0),
+        kpi(kpi_name="i", perspective="internal_process", actual=100.0, target=100.0),
+        kpi(kpi_name="l", perspective="learning_growth", actual=100.0, target=100.0),
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_the_scenario_comparison_shows_baseline_and_scenario_grades():
+    rows = two_perspectives(120.0, 90.0)  # 36 + 27 + 25 + 15 = 103: A
+    customer_first = Scenario(
+        perspective_weights={
+            "financial": 10.0,
+            "customer": 50.0,
+            "internal_process": 25.0,
+            "learning_growth": 15.0,
+        }
+    )  # 12 + 45 + 25 + 15 = 97: B
+    compared = compare(rows, DEFAULTS, customer_first, period="2026-10")
+    (row,) = compared.departments.to_dict("records")
+    assert (row["baseline_grade"], row["scenario_grade"]) == ("A", "B")
+    assert row["baseline_distribution_grade"] is None  # the forced distribution is off
+    (org,) = compared.organization.to_dict("records")
+    assert (org["baseline_grade"], org["scenario_grade"]) == ("A", "B")
+
+
+def test_rank_stability_names_the_grades_a_department_can_take():
+    rows = two_perspectives(130.0, 70.0)  # 39 + 21 + 25 + 15 = 100: A, on the edge
+    card = build(rows)
+    ranges = rank_ranges(
+        card.perspectives,
+        weights=DEFAULTS.perspective_weights,
+        departments=card.departments,
+        spread_points=10,
+        samples=400,
+    )
+    (row,) = ranges.to_dict("records")
+    assert row["min_score"] < 100.0 < row["max_score"]
+    assert (row["best_grade"], row["worst_grade"]) == ("A", "B")
+    assert whatif_ui.grade_sentence(ranges, 10, "en") == (
+        "With ±10 points of weight, 市场部 can be A or B."
+    )
+    # a vetoed department (VB's `veto` column) takes the lowest grade in every sample
+    vetoed = card.departments.assign(veto=[{"kpi_name": "重大安全事故"}])
+    (row,) = rank_ranges(
+        card.perspectives,
+        weights=DEFAULTS.perspective_weights,
+        departments=vetoed,
+        spread_points=10,
+        samples=50,
+    ).to_dict("records")
+    assert (row["best_grade"], row["worst_grade"]) == ("D", "D")
+
+
+@pytest.mark.slow  # the sample company through the engine
+def test_the_pdf_report_carries_each_departments_grade():
+    kpis = load_files(list(sample_files())).kpis
+    history = insights.history(kpis, insights.period_labels(kpis, grain="month"), settings=LEVELS)
+    text = text_of(report_pdf(history, "2026-10", settings=LEVELS))
+    at = history.departments[history.departments["period"] == "2026-10"]
+    for department, score, grade in zip(at["department"], at["score"], at["grade"], strict=True):
+        assert re.search(rf"{department} +{score:.1f} {grade} ", text), department
+    org = history.organization.set_index("period").loc["2026-10", "grade"]
+    assert org in {"优秀", "良好", "合格", "不合格"} and org in text

@@ -582,12 +582,17 @@ def settings_summary(settings: Settings, lang: str) -> str:
         cap=f"{settings.cap:g}",
         base=f"{settings.base_score:g}",
     )
-    return t(
+    summary = t(
         "settings.summary_weighting",
         lang,
         summary=summary,
         weighting=t(f"weighting.rule_{settings.weighting}", lang),
     )
+    grades = " · ".join(
+        g.name if g.lowest is None else f"{g.name} ≥{g.lowest:g}" for g in settings.grades
+    )
+    forced = t("settings.summary_forced", lang) if settings.forced_distribution else ""
+    return t("settings.summary_grades", lang, summary=summary, grades=grades, forced=forced)
 
 
 def settings_history(changes: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -682,6 +682,11 @@ def _score_bars(
     tooltip = [
         alt.Tooltip(f"{label}:N", title=_title(title_key, lang)),
         alt.Tooltip("score_text:N", title=_title("score", lang)),
+        *(
+            [alt.Tooltip("grade_text:N", title=_title("grade", lang))]
+            if "grade_text" in rows.columns
+            else []
+        ),
         alt.Tooltip("status_label:N", title=_title("status", lang)),
         alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
     ]
@@ -1014,7 +1019,8 @@ def department_bars(
     score and reads `0.0 否决`; the tooltips give the weighted score, the points and the
     veto's reason (SPEC §5.6, §5.7)."""
     rows = _one_period(departments, period, "department_bars")
-    keep = ["department", "score", "coverage", *(c for c in ADJUSTMENTS if c in rows.columns)]
+    shown = ("department", "score", "coverage", "grade", *ADJUSTMENTS)
+    keep = [c for c in shown if c in rows.columns]
     rows = _adjusted(_labelled(rows[keep].copy(), lang, settings), lang)
     rows["score_pos"] = rows["score"].fillna(0.0)
     order = list(rows.sort_values("score", ascending=False)["department"].astype(str))
