@@ -270,6 +270,24 @@ def test_heatmap_marks_the_vetoed_department(monkeypatch, store, lang):
     no_none(at)
 
 
+@pytest.mark.parametrize(("department", "lang"), [(VETOED, "zh-Hans"), (ADJUSTED, "zh-Hant")])
+def test_heatmap_drilldown_gives_the_reason_and_the_points(monkeypatch, store, department, lang):
+    """A click on a cell (AppTest cannot click a chart: the page is handed the cell the
+    click would select) drills into the department with its reason and points above."""
+    cell = {"department": department, "perspective": "financial"}
+    monkeypatch.setattr("ui.tables.picked", lambda event, name: cell)
+    at = app(monkeypatch, store, lang, "heatmap")
+    assert t("heatmap.no_selection", lang) not in [i.value for i in at.info]
+    captions = [c.value for c in at.caption]
+    if department == VETOED:
+        assert [seen(e.value) for e in at.error] == [REASON[lang]]
+        assert adjustment_text(BEFORE[VETOED], 0, 0, lang) in captions
+    else:
+        assert not at.error
+        assert POINTS[lang] in captions
+    no_none(at)
+
+
 @pytest.mark.parametrize("lang", ("zh-Hans", "en"))
 def test_trends_mark_the_vetoed_month(monkeypatch, store, lang):
     at = app(monkeypatch, store, lang, "trends")
