@@ -1,5 +1,5 @@
-"""Settings: the organisation's perspective and department weights, status bands, cap and
-threshold score, stored for every session with who changed them and when."""
+"""Settings: the organisation's perspective and department weights, status bands, cap,
+threshold score, veto score and bonus limit, stored for every session with who changed them and when."""
 
 import pandas as pd
 import streamlit as st
@@ -82,6 +82,23 @@ with st.form("settings"):
         cap=cap.number_input(t("settings.cap", lang), value=float(current.cap), key="settings_cap"),
         base_score=base.number_input(
             t("settings.base_score", lang), value=float(current.base_score), key="settings_base"
+        ),
+    )
+    # SPEC §5.6, §5.7: after the weighted score
+    st.subheader(t("settings.adjustments", lang))
+    veto, bonus = st.columns(2)
+    chosen = chosen.with_(
+        veto_score=veto.number_input(
+            t("settings.veto_score", lang),
+            value=float(current.veto_score),
+            help=t("settings.veto_score_hint", lang),
+            key="settings_veto_score",
+        ),
+        bonus_limit=bonus.number_input(
+            t("settings.bonus_limit", lang),
+            value=float(current.bonus_limit),
+            help=t("settings.bonus_limit_hint", lang),
+            key="settings_bonus_limit",
         ),
     )
     submitted = st.form_submit_button(

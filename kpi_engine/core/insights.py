@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kpi_engine.core import periods
+from kpi_engine.core import adjust, periods
 from kpi_engine.core.names import department_key, kpi_keys
 from kpi_engine.core.periods import (
     GRAINS,
@@ -292,6 +292,7 @@ def overview(
     )
 
     changes = kpi_changes(history, period, owners_only=True)
+    changes = changes[~adjust.items(changes)]  # bonus / penalty points have no status
     status = changes["status"].astype(object).where(changes["score"].notna(), "missing")
     counts = status.value_counts().reindex([*STATUSES, "missing"], fill_value=0)
 

@@ -412,7 +412,8 @@ def _read_cumulative(plan: SheetPlan) -> None:
     """SPEC §5.2: a cumulative actual column is the actual where the sheet has no period
     actual (no actual column, no month columns); the other §5.2 columns it has (a
     cumulative actual beside a period one, annual and cumulative targets) are also kept in
-    `extras` as written, to be shown."""
+    `extras` as written, to be shown; so is a 加分 / 扣分 column (SPEC §5.7), which only
+    bonus and penalty rows read."""
     if "actual_ytd" in plan.columns and "actual" not in plan.columns and not plan.months:
         plan.columns["actual"] = plan.columns.pop("actual_ytd")
         plan.written["actual"] = plan.written.pop("actual_ytd")

@@ -5,6 +5,7 @@ JSON keeps scores unrounded (SPEC §4) and writes missing values as null.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -32,7 +33,14 @@ KPI_FIELDS = (
     "method",
     "owner_department",
     "is_shared",
+    # SPEC §5.6, §5.7: veto KPIs, and bonus / penalty items (perspective null, their
+    # section named, their counted points, no score)
+    "veto",
+    "section",
+    "points",
 )
+# SPEC §5.12: a department's overall row, beside its final score.
+ADJUSTMENT_FIELDS = ("score_before", "bonus", "penalty", "veto")
 ISSUE_FIELDS = ("file", "sheet", "row", "column", "value", "message")
 
 
@@ -63,15 +71,16 @@ def issues_json(issues: pd.DataFrame) -> dict[str, list[dict[str, object]]]:
 
 def scorecard_json(card: Scorecard) -> dict[str, list[dict[str, object]]]:
     """SPEC §4's score document: kpis, departments (overall rows with perspective null,
-    and the `weighting` rule that scored them, SPEC §5.12), organization, plus each
-    department's collaboration score."""
+    and the `weighting` rule that scored them, the score before bonus, penalty and veto,
+    the bonus and penalty points counted and the failing veto KPI or null, SPEC §5.12),
+    organization, plus each department's collaboration score."""
     overall = card.departments.assign(perspective=None)
     fields = ("department", "period", "perspective", "score", "coverage")
     return {
         "kpis": records(card.kpis, KPI_FIELDS),
         "departments": [
             *records(card.perspectives, fields),
-            *records(overall, (*fields, "weighting")),
+            *records(overall, (*fields, "weighting", *ADJUSTMENT_FIELDS)),
         ],
         "organization": records(card.organization, ("period", "score", "coverage")),
         "collaboration": records(card.collaboration, ("department", "period", "score", "coverage")),
@@ -84,6 +93,8 @@ def safe_cell(sheet: object, value: object) -> WriteOnlyCell:
     value = _plain(value)
     if isinstance(value, tuple):
         value = "、".join(map(str, value))
+    elif isinstance(value, dict):  # a veto reason: the JSON's object, as text
+        value = json.dumps(value, ensure_ascii=False)
     elif value is not None and not isinstance(value, int | float | str):
         value = str(value)
     if isinstance(value, str):
@@ -102,7 +113,15 @@ def write_xlsx(card: Scorecard, issues: pd.DataFrame, path: str | Path) -> None:
         "KPIs": (card.kpis, KPI_FIELDS),
         "Departments": (
             pd.DataFrame(doc["departments"]),
-            ("department", "period", "perspective", "score", "coverage", "weighting"),
+            (
+                "department",
+                "period",
+                "perspective",
+                "score",
+                "coverage",
+                "weighting",
+                *ADJUSTMENT_FIELDS,
+            ),
         ),
         "Organization": (card.organization, ("period", "score", "coverage")),
         "Collaboration": (card.collaboration, ("department", "period", "score", "coverage")),
