@@ -82,7 +82,7 @@ def printable_history(history: Scorecard) -> Scorecard:
             **{c: per_distinct(frame[c], _printable_cell).astype(frame[c].dtype) for c in columns}
         )
         if "veto" in frame.columns and vetoed(frame).any():  # a veto's KPI name and unit
-            out["veto"] = [_printable_veto(v) for v in frame["veto"]]
+            out["veto"] = frame["veto"].map(_printable_veto)
         return out
 
     frames = {f.name: clean(getattr(history, f.name)) for f in fields(history)}
