@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from kpi_engine.cli.main import main
-from kpi_engine.core.adjust import final_scores
+from kpi_engine.core.adjust import counted_bonus, final_scores
 from kpi_engine.core.scorecard import build
 from kpi_engine.core.settings import DEFAULTS
 from kpi_engine.core.whatif import prepare, rank_ranges
@@ -275,5 +275,8 @@ def test_final_is_before_plus_limited_bonus_minus_penalty_clipped(
     assert row.score_before == pytest.approx(before)
     assert row.score == pytest.approx(expected, abs=1e-9)
     assert row.score == pytest.approx(
-        float(final_scores(before, sum(bonuses), sum(penalties), False, chosen)), abs=1e-9
+        float(
+            final_scores(before, counted_bonus(sum(bonuses), chosen), sum(penalties), False, chosen)
+        ),
+        abs=1e-9,
     )

@@ -13,7 +13,6 @@ worked out here by hand: 质量安全部 (80 + 100) / 2 = 90, 品牌部 (90 + 10
 from __future__ import annotations
 
 import io
-import subprocess
 from functools import cache
 
 import pandas as pd
@@ -32,6 +31,7 @@ from kpi_engine.reports.xlsx import report_xlsx
 from tests.apps import open_page, seen, start, upload
 from tests.shown import charts as shown_charts
 from tests.shown import none_words, table_cells, texts, tooltip_texts
+from tests.test_report_pdf import fonts, pages, text_of
 from tests.workbooks import HEADER, form, xlsx
 from ui.state import PERIOD, SCORECARD_DEPARTMENT
 
@@ -270,6 +270,24 @@ def test_heatmap_marks_the_vetoed_department(monkeypatch, store, lang):
     no_none(at)
 
 
+@pytest.mark.parametrize(("department", "lang"), [(VETOED, "zh-Hans"), (ADJUSTED, "zh-Hant")])
+def test_heatmap_drilldown_gives_the_reason_and_the_points(monkeypatch, store, department, lang):
+    """A click on a cell (AppTest cannot click a chart: the page is handed the cell the
+    click would select) drills into the department with its reason and points above."""
+    cell = {"department": department, "perspective": "financial"}
+    monkeypatch.setattr("ui.tables.picked", lambda event, name: cell)
+    at = app(monkeypatch, store, lang, "heatmap")
+    assert t("heatmap.no_selection", lang) not in [i.value for i in at.info]
+    captions = [c.value for c in at.caption]
+    if department == VETOED:
+        assert [seen(e.value) for e in at.error] == [REASON[lang]]
+        assert adjustment_text(BEFORE[VETOED], 0, 0, lang) in captions
+    else:
+        assert not at.error
+        assert POINTS[lang] in captions
+    no_none(at)
+
+
 @pytest.mark.parametrize("lang", ("zh-Hans", "en"))
 def test_trends_mark_the_vetoed_month(monkeypatch, store, lang):
     at = app(monkeypatch, store, lang, "trends")
@@ -305,24 +323,20 @@ def test_data_and_settings_pages_run_on_the_same_store(monkeypatch, store, page)
 # --- reports --------------------------------------------------------------------------------
 
 
-def pdf_text(data: bytes) -> str:
-    run = subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
-    )
-    return run.stdout.decode()
-
-
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_pdf_lists_the_reason_and_the_points(lang):
-    text = pdf_text(report_pdf(history(), MONTH, lang=lang))
+    data = report_pdf(history(), MONTH, lang=lang)
+    text = text_of(data)
+    assert pages(data) == 1
+    assert ("NotoSansCJKTC" if lang == "zh-Hant" else "NotoSansCJKSC") in fonts(data)
     assert t("overview.adjustments", lang) in text
     assert REASON[lang] in text
     section = text.split(t("overview.adjustments", lang), 1)[1].splitlines()
     line = next(x for x in section if x.strip().startswith(ADJUSTED))
     assert line.split()[1:] == ["95.0", "3.0", "2.0", "96.0", "—"]
-    own = pdf_text(report_pdf(history(), MONTH, lang=lang, department=VETOED))
+    own = text_of(report_pdf(history(), MONTH, lang=lang, department=VETOED))
     assert REASON[lang] in own and t("veto.failed", lang) in own
-    items = pdf_text(report_pdf(history(), MONTH, lang=lang, department=ADJUSTED))
+    items = text_of(report_pdf(history(), MONTH, lang=lang, department=ADJUSTED))
     assert "获得省级奖项" in items and "+3.0" in items and "-2.0" in items
 
 

@@ -396,3 +396,24 @@ def test_the_settings_page_sets_the_veto_score_and_the_bonus_limit(monkeypatch, 
     at.number_input(key="settings_veto_score").set_value(500.0)
     at.button[0].click().run()
     assert any("否决得分须在 0 与得分上限之间" in e.value for e in at.error)
+
+
+def test_a_definition_makes_its_actuals_a_veto_kpi_and_no_veto_is_no_filled_cell():
+    definitions = [
+        ["部门", "指标编号", "指标名称", "维度", "方向", "权重", "目标值", "一票否决"],
+        ["生产部", "K1", "产量", "财务", "越高越好", 1, 100, "否"],
+        ["生产部", "V1", "安全事故", "内部流程", "越低越好", None, 0, "是"],
+    ]
+    actuals = [
+        ["部门", "指标编号", "期间", "实际值"],
+        ["生产部", "K1", "2026-10", 90],
+        ["生产部", "V1", "2026-10", 1],
+    ]
+    loaded = load(("生产部.xlsx", xlsx(actuals, sheet="实际", more={"定义": definitions})))
+    assert loaded.errors.empty, loaded.errors
+    kpis = loaded.kpis.set_index("kpi_id")
+    assert kpis["veto"].to_dict() == {"K1": False, "V1": True}
+    assert kpis.loc["V1", "section"] == "veto"
+    (filled,) = loaded.warnings[loaded.warnings["code"] == "filled_from_definitions"].itertuples()
+    assert "一票否决 / veto (1)" in filled.message
+    assert department(build(loaded.kpis), "生产部").veto["kpi_id"] == "V1"

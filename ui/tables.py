@@ -15,7 +15,7 @@ import streamlit as st
 
 from kpi_engine import Scorecard, Settings
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR
-from kpi_engine.core import insights
+from kpi_engine.core import adjust, insights
 from kpi_engine.core.names import department_key, kpi_labels
 from kpi_engine.core.periods import in_order
 from kpi_engine.core.schema import BONUS, GATE, owner_rows
@@ -394,6 +394,7 @@ def trend_options(history: Scorecard, level: str, departments: Sequence[str]) ->
         return {name: name for name in names}
     if level == "kpi":
         owners = owner_rows(only(history.kpis, departments))
+        owners = owners[~adjust.items(owners)]  # points, not KPIs with a trend
         keys = owners.assign(key=kpi_labels(owners))
         keys = keys.drop_duplicates(["department", "key"]).sort_values(["department", "key"])
         return {
@@ -493,13 +494,21 @@ def preview(kpis: pd.DataFrame, lang: str) -> pd.DataFrame:
         "target": "common.target",
         "weight": "common.weight",
     }
-    shown = kpis[list(columns)].assign(
-        perspective=kpis["perspective"].map(lambda p: perspective_label(p, lang))
-    )
+    shown = kpis[list(columns)].assign(perspective=place_labels(kpis, lang))
     return shown.rename(
         columns={c: t(k, lang) for c, k in columns.items()}
         | {"perspective": t("common.perspective", lang)}
     )
+
+
+def place_labels(kpis: pd.DataFrame, lang: str) -> list[str]:
+    """Where each row counts: its perspective, or its section (否决指标, 加分项, 扣分项) for
+    a veto gate or a bonus or penalty item, which belong to no perspective."""
+    sections = kpis["section"] if "section" in kpis.columns else [None] * len(kpis)
+    return [
+        t(f"section.{s}", lang) if isinstance(s, str) else perspective_label(p, lang)
+        for p, s in zip(kpis["perspective"], sections, strict=True)
+    ]
 
 
 def uploads(names: list[str], lang: str) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from kpi_engine.core.schema import BONUS, PENALTY, owner_mask
@@ -174,15 +175,15 @@ def counted_bonus(bonus: np.ndarray, settings: Settings) -> np.ndarray:
 
 
 def final_scores(
-    before: np.ndarray,
-    bonus: np.ndarray,
-    penalty: np.ndarray,
-    vetoed: np.ndarray,
+    before: npt.ArrayLike,
+    bonus: npt.ArrayLike,
+    penalty: npt.ArrayLike,
+    vetoed: npt.ArrayLike,
     settings: Settings,
 ) -> np.ndarray:
-    """The one rule from a department's weighted score to its final score: plus the
-    counted bonus (`counted_bonus` of `bonus`), minus the penalty, clipped to [0, cap];
-    the veto score where a veto KPI failed (even without a weighted score: the department
-    failed its gate). NaN stays NaN otherwise."""
-    adjusted = np.clip(before + counted_bonus(bonus, settings) - penalty, 0.0, float(settings.cap))
+    """The one rule from a department's weighted score to its final score: plus the bonus
+    points counted (`counted_bonus`: within the limit), minus the penalty points, clipped
+    to [0, cap]; the veto score where a veto KPI failed (even without a weighted score:
+    the department failed its gate). NaN stays NaN otherwise."""
+    adjusted = np.clip(np.add(before, bonus) - np.asarray(penalty), 0.0, float(settings.cap))
     return np.where(vetoed, float(settings.veto_score), adjusted)

@@ -428,8 +428,8 @@ def upper(kpi_level: Cube, settings: Settings) -> Upper:
     d_present = p.present.any(axis=2)
     adj = kpi_level.adjustments
     vetoed = pd.notna(adj.veto)
-    d_before = d_score
-    d_score = adjust.final_scores(d_before, adj.bonus, adj.penalty, vetoed, settings)
+    d_before, bonus = d_score, adjust.counted_bonus(adj.bonus, settings)
+    d_score = adjust.final_scores(d_before, bonus, adj.penalty, vetoed, settings)
     counted = kpi_level.owned & d_present
     dw = department_weights(kpi_level.departments.labels, settings.department_weights)
     dw = dw.reshape(-1, 1)
@@ -448,7 +448,7 @@ def upper(kpi_level: Cube, settings: Settings) -> Upper:
             d_cov,
             weighting=np.where(wide, DEPARTMENT, PERSPECTIVE).astype(object),
             score_before=d_before,
-            bonus=adjust.counted_bonus(adj.bonus, settings),
+            bonus=bonus,
             penalty=adj.penalty,
             veto=adj.veto,
         ),

@@ -395,9 +395,10 @@ def sample_weights(
 
 
 class _Fixed(NamedTuple):
-    """Per department of one period, what perspective weights do not move (NaN / 0 /
-    False where nothing): its weighted score if scored department-wide (SPEC §5.3), its
-    bonus and penalty points, and whether a veto KPI failed (SPEC §5.6, §5.7)."""
+    """Per department of one period, what perspective weights do not move (NaN / 0 where
+    nothing), from its row of the departments table: its weighted score if scored
+    department-wide (SPEC §5.3), the bonus points counted and the penalty points, and its
+    final score if vetoed (SPEC §5.6, §5.7)."""
 
     wide: np.ndarray
     bonus: np.ndarray
@@ -425,15 +426,15 @@ def _sample_ranks(
     Department scores are the roll-up's `weighted_mean` over the perspectives a department
     has, its sums a matrix product for every weight column at once; a department scored
     department-wide keeps its weighted score under every column. Each sample's score is
-    then final by `adjust.final_scores`, as the roll-up's: bonus, penalty and clip, and a
-    vetoed department at the veto score under any weights.
+    then final by `adjust.final_scores`, as the roll-up's (bonus, penalty, clip to the
+    settings' cap), and a vetoed department keeps its veto score under any weights.
     """
     here = ~np.isnan(scores)
     dept = weighted_mean(np.where(here, scores, 0.0) @ weights, here.astype(float) @ weights)
     dept = np.where(np.isnan(fixed.wide)[:, None], dept, fixed.wide[:, None])
-    dept = adjust.final_scores(
-        dept, fixed.bonus[:, None], fixed.penalty[:, None], fixed.vetoed[:, None], settings
-    )
+    vetoed = ~np.isnan(fixed.vetoed)[:, None]  # their final score is the veto score
+    dept = adjust.final_scores(dept, fixed.bonus[:, None], fixed.penalty[:, None], False, settings)
+    dept = np.where(vetoed, fixed.vetoed[:, None], dept)
     d, k = dept.shape
     out = np.empty((d, k))
     step = max(1, chunk // max(d * d, 1))
@@ -450,18 +451,18 @@ def _fixed(departments: pd.DataFrame, period: object, names: pd.Index) -> _Fixed
     at = at.drop_duplicates("department").set_index("department").reindex(names)
     before = at["score_before"] if "score_before" in at.columns else at["score"]
     wide = before.where((at["weighting"] == DEPARTMENT).to_numpy(bool))
+    vetoed = at["veto"].notna() if "veto" in at.columns else pd.Series(False, index=at.index)
 
     def column(name: str) -> np.ndarray:
         if name not in at.columns:
             return np.zeros(len(names))
         return pd.to_numeric(at[name], errors="coerce").fillna(0.0).to_numpy(dtype=float)
 
-    vetoed = at["veto"].notna() if "veto" in at.columns else pd.Series(False, index=at.index)
     return _Fixed(
         wide.to_numpy(dtype=float),
         column("bonus"),
         column("penalty"),
-        vetoed.to_numpy(dtype=bool),
+        at["score"].where(vetoed.to_numpy(bool)).to_numpy(dtype=float),
     )
 
 
@@ -497,8 +498,9 @@ def rank_ranges(
     `weights` the centre (the weights in use). `departments` (`Scorecard.departments`)
     says which departments were scored department-wide (SPEC §5.3): perspective weights
     do not move their scores, so they keep them in every sample; and each department's
-    bonus, penalty and veto (SPEC §5.6, §5.7), applied to every sample under `settings`
-    (its cap, bonus limit and veto score: those of the scenario). Returns, per period and
+    bonus and penalty points counted, and its veto (SPEC §5.6, §5.7), as the table has
+    them, applied to every sample (clipped to `settings`' cap: pass the scenario's; a
+    vetoed department keeps the table's score). Returns, per period and
     department:
     baseline_rank (under the centre), min_rank, max_rank, depends (min != max),
     stable_share (the share of sampled weightings that keep the baseline rank), the

@@ -464,6 +464,8 @@ def _fill_from_definitions(
         take = hit & filled[column].isna() & ~bad & source[column].reindex(filled.index).notna()
         if column in ANCHORS:
             take &= ~own_target
+        if column == "veto":  # a definition's "not a veto KPI" fills nothing worth a word
+            take &= source["veto"].reindex(filled.index).eq(True)
         if take.any():
             filled.loc[take, column] = source.loc[take[take].index, column]
             taken[column] = take

@@ -24,7 +24,7 @@ from kpi_engine.core.grades import (
 from kpi_engine.core.names import per_distinct, printable
 from kpi_engine.core.rollup import perspective_weights
 from kpi_engine.core.schema import BONUS, GATE, PENALTY, PERSPECTIVES, SECTIONS, owner_rows
-from kpi_engine.core.scorecard import Scorecard, department_statuses, is_veto
+from kpi_engine.core.scorecard import Scorecard, department_statuses, is_veto, vetoed
 from kpi_engine.core.scoring import statuses
 from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, Settings
 from kpi_engine.core.whatif import ranks
@@ -109,6 +109,13 @@ def _printable_cell(cell: object) -> object:
     return cell
 
 
+def _printable_veto(veto: object) -> object:
+    """A department's veto (`is_veto`) with its texts printable; anything else as is."""
+    if not isinstance(veto, dict):
+        return veto
+    return {k: printable(v) if isinstance(v, str) else v for k, v in veto.items()}
+
+
 def printable_history(history: Scorecard) -> Scorecard:
     """The history with every text made printable (`names.printable`), per distinct value:
     what the report writers are given, so a name stored before ingest refused control
@@ -116,9 +123,12 @@ def printable_history(history: Scorecard) -> Scorecard:
 
     def clean(frame: pd.DataFrame) -> pd.DataFrame:
         columns = [c for c in _TEXT_COLUMNS if c in frame.columns]
-        return frame.assign(
+        out = frame.assign(
             **{c: per_distinct(frame[c], _printable_cell).astype(frame[c].dtype) for c in columns}
         )
+        if "veto" in frame.columns and vetoed(frame).any():  # a veto's KPI name and unit
+            out["veto"] = frame["veto"].map(_printable_veto)
+        return out
 
     frames = {f.name: clean(getattr(history, f.name)) for f in fields(history)}
     return replace(history, **frames)
