@@ -16,7 +16,9 @@ st.caption(t("heatmap.hint", lang))
 cells = tables.only(history.perspectives, choices.departments)
 picked = None
 if (cells["period"] == period).any():
-    chart = charts.heatmap(cells, lang=lang, settings=settings, period=period)
+    chart = charts.heatmap(
+        cells, lang=lang, settings=settings, period=period, departments=history.departments
+    )
     event = downloads.chart(chart, f"heatmap_{period}", lang, on_select="rerun", key="heatmap")
     picked = tables.picked(event, "cell")
     if picked is None:
@@ -33,7 +35,7 @@ if picked is not None:
             perspective=perspective_label(perspective, lang),
         )
     )
-    card = tables.for_department(history, department, period)
+    card = tables.for_department(history, str(department), period, lang)
     st.caption(  # the department's own score and grade (SPEC §5.9) above its KPIs
         t(
             "heatmap.department_grade",
@@ -42,6 +44,10 @@ if picked is not None:
             grade=tables.grade_value(card.grade, card.coefficient, card.distribution_grade, lang),
         )
     )
+    if card.veto:  # the department's veto and points beside its cells (SPEC §5.6, §5.7)
+        st.error(text.plain(card.veto), icon=":material/block:")
+    if card.adjustment:
+        st.caption(card.adjustment)
     drill = charts.drilldown(
         history.kpis,
         department,

@@ -13,8 +13,8 @@ from kpi_engine.i18n import (
     score_text,
     t,
 )
-from kpi_engine.reports.tables import quota_sentence
-from ui import data, downloads, navigation, state, tables
+from kpi_engine.reports.tables import adjusted_departments, quota_sentence
+from ui import data, downloads, navigation, state, tables, text
 
 navigation.require_shell()
 choices = state.current()
@@ -64,6 +64,14 @@ if (scores["period"] == period).any():
         st.info(quota_sentence(scores, period, lang), icon=":material/leaderboard:")
 else:
     st.info(t("common.no_rows", lang, period=period_label(period, lang)))
+adjusted = tables.only(
+    adjusted_departments(history, period, settings=settings), choices.departments
+)
+if not adjusted.empty:  # bonus, penalty and veto beside the scores (SPEC §5.6, §5.7)
+    st.markdown(f"**{t('overview.adjustments', lang)}**")
+    for line in tables.veto_lines(adjusted, lang):
+        st.error(text.plain(line), icon=":material/block:")
+    st.dataframe(tables.adjustments(adjusted, lang), hide_index=True, placeholder=tables.MISSING)
 wide = department_wide(scores, period)
 if wide:  # which rule scored each department (SPEC §5.3)
     st.caption(

@@ -24,12 +24,13 @@ if period:
         department=department,
     )
 
-card = tables.for_department(history, department, period)
+card = tables.for_department(history, department, period, lang)
 cols = st.columns(4)
 cols[0].metric(
     t("scorecard.department_score", lang),
     score_text(card.score),
     tables.delta_text(card.change),
+    help=card.adjustment or None,
 )
 cols[1].metric(  # SPEC §5.9: the grade beside the score
     t("common.grade", lang),
@@ -41,6 +42,10 @@ cols[3].metric(
     score_text(card.collaboration),
     help=None if card.has_shared else t("scorecard.no_collaboration", lang),
 )
+if card.veto:  # why the score is the veto score (SPEC §5.6)
+    st.error(text.plain(card.veto), icon=":material/block:")
+if card.adjustment:  # the weighted score and the points beside the result (SPEC §5.7)
+    st.caption(card.adjustment)
 if card.weighting is not None:  # which rule scored the department (SPEC §5.3)
     st.caption(
         t("scorecard.weighting", lang, rule=t(f"weighting.rule_{card.weighting}", lang)),
@@ -66,6 +71,14 @@ for perspective in PERSPECTIVES:
         column_config=tables.kpi_columns(lang),
         placeholder=tables.MISSING,
     )
+# Veto KPIs, and bonus and penalty items: sections of their own, not perspectives.
+for key, shown in (
+    ("section.veto", tables.veto_kpis(history, department, period, lang)),
+    ("section.items", tables.items(history, department, period, lang)),
+):
+    if not shown.empty:
+        st.subheader(t(key, lang))
+        st.dataframe(shown, hide_index=True, placeholder=tables.MISSING)
 missing = int(kpis[t("common.score", lang)].isna().sum())
 if missing == len(kpis):
     st.info(

@@ -38,6 +38,8 @@ if level != "organization":
     )
 series = insights.trend(history, level=level, keys=keys, settings=settings)
 projected = insights.projection(series, settings=settings)
+if level == "department":  # a vetoed month marked, the points in the tooltip (SPEC §5.6)
+    series = tables.with_adjustments(series, history)
 frame = tables.with_projection(series, projected)
 
 if series.empty:

@@ -110,6 +110,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
     unmoved_text = ui.unmoved_text(comparison, base.period, lang)
     if unmoved_text:
         unmoved.info(unmoved_text, icon=":material/info:")
+    vetoed = ui.vetoed_text(comparison, base.period, settings, lang)
     with results:
         cols = st.columns(3)
         helped = t("whatif.org_help", lang)
@@ -129,6 +130,8 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
             )
         )
         st.subheader(t("whatif.comparison", lang))
+        if vetoed:  # whatever the weights (SPEC §5.6)
+            st.error(vetoed, icon=":material/block:")
         compared = ui.chart_frame(comparison, selected)
         if compared.empty:
             st.info(t("common.no_rows", lang, period=period_label(base.period, lang)))

@@ -11,8 +11,22 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from benchmarks.apptest import APP, PAGES, data_dir_environment, open_page, run_app
+from ui.state import UPLOADS
 
-__all__ = ["APP", "PAGES", "open_page", "run_app", "seen", "sign_in", "start", "use_data_dir"]
+__all__ = [
+    "APP",
+    "PAGES",
+    "XLSX",
+    "open_page",
+    "run_app",
+    "seen",
+    "sign_in",
+    "start",
+    "upload",
+    "use_data_dir",
+]
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def use_data_dir(monkeypatch: pytest.MonkeyPatch, directory: Path) -> None:
@@ -33,6 +47,19 @@ def start(env: pytest.MonkeyPatch, directory: Path, *, lang: str | None = None) 
     `pytest.MonkeyPatch.context()`), so it is undone when the test or the module ends."""
     use_data_dir(env, directory)
     return run_app(lang=lang)
+
+
+def upload(directory: Path, files: dict[str, bytes]) -> Path:
+    """`directory` holding the sample company and `files` (name -> xlsx bytes), stored
+    through the Data page as a manager would (each file without errors is stored at once)."""
+    with pytest.MonkeyPatch.context() as env:
+        at = start(env, directory)
+        open_page(at, "data")
+        for name, content in files.items():
+            at.file_uploader[0].upload(name, content, XLSX).run()
+            assert not at.exception, [e.message for e in at.exception]
+        assert len(at.session_state[UPLOADS]) == len(files), "every workbook is stored"
+    return directory
 
 
 def seen(markdown: str) -> str:

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi_engine import Scorecard, load_files
 from kpi_engine.core import insights
-from tests.apps import open_page, start
+from tests.apps import open_page, upload
 from tests.paths import sample_files
 from tests.workbooks import HEADER, form, xlsx
-from ui.state import SCORECARD_DEPARTMENT, UPLOADS
+from ui.state import SCORECARD_DEPARTMENT
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OTHER_MONTHS = "Technology"  # rows in 2026-01..03 only
 PARTNER_ONLY = "客户体验部"  # named in 信息中心's 协同部门 column, no KPI of its own
 NO_ACTUALS = "安全环保部"  # 2026-10 with every actual empty
@@ -75,14 +73,7 @@ def files() -> dict[str, bytes]:
 def filled_store(directory: Path) -> Path:
     """`directory` holding the sample company and the three uploads, stored through the
     Data page as a manager would (each file without errors is stored at once)."""
-    with pytest.MonkeyPatch.context() as env:
-        at = start(env, directory)
-        open_page(at, "data")
-        for name, content in files().items():
-            at.file_uploader[0].upload(name, content, XLSX).run()
-            assert not at.exception, [e.message for e in at.exception]
-        assert len(at.session_state[UPLOADS]) == len(files()), "every edge workbook is stored"
-    return directory
+    return upload(directory, files())
 
 
 def history(grain: str) -> Scorecard:

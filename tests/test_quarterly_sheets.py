@@ -24,9 +24,9 @@ from kpi_engine.core.periods import (
     year_ago,
 )
 from kpi_engine.i18n import period_label
-from tests.apps import PAGES, open_page, start
+from tests.apps import PAGES, XLSX, open_page, start
 from tests.commands import cli
-from tests.edge_company import XLSX, visit
+from tests.edge_company import visit
 from tests.workbooks import HEADER, load, messages, xlsx
 from ui.state import GRAINS
 

@@ -86,8 +86,11 @@ def test_saved_settings_carry_their_format_version(engine):
     assert {k: v for k, v in value.items() if k != "version"} == {
         **json.loads(SETTINGS_UNVERSIONED),
         "weighting": AUTO,
-        "veto_score": 0.0,
-        "bonus_limit": 10.0,
+        # fields added since, at their defaults; the grade table as lists of its rows
+        "veto_score": DEFAULTS.veto_score,
+        "bonus_limit": DEFAULTS.bonus_limit,
+        "grades": [list(g) for g in DEFAULTS.grades],
+        "forced_distribution": False,
     }
     assert store.load_settings(engine) == settings
 

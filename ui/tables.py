@@ -18,26 +18,34 @@ from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR
 from kpi_engine.core import insights
 from kpi_engine.core.names import department_key, kpi_labels
 from kpi_engine.core.periods import in_order
-from kpi_engine.core.schema import owner_rows
+from kpi_engine.core.schema import BONUS, GATE, owner_rows
+from kpi_engine.core.scorecard import is_veto
 from kpi_engine.i18n import (
     MISSING,
+    adjustment_text,
     catalog,
     change_text,
     coefficient_text,
     grade_text,
+    is_adjusted,
     is_missing,
     number_text,
     period_label,
     perspective_label,
+    score_text,
     status_label,
     t,
     target_text,
     text_or_missing,
+    veto_text,
 )
 from kpi_engine.reports.tables import (
+    ADJUSTMENT_COLUMNS,
     GRADE_LABELS,
     department_ranking,
     grade_columns,
+    of_perspective,
+    section_rows,
     warning_sentences,
 )
 from ui.text import md
@@ -103,6 +111,8 @@ class DepartmentCard:
     has_shared: bool
     perspectives: pd.DataFrame  # department, period, perspective, score, coverage
     weighting: str | None  # `perspective` or `department` (SPEC §5.3); None: no score row
+    adjustment: str  # the weighted score and the points (SPEC §5.7); "" when unchanged
+    veto: str  # why the score is the veto score (SPEC §5.6); "" when not vetoed
     grade: str | None = None  # SPEC §5.9
     coefficient: float | None = None
     distribution_grade: str | None = None  # by the forced distribution, when it is on
@@ -114,7 +124,9 @@ def _cell(frame: pd.DataFrame, column: str) -> float | None:
     )
 
 
-def for_department(history: Scorecard, department: str, period: str) -> DepartmentCard:
+def for_department(
+    history: Scorecard, department: str, period: str, lang: str = "zh-Hans"
+) -> DepartmentCard:
     """The numbers at the top of a department's scorecard, read from the engine's tables."""
 
     def pick(frame: pd.DataFrame) -> pd.DataFrame:
@@ -124,6 +136,8 @@ def for_department(history: Scorecard, department: str, period: str) -> Departme
     trend = insights.trend(history, level="department", keys=[department])
     now = trend[trend["period"] == period]
     collaboration = pick(history.collaboration)
+    row = overall.iloc[0] if len(overall) else pd.Series(dict.fromkeys(ADJUSTMENT_COLUMNS))
+    adjusted = is_adjusted(row["bonus"], row["penalty"], row["veto"])
     return DepartmentCard(
         score=_cell(overall, "score"),
         change=_cell(now, "mom_change"),
@@ -132,6 +146,10 @@ def for_department(history: Scorecard, department: str, period: str) -> Departme
         has_shared=not collaboration.empty,
         perspectives=pick(history.perspectives),
         weighting=None if overall.empty else str(overall["weighting"].iloc[0]),
+        adjustment=adjustment_text(row["score_before"], row["bonus"], row["penalty"], lang)
+        if adjusted
+        else "",
+        veto=veto_text(row["veto"], lang),
         grade=_text(overall, "grade"),
         coefficient=_cell(overall, "coefficient"),
         distribution_grade=_text(overall, "distribution_grade"),
@@ -164,7 +182,7 @@ def ranking(
     department, score, its grades (`reports.tables.grade_columns`), status and change,
     as the PDF ranks them."""
     rows = only(department_ranking(history, period, settings=settings), departments)
-    columns = {
+    columns: dict[str, object] = {
         t("pdf.rank", lang): rows["rank"].astype(object).to_numpy(),
         t("common.department", lang): rows["department"].astype(object).to_numpy(),
         t("common.score", lang): rows["score"].astype(float).round(1).to_numpy(),
@@ -195,7 +213,7 @@ def no_rows_text(history: Scorecard, department: str, period: str | None, lang: 
 def kpi_rows(history: Scorecard, department: str, period: str, lang: str) -> pd.DataFrame:
     """One department's KPIs for the period with a 12-period score trend and the change."""
     changes = insights.kpi_changes(history, period)
-    rows = changes[changes["department"] == department]
+    rows = changes[(changes["department"] == department).to_numpy(bool) & of_perspective(changes)]
     recent = insights.kpi_history(history, period, last=12)
     recent = recent[recent["department"] == department]
     key = ["owner_department", "_kpi"]  # a shared copy's trail is its owner's KPI's
@@ -271,6 +289,79 @@ def kpi_columns(lang: str) -> dict[str, object]:
     }
 
 
+def adjustments(adjusted: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """`reports.tables.adjusted_departments` as shown: the weighted score, the points, the
+    final score and the veto's reason (SPEC §5.6, §5.7), as both reports list them."""
+    return pd.DataFrame(
+        {
+            t("common.department", lang): adjusted["department"].astype(object).to_numpy(),
+            t("common.score_before", lang): [score_text(v) for v in adjusted["score_before"]],
+            t("common.bonus", lang): [score_text(v) for v in adjusted["bonus"]],
+            t("common.penalty", lang): [score_text(v) for v in adjusted["penalty"]],
+            t("common.final_score", lang): [score_text(v) for v in adjusted["score"]],
+            t("veto.column", lang): [veto_text(v, lang) or MISSING for v in adjusted["veto"]],
+        }
+    )
+
+
+def veto_lines(frame: pd.DataFrame, lang: str) -> list[str]:
+    """`部门：一票否决：…` for each vetoed row of a departments table (for `st.error`)."""
+    return [
+        t("veto.department", lang, department=d, reason=veto_text(v, lang))
+        for d, v in zip(frame["department"], frame["veto"], strict=True)
+        if is_veto(v)
+    ]
+
+
+def veto_kpis(history: Scorecard, department: str, period: str, lang: str) -> pd.DataFrame:
+    """A department's veto KPIs (SPEC §5.6) as the Scorecard lists them in their own
+    section: actual, target and floor in the KPI's unit, and the one that vetoed marked."""
+    rows = section_rows(history, period, department)
+    rows = rows[(rows["section"] == GATE).to_numpy(bool)]
+    records = rows.to_dict("records")
+    return pd.DataFrame(
+        {
+            t("common.kpi_id", lang): [text_or_missing(r["kpi_id"]) for r in records],
+            t("common.kpi", lang): rows["kpi_name"].astype(object).to_numpy(),
+            t("common.actual", lang): [number_text(r["actual"], r["unit"]) for r in records],
+            t("common.target", lang): [number_text(r["target"], r["unit"]) for r in records],
+            t("common.floor", lang): [number_text(r["floor"], r["unit"]) for r in records],
+            t("veto.result", lang): [t("veto.failed", lang) if f else "" for f in rows["failed"]],
+        }
+    )
+
+
+def items(history: Scorecard, department: str, period: str, lang: str) -> pd.DataFrame:
+    """A department's bonus and penalty items (SPEC §5.7) in their own section: kind,
+    item, actual, and the points counted, signed (+3.0 added, −2.0 subtracted)."""
+    rows = section_rows(history, period, department)
+    rows = rows[(rows["section"] != GATE).to_numpy(bool)]
+    records = rows.to_dict("records")
+    signs = np.where(rows["section"] == BONUS, 1.0, -1.0)
+    return pd.DataFrame(
+        {
+            t("section.kind", lang): [t(f"section.{s}", lang) for s in rows["section"]],
+            t("common.kpi_id", lang): [text_or_missing(r["kpi_id"]) for r in records],
+            t("section.item", lang): rows["kpi_name"].astype(object).to_numpy(),
+            t("common.actual", lang): [number_text(r["actual"], r["unit"]) for r in records],
+            t("common.points", lang): [
+                change_text(sign * p) for sign, p in zip(signs, rows["points"], strict=True)
+            ],
+        }
+    )
+
+
+def with_adjustments(series: pd.DataFrame, history: Scorecard) -> pd.DataFrame:
+    """A department-level `insights.trend` frame with each department's adjustment
+    columns in its periods (SPEC §5.6, §5.7), for the Trends chart and table; other
+    levels (no department) get none."""
+    own = history.departments[["department", "period", *ADJUSTMENT_COLUMNS]].astype(
+        {"department": object, "period": object}
+    )
+    keys = series.astype({"department": object, "period": object})
+    return keys.merge(own, on=["department", "period"], how="left")
+
+
 def warnings(found: pd.DataFrame, lang: str, period: str) -> pd.DataFrame:
     """Early warnings in the user's language, one sentence each (worded as in the PDF)."""
     pairs = warning_sentences(found, period, lang)
@@ -321,7 +412,7 @@ def with_projection(series: pd.DataFrame, projected: pd.DataFrame) -> pd.DataFra
 def trend_table(series: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Newest periods first, each series' score with its month-on-month and year-on-year change."""
     newest = series.sort_values(["period", "series"], ascending=[False, True])
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             t("common.series", lang): newest["series"],
             t("common.period", lang): newest["period"],
@@ -334,6 +425,29 @@ def trend_table(series: pd.DataFrame, lang: str) -> pd.DataFrame:
                 if newest["grade"].notna().any()
                 else {}
             ),
+        }
+    )
+    if "veto" not in newest.columns:
+        return table
+    adjusted = [
+        is_adjusted(b, p, v)
+        for b, p, v in zip(newest["bonus"], newest["penalty"], newest["veto"], strict=True)
+    ]
+    if not any(adjusted):  # a department's points and veto reason, where it has any
+        return table
+    return table.assign(
+        **{
+            t("adjust.column", lang): [
+                adjustment_text(s, b, p, lang) if a else MISSING
+                for s, b, p, a in zip(
+                    newest["score_before"],
+                    newest["bonus"],
+                    newest["penalty"],
+                    adjusted,
+                    strict=True,
+                )
+            ],
+            t("veto.column", lang): [veto_text(v, lang) or MISSING for v in newest["veto"]],
         }
     )
 

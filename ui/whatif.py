@@ -27,7 +27,7 @@ from altair.utils.data import to_values
 from kpi_engine.charts import specs as charts
 from kpi_engine.core.names import department_weights, kpi_labels
 from kpi_engine.core.schema import PERSPECTIVES, owner_rows
-from kpi_engine.core.scorecard import department_wide
+from kpi_engine.core.scorecard import department_wide, vetoed
 from kpi_engine.core.settings import Settings
 from kpi_engine.core.weights import AhpResult, ahp, pairwise_matrix
 from kpi_engine.core.whatif import (
@@ -52,6 +52,7 @@ from kpi_engine.i18n import (
     t,
     text_or_missing,
 )
+from kpi_engine.reports.whatif import veto_reasons
 from ui import auth, data, tables
 from ui.text import md
 
@@ -467,7 +468,7 @@ def comparison_table(
     if departments:
         frame = frame[frame["department"].isin(departments)]
     frame = frame.sort_values(["scenario_rank", "department"], na_position="last", kind="stable")
-
+    reasons = veto_reasons(comparison, frame, lang)
     return pd.DataFrame(
         {
             t("common.department", lang): frame["department"].astype(object).to_numpy(),
@@ -478,6 +479,7 @@ def comparison_table(
             t("whatif.scenario_rank", lang): frame["scenario_rank"].astype(object).to_numpy(),
             t("whatif.rank_change", lang): [_rank_change_text(v) for v in frame["rank_change"]],
             **_grade_columns(frame, lang),
+            t("veto.column", lang): reasons,
         }
     )
 
@@ -511,6 +513,23 @@ def grade_sentence(ranges: pd.DataFrame, spread: float, lang: str) -> str:
         )
     )
     return md("whatif.grade_depends", lang, n=f"{spread:g}", names=names)
+
+
+def vetoed_text(comparison: Comparison, period: str | None, settings: Settings, lang: str) -> str:
+    """Which departments stay vetoed whatever the weights (SPEC §5.6), in one sentence;
+    "" when none is."""
+    departments = comparison.scenario.departments
+    if period is not None:
+        departments = departments[(departments["period"] == period).to_numpy(bool)]
+    names = sorted(departments.loc[vetoed(departments), "department"].astype(str).unique())
+    if not names:
+        return ""
+    return md(
+        "whatif.vetoed",
+        lang,
+        departments=t("common.list_sep", lang).join(names),
+        score=score_text(settings.veto_score),
+    )
 
 
 def chart_frame(comparison: Comparison, departments: tuple[str, ...] = ()) -> pd.DataFrame:

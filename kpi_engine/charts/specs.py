@@ -27,10 +27,14 @@ import pandas as pd
 from kpi_engine.charts.palette import AMBER, BAND_TINTS, GREEN, MISSING_COLOR, RED, SCALE
 from kpi_engine.core.periods import in_order
 from kpi_engine.core.schema import PERSPECTIVES
+from kpi_engine.core.scorecard import vetoed
 from kpi_engine.core.scoring import READ_DECIMALS, statuses
 from kpi_engine.core.settings import Settings
 from kpi_engine.i18n import (
+    MISSING,
+    adjustment_text,
     change_text,
+    is_adjusted,
     number_text,
     percent_text,
     perspective_label,
@@ -39,6 +43,7 @@ from kpi_engine.i18n import (
     t,
     target_text,
     text_or_missing,
+    veto_text,
 )
 
 # Fonts: a CSS font-family list, Noto Sans CJK first (what the Debian package fonts-noto-cjk
@@ -52,6 +57,9 @@ SERIES_SCALE = alt.Scale(scheme="tableau10")
 DARK_TEXT, LIGHT_TEXT = "#1f1f1f", "#ffffff"
 ACTUAL_COLOR, TARGET_COLOR, LINE_COLOR = "#2c7fb8", "#7f7f7f", "#303030"
 BASELINE_COLOR, SCENARIO_COLOR = "#a0a0a0", "#2c7fb8"
+
+# A department's adjustment columns (`Scorecard.departments`, SPEC §5.6, §5.7).
+ADJUSTMENTS = ("score_before", "bonus", "penalty", "veto")
 
 LABEL_LIMIT = 200  # px before a long department or KPI name is cut with an ellipsis
 # Line legends draw a stretch of each line, long enough to show its dash pattern.
@@ -154,16 +162,56 @@ def _labelled(frame: pd.DataFrame, lang: str, settings: Settings) -> pd.DataFram
     return out
 
 
+def _adjusted(rows: pd.DataFrame, lang: str, *, mark: bool = True) -> pd.DataFrame:
+    """Department rows (`_labelled`) with what a veto and the points change (SPEC §5.6,
+    §5.7), read from the adjustment columns of `Scorecard.departments` where the frame has
+    them: `vetoed` (bool), `veto_text` (the reason), `adjustment_text` (the weighted score
+    and the points) for the tooltips, '—' where there is nothing to say. With `mark`, a
+    vetoed row's status reads red and its score `0.0 否决` (not for a vetoed department's
+    perspective cells, whose scores stand as they are)."""
+    out = rows.copy()
+    out["vetoed"] = vetoed(out)
+    none = pd.Series(None, index=out.index, dtype=object)
+    before, bonus, penalty, veto = (out.get(c, none) for c in ADJUSTMENTS)
+    out["veto_text"] = [veto_text(v, lang) or MISSING for v in veto]
+    out["adjustment_text"] = [
+        adjustment_text(s, b, p, lang) if is_adjusted(b, p, v) else MISSING
+        for s, b, p, v in zip(before, bonus, penalty, veto, strict=True)
+    ]
+    if mark and out["vetoed"].any():
+        marked = out["score_text"] + " " + t("veto.short", lang)
+        out["score_text"] = marked.where(out["vetoed"], out["score_text"])
+        out.loc[out["vetoed"], "status_label"] = status_label("red", lang)
+    return out.drop(columns=[c for c in ADJUSTMENTS if c in out.columns])
+
+
+# The display fields `_adjusted` adds.
+ADJUSTED_FIELDS = ("vetoed", "veto_text", "adjustment_text")
+
+
+def _adjustment_tooltips(rows: pd.DataFrame, lang: str) -> list[alt.Tooltip]:
+    """Tooltip lines for the adjustment and the veto's reason, when any row has one."""
+    if not ((rows["veto_text"] != MISSING) | (rows["adjustment_text"] != MISSING)).any():
+        return []
+    return [
+        alt.Tooltip("adjustment_text:N", title=t("adjust.column", lang)),
+        alt.Tooltip("veto_text:N", title=t("veto.column", lang)),
+    ]
+
+
 def _perspective_labels(lang: str) -> list[str]:
     return [perspective_label(p, lang) for p in PERSPECTIVES]
 
 
-def _score_color(settings: Settings, lang: str, *, legend: bool = True) -> alt.Color:
+def _score_color(
+    settings: Settings, lang: str, *, legend: bool = True, vetoed: bool = False
+) -> alt.Color:
     """Score on the status scale. Rows without a score are left out of a mark with this
     colour (Vega-Lite filters invalid values of a continuous scale), so missing cells are
     drawn by a grey layer underneath (`_cell_layers`) rather than by a condition here.
+    `vetoed`: a row whose `vetoed` field is true is red whatever its score (SPEC §5.6).
     """
-    return alt.Color(
+    color = alt.Color(
         "score:Q",
         scale=status_scale(settings),
         legend=alt.Legend(
@@ -174,6 +222,7 @@ def _score_color(settings: Settings, lang: str, *, legend: bool = True) -> alt.C
         if legend
         else None,
     )
+    return alt.when("datum.vetoed").then(alt.value(RED)).otherwise(color) if vetoed else color
 
 
 def _cell_layers(
@@ -185,13 +234,16 @@ def _cell_layers(
     text: bool,
     font_size: int,
     legend: bool = True,
+    veto: str | None = None,
 ) -> list[alt.Chart]:
     """Heatmap cells: grey for every cell (so a missing score shows), the status colour
     over it where there is a score, and the rounded score (or '—') on top.
 
     The click selection lives on the grey layer, which has every cell; a click on any
     layer selects, since every layer's datum carries the selection's fields. The chosen
-    cell gets a dark outline.
+    cell gets a dark outline. The cells of a vetoed department (their `vetoed` field,
+    `_adjusted`) are red with `veto="fill"` (its own score), outlined in red with
+    `veto="outline"` (its perspectives' scores, which stand).
     """
     outline = alt.when(pick, empty=False).then(alt.value(2.5)).otherwise(alt.value(0))
     layers = [
@@ -199,24 +251,34 @@ def _cell_layers(
         .encode(strokeWidth=outline)
         .add_params(pick),
         base.mark_rect(stroke=LINE_COLOR, cursor="pointer").encode(
-            color=_score_color(settings, lang, legend=legend), strokeWidth=outline
+            color=_score_color(settings, lang, legend=legend, vetoed=veto == "fill"),
+            strokeWidth=outline,
         ),
     ]
+    if veto == "outline":
+        layers.append(
+            base.transform_filter("datum.vetoed").mark_rect(
+                filled=False, stroke=RED, strokeWidth=2.5, cursor="pointer"
+            )
+        )
     if text:
         layers.append(
             base.mark_text(fontSize=font_size, cursor="pointer").encode(
-                text="score_text:N", color=_text_color(settings)
+                text="score_text:N", color=_text_color(settings, vetoed=veto == "fill")
             )
         )
     return layers
 
 
-def _text_color(settings: Settings) -> alt.Color:
-    """Light text on the dark ends of the scale (deep red, deep green), dark text elsewhere."""
+def _text_color(settings: Settings, *, vetoed: bool = False) -> alt.Color:
+    """Light text on the dark ends of the scale (deep red, deep green), dark text elsewhere;
+    `vetoed`: light on a vetoed row too (red whatever its score, `_score_color`)."""
     dark_ends = (
         f"isValid(datum.score) && (datum.score < {settings.amber_at / 2} || "
         f"datum.score >= {settings.green_at + 0.75 * (settings.cap - settings.green_at)})"
     )
+    if vetoed:
+        dark_ends = f"datum.vetoed || {dark_ends}"
     return alt.when(dark_ends).then(alt.value(LIGHT_TEXT)).otherwise(alt.value(DARK_TEXT))
 
 
@@ -312,7 +374,7 @@ def _grid(
     )
     for name in names:
         cells[name] = cells[name].astype(object)
-    keep = [c for c in ("score", "coverage", "grade") if c in frame.columns]
+    keep = [c for c in ("score", "coverage", "grade", *ADJUSTMENTS) if c in frame.columns]
     right = frame[[*names, *keep]].copy()
     for name in names:
         right[name] = right[name].astype(object)
@@ -327,7 +389,8 @@ def _department_rows(
 ) -> alt.Chart:
     """The encoding both heatmaps share: one row per department in `departments`' order,
     `x` across, and a cell's tooltip naming its department, `column`, score, status and
-    coverage."""
+    coverage, its grade where the cells carry one, and the department's adjustment and veto
+    where any has one (`_adjusted`)."""
     grade = (
         [alt.Tooltip("grade_text:N", title=_title("grade", lang))]
         if "grade_text" in cells.columns
@@ -348,6 +411,7 @@ def _department_rows(
             *grade,
             alt.Tooltip("status_label:N", title=_title("status", lang)),
             alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
+            *_adjustment_tooltips(cells, lang),
         ],
     )
 
@@ -360,6 +424,7 @@ def heatmap(
     period: str | None = None,
     selection_name: str = "cell",
     legend: bool = True,
+    departments: pd.DataFrame | None = None,
 ) -> alt.LayerChart:
     """Department (rows) x perspective (columns, the scorecard's fixed order) for one period.
 
@@ -369,13 +434,21 @@ def heatmap(
     selects the cell through the point selection `selection_name`, whose fields are the
     engine's `department` and `perspective` codes, so `st.altair_chart(...,
     on_select="rerun")` hands the page the cell to drill into. `legend=False` leaves the
-    colour legend out (the PDF report, which prints the bands in words).
+    colour legend out (the PDF report, which prints the bands in words). With
+    `departments` (`Scorecard.departments`), the cells of a department vetoed in the period
+    are outlined in red and every cell's tooltip gives its department's adjustment and
+    veto reason (SPEC §5.6, §5.7); its perspective scores stand as they are.
     """
     frame = _one_period(perspectives, period, "heatmap")
-    departments = list(pd.unique(frame["department"].astype(object)))
-    cells = _labelled(
-        _grid(frame, departments, PERSPECTIVES, ["department", "perspective"]), lang, settings
-    )
+    names = list(pd.unique(frame["department"].astype(object)))
+    cells = _grid(frame, names, PERSPECTIVES, ["department", "perspective"])
+    if departments is not None:
+        own = departments
+        if "period" in frame.columns:  # the period the cells show
+            own = own[own["period"].isin(frame["period"].unique()).to_numpy(bool)]
+        own = own[["department", *(c for c in ADJUSTMENTS if c in own.columns)]]
+        cells = cells.merge(own.astype({"department": object}), on="department", how="left")
+    cells = _adjusted(_labelled(cells, lang, settings), lang, mark=False)
     pick = alt.selection_point(
         name=selection_name, fields=["department", "perspective"], on="click"
     )
@@ -386,8 +459,10 @@ def heatmap(
         axis=alt.Axis(labelAngle=0, orient="top", labelLimit=LABEL_LIMIT),
     )
     column = alt.Tooltip("perspective_label:N", title=_title("perspective", lang))
-    base = _department_rows(cells, departments, x, column, lang)
-    layers = _cell_layers(base, pick, settings, lang, text=True, font_size=13, legend=legend)
+    base = _department_rows(cells, names, x, column, lang)
+    layers = _cell_layers(
+        base, pick, settings, lang, text=True, font_size=13, legend=legend, veto="outline"
+    )
     chart = alt.layer(*layers).properties(width=alt.Step(120), height=alt.Step(38))
     return finish(chart, lang)
 
@@ -400,18 +475,22 @@ def department_months(
     selection_name: str = "month_cell",
 ) -> alt.LayerChart:
     """Department (rows) x month (columns) of the overall department score: the year at a
-    glance. Reads `department, period, score, coverage`; grey '—' where a department has
-    no score that month. Values are printed in the cells up to 12 months; beyond that the
+    glance. Reads `department, period, score, coverage` (and the adjustment columns of
+    `Scorecard.departments` when present: a vetoed month is red and reads `0.0 否决`, its
+    tooltip giving the reason); grey '—' where a department has no score that month. Values are printed in the cells up to 12 months; beyond that the
     colour and the tooltip carry them. Month labels are compact (`_period_axis`).
     """
     names = list(pd.unique(departments["department"].astype(object)))
     periods = in_order(pd.unique(departments["period"].astype(object)))
-    cells = _labelled(_grid(departments, names, periods, ["department", "period"]), lang, settings)
+    cells = _grid(departments, names, periods, ["department", "period"])
+    cells = _adjusted(_labelled(cells, lang, settings), lang)
     pick = alt.selection_point(name=selection_name, fields=["department", "period"], on="click")
     x = _period_axis(periods, lang, title_key="month")
     column = alt.Tooltip("period:O", title=_title("month", lang))
     base = _department_rows(cells, names, x, column, lang)
-    layers = _cell_layers(base, pick, settings, lang, text=len(periods) <= 12, font_size=11)
+    layers = _cell_layers(
+        base, pick, settings, lang, text=len(periods) <= 12, font_size=11, veto="fill"
+    )
     step = 56 if len(periods) <= 12 else 36
     chart = alt.layer(*layers).properties(width=alt.Step(step), height=alt.Step(30))
     return finish(chart, lang)
@@ -606,18 +685,22 @@ def _score_bars(
         alt.Tooltip("status_label:N", title=_title("status", lang)),
         alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
     ]
+    vetoed = "vetoed" in rows.columns  # department rows (`_adjusted`)
+    if vetoed:
+        tooltip += _adjustment_tooltips(rows, lang)
     bars = (
         alt.Chart()
         .mark_bar(height={"band": 0.7})
         .encode(
             x=_score_x(settings, lang),
             y=y,
-            color=_score_color(settings, lang, legend=False),
+            color=_score_color(settings, lang, legend=False, vetoed=vetoed),
             tooltip=tooltip,
         )
     )
+    inside = _text_color(settings, vetoed=vetoed)
     values = _bar_values(
-        y, font_size=12, tooltip=tooltip, inside=_text_color(settings), threshold=settings.cap / 5
+        y, font_size=12, tooltip=tooltip, inside=inside, threshold=settings.cap / 5
     )
     rules = [rule.transform_aggregate(n="count()") for rule in _band_rules(settings)]
     return alt.layer(*rules, bars, *values, data=rows)
@@ -814,13 +897,15 @@ def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.La
     green_at, green from green_at to the cap).
 
     Reads `period, score`, optional `projected` (bool) and optional `series` (the frame of
-    `kpi_engine.insights.trend`, with `insights.projection` rows appended, fits as is).
+    `kpi_engine.insights.trend`, with `insights.projection` rows appended, fits as is), and
+    a department's adjustment columns when present: a vetoed period is a red cross, its
+    tooltip giving the reason (SPEC §5.6) and the points (§5.7).
     Projected scores continue the line dashed with hollow points and are named
     'projection (not actual data)' in the legend. One series: a dark line with points in
     their status colour; several: one colour per series. The bands use the `fill` channel
     so their legend never mixes with the series colours.
     """
-    rows = _trend_rows(trend, lang)
+    rows = _adjusted(_trend_rows(trend, lang), lang, mark=False)
     rows["score"] = pd.to_numeric(rows["score"], errors="coerce").astype(float)
     score, projection = _title("score", lang), t("trends.projection_note", lang)
     parts = []
@@ -829,7 +914,7 @@ def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.La
         parts.append(observed.assign(kind=score))
         parts.append(path.assign(kind=projection))
     line_rows = pd.concat(parts, ignore_index=True)[
-        ["series", "period", "score", "kind", "projected"]
+        ["series", "period", "score", "kind", "projected", *ADJUSTED_FIELDS]
     ]
     line_rows["line"] = line_rows["series"].astype(str) + "|" + line_rows["kind"]
     line_rows["score_text"] = _score_text(line_rows["score"])
@@ -871,6 +956,7 @@ def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.La
         alt.Tooltip("kind:N", title=" "),
         alt.Tooltip("score_text:N", title=score),
         alt.Tooltip("status_label:N", title=_title("status", lang)),
+        *_adjustment_tooltips(line_rows, lang),
     ]
     if multi:
         tooltip.insert(0, alt.Tooltip("series:N", title=_title("series", lang)))
@@ -906,18 +992,30 @@ def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.La
         .mark_point(filled=False, size=55, opacity=1, strokeWidth=2)
         .encode(x=x, y=y, color=point_color, tooltip=tooltip)
     )
-    chart = alt.layer(band_layer, line, observed_points, projected_points).properties(
-        width=560, height=280
+    vetoed_points = (  # a vetoed period of a department (SPEC §5.6): a red cross
+        alt.Chart(line_rows)
+        .transform_filter("datum.vetoed && isValid(datum.score)")
+        .mark_point(shape="cross", filled=True, size=140, color=RED, opacity=1)
+        .encode(x=x, y=y, tooltip=tooltip)
     )
+    chart = alt.layer(
+        band_layer, line, observed_points, projected_points, vetoed_points
+    ).properties(width=560, height=280)
     return finish(chart, lang)
 
 
 def department_bars(
     departments: pd.DataFrame, *, lang: str, settings: Settings, period: str | None = None
 ) -> alt.LayerChart:
-    """Each department's overall score for one period as horizontal bars, best first."""
+    """Each department's overall score for one period as horizontal bars, best first.
+
+    Reads `department, score, coverage` and the adjustment columns of
+    `Scorecard.departments` when present: a vetoed department's bar is red whatever its
+    score and reads `0.0 否决`; the tooltips give the weighted score, the points and the
+    veto's reason (SPEC §5.6, §5.7)."""
     rows = _one_period(departments, period, "department_bars")
-    rows = _labelled(rows[["department", "score", "coverage"]].copy(), lang, settings)
+    keep = ["department", "score", "coverage", *(c for c in ADJUSTMENTS if c in rows.columns)]
+    rows = _adjusted(_labelled(rows[keep].copy(), lang, settings), lang)
     rows["score_pos"] = rows["score"].fillna(0.0)
     order = list(rows.sort_values("score", ascending=False)["department"].astype(str))
     chart = _score_bars(rows, "department", order, "department", lang=lang, settings=settings)

@@ -14,7 +14,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -25,6 +25,7 @@ from kpi_engine.core import insights, periods
 from kpi_engine.core.names import department_key
 from kpi_engine.core.schema import ERROR, Loaded
 from kpi_engine.core.scorecard import build
+from kpi_engine.core.settings import DEFAULTS, Settings, problems
 from kpi_engine.i18n import DEFAULT_LANG, LANGUAGES
 from kpi_engine.ingest.issues import Issue, issues_frame
 from kpi_engine.ingest.load import load_files
@@ -59,6 +60,7 @@ def parser() -> argparse.ArgumentParser:
     out.add_argument("--json", action="store_true", help="print the results as JSON")
     out.add_argument("--out", type=Path, help="write the results to an .xlsx workbook")
     run.add_argument("--strict", action="store_true", help="exit 1 on any row error")
+    _settings_option(run)
     _weights_parser(commands)
     _report_parser(commands)
     admin.add_parsers(commands)
@@ -80,6 +82,40 @@ def _period_options(command: argparse.ArgumentParser) -> None:
         type=_period_arg("is_month"),
         metavar="YYYY-MM",
         help="year to date through this month",
+    )
+
+
+def _settings_file(text: str) -> Settings:
+    """Settings from a JSON object of `Settings` fields (those left out keep SPEC's
+    defaults), as the Settings page stores them: a misspelt field or an unusable value is
+    bad usage, never silently ignored."""
+    try:
+        value = json.loads(Path(text).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(f"{text}: cannot read settings ({exc})") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"{text}: settings are a JSON object of fields")
+    unknown = sorted(set(value) - {f.name for f in fields(Settings)} - {"version"})
+    if unknown:
+        raise argparse.ArgumentTypeError(f"{text}: unknown settings {', '.join(unknown)}")
+    value.pop("version", None)
+    try:
+        settings = Settings(**value)
+        found = problems(settings)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise argparse.ArgumentTypeError(f"{text}: unusable settings ({exc})") from None
+    if found:
+        raise argparse.ArgumentTypeError(f"{text}: unusable settings: {', '.join(found)}")
+    return settings
+
+
+def _settings_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--settings",
+        type=_settings_file,
+        default=DEFAULTS,
+        metavar="SETTINGS.json",
+        help="scoring settings (weights, bands, cap, veto score, bonus limit, grades) as JSON",
     )
 
 
@@ -146,7 +182,7 @@ def validate(args: argparse.Namespace) -> int:
 
 def score(args: argparse.Namespace) -> int:
     loaded = _load(args.files)
-    card = build(loaded.kpis, period=_period_label(args))
+    card = build(loaded.kpis, period=_period_label(args), settings=args.settings)
     if args.out:
         write_xlsx(card, loaded.issues, args.out)
     if args.json or not args.out:
@@ -313,6 +349,7 @@ def _report_parser(commands: argparse._SubParsersAction) -> None:
         "--department", help="one department only (its sheet, or its one-page report)"
     )
     report.add_argument("--lang", choices=tuple(LANGUAGES), default=DEFAULT_LANG)
+    _settings_option(report)
 
 
 def _match_department(name: str, known: Sequence[str]) -> str | None:
@@ -339,7 +376,7 @@ def report(args: argparse.Namespace) -> int:
         return _fail("no period in the data to report on")
     grain = periods.grain_of(period)
     labels = insights.comparison_labels([*insights.period_labels(kpis, grain=grain), period])
-    history = insights.history(kpis, labels)
+    history = insights.history(kpis, labels, settings=args.settings)
     known = sorted(pd.unique(kpis["department"].astype(object)))
     department = None
     if args.department is not None:
@@ -356,10 +393,17 @@ def report(args: argparse.Namespace) -> int:
     try:
         if args.out.suffix.lower() == ".pdf":
             data = report_pdf(
-                history, period, department=department, lang=args.lang, expected_departments=known
+                history,
+                period,
+                department=department,
+                lang=args.lang,
+                expected_departments=known,
+                settings=args.settings,
             )
         else:
-            data = report_xlsx(history, period, department=department, lang=args.lang)
+            data = report_xlsx(
+                history, period, department=department, lang=args.lang, settings=args.settings
+            )
         args.out.write_bytes(data)
     except FontMissing as exc:
         return _fail(str(exc))

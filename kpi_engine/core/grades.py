@@ -34,7 +34,8 @@ def grade_index(scores: object, table: tuple[Grade, ...], *, vetoed: object = No
     """Each score's position in the grade table (0 = the highest grade), NO_GRADE where
     there is no score; a vetoed one (`vetoed`, a boolean mask) the lowest grade."""
     read = _read(scores)
-    thresholds = np.array([float(g.lowest) for g in table[:-1]], dtype=float)  # descending
+    # descending; every grade but the lowest has one (`settings.problems`)
+    thresholds = np.array([g.lowest for g in table[:-1]], dtype=np.float64)
     index = (read[..., None] < thresholds).sum(axis=-1)  # thresholds the score is below
     index = np.where(np.isnan(read), NO_GRADE, index)
     if vetoed is not None:

@@ -532,8 +532,8 @@ def _points(
     kpis: pd.DataFrame, an: _Anchors, ruled: np.ndarray, unscored: np.ndarray, settings: Settings
 ) -> dict[str, np.ndarray]:
     """`points` and `full_points` of the rule-scored rows (SPEC §5.8: shown beside the
-    score, so the arithmetic can be checked by hand). Other rows keep the `points` they
-    came with (a bonus or penalty item's, SPEC §5.7) and have no full points."""
+    score, so the arithmetic can be checked by hand). Other rows keep the `points` and
+    `full_points` they came with (a bonus or penalty item's points column, SPEC §5.7)."""
     points = _num(kpis, "points").copy()
     rows = np.flatnonzero(ruled)
     points[rows] = np.nan
@@ -541,4 +541,4 @@ def _points(
         with np.errstate(divide="ignore", invalid="ignore"):
             mine = _rule_points(_Anchors(*(column[rows] for column in an)), settings=settings)
         points[rows] = np.where(unscored[rows], np.nan, mine)
-    return {"points": points, "full_points": np.where(ruled, an.full, np.nan)}
+    return {"points": points, "full_points": np.where(ruled, an.full, _num(kpis, "full_points"))}

@@ -28,6 +28,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from kpi_engine.core import periods
+from kpi_engine.core.scorecard import is_veto
 
 DEFAULT_LANG = "zh-Hans"
 LANGUAGES: dict[str, str] = {"zh-Hans": "简体中文", "zh-Hant": "繁體中文", "en": "English"}
@@ -166,3 +167,52 @@ def grade_text(grade: object, coefficient: object = None) -> str:
     if is_missing(grade):
         return MISSING
     return str(grade) if is_missing(coefficient) else f"{grade} ×{coefficient_text(coefficient)}"
+
+
+def veto_text(veto: object, lang: str = DEFAULT_LANG) -> str:
+    """Why a department's score is the veto score, as every page and report words it:
+    `一票否决：重大安全事故 实际 1，目标 0`, with `红线 2` where a floor was given (the floor,
+    not the target, decides then); "" when `veto` names no failing KPI (see `is_veto`).
+    Actual, target (a range as `low – high`) and floor read as the KPI's own numbers
+    (`number_text`, its unit)."""
+    if not isinstance(veto, Mapping):  # `core.scorecard.is_veto`
+        return ""
+    unit = veto.get("unit")
+    low, high = veto.get("target_low"), veto.get("target_high")
+    ranged = is_missing(veto.get("target")) and not (is_missing(low) or is_missing(high))
+    direction = "range" if ranged else None  # a target range reads `low – high`
+    target = target_text(direction, veto.get("target"), low, high, unit)
+    values = [t("veto.actual", lang, value=number_text(veto.get("actual"), unit))]
+    if target != MISSING:
+        values.append(t("veto.target", lang, value=target))
+    if not is_missing(veto.get("floor")):
+        values.append(t("veto.floor", lang, value=number_text(veto.get("floor"), unit)))
+    name = veto.get("kpi_name")
+    kpi = text_or_missing(veto.get("kpi_id") if is_missing(name) or name == "" else name)
+    return t("veto.reason", lang, kpi=kpi, values=t("veto.sep", lang).join(values))
+
+
+def _points(value: object) -> float:
+    return 0.0 if is_missing(value) else float(value)  # type: ignore[arg-type]
+
+
+def adjustment_text(
+    score_before: object, bonus: object, penalty: object, lang: str = DEFAULT_LANG
+) -> str:
+    """The sentence beside a department's score (SPEC §5.7): its weighted score before
+    bonus, penalty and veto, then the points added and subtracted, e.g.
+    `加权得分 92.0 ＋加分 3.0 －扣分 2.0` (a part with no points left out); "" without a
+    weighted score."""
+    if is_missing(score_before):
+        return ""
+    parts = [t("adjust.before", lang, score=score_text(score_before))]
+    for key, points in (("adjust.bonus", _points(bonus)), ("adjust.penalty", _points(penalty))):
+        if round(points, 1) != 0:
+            parts.append(t(key, lang, points=score_text(abs(points))))
+    return " ".join(parts)  # a space in every language: the signs lead the parts
+
+
+def is_adjusted(bonus: object, penalty: object, veto: object) -> bool:
+    """Whether a department's score differs from its weighted score: points added or
+    subtracted, or a veto (where the adjustment sentence and reason are worth showing)."""
+    return is_veto(veto) or round(_points(bonus), 1) != 0 or round(_points(penalty), 1) != 0

@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import re
 import struct
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -32,8 +32,8 @@ from fpdf import FPDF
 from kpi_engine.charts import specs as charts
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR, STATUS_COLORS, rgb
 from kpi_engine.core import insights
-from kpi_engine.core.schema import PERSPECTIVES
-from kpi_engine.core.scorecard import Scorecard
+from kpi_engine.core.schema import BONUS, GATE, PERSPECTIVES
+from kpi_engine.core.scorecard import Scorecard, is_veto, vetoed
 from kpi_engine.core.scoring import statuses
 from kpi_engine.core.settings import DEFAULTS, Settings
 from kpi_engine.i18n import (
@@ -41,17 +41,21 @@ from kpi_engine.i18n import (
     MISSING,
     change_text,
     grade_text,
+    number_text,
     perspective_label,
     score_text,
     status_label,
     t,
+    veto_text,
 )
 from kpi_engine.reports import images
 from kpi_engine.reports.tables import (
+    adjusted_departments,
     department_ranking,
     printable_history,
     quota_sentence,
     scoped,
+    section_rows,
     warning_sentences,
 )
 
@@ -72,6 +76,11 @@ HEATMAP_ROW_STEP = 26  # px per department (the screen's 38 would waste the page
 HEATMAP_LABEL_PX = 12  # the charts' axis label size
 PNG_SCALE = 3.0  # a chart fpdf2 cannot draw as vector goes in as a PNG this sharp
 MOVERS = 5
+ADJUSTED = 6  # rows of the adjustments table (departments, or a department's items)
+# department, weighted score, bonus, penalty, score, veto reason (the rest of the width)
+ADJUSTED_WIDTHS = (30.0, 24.0, 14.0, 14.0, 14.0)
+# type, KPI or item, actual, target, points or veto result (the rest of the width)
+SECTION_WIDTHS = (22.0, 50.0, 22.0, 22.0)
 PX_MM = 25.4 / 96  # one CSS pixel (a chart's unit) in millimetres
 INK, MUTED, RULE = (31, 31, 31), (110, 110, 110), (200, 200, 200)
 HEAD_FILL = (238, 238, 238)
@@ -188,12 +197,21 @@ def _tile(
         pdf.cell(inner / 2, 5, MISSING, align="R")
 
 
-def _tiles(pdf: FPDF, scope: str, view: insights.Overview, lang: str, settings: Settings) -> None:
-    """The scope's score and its four perspectives, then the KPI count per status."""
+def _tiles(
+    pdf: FPDF,
+    scope: str,
+    view: insights.Overview,
+    lang: str,
+    settings: Settings,
+    *,
+    vetoed: bool = False,
+) -> None:
+    """The scope's score (red when the scope is a vetoed department, whatever its score)
+    and its four perspectives, then the KPI count per status."""
     y = pdf.get_y()
     width = (WIDTH - 4 * GAP) / 5
     grade = None if view.grade is None else grade_text(view.grade, view.coefficient)
-    status = _status(view.score, settings)
+    status = "red" if vetoed else _status(view.score, settings)
     _tile(pdf, MARGIN, y, width, scope, view.score, view.change, status, lang, grade)
     perspectives = view.perspectives.assign(
         status=statuses(view.perspectives["score"], settings=settings)
@@ -349,7 +367,9 @@ def _heatmap_and_ranking(
         _note(pdf, MISSING, width=left)
         bottom = pdf.get_y()
     else:
-        chart = charts.heatmap(cells, lang=lang, settings=settings, legend=False).properties(
+        chart = charts.heatmap(
+            cells, lang=lang, settings=settings, legend=False, departments=history.departments
+        ).properties(
             width=charts.alt.Step(_column_step(pdf, lang)),
             height=charts.alt.Step(HEATMAP_ROW_STEP),
         )
@@ -404,11 +424,14 @@ def _table(
     tints: Sequence[str | None] | None = None,
     tint_column: int | None = None,
     bold: Sequence[bool] | None = None,
+    red_column: int | None = None,
+    red: Sequence[bool] | None = None,
 ) -> None:
     """A small table: grey header, one line per row, text cut to its column; `align`
     gives each column's L or R (default: the last two, the numbers, right). The change
     column is green (up) or red (down); with `tints`, the `tint_column` cell of each row
-    is filled in its status tint; `bold` rows stand out (the report's own department)."""
+    is filled in its status tint; `bold` rows stand out (the report's own department);
+    the `red_column` cell of the rows `red` marks is red (a veto)."""
     align = align or "".join("R" if i >= len(widths) - 2 else "L" for i in range(len(widths)))
     pdf.set_font(FAMILY, "B", 8.5)
     pdf.set_fill_color(*HEAD_FILL)
@@ -425,6 +448,8 @@ def _table(
             color = INK
             if i == change_column and text.startswith(("+", "-")) and text[1:] != "0.0":
                 color = STATUS_RGB["red" if text.startswith("-") else "green"]
+            if i == red_column and red is not None and red[n]:
+                color = STATUS_RGB["red"]
             fill = tints is not None and i == tint_column
             if fill:
                 pdf.set_fill_color(*TINT_RGB.get(tints[n] or "", MISSING_RGB))  # type: ignore[index]
@@ -475,6 +500,75 @@ def _movers(pdf: FPDF, view: insights.Overview, lang: str, *, by_department: boo
             _table(pdf, x, header, rows, widths, change_column=len(widths) - 1)
         bottom = max(bottom, pdf.get_y())
     pdf.set_xy(MARGIN, bottom + 3)
+
+
+def _adjustments(
+    pdf: FPDF,
+    history: Scorecard,
+    period: str,
+    lang: str,
+    settings: Settings,
+    department: str | None,
+) -> None:
+    """The departments whose score is not their weighted score (SPEC §5.6, §5.7): weighted
+    score, bonus, penalty, score and the veto's reason in red; for a department's report,
+    also its veto KPIs and bonus and penalty items. Nothing when there are none; at most
+    `ADJUSTED` rows each, a last line saying how many more."""
+    adjusted = adjusted_departments(history, period, settings=settings)
+    if department is not None:
+        adjusted = adjusted[(adjusted["department"] == department).to_numpy(bool)]
+    items = section_rows(history, period, department) if department is not None else None
+    if adjusted.empty and (items is None or items.empty):
+        return
+    _heading(pdf, t("overview.adjustments", lang))
+    if not adjusted.empty:
+        header = [
+            *(t(k, lang) for k in ("common.department", "common.score_before")),
+            *(t(k, lang) for k in ("common.bonus", "common.penalty", "common.score")),
+            t("veto.column", lang),
+        ]
+        rows = [
+            [
+                str(r.department),
+                score_text(r.score_before),
+                score_text(r.bonus),
+                score_text(r.penalty),
+                score_text(r.score),
+                veto_text(r.veto, lang) or MISSING,
+            ]
+            for r in adjusted.head(ADJUSTED).itertuples(index=False)
+        ]
+        widths = (*ADJUSTED_WIDTHS, WIDTH - sum(ADJUSTED_WIDTHS))
+        reds = [is_veto(v) for v in adjusted["veto"].head(ADJUSTED)]
+        _table(pdf, MARGIN, header, rows, widths, align="LRRRRL", red_column=5, red=reds)
+        if len(adjusted) > ADJUSTED:
+            _note(pdf, t("pdf.more_rows", lang, n=len(adjusted) - ADJUSTED))
+    item_widths = (*SECTION_WIDTHS, WIDTH - sum(SECTION_WIDTHS))
+    if items is not None and not items.empty:
+        header = [
+            *(t(k, lang) for k in ("section.kind", "common.kpi", "common.actual")),
+            *(t(k, lang) for k in ("common.target", "common.points")),
+        ]
+        rows = [_section_line(r, lang) for r in items.head(ADJUSTED).to_dict("records")]
+        reds = list(items["failed"].head(ADJUSTED))
+        _table(pdf, MARGIN, header, rows, item_widths, align="LLRRL", red_column=4, red=reds)
+        if len(items) > ADJUSTED:
+            _note(pdf, t("pdf.more_rows", lang, n=len(items) - ADJUSTED))
+    pdf.set_xy(MARGIN, pdf.get_y() + 3)
+
+
+def _section_line(row: Mapping[Hashable, object], lang: str) -> list[str]:
+    """A veto KPI (its target, and whether it vetoed) or a bonus or penalty item (its
+    points, signed) as a line of the adjustments' item table (`section_rows`)."""
+    unit, section = row["unit"], row["section"]
+    if section == GATE:
+        kind, target = t("section.veto", lang), number_text(row["target"], unit)
+        last = t("veto.failed", lang) if row["failed"] else ""
+    else:
+        kind, target = t(f"section.{section}", lang), ""
+        sign = 1.0 if section == BONUS else -1.0
+        last = change_text(sign * float(row["points"]))  # type: ignore[arg-type]
+    return [kind, str(row["kpi_name"]), number_text(row["actual"], unit), target, last]
 
 
 def _warnings(pdf: FPDF, found: pd.DataFrame, period: str, lang: str, bottom: float) -> None:
@@ -544,8 +638,11 @@ def report_pdf(
     bottom = _footer(pdf, lang, settings)
     pdf.set_xy(MARGIN, MARGIN)
     _title(pdf, scope, view, lang)
-    _tiles(pdf, scope, view, lang, settings)
+    own = scope_history.departments  # a department's own row: vetoed or not (SPEC §5.6)
+    scope_vetoed = department is not None and bool(vetoed(own[own["period"] == period]).any())
+    _tiles(pdf, scope, view, lang, settings, vetoed=scope_vetoed)
     rest = _heatmap_and_ranking(pdf, history, period, lang, settings, department)
+    _adjustments(pdf, history, period, lang, settings, department)
     _movers(pdf, view, lang, by_department=department is None)
     _warnings(pdf, found, period, lang, bottom)
     _ranking_pages(pdf, rest, lang, settings, department)

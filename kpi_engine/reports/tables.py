@@ -13,7 +13,7 @@ from dataclasses import fields, replace
 import numpy as np
 import pandas as pd
 
-from kpi_engine.core import insights, periods
+from kpi_engine.core import adjust, insights, periods
 from kpi_engine.core.grades import (
     COEFFICIENT,
     DISTRIBUTION_GRADE,
@@ -23,12 +23,12 @@ from kpi_engine.core.grades import (
 )
 from kpi_engine.core.names import per_distinct, printable
 from kpi_engine.core.rollup import perspective_weights
-from kpi_engine.core.schema import PERSPECTIVES
-from kpi_engine.core.scorecard import Scorecard
+from kpi_engine.core.schema import BONUS, GATE, PENALTY, PERSPECTIVES, SECTIONS, owner_rows
+from kpi_engine.core.scorecard import Scorecard, department_statuses, is_veto
 from kpi_engine.core.scoring import statuses
 from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, Settings
 from kpi_engine.core.whatif import ranks
-from kpi_engine.i18n import t, text_or_missing, warning_kind_label
+from kpi_engine.i18n import is_adjusted, t, text_or_missing, warning_kind_label
 
 # The KPI columns a department's sheet and table show, in order.
 KPI_REPORT_COLUMNS: tuple[str, ...] = (
@@ -160,14 +160,16 @@ def department_summary(
     history: Scorecard, period: str, *, settings: Settings = DEFAULTS
 ) -> pd.DataFrame:
     """One row per department with a score row in `period`, in the data's order:
-    department, score, status, coverage, change (against `periods.previous_period`),
-    then one column per perspective (its score), the weighting rule, and the grade, its
+    department, score, status (red when vetoed), coverage, change (against
+    `periods.previous_period`), then one column per perspective (its score), the weighting
+    rule, the adjustments (`ADJUSTMENT_COLUMNS`: the weighted score before them, the
+    bonus and penalty points, the veto or None; SPEC §5.6, §5.7), and the grade, its
     coefficient and the grade by the forced distribution (`GRADE_COLUMNS`, SPEC §5.9)."""
     previous = periods.previous_period(period)
     rows = _with_change(
         _at(history.departments, period), _at(history.departments, previous), ["department"]
     )
-    rows = rows.assign(status=statuses(rows["score"], settings=settings))
+    rows = rows.assign(status=department_statuses(rows, settings=settings))
     wide = (
         _at(history.perspectives, period)
         .pivot_table(index="department", columns="perspective", values="score", dropna=False)
@@ -176,7 +178,30 @@ def department_summary(
     wide.columns = list(PERSPECTIVES)
     rows = rows.merge(wide, left_on="department", right_index=True, how="left")
     columns = ["department", "score", "status", "coverage", "change", *PERSPECTIVES, "weighting"]
-    return rows.loc[:, [*columns, *GRADE_COLUMNS]].reset_index(drop=True)
+    return rows.loc[:, [*columns, *ADJUSTMENT_COLUMNS, *GRADE_COLUMNS]].reset_index(drop=True)
+
+
+# What a department's score was before bonus, penalty and veto, and what changed it.
+ADJUSTMENT_COLUMNS: tuple[str, ...] = ("score_before", "bonus", "penalty", "veto")
+
+
+def adjusted_departments(
+    history: Scorecard, period: str, *, settings: Settings = DEFAULTS
+) -> pd.DataFrame:
+    """The departments of `department_summary` whose score is not their weighted score
+    (bonus or penalty points, or a veto; `i18n.is_adjusted`), vetoed ones first:
+    department, score_before, bonus, penalty, score, status, veto. What the Overview and
+    both reports list beside the ranking."""
+    rows = department_summary(history, period, settings=settings)
+    keep = [
+        is_adjusted(b, p, v)
+        for b, p, v in zip(rows["bonus"], rows["penalty"], rows["veto"], strict=True)
+    ]
+    rows = rows[np.asarray(keep, dtype=bool)]
+    rows = rows.assign(_vetoed=[not is_veto(v) for v in rows["veto"]])
+    rows = rows.sort_values("_vetoed", kind="stable")
+    columns = ["department", "score_before", "bonus", "penalty", "score", "status", "veto"]
+    return rows.loc[:, columns].reset_index(drop=True)
 
 
 def department_ranking(
@@ -226,12 +251,22 @@ def perspective_summary(
     ).loc[:, ["perspective", "score", "status", "coverage", "change", "weight_share"]]
 
 
+def of_perspective(rows: pd.DataFrame) -> np.ndarray:
+    """Which rows are KPIs of a perspective: not a veto gate nor a bonus or penalty item
+    (a `section`, SPEC §5.6, §5.7), which have sections of their own on pages and reports."""
+    own = rows["perspective"].notna().to_numpy(bool)
+    if "section" not in rows.columns:
+        return own
+    return own & ~rows["section"].isin(SECTIONS).to_numpy(bool)
+
+
 def kpi_rows(history: Scorecard, period: str, department: str) -> pd.DataFrame:
     """A department's KPI rows in `period` (shared KPIs it counts included), grouped by
     perspective in scorecard order: `KPI_REPORT_COLUMNS`, where `weight_share` is the
     KPI's weight over the weights of its perspective (what the roll-up renormalises), or
     of the whole department for one scored department-wide (SPEC §5.3)."""
     rows = _at(scoped(history, department).kpis, period)
+    rows = rows[of_perspective(rows)]  # veto gates and items: `section_rows`
     if _department_wide(history, period, department):
         totals = pd.Series(rows["weight"].astype(float).sum(), index=rows.index)
     else:
@@ -241,6 +276,35 @@ def kpi_rows(history: Scorecard, period: str, department: str) -> pd.DataFrame:
     rows = rows.assign(weight_share=share, _order=order)
     rows = rows.sort_values(["_order", "kpi_id", "kpi_name"], kind="stable", na_position="last")
     return rows.loc[:, list(KPI_REPORT_COLUMNS)].reset_index(drop=True)
+
+
+# The columns of a department's veto KPIs and bonus and penalty items (`section_rows`).
+SECTION_COLUMNS: tuple[str, ...] = (
+    "section",
+    "kpi_id",
+    "kpi_name",
+    "actual",
+    "target",
+    "floor",
+    "unit",
+    "points",
+    "failed",
+)
+
+
+def section_rows(history: Scorecard, period: str, department: str) -> pd.DataFrame:
+    """A department's own rows in `period` that are not only KPIs of a perspective: its
+    veto KPIs (`section` GATE, whether a gate only or also a KPI of a perspective, SPEC
+    §5.6) first, then its bonus and penalty items (§5.7) with the points counted.
+    `SECTION_COLUMNS`; `failed` is True for each veto KPI that fails (`adjust.failing`)."""
+    rows = owner_rows(_at(scoped(history, department).kpis, period))
+    veto_kpi = rows["veto"].eq(True).to_numpy(bool)
+    section = np.where(veto_kpi, GATE, rows["section"].astype(object).to_numpy())
+    rows = rows.assign(section=section, failed=adjust.failing(rows))
+    rows = rows[np.isin(section, (GATE, BONUS, PENALTY))]
+    rows = rows.assign(_order=rows["section"].map({GATE: 0, BONUS: 1, PENALTY: 2}))
+    rows = rows.sort_values(["_order", "kpi_id", "kpi_name"], kind="stable", na_position="last")
+    return rows.loc[:, list(SECTION_COLUMNS)].reset_index(drop=True)
 
 
 def warning_sentences(found: pd.DataFrame, period: str, lang: str) -> list[tuple[str, str]]:

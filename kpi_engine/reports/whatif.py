@@ -24,7 +24,7 @@ from kpi_engine.core.whatif import (
     Scenario,
     percentages,
 )
-from kpi_engine.i18n import perspective_label, t
+from kpi_engine.i18n import MISSING, perspective_label, t, veto_text
 from kpi_engine.reports.plain import safe_cell
 
 DEPARTMENT_COLUMNS = (
@@ -53,6 +53,14 @@ def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[object
     sheet.append([_cell(sheet, h, bold=True) for h in header])
     for row in rows:
         sheet.append([_cell(sheet, v) for v in row])
+
+
+def veto_reasons(comparison: Comparison, rows: pd.DataFrame, lang: str) -> list[str]:
+    """Per row (`period`, `department`) of a comparison frame, the scenario's veto reason
+    ('—' when none): a vetoed department stays vetoed under any weights (SPEC §5.6)."""
+    own = comparison.scenario.departments[["period", "department", "veto"]]
+    found = rows[["period", "department"]].merge(own, on=["period", "department"], how="left")
+    return [veto_text(v, lang) or MISSING for v in found["veto"]]
 
 
 def _weight_rows(
@@ -106,8 +114,16 @@ def whatif_xlsx(
             t("whatif.scenario_rank", lang),
             t("whatif.rank_change", lang),
             *(t(f"whatif.{c}", lang) for c in COMPARED_GRADES),
+            t("veto.column", lang),
         ],
-        comparison.departments[list(DEPARTMENT_COLUMNS)].values.tolist(),
+        [
+            [*row, reason]
+            for row, reason in zip(
+                comparison.departments[list(DEPARTMENT_COLUMNS)].values.tolist(),
+                veto_reasons(comparison, comparison.departments, lang),
+                strict=True,
+            )
+        ],
     )
     _sheet(
         book,

@@ -22,11 +22,18 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR, STATUS_COLORS
 from kpi_engine.core import insights
 from kpi_engine.core.grades import COEFFICIENT, DISTRIBUTION_GRADE
-from kpi_engine.core.schema import PERSPECTIVES
+from kpi_engine.core.schema import BONUS, GATE, PERSPECTIVES
 from kpi_engine.core.scorecard import Scorecard
 from kpi_engine.core.scoring import statuses
 from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, Settings
-from kpi_engine.i18n import DEFAULT_LANG, perspective_label, status_label, t
+from kpi_engine.i18n import (
+    DEFAULT_LANG,
+    adjustment_text,
+    perspective_label,
+    status_label,
+    t,
+    veto_text,
+)
 from kpi_engine.reports.plain import safe_cell
 from kpi_engine.reports.tables import (
     GRADE_LABELS,
@@ -35,6 +42,7 @@ from kpi_engine.reports.tables import (
     kpi_rows,
     perspective_summary,
     printable_history,
+    section_rows,
 )
 
 SCORE_FORMAT = "0.0"
@@ -55,6 +63,7 @@ TINT_FILLS = {status: _fill(color) for status, color in BAND_TINTS.items()}
 MISSING_FILL = _fill(MISSING_COLOR)
 STATUS_FONTS = {"green": Font(bold=True, color="FFFFFF"), "red": Font(bold=True, color="FFFFFF")}
 BOLD = Font(bold=True)
+VETO_FONT = Font(bold=True, color=STATUS_COLORS["red"][1:])
 TITLE = Font(bold=True, size=14)
 
 MAX_SHEET_NAME = 31
@@ -164,7 +173,8 @@ def _summary_sheet(
     labels = [perspective_label(p, lang) for p in PERSPECTIVES]
     grades = grade_columns(settings)
     grade_labels = [t(GRADE_LABELS[c], lang) for c in grades]
-    _widths(sheet, [22, 10, 10, 10, 14, *[12] * len(PERSPECTIVES), 16, *[12] * len(grades)])
+    widths = [22, 10, 10, 10, 14, *[12] * len(PERSPECTIVES), 16, *ADJUSTMENT_WIDTHS]
+    _widths(sheet, [*widths, *[12] * len(grades)])
     first_data = 6
     sheet.freeze_panes = f"A{first_data}"
     last = first_data + len(departments) - 1
@@ -207,6 +217,7 @@ def _summary_sheet(
                 *_score_labels(t("common.department", lang), lang),
                 *labels,
                 t("weighting.column", lang),
+                *_adjustment_labels(lang),
                 *grade_labels,
             ],
         )
@@ -218,9 +229,29 @@ def _summary_sheet(
                 *_score_cells(sheet, row, lang),
                 *_perspective_cells(sheet, scores, settings),
                 _cell(sheet, t(f"weighting.rule_{row['weighting']}", lang)),
+                *_adjustment_cells(sheet, row, lang),
                 *_grade_cells(sheet, row, grades),
             ]
         )
+
+
+# Beside a department's score: its weighted score before bonus, penalty and veto, the
+# points, and the veto's reason (SPEC §5.6, §5.7).
+ADJUSTMENT_WIDTHS = (12, 8, 8, 48)
+
+
+def _adjustment_labels(lang: str) -> list[str]:
+    keys = ("common.score_before", "common.bonus", "common.penalty", "veto.column")
+    return [t(k, lang) for k in keys]
+
+
+def _adjustment_cells(sheet: WriteOnlyWorksheet, row: pd.Series, lang: str) -> list[object]:
+    return [
+        _cell(sheet, row["score_before"], fmt=SCORE_FORMAT),
+        _cell(sheet, row["bonus"], fmt=SCORE_FORMAT),
+        _cell(sheet, row["penalty"], fmt=SCORE_FORMAT),
+        _cell(sheet, veto_text(row["veto"], lang) or None, font=VETO_FONT),
+    ]
 
 
 def _one_status(score: float | None, settings: Settings) -> object:
@@ -298,6 +329,8 @@ def _department_sheet(
             [
                 *_score_labels(t("common.perspective", lang), lang),
                 t("report.perspective_weight", lang),
+                t("adjust.column", lang),
+                t("veto.column", lang),
                 *(t(GRADE_LABELS[c], lang) for c in grades),
             ],
         )
@@ -305,8 +338,15 @@ def _department_sheet(
     row = overall.rename({"department": "label"})
     row["label"] = t("scorecard.department_score", lang)
     rule = _cell(sheet, t(f"weighting.rule_{overall['weighting']}", lang))
+    adjusted = adjustment_text(overall["score_before"], overall["bonus"], overall["penalty"], lang)
     sheet.append(
-        [*_score_cells(sheet, row, lang, label_font=BOLD), rule, *_grade_cells(sheet, row, grades)]
+        [
+            *_score_cells(sheet, row, lang, label_font=BOLD),
+            rule,
+            _cell(sheet, adjusted or None),
+            _cell(sheet, veto_text(overall["veto"], lang) or None, font=VETO_FONT),
+            *_grade_cells(sheet, row, grades),
+        ]
     )
     for _, row in perspectives.iterrows():
         row["label"] = perspective_label(row["perspective"], lang)
@@ -338,6 +378,49 @@ def _department_sheet(
                 _cell(sheet, row.owner_department),
             ]
         )
+    _section_tables(sheet, section_rows(history, period, department), lang)
+
+
+def _section_tables(sheet: WriteOnlyWorksheet, rows: pd.DataFrame, lang: str) -> None:
+    """Below the KPI table, each under its own heading: the veto KPIs (actual, target,
+    floor, and which one vetoed the department) and the bonus and penalty items with
+    their points (a penalty as a negative number), when the department has any."""
+    gates = rows[(rows["section"] == GATE).to_numpy(bool)]
+    items = rows[(rows["section"] != GATE).to_numpy(bool)]
+    if not gates.empty:
+        sheet.append([])
+        sheet.append([_cell(sheet, t("section.veto", lang), font=BOLD)])
+        keys = ("common.kpi_id", "common.kpi", "common.actual", "common.target")
+        gate_keys = (*keys, "common.floor", "common.unit", "veto.result")
+        sheet.append(_header(sheet, [t(k, lang) for k in gate_keys]))
+        formats = {c: value_formats(gates[c], gates["unit"]) for c in ("actual", "target", "floor")}
+        for i, row in enumerate(gates.itertuples(index=False)):
+            sheet.append(
+                [
+                    _cell(sheet, row.kpi_id),
+                    _cell(sheet, row.kpi_name),
+                    *(_cell(sheet, getattr(row, c), fmt=f[i]) for c, f in formats.items()),
+                    _cell(sheet, row.unit),
+                    _cell(sheet, t("veto.failed", lang) if row.failed else None, font=VETO_FONT),
+                ]
+            )
+    if not items.empty:
+        sheet.append([])
+        sheet.append([_cell(sheet, t("section.items", lang), font=BOLD)])
+        item_keys = ("section.kind", "common.kpi_id", "section.item", "common.actual")
+        sheet.append(_header(sheet, [t(k, lang) for k in (*item_keys, "common.points")]))
+        actual_formats = value_formats(items["actual"], items["unit"])
+        signed = np.where(items["section"] == BONUS, 1.0, -1.0) * items["points"].to_numpy(float)
+        for i, row in enumerate(items.itertuples(index=False)):
+            sheet.append(
+                [
+                    _cell(sheet, t(f"section.{row.section}", lang)),
+                    _cell(sheet, row.kpi_id),
+                    _cell(sheet, row.kpi_name),
+                    _cell(sheet, row.actual, fmt=actual_formats[i]),
+                    _cell(sheet, signed[i], fmt=CHANGE_FORMAT),
+                ]
+            )
 
 
 def report_xlsx(
