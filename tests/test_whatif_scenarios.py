@@ -102,7 +102,11 @@ def test_scaling_every_weight_changes_nothing(company, weighting):
     scaled = Scenario(
         perspective_weights={p: 7.0 * w for p, w in DEFAULTS.perspective_weights.items()},
         department_weights={d: 3.5 for d in rows["department"].unique()},
-        kpi_weights={key: 40.0 * float(w) for key, w in zip(keys, rows["weight"], strict=True)},
+        kpi_weights={  # rows with a weight: veto gates and bonus/penalty items have none
+            key: 40.0 * float(w)
+            for key, w in zip(keys, rows["weight"], strict=True)
+            if not np.isnan(w)
+        },
     )
     result = compare(october, settings, scaled)
     np.testing.assert_allclose(result.departments["scenario"], baseline.departments["baseline"])
