@@ -374,3 +374,23 @@ def test_points_never_fall_as_the_actual_rises_under_one_deduction_clause(rule, 
     worse = scored(target=target, actual=low, weight=20, rule=rule)
     better = scored(target=target, actual=high, weight=20, rule=rule)
     assert worse["points"] <= better["points"] + 1e-9
+
+
+def test_the_leadership_workbook_shows_the_rule_the_points_and_the_full_points():
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from kpi_engine.core import insights
+    from kpi_engine.reports.xlsx import report_xlsx
+
+    loaded = load(("hr.xlsx", sheet(WORKED, ["客户", "满意度", "越高越好", 80, 90, 81, None])))
+    history = insights.history(loaded.kpis, ["2026-10"])
+    book = load_workbook(BytesIO(report_xlsx(history, "2026-10", department="人力资源部")))
+    rows = [[c.value for c in row] for row in book["人力资源部"].iter_rows()]
+    (header,) = [r for r in rows if "评分标准" in r]
+    worked = next(r for r in rows if "招聘及时率" in r)
+    plain = next(r for r in rows if "满意度" in r)
+    at = {name: header.index(name) for name in ("评分标准", "实得分", "满分")}
+    assert [worked[i] for i in at.values()] == [WORKED[-1], 10, 20]
+    assert [plain[i] for i in at.values()] == [None, None, None]

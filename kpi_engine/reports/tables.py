@@ -44,6 +44,10 @@ KPI_REPORT_COLUMNS: tuple[str, ...] = (
     "status",
     "weight_share",
     "owner_department",
+    "method",  # `rule`: scored by its own rule (SPEC §5.8), whose text, points and full
+    "rule",  # points the workbook shows so a manager can check the arithmetic by hand
+    "points",
+    "full_points",
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -313,7 +314,10 @@ def _department_sheet(
             "scorecard.owner_department",
         )
     ]
-    _widths(sheet, [14, 12, 30, 12, 12, 12, 12, 8, 10, 10, 12, 14])
+    ruled = (kpis["method"] == "rule").to_numpy(dtype=bool)
+    if ruled.any():  # SPEC §5.8: the rule, its points and full points beside the score
+        kpi_labels += [t(k, lang) for k in RULE_LABELS]
+    _widths(sheet, [14, 12, 30, 12, 12, 12, 12, 8, 10, 10, 12, 14, 36, 10, 10])
     header_row = 4 + len(PERSPECTIVES) + 1
     sheet.freeze_panes = f"A{header_row + 1}"
     last = header_row + max(len(kpis), 1)
@@ -376,9 +380,25 @@ def _department_sheet(
                 _status_cell(sheet, row.status, lang),
                 _cell(sheet, row.weight_share, fmt=SHARE_FORMAT),
                 _cell(sheet, row.owner_department),
+                *(_rule_cells(sheet, row) if ruled.any() else ()),
             ]
         )
     _section_tables(sheet, section_rows(history, period, department), lang)
+
+
+# The Scorecard's headers of a rule-scored KPI's rule, points and full points.
+RULE_LABELS = ("scorecard.rule", "scorecard.points", "scorecard.full_points")
+
+
+def _rule_cells(sheet: WriteOnlyWorksheet, row: Any) -> list[object]:
+    """A KPI row's rule, points and full points; empty cells for a KPI not scored by rule."""
+    if row.method != "rule":
+        return [_cell(sheet, None)] * 3
+    return [
+        _cell(sheet, row.rule),
+        _cell(sheet, row.points, fmt=SCORE_FORMAT),
+        _cell(sheet, row.full_points, fmt=SCORE_FORMAT),
+    ]
 
 
 def _section_tables(sheet: WriteOnlyWorksheet, rows: pd.DataFrame, lang: str) -> None:
