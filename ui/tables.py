@@ -16,10 +16,10 @@ import streamlit as st
 from kpi_engine import Scorecard, Settings
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR
 from kpi_engine.core import adjust, insights
+from kpi_engine.core.adjust import is_veto
 from kpi_engine.core.names import department_key, kpi_labels
 from kpi_engine.core.periods import in_order
 from kpi_engine.core.schema import BONUS, GATE, owner_rows
-from kpi_engine.core.scorecard import is_veto
 from kpi_engine.i18n import (
     MISSING,
     adjustment_text,

@@ -25,9 +25,10 @@ import streamlit as st
 from altair.utils.data import to_values
 
 from kpi_engine.charts import specs as charts
+from kpi_engine.core.adjust import vetoed
 from kpi_engine.core.names import department_weights, kpi_labels
 from kpi_engine.core.schema import PERSPECTIVES, owner_rows
-from kpi_engine.core.scorecard import department_wide, vetoed
+from kpi_engine.core.scorecard import department_wide
 from kpi_engine.core.settings import Settings
 from kpi_engine.core.weights import AhpResult, ahp, pairwise_matrix
 from kpi_engine.core.whatif import (

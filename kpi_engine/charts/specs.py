@@ -25,9 +25,9 @@ import altair as alt
 import pandas as pd
 
 from kpi_engine.charts.palette import AMBER, BAND_TINTS, GREEN, MISSING_COLOR, RED, SCALE
+from kpi_engine.core.adjust import vetoed
 from kpi_engine.core.periods import in_order
 from kpi_engine.core.schema import PERSPECTIVES
-from kpi_engine.core.scorecard import vetoed
 from kpi_engine.core.scoring import READ_DECIMALS, statuses
 from kpi_engine.core.settings import Settings
 from kpi_engine.i18n import (

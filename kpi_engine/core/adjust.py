@@ -11,6 +11,7 @@ scorecard, What-if's scenarios and its rank-stability samples all end in the sam
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
@@ -187,3 +188,17 @@ def final_scores(
     the department failed its gate). NaN stays NaN otherwise."""
     adjusted = np.clip(np.add(before, bonus) - np.asarray(penalty), 0.0, float(settings.cap))
     return np.where(vetoed, float(settings.veto_score), adjusted)
+
+
+def is_veto(value: object) -> bool:
+    """Whether a department row's `veto` cell names a failing veto KPI (a dict of the KPI
+    and its values, SPEC §5.6) rather than None: the one test pages, charts and reports make."""
+    return isinstance(value, Mapping)
+
+
+def vetoed(departments: pd.DataFrame) -> np.ndarray:
+    """Per row of a `Scorecard.departments`-like table, whether it was vetoed (`is_veto`);
+    all False for a table without a `veto` column."""
+    if "veto" not in departments.columns:
+        return np.zeros(len(departments), dtype=bool)
+    return np.fromiter(map(is_veto, departments["veto"]), dtype=bool, count=len(departments))

@@ -17,6 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from kpi_engine.core.adjust import vetoed
 from kpi_engine.core.scoring import READ_DECIMALS
 from kpi_engine.core.settings import Grade, Settings
 
@@ -63,14 +64,6 @@ def grades(scores: object, settings: Settings, *, vetoed: object = None) -> np.n
 def has_coefficients(settings: Settings) -> bool:
     """Whether any grade carries a coefficient: tables show the column only then."""
     return any(g.coefficient is not None for g in settings.grades)
-
-
-def vetoed_rows(frame: pd.DataFrame) -> np.ndarray:
-    """Rows of a department table whose department is vetoed in that period (`veto` holds
-    the failing KPI, SPEC §5.6); none when the table has no `veto` column."""
-    if "veto" not in frame.columns:
-        return np.zeros(len(frame), dtype=bool)
-    return frame["veto"].notna().to_numpy(dtype=bool)
 
 
 def distribute(scores: np.ndarray, by_score: np.ndarray, table: tuple[Grade, ...]) -> np.ndarray:
@@ -133,7 +126,7 @@ def with_grades(
     table), also `distribution_grade`: the grade by the forced distribution when it is
     on, else None."""
     table = settings.grades
-    index = grade_index(frame["score"], table, vetoed=vetoed_rows(frame))
+    index = grade_index(frame["score"], table, vetoed=vetoed(frame))
     columns = {GRADE: names(index, table), COEFFICIENT: coefficients(index, table)}
     if counted is not None:
         spread = np.full(len(frame), NO_GRADE, dtype=np.intp)

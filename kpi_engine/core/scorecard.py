@@ -6,13 +6,13 @@ in the JSON.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from kpi_engine.core import adjust, periods
+from kpi_engine.core.adjust import vetoed
 from kpi_engine.core.rollup import Cube, cube, expand_shared, of_cube
 from kpi_engine.core.scoring import score, statuses
 from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, Settings
@@ -73,20 +73,6 @@ def department_wide(departments: pd.DataFrame, period: str | None) -> list[str]:
     if period is not None:
         at = at[(at["period"] == period).to_numpy(bool)]
     return sorted(at["department"].astype(str).unique())
-
-
-def is_veto(value: object) -> bool:
-    """Whether a department row's `veto` cell names a failing veto KPI (a dict of the KPI
-    and its values, SPEC §5.6) rather than None: the one test pages, charts and reports make."""
-    return isinstance(value, Mapping)
-
-
-def vetoed(departments: pd.DataFrame) -> np.ndarray:
-    """Per row of a `Scorecard.departments`-like table, whether it was vetoed (`is_veto`);
-    all False for a table without a `veto` column."""
-    if "veto" not in departments.columns:
-        return np.zeros(len(departments), dtype=bool)
-    return np.fromiter(map(is_veto, departments["veto"]), dtype=bool, count=len(departments))
 
 
 def department_statuses(departments: pd.DataFrame, *, settings: Settings) -> np.ndarray:

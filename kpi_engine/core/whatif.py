@@ -451,7 +451,7 @@ def _fixed(departments: pd.DataFrame, period: object, names: pd.Index) -> _Fixed
     at = at.drop_duplicates("department").set_index("department").reindex(names)
     before = at["score_before"] if "score_before" in at.columns else at["score"]
     wide = before.where((at["weighting"] == DEPARTMENT).to_numpy(bool))
-    vetoed = at["veto"].notna() if "veto" in at.columns else pd.Series(False, index=at.index)
+    vetoed = adjust.vetoed(at)
 
     def column(name: str) -> np.ndarray:
         if name not in at.columns:
@@ -462,7 +462,7 @@ def _fixed(departments: pd.DataFrame, period: object, names: pd.Index) -> _Fixed
         wide.to_numpy(dtype=float),
         column("bonus"),
         column("penalty"),
-        at["score"].where(vetoed.to_numpy(bool)).to_numpy(dtype=float),
+        at["score"].where(vetoed).to_numpy(dtype=float),
     )
 
 
@@ -521,7 +521,9 @@ def rank_ranges(
         fixed = _fixed(departments, period, table.index)
         sampled = _sample_ranks(table.to_numpy(dtype=float), w, fixed, settings)
         r, base = sampled.ranks, sampled.ranks[:, 0]
-        best, worst = grade_span(sampled.low, sampled.high, settings, vetoed=fixed.vetoed)
+        best, worst = grade_span(
+            sampled.low, sampled.high, settings, vetoed=~np.isnan(fixed.vetoed)
+        )
         parts.append(
             pd.DataFrame(
                 {

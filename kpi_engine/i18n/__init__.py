@@ -28,7 +28,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from kpi_engine.core import periods
-from kpi_engine.core.scorecard import is_veto
+from kpi_engine.core.adjust import is_veto
 
 DEFAULT_LANG = "zh-Hans"
 LANGUAGES: dict[str, str] = {"zh-Hans": "简体中文", "zh-Hant": "繁體中文", "en": "English"}

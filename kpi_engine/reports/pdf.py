@@ -32,8 +32,9 @@ from fpdf import FPDF
 from kpi_engine.charts import specs as charts
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR, STATUS_COLORS, rgb
 from kpi_engine.core import insights
+from kpi_engine.core.adjust import is_veto, vetoed
 from kpi_engine.core.schema import BONUS, GATE, PERSPECTIVES
-from kpi_engine.core.scorecard import Scorecard, is_veto, vetoed
+from kpi_engine.core.scorecard import Scorecard
 from kpi_engine.core.scoring import statuses
 from kpi_engine.core.settings import DEFAULTS, Settings
 from kpi_engine.i18n import (

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from kpi_engine.core import adjust, insights, periods
+from kpi_engine.core.adjust import is_veto, vetoed
 from kpi_engine.core.grades import (
     COEFFICIENT,
     DISTRIBUTION_GRADE,
@@ -24,7 +25,7 @@ from kpi_engine.core.grades import (
 from kpi_engine.core.names import per_distinct, printable
 from kpi_engine.core.rollup import perspective_weights
 from kpi_engine.core.schema import BONUS, GATE, PENALTY, PERSPECTIVES, SECTIONS, owner_rows
-from kpi_engine.core.scorecard import Scorecard, department_statuses, is_veto, vetoed
+from kpi_engine.core.scorecard import Scorecard, department_statuses
 from kpi_engine.core.scoring import statuses
 from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, Settings
 from kpi_engine.core.whatif import ranks
