@@ -576,7 +576,8 @@ def version_label(row: pd.Series, lang: str) -> str:
 
 
 def settings_summary(settings: Settings, lang: str) -> str:
-    """One line per stored settings: perspective shares, bands, cap and threshold score."""
+    """One line per stored settings: perspective shares, bands, cap, threshold score,
+    weighting rule, veto score, bonus limit and grades."""
     total = sum(settings.perspective_weights.values()) or 1.0
     weights = " ".join(
         f"{perspective_label(p, lang)} {100 * w / total:.0f}%"
@@ -596,6 +597,13 @@ def settings_summary(settings: Settings, lang: str) -> str:
         lang,
         summary=summary,
         weighting=t(f"weighting.rule_{settings.weighting}", lang),
+    )
+    summary = t(  # SPEC §5.6, §5.7
+        "settings.summary_adjust",
+        lang,
+        summary=summary,
+        veto=f"{settings.veto_score:g}",
+        bonus=f"{settings.bonus_limit:g}",
     )
     grades = " · ".join(
         g.name if g.lowest is None else f"{g.name} ≥{g.lowest:g}" for g in settings.grades
