@@ -417,3 +417,24 @@ def test_a_definition_makes_its_actuals_a_veto_kpi_and_no_veto_is_no_filled_cell
     (filled,) = loaded.warnings[loaded.warnings["code"] == "filled_from_definitions"].itertuples()
     assert "一票否决 / veto (1)" in filled.message
     assert department(build(loaded.kpis), "生产部").veto["kpi_id"] == "V1"
+
+
+def test_a_rows_own_perspective_decides_what_it_is_not_the_definitions_gate():
+    """A definition without a weight makes its veto KPI a gate; a month's row that writes
+    the KPI's perspective and weight is a KPI of that perspective (and still a veto KPI),
+    and nothing is said to be filled in for it."""
+    definitions = [
+        ["部门", "指标编号", "指标名称", "维度", "方向", "权重", "目标值", "一票否决"],
+        ["生产部", "V1", "安全事故", "内部流程", "越低越好", None, 0, "是"],
+    ]
+    actuals = [
+        ["部门", "指标编号", "维度", "权重", "期间", "实际值"],
+        ["生产部", "V1", "内部流程", 10, "2026-10", 0],
+    ]
+    loaded = load(("生产部.xlsx", xlsx(actuals, sheet="实际", more={"定义": definitions})))
+    assert loaded.errors.empty, loaded.errors
+    (row,) = loaded.kpis.itertuples()
+    assert (row.perspective, row.section, row.veto) == ("internal_process", None, True)
+    filled = loaded.warnings[loaded.warnings["code"] == "filled_from_definitions"]
+    assert not filled["message"].str.contains("section").any()
+    assert department(build(loaded.kpis), "生产部").veto is None

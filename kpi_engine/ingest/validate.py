@@ -466,6 +466,10 @@ def _fill_from_definitions(
             take &= ~own_target
         if column == "veto":  # a definition's "not a veto KPI" fills nothing worth a word
             take &= source["veto"].reindex(filled.index).eq(True)
+        if column in ("perspective", "section"):  # a row's own perspective or section
+            # (加分项, 否决指标, 财务) decides what it is; a definition only names it for a
+            # row that says neither
+            take &= typed["perspective"].isna() & typed["section"].isna()
         if take.any():
             filled.loc[take, column] = source.loc[take[take].index, column]
             taken[column] = take
