@@ -64,7 +64,7 @@ for perspective in PERSPECTIVES:
     score = card.perspectives.loc[card.perspectives["perspective"] == perspective, "score"]
     heading = perspective_label(perspective, lang)
     st.subheader(f"{heading} · {score_text(score.iloc[0] if len(score) else None)}")
-    rows = kpis[kpis["_perspective"] == perspective].drop(columns="_perspective")
+    rows = tables.of_one_perspective(kpis, perspective, lang)
     st.dataframe(
         tables.styled(rows, lang),
         hide_index=True,

@@ -321,7 +321,11 @@ def test_a_wrong_score_beside_a_rule_still_warns_with_the_points():
 
 
 def test_the_scorecard_shows_the_rule_the_points_and_the_full_points(monkeypatch, tmp_path):
-    data = sheet(WORKED, ["内部流程", "培训完成率", "越高越好", 80, 0.9, 0.81, None])
+    data = sheet(
+        WORKED,
+        ["内部流程", "培训完成率", "越高越好", 80, 0.9, 0.81, None],
+        ["客户", "满意度", "越高越好", 100, 90, 81, None],
+    )
     name = "人力资源部_2026年10月.xlsx"
     engine = fresh_store(tmp_path)
     Upload(name, data, load((name, data))).save(engine)
@@ -336,6 +340,9 @@ def test_the_scorecard_shows_the_rule_the_points_and_the_full_points(monkeypatch
     assert rows.loc["招聘及时率", "得分"] == 50
     assert rows.loc["培训完成率", "评分标准"] == ""
     assert math.isnan(rows.loc["培训完成率", "实得分"])
+    # a panel with no rule-scored KPI stays as narrow as before
+    (other,) = [t for t in tables if "满意度" in t["指标"].tolist()]
+    assert not {"评分标准", "实得分", "满分"} & set(other.columns)
 
 
 # -- laws -----------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from kpi_engine.i18n import (
 from kpi_engine.reports.tables import (
     ADJUSTMENT_COLUMNS,
     GRADE_LABELS,
+    RULE_LABELS,
     department_ranking,
     grade_columns,
     of_perspective,
@@ -261,9 +262,21 @@ def _with_rules(table: pd.DataFrame, rows: pd.DataFrame, lang: str) -> pd.DataFr
         **{
             t("scorecard.rule", lang): np.where(ruled, rows["rule"].to_numpy(dtype=object), ""),
             t("scorecard.points", lang): np.where(ruled, rows["points"].astype(float), np.nan),
-            t("scorecard.full_points", lang): rows["full_points"].astype(float).to_numpy(),
+            t("scorecard.full_points", lang): np.where(
+                ruled, rows["full_points"].astype(float), np.nan
+            ),
         }
     )
+
+
+def of_one_perspective(kpis: pd.DataFrame, perspective: str, lang: str) -> pd.DataFrame:
+    """The rows of `kpi_rows` in one perspective's panel; the rule columns only where one of
+    its KPIs is scored by rule (a panel without one stays as narrow as before)."""
+    rows = kpis[kpis["_perspective"] == perspective].drop(columns="_perspective")
+    rule = t("scorecard.rule", lang)
+    if rule in rows.columns and not rows[rule].astype(bool).any():
+        rows = rows.drop(columns=[t(k, lang) for k in RULE_LABELS])
+    return rows
 
 
 def _partners(row: Mapping[str, object], department: str) -> str:

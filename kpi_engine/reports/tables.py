@@ -52,6 +52,10 @@ KPI_REPORT_COLUMNS: tuple[str, ...] = (
 )
 
 
+# The headers (catalog keys) of a rule-scored KPI's rule, points and full points, beside
+# its score on the Scorecard and in the workbook (SPEC §5.8).
+RULE_LABELS = ("scorecard.rule", "scorecard.points", "scorecard.full_points")
+
 # A department's grade, its coefficient and its grade by the forced distribution (None
 # when the distribution is off), as `core.grades.with_grades` adds them.
 GRADE_COLUMNS: tuple[str, ...] = (GRADE, COEFFICIENT, DISTRIBUTION_GRADE)

@@ -38,6 +38,7 @@ from kpi_engine.i18n import (
 from kpi_engine.reports.plain import safe_cell
 from kpi_engine.reports.tables import (
     GRADE_LABELS,
+    RULE_LABELS,
     department_summary,
     grade_columns,
     kpi_rows,
@@ -384,10 +385,6 @@ def _department_sheet(
             ]
         )
     _section_tables(sheet, section_rows(history, period, department), lang)
-
-
-# The Scorecard's headers of a rule-scored KPI's rule, points and full points.
-RULE_LABELS = ("scorecard.rule", "scorecard.points", "scorecard.full_points")
 
 
 def _rule_cells(sheet: WriteOnlyWorksheet, row: Any) -> list[object]:
