@@ -401,3 +401,25 @@ def test_the_leadership_workbook_shows_the_rule_the_points_and_the_full_points()
     at = {name: header.index(name) for name in ("评分标准", "实得分", "满分")}
     assert [worked[i] for i in at.values()] == [WORKED[-1], 10, 20]
     assert [plain[i] for i in at.values()] == [None, None, None]
+
+
+def test_what_if_rescores_a_rule_kpi_when_its_target_or_its_weight_moves():
+    """A rule KPI's points follow an edited target, and its score an edited weight where the
+    weight is its full points (20 − 2 × 5 = 10 of 20 is 50; of 40 it is 30 of 40, 75)."""
+    from kpi_engine.core.whatif import Scenario, prepare, rescore
+
+    loaded = load(("hr.xlsx", sheet(WORKED)))
+    prepared = prepare(loaded.kpis, period="2026-10")
+    key = ("人力资源部", "招聘及时率")
+
+    def worked(scenario: Scenario) -> dict[str, object]:
+        kpis = rescore(prepared, scenario).kpis
+        return kpis[kpis["kpi_name"] == "招聘及时率"].iloc[0].to_dict()
+
+    base = worked(Scenario())
+    assert (base["points"], base["full_points"], base["score"]) == (10, 20, 50)
+    target = worked(Scenario(kpi_targets={key: 0.93}))  # 3 points short: 20 − 6
+    assert (target["points"], target["score"]) == (pytest.approx(14), pytest.approx(70))
+    weight = worked(Scenario(kpi_weights={key: 40.0}))
+    assert (weight["points"], weight["full_points"]) == (30, 40)
+    assert weight["score"] == pytest.approx(75)

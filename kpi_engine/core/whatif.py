@@ -32,7 +32,7 @@ from kpi_engine.core.names import fold, kpi_labels
 from kpi_engine.core.rollup import Cube, upper, weighted_mean
 from kpi_engine.core.schema import PERSPECTIVES, owner_rows
 from kpi_engine.core.scorecard import Scorecard, for_period, from_scored
-from kpi_engine.core.scoring import score
+from kpi_engine.core.scoring import RULE, score
 from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, Settings
 from kpi_engine.core.weights import (
     TOO_FEW,
@@ -204,26 +204,32 @@ def _from_cube(prepared: Prepared, settings: Settings) -> Scorecard:
 
 
 def _from_rows(prepared: Prepared, scenario: Scenario, settings: Settings) -> Scorecard:
-    """KPI overrides: rescore only the rows whose target changed, then one roll-up."""
+    """KPI overrides: rescore only the rows whose target changed, or whose weight changed
+    where a rule scores the KPI (its full points may be its weight, SPEC §5.8), then one
+    roll-up."""
     scored = prepared.scored.copy(deep=False)
     codes, pairs = prepared.key_codes, prepared.key_pairs
     weights = _lookup(codes, pairs, scenario.kpi_weights)
+    old_weight = pd.to_numeric(scored["weight"], errors="coerce").to_numpy(dtype=float)
+    new_weight = np.where(np.isnan(weights), old_weight, weights)
     if (~np.isnan(weights)).any():
-        old = pd.to_numeric(scored["weight"], errors="coerce").to_numpy(dtype=float)
-        scored["weight"] = np.where(np.isnan(weights), old, weights)
+        scored["weight"] = new_weight
     targets = _lookup(codes, pairs, scenario.kpi_targets)
     old_target = pd.to_numeric(scored["target"], errors="coerce").to_numpy(dtype=float)
-    changed = np.flatnonzero(~np.isnan(targets) & (targets != old_target))
+    ruled = (scored["method"] == RULE).to_numpy(dtype=bool)
+    reweighed = ruled & ~np.isnan(weights) & (weights != old_weight)
+    changed = np.flatnonzero((~np.isnan(targets) & (targets != old_target)) | reweighed)
     if changed.size:
-        part = prepared.rows.iloc[changed].assign(target=targets[changed])
+        new_target = np.where(np.isnan(targets), old_target, targets)
+        part = prepared.rows.iloc[changed].assign(
+            target=new_target[changed], weight=new_weight[changed]
+        )
         redone = score(part, settings=settings)
-        new_score = scored["score"].to_numpy(dtype=float).copy()
-        new_status = scored["status"].to_numpy(dtype=object).copy()
-        new_score[changed] = redone["score"].to_numpy(dtype=float)
-        new_status[changed] = redone["status"].to_numpy(dtype=object)
-        scored["target"] = np.where(np.isnan(targets), old_target, targets)
-        scored["score"] = new_score
-        scored["status"] = pd.Series(new_status, index=scored.index, dtype=object)
+        for column in ("score", "status", "points", "full_points"):
+            values = scored[column].to_numpy(dtype=object).copy()
+            values[changed] = redone[column].to_numpy(dtype=object)
+            scored[column] = pd.Series(values, index=scored.index).infer_objects()
+        scored["target"] = new_target
     card, _ = from_scored(scored, settings=settings)
     return card
 
