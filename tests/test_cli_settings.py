@@ -5,28 +5,17 @@ stores; a misspelt field or an unusable value is bad usage (exit 2), never ignor
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.test_cli import run
 from tests.workbooks import form, xlsx
 
 pytestmark = pytest.mark.slow
 
 LEVELS = [["优秀", 100, 1.2, None], ["良好", 90, 1.0, None], ["合格", 80, 0.8, None]]
 LEVELS += [["不合格", None, 0.5, None]]
-
-
-def run(*args: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kpi_engine", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.fixture
