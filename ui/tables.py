@@ -43,6 +43,7 @@ from kpi_engine.reports.tables import (
     ADJUSTMENT_COLUMNS,
     GRADE_LABELS,
     RULE_LABELS,
+    adjusted_rows,
     department_ranking,
     grade_columns,
     of_perspective,
@@ -443,11 +444,8 @@ def trend_table(series: pd.DataFrame, lang: str) -> pd.DataFrame:
     )
     if "veto" not in newest.columns:
         return table
-    adjusted = [
-        is_adjusted(b, p, v)
-        for b, p, v in zip(newest["bonus"], newest["penalty"], newest["veto"], strict=True)
-    ]
-    if not any(adjusted):  # a department's points and veto reason, where it has any
+    adjusted = adjusted_rows(newest)
+    if not adjusted.any():  # a department's points and veto reason, where it has any
         return table
     return table.assign(
         **{

@@ -175,7 +175,7 @@ def veto_text(veto: object, lang: str = DEFAULT_LANG) -> str:
     not the target, decides then); "" when `veto` names no failing KPI (see `is_veto`).
     Actual, target (a range as `low – high`) and floor read as the KPI's own numbers
     (`number_text`, its unit)."""
-    if not isinstance(veto, Mapping):  # `core.scorecard.is_veto`
+    if not isinstance(veto, Mapping):  # `adjust.is_veto`, spelt out so the type narrows
         return ""
     unit = veto.get("unit")
     low, high = veto.get("target_low"), veto.get("target_high")

@@ -204,6 +204,16 @@ def department_summary(
 ADJUSTMENT_COLUMNS: tuple[str, ...] = ("score_before", "bonus", "penalty", "veto")
 
 
+def adjusted_rows(departments: pd.DataFrame) -> np.ndarray:
+    """Per row of a department table (`score_before`, `bonus`, `penalty`, `veto`), whether
+    its score is not its weighted score (`i18n.is_adjusted`)."""
+    return np.fromiter(
+        map(is_adjusted, departments["bonus"], departments["penalty"], departments["veto"]),
+        dtype=bool,
+        count=len(departments),
+    )
+
+
 def adjusted_departments(
     history: Scorecard, period: str, *, settings: Settings = DEFAULTS
 ) -> pd.DataFrame:
@@ -212,11 +222,7 @@ def adjusted_departments(
     department, score_before, bonus, penalty, score, status, veto. What the Overview and
     both reports list beside the ranking."""
     rows = department_summary(history, period, settings=settings)
-    keep = [
-        is_adjusted(b, p, v)
-        for b, p, v in zip(rows["bonus"], rows["penalty"], rows["veto"], strict=True)
-    ]
-    rows = rows[np.asarray(keep, dtype=bool)]
+    rows = rows[adjusted_rows(rows)]
     rows = rows.assign(_vetoed=[not is_veto(v) for v in rows["veto"]])
     rows = rows.sort_values("_vetoed", kind="stable")
     columns = ["department", "score_before", "bonus", "penalty", "score", "status", "veto"]
