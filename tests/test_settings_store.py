@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from kpi_engine import DEFAULTS, build, load_files, store
 from kpi_engine.auth.roles import ADMIN, Actor
 from kpi_engine.core.settings import DATA_DIR_ENV, PERSPECTIVE, problems
+from kpi_engine.store import settings as settings_store
 from tests.apps import APP, open_page, start
 from ui import auth, data
 from ui import whatif as ui
@@ -47,6 +48,9 @@ def another_session() -> AppTest:
         ),
         ({"department_weights": {"财务部": -1.0}}, "negative_weight"),
         ({"perspective_weights": {"financial": float("nan")}}, "negative_weight"),
+        ({"heatmap_colors": "rainbow"}, "unknown_heatmap_colors"),
+        ({"script": "pinyin"}, "unknown_script"),
+        ({"time_zone": "Mars/Olympus"}, "unknown_time_zone"),
     ],
 )
 def test_unusable_settings_are_named_and_refused_by_the_store(tmp_path, change, problem):
@@ -58,6 +62,29 @@ def test_unusable_settings_are_named_and_refused_by_the_store(tmp_path, change, 
         store.save_settings(engine, bad, user=Actor("ana", ADMIN))
     assert store.load_settings(engine) == DEFAULTS
     assert problems(DEFAULTS) == []
+
+
+def test_display_settings_round_trip_and_newer_values_fall_back(tmp_path):
+    """The display settings are stored with the rest; a value a newer version wrote (or a
+    zone this machine lacks) loads as the default rather than refusing every page."""
+    engine = store.connect(data_dir=tmp_path)
+    store.migrate(engine)
+    chosen = DEFAULTS.with_(
+        heatmap_colors="gradient",
+        department_order=["财务部", "市场部"],
+        script="as_written",
+        time_zone="Europe/Berlin",
+    )
+    store.save_settings(engine, chosen, user=Actor("ana", ADMIN))
+    assert store.load_settings(engine) == chosen
+    assert store.load_settings(engine).department_order == ("财务部", "市场部")
+    newer = '{"heatmap_colors": "rainbow", "script": "pinyin", "time_zone": "Mars/Olympus"}'
+    loaded = settings_store._settings(newer)
+    assert (loaded.heatmap_colors, loaded.script, loaded.time_zone) == (
+        DEFAULTS.heatmap_colors,
+        DEFAULTS.script,
+        DEFAULTS.time_zone,
+    )
 
 
 def test_saved_settings_score_every_page_of_every_session(monkeypatch, tmp_path, company):

@@ -9,6 +9,7 @@ from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _MB = 1024 * 1024
 DEFAULT_PERSPECTIVE_WEIGHTS: Mapping[str, float] = MappingProxyType(
@@ -21,6 +22,23 @@ DEFAULT_PERSPECTIVE_WEIGHTS: Mapping[str, float] = MappingProxyType(
 # for everyone, `department` the sums of each department's KPI weights for everyone.
 AUTO, PERSPECTIVE, DEPARTMENT = "auto", "perspective", "department"
 WEIGHTINGS: tuple[str, ...] = (AUTO, PERSPECTIVE, DEPARTMENT)
+
+# Display settings. Heatmap cells in the three status colours (default) or on a gradient;
+# data names converted to the UI's Chinese script (OpenCC, display only) or shown as written.
+STATUS_COLORS, GRADIENT = "status", "gradient"
+HEATMAP_COLORS: tuple[str, ...] = (STATUS_COLORS, GRADIENT)
+CONVERT, AS_WRITTEN = "convert", "as_written"
+SCRIPTS: tuple[str, ...] = (CONVERT, AS_WRITTEN)
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+
+def known_time_zone(name: str) -> bool:
+    """Whether `name` is a time zone this machine's zone database knows."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 class Grade(NamedTuple):
@@ -103,9 +121,15 @@ class Settings:
     bonus_limit: float = 10.0  # bonus points counted per department and period (§5.7)
     grades: tuple[Grade, ...] = DEFAULT_GRADES  # highest first (§5.9)
     forced_distribution: bool = False  # rank departments against the grades' quotas (§5.9)
+    # How pages show what the data says; no score depends on these.
+    heatmap_colors: str = STATUS_COLORS  # one of HEATMAP_COLORS: status bands or a gradient
+    department_order: tuple[str, ...] = ()  # departments in this order first; empty: by score
+    script: str = CONVERT  # one of SCRIPTS: data names in the UI's script, or as written
+    time_zone: str = DEFAULT_TIME_ZONE  # an IANA name: the organisation's clock for times shown
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "grades", grade_table(self.grades))
+        object.__setattr__(self, "department_order", tuple(self.department_order))
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some fields changed (what-if scenarios start here)."""
@@ -136,6 +160,12 @@ def problems(settings: Settings) -> list[str]:
     if not 0 <= settings.bonus_limit <= settings.cap:
         found.append("bonus_limit_range")
     found.extend(grade_problems(settings))
+    if settings.heatmap_colors not in HEATMAP_COLORS:
+        found.append("unknown_heatmap_colors")
+    if settings.script not in SCRIPTS:
+        found.append("unknown_script")
+    if not known_time_zone(settings.time_zone):
+        found.append("unknown_time_zone")
     return found
 
 

@@ -13,7 +13,15 @@ from sqlalchemy.engine import Engine
 
 from kpi_engine.auth import roles as access
 from kpi_engine.auth.roles import Actor
-from kpi_engine.core.settings import AUTO, DEFAULTS, WEIGHTINGS, Settings, problems
+from kpi_engine.core.settings import (
+    DEFAULTS,
+    HEATMAP_COLORS,
+    SCRIPTS,
+    WEIGHTINGS,
+    Settings,
+    known_time_zone,
+    problems,
+)
 from kpi_engine.store import codec
 from kpi_engine.store.audit import allowed, record
 from kpi_engine.store.connection import reading, writing
@@ -28,10 +36,18 @@ def _value(settings: Settings) -> dict:
 
 
 def _settings(text: str) -> Settings:
-    """Stored settings; a `weighting` this code does not know (newer code's) is `auto`."""
+    """Stored settings; a choice this code does not know (newer code's), or a time zone this
+    machine does not, is the default."""
     fields = codec.known_fields(Settings, text)
-    if fields.get("weighting", AUTO) not in WEIGHTINGS:
-        fields["weighting"] = AUTO
+    for name, known in (
+        ("weighting", WEIGHTINGS),
+        ("heatmap_colors", HEATMAP_COLORS),
+        ("script", SCRIPTS),
+    ):
+        if fields.get(name, getattr(DEFAULTS, name)) not in known:
+            fields.pop(name)
+    if not known_time_zone(str(fields.get("time_zone", DEFAULTS.time_zone))):
+        fields.pop("time_zone")
     return Settings(**fields)
 
 
