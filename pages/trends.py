@@ -32,7 +32,14 @@ if level != "organization":
     keys = st.multiselect(
         t("trends.choose_kpi", lang) if level == "kpi" else t("common.department", lang),
         list(options),
-        default=list(options)[:2],
+        default=tables.trend_defaults(
+            history,
+            level,
+            options,
+            departments=choices.departments,
+            period=choices.period,
+            settings=settings,
+        ),
         format_func=options.get,
         key=f"{state.TREND_KEYS}_{level}",
     )
@@ -47,7 +54,16 @@ if series.empty:
     st.stop()
 if level == "kpi":
     st.subheader(t("trends.actual_vs_target", lang))
-    downloads.chart(charts.actual_vs_target(frame, lang=lang), "actual_vs_target", lang)
+    indexed = False
+    if len(set(charts.trend_units(series))) > 1:  # a panel per unit, or one indexed chart
+        indexed = st.toggle(
+            t("trends.indexed", lang), key=state.TREND_INDEXED, help=t("trends.index_help", lang)
+        )
+        if not indexed:
+            st.caption(t("trends.unit_panels_note", lang))
+    downloads.chart(
+        charts.actual_vs_target(frame, lang=lang, indexed=indexed), "actual_vs_target", lang
+    )
 st.subheader(t("trends.score_bands", lang))
 downloads.chart(charts.score_bands(frame, lang=lang, settings=settings), "score_bands", lang)
 st.caption(t("trends.projection_note", lang))

@@ -385,7 +385,8 @@ def test_score_bands_background_and_projection():
     assert mark_type(bands) == "rect"
     assert bands["encoding"]["fill"]["scale"]["domain"] == ["预警", "关注", "达标"]
     band_rows = spec["datasets"][bands["data"]["name"]]
-    assert [(b["low"], b["high"]) for b in band_rows] == [(0.0, 70.0), (70.0, 90.0), (90.0, 150.0)]
+    # scores 90-108: the axis fits them (tests/test_readable_trends.py), the bands cut to it
+    assert [(b["low"], b["high"]) for b in band_rows] == [(85.0, 90.0), (90.0, 115.0)]
     dash = encodings(spec, "strokeDash")[0]
     assert dash["scale"]["domain"] == ["得分", "预测（非实际数据）"]
     assert dash["scale"]["range"][1] != [1, 0]  # the projection is dashed
@@ -395,7 +396,7 @@ def test_score_bands_background_and_projection():
         ("2026-10", 104.0),
         ("2026-11", 108.0),
     ]
-    assert encodings(spec, "y")[0]["scale"]["domain"] == [0, 150.0]
+    assert encodings(spec, "y")[0]["scale"]["domain"] == [85.0, 115.0]
     assert {"得分", "期间", "状态区间"} <= titles(spec)
 
 

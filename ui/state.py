@@ -24,6 +24,7 @@ LAST_DELETED = "last_deleted"  # upload id that can be undone
 SCORECARD_DEPARTMENT = "scorecard_department"
 TREND_LEVEL = "trend_level"
 TREND_KEYS = "trend_keys"
+TREND_INDEXED = "trend_indexed"
 
 GRAINS = ("month", "quarter", "half", "ytd", "year")  # SPEC §5.1
 

@@ -32,6 +32,7 @@ from kpi_engine.i18n import (
     number_text,
     period_label,
     perspective_label,
+    points_change_text,
     score_text,
     status_label,
     t,
@@ -45,6 +46,7 @@ from kpi_engine.reports.tables import (
     RULE_LABELS,
     adjusted_rows,
     department_ranking,
+    department_shares,
     grade_columns,
     of_perspective,
     section_rows,
@@ -418,6 +420,68 @@ def trend_options(history: Scorecard, level: str, departments: Sequence[str]) ->
     return {}
 
 
+TREND_DEFAULTS = 2  # series a Trends level shows before the user picks
+
+
+def _latest(history: Scorecard, period: str | None) -> str | None:
+    """`period` when the history scores it, else the history's latest period."""
+    scored = in_order(pd.unique(history.departments["period"].astype(object)))
+    return period if period in scored else (scored[-1] if scored else None)
+
+
+def trend_departments(
+    history: Scorecard, departments: Sequence[str], period: str | None
+) -> list[str]:
+    """The departments the Trends page shows first: the ones the sidebar chose, else the
+    `TREND_DEFAULTS` lowest-scoring departments of the period (those a review discusses;
+    a department without a score last, ties by name)."""
+    if departments:
+        return list(departments)
+    at = _latest(history, period)
+    rows = history.departments[(history.departments["period"] == at).to_numpy(bool)]
+    rows = rows.sort_values(["score", "department"], na_position="last", kind="stable")
+    return [str(d) for d in rows["department"].head(TREND_DEFAULTS)]
+
+
+def heaviest_kpi(
+    history: Scorecard, period: str | None, department: str, settings: Settings
+) -> tuple[str, str] | None:
+    """A department's most weighted KPI of its own in the period, as a Trends key
+    (department, KPI id or name): the largest share of the department's score
+    (`reports.tables.department_shares`), the first in scorecard order on a tie."""
+    at = _latest(history, period)
+    if at is None:
+        return None
+    rows = department_shares(history, at, department, settings=settings)
+    rows = rows[(rows["owner_department"] == department).to_numpy(bool)]
+    rows = rows[rows["department_share"].notna().to_numpy(bool)]
+    if rows.empty:
+        return None
+    best = int(np.argmax(rows["department_share"].to_numpy(float)))  # the first on a tie
+    return department, str(kpi_labels(rows).iloc[best])
+
+
+def trend_defaults(
+    history: Scorecard,
+    level: str,
+    options: Mapping,
+    *,
+    departments: Sequence[str],
+    period: str | None,
+    settings: Settings,
+) -> list:
+    """What a Trends level shows before the user picks (keys of `options`): at department
+    level `trend_departments`; at KPI level each of those departments' most weighted KPI
+    (`heaviest_kpi`); nothing at organisation level."""
+    shown = trend_departments(history, departments, period)
+    keys: list[object] = []
+    if level == "department":
+        keys = list(shown)
+    elif level == "kpi":
+        keys = [heaviest_kpi(history, period, d, settings) for d in shown]
+    return [k for k in keys if k in options]
+
+
 def with_projection(series: pd.DataFrame, projected: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(
         [series.assign(projected=False), projected.assign(projected=True)], ignore_index=True
@@ -432,8 +496,9 @@ def trend_table(series: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("common.series", lang): newest["series"],
             t("common.period", lang): newest["period"],
             t("common.score", lang): newest["score"].astype(float).round(1),
-            t("trends.mom", lang): newest["mom_change"].astype(float).round(1),
-            t("trends.yoy", lang): newest["yoy_change"].astype(float).round(1),
+            # score changes, named as points (`+2.3 分`) so no one reads them as rates
+            t("trends.mom", lang): [points_change_text(v, lang) for v in newest["mom_change"]],
+            t("trends.yoy", lang): [points_change_text(v, lang) for v in newest["yoy_change"]],
             # a department's or the organisation's grade (SPEC §5.9); a KPI has none
             **(
                 {t("common.grade", lang): [text_or_missing(v) for v in newest["grade"]]}

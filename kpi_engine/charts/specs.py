@@ -18,15 +18,18 @@ Missing scores stay visible: grey cells and '—' rather than zero or a hole.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TypeVar
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from kpi_engine.charts.palette import AMBER, BAND_TINTS, GREEN, MISSING_COLOR, RED, SCALE
 from kpi_engine.core.adjust import vetoed
 from kpi_engine.core.periods import in_order
+from kpi_engine.core.rules import percent_unit
 from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.core.scoring import READ_DECIMALS, statuses
 from kpi_engine.core.settings import Settings
@@ -38,6 +41,7 @@ from kpi_engine.i18n import (
     number_text,
     percent_text,
     perspective_label,
+    points_change_text,
     score_text,
     status_label,
     t,
@@ -88,7 +92,7 @@ def status_scale(settings: Settings) -> alt.Scale:
 
 STATUS_SCALE = status_scale(Settings())
 
-_C = TypeVar("_C", alt.Chart, alt.LayerChart, alt.FacetChart)
+_C = TypeVar("_C", alt.Chart, alt.LayerChart, alt.FacetChart, alt.VConcatChart)
 
 
 def font_for(lang: str) -> str:
@@ -801,8 +805,9 @@ def baseline_vs_scenario(
 
 
 def _trend_rows(trend: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """`trend` sorted by period with a boolean `projected` (False when absent) and a
-    `series` label (one blank series when absent; the engine's 'organization' translated).
+    """`trend` sorted by period with a boolean `projected` (False when absent), a `series`
+    label (one blank series when absent; the engine's 'organization' translated) and a
+    `unit` (`trend_units`).
     """
     out = trend.copy()
     out["period"] = out["period"].astype(object)
@@ -813,7 +818,15 @@ def _trend_rows(trend: pd.DataFrame, lang: str) -> pd.DataFrame:
         out["series"] = ""
     out["series"] = out["series"].astype(object).fillna("")
     out.loc[out["series"] == "organization", "series"] = t("common.organization", lang)
+    out["unit"] = trend_units(out)
     return out.sort_values("period", kind="stable")
+
+
+def trend_units(trend: pd.DataFrame) -> list[str]:
+    """Each row's unit as `actual_vs_target` panels it: as written and stripped, every
+    percent spelling (`%`, `％`, `百分比`) as `%`, '' when absent or blank."""
+    units = trend["unit"] if "unit" in trend.columns else pd.Series(None, index=trend.index)
+    return [("%" if percent_unit(u) else u.strip()) if isinstance(u, str) else "" for u in units]
 
 
 def _split_projection(rows: pd.DataFrame, value: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -833,45 +846,116 @@ def _periods(rows: pd.DataFrame) -> list[str]:
     return in_order(pd.unique(rows["period"]))
 
 
-def actual_vs_target(trend: pd.DataFrame, *, lang: str) -> alt.LayerChart:
-    """Actual and target over periods, one pair of lines per series.
+INDEX_UNIT = "index"  # the one panel of the indexed view (actual ÷ target × 100)
 
-    Reads `period, actual, target`, optional `projected` (bool: a projected value, not
-    data) and optional `series` (as in `kpi_engine.insights.trend`; several series are
-    told apart by colour, actual / target / projection by dash). A projected actual
-    continues the actual line dashed and is named 'projection (not actual data)' in the
-    legend; projected rows without an actual (a score-only projection) draw nothing here.
+
+def _value_text(value: object, unit: str) -> str:
+    """An actual or target as the tooltip prints it: a percent as a percent, else the
+    number and its unit (`10,158 万元`)."""
+    text = number_text(value, "%" if percent_unit(unit) else None)
+    return f"{text} {unit}" if unit and text != MISSING and not percent_unit(unit) else text
+
+
+def _indexed(rows: pd.DataFrame) -> pd.DataFrame:
+    """Actuals as a share of their target × 100 and the target as 100, in one panel: KPIs
+    in different units side by side. A row without a target (a range KPI) has no index."""
+    target = pd.to_numeric(rows["target"], errors="coerce").astype(float)
+    actual = pd.to_numeric(rows["actual"], errors="coerce").astype(float)
+    usable = target.notna() & (target != 0)
+    return rows.assign(
+        actual=(actual / target.where(usable) * 100.0),
+        target=pd.Series(100.0, index=rows.index).where(usable),
+        shown=[_value_text(a, u) for a, u in zip(actual, rows["unit"], strict=True)],
+        unit=INDEX_UNIT,
+    )
+
+
+def _unit_panel(
+    long: pd.DataFrame, unit: str, x: alt.X, color: alt.Color, dash: alt.StrokeDash, lang: str
+) -> alt.LayerChart:
+    """The actual and target lines of the KPIs in one unit, on a y axis of that unit (a
+    percent as a percent), titled with it."""
+    percent = percent_unit(unit)
+    if unit == INDEX_UNIT:
+        title, axis = t("trends.index_title", lang), alt.Axis(format=",~f")
+    else:
+        title = t("trends.value_in_unit", lang, unit=unit) if unit else _title("value", lang)
+        axis = alt.Axis(format=".1~%" if percent else ",~f")
+    tooltip = [
+        alt.Tooltip("period:O", title=_title("period", lang)),
+        alt.Tooltip("measure:N", title=" "),
+        alt.Tooltip("value_text:N", title=_title("value", lang)),
+    ]
+    if (long["series"] != "").any():
+        tooltip.insert(0, alt.Tooltip("series:N", title=_title("series", lang)))
+    lines = (
+        alt.Chart(long)
+        .mark_line(point=alt.OverlayMarkDef(size=30), strokeWidth=2)
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title=title, scale=alt.Scale(zero=False), axis=axis),
+            color=color,
+            strokeDash=dash,
+            detail="line:N",
+            tooltip=tooltip,
+        )
+    )
+    layers: list[alt.Chart] = [lines]
+    if unit == INDEX_UNIT:  # on target
+        layers.insert(0, alt.Chart().mark_rule(color=TARGET_COLOR).encode(y=alt.datum(100)))
+    return alt.layer(*layers)
+
+
+def actual_vs_target(
+    trend: pd.DataFrame, *, lang: str, indexed: bool = False
+) -> alt.LayerChart | alt.VConcatChart:
+    """Actual and target over periods, one pair of lines per series, one panel per unit.
+
+    Reads `period, actual, target`, optional `unit`, `projected` (bool: a projected value,
+    not data) and `series` (as in `kpi_engine.insights.trend`; several series are told
+    apart by colour, actual / target / projection by dash). KPIs in different units are
+    drawn in panels stacked one above the other, each with its own y axis titled with its
+    unit (a percent unit's axis and tooltip read as percents), sharing the periods and the
+    legend; one unit is one plain chart. `indexed`: every KPI in one panel as actual ÷
+    target × 100 against a rule at 100 (a KPI without a single target, a range, drops out).
+    A projected actual continues the actual line dashed and is named 'projection (not
+    actual data)' in the legend; projected rows without an actual (a score-only
+    projection) draw nothing here.
     """
     rows = _trend_rows(trend, lang)
+    rows = _indexed(rows) if indexed else rows.assign(shown=None)
     actual, target = _title("actual", lang), _title("target", lang)
     projection = t("trends.projection_note", lang)
     parts = []
     for _, group in rows.groupby("series", sort=False):
         observed, path = _split_projection(group, "actual")
         parts.append(observed.assign(measure=actual, value=observed["actual"]))
-        parts.append(group.assign(measure=target, value=group["target"]))
+        if not indexed:
+            parts.append(group.assign(measure=target, value=group["target"]))
         parts.append(path.assign(measure=projection, value=path["actual"]))
-    long = pd.concat(parts, ignore_index=True)[["series", "period", "measure", "value"]]
+    columns = ["series", "period", "unit", "measure", "value", "shown"]
+    long = pd.concat(parts, ignore_index=True)[columns]
     long["value"] = pd.to_numeric(long["value"], errors="coerce").astype(float)
     long = long.dropna(subset=["value"])
+    long["value_text"] = [
+        f"{number_text(v)} ({s})" if isinstance(s, str) else _value_text(v, u)
+        for v, u, s in zip(long["value"], long["unit"], long["shown"], strict=True)
+    ]
+    long = long.drop(columns="shown")
     # One line per series and measure, even where a projection repeats a period.
     long["line"] = long["series"].astype(str) + "|" + long["measure"]
-    # The projection is named in the legend only when there is one to see.
-    measures = [actual, target, projection][: 3 if (long["measure"] == projection).any() else 2]
+    # The projection is named in the legend only when there is one to see; an indexed
+    # target is the rule at 100, not a line.
+    shown = set(long["measure"])
+    measures = [m for m in (actual, target, projection) if m in shown or m == actual]
+    dashes = dict(zip([actual, target, projection], [[1, 0], [2, 3], [6, 4]], strict=True))
     dash = alt.StrokeDash(
         "measure:N",
-        scale=alt.Scale(domain=measures, range=[[1, 0], [2, 3], [6, 4]][: len(measures)]),
+        scale=alt.Scale(domain=measures, range=[dashes[m] for m in measures]),
         legend=LINE_LEGEND,
     )
-    multi = rows["series"].nunique() > 1
-    tooltip = [
-        alt.Tooltip("period:O", title=_title("period", lang)),
-        alt.Tooltip("measure:N", title=" "),
-        alt.Tooltip("value:Q", title=_title("value", lang), format=",.4~g"),
-    ]
-    if multi:
+    if rows["series"].nunique() > 1:
         color = alt.Color("series:N", title=_title("series", lang), scale=SERIES_SCALE)
-        tooltip.insert(0, alt.Tooltip("series:N", title=_title("series", lang)))
     else:
         color = alt.Color(
             "measure:N",
@@ -881,29 +965,73 @@ def actual_vs_target(trend: pd.DataFrame, *, lang: str) -> alt.LayerChart:
             ),
             legend=LINE_LEGEND,
         )
-    lines = (
-        alt.Chart(long)
-        .mark_line(point=alt.OverlayMarkDef(size=30), strokeWidth=2)
-        .encode(
-            x=_period_axis(_periods(rows), lang),
-            y=alt.Y("value:Q", title=_title("value", lang), scale=alt.Scale(zero=False)),
-            color=color,
-            strokeDash=dash,
-            detail="line:N",
-            tooltip=tooltip,
+    x = _period_axis(_periods(rows), lang)
+    units = list(pd.unique(long["unit"])) or [""]
+    panels = [
+        _unit_panel(long[long["unit"] == u], u, x, color, dash, lang).properties(
+            width=560, height=280 if len(units) == 1 else 200
         )
+        for u in units
+    ]
+    if len(panels) == 1:
+        return finish(panels[0], lang)
+    chart = alt.vconcat(*panels, spacing=24).resolve_scale(
+        x="shared", y="independent", color="shared", strokeDash="shared"
     )
-    chart = alt.layer(lines).properties(width=560, height=280)
     return finish(chart, lang)
+
+
+# Air above and below the scores on a trend's axis, and how near the data a band edge
+# (amber_at, green_at) must be to be shown with its band, in score points.
+SCORE_MARGIN, EDGE_REACH = 5.0, 10.0
+CHANGES = ("mom_change", "yoy_change")  # a trend's score changes (`insights.trend`)
+
+
+def score_domain(scores: pd.Series, settings: Settings) -> tuple[float, float]:
+    """A trend's score axis, fitted to the data: from the lowest to the highest score
+    (projections included) stretched to each band edge within `EDGE_REACH` of them (so a
+    series just under green shows where green starts), with `SCORE_MARGIN` either side,
+    rounded out to fives and kept within [0, cap]. [0, cap] when there is no score."""
+    values = pd.to_numeric(scores, errors="coerce").dropna()
+    cap = float(settings.cap)
+    if values.empty:
+        return 0.0, cap
+    low, high = float(values.min()), float(values.max())
+    edges = [
+        float(e)
+        for e in (settings.amber_at, settings.green_at)
+        if low - EDGE_REACH <= e <= high + EDGE_REACH
+    ]
+    low, high = min([low, *edges]) - SCORE_MARGIN, max([high, *edges]) + SCORE_MARGIN
+    low = max(0.0, math.floor(low / 5) * 5.0)
+    high = min(cap, math.ceil(high / 5) * 5.0)
+    return (low, high) if high > low else (max(0.0, high - 2 * SCORE_MARGIN), high)
+
+
+def _visible_bands(settings: Settings, lang: str, domain: tuple[float, float]) -> pd.DataFrame:
+    """The status bands (red below amber_at, amber up to green_at, green to the cap) cut
+    to the visible score range; a band outside it is left out."""
+    bands = pd.DataFrame(
+        {
+            "band": [status_label(s, lang) for s in ("red", "amber", "green")],
+            "low": [0.0, float(settings.amber_at), float(settings.green_at)],
+            "high": [float(settings.amber_at), float(settings.green_at), float(settings.cap)],
+        }
+    )
+    bands["low"] = bands["low"].clip(lower=domain[0])
+    bands["high"] = bands["high"].clip(upper=domain[1])
+    return bands[bands["high"] > bands["low"]].reset_index(drop=True)
 
 
 def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.LayerChart:
     """Score over periods on top of the status bands (red below amber_at, amber up to
-    green_at, green from green_at to the cap).
+    green_at, green from green_at to the cap), on an axis fitted to the scores
+    (`score_domain`), the bands drawn over the visible range only.
 
     Reads `period, score`, optional `projected` (bool) and optional `series` (the frame of
-    `kpi_engine.insights.trend`, with `insights.projection` rows appended, fits as is), and
-    a department's adjustment columns when present: a vetoed period is a red cross, its
+    `kpi_engine.insights.trend`, with `insights.projection` rows appended, fits as is), its
+    `mom_change` / `yoy_change` when present (in the tooltip as score points), and a
+    department's adjustment columns when present: a vetoed period is a red cross, its
     tooltip giving the reason (SPEC §5.6) and the points (§5.7).
     Projected scores continue the line dashed with hollow points and are named
     'projection (not actual data)' in the legend. One series: a dark line with points in
@@ -912,6 +1040,9 @@ def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.La
     """
     rows = _adjusted(_trend_rows(trend, lang), lang, mark=False)
     rows["score"] = pd.to_numeric(rows["score"], errors="coerce").astype(float)
+    for change in CHANGES:
+        if change not in rows.columns:
+            rows[change] = np.nan
     score, projection = _title("score", lang), t("trends.projection_note", lang)
     parts = []
     for _, group in rows.groupby("series", sort=False):
@@ -919,27 +1050,27 @@ def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.La
         parts.append(observed.assign(kind=score))
         parts.append(path.assign(kind=projection))
     line_rows = pd.concat(parts, ignore_index=True)[
-        ["series", "period", "score", "kind", "projected", *ADJUSTED_FIELDS]
+        ["series", "period", "score", "kind", "projected", *CHANGES, *ADJUSTED_FIELDS]
     ]
     line_rows["line"] = line_rows["series"].astype(str) + "|" + line_rows["kind"]
     line_rows["score_text"] = _score_text(line_rows["score"])
     line_rows["status_label"] = [
         status_label(s, lang) for s in _statuses(line_rows["score"], settings)
     ]
+    for change in ("mom", "yoy"):  # score changes are points (`+2.3 分`), not rates
+        line_rows[f"{change}_text"] = [
+            MISSING if p else points_change_text(v, lang)
+            for v, p in zip(line_rows[f"{change}_change"], line_rows["projected"], strict=True)
+        ]
+    line_rows = line_rows.drop(columns=list(CHANGES))
     multi = rows["series"].nunique() > 1
     kinds = [score, projection][: 2 if (line_rows["kind"] == projection).any() else 1]
 
+    domain = score_domain(line_rows["score"], settings)
     labels = [status_label(s, lang) for s in ("red", "amber", "green")]
-    bands = pd.DataFrame(
-        {
-            "band": labels,
-            "low": [0.0, settings.amber_at, settings.green_at],
-            "high": [settings.amber_at, settings.green_at, settings.cap],
-        }
-    )
-    y_scale = alt.Scale(domain=[0, settings.cap], clamp=True, nice=False)
+    y_scale = alt.Scale(domain=list(domain), clamp=True, nice=False)
     band_layer = (
-        alt.Chart(bands)
+        alt.Chart(_visible_bands(settings, lang, domain))
         .mark_rect(opacity=0.85)
         .encode(
             y=alt.Y("low:Q", scale=y_scale, title=score),
@@ -961,6 +1092,8 @@ def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.La
         alt.Tooltip("kind:N", title=" "),
         alt.Tooltip("score_text:N", title=score),
         alt.Tooltip("status_label:N", title=_title("status", lang)),
+        alt.Tooltip("mom_text:N", title=t("trends.mom", lang)),
+        alt.Tooltip("yoy_text:N", title=t("trends.yoy", lang)),
         *_adjustment_tooltips(line_rows, lang),
     ]
     if multi:

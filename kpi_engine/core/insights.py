@@ -65,6 +65,7 @@ TREND_COLUMNS: tuple[str, ...] = (
     "mom_change",
     "yoy_change",
     "grade",  # a department's or the organisation's (SPEC §5.9); none for a KPI
+    "unit",  # a KPI's unit as written (its actual and target are in it); none above a KPI
 )
 
 
@@ -528,7 +529,8 @@ def trend(
     level='organization': keys are ignored; series 'organization'.
     Columns: series, department, kpi_id, kpi_name, period, actual, target (KPI level; NaN
     otherwise), score, coverage, status, mom_change (vs `previous_period`), yoy_change (vs
-    `year_ago`; NaN when absent). `labels` limits the periods returned, not the comparisons.
+    `year_ago`; NaN when absent), grade, unit (KPI level). `labels` limits the periods
+    returned, not the comparisons.
     """
     if level == "kpi":
         rows = _kpi_trend(history.kpis, [(str(d), str(k)) for d, k in keys])
@@ -584,7 +586,7 @@ def projection(
         _, at_next = np.polyfit(x, scored["score"].to_numpy(float), 1)
         value = float(np.clip(at_next, 0.0, settings.cap))
         row = {c: np.nan for c in series_frame.columns}
-        for c in ("series", "department", "kpi_id", "kpi_name"):
+        for c in ("series", "department", "kpi_id", "kpi_name", "unit"):
             if c in last.index:
                 row[c] = last[c]
         row.update(period=label, score=value, projected=True)

@@ -77,6 +77,17 @@ def change_text(value: object) -> str:
     return f"{round(float(value), 1) + 0.0:+.1f}"  # type: ignore[arg-type]  # no "-0.0"
 
 
+def points_change_text(value: object, lang: str = DEFAULT_LANG, *, percent: bool = False) -> str:
+    """A change named as what it is: score points (`+2.3 分`, `+2.3 pts`), or with
+    `percent`, percentage points of a percent value held as a share (0.012: `+1.2 个百分点`),
+    never a bare number a reader could take for a rate; `MISSING` if none."""
+    if is_missing(value):
+        return MISSING
+    number = float(value) * (100.0 if percent else 1.0)  # type: ignore[arg-type]
+    key = "trends.change_percentage_points" if percent else "trends.change_points"
+    return t(key, lang, change=change_text(number))
+
+
 def percent_text(value: object) -> str:
     return MISSING if is_missing(value) else f"{float(value):.0%}"  # type: ignore[arg-type]
 

@@ -303,6 +303,23 @@ def kpi_rows(history: Scorecard, period: str, department: str) -> pd.DataFrame:
     return rows.loc[:, list(KPI_REPORT_COLUMNS)].reset_index(drop=True)
 
 
+def department_shares(
+    history: Scorecard, period: str, department: str, *, settings: Settings = DEFAULTS
+) -> pd.DataFrame:
+    """`kpi_rows` with `department_share`: each KPI's share of the department's score, its
+    share within its perspective times the perspective's share (`perspective_summary`), or
+    for a department scored department-wide its weight over the department's (SPEC §5.3).
+    What "the department's most weighted KPI" means."""
+    rows = kpi_rows(history, period, department)
+    if _department_wide(history, period, department):
+        return rows.assign(department_share=rows["weight_share"])
+    perspectives = perspective_summary(history, period, department, settings=settings)
+    of = rows["perspective"].map(
+        dict(zip(perspectives["perspective"], perspectives["weight_share"], strict=True))
+    )
+    return rows.assign(department_share=rows["weight_share"] * of.astype(float))
+
+
 # The columns of a department's veto KPIs and bonus and penalty items (`section_rows`).
 SECTION_COLUMNS: tuple[str, ...] = (
     "section",
