@@ -1,6 +1,7 @@
 """Trends: chosen KPIs, departments or the organisation over the periods of the chosen
 grain (months for year to date, which has one label a year)."""
 
+import pandas as pd
 import streamlit as st
 
 from kpi_engine.charts import specs as charts
@@ -54,16 +55,21 @@ if series.empty:
     st.stop()
 if level == "kpi":
     st.subheader(t("trends.actual_vs_target", lang))
+    units = pd.Series(charts.trend_units(frame), index=frame.index)
     indexed = False
-    if len(set(charts.trend_units(series))) > 1:  # a panel per unit, or one indexed chart
+    if units.nunique() > 1:  # a chart per unit (full width each), or one indexed chart
         indexed = st.toggle(
             t("trends.indexed", lang), key=state.TREND_INDEXED, help=t("trends.index_help", lang)
         )
         if not indexed:
             st.caption(t("trends.unit_panels_note", lang))
-    downloads.chart(
-        charts.actual_vs_target(frame, lang=lang, indexed=indexed), "actual_vs_target", lang
-    )
+    parts = [frame] if indexed else [frame[units == u] for u in pd.unique(units)]
+    for n, part in enumerate(parts):
+        downloads.chart(
+            charts.actual_vs_target(part, lang=lang, indexed=indexed),
+            f"actual_vs_target_{n + 1}" if n else "actual_vs_target",
+            lang,
+        )
 st.subheader(t("trends.score_bands", lang))
 downloads.chart(charts.score_bands(frame, lang=lang, settings=settings), "score_bands", lang)
 st.caption(t("trends.projection_note", lang))

@@ -33,6 +33,10 @@ def y_domain(spec: dict) -> list[float]:
     return encodings(spec, "y")[0]["scale"]["domain"]
 
 
+def y_title(spec: dict) -> str:
+    return next(e["title"] for e in encodings(spec, "y") if "title" in e)
+
+
 def band_rows(spec: dict) -> list[tuple[str, float, float]]:
     bands = next(v for v in views(spec) if "fill" in v["encoding"])
     return [(b["band"], b["low"], b["high"]) for b in spec["datasets"][bands["data"]["name"]]]
@@ -255,11 +259,13 @@ def test_the_trends_page_opens_on_the_weakest_departments_and_their_heaviest_kpi
     chosen = at.multiselect(key=f"{state.TREND_KEYS}_kpi").value
     assert [d for d, _ in chosen] == weakest
     assert chosen == [tables.heaviest_kpi(history, period, d, DEFAULTS) for d in weakest]
-    spec = shown_charts(at)[0]["spec"]
     units = set(charts.trend_units(insights.trend(history, level="kpi", keys=chosen)))
-    if len(units) > 1:  # a panel per unit, and the indexed view offered
-        assert len(spec["vconcat"]) == len(units)
-        assert at.toggle(key=state.TREND_INDEXED).value is False
-        at.toggle(key=state.TREND_INDEXED).set_value(True).run()
-        assert "vconcat" not in shown_charts(at)[0]["spec"]
+    assert len(units) > 1, "the sample's default KPIs are in different units"
+    # a full-width chart per unit, then the scores; the indexed view offered
+    titles = [y_title(c["spec"]) for c in shown_charts(at)]
+    assert len(titles) == len(units) + 1 and titles[-1] == t("common.score", "zh-Hans")
+    assert at.toggle(key=state.TREND_INDEXED).value is False
+    at.toggle(key=state.TREND_INDEXED).set_value(True).run()
+    titles = [y_title(c["spec"]) for c in shown_charts(at)]
+    assert titles[0] == t("trends.index_title", "zh-Hans") and len(titles) == 2
     assert not none_words(texts(at))

@@ -888,19 +888,14 @@ def _unit_panel(
     ]
     if (long["series"] != "").any():
         tooltip.insert(0, alt.Tooltip("series:N", title=_title("series", lang)))
-    lines = (
-        alt.Chart(long)
-        .mark_line(point=alt.OverlayMarkDef(size=30), strokeWidth=2)
-        .encode(
-            x=x,
-            y=alt.Y("value:Q", title=title, scale=alt.Scale(zero=False), axis=axis),
-            color=color,
-            strokeDash=dash,
-            detail="line:N",
-            tooltip=tooltip,
-        )
-    )
-    layers: list[alt.Chart] = [lines]
+    y = alt.Y("value:Q", title=title, scale=alt.Scale(zero=False), axis=axis)
+    base = alt.Chart(long).encode(x=x, y=y, color=color, tooltip=tooltip)
+    # The points are a layer of their own: a line's point overlay would make the dash
+    # legend draw filled, invisible symbols.
+    layers = [
+        base.mark_line(strokeWidth=2).encode(strokeDash=dash, detail="line:N"),
+        base.mark_point(filled=True, size=30, opacity=1),
+    ]
     if unit == INDEX_UNIT:  # on target
         layers.insert(0, alt.Chart().mark_rule(color=TARGET_COLOR).encode(y=alt.datum(100)))
     return alt.layer(*layers)
@@ -948,11 +943,13 @@ def actual_vs_target(
     # target is the rule at 100, not a line.
     shown = set(long["measure"])
     measures = [m for m in (actual, target, projection) if m in shown or m == actual]
+    # Above the y title a long unit or the index makes; none for the actual line alone.
+    legend = alt.Legend(**LINE_LEGEND.to_dict(), offset=30) if len(measures) > 1 else None
     dashes = dict(zip([actual, target, projection], [[1, 0], [2, 3], [6, 4]], strict=True))
     dash = alt.StrokeDash(
         "measure:N",
         scale=alt.Scale(domain=measures, range=[dashes[m] for m in measures]),
-        legend=LINE_LEGEND,
+        legend=legend,
     )
     if rows["series"].nunique() > 1:
         color = alt.Color("series:N", title=_title("series", lang), scale=SERIES_SCALE)
@@ -963,16 +960,20 @@ def actual_vs_target(
                 domain=measures,
                 range=[ACTUAL_COLOR, TARGET_COLOR, ACTUAL_COLOR][: len(measures)],
             ),
-            legend=LINE_LEGEND,
+            legend=legend,
         )
     x = _period_axis(_periods(rows), lang)
     units = list(pd.unique(long["unit"])) or [""]
+    # One series is named above its lines (its colour says actual or target, not which KPI).
+    names = list(pd.unique(rows["series"]))
     panels = [
         _unit_panel(long[long["unit"] == u], u, x, color, dash, lang).properties(
             width=560, height=280 if len(units) == 1 else 200
         )
         for u in units
     ]
+    if len(names) == 1 and names[0]:
+        panels[0] = panels[0].properties(title=alt.TitleParams(str(names[0]), anchor="start"))
     if len(panels) == 1:
         return finish(panels[0], lang)
     chart = alt.vconcat(*panels, spacing=24).resolve_scale(
