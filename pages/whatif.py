@@ -4,7 +4,9 @@ on the perspective weights.
 Everything below the title is one `st.fragment`: moving a slider reruns only that part,
 starting from the period scored once (`ui.whatif.prepared`), never re-reading files. Each
 rerun builds one scenario from the controls; the numbers come from `kpi_engine.core.whatif`.
-The scenario lives in this session; stored data is never changed.
+The scenario lives in this session (a method's weights are applied to it, not saved);
+the Save button stores it in the organisation's store, where every user of the app sees
+it. Stored KPI data is never changed; "adopt" changes the organisation's weights.
 """
 
 import time
@@ -88,7 +90,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
             width="stretch",
             placeholder=tables.MISSING,
         )
-        ui.record_kpi_edits(department, kpi_edits, base.rows)
+        ui.far_prompt(ui.record_kpi_edits(department, kpi_edits, base.rows), lang)
         st.caption(t("whatif.range_target_note", lang))
 
     typed = ui.typed_name()
@@ -104,6 +106,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
             ui.ahp_panel(scenario, settings, lang)
         with entropy_tab:
             ui.entropy_panel(base, scenario, settings, lang)
+        ui.applied_notice(lang)
 
     comparison = engine.compare(base, settings, scenario)
     top = engine.headline(comparison, base.period)
@@ -126,7 +129,10 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
         )
         st.caption(
             text.md(
-                "whatif.scenario_caption", lang, name=scenario.name, n=ui.overrides_count(scenario)
+                "whatif.scenario_caption",
+                lang,
+                name=ui.caption_name(scenario, typed, lang),
+                n=ui.overrides_count(scenario),
             )
         )
         st.subheader(t("whatif.comparison", lang))
@@ -168,7 +174,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
         downloads.whatif(
             comparison, scenario, settings, lang=lang, period=base.period, ranges=ranges
         )
-        ui.scenarios_panel(base, scenario, settings, typed, who, lang)
+        ui.scenarios_panel(base, scenario, settings, typed, who, lang, selected)
         st.button(
             t("whatif.adopt", lang),
             help=t("whatif.adopt_help", lang),

@@ -37,7 +37,7 @@ def test_excel_export_has_every_table_and_keeps_text_as_text(prepared):
     assert isinstance(departments[1][2], float)  # scores unrounded, as numbers
     about = book["Scenario"]["A2"]
     assert about.value == "=HYPERLINK(1)" and about.data_type == "s"  # text, not a formula
-    assert list(book["KPI edits"].values)[1] == ("市场部", "MKT-04", None, 95.0)
+    assert list(book["KPI edits"].values)[1] == ("市场部", "MKT-04", None, None, 95.0)  # no unit
     weights = {row[1]: row[2:] for row in book["Weights"].values}
     assert weights["Customer"] == (0.3, 0.25)
 

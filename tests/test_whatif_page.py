@@ -1,6 +1,6 @@
 """The What-if page, driven with AppTest: sliders move the organisation score as the engine
-says, a method's weights become a named scenario in one click, and nothing a scenario does
-reaches the stored data or the other pages.
+says, a method's weights applied and then saved keep their method, and nothing a scenario
+does reaches the stored data or the other pages.
 
 The sample company writes its weights across each department, which `auto` weighting
 scores department-wide, where perspective sliders move nothing (SPEC §5.3, see
@@ -89,21 +89,25 @@ def test_moving_a_slider_changes_the_organisation_score_as_the_engine_says(at, c
     assert len(comparison) == 7
 
 
-def test_applying_ahp_weights_is_one_click_and_becomes_a_scenario(at):
+def test_ahp_weights_applied_then_saved_keep_their_exact_weights_and_method(at):
     # "financial compared with customer" = 1/3: customer is 3 times as important
     assert ui.SAATY[10] == Fraction(1, 3)
     at.select_slider(key=ui.pair_key("financial", "customer")).set_value(ui.SAATY[10]).run()
     at.button(key="whatif_apply_ahp").click().run()
     assert not at.exception
+    assert at.text_input(key=ui.NAME).value == "层次分析法 1"  # named, not yet saved
+    assert any("层次分析法 1（未保存）" in c.value for c in at.caption)
+    at.button(key="whatif_save").click().run()
     saved = ui.saved(data.scenarios())
     assert list(saved) == ["层次分析法 1"]
     scenario = saved["层次分析法 1"]
     assert scenario.method == "ahp"
     shares = percentages(scenario.perspective_weights)
     assert shares["customer"] > shares["financial"]
+    assert round(shares["customer"], 1) != shares["customer"]  # AHP's, not the slider's
     assert slider(at, "customer").value == pytest.approx(round(shares["customer"], 1))
     assert table(at, "赋权方式")["情景名称"].tolist() == ["层次分析法 1"]
-    assert at.text_input(key=ui.NAME).value == "层次分析法 1"
+    assert any(c.value.startswith("情景：层次分析法 1 ·") for c in at.caption)
 
 
 def test_reset_returns_to_the_baseline(at):

@@ -17,6 +17,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from fractions import Fraction
+from typing import NamedTuple
 
 import altair as alt
 import numpy as np
@@ -29,14 +30,19 @@ from kpi_engine.core.adjust import vetoed
 from kpi_engine.core.names import department_weights, kpi_labels
 from kpi_engine.core.schema import PERSPECTIVES, owner_rows
 from kpi_engine.core.scorecard import department_wide
+from kpi_engine.core.scoring import percent_scale
 from kpi_engine.core.settings import Settings
 from kpi_engine.core.weights import AhpResult, ahp, pairwise_matrix
 from kpi_engine.core.whatif import (
     ENTROPY_LEVELS,
+    SIDES,
+    TARGET_FACTOR,
     Comparison,
     Prepared,
     Scenario,
+    compare_scenarios,
     entropy_shares,
+    far_targets,
     from_controls,
     percentages,
     prepare,
@@ -48,6 +54,7 @@ from kpi_engine.i18n import (
     MISSING,
     change_text,
     is_missing,
+    number_text,
     perspective_label,
     score_text,
     t,
@@ -63,11 +70,16 @@ GENERATION = "whatif_generation"  # bumped to give the editors fresh keys (reset
 BASE = "whatif_base"  # the Scenario the editors start from (baseline, loaded or applied)
 KPI_WEIGHTS = "whatif_kpi_weights"  # {(department, KPI key): weight} edited so far
 KPI_TARGETS = "whatif_kpi_targets"  # {(department, KPI key): target} edited so far
+FAR_CONFIRMED = "whatif_far_confirmed"  # {(department, KPI key): target} far yet confirmed
 NAME = "whatif_name"
 LOAD_CHOICE = "whatif_load_choice"
 KPI_DEPARTMENT = "whatif_kpi_department"
 SPREAD = "whatif_spread"
 ENTROPY_LEVEL = "whatif_entropy_level"
+SAVED = "whatif_saved"  # the name of the scenario just saved, to say so once
+APPLIED = "whatif_applied"  # the name of a method's scenario just applied, to say so once
+CR_CONFIRM = "whatif_ahp_cr_confirm"  # + the CR: applying inconsistent judgements anyway
+PAIR_FIRST, PAIR_SECOND = "whatif_pair_first", "whatif_pair_second"  # compared scenarios
 SERVER_MS = "whatif_server_ms"  # the what-if fragment's last run time, for benchmarks
 
 RANK_SAMPLES = 2000
@@ -115,6 +127,7 @@ def init_state(settings: Settings) -> None:
     state.setdefault(BASE, Scenario(name=""))
     state.setdefault(KPI_WEIGHTS, {})
     state.setdefault(KPI_TARGETS, {})
+    state.setdefault(FAR_CONFIRMED, {})
 
 
 def slider_weights() -> dict[str, float]:
@@ -182,6 +195,13 @@ def save(scenario: Scenario) -> bool:
     return data.save_scenario(scenario)
 
 
+def save_clicked(scenario: Scenario) -> None:
+    """The Save button's callback: stored before the page is drawn, so the caption of the
+    same run says it is saved (refusals are said on the page by `ui.data`)."""
+    if save(scenario):
+        st.session_state[SAVED] = scenario.name
+
+
 def adopt(chosen: Settings, lang: str) -> None:
     """Make a scenario's perspective and department weights the organisation's settings:
     every page scores with them from now on (the change is logged with who made it)."""
@@ -195,17 +215,29 @@ def adopt(chosen: Settings, lang: str) -> None:
         st.toast(t("whatif.adopted", lang))
 
 
-def _apply(scenario: Scenario, settings: Settings) -> None:
-    """A method's weights, one click: saved as a named scenario (for roles that may save
-    scenarios) and put in the controls."""
-    if auth.actor().may(auth.SCENARIO):
-        save(scenario)
+def _apply(scenario: Scenario, settings: Settings, lang: str) -> None:
+    """A method's weights, one click: put in the controls as the current scenario of this
+    session. Nothing is stored; the Save button stores it for everyone."""
     load(scenario, settings)
+    st.session_state[APPLIED] = scenario.name
 
 
-def apply_ahp(scenario: Scenario, result: AhpResult, settings: Settings, lang: str) -> None:
-    """The AHP button's callback: the scenario is built on the click, not on every rerun."""
-    _apply(with_ahp(scenario, result, name=next_name("whatif.ahp_name", lang)), settings)
+def applied_notice(lang: str) -> None:
+    """Say once, after a method's weights were applied, that they are not saved (said
+    here, not in the callback: a fragment's callback cannot show elements)."""
+    name = st.session_state.pop(APPLIED, None)
+    if name is not None:
+        st.toast(md("whatif.applied", lang, name=name), icon=":material/info:")
+
+
+def apply_ahp(
+    scenario: Scenario, result: AhpResult, settings: Settings, lang: str, confirmed: bool
+) -> None:
+    """The AHP button's callback: the scenario is built on the click, not on every rerun.
+    Inconsistent judgements (CR >= 0.1) apply only once their CR was confirmed."""
+    if result.consistent or confirmed:
+        name = next_name("whatif.ahp_name", lang)
+        _apply(with_ahp(scenario, result, name=name), settings, lang)
 
 
 def apply_entropy(
@@ -218,11 +250,11 @@ def apply_entropy(
 ) -> None:
     """The entropy button's callback (see `apply_ahp`)."""
     name = next_name("whatif.entropy_name", lang)
-    _apply(with_entropy(scenario, prepared, shares, level=level, name=name), settings)
+    _apply(with_entropy(scenario, prepared, shares, level=level, name=name), settings, lang)
 
 
 def next_name(key: str, lang: str) -> str:
-    """`层次分析法 2`: the first free name of that kind in this session."""
+    """`层次分析法 2`: the first name of that kind no saved scenario has."""
     taken = saved(data.scenarios())
     n = 1
     while t(key, lang, n=n) in taken:
@@ -264,27 +296,41 @@ def department_changes(edited: pd.DataFrame, settings: Settings) -> dict[str, fl
     return out
 
 
-def kpi_frame(rows: pd.DataFrame, department: str, lang: str) -> pd.DataFrame:
-    """One department's KPIs with the weights and targets edited so far this session."""
+def _stored_kpis(rows: pd.DataFrame, department: str) -> pd.DataFrame:
+    """One department's own KPIs as stored, by KPI key (the last row of a key): weight,
+    target, actual, unit, and `scale`, what their numbers are multiplied by to read in
+    their unit (`scoring.percent_scale`: 98 % held as 0.98 reads and is typed as 98)."""
     own = owner_rows(rows[(rows["department"] == department).to_numpy(bool)])
-    keys = kpi_labels(own).to_numpy()
+    target = pd.to_numeric(own["target"], errors="coerce").to_numpy(dtype=float)
+    unit = own["unit"] if "unit" in own else pd.Series(None, index=own.index, dtype=object)
     frame = pd.DataFrame(
         {
             "kpi_id": own["kpi_id"].astype(object).fillna("").to_numpy(),
             "kpi_name": own["kpi_name"].astype(object).to_numpy(),
-            "perspective": [perspective_label(p, lang) for p in own["perspective"]],
-            "unit": own["unit"].astype(object).fillna("").to_numpy() if "unit" in own else "",
+            "perspective": own["perspective"].astype(object).to_numpy(),
+            "unit": unit.astype(object).fillna("").to_numpy(),
             "weight": pd.to_numeric(own["weight"], errors="coerce").to_numpy(dtype=float),
-            "target": pd.to_numeric(own["target"], errors="coerce").to_numpy(dtype=float),
+            "actual": pd.to_numeric(own["actual"], errors="coerce").to_numpy(dtype=float),
+            "target": target,
+            "scale": percent_scale(unit, target),
         },
-        index=pd.Index(keys, name="key"),
+        index=pd.Index(kpi_labels(own).to_numpy(), name="key"),
     )
-    frame = frame[~frame.index.duplicated(keep="last")]
+    return frame[~frame.index.duplicated(keep="last")]
+
+
+def kpi_frame(rows: pd.DataFrame, department: str, lang: str) -> pd.DataFrame:
+    """One department's KPIs with the weights and targets edited so far this session,
+    actuals and targets in the unit shown (98 % as 98) and the actual beside the target."""
+    frame = _stored_kpis(rows, department)
     weights = st.session_state.get(KPI_WEIGHTS, {})
     targets = st.session_state.get(KPI_TARGETS, {})
+    frame["perspective"] = [perspective_label(p, lang) for p in frame["perspective"]]
     frame["weight"] = [weights.get((department, k), w) for k, w in frame["weight"].items()]
     frame["target"] = [targets.get((department, k), v) for k, v in frame["target"].items()]
-    return frame
+    frame["actual"] *= frame["scale"]
+    frame["target"] *= frame["scale"]
+    return frame[["kpi_id", "kpi_name", "perspective", "unit", "weight", "actual", "target"]]
 
 
 def kpi_columns(lang: str) -> dict[str, object]:
@@ -296,32 +342,110 @@ def kpi_columns(lang: str) -> dict[str, object]:
         "weight": st.column_config.NumberColumn(
             t("common.weight", lang), min_value=0.0, format="%.4g"
         ),
-        "target": st.column_config.NumberColumn(t("common.target", lang), format="%.4g"),
+        "actual": st.column_config.NumberColumn(
+            t("common.actual", lang), format="%.4g", disabled=True
+        ),
+        "target": st.column_config.NumberColumn(
+            t("whatif.target_in_unit", lang), format="%.4g", help=t("whatif.target_help", lang)
+        ),
     }
 
 
-def record_kpi_edits(department: str, edited: pd.DataFrame, rows: pd.DataFrame) -> None:
+class FarTarget(NamedTuple):
+    """A target edit far from the stored target (`whatif.far_targets`), waiting for a
+    confirmation: its KPI, the values as shown (in the KPI's unit) and as held."""
+
+    department: str
+    key: str
+    name: str
+    unit: str
+    shown: float
+    stored_shown: float
+    value: float
+
+
+def record_kpi_edits(department: str, edited: pd.DataFrame, rows: pd.DataFrame) -> list[FarTarget]:
     """Store one department's edited weights and targets where they differ from the data
-    (so an edit set back to the stored value is no longer an override)."""
-    original = owner_rows(rows[(rows["department"] == department).to_numpy(bool)])
-    stored = pd.DataFrame(
-        {
-            "weight": pd.to_numeric(original["weight"], errors="coerce").to_numpy(dtype=float),
-            "target": pd.to_numeric(original["target"], errors="coerce").to_numpy(dtype=float),
-        },
-        index=kpi_labels(original).to_numpy(),
+    (so an edit set back to the stored value is no longer an override). Targets are typed
+    in the unit shown and held as the data holds them (98 -> 0.98 for a percent KPI held
+    as a share). A target `whatif.TARGET_FACTOR` times away from the stored one waits,
+    unused, until it is confirmed (`confirm_far`): returned, for the page to ask."""
+    stored = _stored_kpis(rows, department).reindex(edited.index)
+    typed = pd.to_numeric(edited["target"], errors="coerce").astype(float)
+    held = typed / stored["scale"].fillna(1.0)
+    confirmed = st.session_state.get(FAR_CONFIRMED, {})
+    sure = np.array([confirmed.get((department, k), np.nan) for k in edited.index], dtype=float)
+    waits = far_targets(stored["target"].to_numpy(), held.to_numpy()) & ~np.isclose(
+        sure, held.to_numpy()
     )
-    stored = stored[~stored.index.duplicated(keep="last")]
-    for column, store_key in (("weight", KPI_WEIGHTS), ("target", KPI_TARGETS)):
-        store = {k: v for k, v in st.session_state.get(store_key, {}).items() if k[0] != department}
-        for key, value in edited[column].items():
-            old = stored[column].get(key, np.nan)
-            if pd.isna(value) or (pd.notna(old) and math.isclose(float(value), float(old))):
-                continue
-            if column == "weight" and float(value) < 0:
-                continue
-            store[(department, key)] = float(value)
-        st.session_state[store_key] = store
+    weights = pd.to_numeric(edited["weight"], errors="coerce").astype(float)
+    _record(department, KPI_WEIGHTS, weights.where(weights >= 0), stored["weight"])
+    _record(department, KPI_TARGETS, held.where(~waits), stored["target"])
+    late = stored[waits]
+    return [
+        FarTarget(department, str(key), str(name), str(unit), shown, old * scale, value)
+        for key, name, unit, shown, old, scale, value in zip(
+            late.index,
+            late["kpi_name"],
+            late["unit"],
+            typed[waits],
+            late["target"],
+            late["scale"],
+            held[waits],
+            strict=True,
+        )
+    ]
+
+
+def _record(department: str, store_key: str, values: pd.Series, stored: pd.Series) -> None:
+    """The department's overrides in `store_key`: the values (by KPI key) that are given
+    and differ from the stored ones; other departments' stay."""
+    kept = st.session_state.get(store_key, {})
+    store = {k: v for k, v in kept.items() if k[0] != department}
+    changed = values.notna().to_numpy() & ~np.isclose(values.to_numpy(), stored.to_numpy())
+    store.update({(department, k): float(v) for k, v in values[changed].items()})
+    st.session_state[store_key] = store
+
+
+def confirm_far(waiting: Sequence[FarTarget]) -> None:
+    """The confirmation's callback: these far targets are meant and are used."""
+    confirmed = dict(st.session_state.get(FAR_CONFIRMED, {}))
+    confirmed.update({(f.department, f.key): f.value for f in waiting})
+    st.session_state[FAR_CONFIRMED] = confirmed
+
+
+def far_prompt(waiting: Sequence[FarTarget], lang: str) -> None:
+    """Ask before far targets are used: each one with the stored target beside it."""
+    if not waiting:
+        return
+    lines = [
+        md(
+            "whatif.far_item",
+            lang,
+            kpi=f.name,
+            value=_in_unit(f.shown, f.unit),
+            stored=_in_unit(f.stored_shown, f.unit),
+        )
+        for f in waiting
+    ]
+    st.warning(
+        "\n".join(
+            [t("whatif.far_targets", lang, n=f"{TARGET_FACTOR:g}"), *(f"- {x}" for x in lines)]
+        ),
+        icon=":material/warning:",
+    )
+    st.button(
+        t("whatif.far_confirm", lang),
+        on_click=confirm_far,
+        args=(tuple(waiting),),
+        key="whatif_far_confirm",
+        icon=":material/check:",
+    )
+
+
+def _in_unit(value: float, unit: str) -> str:
+    """`98 %`, `9,720 万元`: a number as typed, with its unit."""
+    return f"{number_text(value)} {unit}".strip()
 
 
 # --- AHP on the page ------------------------------------------------------------------------
@@ -385,16 +509,20 @@ def ahp_panel(scenario: Scenario, settings: Settings, lang: str) -> None:
         ci=f"{result.ci:.3f}",
         cr=f"{result.cr:.3f}",
     )
-    if result.consistent:
+    confirmed = result.consistent
+    if confirmed:
         st.caption(figures + " · " + t("whatif.cr_ok", lang))
     else:
         st.warning(figures + " · " + t("whatif.cr_flag", lang))
+        cr = f"{result.cr:.3f}"  # in the key: other judgements ask again
+        confirmed = st.checkbox(t("whatif.cr_confirm", lang, cr=cr), key=f"{CR_CONFIRM}_{cr}")
     st.button(
         t("whatif.apply_ahp", lang),
         on_click=apply_ahp,
-        args=(scenario, result, settings, lang),
+        args=(scenario, result, settings, lang, confirmed),
         key="whatif_apply_ahp",
         icon=":material/account_tree:",
+        disabled=not confirmed,
     )
 
 
@@ -570,22 +698,32 @@ def scenarios_table(scores: pd.DataFrame, stored: pd.DataFrame, lang: str) -> pd
 
 
 def scenarios_panel(
-    base: Prepared, scenario: Scenario, settings: Settings, typed: str, who: auth.Actor, lang: str
+    base: Prepared,
+    scenario: Scenario,
+    settings: Settings,
+    typed: str,
+    who: auth.Actor,
+    lang: str,
+    departments: tuple[str, ...] = (),
 ) -> None:
-    """Name and save the scenario; load or delete a saved one; the saved ones side by side."""
+    """Name and save the scenario; load or delete a saved one; the saved ones side by side,
+    and two of them by department (the departments chosen in the sidebar, else all)."""
     st.subheader(t("whatif.scenarios", lang))
     name_col, save_col = st.columns([3, 2], vertical_alignment="bottom")
     name_col.text_input(
         t("whatif.scenario_name", lang), key=NAME, placeholder=t("whatif.unsaved", lang)
     )
-    if save_col.button(
+    save_col.button(
         t("whatif.save", lang),
+        on_click=save_clicked,
+        args=(replace(scenario, name=typed),),
         disabled=not typed or not who.may(auth.SCENARIO),
         icon=":material/bookmark_add:",
         width="stretch",
         key="whatif_save",
-    ) and save(replace(scenario, name=typed)):
-        st.toast(md("whatif.saved_toast", lang, name=typed))
+    )
+    if (name := st.session_state.pop(SAVED, None)) is not None:
+        st.toast(md("whatif.saved_toast", lang, name=name))
     stored = data.scenarios()
     found = saved(stored)
     if not found:
@@ -617,6 +755,63 @@ def scenarios_panel(
         width="stretch",
         placeholder=tables.MISSING,
     )
+    if len(found) >= 2:
+        pair_panel(base, found, departments, lang)
+
+
+def pair_panel(
+    base: Prepared, found: Mapping[str, Scenario], departments: tuple[str, ...], lang: str
+) -> None:
+    """Two saved scenarios side by side, by department (`whatif.compare_scenarios`)."""
+    st.markdown(f"**{t('whatif.pair_title', lang)}**")
+    names = list(found)
+    if st.session_state.get(PAIR_FIRST) not in names:
+        st.session_state[PAIR_FIRST] = names[-2]
+    first_col, second_col = st.columns(2)
+    first = first_col.selectbox(t("whatif.pair_first", lang), names, key=PAIR_FIRST)
+    others = [n for n in names if n != first]
+    if st.session_state.get(PAIR_SECOND) not in others:
+        st.session_state[PAIR_SECOND] = others[-1]
+    second = second_col.selectbox(t("whatif.pair_second", lang), others, key=PAIR_SECOND)
+    frame = compare_scenarios(base, found[first], found[second])
+    if departments:
+        frame = frame[frame["department"].isin(departments)]
+    st.dataframe(
+        pair_table(frame, first, second, lang),
+        hide_index=True,
+        width="stretch",
+        placeholder=tables.MISSING,
+    )
+
+
+def pair_table(frame: pd.DataFrame, first: str, second: str, lang: str) -> pd.DataFrame:
+    """`compare_scenarios`' frame as shown: per department the baseline, then each
+    scenario's score, change from the baseline, rank (and grade when grades are set),
+    then the second's score minus the first's; headers name the scenarios."""
+    graded = frame["baseline_grade"].notna().any()
+    columns: dict[str, list[str]] = {
+        t("common.department", lang): list(frame["department"].astype(object)),
+        t("whatif.baseline", lang): [score_text(v) for v in frame["baseline"]],
+        t("whatif.baseline_rank", lang): [text_or_missing(v) for v in frame["baseline_rank"]],
+    }
+    if graded:
+        columns[t("whatif.baseline_grade", lang)] = [
+            text_or_missing(v) for v in frame["baseline_grade"]
+        ]
+    for side, name in zip(SIDES, (first, second), strict=True):
+        fields = {
+            "whatif.pair_score": [score_text(v) for v in frame[f"{side}_score"]],
+            "whatif.pair_change": [change_text(v) for v in frame[f"{side}_change"]],
+            "whatif.pair_rank": [text_or_missing(v) for v in frame[f"{side}_rank"]],
+        }
+        if graded:
+            fields["whatif.pair_grade"] = [text_or_missing(v) for v in frame[f"{side}_grade"]]
+        for key, values in fields.items():
+            columns[t(key, lang, name=name)] = values
+    columns[t("whatif.pair_difference", lang, first=first, second=second)] = [
+        change_text(v) for v in frame["difference"]
+    ]
+    return pd.DataFrame(columns)
 
 
 # --- rank stability ---------------------------------------------------------------------------
@@ -777,6 +972,16 @@ def rank_spec(ranges: pd.DataFrame, lang: str, order: Sequence[str]) -> dict:
     shown = tuple(d for d in order if d in set(rows["department"]))
     key = ("ranks", lang, shown, int(rows["max_rank"].max()) if len(rows) else 1)
     return _spec(key, lambda: rank_chart(ranges, lang=lang, order=shown), rows)
+
+
+def caption_name(scenario: Scenario, typed: str, lang: str) -> str:
+    """The scenario's name as the caption shows it, marked unsaved unless a saved
+    scenario of that name is this very scenario (`当前情景（未保存）` when unnamed)."""
+    if not typed:
+        return t("whatif.unsaved", lang)
+    if saved(data.scenarios()).get(typed) == scenario:
+        return typed
+    return t("whatif.unsaved_named", lang, name=typed)
 
 
 def overrides_count(scenario: Scenario) -> int:

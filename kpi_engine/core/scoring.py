@@ -185,6 +185,16 @@ def _percentage_point(unit: pd.Series | None, target: np.ndarray) -> np.ndarray:
     return np.where(in_percent, np.where(shares, 0.01, 1.0), np.nan)
 
 
+def percent_scale(unit: pd.Series, target: np.ndarray) -> np.ndarray:
+    """What each KPI's numbers are multiplied by to read in its unit: 100 for a KPI whose
+    unit says percent and whose target is held as a share (95 % as 0.95), else 1 (a
+    percent number such as 95, or any other unit). A KPI without a target reads as a share
+    when its unit says percent."""
+    said = per_distinct(unit, rules.percent_unit).eq(True).to_numpy(dtype=bool)
+    shares = ~(np.abs(target) > SHARE_LIMIT)  # NaN: no target says otherwise
+    return np.where(said & shares, 100.0, 1.0)
+
+
 def _full_points(kpis: pd.DataFrame) -> np.ndarray:
     """A rule's full points (SPEC §5.8): the 分值 / 标准分 / 满分 column, else the weight,
     else 100. A weight of at most 1 is a share (0.2, `20%`: 20 points; 1, which every

@@ -688,3 +688,53 @@ def scenario_scores(prepared: Prepared, scenarios: Sequence[Scenario]) -> pd.Dat
     )
     frame["change"] = frame["score"] - baseline
     return frame
+
+
+# An edited target this many times the stored one, or this many times smaller, is more
+# likely a slip of unit (0.98 typed for 98 %) than a plan: the page asks before using it.
+TARGET_FACTOR = 50.0
+
+
+def far_targets(
+    stored: np.ndarray, edited: np.ndarray, factor: float = TARGET_FACTOR
+) -> np.ndarray:
+    """Per KPI, whether an edited target is at least `factor` times the stored target or
+    at most 1/`factor` of it (magnitudes; a stored or edited target of 0, or a missing
+    one, has no ratio and is never far)."""
+    old = np.abs(np.asarray(stored, dtype=float))
+    new = np.abs(np.asarray(edited, dtype=float))
+    comparable = (old > 0) & (new > 0)
+    ratio = np.divide(new, old, out=np.ones_like(new), where=comparable)
+    return comparable & ((ratio >= factor) | (ratio <= 1.0 / factor))
+
+
+SIDES: tuple[str, ...] = ("first", "second")  # `compare_scenarios`' column prefixes
+
+
+def _side(prepared: Prepared, scenario: Scenario, side: str) -> pd.DataFrame:
+    """One scenario's departments from `compare`: baseline columns, and its score, rank,
+    grade and change from the baseline under `side`'s prefix."""
+    found = compare(prepared, prepared.settings, scenario).departments
+    return found[["period", "department", "baseline", "baseline_rank", "baseline_grade"]].assign(
+        **{
+            f"{side}_score": found["scenario"],
+            f"{side}_rank": found["scenario_rank"],
+            f"{side}_grade": found["scenario_grade"],
+            f"{side}_change": found["change"],
+        }
+    )
+
+
+def compare_scenarios(prepared: Prepared, first: Scenario, second: Scenario) -> pd.DataFrame:
+    """Two scenarios side by side, one row per department of the prepared period, in
+    baseline rank order: period, department, baseline, baseline_rank, baseline_grade;
+    `first_*` and `second_*` (score, rank, grade, change from the baseline, as `compare`
+    gives them); and `difference`, the second's score minus the first's."""
+    keys = ["period", "department", "baseline", "baseline_rank", "baseline_grade"]
+    out = _side(prepared, first, SIDES[0]).merge(
+        _side(prepared, second, SIDES[1]), on=keys, how="outer", sort=False
+    )
+    out["difference"] = out["second_score"] - out["first_score"]
+    return out.sort_values(
+        ["baseline_rank", "department"], na_position="last", kind="stable"
+    ).reset_index(drop=True)

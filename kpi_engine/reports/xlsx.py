@@ -91,7 +91,7 @@ def sheet_names(names: Iterable[str], *, taken: Iterable[str] = ()) -> list[str]
     return out
 
 
-def _cell(
+def styled_cell(
     sheet: WriteOnlyWorksheet,
     value: object,
     *,
@@ -116,7 +116,7 @@ def _tint(status: object) -> PatternFill:
 
 def _status_cell(sheet: WriteOnlyWorksheet, status: object, lang: str) -> object:
     key = status if isinstance(status, str) else None
-    return _cell(
+    return styled_cell(
         sheet,
         status_label(key, lang),
         fill=STATUS_FILLS.get(key, MISSING_FILL),
@@ -129,11 +129,11 @@ def _score_cells(
 ) -> list[object]:
     """Score, status, coverage and change of one summary row (`row.label` first)."""
     return [
-        _cell(sheet, row["label"], font=label_font),
-        _cell(sheet, row["score"], fmt=SCORE_FORMAT, fill=_tint(row["status"])),
+        styled_cell(sheet, row["label"], font=label_font),
+        styled_cell(sheet, row["score"], fmt=SCORE_FORMAT, fill=_tint(row["status"])),
         _status_cell(sheet, row["status"], lang),
-        _cell(sheet, row["coverage"], fmt=COVERAGE_FORMAT),
-        _cell(sheet, row["change"], fmt=CHANGE_FORMAT),
+        styled_cell(sheet, row["coverage"], fmt=COVERAGE_FORMAT),
+        styled_cell(sheet, row["change"], fmt=CHANGE_FORMAT),
     ]
 
 
@@ -141,16 +141,16 @@ def _grade_cells(sheet: WriteOnlyWorksheet, row: object, columns: Sequence[str])
     """A department's or the organisation's grade columns (`grade_columns`): names as
     text, the coefficient as a number (empty where the grade has none)."""
     return [
-        _cell(sheet, row[c], fmt=COEFFICIENT_FORMAT if c == COEFFICIENT else None)  # type: ignore[index]
+        styled_cell(sheet, row[c], fmt=COEFFICIENT_FORMAT if c == COEFFICIENT else None)  # type: ignore[index]
         for c in columns
     ]
 
 
-def _header(sheet: WriteOnlyWorksheet, labels: Sequence[str]) -> list[object]:
-    return [_cell(sheet, label, font=BOLD) for label in labels]
+def header_cells(sheet: WriteOnlyWorksheet, labels: Sequence[str]) -> list[object]:
+    return [styled_cell(sheet, label, font=BOLD) for label in labels]
 
 
-def _widths(sheet: WriteOnlyWorksheet, widths: Sequence[float]) -> None:
+def set_widths(sheet: WriteOnlyWorksheet, widths: Sequence[float]) -> None:
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
 
@@ -176,7 +176,7 @@ def _summary_sheet(
     grades = grade_columns(settings)
     grade_labels = [t(GRADE_LABELS[c], lang) for c in grades]
     widths = [22, 10, 10, 10, 14, *[12] * len(PERSPECTIVES), 16, *ADJUSTMENT_WIDTHS]
-    _widths(sheet, [*widths, *[12] * len(grades)])
+    set_widths(sheet, [*widths, *[12] * len(grades)])
     first_data = 6
     sheet.freeze_panes = f"A{first_data}"
     last = first_data + len(departments) - 1
@@ -184,10 +184,10 @@ def _summary_sheet(
     sheet.auto_filter.ref = f"A{first_data - 1}:{get_column_letter(width)}{last}"
 
     title = t("report.title", lang, scope=organization, period=period)
-    sheet.append([_cell(sheet, title, font=TITLE)])
+    sheet.append([styled_cell(sheet, title, font=TITLE)])
     org_grades = [c for c in grades if c != DISTRIBUTION_GRADE]  # no ranking of one
     sheet.append(
-        _header(
+        header_cells(
             sheet,
             [*_score_labels(organization, lang), *labels, *grade_labels[: len(org_grades)]],
         )
@@ -213,7 +213,7 @@ def _summary_sheet(
     )
     sheet.append([])
     sheet.append(
-        _header(
+        header_cells(
             sheet,
             [
                 *_score_labels(t("common.department", lang), lang),
@@ -230,7 +230,7 @@ def _summary_sheet(
             [
                 *_score_cells(sheet, row, lang),
                 *_perspective_cells(sheet, scores, settings),
-                _cell(sheet, t(f"weighting.rule_{row['weighting']}", lang)),
+                styled_cell(sheet, t(f"weighting.rule_{row['weighting']}", lang)),
                 *_adjustment_cells(sheet, row, lang),
                 *_grade_cells(sheet, row, grades),
             ]
@@ -249,10 +249,10 @@ def _adjustment_labels(lang: str) -> list[str]:
 
 def _adjustment_cells(sheet: WriteOnlyWorksheet, row: pd.Series, lang: str) -> list[object]:
     return [
-        _cell(sheet, row["score_before"], fmt=SCORE_FORMAT),
-        _cell(sheet, row["bonus"], fmt=SCORE_FORMAT),
-        _cell(sheet, row["penalty"], fmt=SCORE_FORMAT),
-        _cell(sheet, veto_text(row["veto"], lang) or None, font=VETO_FONT),
+        styled_cell(sheet, row["score_before"], fmt=SCORE_FORMAT),
+        styled_cell(sheet, row["bonus"], fmt=SCORE_FORMAT),
+        styled_cell(sheet, row["penalty"], fmt=SCORE_FORMAT),
+        styled_cell(sheet, veto_text(row["veto"], lang) or None, font=VETO_FONT),
     ]
 
 
@@ -265,7 +265,7 @@ def _perspective_cells(
 ) -> list[object]:
     """Perspective scores tinted by their status, as the heatmap colours them."""
     return [
-        _cell(sheet, score, fmt=SCORE_FORMAT, fill=_tint(status))
+        styled_cell(sheet, score, fmt=SCORE_FORMAT, fill=_tint(status))
         for score, status in zip(scores, statuses(scores, settings=settings), strict=True)
     ]
 
@@ -318,18 +318,18 @@ def _department_sheet(
     ruled = (kpis["method"] == "rule").to_numpy(dtype=bool)
     if ruled.any():  # SPEC §5.8: the rule, its points and full points beside the score
         kpi_labels += [t(k, lang) for k in RULE_LABELS]
-    _widths(sheet, [14, 12, 30, 12, 12, 12, 12, 8, 10, 10, 12, 14, 36, 10, 10])
+    set_widths(sheet, [14, 12, 30, 12, 12, 12, 12, 8, 10, 10, 12, 14, 36, 10, 10])
     header_row = 4 + len(PERSPECTIVES) + 1
     sheet.freeze_panes = f"A{header_row + 1}"
     last = header_row + max(len(kpis), 1)
     sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(kpi_labels))}{last}"
 
     sheet.append(
-        [_cell(sheet, t("report.title", lang, scope=department, period=period), font=TITLE)]
+        [styled_cell(sheet, t("report.title", lang, scope=department, period=period), font=TITLE)]
     )
     grades = grade_columns(settings)
     sheet.append(
-        _header(
+        header_cells(
             sheet,
             [
                 *_score_labels(t("common.perspective", lang), lang),
@@ -342,24 +342,27 @@ def _department_sheet(
     )
     row = overall.rename({"department": "label"})
     row["label"] = t("scorecard.department_score", lang)
-    rule = _cell(sheet, t(f"weighting.rule_{overall['weighting']}", lang))
+    rule = styled_cell(sheet, t(f"weighting.rule_{overall['weighting']}", lang))
     adjusted = adjustment_text(overall["score_before"], overall["bonus"], overall["penalty"], lang)
     sheet.append(
         [
             *_score_cells(sheet, row, lang, label_font=BOLD),
             rule,
-            _cell(sheet, adjusted or None),
-            _cell(sheet, veto_text(overall["veto"], lang) or None, font=VETO_FONT),
+            styled_cell(sheet, adjusted or None),
+            styled_cell(sheet, veto_text(overall["veto"], lang) or None, font=VETO_FONT),
             *_grade_cells(sheet, row, grades),
         ]
     )
     for _, row in perspectives.iterrows():
         row["label"] = perspective_label(row["perspective"], lang)
         sheet.append(
-            [*_score_cells(sheet, row, lang), _cell(sheet, row["weight_share"], fmt=SHARE_FORMAT)]
+            [
+                *_score_cells(sheet, row, lang),
+                styled_cell(sheet, row["weight_share"], fmt=SHARE_FORMAT),
+            ]
         )
     sheet.append([])
-    sheet.append(_header(sheet, kpi_labels))
+    sheet.append(header_cells(sheet, kpi_labels))
     actual_formats = value_formats(kpis["actual"], kpis["unit"])
     target_formats = {
         column: value_formats(kpis[column], kpis["unit"])
@@ -368,19 +371,19 @@ def _department_sheet(
     for i, row in enumerate(kpis.itertuples(index=False)):
         sheet.append(
             [
-                _cell(sheet, perspective_label(row.perspective, lang)),
-                _cell(sheet, row.kpi_id),
-                _cell(sheet, row.kpi_name),
-                _cell(sheet, row.actual, fmt=actual_formats[i]),
+                styled_cell(sheet, perspective_label(row.perspective, lang)),
+                styled_cell(sheet, row.kpi_id),
+                styled_cell(sheet, row.kpi_name),
+                styled_cell(sheet, row.actual, fmt=actual_formats[i]),
                 *(
-                    _cell(sheet, getattr(row, column), fmt=formats[i])
+                    styled_cell(sheet, getattr(row, column), fmt=formats[i])
                     for column, formats in target_formats.items()
                 ),
-                _cell(sheet, row.unit),
-                _cell(sheet, row.score, fmt=SCORE_FORMAT, fill=_tint(row.status)),
+                styled_cell(sheet, row.unit),
+                styled_cell(sheet, row.score, fmt=SCORE_FORMAT, fill=_tint(row.status)),
                 _status_cell(sheet, row.status, lang),
-                _cell(sheet, row.weight_share, fmt=SHARE_FORMAT),
-                _cell(sheet, row.owner_department),
+                styled_cell(sheet, row.weight_share, fmt=SHARE_FORMAT),
+                styled_cell(sheet, row.owner_department),
                 *(_rule_cells(sheet, row) if ruled.any() else ()),
             ]
         )
@@ -390,11 +393,11 @@ def _department_sheet(
 def _rule_cells(sheet: WriteOnlyWorksheet, row: Any) -> list[object]:
     """A KPI row's rule, points and full points; empty cells for a KPI not scored by rule."""
     if row.method != "rule":
-        return [_cell(sheet, None)] * 3
+        return [styled_cell(sheet, None)] * 3
     return [
-        _cell(sheet, row.rule),
-        _cell(sheet, row.points, fmt=SCORE_FORMAT),
-        _cell(sheet, row.full_points, fmt=SCORE_FORMAT),
+        styled_cell(sheet, row.rule),
+        styled_cell(sheet, row.points, fmt=SCORE_FORMAT),
+        styled_cell(sheet, row.full_points, fmt=SCORE_FORMAT),
     ]
 
 
@@ -406,36 +409,38 @@ def _section_tables(sheet: WriteOnlyWorksheet, rows: pd.DataFrame, lang: str) ->
     items = rows[(rows["section"] != GATE).to_numpy(bool)]
     if not gates.empty:
         sheet.append([])
-        sheet.append([_cell(sheet, t("section.veto", lang), font=BOLD)])
+        sheet.append([styled_cell(sheet, t("section.veto", lang), font=BOLD)])
         keys = ("common.kpi_id", "common.kpi", "common.actual", "common.target")
         gate_keys = (*keys, "common.floor", "common.unit", "veto.result")
-        sheet.append(_header(sheet, [t(k, lang) for k in gate_keys]))
+        sheet.append(header_cells(sheet, [t(k, lang) for k in gate_keys]))
         formats = {c: value_formats(gates[c], gates["unit"]) for c in ("actual", "target", "floor")}
         for i, row in enumerate(gates.itertuples(index=False)):
             sheet.append(
                 [
-                    _cell(sheet, row.kpi_id),
-                    _cell(sheet, row.kpi_name),
-                    *(_cell(sheet, getattr(row, c), fmt=f[i]) for c, f in formats.items()),
-                    _cell(sheet, row.unit),
-                    _cell(sheet, t("veto.failed", lang) if row.failed else None, font=VETO_FONT),
+                    styled_cell(sheet, row.kpi_id),
+                    styled_cell(sheet, row.kpi_name),
+                    *(styled_cell(sheet, getattr(row, c), fmt=f[i]) for c, f in formats.items()),
+                    styled_cell(sheet, row.unit),
+                    styled_cell(
+                        sheet, t("veto.failed", lang) if row.failed else None, font=VETO_FONT
+                    ),
                 ]
             )
     if not items.empty:
         sheet.append([])
-        sheet.append([_cell(sheet, t("section.items", lang), font=BOLD)])
+        sheet.append([styled_cell(sheet, t("section.items", lang), font=BOLD)])
         item_keys = ("section.kind", "common.kpi_id", "section.item", "common.actual")
-        sheet.append(_header(sheet, [t(k, lang) for k in (*item_keys, "common.points")]))
+        sheet.append(header_cells(sheet, [t(k, lang) for k in (*item_keys, "common.points")]))
         actual_formats = value_formats(items["actual"], items["unit"])
         signed = np.where(items["section"] == BONUS, 1.0, -1.0) * items["points"].to_numpy(float)
         for i, row in enumerate(items.itertuples(index=False)):
             sheet.append(
                 [
-                    _cell(sheet, t(f"section.{row.section}", lang)),
-                    _cell(sheet, row.kpi_id),
-                    _cell(sheet, row.kpi_name),
-                    _cell(sheet, row.actual, fmt=actual_formats[i]),
-                    _cell(sheet, signed[i], fmt=CHANGE_FORMAT),
+                    styled_cell(sheet, t(f"section.{row.section}", lang)),
+                    styled_cell(sheet, row.kpi_id),
+                    styled_cell(sheet, row.kpi_name),
+                    styled_cell(sheet, row.actual, fmt=actual_formats[i]),
+                    styled_cell(sheet, signed[i], fmt=CHANGE_FORMAT),
                 ]
             )
 
