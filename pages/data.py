@@ -6,7 +6,7 @@ import streamlit as st
 
 from kpi_engine import Limits
 from kpi_engine.i18n import t
-from ui import auth, data, navigation, state, tables, text
+from ui import auth, data, navigation, state, tables, text, uploader
 
 navigation.require_shell()
 lang = state.lang()
@@ -25,15 +25,56 @@ def _stored_message(result: data.UploadResult) -> None:
     st.success(t("data.joined", lang) + " · " + t("data.stored_versions", lang, versions=made))
 
 
+CARDS = 30  # issues shown as cards per file; the full table holds every one
+CARD = {"error": st.error, "warning": st.warning}
+ICON = {"error": ":material/error:", "warning": ":material/warning:"}
+
+
+def _issues(found: pd.DataFrame) -> None:
+    """The validation report: per file, one card per issue, the message (what to do) in
+    full width and where it is (sheet, row, column, value) beneath it; the full table
+    below when there are more issues than cards."""
+    for file, cards in tables.issue_cards(found, lang).items():
+        st.markdown("**" + text.md("data.issues_in_file", lang, file=file, n=len(cards)) + "**")
+        for card in cards.head(CARDS).itertuples():
+            severity = card.severity if card.severity in CARD else "warning"
+            place = f"  \n{text.plain(card.place)}" if card.place else ""
+            CARD[severity](text.plain(card.message) + place, icon=ICON[severity])
+        if len(cards) > CARDS:
+            st.caption(t("data.issues_more", lang, n=len(cards) - CARDS))
+    if len(found) > CARDS:
+        with st.expander(t("data.issues_table", lang)):
+            st.dataframe(
+                tables.issues(found, lang),
+                hide_index=True,
+                column_config=tables.issue_columns(lang),
+                placeholder=tables.MISSING,
+            )
+
+
+def _table(frame: pd.DataFrame, **options: object) -> None:
+    """A table, or our own words where it has no rows (Streamlit's empty grid says
+    nothing in the user's language)."""
+    if frame.empty:
+        st.info(t("data.empty_table", lang), icon=":material/inbox:")
+    else:
+        st.dataframe(frame, hide_index=True, placeholder=tables.MISSING, **options)
+
+
 if who.may(auth.UPLOAD):
+    limit = Limits.from_env().max_file_mb
+    # Streamlit's own words in the drop zone (English, and its 200MB default) are hidden;
+    # ours and the real limit are drawn in their place.
+    st.html(uploader.style(t("data.drop_here", lang), t("data.browse", lang)))
     files = st.file_uploader(
         t("data.upload", lang),
         type=["xlsx", "xlsm", "xls", "csv"],
         accept_multiple_files=True,
         help=t("data.upload_help", lang),
         key="uploader",
-        max_upload_size=Limits.from_env().max_file_mb,
+        max_upload_size=limit,
     )
+    st.caption(t("data.upload_limit", lang, mb=limit))
 else:
     st.info(t("access.read_only", lang, role=t(f"role.{who.role}", lang)))
     files = []
@@ -44,17 +85,7 @@ for upload in files or []:
     errors = len(checked.errors)
     held = bool(errors) or data.to_check(checked)  # stored once the user says so
     with st.container(border=True):
-        st.markdown(
-            "**"
-            + text.md(
-                "data.file_summary",
-                lang,
-                file=upload.name,
-                accepted=checked.rows_accepted,
-                rejected=checked.rows_rejected,
-            )
-            + "**"
-        )
+        summary = st.empty()  # said once we know whether the rows are stored
         if not held and checked.rows_accepted and result is None:
             result = data.accept(upload.name, content)
         if held and not errors and result is None:
@@ -62,12 +93,7 @@ for upload in files or []:
         if checked.issues.empty:
             st.success(t("data.no_issues", lang))
         else:
-            st.dataframe(
-                tables.issues(checked.issues, lang),
-                hide_index=True,
-                column_config=tables.issue_columns(lang),
-                placeholder=tables.MISSING,
-            )
+            _issues(checked.issues)
         accept = "data.accept_good_rows" if errors else "data.accept_checked"
         if (
             held
@@ -80,22 +106,33 @@ for upload in files or []:
             )
         ) and data.accept(upload.name, content):
             st.rerun()
+        summary.markdown(
+            "**"
+            + text.md(
+                "data.summary_pending" if result is None else "data.summary_done",
+                lang,
+                file=upload.name,
+                accepted=checked.rows_accepted,
+                rejected=checked.rows_rejected,
+            )
+            + "**"
+        )
         if result is not None:
             _stored_message(result)
         with st.expander(t("data.preview", lang)):
-            st.dataframe(
-                tables.preview(checked.kpis, lang), hide_index=True, placeholder=tables.MISSING
-            )
+            _table(tables.preview(checked.kpis, lang))
 
 st.subheader(t("data.in_session", lang))
 if data.uploads():
-    st.dataframe(tables.uploads(data.uploads(), lang), hide_index=True, placeholder=tables.MISSING)
+    _table(tables.uploads(data.uploads(), lang))
 else:
     st.caption(t("data.none_in_session", lang))
 
+zone = data.settings().time_zone
 history = data.upload_history()
 st.subheader(t("data.history", lang))
-st.dataframe(tables.upload_history(history, lang), hide_index=True, placeholder=tables.MISSING)
+st.caption(t("data.times_in_zone", lang, zone=zone))
+_table(tables.upload_history(history, lang, zone))
 
 
 def _upload(upload_id: int) -> pd.Series:
@@ -133,9 +170,10 @@ if last is not None and last in set(history["upload_id"]):
 def _versions(covered: pd.DataFrame) -> None:
     """Pick a department-month, see its versions, restore, delete (confirmed) or undo."""
     left, right = st.columns(2)
-    department = left.selectbox(
+    department = left.selectbox(  # stored names (the store's keys), shown in our script
         t("common.department", lang),
         sorted(covered["department"].unique()),
+        format_func=data.shown(),
         key=state.VERSION_DEPARTMENT,
     )
     months = covered[covered["department"] == department].sort_values("period", ascending=False)
@@ -147,7 +185,7 @@ def _versions(covered: pd.DataFrame) -> None:
         key=state.VERSION_PERIOD,
     )
     found = data.versions(department, period)
-    st.dataframe(tables.versions(found, lang), hide_index=True, placeholder=tables.MISSING)
+    _table(tables.versions(found, lang, zone))
     rows = {int(r["upload_id"]): r for _, r in found.iterrows()}
     shown = [i for i, r in rows.items() if r["current"]]
     if st.session_state.get(state.VERSION_PICK) not in rows:
@@ -155,7 +193,7 @@ def _versions(covered: pd.DataFrame) -> None:
     pick = st.selectbox(
         t("data.pick_version", lang),
         list(rows),
-        format_func=lambda i: tables.version_label(rows[i], lang),
+        format_func=lambda i: tables.version_label(rows[i], lang, zone),
         key=state.VERSION_PICK,
     )
     chosen = rows[pick]

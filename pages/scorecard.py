@@ -11,8 +11,12 @@ navigation.require_shell()
 choices = state.current()
 lang, period, settings = choices.lang, choices.period, data.settings()
 history = data.history(choices.grain)
-departments = list(choices.departments) or data.shown_departments()
-department = st.selectbox(t("common.department", lang), departments, key=state.SCORECARD_DEPARTMENT)
+departments = list(choices.departments) or data.shown_departments()  # stored names
+shown = data.shown()
+stored = st.selectbox(
+    t("common.department", lang), departments, format_func=shown, key=state.SCORECARD_DEPARTMENT
+)
+department = shown(stored)  # as `history` names it
 st.title(text.md("scorecard.title", lang, department=department))
 if period:
     downloads.reports(

@@ -1,12 +1,14 @@
 """Settings: the organisation's perspective and department weights, status bands, cap,
 threshold score, veto score and bonus limit, stored for every session with who changed them and when."""
 
+from zoneinfo import available_timezones
+
 import pandas as pd
 import streamlit as st
 
 from kpi_engine import DEFAULTS, PERSPECTIVES, Settings
 from kpi_engine.core.names import department_weights, display_names
-from kpi_engine.core.settings import GRADE_PRESETS, WEIGHTINGS, grade_table, problems
+from kpi_engine.core.settings import GRADE_PRESETS, SCRIPTS, WEIGHTINGS, grade_table, problems
 from kpi_engine.i18n import perspective_label, t
 from ui import auth, data, navigation, state, tables, text
 
@@ -99,6 +101,26 @@ with st.form("settings"):
             value=float(current.bonus_limit),
             help=t("settings.bonus_limit_hint", lang),
             key="settings_bonus_limit",
+        ),
+    )
+    st.subheader(t("settings.display", lang))
+    script, zone = st.columns(2)
+    zones = sorted(available_timezones() | {current.time_zone})
+    chosen = chosen.with_(
+        script=script.radio(
+            t("settings.script", lang),
+            SCRIPTS,
+            index=SCRIPTS.index(current.script) if current.script in SCRIPTS else 0,
+            format_func=lambda s: t(f"settings.script_{s}", lang),
+            help=t("settings.script_hint", lang),
+            key="settings_script",
+        ),
+        time_zone=zone.selectbox(
+            t("settings.time_zone", lang),
+            zones,
+            index=zones.index(current.time_zone),
+            help=t("settings.time_zone_hint", lang),
+            key="settings_time_zone",
         ),
     )
     submitted = st.form_submit_button(
@@ -210,7 +232,7 @@ if changes.empty:
     st.caption(t("settings.no_history", lang))
 else:
     st.dataframe(
-        tables.settings_history(changes, lang),
+        tables.settings_history(changes, lang, current.time_zone),
         hide_index=True,
         width="stretch",
         placeholder=tables.MISSING,

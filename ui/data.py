@@ -14,7 +14,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -27,6 +27,7 @@ from kpi_engine.auth.roles import Actor, Forbidden
 from kpi_engine.core import insights
 from kpi_engine.core.whatif import Scenario
 from kpi_engine.i18n import t
+from kpi_engine.i18n.script import converter, shown_name, shown_scorecard
 from kpi_engine.ingest.messages import CHECK_BEFORE_IMPORT
 from kpi_engine.store import failures
 from ui import auth, state, text
@@ -230,14 +231,33 @@ def to_check(loaded: Loaded) -> bool:
 
 
 def history(grain: str) -> Scorecard:
-    """Every period of a grain (and what each is compared with), for every page."""
-    return _history(kpis(), grain, settings())
+    """Every period of a grain (and what each is compared with), for every page, with its
+    names in the user's script (`i18n.script`): scored once per data, grain and settings,
+    converted once per language, shared by every session."""
+    current, chosen = engine(), settings()
+    revision = store.revision(current, store.DATA_ACTIONS)
+    lang = state.lang() if converter(state.lang(), chosen.script) else ""  # "" = as stored
+    return _shown_history(store.database_url(), revision, grain, chosen, lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _history(frame: pd.DataFrame, grain: str, current: Settings) -> Scorecard:
+def _history(url: str, revision: int, grain: str, current: Settings) -> Scorecard:
+    frame = _stored(url, revision)[0]
     labels = insights.comparison_labels(insights.period_labels(frame, grain=grain))
     return insights.history(frame, labels, settings=current)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _shown_history(url: str, revision: int, grain: str, current: Settings, lang: str) -> Scorecard:
+    scored = _history(url, revision, grain, current)
+    return shown_scorecard(scored, lang, current.script) if lang else scored
+
+
+def shown() -> Callable[[str], str]:
+    """How this run shows a stored name (`history`'s script): the `format_func` of widgets
+    whose values stay stored names (the department filter, the version browser), so a
+    choice survives a change of language. Fixed at this run's language and settings."""
+    return partial(shown_name, lang=state.lang(), script=settings().script)
 
 
 def period_labels() -> dict[str, list[str]]:
@@ -283,8 +303,10 @@ def year_scores(period: str | None) -> pd.DataFrame:
 
 
 def upload_history() -> pd.DataFrame:
-    """Every stored upload, newest first: what was loaded, by whom, when, and its counts."""
-    return store.history(engine())
+    """Every stored upload, newest first: what was loaded, by whom, when, and its counts;
+    its departments as this session shows them (`shown`)."""
+    found, name = store.history(engine()), shown()
+    return found.assign(departments=found["departments"].map(lambda d: tuple(map(name, d))))
 
 
 def covered() -> pd.DataFrame:

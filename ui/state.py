@@ -5,6 +5,7 @@ Every page reads the user's choices through `current()`; no page invents a key.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
@@ -52,8 +53,13 @@ def current() -> Choices:
     )
 
 
-def sidebar(period_labels: dict[str, list[str]], departments: list[str]) -> Choices:
-    """Language, period grain and period, department filter. Latest period by default."""
+def sidebar(
+    period_labels: dict[str, list[str]],
+    departments: list[str],
+    shown: Callable[[str], str] = str,
+) -> Choices:
+    """Language, period grain and period, department filter. Latest period by default.
+    The filter holds stored names, shown as `shown` gives them (the user's script)."""
     with st.sidebar:
         st.selectbox(
             t("sidebar.language", lang()),
@@ -84,6 +90,7 @@ def sidebar(period_labels: dict[str, list[str]], departments: list[str]) -> Choi
         st.multiselect(
             t("sidebar.department", language),
             departments,
+            format_func=shown,
             key=DEPARTMENTS,
             placeholder=t("sidebar.all_departments", language),
         )

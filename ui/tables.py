@@ -17,9 +17,10 @@ from kpi_engine import Scorecard, Settings
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR
 from kpi_engine.core import adjust, insights
 from kpi_engine.core.adjust import is_veto
-from kpi_engine.core.names import department_key, kpi_labels
+from kpi_engine.core.names import department_key, department_keys, kpi_labels
 from kpi_engine.core.periods import in_order
 from kpi_engine.core.schema import BONUS, GATE, owner_rows
+from kpi_engine.core.settings import DEFAULT_TIME_ZONE
 from kpi_engine.i18n import (
     MISSING,
     adjustment_text,
@@ -93,10 +94,13 @@ def styled(frame: pd.DataFrame, lang: str) -> object:
 
 
 def only(frame: pd.DataFrame, departments: Sequence[str]) -> pd.DataFrame:
-    """Rows of the chosen departments (all when none is chosen)."""
+    """Rows of the chosen departments (all when none is chosen), matched by identity
+    (`department_key`): the filter holds stored names, the frames show them in the
+    user's script (`ui.data.history`)."""
     if not departments or "department" not in frame.columns:
         return frame
-    return frame[frame["department"].isin(departments)]
+    chosen = {department_key(d) for d in departments}
+    return frame[department_keys(frame["department"]).isin(chosen).to_numpy(bool)]
 
 
 def picked(event: object, name: str) -> dict[str, object] | None:
@@ -560,7 +564,48 @@ def issues(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return shown.rename(columns={c: t(f"report.{c}", lang) for c in ISSUE_COLUMNS})
 
 
+def issue_cards(frame: pd.DataFrame, lang: str) -> dict[str, pd.DataFrame]:
+    """The validation report as the Data page shows it, one card per issue grouped by
+    file: `severity` (the engine's), `message` (what to do, translated) and `place`
+    (sheet, row, column and value, labelled, the ones known), in the order found."""
+    messages = [
+        issue_message(c, p, m, lang)
+        for c, p, m in zip(frame["code"], frame["params"], frame["message"], strict=True)
+    ]
+    field = "data.issue_field"
+    sep = " · "
+
+    def place(sheet: object, row: object, column: object, value: object) -> str:
+        parts = []
+        if not is_missing(sheet) and str(sheet):
+            parts.append(t(field, lang, label=t("report.sheet", lang), value=sheet))
+        if not is_missing(row):
+            parts.append(t("data.issue_row", lang, row=row))
+        if not is_missing(column) and str(column):
+            parts.append(t(field, lang, label=t("report.column", lang), value=column))
+        if not is_missing(value) and str(value):
+            parts.append(t(field, lang, label=t("report.value", lang), value=value))
+        return sep.join(parts)
+
+    cards = pd.DataFrame(
+        {
+            "file": frame["file"].map(text_or_missing).to_numpy(object),
+            "severity": frame["severity"].to_numpy(object),
+            "message": messages,
+            "place": [
+                place(*cells)
+                for cells in zip(
+                    frame["sheet"], frame["row"], frame["column"], frame["value"], strict=True
+                )
+            ],
+        }
+    )
+    return {str(f): group.drop(columns="file") for f, group in cards.groupby("file", sort=False)}
+
+
 def preview(kpis: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The rows a file gives, as they will be stored: percents as percents (`number_text`
+    with the KPI's unit), the unit beside them."""
     columns = {
         "department": "common.department",
         "kpi_id": "common.kpi_id",
@@ -568,9 +613,16 @@ def preview(kpis: pd.DataFrame, lang: str) -> pd.DataFrame:
         "period": "common.period",
         "actual": "common.actual",
         "target": "common.target",
+        "unit": "common.unit",
         "weight": "common.weight",
     }
-    shown = kpis[list(columns)].assign(perspective=place_labels(kpis, lang))
+    units = kpis["unit"]
+    shown = kpis[list(columns)].assign(
+        actual=[number_text(v, u) for v, u in zip(kpis["actual"], units, strict=True)],
+        target=[number_text(v, u) for v, u in zip(kpis["target"], units, strict=True)],
+        unit=units.map(text_or_missing),
+        perspective=place_labels(kpis, lang),
+    )
     return shown.rename(
         columns={c: t(k, lang) for c, k in columns.items()}
         | {"perspective": t("common.perspective", lang)}
@@ -603,10 +655,11 @@ HISTORY_COLUMNS = {
 }
 
 
-def upload_history(history: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The store's upload history with translated headers (deleted uploads left out)."""
+def upload_history(history: pd.DataFrame, lang: str, zone: str = DEFAULT_TIME_ZONE) -> pd.DataFrame:
+    """The store's upload history with translated headers (deleted uploads left out),
+    times in the organisation's time zone."""
     shown = history.loc[~history["deleted"].astype(bool), list(HISTORY_COLUMNS)]
-    shown = shown.assign(uploaded_at=shown["uploaded_at"].map(when))
+    shown = shown.assign(uploaded_at=shown["uploaded_at"].map(lambda v: when(v, zone)))
     return shown.rename(columns={c: t(k, lang) for c, k in HISTORY_COLUMNS.items()})
 
 
@@ -617,19 +670,27 @@ def version_state(deleted: bool, current: bool, lang: str) -> str:
     return t("data.state_current" if current else "data.state_earlier", lang)
 
 
-def when(value: object) -> str:
-    """Store times are UTC; written out so that nobody guesses the zone."""
-    return MISSING if value is None or pd.isna(value) else f"{value:%Y-%m-%d %H:%M} UTC"
+def when(value: object, zone: str = DEFAULT_TIME_ZONE) -> str:
+    """A stored time (UTC) on the organisation's clock (`Settings.time_zone`), its offset
+    written out so that nobody guesses the zone: `2026-11-23 22:05 UTC+8`."""
+    if is_missing(value):
+        return MISSING
+    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    local = (stamp if stamp.tzinfo else stamp.tz_localize("UTC")).tz_convert(zone)
+    minutes = int(local.utcoffset().total_seconds()) // 60  # type: ignore[union-attr]  # aware
+    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+    offset = f"{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
+    return f"{local:%Y-%m-%d %H:%M} UTC{sign}{offset}"
 
 
-def versions(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+def versions(frame: pd.DataFrame, lang: str, zone: str = DEFAULT_TIME_ZONE) -> pd.DataFrame:
     """A department-month's versions, oldest first, with what each one is now."""
     return pd.DataFrame(
         {
             t("data.version", lang): [f"v{n}" for n in frame["version"]],
             t("report.file", lang): frame["name"],
             t("data.uploader", lang): frame["uploader"],
-            t("data.uploaded_at", lang): frame["uploaded_at"].map(when),
+            t("data.uploaded_at", lang): frame["uploaded_at"].map(lambda v: when(v, zone)),
             t("data.rows", lang): frame["rows"],
             t("data.state", lang): [
                 version_state(d, c, lang)
@@ -639,13 +700,13 @@ def versions(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     )
 
 
-def version_label(row: pd.Series, lang: str) -> str:
-    """`v2 · 财务部_2026-10.xlsx · 2026-11-23 14:05 UTC · 当前版本` for a picker."""
+def version_label(row: pd.Series, lang: str, zone: str = DEFAULT_TIME_ZONE) -> str:
+    """`v2 · 财务部_2026-10.xlsx · 2026-11-23 22:05 UTC+8 · 当前版本` for a picker."""
     return " · ".join(
         (
             f"v{row['version']}",
             str(row["name"]),
-            when(row["uploaded_at"]),
+            when(row["uploaded_at"], zone),
             version_state(row["deleted"], row["current"], lang),
         )
     )
@@ -688,11 +749,14 @@ def settings_summary(settings: Settings, lang: str) -> str:
     return t("settings.summary_grades", lang, summary=summary, grades=grades, forced=forced)
 
 
-def settings_history(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The settings log, newest first: when, who, and what the settings were."""
+def settings_history(
+    changes: pd.DataFrame, lang: str, zone: str = DEFAULT_TIME_ZONE
+) -> pd.DataFrame:
+    """The settings log, newest first: when (the organisation's clock), who, and what the
+    settings were."""
     return pd.DataFrame(
         {
-            t("settings.changed_at", lang): changes["changed_at"].map(when),
+            t("settings.changed_at", lang): changes["changed_at"].map(lambda v: when(v, zone)),
             t("settings.changed_by", lang): changes["changed_by"],
             t("settings.summary", lang): [settings_summary(s, lang) for s in changes["settings"]],
         }

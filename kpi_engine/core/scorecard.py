@@ -6,13 +6,15 @@ in the JSON.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
 
 from kpi_engine.core import adjust, periods
 from kpi_engine.core.adjust import vetoed
+from kpi_engine.core.names import per_distinct
 from kpi_engine.core.rollup import Cube, cube, expand_shared, of_cube
 from kpi_engine.core.scoring import score, statuses
 from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, Settings
@@ -89,3 +91,55 @@ def build(
     """Score, expand shared KPIs and roll up, for one period label or every month."""
     card, _ = from_scored(score(for_period(kpis, period), settings=settings), settings=settings)
     return card
+
+
+# The texts of a scorecard's frames written by people (names, units, owners, partners,
+# scoring rules, grade names, a form's extra columns, a written perspective): what a
+# report cleans (`reports.tables.printable_history`) and what the UI shows in its script
+# (`i18n.script`). Codes (period, status, direction, method, section) are not among them.
+NAME_COLUMNS = (
+    "department",
+    "owner_department",
+    "kpi_id",
+    "kpi_name",
+    "perspective",
+    "unit",
+    "owner",
+    "shared_with",
+    "rule",
+    "grade",
+    "distribution_grade",
+)
+
+
+def _text_cell(cell: object, func: Callable[[str], str]) -> object:
+    """`func` of a text, of each partner in a tuple, of each text in a mapping (a veto's
+    KPI name and unit, a form's extras); anything else as is."""
+    if isinstance(cell, str):
+        return func(cell)
+    if isinstance(cell, tuple):
+        return tuple(func(p) if isinstance(p, str) else p for p in cell)
+    if isinstance(cell, dict):
+        return {
+            (func(k) if isinstance(k, str) else k): (func(v) if isinstance(v, str) else v)
+            for k, v in cell.items()
+        }
+    return cell
+
+
+def with_texts(card: Scorecard, func: Callable[[str], str]) -> Scorecard:
+    """`card` with `func` applied to every people-written text (`NAME_COLUMNS`, and the
+    dicts of `veto` and `extras`), once per distinct value; numbers and codes untouched."""
+
+    def mapped(frame: pd.DataFrame) -> pd.DataFrame:
+        columns = {
+            c: per_distinct(frame[c], lambda v: _text_cell(v, func)).astype(frame[c].dtype)
+            for c in NAME_COLUMNS
+            if c in frame.columns
+        }
+        for c in ("veto", "extras"):  # dicts (unhashable), few: one by one
+            if c in frame.columns and frame[c].map(lambda v: isinstance(v, dict)).any():
+                columns[c] = frame[c].map(lambda v: _text_cell(v, func))
+        return frame.assign(**columns)
+
+    return replace(card, **{f.name: mapped(getattr(card, f.name)) for f in fields(card)})

@@ -49,6 +49,7 @@ from kpi_engine.i18n import (
     t,
     veto_text,
 )
+from kpi_engine.i18n.script import shown_name, shown_scorecard
 from kpi_engine.reports import images
 from kpi_engine.reports.tables import (
     adjusted_departments,
@@ -627,7 +628,9 @@ def report_pdf(
     changes and red streaks), as `ui.data.history(grain)` returns. `expected_departments`
     are departments that should have reported (a missing one is an early warning).
     """
-    history = printable_history(history)
+    history = shown_scorecard(printable_history(history), lang, settings.script)  # one script
+    if department is not None:
+        department = shown_name(department, lang, settings.script)
     scope_history = scoped(history, department)
     scope = department if department is not None else t("common.organization", lang)
     view = insights.overview(scope_history, period, settings=settings, movers=MOVERS)

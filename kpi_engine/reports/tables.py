@@ -8,13 +8,11 @@ both reports print them.
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
-
 import numpy as np
 import pandas as pd
 
 from kpi_engine.core import adjust, insights, periods
-from kpi_engine.core.adjust import is_veto, vetoed
+from kpi_engine.core.adjust import is_veto
 from kpi_engine.core.grades import (
     COEFFICIENT,
     DISTRIBUTION_GRADE,
@@ -22,10 +20,10 @@ from kpi_engine.core.grades import (
     changed_by_quota,
     has_coefficients,
 )
-from kpi_engine.core.names import per_distinct, printable
+from kpi_engine.core.names import printable
 from kpi_engine.core.rollup import perspective_weights
 from kpi_engine.core.schema import BONUS, GATE, PENALTY, PERSPECTIVES, SECTIONS, owner_rows
-from kpi_engine.core.scorecard import Scorecard, department_statuses
+from kpi_engine.core.scorecard import Scorecard, department_statuses, with_texts
 from kpi_engine.core.scoring import statuses
 from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, Settings
 from kpi_engine.core.whatif import ranks
@@ -98,49 +96,11 @@ def _at(frame: pd.DataFrame, period: str) -> pd.DataFrame:
     return frame[(frame["period"] == period).to_numpy(bool)]
 
 
-# Text columns of a scorecard's frames: names as stored, and partners.
-_TEXT_COLUMNS = (
-    "department",
-    "owner_department",
-    "kpi_id",
-    "kpi_name",
-    "unit",
-    "owner",
-    "shared_with",
-)
-
-
-def _printable_cell(cell: object) -> object:
-    if isinstance(cell, str):
-        return printable(cell)
-    if isinstance(cell, tuple):
-        return tuple(printable(p) for p in cell)
-    return cell
-
-
-def _printable_veto(veto: object) -> object:
-    """A department's veto (`is_veto`) with its texts printable; anything else as is."""
-    if not isinstance(veto, dict):
-        return veto
-    return {k: printable(v) if isinstance(v, str) else v for k, v in veto.items()}
-
-
 def printable_history(history: Scorecard) -> Scorecard:
     """The history with every text made printable (`names.printable`), per distinct value:
     what the report writers are given, so a name stored before ingest refused control
     characters cannot abort a PDF or make a workbook Excel cannot open."""
-
-    def clean(frame: pd.DataFrame) -> pd.DataFrame:
-        columns = [c for c in _TEXT_COLUMNS if c in frame.columns]
-        out = frame.assign(
-            **{c: per_distinct(frame[c], _printable_cell).astype(frame[c].dtype) for c in columns}
-        )
-        if "veto" in frame.columns and vetoed(frame).any():  # a veto's KPI name and unit
-            out["veto"] = frame["veto"].map(_printable_veto)
-        return out
-
-    frames = {f.name: clean(getattr(history, f.name)) for f in fields(history)}
-    return replace(history, **frames)
+    return with_texts(history, printable)
 
 
 def scoped(history: Scorecard, department: str | None) -> Scorecard:
