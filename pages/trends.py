@@ -47,8 +47,20 @@ if series.empty:
     st.stop()
 if level == "kpi":
     st.subheader(t("trends.actual_vs_target", lang))
-    downloads.chart(charts.actual_vs_target(frame, lang=lang), "actual_vs_target", lang)
+    downloads.chart(
+        charts.actual_vs_target(frame, lang=lang),
+        "actual_vs_target",
+        lang,
+        title=t("trends.actual_vs_target", lang),
+        period=choices.period,
+    )
 st.subheader(t("trends.score_bands", lang))
-downloads.chart(charts.score_bands(frame, lang=lang, settings=settings), "score_bands", lang)
+downloads.chart(
+    charts.score_bands(frame, lang=lang, settings=settings),
+    "score_bands",
+    lang,
+    title=t("trends.score_bands", lang),
+    period=choices.period,
+)
 st.caption(t("trends.projection_note", lang))
 st.dataframe(tables.trend_table(series, lang), hide_index=True, placeholder=tables.MISSING)
