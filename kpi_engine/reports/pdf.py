@@ -2,9 +2,12 @@
 department — scores and changes, the department x perspective heatmap, best and worst
 movers, early warnings — all read from `insights`, so it says what the Overview says.
 
-Every department is named in text: a ranked table of department scores (rank, score,
-status, change) stands beside the heatmap, and continues on a second page when there are
-more departments than fit beside it.
+Every department is named in text: the ranked table of department scores the Overview
+shows (`tables.ranking_table`: rank, score, grade, status, change, coverage) stands beside
+the heatmap, and continues on further pages under its header when there are more
+departments than fit beside it. A department's report outlines its row in the heatmap,
+bolds it in the ranking and lists its own KPIs (actual, target, unit, score, status,
+change): on the first page where they fit, else on the pages after it.
 
 Drawn with fpdf2 in Noto Sans CJK, the face the charts use. Debian ships that font as
 .ttc collections with CFF outlines; fpdf2 embeds those (subset, with a ToUnicode map, so
