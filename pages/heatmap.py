@@ -19,7 +19,15 @@ if (cells["period"] == period).any():
     chart = charts.heatmap(
         cells, lang=lang, settings=settings, period=period, departments=history.departments
     )
-    event = downloads.chart(chart, f"heatmap_{period}", lang, on_select="rerun", key="heatmap")
+    event = downloads.chart(
+        chart,
+        f"heatmap_{period}",
+        lang,
+        title=t("heatmap.title", lang),
+        period=period,
+        on_select="rerun",
+        key="heatmap",
+    )
     picked = tables.picked(event, "cell")
     if picked is None:
         st.info(t("heatmap.no_selection", lang))
@@ -56,7 +64,13 @@ if picked is not None:
         period=period,
         perspective=perspective,
     )
-    downloads.chart(drill, f"drilldown_{period}", lang)
+    drill_title = t(
+        "heatmap.drilldown_title",
+        lang,
+        department=department,
+        perspective=perspective_label(perspective, lang),
+    )
+    downloads.chart(drill, f"drilldown_{period}", lang, title=drill_title, period=period)
 
 st.subheader(t("heatmap.department_months", lang))
 year = tables.only(data.year_scores(period), choices.departments)
@@ -67,4 +81,6 @@ else:
         charts.department_months(year, lang=lang, settings=settings),
         f"department_months_{period}",
         lang,
+        title=t("heatmap.department_months", lang),
+        period=period,
     )

@@ -55,6 +55,8 @@ if (scores["period"] == period).any():
         charts.department_bars(scores, lang=lang, settings=settings, period=period),
         f"department_scores_{period}",
         lang,
+        title=t("overview.department_scores", lang),
+        period=period,
     )
     # The ranking with each department's grade (SPEC §5.9); with the forced distribution
     # on, its grade by the quotas beside the grade by score, and who the quotas move.

@@ -63,6 +63,8 @@ downloads.chart(
     charts.perspective_bars(card.perspectives, lang=lang, settings=settings),
     f"perspectives_{department}_{period}",
     lang,
+    title=t("scorecard.title", lang, department=department),
+    period=period,
 )
 for perspective in PERSPECTIVES:
     score = card.perspectives.loc[card.perspectives["perspective"] == perspective, "score"]

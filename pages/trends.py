@@ -69,8 +69,16 @@ if level == "kpi":
             charts.actual_vs_target(part, lang=lang, indexed=indexed),
             f"actual_vs_target_{n + 1}" if n else "actual_vs_target",
             lang,
+            title=t("trends.actual_vs_target", lang),
+            period=choices.period,
         )
 st.subheader(t("trends.score_bands", lang))
-downloads.chart(charts.score_bands(frame, lang=lang, settings=settings), "score_bands", lang)
+downloads.chart(
+    charts.score_bands(frame, lang=lang, settings=settings),
+    "score_bands",
+    lang,
+    title=t("trends.score_bands", lang),
+    period=choices.period,
+)
 st.caption(t("trends.projection_note", lang))
 st.dataframe(tables.trend_table(series, lang), hide_index=True, placeholder=tables.MISSING)

@@ -148,7 +148,13 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
                 width="stretch",
                 placeholder=tables.MISSING,
             )
-            downloads.chart(ui.comparison_spec(compared, lang, settings), "whatif_comparison", lang)
+            downloads.chart(
+                ui.comparison_spec(compared, lang, settings),
+                "whatif_comparison",
+                lang,
+                title=t("whatif.comparison", lang),
+                period=base.period,
+            )
 
     st.subheader(t("whatif.rank_stability", lang))
     spread = st.slider(t("whatif.spread", lang), min_value=1, max_value=30, value=10, key=ui.SPREAD)
@@ -167,7 +173,11 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
     st.markdown(ui.grade_sentence(shown, spread, lang))  # the grades it can take (SPEC §5.9)
     if not shown.empty:
         downloads.chart(
-            ui.rank_spec(shown, lang, ui.baseline_order(comparison)), "rank_ranges", lang
+            ui.rank_spec(shown, lang, ui.baseline_order(comparison)),
+            "rank_ranges",
+            lang,
+            title=t("whatif.rank_stability", lang),
+            period=base.period,
         )
 
     with results:

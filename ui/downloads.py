@@ -1,5 +1,5 @@
-"""Download buttons: every chart as PNG and SVG, the period's report as Excel and PDF, the
-What-if comparison as Excel.
+"""Download buttons: every chart as PNG and SVG, the period's report as Excel and PDF (and
+the organisation's meeting deck as PowerPoint), the What-if comparison as Excel.
 
 Each button gets a callable, so a file is made only when someone clicks (vl-convert and
 the PDF writer take tens to hundreds of milliseconds); a rerun or a slider move never pays
@@ -20,6 +20,7 @@ from kpi_engine import Scorecard, Settings
 from kpi_engine.core.whatif import Comparison, Scenario
 from kpi_engine.i18n import t
 from kpi_engine.reports import images
+from kpi_engine.reports.deck import PPTX, report_pptx
 from kpi_engine.reports.pdf import report_pdf
 from kpi_engine.reports.whatif import whatif_xlsx
 from kpi_engine.reports.xlsx import report_xlsx
@@ -33,9 +34,20 @@ def _plain(spec: images.Spec) -> dict[str, Any]:
     return spec if isinstance(spec, dict) else altair_lock.chart_dict(spec)
 
 
-def chart(spec: images.Spec, name: str, lang: str, **show: Any) -> Any:
+def chart(
+    spec: images.Spec,
+    name: str,
+    lang: str,
+    *,
+    title: str | None = None,
+    period: str | None = None,
+    **show: Any,
+) -> Any:
     """Show a chart (Altair object or Vega-Lite dict) with PNG and SVG downloads under it;
-    returns what Streamlit's chart call returns (the selection event, for the heatmap)."""
+    returns what Streamlit's chart call returns (the selection event, for the heatmap).
+    The files carry `title` and `period` above the chart (`images.chart_title`); the page
+    shows them in its own heading instead."""
+    heading = title if period is None or title is None else images.chart_title(title, period, lang)
     if isinstance(spec, dict):
         event = st.vega_lite_chart(spec=spec, **show)
     else:
@@ -47,7 +59,7 @@ def chart(spec: images.Spec, name: str, lang: str, **show: Any) -> Any:
         ):
             st.download_button(
                 suffix.upper(),
-                data=lambda render=render: render(_plain(spec)),
+                data=lambda render=render: render(_plain(spec), title=heading),
                 file_name=f"{name}.{suffix}",
                 mime=mime,
                 key=f"download_{name}_{suffix}",
@@ -67,9 +79,10 @@ def reports(
     department: str | None = None,
 ) -> None:
     """The period's leadership workbook and one-page PDF, for the organisation or one
-    department: the same files the CLI's `report` command writes."""
+    department, and for the organisation the meeting deck: the same files the CLI's
+    `report` command writes."""
     stem = f"KPI_{department}_{period}" if department else f"KPI_{period}"
-    workbook, pdf = st.columns(2)
+    workbook, pdf, *deck = st.columns(2 if department else 3)
     workbook.download_button(
         t("download.xlsx", lang),
         data=lambda: report_xlsx(
@@ -99,6 +112,23 @@ def reports(
         on_click="ignore",  # no rerun: it would race the file request
         width="stretch",
     )
+    for column in deck:  # the deck covers every department: the organisation's only
+        column.download_button(
+            t("download.pptx", lang),
+            data=lambda: report_pptx(
+                history,
+                period,
+                lang=lang,
+                settings=settings,
+                expected_departments=expected_departments,
+            ),
+            file_name=f"{stem}.pptx",
+            mime=PPTX,
+            icon=":material/slideshow:",
+            key="download_report_pptx",
+            on_click="ignore",  # no rerun: it would race the file request
+            width="stretch",
+        )
 
 
 def whatif(

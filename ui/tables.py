@@ -26,7 +26,6 @@ from kpi_engine.i18n import (
     adjustment_text,
     catalog,
     change_text,
-    coefficient_text,
     grade_text,
     is_adjusted,
     is_missing,
@@ -43,13 +42,12 @@ from kpi_engine.i18n import (
 )
 from kpi_engine.reports.tables import (
     ADJUSTMENT_COLUMNS,
-    GRADE_LABELS,
     RULE_LABELS,
     adjusted_rows,
-    department_ranking,
     department_shares,
-    grade_columns,
     of_perspective,
+    ranking_headers,
+    ranking_table,
     section_rows,
     warning_sentences,
 )
@@ -186,21 +184,10 @@ def ranking(
     settings: Settings,
     departments: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """The departments of `period` best first (the chosen ones, ranked among all): rank,
-    department, score, its grades (`reports.tables.grade_columns`), status and change,
-    as the PDF ranks them."""
-    rows = only(department_ranking(history, period, settings=settings), departments)
-    columns: dict[str, object] = {
-        t("pdf.rank", lang): rows["rank"].astype(object).to_numpy(),
-        t("common.department", lang): rows["department"].astype(object).to_numpy(),
-        t("common.score", lang): rows["score"].astype(float).round(1).to_numpy(),
-    }
-    for column in grade_columns(settings):
-        shown = coefficient_text if column == "coefficient" else text_or_missing
-        columns[t(GRADE_LABELS[column], lang)] = [shown(v) for v in rows[column]]
-    columns[t("common.status", lang)] = [status_label(_status_key(v), lang) for v in rows["status"]]
-    columns[t("scorecard.change", lang)] = rows["change"].astype(float).round(1).to_numpy()
-    return pd.DataFrame(columns)
+    """The departments of `period` best first (the chosen ones, ranked among all): the
+    ranked table the PDF and the deck print (`reports.tables.ranking_table`)."""
+    rows = only(ranking_table(history, period, lang, settings=settings), departments)
+    return rows.set_axis(ranking_headers(rows.columns, lang), axis="columns")
 
 
 def no_rows_text(history: Scorecard, department: str, period: str | None, lang: str) -> str:

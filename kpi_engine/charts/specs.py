@@ -429,6 +429,7 @@ def heatmap(
     selection_name: str = "cell",
     legend: bool = True,
     departments: pd.DataFrame | None = None,
+    highlight: str | None = None,
 ) -> alt.LayerChart:
     """Department (rows) x perspective (columns, the scorecard's fixed order) for one period.
 
@@ -441,7 +442,8 @@ def heatmap(
     colour legend out (the PDF report, which prints the bands in words). With
     `departments` (`Scorecard.departments`), the cells of a department vetoed in the period
     are outlined in red and every cell's tooltip gives its department's adjustment and
-    veto reason (SPEC §5.6, §5.7); its perspective scores stand as they are.
+    veto reason (SPEC §5.6, §5.7); its perspective scores stand as they are. `highlight`
+    names a department whose whole row is outlined (a department's own report).
     """
     frame = _one_period(perspectives, period, "heatmap")
     names = list(pd.unique(frame["department"].astype(object)))
@@ -467,6 +469,13 @@ def heatmap(
     layers = _cell_layers(
         base, pick, settings, lang, text=True, font_size=13, legend=legend, veto="outline"
     )
+    if highlight is not None and highlight in names:  # a rect without x spans the row
+        row = alt.Chart(pd.DataFrame({"department": [highlight]}, dtype=object))
+        layers.append(
+            row.mark_rect(filled=False, stroke=LINE_COLOR, strokeWidth=3).encode(
+                y=alt.Y("department:N", sort=names)
+            )
+        )
     chart = alt.layer(*layers).properties(width=alt.Step(120), height=alt.Step(38))
     return finish(chart, lang)
 

@@ -1,5 +1,5 @@
 """`python -m kpi_engine`: validate and score workbooks from scripts (SPEC §4); derive
-weights; write the leadership reports (.xlsx workbook, one-page .pdf).
+weights; write the leadership reports (.xlsx workbook, one-page .pdf, .pptx deck).
 
 Exit codes: 0 no errors; 1 errors (validate: any; score: a file that could not be read,
 no accepted rows, or any error with --strict; weights: a matrix AHP cannot use, or nothing
@@ -322,19 +322,20 @@ def weights(args: argparse.Namespace) -> int:
 
 # --- report: the leadership workbook or one-page PDF (python -m kpi_engine report) -------
 
-REPORT_FORMATS = (".xlsx", ".pdf")
+REPORT_FORMATS = (".xlsx", ".pdf", ".pptx")
 
 
 def _report_out(text: str) -> Path:
     path = Path(text)
     if path.suffix.lower() not in REPORT_FORMATS:
-        raise argparse.ArgumentTypeError(f"{text!r}: the report is written as .xlsx or .pdf")
+        raise argparse.ArgumentTypeError(f"{text!r}: the report is written as .xlsx, .pdf or .pptx")
     return path
 
 
 def _report_parser(commands: argparse._SubParsersAction) -> None:
     report = commands.add_parser(
-        "report", help="leadership report: .xlsx workbook or one-page .pdf for a period"
+        "report",
+        help="leadership report for a period: .xlsx workbook, one-page .pdf or .pptx deck",
     )
     report.add_argument("files", nargs="+", metavar="FILE")
     _period_options(report)
@@ -342,11 +343,12 @@ def _report_parser(commands: argparse._SubParsersAction) -> None:
         "--out",
         type=_report_out,
         required=True,
-        metavar="report.xlsx|report.pdf",
+        metavar="report.xlsx|report.pdf|deck.pptx",
         help="where to write the report; the format follows the extension",
     )
     report.add_argument(
-        "--department", help="one department only (its sheet, or its one-page report)"
+        "--department",
+        help="one department only (its sheet, or its one-page report; not for the deck)",
     )
     report.add_argument("--lang", choices=tuple(LANGUAGES), default=DEFAULT_LANG)
     _settings_option(report)
@@ -361,8 +363,14 @@ def _match_department(name: str, known: Sequence[str]) -> str | None:
 
 
 def report(args: argparse.Namespace) -> int:
+    from kpi_engine.reports.deck import report_pptx
     from kpi_engine.reports.pdf import FontMissing, report_pdf
     from kpi_engine.reports.xlsx import report_xlsx
+
+    suffix = args.out.suffix.lower()
+    if suffix == ".pptx" and args.department is not None:  # bad usage, before any work
+        print("error: the deck covers every department; leave out --department", file=sys.stderr)
+        return 2
 
     loaded = _load(args.files)
     _print_issues(replace(loaded, issues=loaded.errors), sys.stderr)
@@ -391,7 +399,11 @@ def report(args: argparse.Namespace) -> int:
     if at.empty:
         return _fail(f"no KPI rows for {department or 'any department'} in {period}")
     try:
-        if args.out.suffix.lower() == ".pdf":
+        if suffix == ".pptx":
+            data = report_pptx(
+                history, period, lang=args.lang, settings=args.settings, expected_departments=known
+            )
+        elif suffix == ".pdf":
             data = report_pdf(
                 history,
                 period,

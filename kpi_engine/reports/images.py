@@ -8,6 +8,7 @@ screen whether or not the renderer's own font scan found it.
 
 from __future__ import annotations
 
+import struct
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import altair as alt
 import vl_convert as vlc
 
 from kpi_engine.core.names import printable
+from kpi_engine.i18n import period_label
 
 # Where Debian's fonts-noto-cjk puts Noto Sans CJK (.ttc collections with CFF outlines).
 FONT_DIR = Path("/usr/share/fonts/opentype/noto")
@@ -42,16 +44,35 @@ def _printable(node: Any) -> Any:
     return node
 
 
-def _spec(chart: Spec) -> dict[str, Any]:
+TITLE_SIZE = 16  # px: a chart title above the axis labels' 12
+
+
+def chart_title(name: str, period: str, lang: str) -> str:
+    """What an exported chart is called: its name and the period (`部门得分 · 2026-10`)."""
+    return f"{name} · {period_label(period, lang)}"
+
+
+def _spec(chart: Spec, title: str | None = None) -> dict[str, Any]:
+    """The chart as a Vega-Lite dict for vl-convert; with `title` (`chart_title`) on top,
+    left-aligned, so a file saved or pasted elsewhere says what and when it shows."""
     _register_fonts()
-    return _printable(chart if isinstance(chart, dict) else chart.to_dict())
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    if title is not None:
+        heading = {"text": title, "anchor": "start", "fontSize": TITLE_SIZE, "offset": 12}
+        spec = {**spec, "title": heading}
+    return _printable(spec)
 
 
-def png(chart: Spec, *, scale: float = 2.0) -> bytes:
+def png(chart: Spec, *, scale: float = 2.0, title: str | None = None) -> bytes:
     """The chart as PNG bytes; `scale` 2 gives sharp images on slides and in print."""
-    return vlc.vegalite_to_png(_spec(chart), scale=scale)
+    return vlc.vegalite_to_png(_spec(chart, title), scale=scale)
 
 
-def svg(chart: Spec) -> str:
+def svg(chart: Spec, *, title: str | None = None) -> str:
     """The chart as an SVG document (text stays text, in the chart's font family)."""
-    return vlc.vegalite_to_svg(_spec(chart))
+    return vlc.vegalite_to_svg(_spec(chart, title))
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height in pixels from a PNG's header chunk."""
+    return struct.unpack(">II", data[16:24])

@@ -2,9 +2,12 @@
 department — scores and changes, the department x perspective heatmap, best and worst
 movers, early warnings — all read from `insights`, so it says what the Overview says.
 
-Every department is named in text: a ranked table of department scores (rank, score,
-status, change) stands beside the heatmap, and continues on a second page when there are
-more departments than fit beside it.
+Every department is named in text: the ranked table of department scores the Overview
+shows (`tables.ranking_table`: rank, score, grade, status, change, coverage) stands beside
+the heatmap, and continues on further pages under its header when there are more
+departments than fit beside it. A department's report outlines its row in the heatmap,
+bolds it in the ranking and lists its own KPIs (actual, target, unit, score, status,
+change): on the first page where they fit, else on the pages after it.
 
 Drawn with fpdf2 in Noto Sans CJK, the face the charts use. Debian ships that font as
 .ttc collections with CFF outlines; fpdf2 embeds those (subset, with a ToUnicode map, so
@@ -20,7 +23,6 @@ from __future__ import annotations
 
 import io
 import re
-import struct
 from collections.abc import Hashable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -34,7 +36,7 @@ from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR, STATUS_COLORS, 
 from kpi_engine.core import insights
 from kpi_engine.core.adjust import is_veto, vetoed
 from kpi_engine.core.schema import BONUS, GATE, PERSPECTIVES
-from kpi_engine.core.scorecard import Scorecard
+from kpi_engine.core.scorecard import Scorecard, department_wide
 from kpi_engine.core.scoring import statuses
 from kpi_engine.core.settings import DEFAULTS, Settings
 from kpi_engine.i18n import (
@@ -47,15 +49,18 @@ from kpi_engine.i18n import (
     score_text,
     status_label,
     t,
+    text_or_missing,
     veto_text,
 )
 from kpi_engine.i18n.script import shown_name, shown_scorecard
 from kpi_engine.reports import images
 from kpi_engine.reports.tables import (
     adjusted_departments,
-    department_ranking,
+    kpi_table,
     printable_history,
     quota_sentence,
+    ranking_headers,
+    ranking_table,
     scoped,
     section_rows,
     warning_sentences,
@@ -71,8 +76,14 @@ WIDTH = PAGE_WIDTH - 2 * MARGIN
 GAP = 3.0
 ROW = 5.6  # table row height
 RANK_ROW = 4.8  # the ranked department table's row height
-# rank, department, score, grade (with its coefficient), status, change, weighting rule
-RANK_WIDTHS = (8.0, 25.0, 11.0, 12.0, 15.0, 12.0, 16.0)
+# Table columns are as wide as their widest text (`_widths`) within bounds in mm: the
+# ranked department table's by `ranking_table` column (department names cut at the
+# top bound), a department's KPI table's in `kpi_table` order (the KPI's name takes
+# what the others leave).
+RANK_BOUNDS = {"department": (16.0, 30.0)}
+BOUNDS = (7.0, 24.0)
+RANK_RIGHT = frozenset({"rank", "score", "coefficient", "change", "coverage"})
+KPI_BOUNDS = ((12.0, 26.0), (0.0, 0.0), *[(10.0, 36.0)] * 2, (8.0, 16.0), *[(10.0, 20.0)] * 3)
 HEATMAP_MAX_HEIGHT = 95.0
 HEATMAP_ROW_STEP = 26  # px per department (the screen's 38 would waste the page)
 HEATMAP_LABEL_PX = 12  # the charts' axis label size
@@ -238,11 +249,6 @@ def _tiles(
     pdf.set_xy(MARGIN, y + 33)
 
 
-def _png_size(data: bytes) -> tuple[int, int]:
-    """Width and height in pixels from a PNG's header chunk."""
-    return struct.unpack(">II", data[16:24])
-
-
 _EMPTY_PATH = re.compile(r'<path[^>]*\sd=""[^>]*?(?:/>|>\s*</path>)')
 _LINE = re.compile(r"<line\b[^>]*>")
 _FONT_FAMILY = re.compile(r'font-family="[^"]*"')
@@ -288,7 +294,7 @@ def _chart(
         except (ValueError, KeyError, NotImplementedError):  # an SVG feature fpdf2 lacks
             pass
     data = images.png(chart, scale=PNG_SCALE)
-    px_w, px_h = (v / PNG_SCALE for v in _png_size(data))
+    px_w, px_h = (v / PNG_SCALE for v in images.png_size(data))
     w = min(width, px_w * PX_MM, max_height * px_w / px_h)
     h = w * px_h / px_w
     pdf.image(io.BytesIO(data), x=x + (width - w) / 2, y=y, w=w, h=h)
@@ -304,45 +310,64 @@ def _column_step(pdf: FPDF, lang: str) -> int:
     return max(76, int(widest / PX_MM) + 10)
 
 
-def _ranking_table(
-    pdf: FPDF, x: float, ranking: pd.DataFrame, lang: str, department: str | None
-) -> None:
-    """Ranked departments (rank, department, score, grade with its coefficient, status,
-    change, weighting rule) at `x`: the status cell in its tint, the change in green or
-    red, the report's own department in bold."""
-    rows = [
-        [
-            MISSING if pd.isna(r.rank) else str(int(r.rank)),
-            str(r.department),
-            score_text(r.score),
-            grade_text(r.grade, r.coefficient),
-            status_label(r.status, lang),
-            change_text(r.change),
-            t(f"weighting.short_{r.weighting}", lang),
+def _widths(
+    pdf: FPDF,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    bounds: Sequence[tuple[float, float]],
+) -> list[float]:
+    """Each column as wide as its widest text (in bold: the header, a highlighted row)
+    plus the cell's padding, within its (lowest, highest) bounds."""
+    with pdf.local_context():
+        pdf.set_font(FAMILY, "B", 8.5)
+        widest = [
+            max(pdf.get_string_width(text) for text in column) + 2.5
+            for column in zip(header, *rows, strict=True)
         ]
-        for r in ranking.itertuples(index=False)
+    return [min(max(w, low), high) for w, (low, high) in zip(widest, bounds, strict=True)]
+
+
+def _ranking_cells(table: pd.DataFrame) -> list[list[str]]:
+    """`ranking_table`'s rows as text: scores and changes as every page prints them."""
+    shown = {"score": score_text, "change": change_text}
+    return [
+        [shown.get(c, text_or_missing)(v) for c, v in zip(table.columns, r, strict=True)]
+        for r in table.itertuples(index=False)
     ]
-    header = [
-        t("pdf.rank", lang),
-        t("common.department", lang),
-        t("common.score", lang),
-        t("common.grade", lang),
-        t("common.status", lang),
-        t("scorecard.change", lang),
-        t("weighting.column", lang),
-    ]
+
+
+def _ranking_widths(pdf: FPDF, table: pd.DataFrame, lang: str) -> list[float]:
+    """The ranked table's column widths, from every row (so each page's part matches)."""
+    bounds = [RANK_BOUNDS.get(c, BOUNDS) for c in table.columns]
+    header = ranking_headers(table.columns, lang)
+    return _widths(pdf, header, _ranking_cells(table), bounds)
+
+
+def _ranking_table(
+    pdf: FPDF,
+    x: float,
+    table: pd.DataFrame,
+    lang: str,
+    department: str | None,
+    widths: Sequence[float],
+) -> None:
+    """Ranked departments (`ranking_table`: rank, department, score, grades, status,
+    change, coverage) at `x`: the status cell in its tint, the change in green or red, the
+    report's own department in bold."""
+    columns = list(table.columns)
+    status_of = {status_label(k, lang): k for k in ("green", "amber", "red")}
     _table(
         pdf,
         x,
-        header,
-        rows,
-        RANK_WIDTHS,
-        change_column=5,
-        align="RLRLLRL",
+        ranking_headers(columns, lang),
+        _ranking_cells(table),
+        widths,
+        change_column=columns.index("change"),
+        align="".join("R" if c in RANK_RIGHT else "L" for c in columns),
         row_height=RANK_ROW,
-        tints=[None if pd.isna(s) else str(s) for s in ranking["status"]],
-        tint_column=4,
-        bold=[r[1] == department for r in rows],
+        tints=[status_of.get(s) for s in table["status"]],
+        tint_column=columns.index("status"),
+        bold=[d == department for d in table["department"]],
     )
 
 
@@ -353,12 +378,15 @@ def _heatmap_and_ranking(
     lang: str,
     settings: Settings,
     department: str | None,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, list[float]]:
     """The department x perspective heatmap (every department, so a department's report
-    shows its row among its peers) beside the ranked table of department scores (the
-    report's department in bold). Returns the ranked rows that did not fit beside the
-    heatmap (`_ranking_pages` prints them on the next page)."""
-    table_width = sum(RANK_WIDTHS)
+    shows its row among its peers, outlined) beside the ranked table of department
+    scores (the report's department in bold). Returns the ranked rows that did not fit
+    beside the heatmap and the table's column widths (`_ranking_pages` prints those
+    rows on the next pages)."""
+    ranking = ranking_table(history, period, lang, settings=settings)
+    widths = _ranking_widths(pdf, ranking, lang)
+    table_width = sum(widths)
     left = WIDTH - table_width - 2 * GAP
     right = MARGIN + left + 2 * GAP
     top = pdf.get_y()
@@ -370,40 +398,116 @@ def _heatmap_and_ranking(
         bottom = pdf.get_y()
     else:
         chart = charts.heatmap(
-            cells, lang=lang, settings=settings, legend=False, departments=history.departments
+            cells,
+            lang=lang,
+            settings=settings,
+            legend=False,
+            departments=history.departments,
+            highlight=department,
         ).properties(
             width=charts.alt.Step(_column_step(pdf, lang)),
             height=charts.alt.Step(HEATMAP_ROW_STEP),
         )
         bottom += 1 + _chart(pdf, chart, MARGIN, bottom + 1, left, HEATMAP_MAX_HEIGHT)
 
-    ranking = department_ranking(history, period, settings=settings)
     pdf.set_y(top)
     _heading(pdf, t("overview.department_scores", lang), x=right, width=table_width)
     fit = max(int((HEATMAP_MAX_HEIGHT - RANK_ROW) // RANK_ROW), 1)
-    _ranking_table(pdf, right, ranking.head(fit), lang, department)
+    _ranking_table(pdf, right, ranking.head(fit), lang, department, widths)
+    notes = []
     if settings.forced_distribution:  # beside the grades by score, never in their place
+        notes.append(quota_sentence(history.departments, period, lang))
+    wide = department_wide(history.departments, period)
+    if wide:  # which rule scored each department (SPEC §5.3), as the Overview says
+        notes.append(
+            t("overview.department_wide", lang, departments=t("common.list_sep", lang).join(wide))
+        )
+    for note in notes:
         pdf.set_xy(right, pdf.get_y() + 1)
         pdf.set_font(FAMILY, "", 7.5)
         pdf.set_text_color(*MUTED)
-        changes = quota_sentence(history.departments, period, lang)
-        pdf.multi_cell(table_width, 3.6, changes, new_x="LEFT", new_y="NEXT")
+        pdf.multi_cell(table_width, 3.6, note, new_x="LEFT", new_y="NEXT")
     pdf.set_xy(MARGIN, max(bottom, pdf.get_y()) + 3)
-    return ranking.iloc[fit:]
+    return ranking.iloc[fit:], widths
+
+
+def _continued(pdf: FPDF, lang: str, settings: Settings, title: str, width: float) -> None:
+    """A new page for a table that goes on: the footer, and the title marked continued."""
+    pdf.add_page()
+    _footer(pdf, lang, settings)
+    pdf.set_xy(MARGIN, MARGIN)
+    _heading(pdf, t("pdf.continued", lang, title=title), width=width)
 
 
 def _ranking_pages(
-    pdf: FPDF, rest: pd.DataFrame, lang: str, settings: Settings, department: str | None
+    pdf: FPDF,
+    rest: pd.DataFrame,
+    lang: str,
+    settings: Settings,
+    department: str | None,
+    widths: Sequence[float],
 ) -> None:
-    """The ranked departments that did not fit beside the heatmap, on further pages."""
+    """The ranked departments that did not fit beside the heatmap, on further pages,
+    each under the table's header."""
     per_page = int((PAGE_HEIGHT - 2 * MARGIN - 7 - 6) // RANK_ROW) - 1
     for start in range(0, len(rest), per_page):
+        title = t("overview.department_scores", lang)
+        _continued(pdf, lang, settings, title, sum(widths))
+        part = rest.iloc[start : start + per_page]
+        _ranking_table(pdf, MARGIN, part, lang, department, widths)
+
+
+def _kpi_widths(pdf: FPDF, table: pd.DataFrame) -> list[float]:
+    """A department's KPI table's column widths, from every row; the KPI's name takes
+    the rest of the line."""
+    widths = _widths(pdf, list(table.columns), table.to_numpy(dtype=object).tolist(), KPI_BOUNDS)
+    widths[1] = WIDTH - sum(widths)
+    return widths
+
+
+def _kpi_rows(
+    pdf: FPDF, table: pd.DataFrame, lang: str, title: str, widths: Sequence[float]
+) -> None:
+    """A department's KPI rows (`kpi_table`) under `title` at the current line: the
+    status cell tinted, the change in green or red."""
+    _heading(pdf, title)
+    if table.empty:
+        _note(pdf, MISSING)
+        return
+    rows = table.to_numpy(dtype=object).tolist()
+    status_of = {status_label(k, lang): k for k in ("green", "amber", "red")}
+    _table(
+        pdf,
+        MARGIN,
+        list(table.columns),
+        rows,
+        widths,
+        change_column=7,
+        align="LLRRLRLR",
+        tints=[status_of.get(r[6]) for r in rows],
+        tint_column=6,
+    )
+    pdf.set_xy(MARGIN, pdf.get_y() + 3)
+
+
+def _kpis_first(pdf: FPDF, table: pd.DataFrame, view: insights.Overview, bottom: float) -> bool:
+    """Whether a department's KPI table fits on the first page above the movers (their
+    rows as `_movers` draws them) and two lines of warnings, all above `bottom`."""
+    kpis = 7 + ROW * (max(len(table), 1) + 1) + 3
+    movers = 7 + ROW * (min(MOVERS, max(len(view.best_movers), len(view.worst_movers), 1)) + 1)
+    return pdf.get_y() + kpis + movers + 3 + 7 + 2 * ROW <= bottom
+
+
+def _kpi_pages(pdf: FPDF, table: pd.DataFrame, lang: str, settings: Settings, title: str) -> None:
+    """A department's KPI table on the pages after the first, its header on each."""
+    widths = _kpi_widths(pdf, table)
+    per_page = int((PAGE_HEIGHT - 2 * MARGIN - 7 - 6) // ROW) - 1
+    for start in range(0, max(len(table), 1), per_page):
         pdf.add_page()
         _footer(pdf, lang, settings)
         pdf.set_xy(MARGIN, MARGIN)
-        title = t("pdf.continued", lang, title=t("overview.department_scores", lang))
-        _heading(pdf, title, width=sum(RANK_WIDTHS))
-        _ranking_table(pdf, MARGIN, rest.iloc[start : start + per_page], lang, department)
+        shown = title if start == 0 else t("pdf.continued", lang, title=title)
+        _kpi_rows(pdf, table.iloc[start : start + per_page], lang, shown, widths)
 
 
 def _note(pdf: FPDF, text: str, *, x: float = MARGIN, width: float = WIDTH) -> None:
@@ -645,9 +749,18 @@ def report_pdf(
     own = scope_history.departments  # a department's own row: vetoed or not (SPEC §5.6)
     scope_vetoed = department is not None and bool(vetoed(own[own["period"] == period]).any())
     _tiles(pdf, scope, view, lang, settings, vetoed=scope_vetoed)
-    rest = _heatmap_and_ranking(pdf, history, period, lang, settings, department)
+    rest, widths = _heatmap_and_ranking(pdf, history, period, lang, settings, department)
     _adjustments(pdf, history, period, lang, settings, department)
+    kpis, later = None, False
+    if department is not None:  # its own KPIs: on the first page where they fit
+        kpis = kpi_table(history, period, department, lang, settings=settings)
+        later = not _kpis_first(pdf, kpis, view, bottom)
+        if not later:
+            title = t("pdf.kpi_table", lang, department=department)
+            _kpi_rows(pdf, kpis, lang, title, _kpi_widths(pdf, kpis))
     _movers(pdf, view, lang, by_department=department is None)
     _warnings(pdf, found, period, lang, bottom)
-    _ranking_pages(pdf, rest, lang, settings, department)
+    _ranking_pages(pdf, rest, lang, settings, department, widths)
+    if kpis is not None and later:
+        _kpi_pages(pdf, kpis, lang, settings, t("pdf.kpi_table", lang, department=department))
     return bytes(pdf.output())

@@ -8,6 +8,9 @@ both reports print them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import fields, replace
+
 import numpy as np
 import pandas as pd
 
@@ -27,7 +30,20 @@ from kpi_engine.core.scorecard import Scorecard, department_statuses, with_texts
 from kpi_engine.core.scoring import statuses
 from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, Settings
 from kpi_engine.core.whatif import ranks
-from kpi_engine.i18n import is_adjusted, t, text_or_missing, warning_kind_label
+from kpi_engine.i18n import (
+    change_text,
+    coefficient_text,
+    is_adjusted,
+    number_text,
+    percent_text,
+    perspective_label,
+    score_text,
+    status_label,
+    t,
+    target_text,
+    text_or_missing,
+    warning_kind_label,
+)
 
 # The KPI columns a department's sheet and table show, in order.
 KPI_REPORT_COLUMNS: tuple[str, ...] = (
@@ -194,12 +210,55 @@ def department_ranking(
 ) -> pd.DataFrame:
     """Every department of `period`, best first: rank (ties share the better rank, no
     score no rank, as on the What-if page), department, score, status, change, the
-    weighting rule that scored it, and its grades (`GRADE_COLUMNS`)."""
+    weighting rule that scored it, its grades (`GRADE_COLUMNS`) and its coverage."""
     rows = department_summary(history, period, settings=settings)
     rows = rows.assign(rank=ranks(rows.assign(period=period)))
     rows = rows.sort_values(["rank", "department"], na_position="last", kind="stable")
     columns = ["rank", "department", "score", "status", "change", "weighting", *GRADE_COLUMNS]
+    columns.append("coverage")
     return rows.loc[:, columns].reset_index(drop=True)
+
+
+# The ranked table's columns (`ranking_table`) and their headers' catalog keys.
+RANKING_LABELS: dict[str, str] = {
+    "rank": "pdf.rank",
+    "department": "common.department",
+    "score": "common.score",
+    **GRADE_LABELS,
+    "status": "common.status",
+    "change": "scorecard.change",
+    "coverage": "common.coverage",
+}
+
+
+def ranking_table(
+    history: Scorecard, period: str, lang: str, *, settings: Settings = DEFAULTS
+) -> pd.DataFrame:
+    """The ranked department table the Overview, the PDF and the deck all show: rank,
+    department, score and change (one decimal), the grades (`grade_columns`: the
+    coefficient and the grade by the forced distribution only where they apply), the
+    status word and the coverage as a percent. Columns are the keys of `RANKING_LABELS`
+    (`ranking_headers` translates them); best first, as `department_ranking`."""
+    rows = department_ranking(history, period, settings=settings)
+    table = pd.DataFrame(
+        {
+            "rank": rows["rank"].astype(object).to_numpy(),
+            "department": rows["department"].astype(object).to_numpy(),
+            "score": rows["score"].astype(float).round(1).to_numpy(),
+        }
+    )
+    for column in grade_columns(settings):
+        shown = coefficient_text if column == COEFFICIENT else text_or_missing
+        table[column] = [shown(v) for v in rows[column]]
+    table["status"] = [status_label(v, lang) for v in rows["status"]]
+    table["change"] = rows["change"].astype(float).round(1).to_numpy() + 0.0  # no -0.0
+    table["coverage"] = [percent_text(v) for v in rows["coverage"]]
+    return table
+
+
+def ranking_headers(columns: Iterable[str], lang: str) -> list[str]:
+    """The headers of `ranking_table`'s `columns` in `lang`."""
+    return [t(RANKING_LABELS[c], lang) for c in columns]
 
 
 def _department_wide(history: Scorecard, period: str, department: str) -> bool:
@@ -278,6 +337,56 @@ def department_shares(
         dict(zip(perspectives["perspective"], perspectives["weight_share"], strict=True))
     )
     return rows.assign(department_share=rows["weight_share"] * of.astype(float))
+
+
+# A department's KPI table in the reports (`kpi_table`): its headers' catalog keys.
+KPI_TABLE_LABELS = (
+    "common.perspective",
+    "common.kpi",
+    "common.actual",
+    "common.target",
+    "common.unit",
+    "common.score",
+    "common.status",
+    "scorecard.change",
+)
+
+
+def kpi_table(
+    history: Scorecard, period: str, department: str, lang: str, *, settings: Settings = DEFAULTS
+) -> pd.DataFrame:
+    """A department's KPIs of `period` as its PDF page and deck slide print them, grouped
+    by perspective in scorecard order: perspective, KPI, actual, target (a range as
+    `low – high`), unit, score, status word, change against the previous period; every
+    cell text (`KPI_TABLE_LABELS` translated are the headers)."""
+    changes = insights.kpi_changes(history, period)
+    rows = changes[(changes["department"] == department).to_numpy(bool) & of_perspective(changes)]
+    order = rows["perspective"].map({p: i for i, p in enumerate(PERSPECTIVES)})
+    rows = rows.assign(_order=order).sort_values(
+        ["_order", "kpi_id", "kpi_name"], kind="stable", na_position="last"
+    )
+    units = rows["unit"]
+    cells = {
+        "common.perspective": [perspective_label(p, lang) for p in rows["perspective"]],
+        "common.kpi": [text_or_missing(n) for n in rows["kpi_name"]],
+        "common.actual": [number_text(v, u) for v, u in zip(rows["actual"], units, strict=True)],
+        "common.target": [
+            target_text(d, v, lo, hi, u)
+            for d, v, lo, hi, u in zip(
+                rows["direction"],
+                rows["target"],
+                rows["target_low"],
+                rows["target_high"],
+                units,
+                strict=True,
+            )
+        ],
+        "common.unit": [text_or_missing(u) for u in units],
+        "common.score": [score_text(v) for v in rows["score"]],
+        "common.status": [status_label(v, lang) for v in rows["status"]],
+        "scorecard.change": [change_text(v) for v in rows["change"]],
+    }
+    return pd.DataFrame({t(k, lang): cells[k] for k in KPI_TABLE_LABELS})
 
 
 # The columns of a department's veto KPIs and bonus and penalty items (`section_rows`).
