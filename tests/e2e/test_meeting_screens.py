@@ -241,10 +241,13 @@ PERSPECTIVE_SPAN = """(labels) => {
             span: Math.max(...boxes.map(b => b.bottom)) - Math.min(...boxes.map(b => b.top))};
 }"""
 
-# Layout has settled after a resize: the charts' sizes are the same two frames running.
+# Layout has settled after a resize: the charts' sizes, and the number of cells in the
+# tables' accessible copies (filled a few frames after the grid is drawn), are the same two
+# frames running.
 SETTLED_LAYOUT = """async () => {
     const sizes = () => JSON.stringify([...document.querySelectorAll(
-        '[data-testid="stVegaLiteChart"] svg')].map(s => [s.clientWidth, s.clientHeight]));
+        '[data-testid="stVegaLiteChart"] svg')].map(s => [s.clientWidth, s.clientHeight])
+        .concat([document.querySelectorAll('[data-testid="stDataFrame"] table td').length]));
     const frame = () => new Promise(r => requestAnimationFrame(() => r()));
     let last = null;
     for (let i = 0; i < 100; i++) {
@@ -396,7 +399,7 @@ def test_the_page_reads_well(session: Session, name: str, size: tuple[int, int],
     go(session, name)
     width, height = size
     page.set_viewport_size({"width": width, "height": height})
-    assert page.evaluate(SETTLED_LAYOUT), "the charts kept changing size after the resize"
+    assert page.evaluate(SETTLED_LAYOUT), "the page kept changing after the resize"
     page.wait_for_function(DRAWN)
 
     found = []
