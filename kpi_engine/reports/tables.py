@@ -9,7 +9,6 @@ both reports print them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import fields, replace
 
 import numpy as np
 import pandas as pd
