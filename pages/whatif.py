@@ -156,6 +156,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
                 period=base.period,
             )
 
+    ui.pair_panel(base, selected, lang)  # full width: two scenarios' columns need it
     st.subheader(t("whatif.rank_stability", lang))
     spread = st.slider(t("whatif.spread", lang), min_value=1, max_value=30, value=10, key=ui.SPREAD)
     ranges = engine.rank_ranges(
@@ -184,7 +185,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
         downloads.whatif(
             comparison, scenario, settings, lang=lang, period=base.period, ranges=ranges
         )
-        ui.scenarios_panel(base, scenario, settings, typed, who, lang, selected)
+        ui.scenarios_panel(base, scenario, settings, typed, who, lang)
         st.button(
             t("whatif.adopt", lang),
             help=t("whatif.adopt_help", lang),

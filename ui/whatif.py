@@ -698,16 +698,9 @@ def scenarios_table(scores: pd.DataFrame, stored: pd.DataFrame, lang: str) -> pd
 
 
 def scenarios_panel(
-    base: Prepared,
-    scenario: Scenario,
-    settings: Settings,
-    typed: str,
-    who: auth.Actor,
-    lang: str,
-    departments: tuple[str, ...] = (),
+    base: Prepared, scenario: Scenario, settings: Settings, typed: str, who: auth.Actor, lang: str
 ) -> None:
-    """Name and save the scenario; load or delete a saved one; the saved ones side by side,
-    and two of them by department (the departments chosen in the sidebar, else all)."""
+    """Name and save the scenario; load or delete a saved one; the saved ones side by side."""
     st.subheader(t("whatif.scenarios", lang))
     name_col, save_col = st.columns([3, 2], vertical_alignment="bottom")
     name_col.text_input(
@@ -755,15 +748,15 @@ def scenarios_panel(
         width="stretch",
         placeholder=tables.MISSING,
     )
-    if len(found) >= 2:
-        pair_panel(base, found, departments, lang)
 
 
-def pair_panel(
-    base: Prepared, found: Mapping[str, Scenario], departments: tuple[str, ...], lang: str
-) -> None:
-    """Two saved scenarios side by side, by department (`whatif.compare_scenarios`)."""
-    st.markdown(f"**{t('whatif.pair_title', lang)}**")
+def pair_panel(base: Prepared, departments: tuple[str, ...], lang: str) -> None:
+    """Two saved scenarios side by side, by department (`whatif.compare_scenarios`; the
+    departments chosen in the sidebar, else all); nothing while fewer than two are saved."""
+    found = saved(data.scenarios())
+    if len(found) < 2:
+        return
+    st.subheader(t("whatif.pair_title", lang))
     names = list(found)
     if st.session_state.get(PAIR_FIRST) not in names:
         st.session_state[PAIR_FIRST] = names[-2]
@@ -776,11 +769,13 @@ def pair_panel(
     frame = compare_scenarios(base, found[first], found[second])
     if departments:
         frame = frame[frame["department"].isin(departments)]
+    department = t("common.department", lang)  # pinned: the scenarios' columns scroll past
     st.dataframe(
         pair_table(frame, first, second, lang),
         hide_index=True,
         width="stretch",
         placeholder=tables.MISSING,
+        column_config={department: st.column_config.TextColumn(department, pinned=True)},
     )
 
 
