@@ -28,8 +28,6 @@ from kpi_engine import PERSPECTIVES
 from kpi_engine.i18n import t
 from tests.workbooks import HEADER, xlsx
 
-# The validation report's columns, in order (catalog keys report.<column>).
-ISSUE_COLUMNS = ("severity", "file", "sheet", "row", "column", "value", "message")
 DEPARTMENT = "质量管理部"
 UPLOAD_NAME = f"{DEPARTMENT}_2026年10月_KPI考核表.xlsx"
 
@@ -188,33 +186,30 @@ def test_messy_upload_reports_the_bad_row_and_its_good_rows_reach_the_heatmap(
 
     # The summary line and the validation report, in the user's language: the negative
     # weight on sheet row 8 is an error, the total row a warning; four good rows, one rejected.
-    summary = t("data.file_summary", file=UPLOAD_NAME, accepted=4, rejected=1)
+    # One card per issue: the message in full, where it is beneath it.
+    summary = t("data.summary_pending", file=UPLOAD_NAME, accepted=4, rejected=1)
     expect(page.get_by_text(summary)).to_be_visible()
-    report = page.locator('[data-testid="stDataFrame"]').first
-    header = report.locator("thead th")
-    expect(header).to_have_text([t(f"report.{c}") for c in ISSUE_COLUMNS])
-    rows = report.locator("tbody tr")
-    expect(rows).to_have_count(2)
-    error = rows.filter(has_text=t("severity.error"))
+    expect(page.get_by_text(t("data.issues_in_file", file=UPLOAD_NAME, n=2))).to_be_visible()
+    cards = page.locator('[data-testid="stAlert"]')
+    error = cards.filter(has_text=t("issue.negative_weight"))
     expect(error).to_have_count(1)
-    expect(error.locator("td")).to_have_text(
-        [
-            t("severity.error"),
-            UPLOAD_NAME,
-            "Sheet1",
-            "8",
-            HEADER[5],
-            "-10%",
-            t("issue.negative_weight"),
-        ]
-    )
-    expect(rows.filter(has_text=t("severity.warning"))).to_contain_text(t("issue.total_row"))
+    field = "data.issue_field"
+    for part in (
+        t(field, label=t("report.sheet"), value="Sheet1"),
+        t("data.issue_row", row=8),
+        t(field, label=t("report.column"), value=HEADER[5]),
+        t(field, label=t("report.value"), value="-10%"),
+    ):
+        expect(error).to_contain_text(part)
+    expect(cards.filter(has_text=t("issue.total_row"))).to_have_count(1)
     screenshot(page, screenshots / "data_report.png")
 
     # Accept the good rows: the file joins the session.
     accept = page.get_by_role("button", name=t("data.accept_good_rows"))
     rerun(page, accept.click)
     expect(page.get_by_text(t("data.joined"))).to_be_visible()
+    done = t("data.summary_done", file=UPLOAD_NAME, accepted=4, rejected=1)
+    expect(page.get_by_text(done)).to_be_visible()
     expect(accept).to_have_count(0)
     in_session = page.locator('[data-testid="stDataFrame"]').filter(
         has=page.locator("thead th", has_text=t("report.file"))
