@@ -25,6 +25,8 @@ from sqlalchemy.engine import Engine
 from kpi_engine import Loaded, Scorecard, Settings, build, load_files, store
 from kpi_engine.auth.roles import Actor, Forbidden
 from kpi_engine.core import insights
+from kpi_engine.core.names import in_department_order
+from kpi_engine.core.periods import in_order
 from kpi_engine.core.whatif import Scenario
 from kpi_engine.i18n import t
 from kpi_engine.ingest.messages import CHECK_BEFORE_IMPORT
@@ -240,6 +242,19 @@ def _history(frame: pd.DataFrame, grain: str, current: Settings) -> Scorecard:
     return insights.history(frame, labels, settings=current)
 
 
+def chosen_history(grain: str, departments: tuple[str, ...]) -> Scorecard:
+    """`history(grain)` for the chosen departments, their organisation score rolled up over
+    them alone (`insights.of_departments`; all departments when none is chosen)."""
+    return _chosen(kpis(), grain, settings(), tuple(departments))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _chosen(
+    frame: pd.DataFrame, grain: str, current: Settings, departments: tuple[str, ...]
+) -> Scorecard:
+    return insights.of_departments(_history(frame, grain, current), departments, settings=current)
+
+
 def period_labels() -> dict[str, list[str]]:
     frame = kpis()
     return {g: insights.period_labels(frame, grain=g) for g in state.GRAINS}
@@ -250,12 +265,21 @@ def departments() -> list[str]:
     return sorted(kpis()["department"].unique())
 
 
-def shown_departments() -> list[str]:
+def shown_departments(grain: str = "month", period: str | None = None) -> list[str]:
     """Every department with a scorecard, for the pickers: those with KPIs of their own
     and those that only share another department's KPIs (SPEC §3: shown, though not
-    counted in the organisation score). Worked out once per change of the stored data."""
+    counted in the organisation score). Worked out once per change of the stored data.
+    Listed as charts list them (`names.in_department_order`): the settings' order, else
+    by score in `period` of `grain` (the grain's latest period when None or unknown)."""
     current = engine()
-    return _shown_departments(store.database_url(), store.revision(current, store.DATA_ACTIONS))
+    names = _shown_departments(store.database_url(), store.revision(current, store.DATA_ACTIONS))
+    table = history(grain if grain in state.GRAINS else "month").departments
+    labels = in_order(pd.unique(table["period"].astype(object)))
+    if period not in labels:
+        period = labels[-1] if labels else None
+    at = table[(table["period"] == period).to_numpy(bool)]
+    scores = dict(zip(at["department"].astype(str), at["score"].astype(float), strict=True))
+    return in_department_order(names, scores, order=settings().department_order)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

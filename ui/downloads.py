@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi_engine import Scorecard, Settings
+from kpi_engine.core.periods import grain_of
 from kpi_engine.core.whatif import Comparison, Scenario
 from kpi_engine.i18n import t
 from kpi_engine.reports import images
@@ -57,6 +58,11 @@ def chart(spec: images.Spec, name: str, lang: str, **show: Any) -> Any:
     return event
 
 
+def report_name(period: str, lang: str) -> str:
+    """What a report of `period` is called, by its grain: 月报, 季报, 半年报, 年报, 年初至今报告."""
+    return t(f"download.report_{grain_of(period)}", lang)
+
+
 def reports(
     history: Scorecard,
     period: str,
@@ -67,11 +73,13 @@ def reports(
     department: str | None = None,
 ) -> None:
     """The period's leadership workbook and one-page PDF, for the organisation or one
-    department: the same files the CLI's `report` command writes."""
+    department: the same files the CLI's `report` command writes. The buttons name the
+    report by the period's grain (`report_name`)."""
     stem = f"KPI_{department}_{period}" if department else f"KPI_{period}"
+    named = report_name(period, lang)
     workbook, pdf = st.columns(2)
     workbook.download_button(
-        t("download.xlsx", lang),
+        t("download.xlsx_report", lang, report=named),
         data=lambda: report_xlsx(
             history, period, department=department, lang=lang, settings=settings
         ),
@@ -83,7 +91,7 @@ def reports(
         width="stretch",
     )
     pdf.download_button(
-        t("download.pdf", lang),
+        t("download.pdf_report", lang, report=named),
         data=lambda: report_pdf(
             history,
             period,
