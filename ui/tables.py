@@ -189,12 +189,12 @@ def ranking(
     department, score, its grades (`reports.tables.grade_columns`), status and change,
     as the PDF ranks them; listed in `in_department_order` (the settings' order first)."""
     rows = only(department_ranking(history, period, settings=settings), departments)
-    shown = in_department_order(
+    listed = in_department_order(
         rows["department"],
-        dict(zip(rows["department"], rows["score"], strict=True)),
+        dict(zip(rows["department"].astype(str), rows["score"].astype(float), strict=True)),
         order=settings.department_order,
     )
-    rows = rows.set_index(rows["department"].astype(str), drop=False).loc[shown]
+    rows = rows.set_index(rows["department"].astype(str), drop=False).loc[listed]
     columns: dict[str, object] = {
         t("pdf.rank", lang): rows["rank"].astype(object).to_numpy(),
         t("common.department", lang): rows["department"].astype(object).to_numpy(),

@@ -180,7 +180,7 @@ def department_weights(
 
 def in_department_order(
     departments: Iterable[object],
-    scores: Mapping[object, float] | None = None,
+    scores: Mapping[str, float] | None = None,
     *,
     order: Iterable[object] = (),
 ) -> list[str]:
@@ -197,8 +197,9 @@ def in_department_order(
         if at is not None:
             return (0, float(at), "", name)
         value = scored.get(name)
-        missing = value is None or not np.isfinite(float(value))
-        return (1, np.inf if missing else -float(value), department_key(name), name)
+        if value is None or not np.isfinite(value):
+            return (1, np.inf, department_key(name), name)
+        return (1, -float(value), department_key(name), name)
 
     return sorted(dict.fromkeys(str(d) for d in departments), key=key)
 
