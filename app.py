@@ -26,7 +26,10 @@ lang = state.lang()
 with data.failures_shown(lang):  # a store or users file that fails: what to do, no traceback
     who = auth.gate(lang)  # the sign-in screen, when sign-in is set up
     labels = data.period_labels()
-    choices = state.sidebar(labels, data.shown_departments(), data.shown())
+    before = state.current()  # the grain and period last chosen order the departments
+    choices = state.sidebar(
+        labels, data.shown_departments(before.grain, before.period), data.shown()
+    )
     lang = choices.lang
     meeting.toggle(lang)
     auth.sidebar(who, lang)

@@ -8,6 +8,7 @@ from kpi_engine.core.scorecard import department_wide
 from kpi_engine.i18n import (
     grade_text,
     percent_text,
+    period_heading,
     period_label,
     perspective_label,
     score_text,
@@ -19,21 +20,32 @@ from ui import data, downloads, navigation, state, tables, text
 navigation.require_shell()
 choices = state.current()
 lang, period, settings = choices.lang, choices.period, data.settings()
-st.title(t("app.title", lang))
+st.title(period_heading(period, lang) if period else t("app.title", lang))
 history = data.history(choices.grain)
 if period:
     downloads.reports(history, period, lang, settings, expected_departments=data.departments())
-view = insights.overview(history, period, settings=settings)
-
-st.caption(t("overview.previous_period", lang, period=period_label(view.previous, lang)))
+# The tiles follow the sidebar's department filter: the chosen departments' own roll-up
+# (`insights.of_departments`), and the caption says whose numbers they are.
+chosen = choices.departments
+view = insights.overview(data.chosen_history(choices.grain, chosen), period, settings=settings)
+scope = (
+    text.md("overview.scope_chosen", lang, departments=t("common.list_sep", lang).join(chosen))
+    if chosen
+    else t("overview.scope_all", lang)
+)
+previous = t("overview.previous_period", lang, period=period_label(view.previous, lang))
+st.caption(f"{scope} · {previous}")
 cols = st.columns(6)
 cols[0].metric(
-    t("overview.org_score", lang),
+    t("overview.chosen_score" if chosen else "overview.org_score", lang),
     score_text(view.score),
     tables.delta_text(view.change),
     help=t("common.coverage", lang) + f" {percent_text(view.coverage)}",
 )
-cols[1].metric(t("overview.org_grade", lang), grade_text(view.grade, view.coefficient))
+cols[1].metric(
+    t("overview.chosen_grade" if chosen else "overview.org_grade", lang),
+    grade_text(view.grade, view.coefficient),
+)
 for col, row in zip(cols[2:], view.perspectives.itertuples(), strict=True):
     col.metric(
         perspective_label(row.perspective, lang),

@@ -11,7 +11,11 @@ navigation.require_shell()
 choices = state.current()
 lang, period, settings = choices.lang, choices.period, data.settings()
 history = data.history(choices.grain)
-departments = list(choices.departments) or data.shown_departments()  # stored names
+departments = [  # stored names: the chosen ones (all when none is), in the order lists show
+    d
+    for d in data.shown_departments(choices.grain, period)
+    if not choices.departments or d in choices.departments
+]
 shown = data.shown()
 stored = st.selectbox(
     t("common.department", lang), departments, format_func=shown, key=state.SCORECARD_DEPARTMENT
@@ -55,7 +59,7 @@ if card.weighting is not None:  # which rule scored the department (SPEC §5.3)
         t("scorecard.weighting", lang, rule=t(f"weighting.rule_{card.weighting}", lang)),
         help=t(f"weighting.{card.weighting}_help", lang),
     )
-kpis = tables.kpi_rows(history, department, period, lang)
+kpis = tables.kpi_rows(history, department, period, lang, settings)
 if kpis.empty:  # e.g. a sheet for other months: say so, and where its data is
     st.info(tables.no_rows_text(history, department, period, lang), icon=":material/info:")
     st.stop()
@@ -66,11 +70,13 @@ downloads.chart(
     title=t("scorecard.title", lang, department=department),
     period=period,
 )
+shares = tables.perspective_weights(history, department, period, settings)
 for perspective in PERSPECTIVES:
     score = card.perspectives.loc[card.perspectives["perspective"] == perspective, "score"]
     heading = perspective_label(perspective, lang)
-    st.subheader(f"{heading} · {score_text(score.iloc[0] if len(score) else None)}")
-    rows = tables.of_one_perspective(kpis, perspective, lang)
+    weight = t("scorecard.perspective_weight", lang, share=percent_text(shares.get(perspective)))
+    st.subheader(f"{heading} · {score_text(score.iloc[0] if len(score) else None)} · {weight}")
+    rows = tables.of_one_perspective(kpis, perspective, lang, settings)
     st.dataframe(
         tables.styled(rows, lang),
         hide_index=True,

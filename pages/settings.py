@@ -123,6 +123,19 @@ with st.form("settings"):
             key="settings_time_zone",
         ),
     )
+    chosen = chosen.with_(  # lists, charts and pickers: these first, in this order
+        department_order=tuple(
+            st.multiselect(
+                t("settings.department_order", lang),
+                list(dict.fromkeys([*current.department_order, *data.shown_departments()])),
+                default=list(current.department_order),
+                format_func=data.shown(),
+                help=t("settings.department_order_hint", lang),
+                placeholder=t("settings.department_order_empty", lang),
+                key="settings_department_order",
+            )
+        )
+    )
     submitted = st.form_submit_button(
         t("settings.save", lang), icon=":material/save:", disabled=not editable
     )

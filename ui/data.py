@@ -25,6 +25,8 @@ from sqlalchemy.engine import Engine
 from kpi_engine import Loaded, Scorecard, Settings, build, load_files, store
 from kpi_engine.auth.roles import Actor, Forbidden
 from kpi_engine.core import insights
+from kpi_engine.core.names import in_department_order
+from kpi_engine.core.periods import in_order
 from kpi_engine.core.whatif import Scenario
 from kpi_engine.i18n import t
 from kpi_engine.i18n.script import converter, shown_name, shown_scorecard
@@ -234,10 +236,16 @@ def history(grain: str) -> Scorecard:
     """Every period of a grain (and what each is compared with), for every page, with its
     names in the user's script (`i18n.script`): scored once per data, grain and settings,
     converted once per language, shared by every session."""
-    current, chosen = engine(), settings()
-    revision = store.revision(current, store.DATA_ACTIONS)
-    lang = state.lang() if converter(state.lang(), chosen.script) else ""  # "" = as stored
-    return _shown_history(store.database_url(), revision, grain, chosen, lang)
+    return _shown_history(*_view(grain))
+
+
+def _view(grain: str) -> tuple[str, int, str, Settings, str]:
+    """What a page's frames depend on: the store, its data revision, the grain, the
+    settings and the language to convert names to ("" = as stored)."""
+    chosen = settings()
+    revision = store.revision(engine(), store.DATA_ACTIONS)
+    lang = state.lang() if converter(state.lang(), chosen.script) else ""
+    return store.database_url(), revision, grain, chosen, lang
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -260,6 +268,27 @@ def shown() -> Callable[[str], str]:
     return partial(shown_name, lang=state.lang(), script=settings().script)
 
 
+def chosen_history(grain: str, departments: tuple[str, ...]) -> Scorecard:
+    """`history(grain)` for the chosen departments (stored names), their organisation score
+    rolled up over them alone (`insights.of_departments`; all when none is chosen)."""
+    url, revision, grain, current, lang = _view(grain)
+    return _chosen(url, revision, grain, current, tuple(departments), lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _chosen(
+    url: str,
+    revision: int,
+    grain: str,
+    current: Settings,
+    departments: tuple[str, ...],
+    lang: str,
+) -> Scorecard:
+    scored = _history(url, revision, grain, current)
+    chosen = insights.of_departments(scored, departments, settings=current)
+    return shown_scorecard(chosen, lang, current.script) if lang else chosen
+
+
 def period_labels() -> dict[str, list[str]]:
     frame = kpis()
     return {g: insights.period_labels(frame, grain=g) for g in state.GRAINS}
@@ -270,12 +299,21 @@ def departments() -> list[str]:
     return sorted(kpis()["department"].unique())
 
 
-def shown_departments() -> list[str]:
+def shown_departments(grain: str = "month", period: str | None = None) -> list[str]:
     """Every department with a scorecard, for the pickers: those with KPIs of their own
     and those that only share another department's KPIs (SPEC §3: shown, though not
-    counted in the organisation score). Worked out once per change of the stored data."""
-    current = engine()
-    return _shown_departments(store.database_url(), store.revision(current, store.DATA_ACTIONS))
+    counted in the organisation score). Worked out once per change of the stored data.
+    Listed as charts list them (`names.in_department_order`): the settings' order, else
+    by score in `period` of `grain` (the grain's latest period when None or unknown)."""
+    url, revision, grain, current, _ = _view(grain if grain in state.GRAINS else "month")
+    names = _shown_departments(url, revision)
+    table = _history(url, revision, grain, current).departments  # stored names
+    labels = in_order(pd.unique(table["period"].astype(object)))
+    if period not in labels:
+        period = labels[-1] if labels else None
+    at = table[(table["period"] == period).to_numpy(bool)]
+    scores = dict(zip(at["department"].astype(str), at["score"].astype(float), strict=True))
+    return in_department_order(names, scores, order=current.department_order)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi_engine import Scorecard, Settings
+from kpi_engine.core.periods import grain_of
 from kpi_engine.core.whatif import Comparison, Scenario
 from kpi_engine.i18n import t
 from kpi_engine.reports import images
@@ -69,6 +70,11 @@ def chart(
     return event
 
 
+def report_name(period: str, lang: str) -> str:
+    """What a report of `period` is called, by its grain: 月报, 季报, 半年报, 年报, 年初至今报告."""
+    return t(f"download.report_{grain_of(period)}", lang)
+
+
 def reports(
     history: Scorecard,
     period: str,
@@ -80,11 +86,13 @@ def reports(
 ) -> None:
     """The period's leadership workbook and one-page PDF, for the organisation or one
     department, and for the organisation the meeting deck: the same files the CLI's
-    `report` command writes."""
+    `report` command writes. The buttons name the report by the period's grain
+    (`report_name`)."""
     stem = f"KPI_{department}_{period}" if department else f"KPI_{period}"
+    named = report_name(period, lang)
     workbook, pdf, *deck = st.columns(2 if department else 3)
     workbook.download_button(
-        t("download.xlsx", lang),
+        t("download.xlsx_report", lang, report=named),
         data=lambda: report_xlsx(
             history, period, department=department, lang=lang, settings=settings
         ),
@@ -96,7 +104,7 @@ def reports(
         width="stretch",
     )
     pdf.download_button(
-        t("download.pdf", lang),
+        t("download.pdf_report", lang, report=named),
         data=lambda: report_pdf(
             history,
             period,

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi_engine import Scorecard, Settings
+from kpi_engine.charts import sparklines
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR
 from kpi_engine.core import adjust, insights
 from kpi_engine.core.adjust import is_veto
@@ -30,6 +31,7 @@ from kpi_engine.i18n import (
     is_adjusted,
     is_missing,
     number_text,
+    percent_text,
     period_label,
     perspective_label,
     points_change_text,
@@ -38,6 +40,7 @@ from kpi_engine.i18n import (
     t,
     target_text,
     text_or_missing,
+    unit_text,
     veto_text,
 )
 from kpi_engine.reports.tables import (
@@ -46,11 +49,13 @@ from kpi_engine.reports.tables import (
     adjusted_rows,
     department_shares,
     of_perspective,
+    perspective_summary,
     ranking_headers,
     ranking_table,
     section_rows,
     warning_sentences,
 )
+from kpi_engine.reports.tables import kpi_rows as report_kpi_rows
 from ui.text import md
 
 # Streamlit's markdown colours (named, not hex) for a status dot in metric labels; cell
@@ -205,8 +210,34 @@ def no_rows_text(history: Scorecard, department: str, period: str | None, lang: 
     return md("scorecard.no_rows", lang, department=department, period=shown, periods=covered)
 
 
-def kpi_rows(history: Scorecard, department: str, period: str, lang: str) -> pd.DataFrame:
-    """One department's KPIs for the period with a 12-period score trend and the change."""
+# Each KPI's direction as an arrow: its own narrow column, read with the column's help.
+DIRECTION_ARROWS = {"higher": "↑", "lower": "↓", "range": "↔"}
+# The anchors a KPI's method draws its line through (SPEC §3), beside its target: the
+# floor for the floor line and the target range, threshold and stretch for three values.
+ANCHOR_COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "floor": ("floor",),
+    "range": ("floor",),
+    "three_value": ("threshold", "stretch"),
+}
+ANCHOR_ORDER = ("floor", "threshold", "stretch")
+
+
+def anchor_label(anchor: str, settings: Settings, lang: str) -> str:
+    """An anchor column's header with the score the line gives there (SPEC §3: 0 at the
+    floor, the threshold score at the threshold, the cap at the stretch value), so a
+    three-value KPI's score can be worked out by hand from the row."""
+    scores = {"floor": 0.0, "threshold": settings.base_score, "stretch": settings.cap}
+    return t(f"scorecard.anchor_{anchor}", lang, score=f"{scores[anchor]:g}")
+
+
+def kpi_rows(
+    history: Scorecard, department: str, period: str, lang: str, settings: Settings
+) -> pd.DataFrame:
+    """One department's KPIs for the period, each with what a manager needs to check its
+    score by hand: direction, unit, actual and target in the unit, the anchors its method
+    scored it through (`ANCHOR_COLUMNS`), its weight as the reports give it
+    (`reports.tables.kpi_rows`' share), score, status, a 12-period trend line coloured by
+    the latest status (`charts.sparklines`), the change, its owner and partners."""
     changes = insights.kpi_changes(history, period)
     rows = changes[(changes["department"] == department).to_numpy(bool) & of_perspective(changes)]
     recent = insights.kpi_history(history, period, last=12)
@@ -220,25 +251,46 @@ def kpi_rows(history: Scorecard, department: str, period: str, lang: str) -> pd.
         .reset_index()
     )
     rows = rows.assign(_kpi=kpi_labels(rows)).merge(trail, on=key, how="left")
+    shares = report_kpi_rows(history, period, department)
+    shares = shares.assign(_kpi=kpi_labels(shares)).drop_duplicates(key)[[*key, "weight_share"]]
+    rows = rows.merge(shares, on=key, how="left")
     marker = t("scorecard.shared_marker", lang)
     # Comprehensions over the records, not `DataFrame.apply(axis=1)`: on a department with
     # no KPI in the period, apply returns an empty DataFrame instead of a Series.
     records = rows.to_dict("records")
     partners = [_partners(r, department) for r in records]
+    methods = rows["method"].astype(object).to_numpy() if "method" in rows else [None] * len(rows)
+    anchors = {
+        anchor: [
+            unit_text(r.get(anchor), r["unit"])
+            if anchor in ANCHOR_COLUMNS.get(str(m), ()) and not is_missing(r.get(anchor))
+            else ""
+            for r, m in zip(records, methods, strict=True)
+        ]
+        for anchor in ANCHOR_ORDER
+    }
     table = pd.DataFrame(
         {
             "_perspective": rows["perspective"].to_numpy(),
             t("common.kpi", lang): [
                 f"{n}{marker}" if p else n for n, p in zip(rows["kpi_name"], partners, strict=True)
             ],
-            t("common.actual", lang): [
-                number_text(v, u) for v, u in zip(rows["actual"], rows["unit"], strict=True)
+            t("scorecard.direction", lang): [
+                DIRECTION_ARROWS.get(str(d), MISSING) for d in rows["direction"]
             ],
+            t("common.unit", lang): [text_or_missing(r["unit"]) for r in records],
+            t("common.actual", lang): [unit_text(r["actual"], r["unit"]) for r in records],
             t("common.target", lang): [_target_text(r) for r in records],
+            **{anchor_label(a, settings, lang): v for a, v in anchors.items()},
+            t("common.weight", lang): [percent_text(v) for v in rows["weight_share"]],
             t("common.score", lang): rows["score"].astype(float).round(1).to_numpy(),
             t("common.status", lang): [status_label(_status_key(v), lang) for v in rows["status"]],
-            t("scorecard.trend", lang): rows["trend"].to_numpy(),
+            t("scorecard.trend", lang): [
+                sparklines.data_url(trend if isinstance(trend, list) else [], status, settings)
+                for trend, status in zip(rows["trend"], rows["status"], strict=True)
+            ],
             t("scorecard.change", lang): rows["change"].astype(float).round(1).to_numpy(),
+            t("common.owner", lang): [text_or_missing(r.get("owner")) for r in records],
             t("scorecard.shared_with", lang): partners,
         }
     )
@@ -263,14 +315,31 @@ def _with_rules(table: pd.DataFrame, rows: pd.DataFrame, lang: str) -> pd.DataFr
     )
 
 
-def of_one_perspective(kpis: pd.DataFrame, perspective: str, lang: str) -> pd.DataFrame:
-    """The rows of `kpi_rows` in one perspective's panel; the rule columns only where one of
-    its KPIs is scored by rule (a panel without one stays as narrow as before)."""
+def of_one_perspective(
+    kpis: pd.DataFrame, perspective: str, lang: str, settings: Settings
+) -> pd.DataFrame:
+    """The rows of `kpi_rows` in one perspective's panel; the rule columns, and each anchor
+    column, only where one of its KPIs has them (a panel without stays narrow)."""
     rows = kpis[kpis["_perspective"] == perspective].drop(columns="_perspective")
     rule = t("scorecard.rule", lang)
     if rule in rows.columns and not rows[rule].astype(bool).any():
         rows = rows.drop(columns=[t(k, lang) for k in RULE_LABELS])
-    return rows
+    empty = [
+        label
+        for label in (anchor_label(a, settings, lang) for a in ANCHOR_ORDER)
+        if not rows[label].astype(bool).any()
+    ]
+    return rows.drop(columns=empty)
+
+
+def perspective_weights(
+    history: Scorecard, department: str, period: str, settings: Settings
+) -> dict[str, float]:
+    """Each perspective's share of the department's score, as the reports give it
+    (`reports.tables.perspective_summary`: the settings' weights, or the sums of the KPI
+    weights for a department scored department-wide, SPEC §5.3)."""
+    summary = perspective_summary(history, period, department, settings=settings)
+    return dict(zip(summary["perspective"], summary["weight_share"], strict=True))
 
 
 def _partners(row: Mapping[str, object], department: str) -> str:
@@ -284,14 +353,27 @@ def _partners(row: Mapping[str, object], department: str) -> str:
 
 def _target_text(row: Mapping[str, object]) -> str:
     return target_text(
-        row["direction"], row["target"], row["target_low"], row["target_high"], row["unit"]
+        row["direction"],
+        row["target"],
+        row["target_low"],
+        row["target_high"],
+        row["unit"],
+        with_unit=True,
     )
 
 
 def kpi_columns(lang: str) -> dict[str, object]:
+    """The Scorecard's columns: the trend as a picture (one colour per line, see
+    `charts.sparklines`), the direction arrow with its words in the header's help."""
     return {
-        t("scorecard.trend", lang): st.column_config.LineChartColumn(
-            t("scorecard.trend", lang), y_min=0, y_max=120, width="small"
+        t("scorecard.trend", lang): st.column_config.ImageColumn(
+            t("scorecard.trend", lang), width="small", help=t("scorecard.trend_help", lang)
+        ),
+        t("scorecard.direction", lang): st.column_config.TextColumn(
+            t("scorecard.direction", lang), help=t("scorecard.direction_help", lang)
+        ),
+        t("common.weight", lang): st.column_config.TextColumn(
+            t("common.weight", lang), help=t("scorecard.weight_help", lang)
         ),
     }
 

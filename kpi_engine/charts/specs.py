@@ -28,6 +28,7 @@ import pandas as pd
 
 from kpi_engine.charts.palette import AMBER, BAND_TINTS, GREEN, MISSING_COLOR, RED, SCALE
 from kpi_engine.core.adjust import vetoed
+from kpi_engine.core.names import in_department_order
 from kpi_engine.core.periods import in_order
 from kpi_engine.core.rules import percent_unit
 from kpi_engine.core.schema import PERSPECTIVES
@@ -47,6 +48,7 @@ from kpi_engine.i18n import (
     t,
     target_text,
     text_or_missing,
+    unit_text,
     veto_text,
 )
 
@@ -140,6 +142,12 @@ def _one_period(frame: pd.DataFrame, period: str | None, chart: str) -> pd.DataF
 def _score_text(scores: pd.Series) -> pd.Series:
     """Scores rounded for display (one decimal), '—' where missing."""
     return scores.map(score_text).astype(object)
+
+
+def _scores(rows: pd.DataFrame) -> dict[str, float]:
+    """Each department's score in a one-period departments frame: what `in_department_order`
+    ranks by."""
+    return dict(zip(rows["department"].astype(str), rows["score"].astype(float), strict=True))
 
 
 def _percent_text(values: pd.Series) -> pd.Series:
@@ -329,10 +337,12 @@ def _bar_values(
     inside: alt.Color,
     threshold: float,
     offset: alt.YOffset | None = None,
+    text: str = "score_text",
 ) -> list[alt.Chart]:
-    """The score printed at the end of each horizontal bar: inside the bar (in `inside`
-    colour) when the bar is long enough to hold it, just past the end otherwise, and '—'
-    at zero for a missing score. Inside the bar, no band rule runs through the digits.
+    """The score (or the `text` field) printed at the end of each horizontal bar: inside
+    the bar (in `inside` colour) when the bar is long enough to hold it, just past the end
+    otherwise, and '—' at zero for a missing score. Inside the bar, no band rule runs
+    through the digits.
     """
     extra = {"yOffset": offset} if offset is not None else {}
     long_bar = f"isValid(datum.score) && datum.score >= {threshold}"
@@ -340,11 +350,11 @@ def _bar_values(
         alt.Chart()
         .transform_filter(long_bar)
         .mark_text(align="right", dx=-4, fontSize=font_size)
-        .encode(x="score:Q", y=y, text="score_text:N", color=inside, tooltip=tooltip, **extra),
+        .encode(x="score:Q", y=y, text=f"{text}:N", color=inside, tooltip=tooltip, **extra),
         alt.Chart()
         .transform_filter(f"!({long_bar})")
         .mark_text(align="left", dx=4, fontSize=font_size, color=DARK_TEXT)
-        .encode(x="score_pos:Q", y=y, text="score_text:N", tooltip=tooltip, **extra),
+        .encode(x="score_pos:Q", y=y, text=f"{text}:N", tooltip=tooltip, **extra),
     ]
 
 
@@ -446,12 +456,16 @@ def heatmap(
     names a department whose whole row is outlined (a department's own report).
     """
     frame = _one_period(perspectives, period, "heatmap")
-    names = list(pd.unique(frame["department"].astype(object)))
+    own = departments
+    if own is not None and "period" in frame.columns:  # the period the cells show
+        own = own[own["period"].isin(frame["period"].unique()).to_numpy(bool)]
+    names = in_department_order(  # rows by the departments' own scores, or as configured
+        pd.unique(frame["department"].astype(object)),
+        None if own is None else _scores(own),
+        order=settings.department_order,
+    )
     cells = _grid(frame, names, PERSPECTIVES, ["department", "perspective"])
-    if departments is not None:
-        own = departments
-        if "period" in frame.columns:  # the period the cells show
-            own = own[own["period"].isin(frame["period"].unique()).to_numpy(bool)]
+    if own is not None:
         own = own[["department", *(c for c in ADJUSTMENTS if c in own.columns)]]
         cells = cells.merge(own.astype({"department": object}), on="department", how="left")
     cells = _adjusted(_labelled(cells, lang, settings), lang, mark=False)
@@ -491,10 +505,16 @@ def department_months(
     glance. Reads `department, period, score, coverage` (and the adjustment columns of
     `Scorecard.departments` when present: a vetoed month is red and reads `0.0 否决`, its
     tooltip giving the reason); grey '—' where a department has no score that month. Values are printed in the cells up to 12 months; beyond that the
-    colour and the tooltip carry them. Month labels are compact (`_period_axis`).
+    colour and the tooltip carry them. Month labels are compact (`_period_axis`). Rows
+    in `in_department_order` by the latest month's scores (or as the settings order them).
     """
-    names = list(pd.unique(departments["department"].astype(object)))
     periods = in_order(pd.unique(departments["period"].astype(object)))
+    latest = departments[(departments["period"] == periods[-1]).to_numpy(bool)] if periods else None
+    names = in_department_order(
+        pd.unique(departments["department"].astype(object)),
+        None if latest is None else _scores(latest),
+        order=settings.department_order,
+    )
     cells = _grid(departments, names, periods, ["department", "period"])
     cells = _adjusted(_labelled(cells, lang, settings), lang)
     pick = alt.selection_point(name=selection_name, fields=["department", "period"], on="click")
@@ -563,10 +583,24 @@ def drilldown(
     # Tooltips read text columns: Vega prints a null as "null" (or formats it as 0).
     records = rows.to_dict("records")
     rows["kpi_id_text"] = [text_or_missing(r["kpi_id"]) for r in records]
-    rows["actual_text"] = [number_text(r["actual"], r["unit"]) for r in records]
+    rows["actual_text"] = [unit_text(r["actual"], r["unit"]) for r in records]
     rows["target_text"] = [
-        target_text(r["direction"], r["target"], r["target_low"], r["target_high"], r["unit"])
+        target_text(
+            r["direction"],
+            r["target"],
+            r["target_low"],
+            r["target_high"],
+            r["unit"],
+            with_unit=True,
+        )
         for r in records
+    ]
+    # Beside each bar's score, what it scores: `96.3 · 274 万元 / 270 万元` (actual / target).
+    rows["bar_text"] = [
+        t("heatmap.bar_text", lang, score=s, actual=a, target=g)
+        for s, a, g in zip(
+            rows["score_text"], rows["actual_text"], rows["target_text"], strict=True
+        )
     ]
     rows["unit_text"] = [text_or_missing(r["unit"]) for r in records]
     rows["weight_text"] = [number_text(r["weight"]) for r in records]
@@ -588,6 +622,7 @@ def drilldown(
         "score_pos",
         "status_label",
         *("kpi_id_text", "actual_text", "target_text", "unit_text", "weight_text", "owner_text"),
+        "bar_text",
     ]
     rows = rows[keep]
     pick = alt.selection_point(name=selection_name, fields=["kpi_name", "kpi_id"], on="click")
@@ -622,8 +657,13 @@ def drilldown(
         )
         .add_params(pick)
     )
-    values = _bar_values(
-        y, font_size=11, tooltip=tooltip, inside=_text_color(settings), threshold=settings.cap / 5
+    values = _bar_values(  # the longer text goes inside only a bar past half the cap
+        y,
+        font_size=11,
+        tooltip=tooltip,
+        inside=_text_color(settings),
+        threshold=settings.cap / 2,
+        text="bar_text",
     )
     rules = [rule.transform_aggregate(n="count()") for rule in _band_rules(settings)]
     order = [p for p in _perspective_labels(lang) if p in set(rows["perspective_label"])]
@@ -1166,6 +1206,6 @@ def department_bars(
     keep = [c for c in shown if c in rows.columns]
     rows = _adjusted(_labelled(rows[keep].copy(), lang, settings), lang)
     rows["score_pos"] = rows["score"].fillna(0.0)
-    order = list(rows.sort_values("score", ascending=False)["department"].astype(str))
+    order = in_department_order(rows["department"], _scores(rows), order=settings.department_order)
     chart = _score_bars(rows, "department", order, "department", lang=lang, settings=settings)
     return finish(chart.properties(height=alt.Step(28)), lang)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from kpi_engine.core import adjust, periods
-from kpi_engine.core.names import department_key, kpi_keys
+from kpi_engine.core.names import department_key, department_keys, kpi_keys
 from kpi_engine.core.periods import (
     GRAINS,
     in_order,
@@ -30,7 +30,7 @@ from kpi_engine.core.periods import (
     up_to,
     year_ago,
 )
-from kpi_engine.core.rollup import kpi_coverage
+from kpi_engine.core.rollup import kpi_coverage, rollup
 from kpi_engine.core.schema import PERSPECTIVES, STATUSES, owner_mask, owner_rows
 from kpi_engine.core.scorecard import Scorecard, build
 from kpi_engine.core.scoring import statuses
@@ -321,6 +321,42 @@ def overview(
         worst_movers=_movers(changes, movers, best=False),
         grade=_text(org, period, "grade"),
         coefficient=_value(org, period, "coefficient") if "coefficient" in org else None,
+    )
+
+
+def of_departments(
+    history: Scorecard, departments: Sequence[str], *, settings: Settings = DEFAULTS
+) -> Scorecard:
+    """`history` as if the organisation were `departments` (the whole one when empty): the
+    chosen departments' KPI, perspective, department and collaboration rows, and the
+    organisation rows rolled up again over them alone. The roll-up is the one every
+    organisation score takes (`rollup.rollup`), with every other department weighing 0:
+    so the score is the department-weighted mean of the chosen departments' final scores,
+    as the whole organisation's is of all of them, and its grade is graded alike.
+
+    What the Overview's tiles show when the sidebar filters departments.
+    """
+    if not departments:
+        return history
+    chosen = {department_key(d) for d in departments}
+    others = {
+        str(d): 0.0
+        for d in pd.unique(history.departments["department"].astype(object))
+        if department_key(d) not in chosen
+    }
+    narrowed = settings.with_(department_weights={**settings.department_weights, **others})
+    ups = rollup(history.kpis, settings=narrowed)
+
+    def mine(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[department_keys(frame["department"]).isin(chosen).to_numpy(bool)]
+
+    return Scorecard(
+        mine(history.kpis),
+        mine(history.perspectives),
+        mine(history.departments),
+        ups.organization,
+        mine(history.collaboration),
+        ups.organization_perspectives,
     )
 
 

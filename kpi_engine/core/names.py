@@ -178,6 +178,32 @@ def department_weights(
     ).reshape(-1)
 
 
+def in_department_order(
+    departments: Iterable[object],
+    scores: Mapping[str, float] | None = None,
+    *,
+    order: Iterable[object] = (),
+) -> list[str]:
+    """Departments as every list, chart and picker shows them: those named in `order`
+    (`Settings.department_order`, matched by identity) first, in that order; then the rest
+    by `scores`, best first, a department without a score last; ties by name (folded, so
+    `財務部` sits where `财务部` would). Never by code point alone: `人力资源部` does not come
+    before `财务部` because of its first character when its score is lower."""
+    place = {department_key(name): i for i, name in reversed(list(enumerate(order)))}
+    scored = {} if scores is None else {str(k): v for k, v in scores.items()}
+
+    def key(name: str) -> tuple[int, float, str, str]:
+        at = place.get(department_key(name))
+        if at is not None:
+            return (0, float(at), "", name)
+        value = scored.get(name)
+        if value is None or not np.isfinite(value):
+            return (1, np.inf, department_key(name), name)
+        return (1, -float(value), department_key(name), name)
+
+    return sorted(dict.fromkeys(str(d) for d in departments), key=key)
+
+
 def _partners(cell: object, shown: Mapping[str, str]) -> object:
     if not isinstance(cell, tuple) or not cell:
         return cell

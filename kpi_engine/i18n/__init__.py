@@ -103,11 +103,30 @@ def number_text(value: object, unit: object = None) -> str:
     return f"{number:,.0f}" if abs(number) >= 10_000 else f"{number:,.4g}"
 
 
-def target_text(direction: object, target: object, low: object, high: object, unit: object) -> str:
-    """A KPI's target as written: `low – high` for a target range, else the target."""
+def unit_text(value: object, unit: object) -> str:
+    """A number with its unit as people write it: `98.5%` (`number_text`: percent as
+    percent), `1,250 万元`, `3 天`; `MISSING` when there is no number."""
+    shown = number_text(value, unit)
+    if shown == MISSING or is_missing(unit) or unit in ("", "%", "％"):
+        return shown
+    return f"{shown} {unit}"
+
+
+def target_text(
+    direction: object,
+    target: object,
+    low: object,
+    high: object,
+    unit: object,
+    *,
+    with_unit: bool = False,
+) -> str:
+    """A KPI's target as written: `low – high` for a target range, else the target;
+    `with_unit`: followed by its unit (`unit_text`), `95 – 105 万元`."""
+    last = unit_text if with_unit else number_text
     if direction == "range":
-        return f"{number_text(low, unit)} – {number_text(high, unit)}"
-    return number_text(target, unit)
+        return f"{number_text(low, unit)} – {last(high, unit)}"
+    return last(target, unit)
 
 
 def text_or_missing(value: object) -> str:
@@ -166,6 +185,26 @@ def period_label(label: object, lang: str = DEFAULT_LANG) -> str:
         shown = calendar.month_abbr[month] if lang == "en" else month
         return t("period.ytd", lang, year=year, month=shown)
     return text
+
+
+def period_heading(label: object, lang: str = DEFAULT_LANG) -> str:
+    """The period a page shows and its grain, as its title says them: `2026年10月 · 月度`,
+    `2026年第3季度 · 季度`, `October 2026 · Monthly` (a month by its name, not `2026-10`);
+    the label as written when it is no period."""
+    if is_missing(label):
+        return MISSING
+    text = str(label)
+    try:
+        grain = periods.grain_of(text)
+    except ValueError:
+        return text
+    if grain == "month":
+        month = int(text[5:7])
+        shown = calendar.month_name[month] if lang == "en" else month
+        when = t("period.month", lang, year=text[:4], month=shown)
+    else:
+        when = period_label(text, lang)
+    return t("period.heading", lang, period=when, grain=t(f"period.grain_{grain}", lang))
 
 
 def coefficient_text(value: object) -> str:

@@ -22,7 +22,7 @@ from kpi_engine.core.grades import (
     changed_by_quota,
     has_coefficients,
 )
-from kpi_engine.core.names import printable
+from kpi_engine.core.names import in_department_order, printable
 from kpi_engine.core.rollup import perspective_weights
 from kpi_engine.core.schema import BONUS, GATE, PENALTY, PERSPECTIVES, SECTIONS, owner_rows
 from kpi_engine.core.scorecard import Scorecard, department_statuses, with_texts
@@ -237,8 +237,15 @@ def ranking_table(
     department, score and change (one decimal), the grades (`grade_columns`: the
     coefficient and the grade by the forced distribution only where they apply), the
     status word and the coverage as a percent. Columns are the keys of `RANKING_LABELS`
-    (`ranking_headers` translates them); best first, as `department_ranking`."""
+    (`ranking_headers` translates them); listed as every list is (`in_department_order`):
+    the settings' order first, else best first."""
     rows = department_ranking(history, period, settings=settings)
+    listed = in_department_order(  # the settings' order first, else best first
+        rows["department"],
+        dict(zip(rows["department"].astype(str), rows["score"].astype(float), strict=True)),
+        order=settings.department_order,
+    )
+    rows = rows.set_index(rows["department"].astype(str), drop=False).loc[listed]
     table = pd.DataFrame(
         {
             "rank": rows["rank"].astype(object).to_numpy(),

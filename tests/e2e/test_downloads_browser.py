@@ -28,7 +28,7 @@ def download(page: Page, button: str, tmp_path: Path) -> Path:
 def test_the_overview_pdf_report_is_the_months_one_page_report(page: Page, app_url: str, tmp_path):
     page.goto(app_url)
     idle(page)
-    pdf = download(page, t("download.pdf"), tmp_path)
+    pdf = download(page, t("download.pdf_report", report=t("download.report_month")), tmp_path)
     assert pdf.name == "KPI_2026-10.pdf" and pdf.read_bytes().startswith(b"%PDF")
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout
     shown = text.decode("utf-8")
@@ -42,7 +42,7 @@ def test_the_scorecard_workbook_is_the_departments(page: Page, app_url: str, tmp
     page.goto(f"{app_url}/scorecard")
     idle(page)
     department = page.locator("h1").first.inner_text().split(" ")[0]  # "人力资源部 计分卡"
-    book = download(page, t("download.xlsx"), tmp_path)
+    book = download(page, t("download.xlsx_report", report=t("download.report_month")), tmp_path)
     sheets = load_workbook(io.BytesIO(book.read_bytes())).sheetnames
     assert department in book.name and len(sheets) == 2 and department in sheets[1]
 
