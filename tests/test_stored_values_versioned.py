@@ -91,6 +91,10 @@ def test_saved_settings_carry_their_format_version(engine):
         "bonus_limit": DEFAULTS.bonus_limit,
         "grades": [list(g) for g in DEFAULTS.grades],
         "forced_distribution": False,
+        "heatmap_colors": DEFAULTS.heatmap_colors,
+        "department_order": [],
+        "script": DEFAULTS.script,
+        "time_zone": DEFAULTS.time_zone,
     }
     assert store.load_settings(engine) == settings
 
