@@ -6,7 +6,13 @@ import streamlit as st
 
 from kpi_engine import DEFAULTS, PERSPECTIVES, Settings
 from kpi_engine.core.names import department_weights, display_names
-from kpi_engine.core.settings import GRADE_PRESETS, WEIGHTINGS, grade_table, problems
+from kpi_engine.core.settings import (
+    GRADE_PRESETS,
+    HEATMAP_COLORS,
+    WEIGHTINGS,
+    grade_table,
+    problems,
+)
 from kpi_engine.i18n import perspective_label, t
 from ui import auth, data, navigation, state, tables, text
 
@@ -100,6 +106,18 @@ with st.form("settings"):
             help=t("settings.bonus_limit_hint", lang),
             key="settings_bonus_limit",
         ),
+    )
+    st.subheader(t("settings.display", lang))
+    chosen = chosen.with_(
+        heatmap_colors=st.radio(
+            t("settings.heatmap_colors", lang),
+            HEATMAP_COLORS,
+            index=HEATMAP_COLORS.index(current.heatmap_colors),
+            format_func=lambda choice: t(f"settings.heatmap_colors_{choice}", lang),
+            help=t("settings.heatmap_colors_hint", lang),
+            horizontal=True,
+            key="settings_heatmap_colors",
+        )
     )
     submitted = st.form_submit_button(
         t("settings.save", lang), icon=":material/save:", disabled=not editable

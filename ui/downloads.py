@@ -17,13 +17,14 @@ import pandas as pd
 import streamlit as st
 
 from kpi_engine import Scorecard, Settings
+from kpi_engine.charts import sizes
 from kpi_engine.core.whatif import Comparison, Scenario
 from kpi_engine.i18n import t
 from kpi_engine.reports import images
 from kpi_engine.reports.pdf import report_pdf
 from kpi_engine.reports.whatif import whatif_xlsx
 from kpi_engine.reports.xlsx import report_xlsx
-from ui import altair_lock
+from ui import altair_lock, meeting
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -35,8 +36,12 @@ def _plain(spec: images.Spec) -> dict[str, Any]:
 
 def chart(spec: images.Spec, name: str, lang: str, **show: Any) -> Any:
     """Show a chart (Altair object or Vega-Lite dict) with PNG and SVG downloads under it;
-    returns what Streamlit's chart call returns (the selection event, for the heatmap)."""
-    if isinstance(spec, dict):
+    returns what Streamlit's chart call returns (the selection event, for the heatmap).
+    In meeting mode the chart on screen is scaled for the room (`charts.sizes`); the
+    downloads keep the desk size."""
+    if meeting.on():
+        event = st.vega_lite_chart(spec=sizes.scaled(_plain(spec), sizes.MEETING), **show)
+    elif isinstance(spec, dict):
         event = st.vega_lite_chart(spec=spec, **show)
     else:
         event = st.altair_chart(spec, **show)
