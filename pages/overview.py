@@ -15,14 +15,15 @@ from kpi_engine.i18n import (
     t,
 )
 from kpi_engine.reports.tables import adjusted_departments, quota_sentence
-from ui import data, downloads, navigation, state, tables, text
+from ui import data, downloads, meeting, navigation, state, tables, text, tiles
 
 navigation.require_shell()
 choices = state.current()
 lang, period, settings = choices.lang, choices.period, data.settings()
+in_meeting = meeting.on()  # one screen: tiles, ranking and warnings side by side
 st.title(period_heading(period, lang) if period else t("app.title", lang))
 history = data.history(choices.grain)
-if period:
+if period and not in_meeting:  # in a meeting, at the foot of the page
     downloads.reports(history, period, lang, settings, expected_departments=data.departments())
 # The tiles follow the sidebar's department filter: the chosen departments' own roll-up
 # (`insights.of_departments`), and the caption says whose numbers they are.
@@ -36,40 +37,54 @@ scope = (
 previous = t("overview.previous_period", lang, period=period_label(view.previous, lang))
 st.caption(f"{scope} · {previous}")
 cols = st.columns(6)
-cols[0].metric(
+tiles.metric(
+    cols[0],
+    "organization",
     t("overview.chosen_score" if chosen else "overview.org_score", lang),
     score_text(view.score),
     tables.delta_text(view.change),
+    status=tiles.status_of(view.score, settings),
     help=t("common.coverage", lang) + f" {percent_text(view.coverage)}",
 )
 cols[1].metric(
     t("overview.chosen_grade" if chosen else "overview.org_grade", lang),
     grade_text(view.grade, view.coefficient),
+    border=True,
 )
 for col, row in zip(cols[2:], view.perspectives.itertuples(), strict=True):
-    col.metric(
+    tiles.metric(
+        col,
+        str(row.perspective),
         perspective_label(row.perspective, lang),
         score_text(row.score),
         tables.delta_text(row.change),
+        status=tiles.status_of(row.score, settings),
     )
 
-cols = st.columns(4)
-for col, status in zip(cols, ("green", "amber", "red", "missing"), strict=True):
-    col.metric(
-        tables.status_badge(status, lang),
-        t("overview.kpi_count", lang, n=view.status_counts.get(status, 0)),
+counts = {s: view.status_counts.get(s, 0) for s in ("green", "amber", "red", "missing")}
+if in_meeting:  # one screen: the ranking chart, and beside it the KPI counts and warnings
+    ranking, side = st.columns([3, 2], gap="large")
+    side.markdown(
+        " · ".join(
+            f"{tables.status_badge(s, lang)} {t('overview.kpi_count', lang, n=n)}"
+            for s, n in counts.items()
+        )
     )
-
-st.subheader(t("overview.department_scores", lang))
+else:  # the warnings come below the ranking's table
+    for col, (status, n) in zip(st.columns(4), counts.items(), strict=True):
+        col.metric(tables.status_badge(status, lang), t("overview.kpi_count", lang, n=n))
+    ranking, side = st.container(), None
+ranking.subheader(t("overview.department_scores", lang))
 scores = tables.only(history.departments, choices.departments)
 if (scores["period"] == period).any():
-    downloads.chart(
-        charts.department_bars(scores, lang=lang, settings=settings, period=period),
-        f"department_scores_{period}",
-        lang,
-        title=t("overview.department_scores", lang),
-        period=period,
-    )
+    with ranking:
+        downloads.chart(
+            charts.department_bars(scores, lang=lang, settings=settings, period=period),
+            f"department_scores_{period}",
+            lang,
+            title=t("overview.department_scores", lang),
+            period=period,
+        )
     # The ranking with each department's grade (SPEC §5.9); with the forced distribution
     # on, its grade by the quotas beside the grade by score, and who the quotas move.
     ranked = tables.ranking(history, period, lang, settings, choices.departments)
@@ -77,7 +92,7 @@ if (scores["period"] == period).any():
     if settings.forced_distribution:
         st.info(quota_sentence(scores, period, lang), icon=":material/leaderboard:")
 else:
-    st.info(t("common.no_rows", lang, period=period_label(period, lang)))
+    ranking.info(t("common.no_rows", lang, period=period_label(period, lang)))
 adjusted = tables.only(
     adjusted_departments(history, period, settings=settings), choices.departments
 )
@@ -92,13 +107,16 @@ if wide:  # which rule scored each department (SPEC §5.3)
         t("overview.department_wide", lang, departments=t("common.list_sep", lang).join(wide))
     )
 
-st.subheader(t("overview.early_warnings", lang))
+side = side or st.container()
+side.subheader(t("overview.early_warnings", lang))
 found = insights.early_warnings(history, period, expected_departments=data.departments())
 found = tables.only(found, choices.departments)
 if found.empty:
-    st.success(t("overview.no_warnings", lang))
+    side.success(t("overview.no_warnings", lang))
 else:
-    st.dataframe(tables.warnings(found, lang, period), hide_index=True, placeholder=tables.MISSING)
+    side.dataframe(
+        tables.warnings(found, lang, period), hide_index=True, placeholder=tables.MISSING
+    )
 
 left, right = st.columns(2)
 for col, key, frame in (
@@ -115,3 +133,5 @@ for col, key, frame in (
                 hide_index=True,
                 placeholder=tables.MISSING,
             )
+if period and in_meeting:
+    downloads.reports(history, period, lang, settings, expected_departments=data.departments())

@@ -5,7 +5,7 @@ import streamlit as st
 from kpi_engine import PERSPECTIVES
 from kpi_engine.charts import specs as charts
 from kpi_engine.i18n import percent_text, period_label, perspective_label, score_text, t
-from ui import data, downloads, navigation, state, tables, text
+from ui import data, downloads, meeting, navigation, state, tables, text, tiles
 
 navigation.require_shell()
 choices = state.current()
@@ -33,21 +33,33 @@ if period:
     )
 
 card = tables.for_department(history, department, period, lang)
-cols = st.columns(4)
-cols[0].metric(
+# In a meeting: the tiles (2x2) beside the perspective chart, then the four perspectives
+# in a 2x2 grid, so that they fit on one 1920x1080 screen.
+in_meeting = meeting.on()
+head, chart_place = st.columns(2, gap="large") if in_meeting else (st.container(), None)
+with head:
+    cols = [c for _ in range(2) for c in st.columns(2)] if in_meeting else st.columns(4)
+tiles.metric(
+    cols[0],
+    "department",
     t("scorecard.department_score", lang),
     score_text(card.score),
     tables.delta_text(card.change),
+    status="red" if card.veto else tiles.status_of(card.score, settings),
     help=card.adjustment or None,
 )
 cols[1].metric(  # SPEC §5.9: the grade beside the score
     t("common.grade", lang),
     tables.grade_value(card.grade, card.coefficient, card.distribution_grade, lang),
+    border=True,
 )
-cols[2].metric(t("common.coverage", lang), percent_text(card.coverage))
-cols[3].metric(
+cols[2].metric(t("common.coverage", lang), percent_text(card.coverage), border=True)
+tiles.metric(
+    cols[3],
+    "collaboration",
     t("scorecard.collaboration_score", lang),
     score_text(card.collaboration),
+    status=tiles.status_of(card.collaboration, settings),
     help=None if card.has_shared else t("scorecard.no_collaboration", lang),
 )
 if card.veto:  # why the score is the veto score (SPEC §5.6)
@@ -63,24 +75,28 @@ kpis = tables.kpi_rows(history, department, period, lang, settings)
 if kpis.empty:  # e.g. a sheet for other months: say so, and where its data is
     st.info(tables.no_rows_text(history, department, period, lang), icon=":material/info:")
     st.stop()
-downloads.chart(
-    charts.perspective_bars(card.perspectives, lang=lang, settings=settings),
-    f"perspectives_{department}_{period}",
-    lang,
-    title=t("scorecard.title", lang, department=department),
-    period=period,
-)
+with chart_place or st.container():
+    downloads.chart(
+        charts.perspective_bars(card.perspectives, lang=lang, settings=settings),
+        f"perspectives_{department}_{period}",
+        lang,
+        title=t("scorecard.title", lang, department=department),
+        period=period,
+    )
 shares = tables.perspective_weights(history, department, period, settings)
-for perspective in PERSPECTIVES:
+panels = [c for _ in range(2) for c in st.columns(2, gap="large")] if in_meeting else None
+for at, perspective in enumerate(PERSPECTIVES):
     score = card.perspectives.loc[card.perspectives["perspective"] == perspective, "score"]
     heading = perspective_label(perspective, lang)
     weight = t("scorecard.perspective_weight", lang, share=percent_text(shares.get(perspective)))
-    st.subheader(f"{heading} · {score_text(score.iloc[0] if len(score) else None)} · {weight}")
+    panel = panels[at] if panels else st.container()
+    panel.subheader(f"{heading} · {score_text(score.iloc[0] if len(score) else None)} · {weight}")
     rows = tables.of_one_perspective(kpis, perspective, lang, settings)
-    st.dataframe(
+    panel.dataframe(
         tables.styled(rows, lang),
         hide_index=True,
         column_config=tables.kpi_columns(lang),
+        column_order=meeting.kpi_column_order(rows, lang),
         placeholder=tables.MISSING,
     )
 # Veto KPIs, and bonus and penalty items: sections of their own, not perspectives.

@@ -8,7 +8,14 @@ import streamlit as st
 
 from kpi_engine import DEFAULTS, PERSPECTIVES, Settings
 from kpi_engine.core.names import department_weights, display_names
-from kpi_engine.core.settings import GRADE_PRESETS, SCRIPTS, WEIGHTINGS, grade_table, problems
+from kpi_engine.core.settings import (
+    GRADE_PRESETS,
+    HEATMAP_COLORS,
+    SCRIPTS,
+    WEIGHTINGS,
+    grade_table,
+    problems,
+)
 from kpi_engine.i18n import perspective_label, t
 from ui import auth, data, navigation, state, tables, text
 
@@ -134,6 +141,17 @@ with st.form("settings"):
                 placeholder=t("settings.department_order_empty", lang),
                 key="settings_department_order",
             )
+        )
+    )
+    chosen = chosen.with_(
+        heatmap_colors=st.radio(
+            t("settings.heatmap_colors", lang),
+            HEATMAP_COLORS,
+            index=HEATMAP_COLORS.index(current.heatmap_colors),
+            format_func=lambda choice: t(f"settings.heatmap_colors_{choice}", lang),
+            help=t("settings.heatmap_colors_hint", lang),
+            horizontal=True,
+            key="settings_heatmap_colors",
         )
     )
     submitted = st.form_submit_button(

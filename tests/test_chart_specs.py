@@ -199,12 +199,18 @@ def test_no_module_of_the_engine_loads_streamlit():
 @pytest.mark.slow
 def test_heatmap_colour_scale_from_settings_and_text_layer():
     spec = charts.heatmap(perspectives_frame(), lang="zh-Hans", settings=CUSTOM).to_dict()
-    colors = [e for e in encodings(spec, "color") if e.get("field") == "score"]
-    assert colors and all(e["scale"]["domain"] == [0.0, 70.0, 90.0, 150.0] for e in colors)
+    colors = [e for e in encodings(spec, "color") if e.get("field") == "band"]
+    assert len(colors) == 1  # the status colours by default, named by CUSTOM's bands
+    assert colors[0]["scale"]["domain"][:3] == ["≥90 达标", "70–90 关注", "▼ <70 预警"]
     texts = [v for v in views(spec) if mark_type(v) == "text"]
-    assert len(texts) == 1 and texts[0]["encoding"]["text"]["field"] == "score_text"
+    assert len(texts) == 1 and texts[0]["encoding"]["text"]["field"] == "value_text"
     assert "condition" in texts[0]["encoding"]["color"]  # contrasting text colour
     assert {mark_type(v) for v in views(spec)} == {"rect", "text"}
+    # The gradient, a setting: score on the continuous scale anchored at the bands.
+    gradient = CUSTOM.with_(heatmap_colors="gradient")
+    spec = charts.heatmap(perspectives_frame(), lang="zh-Hans", settings=gradient).to_dict()
+    colors = [e for e in encodings(spec, "color") if e.get("field") == "score"]
+    assert colors and all(e["scale"]["domain"] == [0.0, 70.0, 90.0, 150.0] for e in colors)
 
 
 @pytest.mark.slow
@@ -279,8 +285,8 @@ def test_drilldown_bars_values_shared_marker_and_missing():
     assert spec["facet"]["row"]["sort"] == ["财务", "客户", "内部流程"]
     rules = {v["encoding"]["x"]["datum"] for v in views(spec) if mark_type(v) == "rule"}
     assert rules == {70.0, 90.0}
-    colors = [e for e in encodings(spec, "color") if e.get("field") == "score"]
-    assert colors[0]["scale"]["domain"] == [0.0, 70.0, 90.0, 150.0]
+    colors = [e for e in encodings(spec, "color") if e.get("field") == "band"]
+    assert colors[0]["scale"]["domain"][0] == "≥90 达标"
     assert spec["spec"]["height"] == {"step": 24}  # height follows the KPI count
     assert [p["name"] for p in walk(spec) if "select" in p] == ["kpi"]
 
@@ -383,7 +389,7 @@ def test_score_bands_background_and_projection():
     spec = charts.score_bands(trend_frame(), lang="zh-Hans", settings=CUSTOM).to_dict()
     bands = next(v for v in views(spec) if "fill" in v["encoding"])
     assert mark_type(bands) == "rect"
-    assert bands["encoding"]["fill"]["scale"]["domain"] == ["预警", "关注", "达标"]
+    assert bands["encoding"]["fill"]["scale"]["domain"] == ["▼ <70 预警", "70–90 关注", "≥90 达标"]
     band_rows = spec["datasets"][bands["data"]["name"]]
     # scores 90-108: the axis fits them (tests/test_readable_trends.py), the bands cut to it
     assert [(b["low"], b["high"]) for b in band_rows] == [(85.0, 90.0), (90.0, 115.0)]

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi_engine import Scorecard, Settings
+from kpi_engine.charts import sizes
 from kpi_engine.core.periods import grain_of
 from kpi_engine.core.whatif import Comparison, Scenario
 from kpi_engine.i18n import t
@@ -25,7 +26,7 @@ from kpi_engine.reports.deck import PPTX, report_pptx
 from kpi_engine.reports.pdf import report_pdf
 from kpi_engine.reports.whatif import whatif_xlsx
 from kpi_engine.reports.xlsx import report_xlsx
-from ui import altair_lock
+from ui import altair_lock, meeting
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -47,9 +48,12 @@ def chart(
     """Show a chart (Altair object or Vega-Lite dict) with PNG and SVG downloads under it;
     returns what Streamlit's chart call returns (the selection event, for the heatmap).
     The files carry `title` and `period` above the chart (`images.chart_title`); the page
-    shows them in its own heading instead."""
+    shows them in its own heading instead. In meeting mode the chart on screen is scaled
+    for the room (`charts.sizes`); the downloads keep the desk size."""
     heading = title if period is None or title is None else images.chart_title(title, period, lang)
-    if isinstance(spec, dict):
+    if meeting.on():
+        event = st.vega_lite_chart(spec=sizes.scaled(_plain(spec), sizes.MEETING), **show)
+    elif isinstance(spec, dict):
         event = st.vega_lite_chart(spec=spec, **show)
     else:
         event = st.altair_chart(spec, **show)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 
+import pandas as pd
 import streamlit as st
 
 from kpi_engine.i18n import period_label, t
@@ -22,13 +23,14 @@ TRUE = ("1", "true", "on", "yes")
 STYLE = """
 <style>
 html { font-size: 22px; }
+h1 { font-size: 2rem !important; padding-top: 0 !important; }
 [data-testid="stMetricValue"] { font-size: 3rem; }
 [data-testid="stMetricLabel"] p { font-size: 1.1rem; }
 [data-testid="stToolbarActions"], [data-testid="stMainMenu"], [data-testid="stAppDeployButton"] {
   display: none;
 }
 [data-testid="stHeader"] { background: transparent; }
-.block-container { padding-top: 3.5rem; max-width: 100%; }
+.block-container { padding-top: 2.5rem; max-width: 100%; }
 </style>
 """
 
@@ -88,3 +90,25 @@ def stage(labels: list[str], lang: str) -> None:
         key="meeting_next",
         width="stretch",
     )
+
+
+# The Scorecard's KPI columns read in a meeting, where the four perspectives stand side by
+# side in a 2x2 grid; the other columns (weights, anchors, owner, rules) stay on the desk.
+COMPACT_KPI_COLUMNS = (
+    "common.kpi",
+    "common.actual",
+    "common.target",
+    "common.unit",
+    "common.score",
+    "common.status",
+    "scorecard.trend",
+)
+
+
+def kpi_column_order(frame: pd.DataFrame, lang: str) -> list[str] | None:
+    """`st.dataframe`'s `column_order` for a KPI table: the compact set in meeting mode,
+    every column (None) otherwise."""
+    if not on():
+        return None
+    keep = {t(key, lang) for key in COMPACT_KPI_COLUMNS}
+    return [c for c in frame.columns if c in keep]

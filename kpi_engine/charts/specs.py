@@ -19,21 +19,31 @@ Missing scores stay visible: grey cells and '—' rather than zero or a hole.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
-from kpi_engine.charts.palette import AMBER, BAND_TINTS, GREEN, MISSING_COLOR, RED, SCALE
+from kpi_engine.charts.palette import (
+    ALL_STATUS_COLORS,
+    AMBER,
+    BAND_TINTS,
+    GREEN,
+    MISSING_COLOR,
+    RED,
+    RED_MARK,
+    SCALE,
+    STATUS_ORDER,
+)
 from kpi_engine.core.adjust import vetoed
 from kpi_engine.core.names import in_department_order
 from kpi_engine.core.periods import in_order
 from kpi_engine.core.rules import percent_unit
 from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.core.scoring import READ_DECIMALS, statuses
-from kpi_engine.core.settings import Settings
+from kpi_engine.core.settings import GRADIENT, Settings
 from kpi_engine.i18n import (
     MISSING,
     adjustment_text,
@@ -74,8 +84,28 @@ LINE_LEGEND = alt.Legend(
 )
 
 
+def band_labels(settings: Settings, lang: str) -> dict[str, str]:
+    """Each status (missing included) named with its band from `settings`, for a legend:
+    `≥100 达标`, `80–100 关注`, `▼ <80 预警`, `缺失`."""
+    bands = {"green": f"{settings.green_at:g}", "amber": f"{settings.amber_at:g}"}
+    return {
+        s: t(f"chart.band_{s}", lang, label=status_label(s, lang), **bands) for s in STATUS_ORDER
+    }
+
+
+def status_colors(settings: Settings, lang: str) -> alt.Scale:
+    """The three status colours and the missing grey, keyed by `band_labels` (the `band`
+    field `_labelled` adds), so a legend on this scale names the bands."""
+    names = band_labels(settings, lang)
+    return alt.Scale(
+        domain=[names[s] for s in STATUS_ORDER],
+        range=[ALL_STATUS_COLORS[s] for s in STATUS_ORDER],
+    )
+
+
 def status_scale(settings: Settings) -> alt.Scale:
-    """One continuous red-amber-green scale over score, anchored at the status bands.
+    """One continuous red-amber-green scale over score, anchored at the status bands: the
+    heatmaps' optional gradient (`Settings.heatmap_colors`), never the default.
 
     Domain [0, amber_at, green_at, cap] -> red, amber, pale green, green (ColorBrewer
     RdYlGn stops): red at 0 warming to amber at `amber_at`, through yellow to the pale green
@@ -164,7 +194,9 @@ def _labelled(frame: pd.DataFrame, lang: str, settings: Settings) -> pd.DataFram
     out = frame.copy()
     out["score"] = pd.to_numeric(out["score"], errors="coerce").astype(float)
     out["score_text"] = _score_text(out["score"])
-    out["status_label"] = [status_label(s, lang) for s in _statuses(out["score"], settings)]
+    status = _statuses(out["score"], settings).fillna("missing")
+    out["status_label"] = [status_label(s, lang) for s in status]
+    _set_status(out, status, settings, lang)
     if "coverage" in out.columns:
         out["coverage_text"] = _percent_text(pd.to_numeric(out["coverage"], errors="coerce"))
     if "perspective" in out.columns:
@@ -174,13 +206,27 @@ def _labelled(frame: pd.DataFrame, lang: str, settings: Settings) -> pd.DataFram
     return out
 
 
-def _adjusted(rows: pd.DataFrame, lang: str, *, mark: bool = True) -> pd.DataFrame:
+def _set_status(rows: pd.DataFrame, status: pd.Series, settings: Settings, lang: str) -> None:
+    """Set the colour fields of `rows` (in place) from each row's `status`: `status`,
+    `band` (the legend's name, `band_labels`) and `value_text`, the score a bar or cell
+    prints, with the red marker before a red one (red is never told by colour alone)."""
+    names = band_labels(settings, lang)
+    rows["status"] = status.astype(object)
+    rows["band"] = status.map(names).astype(object)
+    red = (status == "red").to_numpy(bool)
+    rows["value_text"] = rows["score_text"].where(~red, RED_MARK + " " + rows["score_text"])
+
+
+def _adjusted(
+    rows: pd.DataFrame, lang: str, *, mark: bool = True, settings: Settings | None = None
+) -> pd.DataFrame:
     """Department rows (`_labelled`) with what a veto and the points change (SPEC §5.6,
     §5.7), read from the adjustment columns of `Scorecard.departments` where the frame has
     them: `vetoed` (bool), `veto_text` (the reason), `adjustment_text` (the weighted score
     and the points) for the tooltips, '—' where there is nothing to say. With `mark`, a
-    vetoed row's status reads red and its score `0.0 否决` (not for a vetoed department's
-    perspective cells, whose scores stand as they are)."""
+    vetoed row's status reads red and its score `0.0 否决`, and `_labelled` rows are
+    coloured red by `settings`' bands (not for a vetoed department's perspective cells,
+    whose scores stand as they are)."""
     out = rows.copy()
     out["vetoed"] = vetoed(out)
     none = pd.Series(None, index=out.index, dtype=object)
@@ -194,6 +240,10 @@ def _adjusted(rows: pd.DataFrame, lang: str, *, mark: bool = True) -> pd.DataFra
         marked = out["score_text"] + " " + t("veto.short", lang)
         out["score_text"] = marked.where(out["vetoed"], out["score_text"])
         out.loc[out["vetoed"], "status_label"] = status_label("red", lang)
+        if "status" in out.columns:  # `_labelled` rows: a vetoed row is coloured red
+            if settings is None:
+                raise ValueError("colouring a vetoed row red needs the settings' bands")
+            _set_status(out, out["status"].where(~out["vetoed"], "red"), settings, lang)
     return out.drop(columns=[c for c in ADJUSTMENTS if c in out.columns])
 
 
@@ -216,13 +266,30 @@ def _perspective_labels(lang: str) -> list[str]:
 
 
 def _score_color(
-    settings: Settings, lang: str, *, legend: bool = True, vetoed: bool = False
+    settings: Settings,
+    lang: str,
+    *,
+    legend: bool = True,
+    gradient: bool = False,
+    vetoed: bool = False,
 ) -> alt.Color:
-    """Score on the status scale. Rows without a score are left out of a mark with this
-    colour (Vega-Lite filters invalid values of a continuous scale), so missing cells are
-    drawn by a grey layer underneath (`_cell_layers`) rather than by a condition here.
-    `vetoed`: a row whose `vetoed` field is true is red whatever its score (SPEC §5.6).
+    """A row's status colour (its `band` field, `_labelled`): green, amber, red, or grey
+    when missing, with a legend naming the bands from `settings`. A vetoed row is red by
+    its `band` already (`_adjusted`).
+
+    `gradient` (a heatmap with `Settings.heatmap_colors == GRADIENT`): score on the
+    continuous scale instead; rows without a score are then left out of the mark
+    (Vega-Lite filters invalid values of a continuous scale) and show the grey layer
+    underneath (`_cell_layers`), and `vetoed` makes a vetoed row red whatever its score.
     """
+    if not gradient:
+        return alt.Color(
+            "band:N",
+            scale=status_colors(settings, lang),
+            legend=alt.Legend(title=_title("status", lang), symbolType="square")
+            if legend
+            else None,
+        )
     color = alt.Color(
         "score:Q",
         scale=status_scale(settings),
@@ -249,7 +316,8 @@ def _cell_layers(
     veto: str | None = None,
 ) -> list[alt.Chart]:
     """Heatmap cells: grey for every cell (so a missing score shows), the status colour
-    over it where there is a score, and the rounded score (or '—') on top.
+    over it (or the gradient, `Settings.heatmap_colors`), and the rounded score (or '—',
+    red ones marked) on top.
 
     The click selection lives on the grey layer, which has every cell; a click on any
     layer selects, since every layer's datum carries the selection's fields. The chosen
@@ -257,14 +325,15 @@ def _cell_layers(
     `_adjusted`) are red with `veto="fill"` (its own score), outlined in red with
     `veto="outline"` (its perspectives' scores, which stand).
     """
+    gradient = settings.heatmap_colors == GRADIENT
     outline = alt.when(pick, empty=False).then(alt.value(2.5)).otherwise(alt.value(0))
+    color = _score_color(settings, lang, legend=legend, gradient=gradient, vetoed=veto == "fill")
     layers = [
         base.mark_rect(color=MISSING_COLOR, stroke=LINE_COLOR, cursor="pointer")
         .encode(strokeWidth=outline)
         .add_params(pick),
         base.mark_rect(stroke=LINE_COLOR, cursor="pointer").encode(
-            color=_score_color(settings, lang, legend=legend, vetoed=veto == "fill"),
-            strokeWidth=outline,
+            color=color, strokeWidth=outline
         ),
     ]
     if veto == "outline":
@@ -276,34 +345,46 @@ def _cell_layers(
     if text:
         layers.append(
             base.mark_text(fontSize=font_size, cursor="pointer").encode(
-                text="score_text:N", color=_text_color(settings, vetoed=veto == "fill")
+                text="value_text:N",
+                color=_text_color(settings, gradient=gradient, vetoed=veto == "fill"),
             )
         )
     return layers
 
 
-def _text_color(settings: Settings, *, vetoed: bool = False) -> alt.Color:
-    """Light text on the dark ends of the scale (deep red, deep green), dark text elsewhere;
-    `vetoed`: light on a vetoed row too (red whatever its score, `_score_color`)."""
-    dark_ends = (
-        f"isValid(datum.score) && (datum.score < {settings.amber_at / 2} || "
-        f"datum.score >= {settings.green_at + 0.75 * (settings.cap - settings.green_at)})"
-    )
-    if vetoed:
-        dark_ends = f"datum.vetoed || {dark_ends}"
-    return alt.when(dark_ends).then(alt.value(LIGHT_TEXT)).otherwise(alt.value(DARK_TEXT))
+def _text_color(settings: Settings, *, gradient: bool = False, vetoed: bool = False) -> alt.Color:
+    """Light text on red (the one dark status colour), dark text elsewhere. `gradient`:
+    light on the dark ends of the gradient (deep red, deep green) instead, and with
+    `vetoed` on a vetoed row too (red whatever its score, `_score_color`)."""
+    light = "datum.status == 'red'"
+    if gradient:
+        light = (
+            f"isValid(datum.score) && (datum.score < {settings.amber_at / 2} || "
+            f"datum.score >= {settings.green_at + 0.75 * (settings.cap - settings.green_at)})"
+        )
+        if vetoed:
+            light = f"datum.vetoed || {light}"
+    return alt.when(light).then(alt.value(LIGHT_TEXT)).otherwise(alt.value(DARK_TEXT))
+
+
+_READ = f"round(datum.score * 1e{READ_DECIMALS}) / 1e{READ_DECIMALS}"  # as `statuses`
 
 
 def _status_point_color(settings: Settings) -> alt.Color:
     """The status colour of a score as a value (for points on a line)."""
-    read = f"round(datum.score * 1e{READ_DECIMALS}) / 1e{READ_DECIMALS}"  # as `statuses`
     return (
-        alt.when(f"{read} >= {settings.green_at}")
+        alt.when(f"{_READ} >= {settings.green_at}")
         .then(alt.value(GREEN))
-        .when(f"{read} >= {settings.amber_at}")
+        .when(f"{_READ} >= {settings.amber_at}")
         .then(alt.value(AMBER))
         .otherwise(alt.value(RED))
     )
+
+
+def _status_point_shape(settings: Settings) -> Mapping[str, object]:
+    """A red point is a downward triangle, the others circles: red never by colour alone."""
+    red = f"{_READ} < {settings.amber_at}"
+    return alt.when(red).then(alt.value("triangle-down")).otherwise(alt.value("circle"))
 
 
 def _band_rules(settings: Settings) -> list[alt.Chart]:
@@ -342,7 +423,7 @@ def _bar_values(
     """The score (or the `text` field) printed at the end of each horizontal bar: inside
     the bar (in `inside` colour) when the bar is long enough to hold it, just past the end
     otherwise, and '—' at zero for a missing score. Inside the bar, no band rule runs
-    through the digits.
+    through the digits. `text`: e.g. `value_text` on status bars (a red score marked).
     """
     extra = {"yOffset": offset} if offset is not None else {}
     long_bar = f"isValid(datum.score) && datum.score >= {threshold}"
@@ -516,7 +597,7 @@ def department_months(
         order=settings.department_order,
     )
     cells = _grid(departments, names, periods, ["department", "period"])
-    cells = _adjusted(_labelled(cells, lang, settings), lang)
+    cells = _adjusted(_labelled(cells, lang, settings), lang, settings=settings)
     pick = alt.selection_point(name=selection_name, fields=["department", "period"], on="click")
     x = _period_axis(periods, lang, title_key="month")
     column = alt.Tooltip("period:O", title=_title("month", lang))
@@ -599,7 +680,7 @@ def drilldown(
     rows["bar_text"] = [
         t("heatmap.bar_text", lang, score=s, actual=a, target=g)
         for s, a, g in zip(
-            rows["score_text"], rows["actual_text"], rows["target_text"], strict=True
+            rows["value_text"], rows["actual_text"], rows["target_text"], strict=True
         )
     ]
     rows["unit_text"] = [text_or_missing(r["unit"]) for r in records]
@@ -621,6 +702,7 @@ def drilldown(
         "score_text",
         "score_pos",
         "status_label",
+        *("status", "band", "value_text"),
         *("kpi_id_text", "actual_text", "target_text", "unit_text", "weight_text", "owner_text"),
         "bar_text",
     ]
@@ -651,7 +733,7 @@ def drilldown(
         .encode(
             x=x,
             y=y,
-            color=_score_color(settings, lang, legend=False),
+            color=_score_color(settings, lang),
             opacity=alt.when(pick).then(alt.value(1.0)).otherwise(alt.value(0.45)),
             tooltip=tooltip,
         )
@@ -743,8 +825,7 @@ def _score_bars(
         alt.Tooltip("status_label:N", title=_title("status", lang)),
         alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
     ]
-    vetoed = "vetoed" in rows.columns  # department rows (`_adjusted`)
-    if vetoed:
+    if "vetoed" in rows.columns:  # department rows (`_adjusted`)
         tooltip += _adjustment_tooltips(rows, lang)
     bars = (
         alt.Chart()
@@ -752,13 +833,17 @@ def _score_bars(
         .encode(
             x=_score_x(settings, lang),
             y=y,
-            color=_score_color(settings, lang, legend=False, vetoed=vetoed),
+            color=_score_color(settings, lang),
             tooltip=tooltip,
         )
     )
-    inside = _text_color(settings, vetoed=vetoed)
     values = _bar_values(
-        y, font_size=12, tooltip=tooltip, inside=inside, threshold=settings.cap / 5
+        y,
+        font_size=12,
+        tooltip=tooltip,
+        inside=_text_color(settings),
+        threshold=settings.cap / 5,
+        text="value_text",
     )
     rules = [rule.transform_aggregate(n="count()") for rule in _band_rules(settings)]
     return alt.layer(*rules, bars, *values, data=rows)
@@ -1063,7 +1148,7 @@ def _visible_bands(settings: Settings, lang: str, domain: tuple[float, float]) -
     to the visible score range; a band outside it is left out."""
     bands = pd.DataFrame(
         {
-            "band": [status_label(s, lang) for s in ("red", "amber", "green")],
+            "band": [band_labels(settings, lang)[s] for s in ("red", "amber", "green")],
             "low": [0.0, float(settings.amber_at), float(settings.green_at)],
             "high": [float(settings.amber_at), float(settings.green_at), float(settings.cap)],
         }
@@ -1117,7 +1202,8 @@ def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.La
     kinds = [score, projection][: 2 if (line_rows["kind"] == projection).any() else 1]
 
     domain = score_domain(line_rows["score"], settings)
-    labels = [status_label(s, lang) for s in ("red", "amber", "green")]
+    names = band_labels(settings, lang)  # the bands named with their scores
+    labels = [names[s] for s in ("red", "amber", "green")]
     y_scale = alt.Scale(domain=list(domain), clamp=True, nice=False)
     band_layer = (
         alt.Chart(_visible_bands(settings, lang, domain))
@@ -1149,9 +1235,10 @@ def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.La
     if multi:
         tooltip.insert(0, alt.Tooltip("series:N", title=_title("series", lang)))
         series_color = alt.Color("series:N", title=_title("series", lang), scale=SERIES_SCALE)
-        line_color, point_color = {"color": series_color}, series_color
-    else:
+        line_color, point_color, point_shape = {"color": series_color}, series_color, {}
+    else:  # one series: points in their status colour, a red one a downward triangle
         line_color, point_color = {}, _status_point_color(settings)
+        point_shape = {"shape": _status_point_shape(settings)}
     line = (
         alt.Chart(line_rows)
         .mark_line(color=LINE_COLOR, strokeWidth=2)
@@ -1172,7 +1259,7 @@ def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.La
         alt.Chart(line_rows)
         .transform_filter("!datum.projected && isValid(datum.score)")
         .mark_point(filled=True, size=55, opacity=1, stroke=LINE_COLOR, strokeWidth=0.8)
-        .encode(x=x, y=y, color=point_color, tooltip=tooltip)
+        .encode(x=x, y=y, color=point_color, tooltip=tooltip, **point_shape)
     )
     projected_points = (
         alt.Chart(line_rows)
@@ -1204,7 +1291,7 @@ def department_bars(
     rows = _one_period(departments, period, "department_bars")
     shown = ("department", "score", "coverage", "grade", *ADJUSTMENTS)
     keep = [c for c in shown if c in rows.columns]
-    rows = _adjusted(_labelled(rows[keep].copy(), lang, settings), lang)
+    rows = _adjusted(_labelled(rows[keep].copy(), lang, settings), lang, settings=settings)
     rows["score_pos"] = rows["score"].fillna(0.0)
     order = in_department_order(rows["department"], _scores(rows), order=settings.department_order)
     chart = _score_bars(rows, "department", order, "department", lang=lang, settings=settings)
