@@ -54,14 +54,14 @@ def test_red_scores_get_an_axis_around_them_reaching_amber():
     low, high = y_domain(spec)
     assert low <= 60.0 and high >= 80.0  # every score, and the amber edge 10 points above
     assert low > 0.0 and high < DEFAULTS.green_at  # green is far: not shown
-    assert band_rows(spec) == [("Alert", low, 80.0), ("Watch", 80.0, high)]
+    assert band_rows(spec) == [("▼ <80 Alert", low, 80.0), ("80–100 Watch", 80.0, high)]
 
 
 def test_green_scores_show_where_green_starts_and_stop_at_the_cap():
     spec = charts.score_bands(scores_frame([101.0, 112.0]), lang="en", settings=DEFAULTS).to_dict()
     low, high = y_domain(spec)
     assert low < DEFAULTS.green_at <= 101.0 and high == DEFAULTS.cap
-    assert [b for b, _, _ in band_rows(spec)] == ["Watch", "On track"]
+    assert [b for b, _, _ in band_rows(spec)] == ["80–100 Watch", "≥100 On track"]
 
 
 def test_the_axis_follows_the_settings_bands_and_the_projection():

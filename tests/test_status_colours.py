@@ -256,11 +256,15 @@ def test_a_red_value_carries_the_marker(name):
     printed = {v["encoding"]["text"]["field"] for v in views(spec) if "text" in v["encoding"]} - {
         "score_text"
     }  # tooltips' text is not a mark's text
-    assert printed == {"value_text"}
+    # The drill-down prints the score with what it scores (`96.3 · 实际 … / 目标 …`),
+    # starting with the marked value.
+    (field,) = printed
+    assert field == ("bar_text" if name == "drilldown" else "value_text")
     for row in (r for r in rows(spec) if "value_text" in r):
         red = row["status"] == "red"
         assert row["value_text"].startswith(RED_MARK) == red, row
         assert row["value_text"].endswith(row["score_text"])
+        assert row[field].startswith(row["value_text"])
 
 
 def test_a_vetoed_month_is_red_and_marked():
