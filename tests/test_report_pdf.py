@@ -13,7 +13,9 @@ from PIL import Image
 
 from kpi_engine.charts.palette import BAND_TINTS
 from kpi_engine.core.schema import STATUSES
+from kpi_engine.core.settings import CONVERT
 from kpi_engine.i18n import LANGUAGES, change_text, score_text, status_label
+from kpi_engine.i18n.script import shown_name
 from kpi_engine.reports import pdf as pdf_report
 from kpi_engine.reports.pdf import report_pdf
 from kpi_engine.reports.tables import department_ranking
@@ -135,7 +137,7 @@ def expected_ranking(history, period: str, lang: str) -> list[tuple[str, str, st
     return [
         (
             "—" if r.rank is None or r.rank != r.rank else str(int(r.rank)),
-            r.department,
+            shown_name(r.department, lang, CONVERT),  # in the report's script (issue 16)
             score_text(r.score),
             status_label(r.status, lang),
             change_text(r.change),

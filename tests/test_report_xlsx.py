@@ -11,7 +11,9 @@ from openpyxl import load_workbook
 from kpi_engine.charts.palette import AMBER, BAND_TINTS, GREEN, RED
 from kpi_engine.core import insights
 from kpi_engine.core.schema import PERSPECTIVES
+from kpi_engine.core.settings import CONVERT
 from kpi_engine.i18n import perspective_label, status_label, t
+from kpi_engine.i18n.script import shown_name
 from kpi_engine.reports.xlsx import report_xlsx, sheet_names
 from tests.report_data import SAMPLE_PERIOD, company, sample_history
 
@@ -91,7 +93,7 @@ def test_department_sheet_lists_kpis_by_perspective_with_formats(book):
     assert shown == sorted(shown, key=order.index)  # grouped in scorecard order
     by_name = {r[2].value: r for r in rows}
     for kpi in mine.itertuples():
-        row = by_name[kpi.kpi_name]
+        row = by_name[shown_name(kpi.kpi_name, "zh-Hans", CONVERT)]  # one script (issue 16)
         if kpi.score == kpi.score:  # scored
             assert row[8].value == pytest.approx(kpi.score)
             assert row[8].number_format == "0.0"
@@ -132,7 +134,8 @@ def test_labels_in_the_users_language(lang, summary, score):
     book = load_workbook(io.BytesIO(report_xlsx(sample_history(), SAMPLE_PERIOD, lang=lang)))
     assert book.sheetnames[0] == summary
     assert book[summary]["B2"].value == score
-    assert book["财务部"]["A3"].value == t("scorecard.department_score", lang)
+    finance = shown_name("财务部", lang, CONVERT)  # 財務部 in traditional (issue 16)
+    assert book[finance]["A3"].value == t("scorecard.department_score", lang)
 
 
 def test_one_department_only():

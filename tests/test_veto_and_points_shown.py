@@ -13,7 +13,7 @@ worked out here by hand: 质量安全部 (80 + 100) / 2 = 90, 品牌部 (90 + 10
 from __future__ import annotations
 
 import io
-from functools import cache
+from functools import cache, partial
 
 import pandas as pd
 import pytest
@@ -24,8 +24,9 @@ from kpi_engine.charts import specs as charts
 from kpi_engine.charts.palette import RED
 from kpi_engine.core import insights
 from kpi_engine.core.scorecard import department_statuses
-from kpi_engine.core.settings import DEFAULTS
+from kpi_engine.core.settings import CONVERT, DEFAULTS
 from kpi_engine.i18n import adjustment_text, t, veto_text
+from kpi_engine.i18n.script import shown_name
 from kpi_engine.reports.pdf import report_pdf
 from kpi_engine.reports.xlsx import report_xlsx
 from tests.apps import open_page, seen, start, upload
@@ -208,7 +209,8 @@ def test_a_vetoed_department_is_red_whatever_its_score():
 def test_overview_names_the_veto_and_lists_the_points(monkeypatch, store, lang):
     at = app(monkeypatch, store, lang, "overview")
     errors = [seen(e.value) for e in at.error]
-    assert any(VETOED in e and REASON[lang] in e for e in errors), errors
+    vetoed = shown_name(VETOED, lang, CONVERT)  # in the page's script (issue 16)
+    assert any(vetoed in e and REASON[lang] in e for e in errors), errors
     cells = [c for _, c in table_cells(at)]
     for number in ("95.0", "3.0", "2.0", "96.0", "90.0", REASON[lang]):
         assert number in cells, number
@@ -247,13 +249,14 @@ def test_scorecard_lists_bonus_and_penalty_items_in_their_own_section(monkeypatc
     headings = [h.value for h in at.subheader]
     assert t("section.items", lang) in headings and t("section.veto", lang) not in headings
     items = at.dataframe[-1].value
-    assert list(items[t("section.item", lang)]) == ["获得省级奖项", "客户有效投诉"]
+    name = partial(shown_name, lang=lang, script=CONVERT)  # in the page's script (issue 16)
+    assert list(items[t("section.item", lang)]) == [name("获得省级奖项"), name("客户有效投诉")]
     assert list(items[t("common.points", lang)]) == ["+3.0", "-2.0"]
     kinds = [t("section.bonus", lang), t("section.penalty", lang)]
     assert list(items[t("section.kind", lang)]) == kinds
     perspective_tables = [d.value for d in at.dataframe[:-1]]
     listed = {n for table in perspective_tables for n in table[t("common.kpi", lang)]}
-    assert listed == {"客户满意度", "品牌曝光达成率"}, "items are not KPIs of a perspective"
+    assert listed == {name("客户满意度"), name("品牌曝光达成率")}, "items are not KPIs"
     no_none(at)
 
 
@@ -328,26 +331,28 @@ def test_data_and_settings_pages_run_on_the_same_store(monkeypatch, store, page)
 def test_the_pdf_lists_the_reason_and_the_points(lang):
     data = report_pdf(history(), MONTH, lang=lang)
     text = text_of(data)
+    name = partial(shown_name, lang=lang, script=CONVERT)  # names in the report's script
     assert pages(data) == 1
     assert ("NotoSansCJKTC" if lang == "zh-Hant" else "NotoSansCJKSC") in fonts(data)
     assert t("overview.adjustments", lang) in text
     assert REASON[lang] in text
     section = text.split(t("overview.adjustments", lang), 1)[1].splitlines()
-    line = next(x for x in section if x.strip().startswith(ADJUSTED))
+    line = next(x for x in section if x.strip().startswith(name(ADJUSTED)))
     assert line.split()[1:] == ["95.0", "3.0", "2.0", "96.0", "—"]
     own = text_of(report_pdf(history(), MONTH, lang=lang, department=VETOED))
     assert REASON[lang] in own and t("veto.failed", lang) in own
     items = text_of(report_pdf(history(), MONTH, lang=lang, department=ADJUSTED))
-    assert "获得省级奖项" in items and "+3.0" in items and "-2.0" in items
+    assert name("获得省级奖项") in items and "+3.0" in items and "-2.0" in items
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_workbook_carries_the_reason_the_points_and_the_sections(lang):
     book = load_workbook(io.BytesIO(report_xlsx(history(), MONTH, lang=lang)))
+    name = partial(shown_name, lang=lang, script=CONVERT)  # names in the report's script
     summary = list(book[t("report.summary_sheet", lang)].iter_rows(values_only=True))
     header = next(r for r in summary if r[0] == t("common.department", lang))
     rows = {r[0]: dict(zip(header, r, strict=True)) for r in summary[summary.index(header) + 1 :]}
-    vetoed, adjusted = rows[VETOED], rows[ADJUSTED]
+    vetoed, adjusted = rows[name(VETOED)], rows[name(ADJUSTED)]
     assert vetoed[t("common.score", lang)] == DEFAULTS.veto_score
     assert vetoed[t("common.status", lang)] == t("status.red", lang)
     assert vetoed[t("common.score_before", lang)] == pytest.approx(BEFORE[VETOED])
@@ -357,17 +362,17 @@ def test_the_workbook_carries_the_reason_the_points_and_the_sections(lang):
     assert adjusted[t("common.score", lang)] == pytest.approx(96.0)
     assert adjusted[t("veto.column", lang)] is None
 
-    sheet = [r for r in book[VETOED].iter_rows(values_only=True)]
+    sheet = [r for r in book[name(VETOED)].iter_rows(values_only=True)]
     assert any(REASON[lang] in r for r in sheet)
     start_at = next(i for i, r in enumerate(sheet) if r[0] == t("section.veto", lang))
-    assert sheet[start_at + 2][1:3] == (VETO_KPI, 1)
+    assert sheet[start_at + 2][1:3] == (name(VETO_KPI), 1)
     assert t("veto.failed", lang) in sheet[start_at + 2]
 
-    sheet = [r for r in book[ADJUSTED].iter_rows(values_only=True)]
+    sheet = [r for r in book[name(ADJUSTED)].iter_rows(values_only=True)]
     assert any(POINTS[lang] in r for r in sheet)
     start_at = next(i for i, r in enumerate(sheet) if r[0] == t("section.items", lang))
     lines = [r[:5] for r in sheet[start_at + 2 : start_at + 4]]
-    assert [(r[2], r[4]) for r in lines] == [("获得省级奖项", 3), ("客户有效投诉", -2)]
+    assert [(r[2], r[4]) for r in lines] == [(name("获得省级奖项"), 3), (name("客户有效投诉"), -2)]
     assert [r[0] for r in lines] == [t("section.bonus", lang), t("section.penalty", lang)]
     kpi_names = {r[2] for r in sheet[:start_at]}
-    assert "获得省级奖项" not in kpi_names, "items are not KPIs of a perspective"
+    assert name("获得省级奖项") not in kpi_names, "items are not KPIs of a perspective"
