@@ -21,7 +21,8 @@ navigation.require_shell()
 choices = state.current()
 lang, period, settings = choices.lang, choices.period, data.settings()
 in_meeting = meeting.on()  # one screen: tiles, ranking and warnings side by side
-st.title(period_heading(period, lang) if period else t("app.title", lang))
+if not in_meeting:  # in a meeting the stepper above says the period and grain
+    st.title(period_heading(period, lang) if period else t("app.title", lang))
 history = data.history(choices.grain)
 if period and not in_meeting:  # in a meeting, at the foot of the page
     downloads.reports(history, period, lang, settings, expected_departments=data.departments())

@@ -27,7 +27,9 @@ level = (
     )
     or "department"
 )
-options = tables.trend_options(history, level, choices.departments)
+options = tables.trend_options(
+    history, level, choices.departments, period=choices.period, settings=settings
+)
 keys = ()
 if level != "organization":
     keys = st.multiselect(

@@ -12,7 +12,7 @@ import html
 import pandas as pd
 import streamlit as st
 
-from kpi_engine.i18n import period_label, t
+from kpi_engine.i18n import period_heading, t
 from ui import state
 
 KEY = "meeting"  # session-state key of the toggle, and the query parameter
@@ -79,7 +79,7 @@ def stage(labels: list[str], lang: str) -> None:
         key="meeting_previous",
         width="stretch",
     )
-    name = html.escape(period_label(period, lang))
+    name = html.escape(period_heading(period, lang))  # `2026年10月 · 月度`
     shown.markdown(f"<h2 style='text-align:center;margin:0'>{name}</h2>", unsafe_allow_html=True)
     forward.button(
         t("meeting.next", lang),

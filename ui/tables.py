@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from kpi_engine import Scorecard, Settings
+from kpi_engine import DEFAULTS, Scorecard, Settings
 from kpi_engine.charts import sparklines
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR
 from kpi_engine.core import adjust, insights
 from kpi_engine.core.adjust import is_veto
-from kpi_engine.core.names import department_key, department_keys, kpi_labels
+from kpi_engine.core.names import department_key, department_keys, in_department_order, kpi_labels
 from kpi_engine.core.periods import in_order
 from kpi_engine.core.schema import BONUS, GATE, owner_rows
 from kpi_engine.core.settings import DEFAULT_TIME_ZONE
@@ -476,16 +476,34 @@ def movers(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     )
 
 
-def trend_options(history: Scorecard, level: str, departments: Sequence[str]) -> dict:
-    """What the Trends page lets the user pick at a level: key -> label."""
+def trend_options(
+    history: Scorecard,
+    level: str,
+    departments: Sequence[str],
+    *,
+    period: str | None = None,
+    settings: Settings = DEFAULTS,
+) -> dict:
+    """What the Trends page lets the user pick at a level: key -> label, departments in
+    the order every list shows them (`in_department_order`, by `period`'s scores)."""
+    at = history.departments[(history.departments["period"] == _latest(history, period))]
+    listed = in_department_order(
+        only(history.departments, departments)["department"].unique(),
+        dict(zip(at["department"].astype(str), at["score"].astype(float), strict=True)),
+        order=settings.department_order,
+    )
     if level == "department":
-        names = sorted(only(history.departments, departments)["department"].unique())
-        return {name: name for name in names}
+        return {name: name for name in listed}
     if level == "kpi":
         owners = owner_rows(only(history.kpis, departments))
         owners = owners[~adjust.items(owners)]  # points, not KPIs with a trend
-        keys = owners.assign(key=kpi_labels(owners))
-        keys = keys.drop_duplicates(["department", "key"]).sort_values(["department", "key"])
+        keys = owners.assign(
+            key=kpi_labels(owners),
+            _at=owners["department"].astype(str).map({d: i for i, d in enumerate(listed)}),
+        )
+        keys = keys.drop_duplicates(["department", "key"]).sort_values(
+            ["_at", "department", "key"], na_position="last"
+        )
         return {
             (d, k): f"{d} · {n}"
             for d, k, n in zip(keys["department"], keys["key"], keys["kpi_name"], strict=True)

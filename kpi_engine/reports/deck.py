@@ -437,7 +437,7 @@ def report_pptx(
     """The meeting deck for `period` as .pptx bytes: title, overview, heatmap, one slide
     per department of the period (best first), early warnings. `history` as for
     `pdf.report_pdf` (`ui.data.history(grain)`)."""
-    history = printable_history(history)
+    history, _ = printable_history(history, lang, settings)
     deck = Presentation()
     deck.slide_width, deck.slide_height = WIDTH, HEIGHT
     deck.core_properties.title = t(

@@ -52,7 +52,6 @@ from kpi_engine.i18n import (
     text_or_missing,
     veto_text,
 )
-from kpi_engine.i18n.script import shown_name, shown_scorecard
 from kpi_engine.reports import images
 from kpi_engine.reports.tables import (
     adjusted_departments,
@@ -732,9 +731,7 @@ def report_pdf(
     changes and red streaks), as `ui.data.history(grain)` returns. `expected_departments`
     are departments that should have reported (a missing one is an early warning).
     """
-    history = shown_scorecard(printable_history(history), lang, settings.script)  # one script
-    if department is not None:
-        department = shown_name(department, lang, settings.script)
+    history, department = printable_history(history, lang, settings, department)
     scope_history = scoped(history, department)
     scope = department if department is not None else t("common.organization", lang)
     view = insights.overview(scope_history, period, settings=settings, movers=MOVERS)

@@ -43,6 +43,7 @@ from kpi_engine.i18n import (
     text_or_missing,
     warning_kind_label,
 )
+from kpi_engine.i18n.script import shown_name, shown_scorecard
 
 # The KPI columns a department's sheet and table show, in order.
 KPI_REPORT_COLUMNS: tuple[str, ...] = (
@@ -111,11 +112,18 @@ def _at(frame: pd.DataFrame, period: str) -> pd.DataFrame:
     return frame[(frame["period"] == period).to_numpy(bool)]
 
 
-def printable_history(history: Scorecard) -> Scorecard:
-    """The history with every text made printable (`names.printable`), per distinct value:
-    what the report writers are given, so a name stored before ingest refused control
-    characters cannot abort a PDF or make a workbook Excel cannot open."""
-    return with_texts(history, printable)
+def printable_history(
+    history: Scorecard, lang: str, settings: Settings, department: str | None = None
+) -> tuple[Scorecard, str | None]:
+    """What every report writer prints (workbook, PDF, deck): the history with every text
+    made printable (`names.printable`, so a name stored before ingest refused control
+    characters cannot abort a PDF or make a workbook Excel cannot open) and its names in
+    the report's script (`i18n.script`, as the pages show them); `department` as the
+    returned history names it."""
+    shown = shown_scorecard(with_texts(history, printable), lang, settings.script)
+    if department is not None:
+        department = shown_name(department, lang, settings.script)
+    return shown, department
 
 
 def scoped(history: Scorecard, department: str | None) -> Scorecard:

@@ -35,7 +35,6 @@ from kpi_engine.i18n import (
     t,
     veto_text,
 )
-from kpi_engine.i18n.script import shown_name, shown_scorecard
 from kpi_engine.reports.plain import safe_cell
 from kpi_engine.reports.tables import (
     GRADE_LABELS,
@@ -461,9 +460,7 @@ def report_xlsx(
     then every department with a score row in `period`), then one sheet per department,
     or only `department`'s sheet when one is given.
     """
-    history = shown_scorecard(printable_history(history), lang, settings.script)  # one script
-    if department is not None:
-        department = shown_name(department, lang, settings.script)
+    history, department = printable_history(history, lang, settings, department)
     departments = department_summary(history, period, settings=settings)
     summary = t("report.summary_sheet", lang)
     book = Workbook(write_only=True)
