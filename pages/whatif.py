@@ -15,6 +15,7 @@ import streamlit as st
 
 from kpi_engine import PERSPECTIVES, Settings
 from kpi_engine.core import whatif as engine
+from kpi_engine.core.names import department_key
 from kpi_engine.i18n import period_label, score_text, t
 from ui import auth, data, downloads, navigation, state, tables, text
 from ui import whatif as ui
@@ -28,7 +29,7 @@ if period is None:
     st.info(t("whatif.no_data", lang))
     st.stop()
 st.caption(t("whatif.intro", lang, period=period_label(period, lang)))
-base = ui.prepared(data.kpis(), period, settings)
+base = ui.prepared(data.shown_kpis(), period, settings)  # names in the user's script
 ui.init_state(settings)
 
 
@@ -77,7 +78,8 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
 
     with editor:
         st.caption(t("whatif.edit_hint", lang))
-        pick = list(selected) or departments
+        wanted = {department_key(d) for d in selected}  # stored names; `departments` shown
+        pick = [d for d in departments if department_key(d) in wanted] or departments
         if st.session_state.get(ui.KPI_DEPARTMENT) not in pick:
             st.session_state[ui.KPI_DEPARTMENT] = pick[0]
         department = st.selectbox(t("common.department", lang), pick, key=ui.KPI_DEPARTMENT)

@@ -25,7 +25,7 @@ from tests.kpi_rows import frame, kpi
 from tests.shown import charts, table_cells, texts
 
 TRADITIONAL, SIMPLIFIED = OpenCC("s2tw"), OpenCC("t2s")
-PAGES = ("overview", "scorecard", "heatmap", "trends")
+PAGES = ("overview", "scorecard", "heatmap", "trends", "whatif")
 PERIOD = "2026-10"
 
 

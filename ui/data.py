@@ -29,7 +29,7 @@ from kpi_engine.core.names import in_department_order
 from kpi_engine.core.periods import in_order
 from kpi_engine.core.whatif import Scenario
 from kpi_engine.i18n import t
-from kpi_engine.i18n.script import converter, shown_name, shown_scorecard
+from kpi_engine.i18n.script import converter, shown_frame, shown_name, shown_scorecard
 from kpi_engine.ingest.messages import CHECK_BEFORE_IMPORT
 from kpi_engine.store import failures
 from ui import auth, state, text
@@ -214,6 +214,19 @@ def delete_scenario(name: str) -> bool:
 def kpis() -> pd.DataFrame:
     """The KPI rows every page shows: the newest version of each department's month."""
     return _current()[0]
+
+
+def shown_kpis() -> pd.DataFrame:
+    """`kpis()` with names in the user's script (`i18n.script`), converted once per data
+    revision, settings and language: the rows the What-if page scores and shows."""
+    url, revision, _, current, lang = _view("month")
+    return _shown_kpis(url, revision, current.script, lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _shown_kpis(url: str, revision: int, script: str, lang: str) -> pd.DataFrame:
+    frame = _stored(url, revision)[0]
+    return shown_frame(frame, lang, script) if lang else frame
 
 
 def definitions() -> pd.DataFrame:

@@ -595,7 +595,7 @@ def comparison_table(
     """Departments best-first under the scenario, scores rounded, rank moves as arrows."""
     frame = comparison.departments
     if departments:
-        frame = frame[frame["department"].isin(departments)]
+        frame = tables.only(frame, departments)  # the filter holds stored names
     frame = frame.sort_values(["scenario_rank", "department"], na_position="last", kind="stable")
     reasons = veto_reasons(comparison, frame, lang)
     return pd.DataFrame(
@@ -666,7 +666,7 @@ def chart_frame(comparison: Comparison, departments: tuple[str, ...] = ()) -> pd
     order: the bars stay put while the weights move, and the scenario's bar shows the move."""
     frame = comparison.departments
     if departments:
-        frame = frame[frame["department"].isin(departments)]
+        frame = tables.only(frame, departments)  # the filter holds stored names
     frame = frame.sort_values(["baseline_rank", "department"], na_position="last", kind="stable")
     return frame[["department", "baseline", "scenario"]].reset_index(drop=True)
 
@@ -768,7 +768,7 @@ def pair_panel(base: Prepared, departments: tuple[str, ...], lang: str) -> None:
     second = second_col.selectbox(t("whatif.pair_second", lang), others, key=PAIR_SECOND)
     frame = compare_scenarios(base, found[first], found[second])
     if departments:
-        frame = frame[frame["department"].isin(departments)]
+        frame = tables.only(frame, departments)  # the filter holds stored names
     department = t("common.department", lang)  # pinned: the scenarios' columns scroll past
     st.dataframe(
         pair_table(frame, first, second, lang),

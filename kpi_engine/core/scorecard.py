@@ -127,19 +127,22 @@ def _text_cell(cell: object, func: Callable[[str], str]) -> object:
     return cell
 
 
-def with_texts(card: Scorecard, func: Callable[[str], str]) -> Scorecard:
-    """`card` with `func` applied to every people-written text (`NAME_COLUMNS`, and the
+def frame_with_texts(frame: pd.DataFrame, func: Callable[[str], str]) -> pd.DataFrame:
+    """`frame` with `func` applied to every people-written text (`NAME_COLUMNS`, and the
     dicts of `veto` and `extras`), once per distinct value; numbers and codes untouched."""
+    columns = {
+        c: per_distinct(frame[c], lambda v: _text_cell(v, func)).astype(frame[c].dtype)
+        for c in NAME_COLUMNS
+        if c in frame.columns
+    }
+    for c in ("veto", "extras"):  # dicts (unhashable), few: one by one
+        if c in frame.columns and frame[c].map(lambda v: isinstance(v, dict)).any():
+            columns[c] = frame[c].map(lambda v: _text_cell(v, func))
+    return frame.assign(**columns)
 
-    def mapped(frame: pd.DataFrame) -> pd.DataFrame:
-        columns = {
-            c: per_distinct(frame[c], lambda v: _text_cell(v, func)).astype(frame[c].dtype)
-            for c in NAME_COLUMNS
-            if c in frame.columns
-        }
-        for c in ("veto", "extras"):  # dicts (unhashable), few: one by one
-            if c in frame.columns and frame[c].map(lambda v: isinstance(v, dict)).any():
-                columns[c] = frame[c].map(lambda v: _text_cell(v, func))
-        return frame.assign(**columns)
 
-    return replace(card, **{f.name: mapped(getattr(card, f.name)) for f in fields(card)})
+def with_texts(card: Scorecard, func: Callable[[str], str]) -> Scorecard:
+    """`card` with `func` applied to every frame's people-written texts (`frame_with_texts`)."""
+    return replace(
+        card, **{f.name: frame_with_texts(getattr(card, f.name), func) for f in fields(card)}
+    )

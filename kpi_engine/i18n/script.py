@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 
+import pandas as pd
 from opencc import OpenCC
 
-from kpi_engine.core.scorecard import Scorecard, with_texts
+from kpi_engine.core.scorecard import Scorecard, frame_with_texts, with_texts
 from kpi_engine.core.settings import AS_WRITTEN
 
 # The OpenCC configuration for each language's script. zh-Hant follows the catalog's
@@ -51,3 +52,10 @@ def shown_scorecard(card: Scorecard, lang: str, script: str) -> Scorecard:
     names show as stored."""
     convert = converter(lang, script)
     return card if convert is None else with_texts(card, convert)
+
+
+def shown_frame(frame: pd.DataFrame, lang: str, script: str) -> pd.DataFrame:
+    """KPI rows with their names in `lang`'s script (`shown_scorecard` for one frame): what
+    the What-if page scores and shows."""
+    convert = converter(lang, script)
+    return frame if convert is None else frame_with_texts(frame, convert)
