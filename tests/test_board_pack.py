@@ -23,7 +23,7 @@ from kpi_engine.core import insights
 from kpi_engine.core.periods import previous_period
 from kpi_engine.core.schema import SECTIONS
 from kpi_engine.core.scorecard import department_statuses
-from kpi_engine.core.settings import DEFAULTS
+from kpi_engine.core.settings import CONVERT, DEFAULTS
 from kpi_engine.i18n import (
     change_text,
     coefficient_text,
@@ -32,6 +32,7 @@ from kpi_engine.i18n import (
     status_label,
     t,
 )
+from kpi_engine.i18n.script import shown_name
 from kpi_engine.reports import images
 from kpi_engine.reports.deck import report_pptx
 from kpi_engine.reports.pdf import report_pdf
@@ -167,7 +168,8 @@ def own_kpis(history, name: str) -> pd.DataFrame:
     rows = rows[rows["perspective"].notna()]
     if "section" in rows.columns:
         rows = rows[~rows["section"].isin(SECTIONS)]
-    return rows
+    # named as the (simplified-Chinese) reports print them: one script (`i18n.script`)
+    return rows.assign(kpi_name=[shown_name(n, "zh-Hans", CONVERT) for n in rows["kpi_name"]])
 
 
 @pytest.mark.slow
@@ -371,7 +373,7 @@ def test_the_cli_writes_a_deck(tmp_path):
 def test_the_overview_offers_the_deck_beside_the_pdf(tmp_path, monkeypatch):
     at = start(monkeypatch, tmp_path)
     open_page(at, "overview")
-    deck = t("download.pptx", "zh-Hans")
+    deck = t("download.pptx_report", "zh-Hans", report=t("download.report_month", "zh-Hans"))
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels.index(deck) == 2  # the third report button, after Excel and PDF
     open_page(at, "scorecard")  # a department's page: its workbook and PDF only

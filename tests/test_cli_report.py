@@ -37,7 +37,7 @@ def test_quarter_pdf_for_one_department_matched_across_scripts(tmp_path):
     done = run("report", *EXAMPLES, "--quarter", "2026-Q1", "--department", "财务部", "--out", out)
     assert done.returncode == 0, done.stderr
     text = pdf_text(out)
-    assert "財務部 KPI 报告 · 2026-Q1" in text  # the data's spelling
+    assert "财务部 KPI 报告 · 2026-Q1" in text  # the data's 財務部, in the report's script
     assert "与 2025-Q4 比较" in text
 
 

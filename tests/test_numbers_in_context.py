@@ -67,16 +67,17 @@ def test_the_overview_title_and_report_buttons_follow_grain_and_language(monkeyp
             period = at.session_state["period"]
             assert title(at) == period_heading(period, lang), (lang, grain)
             report = t(f"download.report_{grain}", lang)
-            assert report_buttons(at) == [
+            assert report_buttons(at) == [  # the deck: the organisation's only
                 t("download.xlsx_report", lang, report=report),
                 t("download.pdf_report", lang, report=report),
+                t("download.pptx_report", lang, report=report),
             ]
     at.sidebar.selectbox[0].set_value("zh-Hans").run()
     at.sidebar.segmented_control[0].set_value("month").run()
     assert title(at) == "2026年10月 · 月度"
-    assert report_buttons(at) == ["下载 Excel 月报", "下载 PDF 月报"]
+    assert report_buttons(at) == ["下载 Excel 月报", "下载 PDF 月报", "下载 PPT 月报"]
     at.sidebar.segmented_control[0].set_value("quarter").run()
-    assert report_buttons(at) == ["下载 Excel 季报", "下载 PDF 季报"]
+    assert report_buttons(at) == ["下载 Excel 季报", "下载 PDF 季报", "下载 PPT 季报"]
     open_page(at, "scorecard")  # a department's reports are named alike
     assert report_buttons(at) == ["下载 Excel 季报", "下载 PDF 季报"]
 

@@ -126,7 +126,7 @@ def reports(
     )
     for column in deck:  # the deck covers every department: the organisation's only
         column.download_button(
-            t("download.pptx", lang),
+            t("download.pptx_report", lang, report=named),
             data=lambda: report_pptx(
                 history,
                 period,
