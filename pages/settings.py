@@ -31,9 +31,14 @@ if not editable:
 
 
 def _department_frame(settings: Settings) -> pd.DataFrame:
-    names = sorted(display_names([*data.departments(), *settings.department_weights]).values())
+    """Each department's weight, listed as every list is (`data.shown_departments`) and
+    named in the user's script; `stored` keeps the name the weight is saved under."""
+    listed = {name: at for at, name in enumerate(data.shown_departments())}
+    names = list(display_names([*data.departments(), *settings.department_weights]).values())
+    names.sort(key=lambda name: listed.get(name, len(listed)))
     weights = department_weights(names, settings.department_weights)
-    return pd.DataFrame({"department": names, "weight": weights})
+    shown = data.shown()
+    return pd.DataFrame({"stored": names, "department": [shown(n) for n in names], "weight": weights})
 
 
 with st.form("settings"):
@@ -67,6 +72,7 @@ with st.form("settings"):
                 t("common.weight", lang), min_value=0.0, step=0.5, format="%.1f"
             ),
         },
+        column_order=("department", "weight"),
         hide_index=True,
         num_rows="fixed",
         key="settings_departments",
@@ -79,7 +85,7 @@ with st.form("settings"):
         weighting=weighting,
         department_weights={
             d: float(w)
-            for d, w in zip(edited["department"], edited["weight"], strict=True)
+            for d, w in zip(edited["stored"], edited["weight"], strict=True)
             if float(w) != 1.0
         },
         green_at=green.number_input(

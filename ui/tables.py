@@ -56,6 +56,7 @@ from kpi_engine.reports.tables import (
     warning_sentences,
 )
 from kpi_engine.reports.tables import kpi_rows as report_kpi_rows
+from kpi_engine.store.uploads import SAMPLE_UPLOADER
 from ui.text import md
 
 # Streamlit's markdown colours (named, not hex) for a status dot in metric labels; cell
@@ -746,8 +747,16 @@ def upload_history(history: pd.DataFrame, lang: str, zone: str = DEFAULT_TIME_ZO
     """The store's upload history with translated headers (deleted uploads left out),
     times in the organisation's time zone."""
     shown = history.loc[~history["deleted"].astype(bool), list(HISTORY_COLUMNS)]
-    shown = shown.assign(uploaded_at=shown["uploaded_at"].map(lambda v: when(v, zone)))
+    shown = shown.assign(
+        uploaded_at=shown["uploaded_at"].map(lambda v: when(v, zone)),
+        uploader=uploader_names(shown["uploader"], lang),
+    )
     return shown.rename(columns={c: t(k, lang) for c, k in HISTORY_COLUMNS.items()})
+
+
+def uploader_names(names: pd.Series, lang: str) -> pd.Series:
+    """Who uploaded, as plain names; the bundled sample company's uploader in words."""
+    return names.where(names != SAMPLE_UPLOADER, t("data.sample_uploader", lang))
 
 
 def version_state(deleted: bool, current: bool, lang: str) -> str:
@@ -776,7 +785,7 @@ def versions(frame: pd.DataFrame, lang: str, zone: str = DEFAULT_TIME_ZONE) -> p
         {
             t("data.version", lang): [f"v{n}" for n in frame["version"]],
             t("report.file", lang): frame["name"],
-            t("data.uploader", lang): frame["uploader"],
+            t("data.uploader", lang): uploader_names(frame["uploader"], lang),
             t("data.uploaded_at", lang): frame["uploaded_at"].map(lambda v: when(v, zone)),
             t("data.rows", lang): frame["rows"],
             t("data.state", lang): [

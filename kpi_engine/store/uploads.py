@@ -257,12 +257,15 @@ def _versions(cover: pd.DataFrame, counts: Mapping[tuple[str, str], int]) -> tup
     )
 
 
+SAMPLE_UPLOADER = "sample"  # who stored the bundled sample company (`seed`)
+
+
 def seed(
     engine: Engine,
     files: Sequence[tuple[str, bytes]],
     *,
     loaded: Loaded,
-    uploader: str = "sample",
+    uploader: str = SAMPLE_UPLOADER,
 ) -> bool:
     """Store `files` (the sample company) once, when the store has never had an upload.
     All files are parsed together (so monthly forms find the definitions file; pass

@@ -88,7 +88,8 @@ ALLOWED_WORDS = frozenset(
         # file formats and the programs that open them, named on download buttons and in
         # the Data page's hints ("下载 PDF 月报", "Excel 报表")
         *("PDF", "Excel", "PNG", "SVG", "CSV", "XLSX", "XLSM", "XLS", "xlsx", "xls", "xlsm"),
-        *("xlsb", "ZIP", "zip", "PowerPoint"),
+        *("xlsb", "ZIP", "zip", "csv", "PowerPoint"),
+        "PPT",  # what Chinese offices call a slide deck ("下载 PPT 月报")
         # the methods' own names in Chinese management texts: KPI, the AHP with its
         # author's 1-9 scale ("Saaty 1–9 标度"), its principal eigenvalue, consistency
         # ratio and index (λmax, CR, CI)
@@ -99,7 +100,7 @@ ALLOWED_WORDS = frozenset(
         "OEE",  # the sample company's KPI 设备综合效率(OEE): data, shown as written
     }
 )
-KPI_ID = re.compile(r"[A-Z]{2,6}-\d{1,3}")  # the sample's KPI ids: MKT-01, PRD-10
+KPI_ID = re.compile(r"[A-Z]{2,6}-[A-Z]?\d{1,3}")  # the sample's KPI ids: MKT-01, PUR-B1
 VERSION = re.compile(r"v\d+")  # an upload's version, "v2", as Chinese software writes it
 GRADE_NAMES = frozenset(g.name for grades in GRADE_PRESETS.values() for g in grades)
 
@@ -327,9 +328,20 @@ def sample(items: list[str], n: int = 8) -> str:
     return "; ".join(items[:n]) + (f"; ... ({len(items)} in all)" if len(items) > n else "")
 
 
+# An uploaded file's name ("财务部_2026年10月_KPI考核表.xlsx") names a file on disk: shown as
+# written in every script. An image cell's data URI (the Scorecard's trend lines) is no text.
+FILE_NAME = re.compile(r"[^\s·]+\.(?:xlsx|xlsm|xls|csv|ods)\b")
+DATA_URI = "data:image/"
+
+
 def text_problems(items: list[dict], lang: str, mode: str, width: int) -> list[str]:
     """What a reader would object to in the page's text (see the module docstring)."""
     found = []
+    items = [
+        {**i, "text": FILE_NAME.sub(" ", i["text"])}
+        for i in items
+        if not i["text"].startswith(DATA_URI)
+    ]
     missing = [f"{i['text']!r} ({i['where']})" for i in items if MISSING_WORDS.search(i["text"])]
     if missing:
         found.append(f"missing value shown as a word: {sample(missing)}")
