@@ -362,5 +362,7 @@ def test_the_data_page_shows_the_rule_before_import(monkeypatch, tmp_path):
     at = open_page(start(monkeypatch, tmp_path), "data")
     at.file_uploader[0].upload("市场部_2026年10月.xlsx", xlsx(EXAMPLE), XLSX).run()
     assert not at.exception
-    shown = [str(v) for d in at.dataframe for v in d.value.to_numpy().ravel()]
+    # the validation report: one card per issue (and its table beyond the first cards)
+    cards = [str(e.value) for e in (*at.error, *at.warning, *at.info)]
+    shown = [str(v) for d in at.dataframe for v in d.value.to_numpy().ravel()] + cards
     assert any("按部门整体计权" in v and "市场部" in v and "设置页" in v for v in shown)
