@@ -152,7 +152,10 @@ def english_words(text: str) -> list[str]:
 # boxes show ("input"); charts drawn without SVG text are listed as "canvas".
 SHOWN = """() => {
     const width = document.documentElement.clientWidth;
-    const seen = el => el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true});
+    // an element of the run before (Streamlit marks it stale until the new run replaces it)
+    // is on its way out: not what this page shows
+    const seen = el => !el.closest('[data-stale="true"]')
+        && el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true});
     const across = rects => [...rects].some(
         r => r.width >= 1 && r.height >= 1 && r.right > 0 && r.left < width);
     // screen-reader-only text: inside a box of at most 1 px that clips its content
@@ -196,6 +199,7 @@ SHOWN = """() => {
         }
     }
     for (const grid of document.querySelectorAll('[data-testid="stDataFrame"]')) {
+        if (grid.closest('[data-stale="true"]')) continue;
         if (!seen(grid)) continue;
         for (const cell of grid.querySelectorAll('table th, table td')) {
             const text = cell.textContent.trim();
