@@ -38,7 +38,9 @@ def _department_frame(settings: Settings) -> pd.DataFrame:
     names.sort(key=lambda name: listed.get(name, len(listed)))
     weights = department_weights(names, settings.department_weights)
     shown = data.shown()
-    return pd.DataFrame({"stored": names, "department": [shown(n) for n in names], "weight": weights})
+    return pd.DataFrame(
+        {"stored": names, "department": [shown(n) for n in names], "weight": weights}
+    )
 
 
 with st.form("settings"):
