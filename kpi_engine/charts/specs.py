@@ -77,6 +77,9 @@ BASELINE_COLOR, SCENARIO_COLOR = "#a0a0a0", "#2c7fb8"
 # A department's adjustment columns (`Scorecard.departments`, SPEC §5.6, §5.7).
 ADJUSTMENTS = ("score_before", "bonus", "penalty", "veto")
 
+# Trend charts' height (px, at desk size; a stacked unit panel's): Streamlit fits axes and
+# legends inside it, so the plot itself gets about two thirds.
+TREND_HEIGHT, PANEL_HEIGHT = 360, 240
 LABEL_LIMIT = 200  # px before a long department or KPI name is cut with an ellipsis
 # Line legends draw a stretch of each line, long enough to show its dash pattern.
 LINE_LEGEND = alt.Legend(
@@ -1102,7 +1105,7 @@ def actual_vs_target(
     names = list(pd.unique(rows["series"]))
     panels = [
         _unit_panel(long[long["unit"] == u], u, x, color, dash, lang).properties(
-            width=560, height=280 if len(units) == 1 else 200
+            width=560, height=TREND_HEIGHT if len(units) == 1 else PANEL_HEIGHT
         )
         for u in units
     ]
@@ -1275,7 +1278,7 @@ def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.La
     )
     chart = alt.layer(
         band_layer, line, observed_points, projected_points, vetoed_points
-    ).properties(width=560, height=280)
+    ).properties(width=560, height=TREND_HEIGHT)
     return finish(chart, lang)
 
 
