@@ -20,7 +20,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from kpi_engine.i18n import t
+from kpi_engine.i18n import period_heading, t
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -46,8 +46,9 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # url path (from st.navigation: the file name of pages/*.py, "" for the default page),
 # the title the page shows in simplified Chinese (None: the scorecard's title names the
 # department picked, checked in the test), and whether it draws a chart.
+SAMPLE_MONTH = "2026-10"  # the sample company's latest month, where the pages open
 PAGES = {
-    "overview": ("", t("app.title"), True),
+    "overview": ("", period_heading(SAMPLE_MONTH), True),  # titled by period and grain
     "scorecard": ("scorecard", None, True),
     "heatmap": ("heatmap", t("heatmap.title"), True),
     "trends": ("trends", t("page.trends"), True),

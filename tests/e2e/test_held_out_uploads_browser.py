@@ -31,7 +31,7 @@ from openpyxl import Workbook, load_workbook
 from playwright.sync_api import Locator, Page, expect
 
 from benchmarks.browser import CHART, XLSX_MIME
-from kpi_engine.i18n import score_text, t
+from kpi_engine.i18n import period_heading, score_text, t
 from tests.e2e.conftest import ROOT
 from tests.e2e.test_browser import (
     aria_fields,
@@ -256,7 +256,7 @@ def test_held_out_workbooks_uploaded_in_chromium_score_as_the_cli_scores_them(
 
     # --- the Overview: the organisation score the CLI computes ---------------------------
     nav(page, t("page.overview"), chart=True)
-    expect(title(page)).to_have_text(t("app.title"))
+    expect(title(page)).to_have_text(period_heading(PERIOD))  # the period and its grain
     sidebar = page.locator('[data-testid="stSidebar"]')
     expect(sidebar.get_by_role("combobox", name=t("sidebar.period"))).to_have_value(PERIOD)
     metric = page.locator('[data-testid="stMetricValue"]').first
