@@ -21,14 +21,14 @@ from __future__ import annotations
 import streamlit as st
 
 from kpi_engine.auth import roles, users
-from kpi_engine.auth.roles import ADMIN, OPEN_MODE, VIEWER, Actor, Forbidden
+from kpi_engine.auth.roles import ADMIN, ANONYMOUS, OPEN_MODE, VIEWER, Actor, Forbidden
 from kpi_engine.i18n import t
 from ui.text import md
 
 ACTOR = "actor"  # session key: who signed in with the users file
 SIGN_IN_MESSAGE = "sign_in_message"  # session key: (catalog key, params) under the form
-OPEN = Actor("anonymous", ADMIN)
-NOBODY = Actor("anonymous", VIEWER)  # never reached past `gate`; may change nothing
+OPEN = Actor(ANONYMOUS, ADMIN)
+NOBODY = Actor(ANONYMOUS, VIEWER)  # never reached past `gate`; may change nothing
 
 # What pages ask `who.may(...)` about: pages reach the roles through this module only.
 UPLOAD, DELETE, RESTORE = roles.UPLOAD, roles.DELETE, roles.RESTORE

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi_engine import DEFAULTS, Scorecard, Settings
+from kpi_engine.auth.roles import ANONYMOUS
 from kpi_engine.charts import sparklines
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR
 from kpi_engine.core import adjust, insights
@@ -755,8 +756,13 @@ def upload_history(history: pd.DataFrame, lang: str, zone: str = DEFAULT_TIME_ZO
 
 
 def uploader_names(names: pd.Series, lang: str) -> pd.Series:
-    """Who uploaded, as plain names; the bundled sample company's uploader in words."""
-    return names.where(names != SAMPLE_UPLOADER, t("data.sample_uploader", lang))
+    """Who uploaded, as plain names; the bundled sample company's uploader, and anyone in
+    open mode (no users set up), in words."""
+    words = {
+        SAMPLE_UPLOADER: t("data.sample_uploader", lang),
+        ANONYMOUS: t("data.anonymous_uploader", lang),
+    }
+    return names.map(lambda name: words.get(name, name))
 
 
 def version_state(deleted: bool, current: bool, lang: str) -> str:
