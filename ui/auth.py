@@ -21,7 +21,8 @@ from __future__ import annotations
 import streamlit as st
 
 from kpi_engine.auth import roles, users
-from kpi_engine.auth.roles import ADMIN, ANONYMOUS, OPEN_MODE, VIEWER, Actor, Forbidden
+from kpi_engine.auth.roles import ADMIN, OPEN_MODE, VIEWER, Actor, Forbidden
+from kpi_engine.core.schema import ANONYMOUS
 from kpi_engine.i18n import t
 from ui.text import md
 

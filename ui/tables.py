@@ -14,14 +14,13 @@ import pandas as pd
 import streamlit as st
 
 from kpi_engine import DEFAULTS, Scorecard, Settings
-from kpi_engine.auth.roles import ANONYMOUS
 from kpi_engine.charts import sparklines
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR
 from kpi_engine.core import adjust, insights
 from kpi_engine.core.adjust import is_veto
 from kpi_engine.core.names import department_key, department_keys, in_department_order, kpi_labels
 from kpi_engine.core.periods import in_order
-from kpi_engine.core.schema import BONUS, GATE, owner_rows
+from kpi_engine.core.schema import ANONYMOUS, BONUS, GATE, SAMPLE_UPLOADER, owner_rows
 from kpi_engine.core.settings import DEFAULT_TIME_ZONE
 from kpi_engine.i18n import (
     MISSING,
@@ -57,7 +56,6 @@ from kpi_engine.reports.tables import (
     warning_sentences,
 )
 from kpi_engine.reports.tables import kpi_rows as report_kpi_rows
-from kpi_engine.store.uploads import SAMPLE_UPLOADER
 from ui.text import md
 
 # Streamlit's markdown colours (named, not hex) for a status dot in metric labels; cell

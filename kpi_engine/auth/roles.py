@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from kpi_engine.core import names
 
 VIEWER, MANAGER, ANALYST, ADMIN = "viewer", "manager", "analyst", "admin"
-ANONYMOUS = "anonymous"  # who acts while no users are set up (open mode), as logged
 ROLES: tuple[str, ...] = (VIEWER, MANAGER, ANALYST, ADMIN)
 
 UPLOAD, DELETE, RESTORE, SETTINGS, SCENARIO, USERS = (

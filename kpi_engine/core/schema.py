@@ -134,3 +134,10 @@ def owner_rows(rows: pd.DataFrame) -> pd.DataFrame:
     if "owner_department" not in rows.columns:
         return rows
     return rows[owner_mask(rows)]
+
+
+# Who stored what, when it was no signed-in person: the bundled sample company's uploads
+# (`store.seed`) and anyone while no users are set up (open mode, `auth.roles`). Pages name
+# both in words.
+SAMPLE_UPLOADER = "sample"
+ANONYMOUS = "anonymous"

@@ -33,7 +33,13 @@ from kpi_engine.auth import roles as access
 from kpi_engine.auth.roles import Actor
 from kpi_engine.core import names
 from kpi_engine.core.names import unify
-from kpi_engine.core.schema import DEFINITION_COLUMNS, KPI_COLUMNS, Loaded, definitions_table
+from kpi_engine.core.schema import (
+    DEFINITION_COLUMNS,
+    KPI_COLUMNS,
+    SAMPLE_UPLOADER,
+    Loaded,
+    definitions_table,
+)
 from kpi_engine.store import codec
 from kpi_engine.store.audit import allowed, record
 from kpi_engine.store.connection import connect, reading, writing
@@ -255,9 +261,6 @@ def _versions(cover: pd.DataFrame, counts: Mapping[tuple[str, str], int]) -> tup
             cover["dept_key"], cover["period"], cover["department"], strict=True
         )
     )
-
-
-SAMPLE_UPLOADER = "sample"  # who stored the bundled sample company (`seed`)
 
 
 def seed(
