@@ -16,8 +16,10 @@ from tests.workbooks import HEADER, form, xlsx
 from ui.state import SCORECARD_DEPARTMENT
 
 OTHER_MONTHS = "Technology"  # rows in 2026-01..03 only
-PARTNER_ONLY = "客户体验部"  # named in 信息中心's 协同部门 column, no KPI of its own
-NO_ACTUALS = "安全环保部"  # 2026-10 with every actual empty
+# Names written alike in both Chinese scripts, so every language's pages show them as here
+# (one script per screen converts the others; that is tests/test_one_script.py's).
+PARTNER_ONLY = "客服部"  # named in 信息中心's 协同部门 column, no KPI of its own
+NO_ACTUALS = "安保部"  # 2026-10 with every actual empty
 SHARING = "信息中心"
 EDGE_DEPARTMENTS = (OTHER_MONTHS, PARTNER_ONLY, NO_ACTUALS)
 
