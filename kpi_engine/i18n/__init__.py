@@ -160,6 +160,14 @@ def warning_kind_label(kind: object, lang: str = DEFAULT_LANG) -> str:
     return _vocabulary("warning", kind, lang)
 
 
+def _grain(text: str) -> str | None:
+    """A period label's grain; None when the text is no period label (shown as written)."""
+    try:
+        return periods.grain_of(text)
+    except ValueError:
+        return None
+
+
 def period_label(label: object, lang: str = DEFAULT_LANG) -> str:
     """A period label as people write it: `2026-Q1` -> 2026年第1季度 / 2026 Q1,
     `2026-H1` -> 2026年上半年 / 2026 H1, `2026` -> 2026年度, `2026-10-YTD` -> 2026年1-10月累计;
@@ -167,9 +175,8 @@ def period_label(label: object, lang: str = DEFAULT_LANG) -> str:
     if is_missing(label):
         return MISSING
     text = str(label)
-    try:
-        grain = periods.grain_of(text)
-    except ValueError:
+    grain = _grain(text)
+    if grain is None:
         return text
     year = text[:4]
     if grain == "quarter":
@@ -194,9 +201,8 @@ def period_heading(label: object, lang: str = DEFAULT_LANG) -> str:
     if is_missing(label):
         return MISSING
     text = str(label)
-    try:
-        grain = periods.grain_of(text)
-    except ValueError:
+    grain = _grain(text)
+    if grain is None:
         return text
     if grain == "month":
         month = int(text[5:7])
