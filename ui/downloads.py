@@ -11,6 +11,7 @@ every button's callable while the click's file request is under way. The files c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -94,50 +95,52 @@ def reports(
     (`report_name`)."""
     stem = f"KPI_{department}_{period}" if department else f"KPI_{period}"
     named = report_name(period, lang)
-    workbook, pdf, *deck = st.columns(2 if department else 3)
-    workbook.download_button(
-        t("download.xlsx_report", lang, report=named),
-        data=lambda: report_xlsx(
-            history, period, department=department, lang=lang, settings=settings
+    files: list[tuple[str, Callable[[], bytes], str, str]] = [
+        (
+            "xlsx",
+            lambda: report_xlsx(
+                history, period, department=department, lang=lang, settings=settings
+            ),
+            XLSX,
+            ":material/table_view:",
         ),
-        file_name=f"{stem}.xlsx",
-        mime=XLSX,
-        icon=":material/table_view:",
-        key="download_report_xlsx",
-        on_click="ignore",  # no rerun: it would race the file request
-        width="stretch",
-    )
-    pdf.download_button(
-        t("download.pdf_report", lang, report=named),
-        data=lambda: report_pdf(
-            history,
-            period,
-            department=department,
-            lang=lang,
-            settings=settings,
-            expected_departments=expected_departments,
-        ),
-        file_name=f"{stem}.pdf",
-        mime="application/pdf",
-        icon=":material/picture_as_pdf:",
-        key="download_report_pdf",
-        on_click="ignore",  # no rerun: it would race the file request
-        width="stretch",
-    )
-    for column in deck:  # the deck covers every department: the organisation's only
-        column.download_button(
-            t("download.pptx_report", lang, report=named),
-            data=lambda: report_pptx(
+        (
+            "pdf",
+            lambda: report_pdf(
                 history,
                 period,
+                department=department,
                 lang=lang,
                 settings=settings,
                 expected_departments=expected_departments,
             ),
-            file_name=f"{stem}.pptx",
-            mime=PPTX,
-            icon=":material/slideshow:",
-            key="download_report_pptx",
+            "application/pdf",
+            ":material/picture_as_pdf:",
+        ),
+    ]
+    if department is None:  # the deck covers every department: the organisation's only
+        files.append(
+            (
+                "pptx",
+                lambda: report_pptx(
+                    history,
+                    period,
+                    lang=lang,
+                    settings=settings,
+                    expected_departments=expected_departments,
+                ),
+                PPTX,
+                ":material/slideshow:",
+            )
+        )
+    for column, (suffix, make, mime, icon) in zip(st.columns(len(files)), files, strict=True):
+        column.download_button(
+            t(f"download.{suffix}_report", lang, report=named),
+            data=make,
+            file_name=f"{stem}.{suffix}",
+            mime=mime,
+            icon=icon,
+            key=f"download_report_{suffix}",
             on_click="ignore",  # no rerun: it would race the file request
             width="stretch",
         )
