@@ -63,10 +63,14 @@ def test_each_role_may_do_only_its_part():
     may = {
         role: {a for a in access.ALLOWED[ADMIN] if Actor("x", role).may(a)} for role in access.ROLES
     }
-    assert may[VIEWER] == set()
-    assert may[MANAGER] == {access.UPLOAD}
-    assert may[ANALYST] == {access.SETTINGS, access.SCENARIO}
-    assert may[ADMIN] == {"upload", "delete", "restore", "settings", "scenario", "users"}
+    assert may[VIEWER] == {access.ACTION}  # leadership records what the meeting agreed
+    assert may[MANAGER] == {access.UPLOAD, access.NOTE, access.ACTION}
+    assert may[access.APPROVER] == {access.UPLOAD, access.NOTE, access.ACTION, access.APPROVE}
+    assert may[ANALYST] == {access.SETTINGS, access.SCENARIO, access.ACTION}
+    assert may[ADMIN] == {
+        *("upload", "delete", "restore", "settings", "scenario", "users"),
+        *("note", "approve", "close", "action"),
+    }
     with pytest.raises(ValueError, match="unknown role"):
         Actor("x", "superuser")
 

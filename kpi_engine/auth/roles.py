@@ -3,10 +3,14 @@ write. Pages hide what a role cannot do, but the store refuses it whatever the p
 CLI, a direct call), so a hidden button is never the only guard.
 
 Roles (SPEC is silent; these follow how a scorecard team works):
-- viewer: leadership; reads every page, changes nothing;
-- manager: uploads the monthly sheets of their own departments, and only those;
+- viewer: leadership; reads every page and records the actions agreed in the meeting;
+- manager: uploads the monthly sheets of their own departments, and only those, and writes
+  the notes (原因分析 / 改进措施) on their KPIs;
+- approver: a department head (审核人): what a manager does for their departments, and
+  approves or sends back their uploads when approval is on;
 - analyst: what-if scenarios and the organisation's scoring settings;
-- admin: everything, including deletes, restores and users.
+- admin: everything, including deletes, restores, closing a month and users.
+A manager's and an approver's departments bound what they may change (`Actor.owns`).
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from dataclasses import dataclass, field
 
 from kpi_engine.core import names
 
-VIEWER, MANAGER, ANALYST, ADMIN = "viewer", "manager", "analyst", "admin"
-ROLES: tuple[str, ...] = (VIEWER, MANAGER, ANALYST, ADMIN)
+VIEWER, MANAGER, APPROVER, ANALYST, ADMIN = "viewer", "manager", "approver", "analyst", "admin"
+ROLES: tuple[str, ...] = (VIEWER, MANAGER, APPROVER, ANALYST, ADMIN)
+# Roles that report for named departments: they need at least one, and act only on those.
+DEPARTMENT_ROLES: frozenset[str] = frozenset({MANAGER, APPROVER})
 
 UPLOAD, DELETE, RESTORE, SETTINGS, SCENARIO, USERS = (
     "upload",
@@ -27,11 +33,17 @@ UPLOAD, DELETE, RESTORE, SETTINGS, SCENARIO, USERS = (
     "scenario",
     "users",
 )
+# The monthly cycle (issue 17): notes on KPIs, approving uploads, closing a period, and
+# the actions agreed in the meeting.
+NOTE, APPROVE, CLOSE, ACTION = "note", "approve", "close", "action"
 ALLOWED: dict[str, frozenset[str]] = {
-    VIEWER: frozenset(),
-    MANAGER: frozenset({UPLOAD}),
-    ANALYST: frozenset({SETTINGS, SCENARIO}),
-    ADMIN: frozenset({UPLOAD, DELETE, RESTORE, SETTINGS, SCENARIO, USERS}),
+    VIEWER: frozenset({ACTION}),
+    MANAGER: frozenset({UPLOAD, NOTE, ACTION}),
+    APPROVER: frozenset({UPLOAD, NOTE, ACTION, APPROVE}),
+    ANALYST: frozenset({SETTINGS, SCENARIO, ACTION}),
+    ADMIN: frozenset(
+        {UPLOAD, DELETE, RESTORE, SETTINGS, SCENARIO, USERS, NOTE, APPROVE, CLOSE, ACTION}
+    ),
 }
 
 
@@ -69,9 +81,10 @@ class Actor:
         return action in ALLOWED[self.role]
 
     def owns(self, department: str) -> bool:
-        """A manager's own department, matched as departments are everywhere (script, case
-        and the `部` suffix ignored); admins own every department."""
-        if self.role == ADMIN:
+        """A manager's or approver's own department, matched as departments are everywhere
+        (script, case and the `部` suffix ignored); every other role acts for the whole
+        organisation (what it may do at all is `may`)."""
+        if self.role not in DEPARTMENT_ROLES:
             return True
         key = names.department_key(department)
         return any(names.department_key(d) == key for d in self.departments)

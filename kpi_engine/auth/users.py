@@ -34,7 +34,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from kpi_engine.auth.roles import (
-    MANAGER,
+    DEPARTMENT_ROLES,
     OIDC,
     OPEN_MODE,
     PASSWORD,
@@ -197,8 +197,8 @@ def add(
     problem = password_problem(password, name)
     if problem:
         raise ValueError(problem)
-    if role == MANAGER and not departments:
-        raise ValueError("a manager needs at least one department (--department)")
+    if role in DEPARTMENT_ROLES and not departments:
+        raise ValueError(f"a {role} needs at least one department (--department)")
     actor = Actor(name.strip(), role, departments)  # checks the role
     file = users_file(path)
     users = load(file)

@@ -149,6 +149,16 @@ def kpi_keys(kpis: pd.DataFrame) -> pd.Series:
     return pd.Series(codes, index=kpis.index)
 
 
+def kpi_text_keys(rows: pd.DataFrame) -> pd.Series:
+    """A KPI's identity within its department as stored text, the same in every frame and
+    session: `id:` and the folded id, else `name:` and the folded name. What a note or an
+    action on a KPI is kept under, beside the department's `department_key`."""
+    parts = kpi_parts(rows)
+    ids, names_ = parts["kpi_id"], parts["kpi_name"]
+    keyed = ("id:" + ids.fillna("")).where(ids.notna(), "name:" + names_.fillna(""))
+    return keyed.astype(object)
+
+
 def kpi_labels(rows: pd.DataFrame) -> pd.Series:
     """How a KPI is named within its department, as written: its id, else its name. The
     key of a what-if override and of a Trends series, with the department beside it."""

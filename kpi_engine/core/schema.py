@@ -141,3 +141,10 @@ def owner_rows(rows: pd.DataFrame) -> pd.DataFrame:
 # both in words.
 SAMPLE_UPLOADER = "sample"
 ANONYMOUS = "anonymous"
+
+# An upload's approval state (issue 17): `published` is shown to everyone; `pending` waits
+# for the department's approver (shown to its uploader and approvers only); `returned` was
+# sent back with a comment and is shown to no one. Uploads stored before approval existed,
+# and every upload while approval is off, are published.
+PUBLISHED, PENDING, RETURNED = "published", "pending", "returned"
+UPLOAD_STATES: tuple[str, ...] = (PUBLISHED, PENDING, RETURNED)

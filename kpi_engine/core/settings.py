@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
@@ -126,10 +127,18 @@ class Settings:
     department_order: tuple[str, ...] = ()  # departments in this order first; empty: by score
     script: str = CONVERT  # one of SCRIPTS: data names in the UI's script, or as written
     time_zone: str = DEFAULT_TIME_ZONE  # an IANA name: the organisation's clock for times shown
+    # The monthly cycle (issue 17): when a period's data is due, what makes a submission
+    # complete, and whether a manager's upload waits for approval. No score depends on these.
+    deadline_workday: int = 5  # due by the end of this working day of the month after a period
+    holidays: tuple[str, ...] = ()  # ISO dates that are not working days (法定节假日)
+    workdays: tuple[str, ...] = ()  # ISO weekend dates that are working days (调休上班)
+    notes_required: bool = False  # a red KPI needs a note before its submission is complete
+    approval_required: bool = False  # a manager's upload is pending until approved
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "grades", grade_table(self.grades))
-        object.__setattr__(self, "department_order", tuple(self.department_order))
+        for name in ("department_order", "holidays", "workdays"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some fields changed (what-if scenarios start here)."""
@@ -166,7 +175,25 @@ def problems(settings: Settings) -> list[str]:
         found.append("unknown_script")
     if not known_time_zone(settings.time_zone):
         found.append("unknown_time_zone")
+    if not (
+        isinstance(settings.deadline_workday, int)
+        and 1 <= settings.deadline_workday <= MAX_DEADLINE_WORKDAY
+    ):
+        found.append("deadline_workday_range")
+    if not all(_iso_date(d) for d in (*settings.holidays, *settings.workdays)):
+        found.append("calendar_date")
     return found
+
+
+MAX_DEADLINE_WORKDAY = 20  # a month has at least 20 working days
+
+
+def _iso_date(text: object) -> bool:
+    """Whether `text` is a date written YYYY-MM-DD (how calendar days are stored)."""
+    try:
+        return isinstance(text, str) and date.fromisoformat(text).isoformat() == text
+    except ValueError:
+        return False
 
 
 def _number(value: object) -> float:

@@ -19,9 +19,13 @@ from kpi_engine.store.connection import reading
 from kpi_engine.store.schema import audit
 
 # Audit actions by what they change, so a cache of one kind outlives changes of another.
-DATA_ACTIONS = ("upload", "restore", "delete", "undo_delete")
+DATA_ACTIONS = ("upload", "restore", "delete", "undo_delete", "approve", "send_back")
 SETTINGS_ACTIONS = ("settings",)
 SCENARIO_ACTIONS = ("scenario", "scenario_delete")
+# The monthly cycle (issue 17): notes on KPIs, closing and reopening periods, meeting actions.
+NOTE_ACTIONS = ("note",)
+PERIOD_ACTIONS = ("close_period", "reopen_period")
+ACTION_ACTIONS = ("action_add", "action_close")
 
 
 def allowed(actor: Actor, action: str) -> Actor:

@@ -171,19 +171,87 @@ def _v2(conn: Connection) -> None:
         ("rule", sa.Text()),
         ("full_points", sa.Float()),
     )
-    preparer = conn.dialect.identifier_preparer
     for table in ("kpi_rows", "definition_rows"):
-        for name, kind in added:
-            ddl = kind.compile(dialect=conn.dialect)
-            conn.execute(
-                sa.text(
-                    f"ALTER TABLE {preparer.quote(table)} ADD COLUMN {preparer.quote(name)} {ddl}"
-                )
-            )
+        _add_columns(conn, table, added)
+
+
+def _add_columns(
+    conn: Connection, table: str, added: tuple[tuple[str, sa.types.TypeEngine], ...]
+) -> None:
+    """ALTER TABLE ... ADD COLUMN for each (name, type): nullable columns, so rows stored
+    before read as NULL."""
+    preparer = conn.dialect.identifier_preparer
+    for name, kind in added:
+        ddl = kind.compile(dialect=conn.dialect)
+        conn.execute(
+            sa.text(f"ALTER TABLE {preparer.quote(table)} ADD COLUMN {preparer.quote(name)} {ddl}")
+        )
+
+
+def _v3(conn: Connection) -> None:
+    """The monthly cycle (issue 17): an upload's approval state and review, notes on KPIs,
+    the actions agreed in meetings and the closing of periods. Uploads stored before have
+    no state, which reads as published."""
+    _add_columns(
+        conn,
+        "uploads",
+        (
+            ("state", sa.String(16)),
+            ("reviewed_by", sa.Text()),
+            ("reviewed_at", sa.DateTime(timezone=True)),
+            ("review_comment", sa.Text()),
+        ),
+    )
+    frozen = sa.MetaData()
+    sa.Table(
+        "notes",
+        frozen,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("dept_key", sa.Text, nullable=False),
+        sa.Column("department", sa.Text, nullable=False),
+        sa.Column("period", sa.String(16), nullable=False),
+        sa.Column("kpi_key", sa.Text, nullable=False),
+        sa.Column("kpi", sa.Text, nullable=False),
+        sa.Column("cause", sa.Text, nullable=False),
+        sa.Column("measure", sa.Text, nullable=False),
+        sa.Column("author", sa.Text, nullable=False),
+        sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("upload_id", sa.Integer),
+        sa.Index("ix_notes_key", "dept_key", "period"),
+    )
+    sa.Table(
+        "actions",
+        frozen,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("period", sa.String(16), nullable=False, index=True),
+        sa.Column("dept_key", sa.Text),
+        sa.Column("department", sa.Text),
+        sa.Column("kpi_key", sa.Text),
+        sa.Column("kpi", sa.Text),
+        sa.Column("what", sa.Text, nullable=False),
+        sa.Column("owner", sa.Text, nullable=False),
+        sa.Column("due", sa.Date, nullable=False),
+        sa.Column("created_by", sa.Text, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_by", sa.Text),
+        sa.Column("closed_at", sa.DateTime(timezone=True)),
+        sa.Column("closing_note", sa.Text),
+    )
+    sa.Table(
+        "closures",
+        frozen,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("period", sa.String(16), nullable=False, index=True),
+        sa.Column("closed", sa.Boolean, nullable=False),
+        sa.Column("user", sa.Text, nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("comment", sa.Text),
+    )
+    frozen.create_all(conn)
 
 
 # Ordered: MIGRATIONS[i] takes the schema from version i to i + 1. Append, never edit.
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

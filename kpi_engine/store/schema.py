@@ -60,6 +60,11 @@ uploads = sa.Table(
     sa.Column("rows_rejected", sa.Integer, nullable=False),
     sa.Column("deleted_at", sa.DateTime(timezone=True)),
     sa.Column("deleted_by", sa.Text),
+    # Approval (issue 17): core.schema.UPLOAD_STATES; NULL (uploads before it) is published.
+    sa.Column("state", sa.String(16)),
+    sa.Column("reviewed_by", sa.Text),
+    sa.Column("reviewed_at", sa.DateTime(timezone=True)),
+    sa.Column("review_comment", sa.Text),
 )
 
 coverage = sa.Table(
@@ -126,4 +131,54 @@ audit = sa.Table(
     sa.Column("action", sa.String(32), nullable=False),
     sa.Column("upload_id", sa.Integer),
     sa.Column("detail", sa.Text),  # JSON
+)
+
+# The monthly cycle (issue 17). Each is a log: rows are added, never changed, except that an
+# action is closed once. The newest note of a KPI-period is the one shown; the newest
+# closure row of a period says whether it is closed.
+notes = sa.Table(
+    "notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("dept_key", sa.Text, nullable=False),
+    sa.Column("department", sa.Text, nullable=False),  # as written
+    sa.Column("period", sa.String(16), nullable=False),
+    sa.Column("kpi_key", sa.Text, nullable=False),  # names.kpi_text_keys
+    sa.Column("kpi", sa.Text, nullable=False),  # as written: the id, else the name
+    sa.Column("cause", sa.Text, nullable=False),  # 原因分析
+    sa.Column("measure", sa.Text, nullable=False),  # 改进措施
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("upload_id", sa.Integer),  # the upload whose 说明 column it came from
+    sa.Index("ix_notes_key", "dept_key", "period"),
+)
+
+actions = sa.Table(
+    "actions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("period", sa.String(16), nullable=False, index=True),  # the meeting's period
+    sa.Column("dept_key", sa.Text),  # None: the whole organisation
+    sa.Column("department", sa.Text),
+    sa.Column("kpi_key", sa.Text),  # None: the department as a whole
+    sa.Column("kpi", sa.Text),
+    sa.Column("what", sa.Text, nullable=False),
+    sa.Column("owner", sa.Text, nullable=False),
+    sa.Column("due", sa.Date, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("closed_by", sa.Text),
+    sa.Column("closed_at", sa.DateTime(timezone=True)),
+    sa.Column("closing_note", sa.Text),
+)
+
+closures = sa.Table(
+    "closures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("period", sa.String(16), nullable=False, index=True),
+    sa.Column("closed", sa.Boolean, nullable=False),  # False: reopened
+    sa.Column("user", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("comment", sa.Text),
 )

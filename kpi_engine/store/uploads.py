@@ -141,7 +141,7 @@ def save_upload(
     loaded = replace(loaded, definitions=_new_definitions(loaded.definitions, definitions(engine)))
     departments = pd.concat([loaded.kpis["department"], loaded.definitions["department"]])
     access.require_departments(uploader, departments.dropna().astype(str).unique())
-    if uploader.role == access.MANAGER:
+    if uploader.role in access.DEPARTMENT_ROLES:
         access.require_known_partners(uploader, _partners(loaded.kpis), _known_keys(engine))
     with writing(engine) as conn:
         return _save(conn, name=name, data=data, loaded=loaded, uploader=uploader.name)
