@@ -9,17 +9,23 @@ Plain functions over a SQLAlchemy Engine (Core, no ORM, no Streamlit); callers w
     uploads      storing files' rows, what is shown, history, versions, restore, delete
     settings     the settings log          scenarios    saved what-if scenarios
     audit        the role check before a write, the log after it, revisions for caches
+    closures     closing and reopening a period: a closed period's data does not change
     codec        values to cells and back, the versioned JSON of settings and scenarios
     failures     failures of the machine (disk, database) as codes the app shows
 """
 
 from kpi_engine.store.audit import (
+    ACTION_ACTIONS,
     DATA_ACTIONS,
+    NOTE_ACTIONS,
+    PERIOD_ACTIONS,
     SCENARIO_ACTIONS,
     SETTINGS_ACTIONS,
+    Refused,
     audit_log,
     revision,
 )
+from kpi_engine.store.closures import close_period, closed_periods, reopen_period
 from kpi_engine.store.connection import DATABASE_URL_ENV, SQLITE_FILE, connect, database_url
 from kpi_engine.store.migrations import SCHEMA_VERSION, migrate, version
 from kpi_engine.store.scenarios import delete_scenario, list_scenarios, save_scenario
@@ -29,7 +35,6 @@ from kpi_engine.store.uploads import (
     EMPTY,
     HISTORY_COLUMNS,
     STORED,
-    Refused,
     UploadResult,
     covered,
     current_kpis,
@@ -46,11 +51,14 @@ from kpi_engine.store.uploads import (
 )
 
 __all__ = [
+    "ACTION_ACTIONS",
     "DATABASE_URL_ENV",
     "DATA_ACTIONS",
     "DUPLICATE",
     "EMPTY",
     "HISTORY_COLUMNS",
+    "NOTE_ACTIONS",
+    "PERIOD_ACTIONS",
     "SCENARIO_ACTIONS",
     "SCHEMA_VERSION",
     "SETTINGS_ACTIONS",
@@ -59,6 +67,8 @@ __all__ = [
     "Refused",
     "UploadResult",
     "audit_log",
+    "close_period",
+    "closed_periods",
     "connect",
     "covered",
     "current_kpis",
@@ -71,6 +81,7 @@ __all__ = [
     "list_scenarios",
     "load_settings",
     "migrate",
+    "reopen_period",
     "restore",
     "revision",
     "save_scenario",

@@ -28,6 +28,18 @@ PERIOD_ACTIONS = ("close_period", "reopen_period")
 ACTION_ACTIONS = ("action_add", "action_close")
 
 
+class Refused(ValueError):
+    """A change that does not apply to what is stored as it now stands (another session may
+    have changed it, or an admin closed the period): deleting a deleted upload, undoing the
+    delete of a live one, an upload for a closed month. `code` and `params` name the message
+    for the catalogs (`data.<code>`); str() is English."""
+
+    def __init__(self, code: str, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
 def allowed(actor: Actor, action: str) -> Actor:
     """The actor as the users file says now, if they may do `action`: a user removed or
     given a lower role since signing in is refused here, whatever their session holds

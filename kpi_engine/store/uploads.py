@@ -41,7 +41,8 @@ from kpi_engine.core.schema import (
     definitions_table,
 )
 from kpi_engine.store import codec
-from kpi_engine.store.audit import allowed, record
+from kpi_engine.store.audit import Refused, allowed, record
+from kpi_engine.store.closures import require_open
 from kpi_engine.store.connection import connect, reading, writing
 from kpi_engine.store.migrations import migrate
 from kpi_engine.store.schema import counters, coverage, definition_rows, kpi_rows, uploads
@@ -195,6 +196,7 @@ def _save(
     seq = _next_seq(conn)  # first: on PostgreSQL this row lock orders concurrent writers
     dept_keys = names.department_keys(kpis["department"]).tolist()
     cover = _coverage_of(kpis, dept_keys)
+    require_open(conn, cover["period"])
     keys = list(zip(cover["dept_key"], cover["period"], strict=True))
     before = _newest(conn, keys)
     same = conn.execute(
@@ -504,17 +506,6 @@ def _get_upload(conn: Connection, upload_id: int) -> Any:
     return found
 
 
-class Refused(ValueError):
-    """A change that does not apply to the upload as it now stands (another session may
-    have changed it): deleting a deleted upload, undoing the delete of a live one. `code`
-    and `params` name the message for the catalogs (`data.<code>`); str() is English."""
-
-    def __init__(self, code: str, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.code = code
-        self.params = params
-
-
 def restore(engine: Engine, upload_id: int, *, user: Actor) -> None:
     """Make an earlier upload the version shown again for everything it covers (and bring
     it back if it was deleted)."""
@@ -558,6 +549,7 @@ def _change_upload(
     user = allowed(user, permission)
     with writing(engine) as conn:
         found = _get_upload(conn, upload_id)
+        require_open(conn, json.loads(found.periods))
         if action == "delete" and found.deleted_at is not None:
             raise Refused(
                 "already_deleted",
