@@ -95,6 +95,11 @@ def test_saved_settings_carry_their_format_version(engine):
         "department_order": [],
         "script": DEFAULTS.script,
         "time_zone": DEFAULTS.time_zone,
+        "deadline_workday": DEFAULTS.deadline_workday,
+        "holidays": [],
+        "workdays": [],
+        "notes_required": False,
+        "approval_required": False,
     }
     assert store.load_settings(engine) == settings
 
