@@ -25,7 +25,7 @@ from kpi_engine.core.names import in_department_order
 from kpi_engine.core.periods import is_ytd
 from kpi_engine.core.settings import MAX_DEADLINE_WORKDAY, problems
 from kpi_engine.i18n import period_label, t
-from ui import auth, data, tables
+from ui import auth, data, meeting, tables
 
 PAGE = "pages/submissions.py"
 NO_TINT = "#f5f5f5"
@@ -38,6 +38,11 @@ COLORS = {
     board.NOTES_NEEDED: (AMBER, BAND_TINTS["amber"]),
     board.ON_TIME: (GREEN, BAND_TINTS["green"]),
     board.NOT_DUE: (MISSING_COLOR, NO_TINT),
+}
+# The same colours where Markdown names them (a count's dot).
+MARKDOWN_COLORS = {
+    status: {RED: "red", AMBER: "orange", GREEN: "green"}.get(color, "gray")
+    for status, (color, _) in COLORS.items()
 }
 STYLE = """<style>
 .kpi-board { border-collapse: separate; border-spacing: 0.25rem; width: 100%;
@@ -139,10 +144,11 @@ def grid(found: pd.DataFrame, lang: str, zone: str) -> str:
 def show(grain: str, period: str | None, lang: str, chosen: tuple[str, ...] = ()) -> None:
     """The page: the rule, counts per status for the chosen period, the grid."""
     settings = data.settings()
-    st.caption(
-        t("board.intro", lang, n=settings.deadline_workday, zone=settings.time_zone)
-        + (" " + t("board.own_first", lang) if auth.actor().role in DEPARTMENT_ROLES else "")
-    )
+    if not meeting.on():  # on the wall: the grid, not the rule
+        st.caption(
+            t("board.intro", lang, n=settings.deadline_workday, zone=settings.time_zone)
+            + (" " + t("board.own_first", lang) if auth.actor().role in DEPARTMENT_ROLES else "")
+        )
     if not period or not data.departments():
         st.info(t("board.empty", lang))
         return
@@ -150,8 +156,16 @@ def show(grain: str, period: str | None, lang: str, chosen: tuple[str, ...] = ()
     last = _board_grain(grain, period)[1]
     st.subheader(t("board.counts", lang, period=period_label(last, lang)))
     counts = board.counts(found, last)
-    for col, (status, n) in zip(st.columns(len(counts)), counts.items(), strict=True):
-        col.metric(t(f"board.status_{status}", lang), n, border=True)
+    if meeting.on():  # one line, so that the grid fits the wall's screen
+        st.markdown(
+            " · ".join(
+                f":{MARKDOWN_COLORS[status]}[●] {t(f'board.status_{status}', lang)} **{n}**"
+                for status, n in counts.items()
+            )
+        )
+    else:
+        for col, (status, n) in zip(st.columns(len(counts)), counts.items(), strict=True):
+            col.metric(t(f"board.status_{status}", lang), n, border=True)
     with st.container(key="board"):
         st.html(grid(found, lang, settings.time_zone))
 
@@ -173,8 +187,9 @@ def warning_link(place: DeltaGenerator, grain: str, period: str | None, lang: st
 
 
 def _dates(value: str) -> tuple[str, ...]:
-    """A text area's dates, one a line (blank lines skipped), as written: `problems` checks them."""
-    return tuple(line.strip() for line in value.splitlines() if line.strip())
+    """A text area's dates, one a line, in order without repeats (blank lines skipped);
+    `settings.problems` checks each."""
+    return tuple(sorted({line.strip() for line in value.splitlines() if line.strip()}))
 
 
 def cycle_settings(current: Settings, editable: bool, lang: str) -> None:
@@ -220,7 +235,10 @@ def cycle_settings(current: Settings, editable: bool, lang: str) -> None:
             key="settings_workdays",
         )
         saved = st.form_submit_button(
-            t("settings.save_cycle", lang), icon=":material/save:", disabled=not editable
+            t("settings.save_cycle", lang),
+            icon=":material/save:",
+            disabled=not editable,
+            key="settings_cycle_save",
         )
     if not saved:
         return
