@@ -73,7 +73,7 @@ def test_each_status_from_the_log():
         entry("采购部", at=BEFORE, upload_id=4, state=PENDING),
         entry("行政部", at=BEFORE, upload_id=5, state=RETURNED, reviewed_by="张伟"),
         entry("人力部", at=BEFORE, upload_id=6, deleted=True),  # deleted: as if never sent
-        entry("研发部", at=BEFORE, upload_id=7),
+        entry("研发部", at=BEFORE, upload_id=7, state=None),  # NULL: published
         entry("生产部", at=AFTER + pd.Timedelta(days=300), upload_id=8, uploader=SAMPLE_UPLOADER),
     )
     unexplained = pd.DataFrame(

@@ -207,33 +207,27 @@ def cycle_settings(current: Settings, editable: bool, lang: str) -> None:
             step=1,
             key="settings_deadline_workday",
         )
-        required = notes.toggle(
-            t("settings.notes_required", lang),
-            value=current.notes_required,
-            help=t("settings.notes_required_hint", lang),
-            key="settings_notes_required",
-        )
-        approve = approval.toggle(
-            t("settings.approval_required", lang),
-            value=current.approval_required,
-            help=t("settings.approval_required_hint", lang),
-            key="settings_approval_required",
-        )
-        off, on = st.columns(2)
-        holidays = off.text_area(
-            t("settings.holidays", lang),
-            "\n".join(current.holidays),
-            help=t("settings.holidays_hint", lang),
-            placeholder="2026-10-01",
-            key="settings_holidays",
-        )
-        workdays = on.text_area(
-            t("settings.workdays", lang),
-            "\n".join(current.workdays),
-            help=t("settings.workdays_hint", lang),
-            placeholder="2026-10-10",
-            key="settings_workdays",
-        )
+        flags = {
+            name: col.toggle(
+                t(f"settings.{name}", lang),
+                value=getattr(current, name),
+                help=t(f"settings.{name}_hint", lang),
+                key=f"settings_{name}",
+            )
+            for col, name in ((notes, "notes_required"), (approval, "approval_required"))
+        }
+        days = {  # one ISO date a line
+            name: col.text_area(
+                t(f"settings.{name}", lang),
+                "\n".join(getattr(current, name)),
+                help=t(f"settings.{name}_hint", lang),
+                placeholder=example,
+                key=f"settings_{name}",
+            )
+            for col, (name, example) in zip(
+                st.columns(2), (("holidays", "2026-10-01"), ("workdays", "2026-10-10")), strict=True
+            )
+        }
         saved = st.form_submit_button(
             t("settings.save_cycle", lang),
             icon=":material/save:",
@@ -244,10 +238,8 @@ def cycle_settings(current: Settings, editable: bool, lang: str) -> None:
         return
     chosen = current.with_(
         deadline_workday=int(workday),
-        holidays=_dates(holidays),
-        workdays=_dates(workdays),
-        notes_required=bool(required),
-        approval_required=bool(approve),
+        **{name: bool(value) for name, value in flags.items()},
+        **{name: _dates(value) for name, value in days.items()},
     )
     found = problems(chosen)
     for problem in found:

@@ -115,10 +115,12 @@ def submission_board(
         settings.time_zone
     )
 
-    rows = _on_board(log.assign(_order=np.arange(len(log))), periods, keys)
+    rows = _on_board(
+        log.assign(_order=np.arange(len(log)), state=log["state"].fillna(PUBLISHED)), periods, keys
+    )
     live = rows[~rows["deleted"].astype(bool).to_numpy()]
     newest = live.sort_values("_order", kind="stable").drop_duplicates(_KEYS, keep="last")
-    published = live[(live["state"].fillna(PUBLISHED) == PUBLISHED).to_numpy(bool)]
+    published = live[(live["state"] == PUBLISHED).to_numpy(bool)]
     first = published.sort_values(["uploaded_at", "_order"], kind="stable")
     first = first.drop_duplicates(_KEYS, keep="first")
     board = grid.merge(
