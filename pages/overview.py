@@ -112,7 +112,7 @@ side = side or st.container()
 side.subheader(t("overview.early_warnings", lang))
 found = insights.early_warnings(history, period, expected_departments=data.departments())
 found = tables.only(found, choices.departments)
-submissions.warning_link(side, choices.grain, period, lang)
+submissions.warning_link(side, choices.grain, period, lang, choices.departments)
 if found.empty:
     side.success(t("overview.no_warnings", lang))
 else:

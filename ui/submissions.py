@@ -17,11 +17,10 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from kpi_engine import Settings, store
-from kpi_engine.auth.roles import DEPARTMENT_ROLES
+from kpi_engine import Settings
 from kpi_engine.charts.palette import AMBER, BAND_TINTS, GREEN, MISSING_COLOR, RED
 from kpi_engine.core import submissions as board
-from kpi_engine.core.names import in_department_order
+from kpi_engine.core.names import display_names, in_department_order
 from kpi_engine.core.periods import is_ytd
 from kpi_engine.core.settings import MAX_DEADLINE_WORKDAY, problems
 from kpi_engine.i18n import period_label, t
@@ -61,17 +60,6 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _log(url: str, revision: int) -> pd.DataFrame:
-    del url, revision  # the cache's key: the store and its data revision
-    return store.submission_log(data.engine())
-
-
-def log() -> pd.DataFrame:
-    """Every upload of every department-period, read once per change of the store's data."""
-    return _log(store.database_url(), store.revision(data.engine(), store.DATA_ACTIONS))
-
-
 def _board_grain(grain: str, period: str) -> tuple[str, str]:
     """The grain and last period the board shows: year to date is a run of months, so its
     board is the months' up to the view's last month."""
@@ -81,12 +69,22 @@ def _board_grain(grain: str, period: str) -> tuple[str, str]:
 
 
 def departments(chosen: tuple[str, ...] = ()) -> list[str]:
-    """The departments expected to report (stored names), those chosen in the sidebar when
-    any; a manager's or approver's own first, then the settings' order, then by name."""
-    expected = tables.only(pd.DataFrame({"department": data.departments()}), chosen)
+    """The departments expected to report (stored names): those with KPI rows and those
+    with a live upload (one waiting for approval too), only those chosen in the sidebar
+    when any; a manager's or approver's own first, then the settings' order, then by name."""
+    log = data.submission_log()
+    sent = log.loc[~log["deleted"].to_numpy(bool), "department"]
+    named = display_names([*data.departments(), *pd.unique(sent.astype(object))])
+    expected = tables.only(pd.DataFrame({"department": list(named.values())}), chosen)
     listed = in_department_order(expected["department"], order=data.settings().department_order)
     who = auth.actor()
-    return board.own_first(listed, who.departments) if who.role in DEPARTMENT_ROLES else listed
+    return board.own_first(listed, [d for d in listed if who.owns(d)])
+
+
+def _partly_own() -> bool:
+    """Whether the user acts for some departments only (a manager or an approver)."""
+    who = auth.actor()
+    return bool(who.departments) and not all(who.owns(d) for d in data.departments())
 
 
 def frame(grain: str, period: str, chosen: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -95,7 +93,9 @@ def frame(grain: str, period: str, chosen: tuple[str, ...] = ()) -> pd.DataFrame
     grain, period = _board_grain(grain, period)
     labels = data.period_labels().get(grain, [])
     shown = board.shown_periods(labels, period, settings, now())
-    return board.submission_board(log(), departments(chosen), shown, settings, now())
+    return board.submission_board(
+        data.submission_log(), departments(chosen), shown, settings, now()
+    )
 
 
 def _cell(row: pd.Series, lang: str, zone: str) -> str:
@@ -147,7 +147,7 @@ def show(grain: str, period: str | None, lang: str, chosen: tuple[str, ...] = ()
     if not meeting.on():  # on the wall: the grid, not the rule
         st.caption(
             t("board.intro", lang, n=settings.deadline_workday, zone=settings.time_zone)
-            + (" " + t("board.own_first", lang) if auth.actor().role in DEPARTMENT_ROLES else "")
+            + (" " + t("board.own_first", lang) if _partly_own() else "")
         )
     if not period or not data.departments():
         st.info(t("board.empty", lang))
@@ -170,13 +170,22 @@ def show(grain: str, period: str | None, lang: str, chosen: tuple[str, ...] = ()
         st.html(grid(found, lang, settings.time_zone))
 
 
-def warning_link(place: DeltaGenerator, grain: str, period: str | None, lang: str) -> None:
-    """The Overview's early-warning line: how many departments are late or missing for
-    the period, linked to the board; nothing when none is."""
+def warning_link(
+    place: DeltaGenerator,
+    grain: str,
+    period: str | None,
+    lang: str,
+    chosen: tuple[str, ...] = (),
+) -> None:
+    """The Overview's early-warning line: how many departments (of those chosen in the
+    sidebar, when any) are late or missing for the period, linked to the board; nothing
+    when none is."""
     if not period or not data.departments():
         return
     grain, period = _board_grain(grain, period)
-    found = board.submission_board(log(), departments(), [period], data.settings(), now())
+    found = board.submission_board(
+        data.submission_log(), departments(), [period], data.settings(), now()
+    )
     n = int(found["status"].isin(board.OVERDUE).sum())
     if n:
         place.page_link(
