@@ -48,6 +48,9 @@ with data.failures_shown(lang):  # a store or users file that fails: what to do,
         st.Page("pages/trends.py", title=t("page.trends", lang), icon=":material/trending_up:"),
         st.Page("pages/whatif.py", title=t("page.whatif", lang), icon=":material/tune:"),
         st.Page("pages/data.py", title=t("page.data", lang), icon=":material/upload_file:"),
+        st.Page(
+            "pages/submissions.py", title=t("page.submissions", lang), icon=":material/fact_check:"
+        ),
         st.Page("pages/settings.py", title=t("page.settings", lang), icon=":material/settings:"),
     ]
     with navigation.shell():

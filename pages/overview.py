@@ -15,7 +15,7 @@ from kpi_engine.i18n import (
     t,
 )
 from kpi_engine.reports.tables import adjusted_departments, quota_sentence
-from ui import data, downloads, meeting, navigation, state, tables, text, tiles
+from ui import data, downloads, meeting, navigation, state, submissions, tables, text, tiles
 
 navigation.require_shell()
 choices = state.current()
@@ -112,6 +112,7 @@ side = side or st.container()
 side.subheader(t("overview.early_warnings", lang))
 found = insights.early_warnings(history, period, expected_departments=data.departments())
 found = tables.only(found, choices.departments)
+submissions.warning_link(side, choices.grain, period, lang, choices.departments)
 if found.empty:
     side.success(t("overview.no_warnings", lang))
 else:

@@ -17,7 +17,7 @@ from kpi_engine.core.settings import (
     problems,
 )
 from kpi_engine.i18n import perspective_label, t
-from ui import auth, data, navigation, state, tables, text
+from ui import auth, data, navigation, state, submissions, tables, text
 
 navigation.require_shell()
 lang = state.lang()
@@ -257,6 +257,7 @@ def grades_section(settings: Settings) -> None:
 
 
 grades_section(current)
+submissions.cycle_settings(current, editable, lang)
 
 if (
     editable

@@ -385,3 +385,14 @@ def undo_delete(upload_id: int) -> bool:
     """Bring a deleted upload back. False (with the reason said) when it is not deleted,
     e.g. another session undid the delete first."""
     return _did(lambda who: store.undo_delete(engine(), upload_id, user=who))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _submission_log(url: str, revision: int) -> pd.DataFrame:
+    return store.submission_log(_engine(url))
+
+
+def submission_log() -> pd.DataFrame:
+    """Every upload of every department-period (`store.submission_log`), for the submission
+    board: read once per change of the store's data."""
+    return _submission_log(store.database_url(), store.revision(engine(), store.DATA_ACTIONS))

@@ -10,6 +10,7 @@ Plain functions over a SQLAlchemy Engine (Core, no ORM, no Streamlit); callers w
     settings     the settings log          scenarios    saved what-if scenarios
     audit        the role check before a write, the log after it, revisions for caches
     closures     closing and reopening a period: a closed period's data does not change
+    submissions  every upload of every department-period: the submission board's log
     codec        values to cells and back, the versioned JSON of settings and scenarios
     failures     failures of the machine (disk, database) as codes the app shows
 """
@@ -30,6 +31,7 @@ from kpi_engine.store.connection import DATABASE_URL_ENV, SQLITE_FILE, connect, 
 from kpi_engine.store.migrations import SCHEMA_VERSION, migrate, version
 from kpi_engine.store.scenarios import delete_scenario, list_scenarios, save_scenario
 from kpi_engine.store.settings import load_settings, save_settings, settings_history
+from kpi_engine.store.submissions import submission_log
 from kpi_engine.store.uploads import (
     DUPLICATE,
     EMPTY,
@@ -90,6 +92,7 @@ __all__ = [
     "seed",
     "settings_history",
     "start",
+    "submission_log",
     "undo_delete",
     "version",
     "versions",

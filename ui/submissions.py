@@ -1,0 +1,261 @@
+"""The submission board (issue 17): department x period, on time, late, missing or waiting,
+with who sent the data and when; its line among the Overview's early warnings; and the
+monthly cycle's settings (deadline, holidays, make-up days, notes and approval).
+
+The grid is one HTML table inside `st.container(key="board")`: each cell's first line is
+the status word (`board.status_<status>`) on its status colour (`charts.palette`), the
+second who uploaded and when, on the organisation's clock; the deadline and the review are
+in the cell's tooltip. Sizes are in rem, so meeting mode's larger root type scales it.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from kpi_engine import Settings
+from kpi_engine.charts.palette import AMBER, BAND_TINTS, GREEN, MISSING_COLOR, RED
+from kpi_engine.core import submissions as board
+from kpi_engine.core.names import display_names, in_department_order
+from kpi_engine.core.periods import is_ytd
+from kpi_engine.core.settings import MAX_DEADLINE_WORKDAY, problems
+from kpi_engine.i18n import period_label, t
+from ui import auth, data, meeting, tables
+
+PAGE = "pages/submissions.py"
+NO_TINT = "#f5f5f5"
+# Late and missing red, waiting on someone amber, on time green, not due grey.
+COLORS = {
+    board.MISSING: (RED, BAND_TINTS["red"]),
+    board.LATE: (RED, BAND_TINTS["red"]),
+    board.RETURNED: (AMBER, BAND_TINTS["amber"]),
+    board.PENDING: (AMBER, BAND_TINTS["amber"]),
+    board.NOTES_NEEDED: (AMBER, BAND_TINTS["amber"]),
+    board.ON_TIME: (GREEN, BAND_TINTS["green"]),
+    board.NOT_DUE: (MISSING_COLOR, NO_TINT),
+}
+# The same colours where Markdown names them (a count's dot).
+MARKDOWN_COLORS = {
+    status: {RED: "red", AMBER: "orange", GREEN: "green"}.get(color, "gray")
+    for status, (color, _) in COLORS.items()
+}
+STYLE = """<style>
+.kpi-board { border-collapse: separate; border-spacing: 0.25rem; width: 100%;
+  table-layout: fixed; font-size: 1rem; }
+.kpi-board th { font-weight: 600; text-align: left; padding: 0.25rem 0.5rem; }
+.kpi-board th.dept { width: 11rem; }
+.kpi-board td { padding: 0.35rem 0.5rem; border-radius: 0.3rem; vertical-align: top;
+  color: #262730; line-height: 1.3; }
+.kpi-board .word { font-weight: 700; display: block; }
+.kpi-board .who { font-size: 0.8rem; color: #31333f; display: block; }
+</style>"""
+
+
+def now() -> datetime:
+    """The board's clock (a function, so that what is due is decided in one place)."""
+    return datetime.now(UTC)
+
+
+def _board_grain(grain: str, period: str) -> tuple[str, str]:
+    """The grain and last period the board shows: year to date is a run of months, so its
+    board is the months' up to the view's last month."""
+    if is_ytd(period):
+        return "month", period[:7]
+    return grain, period
+
+
+def departments(chosen: tuple[str, ...] = ()) -> list[str]:
+    """The departments expected to report (stored names): those with KPI rows and those
+    with a live upload (one waiting for approval too), only those chosen in the sidebar
+    when any; a manager's or approver's own first, then the settings' order, then by name."""
+    log = data.submission_log()
+    sent = log.loc[~log["deleted"].to_numpy(bool), "department"]
+    named = display_names([*data.departments(), *pd.unique(sent.astype(object))])
+    expected = tables.only(pd.DataFrame({"department": list(named.values())}), chosen)
+    listed = in_department_order(expected["department"], order=data.settings().department_order)
+    who = auth.actor()
+    return board.own_first(listed, [d for d in listed if who.owns(d)])
+
+
+def _partly_own() -> bool:
+    """Whether the user acts for some departments only (a manager or an approver)."""
+    who = auth.actor()
+    return bool(who.departments) and not all(who.owns(d) for d in data.departments())
+
+
+def frame(grain: str, period: str, chosen: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The board for the sidebar's grain and period (`core.submissions`)."""
+    settings = data.settings()
+    grain, period = _board_grain(grain, period)
+    labels = data.period_labels().get(grain, [])
+    shown = board.shown_periods(labels, period, settings, now())
+    return board.submission_board(
+        data.submission_log(), departments(chosen), shown, settings, now()
+    )
+
+
+def _cell(row: pd.Series, lang: str, zone: str) -> str:
+    color, tint = COLORS[row["status"]]
+    word = html.escape(t(f"board.status_{row['status']}", lang))
+    tip = [t("board.deadline", lang, time=tables.when(row["deadline"], zone))]
+    who = ""
+    if row["uploader"] is not None:
+        name = tables.uploader_names(pd.Series([row["uploader"]]), lang).iloc[0]
+        local = pd.Timestamp(row["uploaded_at"]).tz_convert(zone)
+        who = f"{name} · {local:%m-%d %H:%M}"
+        tip.append(t("board.uploaded", lang, user=name, time=tables.when(row["uploaded_at"], zone)))
+    if row["reviewed_by"] is not None:
+        tip.append(
+            t(
+                "board.reviewed",
+                lang,
+                user=row["reviewed_by"],
+                time=tables.when(row["reviewed_at"], zone),
+            )
+        )
+    return (
+        f'<td style="background:{tint};border-left:0.35rem solid {color}"'
+        f' title="{html.escape(chr(10).join(tip))}">'
+        f'<span class="word">{word}</span><span class="who">{html.escape(who) or "&nbsp;"}</span>'
+        "</td>"
+    )
+
+
+def grid(found: pd.DataFrame, lang: str, zone: str) -> str:
+    """The board as an HTML table: a row per department, a column per period, newest right."""
+    periods = list(dict.fromkeys(found["period"]))
+    shown = data.shown()
+    head = "".join(f"<th>{html.escape(period_label(p, lang))}</th>" for p in periods)
+    rows = []
+    for department, cells in found.groupby("department", sort=False):
+        body = "".join(_cell(row, lang, zone) for _, row in cells.iterrows())
+        rows.append(f'<tr><th class="dept">{html.escape(shown(str(department)))}</th>{body}</tr>')
+    department = html.escape(t("common.department", lang))
+    return (
+        f'{STYLE}<table class="kpi-board"><thead><tr><th class="dept">{department}</th>{head}'
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def show(grain: str, period: str | None, lang: str, chosen: tuple[str, ...] = ()) -> None:
+    """The page: the rule, counts per status for the chosen period, the grid."""
+    settings = data.settings()
+    if not meeting.on():  # on the wall: the grid, not the rule
+        st.caption(
+            t("board.intro", lang, n=settings.deadline_workday, zone=settings.time_zone)
+            + (" " + t("board.own_first", lang) if _partly_own() else "")
+        )
+    if not period or not data.departments():
+        st.info(t("board.empty", lang))
+        return
+    found = frame(grain, period, chosen)
+    last = _board_grain(grain, period)[1]
+    st.subheader(t("board.counts", lang, period=period_label(last, lang)))
+    counts = board.counts(found, last)
+    if meeting.on():  # one line, so that the grid fits the wall's screen
+        st.markdown(
+            " · ".join(
+                f":{MARKDOWN_COLORS[status]}[●] {t(f'board.status_{status}', lang)} **{n}**"
+                for status, n in counts.items()
+            )
+        )
+    else:
+        for col, (status, n) in zip(st.columns(len(counts)), counts.items(), strict=True):
+            col.metric(t(f"board.status_{status}", lang), n, border=True)
+    with st.container(key="board"):
+        st.html(grid(found, lang, settings.time_zone))
+
+
+def warning_link(
+    place: DeltaGenerator,
+    grain: str,
+    period: str | None,
+    lang: str,
+    chosen: tuple[str, ...] = (),
+) -> None:
+    """The Overview's early-warning line: how many departments (of those chosen in the
+    sidebar, when any) are late or missing for the period, linked to the board; nothing
+    when none is."""
+    if not period or not data.departments():
+        return
+    grain, period = _board_grain(grain, period)
+    found = board.submission_board(
+        data.submission_log(), departments(), [period], data.settings(), now()
+    )
+    n = int(found["status"].isin(board.OVERDUE).sum())
+    if n:
+        place.page_link(
+            PAGE,
+            label=t("board.overview_link", lang, n=n, period=period_label(period, lang)),
+            icon=":material/fact_check:",
+        )
+
+
+def _dates(value: str) -> tuple[str, ...]:
+    """A text area's dates, one a line, in order without repeats (blank lines skipped);
+    `settings.problems` checks each."""
+    return tuple(sorted({line.strip() for line in value.splitlines() if line.strip()}))
+
+
+def cycle_settings(current: Settings, editable: bool, lang: str) -> None:
+    """The Settings page's monthly cycle: deadline working day, holidays and make-up
+    working days, notes required, approval required; saved like every setting."""
+    st.subheader(t("settings.cycle", lang))
+    st.caption(t("settings.cycle_hint", lang))
+    with st.form("settings_cycle"):
+        day, notes, approval = st.columns(3)
+        workday = day.number_input(
+            t("settings.deadline_workday", lang),
+            min_value=1,
+            max_value=MAX_DEADLINE_WORKDAY,
+            value=int(current.deadline_workday),
+            step=1,
+            key="settings_deadline_workday",
+        )
+        flags = {
+            name: col.toggle(
+                t(f"settings.{name}", lang),
+                value=getattr(current, name),
+                help=t(f"settings.{name}_hint", lang),
+                key=f"settings_{name}",
+            )
+            for col, name in ((notes, "notes_required"), (approval, "approval_required"))
+        }
+        days = {  # one ISO date a line
+            name: col.text_area(
+                t(f"settings.{name}", lang),
+                "\n".join(getattr(current, name)),
+                help=t(f"settings.{name}_hint", lang),
+                placeholder=example,
+                key=f"settings_{name}",
+            )
+            for col, (name, example) in zip(
+                st.columns(2), (("holidays", "2026-10-01"), ("workdays", "2026-10-10")), strict=True
+            )
+        }
+        saved = st.form_submit_button(
+            t("settings.save_cycle", lang),
+            icon=":material/save:",
+            disabled=not editable,
+            key="settings_cycle_save",
+        )
+    if not saved:
+        return
+    chosen = current.with_(
+        deadline_workday=int(workday),
+        **{name: bool(value) for name, value in flags.items()},
+        **{name: _dates(value) for name, value in days.items()},
+    )
+    found = problems(chosen)
+    for problem in found:
+        st.error(t(f"settings.problem_{problem}", lang), icon=":material/error:")
+    if found:
+        return
+    if chosen == current:
+        st.info(t("settings.unchanged", lang))
+    elif data.save_settings(chosen):
+        st.success(t("settings.saved", lang))
