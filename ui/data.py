@@ -385,3 +385,24 @@ def undo_delete(upload_id: int) -> bool:
     """Bring a deleted upload back. False (with the reason said) when it is not deleted,
     e.g. another session undid the delete first."""
     return _did(lambda who: store.undo_delete(engine(), upload_id, user=who))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _actions(url: str, revision: int) -> pd.DataFrame:
+    return store.actions(_engine(url))
+
+
+def actions() -> pd.DataFrame:
+    """Every action agreed in meetings (`store.actions`), shared by every session; read
+    once per change of the actions."""
+    return _actions(store.database_url(), store.revision(engine(), store.ACTION_ACTIONS))
+
+
+def add_action(**action: object) -> bool:
+    """Record a meeting action (`store.add_action`'s keywords) as the signed-in user."""
+    return _did(lambda who: store.add_action(engine(), **action, user=who))  # type: ignore[arg-type]
+
+
+def close_action(action_id: int, note: str = "") -> bool:
+    """Close a meeting action; False (with the reason said) when another session did first."""
+    return _did(lambda who: store.close_action(engine(), action_id, user=who, note=note))
