@@ -17,7 +17,7 @@ from kpi_engine.core.settings import DATA_DIR_ENV
 from ui import navigation
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
-PAGES = ("overview", "scorecard", "heatmap", "trends", "whatif", "data", "settings")
+PAGES = ("overview", "scorecard", "heatmap", "trends", "whatif", "data", "settings", "actions")
 
 _init = navigation.PagesManager.__init__
 

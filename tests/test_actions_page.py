@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
@@ -70,6 +71,7 @@ def test_an_action_from_the_meeting_is_followed_up_listed_closed_and_reported(le
     assert stored[
         ["period", "department", "kpi_key", "what", "owner", "created_by"]
     ].values.tolist() == [[before, department, key, "走访前十大客户", "王芳", "李总"]]
+    assert stored["due"].iloc[0] == (pd.Period(before, "M") + 1).end_time.date()  # month after
     assert at.text_input(key="action_what").value == ""  # ready for the next one
 
     at.button(key="meeting_next").click().run()  # the next month's Overview opens with it

@@ -20,7 +20,7 @@ from kpi_engine.core.names import department_key, kpi_text_keys
 from kpi_engine.core.periods import grain_of, months_of, previous_period
 from kpi_engine.core.schema import owner_mask
 from kpi_engine.core.settings import DEFAULT_LIMITS
-from kpi_engine.i18n import period_label, status_label, t
+from kpi_engine.i18n import period_heading, period_label, status_label, t
 from kpi_engine.i18n.script import shown_name
 from kpi_engine.reports.actions import STATES, action_table, states
 from ui import auth, data, text
@@ -30,6 +30,7 @@ from ui import auth, data, text
 Target = tuple[str | None, str | None, str | None]
 ORGANISATION: Target = (None, None, None)
 WHAT, OWNER, DUE, TARGET = "action_what", "action_owner", "action_due", "action_target"
+DUE_FOR = "action_due_period"  # the period the due date was set for
 
 
 def default_due(period: str) -> datetime.date:
@@ -95,7 +96,7 @@ def meeting_form(period: str | None, lang: str) -> None:
         return
     offered, red = targets(data.history(grain_of(period)), period)
     with st.popover(t("actions.add_title", lang), icon=":material/add_task:"):
-        st.caption(t("actions.period_of", lang, period=period_label(period, lang)))
+        st.caption(t("actions.period_of", lang, period=period_heading(period, lang)))
         st.selectbox(
             t("actions.target", lang),
             offered,
@@ -105,7 +106,10 @@ def meeting_form(period: str | None, lang: str) -> None:
         )
         st.text_input(t("actions.what", lang), key=WHAT, max_chars=MAX_WHAT)
         st.text_input(t("actions.owner", lang), key=OWNER, max_chars=DEFAULT_LIMITS.max_text)
-        st.date_input(t("actions.due", lang), value=default_due(period), key=DUE)
+        if st.session_state.get(DUE_FOR) != period:  # another period: its own default
+            st.session_state[DUE_FOR] = period
+            st.session_state[DUE] = default_due(period)
+        st.date_input(t("actions.due", lang), key=DUE)
         st.button(
             t("actions.add", lang),
             key="action_add",
@@ -187,6 +191,7 @@ def filters(actions: pd.DataFrame, lang: str, on: datetime.date) -> pd.DataFrame
         STATES,
         format_func=lambda s: t(f"actions.state_{s}", lang),
         key="actions_filter_state",
+        placeholder=t("actions.filter_all", lang),
     )
     departments = sorted(actions["department"].dropna().astype(str).unique())
     picked_departments = department_col.multiselect(
@@ -194,6 +199,7 @@ def filters(actions: pd.DataFrame, lang: str, on: datetime.date) -> pd.DataFrame
         [None, *departments],
         format_func=lambda d: t("common.organization", lang) if d is None else shown(d),
         key="actions_filter_department",
+        placeholder=t("actions.filter_all", lang),
     )
     labels = list(dict.fromkeys(actions["period"].astype(str)))
     picked_periods = period_col.multiselect(
@@ -201,6 +207,7 @@ def filters(actions: pd.DataFrame, lang: str, on: datetime.date) -> pd.DataFrame
         labels,
         format_func=lambda p: period_label(p, lang),
         key="actions_filter_period",
+        placeholder=t("actions.filter_all", lang),
     )
     keep = pd.Series(True, index=actions.index)
     if picked_states:

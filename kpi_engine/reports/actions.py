@@ -17,6 +17,7 @@ import pandas as pd
 from kpi_engine.core.actions import outcomes
 from kpi_engine.core.names import department_key
 from kpi_engine.core.periods import previous_period
+from kpi_engine.core.schema import ANONYMOUS
 from kpi_engine.core.scorecard import Scorecard
 from kpi_engine.core.settings import Settings
 from kpi_engine.i18n import MISSING, is_missing, period_label, t, text_or_missing
@@ -59,6 +60,11 @@ def for_report(
     return pd.concat([checked, own], ignore_index=True)
 
 
+def _person(name: object, lang: str) -> str:
+    """Who added or closed an action: their name; anyone in open mode in words."""
+    return t("data.anonymous_uploader", lang) if name == ANONYMOUS else text_or_missing(name)
+
+
 def _local_day(value: object, zone: str) -> str:
     if is_missing(value):
         return MISSING
@@ -93,8 +99,8 @@ def action_table(
             t("actions.owner", lang): actions["owner"].astype(object).to_numpy(),
             t("actions.due", lang): [f"{pd.Timestamp(d):%Y-%m-%d}" for d in actions["due"]],
             t("actions.state", lang): [t(f"actions.state_{s}", lang) for s in states(actions, on)],
-            t("actions.created_by", lang): actions["created_by"].astype(object).to_numpy(),
-            t("actions.closed_by", lang): [text_or_missing(v) for v in actions["closed_by"]],
+            t("actions.created_by", lang): [_person(v, lang) for v in actions["created_by"]],
+            t("actions.closed_by", lang): [_person(v, lang) for v in actions["closed_by"]],
             t("actions.closed_on", lang): [_local_day(v, zone) for v in actions["closed_at"]],
             t("actions.closing_note", lang): [text_or_missing(v) for v in actions["closing_note"]],
         }
