@@ -99,6 +99,7 @@ def test_a_manager_records_actions_for_their_own_departments_only(engine):
         ({"what": "很" * (core.MAX_WHAT + 1)}, "action_too_long"),
         ({"owner": "王\u202e芳"}, "action_unsafe"),
         ({"department": None}, "action_kpi_without_department"),
+        ({"period": "last month"}, "action_period"),
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_stored(engine, changes, code):

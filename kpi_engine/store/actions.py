@@ -24,6 +24,7 @@ from kpi_engine.auth import roles as access
 from kpi_engine.auth.roles import Actor, Forbidden
 from kpi_engine.core.actions import MAX_WHAT
 from kpi_engine.core.names import department_key, first_unsafe
+from kpi_engine.core.periods import is_label
 from kpi_engine.core.settings import DEFAULT_LIMITS
 from kpi_engine.store import codec
 from kpi_engine.store.audit import Refused, allowed, record
@@ -96,6 +97,8 @@ def add_action(
     organisation) or one of its KPIs (`kpi_key` from `names.kpi_text_keys`, `kpi` its
     shown name); returns its id."""
     user = allowed(user, access.ACTION)
+    if not is_label(period):
+        raise Refused("action_period", f"{period!r} is not a period label", period=period)
     department = _text(department, "department", DEFAULT_LIMITS.max_text) if department else None
     _may_act_for(user, department)
     if department is None and kpi_key:
