@@ -47,6 +47,7 @@ with data.failures_shown(lang):  # a store or users file that fails: what to do,
         st.Page("pages/heatmap.py", title=t("page.heatmap", lang), icon=":material/grid_on:"),
         st.Page("pages/trends.py", title=t("page.trends", lang), icon=":material/trending_up:"),
         st.Page("pages/whatif.py", title=t("page.whatif", lang), icon=":material/tune:"),
+        st.Page("pages/actions.py", title=t("page.actions", lang), icon=":material/task_alt:"),
         st.Page("pages/data.py", title=t("page.data", lang), icon=":material/upload_file:"),
         st.Page(
             "pages/submissions.py", title=t("page.submissions", lang), icon=":material/fact_check:"

@@ -17,7 +17,17 @@ from kpi_engine.core.settings import DATA_DIR_ENV
 from ui import navigation
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
-PAGES = ("overview", "scorecard", "heatmap", "trends", "whatif", "data", "settings", "submissions")
+PAGES = (
+    "overview",
+    "scorecard",
+    "heatmap",
+    "trends",
+    "whatif",
+    "data",
+    "settings",
+    "submissions",
+    "actions",
+)
 
 _init = navigation.PagesManager.__init__
 

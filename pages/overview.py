@@ -15,7 +15,18 @@ from kpi_engine.i18n import (
     t,
 )
 from kpi_engine.reports.tables import adjusted_departments, quota_sentence
-from ui import data, downloads, meeting, navigation, state, submissions, tables, text, tiles
+from ui import (
+    actions,
+    data,
+    downloads,
+    meeting,
+    navigation,
+    state,
+    submissions,
+    tables,
+    text,
+    tiles,
+)
 
 navigation.require_shell()
 choices = state.current()
@@ -24,6 +35,7 @@ in_meeting = meeting.on()  # one screen: tiles, ranking and warnings side by sid
 if not in_meeting:  # in a meeting the stepper above says the period and grain
     st.title(period_heading(period, lang) if period else t("app.title", lang))
 history = data.history(choices.grain)
+actions.last_actions(history, period, lang, settings, choices.departments)  # what was agreed
 if period and not in_meeting:  # in a meeting, at the foot of the page
     downloads.reports(history, period, lang, settings, expected_departments=data.departments())
 # The tiles follow the sidebar's department filter: the chosen departments' own roll-up

@@ -34,6 +34,8 @@ NOBODY = Actor(ANONYMOUS, VIEWER)  # never reached past `gate`; may change nothi
 # What pages ask `who.may(...)` about: pages reach the roles through this module only.
 UPLOAD, DELETE, RESTORE = roles.UPLOAD, roles.DELETE, roles.RESTORE
 SETTINGS, SCENARIO, USERS = roles.SETTINGS, roles.SCENARIO, roles.USERS
+ACTION = roles.ACTION  # the actions agreed in the meeting (ui.actions)
+DEPARTMENT_ROLES = roles.DEPARTMENT_ROLES  # act for their own departments only
 
 
 def _oidc() -> bool:

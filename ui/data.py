@@ -396,3 +396,24 @@ def submission_log() -> pd.DataFrame:
     """Every upload of every department-period (`store.submission_log`), for the submission
     board: read once per change of the store's data."""
     return _submission_log(store.database_url(), store.revision(engine(), store.DATA_ACTIONS))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _actions(url: str, revision: int) -> pd.DataFrame:
+    return store.actions(_engine(url))
+
+
+def actions() -> pd.DataFrame:
+    """Every action agreed in meetings (`store.actions`), shared by every session; read
+    once per change of the actions."""
+    return _actions(store.database_url(), store.revision(engine(), store.ACTION_ACTIONS))
+
+
+def add_action(**action: object) -> bool:
+    """Record a meeting action (`store.add_action`'s keywords) as the signed-in user."""
+    return _did(lambda who: store.add_action(engine(), **action, user=who))  # type: ignore[arg-type]
+
+
+def close_action(action_id: int, note: str = "") -> bool:
+    """Close a meeting action; False (with the reason said) when another session did first."""
+    return _did(lambda who: store.close_action(engine(), action_id, user=who, note=note))

@@ -5,13 +5,15 @@ Each button gets a callable, so a file is made only when someone clicks (vl-conv
 the PDF writer take tens to hundreds of milliseconds); a rerun or a slider move never pays
 for them. A click does not rerun the page (`on_click="ignore"`): with the rerun, the browser
 tests now and then got no download at all, or an empty chart; the rerun re-registers
-every button's callable while the click's file request is under way. The files come from `kpi_engine.images` and the report modules, the same code
+every button's callable while the click's file request is under way. The reports carry the meeting actions (`ui.data.actions`).
+The files come from `kpi_engine.images` and the report modules, the same code
 `python -m kpi_engine report` runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -26,8 +28,8 @@ from kpi_engine.reports import images
 from kpi_engine.reports.deck import PPTX, report_pptx
 from kpi_engine.reports.pdf import report_pdf
 from kpi_engine.reports.whatif import whatif_xlsx
-from kpi_engine.reports.xlsx import report_xlsx
-from ui import altair_lock, meeting
+from kpi_engine.reports.xlsx import actions_xlsx, report_xlsx
+from ui import altair_lock, data, meeting
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -99,7 +101,12 @@ def reports(
         (
             "xlsx",
             lambda: report_xlsx(
-                history, period, department=department, lang=lang, settings=settings
+                history,
+                period,
+                department=department,
+                lang=lang,
+                settings=settings,
+                actions=data.actions(),
             ),
             XLSX,
             ":material/table_view:",
@@ -113,6 +120,7 @@ def reports(
                 lang=lang,
                 settings=settings,
                 expected_departments=expected_departments,
+                actions=data.actions(),
             ),
             "application/pdf",
             ":material/picture_as_pdf:",
@@ -166,4 +174,17 @@ def whatif(
         mime=XLSX,
         on_click="ignore",  # no rerun: it would race the file request
         icon=":material/download:",
+    )
+
+
+def actions(frame: pd.DataFrame, lang: str, settings: Settings, *, on: date) -> None:
+    """The Actions page's list (as filtered) as a workbook (`reports.xlsx.actions_xlsx`)."""
+    st.download_button(
+        t("actions.download", lang),
+        data=lambda: actions_xlsx(frame, lang, settings, on=on),
+        file_name="actions.xlsx",
+        mime=XLSX,
+        icon=":material/download:",
+        key="actions_download",
+        on_click="ignore",  # no rerun: it would race the file request
     )

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi_engine.i18n import period_heading, t
-from ui import state
+from ui import actions, state
 
 KEY = "meeting"  # session-state key of the toggle, and the query parameter
 TRUE = ("1", "true", "on", "yes")
@@ -90,6 +90,7 @@ def stage(labels: list[str], lang: str) -> None:
         key="meeting_next",
         width="stretch",
     )
+    actions.meeting_form(period, lang)  # the actions agreed for the period on the wall
 
 
 # The Scorecard's KPI columns read in a meeting, where the four perspectives stand side by

@@ -34,6 +34,7 @@ from fpdf import FPDF
 from kpi_engine.charts import specs as charts
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR, STATUS_COLORS, rgb
 from kpi_engine.core import insights
+from kpi_engine.core.actions import OUTCOME_STATUS
 from kpi_engine.core.adjust import is_veto, vetoed
 from kpi_engine.core.schema import BONUS, GATE, PERSPECTIVES
 from kpi_engine.core.scorecard import Scorecard, department_wide
@@ -53,6 +54,7 @@ from kpi_engine.i18n import (
     veto_text,
 )
 from kpi_engine.reports import images
+from kpi_engine.reports.actions import action_table, for_report
 from kpi_engine.reports.tables import (
     adjusted_departments,
     kpi_table,
@@ -96,6 +98,17 @@ SECTION_WIDTHS = (22.0, 50.0, 22.0, 22.0)
 PX_MM = 25.4 / 96  # one CSS pixel (a chart's unit) in millimetres
 INK, MUTED, RULE = (31, 31, 31), (110, 110, 110), (200, 200, 200)
 HEAD_FILL = (238, 238, 238)
+# The actions page's columns (`action_table` keys) and widths in mm; what takes the rest.
+ACTION_COLUMNS = (
+    ("common.period", 18.0),
+    ("actions.target", 24.0),
+    ("common.kpi", 28.0),
+    ("actions.what", 0.0),
+    ("actions.owner", 18.0),
+    ("actions.due", 18.0),
+    ("actions.state", 14.0),
+    ("actions.outcome", 18.0),
+)
 
 
 STATUS_RGB = {status: rgb(color) for status, color in STATUS_COLORS.items()}
@@ -716,6 +729,34 @@ def _footer(pdf: FPDF, lang: str, settings: Settings) -> float:
     return y - 2
 
 
+def _actions_pages(pdf: FPDF, listed: pd.DataFrame, lang: str, settings: Settings) -> None:
+    """The meeting actions (`reports.actions.for_report`) on pages of their own after the
+    report, each under the table's header: the outcome cell in its status tint."""
+    table = action_table(listed, lang, script=settings.script, zone=settings.time_zone)
+    table = table[[t(key, lang) for key, _ in ACTION_COLUMNS]]
+    widths = [w for _, w in ACTION_COLUMNS]
+    widths[3] = WIDTH - sum(widths)
+    rows = table.to_numpy(dtype=object).tolist()
+    tints = [OUTCOME_STATUS.get(o) for o in listed["outcome"]]
+    per_page = int((PAGE_HEIGHT - 2 * MARGIN - 7 - 6) // ROW) - 1
+    title = t("actions.sheet", lang)
+    for start in range(0, len(rows), per_page):
+        pdf.add_page()
+        _footer(pdf, lang, settings)
+        pdf.set_xy(MARGIN, MARGIN)
+        _heading(pdf, title if start == 0 else t("pdf.continued", lang, title=title))
+        _table(
+            pdf,
+            MARGIN,
+            list(table.columns),
+            rows[start : start + per_page],
+            widths,
+            align="L" * len(widths),
+            tints=tints[start : start + per_page],
+            tint_column=len(widths) - 1,
+        )
+
+
 def report_pdf(
     history: Scorecard,
     period: str,
@@ -724,12 +765,15 @@ def report_pdf(
     lang: str = DEFAULT_LANG,
     settings: Settings = DEFAULTS,
     expected_departments: Sequence[str] = (),
+    actions: pd.DataFrame | None = None,
 ) -> bytes:
     """The one-page report for `period` as PDF bytes: the organisation, or `department`.
 
     `history` is an `insights.history` holding `period` and the periods before it (for
     changes and red streaks), as `ui.data.history(grain)` returns. `expected_departments`
-    are departments that should have reported (a missing one is an early warning).
+    are departments that should have reported (a missing one is an early warning). With
+    `actions` (`store.actions`), the period's meeting actions and the previous meeting's
+    with their outcome follow on pages of their own (none when there are none).
     """
     history, department = printable_history(history, lang, settings, department)
     scope_history = scoped(history, department)
@@ -760,4 +804,8 @@ def report_pdf(
     _ranking_pages(pdf, rest, lang, settings, department, widths)
     if kpis is not None and later:
         _kpi_pages(pdf, kpis, lang, settings, t("pdf.kpi_table", lang, department=department))
+    if actions is not None:
+        listed = for_report(actions, history, period, settings=settings, department=department)
+        if len(listed):
+            _actions_pages(pdf, listed, lang, settings)
     return bytes(pdf.output())

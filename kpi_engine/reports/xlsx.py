@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR, STATUS_COLORS
 from kpi_engine.core import insights
+from kpi_engine.core.actions import OUTCOME_STATUS
 from kpi_engine.core.grades import COEFFICIENT, DISTRIBUTION_GRADE
 from kpi_engine.core.schema import BONUS, GATE, PERSPECTIVES
 from kpi_engine.core.scorecard import Scorecard
@@ -35,6 +37,7 @@ from kpi_engine.i18n import (
     t,
     veto_text,
 )
+from kpi_engine.reports.actions import action_table, for_report
 from kpi_engine.reports.plain import safe_cell
 from kpi_engine.reports.tables import (
     GRADE_LABELS,
@@ -452,13 +455,16 @@ def report_xlsx(
     department: str | None = None,
     lang: str = DEFAULT_LANG,
     settings: Settings = DEFAULTS,
+    actions: pd.DataFrame | None = None,
 ) -> bytes:
     """The leadership workbook for `period` as .xlsx bytes.
 
     `history` is an `insights.history` that holds `period` and the period before it (the
     changes); the app's `ui.data.history(grain)` does. One summary sheet (organisation,
     then every department with a score row in `period`), then one sheet per department,
-    or only `department`'s sheet when one is given.
+    or only `department`'s sheet when one is given; with `actions` (`store.actions`), an
+    Actions sheet last: the period's meeting actions and the previous meeting's with their
+    outcome (`reports.actions.for_report`), the department's only for a department.
     """
     history, department = printable_history(history, lang, settings, department)
     departments = department_summary(history, period, settings=settings)
@@ -470,6 +476,42 @@ def report_xlsx(
     names = sheet_names(departments["department"], taken=[summary])
     for name, (_, overall) in zip(names, departments.iterrows(), strict=True):
         _department_sheet(book.create_sheet(name), history, period, overall, lang, settings)
+    if actions is not None:
+        listed = for_report(actions, history, period, settings=settings, department=department)
+        taken = [summary, *names]
+        sheet = book.create_sheet(sheet_names([t("actions.sheet", lang)], taken=taken)[0])
+        actions_sheet(sheet, listed, lang, settings)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def actions_sheet(
+    sheet: WriteOnlyWorksheet,
+    actions: pd.DataFrame,
+    lang: str,
+    settings: Settings,
+    *,
+    on: date | None = None,
+) -> None:
+    """Meeting actions as `reports.actions.action_table` words them, one row each, the
+    outcome (where there is one) in its status tint (`core.actions.OUTCOME_STATUS`)."""
+    table = action_table(actions, lang, script=settings.script, zone=settings.time_zone, on=on)
+    set_widths(sheet, [12, 16, 22, 40, 12, 12, 10, 12, 12, 12, 24, 12][: len(table.columns)])
+    sheet.append(header_cells(sheet, list(table.columns)))
+    found = actions["outcome"] if "outcome" in actions else [None] * len(actions)
+    for row, outcome in zip(table.itertuples(index=False), found, strict=True):
+        cells = [styled_cell(sheet, value) for value in row[:-1]]
+        tint = _tint(OUTCOME_STATUS[outcome]) if isinstance(outcome, str) else None
+        sheet.append([*cells, styled_cell(sheet, row[-1], fill=tint)])
+
+
+def actions_xlsx(
+    actions: pd.DataFrame, lang: str, settings: Settings, *, on: date | None = None
+) -> bytes:
+    """The Actions page's list as a workbook of one sheet (`actions_sheet`)."""
+    book = Workbook(write_only=True)
+    actions_sheet(book.create_sheet(t("actions.sheet", lang)), actions, lang, settings, on=on)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

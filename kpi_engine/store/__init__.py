@@ -11,10 +11,12 @@ Plain functions over a SQLAlchemy Engine (Core, no ORM, no Streamlit); callers w
     audit        the role check before a write, the log after it, revisions for caches
     closures     closing and reopening a period: a closed period's data does not change
     submissions  every upload of every department-period: the submission board's log
+    actions      the actions agreed in the meeting: added, closed, listed
     codec        values to cells and back, the versioned JSON of settings and scenarios
     failures     failures of the machine (disk, database) as codes the app shows
 """
 
+from kpi_engine.store.actions import ACTION_COLUMNS, actions, add_action, close_action
 from kpi_engine.store.audit import (
     ACTION_ACTIONS,
     DATA_ACTIONS,
@@ -54,6 +56,7 @@ from kpi_engine.store.uploads import (
 
 __all__ = [
     "ACTION_ACTIONS",
+    "ACTION_COLUMNS",
     "DATABASE_URL_ENV",
     "DATA_ACTIONS",
     "DUPLICATE",
@@ -68,7 +71,10 @@ __all__ = [
     "STORED",
     "Refused",
     "UploadResult",
+    "actions",
+    "add_action",
     "audit_log",
+    "close_action",
     "close_period",
     "closed_periods",
     "connect",
