@@ -16,6 +16,7 @@ from kpi_engine.i18n import (
 )
 from kpi_engine.reports.tables import adjusted_departments, quota_sentence
 from ui import data, downloads, meeting, navigation, state, tables, text, tiles
+from ui import explain as why
 
 navigation.require_shell()
 choices = state.current()
@@ -134,5 +135,6 @@ for col, key, frame in (
                 hide_index=True,
                 placeholder=tables.MISSING,
             )
+why.section(data.chosen_history(choices.grain, chosen), period, lang, settings)
 if period and in_meeting:
     downloads.reports(history, period, lang, settings, expected_departments=data.departments())

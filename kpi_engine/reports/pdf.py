@@ -27,14 +27,17 @@ from collections.abc import Hashable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from fontTools.ttLib import TTCollection
 from fpdf import FPDF
 
 from kpi_engine.charts import specs as charts
+from kpi_engine.charts import waterfall
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR, STATUS_COLORS, rgb
-from kpi_engine.core import insights
+from kpi_engine.core import insights, periods
 from kpi_engine.core.adjust import is_veto, vetoed
+from kpi_engine.core.explain import change, explain, score_of
 from kpi_engine.core.schema import BONUS, GATE, PERSPECTIVES
 from kpi_engine.core.scorecard import Scorecard, department_wide
 from kpi_engine.core.scoring import statuses
@@ -45,7 +48,9 @@ from kpi_engine.i18n import (
     change_text,
     grade_text,
     number_text,
+    period_label,
     perspective_label,
+    points_change_text,
     score_text,
     status_label,
     t,
@@ -88,6 +93,7 @@ HEATMAP_ROW_STEP = 26  # px per department (the screen's 38 would waste the page
 HEATMAP_LABEL_PX = 12  # the charts' axis label size
 PNG_SCALE = 3.0  # a chart fpdf2 cannot draw as vector goes in as a PNG this sharp
 MOVERS = 5
+SCORE_PARTS = 15  # rows of the score change's parts (the rest: a line saying how many)
 ADJUSTED = 6  # rows of the adjustments table (departments, or a department's items)
 # department, weighted score, bonus, penalty, score, veto reason (the rest of the width)
 ADJUSTED_WIDTHS = (30.0, 24.0, 14.0, 14.0, 14.0)
@@ -716,6 +722,61 @@ def _footer(pdf: FPDF, lang: str, settings: Settings) -> float:
     return y - 2
 
 
+def _score_change(
+    pdf: FPDF,
+    history: Scorecard,
+    period: str,
+    lang: str,
+    settings: Settings,
+    department: str | None,
+    previous_settings: Settings | None,
+) -> None:
+    """Why the score moved (issue 17, `core.explain`), on a page of its own: the waterfall
+    from the previous period's score and its largest parts with their points. Nothing
+    when there is no previous score to compare with, or no change."""
+    previous = periods.previous_period(period)
+    if any(np.isnan(score_of(history, at, department)) for at in (period, previous)):
+        return
+    parts = explain(
+        history,
+        period,
+        department=department,
+        settings=settings,
+        previous_settings=previous_settings,
+    )
+    if parts.empty:
+        return
+    total = change(parts)
+    words = {"previous": period_label(previous, lang), "period": period_label(period, lang)}
+    pdf.add_page()
+    _footer(pdf, lang, settings)
+    pdf.set_xy(MARGIN, MARGIN)
+    _heading(pdf, t("explain.title", lang))
+    top = waterfall.TOP
+    _note(pdf, t("explain.caption", lang, change=points_change_text(total, lang), top=top, **words))
+    organisation = department is None
+    chart = waterfall.waterfall(
+        parts,
+        before=score_of(history, period, department) - total,
+        lang=lang,
+        start=words["previous"],
+        end=words["period"],
+        with_department=organisation,
+    )
+    y = pdf.get_y() + 2
+    pdf.set_y(y + _chart(pdf, chart, MARGIN, y, WIDTH, 110.0) + 3)
+    shown = waterfall.labelled(parts, lang, with_department=organisation).head(SCORE_PARTS)
+    header = [t(k, lang) for k in ("explain.part", "explain.kind", "explain.points")]
+    rows = [
+        [str(r.label), t(f"explain.kind_{r.kind}", lang), points_change_text(r.points, lang)]
+        for r in shown.itertuples(index=False)
+    ]
+    widths = (WIDTH - 60.0, 36.0, 24.0)
+    _table(pdf, MARGIN, header, rows, widths, change_column=2, align="LLR")
+    if len(parts) > len(shown):
+        _note(pdf, t("pdf.more_rows", lang, n=len(parts) - len(shown)))
+
+
 def report_pdf(
     history: Scorecard,
     period: str,
@@ -724,8 +785,11 @@ def report_pdf(
     lang: str = DEFAULT_LANG,
     settings: Settings = DEFAULTS,
     expected_departments: Sequence[str] = (),
+    previous_settings: Settings | None = None,
 ) -> bytes:
-    """The one-page report for `period` as PDF bytes: the organisation, or `department`.
+    """The one-page report for `period` as PDF bytes: the organisation, or `department`;
+    on a further page, why the score moved since the previous period (`previous_settings`:
+    those it was scored with, for a settings part, see `core.explain`).
 
     `history` is an `insights.history` holding `period` and the periods before it (for
     changes and red streaks), as `ui.data.history(grain)` returns. `expected_departments`
@@ -760,4 +824,5 @@ def report_pdf(
     _ranking_pages(pdf, rest, lang, settings, department, widths)
     if kpis is not None and later:
         _kpi_pages(pdf, kpis, lang, settings, t("pdf.kpi_table", lang, department=department))
+    _score_change(pdf, history, period, lang, settings, department, previous_settings)
     return bytes(pdf.output())
