@@ -52,6 +52,9 @@ KINDS: tuple[str, ...] = (
     "veto",
 )
 ADJUSTMENT_KINDS: tuple[str, ...] = ("bonus", "penalty", "cap", "veto")
+# A part this small is floating-point rounding, not a change anyone made: left out (the
+# parts still add up to the change far within 1e-9).
+NOISE = 1e-12
 
 
 def _empty() -> pd.DataFrame:
@@ -79,67 +82,76 @@ def _departments(card: Scorecard, period: str, only: str | None) -> pd.DataFrame
     return rows
 
 
-def _shares(card: Scorecard, period: str, only: str | None, settings: Settings) -> pd.DataFrame:
-    """Each department's scored KPIs in `period`: department, key, kpi (its name), share
-    (a_i, summing to 1 within a department, or all 0 where nothing weighs) and score.
-
-    Within a perspective a KPI weighs its weight over the perspective's scored weight; a
-    perspective with scored weight counts at its settings weight, or (department-wide) at
-    that scored weight, over the department's perspectives that count: the renormalisation
-    of `rollup.upper`. A KPI listed twice weighs both rows; its score is their
-    share-weighted mean. Keys tell KPIs apart within a department (`names.kpi_text_keys`
-    and the owner, for a partner's copy of a shared KPI).
-    """
+def _scored(card: Scorecard, period: str, only: str | None) -> pd.DataFrame:
+    """Each department's scored KPI rows in `period` that the roll-up weighs: department,
+    key, kpi (its name), perspective, weight (as `rollup` reads it: missing 0), score.
+    Keys tell KPIs apart within a department (`names.kpi_text_keys` and the owner, for a
+    partner's copy of a shared KPI)."""
     rows = _at(card.kpis, period)
     keep = _weighed_rows(rows) & rows["score"].notna().to_numpy(bool)
     if only is not None:
         keep &= (rows["department"] == only).to_numpy(bool)
     rows = rows[keep]
-    scores = rows["score"].to_numpy(float)
     raw = pd.to_numeric(rows["weight"], errors="coerce").to_numpy(float)
-    weight = np.nan_to_num(raw, nan=0.0, posinf=0.0)
-    dept, dept_labels = pd.factorize(rows["department"].astype(object))
-    persp, persp_labels = pd.factorize(rows["perspective"].astype(object))
+    owner = rows["owner_department"] if "owner_department" in rows.columns else rows["department"]
+    keys = kpi_text_keys(rows).to_numpy(object) + "@" + owner.map(department_key).to_numpy(object)
+    names = rows["kpi_name"].astype(object).where(rows["kpi_name"].notna(), rows["kpi_id"])
+    return pd.DataFrame(
+        {
+            "department": rows["department"].astype(object).to_numpy(),
+            "key": keys,
+            "kpi": names.to_numpy(object),
+            "perspective": rows["perspective"].astype(object).to_numpy(),
+            "weight": np.nan_to_num(raw, nan=0.0, posinf=0.0),
+            "score": rows["score"].to_numpy(float),
+        }
+    )
+
+
+def _shares(rows: pd.DataFrame, wide: set[str], settings: Settings) -> pd.DataFrame:
+    """One row per department and KPI of `_scored` rows: department, key, kpi, share (a_i,
+    summing to 1 within a department, or all 0 where nothing weighs) and score.
+
+    Within a perspective a KPI weighs its weight over the perspective's scored weight; a
+    perspective with scored weight counts at its settings weight, or for a department
+    scored department-wide (`wide`) at that scored weight, over the department's
+    perspectives that count: the renormalisation of `rollup.upper`. A KPI listed twice
+    weighs both rows; its score is their share-weighted mean.
+    """
+    weight, scores = rows["weight"].to_numpy(float), rows["score"].to_numpy(float)
+    dept, dept_labels = pd.factorize(rows["department"])
+    persp, persp_labels = pd.factorize(rows["perspective"])
     shape = (len(dept_labels), len(persp_labels))
     cell = dept * shape[1] + persp
     within = np.bincount(cell, weights=weight, minlength=shape[0] * shape[1]).reshape(shape)
-    table = _departments(card, period, only)
-    weighting = dict(zip(table["department"], table["weighting"], strict=True))
-    wide = np.array([weighting.get(d) == DEPARTMENT for d in dept_labels], dtype=bool)
-    outer = np.where(wide[:, None], within, perspective_weights(list(persp_labels), settings))
+    by_department = np.array([d in wide for d in dept_labels], dtype=bool)
+    outer = np.where(
+        by_department[:, None], within, perspective_weights(list(persp_labels), settings)
+    )
     outer = np.where(within > 0, outer, 0.0)
     total = outer.sum(axis=1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         cell_share = np.where((within > 0) & (total > 0), outer / total / within, 0.0)
     share = cell_share.reshape(-1)[cell] * weight if len(rows) else np.zeros(0)
-    owner = rows["owner_department"] if "owner_department" in rows.columns else rows["department"]
-    keys = kpi_text_keys(rows).to_numpy(object) + "@" + owner.map(department_key).to_numpy(object)
-    names = rows["kpi_name"].astype(object).where(rows["kpi_name"].notna(), rows["kpi_id"])
-    grouped = (
-        pd.DataFrame(
-            {
-                "department": rows["department"].astype(object).to_numpy(),
-                "key": keys,
-                "kpi": names.to_numpy(object),
-                "share": share,
-                "weighed": share * scores,
-                "plain": scores,
-            }
-        )
-        .groupby(["department", "key"], sort=False)
-        .agg(
-            kpi=("kpi", "first"),
-            share=("share", "sum"),
-            weighed=("weighed", "sum"),
-            plain=("plain", "mean"),
-        )
-        .reset_index()
+    codes = pd.factorize(rows["department"].astype(str) + "\x1f" + rows["key"])[0]
+    first = np.unique(codes, return_index=True)[1]  # codes count up in order of appearance
+    n = len(first)
+    summed = np.bincount(codes, weights=share, minlength=n)
+    weighed = np.bincount(codes, weights=share * scores, minlength=n)
+    count = np.bincount(codes, minlength=n)
+    plain = np.bincount(codes, weights=scores, minlength=n) / np.maximum(count, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):  # one row: its score as it is
+        score = np.where((summed != 0) & (count > 1), weighed / summed, plain)
+    heads = rows.iloc[first]
+    return pd.DataFrame(
+        {
+            "department": heads["department"].to_numpy(object),
+            "key": heads["key"].to_numpy(object),
+            "kpi": heads["kpi"].to_numpy(object),
+            "share": summed,
+            "score": score,
+        }
     )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = grouped["weighed"] / grouped["share"]
-    return grouped.assign(score=mean.where(grouped["share"] != 0, grouped["plain"])).loc[
-        :, ["department", "key", "kpi", "share", "score"]
-    ]
 
 
 def _adjustments(
@@ -177,27 +189,77 @@ def _adjustments(
     )
 
 
-def _mix(now: pd.DataFrame, before: pd.DataFrame, on: list[str], reference: object) -> pd.DataFrame:
-    """The four kinds of parts of Σ a1 s1 − Σ a0 s0 over items matched `on` (frames with
-    `share`, `score` and `name`): `reference` (per row, or one number) is S0 where both
-    periods' shares sum to 1, else 0. Columns: `on`, name, kind, points."""
+def _mix(now: pd.DataFrame, before: pd.DataFrame, on: list[str], group: str) -> pd.DataFrame:
+    """The four kinds of parts of Σ a1 s1 − Σ a0 s0 within each `group`, over items
+    matched `on`. Frames carry `share` (a, summing to 1 within a group, or to 0 where the
+    group has no score), `score`, `name`, and `common_share` (a', the shares the roll-up
+    gives the items found in both periods when the others are left out; NaN elsewhere).
+
+    With S0' = Σ a0' s0 and S1' = Σ a1' s1 over the common items, the change is taken in
+    three steps, each exact: leaving out what went missing (S0 → S0': each missing item
+    −a0 (s0 − S0), plus its share of how the roll-up spread its weight over the rest),
+    the common items (S0' → S1': "kpi" a1' (s1 − s0) and "weights" (a1' − a0')(s0 − S0'),
+    0 unless weights or settings changed), and adding what is new (S1' → S1, alike). So a
+    missing KPI shows as coverage, not as the other KPIs' weights. Where a step has no
+    score (nothing in common, or a group without a score in a period), the one-step
+    formula with S0 as reference (0 when a period has no score) is used.
+    """
     both = now.merge(before, on=on, how="outer", suffixes=("1", "0"), indicator="side")
-    a1, s1 = both["share1"].to_numpy(float), both["score1"].to_numpy(float)
-    a0, s0 = both["share0"].to_numpy(float), both["score0"].to_numpy(float)
-    r = both[reference].to_numpy(float) if isinstance(reference, str) else float(reference)
     common = (both["side"] == "both").to_numpy(bool)
     new = (both["side"] == "left_only").to_numpy(bool)
+    gone = ~common & ~new
+    a1, a0 = both["share1"].fillna(0.0).to_numpy(float), both["share0"].fillna(0.0).to_numpy(float)
+    s1, s0 = both["score1"].to_numpy(float), both["score0"].to_numpy(float)
+    c1 = np.where(common, both["common_share1"].to_numpy(float), 0.0)
+    c0 = np.where(common, both["common_share0"].to_numpy(float), 0.0)
+    groups = both[group].to_numpy(object)
+
+    def total(values: np.ndarray) -> np.ndarray:
+        """Each row's group sum of `values` (NaN counted as 0)."""
+        return (
+            pd.Series(np.nan_to_num(values), dtype=float)
+            .groupby(groups)
+            .transform("sum")
+            .to_numpy()
+        )
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        whole = (total(a0) > 0.5) & (total(a1) > 0.5)  # both periods scored
+        stepped = whole & (total(c0) > 0.5) & (total(c1) > 0.5)
+        start = total(a0 * s0)  # S0
+        reference = np.where(whole, start, 0.0)
+        start_c, end_c = total(c0 * s0), total(c1 * s1)  # S0', S1'
+        spread_gone = total(np.where(common, (c0 - a0) * (s0 - start), 0.0))
+        spread_new = total(np.where(common, (a1 - c1) * (s1 - end_c), 0.0))
+        gone_weight, new_weight = total(np.where(gone, a0, 0.0)), total(np.where(new, a1, 0.0))
+        gone_part = np.where(gone_weight > 0, a0 / gone_weight, 1.0 / total(gone.astype(float)))
+        new_part = np.where(new_weight > 0, a1 / new_weight, 1.0 / total(new.astype(float)))
+        scale = np.where(stepped, c1, a1)  # a common item's current share in its "kpi" part
+        parts = [
+            (common, "kpi", scale * (s1 - s0)),
+            (
+                common,
+                "weights",
+                np.where(stepped, (c1 - c0) * (s0 - start_c), (a1 - a0) * (s0 - reference)),
+            ),
+            (
+                new,
+                "coverage_new",
+                np.where(stepped, a1 * (s1 - end_c) + new_part * spread_new, a1 * (s1 - reference)),
+            ),
+            (
+                gone,
+                "coverage_missing",
+                np.where(
+                    stepped, -a0 * (s0 - start) + gone_part * spread_gone, -a0 * (s0 - reference)
+                ),
+            ),
+        ]
     names = both["name1"].where(both["name1"].notna(), both["name0"]).to_numpy(object)
-    parts = [
-        (common, "kpi", a1 * (s1 - s0)),
-        (common, "weights", (a1 - a0) * (s0 - r)),
-        (new, "coverage_new", a1 * (s1 - r)),
-        (~common & ~new, "coverage_missing", -a0 * (s0 - r)),
-    ]
     keys = both[on]
     return pd.concat(
         [
-            keys[mask].assign(name=names[mask], kind=kind, points=points[mask])
+            keys[mask].assign(name=names[mask], kind=kind, points=points[mask], scale=scale[mask])
             for mask, kind, points in parts
         ],
         ignore_index=True,
@@ -217,16 +279,25 @@ def _department_parts(
         suffixes=("1", "0"),
         indicator="side",
     )
-    reference = adj["base0"].where(adj["has_base1"].eq(True) & adj["has_base0"].eq(True), 0.0)
-    references = adj.assign(reference=reference)[["department", "reference"]]
-    now, before = (
-        _shares(card, at, only, settings).rename(columns={"kpi": "name"})
-        for at in (period, previous)
-    )
     both = adj[adj["side"] == "both"]
-    now = now[now["department"].isin(both["department"])]
-    before = before[before["department"].isin(both["department"])]
-    kpis = _mix(now, before.merge(references, on="department"), ["department", "key"], "reference")
+    frames = []
+    for at in (period, previous):
+        rows = _scored(card, at, only)
+        table = _departments(card, at, only)
+        wide = set(table.loc[(table["weighting"] == DEPARTMENT).to_numpy(bool), "department"])
+        frames.append((rows[rows["department"].isin(both["department"])], wide))
+    full = [_shares(rows, wide, settings) for rows, wide in frames]
+    pairs = full[0][["department", "key"]].merge(full[1][["department", "key"]])
+    now, before = (
+        shares.merge(
+            _shares(rows.merge(pairs), wide, settings)[["department", "key", "share"]],
+            on=["department", "key"],
+            how="left",
+            suffixes=("", "_c"),
+        ).rename(columns={"kpi": "name", "share_c": "common_share"})
+        for shares, (rows, wide) in zip(full, frames, strict=True)
+    )
+    kpis = _mix(now, before, ["department", "key"], "department")
     kpis = kpis.assign(kpi=kpis["name"], part=kpis["name"])
     adjustments = [
         pd.DataFrame(
@@ -263,18 +334,18 @@ def _organisation_parts(
         total = weight.sum()
         shares.append(counted.assign(share=weight / total if total > 0 else 0.0))
     now, before = shares
-    whole = now["share"].sum() > 0 and before["share"].sum() > 0
-    reference = float((before["share"] * before["score"]).sum()) if whole else 0.0
-    level = _mix(
-        now.assign(name=now["department"]),
-        before.assign(name=before["department"]),
-        ["department"],
-        reference,
-    )
-    common = now.merge(before[["department"]], on="department")[["department", "share"]]
-    scaled = parts.merge(common, on="department")
-    scaled = scaled.assign(points=scaled["points"] * scaled["share"])
-    # a department in both periods: its own parts (not its "kpi" line at this level)
+    in_both = set(now["department"]) & set(before["department"])
+    for frame in (now, before):  # a department's weight over those of both periods
+        mask = frame["department"].isin(in_both).to_numpy(bool)
+        weight = frame["share"].where(mask, 0.0)
+        frame["common_share"] = (weight / weight.sum() if weight.sum() > 0 else weight).where(mask)
+        frame["name"] = frame["department"]
+        frame["group"] = ""
+    level = _mix(now, before, ["group", "department"], "group")
+    # a department in both periods: its own parts times its share in its "kpi" line
+    common = level[level["kind"] == "kpi"]
+    scaled = parts.merge(common[["department", "scale"]], on="department")
+    scaled = scaled.assign(points=scaled["points"] * scaled["scale"])
     level = level[level["kind"] != "kpi"]
     level = level.assign(part=level["name"], kpi=None)
     return pd.concat([scaled.loc[:, list(COLUMNS)], level.loc[:, list(COLUMNS)]], ignore_index=True)
@@ -326,7 +397,7 @@ def explain(
     """The parts of the score change from `previous` (default: the period before in the
     same grain) to `period`, for the organisation (`department` None) or one department
     as `history` names it: columns part, department, kpi, kind (`KINDS`), points
-    (unrounded; they sum to the change exactly). Parts of exactly 0 are left out; no rows
+    (unrounded; they sum to the change exactly). Parts of 0 (`NOISE`) are left out; no rows
     when either period has no score to compare.
 
     `history` is scored under `settings` (the pages' `insights.history`); with
@@ -355,7 +426,7 @@ def explain(
                 }
             )
             parts = pd.concat([moved, parts], ignore_index=True)
-    parts = parts[parts["points"] != 0]
+    parts = parts[parts["points"].abs() > NOISE]
     return parts.loc[:, list(COLUMNS)].reset_index(drop=True)
 
 
