@@ -10,6 +10,8 @@ on the current score. Horizontal bars: KPI names read across, as on the ranking 
 
 from __future__ import annotations
 
+from typing import cast
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -152,5 +154,7 @@ def waterfall(
         .mark_text(align="left", dx=4, fontSize=12, color=DARK_TEXT)
         .encode(x="text_at:Q", y=y, text="text:N", tooltip=tooltip)
     )
-    chart = alt.layer(bars, values, data=rows).properties(width=520, height=alt.Step(28))
+    # alt.layer with data= is typed as maybe a FacetChart; a layer of two marks is a layer
+    layered = cast(alt.LayerChart, alt.layer(bars, values, data=rows))
+    chart = layered.properties(width=520, height=alt.Step(28))
     return finish(chart, lang)

@@ -337,8 +337,8 @@ def _organisation_parts(
     in_both = set(now["department"]) & set(before["department"])
     for frame in (now, before):  # a department's weight over those of both periods
         mask = frame["department"].isin(in_both).to_numpy(bool)
-        weight = frame["share"].where(mask, 0.0)
-        frame["common_share"] = (weight / weight.sum() if weight.sum() > 0 else weight).where(mask)
+        kept = frame["share"].where(mask, 0.0)
+        frame["common_share"] = (kept / kept.sum() if kept.sum() > 0 else kept).where(mask)
         frame["name"] = frame["department"]
         frame["group"] = ""
     level = _mix(now, before, ["group", "department"], "group")
