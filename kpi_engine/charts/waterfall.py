@@ -10,6 +10,7 @@ on the current score. Horizontal bars: KPI names read across, as on the ranking 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import cast
 
 import altair as alt
@@ -18,7 +19,11 @@ import pandas as pd
 
 from kpi_engine.charts.palette import GREEN, RED
 from kpi_engine.charts.specs import BASELINE_COLOR, DARK_TEXT, LABEL_LIMIT, finish
-from kpi_engine.i18n import points_change_text, score_text, t
+from kpi_engine.core import periods
+from kpi_engine.core.explain import change, explain, score_of
+from kpi_engine.core.scorecard import Scorecard
+from kpi_engine.core.settings import Settings
+from kpi_engine.i18n import period_label, points_change_text, score_text, t
 
 TOP = 8  # parts drawn one by one; the rest are one "other" bar
 ENDS = "ends"  # the start and end bars' `sign`
@@ -158,3 +163,59 @@ def waterfall(
     layered = cast(alt.LayerChart, alt.layer(bars, values, data=rows))
     chart = layered.properties(width=520, height=alt.Step(28))
     return finish(chart, lang)
+
+
+@dataclass(frozen=True, eq=False)
+class Change:
+    """A score change ready to show: its parts (`core.explain.explain`), their sum, the
+    caption saying it, the waterfall, and the parts labelled, largest first."""
+
+    parts: pd.DataFrame
+    total: float
+    caption: str
+    chart: alt.LayerChart
+    labelled: pd.DataFrame  # parts + label
+
+
+def score_change(
+    history: Scorecard,
+    period: str,
+    lang: str,
+    settings: Settings,
+    *,
+    department: str | None = None,
+    previous_settings: Settings | None = None,
+) -> Change | str:
+    """What the pages and the PDF show of why the organisation's (`department` None) or a
+    department's score moved since the previous period; else the sentence saying why
+    there is nothing to show (no previous score, or no change)."""
+    previous = periods.previous_period(period)
+    words = {"previous": period_label(previous, lang), "period": period_label(period, lang)}
+    now = score_of(history, period, department)
+    if np.isnan(now) or np.isnan(score_of(history, previous, department)):
+        return t("explain.no_previous", lang, **words)
+    parts = explain(
+        history,
+        period,
+        department=department,
+        settings=settings,
+        previous_settings=previous_settings,
+    )
+    if parts.empty:
+        return t("explain.no_change", lang, **words)
+    total = change(parts)
+    organisation = department is None
+    return Change(
+        parts,
+        total,
+        t("explain.caption", lang, change=points_change_text(total, lang), top=TOP, **words),
+        waterfall(
+            parts,
+            before=now - total,
+            lang=lang,
+            start=words["previous"],
+            end=words["period"],
+            with_department=organisation,
+        ),
+        labelled(parts, lang, with_department=organisation),
+    )

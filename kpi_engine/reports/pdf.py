@@ -27,7 +27,6 @@ from collections.abc import Hashable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from fontTools.ttLib import TTCollection
 from fpdf import FPDF
@@ -35,9 +34,8 @@ from fpdf import FPDF
 from kpi_engine.charts import specs as charts
 from kpi_engine.charts import waterfall
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR, STATUS_COLORS, rgb
-from kpi_engine.core import insights, periods
+from kpi_engine.core import insights
 from kpi_engine.core.adjust import is_veto, vetoed
-from kpi_engine.core.explain import change, explain, score_of
 from kpi_engine.core.schema import BONUS, GATE, PERSPECTIVES
 from kpi_engine.core.scorecard import Scorecard, department_wide
 from kpi_engine.core.scoring import statuses
@@ -48,7 +46,6 @@ from kpi_engine.i18n import (
     change_text,
     grade_text,
     number_text,
-    period_label,
     perspective_label,
     points_change_text,
     score_text,
@@ -731,50 +728,35 @@ def _score_change(
     department: str | None,
     previous_settings: Settings | None,
 ) -> None:
-    """Why the score moved (issue 17, `core.explain`), on a page of its own: the waterfall
-    from the previous period's score and its largest parts with their points. Nothing
-    when there is no previous score to compare with, or no change."""
-    previous = periods.previous_period(period)
-    if any(np.isnan(score_of(history, at, department)) for at in (period, previous)):
-        return
-    parts = explain(
+    """Why the score moved (issue 17, `charts.waterfall.score_change`), on a page of its
+    own: the waterfall from the previous period's score and its largest parts with their
+    points. Nothing when there is no previous score to compare with, or no change."""
+    shown = waterfall.score_change(
         history,
         period,
+        lang,
+        settings,
         department=department,
-        settings=settings,
         previous_settings=previous_settings,
     )
-    if parts.empty:
+    if isinstance(shown, str):
         return
-    total = change(parts)
-    words = {"previous": period_label(previous, lang), "period": period_label(period, lang)}
     pdf.add_page()
     _footer(pdf, lang, settings)
     pdf.set_xy(MARGIN, MARGIN)
     _heading(pdf, t("explain.title", lang))
-    top = waterfall.TOP
-    _note(pdf, t("explain.caption", lang, change=points_change_text(total, lang), top=top, **words))
-    organisation = department is None
-    chart = waterfall.waterfall(
-        parts,
-        before=score_of(history, period, department) - total,
-        lang=lang,
-        start=words["previous"],
-        end=words["period"],
-        with_department=organisation,
-    )
+    _note(pdf, shown.caption)
     y = pdf.get_y() + 2
-    pdf.set_y(y + _chart(pdf, chart, MARGIN, y, WIDTH, 110.0) + 3)
-    shown = waterfall.labelled(parts, lang, with_department=organisation).head(SCORE_PARTS)
+    pdf.set_y(y + _chart(pdf, shown.chart, MARGIN, y, WIDTH, 110.0) + 3)
     header = [t(k, lang) for k in ("explain.part", "explain.kind", "explain.points")]
     rows = [
         [str(r.label), t(f"explain.kind_{r.kind}", lang), points_change_text(r.points, lang)]
-        for r in shown.itertuples(index=False)
+        for r in shown.labelled.head(SCORE_PARTS).itertuples(index=False)
     ]
     widths = (WIDTH - 60.0, 36.0, 24.0)
     _table(pdf, MARGIN, header, rows, widths, change_column=2, align="LLR")
-    if len(parts) > len(shown):
-        _note(pdf, t("pdf.more_rows", lang, n=len(parts) - len(shown)))
+    if len(shown.parts) > SCORE_PARTS:
+        _note(pdf, t("pdf.more_rows", lang, n=len(shown.parts) - SCORE_PARTS))
 
 
 def report_pdf(
