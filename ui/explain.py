@@ -7,7 +7,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from kpi_engine import store
 from kpi_engine.charts import waterfall
 from kpi_engine.core import periods
 from kpi_engine.core.explain import settings_then
@@ -17,16 +16,10 @@ from kpi_engine.i18n import points_change_text, t
 from ui import data, downloads, tables
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _previous_settings(url: str, changed: int, period: str, time_zone: str) -> Settings | None:
-    return settings_then(data.settings_history(), period, time_zone)
-
-
 def previous_settings(period: str, settings: Settings) -> Settings:
     """The settings in force at the end of `period` (SPEC's defaults when none had been
-    stored by then), read once per change of the stored settings."""
-    changed = store.revision(data.engine(), store.SETTINGS_ACTIONS)
-    found = _previous_settings(store.database_url(), changed, period, settings.time_zone)
+    stored by then), from the store's settings log."""
+    found = settings_then(data.settings_history(), period, settings.time_zone)
     return found or DEFAULTS
 
 
