@@ -27,6 +27,7 @@ from ui import (
     text,
     tiles,
 )
+from ui import explain as why
 
 navigation.require_shell()
 choices = state.current()
@@ -147,5 +148,6 @@ for col, key, frame in (
                 hide_index=True,
                 placeholder=tables.MISSING,
             )
+why.section(data.chosen_history(choices.grain, chosen), period, lang, settings)
 if period and in_meeting:
     downloads.reports(history, period, lang, settings, expected_departments=data.departments())

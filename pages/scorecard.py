@@ -6,6 +6,7 @@ from kpi_engine import PERSPECTIVES
 from kpi_engine.charts import specs as charts
 from kpi_engine.i18n import percent_text, period_label, perspective_label, score_text, t
 from ui import data, downloads, meeting, navigation, state, tables, text, tiles
+from ui import explain as why
 
 navigation.require_shell()
 choices = state.current()
@@ -116,3 +117,4 @@ if missing == len(kpis):
     )
 elif missing:
     st.caption(t("scorecard.missing_count", lang, n=missing))
+why.section(history, period, lang, settings, department=department)

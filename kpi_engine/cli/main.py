@@ -21,6 +21,7 @@ from typing import NoReturn, TextIO
 import pandas as pd
 
 from kpi_engine.cli import admin
+from kpi_engine.cli import explain as explain_command
 from kpi_engine.core import insights, periods
 from kpi_engine.core.names import department_key
 from kpi_engine.core.schema import ERROR, Loaded
@@ -64,6 +65,7 @@ def parser() -> argparse.ArgumentParser:
     _weights_parser(commands)
     _report_parser(commands)
     admin.add_parsers(commands)
+    explain_command.add_parser(commands)
     return root
 
 
@@ -434,6 +436,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "report": report,
         "users": admin.run_users,
         "upload": admin.run_upload,
+        "explain": explain_command.run,
     }
     try:
         return commands[args.command](args)

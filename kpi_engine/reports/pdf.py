@@ -32,6 +32,7 @@ from fontTools.ttLib import TTCollection
 from fpdf import FPDF
 
 from kpi_engine.charts import specs as charts
+from kpi_engine.charts import waterfall
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR, STATUS_COLORS, rgb
 from kpi_engine.core import insights
 from kpi_engine.core.actions import OUTCOME_STATUS
@@ -47,6 +48,7 @@ from kpi_engine.i18n import (
     grade_text,
     number_text,
     perspective_label,
+    points_change_text,
     score_text,
     status_label,
     t,
@@ -90,6 +92,7 @@ HEATMAP_ROW_STEP = 26  # px per department (the screen's 38 would waste the page
 HEATMAP_LABEL_PX = 12  # the charts' axis label size
 PNG_SCALE = 3.0  # a chart fpdf2 cannot draw as vector goes in as a PNG this sharp
 MOVERS = 5
+SCORE_PARTS = 15  # rows of the score change's parts (the rest: a line saying how many)
 ADJUSTED = 6  # rows of the adjustments table (departments, or a department's items)
 # department, weighted score, bonus, penalty, score, veto reason (the rest of the width)
 ADJUSTED_WIDTHS = (30.0, 24.0, 14.0, 14.0, 14.0)
@@ -757,6 +760,46 @@ def _actions_pages(pdf: FPDF, listed: pd.DataFrame, lang: str, settings: Setting
         )
 
 
+def _score_change(
+    pdf: FPDF,
+    history: Scorecard,
+    period: str,
+    lang: str,
+    settings: Settings,
+    department: str | None,
+    previous_settings: Settings | None,
+) -> None:
+    """Why the score moved (issue 17, `charts.waterfall.score_change`), on a page of its
+    own: the waterfall from the previous period's score and its largest parts with their
+    points. Nothing when there is no previous score to compare with, or no change."""
+    shown = waterfall.score_change(
+        history,
+        period,
+        lang,
+        settings,
+        department=department,
+        previous_settings=previous_settings,
+    )
+    if isinstance(shown, str):
+        return
+    pdf.add_page()
+    _footer(pdf, lang, settings)
+    pdf.set_xy(MARGIN, MARGIN)
+    _heading(pdf, t("explain.title", lang))
+    _note(pdf, shown.caption)
+    y = pdf.get_y() + 2
+    pdf.set_y(y + _chart(pdf, shown.chart, MARGIN, y, WIDTH, 110.0) + 3)
+    header = [t(k, lang) for k in ("explain.part", "explain.kind", "explain.points")]
+    rows = [
+        [str(r.label), t(f"explain.kind_{r.kind}", lang), points_change_text(r.points, lang)]
+        for r in shown.labelled.head(SCORE_PARTS).itertuples(index=False)
+    ]
+    widths = (WIDTH - 60.0, 36.0, 24.0)
+    _table(pdf, MARGIN, header, rows, widths, change_column=2, align="LLR")
+    if len(shown.parts) > SCORE_PARTS:
+        _note(pdf, t("pdf.more_rows", lang, n=len(shown.parts) - SCORE_PARTS))
+
+
 def report_pdf(
     history: Scorecard,
     period: str,
@@ -766,8 +809,11 @@ def report_pdf(
     settings: Settings = DEFAULTS,
     expected_departments: Sequence[str] = (),
     actions: pd.DataFrame | None = None,
+    previous_settings: Settings | None = None,
 ) -> bytes:
-    """The one-page report for `period` as PDF bytes: the organisation, or `department`.
+    """The one-page report for `period` as PDF bytes: the organisation, or `department`;
+    on a further page, why the score moved since the previous period (`previous_settings`:
+    those it was scored with, for a settings part, see `core.explain`).
 
     `history` is an `insights.history` holding `period` and the periods before it (for
     changes and red streaks), as `ui.data.history(grain)` returns. `expected_departments`
@@ -804,6 +850,7 @@ def report_pdf(
     _ranking_pages(pdf, rest, lang, settings, department, widths)
     if kpis is not None and later:
         _kpi_pages(pdf, kpis, lang, settings, t("pdf.kpi_table", lang, department=department))
+    _score_change(pdf, history, period, lang, settings, department, previous_settings)
     if actions is not None:
         listed = for_report(actions, history, period, settings=settings, department=department)
         if len(listed):

@@ -1,0 +1,63 @@
+"""The "why the score moved" section of the Overview and the Scorecard: the waterfall of
+`charts.waterfall.score_change` between the chosen period and the one before, and its
+parts as a table."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from kpi_engine.charts import waterfall
+from kpi_engine.core import periods
+from kpi_engine.core.explain import settings_then
+from kpi_engine.core.scorecard import Scorecard
+from kpi_engine.core.settings import DEFAULTS, Settings
+from kpi_engine.i18n import points_change_text, t
+from ui import data, downloads, tables
+
+
+def previous_settings(period: str, settings: Settings) -> Settings:
+    """The settings in force at the end of `period` (SPEC's defaults when none had been
+    stored by then), from the store's settings log."""
+    found = settings_then(data.settings_history(), period, settings.time_zone)
+    return found or DEFAULTS
+
+
+def section(
+    history: Scorecard,
+    period: str | None,
+    lang: str,
+    settings: Settings,
+    *,
+    department: str | None = None,
+) -> None:
+    """Heading, a caption with the change, the waterfall and its parts as a table: for
+    the organisation of `history` (None) or one department as `history` names it. The
+    previous period counts as scored then: a change of settings since is a part."""
+    if not period:
+        return
+    st.subheader(t("explain.title", lang))
+    shown = waterfall.score_change(
+        history,
+        period,
+        lang,
+        settings,
+        department=department,
+        previous_settings=previous_settings(periods.previous_period(period), settings),
+    )
+    if isinstance(shown, str):
+        st.caption(shown)
+        return
+    st.caption(shown.caption)
+    name = f"score_change_{department or 'organisation'}_{period}"
+    downloads.chart(shown.chart, name, lang, title=t("explain.title", lang), period=period)
+    table = pd.DataFrame(
+        {
+            t("explain.part", lang): shown.labelled["label"],
+            t("explain.kind", lang): [t(f"explain.kind_{k}", lang) for k in shown.labelled["kind"]],
+            t("explain.points", lang): [
+                points_change_text(p, lang) for p in shown.labelled["points"]
+            ],
+        }
+    )
+    st.dataframe(table, hide_index=True, placeholder=tables.MISSING)
