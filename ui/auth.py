@@ -34,6 +34,7 @@ NOBODY = Actor(ANONYMOUS, VIEWER)  # never reached past `gate`; may change nothi
 # What pages ask `who.may(...)` about: pages reach the roles through this module only.
 UPLOAD, DELETE, RESTORE = roles.UPLOAD, roles.DELETE, roles.RESTORE
 SETTINGS, SCENARIO, USERS = roles.SETTINGS, roles.SCENARIO, roles.USERS
+APPROVE, CLOSE = roles.APPROVE, roles.CLOSE
 
 
 def _oidc() -> bool:

@@ -10,6 +10,7 @@ Plain functions over a SQLAlchemy Engine (Core, no ORM, no Streamlit); callers w
     settings     the settings log          scenarios    saved what-if scenarios
     audit        the role check before a write, the log after it, revisions for caches
     closures     closing and reopening a period: a closed period's data does not change
+    review       approving or sending back a manager's pending upload
     codec        values to cells and back, the versioned JSON of settings and scenarios
     failures     failures of the machine (disk, database) as codes the app shows
 """
@@ -28,6 +29,7 @@ from kpi_engine.store.audit import (
 from kpi_engine.store.closures import close_period, closed_periods, reopen_period
 from kpi_engine.store.connection import DATABASE_URL_ENV, SQLITE_FILE, connect, database_url
 from kpi_engine.store.migrations import SCHEMA_VERSION, migrate, version
+from kpi_engine.store.review import approve, pending, send_back
 from kpi_engine.store.scenarios import delete_scenario, list_scenarios, save_scenario
 from kpi_engine.store.settings import load_settings, save_settings, settings_history
 from kpi_engine.store.uploads import (
@@ -45,6 +47,7 @@ from kpi_engine.store.uploads import (
     restore,
     save_upload,
     seed,
+    shown_pending,
     start,
     undo_delete,
     versions,
@@ -66,6 +69,7 @@ __all__ = [
     "STORED",
     "Refused",
     "UploadResult",
+    "approve",
     "audit_log",
     "close_period",
     "closed_periods",
@@ -81,6 +85,7 @@ __all__ = [
     "list_scenarios",
     "load_settings",
     "migrate",
+    "pending",
     "reopen_period",
     "restore",
     "revision",
@@ -88,7 +93,9 @@ __all__ = [
     "save_settings",
     "save_upload",
     "seed",
+    "send_back",
     "settings_history",
+    "shown_pending",
     "start",
     "undo_delete",
     "version",
