@@ -10,6 +10,7 @@ from collections.abc import Iterable
 import pandas as pd
 import streamlit as st
 
+from kpi_engine.core.periods import grain_of, in_order
 from kpi_engine.core.schema import PENDING, RETURNED
 from kpi_engine.i18n import t
 from ui import auth, data, tables, text
@@ -123,6 +124,12 @@ def mine(who: auth.Actor, lang: str, zone: str, history: pd.DataFrame) -> None:
     st.dataframe(table, hide_index=True, placeholder=tables.MISSING)
 
 
+def _newest_first(labels: Iterable[str]) -> list[str]:
+    """Months first, newest first, then the other grains' periods: the month just
+    reviewed is the usual pick."""
+    return sorted(in_order(labels)[::-1], key=lambda p: grain_of(p) != "month")
+
+
 CHANGES = {
     "close": (data.close_period, ":material/lock:"),
     "reopen": (data.reopen_period, ":material/lock_open:"),
@@ -162,7 +169,7 @@ def closing(who: auth.Actor, lang: str, zone: str, periods: list[str]) -> None:
     st.subheader(t("review.closing", lang))
     st.caption(t("review.closing_hint", lang))
     if admin:
-        open_periods = sorted(set(periods) - set(closed["period"]), reverse=True)
+        open_periods = _newest_first(set(periods) - set(closed["period"]))
         if open_periods:
             _period_form("close", open_periods, lang)
         else:
@@ -188,4 +195,4 @@ def closing(who: auth.Actor, lang: str, zone: str, periods: list[str]) -> None:
         placeholder=tables.MISSING,
     )
     if admin:
-        _period_form("reopen", sorted(closed["period"], reverse=True), lang)
+        _period_form("reopen", _newest_first(closed["period"]), lang)
