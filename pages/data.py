@@ -5,24 +5,29 @@ import pandas as pd
 import streamlit as st
 
 from kpi_engine import Limits
+from kpi_engine.core.schema import PUBLISHED
 from kpi_engine.i18n import t
-from ui import auth, data, navigation, state, tables, text, uploader
+from ui import auth, data, navigation, review, state, tables, text, uploader
 
 navigation.require_shell()
 lang = state.lang()
 who = auth.actor()
 st.title(t("page.data", lang))
+zone = data.settings().time_zone
+review.queue(who, lang, zone)
 
 
 def _stored_message(result: data.UploadResult) -> None:
     """Say what storing did: which versions it made, or that nothing changed."""
     if result.status == data.DUPLICATE:
         st.info(t("data.duplicate", lang), icon=":material/content_copy:")
+        review.stored_notice(result.state, lang)
         return
     made = t("common.list_sep", lang).join(
         text.md("data.version_of", lang, department=d, period=p, n=n) for d, p, n in result.versions
     )
     st.success(t("data.joined", lang) + " · " + t("data.stored_versions", lang, versions=made))
+    review.stored_notice(result.state, lang)
 
 
 CARDS = 30  # issues shown as cards per file; the full table holds every one
@@ -128,8 +133,8 @@ if data.uploads():
 else:
     st.caption(t("data.none_in_session", lang))
 
-zone = data.settings().time_zone
 history = data.upload_history()
+review.mine(who, lang, zone, history)
 st.subheader(t("data.history", lang))
 st.caption(t("data.times_in_zone", lang, zone=zone))
 _table(tables.upload_history(history, lang, zone))
@@ -201,7 +206,9 @@ def _versions(covered: pd.DataFrame) -> None:
     restore_col.button(
         t("data.restore", lang),
         help=t("data.restore_help", lang),
-        disabled=bool(chosen["current"]) or not who.may(auth.RESTORE),
+        disabled=bool(chosen["current"])
+        or chosen["state"] != PUBLISHED
+        or not who.may(auth.RESTORE),
         on_click=_restore,
         args=(pick,),
         icon=":material/history:",
@@ -262,6 +269,7 @@ if covered.empty:
     st.caption(t("data.no_versions", lang))
 else:
     _versions(covered)
+review.closing(who, lang, zone, list(covered["period"].unique()))
 
 st.subheader(t("data.download_template", lang))
 cols = st.columns(3)

@@ -36,6 +36,7 @@ UPLOAD, DELETE, RESTORE = roles.UPLOAD, roles.DELETE, roles.RESTORE
 SETTINGS, SCENARIO, USERS = roles.SETTINGS, roles.SCENARIO, roles.USERS
 ACTION = roles.ACTION  # the actions agreed in the meeting (ui.actions)
 DEPARTMENT_ROLES = roles.DEPARTMENT_ROLES  # act for their own departments only
+APPROVE, CLOSE = roles.APPROVE, roles.CLOSE
 
 
 def _oidc() -> bool:

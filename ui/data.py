@@ -160,16 +160,27 @@ def upload_result(content: bytes) -> store.UploadResult | None:
     return None if stored is None else stored[1]
 
 
+# A data revision and the pending uploads the session's actor sees (`store.shown_pending`):
+# what cached frames are keyed by, so sessions that see the same data share them.
+Revision = tuple[int, tuple[int, ...]]
+
+
+def _revision() -> Revision:
+    current = engine()
+    seen = store.shown_pending(current, auth.actor())
+    return store.revision(current, store.DATA_ACTIONS), seen
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
-def _stored(url: str, revision: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """What the store shows at a revision of its data: KPI rows and definitions."""
+def _stored(url: str, revision: Revision) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the store shows at a revision of its data: KPI rows (with the pending uploads
+    the revision names) and definitions."""
     current = _engine(url)
-    return store.current_kpis(current), store.definitions(current)
+    return store.current_kpis(current, pending=revision[1]), store.definitions(current)
 
 
 def _current() -> tuple[pd.DataFrame, pd.DataFrame]:
-    current = engine()
-    return _stored(store.database_url(), store.revision(current, store.DATA_ACTIONS))
+    return _stored(store.database_url(), _revision())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -224,7 +235,7 @@ def shown_kpis() -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _shown_kpis(url: str, revision: int, script: str, lang: str) -> pd.DataFrame:
+def _shown_kpis(url: str, revision: Revision, script: str, lang: str) -> pd.DataFrame:
     frame = _stored(url, revision)[0]
     return shown_frame(frame, lang, script) if lang else frame
 
@@ -252,24 +263,26 @@ def history(grain: str) -> Scorecard:
     return _shown_history(*_view(grain))
 
 
-def _view(grain: str) -> tuple[str, int, str, Settings, str]:
+def _view(grain: str) -> tuple[str, Revision, str, Settings, str]:
     """What a page's frames depend on: the store, its data revision, the grain, the
     settings and the language to convert names to ("" = as stored)."""
     chosen = settings()
-    revision = store.revision(engine(), store.DATA_ACTIONS)
+    revision = _revision()
     lang = state.lang() if converter(state.lang(), chosen.script) else ""
     return store.database_url(), revision, grain, chosen, lang
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _history(url: str, revision: int, grain: str, current: Settings) -> Scorecard:
+def _history(url: str, revision: Revision, grain: str, current: Settings) -> Scorecard:
     frame = _stored(url, revision)[0]
     labels = insights.comparison_labels(insights.period_labels(frame, grain=grain))
     return insights.history(frame, labels, settings=current)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _shown_history(url: str, revision: int, grain: str, current: Settings, lang: str) -> Scorecard:
+def _shown_history(
+    url: str, revision: Revision, grain: str, current: Settings, lang: str
+) -> Scorecard:
     scored = _history(url, revision, grain, current)
     return shown_scorecard(scored, lang, current.script) if lang else scored
 
@@ -291,7 +304,7 @@ def chosen_history(grain: str, departments: tuple[str, ...]) -> Scorecard:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _chosen(
     url: str,
-    revision: int,
+    revision: Revision,
     grain: str,
     current: Settings,
     departments: tuple[str, ...],
@@ -330,10 +343,10 @@ def shown_departments(grain: str = "month", period: str | None = None) -> list[s
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _shown_departments(url: str, revision: int) -> list[str]:
+def _shown_departments(url: str, revision: Revision) -> list[str]:
     """Every period at the grain it was reported in: a department that reports only
     quarterly has no month, and is still a department (SPEC §5.1)."""
-    return sorted(build(kpis()).departments["department"].astype(str).unique())
+    return sorted(build(_stored(url, revision)[0]).departments["department"].astype(str).unique())
 
 
 def templates() -> dict[str, Path]:
@@ -417,3 +430,32 @@ def add_action(**action: object) -> bool:
 def close_action(action_id: int, note: str = "") -> bool:
     """Close a meeting action; False (with the reason said) when another session did first."""
     return _did(lambda who: store.close_action(engine(), action_id, user=who, note=note))
+
+
+# -- approval and closing a period (issue 17; the widgets are ui/review.py) ----------------
+
+
+def review_queue() -> pd.DataFrame:
+    """The pending uploads this session's user may approve or send back, newest first."""
+    return store.pending(engine(), auth.actor())
+
+
+def approve(upload_id: int, comment: str) -> bool:
+    return _did(lambda who: store.approve(engine(), upload_id, user=who, comment=comment))
+
+
+def send_back(upload_id: int, comment: str) -> bool:
+    return _did(lambda who: store.send_back(engine(), upload_id, user=who, comment=comment))
+
+
+def closed_periods() -> pd.DataFrame:
+    """The periods closed now: period, closed_by, closed_at, comment."""
+    return store.closed_periods(engine())
+
+
+def close_period(period: str, comment: str) -> bool:
+    return _did(lambda who: store.close_period(engine(), period, user=who, comment=comment))
+
+
+def reopen_period(period: str, comment: str) -> bool:
+    return _did(lambda who: store.reopen_period(engine(), period, user=who, comment=comment))

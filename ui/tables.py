@@ -20,7 +20,7 @@ from kpi_engine.core import adjust, insights
 from kpi_engine.core.adjust import is_veto
 from kpi_engine.core.names import department_key, department_keys, in_department_order, kpi_labels
 from kpi_engine.core.periods import in_order
-from kpi_engine.core.schema import ANONYMOUS, BONUS, GATE, SAMPLE_UPLOADER, owner_rows
+from kpi_engine.core.schema import ANONYMOUS, BONUS, GATE, PUBLISHED, SAMPLE_UPLOADER, owner_rows
 from kpi_engine.core.settings import DEFAULT_TIME_ZONE
 from kpi_engine.i18n import (
     MISSING,
@@ -763,10 +763,12 @@ def uploader_names(names: pd.Series, lang: str) -> pd.Series:
     return names.map(lambda name: words.get(name, name))
 
 
-def version_state(deleted: bool, current: bool, lang: str) -> str:
-    """Shown now, an earlier version, or deleted: one word per version."""
+def version_state(deleted: bool, current: bool, lang: str, state: str = PUBLISHED) -> str:
+    """Shown now, an earlier version, deleted, pending or sent back: one word per version."""
     if deleted:
         return t("data.state_deleted", lang)
+    if state != PUBLISHED:
+        return t(f"data.state_{state}", lang)
     return t("data.state_current" if current else "data.state_earlier", lang)
 
 
@@ -793,8 +795,8 @@ def versions(frame: pd.DataFrame, lang: str, zone: str = DEFAULT_TIME_ZONE) -> p
             t("data.uploaded_at", lang): frame["uploaded_at"].map(lambda v: when(v, zone)),
             t("data.rows", lang): frame["rows"],
             t("data.state", lang): [
-                version_state(d, c, lang)
-                for d, c in zip(frame["deleted"], frame["current"], strict=True)
+                version_state(d, c, lang, s)
+                for d, c, s in zip(frame["deleted"], frame["current"], frame["state"], strict=True)
             ],
         }
     )
@@ -807,7 +809,7 @@ def version_label(row: pd.Series, lang: str, zone: str = DEFAULT_TIME_ZONE) -> s
             f"v{row['version']}",
             str(row["name"]),
             when(row["uploaded_at"], zone),
-            version_state(row["deleted"], row["current"], lang),
+            version_state(row["deleted"], row["current"], lang, row["state"]),
         )
     )
 

@@ -12,6 +12,7 @@ Plain functions over a SQLAlchemy Engine (Core, no ORM, no Streamlit); callers w
     closures     closing and reopening a period: a closed period's data does not change
     submissions  every upload of every department-period: the submission board's log
     actions      the actions agreed in the meeting: added, closed, listed
+    review       approving or sending back a manager's pending upload
     codec        values to cells and back, the versioned JSON of settings and scenarios
     failures     failures of the machine (disk, database) as codes the app shows
 """
@@ -31,6 +32,7 @@ from kpi_engine.store.audit import (
 from kpi_engine.store.closures import close_period, closed_periods, reopen_period
 from kpi_engine.store.connection import DATABASE_URL_ENV, SQLITE_FILE, connect, database_url
 from kpi_engine.store.migrations import SCHEMA_VERSION, migrate, version
+from kpi_engine.store.review import approve, pending, send_back
 from kpi_engine.store.scenarios import delete_scenario, list_scenarios, save_scenario
 from kpi_engine.store.settings import load_settings, save_settings, settings_history
 from kpi_engine.store.submissions import submission_log
@@ -49,6 +51,7 @@ from kpi_engine.store.uploads import (
     restore,
     save_upload,
     seed,
+    shown_pending,
     start,
     undo_delete,
     versions,
@@ -73,6 +76,7 @@ __all__ = [
     "UploadResult",
     "actions",
     "add_action",
+    "approve",
     "audit_log",
     "close_action",
     "close_period",
@@ -89,6 +93,7 @@ __all__ = [
     "list_scenarios",
     "load_settings",
     "migrate",
+    "pending",
     "reopen_period",
     "restore",
     "revision",
@@ -96,7 +101,9 @@ __all__ = [
     "save_settings",
     "save_upload",
     "seed",
+    "send_back",
     "settings_history",
+    "shown_pending",
     "start",
     "submission_log",
     "undo_delete",

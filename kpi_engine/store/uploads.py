@@ -12,6 +12,11 @@ a new upload takes the next number, and restoring an earlier version gives it th
 number again (so it becomes newest without copying its rows). Deleting marks the upload
 deleted (undo clears the mark); nothing is ever overwritten, and `audit` says who did
 what when. Each write is one transaction (`connection.writing`).
+
+Approval (issue 17): with `Settings.approval_required`, a manager's upload is stored
+`pending`; it is shown to its uploader and to those who may approve it (`may_review`) in
+place of the published version, and to nobody else until approved (`review.approve`,
+which gives it the next seq like a restore). A returned upload is shown to no one.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from kpi_engine.core.names import unify
 from kpi_engine.core.schema import (
     DEFINITION_COLUMNS,
     KPI_COLUMNS,
+    PENDING,
+    PUBLISHED,
     SAMPLE_UPLOADER,
     Loaded,
     definitions_table,
@@ -46,6 +53,7 @@ from kpi_engine.store.closures import require_open
 from kpi_engine.store.connection import connect, reading, writing
 from kpi_engine.store.migrations import migrate
 from kpi_engine.store.schema import counters, coverage, definition_rows, kpi_rows, uploads
+from kpi_engine.store.settings import load_settings
 
 CHUNK_ROWS = 5_000  # rows per executemany
 
@@ -63,6 +71,7 @@ class UploadResult:
     upload_id: int | None
     versions: tuple[tuple[str, str, int], ...] = ()
     replaced: tuple[int, ...] = ()  # uploads that were the newest version before
+    state: str = PUBLISHED  # PENDING: waits for approval, shown to its uploader and approvers
 
     @property
     def stored(self) -> bool:
@@ -95,8 +104,18 @@ def _coverage_of(kpis: pd.DataFrame, dept_keys: list[str]) -> pd.DataFrame:
     return grouped["department"].agg(department="first", rows="size").reset_index()
 
 
-def _ranked() -> sa.Subquery:
-    """Each (dept_key, period) with the non-deleted uploads covering it, `rn` 1 = newest."""
+def _published() -> sa.ColumnElement[bool]:
+    """Uploads shown to everyone: published ones (NULL: stored before approval existed)."""
+    return sa.or_(uploads.c.state.is_(None), uploads.c.state == PUBLISHED)
+
+
+def _ranked(pending: Iterable[int] = ()) -> sa.Subquery:
+    """Each (dept_key, period) with the non-deleted uploads covering it that are shown,
+    `rn` 1 = newest: the published ones, and the pending uploads `pending` names (those a
+    viewer sees, `shown_pending`)."""
+    shown = _published()
+    if pending:
+        shown = sa.or_(shown, uploads.c.id.in_(sorted(pending)))
     return (
         sa.select(
             coverage.c.dept_key,
@@ -111,14 +130,17 @@ def _ranked() -> sa.Subquery:
             .label("rn"),
         )
         .join(uploads, uploads.c.id == coverage.c.upload_id)
-        .where(uploads.c.deleted_at.is_(None))
+        .where(uploads.c.deleted_at.is_(None), shown)
         .subquery()
     )
 
 
-def _newest(conn: Connection, keys: Iterable[tuple[str, str]] | None = None) -> pd.DataFrame:
-    """The newest non-deleted upload of each (dept_key, period) (optionally only `keys`)."""
-    ranked = _ranked()
+def _newest(
+    conn: Connection, keys: Iterable[tuple[str, str]] | None = None, pending: Iterable[int] = ()
+) -> pd.DataFrame:
+    """The newest shown upload of each (dept_key, period) (optionally only `keys`;
+    `pending` as in `_ranked`)."""
+    ranked = _ranked(pending)
     query = sa.select(ranked.c.dept_key, ranked.c.period, ranked.c.upload_id).where(
         ranked.c.rn == 1
     )
@@ -129,12 +151,42 @@ def _newest(conn: Connection, keys: Iterable[tuple[str, str]] | None = None) -> 
     return frame
 
 
+def may_review(actor: Actor, departments: Iterable[str]) -> bool:
+    """Whether `actor` may approve or send back an upload covering `departments`: the
+    APPROVE permission and every department their own (an admin's are all)."""
+    return actor.may(access.APPROVE) and all(actor.owns(d) for d in departments)
+
+
+def shown_pending(engine: Engine, viewer: Actor | None) -> tuple[int, ...]:
+    """The pending uploads `viewer` sees: those they uploaded and those they may review
+    (`may_review`); none for nobody. What a cache of `current_kpis(viewer)` is keyed by."""
+    if viewer is None:
+        return ()
+    with reading(engine) as conn:
+        return _shown_pending(conn, viewer)
+
+
+def _shown_pending(conn: Connection, viewer: Actor) -> tuple[int, ...]:
+    query = (
+        sa.select(uploads.c.id, uploads.c.uploader, uploads.c.departments)
+        .where(uploads.c.state == PENDING, uploads.c.deleted_at.is_(None))
+        .order_by(uploads.c.id)
+    )
+    return tuple(
+        int(r.id)
+        for r in conn.execute(query).all()
+        if r.uploader == viewer.name or may_review(viewer, json.loads(r.departments))
+    )
+
+
 def save_upload(
     engine: Engine, *, name: str, data: bytes, loaded: Loaded, uploader: Actor
 ) -> UploadResult:
     """Store one file's accepted rows (and its definitions) as a new version of every
     department-period it covers, in one transaction. The same file again, while it is
-    still the version shown everywhere it covers, changes nothing (DUPLICATE).
+    still the version its uploader sees everywhere it covers, changes nothing (DUPLICATE).
+    A manager's upload waits for approval (PENDING) when the settings ask for it;
+    everyone else's (an approver's, an admin's) is published at once.
 
     Raises `access.Forbidden` when the uploader may not upload, or (a manager) when any
     row or definition belongs to a department that is not theirs: nothing is stored."""
@@ -144,8 +196,17 @@ def save_upload(
     access.require_departments(uploader, departments.dropna().astype(str).unique())
     if uploader.role in access.DEPARTMENT_ROLES:
         access.require_known_partners(uploader, _partners(loaded.kpis), _known_keys(engine))
+    review = uploader.role == access.MANAGER and load_settings(engine).approval_required
     with writing(engine) as conn:
-        return _save(conn, name=name, data=data, loaded=loaded, uploader=uploader.name)
+        return _save(
+            conn,
+            name=name,
+            data=data,
+            loaded=loaded,
+            uploader=uploader.name,
+            state=PENDING if review else PUBLISHED,
+            pending=_shown_pending(conn, uploader),
+        )
 
 
 def _partners(kpis: pd.DataFrame) -> list[str]:
@@ -187,26 +248,39 @@ def _new_definitions(offered: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFram
 
 
 def _save(
-    conn: Connection, *, name: str, data: bytes, loaded: Loaded, uploader: str
+    conn: Connection,
+    *,
+    name: str,
+    data: bytes,
+    loaded: Loaded,
+    uploader: str,
+    state: str = PUBLISHED,
+    pending: tuple[int, ...] = (),
 ) -> UploadResult:
+    """`pending`: the pending uploads the uploader sees, so that sending a pending file
+    again is a DUPLICATE for its uploader, and an approver's copy of it is published."""
     kpis, defs = loaded.kpis, loaded.definitions
     if kpis.empty and defs.empty:
-        return UploadResult(EMPTY, None)
+        return UploadResult(EMPTY, None, state=state)
     sha = digest(data)
     seq = _next_seq(conn)  # first: on PostgreSQL this row lock orders concurrent writers
     dept_keys = names.department_keys(kpis["department"]).tolist()
     cover = _coverage_of(kpis, dept_keys)
     require_open(conn, cover["period"])
     keys = list(zip(cover["dept_key"], cover["period"], strict=True))
-    before = _newest(conn, keys)
+    before = _newest(conn, keys)  # what everyone sees
+    mine = pending if state == PENDING else ()  # what the uploader sees of what they send
+    seen = _newest(conn, keys, mine)
     same = conn.execute(
-        sa.select(uploads.c.id)
+        sa.select(uploads.c.id, uploads.c.state)
         .where(uploads.c.sha256 == sha, uploads.c.deleted_at.is_(None))
+        .where(sa.or_(_published(), uploads.c.id.in_(mine)))
         .order_by(uploads.c.seq.desc())
     ).first()
-    if same is not None and (not keys or (before["upload_id"] == same.id).sum() == len(keys)):
+    if same is not None and (not keys or (seen["upload_id"] == same.id).sum() == len(keys)):
         counts = _version_numbers(conn, keys, same.id)
-        return UploadResult(DUPLICATE, int(same.id), _versions(cover, counts))
+        was = same.state or PUBLISHED
+        return UploadResult(DUPLICATE, int(same.id), _versions(cover, counts), state=was)
     upload_id = conn.execute(
         uploads.insert().values(
             seq=seq,
@@ -219,6 +293,7 @@ def _save(
             periods=codec.to_json(sorted(set(cover["period"]))),
             rows_accepted=int(loaded.rows_accepted),
             rows_rejected=int(loaded.rows_rejected),
+            state=state,
         )
     ).inserted_primary_key[0]
     if len(cover):
@@ -234,11 +309,12 @@ def _save(
         _insert(conn, kpi_rows, codec.records(kpis, KPI_COLUMNS, upload_id, dept_key=dept_keys))
     if not defs.empty:
         _insert(conn, definition_rows, codec.records(defs, DEFINITION_COLUMNS, upload_id))
-    replaced = tuple(sorted({int(u) for u in before["upload_id"]}))
+    replaced = () if state == PENDING else tuple(sorted({int(u) for u in before["upload_id"]}))
     counts = _version_numbers(conn, keys, upload_id)
-    record(conn, uploader, "upload", upload_id, {"name": name, "sha256": sha, "replaced": replaced})
+    detail = {"name": name, "sha256": sha, "replaced": replaced, "state": state}
+    record(conn, uploader, "upload", upload_id, detail)
     _inside_transaction(conn, "done")
-    return UploadResult(STORED, int(upload_id), _versions(cover, counts), replaced)
+    return UploadResult(STORED, int(upload_id), _versions(cover, counts), replaced, state)
 
 
 def _version_numbers(
@@ -331,12 +407,18 @@ def _inside_transaction(conn: Connection, stage: str) -> None:
 # -- reading ------------------------------------------------------------------------------
 
 
-def current_kpis(engine: Engine) -> pd.DataFrame:
-    """The KPI rows shown: of each department x period, the newest version's rows
-    (`schema.KPI_COLUMNS`, ordered by upload then row order within it), each department
-    under the name it was first stored with (`names.unify`)."""
+def current_kpis(
+    engine: Engine, viewer: Actor | None = None, *, pending: Iterable[int] | None = None
+) -> pd.DataFrame:
+    """The KPI rows shown: of each department x period, the newest published version's
+    rows (`schema.KPI_COLUMNS`, ordered by upload then row order within it), each
+    department under the name it was first stored with (`names.unify`). For `viewer`, the
+    pending uploads they see (`shown_pending`) count as versions too; `pending` names
+    those uploads instead (a cache keyed by them passes them rather than the viewer)."""
     with reading(engine) as conn:
-        return unify(_current(conn), preferred=_first_names(conn))
+        if pending is None:
+            pending = () if viewer is None else _shown_pending(conn, viewer)
+        return unify(_current(conn, pending), preferred=_first_names(conn))
 
 
 def _first_names(conn: Connection) -> list[str]:
@@ -353,8 +435,8 @@ def _first_names(conn: Connection) -> list[str]:
     return list(first.values())
 
 
-def _current(conn: Connection) -> pd.DataFrame:
-    ranked = _ranked()
+def _current(conn: Connection, pending: Iterable[int] = ()) -> pd.DataFrame:
+    ranked = _ranked(pending)
     query = (
         sa.select(*(kpi_rows.c[c] for c in KPI_COLUMNS))
         .join(
@@ -372,12 +454,13 @@ def _current(conn: Connection) -> pd.DataFrame:
 
 
 def definitions(engine: Engine) -> pd.DataFrame:
-    """KPI definitions of every non-deleted upload, newer uploads winning, one per KPI."""
+    """KPI definitions of every non-deleted published upload, newer uploads winning, one
+    per KPI (a pending upload's definitions count once it is approved)."""
     columns = list(DEFINITION_COLUMNS)
     query = (
         sa.select(*(definition_rows.c[c] for c in columns))
         .join(uploads, uploads.c.id == definition_rows.c.upload_id)
-        .where(uploads.c.deleted_at.is_(None))
+        .where(uploads.c.deleted_at.is_(None), _published())
         .order_by(uploads.c.seq, definition_rows.c.ordinal)
     )
     with reading(engine) as conn:
@@ -400,12 +483,17 @@ HISTORY_COLUMNS = (
     "deleted_by",
     "deleted_at",
     "current",
+    "state",
+    "reviewed_by",
+    "reviewed_at",
+    "review_comment",
 )
 
 
 def history(engine: Engine) -> pd.DataFrame:
     """Every upload, newest first: who sent which file when, what it covers, rows accepted
-    and rejected, whether it is deleted and whether it is the version shown anywhere."""
+    and rejected, whether it is deleted, whether it is the version shown to everyone
+    anywhere (`current`), its approval state (`schema.UPLOAD_STATES`) and its review."""
     with reading(engine) as conn:
         rows = conn.execute(sa.select(uploads).order_by(uploads.c.id.desc())).mappings().all()
         shown = set(_newest(conn)["upload_id"])
@@ -425,6 +513,10 @@ def history(engine: Engine) -> pd.DataFrame:
             "deleted_by": r["deleted_by"],
             "deleted_at": codec.utc(r["deleted_at"]),
             "current": r["id"] in shown,
+            "state": r["state"] or PUBLISHED,
+            "reviewed_by": r["reviewed_by"],
+            "reviewed_at": codec.utc(r["reviewed_at"]),
+            "review_comment": r["review_comment"],
         }
         for r in rows
     ]
@@ -450,7 +542,8 @@ def covered(engine: Engine) -> pd.DataFrame:
 
 def versions(engine: Engine, department: str, period: str) -> pd.DataFrame:
     """Every upload of a department's period, oldest first, numbered from 1; `current`
-    marks the one shown (the newest non-deleted by seq, which a restore moves)."""
+    marks the one shown to everyone (the newest non-deleted published by seq, which a
+    restore or an approval moves); `state` is its approval state."""
     key = names.department_key(department)
     query = (
         sa.select(
@@ -460,6 +553,7 @@ def versions(engine: Engine, department: str, period: str) -> pd.DataFrame:
             uploads.c.uploaded_at,
             coverage.c.rows,
             uploads.c.deleted_at,
+            uploads.c.state,
         )
         .join(coverage, coverage.c.upload_id == uploads.c.id)
         .where(coverage.c.dept_key == key, coverage.c.period == period)
@@ -480,6 +574,7 @@ def versions(engine: Engine, department: str, period: str) -> pd.DataFrame:
                 "rows": r.rows,
                 "deleted": r.deleted_at is not None,
                 "current": r.id == shown,
+                "state": r.state or PUBLISHED,
             }
             for i, r in enumerate(rows)
         ],
@@ -492,6 +587,7 @@ def versions(engine: Engine, department: str, period: str) -> pd.DataFrame:
             "rows",
             "deleted",
             "current",
+            "state",
         ],
     )
 
@@ -508,7 +604,7 @@ def _get_upload(conn: Connection, upload_id: int) -> Any:
 
 def restore(engine: Engine, upload_id: int, *, user: Actor) -> None:
     """Make an earlier upload the version shown again for everything it covers (and bring
-    it back if it was deleted)."""
+    it back if it was deleted). Refused for an upload that is pending or was sent back."""
     _change_upload(engine, upload_id, user, access.RESTORE, "restore", next_seq=True)
 
 
@@ -560,6 +656,12 @@ def _change_upload(
         if action == "undo_delete" and found.deleted_at is None:
             raise Refused(
                 "not_deleted", f"{found.name} is not deleted: nothing to undo", file=found.name
+            )
+        if action == "restore" and (found.state or PUBLISHED) != PUBLISHED:
+            raise Refused(  # a restore shows it to everyone: approval is the way for that
+                "not_published",
+                f"{found.name} was never approved: it cannot be shown by a restore",
+                file=found.name,
             )
         values = {"deleted_at": deleted_at, "deleted_by": deleted_by}
         if next_seq:
