@@ -20,7 +20,7 @@ from typing import NoReturn, TextIO
 
 import pandas as pd
 
-from kpi_engine.cli import admin
+from kpi_engine.cli import admin, digest
 from kpi_engine.core import insights, periods
 from kpi_engine.core.names import department_key
 from kpi_engine.core.schema import ERROR, Loaded
@@ -64,6 +64,7 @@ def parser() -> argparse.ArgumentParser:
     _weights_parser(commands)
     _report_parser(commands)
     admin.add_parsers(commands)
+    digest.add_parser(commands)
     return root
 
 
@@ -434,6 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "report": report,
         "users": admin.run_users,
         "upload": admin.run_upload,
+        "digest": digest.run,
     }
     try:
         return commands[args.command](args)
