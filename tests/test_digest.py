@@ -20,13 +20,15 @@ import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
 
+from kpi_engine import store
 from kpi_engine.auth import users
-from kpi_engine.auth.roles import ADMIN, ANALYST, APPROVER, MANAGER, VIEWER
+from kpi_engine.auth.roles import ADMIN, ANALYST, APPROVER, MANAGER, VIEWER, Actor
 from kpi_engine.cli import digest as command
 from kpi_engine.cli.main import main
 from kpi_engine.i18n import LANGUAGES, period_label, t
 from kpi_engine.notify import SendError, smtp, webhook
 from kpi_engine.reports.digest import DigestContent, Recipient, compose, file_stem
+from tests.store_files import fresh_store, monthly
 
 PASSWORD = "correct horse battery"
 HOSTILE = "<script>alert('x')</script>部"
@@ -402,3 +404,72 @@ def test_cli_posts_the_leadership_digest(company, sink, monkeypatch, capsys):
     assert posted["msgtype"] == "markdown"
     assert "财务部" in posted["markdown"]["text"]  # the whole organisation
     assert "posted the leadership digest to the dingtalk robot" in capsys.readouterr().err
+
+
+# --- from the store (needs the cycle's modules: the board, notes and actions) -----------
+
+
+@pytest.mark.slow
+def test_gather_from_the_store_and_the_command_end_to_end(tmp_path, monkeypatch, inbox):
+    """A store where 市场部 sent October late with a red KPI and no note, 财务部 sent only
+    September, and an action is overdue: each head and leadership get theirs by mail."""
+    for module in (
+        "kpi_engine.store.notes",
+        "kpi_engine.store.actions",
+        "kpi_engine.core.submissions",
+    ):
+        pytest.importorskip(module)
+    from kpi_engine.store.actions import add_action
+
+    handler, port = inbox
+    monkeypatch.setenv("KPI_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("KPI_SMTP_URL", f"smtp://127.0.0.1:{port}")
+    for name in ("KPI_USERS_FILE", "DATABASE_URL", "KPI_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    engine = fresh_store(tmp_path)
+    admin = Actor("张伟", ADMIN)
+    monthly("市场部", 9, actual=95.0).save(engine, admin)
+    monthly("财务部", 9, actual=95.0).save(engine, admin)
+    monthly("市场部", 10, actual=20.0).save(engine, admin)  # now: after the deadline, red
+    add_action(
+        engine,
+        period="2026-09",
+        department="市场部",
+        kpi_key=None,
+        kpi=None,
+        what="走访前十大客户",
+        owner="王磊",
+        due=datetime.date(2026, 10, 15),
+        user=admin,
+    )
+    users.add("张伟", PASSWORD, ADMIN, email="zhang@example.com", language="en")
+    users.add("王磊", PASSWORD, MANAGER, ["市场部"], email="wang@example.com")
+    users.add("钱进", PASSWORD, APPROVER, ["财务部"], email="qian@example.com", language="zh-Hant")
+
+    content = command.gather(engine, "2026-10", store.load_settings(engine))
+    assert set(content.submissions["department"]) == {"市场部", "财务部"}
+    assert dict(
+        zip(content.submissions["department"], content.submissions["status"], strict=True)
+    ) == {
+        "市场部": "late",
+        "财务部": "missing",
+    }
+    assert set(content.unexplained["department"]) == {"市场部"}
+    assert list(content.actions["what"]) == ["走访前十大客户"]
+    assert (content.changes["change"] < 0).all() and len(content.changes) == 3
+
+    out = tmp_path / "out"
+    assert main(["digest", "--period", "2026-10", "--out", str(out), "--send"]) == 0
+    mails = {to[0]: mail for to, mail in handler.mails}
+    assert set(mails) == {"zhang@example.com", "wang@example.com", "qian@example.com"}
+    head = parts(mails["wang@example.com"])["text/plain"]
+    assert t("board.status_late", "zh-Hans") in head and "指标1" in head
+    assert "走访前十大客户" in head and "财务部" not in head
+    finance = parts(mails["qian@example.com"])["text/plain"]
+    assert t("board.status_missing", "zh-Hant") in finance and "市场部" not in finance
+    leader = (out / "张伟.html").read_text(encoding="utf-8")
+    assert (
+        "市场部" in leader
+        and "财务部" in leader
+        and t("digest.movers", "en") in leader.replace("&#x27;", "'")
+    )

@@ -118,7 +118,6 @@ def _day(value: object) -> str:
 
 def _sections(content: DigestContent, recipient: Recipient) -> list[_Section]:
     lang, scope = recipient.language, recipient.departments
-    sep = t("common.list_sep", lang)
 
     def name(value: object) -> str:
         if is_missing(value):
@@ -132,17 +131,26 @@ def _sections(content: DigestContent, recipient: Recipient) -> list[_Section]:
     def text(value: object) -> str:
         return MISSING if is_missing(value) or not str(value).strip() else str(value)
 
+    def item(where: str, what: str, detail: str = "") -> str:
+        return t("digest.item", lang, where=where, what=what) + (f" ({detail})" if detail else "")
+
     submissions = [
-        f"{name(r.department)}: {t(f'board.status_{r.status}', lang)}"
-        + (
+        item(
+            name(r.department),
+            t(f"board.status_{r.status}", lang),
             ""
             if is_missing(r.uploader)
-            else f" ({t('digest.uploaded', lang, user=who(r.uploader), at=_when(r.uploaded_at, content.time_zone))})"
+            else t(
+                "digest.uploaded",
+                lang,
+                user=who(r.uploader),
+                at=_when(r.uploaded_at, content.time_zone),
+            ),
         )
         for r in _mine(content.submissions, scope).itertuples(index=False)
     ]
     unexplained = [
-        f"{name(r.department)}: {text(r.kpi)}"
+        item(name(r.department), text(r.kpi))
         for r in _mine(content.unexplained, scope).itertuples(index=False)
     ]
     deadline = content.deadline.date() if content.deadline is not None else None
@@ -151,11 +159,9 @@ def _sections(content: DigestContent, recipient: Recipient) -> list[_Section]:
         due = _day(r.due)
         late = deadline is not None and due != MISSING and due < deadline.isoformat()  # ISO days
         where = name(r.department) + ("" if is_missing(r.kpi) else f" · {text(r.kpi)}")
-        due_text = f"{t('digest.due', lang)} {due}"
-        actions.append(
-            f"{where}: {text(r.what)} ({sep.join([text(r.owner), due_text])})"
-            + (f" · {t('digest.overdue', lang)}" if late else "")
-        )
+        detail = t("digest.action_detail", lang, owner=text(r.owner), due=due)
+        overdue = f" · {t('digest.overdue', lang)}" if late else ""
+        actions.append(item(where, text(r.what), detail) + overdue)
     changes = _mine(content.changes, scope)
     moved = pd.concat(
         [
@@ -165,8 +171,10 @@ def _sections(content: DigestContent, recipient: Recipient) -> list[_Section]:
         ignore_index=True,
     )
     movers = [
-        f"{name(r.department)} · {text(r.kpi_name if not is_missing(r.kpi_name) else r.kpi_id)}: "
-        f"{score_text(r.previous_score)} → {score_text(r.score)} ({change_text(r.change)})"
+        item(
+            f"{name(r.department)} · {text(r.kpi_name if not is_missing(r.kpi_name) else r.kpi_id)}",
+            f"{score_text(r.previous_score)} → {score_text(r.score)} ({change_text(r.change)})",
+        )
         for r in moved.itertuples(index=False)
     ]
     parts = (
