@@ -131,6 +131,10 @@ def _sections(content: DigestContent, recipient: Recipient) -> list[_Section]:
     def text(value: object) -> str:
         return MISSING if is_missing(value) or not str(value).strip() else str(value)
 
+    def kpi(value: object) -> str:
+        shown = text(value)
+        return shown if shown == MISSING else shown_name(shown, lang, content.script)
+
     def item(where: str, what: str, detail: str = "") -> str:
         return t("digest.item", lang, where=where, what=what) + (f" ({detail})" if detail else "")
 
@@ -150,7 +154,7 @@ def _sections(content: DigestContent, recipient: Recipient) -> list[_Section]:
         for r in _mine(content.submissions, scope).itertuples(index=False)
     ]
     unexplained = [
-        item(name(r.department), text(r.kpi))
+        item(name(r.department), kpi(r.kpi))
         for r in _mine(content.unexplained, scope).itertuples(index=False)
     ]
     deadline = content.deadline.date() if content.deadline is not None else None
@@ -158,7 +162,7 @@ def _sections(content: DigestContent, recipient: Recipient) -> list[_Section]:
     for r in _mine(content.actions, scope).itertuples(index=False):
         due = _day(r.due)
         late = deadline is not None and due != MISSING and due < deadline.isoformat()  # ISO days
-        where = name(r.department) + ("" if is_missing(r.kpi) else f" · {text(r.kpi)}")
+        where = name(r.department) + ("" if is_missing(r.kpi) else f" · {kpi(r.kpi)}")
         detail = t("digest.action_detail", lang, owner=text(r.owner), due=due)
         overdue = f" · {t('digest.overdue', lang)}" if late else ""
         actions.append(item(where, text(r.what), detail) + overdue)
@@ -172,7 +176,7 @@ def _sections(content: DigestContent, recipient: Recipient) -> list[_Section]:
     )
     movers = [
         item(
-            f"{name(r.department)} · {text(r.kpi_name if not is_missing(r.kpi_name) else r.kpi_id)}",
+            f"{name(r.department)} · {kpi(r.kpi_name if not is_missing(r.kpi_name) else r.kpi_id)}",
             f"{score_text(r.previous_score)} → {score_text(r.score)} ({change_text(r.change)})",
         )
         for r in moved.itertuples(index=False)
