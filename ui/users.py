@@ -1,20 +1,16 @@
 """The Settings page's users section, for admins: the users file as a table, a form that
 adds a user or changes one (typing an existing name fills in what the file says), and
-removing one. The same rules and hashing as `python -m kpi_engine users` (both call
-`kpi_engine.auth.users`); the acting admin is looked up again before each change, as the
-store does before a write, and the last admin can be neither removed nor demoted.
+removing one. The same rules and hashing as `python -m kpi_engine users` (the change goes
+through `ui.auth.change_user` to `kpi_engine.auth.users`); the acting admin is looked up
+again before each change, as the store does before a write, and the last admin can be
+neither removed nor demoted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import streamlit as st
 
-from kpi_engine.auth import users
-from kpi_engine.auth.roles import ROLES, Actor, Forbidden
 from kpi_engine.i18n import LANGUAGES, t
-from kpi_engine.store import failures
 from ui import auth, data, tables, text
 
 NAME, PASSWORD, ROLE, DEPARTMENTS = "user_name", "user_password", "user_role", "user_departments"
@@ -24,7 +20,7 @@ SAID = "users_said"  # session key: (kind, catalog key, params) shown after the 
 NO_LANGUAGE = ""  # the digest in the organisation's default language
 
 
-def section(who: Actor, lang: str) -> None:
+def section(who: auth.Actor, lang: str) -> None:
     """The users section, for those who may manage users (nothing for anyone else)."""
     if not who.may(auth.USERS):
         return
@@ -51,7 +47,7 @@ def _fill() -> None:
     )
     if found is None:
         return
-    st.session_state[ROLE] = found["role"] if found["role"] in ROLES else ROLES[0]
+    st.session_state[ROLE] = found["role"] if found["role"] in auth.ROLES else auth.ROLES[0]
     st.session_state[DEPARTMENTS] = list(found["departments"])  # type: ignore[call-overload]
     st.session_state[EMAIL] = found.get("email") or ""
     st.session_state[LANGUAGE] = found.get("language") or NO_LANGUAGE
@@ -64,20 +60,20 @@ def _form(lang: str) -> None:
     name_col.text_input(
         t("auth.name", lang),
         key=NAME,
-        max_chars=users.MAX_NAME_CHARS,
+        max_chars=auth.MAX_NAME_CHARS,
         on_change=_fill,
     )
     password_col.text_input(
         t("auth.password", lang),
         type="password",
         key=PASSWORD,
-        max_chars=users.MAX_PASSWORD_CHARS,
+        max_chars=auth.MAX_PASSWORD_CHARS,
         help=t("settings.user_password_hint", lang),
     )
     role_col, departments_col = st.columns(2)
     role_col.selectbox(
         t("settings.role", lang),
-        ROLES,
+        auth.ROLES,
         format_func=lambda role: t(f"role.{role}", lang),
         key=ROLE,
     )
@@ -95,12 +91,12 @@ def _form(lang: str) -> None:
     email_col.text_input(
         t("settings.user_email", lang),
         key=EMAIL,
-        max_chars=users.MAX_EMAIL_CHARS,
+        max_chars=auth.MAX_EMAIL_CHARS,
         help=t("settings.user_email_hint", lang),
     )
     language_col.selectbox(
         t("settings.user_language", lang),
-        (NO_LANGUAGE, *users.USER_LANGUAGES),
+        (NO_LANGUAGE, *auth.USER_LANGUAGES),
         format_func=lambda code: LANGUAGES.get(code) or t("settings.user_language_default", lang),
         key=LANGUAGE,
     )
@@ -118,14 +114,12 @@ def _save() -> None:
         "language": st.session_state.get(LANGUAGE) or "",
     }
     if any(p["name"] == name for p in _people()):
-        done = _change(
-            lambda: users.update(name, password=password or None, **fields), "user_changed", name
-        )
+        done = _change("update", name, password=password or None, **fields)
     elif not password:
         st.session_state[SAID] = ("error", "settings.user_needs_password", {})
         done = False
     else:
-        done = _change(lambda: users.add(name, password, **fields), "user_added", name)
+        done = _change("add", name, password=password, **fields)
     if done:
         st.session_state[PASSWORD] = ""
 
@@ -153,7 +147,7 @@ def _removal(people: list[dict[str, object]], lang: str) -> None:
 def _remove() -> None:
     """The remove button's callback (never the last user: that is open mode, CLI only)."""
     name = st.session_state.get(REMOVE_CHOICE)
-    if name is not None and _change(lambda: users.remove(name), "user_removed", name):
+    if name is not None and _change("remove", name):
         st.session_state[REMOVE_CHOICE] = None
 
 
@@ -161,39 +155,21 @@ def _people() -> list[dict[str, object]]:
     """The users file now (a callback runs before the page reads it again)."""
     try:
         return auth.people()
-    except users.UsersFileError:
-        return []  # `_change` meets the same file and says so
+    except ValueError:  # a damaged users file: `_change` meets it too and says so
+        return []
 
 
-def _change(write: Callable[[], object], done: str, name: str) -> bool:
-    """A users-file change by the signed-in admin (looked up again now: one removed or
-    demoted since the page was drawn changes nothing). Run from a button's callback, so
-    what happened (done, refused, a damaged or unwritable users file) is kept for `_say`
-    to show in the user's words on the run that follows."""
-    try:
-        who = auth.current()
-        if who is None:
-            return False
-        if not who.may(auth.USERS):
-            raise Forbidden("forbidden", "", user=who.name, role=who.role, action=auth.USERS)
-        write()
-    except Forbidden as error:
-        st.session_state[SAID] = ("forbidden", error.code, dict(error.params))
-        return False
-    except users.UserRefused as refused:
-        st.session_state[SAID] = ("error", f"users.{refused.code}", dict(refused.params))
-        return False
-    except KeyError:  # removed by another admin meanwhile
-        st.session_state[SAID] = ("error", "users.unknown_user", {"name": name})
-        return False
-    except Exception as error:  # a callback runs outside app.py's guard: say it here
-        code = failures.failure(error)
-        if code is None:
-            raise
-        st.session_state[SAID] = ("error", f"failure.{code}", {})
-        return False
-    st.session_state[SAID] = ("success", f"settings.{done}", {"name": name})
-    return True
+def _change(change: str, name: str, **fields: object) -> bool:
+    """A users-file change by the signed-in admin (`auth.change_user`); what happened is
+    kept for `_say` to show in the user's words on the run that follows."""
+    kind, key, params = auth.change_user(change, name, **fields)
+    if kind == "success":
+        key = {"add": "settings.user_added", "update": "settings.user_changed"}.get(
+            change, "settings.user_removed"
+        )
+    if kind != "none":
+        st.session_state[SAID] = (kind, key, params)
+    return kind == "success"
 
 
 def _say(lang: str) -> None:
@@ -203,7 +179,7 @@ def _say(lang: str) -> None:
         return
     kind, key, params = said
     if kind == "forbidden":
-        st.error(auth.refused(Forbidden(key, "", **params), lang), icon=":material/block:")
+        st.error(auth.refused(auth.Forbidden(key, "", **params), lang), icon=":material/block:")
     elif kind == "success":
         st.success(text.md(key, lang, **params), icon=":material/check_circle:")
     else:
