@@ -17,7 +17,7 @@ from kpi_engine.core.settings import (
     problems,
 )
 from kpi_engine.i18n import perspective_label, t
-from ui import auth, data, navigation, state, submissions, tables, text
+from ui import auth, data, navigation, state, submissions, tables, users
 
 navigation.require_shell()
 lang = state.lang()
@@ -278,15 +278,4 @@ else:
         placeholder=tables.MISSING,
     )
 
-if who.may(auth.USERS):
-    st.subheader(t("settings.users", lang))
-    st.caption(t("settings.users_hint", lang))
-    people = auth.people()
-    if people:
-        st.dataframe(tables.people(people, lang), hide_index=True, placeholder=tables.MISSING)
-    for person in people:
-        if "problem" in person:
-            st.warning(
-                text.md("settings.user_broken", lang, name=person["name"]),
-                icon=":material/key_off:",
-            )
+users.section(who, lang)

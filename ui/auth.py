@@ -24,6 +24,7 @@ from kpi_engine.auth import roles, users
 from kpi_engine.auth.roles import ADMIN, OPEN_MODE, VIEWER, Actor, Forbidden
 from kpi_engine.core.schema import ANONYMOUS
 from kpi_engine.i18n import t
+from kpi_engine.store import failures
 from ui.text import md
 
 ACTOR = "actor"  # session key: who signed in with the users file
@@ -37,6 +38,11 @@ SETTINGS, SCENARIO, USERS = roles.SETTINGS, roles.SCENARIO, roles.USERS
 ACTION = roles.ACTION  # the actions agreed in the meeting (ui.actions)
 DEPARTMENT_ROLES = roles.DEPARTMENT_ROLES  # act for their own departments only
 APPROVE, CLOSE = roles.APPROVE, roles.CLOSE
+# What the users section (ui/users.py) offers and bounds, from the users file's rules.
+ROLES, USER_LANGUAGES = roles.ROLES, users.USER_LANGUAGES
+MAX_NAME_CHARS, MAX_PASSWORD_CHARS = users.MAX_NAME_CHARS, users.MAX_PASSWORD_CHARS
+MAX_EMAIL_CHARS = users.MAX_EMAIL_CHARS
+_CHANGES = {"add": users.add, "update": users.update, "remove": users.remove}
 
 
 def _oidc() -> bool:
@@ -164,6 +170,32 @@ def people() -> list[dict[str, object]]:
     """The users file's entries for the admin's list (no hashes; a broken one says why):
     pages read the users file through this module only."""
     return users.describe()
+
+
+def change_user(change: str, name: str, **fields: object) -> tuple[str, str, dict[str, object]]:
+    """`users.add`, `update` or `remove` (`change`) as the signed-in user, looked up again
+    now (an admin removed or demoted since the page was drawn changes nothing). Run from
+    buttons' callbacks, outside app.py's guard, so it never raises for what it can say:
+    returns (kind, catalog key, params), kind one of "success", "error", "forbidden"
+    (`refused` words it) or "none" (signed out: the sign-in form says so)."""
+    try:
+        who = current()
+        if who is None:
+            return "none", "", {}
+        roles.require(who, USERS)
+        _CHANGES[change](name, **fields)  # type: ignore[operator]
+    except Forbidden as error:
+        return "forbidden", error.code, dict(error.params)
+    except users.UserRefused as refusal:
+        return "error", f"users.{refusal.code}", dict(refusal.params)
+    except KeyError:  # removed by another admin meanwhile
+        return "error", "users.unknown_user", {"name": name}
+    except Exception as error:  # a damaged or unwritable users file: what to do
+        code = failures.failure(error)
+        if code is None:
+            raise
+        return "error", f"failure.{code}", {}
+    return "success", "", {"name": name}
 
 
 def refused(error: Forbidden, lang: str) -> str:

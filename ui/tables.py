@@ -23,6 +23,7 @@ from kpi_engine.core.periods import in_order
 from kpi_engine.core.schema import ANONYMOUS, BONUS, GATE, PUBLISHED, SAMPLE_UPLOADER, owner_rows
 from kpi_engine.core.settings import DEFAULT_TIME_ZONE
 from kpi_engine.i18n import (
+    LANGUAGES,
     MISSING,
     adjustment_text,
     catalog,
@@ -866,13 +867,18 @@ def settings_history(
 
 
 def people(described: list[dict[str, object]], lang: str) -> pd.DataFrame:
-    """The users file as an admin reads it: name, role, own departments (no hashes)."""
+    """The users file as an admin reads it: name, role, own departments, e-mail and the
+    digest's language (no hashes)."""
     return pd.DataFrame(
         {
             t("auth.name", lang): [p["name"] for p in described],
             t("settings.role", lang): [t(f"role.{p['role']}", lang) for p in described],
             t("common.department", lang): [
-                t("common.list_sep", lang).join(p["departments"]) for p in described
+                t("common.list_sep", lang).join(p["departments"]) or MISSING for p in described
+            ],
+            t("settings.user_email", lang): [p.get("email") or MISSING for p in described],
+            t("settings.user_language", lang): [
+                LANGUAGES.get(str(p.get("language")), MISSING) for p in described
             ],
         }
     )

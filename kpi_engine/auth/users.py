@@ -1,6 +1,7 @@
 """The embedded sign-in: a users file of names, roles, departments and argon2 password
-hashes, written by `python -m kpi_engine users add`. Used when no OIDC provider
-(`st.login`) is configured.
+hashes, written by `python -m kpi_engine users add` / `users update` or the Settings page.
+Used when no OIDC provider (`st.login`) is configured. An entry may also carry an
+`email` and a `language` (where and in which language the monthly digest reaches them).
 
 The file is JSON, replaced atomically (write a temporary file, then rename), so a crash
 never leaves half a users file; it is created 0600. Passwords are never stored, only
@@ -34,6 +35,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from kpi_engine.auth.roles import (
+    ADMIN,
     DEPARTMENT_ROLES,
     OIDC,
     OPEN_MODE,
@@ -57,6 +59,10 @@ CLIENT_FAILURES = 20  # ... and from one client (an office behind one address sh
 FIRST_DELAY_S = 30.0  # the wait after those failures, doubled with each further failure
 LONGEST_DELAY_S = 900.0
 COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
+# The languages a user may ask the digest in (the catalogs' languages; auth cannot import
+# i18n, tests/test_users_in_app.py checks they agree).
+USER_LANGUAGES: tuple[str, ...] = ("zh-Hans", "zh-Hant", "en")
+MAX_EMAIL_CHARS = 254
 
 _HASHER = PasswordHasher()
 _VERIFYING = threading.BoundedSemaphore(VERIFYING_AT_ONCE)
@@ -69,6 +75,29 @@ class UsersFileError(ValueError):
     def __init__(self, message: str, *, name: str | None = None) -> None:
         super().__init__(message)
         self.name = name
+
+
+class UserRefused(ValueError):
+    """A change of the users file refused for what was asked (not for a damaged file):
+    `code` and `params` name it for the catalogs (`users.<code>`); str() is English."""
+
+    def __init__(self, code: str, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
+class LastAdmin(UserRefused):
+    """Removing or demoting this user would leave the users without an admin: nobody could
+    manage users, settings or closed months any more."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            "last_admin",
+            f"{name} is the last admin: add another admin (or give another user the admin"
+            " role) first",
+            name=name,
+        )
 
 
 class Throttled(Exception):
@@ -165,18 +194,83 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
-def password_problem(password: str, name: str = "") -> str | None:
-    """Why a new password is refused, or None: too short, too long, common, or the name."""
+def _password_refusal(password: str, name: str = "") -> UserRefused | None:
+    """Why a new password is refused (too short, too long, common, or the name), or None."""
     if len(password) < MIN_PASSWORD_CHARS:
-        return f"a password needs at least {MIN_PASSWORD_CHARS} characters"
+        return UserRefused(
+            "password_short",
+            f"a password needs at least {MIN_PASSWORD_CHARS} characters",
+            count=MIN_PASSWORD_CHARS,
+        )
     if len(password) > MAX_PASSWORD_CHARS:
-        return f"a password may have at most {MAX_PASSWORD_CHARS} characters"
+        return UserRefused(
+            "password_long",
+            f"a password may have at most {MAX_PASSWORD_CHARS} characters",
+            count=MAX_PASSWORD_CHARS,
+        )
     folded = password.strip().casefold()
     if folded in common_passwords() or folded == name.strip().casefold():
-        return (
-            "this password is on a list of common passwords (or is the user's name): choose another"
+        return UserRefused(
+            "password_common",
+            "this password is on a list of common passwords (or is the user's name): choose another",
         )
     return None
+
+
+def password_problem(password: str, name: str = "") -> str | None:
+    """Why a new password is refused, or None: too short, too long, common, or the name."""
+    refusal = _password_refusal(password, name)
+    return None if refusal is None else str(refusal)
+
+
+def _email(email: str | None) -> str | None:
+    """An e-mail address checked loosely (one @ with text on both sides, no spaces or
+    control characters): the mail server is the judge of the rest. "" or None: none."""
+    if email is None or not email.strip():
+        return None
+    email = email.strip()
+    local, at, domain = email.partition("@")
+    if (
+        not at
+        or not local
+        or not domain
+        or "@" in domain
+        or len(email) > MAX_EMAIL_CHARS
+        or any(c.isspace() or not c.isprintable() for c in email)
+    ):
+        raise UserRefused(
+            "bad_email", f"{email!r} is not an e-mail address (name@example.com)", email=email
+        )
+    return email
+
+
+def _language(language: str | None) -> str | None:
+    if language is None or not language.strip():
+        return None
+    if language not in USER_LANGUAGES:
+        raise UserRefused(
+            "bad_language",
+            f"unknown language {language!r}: one of {', '.join(USER_LANGUAGES)}",
+            language=language,
+        )
+    return language
+
+
+def _admins(people: Mapping[str, dict]) -> set[str]:
+    """The users who can sign in as admins."""
+    return {
+        name
+        for name, entry in people.items()
+        if entry_problem(entry) is None and entry.get("role") == ADMIN
+    }
+
+
+def _keeps_an_admin(people: Mapping[str, dict], changed: Mapping[str, dict]) -> None:
+    """Refuse a change (`changed`: the file after it) that leaves users but no admin where
+    there was one: `LastAdmin`, naming the admin it would take."""
+    before, after = _admins(people), _admins(changed)
+    if before and not after and changed:
+        raise LastAdmin(sorted(before)[0])
 
 
 def add(
@@ -185,50 +279,133 @@ def add(
     role: str,
     departments: Iterable[str] = (),
     *,
+    email: str | None = None,
+    language: str | None = None,
     path: str | os.PathLike | None = None,
 ) -> Actor:
-    """Add a user, or replace one of the same name (a new password or role); the user's
-    open sessions are signed out by the new password."""
+    """Add a user, or replace one of the same name (a new password or role; their e-mail
+    and language are kept unless given); the user's open sessions are signed out by the
+    new password. UserRefused says what is wrong with what was asked."""
     departments = tuple(departments)
     if not name.strip():
-        raise ValueError("a user needs a name")
+        raise UserRefused("no_name", "a user needs a name")
     if len(name.strip()) > MAX_NAME_CHARS:
-        raise ValueError(f"a user name may have at most {MAX_NAME_CHARS} characters")
-    problem = password_problem(password, name)
-    if problem:
-        raise ValueError(problem)
-    if role in DEPARTMENT_ROLES and not departments:
-        raise ValueError(f"a {role} needs at least one department (--department)")
+        raise UserRefused(
+            "long_name",
+            f"a user name may have at most {MAX_NAME_CHARS} characters",
+            count=MAX_NAME_CHARS,
+        )
+    refusal = _password_refusal(password, name)
+    if refusal is not None:
+        raise refusal
     actor = Actor(name.strip(), role, departments)  # checks the role
     file = users_file(path)
-    users = load(file)
-    users[actor.name] = {
-        "role": role,
-        "departments": list(departments),
-        "hash": _HASHER.hash(password),
-    }
-    _write(file, users)
+    people = load(file)
+    old = people.get(actor.name)
+    kept = old if isinstance(old, Mapping) else {}
+    entry = _entry(
+        actor.name,
+        role,
+        departments,
+        email=_email(email) if email is not None else kept.get("email"),
+        language=_language(language) if language is not None else kept.get("language"),
+    )
+    entry["hash"] = _HASHER.hash(password)
+    changed = {**people, actor.name: entry}
+    _keeps_an_admin(people, changed)
+    _write(file, changed)
     return actor
 
 
-class LastUser(ValueError):
+def _entry(
+    name: str, role: str, departments: Iterable[str], *, email: object, language: object
+) -> dict:
+    """A users-file entry without its hash: role, departments, and e-mail and language
+    when there are any. A department role needs a department (`Actor.owns` would match none)."""
+    departments = [d.strip() for d in departments if d.strip()]
+    if role in DEPARTMENT_ROLES and not departments:
+        raise UserRefused(
+            "needs_department",
+            f"a {role} needs at least one department (--department)",
+            name=name,
+            role=role,
+        )
+    entry: dict[str, object] = {"role": role, "departments": departments}
+    if email:
+        entry["email"] = email
+    if language:
+        entry["language"] = language
+    return entry
+
+
+def update(
+    name: str,
+    *,
+    role: str | None = None,
+    departments: Iterable[str] | None = None,
+    email: str | None = None,
+    language: str | None = None,
+    password: str | None = None,
+    path: str | os.PathLike | None = None,
+) -> Actor:
+    """Change what is given of an existing user (None: unchanged; "" clears an e-mail or a
+    language). A new password is hashed as `add` hashes it and signs the user's open
+    sessions out; a lower role takes effect at their next click. Refused with KeyError
+    for an unknown name, `LastAdmin` when it would demote the last admin, UserRefused
+    for anything else wrong with what was asked."""
+    file = users_file(path)
+    people = load(file)
+    old = people.get(name)
+    if old is None:
+        raise KeyError(f"no user {name!r}")
+    kept = old if isinstance(old, Mapping) else {}
+    role = role if role is not None else kept.get("role")
+    if role not in ROLES:
+        raise UserRefused(
+            "bad_role", f"unknown role {role!r}: one of {', '.join(ROLES)}", role=str(role)
+        )
+    entry = _entry(
+        name,
+        role,
+        kept.get("departments", []) if departments is None else departments,
+        email=_email(email) if email is not None else kept.get("email"),
+        language=_language(language) if language is not None else kept.get("language"),
+    )
+    if password is not None:
+        refusal = _password_refusal(password, name)
+        if refusal is not None:
+            raise refusal
+        entry["hash"] = _HASHER.hash(password)
+    elif "hash" in kept:
+        entry["hash"] = kept["hash"]
+    changed = {**people, name: entry}
+    _keeps_an_admin(people, changed)
+    _write(file, changed)
+    return Actor(name, role, tuple(entry["departments"]))
+
+
+class LastUser(UserRefused):
     """Removing this user would leave no users, which is open mode."""
 
 
 def remove(name: str, *, path: str | os.PathLike | None = None, force: bool = False) -> None:
     """Remove a user: their open sessions are signed out at their next click. Removing the
-    last one turns sign-in off (open mode), so that needs `force`."""
+    last one turns sign-in off (open mode), so that needs `force`; removing the last admin
+    while other users remain is refused (`LastAdmin`)."""
     file = users_file(path)
     users = load(file)
     if name not in users:
         raise KeyError(f"no user {name!r}")
     if len(users) == 1 and not force:
         raise LastUser(
+            "last_user",
             f"{name} is the last user: without users the app runs in open mode, where anyone"
-            " who can reach it can change everything. Add another user first, or pass --force"
+            " who can reach it can change everything. Add another user first, or pass --force",
+            name=name,
         )
-    del users[name]
-    _write(file, users)
+    left = {other: entry for other, entry in users.items() if other != name}
+    _keeps_an_admin(users, left)
+    _write(file, left)
 
 
 def open_actor(name: str, role: str, path: str | os.PathLike | None = None) -> Actor:
@@ -394,7 +571,8 @@ def _failed(keys: list[tuple[Throttle, str]]) -> None:
 
 
 def describe(path: str | os.PathLike | None = None) -> list[dict[str, object]]:
-    """Users without their hashes: what `users list` prints and the admin sees. An entry
+    """Users without their hashes: what `users list` prints, the admin sees and the digest
+    is sent by (name, role, departments, email, language; None when not set). An entry
     that cannot sign in says why (`problem`)."""
     described = []
     for name, entry in sorted(load(path).items()):
@@ -405,6 +583,10 @@ def describe(path: str | os.PathLike | None = None) -> list[dict[str, object]]:
             "name": name,
             "role": usable.get("role") if usable.get("role") in ROLES else "?",
             "departments": [str(d) for d in departments] if isinstance(departments, list) else [],
+            "email": usable.get("email") if isinstance(usable.get("email"), str) else None,
+            "language": usable.get("language")
+            if usable.get("language") in USER_LANGUAGES
+            else None,
         }
         if problem:
             row["problem"] = problem
@@ -414,8 +596,11 @@ def describe(path: str | os.PathLike | None = None) -> list[dict[str, object]]:
 
 __all__ = [
     "ROLES",
+    "USER_LANGUAGES",
+    "LastAdmin",
     "LastUser",
     "Throttled",
+    "UserRefused",
     "UsersFileError",
     "add",
     "authenticate",
@@ -424,5 +609,6 @@ __all__ = [
     "load",
     "password_problem",
     "remove",
+    "update",
     "users_file",
 ]

@@ -2,7 +2,8 @@
 operators' commands. Uploads from a script go through the same checks as the Data page
 (the store refuses what the signed-in user's role does not allow) and the same audit log.
 
-    python -m kpi_engine users add 王磊 --role manager --department 市场部
+    python -m kpi_engine users add 王磊 --role manager --department 市场部 --email wang@example.com
+    python -m kpi_engine users update 王磊 --role approver --language en
     python -m kpi_engine users list
     KPI_PASSWORD=... python -m kpi_engine upload 市场部_2026-10.xlsx --user 王磊
 """
@@ -41,6 +42,29 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+    change = what.add_parser(
+        "update", help="change a user's role, departments, e-mail, language or password"
+    )
+    change.add_argument("name")
+    change.add_argument("--role", choices=ROLES)
+    change.add_argument(
+        "--department",
+        action="append",
+        default=None,
+        help="the user's departments from now on (repeat for several)",
+    )
+    change.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="a new password from standard input (signs the user's open sessions out)",
+    )
+    for command in (add, change):
+        command.add_argument("--email", help='where the monthly digest goes ("" clears it)')
+        command.add_argument(
+            "--language",
+            choices=(*users.USER_LANGUAGES, ""),
+            help='the digest\'s language (default zh-Hans; "" clears it)',
+        )
     what.add_parser("list", help="list users (never their passwords)")
     remove = what.add_parser("remove", help="remove a user (their open sessions are signed out)")
     remove.add_argument("name")
@@ -82,6 +106,19 @@ def run_users(args: argparse.Namespace) -> int:
                 _password(args, twice=True),
                 args.role,
                 args.department,
+                email=args.email,
+                language=args.language,
+                path=args.users_file,
+            )
+            print(f"saved {actor.name} ({actor.role})", file=sys.stderr)
+        elif args.users_command == "update":
+            actor = users.update(
+                args.name,
+                role=args.role,
+                departments=args.department,
+                email=args.email,
+                language=args.language,
+                password=_password(args, twice=False) if args.password_stdin else None,
                 path=args.users_file,
             )
             print(f"saved {actor.name} ({actor.role})", file=sys.stderr)

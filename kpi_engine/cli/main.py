@@ -20,7 +20,7 @@ from typing import NoReturn, TextIO
 
 import pandas as pd
 
-from kpi_engine.cli import admin
+from kpi_engine.cli import admin, digest
 from kpi_engine.cli import explain as explain_command
 from kpi_engine.core import insights, periods
 from kpi_engine.core.names import department_key
@@ -66,6 +66,7 @@ def parser() -> argparse.ArgumentParser:
     _report_parser(commands)
     admin.add_parsers(commands)
     explain_command.add_parser(commands)
+    digest.add_parser(commands)
     return root
 
 
@@ -437,6 +438,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "users": admin.run_users,
         "upload": admin.run_upload,
         "explain": explain_command.run,
+        "digest": digest.run,
     }
     try:
         return commands[args.command](args)

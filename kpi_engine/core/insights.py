@@ -261,7 +261,7 @@ def _text(table: pd.DataFrame, period: str, column: str) -> str | None:
     return None if values.empty or pd.isna(values.iloc[0]) else str(values.iloc[0])
 
 
-def _movers(changes: pd.DataFrame, n: int, *, best: bool) -> pd.DataFrame:
+def top_movers(changes: pd.DataFrame, n: int, *, best: bool) -> pd.DataFrame:
     """The `n` largest improvements (best) or declines, ties by department and KPI."""
     columns = ["department", "kpi_id", "kpi_name", "perspective"]
     columns += ["score", "previous_score", "change"]
@@ -317,8 +317,8 @@ def overview(
         change=change,
         perspectives=perspectives,
         status_counts={k: int(v) for k, v in counts.items()},
-        best_movers=_movers(changes, movers, best=True),
-        worst_movers=_movers(changes, movers, best=False),
+        best_movers=top_movers(changes, movers, best=True),
+        worst_movers=top_movers(changes, movers, best=False),
         grade=_text(org, period, "grade"),
         coefficient=_value(org, period, "coefficient") if "coefficient" in org else None,
     )
