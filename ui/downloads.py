@@ -27,7 +27,7 @@ from kpi_engine.reports.deck import PPTX, report_pptx
 from kpi_engine.reports.pdf import report_pdf
 from kpi_engine.reports.whatif import whatif_xlsx
 from kpi_engine.reports.xlsx import report_xlsx
-from ui import altair_lock, meeting
+from ui import altair_lock, meeting, notes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -94,12 +94,18 @@ def reports(
     `report` command writes. The buttons name the report by the period's grain
     (`report_name`)."""
     stem = f"KPI_{department}_{period}" if department else f"KPI_{period}"
+    noted = notes.stored()  # the KPIs' notes, in the workbook and the PDF
     named = report_name(period, lang)
     files: list[tuple[str, Callable[[], bytes], str, str]] = [
         (
             "xlsx",
             lambda: report_xlsx(
-                history, period, department=department, lang=lang, settings=settings
+                history,
+                period,
+                department=department,
+                lang=lang,
+                settings=settings,
+                notes=noted,
             ),
             XLSX,
             ":material/table_view:",
@@ -113,6 +119,7 @@ def reports(
                 lang=lang,
                 settings=settings,
                 expected_departments=expected_departments,
+                notes=noted,
             ),
             "application/pdf",
             ":material/picture_as_pdf:",

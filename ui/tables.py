@@ -18,9 +18,16 @@ from kpi_engine.charts import sparklines
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR
 from kpi_engine.core import adjust, insights
 from kpi_engine.core.adjust import is_veto
-from kpi_engine.core.names import department_key, department_keys, in_department_order, kpi_labels
+from kpi_engine.core.names import (
+    department_key,
+    department_keys,
+    in_department_order,
+    kpi_labels,
+    kpi_text_keys,
+)
+from kpi_engine.core.notes import unexplained, with_notes
 from kpi_engine.core.periods import in_order
-from kpi_engine.core.schema import ANONYMOUS, BONUS, GATE, SAMPLE_UPLOADER, owner_rows
+from kpi_engine.core.schema import ANONYMOUS, BONUS, GATE, SAMPLE_UPLOADER, owner_mask, owner_rows
 from kpi_engine.core.settings import DEFAULT_TIME_ZONE
 from kpi_engine.i18n import (
     MISSING,
@@ -48,6 +55,7 @@ from kpi_engine.reports.tables import (
     RULE_LABELS,
     adjusted_rows,
     department_shares,
+    note_cell,
     of_perspective,
     perspective_summary,
     ranking_headers,
@@ -231,13 +239,20 @@ def anchor_label(anchor: str, settings: Settings, lang: str) -> str:
 
 
 def kpi_rows(
-    history: Scorecard, department: str, period: str, lang: str, settings: Settings
+    history: Scorecard,
+    department: str,
+    period: str,
+    lang: str,
+    settings: Settings,
+    *,
+    notes: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One department's KPIs for the period, each with what a manager needs to check its
     score by hand: direction, unit, actual and target in the unit, the anchors its method
     scored it through (`ANCHOR_COLUMNS`), its weight as the reports give it
     (`reports.tables.kpi_rows`' share), score, status, a 12-period trend line coloured by
-    the latest status (`charts.sparklines`), the change, its owner and partners."""
+    the latest status (`charts.sparklines`), the change, its owner and partners; with
+    `notes` (`store.notes`), its note beside it (`ui.notes.note_column`)."""
     changes = insights.kpi_changes(history, period)
     rows = changes[(changes["department"] == department).to_numpy(bool) & of_perspective(changes)]
     recent = insights.kpi_history(history, period, last=12)
@@ -294,7 +309,31 @@ def kpi_rows(
             t("scorecard.shared_with", lang): partners,
         }
     )
+    if notes is not None:
+        table[t("notes.column", lang)] = note_column(rows, notes, lang, settings)
     return _with_rules(table, rows, lang)
+
+
+def note_column(
+    rows: pd.DataFrame, notes: pd.DataFrame, lang: str, settings: Settings
+) -> list[str]:
+    """Each KPI row's note in one cell (`reports.tables.note_cell`); a red KPI without one
+    says a note is needed when the settings require one (`core.notes.unexplained`'s rule)."""
+    noted = with_notes(rows, notes)
+    needed = pd.Series(False, index=rows.index)
+    if settings.notes_required and len(rows):
+        missing = unexplained(rows, notes, settings)
+        keys = set(zip(missing["period"], missing["kpi_key"], strict=True))
+        owned = pd.Series(owner_mask(rows), index=rows.index)
+        needed = owned & pd.Series(
+            [(p, k) in keys for p, k in zip(rows["period"], kpi_text_keys(rows), strict=True)],
+            index=rows.index,
+        )
+    marker = t("notes.needed", lang)
+    return [
+        marker if need else note_cell(c, m, lang)
+        for c, m, need in zip(noted["cause"], noted["measure"], needed, strict=True)
+    ]
 
 
 def _with_rules(table: pd.DataFrame, rows: pd.DataFrame, lang: str) -> pd.DataFrame:

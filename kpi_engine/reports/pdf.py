@@ -56,6 +56,9 @@ from kpi_engine.reports import images
 from kpi_engine.reports.tables import (
     adjusted_departments,
     kpi_table,
+    note_cell,
+    note_rows,
+    noted,
     printable_history,
     quota_sentence,
     ranking_headers,
@@ -459,8 +462,13 @@ def _ranking_pages(
 def _kpi_widths(pdf: FPDF, table: pd.DataFrame) -> list[float]:
     """A department's KPI table's column widths, from every row; the KPI's name takes
     the rest of the line."""
-    widths = _widths(pdf, list(table.columns), table.to_numpy(dtype=object).tolist(), KPI_BOUNDS)
-    widths[1] = WIDTH - sum(widths)
+    noted = len(table.columns) > len(KPI_BOUNDS)  # a note column last (`kpi_table`)
+    bounds = (*KPI_BOUNDS, (0.0, 0.0)) if noted else KPI_BOUNDS
+    widths = _widths(pdf, list(table.columns), table.to_numpy(dtype=object).tolist(), bounds)
+    rest = WIDTH - sum(widths)
+    widths[1] = rest * 0.4 if noted else rest  # the note gets more: it is longer
+    if noted:
+        widths[-1] = rest - widths[1]
     return widths
 
 
@@ -482,7 +490,7 @@ def _kpi_rows(
         rows,
         widths,
         change_column=7,
-        align="LLRRLRLR",
+        align="LLRRLRLR".ljust(len(table.columns), "L"),
         tints=[status_of.get(r[6]) for r in rows],
         tint_column=6,
     )
@@ -705,6 +713,43 @@ def _warnings(pdf: FPDF, found: pd.DataFrame, period: str, lang: str, bottom: fl
         _note(pdf, t("pdf.more_warnings", lang, n=len(lines) - len(shown)))
 
 
+def _notes(
+    pdf: FPDF,
+    history: Scorecard,
+    period: str,
+    department: str | None,
+    lang: str,
+    settings: Settings,
+) -> None:
+    """Every note of the period's KPIs (the department's, or the organisation's) in full,
+    on pages of their own after the rest: the table cuts a note to its column."""
+    rows = note_rows(history, period, department)
+    if rows.empty:
+        return
+    bottom = PAGE_HEIGHT - MARGIN - 6
+    pdf.add_page()
+    _footer(pdf, lang, settings)
+    pdf.set_xy(MARGIN, MARGIN)
+    _heading(pdf, t("notes.pdf_title", lang))
+    for row in rows.itertuples(index=False):
+        head = t("notes.pdf_kpi", lang, department=row.department, kpi=row.kpi_name)
+        body = note_cell(row.cause, row.measure, lang)
+        pdf.set_font(FAMILY, "", 8.5)
+        lines = len(pdf.multi_cell(WIDTH, ROW - 1, body, dry_run=True, output="LINES"))  # type: ignore[arg-type]  # LINES: a list
+        if pdf.get_y() + ROW * (lines + 1) > bottom:
+            pdf.add_page()
+            _footer(pdf, lang, settings)
+            pdf.set_xy(MARGIN, MARGIN)
+        pdf.set_x(MARGIN)
+        pdf.set_font(FAMILY, "B", 8.5)
+        pdf.set_text_color(*(STATUS_RGB["red"] if row.status == "red" else INK))
+        pdf.cell(WIDTH, ROW, _fit(pdf, head, WIDTH), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FAMILY, "", 8.5)
+        pdf.set_text_color(*INK)
+        pdf.multi_cell(WIDTH, ROW - 1, body, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1.5)
+
+
 def _footer(pdf: FPDF, lang: str, settings: Settings) -> float:
     """The status bands at the foot of the page; returns where the content must end."""
     y = PAGE_HEIGHT - MARGIN - 4
@@ -724,14 +769,17 @@ def report_pdf(
     lang: str = DEFAULT_LANG,
     settings: Settings = DEFAULTS,
     expected_departments: Sequence[str] = (),
+    notes: pd.DataFrame | None = None,
 ) -> bytes:
     """The one-page report for `period` as PDF bytes: the organisation, or `department`.
 
     `history` is an `insights.history` holding `period` and the periods before it (for
     changes and red streaks), as `ui.data.history(grain)` returns. `expected_departments`
     are departments that should have reported (a missing one is an early warning).
+    With `notes` (`store.notes`), a department's KPI table has a note column and every
+    note of the period follows in full on a page of its own.
     """
-    history, department = printable_history(history, lang, settings, department)
+    history, department = printable_history(noted(history, notes), lang, settings, department)
     scope_history = scoped(history, department)
     scope = department if department is not None else t("common.organization", lang)
     view = insights.overview(scope_history, period, settings=settings, movers=MOVERS)
@@ -760,4 +808,5 @@ def report_pdf(
     _ranking_pages(pdf, rest, lang, settings, department, widths)
     if kpis is not None and later:
         _kpi_pages(pdf, kpis, lang, settings, t("pdf.kpi_table", lang, department=department))
+    _notes(pdf, history, period, department, lang, settings)
     return bytes(pdf.output())
