@@ -17,7 +17,7 @@ from kpi_engine.core.schema import owner_rows
 from kpi_engine.core.scoring import RED
 from kpi_engine.i18n import status_label, t
 from kpi_engine.reports.tables import note_cell, of_perspective
-from ui import auth, data, state, tables, text
+from ui import auth, data, state, tables
 
 # Widget keys (the UI contract): the KPI picked, the two parts, the save button.
 KPI, CAUSE, MEASURE, SAVE = "note_kpi", "note_cause", "note_measure", "note_save"
@@ -192,7 +192,7 @@ def cell_table(
                     for c, m in zip(noted["cause"], noted["measure"], strict=True)
                 ],
                 t("notes.author", lang): [
-                    text.plain(a) if n else "" for a, n in zip(author, has_note(noted), strict=True)
+                    a if n else "" for a, n in zip(author, has_note(noted), strict=True)
                 ],
                 t("notes.written_at", lang): [
                     tables.when(v, zone) if n else ""

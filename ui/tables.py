@@ -309,8 +309,9 @@ def kpi_rows(
             t("scorecard.shared_with", lang): partners,
         }
     )
-    if notes is not None:
-        table[t("notes.column", lang)] = note_column(rows, notes, lang, settings)
+    if notes is not None:  # beside the status it explains
+        at = table.columns.get_loc(t("common.status", lang)) + 1
+        table.insert(at, t("notes.column", lang), note_column(rows, notes, lang, settings))
     return _with_rules(table, rows, lang)
 
 
@@ -357,17 +358,17 @@ def _with_rules(table: pd.DataFrame, rows: pd.DataFrame, lang: str) -> pd.DataFr
 def of_one_perspective(
     kpis: pd.DataFrame, perspective: str, lang: str, settings: Settings
 ) -> pd.DataFrame:
-    """The rows of `kpi_rows` in one perspective's panel; the rule columns, and each anchor
-    column, only where one of its KPIs has them (a panel without stays narrow)."""
+    """The rows of `kpi_rows` in one perspective's panel; the rule columns, each anchor
+    column and the note column only where one of its KPIs has them (a panel without stays
+    narrow)."""
     rows = kpis[kpis["_perspective"] == perspective].drop(columns="_perspective")
     rule = t("scorecard.rule", lang)
     if rule in rows.columns and not rows[rule].astype(bool).any():
         rows = rows.drop(columns=[t(k, lang) for k in RULE_LABELS])
-    empty = [
-        label
-        for label in (anchor_label(a, settings, lang) for a in ANCHOR_ORDER)
-        if not rows[label].astype(bool).any()
-    ]
+    optional = [anchor_label(a, settings, lang) for a in ANCHOR_ORDER]
+    if t("notes.column", lang) in rows.columns:  # a panel whose KPIs have no note stays narrow
+        optional.append(t("notes.column", lang))
+    empty = [label for label in optional if not rows[label].astype(bool).any()]
     return rows.drop(columns=empty)
 
 
@@ -413,6 +414,9 @@ def kpi_columns(lang: str) -> dict[str, object]:
         ),
         t("common.weight", lang): st.column_config.TextColumn(
             t("common.weight", lang), help=t("scorecard.weight_help", lang)
+        ),
+        t("notes.column", lang): st.column_config.TextColumn(
+            t("notes.column", lang), width="large", help=t("notes.column_help", lang)
         ),
     }
 
