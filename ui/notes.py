@@ -1,6 +1,6 @@
 """Notes on KPIs in the app (issue 17): the stored notes (cached per store revision), the
 Scorecard's editor for a manager's own KPIs with each note's history, and the notes of a
-heatmap cell's KPIs. The rules live in `kpi_engine.core.notes` and `kpi_engine.store.notes`.
+heatmap cell's KPIs. The rules live in the engine's core.notes (and its store, reached through ui.data).
 """
 
 from __future__ import annotations
@@ -8,8 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from kpi_engine import Scorecard, store
-from kpi_engine.auth import roles as access
+from kpi_engine import Scorecard
 from kpi_engine.core import periods
 from kpi_engine.core.names import department_key, kpi_labels, kpi_text_keys
 from kpi_engine.core.notes import has_note, with_notes
@@ -17,7 +16,7 @@ from kpi_engine.core.schema import owner_rows
 from kpi_engine.core.scoring import RED
 from kpi_engine.i18n import status_label, t
 from kpi_engine.reports.tables import note_cell, of_perspective
-from ui import auth, data, state, tables
+from ui import data, state, tables
 
 # Widget keys (the UI contract): the KPI picked, the two parts, the save button.
 KPI, CAUSE, MEASURE, SAVE = "note_kpi", "note_cause", "note_measure", "note_save"
@@ -25,21 +24,9 @@ _FILLED_FOR = "note_filled_for"
 TOOLTIP_CHARS = 80  # a note in a heatmap tooltip: its start, the drill-down has it whole  # which KPI-period the two text areas were filled for
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _stored(url: str, revision: int) -> pd.DataFrame:
-    return store.notes(data.engine())
-
-
 def stored() -> pd.DataFrame:
-    """The note shown for every KPI and period, read once per change of notes or data (an
-    upload may bring notes)."""
-    revision = store.revision(data.engine(), store.NOTE_ACTIONS + store.DATA_ACTIONS)
-    return _stored(store.database_url(), revision)
-
-
-def _may_write(department: str) -> bool:
-    who = auth.actor()
-    return who.may(access.NOTE) and who.owns(department)
+    """The note shown for every KPI and period (`ui.data.notes`, cached per revision)."""
+    return data.notes()
 
 
 def _choices(history: Scorecard, department: str, period: str) -> pd.DataFrame:
@@ -64,17 +51,13 @@ def _save(stored_department: str, period: str, kpi_key: str, kpi: str) -> None:
     """The save button's callback: runs before the page is drawn again, so the table above
     the editor shows the new note at once."""
     lang = state.lang()
-    saved = data._did(
-        lambda who: store.save_note(
-            data.engine(),
-            department=stored_department,
-            period=period,
-            kpi_key=kpi_key,
-            kpi=kpi,
-            cause=st.session_state.get(CAUSE, ""),
-            measure=st.session_state.get(MEASURE, ""),
-            user=who,
-        )
+    saved = data.save_note(
+        department=stored_department,
+        period=period,
+        kpi_key=kpi_key,
+        kpi=kpi,
+        cause=st.session_state.get(CAUSE, ""),
+        measure=st.session_state.get(MEASURE, ""),
     )
     if saved:
         st.toast(t("notes.saved", lang), icon=":material/check:")
@@ -86,7 +69,7 @@ def editor(
     """Under the Scorecard's tables: for a user who may write notes on this department, a
     KPI picker (red KPIs first), cause and measure prefilled with the note shown, a save
     button, and the note's versions. Notes are per month: a quarter or a year says so."""
-    if not _may_write(stored_department):
+    if not data.may_write_note(stored_department):
         return
     st.subheader(t("notes.editor_title", lang))
     if not periods.is_month(period):
@@ -132,7 +115,7 @@ def editor(
 
 def _history(stored_department: str, period: str, key: str, lang: str) -> None:
     """Every version of the note: who wrote what when, on the organisation's clock."""
-    found = store.note_history(data.engine(), stored_department, period, key)
+    found = data.note_history(stored_department, period, key)
     if found.empty:
         return
     zone = data.settings().time_zone
