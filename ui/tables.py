@@ -310,7 +310,7 @@ def kpi_rows(
         }
     )
     if notes is not None:  # beside the status it explains
-        at = table.columns.get_loc(t("common.status", lang)) + 1
+        at = list(table.columns).index(t("common.status", lang)) + 1
         table.insert(at, t("notes.column", lang), note_column(rows, notes, lang, settings))
     return _with_rules(table, rows, lang)
 
