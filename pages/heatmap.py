@@ -4,7 +4,7 @@ import streamlit as st
 
 from kpi_engine.charts import specs as charts
 from kpi_engine.i18n import period_label, perspective_label, score_text, t
-from ui import data, downloads, navigation, state, tables, text
+from ui import data, downloads, navigation, notes, state, tables, text
 
 navigation.require_shell()
 choices = state.current()
@@ -17,7 +17,12 @@ cells = tables.only(history.perspectives, choices.departments)
 picked = None
 if (cells["period"] == period).any():
     chart = charts.heatmap(
-        cells, lang=lang, settings=settings, period=period, departments=history.departments
+        cells,
+        lang=lang,
+        settings=settings,
+        period=period,
+        departments=history.departments,
+        notes=notes.cell_summaries(history, period, lang),
     )
     event = downloads.chart(
         chart,
@@ -71,6 +76,7 @@ if picked is not None:
         perspective=perspective_label(perspective, lang),
     )
     downloads.chart(drill, f"drilldown_{period}", lang, title=drill_title, period=period)
+    notes.cell_table(history, str(department), str(perspective), period, lang)
 
 st.subheader(t("heatmap.department_months", lang))
 year = tables.only(data.year_scores(period), choices.departments)

@@ -5,7 +5,7 @@ import streamlit as st
 from kpi_engine import PERSPECTIVES
 from kpi_engine.charts import specs as charts
 from kpi_engine.i18n import percent_text, period_label, perspective_label, score_text, t
-from ui import data, downloads, meeting, navigation, state, tables, text, tiles
+from ui import data, downloads, meeting, navigation, notes, state, tables, text, tiles
 from ui import explain as why
 
 navigation.require_shell()
@@ -72,7 +72,7 @@ if card.weighting is not None:  # which rule scored the department (SPEC §5.3)
         t("scorecard.weighting", lang, rule=t(f"weighting.rule_{card.weighting}", lang)),
         help=t(f"weighting.{card.weighting}_help", lang),
     )
-kpis = tables.kpi_rows(history, department, period, lang, settings)
+kpis = tables.kpi_rows(history, department, period, lang, settings, notes=notes.stored())
 if kpis.empty:  # e.g. a sheet for other months: say so, and where its data is
     st.info(tables.no_rows_text(history, department, period, lang), icon=":material/info:")
     st.stop()
@@ -84,6 +84,7 @@ with chart_place or st.container():
         title=t("scorecard.title", lang, department=department),
         period=period,
     )
+notes.unexplained_caption(kpis, lang)
 shares = tables.perspective_weights(history, department, period, settings)
 panels = [c for _ in range(2) for c in st.columns(2, gap="large")] if in_meeting else None
 for at, perspective in enumerate(PERSPECTIVES):
@@ -118,3 +119,4 @@ if missing == len(kpis):
 elif missing:
     st.caption(t("scorecard.missing_count", lang, n=missing))
 why.section(history, period, lang, settings, department=department)
+notes.editor(history, stored, department, period, lang)  # 原因分析 / 改进措施

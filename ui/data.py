@@ -23,7 +23,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from kpi_engine import Loaded, Scorecard, Settings, build, load_files, store
-from kpi_engine.auth.roles import Actor, Forbidden
+from kpi_engine.auth.roles import NOTE, Actor, Forbidden
 from kpi_engine.core import insights
 from kpi_engine.core.names import in_department_order
 from kpi_engine.core.periods import in_order
@@ -459,3 +459,34 @@ def close_period(period: str, comment: str) -> bool:
 
 def reopen_period(period: str, comment: str) -> bool:
     return _did(lambda who: store.reopen_period(engine(), period, user=who, comment=comment))
+
+
+# -- notes on KPIs (issue 17; shown and edited by ui/notes.py) --------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _notes(url: str, revision: int) -> pd.DataFrame:
+    return store.notes(_engine(url))
+
+
+def notes() -> pd.DataFrame:
+    """The note shown for every KPI and period, read once per change of notes or data (an
+    upload may bring notes)."""
+    revision = store.revision(engine(), store.NOTE_ACTIONS + store.DATA_ACTIONS)
+    return _notes(store.database_url(), revision)
+
+
+def note_history(department: str, period: str, kpi_key: str) -> pd.DataFrame:
+    return store.note_history(engine(), department, period, kpi_key)
+
+
+def save_note(**note: str) -> bool:
+    """Store a note as the signed-in user; a refusal is said in their words: False."""
+    return _did(lambda who: store.save_note(engine(), **note, user=who))
+
+
+def may_write_note(department: str) -> bool:
+    """Whether the signed-in user may write notes on `department`'s KPIs (the store checks
+    again): the Scorecard shows its editor only then."""
+    who = auth.actor()
+    return who.may(NOTE) and who.owns(department)

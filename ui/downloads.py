@@ -29,7 +29,7 @@ from kpi_engine.reports.deck import PPTX, report_pptx
 from kpi_engine.reports.pdf import report_pdf
 from kpi_engine.reports.whatif import whatif_xlsx
 from kpi_engine.reports.xlsx import actions_xlsx, report_xlsx
-from ui import altair_lock, data, meeting
+from ui import altair_lock, data, meeting, notes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -96,6 +96,7 @@ def reports(
     `report` command writes. The buttons name the report by the period's grain
     (`report_name`)."""
     stem = f"KPI_{department}_{period}" if department else f"KPI_{period}"
+    noted = notes.stored()  # the KPIs' notes, in the workbook and the PDF
     named = report_name(period, lang)
     files: list[tuple[str, Callable[[], bytes], str, str]] = [
         (
@@ -107,6 +108,7 @@ def reports(
                 lang=lang,
                 settings=settings,
                 actions=data.actions(),
+                notes=noted,
             ),
             XLSX,
             ":material/table_view:",
@@ -121,6 +123,7 @@ def reports(
                 settings=settings,
                 expected_departments=expected_departments,
                 actions=data.actions(),
+                notes=noted,
             ),
             "application/pdf",
             ":material/picture_as_pdf:",

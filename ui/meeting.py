@@ -102,6 +102,7 @@ COMPACT_KPI_COLUMNS = (
     "common.unit",
     "common.score",
     "common.status",
+    "notes.column",  # why a KPI is red, beside it, in the meeting too
     "scorecard.trend",
 )
 

@@ -18,9 +18,24 @@ from kpi_engine.charts import sparklines
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR
 from kpi_engine.core import adjust, insights
 from kpi_engine.core.adjust import is_veto
-from kpi_engine.core.names import department_key, department_keys, in_department_order, kpi_labels
+from kpi_engine.core.names import (
+    department_key,
+    department_keys,
+    in_department_order,
+    kpi_labels,
+    kpi_text_keys,
+)
+from kpi_engine.core.notes import unexplained, with_notes
 from kpi_engine.core.periods import in_order
-from kpi_engine.core.schema import ANONYMOUS, BONUS, GATE, PUBLISHED, SAMPLE_UPLOADER, owner_rows
+from kpi_engine.core.schema import (
+    ANONYMOUS,
+    BONUS,
+    GATE,
+    PUBLISHED,
+    SAMPLE_UPLOADER,
+    owner_mask,
+    owner_rows,
+)
 from kpi_engine.core.settings import DEFAULT_TIME_ZONE
 from kpi_engine.i18n import (
     LANGUAGES,
@@ -49,6 +64,7 @@ from kpi_engine.reports.tables import (
     RULE_LABELS,
     adjusted_rows,
     department_shares,
+    note_cell,
     of_perspective,
     perspective_summary,
     ranking_headers,
@@ -232,13 +248,20 @@ def anchor_label(anchor: str, settings: Settings, lang: str) -> str:
 
 
 def kpi_rows(
-    history: Scorecard, department: str, period: str, lang: str, settings: Settings
+    history: Scorecard,
+    department: str,
+    period: str,
+    lang: str,
+    settings: Settings,
+    *,
+    notes: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One department's KPIs for the period, each with what a manager needs to check its
     score by hand: direction, unit, actual and target in the unit, the anchors its method
     scored it through (`ANCHOR_COLUMNS`), its weight as the reports give it
     (`reports.tables.kpi_rows`' share), score, status, a 12-period trend line coloured by
-    the latest status (`charts.sparklines`), the change, its owner and partners."""
+    the latest status (`charts.sparklines`), the change, its owner and partners; with
+    `notes` (`store.notes`), its note beside it (`ui.notes.note_column`)."""
     changes = insights.kpi_changes(history, period)
     rows = changes[(changes["department"] == department).to_numpy(bool) & of_perspective(changes)]
     recent = insights.kpi_history(history, period, last=12)
@@ -295,7 +318,32 @@ def kpi_rows(
             t("scorecard.shared_with", lang): partners,
         }
     )
+    if notes is not None:  # beside the status it explains
+        at = list(table.columns).index(t("common.status", lang)) + 1
+        table.insert(at, t("notes.column", lang), note_column(rows, notes, lang, settings))
     return _with_rules(table, rows, lang)
+
+
+def note_column(
+    rows: pd.DataFrame, notes: pd.DataFrame, lang: str, settings: Settings
+) -> list[str]:
+    """Each KPI row's note in one cell (`reports.tables.note_cell`); a red KPI without one
+    says a note is needed when the settings require one (`core.notes.unexplained`'s rule)."""
+    noted = with_notes(rows, notes)
+    needed = pd.Series(False, index=rows.index)
+    if settings.notes_required and len(rows):
+        missing = unexplained(rows, notes, settings)
+        keys = set(zip(missing["period"], missing["kpi_key"], strict=True))
+        owned = pd.Series(owner_mask(rows), index=rows.index)
+        needed = owned & pd.Series(
+            [(p, k) in keys for p, k in zip(rows["period"], kpi_text_keys(rows), strict=True)],
+            index=rows.index,
+        )
+    marker = t("notes.needed", lang)
+    return [
+        marker if need else note_cell(c, m, lang)
+        for c, m, need in zip(noted["cause"], noted["measure"], needed, strict=True)
+    ]
 
 
 def _with_rules(table: pd.DataFrame, rows: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -319,17 +367,17 @@ def _with_rules(table: pd.DataFrame, rows: pd.DataFrame, lang: str) -> pd.DataFr
 def of_one_perspective(
     kpis: pd.DataFrame, perspective: str, lang: str, settings: Settings
 ) -> pd.DataFrame:
-    """The rows of `kpi_rows` in one perspective's panel; the rule columns, and each anchor
-    column, only where one of its KPIs has them (a panel without stays narrow)."""
+    """The rows of `kpi_rows` in one perspective's panel; the rule columns, each anchor
+    column and the note column only where one of its KPIs has them (a panel without stays
+    narrow)."""
     rows = kpis[kpis["_perspective"] == perspective].drop(columns="_perspective")
     rule = t("scorecard.rule", lang)
     if rule in rows.columns and not rows[rule].astype(bool).any():
         rows = rows.drop(columns=[t(k, lang) for k in RULE_LABELS])
-    empty = [
-        label
-        for label in (anchor_label(a, settings, lang) for a in ANCHOR_ORDER)
-        if not rows[label].astype(bool).any()
-    ]
+    optional = [anchor_label(a, settings, lang) for a in ANCHOR_ORDER]
+    if t("notes.column", lang) in rows.columns:  # a panel whose KPIs have no note stays narrow
+        optional.append(t("notes.column", lang))
+    empty = [label for label in optional if not rows[label].astype(bool).any()]
     return rows.drop(columns=empty)
 
 
@@ -375,6 +423,9 @@ def kpi_columns(lang: str) -> dict[str, object]:
         ),
         t("common.weight", lang): st.column_config.TextColumn(
             t("common.weight", lang), help=t("scorecard.weight_help", lang)
+        ),
+        t("notes.column", lang): st.column_config.TextColumn(
+            t("notes.column", lang), width="large", help=t("notes.column_help", lang)
         ),
     }
 

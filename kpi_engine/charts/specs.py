@@ -494,6 +494,11 @@ def _department_rows(
         if "grade_text" in cells.columns
         else []
     )
+    notes = (  # issue 17: the cell's red KPIs and their notes (`heatmap(notes=...)`)
+        [alt.Tooltip("notes_text:N", title=_title("notes", lang))]
+        if "notes_text" in cells.columns
+        else []
+    )
     return alt.Chart(cells).encode(
         x=x,
         y=alt.Y(
@@ -510,6 +515,7 @@ def _department_rows(
             alt.Tooltip("status_label:N", title=_title("status", lang)),
             alt.Tooltip("coverage_text:N", title=_title("coverage", lang)),
             *_adjustment_tooltips(cells, lang),
+            *notes,
         ],
     )
 
@@ -524,6 +530,7 @@ def heatmap(
     legend: bool = True,
     departments: pd.DataFrame | None = None,
     highlight: str | None = None,
+    notes: pd.DataFrame | None = None,
 ) -> alt.LayerChart:
     """Department (rows) x perspective (columns, the scorecard's fixed order) for one period.
 
@@ -537,7 +544,9 @@ def heatmap(
     `departments` (`Scorecard.departments`), the cells of a department vetoed in the period
     are outlined in red and every cell's tooltip gives its department's adjustment and
     veto reason (SPEC §5.6, §5.7); its perspective scores stand as they are. `highlight`
-    names a department whose whole row is outlined (a department's own report).
+    names a department whose whole row is outlined (a department's own report). `notes`
+    (department, perspective, notes_text) adds a line to a cell's tooltip: how many of its
+    red KPIs have a note, and the first.
     """
     frame = _one_period(perspectives, period, "heatmap")
     own = departments
@@ -552,6 +561,10 @@ def heatmap(
     if own is not None:
         own = own[["department", *(c for c in ADJUSTMENTS if c in own.columns)]]
         cells = cells.merge(own.astype({"department": object}), on="department", how="left")
+    if notes is not None:  # Vega prints a null as "null": a cell without red KPIs says —
+        keyed = notes[["department", "perspective", "notes_text"]].astype(object)
+        cells = cells.merge(keyed, on=["department", "perspective"], how="left")
+        cells["notes_text"] = cells["notes_text"].fillna(MISSING)
     cells = _adjusted(_labelled(cells, lang, settings), lang, mark=False)
     pick = alt.selection_point(
         name=selection_name, fields=["department", "perspective"], on="click"

@@ -20,6 +20,7 @@ import pandas as pd
 
 from kpi_engine.core import names, periods
 from kpi_engine.core.names import unify
+from kpi_engine.core.notes import NOTE_COLUMNS
 from kpi_engine.core.rollup import department_wide_cells
 from kpi_engine.core.schema import ERROR, KPI_COLUMNS, WARNING, Loaded, definitions_table
 from kpi_engine.core.settings import Limits
@@ -36,6 +37,7 @@ RAW_COLUMNS = (
     *cumulative.COLUMNS,
     "frequency",  # read, then encoded in the row's period label (SPEC §5.1)
     "item_points",  # a bonus or penalty item's points (加分 / 扣分, SPEC §5.7)
+    *NOTE_COLUMNS,  # a note on the KPI (说明 / 改进措施, issue 17): kept beside the row
 )
 
 

@@ -106,6 +106,10 @@ MESSAGES: Mapping[str, str] = {
     "default_weight": "no weights given: KPIs weigh the same ({count} rows)",
     "unsafe_character": "holds an invisible or control character ({char}): retype the name "
     "without it (copying from a web page or chat often brings such characters along)",
+    "note_too_long": "note is {length} characters, over the limit of {limit}: it was left out; "
+    "shorten it and upload again, or write it on the Scorecard",
+    "note_unsafe": "note holds an invisible or control character ({char}): it was left out; "
+    "retype it and upload again, or write it on the Scorecard",
     "weight_too_large": "weight is above the limit of {limit}: weights are relative, write "
     "them as percentages or shares (20, 20% or 0.2)",
     "not_finite": "number is too large to be a real value: check the cell",

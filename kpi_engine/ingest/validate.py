@@ -26,6 +26,8 @@ from kpi_engine.core.names import (
     kpi_parts,
     per_distinct,
 )
+from kpi_engine.core.notes import NOTE_COLUMNS, note_text
+from kpi_engine.core.notes import problem as note_problem
 from kpi_engine.core.schema import (
     ANCHORS,
     DEFINED_COLUMNS,
@@ -703,10 +705,42 @@ def validate(
     cumulative.check_sums(accepted, report)
     reconcile.mixed_weights(typed, plans, report.issues)
     reconcile.check(accepted, raw, plans, report)
-    kpis = _finish(accepted, plans, report)
+    kpis = _finish(accepted, plans, report, notes=_check_notes(accepted, raw, report))
     issues = [*skipped, *defs_report.issues, *report.issues]
     rejected = int(report.rejected.sum()) + int(defs_report.rejected.sum())
     return kpis, table, issues, rejected
+
+
+def _note_cell(cell: object) -> str:
+    """A 说明 / 改进措施 cell as note text: "" for a missing token (`无`, `-`, `N/A`)."""
+    text = note_text(cell)
+    missing = unicodedata.normalize("NFKC", text).strip().casefold() in values.MISSING_TOKENS
+    return "" if missing else text
+
+
+def _check_notes(rows: pd.DataFrame, raw: pd.DataFrame, report: _Report) -> pd.DataFrame:
+    """The accepted rows' notes (`raw`'s 说明 / 改进措施 cells, issue 17) by row, where a
+    sheet of the batch has such a column (no columns otherwise). Notes the store cannot keep (too long, an
+    invisible character) are left out with a warning naming the cell; the KPI row stays.
+    A wide sheet's note is its latest month's: one cell beside twelve months explains
+    where the KPI stands now."""
+    present = [c for c in NOTE_COLUMNS if c in raw.columns]
+    notes = pd.DataFrame(index=rows.index)
+    if not present or rows.empty:
+        return notes
+    latest = rows.groupby(["_plan", "row"])["period"].transform("max").eq(rows["period"])
+    for column in present:
+        cells = per_distinct(raw[column].reindex(rows.index), _note_cell)
+        text = cells.where(latest.to_numpy(dtype=bool), "")
+        found = per_distinct(text, note_problem).map(
+            lambda p: None if p is None else (p[0], tuple(sorted(p[1].items())))
+        )
+        for seen in found.dropna().unique():
+            code, params = seen
+            mask = found.map(lambda p, seen=seen: p == seen).astype(bool)
+            report.add(mask, column, code, severity=WARNING, **dict(params))
+        notes[column] = text.where(found.isna(), "")
+    return notes
 
 
 def _check_rules(rows: pd.DataFrame, report: _Report, *, filled: pd.Series | None = None) -> None:
@@ -1001,8 +1035,15 @@ def _period_cell(cell: object, year: int | None) -> str | None:
     return periods.parse_label(text, year=year)
 
 
-def _finish(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> pd.DataFrame:
-    """Accepted rows in KPI_COLUMNS order; a KPI-month given twice keeps the later one."""
+def _finish(
+    rows: pd.DataFrame,
+    plans: Sequence[SheetPlan],
+    report: _Report,
+    *,
+    notes: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Accepted rows in KPI_COLUMNS order, and `notes`' columns (`cause`, `measure`) where
+    given; a KPI-month given twice keeps the later one."""
     if rows.empty:
         return empty_kpis()
     plan_of = rows["_plan"].to_numpy()
@@ -1024,7 +1065,10 @@ def _finish(rows: pd.DataFrame, plans: Sequence[SheetPlan], report: _Report) -> 
         severity=WARNING,
     )
     out = out[~superseded]
-    kpis = out[list(KPI_COLUMNS)].reset_index(drop=True)
+    kpis = out[list(KPI_COLUMNS)]
+    if notes is not None and len(notes.columns):  # on the copy: `out` is fragmented
+        kpis = kpis.assign(**{c: notes[c].reindex(kpis.index) for c in notes.columns})
+    kpis = kpis.reset_index(drop=True)
     return kpis.astype(
         {
             "row": "int64",

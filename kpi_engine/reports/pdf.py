@@ -60,6 +60,9 @@ from kpi_engine.reports.actions import action_table, for_report
 from kpi_engine.reports.tables import (
     adjusted_departments,
     kpi_table,
+    note_cell,
+    note_rows,
+    noted,
     printable_history,
     quota_sentence,
     ranking_headers,
@@ -475,8 +478,13 @@ def _ranking_pages(
 def _kpi_widths(pdf: FPDF, table: pd.DataFrame) -> list[float]:
     """A department's KPI table's column widths, from every row; the KPI's name takes
     the rest of the line."""
-    widths = _widths(pdf, list(table.columns), table.to_numpy(dtype=object).tolist(), KPI_BOUNDS)
-    widths[1] = WIDTH - sum(widths)
+    noted = len(table.columns) > len(KPI_BOUNDS)  # a note column last (`kpi_table`)
+    bounds = (*KPI_BOUNDS, (0.0, 0.0)) if noted else KPI_BOUNDS
+    widths = _widths(pdf, list(table.columns), table.to_numpy(dtype=object).tolist(), bounds)
+    rest = WIDTH - sum(widths)
+    widths[1] = rest * 0.4 if noted else rest  # the note gets more: it is longer
+    if noted:
+        widths[-1] = rest - widths[1]
     return widths
 
 
@@ -498,7 +506,7 @@ def _kpi_rows(
         rows,
         widths,
         change_column=7,
-        align="LLRRLRLR",
+        align="LLRRLRLR".ljust(len(table.columns), "L"),
         tints=[status_of.get(r[6]) for r in rows],
         tint_column=6,
     )
@@ -721,6 +729,43 @@ def _warnings(pdf: FPDF, found: pd.DataFrame, period: str, lang: str, bottom: fl
         _note(pdf, t("pdf.more_warnings", lang, n=len(lines) - len(shown)))
 
 
+def _notes(
+    pdf: FPDF,
+    history: Scorecard,
+    period: str,
+    department: str | None,
+    lang: str,
+    settings: Settings,
+) -> None:
+    """Every note of the period's KPIs (the department's, or the organisation's) in full,
+    on pages of their own after the rest: the table cuts a note to its column."""
+    rows = note_rows(history, period, department)
+    if rows.empty:
+        return
+    bottom = PAGE_HEIGHT - MARGIN - 6
+    pdf.add_page()
+    _footer(pdf, lang, settings)
+    pdf.set_xy(MARGIN, MARGIN)
+    _heading(pdf, t("notes.pdf_title", lang))
+    for row in rows.itertuples(index=False):
+        head = t("notes.pdf_kpi", lang, department=row.department, kpi=row.kpi_name)
+        body = note_cell(row.cause, row.measure, lang)
+        pdf.set_font(FAMILY, "", 8.5)
+        lines = len(pdf.multi_cell(WIDTH, ROW - 1, body, dry_run=True, output="LINES"))  # type: ignore[arg-type]  # LINES: a list
+        if pdf.get_y() + ROW * (lines + 1) > bottom:
+            pdf.add_page()
+            _footer(pdf, lang, settings)
+            pdf.set_xy(MARGIN, MARGIN)
+        pdf.set_x(MARGIN)
+        pdf.set_font(FAMILY, "B", 8.5)
+        pdf.set_text_color(*(STATUS_RGB["red"] if row.status == "red" else INK))
+        pdf.cell(WIDTH, ROW, _fit(pdf, head, WIDTH), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FAMILY, "", 8.5)
+        pdf.set_text_color(*INK)
+        pdf.multi_cell(WIDTH, ROW - 1, body, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1.5)
+
+
 def _footer(pdf: FPDF, lang: str, settings: Settings) -> float:
     """The status bands at the foot of the page; returns where the content must end."""
     y = PAGE_HEIGHT - MARGIN - 4
@@ -810,6 +855,7 @@ def report_pdf(
     expected_departments: Sequence[str] = (),
     actions: pd.DataFrame | None = None,
     previous_settings: Settings | None = None,
+    notes: pd.DataFrame | None = None,
 ) -> bytes:
     """The one-page report for `period` as PDF bytes: the organisation, or `department`;
     on a further page, why the score moved since the previous period (`previous_settings`:
@@ -820,8 +866,10 @@ def report_pdf(
     are departments that should have reported (a missing one is an early warning). With
     `actions` (`store.actions`), the period's meeting actions and the previous meeting's
     with their outcome follow on pages of their own (none when there are none).
+    With `notes` (`store.notes`), a department's KPI table has a note column and every
+    note of the period follows in full on a page of its own.
     """
-    history, department = printable_history(history, lang, settings, department)
+    history, department = printable_history(noted(history, notes), lang, settings, department)
     scope_history = scoped(history, department)
     scope = department if department is not None else t("common.organization", lang)
     view = insights.overview(scope_history, period, settings=settings, movers=MOVERS)
@@ -855,4 +903,5 @@ def report_pdf(
         listed = for_report(actions, history, period, settings=settings, department=department)
         if len(listed):
             _actions_pages(pdf, listed, lang, settings)
+    _notes(pdf, history, period, department, lang, settings)
     return bytes(pdf.output())

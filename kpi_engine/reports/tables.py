@@ -9,6 +9,7 @@ both reports print them.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from kpi_engine.core.grades import (
     has_coefficients,
 )
 from kpi_engine.core.names import in_department_order, printable
+from kpi_engine.core.notes import NOTE_COLUMNS, has_note, with_notes
 from kpi_engine.core.rollup import perspective_weights
 from kpi_engine.core.schema import BONUS, GATE, PENALTY, PERSPECTIVES, SECTIONS, owner_rows
 from kpi_engine.core.scorecard import Scorecard, department_statuses, with_texts
@@ -333,7 +335,50 @@ def kpi_rows(history: Scorecard, period: str, department: str) -> pd.DataFrame:
     order = rows["perspective"].map({p: i for i, p in enumerate(PERSPECTIVES)})
     rows = rows.assign(weight_share=share, _order=order)
     rows = rows.sort_values(["_order", "kpi_id", "kpi_name"], kind="stable", na_position="last")
-    return rows.loc[:, list(KPI_REPORT_COLUMNS)].reset_index(drop=True)
+    notes = [c for c in NOTE_COLUMNS if c in rows.columns]  # a history `noted` carries them
+    return rows.loc[:, [*KPI_REPORT_COLUMNS, *notes]].reset_index(drop=True)
+
+
+def noted(history: Scorecard, notes: pd.DataFrame | None) -> Scorecard:
+    """`history` with each KPI row's note (`core.notes.with_notes`: cause, measure, author,
+    time) when the writer was given the stored notes; unchanged without."""
+    if notes is None:
+        return history
+    return replace(history, kpis=with_notes(history.kpis, notes))
+
+
+def note_cell(cause: object, measure: object, lang: str) -> str:
+    """A KPI's note in one cell: `原因：…；措施：…`, either part alone, or "" without a note.
+    Line breaks become spaces (a cell is one line in the PDF)."""
+    parts = [
+        t(key, lang, text=" ".join(str(text).split()))
+        for key, text in (("notes.cell_cause", cause), ("notes.cell_measure", measure))
+        if isinstance(text, str) and text.strip()
+    ]
+    return t("notes.cell_sep", lang).join(parts)
+
+
+def note_cells(rows: pd.DataFrame, lang: str) -> list[str] | None:
+    """Each row's `note_cell`, or None when no row has a note (no column is added)."""
+    if not set(NOTE_COLUMNS) <= set(rows.columns) or not has_note(rows).any():
+        return None
+    return [note_cell(c, m, lang) for c, m in zip(rows["cause"], rows["measure"], strict=True)]
+
+
+def note_rows(history: Scorecard, period: str, department: str | None) -> pd.DataFrame:
+    """The KPIs of `period` with a note, owners' rows (a shared KPI's note is its owner's),
+    `department`'s only when given, in scorecard order: department, kpi_name, status,
+    cause, measure, note_author. Empty without notes."""
+    rows = owner_rows(_at(history.kpis, period))
+    if department is not None:
+        rows = rows[(rows["department"] == department).to_numpy(bool)]
+    if not set(NOTE_COLUMNS) <= set(rows.columns):
+        return pd.DataFrame(columns=["department", "kpi_name", "status", *NOTE_COLUMNS])
+    rows = rows[has_note(rows).to_numpy(bool)]
+    order = rows["perspective"].map({p: i for i, p in enumerate(PERSPECTIVES)})
+    rows = rows.assign(_order=order).sort_values(["department", "_order"], kind="stable")
+    columns = ["department", "kpi_name", "status", *NOTE_COLUMNS, "note_author"]
+    return rows.loc[:, columns].reset_index(drop=True)
 
 
 def department_shares(
@@ -371,8 +416,9 @@ def kpi_table(
 ) -> pd.DataFrame:
     """A department's KPIs of `period` as its PDF page and deck slide print them, grouped
     by perspective in scorecard order: perspective, KPI, actual, target (a range as
-    `low – high`), unit, score, status word, change against the previous period; every
-    cell text (`KPI_TABLE_LABELS` translated are the headers)."""
+    `low – high`), unit, score, status word, change against the previous period, and the
+    KPI's note where a `noted` history has any; every cell text (`KPI_TABLE_LABELS`
+    translated are the headers)."""
     changes = insights.kpi_changes(history, period)
     rows = changes[(changes["department"] == department).to_numpy(bool) & of_perspective(changes)]
     order = rows["perspective"].map({p: i for i, p in enumerate(PERSPECTIVES)})
@@ -400,7 +446,9 @@ def kpi_table(
         "common.status": [status_label(v, lang) for v in rows["status"]],
         "scorecard.change": [change_text(v) for v in rows["change"]],
     }
-    return pd.DataFrame({t(k, lang): cells[k] for k in KPI_TABLE_LABELS})
+    table = pd.DataFrame({t(k, lang): cells[k] for k in KPI_TABLE_LABELS})
+    notes = note_cells(rows, lang)  # a `noted` history's notes, where a KPI has one
+    return table if notes is None else table.assign(**{t("notes.column", lang): notes})
 
 
 # The columns of a department's veto KPIs and bonus and penalty items (`section_rows`).

@@ -45,6 +45,8 @@ from kpi_engine.reports.tables import (
     department_summary,
     grade_columns,
     kpi_rows,
+    note_cells,
+    noted,
     perspective_summary,
     printable_history,
     section_rows,
@@ -321,7 +323,10 @@ def _department_sheet(
     ruled = (kpis["method"] == "rule").to_numpy(dtype=bool)
     if ruled.any():  # SPEC §5.8: the rule, its points and full points beside the score
         kpi_labels += [t(k, lang) for k in RULE_LABELS]
-    set_widths(sheet, [14, 12, 30, 12, 12, 12, 12, 8, 10, 10, 12, 14, 36, 10, 10])
+    notes = note_cells(kpis, lang)  # issue 17: 原因分析 / 改进措施, when any KPI has one
+    if notes is not None:
+        kpi_labels.append(t("notes.column", lang))
+    set_widths(sheet, [14, 12, 30, 12, 12, 12, 12, 8, 10, 10, 12, 14, 36, 10, 10, 48])
     header_row = 4 + len(PERSPECTIVES) + 1
     sheet.freeze_panes = f"A{header_row + 1}"
     last = header_row + max(len(kpis), 1)
@@ -388,6 +393,7 @@ def _department_sheet(
                 styled_cell(sheet, row.weight_share, fmt=SHARE_FORMAT),
                 styled_cell(sheet, row.owner_department),
                 *(_rule_cells(sheet, row) if ruled.any() else ()),
+                *(() if notes is None else (styled_cell(sheet, notes[i] or None),)),
             ]
         )
     _section_tables(sheet, section_rows(history, period, department), lang)
@@ -456,6 +462,7 @@ def report_xlsx(
     lang: str = DEFAULT_LANG,
     settings: Settings = DEFAULTS,
     actions: pd.DataFrame | None = None,
+    notes: pd.DataFrame | None = None,
 ) -> bytes:
     """The leadership workbook for `period` as .xlsx bytes.
 
@@ -464,9 +471,11 @@ def report_xlsx(
     then every department with a score row in `period`), then one sheet per department,
     or only `department`'s sheet when one is given; with `actions` (`store.actions`), an
     Actions sheet last: the period's meeting actions and the previous meeting's with their
-    outcome (`reports.actions.for_report`), the department's only for a department.
+    outcome (`reports.actions.for_report`), the department's only for a department. With
+    `notes` (`store.notes`), each department's KPI rows carry their note (原因分析；改进措施)
+    in a last column.
     """
-    history, department = printable_history(history, lang, settings, department)
+    history, department = printable_history(noted(history, notes), lang, settings, department)
     departments = department_summary(history, period, settings=settings)
     summary = t("report.summary_sheet", lang)
     book = Workbook(write_only=True)

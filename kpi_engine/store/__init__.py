@@ -13,6 +13,7 @@ Plain functions over a SQLAlchemy Engine (Core, no ORM, no Streamlit); callers w
     submissions  every upload of every department-period: the submission board's log
     actions      the actions agreed in the meeting: added, closed, listed
     review       approving or sending back a manager's pending upload
+    notes        notes on KPIs (原因分析 / 改进措施), versioned, from the Scorecard or an upload
     codec        values to cells and back, the versioned JSON of settings and scenarios
     failures     failures of the machine (disk, database) as codes the app shows
 """
@@ -32,6 +33,7 @@ from kpi_engine.store.audit import (
 from kpi_engine.store.closures import close_period, closed_periods, reopen_period
 from kpi_engine.store.connection import DATABASE_URL_ENV, SQLITE_FILE, connect, database_url
 from kpi_engine.store.migrations import SCHEMA_VERSION, migrate, version
+from kpi_engine.store.notes import note_history, notes, save_note
 from kpi_engine.store.review import approve, pending, send_back
 from kpi_engine.store.scenarios import delete_scenario, list_scenarios, save_scenario
 from kpi_engine.store.settings import load_settings, save_settings, settings_history
@@ -93,10 +95,13 @@ __all__ = [
     "list_scenarios",
     "load_settings",
     "migrate",
+    "note_history",
+    "notes",
     "pending",
     "reopen_period",
     "restore",
     "revision",
+    "save_note",
     "save_scenario",
     "save_settings",
     "save_upload",

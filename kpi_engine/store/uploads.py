@@ -52,6 +52,7 @@ from kpi_engine.store.audit import Refused, allowed, record
 from kpi_engine.store.closures import require_open
 from kpi_engine.store.connection import connect, reading, writing
 from kpi_engine.store.migrations import migrate
+from kpi_engine.store.notes import from_upload as notes_from_upload
 from kpi_engine.store.schema import counters, coverage, definition_rows, kpi_rows, uploads
 from kpi_engine.store.settings import load_settings
 
@@ -307,6 +308,7 @@ def _save(
         )
     if not kpis.empty:
         _insert(conn, kpi_rows, codec.records(kpis, KPI_COLUMNS, upload_id, dept_key=dept_keys))
+        notes_from_upload(conn, kpis, dept_keys, upload_id, uploader)  # its 说明 / 改进措施
     if not defs.empty:
         _insert(conn, definition_rows, codec.records(defs, DEFINITION_COLUMNS, upload_id))
     replaced = () if state == PENDING else tuple(sorted({int(u) for u in before["upload_id"]}))
