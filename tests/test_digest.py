@@ -406,21 +406,13 @@ def test_cli_posts_the_leadership_digest(company, sink, monkeypatch, capsys):
     assert "posted the leadership digest to the dingtalk robot" in capsys.readouterr().err
 
 
-# --- from the store (needs the cycle's modules: the board, notes and actions) -----------
+# --- from the store ------------------------------------------------------------------
 
 
 @pytest.mark.slow
 def test_gather_from_the_store_and_the_command_end_to_end(tmp_path, monkeypatch, inbox):
     """A store where 市场部 sent October late with a red KPI and no note, 财务部 sent only
     September, and an action is overdue: each head and leadership get theirs by mail."""
-    for module in (
-        "kpi_engine.store.notes",
-        "kpi_engine.store.actions",
-        "kpi_engine.core.submissions",
-    ):
-        pytest.importorskip(module)
-    from kpi_engine.store.actions import add_action
-
     handler, port = inbox
     monkeypatch.setenv("KPI_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("KPI_SMTP_URL", f"smtp://127.0.0.1:{port}")
@@ -431,7 +423,7 @@ def test_gather_from_the_store_and_the_command_end_to_end(tmp_path, monkeypatch,
     monthly("市场部", 9, actual=95.0).save(engine, admin)
     monthly("财务部", 9, actual=95.0).save(engine, admin)
     monthly("市场部", 10, actual=20.0).save(engine, admin)  # now: after the deadline, red
-    add_action(
+    store.add_action(
         engine,
         period="2026-09",
         department="市场部",

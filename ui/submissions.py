@@ -21,6 +21,7 @@ from kpi_engine import Settings
 from kpi_engine.charts.palette import AMBER, BAND_TINTS, GREEN, MISSING_COLOR, RED
 from kpi_engine.core import submissions as board
 from kpi_engine.core.names import display_names, in_department_order
+from kpi_engine.core.notes import unexplained
 from kpi_engine.core.periods import is_ytd
 from kpi_engine.core.settings import MAX_DEADLINE_WORKDAY, problems
 from kpi_engine.i18n import period_label, t
@@ -94,8 +95,22 @@ def frame(grain: str, period: str, chosen: tuple[str, ...] = ()) -> pd.DataFrame
     labels = data.period_labels().get(grain, [])
     shown = board.shown_periods(labels, period, settings, now())
     return board.submission_board(
-        data.submission_log(), departments(chosen), shown, settings, now()
+        data.submission_log(),
+        departments(chosen),
+        shown,
+        settings,
+        now(),
+        _unexplained(grain, shown, settings),
     )
+
+
+def _unexplained(grain: str, periods: list[str], settings: Settings) -> pd.DataFrame | None:
+    """Red KPIs of `periods` without a note (`core.notes.unexplained`), when the settings
+    require notes: what keeps a submission from counting as complete."""
+    if not settings.notes_required:
+        return None
+    kpis = data.history(grain).kpis
+    return unexplained(kpis[kpis["period"].isin(periods).to_numpy(bool)], data.notes(), settings)
 
 
 def _cell(row: pd.Series, lang: str, zone: str) -> str:

@@ -27,7 +27,9 @@ from sqlalchemy.engine import Engine
 from kpi_engine import store
 from kpi_engine.auth import users
 from kpi_engine.auth.roles import ADMIN, DEPARTMENT_ROLES, VIEWER
-from kpi_engine.core import adjust, insights, periods
+from kpi_engine.core import actions as cycle_actions
+from kpi_engine.core import adjust, calendar, insights, periods, submissions
+from kpi_engine.core import notes as cycle_notes
 from kpi_engine.core.settings import Settings, data_dir
 from kpi_engine.i18n import DEFAULT_LANG, t
 from kpi_engine.notify import SendError, smtp, webhook
@@ -82,19 +84,12 @@ def gather(
     """The digest's frames for `period` from the store: the submission board (deadline and
     statuses as of `now`, default the present), the red KPIs without a note, the open
     actions due by the period's deadline, and the KPIs' changes since the previous period."""
-    from kpi_engine.core import actions as cycle_actions
-    from kpi_engine.core import calendar, submissions
-    from kpi_engine.core import notes as cycle_notes
-    from kpi_engine.store.actions import actions as stored_actions
-    from kpi_engine.store.notes import notes as stored_notes
-    from kpi_engine.store.submissions import submission_log
-
     kpis = store.current_kpis(engine)
     history = insights.history(kpis, insights.comparison_labels([period]), settings=settings)
     scored = history.kpis[(history.kpis["period"] == period).to_numpy(bool)]
-    unexplained = cycle_notes.unexplained(scored, stored_notes(engine, periods=[period]), settings)
+    unexplained = cycle_notes.unexplained(scored, store.notes(engine, periods=[period]), settings)
     board = submissions.submission_board(
-        submission_log(engine),
+        store.submission_log(engine),
         sorted(kpis["department"].unique()),  # those with KPIs of their own report
         [period],
         settings,
@@ -108,7 +103,7 @@ def gather(
         deadline=deadline,
         submissions=board[~board["status"].isin([submissions.ON_TIME, submissions.NOT_DUE])],
         unexplained=unexplained,
-        actions=cycle_actions.due_actions(stored_actions(engine, open_only=True), deadline.date()),
+        actions=cycle_actions.due_actions(store.actions(engine, open_only=True), deadline.date()),
         changes=changes[~adjust.items(changes)],  # bonus / penalty points are no movers
         time_zone=settings.time_zone,
         script=settings.script,
