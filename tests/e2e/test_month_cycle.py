@@ -22,6 +22,7 @@ import datetime
 import email
 import email.policy
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -39,7 +40,7 @@ from benchmarks.browser import ROOT, XLSX_MIME, serve
 from kpi_engine import load_files, store
 from kpi_engine.auth import users
 from kpi_engine.auth.roles import ADMIN, APPROVER, MANAGER, VIEWER, Actor
-from kpi_engine.i18n import t
+from kpi_engine.i18n import period_label, t
 from tests.e2e.test_browser import nav, open_page, rerun, screenshot
 from tests.store_files import PERSPECTIVES, fresh_store
 from tests.workbooks import form, xlsx
@@ -47,6 +48,7 @@ from tests.workbooks import form, xlsx
 SHOTS = Path("/tmp/e2e17")
 DESKTOP = {"width": 1440, "height": 900}
 WALL = {"width": 1920, "height": 1080}
+LANG = "zh-Hans"
 PASSWORD = "月度闭环-测试口令-2026"
 
 MARKETING, SALES = "市场部", "销售部"
@@ -198,8 +200,16 @@ def shoot(page: Page, name: str) -> None:
 
 
 def board_cell(page: Page, department: str, period: str) -> Locator:
-    """The board's row of `department` (its cells in DOM order: one per period)."""
-    return keyed(page, "board").locator("tr", has_text=department)
+    """The status word of the board's cell of `department` x `period` (the board is one
+    table: a row per department, a column per period, headed by its label)."""
+    board = keyed(page, "board")
+    expect(board.locator("table")).to_be_visible()
+    heads = [h.strip() for h in board.locator("thead th").all_text_contents()]
+    column = heads.index(period_label(period, LANG))  # 0 is the department column
+    row = board.locator("tbody tr").filter(
+        has=page.locator("th", has_text=re.compile(f"^{re.escape(department)}$"))
+    )
+    return row.locator("td").nth(column - 1).locator(".word")
 
 
 def uploads_of(cycle: Cycle, department: str, period: str):
@@ -218,26 +228,31 @@ def pending_upload_id(cycle: Cycle) -> int:
 
 
 def test_1_the_manager_uploads_late_and_is_listed_as_late(browser: Browser, cycle: Cycle):
-    page = signed_in(browser, f"{cycle.url}/data", MANAGER_NAME)
+    page = signed_in(browser, f"{cycle.url}/submissions", MANAGER_NAME)
     try:
+        # Past the deadline (the machine's today, December 2026, is after early November)
+        # and nothing in: missing. 销售部's October is in, red and unexplained: a note needed.
+        expect(keyed(page, "board")).to_be_visible()
+        expect(board_cell(page, MARKETING, OCTOBER)).to_have_text(t("board.status_missing"))
+        expect(board_cell(page, SALES, OCTOBER)).to_have_text(t("board.status_notes_needed"))
+        shoot(page, "1-board-missing")
+
+        nav(page, t("page.data"))
         name, data = workbook(MARKETING, 10, [50.0, 100.0, 98.0])
         upload(page, name, data)
         expect(
             page.get_by_text(t("data.summary_done", file=name, accepted=3, rejected=0))
         ).to_be_visible()
         shoot(page, "1-manager-upload")
-        # Stored, pending (approval is required of a manager's upload), and after the
-        # deadline: the machine's today (December 2026) is past early November.
         log = uploads_of(cycle, MARKETING, OCTOBER)
         assert list(log["uploader"]) == [MANAGER_NAME]
-        assert list(log["state"]) == ["pending"]
+        assert list(log["state"]) == ["pending"]  # approval is required of a manager
 
+        # Late, and waiting for approval: the board says what is to be done now (approve);
+        # it says late once published (stage 4).
         nav(page, t("page.submissions"))
-        board = keyed(page, "board")
-        expect(board).to_be_visible()
-        row = board_cell(page, MARKETING, OCTOBER)
-        expect(row).to_contain_text(t("board.status_late"))
-        shoot(page, "1-board-late")
+        expect(board_cell(page, MARKETING, OCTOBER)).to_have_text(t("board.status_pending"))
+        shoot(page, "1-board-pending")
     finally:
         page.context.close()
 
