@@ -34,6 +34,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, Locator, Page, expect
@@ -43,7 +44,8 @@ from benchmarks.browser import ROOT, XLSX_MIME, serve
 from kpi_engine import load_files, store
 from kpi_engine.auth import users
 from kpi_engine.auth.roles import ADMIN, APPROVER, MANAGER, VIEWER, Actor
-from kpi_engine.i18n import period_label, t
+from kpi_engine.core.names import kpi_text_keys
+from kpi_engine.i18n import period_heading, period_label, t
 from tests.e2e.test_browser import nav, open_page, rerun, screenshot
 from tests.store_files import PERSPECTIVES, fresh_store
 from tests.workbooks import form, xlsx
@@ -72,6 +74,11 @@ KPIS = {
     SALES: [("SA-1", "应收回款率"), ("SA-2", "销售额达成率"), ("SA-3", "客户满意度")],
 }
 RED_KPI = KPIS[MARKETING][0][1]
+RED_KEY = kpi_text_keys(  # what her note is kept under (the KPI's id)
+    pd.DataFrame(
+        {"department": [MARKETING], "kpi_id": [KPIS[MARKETING][0][0]], "kpi_name": [RED_KPI]}
+    )
+).iloc[0]
 UNEXPLAINED_KPI = KPIS[SALES][0][1]  # 销售部's red KPI: nobody writes its note
 CAUSE = "十月两场展会取消，新客户线索减少约四成。"
 MEASURE = "十一月起每周两场线上推介会，由李娜跟进签约。"
@@ -312,7 +319,7 @@ def test_3_the_manager_writes_the_note_her_red_kpi_needs(browser: Browser, cycle
         shoot(page, "3-manager-note")
         notes = store.notes(cycle.engine, [OCTOBER])
         mine = notes.loc[notes["department"] == MARKETING]
-        assert list(mine["kpi"]) == [RED_KPI]
+        assert list(mine["kpi_key"]) == [RED_KEY]
         assert list(mine["author"]) == [MANAGER_NAME]
         assert (list(mine["cause"]), list(mine["measure"])) == ([CAUSE], [MEASURE])
 
@@ -359,13 +366,15 @@ def test_6_an_action_is_added_in_meeting_mode(browser: Browser, cycle: Cycle):
         opener = page.get_by_role("button", name=t("actions.add_title"))
         opener.click()  # opening a popover runs nothing
         form = page.locator('[data-testid="stPopoverBody"]')
-        expect(form).to_contain_text(t("actions.period_of", period=period_label(OCTOBER, LANG)))
+        expect(form).to_contain_text(t("actions.period_of", period=period_heading(OCTOBER, LANG)))
         choose(page, "action_target", RED_KPI)
         type_into(page, "action_what", ACTION_WHAT)
         type_into(page, "action_owner", ACTION_OWNER)
-        due = keyed(page, "action_due").locator("input")
-        due.fill(ACTION_DUE.strftime("%Y/%m/%d"))
-        rerun(page, lambda: due.press("Enter"))
+        # the due date from the calendar (it opens on the default, the end of November)
+        keyed(page, "action_due").locator("input").click()
+        days = page.locator('[data-baseweb="calendar"] [role="gridcell"]')
+        day = days.filter(has_text=re.compile(f"^{ACTION_DUE.day}$")).last
+        rerun(page, day.click)
         shoot(page, "6-meeting-action-form")
         rerun(page, keyed(page, "action_add").locator("button").click)
         shoot(page, "6-meeting-action-added")
@@ -390,13 +399,14 @@ def test_7_the_admin_closes_the_month_and_a_further_upload_is_refused(
         before = len(cycle.history())
         name, data = workbook(MARKETING, 10, [60.0, 100.0, 98.0])
         upload(page, name, data)
-        refusal = page.locator('[data-testid="stAlert"]').filter(has_text=ADMIN_NAME)
+        shoot(page, "7-upload-refused")
+        said = '[data-testid="stToast"], [data-testid="stAlert"]'
+        refusal = page.locator(said).filter(has_text=ADMIN_NAME)
         expect(refusal.first).to_be_visible()
         # the catalog's words around the period and the name (the period as the page shows it)
         head = t("data.period_closed", period="\0", user="\0").split("\0")
         for part in (p for p in head if p.strip()):
             expect(refusal.first).to_contain_text(part.strip())
-        shoot(page, "7-upload-refused")
         assert len(cycle.history()) == before  # nothing stored
 
 
