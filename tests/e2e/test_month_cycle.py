@@ -371,7 +371,7 @@ def test_6_an_action_is_added_in_meeting_mode(browser: Browser, cycle: Cycle):
         type_into(page, "action_what", ACTION_WHAT)
         type_into(page, "action_owner", ACTION_OWNER)
         # the due date from the calendar (it opens on the default, the end of November)
-        keyed(page, "action_due").locator("input").click()
+        keyed(page, "action_due").locator("input:visible").click()
         days = page.locator('[data-baseweb="calendar"] [role="gridcell"]')
         day = days.filter(has_text=re.compile(f"^{ACTION_DUE.day}$")).last
         rerun(page, day.click)
