@@ -370,11 +370,9 @@ def test_6_an_action_is_added_in_meeting_mode(browser: Browser, cycle: Cycle):
         choose(page, "action_target", RED_KPI)
         type_into(page, "action_what", ACTION_WHAT)
         type_into(page, "action_owner", ACTION_OWNER)
-        # the due date from the calendar (it opens on the default, the end of November)
-        keyed(page, "action_due").locator("input:visible").click()
-        days = page.locator('[data-baseweb="calendar"] [role="gridcell"]')
-        day = days.filter(has_text=re.compile(f"^{ACTION_DUE.day}$")).last
-        rerun(page, day.click)
+        # Streamlit 1.67 draws the due date as a native date field: it takes an ISO date
+        due = keyed(page, "action_due").locator('input[type="date"]')
+        rerun(page, lambda: due.fill(ACTION_DUE.isoformat()))
         shoot(page, "6-meeting-action-form")
         rerun(page, keyed(page, "action_add").locator("button").click)
         shoot(page, "6-meeting-action-added")
