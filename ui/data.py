@@ -123,8 +123,12 @@ def _as_user(change: Callable[[Actor], T]) -> T | None:
         if error.code != "signed_out":
             st.error(auth.refused(error, lang), icon=":material/block:")
         return None
-    except store.Refused as refusal:  # another session got there first: say why
-        st.toast(text.md(f"data.{refusal.code}", lang, **refusal.params), icon=":material/block:")
+    except store.Refused as refusal:  # another session got there first, or a closed month
+        said = text.md(f"data.{refusal.code}", lang, **refusal.params)
+        if refusal.code == "period_closed":  # stays on the page: what to do about it
+            st.error(said, icon=":material/lock:")
+        else:
+            st.toast(said, icon=":material/block:")
         return None
     except Exception as error:
         if not _shown(error, lang):

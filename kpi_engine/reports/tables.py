@@ -350,8 +350,8 @@ def noted(history: Scorecard, notes: pd.DataFrame | None) -> Scorecard:
 def note_cell(cause: object, measure: object, lang: str) -> str:
     """A KPI's note in one cell: `原因：…；措施：…`, either part alone, or "" without a note.
     Line breaks become spaces (a cell is one line in the PDF)."""
-    parts = [
-        t(key, lang, text=" ".join(str(text).split()))
+    parts = [  # a part's own closing stop would stand beside the separator: "。；"
+        t(key, lang, text=" ".join(str(text).split()).rstrip("。.；;，,"))
         for key, text in (("notes.cell_cause", cause), ("notes.cell_measure", measure))
         if isinstance(text, str) and text.strip()
     ]

@@ -370,9 +370,11 @@ def test_6_an_action_is_added_in_meeting_mode(browser: Browser, cycle: Cycle):
         choose(page, "action_target", RED_KPI)
         type_into(page, "action_what", ACTION_WHAT)
         type_into(page, "action_owner", ACTION_OWNER)
-        # Streamlit 1.67 draws the due date as a native date field: it takes an ISO date
+        # Streamlit 1.67 draws the due date as a native date field: it takes an ISO date,
+        # and sends it when the field loses focus
         due = keyed(page, "action_due").locator('input[type="date"]')
-        rerun(page, lambda: due.fill(ACTION_DUE.isoformat()))
+        due.fill(ACTION_DUE.isoformat())
+        rerun(page, lambda: due.press("Tab"))
         shoot(page, "6-meeting-action-form")
         rerun(page, keyed(page, "action_add").locator("button").click)
         shoot(page, "6-meeting-action-added")
