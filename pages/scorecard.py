@@ -94,6 +94,9 @@ for at, perspective in enumerate(PERSPECTIVES):
     panel = panels[at] if panels else st.container()
     panel.subheader(f"{heading} · {score_text(score.iloc[0] if len(score) else None)} · {weight}")
     rows = tables.of_one_perspective(kpis, perspective, lang, settings)
+    if rows.empty:  # an empty table would say "empty", in English
+        panel.caption(t("scorecard.no_kpis_in_perspective", lang))
+        continue
     panel.dataframe(
         tables.styled(rows, lang),
         hide_index=True,
