@@ -391,7 +391,9 @@ def test_7_the_admin_closes_the_month_and_a_further_upload_is_refused(
     with signed_in(browser, f"{cycle.url}/data", ADMIN_NAME, "7") as page:
         choose(page, "close_period_choice", OCTOBER)
         shoot(page, "7-admin-close")
-        rerun(page, keyed(page, "close_period_button").locator("button").click)
+        keyed(page, "close_period_button").locator("button").click()
+        # closed: the month is now the one offered for reopening
+        expect(keyed(page, "reopen_period_choice")).to_contain_text(period_label(OCTOBER, LANG))
         closed = store.closed_periods(cycle.engine)
         assert list(closed["period"]) == [OCTOBER]
         assert list(closed["closed_by"]) == [ADMIN_NAME]
