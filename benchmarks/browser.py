@@ -53,7 +53,9 @@ PAGES = {
     "heatmap": ("heatmap", t("heatmap.title"), True),
     "trends": ("trends", t("page.trends"), True),
     "whatif": ("whatif", t("page.whatif"), True),
+    "actions": ("actions", t("actions.title"), False),
     "data": ("data", t("page.data"), False),
+    "submissions": ("submissions", t("page.submissions"), False),
     "settings": ("settings", t("page.settings"), False),
 }
 
