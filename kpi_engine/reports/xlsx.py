@@ -485,8 +485,12 @@ def report_xlsx(
     names = sheet_names(departments["department"], taken=[summary])
     for name, (_, overall) in zip(names, departments.iterrows(), strict=True):
         _department_sheet(book.create_sheet(name), history, period, overall, lang, settings)
-    if actions is not None:
-        listed = for_report(actions, history, period, settings=settings, department=department)
+    listed = (
+        actions
+        if actions is None
+        else for_report(actions, history, period, settings=settings, department=department)
+    )
+    if listed is not None and len(listed):  # no sheet when there is nothing to list
         taken = [summary, *names]
         sheet = book.create_sheet(sheet_names([t("actions.sheet", lang)], taken=taken)[0])
         actions_sheet(sheet, listed, lang, settings)
