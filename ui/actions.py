@@ -95,7 +95,7 @@ def meeting_form(period: str | None, lang: str) -> None:
     if period is None or not auth.actor().may(auth.ACTION):
         return
     offered, red = targets(data.history(grain_of(period)), period)
-    with st.popover(t("actions.add_title", lang), icon=":material/add_task:"):
+    with st.popover(t("actions.add_title", lang), icon=":material/add_task:", width="stretch"):
         st.caption(t("actions.period_of", lang, period=period_heading(period, lang)))
         st.selectbox(
             t("actions.target", lang),

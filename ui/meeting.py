@@ -69,7 +69,8 @@ def stage(labels: list[str], lang: str) -> None:
     if period not in labels:
         return
     at = labels.index(period)
-    back, shown, forward = st.columns([1, 3, 1], vertical_alignment="center")
+    # one row: the action popover beside the stepper keeps the page's first screen for charts
+    back, shown, forward, action = st.columns([1, 3, 1, 1], vertical_alignment="center")
     back.button(
         t("meeting.previous", lang),
         icon=":material/chevron_left:",
@@ -90,7 +91,8 @@ def stage(labels: list[str], lang: str) -> None:
         key="meeting_next",
         width="stretch",
     )
-    actions.meeting_form(period, lang)  # the actions agreed for the period on the wall
+    with action:
+        actions.meeting_form(period, lang)  # the actions agreed for the period on the wall
 
 
 # The Scorecard's KPI columns read in a meeting, where the four perspectives stand side by
