@@ -39,7 +39,7 @@ from kpi_engine.reports.pdf import report_pdf
 from tests.apps import open_page, start
 from tests.commands import ROOT
 from tests.report_data import SAMPLE_FILES, SAMPLE_PERIOD, company, forms, sample_history
-from tests.test_report_pdf import pages, poppler, text_of
+from tests.test_report_pdf import poppler, report_pages, text_of
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 RANK_HEADER = re.compile(r"排名 +部门 +得分 +等级 +状态 +变化 +覆盖率")
@@ -119,7 +119,7 @@ def test_the_organisation_pdf_ranks_every_department_with_grade_and_coverage(org
     assert len(RANK_HEADER.findall(text)) == 1  # coverage is a column
     found = ranked_rows(heatmap_and_ranking(text))
     assert found == expected_rows(sample_history())
-    assert len(found) == 7 and pages(organisation) == 1
+    assert len(found) == 7 and report_pages(organisation) == 1
 
 
 @pytest.mark.slow
@@ -149,7 +149,7 @@ def forty_departments():
 def test_forty_departments_continue_on_a_second_page_under_the_same_header():
     history = forty_departments()
     data = report_pdf(history, "2026-10")
-    assert pages(data) == 2
+    assert report_pages(data) == 2
     first, second = page_text(data, 1), page_text(data, 2)
     assert len(RANK_HEADER.findall(first)) == 1 and len(RANK_HEADER.findall(second)) == 1
     assert "各部门得分（续）" in second
@@ -185,7 +185,7 @@ def test_a_department_pdf_holds_its_kpi_table(department):
         line = next(x for x in lines if f" {row.kpi_name} " in x)
         assert score_text(row.score) in line.split(), row.kpi_name
         assert status_label(row.status) in line.split()
-    assert pages(department) == 1  # it fits beside the rest of the page
+    assert report_pages(department) == 1  # it fits beside the rest of the page
 
 
 @pytest.mark.slow
@@ -196,7 +196,7 @@ def test_a_long_kpi_table_goes_on_further_pages_with_its_header():
     ]
     history = company({"2026年9月 市场部": rows, "2026年10月 市场部": rows})
     data = report_pdf(history, "2026-10", department="市场部")
-    count = pages(data)
+    count = report_pages(data)
     assert count >= 3
     named = []
     for page in range(2, count + 1):

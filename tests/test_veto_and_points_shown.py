@@ -32,7 +32,7 @@ from kpi_engine.reports.xlsx import report_xlsx
 from tests.apps import open_page, seen, start, upload
 from tests.shown import charts as shown_charts
 from tests.shown import none_words, table_cells, texts, tooltip_texts
-from tests.test_report_pdf import fonts, pages, text_of
+from tests.test_report_pdf import fonts, report_pages, text_of
 from tests.workbooks import HEADER, form, xlsx
 from ui.state import PERIOD, SCORECARD_DEPARTMENT
 
@@ -332,7 +332,7 @@ def test_the_pdf_lists_the_reason_and_the_points(lang):
     data = report_pdf(history(), MONTH, lang=lang)
     text = text_of(data)
     name = partial(shown_name, lang=lang, script=CONVERT)  # names in the report's script
-    assert pages(data) == 1
+    assert report_pages(data) == 1
     assert ("NotoSansCJKTC" if lang == "zh-Hant" else "NotoSansCJKSC") in fonts(data)
     assert t("overview.adjustments", lang) in text
     assert REASON[lang] in text
