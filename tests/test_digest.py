@@ -142,7 +142,7 @@ def test_html_escapes_every_name():
 
 def test_file_stems_are_safe():
     assert file_stem("王磊") == "王磊"
-    for hostile in ("../../etc/passwd", "a/b", "..", "C:\\x"):
+    for hostile in ("../../etc/passwd", "a/b", "..", "..\\..\\y"):
         stem = file_stem(hostile)
         assert "/" not in stem and "\\" not in stem and not stem.startswith(".")
 

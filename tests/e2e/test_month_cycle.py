@@ -13,7 +13,7 @@ and 销售部's red KPI that nobody explained.
 One server on one data directory for the whole story (module scope); each stage is a test
 of its own, in order, each with a fresh browser session signed in as its person. Words are
 checked through the catalogs (`i18n.t`), widgets found by the keys of the UI contract
-(Streamlit puts `st-key-<key>` on a keyed element). Screenshots go to /tmp/e2e17/.
+(Streamlit puts `st-key-<key>` on a keyed element). Screenshots go to artifacts/screenshots/month_cycle/.
 """
 
 from __future__ import annotations
@@ -46,11 +46,12 @@ from kpi_engine.auth import users
 from kpi_engine.auth.roles import ADMIN, APPROVER, MANAGER, VIEWER, Actor
 from kpi_engine.core.names import kpi_text_keys
 from kpi_engine.i18n import period_heading, period_label, t
+from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.test_browser import nav, open_page, rerun, screenshot
 from tests.store_files import PERSPECTIVES, fresh_store
 from tests.workbooks import form, xlsx
 
-SHOTS = Path("/tmp/e2e17")
+SHOTS = SCREENSHOTS / "month_cycle"  # beside the other browser tests' (git-ignored)
 DESKTOP = {"width": 1440, "height": 900}
 WALL = {"width": 1920, "height": 1080}
 LANG = "zh-Hans"
@@ -177,7 +178,7 @@ def signed_in(
 ) -> Iterator[Page]:
     """A fresh session at `url`, signed in as `name` through the sign-in form, then on
     the page `url` names (the sign-in screen may have been drawn on the default page);
-    what the page showed when a check failed is kept as /tmp/e2e17/<stage>-failed.png."""
+    what the page showed when a check failed is kept as <stage>-failed.png beside them."""
     context = browser.new_context(viewport=viewport, locale="zh-CN")
     context.set_default_timeout(60_000)  # a run of the Data page as admin on a busy machine
     page = context.new_page()
