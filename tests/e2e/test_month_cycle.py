@@ -180,7 +180,7 @@ def signed_in(
     the page `url` names (the sign-in screen may have been drawn on the default page);
     what the page showed when a check failed is kept as <stage>-failed.png beside them."""
     context = browser.new_context(viewport=viewport, locale="zh-CN")
-    context.set_default_timeout(60_000)  # a run of the Data page as admin on a busy machine
+    context.set_default_timeout(120_000)  # a run of the Data page as admin on a busy machine
     page = context.new_page()
     try:
         open_page(page, url)
