@@ -24,9 +24,11 @@ SCRIPT = Actor("script", ADMIN)  # made by code: no sign-in behind it
 
 @pytest.fixture
 def people(tmp_path, monkeypatch) -> Path:
-    """A data directory of its own with an admin, an analyst and a manager."""
+    """A data directory of its own with two admins (the last one cannot be removed), an
+    analyst and a manager."""
     use_data_dir(monkeypatch, tmp_path)
     users.add("张伟", PASSWORD, ADMIN)
+    users.add("周敏", PASSWORD, ADMIN)
     users.add("陈静", PASSWORD, ANALYST)
     users.add("王磊", PASSWORD, MANAGER, ["市场部"])
     return users.users_file()
