@@ -415,17 +415,18 @@ def explain(
         parts = _department_parts(history, period, previous, department, settings)[0]
     if previous_settings is not None and previous_settings != settings:
         as_was = score_of(rescored(history, previous, previous_settings), previous, department)
-        if not np.isnan(as_was):
-            moved = pd.DataFrame(
-                {
-                    "part": ["settings"],
-                    "department": [department],
-                    "kpi": [None],
-                    "kind": ["settings"],
-                    "points": [before - as_was],
-                }
-            )
-            parts = pd.concat([moved, parts], ignore_index=True)
+        if np.isnan(as_was):  # no score as it was then: nothing to start the waterfall from
+            return _empty()
+        moved = pd.DataFrame(
+            {
+                "part": ["settings"],
+                "department": [department],
+                "kpi": [None],
+                "kind": ["settings"],
+                "points": [before - as_was],
+            }
+        )
+        parts = pd.concat([moved, parts], ignore_index=True)
     parts = parts[parts["points"].abs() > NOISE]
     return parts.loc[:, list(COLUMNS)].reset_index(drop=True)
 
