@@ -12,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
 
 # --- Debian packages: a browser for the end-to-end tests, CJK fonts for charts ----------
-APT_PACKAGES=(chromium chromium-driver fonts-noto-cjk postgresql poppler-utils)
+APT_PACKAGES=(chromium chromium-driver fonts-noto-cjk postgresql poppler-utils nginx)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then

@@ -6,12 +6,12 @@ alias tables (`aliases.py`) translate on the way in, the i18n catalogs on the wa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from kpi_engine.core.names import kpi_keys
+from kpi_engine.core.names import department_keys, kpi_keys
 
 PERSPECTIVES: tuple[str, ...] = ("financial", "customer", "internal_process", "learning_growth")
 DIRECTIONS: tuple[str, ...] = ("higher", "lower", "range")
@@ -97,6 +97,9 @@ class Loaded:
     definitions: pd.DataFrame
     issues: pd.DataFrame
     rows_rejected: int
+    # The organisation tree the batch states (issue 18): one row per unit, later rows
+    # winning; empty when no sheet names a parent.
+    org: pd.DataFrame = field(default_factory=lambda: org_table())
 
     @property
     def rows_accepted(self) -> int:
@@ -109,6 +112,21 @@ class Loaded:
     @property
     def warnings(self) -> pd.DataFrame:
         return self.issues[self.issues["severity"] == WARNING]
+
+
+# An organisation tree as edges: a department or unit, and the unit it sits under (SPEC
+# has no tree; issue 18). Names as written; identity is `names.department_key`.
+ORG_COLUMNS: tuple[str, ...] = ("unit", "parent")
+
+
+def org_table(*tables: pd.DataFrame | None) -> pd.DataFrame:
+    """Tree edges from several sources, later ones winning, one row per unit (by identity)."""
+    frames = [t[list(ORG_COLUMNS)] for t in tables if t is not None and not t.empty]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in ORG_COLUMNS})
+    merged = pd.concat(frames, ignore_index=True)
+    keys = department_keys(merged["unit"])
+    return merged[~keys.duplicated(keep="last")].reset_index(drop=True)
 
 
 def definitions_table(*tables: pd.DataFrame | None) -> pd.DataFrame:
