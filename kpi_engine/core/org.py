@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from kpi_engine.core.names import department_key, display_names
+from kpi_engine.core.names import department_key, department_weights, display_names
 
 if TYPE_CHECKING:
     from kpi_engine.core.scorecard import Scorecard
@@ -179,6 +179,29 @@ def children(tree: Tree, node: str | None, departments: Iterable[object]) -> lis
         live.update(_chain(tree.parent, d)[1:])
     units = [u for u in tree.units if u in live and tree.parent.get(u) == above]
     return units + [d for d in names if tree.parent.get(d) == above]
+
+
+def shares(tree: Tree, departments: Iterable[object], weights: Mapping[str, float]) -> np.ndarray:
+    """Each of `departments`' share of the organisation score when just they have one: the
+    product, down its path, of each node's weight over those of its siblings that have a
+    department of `departments` under them (`names.department_weights`, 1 unless set).
+    So the organisation score is sum(share * score) exactly as the roll-up's level-by-level
+    weighted mean makes it (a flat list of shares, what "why the score moved" splits); no
+    tree: each department's weight over the total. 0 where nothing weighs anything."""
+    names = [str(d) for d in departments]
+    chains = [_chain(tree.parent, d) for d in names]
+    nodes = list(dict.fromkeys(n for c in chains for n in c))
+    weight = dict(zip(nodes, department_weights(nodes, weights), strict=True))
+    total: dict[str | None, float] = {}
+    for node in nodes:
+        above = tree.parent.get(node)
+        total[above] = total.get(above, 0.0) + weight[node]
+    out = np.ones(len(names))
+    for i, chain_ in enumerate(chains):
+        for node in chain_:
+            whole = total[tree.parent.get(node)]
+            out[i] *= weight[node] / whole if whole > 0 else 0.0
+    return out
 
 
 def at(card: Scorecard, node: str | None) -> Scorecard:
