@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from kpi_engine import DEFAULTS, build, load_paths
-from kpi_engine.core import insights, org
+from kpi_engine.core import explain, insights, org
 from kpi_engine.core.grades import grades
 from kpi_engine.core.schema import org_table
 from kpi_engine.core.scorecard import with_texts
-from kpi_engine.core.settings import Settings
+from kpi_engine.core.settings import Settings, problems
 from kpi_engine.core.whatif import Scenario, prepare, rescore
 from tests.kpi_rows import frame, kpi
 from tests.paths import SAMPLE_PATHS
@@ -208,10 +208,11 @@ def test_a_filter_of_departments_rolls_their_units_up_again() -> None:
 
 def test_texts_in_another_script_rename_the_tree_too() -> None:
     card = build(frame(*ROWS), org=GROUP)
-    shown = with_texts(card, lambda s: s.replace("华", "華"))
-    assert shown.tree.units == ("集团", "華东", "華南")
+    shown = with_texts(card, lambda s: s.replace("华", "華").replace("团", "團"))
+    assert shown.tree.units == ("集團", "華东", "華南")
     assert set(shown.units["unit"]) == set(shown.tree.units)
     assert shown.tree.parent["甲部"] == "華东"
+    assert shown.units.set_index("unit").loc["華东", "parent"] == "集團"
 
 
 @st.composite
@@ -251,6 +252,29 @@ def test_a_unit_lies_between_its_least_and_greatest_child(company) -> None:
     total = card.organization["score"].iloc[0]
     if top and not np.isnan(total):
         assert min(top) <= total <= max(top)
+
+
+def test_a_weight_keyed_by_a_unit_is_valid_settings() -> None:
+    assert problems(WEIGHTS) == []
+    assert problems(Settings(department_weights={"华东": -1.0})) == ["negative_weight"]
+
+
+def test_why_the_group_score_moved_adds_up_with_a_tree() -> None:
+    later = [
+        dict(r, period="2026-11", actual=r["actual"] + 7 * i)
+        for i, r in enumerate(ROWS)
+        if r["department"] != "丁部"  # 丁部 did not report: its weight spreads
+    ]
+    history = build(frame(*ROWS, *later), settings=WEIGHTS, org=GROUP)
+    scores = history.organization.set_index("period")["score"]
+    parts = explain.explain(history, "2026-11", "2026-10", settings=WEIGHTS)
+    assert explain.change(parts) == pytest.approx(scores["2026-11"] - scores["2026-10"])
+    assert set(parts["kind"]) >= {"kpi", "coverage_missing"}
+    before = build(frame(*ROWS), org=GROUP).organization["score"].iloc[0]
+    moved = explain.explain(
+        history, "2026-11", "2026-10", settings=WEIGHTS, previous_settings=DEFAULTS
+    )
+    assert explain.change(moved) == pytest.approx(scores["2026-11"] - before)
 
 
 def test_defaults_are_equal_weights() -> None:

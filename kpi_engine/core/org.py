@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from kpi_engine.core.names import department_key, display_names
+from kpi_engine.core.names import department_key, department_weights, display_names
 
 if TYPE_CHECKING:
     from kpi_engine.core.scorecard import Scorecard
@@ -181,6 +181,29 @@ def children(tree: Tree, node: str | None, departments: Iterable[object]) -> lis
     return units + [d for d in names if tree.parent.get(d) == above]
 
 
+def shares(tree: Tree, departments: Iterable[object], weights: Mapping[str, float]) -> np.ndarray:
+    """Each of `departments`' share of the organisation score when just they have one: the
+    product, down its path, of each node's weight over those of its siblings that have a
+    department of `departments` under them (`names.department_weights`, 1 unless set).
+    So the organisation score is sum(share * score) exactly as the roll-up's level-by-level
+    weighted mean makes it (a flat list of shares, what "why the score moved" splits); no
+    tree: each department's weight over the total. 0 where nothing weighs anything."""
+    names = [str(d) for d in departments]
+    chains = [_chain(tree.parent, d) for d in names]
+    nodes = list(dict.fromkeys(n for c in chains for n in c))
+    weight = dict(zip(nodes, department_weights(nodes, weights), strict=True))
+    total: dict[str | None, float] = {}
+    for node in nodes:
+        above = tree.parent.get(node)
+        total[above] = total.get(above, 0.0) + weight[node]
+    out = np.ones(len(names))
+    for i, chain_ in enumerate(chains):
+        for node in chain_:
+            whole = total[tree.parent.get(node)]
+            out[i] *= weight[node] / whole if whole > 0 else 0.0
+    return out
+
+
 def at(card: Scorecard, node: str | None) -> Scorecard:
     """`card` seen from `node` (the group for None): its children's rows in `departments`
     and `perspectives` (`department` = the child's name, `kind` = unit or department),
@@ -194,7 +217,7 @@ def at(card: Scorecard, node: str | None) -> Scorecard:
     names = [str(d) for d in pd.unique(card.departments["department"].astype(object))]
     kids = children(tree, node, names)
     units = [k for k in kids if k in tree.units]
-    under = departments_under(tree, node, names)
+    under = departments_under(tree, node, names)  # every one for the group
 
     def of(frame: pd.DataFrame, column: str, chosen: list[str]) -> pd.DataFrame:
         return frame[frame[column].isin(chosen).to_numpy(bool)]
@@ -233,12 +256,13 @@ def at(card: Scorecard, node: str | None) -> Scorecard:
         own_perspectives = mine_p.loc[
             :, [c for c in own_perspectives.columns if c in mine_p.columns]
         ].reset_index(drop=True)
+    whole = node is None  # the group: every department is under it
     return replace(
         card,
-        kpis=of(card.kpis, "department", under),
+        kpis=card.kpis if whole else of(card.kpis, "department", under),
         departments=departments,
         perspectives=perspectives,
-        collaboration=of(card.collaboration, "department", under),
+        collaboration=card.collaboration if whole else of(card.collaboration, "department", under),
         organization=own,
         organization_perspectives=own_perspectives,
     )

@@ -128,6 +128,7 @@ def build(
 # (`i18n.script`). Codes (period, status, direction, method, section) are not among them.
 NAME_COLUMNS = (
     "department",
+    "parent",  # a unit's parent unit (issue 18)
     "owner_department",
     "kpi_id",
     "kpi_name",
