@@ -12,8 +12,15 @@ from kpi_engine import store
 from kpi_engine.auth import users
 from kpi_engine.auth.roles import ADMIN
 from kpi_engine.cli.main import main
-from tests.group_data import DEPARTMENT_UNITS, GROUP, HIERARCHY_FILE, TREE, UNITS, write_group
-from tests.group_data import hierarchy_workbook
+from tests.group_data import (
+    DEPARTMENT_UNITS,
+    GROUP,
+    HIERARCHY_FILE,
+    TREE,
+    UNITS,
+    hierarchy_workbook,
+    write_group,
+)
 
 MONTH = "2026-10"
 
@@ -35,15 +42,16 @@ def test_score_json_places_departments_and_adds_the_units(tmp_path, capsys):
     assert units[GROUP]["level"] == 1 and units[GROUP]["parent"] is None
     for unit in UNITS:
         assert units[unit]["parent"] == GROUP and units[unit]["level"] == 2
-        assert units[unit]["period"] == MONTH and 0 < units[unit]["score"]
+        under = [overall[d]["score"] for d, u in DEPARTMENT_UNITS.items() if u == unit]
+        assert units[unit]["period"] == MONTH
+        assert units[unit]["score"] == pytest.approx(sum(under) / len(under))  # equal weights
+    assert units[GROUP]["score"] == pytest.approx(doc["organization"][0]["score"])
     by_perspective = [r for r in doc["units"] if r["perspective"] is not None]
     assert {r["unit"] for r in by_perspective} == {*UNITS, GROUP}
     assert all(r["level"] in (1, 2) for r in by_perspective)
 
 
-def test_score_json_from_the_parent_column_places_departments_under_top_units(
-    tmp_path, capsys
-):
+def test_score_json_from_the_parent_column_places_departments_under_top_units(tmp_path, capsys):
     doc = score_json(capsys, *write_group(tmp_path, layout="column", months=[MONTH]))
     overall = {r["department"]: r for r in doc["departments"] if r["perspective"] is None}
     assert {d: r["parent"] for d, r in overall.items()} == DEPARTMENT_UNITS
