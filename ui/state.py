@@ -26,6 +26,7 @@ SCORECARD_DEPARTMENT = "scorecard_department"
 TREND_LEVEL = "trend_level"
 TREND_KEYS = "trend_keys"
 TREND_INDEXED = "trend_indexed"
+ORG_NODE = "org_node"  # the unit or department of the tree the pages look at (None: the top)
 
 GRAINS = ("month", "quarter", "half", "ytd", "year")  # SPEC §5.1
 
