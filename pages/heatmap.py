@@ -10,7 +10,7 @@ from ui import data, downloads, navigation, notes, org, state, tables, text
 navigation.require_shell()
 choices = state.current()
 lang, period, settings = choices.lang, choices.period, data.settings()
-st.title(t("heatmap.title", lang))
+st.title(t("org.heatmap_title" if data.tree() else "heatmap.title", lang))
 place = org.here(lang)
 history = data.history_at(choices.grain, place.unit)
 st.caption(t("org.heatmap_hint" if place.tree else "heatmap.hint", lang))
@@ -34,7 +34,7 @@ if (cells["period"] == period).any():
         chart,
         f"heatmap_{period}",
         lang,
-        title=t("heatmap.title", lang),
+        title=t("org.heatmap_title" if place.tree else "heatmap.title", lang),
         period=period,
         on_select="rerun",
         key="heatmap",
@@ -88,7 +88,7 @@ if picked is not None:
     downloads.chart(drill, f"drilldown_{period}", lang, title=drill_title, period=period)
     notes.cell_table(history, str(department), str(perspective), period, lang)
 
-st.subheader(t("heatmap.department_months", lang))
+st.subheader(t("org.heatmap_months" if place.tree else "heatmap.department_months", lang))
 year = org.keep(tables.only(data.year_scores(period, place.unit), listed), names)
 if year.empty:
     st.info(t("common.no_rows", lang, period=period_label(period, lang)))
@@ -97,6 +97,6 @@ else:
         charts.department_months(year, lang=lang, settings=settings),
         f"department_months_{period}",
         lang,
-        title=t("heatmap.department_months", lang),
+        title=t("org.heatmap_months" if place.tree else "heatmap.department_months", lang),
         period=period,
     )

@@ -149,7 +149,8 @@ side = side or st.container()
 side.subheader(t("overview.early_warnings", lang))
 found = insights.early_warnings(seen, period, expected_departments=org.expected(place))
 found = tables.only(found, listed)
-submissions.warning_link(side, choices.grain, period, lang, choices.departments)
+below = () if place.unit == place.top else tuple(org.expected(place))  # a unit's own
+submissions.warning_link(side, choices.grain, period, lang, choices.departments or below)
 if found.empty:
     side.success(t("overview.no_warnings", lang))
 else:

@@ -98,8 +98,8 @@ with st.form("settings"):
         help=t("settings.weighting_hint", lang),
         key="settings_weighting",
     )
-    st.subheader(t("settings.department_weights", lang))
     tree = data.tree()
+    st.subheader(t("org.weights_title" if tree else "settings.department_weights", lang))
     weighed = _department_frame(current, tree)
     if not tree:
         edited = _weights_editor(weighed, "settings_departments", level=False)
