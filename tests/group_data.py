@@ -19,6 +19,7 @@ from openpyxl import Workbook, load_workbook
 
 from kpi_engine.ingest import aliases
 from tests.paths import SAMPLE_DATA, SAMPLE_PATHS
+from tests.workbooks import xlsx
 
 GROUP = "华辰智造集团"
 MANUFACTURING, MARKETING, SERVICES = "智能制造事业部", "市场营销事业部", "职能服务中心"
@@ -58,12 +59,7 @@ def _save(book: Workbook) -> bytes:
 
 def hierarchy_workbook() -> bytes:
     """A workbook holding only the 组织架构 sheet."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = HIERARCHY_SHEET
-    for row in _hierarchy_rows():
-        sheet.append(row)
-    return _save(book)
+    return xlsx(_hierarchy_rows(), sheet=HIERARCHY_SHEET)
 
 
 def _with_hierarchy(data: bytes) -> bytes:
