@@ -35,7 +35,9 @@ if place.tree and (place.node is None or org.kind_of(place, place.node) == "unit
         tables.delta_text(view.change),
         status=tiles.status_of(view.score, settings),
     )
-    cols[1].metric(t("common.grade", lang), grade_text(view.grade, view.coefficient), border=True)
+    cols[1].metric(
+        t(place.said("grade"), lang), grade_text(view.grade, view.coefficient), border=True
+    )
     cols[2].metric(t("common.coverage", lang), percent_text(view.coverage), border=True)
     st.subheader(t("org.children", lang))
     rows = tables.only(seen.departments, org.chosen_and_above(place.tree, choices.departments))

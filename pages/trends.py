@@ -24,7 +24,9 @@ level = (
     st.segmented_control(
         t("trends.level", lang),
         levels,
-        format_func=lambda v: t(f"trends.level_{v}", lang),
+        format_func=lambda v: t(
+            f"org.trend_{v}" if place.tree and v != "kpi" else f"trends.level_{v}", lang
+        ),
         key=state.TREND_LEVEL,
         default="department",
     )

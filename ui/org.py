@@ -77,9 +77,15 @@ def breadcrumb(
             row.button(label, key=f"org_crumb_{step}", type="tertiary", on_click=go, args=(name,))
 
 
+DRILL = "org_drill"  # the drill-down picker's widget key
+
+
 def _drilled() -> None:
     """The picker's callback: go to the unit picked, and leave the picker empty again."""
-    go(st.session_state.pop("org_drill", None) or st.session_state.get(state.ORG_NODE))
+    picked = st.session_state.get(DRILL)
+    if picked:
+        go(picked)
+    st.session_state[DRILL] = None
 
 
 def bar(
@@ -101,7 +107,7 @@ def bar(
             index=None,
             format_func=shown,
             placeholder=t("org.drill_placeholder", lang),
-            key="org_drill",
+            key=DRILL,
             on_change=_drilled,
         )
     return at
@@ -188,7 +194,8 @@ def focus(rows: pd.DataFrame, lang: str, *, key: str) -> list[str] | None:
     if not picked:
         st.info(text.md("org.no_match", lang, text=query), icon=":material/search_off:")
     else:
-        st.caption(t("org.shown_count", lang, shown=len(picked), total=len(names)))
+        said = "org.found_count" if query.strip() else "org.shown_count"
+        st.caption(t(said, lang, shown=len(picked), total=len(names)))
     return picked
 
 
