@@ -185,7 +185,7 @@ def validate(args: argparse.Namespace) -> int:
 
 def score(args: argparse.Namespace) -> int:
     loaded = _load(args.files)
-    card = build(loaded.kpis, period=_period_label(args), settings=args.settings)
+    card = build(loaded.kpis, period=_period_label(args), settings=args.settings, org=loaded.org)
     if args.out:
         write_xlsx(card, loaded.issues, args.out)
     if args.json or not args.out:

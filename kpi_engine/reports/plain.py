@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from kpi_engine.core import org
 from kpi_engine.core.names import printable
 from kpi_engine.core.schema import ERROR
 from kpi_engine.core.scorecard import Scorecard
@@ -40,7 +41,11 @@ KPI_FIELDS = (
     "veto",
     "section",
 )
-GRADE_FIELDS = ("grade", "coefficient")  # SPEC §5.9; coefficient null when the grade has none
+GRADE_FIELDS = ("grade", "coefficient")
+TREE_FIELDS = (
+    "level",
+    "parent",
+)  # a node's place in the organisation tree (issue 18)  # SPEC §5.9; coefficient null when the grade has none
 # SPEC §5.12: a department's overall row, beside its final score.
 ADJUSTMENT_FIELDS = ("score_before", "bonus", "penalty", "veto")
 ISSUE_FIELDS = ("file", "sheet", "row", "column", "value", "message")
@@ -76,15 +81,17 @@ def scorecard_json(card: Scorecard) -> dict[str, list[dict[str, object]]]:
     the `weighting` rule that scored them, the score before bonus, penalty and veto, the
     bonus and penalty points counted and the failing veto KPI or null, their `grade` and
     `coefficient`, and the `distribution_grade` when the forced distribution is on, SPEC
-    §5.12), organization (with its grade), plus each department's collaboration score."""
-    overall = card.departments.assign(perspective=None)
-    fields = ("department", "period", "perspective", "score", "coverage")
+    §5.12), organization (with its grade), plus each department's collaboration score.
+    With an organisation tree (issue 18), department rows carry their `level` and
+    `parent` (null at the top), and `units` holds each unit's rows alike."""
+    overall = _placed(card.departments, card.tree).assign(perspective=None)
+    fields = ("department", "period", "perspective", "score", "coverage", *TREE_FIELDS)
     if overall.get("distribution_grade", pd.Series(dtype=object)).isna().all():
         overall = overall.drop(columns="distribution_grade", errors="ignore")
-    return {
+    doc = {
         "kpis": records(card.kpis, KPI_FIELDS),
         "departments": [
-            *records(card.perspectives, fields),
+            *records(_placed(card.perspectives, card.tree), fields),
             *records(
                 overall,
                 (*fields, "weighting", *ADJUSTMENT_FIELDS, *GRADE_FIELDS, "distribution_grade"),
@@ -93,6 +100,27 @@ def scorecard_json(card: Scorecard) -> dict[str, list[dict[str, object]]]:
         "organization": records(card.organization, ("period", "score", "coverage", *GRADE_FIELDS)),
         "collaboration": records(card.collaboration, ("department", "period", "score", "coverage")),
     }
+    if card.tree:
+        placed = card.units[["unit", *TREE_FIELDS]].drop_duplicates("unit")
+        unit_fields = ("unit", "period", "perspective", "score", "coverage", *TREE_FIELDS)
+        doc["units"] = [
+            *records(card.unit_perspectives.merge(placed, on="unit", how="left"), unit_fields),
+            *records(card.units.assign(perspective=None), (*unit_fields, *GRADE_FIELDS)),
+        ]
+    return doc
+
+
+def _placed(frame: pd.DataFrame, tree: org.Tree) -> pd.DataFrame:
+    """Department rows with their place in the tree (`level`, `parent`); as they are
+    without a tree, so that the JSON of an organisation without one does not change."""
+    if not tree or frame.empty:
+        return frame
+    names = pd.unique(frame["department"].astype(object))
+    level = {d: org.level(tree, d) for d in names}
+    parent = {d: tree.parent.get(d) for d in names}
+    return frame.assign(
+        level=frame["department"].map(level), parent=frame["department"].map(parent)
+    )
 
 
 def safe_cell(sheet: object, value: object) -> WriteOnlyCell:
