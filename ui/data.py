@@ -277,16 +277,17 @@ def _view(grain: str) -> tuple[str, Revision, str, Settings, str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _edges(url: str, revision: int) -> pd.DataFrame:
-    """The organisation tree's current edges (unit, parent), read once per data revision."""
-    return store.org_edges(_engine(url))
+def _edges(url: str, revision: Revision) -> pd.DataFrame:
+    """The organisation tree's current edges (unit, parent) with the pending uploads the
+    revision names, read once per data revision."""
+    return store.org_edges(_engine(url), pending=revision[1])
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _history(url: str, revision: Revision, grain: str, current: Settings) -> Scorecard:
     frame = _stored(url, revision)[0]
     labels = insights.comparison_labels(insights.period_labels(frame, grain=grain))
-    edges = _edges(url, revision[0])
+    edges = _edges(url, revision)
     return insights.history(frame, labels, settings=current, org=edges)
 
 
