@@ -37,12 +37,11 @@ if (cells["period"] == period).any():
         title=t("org.heatmap_title" if place.tree else "heatmap.title", lang),
         period=period,
         on_select="rerun",
-        key="heatmap",
+        key=org.fresh("heatmap") if place.tree else "heatmap",
     )
     picked = tables.picked(event, "cell")
     if picked is not None and org.kind_of(place, str(picked["department"])) == "unit":
-        org.go(org.stored_name(place, str(picked["department"])))  # a unit's cell: go down
-        st.session_state.pop("heatmap", None)  # its selection, else the next run goes again
+        org.moved(org.stored_name(place, str(picked["department"])))  # a unit's cell: go down
         st.rerun()
     if picked is None:
         st.info(t("heatmap.no_selection", lang))

@@ -46,9 +46,13 @@ def bold(at: AppTest) -> list[str]:
     return [m.value.strip("*") for m in at.markdown if m.value.startswith("**")]
 
 
+def children(at: AppTest, key: str) -> pd.DataFrame:
+    """The children table (its key renewed after each click that moves, `org.fresh`)."""
+    return next(d for d in at.dataframe if d.key and d.key.startswith(f"{key}_")).value
+
+
 def table_names(at: AppTest, key: str) -> list[str]:
-    frame = at.dataframe(key=key).value
-    return [str(n) for n in frame.iloc[:, 1]]
+    return [str(n) for n in children(at, key).iloc[:, 1]]
 
 
 def no_exception(at: AppTest) -> None:
@@ -103,7 +107,7 @@ def test_a_units_scorecard_lists_its_children_with_their_kind(at: AppTest) -> No
     at.session_state[ORG_NODE] = SERVICES
     open_page(at, "scorecard")
     no_exception(at)
-    frame = at.dataframe(key="scorecard_children").value
+    frame = children(at, "scorecard_children")
     below = {d for d, unit in DEPARTMENT_UNITS.items() if unit == SERVICES}
     assert set(frame["名称"]) == below
     assert set(frame["类型"]) == {"部门"}

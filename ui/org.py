@@ -52,6 +52,19 @@ def go(to: str | None) -> None:
     st.session_state[state.ORG_NODE] = to
 
 
+def fresh(key: str) -> str:
+    """A selectable table's or chart's widget key, new after each move by a click in one:
+    the browser keeps a selection for a key it saw before, so coming back to the same unit
+    would open the row clicked last time again."""
+    return f"{key}_{st.session_state.get(state.ORG_MOVES, 0)}"
+
+
+def moved(to: str) -> None:
+    """A click in a table or chart opened `to`: go there, and renew the selectable keys."""
+    go(to)
+    st.session_state[state.ORG_MOVES] = st.session_state.get(state.ORG_MOVES, 0) + 1
+
+
 def unit_of(tree: org.Tree, at: str | None) -> str | None:
     """The unit whose children a list shows at `at`: `at` itself when it is a unit (or the
     top), else the department's parent unit."""
@@ -255,13 +268,12 @@ def children_table(
         placeholder=tables.MISSING,
         on_select="rerun",
         selection_mode="single-row",
-        key=key,
+        key=fresh(key),
     )
     rows = event.selection.rows if event is not None else []
     if rows:
         opened = stored_name(place, str(ranked.iloc[rows[0]][t("org.name", lang)]))
-        go(opened)
-        st.session_state.pop(key, None)  # its selection, else the next run opens it again
+        moved(opened)
         if kind_of(place, opened) == "department":
             st.switch_page("pages/scorecard.py")
         st.rerun()
