@@ -209,3 +209,14 @@ def _short_app() -> None:
 
     rows = pd.DataFrame({"department": ["生产部", "财务部"], "score": [80.0, 90.0]})
     st.session_state["picked"] = org.focus(rows, "zh-Hans", key="f")
+
+
+def test_settings_weigh_units_and_departments_level_by_level(at: AppTest) -> None:
+    open_page(at, "settings")
+    no_exception(at)
+    levels = [m.value.strip("*") for m in at.markdown if m.value.startswith("**第 ")]
+    assert levels == ["第 1 层", "第 2 层", "第 3 层"]  # the group, its units, their departments
+    editors = {e.key: e.value for e in at.dataframe if e.key and e.key.startswith("settings_dep")}
+    assert list(editors["settings_departments_1"]["department"]) == [GROUP]
+    assert set(editors["settings_departments_2"]["department"]) == set(DEPARTMENT_UNITS.values())
+    assert set(editors["settings_departments_3"]["department"]) == set(DEPARTMENT_UNITS)
