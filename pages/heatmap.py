@@ -1,19 +1,25 @@
-"""Heatmap: department x perspective for the period; click a cell to see its KPIs."""
+"""Heatmap: department x perspective for the period; click a cell to see its KPIs. With a
+tree: the children of the unit looked at, and a unit's cell goes down to that unit."""
 
 import streamlit as st
 
 from kpi_engine.charts import specs as charts
 from kpi_engine.i18n import period_label, perspective_label, score_text, t
-from ui import data, downloads, navigation, notes, state, tables, text
+from ui import data, downloads, navigation, notes, org, state, tables, text
 
 navigation.require_shell()
 choices = state.current()
 lang, period, settings = choices.lang, choices.period, data.settings()
-history = data.history(choices.grain)
-st.title(t("heatmap.title", lang))
-st.caption(t("heatmap.hint", lang))
+st.title(t("org.heatmap_title" if data.tree() else "heatmap.title", lang))
+place = org.here(lang)
+history = data.history_at(choices.grain, place.unit)
+st.caption(t("org.heatmap_hint" if place.tree else "heatmap.hint", lang))
 
-cells = tables.only(history.perspectives, choices.departments)
+listed = org.chosen_and_above(place.tree, choices.departments)
+cells = tables.only(history.perspectives, listed)
+now = tables.only(history.departments, listed)
+names = org.focus(now[(now["period"] == period).to_numpy(bool)], lang, key="heatmap")
+cells = org.keep(cells, names)
 picked = None
 if (cells["period"] == period).any():
     chart = charts.heatmap(
@@ -28,15 +34,18 @@ if (cells["period"] == period).any():
         chart,
         f"heatmap_{period}",
         lang,
-        title=t("heatmap.title", lang),
+        title=t("org.heatmap_title" if place.tree else "heatmap.title", lang),
         period=period,
         on_select="rerun",
-        key="heatmap",
+        key=org.fresh("heatmap") if place.tree else "heatmap",
     )
     picked = tables.picked(event, "cell")
+    if picked is not None and org.kind_of(place, str(picked["department"])) == "unit":
+        org.moved(org.stored_name(place, str(picked["department"])))  # a unit's cell: go down
+        st.rerun()
     if picked is None:
         st.info(t("heatmap.no_selection", lang))
-else:
+elif names != []:  # no match: `org.focus` said so
     st.info(t("common.no_rows", lang, period=period_label(period, lang)))
 if picked is not None:
     department, perspective = picked["department"], picked["perspective"]
@@ -78,8 +87,8 @@ if picked is not None:
     downloads.chart(drill, f"drilldown_{period}", lang, title=drill_title, period=period)
     notes.cell_table(history, str(department), str(perspective), period, lang)
 
-st.subheader(t("heatmap.department_months", lang))
-year = tables.only(data.year_scores(period), choices.departments)
+st.subheader(t("org.heatmap_months" if place.tree else "heatmap.department_months", lang))
+year = org.keep(tables.only(data.year_scores(period, place.unit), listed), names)
 if year.empty:
     st.info(t("common.no_rows", lang, period=period_label(period, lang)))
 else:
@@ -87,6 +96,6 @@ else:
         charts.department_months(year, lang=lang, settings=settings),
         f"department_months_{period}",
         lang,
-        title=t("heatmap.department_months", lang),
+        title=t("org.heatmap_months" if place.tree else "heatmap.department_months", lang),
         period=period,
     )

@@ -21,6 +21,7 @@ from ui import (
     downloads,
     meeting,
     navigation,
+    org,
     state,
     submissions,
     tables,
@@ -36,32 +37,51 @@ in_meeting = meeting.on()  # one screen: tiles, ranking and warnings side by sid
 if not in_meeting:  # in a meeting the stepper above says the period and grain
     st.title(period_heading(period, lang) if period else t("app.title", lang))
 history = data.history(choices.grain)
+place = org.here(lang)  # with a tree: the breadcrumb, and the unit whose children are listed
+seen = data.history_at(choices.grain, place.unit) if place.tree else history
 actions.last_actions(history, period, lang, settings, choices.departments)  # what was agreed
 if period and not in_meeting:  # in a meeting, at the foot of the page
     downloads.reports(history, period, lang, settings, expected_departments=data.departments())
 # The tiles follow the sidebar's department filter: the chosen departments' own roll-up
 # (`insights.of_departments`), and the caption says whose numbers they are.
+# With a tree they are the unit's (or the group's) own scores, and the filter narrows the
+# lists below to the units holding a chosen department.
 chosen = choices.departments
-view = insights.overview(data.chosen_history(choices.grain, chosen), period, settings=settings)
-scope = (
-    text.md("overview.scope_chosen", lang, departments=t("common.list_sep", lang).join(chosen))
-    if chosen
-    else t("overview.scope_all", lang)
-)
+tiled = seen if place.tree else data.chosen_history(choices.grain, chosen)
+view = insights.overview(tiled, period, settings=settings)
+if place.tree:
+    scope = text.md("org.scope_node", lang, node=place.name(lang))
+elif chosen:
+    scope = text.md(
+        "overview.scope_chosen", lang, departments=t("common.list_sep", lang).join(chosen)
+    )
+else:
+    scope = t("overview.scope_all", lang)
+listed = org.chosen_and_above(place.tree, chosen)
 previous = t("overview.previous_period", lang, period=period_label(view.previous, lang))
 st.caption(f"{scope} · {previous}")
 cols = st.columns(6)
 tiles.metric(
     cols[0],
     "organization",
-    t("overview.chosen_score" if chosen else "overview.org_score", lang),
+    t(
+        place.said("score")
+        if place.tree
+        else ("overview.chosen_score" if chosen else "overview.org_score"),
+        lang,
+    ),
     score_text(view.score),
     tables.delta_text(view.change),
     status=tiles.status_of(view.score, settings),
     help=t("common.coverage", lang) + f" {percent_text(view.coverage)}",
 )
 cols[1].metric(
-    t("overview.chosen_grade" if chosen else "overview.org_grade", lang),
+    t(
+        place.said("grade")
+        if place.tree
+        else ("overview.chosen_grade" if chosen else "overview.org_grade"),
+        lang,
+    ),
     grade_text(view.grade, view.coefficient),
     border=True,
 )
@@ -88,27 +108,31 @@ else:  # the warnings come below the ranking's table
     for col, (status, n) in zip(st.columns(4), counts.items(), strict=True):
         col.metric(tables.status_badge(status, lang), t("overview.kpi_count", lang, n=n))
     ranking, side = st.container(), None
-ranking.subheader(t("overview.department_scores", lang))
-scores = tables.only(history.departments, choices.departments)
+heading = t("org.node_scores" if place.tree else "overview.department_scores", lang)
+ranking.subheader(heading)
+scores = tables.only(seen.departments, listed)
+with ranking:  # at 500 units: a search box and the best and worst ten (`org.focus`)
+    names = org.focus(scores[(scores["period"] == period).to_numpy(bool)], lang, key="overview")
+scores = org.keep(scores, names)
 if (scores["period"] == period).any():
     with ranking:
         downloads.chart(
             charts.department_bars(scores, lang=lang, settings=settings, period=period),
             f"department_scores_{period}",
             lang,
-            title=t("overview.department_scores", lang),
+            title=heading,
             period=period,
         )
     # The ranking with each department's grade (SPEC §5.9); with the forced distribution
     # on, its grade by the quotas beside the grade by score, and who the quotas move.
-    ranked = tables.ranking(history, period, lang, settings, choices.departments)
-    st.dataframe(tables.styled(ranked, lang), hide_index=True, placeholder=tables.MISSING)
+    shown = listed if names is None else names
+    org.children_table(place, seen, period, lang, settings, shown, key="overview_children")
     if settings.forced_distribution:
         st.info(quota_sentence(scores, period, lang), icon=":material/leaderboard:")
-else:
+elif names != []:  # no match: `org.focus` said so
     ranking.info(t("common.no_rows", lang, period=period_label(period, lang)))
-adjusted = tables.only(
-    adjusted_departments(history, period, settings=settings), choices.departments
+adjusted = org.keep(
+    tables.only(adjusted_departments(seen, period, settings=settings), listed), names
 )
 if not adjusted.empty:  # bonus, penalty and veto beside the scores (SPEC §5.6, §5.7)
     st.markdown(f"**{t('overview.adjustments', lang)}**")
@@ -123,9 +147,10 @@ if wide:  # which rule scored each department (SPEC §5.3)
 
 side = side or st.container()
 side.subheader(t("overview.early_warnings", lang))
-found = insights.early_warnings(history, period, expected_departments=data.departments())
-found = tables.only(found, choices.departments)
-submissions.warning_link(side, choices.grain, period, lang, choices.departments)
+found = insights.early_warnings(seen, period, expected_departments=org.expected(place))
+found = tables.only(found, listed)
+below = () if place.unit == place.top else tuple(org.expected(place))  # a unit's own
+submissions.warning_link(side, choices.grain, period, lang, choices.departments or below)
 if found.empty:
     side.success(t("overview.no_warnings", lang))
 else:
@@ -148,6 +173,6 @@ for col, key, frame in (
                 hide_index=True,
                 placeholder=tables.MISSING,
             )
-why.section(data.chosen_history(choices.grain, chosen), period, lang, settings)
+why.section(tiled, period, lang, settings)
 if period and in_meeting:
     downloads.reports(history, period, lang, settings, expected_departments=data.departments())

@@ -1,26 +1,69 @@
-"""Scorecard: one department, four perspective panels, each KPI with its trend."""
+"""Scorecard: one department, four perspective panels, each KPI with its trend. With a tree,
+a unit's (or the group's) scorecard is its children's scores, each one a click away."""
 
 import streamlit as st
 
 from kpi_engine import PERSPECTIVES
 from kpi_engine.charts import specs as charts
-from kpi_engine.i18n import percent_text, period_label, perspective_label, score_text, t
-from ui import data, downloads, meeting, navigation, notes, state, tables, text, tiles
+from kpi_engine.core import insights
+from kpi_engine.i18n import (
+    grade_text,
+    percent_text,
+    period_label,
+    perspective_label,
+    score_text,
+    t,
+)
+from ui import data, downloads, meeting, navigation, notes, org, state, tables, text, tiles
 from ui import explain as why
 
 navigation.require_shell()
 choices = state.current()
 lang, period, settings = choices.lang, choices.period, data.settings()
 history = data.history(choices.grain)
+place = org.here(lang)
+if place.tree and (place.node is None or org.kind_of(place, place.node) == "unit"):
+    seen = data.history_at(choices.grain, place.unit)
+    st.title(text.md("org.scorecard_title", lang, unit=place.name(lang)))
+    view = insights.overview(seen, period, settings=settings)
+    cols = st.columns(3)
+    tiles.metric(
+        cols[0],
+        "organization",
+        t(place.said("score"), lang),
+        score_text(view.score),
+        tables.delta_text(view.change),
+        status=tiles.status_of(view.score, settings),
+    )
+    cols[1].metric(
+        t(place.said("grade"), lang), grade_text(view.grade, view.coefficient), border=True
+    )
+    cols[2].metric(t("common.coverage", lang), percent_text(view.coverage), border=True)
+    st.subheader(t("org.children", lang))
+    rows = tables.only(seen.departments, org.chosen_and_above(place.tree, choices.departments))
+    rows = rows[(rows["period"] == period).to_numpy(bool)]
+    names = org.focus(rows, lang, key="scorecard")
+    if rows.empty:
+        st.info(t("common.no_rows", lang, period=period_label(period, lang)))
+    elif names != []:  # no match: `org.focus` said so
+        chosen = rows["department"].astype(str).tolist() if names is None else names
+        org.children_table(place, seen, period, lang, settings, chosen, key="scorecard_children")
+    st.stop()
 departments = [  # stored names: the chosen ones (all when none is), in the order lists show
     d
     for d in data.shown_departments(choices.grain, period)
     if not choices.departments or d in choices.departments
 ]
 shown = data.shown()
-stored = st.selectbox(
-    t("common.department", lang), departments, format_func=shown, key=state.SCORECARD_DEPARTMENT
-)
+if place.node:  # a department of the tree: its breadcrumb above says which
+    stored = place.node
+else:
+    stored = st.selectbox(
+        t("common.department", lang),
+        departments,
+        format_func=shown,
+        key=state.SCORECARD_DEPARTMENT,
+    )
 department = shown(stored)  # as `history` names it
 st.title(text.md("scorecard.title", lang, department=department))
 if period:

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi_engine import DEFAULTS, PERSPECTIVES, Settings
+from kpi_engine.core import org
 from kpi_engine.core.names import department_weights, display_names
 from kpi_engine.core.settings import (
     GRADE_PRESETS,
@@ -30,16 +31,48 @@ if not editable:
     st.info(t("access.read_only", lang, role=t(f"role.{who.role}", lang)))
 
 
-def _department_frame(settings: Settings) -> pd.DataFrame:
+def _department_frame(settings: Settings, tree: org.Tree) -> pd.DataFrame:
     """Each department's weight, listed as every list is (`data.shown_departments`) and
-    named in the user's script; `stored` keeps the name the weight is saved under."""
+    named in the user's script; `stored` keeps the name the weight is saved under. With a
+    tree, every unit too, with its `level` (1 = at the top) and `parent`: a node weighs
+    among its siblings, so the editor groups them by level, then by parent."""
     listed = {name: at for at, name in enumerate(data.shown_departments())}
-    names = list(display_names([*data.departments(), *settings.department_weights]).values())
+    nodes = [*tree.units, *tree.parent] if tree else []
+    names = list(
+        display_names([*data.departments(), *nodes, *settings.department_weights]).values()
+    )
     names.sort(key=lambda name: listed.get(name, len(listed)))
     weights = department_weights(names, settings.department_weights)
     shown = data.shown()
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {"stored": names, "department": [shown(n) for n in names], "weight": weights}
+    )
+    if not tree:
+        return frame
+    parents = [tree.parent.get(n) for n in names]
+    frame["level"] = [org.level(tree, n) for n in names]
+    frame["parent"] = [t("org.group", lang) if p is None else shown(p) for p in parents]
+    return frame.sort_values(["level", "parent"], kind="stable")
+
+
+def _weights_editor(frame: pd.DataFrame, key: str, *, level: bool) -> pd.DataFrame:
+    """An editor of `frame`'s weights (its parent column shown when `level`)."""
+    return st.data_editor(
+        frame,
+        column_config={
+            "parent": st.column_config.TextColumn(t("org.parent", lang), disabled=True),
+            "department": st.column_config.TextColumn(
+                t("org.name" if level else "common.department", lang), disabled=True
+            ),
+            "weight": st.column_config.NumberColumn(
+                t("common.weight", lang), min_value=0.0, step=0.5, format="%.1f"
+            ),
+        },
+        column_order=("parent", "department", "weight") if level else ("department", "weight"),
+        hide_index=True,
+        num_rows="fixed",
+        key=key,
+        placeholder=tables.MISSING,
     )
 
 
@@ -65,21 +98,18 @@ with st.form("settings"):
         help=t("settings.weighting_hint", lang),
         key="settings_weighting",
     )
-    st.subheader(t("settings.department_weights", lang))
-    edited = st.data_editor(
-        _department_frame(current),
-        column_config={
-            "department": st.column_config.TextColumn(t("common.department", lang), disabled=True),
-            "weight": st.column_config.NumberColumn(
-                t("common.weight", lang), min_value=0.0, step=0.5, format="%.1f"
-            ),
-        },
-        column_order=("department", "weight"),
-        hide_index=True,
-        num_rows="fixed",
-        key="settings_departments",
-        placeholder=tables.MISSING,
-    )
+    tree = data.tree()
+    st.subheader(t("org.weights_title" if tree else "settings.department_weights", lang))
+    weighed = _department_frame(current, tree)
+    if not tree:
+        edited = _weights_editor(weighed, "settings_departments", level=False)
+    else:  # one editor per level of the tree: a node weighs among its siblings
+        st.caption(t("org.weights_by_level", lang))
+        parts = []
+        for at, part in weighed.groupby("level", sort=True):
+            st.markdown(f"**{t('org.level_weights', lang, level=at)}**")
+            parts.append(_weights_editor(part, f"settings_departments_{at}", level=True))
+        edited = pd.concat(parts)
     st.subheader(t("settings.bands", lang))
     green, amber, cap, base = st.columns(4)
     chosen = current.with_(

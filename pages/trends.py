@@ -1,5 +1,6 @@
 """Trends: chosen KPIs, departments or the organisation over the periods of the chosen
-grain (months for year to date, which has one label a year)."""
+grain (months for year to date, which has one label a year); with a tree, the children of
+the unit looked at and its own score."""
 
 import pandas as pd
 import streamlit as st
@@ -7,39 +8,42 @@ import streamlit as st
 from kpi_engine.charts import specs as charts
 from kpi_engine.core import insights
 from kpi_engine.i18n import period_label, t
-from ui import data, downloads, navigation, state, tables
+from ui import data, downloads, navigation, org, state, tables
 
 navigation.require_shell()
 choices = state.current()
 lang, settings = choices.lang, data.settings()
 grain = "month" if choices.grain == "ytd" else choices.grain  # one year-to-date per year
-history = data.history(grain)
 st.title(t("page.trends", lang))
+place = org.here(lang)
+history = data.history_at(grain, place.unit)
+listed = org.chosen_and_above(place.tree, choices.departments)
 
 levels = ("kpi", "department", "organization")
 level = (
     st.segmented_control(
         t("trends.level", lang),
         levels,
-        format_func=lambda v: t(f"trends.level_{v}", lang),
+        format_func=lambda v: t(
+            f"org.trend_{v}" if place.tree and v != "kpi" else f"trends.level_{v}", lang
+        ),
         key=state.TREND_LEVEL,
         default="department",
     )
     or "department"
 )
-options = tables.trend_options(
-    history, level, choices.departments, period=choices.period, settings=settings
-)
+options = tables.trend_options(history, level, listed, period=choices.period, settings=settings)
+named = "org.children" if place.tree else "common.department"
 keys = ()
 if level != "organization":
     keys = st.multiselect(
-        t("trends.choose_kpi", lang) if level == "kpi" else t("common.department", lang),
+        t("trends.choose_kpi", lang) if level == "kpi" else t(named, lang),
         list(options),
         default=tables.trend_defaults(
             history,
             level,
             options,
-            departments=choices.departments,
+            departments=[d for d in listed if d in options] if place.tree else listed,
             period=choices.period,
             settings=settings,
         ),

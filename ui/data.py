@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 from kpi_engine import Loaded, Scorecard, Settings, build, load_files, store
 from kpi_engine.auth.roles import NOTE, Actor, Forbidden
-from kpi_engine.core import insights
+from kpi_engine.core import insights, org
 from kpi_engine.core.names import in_department_order
 from kpi_engine.core.periods import in_order
 from kpi_engine.core.whatif import Scenario
@@ -276,11 +276,19 @@ def _view(grain: str) -> tuple[str, Revision, str, Settings, str]:
     return store.database_url(), revision, grain, chosen, lang
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _edges(url: str, revision: Revision) -> pd.DataFrame:
+    """The organisation tree's current edges (unit, parent) with the pending uploads the
+    revision names, read once per data revision."""
+    return store.org_edges(_engine(url), pending=revision[1])
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def _history(url: str, revision: Revision, grain: str, current: Settings) -> Scorecard:
     frame = _stored(url, revision)[0]
     labels = insights.comparison_labels(insights.period_labels(frame, grain=grain))
-    return insights.history(frame, labels, settings=current)
+    edges = _edges(url, revision)
+    return insights.history(frame, labels, settings=current, org=edges)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -289,6 +297,31 @@ def _shown_history(
 ) -> Scorecard:
     scored = _history(url, revision, grain, current)
     return shown_scorecard(scored, lang, current.script) if lang else scored
+
+
+def tree() -> org.Tree:
+    """The organisation tree (stored names; falsy without one), as the histories use it."""
+    url, revision, grain, current, _ = _view("month")
+    return _history(url, revision, grain, current).tree
+
+
+def history_at(grain: str, node: str | None) -> Scorecard:
+    """`history(grain)` seen from a node of the tree (`org.at`: the node's children as
+    the rows, its own score as the organisation's), names in the user's script; `history`
+    itself without a tree. Worked out once per data, grain, settings, node and language,
+    shared by every session looking at the same node."""
+    url, revision, grain, current, lang = _view(grain)
+    if not _history(url, revision, grain, current).tree:
+        return _shown_history(url, revision, grain, current, lang)
+    return _at(url, revision, grain, current, node, lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _at(
+    url: str, revision: Revision, grain: str, current: Settings, node: str | None, lang: str
+) -> Scorecard:
+    seen = org.at(_history(url, revision, grain, current), node)
+    return shown_scorecard(seen, lang, current.script) if lang else seen
 
 
 def shown() -> Callable[[str], str]:
@@ -362,9 +395,10 @@ def templates() -> dict[str, Path]:
     }
 
 
-def year_scores(period: str | None) -> pd.DataFrame:
-    """Each department's overall score for every month of the period's year."""
-    months = history("month").departments
+def year_scores(period: str | None, node: str | None = None) -> pd.DataFrame:
+    """Each department's overall score for every month of the period's year (with a tree,
+    each child's of `node`)."""
+    months = history_at("month", node).departments
     if not period:
         return months
     return months[months["period"].str.startswith(period[:4])]
