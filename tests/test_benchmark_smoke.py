@@ -36,6 +36,8 @@ def test_benchmark_quick_runs_and_prints_ratios(tmp_path: Path) -> None:
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
     assert re.search(r"^ratio ingest / calamine bare read: \d+\.\d+x", proc.stdout, re.M), output
+    pooled = r"^ratio ingest on \d+ cores / calamine bare read: \d+\.\d+x"
+    assert re.search(pooled, proc.stdout, re.M), output
     assert re.search(r"^ratio scoring / numpy floor: \d+\.\d+x", proc.stdout, re.M), output
 
     figures = json.loads(results.read_text(encoding="utf-8"))
@@ -43,5 +45,7 @@ def test_benchmark_quick_runs_and_prints_ratios(tmp_path: Path) -> None:
     assert figures["files"] == 3 * 2
     assert figures["ingest"]["rows_accepted"] == 30
     assert figures["ingest"]["ratio"] > 0
+    assert figures["ingest"]["pooled_ratio"] > 0
+    assert figures["ingest"]["cores"] >= 1
     assert figures["scoring"]["ratio"] > 0
     assert figures["scoring_input"] == "load_files"

@@ -38,6 +38,18 @@ def empty_edges() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in EDGE_COLUMNS})
 
 
+def edge_rows(edges: pd.DataFrame) -> list[tuple[object, ...]]:
+    """A sheet's edges as plain tuples (all but `order`), which a reader child hands to the
+    parent (`load.parse_file`) without pickling a DataFrame."""
+    return list(edges[list(EDGE_COLUMNS[:-1])].itertuples(index=False, name=None))
+
+
+def edges_frame(rows: list[tuple[object, ...]], *, order: int) -> pd.DataFrame:
+    """`edge_rows` back as edges, at the sheet's place in the batch."""
+    frame = pd.DataFrame(rows, columns=list(EDGE_COLUMNS[:-1])) if rows else empty_edges()
+    return frame.assign(order=order)[list(EDGE_COLUMNS)]
+
+
 def sheet_edges(
     file: str, sheet: str, cells: list[list[object]], *, order: int, scan: int
 ) -> pd.DataFrame | None:

@@ -1,10 +1,12 @@
 """Workbooks in, one tidy KPI table and a list of issues out.
 
-Two stages keep this fast on thousands of files. Each sheet is *planned* in plain Python
-from its first rows only: where the header is, what each column means, which columns
-are months (wide layout), and what the title, sheet name and file name say about the
-department and period. Then the data rows of every sheet are stacked into one frame and
-typed, filled from KPI definitions and validated with vectorised pandas (`validate`).
+Two stages keep this fast on thousands of files. Each file is parsed on its own, where it
+was read (`parse_file`, in a reader child; a large batch is shared by one child per
+core): each sheet is *planned* in plain Python from its first rows only (where the header
+is, what each column means, which columns are months, what the title, sheet name and file
+name say about the department and period) and the columns its data rows need are cut
+out. Then, in the parent, the rows of every sheet are stacked into one frame and typed,
+filled from KPI definitions and validated with vectorised pandas (`validate`).
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import PurePath
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -78,6 +81,7 @@ def load_files(
     limits: Limits | None = None,
     definitions: pd.DataFrame | None = None,
     known_departments: Iterable[str] = (),
+    workers: int | None = None,
 ) -> Loaded:
     """Parse and validate uploaded files. Never raises on bad input: it reports it.
 
@@ -85,38 +89,36 @@ def load_files(
     actuals keyed by KPI id or name take their perspective, weight and targets from them.
     `known_departments` are departments stored from earlier uploads: known partners, and
     a shared-with cell naming one of them, spaces and all, is one partner.
-    `limits` default to `Limits.from_env()` (KPI_MAX_FILE_MB... see README).
+    `limits` default to `Limits.from_env()` (KPI_MAX_FILE_MB... see README). `workers`:
+    reader children parsing the workbooks (`reader.read_files`; default one per core for
+    a large batch), 0 to parse here, unisolated (tests and measurements only).
     """
     limits = Limits.from_env() if limits is None else limits
     known_departments = tuple(known_departments)  # read twice: partners, then the tree
     issues: list[Issue] = []
     plans: list[SheetPlan] = []
-    grids: list[Sheet] = []
+    blocks: list[SheetRows] = []
     trees: list[pd.DataFrame] = []  # hierarchy sheets' edges
     orders: list[int] = []  # each plan's sheet's place in the batch
-    for (name, _), sheets in zip(files, read_files(files, limits), strict=True):
-        if isinstance(sheets, WorkbookError):
+    for (name, _), parsed in zip(
+        files, read_files(files, limits, parse_file, workers=workers), strict=True
+    ):
+        if isinstance(parsed, WorkbookError):
             issues.append(
-                Issue.of(ERROR, name, sheets.sheet, None, None, None, sheets.code, **sheets.params)
+                Issue.of(ERROR, name, parsed.sheet, None, None, None, parsed.code, **parsed.params)
             )
             continue
-        found, known = 0, len(issues)
-        for sheet in sheets:
+        found, sheets = cast(FileParsed, parsed)
+        issues.extend(Issue(*issue) for issue in found)
+        for plan, rows in sheets:
             order = len(orders) + len(trees)
-            tree = _hierarchy(name, sheet, order)
-            plan = None if tree is not None else plan_sheet(name, sheet, issues)
-            if tree is not None:
-                trees.append(tree)
-            elif plan is not None:
-                plans.append(plan)
-                grids.append(sheet)
+            if plan is None:  # a hierarchy sheet: its edges
+                trees.append(hierarchy.edges_frame(rows, order=order))
+            else:
+                plans.append(SheetPlan(*plan))
+                blocks.append(rows)
                 orders.append(order)
-            found += tree is not None or plan is not None
-            _note_sheet(name, sheet, tree is not None or plan is not None, issues)
-        if not found and not any(i.severity == ERROR for i in issues[known:]):
-            # (a sheet refused with its own cause, e.g. a two-row header, says why already)
-            issues.append(Issue.of(ERROR, name, None, None, None, None, "no_kpi_table"))
-    raw = stack_rows(plans, grids)
+    raw = stack_rows(plans, blocks)
     kpis, defs, row_issues, rejected = validate(
         raw,
         plans,
@@ -141,12 +143,12 @@ def load_files(
     return Loaded(kpis, defs, issues_frame([*issues, *row_issues]), rejected, org=org)
 
 
-def _hierarchy(file: str, sheet: Sheet, order: int) -> pd.DataFrame | None:
+def _hierarchy(file: str, sheet: Sheet) -> pd.DataFrame | None:
     """The edges of a hierarchy sheet (`hierarchy.sheet_edges`), or None for any other
     sheet. Fills the sheet's merged cells first (a parent written once over its
     children's rows), for this and for `plan_sheet`."""
     _fill_merged(sheet)
-    return hierarchy.sheet_edges(file, sheet.name, sheet.cells, order=order, scan=HEADER_SCAN_ROWS)
+    return hierarchy.sheet_edges(file, sheet.name, sheet.cells, order=0, scan=HEADER_SCAN_ROWS)
 
 
 def _department_wide_weights(kpis: pd.DataFrame) -> list[Issue]:
@@ -175,6 +177,47 @@ def _department_wide_weights(kpis: pd.DataFrame) -> list[Issue]:
             )
         )
     return found
+
+
+# One sheet's data rows, cut out where the file was parsed: the row count, the grid
+# columns the plan reads (column -> its cells), each row's first non-empty cell and its
+# grid column (`_first_cells`), and the unknown columns as a dict per row (or None).
+SheetRows = tuple[
+    int, dict[int, Sequence[object]], list[object], list[int], list[dict[str, object]] | None
+]
+# One file parsed: its issues' fields, and each KPI sheet's plan fields and data rows.
+# per sheet: a KPI sheet's plan fields and rows, or None and a hierarchy sheet's edges
+FileParsed = tuple[list[tuple[Any, ...]], list[tuple[tuple[Any, ...] | None, Any]]]
+
+
+def parse_file(name: str, sheets: list[Sheet]) -> FileParsed:
+    """All the work one file needs on its own, done where it was read (a reader child):
+    the issues of its sheets and, per sheet in order, a KPI sheet's plan and data rows or
+    a hierarchy sheet's edges (plan None), as plain tuples (`SheetPlan`'s, `Issue`'s and
+    `hierarchy.EDGE_COLUMNS`' fields) that the parent unpickles safely."""
+    issues: list[Issue] = []
+    found: list[tuple[tuple[Any, ...] | None, Any]] = []
+    for sheet in sheets:
+        tree = _hierarchy(name, sheet)
+        plan = None if tree is not None else plan_sheet(name, sheet, issues)
+        if tree is not None:
+            found.append((None, hierarchy.edge_rows(tree)))
+        elif plan is not None:
+            found.append((_fields(plan), _sheet_rows(plan, sheet)))
+        _note_sheet(name, sheet, tree is not None or plan is not None, issues)
+    if not found and not any(i.severity == ERROR for i in issues):
+        # (a sheet refused with its own cause, e.g. a two-row header, says why already)
+        issues.append(Issue.of(ERROR, name, None, None, None, None, "no_kpi_table"))
+    as_fields: list[tuple[Any, ...]] = [
+        (i.severity, i.file, i.sheet, i.row, i.column, i.value, i.message, i.code, dict(i.params))
+        for i in issues
+    ]
+    return as_fields, found
+
+
+def _fields(plan: SheetPlan) -> tuple[Any, ...]:
+    """A plan's fields in order, as `SheetPlan(*fields)` takes them back."""
+    return tuple(getattr(plan, f.name) for f in fields(plan))
 
 
 def _note_sheet(file: str, sheet: Sheet, imported: bool, issues: list[Issue]) -> None:
@@ -616,7 +659,27 @@ def _columns_of(rows: list[list[object]], width: int) -> list[tuple[object, ...]
     return list(zip(*padded, strict=False))[:width] or [() for _ in range(width)]
 
 
-def stack_rows(plans: Sequence[SheetPlan], grids: Sequence[Sheet]) -> pd.DataFrame:
+def _sheet_rows(plan: SheetPlan, sheet: Sheet) -> SheetRows:
+    """The data rows under a plan's header, cut out as `stack_rows` takes them: only the
+    grid columns the plan reads travel to the parent."""
+    rows = sheet.cells[plan.header_row + 1 :]
+    if not rows:
+        return 0, {}, [], [], None
+    width = max(len(sheet.cells[plan.header_row]), max(len(r) for r in rows))
+    columns = _columns_of(rows, width)
+    first, first_column = _first_cells(columns, len(rows))
+    used = {
+        *plan.columns.values(),
+        *plan.months,
+        *plan.month_targets.values(),
+        *plan.results.values(),
+    }
+    extras = _extras(plan, columns) if plan.extras else None
+    read: dict[int, Sequence[object]] = {c: columns[c] for c in sorted(used) if c < len(columns)}
+    return len(rows), read, first.tolist(), first_column.tolist(), extras
+
+
+def stack_rows(plans: Sequence[SheetPlan], sheets: Sequence[SheetRows]) -> pd.DataFrame:
     """The data rows of every sheet as one object frame, one row per KPI (and month).
 
     Columns: those of RAW_COLUMNS that some sheet has, as cells (None where a sheet lacks
@@ -625,23 +688,19 @@ def stack_rows(plans: Sequence[SheetPlan], grids: Sequence[Sheet]) -> pd.DataFra
     rows wherever they start), `_month_column` (wide layout: the month header's grid
     column, else -1), `_cumulative` (the actual is year-to-date, SPEC §5.2), `extras`,
     and `_own_<kind>` for the sheet's own results (`SheetPlan.results`: a long or form
-    sheet's for every row, a wide sheet's per month). Blocks are copied into
-    preallocated arrays, never cell by cell.
+    sheet's for every row, a wide sheet's per month). `sheets` are `_sheet_rows` of each
+    plan. Blocks are copied into preallocated arrays, never cell by cell.
     """
-    blocks = []  # (plan index, columns, row count, month column, month, first cells)
-    for index, (plan, sheet) in enumerate(zip(plans, grids, strict=True)):
-        rows = sheet.cells[plan.header_row + 1 :]
-        if rows:
-            width = max(len(sheet.cells[plan.header_row]), max(len(r) for r in rows))
-            columns = _columns_of(rows, width)
-            first = _first_cells(columns, len(rows))
+    blocks = []  # (plan index, month column, month)
+    for index, plan in enumerate(plans):
+        if sheets[index][0]:
             for month_column, month in list(plan.months.items()) or [(-1, None)]:
-                blocks.append((index, columns, len(rows), month_column, month, first))
+                blocks.append((index, month_column, month))
     present = {c for plan in plans for c in plan.columns} | {"actual", "period"}
     present |= {"target"} if any(plan.month_targets for plan in plans) else set()
     names = [c for c in RAW_COLUMNS if c in present]
     own = sorted({kind for plan in plans for _, kind in plan.results})
-    total = sum(block[2] for block in blocks)
+    total = sum(sheets[index][0] for index, _, _ in blocks)
     data = {
         name: np.full(total, None, dtype=object)
         for name in (*names, "_first", "extras", *(f"_own_{kind}" for kind in own))
@@ -652,26 +711,27 @@ def stack_rows(plans: Sequence[SheetPlan], grids: Sequence[Sheet]) -> pd.DataFra
     }
     meta["_cumulative"] = np.zeros(total, dtype=bool)
     start = 0
-    for index, columns, n, month_column, month, (first, first_column) in blocks:
+    for index, month_column, month in blocks:
         plan = plans[index]
+        n, grid, first, first_column, extras = sheets[index]
         end = start + n
         for name in names:
             if name == "actual" and month_column >= 0:
-                data[name][start:end] = columns[month_column]
+                data[name][start:end] = grid[month_column]
             elif name == "period" and month is not None:
                 data[name][start:end] = month
             elif name == "target" and month_column in plan.month_targets:
-                data[name][start:end] = columns[plan.month_targets[month_column]]
+                data[name][start:end] = grid[plan.month_targets[month_column]]
             elif name in plan.columns:
-                data[name][start:end] = columns[plan.columns[name]]
+                data[name][start:end] = grid[plan.columns[name]]
         for kind in own:
             result = plan.results.get((month_column, kind))
             if result is not None:
-                data[f"_own_{kind}"][start:end] = columns[result]
+                data[f"_own_{kind}"][start:end] = grid[result]
         data["_first"][start:end] = first
         meta["_first_column"][start:end] = first_column
-        if plan.extras:
-            data["extras"][start:end] = _extras(plan, columns)
+        if extras is not None:
+            data["extras"][start:end] = extras
         meta["_plan"][start:end] = index
         meta["row"][start:end] = np.arange(plan.header_row + 2, plan.header_row + 2 + n)
         meta["_month_column"][start:end] = month_column

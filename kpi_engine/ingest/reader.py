@@ -9,16 +9,19 @@ child forked from a helper process started once per server process
 single-threaded helper is safe where forking a threaded server is not, and costs
 milliseconds where starting Python costs a second.
 
-One child reads a whole batch (two share a large one), under RLIMIT_AS = its size +
-`Limits.reader_memory_bytes`, and sends each file's sheets back as soon as it has read
-them, so the parent plans one file while the child reads the next. The parent waits at
-most `Limits.reader_seconds` for each file. A child that dies (an allocation refused, a
+One child reads a small batch; a large one (from `_SHARED_FROM` files) is shared by a
+pool of children, one per core, each under RLIMIT_AS = its size +
+`Limits.reader_memory_bytes`. A child does all the work one file needs on its own (`parse`:
+in `load`, planning the sheets and cutting out their data rows), so that the parent only
+stacks the answers and checks the batch as a whole; it sends each file's answer back as
+soon as it has it. The parent waits at most `Limits.reader_seconds` for each file. A child that dies (an allocation refused, a
 crash) or overruns costs the file it was reading (`reader_failed`, `reader_timeout`), and
 a new child reads the rest of the batch. Text files (CSV) are read in process: pure
 Python, bounded by the file size.
 
 The child's answer is unpickled with only plain values and dates allowed, so even a child
-taken over by a crafted file could not make the parent run code.
+taken over by a crafted file could not make the parent run code. `workers=0` reads and parses
+in the calling process instead (no isolation: for tests and for measuring the work itself).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import gc
+import importlib
 import io
 import logging
 import os
@@ -39,7 +43,7 @@ import sys
 import threading
 import time
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from kpi_engine.core.settings import Limits
@@ -47,22 +51,37 @@ from kpi_engine.ingest.workbook import MAGIC, Sheet, WorkbookError, read_workboo
 
 log = logging.getLogger(__name__)
 
-Result = list[Sheet] | WorkbookError
+# What `parse` makes of one file's sheets: plain values only (tuples, lists, dicts, sets,
+# numbers, texts, dates), as they cross from a child to the parent.
+Parsed = object
+Parse = Callable[[str, list[Sheet]], Parsed]
+Result = Parsed | WorkbookError
 _FRAME = struct.Struct("!Q")
 _STARTUP_SECONDS = 120  # the helper's first start imports the engine: slow on a busy machine
 
 
 def read_files(
-    files: Sequence[tuple[str, bytes]], limits: Limits, *, isolate: bool = True
+    files: Sequence[tuple[str, bytes]],
+    limits: Limits,
+    parse: Parse,
+    *,
+    workers: int | None = None,
 ) -> Iterator[Result]:
-    """Each file's sheets, or the WorkbookError saying why it cannot be read, in order.
+    """`parse(name, sheets)` of each file, or the WorkbookError saying why it cannot be
+    read, in order.
 
-    Workbooks (zip or OLE bytes) are read in a child process unless `isolate` is False;
-    a large batch is shared by two children reading at the same time."""
+    Workbooks (zip or OLE bytes) are read and parsed in child processes: `workers` of
+    them (default: one per core for a batch of `_SHARED_FROM` files or more, else one),
+    none (`workers=0`) to do it here. `parse` must be a module-level function (a child
+    imports it by name) returning plain values (see `Parsed`)."""
+    isolate = workers != 0
     remote = [i for i, (_, data) in enumerate(files) if isolate and data.startswith(MAGIC)]
-    shares = _CHILDREN if len(remote) >= _SHARED_FROM else 1
+    shares = max(1, workers or (_CHILDREN if len(remote) >= _SHARED_FROM else 1))
+    shares = min(shares, len(remote)) or 1
     streams = [
-        _Stream([files[i] for i in remote[k::shares]], limits) for k in range(shares) if remote
+        _Stream([files[i] for i in remote[k::shares]], limits, parse)
+        for k in range(shares)
+        if remote
     ]
     share = {index: k % shares for k, index in enumerate(remote)}
     try:
@@ -70,19 +89,19 @@ def read_files(
             if index in share:
                 yield next(streams[share[index]])
             else:
-                yield _read_here(name, data, limits)
+                yield _read_here(name, data, limits, parse)
     finally:
         for stream in streams:
             stream.close()
 
 
-_CHILDREN = min(2, os.cpu_count() or 1)
-_SHARED_FROM = 16  # files in a batch from which two children share it
+_CHILDREN = os.cpu_count() or 1
+_SHARED_FROM = 16  # files in a batch from which a child per core shares it
 
 
-def _read_here(name: str, data: bytes, limits: Limits) -> Result:
+def _read_here(name: str, data: bytes, limits: Limits, parse: Parse) -> Result:
     try:
-        return read_workbook(name, data, limits=limits)
+        return parse(name, read_workbook(name, data, limits=limits))
     except WorkbookError as error:
         return error
 
@@ -92,14 +111,14 @@ class _Stream:
     at once, so that the shares are read at the same time; after a child dies or overruns,
     that file is an error and a new child reads the rest."""
 
-    def __init__(self, files: list[tuple[str, bytes]], limits: Limits) -> None:
-        self.files, self.limits, self.done = files, limits, 0
+    def __init__(self, files: list[tuple[str, bytes]], limits: Limits, parse: Parse) -> None:
+        self.files, self.limits, self.parse, self.done = files, limits, parse, 0
         self.child = self._start()
 
     def _start(self) -> _Child | None:
         """A child for the files left, or None to read them in process."""
         try:
-            return _Child.start(self.files[self.done :], self.limits)
+            return _Child.start(self.files[self.done :], self.limits, self.parse)
         except _Unavailable:
             log.warning("workbook reader process unavailable: reading in process")
             return None
@@ -108,7 +127,7 @@ class _Stream:
         name, data = self.files[self.done]
         self.done += 1
         if self.child is None:
-            return _read_here(name, data, self.limits)
+            return _read_here(name, data, self.limits, self.parse)
         try:
             return self.child.next_result()
         except (_Overrun, _Died) as failure:
@@ -143,14 +162,15 @@ class _Child:
         self.unanswered = files
 
     @classmethod
-    def start(cls, files: list[tuple[str, bytes]], limits: Limits) -> _Child:
+    def start(cls, files: list[tuple[str, bytes]], limits: Limits, parse: Parse) -> _Child:
         """Ask the helper for a child (restarting the helper once if it is gone), send it
         the batch. Raises _Unavailable when no helper can be had."""
         for attempt in range(2):
-            mine = _HELPER.connect(restart=attempt > 0)
+            mine = _HELPER.connect(parse, restart=attempt > 0)
             try:
                 pid = _unpack(_receive(mine, time.monotonic() + _STARTUP_SECONDS))
-                _send(mine, pickle.dumps((limits, files), protocol=pickle.HIGHEST_PROTOCOL))
+                batch = (limits, parse, files)
+                _send(mine, pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
                 return cls(mine, pid, limits, len(files))
             except (_Died, _Overrun, OSError):
                 mine.close()
@@ -161,7 +181,7 @@ class _Child:
         ok, payload = _unpack(frame)
         self.unanswered -= 1
         if ok:
-            return [Sheet(*sheet) for sheet in payload]
+            return payload
         code, sheet, params = payload
         return WorkbookError(code, sheet=sheet, **params)
 
@@ -232,13 +252,14 @@ class _Helper:
         self.process: subprocess.Popen[bytes] | None = None
         self.control: socket.socket | None = None
 
-    def connect(self, *, restart: bool = False) -> socket.socket:
-        """A socket to a child of the helper (started, or started again, as needed)."""
+    def connect(self, parse: Parse, *, restart: bool = False) -> socket.socket:
+        """A socket to a child of the helper (started, or started again, as needed, with
+        `parse`'s module imported and warmed up)."""
         mine, theirs = socket.socketpair()
         with self.lock:
             try:
                 if restart or self.process is None or self.process.poll() is not None:
-                    self._start()
+                    self._start(parse)
                 assert self.control is not None
                 socket.send_fds(self.control, [b"r"], [theirs.fileno()])
             except OSError as exc:
@@ -249,7 +270,7 @@ class _Helper:
                 theirs.close()
         return mine
 
-    def _start(self) -> None:
+    def _start(self, parse: Parse) -> None:
         self._stop()
         control, remote = socket.socketpair()
         root = str(Path(__file__).resolve().parents[2])
@@ -264,7 +285,8 @@ class _Helper:
                 [
                     sys.executable,
                     "-c",
-                    f"from kpi_engine.ingest.reader import _serve; _serve({remote.fileno()})",
+                    "from kpi_engine.ingest.reader import _serve; "
+                    f"_serve({remote.fileno()}, {parse.__module__!r}, {parse.__qualname__!r})",
                 ],
                 pass_fds=[remote.fileno()],
                 stdin=subprocess.DEVNULL,
@@ -293,18 +315,20 @@ _HELPER = _Helper()
 os.register_at_fork(after_in_child=_HELPER.forget)
 
 
-def _serve(control_fd: int) -> None:
+def _serve(control_fd: int, module: str, name: str) -> None:
     """The helper: hand every socket the parent passes to a child forked ahead of time
     (and fork the next), so that a batch waits neither for a fork nor for the child's
-    first touches of the memory it shares with the helper; exit with the parent."""
+    first touches of the memory it shares with the helper; exit with the parent. The
+    children parse with `module.name`, imported here once."""
     control = socket.socket(fileno=control_fd)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _warm()
+    parse = getattr(importlib.import_module(module), name)
+    _warm(parse)
     # The children's garbage collector would touch every object the helper imported,
     # copying all of its memory page by page; frozen, those objects are left alone.
     gc.freeze()
-    spare = _spare(control)
+    spare = _spare(control, parse)
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 16, 4)
@@ -318,17 +342,17 @@ def _serve(control_fd: int) -> None:
                 socket.send_fds(spare, [b"r"], [fd])
             spare.close()
             os.close(fd)
-            spare = _spare(control)
+            spare = _spare(control, parse)
 
 
-def _spare(control: socket.socket) -> socket.socket:
+def _spare(control: socket.socket, parse: Parse) -> socket.socket:
     """Fork a child that warms up and then waits for the socket of its batch; the
     helper's end of the pair it waits on."""
     mine, its = socket.socketpair()
     if os.fork() == 0:
         control.close()
         mine.close()
-        _warm()
+        _warm(parse)
         try:
             _, fds, _, _ = socket.recv_fds(its, 16, 1)
         except OSError:
@@ -355,7 +379,7 @@ _WARM_PARTS = {
 }
 
 
-def _warm() -> None:
+def _warm(parse: Parse) -> None:
     """Read a small workbook and a CSV once: in the helper, so that what a first read
     initialises (compiled patterns, the reader's tables) is inherited by every child; in a
     spare child, so that the memory a read touches is its own before a batch comes."""
@@ -364,7 +388,7 @@ def _warm() -> None:
         for name, text in _WARM_PARTS.items():
             archive.writestr(name, text)
     for name, data in (("warm.xlsx", out.getvalue()), ("warm.csv", "部门,营收\n".encode("gbk"))):
-        _read_here(name, data, Limits())
+        _read_here(name, data, Limits(), parse)
 
 
 def _child(sock: socket.socket) -> None:
@@ -373,13 +397,13 @@ def _child(sock: socket.socket) -> None:
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         _send(sock, pickle.dumps(os.getpid()))
-        limits, files = pickle.loads(_receive(sock, time.monotonic() + _STARTUP_SECONDS))
+        limits, parse, files = pickle.loads(_receive(sock, time.monotonic() + _STARTUP_SECONDS))
         _ceiling(limits, len(files))
         for name, data in files:
             try:
                 answer: tuple[bool, object] = (
                     True,
-                    _plain(read_workbook(name, data, limits=limits)),
+                    parse(name, read_workbook(name, data, limits=limits)),
                 )
             except WorkbookError as error:
                 answer = (False, (error.code, error.sheet, error.params))
@@ -388,10 +412,6 @@ def _child(sock: socket.socket) -> None:
         code = 1
     finally:
         os._exit(code)
-
-
-def _plain(sheets: list[Sheet]) -> list[tuple[object, ...]]:
-    return [(s.name, s.cells, s.merged, s.visibility, s.cut) for s in sheets]
 
 
 def _ceiling(limits: Limits, files: int) -> None:

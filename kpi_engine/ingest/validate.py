@@ -109,7 +109,10 @@ def _distinct_and_errors(
     cell shows, from one factorisation (two `per_distinct` calls would factorise each
     column of 180,000 cells twice); the errors are None when no cell shows one (the usual
     case)."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    codes, found = pd.factorize(series)
+    # A missing cell (None, NaN) is coded -1: it reads as NaN, the last value. (Factorising
+    # with NaN as a value would first rewrite the column, two more passes over it.)
+    uniques = [*found, np.nan] if (codes < 0).any() else list(found)
 
     def spread(per_value: list[object]) -> pd.Series:
         mapped = np.empty(len(per_value), dtype=object)
