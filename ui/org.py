@@ -215,7 +215,8 @@ def focus(rows: pd.DataFrame, lang: str, *, key: str) -> list[str] | None:
 def ends_of(rows: pd.DataFrame, query: str, n: int) -> list[str]:
     """The names whose folded form holds `query`'s (`names.fold`: case, script, spaces),
     then the `n` best and `n` worst by score (all when `n` is 0 or they are few), best
-    first; a name without a score comes after the scored ones."""
+    first. A name without a score comes last when all are listed, and is left out of the
+    ends (a search finds it)."""
     rows = rows.drop_duplicates("department")
     wanted = fold(query) if query and query.strip() else ""
     if wanted:
