@@ -11,17 +11,18 @@ milliseconds where starting Python costs a second.
 
 One child reads a small batch; a large one (from `_SHARED_FROM` files) is shared by a
 pool of children, one per core, each under RLIMIT_AS = its size +
-`Limits.reader_memory_bytes`. A child does all the work one file needs on its own (`parse`:
-in `load`, planning the sheets and cutting out their data rows), so that the parent only
-stacks the answers and checks the batch as a whole; it sends each file's answer back as
-soon as it has it. The parent waits at most `Limits.reader_seconds` for each file. A child that dies (an allocation refused, a
-crash) or overruns costs the file it was reading (`reader_failed`, `reader_timeout`), and
-a new child reads the rest of the batch. Text files (CSV) are read in process: pure
-Python, bounded by the file size.
+`Limits.reader_memory_bytes`. A child does all the work one file needs on its own
+(`parse`: in `load`, planning the sheets and cutting out their data rows), so that the
+parent only stacks the answers and checks the batch as a whole; it sends each file's
+answer back as soon as it has it. The parent waits at most `Limits.reader_seconds` for
+each file. A child that dies (an allocation refused, a crash) or overruns costs the file
+it was reading (`reader_failed`, `reader_timeout`), and a new child reads the rest of its
+share. Text files (CSV) are read in process: pure Python, bounded by the file size.
 
 The child's answer is unpickled with only plain values and dates allowed, so even a child
-taken over by a crafted file could not make the parent run code. `workers=0` reads and parses
-in the calling process instead (no isolation: for tests and for measuring the work itself).
+taken over by a crafted file could not make the parent run code. `workers=0` reads and
+parses in the calling process instead (no isolation: for tests and for measuring the
+work itself).
 """
 
 from __future__ import annotations
