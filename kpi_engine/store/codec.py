@@ -102,18 +102,13 @@ def _column_values(frame: pd.DataFrame, column: str) -> list:
 
 
 def records(
-    frame: pd.DataFrame,
-    columns: Sequence[str],
-    upload_id: int | Sequence[int],
-    ordinals: Sequence[int] | None = None,
-    **more: list,
+    frame: pd.DataFrame, columns: Sequence[str], upload_id: int, **more: list
 ) -> list[dict]:
-    """Rows as dicts for executemany, built column by column (no per-cell pandas calls):
-    of one upload (numbered in order), or of many (each row's upload and number given)."""
+    """Rows as dicts for executemany, built column by column (no per-cell pandas calls)."""
     keys = ["upload_id", "ordinal", *columns, *more]
     values = [
-        [upload_id] * len(frame) if isinstance(upload_id, int) else upload_id,
-        list(range(len(frame))) if ordinals is None else ordinals,
+        [upload_id] * len(frame),
+        list(range(len(frame))),
         *(_column_values(frame, c) for c in columns),
         *more.values(),
     ]

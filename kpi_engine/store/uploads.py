@@ -38,7 +38,6 @@ from kpi_engine.auth import roles as access
 from kpi_engine.auth.roles import Actor
 from kpi_engine.core import names
 from kpi_engine.core.names import unify
-from kpi_engine.core.notes import NOTE_COLUMNS
 from kpi_engine.core.schema import (
     DEFINITION_COLUMNS,
     KPI_COLUMNS,
@@ -54,7 +53,6 @@ from kpi_engine.store.closures import require_open
 from kpi_engine.store.connection import connect, reading, writing
 from kpi_engine.store.migrations import migrate
 from kpi_engine.store.notes import from_upload as notes_from_upload
-from kpi_engine.store.schema import audit as audit_table
 from kpi_engine.store.schema import counters, coverage, definition_rows, kpi_rows, uploads
 from kpi_engine.store.settings import load_settings
 
@@ -367,27 +365,18 @@ def seed(
     loaded: Loaded,
     uploader: str = SAMPLE_UPLOADER,
 ) -> bool:
-    """Store `files` (the sample company, or a whole group's history) once, when the store
-    has never had an upload. All files are parsed together (so monthly forms find the
-    definitions file; pass `loaded` when they are parsed already) and stored as one upload
-    each, in file order, in one transaction (`_save_new`). Returns whether it stored them."""
+    """Store `files` (the sample company) once, when the store has never had an upload.
+    All files are parsed together (so monthly forms find the definitions file; pass
+    `loaded` when they are parsed already) and stored as one upload each, in one
+    transaction. Returns whether it stored them."""
     if _has_uploads(engine):
         return False
     with writing(engine) as conn:
         if conn.execute(sa.select(sa.func.count()).select_from(uploads)).scalar():
             return False
-        shas = [digest(data) for _, data in files]
-        names_seen = [name for name, _ in files]
-        if len(set(shas)) == len(shas) and len(set(names_seen)) == len(names_seen):
-            _save_new(conn, files, shas, loaded, uploader)
-            return True
-        # The same bytes or name twice: one by one, so that a repeat is a DUPLICATE as it
-        # would be on the Data page.
-        rows = loaded.kpis.groupby("file", sort=False).indices
-        found = loaded.issues.groupby("file", sort=False).indices
         for name, data in files:
-            mine = loaded.kpis.take(rows.get(name, _NONE)).reset_index(drop=True)
-            issues = loaded.issues.take(found.get(name, _NONE))
+            mine = loaded.kpis[loaded.kpis["file"] == name].reset_index(drop=True)
+            issues = loaded.issues[loaded.issues["file"] == name]
             rejected = int((issues["severity"] == "error").sum()) if len(issues) else 0
             defs = loaded.definitions.iloc[0:0] if len(mine) else loaded.definitions
             _save(
@@ -398,141 +387,6 @@ def seed(
                 uploader=uploader,
             )
     return True
-
-
-_NONE = np.array([], dtype=np.intp)
-
-
-def _save_new(
-    conn: Connection,
-    files: Sequence[tuple[str, bytes]],
-    shas: list[str],
-    loaded: Loaded,
-    uploader: str,
-) -> None:
-    """What `_save` does for each of `files` in turn into a store without uploads, done
-    once for the whole batch: a statement per table rather than a dozen per file, so a
-    group's 18,000 monthly forms are stored in about the time of their rows' inserts.
-    Each file with rows (or, without rows, with the batch's definitions) becomes an
-    upload with the next seq; a later file replaces an earlier one's department-months."""
-    kpis = loaded.kpis
-    counts = kpis["file"].value_counts(sort=False)
-    rows_of = [int(counts.get(name, 0)) for name, _ in files]
-    defs = loaded.definitions
-    kept = [i for i, n in enumerate(rows_of) if n or not defs.empty]
-    if not kept:
-        return
-    dept_keys = names.department_keys(kpis["department"])
-    keyed = pd.DataFrame(
-        {
-            "file": kpis["file"].to_numpy(dtype=object),
-            "dept_key": dept_keys.to_numpy(dtype=object),
-            "period": kpis["period"].to_numpy(dtype=object),
-            "department": kpis["department"].to_numpy(dtype=object),
-        }
-    )
-    grouped = keyed.groupby(["file", "dept_key", "period"], sort=False)
-    cover = grouped["department"].agg(department="first", rows="size").reset_index()
-    require_open(conn, pd.unique(cover["period"]))
-    first = _next_seq(conn)
-    conn.execute(
-        counters.update()
-        .where(counters.c.name == "seq")
-        .values(value=counters.c.value + len(kept) - 1)
-    )
-    rejected = loaded.issues.loc[loaded.issues["severity"] == "error", "file"].value_counts()
-    of_file = cover.groupby("file", sort=False)
-    departments = of_file["department"].agg(lambda d: codec.to_json(sorted(set(d))))
-    periods = of_file["period"].agg(lambda p: codec.to_json(sorted(set(p))))
-    at = codec.now()
-    records = [
-        {
-            "seq": first + j,
-            "name": files[i][0],
-            "sha256": shas[i],
-            "size": len(files[i][1]),
-            "uploader": uploader,
-            "uploaded_at": at,
-            "departments": departments.get(files[i][0], "[]"),
-            "periods": periods.get(files[i][0], "[]"),
-            "rows_accepted": rows_of[i],
-            "rows_rejected": int(rejected.get(files[i][0], 0)),
-            "state": PUBLISHED,
-        }
-        for j, i in enumerate(kept)
-    ]
-    inserted = conn.execute(
-        uploads.insert().returning(uploads.c.id, sort_by_parameter_order=True), records
-    )
-    ids = dict(zip((files[i][0] for i in kept), inserted.scalars().all(), strict=True))
-    cover["upload_id"] = cover["file"].map(ids)
-    _insert(
-        conn,
-        coverage,
-        cover[["upload_id", "dept_key", "period", "department", "rows"]].to_dict("records"),
-    )
-    if len(kpis):
-        upload_ids = kpis["file"].map(ids).tolist()
-        ordinals = kpis.groupby("file", sort=False).cumcount().tolist()
-        _insert(
-            conn,
-            kpi_rows,
-            codec.records(kpis, KPI_COLUMNS, upload_ids, ordinals, dept_key=dept_keys.tolist()),
-        )
-        _notes_of_batch(conn, kpis, dept_keys, ids, uploader)
-    if not defs.empty:
-        for i in kept:
-            if not rows_of[i]:
-                records_of = codec.records(defs, DEFINITION_COLUMNS, ids[files[i][0]])
-                _insert(conn, definition_rows, records_of)
-    # What each upload replaced: the previous upload (in file order) of each of its
-    # department-months, as `_save` logs it.
-    previous = cover.groupby(["dept_key", "period"], sort=False)["upload_id"].shift()
-    replaced = previous.dropna().astype(int).groupby(cover["upload_id"]).unique()
-    conn.execute(
-        audit_table.insert(),
-        [
-            {
-                "at": at,
-                "user": uploader,
-                "action": "upload",
-                "upload_id": ids[files[i][0]],
-                "detail": codec.to_json(
-                    {
-                        "name": files[i][0],
-                        "sha256": shas[i],
-                        "replaced": sorted(map(int, replaced.get(ids[files[i][0]], []))),
-                        "state": PUBLISHED,
-                    }
-                ),
-            }
-            for i in kept
-        ],
-    )
-    _inside_transaction(conn, "done")
-
-
-def _notes_of_batch(
-    conn: Connection,
-    kpis: pd.DataFrame,
-    dept_keys: pd.Series,
-    ids: Mapping[str, int],
-    uploader: str,
-) -> None:
-    """The notes (说明 / 改进措施) of a batch's files with any written, each as its upload's."""
-    present = [c for c in NOTE_COLUMNS if c in kpis.columns]
-    if not present:
-        return
-    written = np.zeros(len(kpis), dtype=bool)
-    for column in present:
-        text = kpis[column].astype(object).where(kpis[column].notna(), "").astype(str)
-        written |= text.str.strip().ne("").to_numpy()
-    if not written.any():
-        return
-    rows = kpis.groupby("file", sort=False).indices
-    for name in pd.unique(kpis.loc[written, "file"]):
-        mine = kpis.take(rows[name]).reset_index(drop=True)
-        notes_from_upload(conn, mine, dept_keys.take(rows[name]).tolist(), ids[name], uploader)
 
 
 def start(
