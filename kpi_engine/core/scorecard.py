@@ -7,17 +7,34 @@ in the JSON.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import pandas as pd
 
-from kpi_engine.core import adjust, periods
+from kpi_engine.core import adjust, org, periods
 from kpi_engine.core.adjust import vetoed
 from kpi_engine.core.names import per_distinct
 from kpi_engine.core.rollup import Cube, cube, expand_shared, of_cube
 from kpi_engine.core.scoring import score, statuses
 from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, Settings
+
+UNIT_COLUMNS: tuple[str, ...] = (
+    "unit",
+    "period",
+    "score",
+    "coverage",
+    "level",
+    "parent",
+    "grade",
+    "coefficient",
+)
+UNIT_PERSPECTIVE_COLUMNS: tuple[str, ...] = ("unit", "period", "perspective", "score", "coverage")
+
+
+def _no_rows(columns: tuple[str, ...]) -> pd.DataFrame:
+    """An empty table with these columns (a scorecard without a tree has no unit rows)."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
 @dataclass(frozen=True)
@@ -30,6 +47,13 @@ class Scorecard:
     organization: pd.DataFrame
     collaboration: pd.DataFrame
     organization_perspectives: pd.DataFrame  # period, perspective, score, coverage
+    # The organisation tree's units (issue 18): unit, period, score, coverage, level,
+    # parent, grade, coefficient; empty without a tree.
+    units: pd.DataFrame = field(default_factory=lambda: _no_rows(UNIT_COLUMNS))
+    unit_perspectives: pd.DataFrame = field(
+        default_factory=lambda: _no_rows(UNIT_PERSPECTIVE_COLUMNS)
+    )
+    tree: org.Tree = org.EMPTY
 
 
 def for_period(kpis: pd.DataFrame, period: str | None) -> pd.DataFrame:
@@ -143,6 +167,9 @@ def frame_with_texts(frame: pd.DataFrame, func: Callable[[str], str]) -> pd.Data
 
 def with_texts(card: Scorecard, func: Callable[[str], str]) -> Scorecard:
     """`card` with `func` applied to every frame's people-written texts (`frame_with_texts`)."""
-    return replace(
-        card, **{f.name: frame_with_texts(getattr(card, f.name), func) for f in fields(card)}
-    )
+    frames = {
+        f.name: frame_with_texts(getattr(card, f.name), func)
+        for f in fields(card)
+        if isinstance(getattr(card, f.name), pd.DataFrame)
+    }
+    return replace(card, **frames, tree=org.tree_with_texts(card.tree, func))
