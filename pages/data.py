@@ -91,7 +91,9 @@ for upload in files or []:
     held = bool(errors) or data.to_check(checked)  # stored once the user says so
     with st.container(border=True):
         summary = st.empty()  # said once we know whether the rows are stored
-        if not held and checked.rows_accepted and result is None:
+        # a hierarchy-only file (组织架构) has no KPI row and is stored for its tree
+        storable = bool(checked.rows_accepted or len(checked.org))
+        if not held and storable and result is None:
             result = data.accept(upload.name, content)
         if held and not errors and result is None:
             st.warning(t("data.check_first", lang), icon=":material/fact_check:")
@@ -102,7 +104,7 @@ for upload in files or []:
         accept = "data.accept_good_rows" if errors else "data.accept_checked"
         if (
             held
-            and checked.rows_accepted
+            and storable
             and result is None
             and st.button(
                 t(accept, lang),
@@ -122,6 +124,8 @@ for upload in files or []:
             )
             + "**"
         )
+        if len(checked.org):
+            st.caption(t("data.org_placed", lang, count=len(checked.org)))
         if result is not None:
             _stored_message(result)
         with st.expander(t("data.preview", lang)):

@@ -78,7 +78,7 @@ def store_v1(tmp_path) -> Path:
 def test_a_store_made_by_earlier_code_has_the_schema_the_migrations_build(store_v1, tmp_path):
     old = store.start(data_dir=store_v1)
     new = fresh_store(tmp_path / "new")
-    assert store.version(old) == store.SCHEMA_VERSION == 3
+    assert store.version(old) == store.SCHEMA_VERSION == 4
     assert shape(old) == shape(new)
 
 

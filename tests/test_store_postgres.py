@@ -17,6 +17,12 @@ import sqlalchemy as sa
 
 from kpi_engine import store
 from tests.store_files import monthly
+from tests.test_org_store import (  # noqa: F401
+    test_a_hierarchy_only_upload_is_stored_and_read_back,
+    test_a_pending_upload_places_its_department_only_for_those_who_see_it,
+    test_delete_undo_and_restore_change_the_tree,
+    test_the_latest_upload_wins_per_unit,
+)
 from tests.test_store_atomic import (  # noqa: F401  (collected again with this engine)
     test_a_failure_after_every_row_is_written_still_leaves_nothing,
     test_a_failure_in_the_middle_of_the_rows_leaves_earlier_data_as_it_was,

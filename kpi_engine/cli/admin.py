@@ -178,7 +178,10 @@ def run_upload(args: argparse.Namespace) -> int:
                 loaded.rows_accepted,
                 loaded.rows_rejected,
             )
-            if not loaded.rows_accepted or (loaded.rows_rejected and not args.accept_good_rows):
+            if len(loaded.org):
+                record["placed"] = len(loaded.org)  # departments and units given a parent
+            nothing = not loaded.rows_accepted and loaded.org.empty  # a tree alone is stored
+            if nothing or (loaded.rows_rejected and not args.accept_good_rows):
                 record["status"], failed = "rejected", True
                 record["errors"] = loaded.errors["message"].tolist()
             else:

@@ -64,6 +64,28 @@ COLUMN_ALIASES: Mapping[str, tuple[str, ...]] = {
         "division",
         "owner department",
     ),
+    # The unit a department sits under (issue 18): an organisation tree's edge.
+    "parent": (
+        "上级单位",
+        "上級單位",
+        "所属单位",
+        "所屬單位",
+        "上级部门",
+        "上級部門",
+        "隶属单位",
+        "隸屬單位",
+        "上级",
+        "上級",
+        "上级组织",
+        "上级机构",
+        "所属事业部",
+        "所属公司",
+        "parent",
+        "parent unit",
+        "parent department",
+        "belongs to",
+        "reports to",
+    ),
     "perspective": (
         "维度",
         "維度",
@@ -857,6 +879,35 @@ ASIDE_PAIR_WORDS: tuple[str, ...] = (
 )
 # Labels under a period in a two-row header (SPEC §5.11), besides the target and actual
 # headers themselves (`目标` / `实际`, `目标值` / `完成值`, `target` / `actual`).
+# The name column of a hierarchy sheet (组织架构: a unit or department and its parent, no
+# KPI column, issue 18). Read on such a sheet only: on a KPI sheet `单位` is a KPI's unit
+# of measure and `name` its name.
+HIERARCHY_NAME_ALIASES: tuple[str, ...] = (
+    "单位",
+    "單位",
+    "单位名称",
+    "單位名稱",
+    "部门",
+    "部門",
+    "部门名称",
+    "部門名稱",
+    "组织",
+    "組織",
+    "组织名称",
+    "組織名稱",
+    "机构",
+    "機構",
+    "机构名称",
+    "下级单位",
+    "unit",
+    "unit name",
+    "org unit",
+    "organisation",
+    "organization",
+    "department",
+    "name",
+)
+
 PAIR_ALIASES: Mapping[str, tuple[str, ...]] = {
     "target": ("计划", "计划值", "plan"),
     "actual": ("完成", "实绩", "实际完成值"),
@@ -895,6 +946,14 @@ def _header_key(table: Mapping[str, str], header: object) -> str | None:
 def column_for(header: object) -> str | None:
     """The canonical column a header names, or None. `目标值(万元)` matches `目标值`."""
     return _header_key(_COLUMNS, header)
+
+
+_HIERARCHY_NAMES = frozenset(fold(w) for w in HIERARCHY_NAME_ALIASES)
+
+
+def is_hierarchy_name(header: object) -> bool:
+    """Whether a header names the unit of a hierarchy sheet's row (`单位名称`, `部门`)."""
+    return bool(fold(header)) and fold(header) in _HIERARCHY_NAMES
 
 
 _RESULTS = _table(RESULT_ALIASES)

@@ -24,7 +24,7 @@ from kpi_engine.core.notes import NOTE_COLUMNS
 from kpi_engine.core.rollup import department_wide_cells
 from kpi_engine.core.schema import ERROR, KPI_COLUMNS, WARNING, Loaded, definitions_table
 from kpi_engine.core.settings import Limits
-from kpi_engine.ingest import aliases, cumulative
+from kpi_engine.ingest import aliases, cumulative, hierarchy
 from kpi_engine.ingest.issues import Issue, issues_frame
 from kpi_engine.ingest.reader import read_files
 from kpi_engine.ingest.validate import validate
@@ -38,6 +38,7 @@ RAW_COLUMNS = (
     "frequency",  # read, then encoded in the row's period label (SPEC §5.1)
     "item_points",  # a bonus or penalty item's points (加分 / 扣分, SPEC §5.7)
     *NOTE_COLUMNS,  # a note on the KPI (说明 / 改进措施, issue 17): kept beside the row
+    "parent",  # the unit the row's department sits under (上级单位, issue 18): `hierarchy`
 )
 
 
@@ -87,9 +88,12 @@ def load_files(
     `limits` default to `Limits.from_env()` (KPI_MAX_FILE_MB... see README).
     """
     limits = Limits.from_env() if limits is None else limits
+    known_departments = tuple(known_departments)  # read twice: partners, then the tree
     issues: list[Issue] = []
     plans: list[SheetPlan] = []
     grids: list[Sheet] = []
+    trees: list[pd.DataFrame] = []  # hierarchy sheets' edges
+    orders: list[int] = []  # each plan's sheet's place in the batch
     for (name, _), sheets in zip(files, read_files(files, limits), strict=True):
         if isinstance(sheets, WorkbookError):
             issues.append(
@@ -98,12 +102,17 @@ def load_files(
             continue
         found, known = 0, len(issues)
         for sheet in sheets:
-            plan = plan_sheet(name, sheet, issues)
-            if plan is not None:
+            order = len(orders) + len(trees)
+            tree = _hierarchy(name, sheet, order)
+            plan = None if tree is not None else plan_sheet(name, sheet, issues)
+            if tree is not None:
+                trees.append(tree)
+            elif plan is not None:
                 plans.append(plan)
                 grids.append(sheet)
-                found += 1
-            _note_sheet(name, sheet, plan is not None, issues)
+                orders.append(order)
+            found += tree is not None or plan is not None
+            _note_sheet(name, sheet, tree is not None or plan is not None, issues)
         if not found and not any(i.severity == ERROR for i in issues[known:]):
             # (a sheet refused with its own cause, e.g. a two-row header, says why already)
             issues.append(Issue.of(ERROR, name, None, None, None, None, "no_kpi_table"))
@@ -117,7 +126,27 @@ def load_files(
     )
     kpis = unify(kpis, preferred=defs["department"])
     issues.extend(_department_wide_weights(kpis))
-    return Loaded(kpis, defs, issues_frame([*issues, *row_issues]), rejected)
+    stated = hierarchy.column_edges(
+        raw,
+        [p.file for p in plans],
+        [p.sheet for p in plans],
+        [p.department for p in plans],
+        [p.written.get("parent") for p in plans],
+        orders,
+    )
+    org, org_issues = hierarchy.checked(
+        [*trees, stated], [*kpis["department"].dropna().unique(), *known_departments]
+    )
+    issues.extend(org_issues)
+    return Loaded(kpis, defs, issues_frame([*issues, *row_issues]), rejected, org=org)
+
+
+def _hierarchy(file: str, sheet: Sheet, order: int) -> pd.DataFrame | None:
+    """The edges of a hierarchy sheet (`hierarchy.sheet_edges`), or None for any other
+    sheet. Fills the sheet's merged cells first (a parent written once over its
+    children's rows), for this and for `plan_sheet`."""
+    _fill_merged(sheet)
+    return hierarchy.sheet_edges(file, sheet.name, sheet.cells, order=order, scan=HEADER_SCAN_ROWS)
 
 
 def _department_wide_weights(kpis: pd.DataFrame) -> list[Issue]:
@@ -330,8 +359,8 @@ def _when(sources: tuple[str, str, str]) -> tuple[str | None, int | None]:
 
 
 def plan_sheet(file: str, sheet: Sheet, issues: list[Issue]) -> SheetPlan | None:
-    """Plan one sheet, or None (with a warning if it had content) when it has no KPI table."""
-    _fill_merged(sheet)
+    """Plan one sheet, or None (with a warning if it had content) when it has no KPI table.
+    Its merged cells are filled already (`_fill_merged`, done by `load_files`)."""
     cells = sheet.cells
     header_row = find_header(cells)
     if header_row is None:

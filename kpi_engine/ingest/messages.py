@@ -76,6 +76,14 @@ MESSAGES: Mapping[str, str] = {
     "header (see the template) if it should be scored",
     "second_column": "a second column for {field}: kept as an extra field; rename it to a "
     "known header (see the template) if it should be scored",
+    # the organisation tree (hierarchy.py, issue 18)
+    "org_parent_department": "{parent} has KPI rows of its own, so it is a department and "
+    "cannot have {unit} under it (only units have children): this placement is not used; "
+    "write the unit {unit} belongs to instead",
+    "org_two_parents": "{unit} is placed under {parent} here and under {kept} further on: "
+    "the later placement ({kept}) is used; keep one parent per unit",
+    "org_cycle": "placing {unit} under {parent} closes a circle ({cycle}): this placement is "
+    "not used; give one unit of the circle a parent outside it",
     # rows (validate.py)
     "unknown_perspective": "unknown perspective: use 财务 / 客户 / 内部流程 / 学习与成长 (or "
     "financial, customer, internal process, learning & growth)",

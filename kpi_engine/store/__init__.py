@@ -6,7 +6,8 @@ Plain functions over a SQLAlchemy Engine (Core, no ORM, no Streamlit); callers w
     schema       the live tables
     connection   connect, the database URL, SQLite's pragmas, read and write transactions
     migrations   the schema version and the migrations, each with its DDL frozen
-    uploads      storing files' rows, what is shown, history, versions, restore, delete
+    uploads      storing files' rows, what is shown, history, versions, restore, delete,
+                 the organisation tree shown (`org_edges`)
     settings     the settings log          scenarios    saved what-if scenarios
     audit        the role check before a write, the log after it, revisions for caches
     closures     closing and reopening a period: a closed period's data does not change
@@ -50,6 +51,7 @@ from kpi_engine.store.uploads import (
     delete,
     digest,
     history,
+    org_edges,
     restore,
     save_upload,
     seed,
@@ -97,6 +99,7 @@ __all__ = [
     "migrate",
     "note_history",
     "notes",
+    "org_edges",
     "pending",
     "reopen_period",
     "restore",

@@ -250,8 +250,30 @@ def _v3(conn: Connection) -> None:
     frozen.create_all(conn)
 
 
+def _v4(conn: Connection) -> None:
+    """The organisation tree (issue 18): the edges each upload states (a department or
+    unit, the unit it sits under). Uploads stored before state none."""
+    frozen = sa.MetaData()
+    sa.Table("uploads", frozen, sa.Column("id", sa.Integer, primary_key=True))  # (exists)
+    sa.Table(
+        "org_edges",
+        frozen,
+        sa.Column(
+            "upload_id",
+            sa.Integer,
+            sa.ForeignKey("uploads.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("ordinal", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("unit_key", sa.Text, nullable=False),
+        sa.Column("unit", sa.Text, nullable=False),
+        sa.Column("parent", sa.Text, nullable=False),
+        sa.Index("ix_org_edges_key", "unit_key"),
+    ).create(conn)
+
+
 # Ordered: MIGRATIONS[i] takes the schema from version i to i + 1. Append, never edit.
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -28,6 +28,19 @@ def _column_type(column: str) -> type[sa.types.TypeEngine]:
 
 INFERRED_COLUMNS = ("file", "sheet")
 
+
+def _upload_id() -> sa.Column:
+    """The upload a row belongs to (deleted with it): the first half of its key."""
+    return sa.Column(
+        "upload_id", sa.Integer, sa.ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+def _ordinal() -> sa.Column:
+    """A row's place in its upload: the second half of its key."""
+    return sa.Column("ordinal", sa.Integer, primary_key=True, autoincrement=False)
+
+
 metadata = sa.MetaData()
 
 schema_version = sa.Table(
@@ -70,9 +83,7 @@ uploads = sa.Table(
 coverage = sa.Table(
     "coverage",
     metadata,
-    sa.Column(
-        "upload_id", sa.Integer, sa.ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True
-    ),
+    _upload_id(),
     sa.Column("dept_key", sa.Text, primary_key=True),
     sa.Column("period", sa.String(16), primary_key=True),
     sa.Column("department", sa.Text, nullable=False),  # as written (first row's spelling)
@@ -83,10 +94,8 @@ coverage = sa.Table(
 kpi_rows = sa.Table(
     "kpi_rows",
     metadata,
-    sa.Column(
-        "upload_id", sa.Integer, sa.ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True
-    ),
-    sa.Column("ordinal", sa.Integer, primary_key=True, autoincrement=False),
+    _upload_id(),
+    _ordinal(),
     sa.Column("dept_key", sa.Text, nullable=False),
     *(sa.Column(c, _column_type(c)) for c in KPI_COLUMNS),
     sa.Index("ix_kpi_rows_key", "upload_id", "dept_key", "period"),
@@ -95,10 +104,8 @@ kpi_rows = sa.Table(
 definition_rows = sa.Table(
     "definition_rows",
     metadata,
-    sa.Column(
-        "upload_id", sa.Integer, sa.ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True
-    ),
-    sa.Column("ordinal", sa.Integer, primary_key=True, autoincrement=False),
+    _upload_id(),
+    _ordinal(),
     *(sa.Column(c, _column_type(c)) for c in DEFINITION_COLUMNS),
 )
 
@@ -181,4 +188,17 @@ closures = sa.Table(
     sa.Column("user", sa.Text, nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("comment", sa.Text),
+)
+
+# The organisation tree (issue 18): the edges an upload states, as `core.schema.org_table`
+# gives them; the tree shown takes each unit's edge from the newest upload that counts.
+org_edge_rows = sa.Table(
+    "org_edges",
+    metadata,
+    _upload_id(),
+    _ordinal(),
+    sa.Column("unit_key", sa.Text, nullable=False),  # names.department_key(unit)
+    sa.Column("unit", sa.Text, nullable=False),  # as written
+    sa.Column("parent", sa.Text, nullable=False),  # as written
+    sa.Index("ix_org_edges_key", "unit_key"),
 )

@@ -42,11 +42,13 @@ from kpi_engine.core.notes import NOTE_COLUMNS
 from kpi_engine.core.schema import (
     DEFINITION_COLUMNS,
     KPI_COLUMNS,
+    ORG_COLUMNS,
     PENDING,
     PUBLISHED,
     SAMPLE_UPLOADER,
     Loaded,
     definitions_table,
+    org_table,
 )
 from kpi_engine.store import codec
 from kpi_engine.store.audit import Refused, allowed, record
@@ -54,7 +56,14 @@ from kpi_engine.store.closures import require_open
 from kpi_engine.store.connection import connect, reading, writing
 from kpi_engine.store.migrations import migrate
 from kpi_engine.store.notes import from_upload as notes_from_upload
-from kpi_engine.store.schema import counters, coverage, definition_rows, kpi_rows, uploads
+from kpi_engine.store.schema import (
+    counters,
+    coverage,
+    definition_rows,
+    kpi_rows,
+    org_edge_rows,
+    uploads,
+)
 from kpi_engine.store.settings import load_settings
 
 CHUNK_ROWS = 5_000  # rows per executemany
@@ -209,7 +218,9 @@ def save_upload(
     row or definition belongs to a department that is not theirs: nothing is stored."""
     uploader = allowed(uploader, access.UPLOAD)
     loaded = replace(loaded, definitions=_new_definitions(loaded.definitions, definitions(engine)))
-    departments = pd.concat([loaded.kpis["department"], loaded.definitions["department"]])
+    departments = pd.concat(
+        [loaded.kpis["department"], loaded.definitions["department"], loaded.org["unit"]]
+    )  # placing a department or unit in the tree is writing for it
     access.require_departments(uploader, departments.dropna().astype(str).unique())
     if uploader.role in access.DEPARTMENT_ROLES:
         access.require_known_partners(uploader, _partners(loaded.kpis), _known_keys(engine))
@@ -276,8 +287,8 @@ def _save(
 ) -> UploadResult:
     """`pending`: the pending uploads the uploader sees, so that sending a pending file
     again is a DUPLICATE for its uploader, and an approver's copy of it is published."""
-    kpis, defs = loaded.kpis, loaded.definitions
-    if kpis.empty and defs.empty:
+    kpis, defs, org = loaded.kpis, loaded.definitions, loaded.org
+    if kpis.empty and defs.empty and org.empty:
         return UploadResult(EMPTY, None, state=state)
     sha = digest(data)
     seq = _next_seq(conn)  # first: on PostgreSQL this row lock orders concurrent writers
@@ -323,6 +334,8 @@ def _save(
         notes_from_upload(conn, kpis, dept_keys, upload_id, uploader)  # its 说明 / 改进措施
     if not defs.empty:
         _insert(conn, definition_rows, codec.records(defs, DEFINITION_COLUMNS, upload_id))
+    if not org.empty:
+        _insert(conn, org_edge_rows, _edge_records(org, upload_id))
     replaced = () if state == PENDING else tuple(sorted({int(u) for u in before["upload_id"]}))
     counts = _version_numbers(conn, keys, upload_id)
     detail = {"name": name, "sha256": sha, "replaced": replaced, "state": state}
@@ -359,6 +372,16 @@ def _new_upload(
             state=state,
         )
     ).inserted_primary_key[0]
+
+
+def _edge_records(org: pd.DataFrame, upload_id: int) -> list[dict[str, object]]:
+    """An upload's tree edges as rows of `org_edges` (keyed like coverage's departments)."""
+    edges = org_table(org)
+    keys = names.department_keys(edges["unit"])
+    return [
+        {"upload_id": upload_id, "ordinal": i, "unit_key": k, "unit": str(u), "parent": str(p)}
+        for i, (k, u, p) in enumerate(zip(keys, edges["unit"], edges["parent"], strict=True))
+    ]
 
 
 def _version_numbers(
@@ -413,7 +436,8 @@ def _save_new(
     statements of all of them together: the sample company's 169 files are stored in well
     under a second instead of several (a first start's cold page, README "A hundred
     viewers"). What `_save` stores, this must store too: tests/test_store_seed.py compares
-    every table of the two."""
+    every table of the two. The batch's tree (`Loaded.org`) goes with its first file, as
+    `seed` gave it before (issue 18)."""
     order = {name: i for i, (name, _) in reversed(list(enumerate(files)))}  # first wins
     at = loaded.kpis["file"].map(order)
     kpis = loaded.kpis[at.notna().to_numpy(bool)].assign(_file=at.dropna().astype(int))
@@ -437,14 +461,17 @@ def _save_new(
     covers = dict(tuple(cover.groupby("file", sort=False)))
     errors = loaded.issues[loaded.issues["severity"] == "error"]["file"].value_counts()
     counts = np.bincount(upload_of, minlength=len(files))
-    filled = sum(bool(n) or not loaded.definitions.empty for n in counts)
+    tree = not loaded.org.empty
+    filled = sum(
+        bool(n) or not loaded.definitions.empty or (i == 0 and tree) for i, n in enumerate(counts)
+    )
     seq = _next_seqs(conn, filled)  # a duplicate takes its number too, as in `_save`
     newest: dict[tuple[str, str], int] = {}  # (dept_key, period) -> upload id shown
     latest: dict[str, int] = {}  # sha256 -> the newest upload of that content
     ids = np.zeros(len(files), dtype=np.int64)  # 0: not stored
     definition_records: list[dict] = []
     for i, (name, data) in enumerate(files):
-        if not counts[i] and loaded.definitions.empty:
+        if not counts[i] and loaded.definitions.empty and not (i == 0 and tree):
             continue  # EMPTY
         sha, number = digest(data), next(seq)
         mine = covers.get(i, cover.iloc[0:0])
@@ -465,6 +492,8 @@ def _save_new(
             state=PUBLISHED,
         )
         ids[i] = latest[sha] = upload_id
+        if i == 0 and tree:
+            _insert(conn, org_edge_rows, _edge_records(loaded.org, upload_id))
         if counts[i] and any(c in kpis.columns for c in NOTE_COLUMNS):
             rows = upload_of == i
             mine_keys = dept_keys[rows].tolist()
@@ -606,6 +635,51 @@ def definitions(engine: Engine) -> pd.DataFrame:
     with reading(engine) as conn:
         rows = conn.execute(query).all()
     return definitions_table(codec.frame(rows, columns))
+
+
+def org_edges(engine: Engine, *, pending: Iterable[int] = ()) -> pd.DataFrame:
+    """The organisation tree shown (`core.schema.ORG_COLUMNS`: unit, parent): each unit's
+    edge from the newest upload that counts and states one (highest seq: a restore
+    makes an upload newest again), as definitions count: published and not deleted,
+    and the pending uploads `pending` names (those a viewer sees, `shown_pending`).
+    Each node is named as first stored (a department as `current_kpis` names it).
+    Empty when no upload states a tree."""
+    counted = _published()
+    if pending:
+        counted = sa.or_(counted, uploads.c.id.in_(sorted(pending)))
+    ranked = (
+        sa.select(
+            org_edge_rows.c.unit,
+            org_edge_rows.c.parent,
+            uploads.c.seq,
+            org_edge_rows.c.ordinal,
+            sa.func.row_number()
+            .over(
+                partition_by=org_edge_rows.c.unit_key,
+                order_by=(uploads.c.seq.desc(), org_edge_rows.c.ordinal.desc()),
+            )
+            .label("rn"),
+        )
+        .join(uploads, uploads.c.id == org_edge_rows.c.upload_id)
+        .where(uploads.c.deleted_at.is_(None), counted)
+        .subquery()
+    )
+    query = (
+        sa.select(ranked.c.unit, ranked.c.parent)
+        .where(ranked.c.rn == 1)
+        .order_by(ranked.c.seq, ranked.c.ordinal)
+    )
+    first = sa.select(org_edge_rows.c.unit).order_by(
+        org_edge_rows.c.upload_id, org_edge_rows.c.ordinal
+    )
+    with reading(engine) as conn:
+        rows = conn.execute(query).all()
+        # one spelling per node, as `current_kpis` names departments: the first stored
+        shown = names.display_names(conn.execute(first).scalars(), preferred=_first_names(conn))
+    edges = pd.DataFrame(rows, columns=list(ORG_COLUMNS), dtype=object)
+    for column in ORG_COLUMNS:
+        edges[column] = [shown.get(names.department_key(n), n) for n in edges[column]]
+    return org_table(edges)
 
 
 HISTORY_COLUMNS = (
