@@ -159,9 +159,10 @@ def bare_select(engine: sa.Engine) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(KPI_COLUMNS))
 
 
-def overview_read(engine: sa.Engine) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """What the Overview reads after the store changed (`ui.data._stored`)."""
-    return store.current_kpis(engine), store.definitions(engine)
+def overview_read(engine: sa.Engine) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """What the Overview reads after the store changed (`ui.data._stored`): the rows shown,
+    the definitions and the tree."""
+    return store.current_kpis(engine), store.definitions(engine), store.org_edges(engine)
 
 
 def store_steps(
