@@ -29,9 +29,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpi_engine.core import periods
+from kpi_engine.core import org, periods
 from kpi_engine.core.adjust import is_veto
-from kpi_engine.core.names import department_key, department_weights, kpi_text_keys
+from kpi_engine.core.names import department_key, kpi_text_keys
 from kpi_engine.core.rollup import perspective_weights
 from kpi_engine.core.schema import SECTIONS, owner_mask
 from kpi_engine.core.scorecard import Scorecard, from_scored
@@ -325,20 +325,21 @@ def _organisation_parts(
 ) -> pd.DataFrame:
     """The organisation's parts: each department's share of the department weights times
     its own parts, and the departments' weights and coverage (department-level parts
-    named by the department)."""
+    named by the department). With a tree a share is the product of the weights down the
+    department's path (`org.shares`), so the parts still add up to the change."""
     parts, _ = _department_parts(card, period, previous, None, settings)
     shares = []
+    weights = settings.department_weights
     for at in (period, previous):
         counted = _counted(card, at)
-        weight = department_weights(counted["department"], settings.department_weights)
-        total = weight.sum()
-        shares.append(counted.assign(share=weight / total if total > 0 else 0.0))
+        shares.append(counted.assign(share=org.shares(card.tree, counted["department"], weights)))
     now, before = shares
     in_both = set(now["department"]) & set(before["department"])
     for frame in (now, before):  # a department's weight over those of both periods
         mask = frame["department"].isin(in_both).to_numpy(bool)
-        kept = frame["share"].where(mask, 0.0)
-        frame["common_share"] = (kept / kept.sum() if kept.sum() > 0 else kept).where(mask)
+        among = np.full(len(frame), np.nan)
+        among[mask] = org.shares(card.tree, frame["department"][mask], weights)
+        frame["common_share"] = among
         frame["name"] = frame["department"]
         frame["group"] = ""
     level = _mix(now, before, ["group", "department"], "group")
@@ -372,7 +373,8 @@ def rescored(card: Scorecard, period: str, settings: Settings) -> Scorecard:
     owner rows: shared copies are made again), by the one path (`scorecard.from_scored`)."""
     rows = _at(card.kpis, period)
     rows = rows[owner_mask(rows)].drop(columns=["owner_department", "is_shared"], errors="ignore")
-    return from_scored(score(rows, settings=settings), settings=settings)[0]
+    scored = score(rows, settings=settings)
+    return from_scored(scored, settings=settings, org=org.edges(card.tree))[0]
 
 
 def score_of(card: Scorecard, period: str, department: str | None = None) -> float:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from kpi_engine.core import adjust, periods
 from kpi_engine.core.names import department_key, department_keys, kpi_keys
+from kpi_engine.core.org import chain
 from kpi_engine.core.periods import (
     GRAINS,
     in_order,
@@ -109,13 +110,18 @@ def comparison_labels(labels: Iterable[str]) -> list[str]:
 
 
 def history(
-    kpis: pd.DataFrame, labels: Sequence[str], *, settings: Settings = DEFAULTS
+    kpis: pd.DataFrame,
+    labels: Sequence[str],
+    *,
+    settings: Settings = DEFAULTS,
+    org: pd.DataFrame | None = None,
 ) -> Scorecard:
     """The scorecard of every label at once: each frame keeps its `period` column.
 
     Months are scored straight from their rows; each coarser label (quarter, half-year,
     year, year to date) is aggregated first from its parts, as `scorecard.for_period` does. Then one score and one roll-up run
-    over all of them, since the roll-ups group by period already. The rows every label
+    over all of them, since the roll-ups group by period already (units too, given
+    `org`'s edges; see `scorecard.build`). The rows every label
     needs are taken from `kpis` in one go: taking from a wide frame costs more than
     aggregating it.
     """
@@ -136,7 +142,7 @@ def history(
             month = periods.is_month(label)
             parts.append(part if month else periods.aggregate(part, months, label=label))
     rows = pd.concat(parts, ignore_index=True) if parts else kpis.iloc[:0]
-    return build(rows, settings=settings)
+    return build(rows, settings=settings, org=org)
 
 
 # --- helpers over scored KPI rows ---------------------------------------------------------
@@ -334,7 +340,8 @@ def of_departments(
     so the score is the department-weighted mean of the chosen departments' final scores,
     as the whole organisation's is of all of them, and its grade is graded alike.
 
-    What the Overview's tiles show when the sidebar filters departments.
+    What the Overview's tiles show when the sidebar filters departments. With a tree, the
+    units above the chosen departments are rolled up again over them alone too.
     """
     if not departments:
         return history
@@ -345,10 +352,18 @@ def of_departments(
         if department_key(d) not in chosen
     }
     narrowed = settings.with_(department_weights={**settings.department_weights, **others})
-    ups = rollup(history.kpis, settings=narrowed)
+    tree = history.tree
+    ups = rollup(history.kpis, settings=narrowed, tree=tree)
 
     def mine(frame: pd.DataFrame) -> pd.DataFrame:
         return frame[department_keys(frame["department"]).isin(chosen).to_numpy(bool)]
+
+    shown = pd.unique(history.departments["department"].astype(object))
+    # the units above a chosen department: the others have nothing left to roll up
+    kept = {u for d in shown if department_key(d) in chosen for u in chain(tree, str(d))[1:]}
+
+    def units(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["unit"].isin(kept).to_numpy(bool)].reset_index(drop=True)
 
     return Scorecard(
         mine(history.kpis),
@@ -357,6 +372,9 @@ def of_departments(
         ups.organization,
         mine(history.collaboration),
         ups.organization_perspectives,
+        units(ups.units),
+        units(ups.unit_perspectives),
+        tree,
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -57,6 +58,13 @@ _DEPT_SUFFIX = re.compile(r"(部门|部|department|dept)$")
 
 def department_key(name: object) -> str:
     """A department name folded for matching partners: `生产部`, `生产`, `Production Dept`."""
+    return _department_key(str(name))
+
+
+@lru_cache(maxsize=1 << 16)
+def _department_key(name: str) -> str:
+    """`department_key` of a text, remembered: the same few hundred names are folded on
+    every roll-up (weights, the organisation tree), and OpenCC is the cost."""
     key = fold(name)
     stripped = _DEPT_SUFFIX.sub("", key)
     return stripped or key

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from kpi_engine.core.names import department_key, display_names
+from kpi_engine.core.names import department_key, department_weights, display_names
 
 if TYPE_CHECKING:
     from kpi_engine.core.scorecard import Scorecard
@@ -36,11 +36,16 @@ class Tree:
     """Node -> its parent unit (names as shown), and the units (nodes with children),
     parents before children. Falsy when there is no tree (every department at the top)."""
 
-    parent: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    parent: Mapping[str, str] = field(default_factory=dict)
     units: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.units)
+
+    @cached_property
+    def named(self) -> Mapping[str, str]:
+        """`department_key` -> the node's name, for every node of the tree."""
+        return {department_key(n): n for n in (*self.parent, *self.units)}
 
 
 EMPTY = Tree()
@@ -61,10 +66,10 @@ def tree_of(edges: pd.DataFrame | None, departments: Iterable[object]) -> Tree:
     `org_table`); an edge is dropped when it names its own node as parent, names a
     department as parent, or would close a cycle with the edges kept before it.
     """
-    shown = display_names(departments)  # key -> the departments' spelling
-    is_department = set(shown)
     if edges is None or edges.empty:
         return EMPTY
+    shown = display_names(departments)  # key -> the departments' spelling
+    is_department = set(shown)
     pairs: dict[str, str] = {}  # child key -> parent key, later edges winning
     for unit, parent in zip(edges["unit"], edges["parent"], strict=True):
         child, above = _text(unit), _text(parent)
@@ -89,9 +94,9 @@ def tree_of(edges: pd.DataFrame | None, departments: Iterable[object]) -> Tree:
     parent = {
         shown[c]: shown[p] for c, p in up.items() if p in kept and (c in kept or c in is_department)
     }
-    depth = {name: len(_chain(parent, name)) for name in {*parent.values()}}
+    depth = {name: len(_chain(parent, name)) for name in set(parent.values())}
     units = tuple(sorted(depth, key=lambda u: (depth[u], department_key(u), u)))
-    return Tree(MappingProxyType(parent), units)
+    return Tree(parent, units)
 
 
 def tree_with_texts(tree: Tree, func: Callable[[str], str]) -> Tree:
@@ -100,7 +105,15 @@ def tree_with_texts(tree: Tree, func: Callable[[str], str]) -> Tree:
     if not tree:
         return tree
     parent = {func(c): func(p) for c, p in tree.parent.items()}
-    return Tree(MappingProxyType(parent), tuple(func(u) for u in tree.units))
+    return Tree(parent, tuple(func(u) for u in tree.units))
+
+
+def edges(tree: Tree) -> pd.DataFrame:
+    """The tree as edges (`schema.ORG_COLUMNS`): `tree_of(edges(tree), departments)` is
+    `tree` again over the same departments (what-if re-scores rows under its baseline's)."""
+    return pd.DataFrame(
+        {"unit": list(tree.parent), "parent": list(tree.parent.values())}, dtype=object
+    )
 
 
 def _reaches(up: Mapping[str, str], start: str, target: str) -> bool:
@@ -121,15 +134,16 @@ def _chain(parent: Mapping[str, str], node: str) -> list[str]:
     return chain
 
 
+def chain(tree: Tree, node: str) -> list[str]:
+    """`node` (as the tree spells it) and its ancestors, bottom-up."""
+    return _chain(tree.parent, node)
+
+
 def _named(tree: Tree, node: str) -> str:
     """`node` as the tree spells it (any spelling with the same `department_key`)."""
-    if node in tree.parent or node in tree.units:
+    if node in tree.parent or node in tree.units or not tree:
         return node
-    key = department_key(node)
-    for name in (*tree.parent, *tree.units):
-        if department_key(name) == key:
-            return name
-    return node
+    return tree.named.get(department_key(node), node)
 
 
 def path(tree: Tree, node: str | None) -> list[str]:
@@ -167,58 +181,87 @@ def children(tree: Tree, node: str | None, departments: Iterable[object]) -> lis
     return units + [d for d in names if tree.parent.get(d) == above]
 
 
+def shares(tree: Tree, departments: Iterable[object], weights: Mapping[str, float]) -> np.ndarray:
+    """Each of `departments`' share of the organisation score when just they have one: the
+    product, down its path, of each node's weight over those of its siblings that have a
+    department of `departments` under them (`names.department_weights`, 1 unless set).
+    So the organisation score is sum(share * score) exactly as the roll-up's level-by-level
+    weighted mean makes it (a flat list of shares, what "why the score moved" splits); no
+    tree: each department's weight over the total. 0 where nothing weighs anything."""
+    names = [str(d) for d in departments]
+    chains = [_chain(tree.parent, d) for d in names]
+    nodes = list(dict.fromkeys(n for c in chains for n in c))
+    weight = dict(zip(nodes, department_weights(nodes, weights), strict=True))
+    total: dict[str | None, float] = {}
+    for node in nodes:
+        above = tree.parent.get(node)
+        total[above] = total.get(above, 0.0) + weight[node]
+    out = np.ones(len(names))
+    for i, chain_ in enumerate(chains):
+        for node in chain_:
+            whole = total[tree.parent.get(node)]
+            out[i] *= weight[node] / whole if whole > 0 else 0.0
+    return out
+
+
 def at(card: Scorecard, node: str | None) -> Scorecard:
     """`card` seen from `node` (the group for None): its children's rows in `departments`
     and `perspectives` (`department` = the child's name, `kind` = unit or department),
-    its own scores in `organization` and `organization_perspectives`, and the KPI rows of
-    the departments under it. Without a tree, the group's view is `card` itself."""
+    its own scores in `organization` and `organization_perspectives` (a department's are
+    its department rows), and the KPI and collaboration rows of the departments under it.
+    Unit tables and the tree stay whole (for breadcrumbs). Any grain: every table keeps
+    its periods. Without a tree, the group's view is `card` itself."""
     tree = card.tree
     if node is None and not tree:
         return card
-    names = list(
-        dict.fromkeys(
-            [*card.kpis["department"].astype(str), *card.departments["department"].astype(str)]
-        )
-    )
+    names = [str(d) for d in pd.unique(card.departments["department"].astype(object))]
     kids = children(tree, node, names)
     units = [k for k in kids if k in tree.units]
-    unit_rows = _as_children(card.units, "unit", units)
-    unit_persp = _as_children(card.unit_perspectives, "unit", units)
-    dept_rows = card.departments[card.departments["department"].isin(kids).to_numpy(bool)]
-    dept_persp = card.perspectives[card.perspectives["department"].isin(kids).to_numpy(bool)]
     under = departments_under(tree, node, names)
-    kpis = card.kpis[card.kpis["department"].isin(under).to_numpy(bool)]
-    if node is None:
-        own, own_persp = card.organization, card.organization_perspectives
-    else:
-        at_node = _named(tree, node)
-        own = _own(card.units, at_node, card.departments, card.organization)
-        own_persp = _own(
-            card.unit_perspectives, at_node, card.perspectives, card.organization_perspectives
+
+    def of(frame: pd.DataFrame, column: str, chosen: list[str]) -> pd.DataFrame:
+        return frame[frame[column].isin(chosen).to_numpy(bool)]
+
+    departments = pd.concat(
+        [
+            of(card.units, "unit", units).rename(columns={"unit": "department"}).assign(kind=UNIT),
+            of(card.departments, "department", kids).assign(kind=DEPARTMENT),
+        ],
+        ignore_index=True,
+    )
+    perspectives = pd.concat(
+        [
+            of(card.unit_perspectives, "unit", units)
+            .rename(columns={"unit": "department"})
+            .assign(kind=UNIT),
+            of(card.perspectives, "department", kids).assign(kind=DEPARTMENT),
+        ],
+        ignore_index=True,
+    )
+    own, own_perspectives = card.organization, card.organization_perspectives
+    if node is not None:
+        name = _named(tree, node)
+        is_unit = name in tree.units
+        mine = (
+            of(card.units, "unit", [name])
+            if is_unit
+            else of(card.departments, "department", [name])
         )
+        mine_p = (
+            of(card.unit_perspectives, "unit", [name])
+            if is_unit
+            else of(card.perspectives, "department", [name])
+        )
+        own = mine.loc[:, [c for c in own.columns if c in mine.columns]].reset_index(drop=True)
+        own_perspectives = mine_p.loc[
+            :, [c for c in own_perspectives.columns if c in mine_p.columns]
+        ].reset_index(drop=True)
     return replace(
         card,
-        kpis=kpis,
-        departments=pd.concat([unit_rows, dept_rows.assign(kind=DEPARTMENT)], ignore_index=True),
-        perspectives=pd.concat([unit_persp, dept_persp.assign(kind=DEPARTMENT)], ignore_index=True),
+        kpis=of(card.kpis, "department", under),
+        departments=departments,
+        perspectives=perspectives,
+        collaboration=of(card.collaboration, "department", under),
         organization=own,
-        organization_perspectives=own_persp,
+        organization_perspectives=own_perspectives,
     )
-
-
-def _as_children(frame: pd.DataFrame, column: str, units: list[str]) -> pd.DataFrame:
-    """Unit rows of `units` written as children rows: `department` = the unit's name."""
-    rows = frame[frame[column].isin(units).to_numpy(bool)]
-    return rows.rename(columns={column: "department"}).assign(kind=UNIT)
-
-
-def _own(
-    units: pd.DataFrame, node: str, departments: pd.DataFrame, like: pd.DataFrame
-) -> pd.DataFrame:
-    """`node`'s own rows in the organisation table's shape: a unit's from `units`, a
-    department's from `departments`."""
-    if (units["unit"] == node).any() if "unit" in units.columns else False:
-        rows = units[(units["unit"] == node).to_numpy(bool)]
-    else:
-        rows = departments[(departments["department"] == node).to_numpy(bool)]
-    return rows.loc[:, [c for c in like.columns if c in rows.columns]].reset_index(drop=True)

@@ -27,6 +27,7 @@ from kpi_engine.core.names import (
     department_weights,
     display_names,
 )
+from kpi_engine.core.org import EMPTY, Tree, chain
 from kpi_engine.core.schema import PERSPECTIVES, SECTIONS, owner_mask
 from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, PERSPECTIVE, Settings
 
@@ -99,6 +100,8 @@ class Rollup:
     organization: pd.DataFrame  # period, score, coverage
     collaboration: pd.DataFrame  # department, period, score, coverage
     organization_perspectives: pd.DataFrame  # period, perspective, score, coverage
+    units: pd.DataFrame  # unit, period, score, coverage, level, parent, grade, coefficient
+    unit_perspectives: pd.DataFrame  # unit, period, perspective, score, coverage
 
 
 _PERSPECTIVE_RANK = {p: i for i, p in enumerate(PERSPECTIVES)}
@@ -159,6 +162,29 @@ def _mean_along(values: np.ndarray, weights: np.ndarray, axis: int) -> np.ndarra
         np.fmin.reduce(weighed, axis=axis, initial=np.nan),
         np.fmax.reduce(weighed, axis=axis, initial=np.nan),
     )
+
+
+def _mean_by(values: np.ndarray, weights: np.ndarray, group: np.ndarray, size: int) -> np.ndarray:
+    """`weighted_mean` of the children (rows of `values`, NaN: absent) per parent: `group`
+    gives each child's parent, 0 to `size` - 1. The sums are one bincount over parent x
+    the other axes, the least and greatest child one `ufunc.at` each (as `_kpi_means`)."""
+    rest = values.shape[1:]
+    width = int(np.prod(rest))
+    flat = values.reshape(len(values), width)
+    present = ~np.isnan(flat)
+    weight = np.where(present, weights.reshape(-1, 1), 0.0)
+    cell = (group.reshape(-1, 1) * width + np.arange(width)).ravel()
+    cells = size * width
+
+    def sums(x: np.ndarray) -> np.ndarray:
+        return np.bincount(cell, weights=x.ravel(), minlength=cells)
+
+    weighed = weight > 0
+    least, most = np.full(cells, np.inf), np.full(cells, -np.inf)  # inf, -inf: no child
+    np.minimum.at(least, cell, np.where(weighed, flat, np.inf).ravel())
+    np.maximum.at(most, cell, np.where(weighed, flat, -np.inf).ravel())
+    mean = weighted_mean(sums(np.where(present, flat * weight, 0.0)), sums(weight), least, most)
+    return mean.reshape(size, *rest)
 
 
 def kpi_coverage(rows: pd.DataFrame) -> np.ndarray:
@@ -388,6 +414,118 @@ class Upper(NamedTuple):
     departments: pd.DataFrame
     organization: pd.DataFrame  # period, score, coverage, grade, coefficient
     organization_perspectives: pd.DataFrame  # period, perspective, score, coverage
+    units: pd.DataFrame  # unit, period, score, coverage, level, parent, grade, coefficient
+    unit_perspectives: pd.DataFrame  # unit, period, perspective, score, coverage
+
+
+UNIT_COLUMNS: tuple[str, ...] = (
+    "unit",
+    "period",
+    "score",
+    "coverage",
+    "level",
+    "parent",
+    "grade",
+    "coefficient",
+)
+UNIT_PERSPECTIVE_COLUMNS: tuple[str, ...] = ("unit", "period", "perspective", "score", "coverage")
+
+
+def no_rows(columns: Sequence[str]) -> pd.DataFrame:
+    """An empty table with these columns (a roll-up without a tree has no unit rows)."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+class _Nodes(NamedTuple):
+    """Departments (the cube's, first) and units (`tree.units`, after them) as one index:
+    each node's parent (-1: the group) and level (1: directly under the group)."""
+
+    parent: np.ndarray
+    level: np.ndarray
+
+
+def _nodes(departments: pd.Index, tree: Tree) -> _Nodes:
+    """The tree over the cube's departments as index arrays, built once per roll-up from
+    names (hundreds of nodes), never per KPI row. The tree spells departments as the cube
+    does (`org.tree_of` over its labels), so names match as they are."""
+    names = [*map(str, departments), *tree.units]
+    at = {name: i for i, name in enumerate(names)}
+    above = [tree.parent.get(name) for name in names]
+    parent = np.array([-1 if a is None else at[a] for a in above], dtype=np.intp)
+    level = np.array([len(chain(tree, name)) for name in names], dtype=np.intp)
+    return _Nodes(parent, level)
+
+
+class _Tops(NamedTuple):
+    """The organisation's score and coverage, and its perspectives', over the top level."""
+
+    score: np.ndarray
+    coverage: np.ndarray
+    perspective_score: np.ndarray
+    perspective_coverage: np.ndarray
+
+
+def _units(
+    kpi_level: Cube,
+    tree: Tree,
+    settings: Settings,
+    counted: np.ndarray,
+    final: np.ndarray,
+    coverage: np.ndarray,
+    department_weight: np.ndarray,
+) -> tuple[pd.DataFrame, pd.DataFrame, _Tops]:
+    """Units level by level, deepest first: each is the node-weighted mean (weights keyed
+    by any node's name, 1 unless set) of its children, departments at their final
+    score where they count in the organisation (`counted`), sub-units at theirs; coverage
+    alike, and per perspective over the children's perspectives. The group is then the
+    same mean over the top level.
+
+    One array holds it all: node x (score, coverage) x period x (overall, perspectives),
+    departments first; each level is one `_mean_by` over its nodes into their parents.
+    """
+    p = kpi_level.kpis
+    n_dept = len(kpi_level.departments.labels)  # a tree has departments: counted's rows
+    nodes = _nodes(kpi_level.departments.labels, tree)
+    unit_weights = department_weights(tree.units, settings.department_weights)
+    weights = np.concatenate([department_weight, unit_weights])
+    n_period, n_persp = counted.shape[1], p.score.shape[2]
+    values = np.full((len(weights), 2, n_period, 1 + n_persp), np.nan)
+    kept = counted[:, :, None]
+    values[:n_dept, 0] = np.where(kept, np.concatenate([final[:, :, None], p.score], 2), np.nan)
+    values[:n_dept, 1] = np.where(
+        kept, np.concatenate([coverage[:, :, None], p.coverage], 2), np.nan
+    )
+    present = np.zeros((len(weights), n_period, 1 + n_persp), dtype=bool)
+    present[:n_dept] = kept & np.concatenate([np.ones_like(kept), p.present], axis=2)
+    for depth in range(int(nodes.level.max(initial=1)), 1, -1):
+        kids = np.flatnonzero(nodes.level == depth)
+        group = nodes.parent[kids] - n_dept  # parents are units
+        at = np.unique(group)
+        values[n_dept + at] = _mean_by(values[kids], weights[kids], group, len(tree.units))[at]
+        np.logical_or.at(present, n_dept + group, present[kids])
+    top = np.flatnonzero(nodes.level == 1)
+    group = _mean_by(values[top], weights[top], np.zeros(len(top), dtype=np.intp), 1)[0]
+    tops = _Tops(group[0, :, 0], group[1, :, 0], group[0, :, 1:], group[1, :, 1:])
+    unit_axis = _Axis(np.empty(0, dtype=np.intp), pd.Index(tree.units, dtype=object))
+    period, persp = kpi_level.periods, kpi_level.perspectives
+    unit_parent = np.array([tree.parent.get(u) for u in tree.units], dtype=object)
+    spread = (len(tree.units), n_period)
+    mine, shown = values[n_dept:], present[n_dept:]
+    units = _table(
+        {"unit": unit_axis, "period": period},
+        shown[:, :, 0],
+        mine[:, 0, :, 0],
+        mine[:, 1, :, 0],
+        level=np.broadcast_to(nodes.level[n_dept:, None], spread),
+        parent=np.broadcast_to(unit_parent[:, None], spread),
+    )
+    unit_perspectives = _table(
+        {"unit": unit_axis, "period": period, "perspective": persp},
+        shown[:, :, 1:],
+        mine[:, 0, :, 1:],
+        mine[:, 1, :, 1:],
+    )
+    return with_grades(units, settings), unit_perspectives, tops
 
 
 def scored_department_wide(kpi_level: Cube, settings: Settings) -> np.ndarray:
@@ -400,7 +538,7 @@ def scored_department_wide(kpi_level: Cube, settings: Settings) -> np.ndarray:
     return kpi_level.wide
 
 
-def upper(kpi_level: Cube, settings: Settings) -> Upper:
+def upper(kpi_level: Cube, settings: Settings, tree: Tree = EMPTY) -> Upper:
     """Department and organisation roll-ups of a cube under `settings`' weights.
 
     The one path for every organisation score (scorecards and what-if alike). A department
@@ -419,6 +557,10 @@ def upper(kpi_level: Cube, settings: Settings) -> Upper:
     (`adjust.final_scores`: bonus within the limit, penalty, clip, veto), and the
     organisation is the mean of the final scores. A vetoed department counts at the veto
     score, even where none of its KPIs has a score.
+
+    With an organisation `tree` the departments roll up into their units level by level
+    (`_units`), and the organisation is the mean of the top level (units and departments
+    without a unit) under the same weights; without one, of the departments, as ever.
     """
     p = kpi_level.kpis
     pw = perspective_weights(kpi_level.perspectives.labels, settings)
@@ -439,6 +581,12 @@ def upper(kpi_level: Cube, settings: Settings) -> Upper:
     owned_cells = counted[:, :, None]
     op_score = _mean_along(np.where(owned_cells, p.score, np.nan), dw[:, :, None], axis=0)
     op_cov = _mean_along(np.where(owned_cells, p.coverage, np.nan), dw[:, :, None], axis=0)
+    units, unit_perspectives = no_rows(UNIT_COLUMNS), no_rows(UNIT_PERSPECTIVE_COLUMNS)
+    if tree:
+        units, unit_perspectives, tops = _units(
+            kpi_level, tree, settings, counted, d_score, d_cov, dw.reshape(-1)
+        )
+        o_score, o_cov, op_score, op_cov = tops
     dept, period = kpi_level.departments, kpi_level.periods
     ups = Upper(
         departments=_table(
@@ -459,6 +607,8 @@ def upper(kpi_level: Cube, settings: Settings) -> Upper:
             op_score,
             op_cov,
         ),
+        units=units,
+        unit_perspectives=unit_perspectives,
     )
     # Grades once the scores are final (SPEC §5.9); only counted departments are ranked.
     return ups._replace(
@@ -467,16 +617,16 @@ def upper(kpi_level: Cube, settings: Settings) -> Upper:
     )
 
 
-def rollup(expanded: pd.DataFrame, *, settings: Settings = DEFAULTS) -> Rollup:
+def rollup(expanded: pd.DataFrame, *, settings: Settings = DEFAULTS, tree: Tree = EMPTY) -> Rollup:
     """All roll-ups of `expand_shared(score(kpis))` under `settings`' weights.
 
     Keys are factorized once; each level is then sums over a small department x period x
     perspective cube, so the cost is one pass over the rows plus arithmetic on the cube.
     """
-    return of_cube(cube(expanded), settings)
+    return of_cube(cube(expanded), settings, tree)
 
 
-def of_cube(kpi_level: Cube, settings: Settings) -> Rollup:
+def of_cube(kpi_level: Cube, settings: Settings, tree: Tree = EMPTY) -> Rollup:
     """The roll-ups of a cube: its KPI level as tables, and `upper` under `settings`."""
     dept, period, persp = kpi_level.departments, kpi_level.periods, kpi_level.perspectives
     p, c = kpi_level.kpis, kpi_level.collaboration
@@ -490,5 +640,5 @@ def of_cube(kpi_level: Cube, settings: Settings) -> Rollup:
         collaboration=_table(
             {"department": dept, "period": period}, c.present, c.score, c.coverage
         ),
-        **upper(kpi_level, settings)._asdict(),
+        **upper(kpi_level, settings, tree)._asdict(),
     )

@@ -15,26 +15,18 @@ import pandas as pd
 from kpi_engine.core import adjust, org, periods
 from kpi_engine.core.adjust import vetoed
 from kpi_engine.core.names import per_distinct
-from kpi_engine.core.rollup import Cube, cube, expand_shared, of_cube
+from kpi_engine.core.org import tree_of
+from kpi_engine.core.rollup import (
+    UNIT_COLUMNS,
+    UNIT_PERSPECTIVE_COLUMNS,
+    Cube,
+    cube,
+    expand_shared,
+    no_rows,
+    of_cube,
+)
 from kpi_engine.core.scoring import score, statuses
 from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, Settings
-
-UNIT_COLUMNS: tuple[str, ...] = (
-    "unit",
-    "period",
-    "score",
-    "coverage",
-    "level",
-    "parent",
-    "grade",
-    "coefficient",
-)
-UNIT_PERSPECTIVE_COLUMNS: tuple[str, ...] = ("unit", "period", "perspective", "score", "coverage")
-
-
-def _no_rows(columns: tuple[str, ...]) -> pd.DataFrame:
-    """An empty table with these columns (a scorecard without a tree has no unit rows)."""
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
 @dataclass(frozen=True)
@@ -49,9 +41,9 @@ class Scorecard:
     organization_perspectives: pd.DataFrame  # period, perspective, score, coverage
     # The organisation tree's units (issue 18): unit, period, score, coverage, level,
     # parent, grade, coefficient; empty without a tree.
-    units: pd.DataFrame = field(default_factory=lambda: _no_rows(UNIT_COLUMNS))
+    units: pd.DataFrame = field(default_factory=lambda: no_rows(UNIT_COLUMNS))
     unit_perspectives: pd.DataFrame = field(
-        default_factory=lambda: _no_rows(UNIT_PERSPECTIVE_COLUMNS)
+        default_factory=lambda: no_rows(UNIT_PERSPECTIVE_COLUMNS)
     )
     tree: org.Tree = org.EMPTY
 
@@ -72,14 +64,18 @@ def for_period(kpis: pd.DataFrame, period: str | None) -> pd.DataFrame:
     return periods.aggregate(kpis[kpis["period"].isin(parts)], parts, label=period)
 
 
-def from_scored(scored: pd.DataFrame, *, settings: Settings) -> tuple[Scorecard, Cube]:
+def from_scored(
+    scored: pd.DataFrame, *, settings: Settings, org: pd.DataFrame | None = None
+) -> tuple[Scorecard, Cube]:
     """Scored rows -> shared KPIs expanded -> rolled up: the one path from scores to a
     scorecard (`build`, and what-if's baseline and KPI overrides). The cube beside it is
     the KPI level, which what-if re-weights without going back to the rows. Bonus and
-    penalty items get their `points` here and no score (`adjust.with_points`)."""
+    penalty items get their `points` here and no score (`adjust.with_points`). `org`'s
+    edges (`schema.org_table`) place the departments in a tree (`core.org.tree_of`)."""
     expanded = expand_shared(adjust.with_points(scored))
     kpi_level = cube(expanded)
-    ups = of_cube(kpi_level, settings)
+    tree = tree_of(org, kpi_level.departments.labels)
+    ups = of_cube(kpi_level, settings, tree)
     card = Scorecard(
         expanded,
         ups.perspectives,
@@ -87,6 +83,9 @@ def from_scored(scored: pd.DataFrame, *, settings: Settings) -> tuple[Scorecard,
         ups.organization,
         ups.collaboration,
         ups.organization_perspectives,
+        ups.units,
+        ups.unit_perspectives,
+        tree,
     )
     return card, kpi_level
 
@@ -110,10 +109,16 @@ def department_statuses(departments: pd.DataFrame, *, settings: Settings) -> np.
 
 
 def build(
-    kpis: pd.DataFrame, *, settings: Settings = DEFAULTS, period: str | None = None
+    kpis: pd.DataFrame,
+    *,
+    settings: Settings = DEFAULTS,
+    period: str | None = None,
+    org: pd.DataFrame | None = None,
 ) -> Scorecard:
-    """Score, expand shared KPIs and roll up, for one period label or every month."""
-    card, _ = from_scored(score(for_period(kpis, period), settings=settings), settings=settings)
+    """Score, expand shared KPIs and roll up, for one period label or every month; with
+    `org`'s edges, units too (issue 18)."""
+    scored = score(for_period(kpis, period), settings=settings)
+    card, _ = from_scored(scored, settings=settings, org=org)
     return card
 
 
@@ -123,6 +128,7 @@ def build(
 # (`i18n.script`). Codes (period, status, direction, method, section) are not among them.
 NAME_COLUMNS = (
     "department",
+    "parent",  # a unit's parent unit (issue 18)
     "owner_department",
     "kpi_id",
     "kpi_name",

@@ -29,6 +29,7 @@ import pandas as pd
 from kpi_engine.core import adjust
 from kpi_engine.core.grades import grade_span
 from kpi_engine.core.names import fold, kpi_labels
+from kpi_engine.core.org import edges
 from kpi_engine.core.rollup import Cube, upper, weighted_mean
 from kpi_engine.core.schema import PERSPECTIVES, owner_rows
 from kpi_engine.core.scorecard import Scorecard, for_period, from_scored
@@ -188,19 +189,26 @@ class Prepared:
 
 
 def prepare(
-    kpis: pd.DataFrame, *, settings: Settings = DEFAULTS, period: str | None = None
+    kpis: pd.DataFrame,
+    *,
+    settings: Settings = DEFAULTS,
+    period: str | None = None,
+    org: pd.DataFrame | None = None,
 ) -> Prepared:
-    """Score the period's rows and roll them up once; scenarios then start from here."""
+    """Score the period's rows and roll them up once (into `org`'s units too); scenarios
+    then start from here."""
     rows = for_period(kpis, period)
     scored = score(rows, settings=settings)
-    card, kpi_level = from_scored(scored, settings=settings)
+    card, kpi_level = from_scored(scored, settings=settings, org=org)
     codes, pairs = _key_codes(rows)
     return Prepared(settings, period, rows, scored, card, kpi_level, codes, pairs)
 
 
 def _from_cube(prepared: Prepared, settings: Settings) -> Scorecard:
-    """Department and organisation roll-ups under new weights, from the baseline cube alone."""
-    return replace(prepared.baseline, **upper(prepared.cube, settings)._asdict())
+    """Department, unit and organisation roll-ups under new weights, from the baseline
+    cube alone (the baseline's tree: a unit's weight moves the units above it)."""
+    baseline = prepared.baseline
+    return replace(baseline, **upper(prepared.cube, settings, baseline.tree)._asdict())
 
 
 def _from_rows(prepared: Prepared, scenario: Scenario, settings: Settings) -> Scorecard:
@@ -230,7 +238,7 @@ def _from_rows(prepared: Prepared, scenario: Scenario, settings: Settings) -> Sc
             values[changed] = redone[column].to_numpy(dtype=object)
             scored[column] = pd.Series(values, index=scored.index).infer_objects()
         scored["target"] = new_target
-    card, _ = from_scored(scored, settings=settings)
+    card, _ = from_scored(scored, settings=settings, org=edges(prepared.baseline.tree))
     return card
 
 
