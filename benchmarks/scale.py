@@ -333,6 +333,26 @@ def seed_data_dir(folder: Path, size: tuple[int, int, int], data_dir: Path, jobs
     return 0
 
 
+def measure_store(folder: Path, args: argparse.Namespace) -> int:
+    """The read-back and the pages on a data directory written before (`--seed-data-dir`):
+    to measure a page change again without ingesting and storing the group again."""
+    times: dict[str, float] = {}
+    with sqlite_store(folder) as engine:
+        rows = len(store.current_kpis(engine))
+        times["SQLite bare SELECT of the rows (floor)"] = best(
+            lambda: bare_select(engine), args.repeats
+        )
+        times["SQLite Overview read-back"] = best(lambda: overview_read(engine), args.repeats)
+    print(f"{folder}: {rows:,} KPI rows shown; load average {os.getloadavg()[0]:.1f}", flush=True)
+    if not args.no_pages:
+        times.update(page_steps(folder, args.page_repeats))
+    for name, seconds in times.items():
+        print(f"  {name:<52} {seconds:9.3f} s", flush=True)
+    ratio = times["SQLite Overview read-back"] / times["SQLite bare SELECT of the rows (floor)"]
+    print(f"read-back / bare SELECT: {ratio:.2f}x; load average {os.getloadavg()[0]:.1f}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -351,7 +371,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="DIR",
         help="write the large group's store to DIR and stop",
     )
+    parser.add_argument(
+        "--store-dir",
+        type=Path,
+        metavar="DIR",
+        help="only the read-back and the pages, on a data directory --seed-data-dir wrote",
+    )
     args = parser.parse_args(argv)
+    if args.store_dir:
+        return measure_store(args.store_dir, args)
     small, large = (QUICK_SMALL, QUICK_LARGE) if args.quick else (SMALL, LARGE)
     if args.seed_data_dir:
         return seed_data_dir(args.seed_data_dir, large, args.data_dir, args.jobs)
