@@ -43,16 +43,15 @@ import sys
 import tempfile
 import time
 import traceback
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import run  # benchmarks/run.py: the workbook generator; it also puts the repo on sys.path
 import sqlalchemy as sa
+import store as store_benchmark  # benchmarks/store.py: a PostgreSQL schema of its own
 
 from kpi_engine import Loaded, load_files, store
 from kpi_engine.core import scorecard
@@ -138,22 +137,6 @@ def build_with_tree(kpis: pd.DataFrame, org: pd.DataFrame) -> scorecard.Scorecar
     return scorecard.build(kpis)
 
 
-def numpy_floor(kpis: pd.DataFrame) -> Callable[[], Any]:
-    """One numpy clip of actual / target and one groupby mean: the least any scoring plus
-    roll-up can do (benchmarks/run.py's floor)."""
-    keys = ["department", "period", "perspective"]
-    a = pd.to_numeric(kpis["actual"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    t = pd.to_numeric(kpis["target"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    groups = kpis[keys]
-
-    def floor() -> Any:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            s = np.clip(100 * a / t, 0, 120)
-        return groups.assign(score=s).groupby(keys, observed=True)["score"].mean()
-
-    return floor
-
-
 def bare_select(engine: sa.Engine) -> pd.DataFrame:
     """The floor for reading: the KPI columns of every stored row (each department-month
     is stored once here, so these are the rows the Overview shows), no version choice."""
@@ -197,24 +180,6 @@ def sqlite_store(folder: Path) -> Iterator[sa.Engine]:
         engine.dispose()
 
 
-@contextmanager
-def postgres_store(url: str) -> Iterator[sa.Engine]:
-    """A store in a new schema of its own on the server, dropped afterwards."""
-    schema = f"kpi_bench_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    scoped = sa.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-    engine = store.connect(scoped.render_as_string(hide_password=False))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        admin.dispose()
-
-
 def page_steps(data_dir: Path, repeats: int) -> dict[str, float]:
     """Each page's server-side render on the store in `data_dir` (AppTest, no browser):
     the first page of a new server, then each page's best after a warm pass."""
@@ -255,14 +220,14 @@ def measure(
     seconds, loaded = timed(lambda: load_files(files))
     note("ingest: load_files", seconds)
     print(f"  ({len(loaded.kpis):,} rows, {len(loaded.org)} tree edges read)", flush=True)
-    note("scoring floor: numpy clip + groupby", best(numpy_floor(loaded.kpis), args.repeats))
+    note("scoring floor: numpy clip + groupby", best(run.numpy_floor(loaded.kpis), args.repeats))
     note(
         "scoring + all roll-ups: build (with tree)",
         best(lambda: build_with_tree(loaded.kpis, loaded.org), args.repeats),
     )
     targets: list[tuple[str, Callable[[], Any]]] = [("SQLite", lambda: sqlite_store(keep))]
     if pg_url:
-        targets.append(("PostgreSQL", lambda: postgres_store(pg_url)))
+        targets.append(("PostgreSQL", lambda: store_benchmark.postgres_store(pg_url)))
     for label, open_store in targets:
         with open_store() as engine:
             for name, value in store_steps(label, engine, files, loaded, args.repeats).items():
