@@ -500,13 +500,13 @@ def bench_ingest(
     return kpis
 
 
-def bench_scoring(kpis: Any, repeats: int, results: dict[str, Any]) -> None:
+def numpy_floor(kpis: Any) -> Callable[[], Any]:
+    """The scoring floor: one numpy clip of actual / target and one groupby mean, the least
+    any scoring plus roll-up can do (here and in scale.py)."""
     import numpy as np
     import pandas as pd
 
     keys = ["department", "period", "perspective"]
-    scoring: dict[str, Any] = {"repeats": repeats, "rows": len(kpis)}
-    results["scoring"] = scoring
     a = pd.to_numeric(kpis["actual"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     t = pd.to_numeric(kpis["target"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     groups = kpis[keys]
@@ -516,6 +516,13 @@ def bench_scoring(kpis: Any, repeats: int, results: dict[str, Any]) -> None:
             s = np.clip(100 * a / t, 0, 120)
         return groups.assign(score=s).groupby(keys, observed=True)["score"].mean()
 
+    return floor
+
+
+def bench_scoring(kpis: Any, repeats: int, results: dict[str, Any]) -> None:
+    scoring: dict[str, Any] = {"repeats": repeats, "rows": len(kpis)}
+    results["scoring"] = scoring
+    floor = numpy_floor(kpis)
     floor()
     floor_s, _ = best_of(floor, repeats)
     scoring["floor_s"] = round(floor_s, 4)

@@ -89,8 +89,8 @@ def _plain(value: object) -> object:
 
 def _column_values(frame: pd.DataFrame, column: str) -> list:
     series = frame[column]
-    if column == "shared_with":
-        return [_shared_text(v) for v in series]
+    if column == "shared_with":  # JSON once per distinct partner list, not per row
+        return names.per_distinct(series, _shared_text).tolist()
     if column == "extras":
         return [_extras_text(v) for v in series]
     if column in FLOAT_COLUMNS:
