@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from kpi_engine import build
+from kpi_engine import DEFAULTS, build
 from kpi_engine.core import insights, org
 from kpi_engine.core.schema import org_table
+from kpi_engine.core.scorecard import department_statuses
+from kpi_engine.core.scoring import statuses as statuses_of
 from tests.kpi_rows import frame, kpi
 
 
@@ -76,6 +78,9 @@ def test_a_unit_shows_its_children_and_its_own_scores(card) -> None:
     assert set(view.perspectives["department"]) == {"甲部", "乙部"}
     middle = org.at(card, "集团")
     assert kinds(middle) == {"华东": "unit", "丙部": "department"}
+    # a unit row is no vetoed department: its status is its score's band
+    statuses = department_statuses(middle.departments, settings=DEFAULTS)
+    assert list(statuses) == list(statuses_of(middle.departments["score"], settings=DEFAULTS))
     unit_persp = middle.perspectives[middle.perspectives["kind"] == "unit"]
     assert set(unit_persp["perspective"]) == {"financial", "customer"}
 

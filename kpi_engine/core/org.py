@@ -217,7 +217,7 @@ def at(card: Scorecard, node: str | None) -> Scorecard:
     names = [str(d) for d in pd.unique(card.departments["department"].astype(object))]
     kids = children(tree, node, names)
     units = [k for k in kids if k in tree.units]
-    under = departments_under(tree, node, names)
+    under = departments_under(tree, node, names)  # every one for the group
 
     def of(frame: pd.DataFrame, column: str, chosen: list[str]) -> pd.DataFrame:
         return frame[frame[column].isin(chosen).to_numpy(bool)]
@@ -256,12 +256,13 @@ def at(card: Scorecard, node: str | None) -> Scorecard:
         own_perspectives = mine_p.loc[
             :, [c for c in own_perspectives.columns if c in mine_p.columns]
         ].reset_index(drop=True)
+    whole = node is None  # the group: every department is under it
     return replace(
         card,
-        kpis=of(card.kpis, "department", under),
+        kpis=card.kpis if whole else of(card.kpis, "department", under),
         departments=departments,
         perspectives=perspectives,
-        collaboration=of(card.collaboration, "department", under),
+        collaboration=card.collaboration if whole else of(card.collaboration, "department", under),
         organization=own,
         organization_perspectives=own_perspectives,
     )
