@@ -75,6 +75,14 @@ def sheet_edges(
     return None
 
 
+def _cells(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A column's cells as codes into its distinct texts (-1: missing), those texts ('' at
+    -1 too) and whether each is filled: one factorize, one `_text` per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = np.array([*(_text(u) for u in uniques), ""], dtype=object)
+    return codes, texts, np.array([t != "" for t in texts], dtype=bool)
+
+
 def column_edges(
     raw: pd.DataFrame,
     files: Sequence[str],
@@ -85,38 +93,47 @@ def column_edges(
 ) -> pd.DataFrame:
     """Edges from the parent column of KPI sheets: a KPI row's department (its cell, else
     the one the sheet's title or name gives) under the unit its parent cell names. A row
-    whose parent cell is empty gives no edge; a department's rows of one sheet give one.
-    The other arguments are per sheet plan, indexed by raw's `_plan`."""
+    whose parent cell is empty, and a row that names no KPI (a total, a note), give no
+    edge; a department's rows of one sheet give one. The other arguments are per sheet
+    plan, indexed by raw's `_plan`. Integer codes throughout: raw may hold millions of
+    rows (a wide sheet's once per month)."""
     if "parent" not in raw.columns:
         return empty_edges()
-    parent = raw["parent"].map(_text, na_action="ignore").fillna("")
-    named = pd.Series(False, index=raw.index)
+    parent, parents, keep = _cells(raw["parent"])
+    keep = keep[parent]
+    named = np.zeros(len(raw), dtype=bool)
     for column in ("kpi_name", "kpi_id"):
         if column in raw.columns:
-            named |= raw[column].map(_text, na_action="ignore").fillna("").ne("")
-    rows = raw[parent.ne("") & named]
-    if rows.empty:
-        return empty_edges()
-    plan = rows["_plan"].to_numpy()
-    written = rows["department"] if "department" in rows.columns else None
-    department = pd.Series(np.array(departments, dtype=object)[plan], index=rows.index)
-    if written is not None:
-        cells = written.map(_text, na_action="ignore").fillna("")
-        department = cells.where(cells.ne(""), department)
-    frame = pd.DataFrame(
+            codes, _, filled = _cells(raw[column])
+            named |= filled[codes]
+    keep &= named
+    plan = raw["_plan"].to_numpy()[keep]
+    parent = parent[keep]
+    if "department" in raw.columns:
+        cell, written, filled = _cells(raw["department"])
+        cell = np.where(filled[cell], cell, -1)[keep]
+    else:
+        cell, written = np.full(len(plan), -1), np.array([""], dtype=object)
+    # one edge per sheet, department cell (-1: the sheet's own department) and parent
+    key = (plan.astype(np.int64) * (len(written) + 1) + cell + 1) * (len(parents) + 1) + parent
+    first = np.sort(np.unique(key, return_index=True)[1])
+    context = np.array([d or "" for d in departments], dtype=object)[plan[first]]
+    unit = np.where(cell[first] >= 0, written[cell[first]], context)
+    first = first[unit != ""]
+    unit = unit[unit != ""]
+    plan = plan[first]
+    return pd.DataFrame(
         {
-            "unit": department.fillna("").astype(str).to_numpy(),
-            "parent": parent[rows.index].to_numpy(),
+            "unit": unit,
+            "parent": parents[parent[first]],
             "file": np.array(files, dtype=object)[plan],
             "sheet": np.array(sheets, dtype=object)[plan],
-            "row": rows["row"].to_numpy(),
+            "row": raw["row"].to_numpy()[keep][first],
             "column": np.array(parent_headers, dtype=object)[plan],
             "order": np.array(orders, dtype=np.int64)[plan],
-        }
+        },
+        columns=list(EDGE_COLUMNS),
     )
-    frame = frame[frame["unit"].ne("")]
-    keys = [frame["file"], frame["sheet"], department_keys(frame["unit"])]
-    return frame[~pd.concat([*keys, frame["parent"]], axis=1).duplicated()]
 
 
 def checked(
