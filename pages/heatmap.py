@@ -29,6 +29,7 @@ if (cells["period"] == period).any():
         period=period,
         departments=history.departments,
         notes=notes.cell_summaries(history, period, lang),
+        rows="org_child" if place.tree else "department",
     )
     event = downloads.chart(
         chart,
@@ -93,7 +94,9 @@ if year.empty:
     st.info(t("common.no_rows", lang, period=period_label(period, lang)))
 else:
     downloads.chart(
-        charts.department_months(year, lang=lang, settings=settings),
+        charts.department_months(
+            year, lang=lang, settings=settings, rows="org_child" if place.tree else "department"
+        ),
         f"department_months_{period}",
         lang,
         title=t("org.heatmap_months" if place.tree else "heatmap.department_months", lang),

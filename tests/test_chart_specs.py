@@ -227,6 +227,21 @@ def test_heatmap_click_selection_named_cell():
     assert [p["name"] for p in walk(named) if "select" in p] == ["pick"]
 
 
+def test_a_units_heatmap_names_its_rows_and_keeps_room_for_the_legend():
+    """At the top of a tree a heatmap has two or three rows: the legend beside them still
+    shows whole, and the rows are named as a unit's children, not as departments."""
+    spec = charts.heatmap(
+        perspectives_frame(), lang="zh-Hans", settings=DEFAULTS, rows="org_child"
+    ).to_dict()
+    assert spec["height"] == charts.HEATMAP_MIN_HEIGHT  # two rows: 76 px without the floor
+    titles = {e.get("title") for e in encodings(spec, "y")}
+    assert titles == {"下级单位/部门"}
+    tips = [t["title"] for e in encodings(spec, "tooltip") for t in e if t["field"] == "department"]
+    assert tips and set(tips) == {"下级单位/部门"}
+    flat = charts.heatmap(perspectives_frame(), lang="zh-Hans", settings=DEFAULTS).to_dict()
+    assert {e.get("title") for e in encodings(flat, "y")} == {"部门"}
+
+
 @pytest.mark.slow
 def test_heatmap_cells_complete_rounded_and_missing_shown():
     spec = charts.heatmap(perspectives_frame(), lang="zh-Hans", settings=DEFAULTS).to_dict()

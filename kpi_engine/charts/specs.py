@@ -482,13 +482,24 @@ def _grid(
 # --- heatmaps -----------------------------------------------------------------------------
 
 
+# The least plot height of a heatmap: the status legend beside it (up to five entries and
+# its title) needs it, however few rows there are.
+HEATMAP_MIN_HEIGHT = 170
+
+
 def _department_rows(
-    cells: pd.DataFrame, departments: Sequence[object], x: alt.X, column: alt.Tooltip, lang: str
+    cells: pd.DataFrame,
+    departments: Sequence[object],
+    x: alt.X,
+    column: alt.Tooltip,
+    lang: str,
+    rows: str = "department",
 ) -> alt.Chart:
     """The encoding both heatmaps share: one row per department in `departments`' order,
     `x` across, and a cell's tooltip naming its department, `column`, score, status and
     coverage, its grade where the cells carry one, and the department's adjustment and veto
-    where any has one (`_adjusted`)."""
+    where any has one (`_adjusted`). `rows` names what the rows are (`common.<rows>`): a
+    unit's children are units and departments, not departments alone."""
     grade = (
         [alt.Tooltip("grade_text:N", title=_title("grade", lang))]
         if "grade_text" in cells.columns
@@ -504,11 +515,11 @@ def _department_rows(
         y=alt.Y(
             "department:N",
             sort=list(departments),
-            title=_title("department", lang),
+            title=_title(rows, lang),
             axis=alt.Axis(labelLimit=LABEL_LIMIT),
         ),
         tooltip=[
-            alt.Tooltip("department:N", title=_title("department", lang)),
+            alt.Tooltip("department:N", title=_title(rows, lang)),
             column,
             alt.Tooltip("score_text:N", title=_title("score", lang)),
             *grade,
@@ -531,6 +542,7 @@ def heatmap(
     departments: pd.DataFrame | None = None,
     highlight: str | None = None,
     notes: pd.DataFrame | None = None,
+    rows: str = "department",
 ) -> alt.LayerChart:
     """Department (rows) x perspective (columns, the scorecard's fixed order) for one period.
 
@@ -576,7 +588,7 @@ def heatmap(
         axis=alt.Axis(labelAngle=0, orient="top", labelLimit=LABEL_LIMIT),
     )
     column = alt.Tooltip("perspective_label:N", title=_title("perspective", lang))
-    base = _department_rows(cells, names, x, column, lang)
+    base = _department_rows(cells, names, x, column, lang, rows)
     layers = _cell_layers(
         base, pick, settings, lang, text=True, font_size=13, legend=legend, veto="outline"
     )
@@ -587,7 +599,10 @@ def heatmap(
                 y=alt.Y("department:N", sort=names)
             )
         )
-    chart = alt.layer(*layers).properties(width=alt.Step(120), height=alt.Step(38))
+    # a few rows (the top of a tree) would clip the legend beside them: a floor on the height
+    tall = len(names) * 38 >= HEATMAP_MIN_HEIGHT
+    height = alt.Step(38) if tall else HEATMAP_MIN_HEIGHT
+    chart = alt.layer(*layers).properties(width=alt.Step(120), height=height)
     return finish(chart, lang)
 
 
@@ -597,6 +612,7 @@ def department_months(
     lang: str,
     settings: Settings,
     selection_name: str = "month_cell",
+    rows: str = "department",
 ) -> alt.LayerChart:
     """Department (rows) x month (columns) of the overall department score: the year at a
     glance. Reads `department, period, score, coverage` (and the adjustment columns of
@@ -617,7 +633,7 @@ def department_months(
     pick = alt.selection_point(name=selection_name, fields=["department", "period"], on="click")
     x = _period_axis(periods, lang, title_key="month")
     column = alt.Tooltip("period:O", title=_title("month", lang))
-    base = _department_rows(cells, names, x, column, lang)
+    base = _department_rows(cells, names, x, column, lang, rows)
     layers = _cell_layers(
         base, pick, settings, lang, text=len(periods) <= 12, font_size=11, veto="fill"
     )
