@@ -232,13 +232,15 @@ class Pair:
     instances: tuple[Server, Server]
     directory: Path  # the proxy's: nginx.conf, access.log, error.log
 
-    def requests(self) -> list[tuple[str, str, str]]:
-        """(method, path, instance URL or "" when none answered) of every request the proxy
-        has logged so far, in order."""
+    def requests(self) -> list[tuple[str, str, int, str]]:
+        """(method, path, status, instance URL or "" when none answered) of every request
+        the proxy has logged so far (nginx logs a request when it ends), in order."""
         log = (self.directory / "access.log").read_text(encoding="utf-8")
         return [
-            (method, path, "" if upstream == "-" else f"http://{upstream}")
-            for method, path, upstream in re.findall(r'"(\S+) (\S+) [^"]*" \d+ upstream=(\S+)', log)
+            (method, path, int(status), "" if upstream == "-" else f"http://{upstream}")
+            for method, path, status, upstream in re.findall(
+                r'"(\S+) (\S+) [^"]*" (\d+) upstream=(\S+)', log
+            )
         ]
 
 
