@@ -1,4 +1,4 @@
-"""The app in a real browser, for the load benchmark (load.py) and the browser tests
+"""The app in a real browser, for the load benchmarks (load_browser.py, load.py) and the browser tests
 (tests/e2e): `streamlit run app.py` on a free loopback port with a store of its own, the
 system's headless Chromium, and the app's own signals that a run is over and drawn.
 

@@ -1,24 +1,33 @@
-"""Benchmark: page render times in a real browser, 30 sessions at once, while uploads go on.
+"""Benchmark: a hundred viewers. Server latency per page while N sessions switch pages
+and workbooks are uploaded, over Streamlit's own protocol (protocol.py), no browser.
 
-    python3 benchmarks/load.py [--sessions 30] [--rounds 2] [--uploads 20] [--timeout 900]
-                               [--max-rss-mib 2048] [--cold]
+    python3 benchmarks/load.py [--sessions 100] [--rounds 2] [--think 3] [--ramp 0.3]
+                               [--uploads 10] [--upload-every 5] [--timeout 900]
+    python3 benchmarks/load.py --url URL --server-pid PID [--server-pid PID] ...
 
-Starts `streamlit run app.py` on 127.0.0.1 with a store of its own (browser.py)
-and one headless Chromium; nothing leaves loopback. Each session is a browser context (a
-Streamlit session): it opens the app, then goes through the overview, scorecard, heatmap,
-trends and data pages `--rounds` times with the sidebar links, each session starting at
-another page. Meanwhile one more session stores `--uploads` distinct monthly workbooks
-through the Data page's file input, spread over the browsing. A render time runs from the
-click until the run is over and what it sent is drawn (browser.py's signals). Errors: an
-exception box, a console error, an uncaught page error, a failed or HTTP-error request, a
-wait over 120 s. The server's resident memory is sampled from /proc.
+Without `--url` it starts `streamlit run app.py` on 127.0.0.1 with a fresh
+`KPI_DATA_DIR` under a temporary directory (browser.py's `serve`), and times the cold
+start: from launching the process (the store created and given the sample company) to
+the first page's end. With `--url` it measures servers already running (the two-instance
+benchmark behind nginx, pair.py); `--server-pid` names each server's process, whose
+CPU and memory are read from /proc with their children's.
 
-Passes: a warm-up (every page once: the first start parses the sample workbooks), the
-baseline (one session, the same page loads, no uploads), then the load; `--cold` skips
-the warm-up and runs the load first. Printed: render time p50/p95/max per page and in all,
-the ratio of the p95 under load to the p95 alone, uploads stored, errors, the server's
-RSS. Exit 1 on any error, a missing upload, `--timeout` (for everything), or a peak RSS
-over `--max-rss-mib`.
+Then, on the warm server: every page once (one session), a new session's first page
+(`--new-sessions` sessions one after another, each opening the Overview), and the load:
+session i opens `ramp * i` seconds after the first at page i mod P, then goes through
+the pages (`--pages`) `--rounds` times, staying `--think` seconds (+-50 %, seeded) on
+each. Meanwhile one upload every `--upload-every` seconds, `--uploads` in all:
+`python -m kpi_engine upload` of a new monthly workbook of a sample department, as a
+user of a users file of its own (the server stays in open mode), into the store the
+server reads (its KPI_DATA_DIR; with `--url`, the store this process's DATABASE_URL or
+KPI_DATA_DIR names). Every run is timed from the request to the server's
+`script_finished` (protocol.py).
+
+Printed: p50/p95/p99/max per page under load, the sessions' first pages under load,
+errors (an exception in a page, a page not found, a lost connection, a wait over 120 s,
+a failed upload), uploads stored, the servers' CPU (% of one core) and RSS (start, peak),
+the machine's cores and load average, and each aim: p95 < 1.5 s under load, a new
+session's first page < 1 s, cold start < 10 s. Exit 1 on an error or `--timeout`.
 """
 
 from __future__ import annotations
@@ -27,8 +36,9 @@ import argparse
 import asyncio
 import io
 import os
-import re
+import random
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,82 +48,28 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
-from playwright.async_api import (
-    Browser,
-    BrowserContext,
-    ConsoleMessage,
-    Page,
-    Request,
-    Response,
-    async_playwright,
-)
-from playwright.async_api import Error as PlaywrightError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.browser import (  # noqa: E402
-    CHART,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    DRAWN,
-    EXCEPTION,
-    IDLE,
-    NAV,
-    PAGES,
-    VIEWPORT,
-    XLSX_MIME,
-    serve,
-)
+from benchmarks.browser import serve  # noqa: E402
+from benchmarks.protocol import Run, Session  # noqa: E402
 from benchmarks.run import form_workbook  # noqa: E402
-from kpi_engine.i18n import t  # noqa: E402
 
-BROWSED = ("overview", "scorecard", "heatmap", "trends", "data")
-WAIT_MS = 120_000  # one page's wait under load before it counts as an error
-UPLOAD_INPUT = '[data-testid="stFileUploaderDropzoneInput"]'
-CHIP_DELETE = '[data-testid="stFileChipDeleteBtn"]'  # takes a file out of the picker
-MAIN = '[data-testid="stMain"]'
-TITLE = f"{MAIN} h1"  # the page's title: its run has begun sending
+PAGES = ("overview", "scorecard", "heatmap", "trends", "data")
+DEFAULT = "overview"  # where a new session lands (the URL path "")
+WAIT = 120.0  # seconds one run may take under load before it counts as an error
 DEPARTMENTS = ("市场部", "财务部", "生产部", "技术部")  # from the sample company
-RSS_EVERY = 0.5  # seconds between samples of the server's memory
+UPLOADER = "load-uploader"  # the CLI's user, in a users file of the benchmark's own
+SAMPLE_EVERY = 0.5  # seconds between samples of the servers' memory
 MIB = 1024 * 1024
-MAX_LISTED = 50  # errors printed one by one
+MAX_LISTED = 30  # errors printed one by one
+AIM_P95, AIM_FIRST, AIM_COLD = 1.5, 1.0, 10.0  # seconds (README "A hundred viewers")
 
 
-@dataclass
-class Run:
-    """What one measurement saw."""
-
-    renders: dict[str, list[float]] = field(default_factory=lambda: {p: [] for p in BROWSED})
-    upload_seconds: list[float] = field(default_factory=list)  # file set -> page settled
-    stored: list[str] = field(default_factory=list)  # names the Data page said it stored
-    opens: list[float] = field(default_factory=list)  # goto -> first page settled
-    errors: list[str] = field(default_factory=list)
-    outside: set[str] = field(default_factory=set)  # requests off loopback, refused
-    rss: list[int] = field(default_factory=list)  # server resident memory samples, bytes
-    seconds: float = 0.0  # wall time of the pass
-    server_cpu: float = 0.0  # CPU seconds the server used in it
-
-    def all_renders(self) -> list[float]:
-        return [s for times in self.renders.values() for s in times]
-
-
-class Progress:
-    """Page loads done so far: the uploads wait on it, so they are spread over the browsing
-    rather than all over before the sessions get going."""
-
-    def __init__(self) -> None:
-        self.done = 0
-        self.changed = asyncio.Condition()
-
-    async def step(self) -> None:
-        async with self.changed:
-            self.done += 1
-            self.changed.notify_all()
-
-    async def reached(self, loads: int) -> None:
-        async with self.changed:
-            await self.changed.wait_for(lambda: self.done >= loads)
+def path_of(page: str) -> str:
+    """The URL path of a page (st.navigation names it after its file; the default is "")."""
+    return "" if page == DEFAULT else page
 
 
 def workbooks(count: int) -> list[tuple[str, bytes]]:
@@ -135,6 +91,9 @@ def workbooks(count: int) -> list[tuple[str, bytes]]:
     return files
 
 
+# -- the server's processes, from /proc --------------------------------------------------
+
+
 def server_pid(url: str) -> int:
     """The process serving `url`: the streamlit command line naming its port."""
     port = str(urlsplit(url).port)
@@ -148,6 +107,31 @@ def server_pid(url: str) -> int:
     raise RuntimeError(f"no streamlit process serving {url}")
 
 
+def _stat(pid: int) -> list[str]:
+    """/proc/PID/stat's fields after the command name (field 3 onwards)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def tree(roots: Sequence[int]) -> list[int]:
+    """`roots` and every process below them (a parser pool's workers, a subprocess)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(_stat(int(stat.parent.name))[1])
+        except (OSError, ValueError, IndexError):  # gone meanwhile
+            continue
+    found, todo = set(roots), list(roots)
+    children: dict[int, list[int]] = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return sorted(found)
+
+
 def rss(pid: int) -> int:
     """Resident memory of `pid` in bytes (VmRSS)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -157,355 +141,392 @@ def rss(pid: int) -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU time `pid` has used (user + system): how busy the server was, against the
-    browser sharing the same cores."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time `pid` and its finished children have used (user + system)."""
+    fields = _stat(pid)
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
-async def sample_rss(pid: int, samples: list[int]) -> None:
-    while True:
-        samples.append(rss(pid))
-        await asyncio.sleep(RSS_EVERY)
+def _summed(measure, roots: Sequence[int]) -> float:  # type: ignore[no-untyped-def]
+    total = 0.0
+    for pid in tree(roots):
+        try:
+            total += measure(pid)
+        except (OSError, RuntimeError):  # ended meanwhile
+            continue
+    return total
 
 
-def watch(page: Page, url: str, run: Run, who: str) -> None:
-    """Record what goes wrong besides the page's own content: console errors, uncaught
-    script errors, requests that failed or answered with an HTTP error.
-
-    Not errors: opened at a page's path, Streamlit's frontend first looks for the server
-    under that path (404 on `/<page>/_stcore/health` and `host-config`) and then at the
-    root, by design; requests off loopback are refused (see `measure`) and listed apart."""
-
-    def expected(request_url: str) -> bool:
-        if not request_url.startswith(f"{url}/"):
-            run.outside.add(request_url)
-            return True
-        probe = request_url.endswith(("/_stcore/health", "/_stcore/host-config"))
-        return probe and request_url.count("/") > 4
-
-    def console(message: ConsoleMessage) -> None:
-        if message.type == "error" and not expected(message.location.get("url", "")):
-            run.errors.append(f"{who}: console error: {message.text} ({page.url})")
-
-    def failed(request: Request) -> None:
-        if not expected(request.url):
-            run.errors.append(f"{who}: request failed: {request.url}: {request.failure}")
-
-    def answered(response: Response) -> None:
-        if response.status >= 400 and not expected(response.url):
-            run.errors.append(f"{who}: HTTP {response.status}: {response.url}")
-
-    page.on("console", console)
-    page.on("pageerror", lambda error: run.errors.append(f"{who}: page error: {error}"))
-    page.on("requestfailed", failed)
-    page.on("response", answered)
+def tree_rss(roots: Sequence[int]) -> int:
+    return int(_summed(rss, roots))
 
 
-async def settled(page: Page, *, chart: bool = False) -> None:
-    """The run is over and what it sent is drawn (a chart where one is expected); an
-    exception box is raised as an error with its text."""
-    await page.locator(TITLE).or_(page.locator(EXCEPTION)).first.wait_for(state="attached")
-    await page.locator(IDLE).wait_for(state="attached")
-    if await page.locator(EXCEPTION).count():
-        raise RuntimeError(f"exception box: {await page.locator(EXCEPTION).first.inner_text()}")
-    if chart:
-        await page.locator(f"{CHART} svg, {CHART} canvas").first.wait_for(state="attached")
-    await page.wait_for_function(DRAWN)
-    if await page.locator(EXCEPTION).count():
-        raise RuntimeError(f"exception box: {await page.locator(EXCEPTION).first.inner_text()}")
+def tree_cpu(roots: Sequence[int]) -> float:
+    return _summed(cpu_seconds, roots)
 
 
-def heading(name: str) -> str:
-    """A regular expression for the title page `name` shows (the scorecard's names the
-    department picked)."""
-    title = PAGES[name][1] or t("scorecard.title", department="@@")
-    return "^" + re.escape(title).replace("@@", ".+") + "$"
+# -- the passes ---------------------------------------------------------------------------
 
 
-# The run is over and the title is the new page's (or an exception box shows): a stale
-# title stays on screen while the next page runs, so this cannot hold before the switch.
-SWITCHED = """pattern => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const title = document.querySelector('[data-testid="stMain"] h1');
-    const shown = document.querySelector('[data-testid="stException"]') !== null
-        || (title !== null && new RegExp(pattern).test(title.textContent.trim()));
-    return app.getAttribute('data-test-script-state') === 'notRunning' && shown;
-}"""
+@dataclass
+class Load:
+    """What the load pass saw."""
+
+    runs: dict[str, list[float]] = field(default_factory=lambda: {p: [] for p in PAGES})
+    opens: list[float] = field(default_factory=list)  # each session's first page
+    errors: list[str] = field(default_factory=list)
+    uploads: list[float] = field(default_factory=list)  # seconds each stored upload took
+    stored: list[str] = field(default_factory=list)
+    rss: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+    cpu: float = 0.0  # CPU seconds the servers used during the pass
+
+    def all_runs(self) -> list[float]:
+        return [s for times in self.runs.values() for s in times]
 
 
-async def switch(page: Page, name: str) -> None:
-    """Go to page `name` with its sidebar link, as a user does (same session)."""
-    await page.locator(f"{NAV} a").filter(has_text=t(f"page.{name}")).click()
-    await page.wait_for_function(SWITCHED, arg=heading(name))
-    await settled(page, chart=PAGES[name][2])
+def _checked(run: Run, errors: list[str], who: str) -> bool:
+    errors.extend(f"{who}: {error}" for error in run.errors)
+    return not run.errors
+
+
+async def _timed(session: Session, page: str) -> Run:
+    return await asyncio.wait_for(session.run(path_of(page)), WAIT)
+
+
+async def browse(
+    url: str, index: int, pages: Sequence[str], rounds: int, pace: Pace, result: Load
+) -> None:
+    """One session: opens the app at a page of its own, then every page `rounds` times."""
+    who = f"session {index + 1}"
+    rng = random.Random(index)
+    await asyncio.sleep(index * pace.ramp)
+    order = [*pages[index % len(pages) :], *pages[: index % len(pages)]]
+    try:
+        session = await Session.open(url)
+    except (OSError, TimeoutError) as error:
+        result.errors.append(f"{who}: connecting: {error!r}")
+        return
+    try:
+        run = await _timed(session, order[-1])  # so that the first switch changes page
+        if _checked(run, result.errors, who):
+            result.opens.append(run.seconds)
+        for _ in range(rounds):
+            for page in order:
+                await asyncio.sleep(pace.think * rng.uniform(0.5, 1.5))
+                run = await _timed(session, page)
+                if _checked(run, result.errors, who):
+                    result.runs[page].append(run.seconds)
+    except TimeoutError:
+        result.errors.append(f"{who}: a run not over after {WAIT:.0f} s")
+    except Exception as error:  # a closed connection: the session is lost
+        result.errors.append(f"{who}: {error!r}")
+    finally:
+        await session.close()
 
 
 @dataclass(frozen=True)
 class Pace:
-    """How people arrive and read: session i opens the app `ramp` * i seconds after the
-    first (a meeting room filling, not 30 tabs at one instant), and each stays `think`
-    seconds on a page before the next click. Zero for both: as fast as possible."""
+    """Session i opens `ramp` * i seconds after the first (people arriving over a minute,
+    not at one instant), and stays about `think` seconds on each page."""
 
-    ramp: float = 0.0
-    think: float = 0.0
-
-
-async def browse(
-    context: BrowserContext,
-    url: str,
-    index: int,
-    rounds: int,
-    run: Run,
-    progress: Progress,
-    pace: Pace,
-) -> None:
-    """One session: opens the app, then every page `rounds` times through the sidebar, in
-    an order that starts at page `index`."""
-    await asyncio.sleep(index * pace.ramp)
-    page = await context.new_page()
-    who = f"session {index + 1}"
-    watch(page, url, run, who)
-    order = BROWSED[index % len(BROWSED) :] + BROWSED[: index % len(BROWSED)]
-    began = time.perf_counter()
-    try:
-        path, _title, chart = PAGES[order[-1]]  # so that the first switch changes page
-        await page.goto(f"{url}/{path}")
-        await settled(page, chart=chart)
-    except (PlaywrightError, RuntimeError) as error:
-        run.errors.append(f"{who}: opening the app: {error}")
-        return
-    run.opens.append(time.perf_counter() - began)
-    for _ in range(rounds):
-        for name in order:
-            began = time.perf_counter()
-            try:
-                await switch(page, name)
-            except (PlaywrightError, RuntimeError) as error:
-                run.errors.append(f"{who}: {name}: {error}")
-            else:
-                run.renders[name].append(time.perf_counter() - began)
-            await progress.step()
-            await asyncio.sleep(pace.think)
+    ramp: float = 0.3
+    think: float = 3.0
 
 
-async def upload(
-    context: BrowserContext,
-    url: str,
-    files: Sequence[tuple[str, bytes]],
-    loads: int,
-    run: Run,
-    progress: Progress,
-) -> None:
-    """The uploader: one session on the Data page puts each workbook into its file input,
-    the i-th once i/M of the page loads are done, and takes the file out of the picker
-    again (so that the page checks one file, not all of them, on every rerun)."""
-    page = await context.new_page()
-    watch(page, url, run, "uploader")
-    stored = page.get_by_text(t("data.joined"))
-    outcome = (  # whatever the Data page says once the file is checked
-        stored.or_(page.get_by_text(t("data.duplicate")))
-        .or_(page.get_by_role("button", name=t("data.accept_good_rows")))
-        .or_(page.locator(EXCEPTION))
+@dataclass(frozen=True)
+class Uploads:
+    """`count` uploads, one every `every` seconds, with the CLI into the store `env` names."""
+
+    count: int
+    every: float
+    env: dict[str, str]
+    folder: Path
+
+
+def uploader(folder: Path, env: dict[str, str]) -> dict[str, str]:
+    """A users file of the benchmark's own with one admin, and the CLI's environment."""
+    users_file = folder / "load-users.json"
+    env = {**env, "KPI_USERS_FILE": str(users_file), "KPI_PASSWORD": "load-benchmark-pass-1"}
+    subprocess.run(
+        [sys.executable, "-m", "kpi_engine", "users", "add", UPLOADER, "--role", "admin"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
     )
-    try:
-        await page.goto(f"{url}/data")
-        await settled(page)
-    except (PlaywrightError, RuntimeError) as error:
-        run.errors.append(f"uploader: opening the Data page: {error}")
-        return
-    for i, (name, content) in enumerate(files):
-        await progress.reached(i * loads // len(files))
+    return env
+
+
+async def upload(plan: Uploads, result: Load, done: asyncio.Event) -> None:
+    """The uploads, one after another at their pace, until all are stored or the sessions
+    are done."""
+    for i, (name, content) in enumerate(workbooks(plan.count)):
+        if i:
+            try:
+                await asyncio.wait_for(done.wait(), plan.every)
+                return  # the sessions finished first
+            except TimeoutError:
+                pass
+        path = plan.folder / name
+        path.write_bytes(content)
+        began = time.perf_counter()
+        process = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "kpi_engine", "upload", "--user", UPLOADER, str(path)),
+            cwd=ROOT,
+            env=plan.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
         try:
-            if i:  # the previous file out: its message goes when that rerun is over
-                await page.locator(CHIP_DELETE).first.click()
-                await stored.wait_for(state="detached")
-                await settled(page)
-            began = time.perf_counter()
-            await page.locator(UPLOAD_INPUT).set_input_files(
-                files=[{"name": name, "mimeType": XLSX_MIME, "buffer": content}]
-            )
-            await outcome.first.wait_for()
-            await settled(page)
-            if not await stored.count():
-                raise RuntimeError(f"not stored: {await page.locator(MAIN).inner_text()}")
-        except (PlaywrightError, RuntimeError) as error:
-            run.errors.append(f"uploader: {name}: {error}")
-        else:
-            run.upload_seconds.append(time.perf_counter() - began)
-            run.stored.append(name)
+            out, _ = await asyncio.wait_for(process.communicate(), WAIT)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            result.errors.append(f"upload {name}: not done after {WAIT:.0f} s")
+            continue
+        if process.returncode:
+            result.errors.append(f"upload {name}: exit {process.returncode}: {out.decode()}")
+            continue
+        result.uploads.append(time.perf_counter() - began)
+        result.stored.append(name)
 
 
-async def measure(
-    browser: Browser,
+async def sample(roots: Sequence[int], samples: list[int]) -> None:
+    while True:
+        samples.append(tree_rss(roots))
+        await asyncio.sleep(SAMPLE_EVERY)
+
+
+async def load(
     url: str,
-    run: Run,
+    roots: Sequence[int],
     *,
     sessions: int,
     rounds: int,
-    uploads: int,
+    pages: Sequence[str],
     pace: Pace,
-) -> None:
-    """Into `run`: `sessions` browser sessions each load every page `rounds` times while
-    `uploads` workbooks are stored, the server's memory sampled meanwhile."""
-    progress = Progress()
-    files = workbooks(uploads)
-    contexts = []
-    for _ in range(sessions + bool(files)):
-        context = await browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-        context.set_default_timeout(WAIT_MS)
-        # nothing leaves loopback (the favicon, a material symbol, is fetched from Google)
-        await context.route(lambda u: not u.startswith(f"{url}/"), lambda r: r.abort())
-        contexts.append(context)
-    pid = server_pid(url)
-    sampler = asyncio.create_task(sample_rss(pid, run.rss))
-    began, cpu = time.perf_counter(), cpu_seconds(pid)
+    uploads: Uploads | None,
+) -> Load:
+    """`sessions` sessions browse `pages` while `uploads` are stored."""
+    result = Load()
+    done = asyncio.Event()
+    sampler = asyncio.create_task(sample(roots, result.rss))
+    began, cpu = time.perf_counter(), tree_cpu(roots)
     try:
         async with asyncio.TaskGroup() as group:
-            for index in range(sessions):
-                group.create_task(browse(contexts[index], url, index, rounds, run, progress, pace))
-            if files:
-                loads = sessions * rounds * len(BROWSED)
-                group.create_task(upload(contexts[-1], url, files, loads, run, progress))
+            if uploads is not None and uploads.count:
+                group.create_task(upload(uploads, result, done))
+            browsing = [
+                group.create_task(browse(url, i, pages, rounds, pace, result))
+                for i in range(sessions)
+            ]
+            await asyncio.gather(*browsing)
+            done.set()
     finally:
         sampler.cancel()
-        run.seconds, run.server_cpu = time.perf_counter() - began, cpu_seconds(pid) - cpu
-        for context in contexts:
-            await context.close()
+        result.seconds, result.cpu = time.perf_counter() - began, tree_cpu(roots) - cpu
+    return result
+
+
+async def every_page(url: str, pages: Sequence[str], errors: list[str]) -> dict[str, float]:
+    """One session, each page once: the warm-up (and what one page costs alone)."""
+    session = await Session.open(url)
+    try:
+        times = {}
+        for page in pages:
+            run = await _timed(session, page)
+            _checked(run, errors, "warm-up")
+            times[page] = run.seconds
+        return times
+    finally:
+        await session.close()
+
+
+async def first_pages(url: str, count: int, errors: list[str]) -> list[float]:
+    """`count` new sessions one after another, each opening the app (the Overview)."""
+    times = []
+    for _ in range(count):
+        session = await Session.open(url)
+        try:
+            run = await _timed(session, DEFAULT)
+        finally:
+            await session.close()
+        if _checked(run, errors, "new session"):
+            times.append(run.seconds)
+    return times
 
 
 @dataclass
 class Benchmark:
-    """The three passes on one server: the warm-up (every page once, so that the first
-    start's parsing of the sample workbooks is not timed), alone (the baseline) and under
-    load."""
-
-    warm_up: Run = field(default_factory=Run)
-    alone: Run = field(default_factory=Run)
-    loaded: Run = field(default_factory=Run)
-
-    def errors(self) -> list[str]:
-        return self.warm_up.errors + self.alone.errors + self.loaded.errors
+    cold_health: float | None = None  # launch -> /_stcore/health answers
+    cold_first: float | None = None  # launch -> first page's script_finished
+    alone: dict[str, float] = field(default_factory=dict)
+    first: list[float] = field(default_factory=list)
+    loaded: Load = field(default_factory=Load)
+    errors: list[str] = field(default_factory=list)
+    rss_start: int = 0
 
 
-async def benchmark(
-    url: str,
-    *,
-    sessions: int,
-    rounds: int,
-    uploads: int,
-    timeout: float,
-    cold: bool = False,
-    pace: Pace = Pace(),
+async def measure(
+    url: str, roots: Sequence[int], args: argparse.Namespace, uploads: Uploads | None
 ) -> Benchmark:
-    """Warm-up, baseline (1 session, no uploads), then `sessions` sessions while `uploads`
-    workbooks are stored; all stopped after `timeout` seconds (an error). `cold` skips the
-    warm-up and runs the load first, on the server's first requests."""
     result = Benchmark()
-    passes = [
-        (result.warm_up, 1, 1, 0),
-        (result.alone, 1, rounds, 0),
-        (result.loaded, sessions, rounds, uploads),
-    ]
-    if cold:
-        passes = [passes[2], passes[1]]
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            async with asyncio.timeout(timeout):
-                for run, n, r, m in passes:
-                    await measure(browser, url, run, sessions=n, rounds=r, uploads=m, pace=pace)
-        except TimeoutError:
-            result.loaded.errors.append(f"stopped: not done after {timeout:.0f} s")
-        finally:
-            await browser.close()
+    pages = tuple(args.pages.split(","))
+    async with asyncio.timeout(args.timeout):
+        result.alone = await every_page(url, pages, result.errors)
+        result.first = await first_pages(url, args.new_sessions, result.errors)
+        result.rss_start = tree_rss(roots)
+        result.loaded = await load(
+            url,
+            roots,
+            sessions=args.sessions,
+            rounds=args.rounds,
+            pages=pages,
+            pace=Pace(args.ramp, args.think),
+            uploads=uploads,
+        )
     return result
 
 
-def figures(times: Sequence[float]) -> tuple[float, float, float]:
-    """p50, p95 and max in seconds (NaN for none)."""
+async def cold_start(url: str, launched: float, healthy: float, result: Benchmark) -> None:
+    """The first page of a server just started on a fresh data directory."""
+    result.cold_health = healthy - launched
+    session = await Session.open(url)
+    try:
+        run = await asyncio.wait_for(session.run(), WAIT)
+    finally:
+        await session.close()
+    _checked(run, result.errors, "cold start")
+    result.cold_first = time.perf_counter() - launched
+
+
+# -- the report ---------------------------------------------------------------------------
+
+
+def figures(times: Sequence[float]) -> tuple[float, ...]:
+    """p50, p95, p99 and max in seconds (NaN for none)."""
     if not times:
-        return (float("nan"),) * 3
-    p50, p95 = np.percentile(times, [50, 95])
-    return float(p50), float(p95), max(times)
+        return (float("nan"),) * 4
+    return (*(float(x) for x in np.percentile(times, [50, 95, 99])), max(times))
 
 
 def line(label: str, times: Sequence[float]) -> str:
-    p50, p95, worst = figures(times)
-    return f"  {label:<22}{p50:7.2f}{p95:7.2f}{worst:7.2f}   n={len(times)}"
+    return f"  {label:<26}" + "".join(f"{x:8.2f}" for x in figures(times)) + f"   n={len(times)}"
 
 
-def report(result: Benchmark, *, sessions: int, uploads: int, max_rss_mib: int) -> int:
-    """Print the figures; 0 when nothing went wrong, every upload was stored and the
-    server's memory stayed under the bound."""
-    alone, loaded = result.alone, result.loaded
-    errors = result.errors()
-    print(f"sessions: {sessions}, page loads under load: {len(loaded.all_renders())}")
-    print(f"uploads stored: {len(loaded.stored)} of {uploads}")
+def verdict(value: float | None, aim: float) -> str:
+    if value is None or value != value:
+        return "not measured"
+    return f"{value:.2f} s, aim < {aim:g} s: " + ("met" if value < aim else "MISSED")
+
+
+def report(result: Benchmark, args: argparse.Namespace, load_before: tuple[float, ...]) -> int:
+    loaded = result.loaded
+    errors = result.errors + loaded.errors
+    one, five, fifteen = os.getloadavg()
+    print(
+        f"machine: {os.cpu_count()} cores; load average {load_before[0]:.2f} before, "
+        f"{one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min) after"
+    )
+    if result.cold_first is not None:
+        print(
+            f"cold start on a fresh data directory: healthy after {result.cold_health:.2f} s, "
+            f"first page after {verdict(result.cold_first, AIM_COLD)}"
+        )
+    print(
+        "one session alone, each page once (s): "
+        + ", ".join(f"{page} {seconds:.2f}" for page, seconds in result.alone.items())
+    )
+    first = figures(result.first)
+    print(
+        f"a new session's first page, warm server, {len(result.first)} sessions: "
+        f"p50 {first[0]:.2f} s, max {first[3]:.2f} s; p50 {verdict(first[0], AIM_FIRST)}"
+    )
+    print(
+        f"load: {args.sessions} sessions x {args.rounds} rounds, think {args.think:g} s, "
+        f"ramp {args.ramp:g} s; {len(loaded.all_runs())} page switches in {loaded.seconds:.0f} s; "
+        f"uploads stored: {len(loaded.stored)} of {args.uploads}"
+    )
+    print(f"  {'seconds':<26}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}")
+    for page in args.pages.split(","):
+        print(line(page, loaded.runs[page]))
+    print(line("all page switches", loaded.all_runs()))
+    print(line("first page under load", loaded.opens))
+    print(line("upload (CLI, whole)", loaded.uploads))
+    p95 = figures(loaded.all_runs())[1]
+    print(f"p95 under load: {verdict(p95, AIM_P95)}")
+    peak = max(loaded.rss or [0])
+    print(
+        f"server CPU: {loaded.cpu:.0f} s in {loaded.seconds:.0f} s = "
+        f"{loaded.cpu / max(loaded.seconds, 1e-9):.0%} of one core; RSS {result.rss_start / MIB:.0f} "
+        f"MiB as the load began, peak {peak / MIB:.0f} MiB"
+    )
     print(f"errors: {len(errors)}")
     for error in errors[:MAX_LISTED]:
         print(f"  {error}")
     if len(errors) > MAX_LISTED:
         print(f"  ... {len(errors) - MAX_LISTED} more")
-    outside = sorted(alone.outside | loaded.outside)
-    if outside:
-        print(f"requests off loopback, refused (not counted as errors): {', '.join(outside)}")
-    print(f"{'seconds':<24}{'p50':>7}{'p95':>7}{'max':>7}")
-    for title, run in (
-        ("alone (1 session, no uploads):", alone),
-        (f"under load ({sessions} sessions, {uploads} uploads):", loaded),
-    ):
-        print(title)
-        for name in BROWSED:
-            print(line(name, run.renders[name]))
-        print(line("all pages", run.all_renders()))
-        print(line("opening the app", run.opens))
-    print(line("upload -> stored", loaded.upload_seconds))
-    ratio = figures(loaded.all_renders())[1] / figures(alone.all_renders())[1]
-    print(f"ratio p95 under load / p95 alone: {ratio:.1f}x")
-    print(
-        f"load pass: {loaded.seconds:.0f} s, server CPU {loaded.server_cpu:.0f} s "
-        f"({loaded.server_cpu / max(loaded.seconds, 1e-9):.0%} of one core)"
+    return 1 if errors or len(loaded.stored) < args.uploads else 0
+
+
+def options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=2, help="times each session sees each page")
+    parser.add_argument("--think", type=float, default=3.0, help="seconds on a page (+-50%%)")
+    parser.add_argument("--ramp", type=float, default=0.3, help="seconds between arrivals")
+    parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated pages")
+    parser.add_argument("--uploads", type=int, default=10)
+    parser.add_argument("--upload-every", type=float, default=5.0, help="seconds")
+    parser.add_argument("--new-sessions", type=int, default=5, help="first pages, warm")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds for all of it")
+    parser.add_argument("--url", help="a server already running (no cold start)")
+    parser.add_argument("--server-pid", type=int, action="append", default=[], help="with --url")
+    args = parser.parse_args()
+    if args.url and not args.server_pid:
+        parser.error("--url needs --server-pid (each server's process)")
+    unknown = (
+        set(args.pages.split(",")) - set(PAGES) - {"whatif", "actions", "submissions", "settings"}
     )
-    samples = loaded.rss or [0]
-    peak = max(samples + alone.rss + result.warm_up.rss)
-    within = peak <= max_rss_mib * MIB
-    print(
-        f"server RSS: {samples[0] / MIB:.0f} MiB as the load began, {samples[-1] / MIB:.0f} MiB "
-        f"at its end, peak {peak / MIB:.0f} MiB (bound {max_rss_mib} MiB: "
-        + ("met)" if within else "EXCEEDED)")
-    )
-    return 0 if within and not errors and len(loaded.stored) == uploads else 1
+    if unknown:
+        parser.error(f"unknown pages: {', '.join(sorted(unknown))}")
+    return args
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=30)
-    parser.add_argument("--rounds", type=int, default=2, help="page loops per session")
-    parser.add_argument("--uploads", type=int, default=20)
-    parser.add_argument("--timeout", type=float, default=900, help="seconds for all of it")
-    parser.add_argument("--max-rss-mib", type=int, default=2048)
-    parser.add_argument("--cold", action="store_true", help="no warm-up: load first")
-    parser.add_argument("--ramp", type=float, default=3.0, help="seconds between arrivals")
-    parser.add_argument("--think", type=float, default=2.0, help="seconds on each page")
-    args = parser.parse_args()
-    # `kill`/`timeout` stop it as Ctrl-C does, so the browser closes and the server stops
+    args = options()
+    # `kill`/`timeout` stop it as Ctrl-C does, so that the server stops too
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    with tempfile.TemporaryDirectory() as folder, serve(Path(folder) / "server.log") as url:
-        result = asyncio.run(
-            benchmark(
-                url,
-                sessions=args.sessions,
-                rounds=args.rounds,
-                uploads=args.uploads,
-                timeout=args.timeout,
-                cold=args.cold,
-                pace=Pace(args.ramp, args.think),
+    before = os.getloadavg()
+    with tempfile.TemporaryDirectory() as folder:
+        env = {k: v for k, v in os.environ.items()}
+        if args.url:
+            plan = Uploads(
+                args.uploads, args.upload_every, uploader(Path(folder), env), Path(folder)
             )
-        )
-    return report(
-        result, sessions=args.sessions, uploads=args.uploads, max_rss_mib=args.max_rss_mib
-    )
+            try:
+                result = asyncio.run(measure(args.url, args.server_pid, args, plan))
+            except TimeoutError:
+                print(f"stopped: not done after {args.timeout:.0f} s")
+                return 1
+            return report(result, args, before)
+        log = Path(folder) / "server.log"
+        env = {k: v for k, v in env.items() if k != "DATABASE_URL"}
+        env["KPI_DATA_DIR"] = str(log.parent / "data")  # the server's store (browser.serve)
+        plan = Uploads(args.uploads, args.upload_every, uploader(Path(folder), env), Path(folder))
+        launched = time.perf_counter()
+        with serve(log) as url:
+            healthy = time.perf_counter()
+            result = Benchmark()
+            try:
+                asyncio.run(cold_start(url, launched, healthy, result))
+                warm = asyncio.run(measure(url, [server_pid(url)], args, plan))
+            except TimeoutError:
+                print(f"stopped: not done after {args.timeout:.0f} s")
+                return 1
+        warm.cold_health, warm.cold_first = result.cold_health, result.cold_first
+        warm.errors[:0] = result.errors
+    return report(warm, args, before)
 
 
 if __name__ == "__main__":

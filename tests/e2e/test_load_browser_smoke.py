@@ -1,4 +1,4 @@
-"""The load benchmark (benchmarks/load.py) runs end to end at a tiny size: sessions browse
+"""The load benchmark (benchmarks/load_browser.py) runs end to end at a tiny size: sessions browse
 while workbooks are uploaded, nothing goes wrong and every upload reaches the store.
 Speed is never asserted."""
 
@@ -8,7 +8,7 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks.load import BROWSED, benchmark, workbooks
+from benchmarks.load_browser import BROWSED, benchmark, workbooks
 from kpi_engine import store
 
 
