@@ -40,6 +40,7 @@ SECTION = "## Running several instances"
 # (`hash` on a route cookie nginx sets from the request id, open-source nginx only).
 BALANCES = ("readme", "cookie")
 ROUTE_COOKIE = "kpi_route"
+DEBIAN_NGINX = "/usr/sbin/nginx"
 # Access log: which instance answered each request (for the test to find where the
 # upload went, and for the benchmark to count requests per instance).
 LOG_FORMAT = '$remote_addr:$remote_port "$request" $status upstream=$upstream_addr'
@@ -110,7 +111,7 @@ def nginx_conf(
 
 def nginx_binary() -> str:
     """Debian's nginx: in /usr/sbin, which a user's PATH may leave out."""
-    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+    found = shutil.which("nginx") or shutil.which(DEBIAN_NGINX)
     if found is None:
         raise RuntimeError("nginx is not installed (Debian package nginx; scripts/test.sh)")
     return found
