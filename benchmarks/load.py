@@ -42,9 +42,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -306,9 +307,9 @@ async def load(
     pages: Sequence[str],
     pace: Pace,
     uploads: Uploads | None,
-) -> Load:
-    """`sessions` sessions browse `pages` while `uploads` are stored."""
-    result = Load()
+    result: Load,
+) -> None:
+    """Into `result`: `sessions` sessions browse `pages` while `uploads` are stored."""
     done = asyncio.Event()
     sampler = asyncio.create_task(sample(roots, result.rss))
     began, cpu = time.perf_counter(), tree_cpu(roots)
@@ -325,7 +326,6 @@ async def load(
     finally:
         sampler.cancel()
         result.seconds, result.cpu = time.perf_counter() - began, tree_cpu(roots) - cpu
-    return result
 
 
 async def every_page(url: str, pages: Sequence[str], errors: list[str]) -> dict[str, float]:
@@ -368,24 +368,41 @@ class Benchmark:
 
 
 async def measure(
-    url: str, roots: Sequence[int], args: argparse.Namespace, uploads: Uploads | None
-) -> Benchmark:
-    result = Benchmark()
+    url: str,
+    roots: Sequence[int],
+    args: argparse.Namespace,
+    uploads: Uploads | None,
+    result: Benchmark,
+) -> None:
+    """Into `result` (what was measured stays there when `--timeout` stops it): every page
+    alone, new sessions' first pages, then the load."""
     pages = tuple(args.pages.split(","))
-    async with asyncio.timeout(args.timeout):
-        result.alone = await every_page(url, pages, result.errors)
-        result.first = await first_pages(url, args.new_sessions, result.errors)
-        result.rss_start = tree_rss(roots)
-        result.loaded = await load(
-            url,
-            roots,
-            sessions=args.sessions,
-            rounds=args.rounds,
-            pages=pages,
-            pace=Pace(args.ramp, args.think),
-            uploads=uploads,
-        )
-    return result
+    result.alone = await every_page(url, pages, result.errors)
+    result.first = await first_pages(url, args.new_sessions, result.errors)
+    result.rss_start = tree_rss(roots)
+    await load(
+        url,
+        roots,
+        sessions=args.sessions,
+        rounds=args.rounds,
+        pages=pages,
+        pace=Pace(args.ramp, args.think),
+        uploads=uploads,
+        result=result.loaded,
+    )
+
+
+async def bounded(timeout: float, *steps: Coroutine[Any, Any, None]) -> list[str]:
+    """Run `steps` one after another within `timeout` seconds; the error, if not."""
+    try:
+        async with asyncio.timeout(timeout):
+            for step in steps:
+                await step
+    except TimeoutError:
+        for step in steps:
+            step.close()  # those never started
+        return [f"stopped: not done after {timeout:.0f} s"]
+    return []
 
 
 async def cold_start(url: str, launched: float, healthy: float, result: Benchmark) -> None:
@@ -498,35 +515,29 @@ def main() -> int:
     # `kill`/`timeout` stop it as Ctrl-C does, so that the server stops too
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     before = os.getloadavg()
-    with tempfile.TemporaryDirectory() as folder:
-        env = {k: v for k, v in os.environ.items()}
-        if args.url:
+    result = Benchmark()
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        if args.url:  # the uploads go to the store this process's environment names
             plan = Uploads(
-                args.uploads, args.upload_every, uploader(Path(folder), env), Path(folder)
+                args.uploads, args.upload_every, uploader(folder, {**os.environ}), folder
             )
-            try:
-                result = asyncio.run(measure(args.url, args.server_pid, args, plan))
-            except TimeoutError:
-                print(f"stopped: not done after {args.timeout:.0f} s")
-                return 1
+            steps = [measure(args.url, args.server_pid, args, plan, result)]
+            result.errors += asyncio.run(bounded(args.timeout, *steps))
             return report(result, args, before)
-        log = Path(folder) / "server.log"
-        env = {k: v for k, v in env.items() if k != "DATABASE_URL"}
-        env["KPI_DATA_DIR"] = str(log.parent / "data")  # the server's store (browser.serve)
-        plan = Uploads(args.uploads, args.upload_every, uploader(Path(folder), env), Path(folder))
+        log = folder / "server.log"
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env["KPI_DATA_DIR"] = str(folder / "data")  # the server's store (browser.serve)
+        plan = Uploads(args.uploads, args.upload_every, uploader(folder, env), folder)
         launched = time.perf_counter()
         with serve(log) as url:
             healthy = time.perf_counter()
-            result = Benchmark()
-            try:
-                asyncio.run(cold_start(url, launched, healthy, result))
-                warm = asyncio.run(measure(url, [server_pid(url)], args, plan))
-            except TimeoutError:
-                print(f"stopped: not done after {args.timeout:.0f} s")
-                return 1
-        warm.cold_health, warm.cold_first = result.cold_health, result.cold_first
-        warm.errors[:0] = result.errors
-    return report(warm, args, before)
+            steps = [
+                cold_start(url, launched, healthy, result),
+                measure(url, [server_pid(url)], args, plan, result),
+            ]
+            result.errors += asyncio.run(bounded(args.timeout, *steps))
+    return report(result, args, before)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache, partial
@@ -203,8 +204,16 @@ def save_settings(new: Settings) -> bool:
     return _did(lambda who: store.save_settings(engine(), new, user=who))
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _settings_history(url: str, revision: int) -> pd.DataFrame:
+    return store.settings_history(_engine(url))
+
+
 def settings_history() -> pd.DataFrame:
-    return store.settings_history(engine())
+    """Every stored change of the settings (`store.settings_history`): read once per change,
+    since each Overview and Scorecard run looks up the settings of the previous period."""
+    current = engine()
+    return _settings_history(store.database_url(), store.revision(current, store.SETTINGS_ACTIONS))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -264,7 +273,38 @@ def history(grain: str) -> Scorecard:
     """Every period of a grain (and what each is compared with), for every page, with its
     names in the user's script (`i18n.script`): scored once per data, grain and settings,
     converted once per language, shared by every session."""
-    return _shown_history(*_view(grain))
+    view = _view(grain)
+    return _remember(_shown_history(*view), ("history", *view))
+
+
+# What a scorecard handed to a page was made from: `_view`'s inputs (and the departments
+# chosen), each a cache key, so that what a page derives from the card (the waterfall of
+# ui/explain) can be cached across sessions by them, not by hashing the card's frames.
+# Keyed by the card's id while it lives (a cache hit is a new copy on every run).
+Origin = tuple
+_ORIGINS: dict[int, tuple[weakref.ref, Origin]] = {}
+
+
+def _remember(card: Scorecard, origin: Origin) -> Scorecard:
+    key = id(card)
+
+    def forget(_: weakref.ref) -> None:
+        _ORIGINS.pop(key, None)
+
+    _ORIGINS[key] = (weakref.ref(card, forget), origin)
+    return card
+
+
+def origin(card: Scorecard) -> Origin | None:
+    """What `card` was made from (a cache key), if `history` or `chosen_history` made it."""
+    found = _ORIGINS.get(id(card))
+    return found[1] if found is not None and found[0]() is card else None
+
+
+def card(made_from: Origin) -> Scorecard:
+    """The scorecard `origin` names, again (from the cache when it holds it)."""
+    kind, *inputs = made_from
+    return _shown_history(*inputs) if kind == "history" else _chosen(*inputs)
 
 
 def _view(grain: str) -> tuple[str, Revision, str, Settings, str]:
@@ -302,7 +342,8 @@ def chosen_history(grain: str, departments: tuple[str, ...]) -> Scorecard:
     """`history(grain)` for the chosen departments (stored names), their organisation score
     rolled up over them alone (`insights.of_departments`; all when none is chosen)."""
     url, revision, grain, current, lang = _view(grain)
-    return _chosen(url, revision, grain, current, tuple(departments), lang)
+    inputs = (url, revision, grain, current, tuple(departments), lang)
+    return _remember(_chosen(*inputs), ("chosen", *inputs))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

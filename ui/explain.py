@@ -4,6 +4,8 @@ parts as a table."""
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import pandas as pd
 import streamlit as st
 
@@ -13,7 +15,7 @@ from kpi_engine.core.explain import settings_then
 from kpi_engine.core.scorecard import Scorecard
 from kpi_engine.core.settings import DEFAULTS, Settings
 from kpi_engine.i18n import points_change_text, t
-from ui import data, downloads, tables
+from ui import altair_lock, data, downloads, tables
 
 
 def previous_settings(period: str, settings: Settings) -> Settings:
@@ -37,14 +39,10 @@ def section(
     if not period:
         return
     st.subheader(t("explain.title", lang))
-    shown = waterfall.score_change(
-        history,
-        period,
-        lang,
-        settings,
-        department=department,
-        previous_settings=previous_settings(periods.previous_period(period), settings),
-    )
+    previous = previous_settings(periods.previous_period(period), settings)
+    asked = Question(period, lang, settings, department, previous)
+    made_from = data.origin(history)
+    shown = _change(history, asked) if made_from is None else _shared_change(made_from, asked)
     if isinstance(shown, str):
         st.caption(shown)
         return
@@ -61,3 +59,42 @@ def section(
         }
     )
     st.dataframe(table, hide_index=True, placeholder=tables.MISSING)
+
+
+class Question(NamedTuple):
+    """What the section asks of a scorecard (`waterfall.score_change`'s arguments)."""
+
+    period: str
+    lang: str
+    settings: Settings
+    department: str | None
+    previous: Settings
+
+
+class Shown(NamedTuple):
+    """What the section shows of a `waterfall.Change`: the chart as a Vega-Lite dict."""
+
+    caption: str
+    chart: dict[str, Any]
+    labelled: pd.DataFrame
+
+
+def _change(history: Scorecard, asked: Question) -> Shown | str:
+    found = waterfall.score_change(
+        history,
+        asked.period,
+        asked.lang,
+        asked.settings,
+        department=asked.department,
+        previous_settings=asked.previous,
+    )
+    if isinstance(found, str):
+        return found
+    return Shown(found.caption, altair_lock.chart_dict(found.chart), found.labelled)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _shared_change(made_from: data.Origin, asked: Question) -> Shown | str:
+    """`_change` of the scorecard `made_from` names: worked out once for every session
+    that shows the same data, settings, departments, period and language."""
+    return _change(data.card(made_from), asked)
