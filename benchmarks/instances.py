@@ -212,7 +212,7 @@ def fresh_database(server_url: str) -> Iterator[str]:
     """A new, empty database on the PostgreSQL of `server_url`; yields its URL and drops it
     (closing what still uses it) on the way out."""
     admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    name = f"kpi_pair_{uuid.uuid4().hex[:12]}"
+    name = f"kpi_test_{uuid.uuid4().hex[:12]}"
     try:
         with admin.connect() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE {name}")
