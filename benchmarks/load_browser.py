@@ -1,7 +1,7 @@
 """Benchmark: page render times in a real browser, 30 sessions at once, while uploads go on.
 
-    python3 benchmarks/load_browser.py [--sessions 30] [--rounds 2] [--uploads 20] [--timeout 900]
-                               [--max-rss-mib 2048] [--cold]
+    python3 benchmarks/load_browser.py [--sessions 30] [--rounds 2] [--uploads 20]
+                                       [--timeout 900] [--max-rss-mib 2048] [--cold]
 
 Starts `streamlit run app.py` on 127.0.0.1 with a store of its own (browser.py)
 and one headless Chromium; nothing leaves loopback. Each session is a browser context (a

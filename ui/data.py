@@ -361,13 +361,26 @@ def _chosen(
 
 
 def period_labels() -> dict[str, list[str]]:
-    frame = kpis()
+    """Every grain's periods: worked out once per change of the data, not copied out of
+    the cache with every KPI row on every run of every session (the sidebar asks)."""
+    return _period_labels(store.database_url(), _revision())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _period_labels(url: str, revision: Revision) -> dict[str, list[str]]:
+    frame = _stored(url, revision)[0]
     return {g: insights.period_labels(frame, grain=g) for g in state.GRAINS}
 
 
 def departments() -> list[str]:
-    """Departments with KPI rows of their own: the ones expected to report."""
-    return sorted(kpis()["department"].unique())
+    """Departments with KPI rows of their own: the ones expected to report (once per
+    change of the data, as `period_labels`)."""
+    return _departments(store.database_url(), _revision())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _departments(url: str, revision: Revision) -> list[str]:
+    return sorted(_stored(url, revision)[0]["department"].unique())
 
 
 def shown_departments(grain: str = "month", period: str | None = None) -> list[str]:
@@ -377,6 +390,15 @@ def shown_departments(grain: str = "month", period: str | None = None) -> list[s
     Listed as charts list them (`names.in_department_order`): the settings' order, else
     by score in `period` of `grain` (the grain's latest period when None or unknown)."""
     url, revision, grain, current, _ = _view(grain if grain in state.GRAINS else "month")
+    return _ordered_departments(url, revision, grain, current, period)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _ordered_departments(
+    url: str, revision: Revision, grain: str, current: Settings, period: str | None
+) -> list[str]:
+    """`shown_departments`, once per data, grain, settings and period for every session
+    (the sidebar asks on every run), not a copy of the whole scorecard each time."""
     names = _shown_departments(url, revision)
     table = _history(url, revision, grain, current).departments  # stored names
     labels = in_order(pd.unique(table["period"].astype(object)))
@@ -404,11 +426,19 @@ def templates() -> dict[str, Path]:
 
 
 def year_scores(period: str | None) -> pd.DataFrame:
-    """Each department's overall score for every month of the period's year."""
-    months = history("month").departments
-    if not period:
+    """Each department's overall score for every month of the period's year (once per
+    data, settings, language and year for every session)."""
+    return _year_scores(*_view("month"), period[:4] if period else None)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _year_scores(
+    url: str, revision: Revision, grain: str, current: Settings, lang: str, year: str | None
+) -> pd.DataFrame:
+    months = _shown_history(url, revision, grain, current, lang).departments
+    if not year:
         return months
-    return months[months["period"].str.startswith(period[:4])]
+    return months[months["period"].str.startswith(year)]
 
 
 def upload_history() -> pd.DataFrame:

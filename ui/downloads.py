@@ -56,10 +56,10 @@ def chart(
     heading = title if period is None or title is None else images.chart_title(title, period, lang)
     if meeting.on():
         event = st.vega_lite_chart(spec=sizes.scaled(_plain(spec), sizes.MEETING), **show)
-    elif isinstance(spec, dict):
-        event = st.vega_lite_chart(spec=spec, **show)
-    else:
-        event = st.altair_chart(spec, **show)
+    else:  # an Altair chart as st.altair_chart would send it, without the schema check
+        event = st.vega_lite_chart(
+            spec=spec if isinstance(spec, dict) else altair_lock.shown_dict(spec), **show
+        )
     with st.popover(t("download.chart", lang), icon=":material/download:"):
         for suffix, render, mime in (
             ("png", images.png, "image/png"),
