@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from kpi_engine.i18n import period_heading, t
@@ -75,7 +76,7 @@ DRAWN = """() => {
 }"""
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -99,10 +100,28 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running `streamlit run app.py`: its base URL and process id (for its CPU and
+    memory in /proc)."""
+
+    url: str
+    pid: int
+
+
 @contextlib.contextmanager
 def serve(log_path: Path) -> Iterator[str]:
     """`streamlit run app.py` from the repository root; yields its base URL once healthy."""
-    port = _free_port()
+    with start(log_path) as server:
+        yield server.url
+
+
+@contextlib.contextmanager
+def start(log_path: Path, *, database_url: str | None = None) -> Iterator[Server]:
+    """`streamlit run app.py` on a free loopback port, its data directory beside its log
+    (`log_path.parent / "data"`), on the SQLite file there or on `database_url`; yields
+    it once healthy and stops it on the way out."""
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [
         sys.executable,
@@ -123,18 +142,13 @@ def serve(log_path: Path) -> Iterator[str]:
         "--server.fileWatcherType",
         "none",
     ]
+    # a store of its own beside the log: a run never sees an earlier run's uploads
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["KPI_DATA_DIR"] = str(log_path.parent / "data")
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            # a store of its own beside the log: a run never sees an earlier run's uploads
-            env={
-                **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
-                "KPI_DATA_DIR": str(log_path.parent / "data"),
-            },
-        )
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
             deadline = time.monotonic() + START_TIMEOUT
             while not _healthy(url):
@@ -147,6 +161,6 @@ def serve(log_path: Path) -> Iterator[str]:
                         f"streamlit not healthy after {START_TIMEOUT}s:\n{log_path.read_text()}"
                     )
                 time.sleep(0.2)
-            yield url
+            yield Server(url, process.pid)
         finally:
             _stop(process)

@@ -6,7 +6,8 @@ and a slow first example is not a failure of the law.
 Every test gets one kind marker (pyproject.toml registers them), found here so that no test
 file has to say it: `e2e` for tests/e2e (a real server and Chromium), `app` for a test
 that drives the app with Streamlit's AppTest (itself, through a fixture or through a helper
-such as `tests.apps.start`), `unit` for the rest. `slow` is written on a test by hand.
+such as `tests.apps.start`), `unit` for the rest. A kind written on a test by hand stays
+(`e2e` outside tests/e2e). `slow` is written on a test by hand.
 """
 
 from __future__ import annotations
@@ -110,6 +111,12 @@ def _kind(item: pytest.Item) -> str:
     return "app" if any(_drives_the_app(f, seen) for f in used) else "unit"
 
 
+KINDS = ("unit", "app", "e2e")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test its kind; one written by hand stays (tests/test_two_instances.py drives
+    Chromium through nginx to two servers, an e2e test outside tests/e2e)."""
     for item in items:
-        item.add_marker(_kind(item))
+        if not any(item.get_closest_marker(kind) for kind in KINDS):
+            item.add_marker(_kind(item))

@@ -47,8 +47,9 @@ ROOTS = frozenset(
     ]
 )
 # What the project legitimately reads outside the repository: the system's Chromium
-# (tests/e2e/conftest.py), the CJK fonts, and the kernel's views of processes and devices.
-ALLOWED = ("/usr/bin/chromium", "/usr/share/fonts/", "/proc", "/dev/null")
+# (tests/e2e/conftest.py) and nginx (benchmarks/instances.py: Debian keeps it in /usr/sbin,
+# out of a user's PATH), the CJK fonts, and the kernel's views of processes and devices.
+ALLOWED = ("/usr/bin/chromium", "/usr/sbin/nginx", "/usr/share/fonts/", "/proc", "/dev/null")
 
 
 def _is_absolute_path(text: str) -> bool:

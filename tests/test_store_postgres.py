@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import uuid
 
 import pytest
-import sqlalchemy as sa
 
+from benchmarks.instances import fresh_database
 from kpi_engine import store
 from tests.store_files import monthly
 from tests.test_org_store import (  # noqa: F401
@@ -62,15 +61,9 @@ FORK = multiprocessing.get_context("fork")
 @pytest.fixture
 def database_url():
     """A fresh, empty database on the test server, dropped afterwards."""
-    admin = sa.create_engine(SERVER, isolation_level="AUTOCOMMIT")
-    name = f"kpi_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    url = sa.make_url(SERVER).set(database=name)
-    yield url.render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    admin.dispose()
+    assert SERVER is not None
+    with fresh_database(SERVER) as url:
+        yield url
 
 
 @pytest.fixture
