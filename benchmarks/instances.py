@@ -1,4 +1,4 @@
-"""The README's two-instance recipe, run for real on loopback (tests/test_two_instances.py
+"""The README's two-instance recipe, run for real on loopback (tests/e2e/test_two_instances.py
 and benchmarks/pair.py): two `streamlit run app.py` on one PostgreSQL, Debian's nginx in
 front with the README's own `nginx` block.
 

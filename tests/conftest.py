@@ -115,8 +115,7 @@ KINDS = ("unit", "app", "e2e")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Each test its kind; one written by hand stays (tests/test_two_instances.py drives
-    Chromium through nginx to two servers, an e2e test outside tests/e2e)."""
+    """Each test its kind; one written by hand stays."""
     for item in items:
         if not any(item.get_closest_marker(kind) for kind in KINDS):
             item.add_marker(_kind(item))

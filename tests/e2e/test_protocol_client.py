@@ -7,11 +7,23 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from benchmarks.browser import PAGES
 from benchmarks.load import Load, Uploads, path_of, upload, uploader, workbooks
 from benchmarks.protocol import Run, Session
+
+T = TypeVar("T")
+
+
+def in_thread(coroutine: Coroutine[object, object, T]) -> T:
+    """`asyncio.run` in a thread of its own: the session's Chromium (a sync Playwright,
+    tests/e2e/conftest.py) keeps an event loop running in the test's thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def every_page(url: str, order: list[str]) -> list[Run]:
@@ -42,7 +54,7 @@ def test_sessions_run_every_page_and_see_an_upload(fresh_app_url: str, tmp_path:
     async def browse() -> list[list[Run]]:
         return await asyncio.gather(*(every_page(fresh_app_url, order) for order in orders))
 
-    sessions = asyncio.run(browse())
+    sessions = in_thread(browse())
 
     for order, runs in zip(orders, sessions, strict=True):
         assert [run.page for run in runs] == [path_of(page) for page in order]
@@ -57,7 +69,7 @@ def test_sessions_run_every_page_and_see_an_upload(fresh_app_url: str, tmp_path:
     plan = Uploads(1, 0.0, uploader(tmp_path / "uploads", env), tmp_path / "uploads")
     [(name, _)] = workbooks(1)
 
-    before, stored, after = asyncio.run(upload_seen(fresh_app_url, plan))
+    before, stored, after = in_thread(upload_seen(fresh_app_url, plan))
 
     assert stored.errors == [] and stored.stored == [name]
     assert not before.shows(name)

@@ -15,9 +15,9 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, expect
 
-from benchmarks.browser import CHART, CHROMIUM, CHROMIUM_ARGS, VIEWPORT, XLSX_MIME
+from benchmarks.browser import CHART, VIEWPORT, XLSX_MIME
 from benchmarks.instances import fresh_database, pair
 from kpi_engine.i18n import t
 from tests.e2e.test_browser import nav, open_page, rerun
@@ -60,25 +60,25 @@ def departments_on_heatmap(page: Page, count: int) -> None:
     expect(heatmap.locator("svg text", has_text=DEPARTMENT)).to_have_count(count, timeout=WAIT_MS)
 
 
-def test_an_upload_through_the_proxy_shows_on_the_other_instance(tmp_path: Path):
+def test_an_upload_through_the_proxy_shows_on_the_other_instance(browser: Browser, tmp_path: Path):
+    """With the session's Chromium (tests/e2e/conftest.py): a second sync Playwright in the
+    same process is refused while the first is running."""
     assert SERVER is not None
-    with (
-        fresh_database(SERVER) as database_url,
-        pair(database_url, tmp_path) as running,
-        sync_playwright() as playwright,
-    ):
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    contexts: list[BrowserContext] = []
+    with fresh_database(SERVER) as database_url, pair(database_url, tmp_path) as running:
         try:
             # a page open on each instance, straight to its port: neither has the department
             direct = {}
             for instance in running.instances:
-                _, page = session(browser, instance.url)
+                context, page = session(browser, instance.url)
+                contexts.append(context)
                 open_page(page, f"{instance.url}/heatmap", chart=True)
                 departments_on_heatmap(page, 0)
                 direct[instance.url] = page
 
             # a user through the proxy: the page, then its WebSocket, come through nginx
-            _, user = session(browser, running.url)
+            context, user = session(browser, running.url)
+            contexts.append(context)
             sockets: list[WebSocket] = []
             frames: list[object] = []
 
@@ -115,4 +115,5 @@ def test_an_upload_through_the_proxy_shows_on_the_other_instance(tmp_path: Path)
             nav(page, t("page.heatmap"), chart=True)
             departments_on_heatmap(page, 1)
         finally:
-            browser.close()
+            for context in contexts:
+                context.close()
