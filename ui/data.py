@@ -342,6 +342,13 @@ def _shown_history(
 def tree() -> org.Tree:
     """The organisation tree (stored names; falsy without one), as the histories use it."""
     url, revision, grain, current, _ = _view("month")
+    return _tree(url, revision, grain, current)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _tree(url: str, revision: Revision, grain: str, current: Settings) -> org.Tree:
+    """The history's tree on its own: a page asking whether there is one, or which it is,
+    copies this small cached value, not the whole cached history."""
     return _history(url, revision, grain, current).tree
 
 
@@ -357,7 +364,7 @@ def _seen(
     url: str, revision: Revision, grain: str, current: Settings, lang: str, node: str | None
 ) -> Scorecard:
     """`history_at` for a view's inputs (`_view`)."""
-    if not _history(url, revision, grain, current).tree:
+    if not _tree(url, revision, grain, current):
         return _shown_history(url, revision, grain, current, lang)
     return _at(url, revision, grain, current, node, lang)
 
