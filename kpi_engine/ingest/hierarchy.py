@@ -39,8 +39,8 @@ def empty_edges() -> pd.DataFrame:
 
 
 def edge_rows(edges: pd.DataFrame) -> list[tuple[object, ...]]:
-    """A sheet's edges as plain tuples (all but `order`), which a reader child hands to the
-    parent (`load.parse_file`) without pickling a DataFrame."""
+    """A sheet's edges (`sheet_edges`, no `order` yet) as plain tuples, which a reader
+    child hands to the parent (`load.parse_file`) without pickling a DataFrame."""
     return list(edges[list(EDGE_COLUMNS[:-1])].itertuples(index=False, name=None))
 
 
@@ -51,12 +51,13 @@ def edges_frame(rows: list[tuple[object, ...]], *, order: int) -> pd.DataFrame:
 
 
 def sheet_edges(
-    file: str, sheet: str, cells: list[list[object]], *, order: int, scan: int
+    file: str, sheet: str, cells: list[list[object]], *, scan: int
 ) -> pd.DataFrame | None:
     """The edges of a hierarchy sheet, or None when `cells` are no hierarchy sheet: its
     header (within the first `scan` rows) has a name column (`单位名称`, `部门`, `unit`)
     and a parent column, and no KPI column. A row with an empty parent (the group at the
-    top) gives no edge."""
+    top) gives no edge. Without `order`: the sheet's place in the batch is known only to
+    the parent process (`edges_frame`)."""
     for index, row in enumerate(cells[:scan]):
         kinds = [aliases.column_for(c) if isinstance(c, str) else None for c in row]
         if "parent" not in kinds:  # most sheets: one cached look-up per cell
@@ -79,9 +80,8 @@ def sheet_edges(
                 "sheet": sheet,
                 "row": np.arange(index + 2, index + 2 + len(body)),
                 "column": headers[parent],
-                "order": order,
             },
-            columns=list(EDGE_COLUMNS),
+            columns=list(EDGE_COLUMNS[:-1]),
         )
         return frame[frame["unit"].ne("") & frame["parent"].ne("")]
     return None

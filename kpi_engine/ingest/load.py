@@ -148,7 +148,7 @@ def _hierarchy(file: str, sheet: Sheet) -> pd.DataFrame | None:
     sheet. Fills the sheet's merged cells first (a parent written once over its
     children's rows), for this and for `plan_sheet`."""
     _fill_merged(sheet)
-    return hierarchy.sheet_edges(file, sheet.name, sheet.cells, order=0, scan=HEADER_SCAN_ROWS)
+    return hierarchy.sheet_edges(file, sheet.name, sheet.cells, scan=HEADER_SCAN_ROWS)
 
 
 def _department_wide_weights(kpis: pd.DataFrame) -> list[Issue]:
