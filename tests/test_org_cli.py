@@ -82,3 +82,29 @@ def test_upload_stores_a_hierarchy_workbook(tmp_path, monkeypatch, capsys):
     assert record["rows_accepted"] == 0
     engine = store.connect(data_dir=tmp_path)
     assert dict(store.org_edges(engine).itertuples(index=False, name=None)) == TREE
+
+
+def flat_mean(doc: dict) -> float:
+    """The organisation score as it was before trees: the departments' equal-weight mean."""
+    scores = [r["score"] for r in doc["departments"] if r["perspective"] is None]
+    return sum(scores) / len(scores)
+
+
+@pytest.mark.slow
+def test_explain_and_report_give_the_trees_organisation_score(tmp_path, capsys):
+    """One number, one path: `explain` and `report` read the tree from the files, as
+    `score` and the pages do, so the group's score is the same in all three."""
+    from openpyxl import load_workbook
+
+    paths = write_group(tmp_path, months=["2026-09", MONTH])
+    doc = score_json(capsys, *paths)
+    group = doc["organization"][0]["score"]
+    assert group != pytest.approx(flat_mean(doc), abs=0.01)  # the tree changes the number
+
+    assert main(["explain", *map(str, paths), "--period", MONTH, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["score"] == pytest.approx(group)
+
+    out = tmp_path / "report.xlsx"
+    assert main(["report", *map(str, paths), "--period", MONTH, "--out", str(out)]) == 0
+    summary = load_workbook(out).worksheets[0]
+    assert summary["B3"].value == pytest.approx(group, abs=0.01)

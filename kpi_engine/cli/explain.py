@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     kpis = loaded.kpis
     previous = args.previous or periods.previous_period(args.period)
     labels = insights.comparison_labels([args.period, previous])
-    history = insights.history(kpis, labels, settings=args.settings)
+    history = insights.history(kpis, labels, settings=args.settings, org=loaded.org)
     department = None
     if args.department is not None:
         known = sorted(pd.unique(kpis["department"].astype(object)))

@@ -387,7 +387,7 @@ def report(args: argparse.Namespace) -> int:
         return _fail("no period in the data to report on")
     grain = periods.grain_of(period)
     labels = insights.comparison_labels([*insights.period_labels(kpis, grain=grain), period])
-    history = insights.history(kpis, labels, settings=args.settings)
+    history = insights.history(kpis, labels, settings=args.settings, org=loaded.org)
     known = sorted(pd.unique(kpis["department"].astype(object)))
     department = None
     if args.department is not None:
