@@ -6,6 +6,13 @@ current KPI rows and scorecards. Workbooks are parsed once per distinct content
 (`st.cache_data` keyed by the bytes), so a rerun, a page switch or a what-if slider
 never re-reads a file. Accepted uploads are stored (shared by every session and kept
 across restarts); the rows shown are read once per change of the store (its revision).
+
+The large frames (the stored rows, every grain's scorecard, a node's view, the chosen
+departments' roll-up) are `st.cache_resource` (`_shared`): every session gets the same
+object, not a pickled copy per hit (at 500 units a copy of the 1.8 M-row history took
+seconds). Nothing may write into what they return (pandas' copy-on-write keeps derived
+frames apart; tests/test_shared_frames.py runs every page and checks the frames are
+unchanged). Small values stay `st.cache_data`.
 """
 
 from __future__ import annotations
@@ -37,6 +44,11 @@ from ui import auth, state, text
 
 _LOG = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+# A cache shared by every session without copying (`st.cache_resource`): for frames too
+# big to pickle on every hit. What it returns is read only.
+_shared = partial(st.cache_resource, show_spinner=False)
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
 TEMPLATES = SAMPLE_DATA / "templates"
@@ -176,7 +188,7 @@ def _revision() -> Revision:
     return store.revision(current, store.DATA_ACTIONS), seen
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_shared(max_entries=4)
 def _stored(url: str, revision: Revision) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What the store shows at a revision of its data: KPI rows (with the pending uploads
     the revision names) and definitions."""
@@ -247,7 +259,7 @@ def shown_kpis() -> pd.DataFrame:
     return _shown_kpis(url, revision, current.script, lang)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_shared(max_entries=8)
 def _shown_kpis(url: str, revision: Revision, script: str, lang: str) -> pd.DataFrame:
     frame = _stored(url, revision)[0]
     return shown_frame(frame, lang, script) if lang else frame
@@ -316,14 +328,14 @@ def _view(grain: str) -> tuple[str, Revision, str, Settings, str]:
     return store.database_url(), revision, grain, chosen, lang
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_shared(max_entries=8)
 def _edges(url: str, revision: Revision) -> pd.DataFrame:
     """The organisation tree's current edges (unit, parent) with the pending uploads the
     revision names, read once per data revision."""
     return store.org_edges(_engine(url), pending=revision[1])
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@_shared(max_entries=12)
 def _history(url: str, revision: Revision, grain: str, current: Settings) -> Scorecard:
     frame = _stored(url, revision)[0]
     labels = insights.comparison_labels(insights.period_labels(frame, grain=grain))
@@ -331,7 +343,7 @@ def _history(url: str, revision: Revision, grain: str, current: Settings) -> Sco
     return insights.history(frame, labels, settings=current, org=edges)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@_shared(max_entries=12)
 def _shown_history(
     url: str, revision: Revision, grain: str, current: Settings, lang: str
 ) -> Scorecard:
@@ -369,7 +381,7 @@ def _seen(
     return _at(url, revision, grain, current, node, lang)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@_shared(max_entries=32)
 def _at(
     url: str, revision: Revision, grain: str, current: Settings, node: str | None, lang: str
 ) -> Scorecard:
@@ -392,7 +404,7 @@ def chosen_history(grain: str, departments: tuple[str, ...]) -> Scorecard:
     return _remember(_chosen(*inputs), ("chosen", *inputs))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@_shared(max_entries=16)
 def _chosen(
     url: str,
     revision: Revision,
@@ -478,7 +490,7 @@ def year_scores(period: str | None, node: str | None = None) -> pd.DataFrame:
     return _year_scores(*_view("month"), node, period[:4] if period else None)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@_shared(max_entries=16)
 def _year_scores(
     url: str,
     revision: Revision,
