@@ -18,6 +18,7 @@ from kpi_engine.reports.tables import adjusted_departments, quota_sentence
 from ui import (
     actions,
     data,
+    derived,
     downloads,
     meeting,
     navigation,
@@ -117,7 +118,9 @@ scores = org.keep(scores, names)
 if (scores["period"] == period).any():
     with ranking:
         downloads.chart(
-            charts.department_bars(scores, lang=lang, settings=settings, period=period),
+            derived.chart(
+                charts.department_bars, scores, lang=lang, settings=settings, period=period
+            ),
             f"department_scores_{period}",
             lang,
             title=heading,

@@ -14,7 +14,7 @@ from kpi_engine.i18n import (
     score_text,
     t,
 )
-from ui import data, downloads, meeting, navigation, notes, org, state, tables, text, tiles
+from ui import data, derived, downloads, meeting, navigation, notes, org, state, tables, text, tiles
 from ui import explain as why
 
 navigation.require_shell()
@@ -121,7 +121,7 @@ if kpis.empty:  # e.g. a sheet for other months: say so, and where its data is
     st.stop()
 with chart_place or st.container():
     downloads.chart(
-        charts.perspective_bars(card.perspectives, lang=lang, settings=settings),
+        derived.chart(charts.perspective_bars, card.perspectives, lang=lang, settings=settings),
         f"perspectives_{department}_{period}",
         lang,
         title=t("scorecard.title", lang, department=department),

@@ -8,7 +8,7 @@ import streamlit as st
 from kpi_engine.charts import specs as charts
 from kpi_engine.core import insights
 from kpi_engine.i18n import period_label, t
-from ui import data, downloads, navigation, org, state, tables
+from ui import data, derived, downloads, navigation, org, state, tables
 
 navigation.require_shell()
 choices = state.current()
@@ -72,7 +72,7 @@ if level == "kpi":
     parts = [frame] if indexed else [frame[units == u] for u in pd.unique(units)]
     for n, part in enumerate(parts):
         downloads.chart(
-            charts.actual_vs_target(part, lang=lang, indexed=indexed),
+            derived.chart(charts.actual_vs_target, part, lang=lang, indexed=indexed),
             f"actual_vs_target_{n + 1}" if n else "actual_vs_target",
             lang,
             title=t("trends.actual_vs_target", lang),
@@ -80,7 +80,7 @@ if level == "kpi":
         )
 st.subheader(t("trends.score_bands", lang))
 downloads.chart(
-    charts.score_bands(frame, lang=lang, settings=settings),
+    derived.chart(charts.score_bands, frame, lang=lang, settings=settings),
     "score_bands",
     lang,
     title=t("trends.score_bands", lang),

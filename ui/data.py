@@ -308,7 +308,8 @@ def _remember(card: Scorecard, origin: Origin) -> Scorecard:
 
 
 def origin(card: Scorecard) -> Origin | None:
-    """What `card` was made from (a cache key), if `history` or `chosen_history` made it."""
+    """What `card` was made from (a cache key), if `history`, `history_at` or
+    `chosen_history` made it."""
     found = _ORIGINS.get(id(card))
     return found[1] if found is not None and found[0]() is card else None
 
@@ -316,7 +317,8 @@ def origin(card: Scorecard) -> Origin | None:
 def card(made_from: Origin) -> Scorecard:
     """The scorecard `origin` names, again (from the cache when it holds it)."""
     kind, *inputs = made_from
-    return _shown_history(*inputs) if kind == "history" else _chosen(*inputs)
+    made = {"history": _shown_history, "chosen": _chosen, "at": _seen}[kind]
+    return made(*inputs)
 
 
 def _view(grain: str) -> tuple[str, Revision, str, Settings, str]:
@@ -369,7 +371,8 @@ def history_at(grain: str, node: str | None) -> Scorecard:
     the rows, its own score as the organisation's), names in the user's script; `history`
     itself without a tree. Worked out once per data, grain, settings, node and language,
     shared by every session looking at the same node."""
-    return _seen(*_view(grain), node)
+    inputs = (*_view(grain), node)
+    return _remember(_seen(*inputs), ("at", *inputs))
 
 
 def _seen(

@@ -29,18 +29,27 @@ from kpi_engine.reports.deck import PPTX, report_pptx
 from kpi_engine.reports.pdf import report_pdf
 from kpi_engine.reports.whatif import whatif_xlsx
 from kpi_engine.reports.xlsx import actions_xlsx, report_xlsx
-from ui import altair_lock, data, meeting, notes
+from ui import altair_lock, data, derived, meeting, notes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _plain(spec: images.Spec) -> dict[str, Any]:
+def _plain(spec: images.Spec | derived.Chart) -> dict[str, Any]:
     """The chart as a Vega-Lite dict, its data inline, safe from any thread (`altair_lock`)."""
+    if isinstance(spec, derived.Chart):
+        return spec.plain
     return spec if isinstance(spec, dict) else altair_lock.chart_dict(spec)
 
 
+def _shown(spec: images.Spec | derived.Chart) -> dict[str, Any]:
+    """The chart as `st.altair_chart` would send it (`altair_lock.shown_dict`)."""
+    if isinstance(spec, derived.Chart):
+        return spec.shown
+    return spec if isinstance(spec, dict) else altair_lock.shown_dict(spec)
+
+
 def chart(
-    spec: images.Spec,
+    spec: images.Spec | derived.Chart,
     name: str,
     lang: str,
     *,
@@ -48,7 +57,8 @@ def chart(
     period: str | None = None,
     **show: Any,
 ) -> Any:
-    """Show a chart (Altair object or Vega-Lite dict) with PNG and SVG downloads under it;
+    """Show a chart (Altair object, Vega-Lite dict or one built once for every session,
+    `derived.chart`) with PNG and SVG downloads under it;
     returns what Streamlit's chart call returns (the selection event, for the heatmap).
     The files carry `title` and `period` above the chart (`images.chart_title`); the page
     shows them in its own heading instead. In meeting mode the chart on screen is scaled
@@ -57,9 +67,7 @@ def chart(
     if meeting.on():
         event = st.vega_lite_chart(spec=sizes.scaled(_plain(spec), sizes.MEETING), **show)
     else:  # an Altair chart as st.altair_chart would send it, without the schema check
-        event = st.vega_lite_chart(
-            spec=spec if isinstance(spec, dict) else altair_lock.shown_dict(spec), **show
-        )
+        event = st.vega_lite_chart(spec=_shown(spec), **show)
     with st.popover(t("download.chart", lang), icon=":material/download:"):
         for suffix, render, mime in (
             ("png", images.png, "image/png"),
