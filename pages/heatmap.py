@@ -59,7 +59,7 @@ if picked is not None:
             perspective=perspective_label(perspective, lang),
         )
     )
-    card = tables.for_department(history, str(department), period, lang)
+    card = derived.of_card(tables.for_department, history, str(department), period, lang)
     st.caption(  # the department's own score and grade (SPEC §5.9) above its KPIs
         t(
             "heatmap.department_grade",

@@ -32,14 +32,17 @@ level = (
     )
     or "department"
 )
-options = tables.trend_options(history, level, listed, period=choices.period, settings=settings)
+options = derived.of_card(
+    tables.trend_options, history, level, listed, period=choices.period, settings=settings
+)
 named = "org.children" if place.tree else "common.department"
 keys = ()
 if level != "organization":
     keys = st.multiselect(
         t("trends.choose_kpi", lang) if level == "kpi" else t(named, lang),
         list(options),
-        default=tables.trend_defaults(
+        default=derived.of_card(
+            tables.trend_defaults,
             history,
             level,
             options,
@@ -50,7 +53,7 @@ if level != "organization":
         format_func=options.get,
         key=f"{state.TREND_KEYS}_{level}",
     )
-series = insights.trend(history, level=level, keys=keys, settings=settings)
+series = derived.of_card(insights.trend, history, level=level, keys=keys, settings=settings)
 projected = insights.projection(series, settings=settings)
 if level == "department":  # a vetoed month marked, the points in the tooltip (SPEC §5.6)
     series = tables.with_adjustments(series, history)

@@ -18,19 +18,23 @@ import pytest
 
 from tests.apps import PAGES, open_page, start, upload
 from tests.group_data import GROUP, HIERARCHY_FILE, MANUFACTURING, hierarchy_workbook
-from ui import data
+from ui import data, derived, whatif
 from ui.state import GRAIN, ORG_NODE
 
-# The shared caches of ui/data.py (what a page gets without a copy).
+# The caches shared without a copy: ui/data.py's frames, the What-if page's baseline
+# and the charts built once (ui/derived.py).
 SHARED = (
-    "_stored",
-    "_shown_kpis",
-    "_edges",
-    "_history",
-    "_shown_history",
-    "_at",
-    "_chosen",
-    "_year_scores",
+    (data, "_stored"),
+    (data, "_shown_kpis"),
+    (data, "_edges"),
+    (data, "_history"),
+    (data, "_shown_history"),
+    (data, "_at"),
+    (data, "_chosen"),
+    (data, "_year_scores"),
+    (data, "_settings"),
+    (whatif, "_prepared"),
+    (derived, "_chart"),
 )
 
 
@@ -56,6 +60,8 @@ def fingerprint(value: Any) -> str:
         elif isinstance(item, np.ndarray):
             digest.update(repr((item.dtype, item.shape)).encode())
             digest.update(item.tobytes() if item.dtype != object else repr(item.tolist()).encode())
+        elif isinstance(item, derived.Chart):  # what every session's browser is sent
+            feed(item.shown)
         elif dataclasses.is_dataclass(item) and not isinstance(item, type):
             for field in dataclasses.fields(item):
                 digest.update(field.name.encode())
@@ -99,10 +105,10 @@ class Handed:
 
 @pytest.fixture
 def handed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Handed]:
-    """The shared caches, wrapped (ui.data looks them up by name on each call)."""
+    """The shared caches, wrapped (their modules look them up by name on each call)."""
     found = Handed()
-    for name in SHARED:
-        monkeypatch.setattr(data, name, found.wrap(name, getattr(data, name)))
+    for module, name in SHARED:
+        monkeypatch.setattr(module, name, found.wrap(name, getattr(module, name)))
     yield found
 
 
@@ -128,7 +134,7 @@ def test_pages_leave_the_shared_frames_of_the_sample_as_they_were(
 ) -> None:
     assert every_page(monkeypatch, tmp_path, (None,))
     names = {name for name, _, _ in handed.seen.values()}
-    assert {"_stored", "_history", "_chosen", "_year_scores"} <= names
+    assert {"_stored", "_history", "_chosen", "_year_scores", "_prepared", "_chart"} <= names
     assert handed.changed() == []
 
 

@@ -40,15 +40,17 @@ from kpi_engine.i18n import t
 from kpi_engine.i18n.script import converter, shown_frame, shown_name, shown_scorecard
 from kpi_engine.ingest.messages import CHECK_BEFORE_IMPORT
 from kpi_engine.store import failures
-from ui import auth, state, text
+from ui import auth, runs, state, text
 
 _LOG = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
 # A cache shared by every session without copying (`st.cache_resource`): for frames too
-# big to pickle on every hit. What it returns is read only.
-_shared = partial(st.cache_resource, show_spinner=False)
+# big to pickle on every hit. What it returns is read only. Both kinds hash the settings
+# once per object (`runs.HASH_FUNCS`).
+_shared = partial(st.cache_resource, show_spinner=False, hash_funcs=runs.HASH_FUNCS)
+_cached = partial(st.cache_data, show_spinner=False, hash_funcs=runs.HASH_FUNCS)
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
 TEMPLATES = SAMPLE_DATA / "templates"
@@ -71,7 +73,7 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@_cached(max_entries=64)
 def load(
     files: Files, definitions: pd.DataFrame | None = None, known: tuple[str, ...] = ()
 ) -> Loaded:
@@ -92,9 +94,18 @@ def _engine(url: str) -> Engine:
     return store.start(url, sample=_sample)
 
 
+def _url() -> str:
+    return runs.once("url", store.database_url)
+
+
 def engine() -> Engine:
     """The store named by `DATABASE_URL`, else the SQLite file in `KPI_DATA_DIR`."""
-    return _engine(store.database_url())
+    return runs.once("engine", lambda: _engine(_url()))
+
+
+def _revision_of(actions: tuple[str, ...]) -> int:
+    """The store's revision for `actions` (`store.revision`), read once per run."""
+    return runs.once(("revision", actions), lambda: store.revision(engine(), actions))
 
 
 def _shown(error: Exception, lang: str) -> bool:
@@ -131,7 +142,10 @@ def _as_user(change: Callable[[Actor], T]) -> T | None:
         who = auth.current()
         if who is None:  # signed out since the page was drawn: the sign-in form says so
             return None
-        return change(who)
+        try:
+            return change(who)
+        finally:
+            runs.forget()  # the rest of the run sees what the change did
     except Forbidden as error:
         if error.code != "signed_out":
             st.error(auth.refused(error, lang), icon=":material/block:")
@@ -183,9 +197,9 @@ Revision = tuple[int, tuple[int, ...]]
 
 
 def _revision() -> Revision:
-    current = engine()
-    seen = store.shown_pending(current, auth.actor())
-    return store.revision(current, store.DATA_ACTIONS), seen
+    who = auth.actor()
+    seen = runs.once(("pending", who), lambda: store.shown_pending(engine(), who))
+    return _revision_of(store.DATA_ACTIONS), seen
 
 
 @_shared(max_entries=4)
@@ -197,18 +211,17 @@ def _stored(url: str, revision: Revision) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _current() -> tuple[pd.DataFrame, pd.DataFrame]:
-    return _stored(store.database_url(), _revision())
+    return _stored(_url(), _revision())
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_shared(max_entries=8)
 def _settings(url: str, revision: int) -> Settings:
     return store.load_settings(_engine(url))
 
 
 def settings() -> Settings:
     """The organisation's scoring settings: the latest stored, else SPEC's defaults."""
-    current = engine()
-    return _settings(store.database_url(), store.revision(current, store.SETTINGS_ACTIONS))
+    return _settings(_url(), _revision_of(store.SETTINGS_ACTIONS))
 
 
 def save_settings(new: Settings) -> bool:
@@ -216,7 +229,7 @@ def save_settings(new: Settings) -> bool:
     return _did(lambda who: store.save_settings(engine(), new, user=who))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_cached(max_entries=8)
 def _settings_history(url: str, revision: int) -> pd.DataFrame:
     return store.settings_history(_engine(url))
 
@@ -224,19 +237,17 @@ def _settings_history(url: str, revision: int) -> pd.DataFrame:
 def settings_history() -> pd.DataFrame:
     """Every stored change of the settings (`store.settings_history`): read once per change,
     since each Overview and Scorecard run looks up the settings of the previous period."""
-    current = engine()
-    return _settings_history(store.database_url(), store.revision(current, store.SETTINGS_ACTIONS))
+    return _settings_history(_url(), _revision_of(store.SETTINGS_ACTIONS))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_cached(max_entries=8)
 def _scenarios(url: str, revision: int) -> pd.DataFrame:
     return store.list_scenarios(_engine(url))
 
 
 def scenarios() -> pd.DataFrame:
     """Saved what-if scenarios shared by every session: name, scenario, saved_by, saved_at."""
-    current = engine()
-    return _scenarios(store.database_url(), store.revision(current, store.SCENARIO_ACTIONS))
+    return _scenarios(_url(), _revision_of(store.SCENARIO_ACTIONS))
 
 
 def save_scenario(scenario: Scenario) -> bool:
@@ -255,8 +266,14 @@ def kpis() -> pd.DataFrame:
 def shown_kpis() -> pd.DataFrame:
     """`kpis()` with names in the user's script (`i18n.script`), converted once per data
     revision, settings and language: the rows the What-if page scores and shows."""
+    return _shown_kpis(*shown_kpis_key())
+
+
+def shown_kpis_key() -> tuple[str, Revision, str, str]:
+    """What `shown_kpis` is made from (store, data revision, script, language): the key
+    of what is cached from those rows (the What-if page's baseline)."""
     url, revision, _, current, lang = _view("month")
-    return _shown_kpis(url, revision, current.script, lang)
+    return url, revision, current.script, lang
 
 
 @_shared(max_entries=8)
@@ -327,7 +344,7 @@ def _view(grain: str) -> tuple[str, Revision, str, Settings, str]:
     chosen = settings()
     revision = _revision()
     lang = state.lang() if converter(state.lang(), chosen.script) else ""
-    return store.database_url(), revision, grain, chosen, lang
+    return _url(), revision, grain, chosen, lang
 
 
 @_shared(max_entries=8)
@@ -359,7 +376,7 @@ def tree() -> org.Tree:
     return _tree(url, revision, grain, current)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@_cached(max_entries=16)
 def _tree(url: str, revision: Revision, grain: str, current: Settings) -> org.Tree:
     """The history's tree on its own: a page asking whether there is one, or which it is,
     copies this small cached value, not the whole cached history."""
@@ -424,10 +441,10 @@ def _chosen(
 def period_labels() -> dict[str, list[str]]:
     """Every grain's periods: worked out once per change of the data, not copied out of
     the cache with every KPI row on every run of every session (the sidebar asks)."""
-    return _period_labels(store.database_url(), _revision())
+    return _period_labels(_url(), _revision())
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_cached(max_entries=8)
 def _period_labels(url: str, revision: Revision) -> dict[str, list[str]]:
     frame = _stored(url, revision)[0]
     return {g: insights.period_labels(frame, grain=g) for g in state.GRAINS}
@@ -436,10 +453,10 @@ def _period_labels(url: str, revision: Revision) -> dict[str, list[str]]:
 def departments() -> list[str]:
     """Departments with KPI rows of their own: the ones expected to report (once per
     change of the data, as `period_labels`)."""
-    return _departments(store.database_url(), _revision())
+    return _departments(_url(), _revision())
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_cached(max_entries=8)
 def _departments(url: str, revision: Revision) -> list[str]:
     return sorted(_stored(url, revision)[0]["department"].unique())
 
@@ -454,7 +471,7 @@ def shown_departments(grain: str = "month", period: str | None = None) -> list[s
     return _ordered_departments(url, revision, grain, current, period)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@_cached(max_entries=32)
 def _ordered_departments(
     url: str, revision: Revision, grain: str, current: Settings, period: str | None
 ) -> list[str]:
@@ -470,7 +487,7 @@ def _ordered_departments(
     return in_department_order(names, scores, order=current.department_order)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_cached(max_entries=8)
 def _shown_departments(url: str, revision: Revision) -> list[str]:
     """Every period at the grain it was reported in: a department that reports only
     quarterly has no month, and is still a department (SPEC §5.1)."""
@@ -543,18 +560,24 @@ def undo_delete(upload_id: int) -> bool:
     return _did(lambda who: store.undo_delete(engine(), upload_id, user=who))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_cached(max_entries=8)
 def _submission_log(url: str, revision: int) -> pd.DataFrame:
     return store.submission_log(_engine(url))
+
+
+def uploads_revision() -> tuple[str, Revision]:
+    """The store and its data revision as this session sees it: what a cache of what is
+    derived from the submission log and the departments (the board's counts) is keyed by."""
+    return _url(), _revision()
 
 
 def submission_log() -> pd.DataFrame:
     """Every upload of every department-period (`store.submission_log`), for the submission
     board: read once per change of the store's data."""
-    return _submission_log(store.database_url(), store.revision(engine(), store.DATA_ACTIONS))
+    return _submission_log(_url(), _revision_of(store.DATA_ACTIONS))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_cached(max_entries=8)
 def _actions(url: str, revision: int) -> pd.DataFrame:
     return store.actions(_engine(url))
 
@@ -562,7 +585,7 @@ def _actions(url: str, revision: int) -> pd.DataFrame:
 def actions() -> pd.DataFrame:
     """Every action agreed in meetings (`store.actions`), shared by every session; read
     once per change of the actions."""
-    return _actions(store.database_url(), store.revision(engine(), store.ACTION_ACTIONS))
+    return _actions(_url(), _revision_of(store.ACTION_ACTIONS))
 
 
 def add_action(**action: object) -> bool:
@@ -607,7 +630,7 @@ def reopen_period(period: str, comment: str) -> bool:
 # -- notes on KPIs (issue 17; shown and edited by ui/notes.py) --------------------------------
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_cached(max_entries=8)
 def _notes(url: str, revision: int) -> pd.DataFrame:
     return store.notes(_engine(url))
 
@@ -615,8 +638,7 @@ def _notes(url: str, revision: int) -> pd.DataFrame:
 def notes() -> pd.DataFrame:
     """The note shown for every KPI and period, read once per change of notes or data (an
     upload may bring notes)."""
-    revision = store.revision(engine(), store.NOTE_ACTIONS + store.DATA_ACTIONS)
-    return _notes(store.database_url(), revision)
+    return _notes(_url(), _revision_of(store.NOTE_ACTIONS + store.DATA_ACTIONS))
 
 
 def note_history(department: str, period: str, kpi_key: str) -> pd.DataFrame:

@@ -27,7 +27,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi_engine import Scorecard
-from ui import altair_lock, data
+from ui import altair_lock, data, runs
 
 T = TypeVar("T")
 
@@ -69,7 +69,7 @@ def chart(build: Callable[..., Any], *args: Any, **options: Any) -> Chart:
     return _chart(f"{build.__module__}.{build.__qualname__}", key, build, args, options)
 
 
-@st.cache_resource(show_spinner=False, max_entries=256)
+@st.cache_resource(show_spinner=False, max_entries=256, hash_funcs=runs.HASH_FUNCS)
 def _chart(
     name: str,
     key: tuple,
@@ -90,7 +90,7 @@ def of_card(func: Callable[..., T], card: Scorecard, *args: Any, **kwargs: Any) 
     return _of_card(named, made_from, args, tuple(sorted(kwargs.items())), func)
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+@st.cache_data(show_spinner=False, max_entries=512, hash_funcs=runs.HASH_FUNCS)
 def _of_card(
     name: str,
     made_from: data.Origin,
