@@ -104,8 +104,10 @@ def engine() -> Engine:
 
 
 def _revision_of(actions: tuple[str, ...]) -> int:
-    """The store's revision for `actions` (`store.revision`), read once per run."""
-    return runs.once(("revision", actions), lambda: store.revision(engine(), actions))
+    """The store's revision for `actions` (`store.revision`): every action's last entry
+    is read in one query once per run (`store.revisions`)."""
+    last = runs.once("revisions", lambda: store.revisions(engine()))
+    return max((last.get(action, 0) for action in actions), default=0)
 
 
 def _shown(error: Exception, lang: str) -> bool:
@@ -528,19 +530,36 @@ def _year_scores(
 
 def upload_history() -> pd.DataFrame:
     """Every stored upload, newest first: what was loaded, by whom, when, and its counts;
-    its departments as this session shows them (`shown`)."""
-    found, name = store.history(engine()), shown()
+    its departments as this session shows them (`shown`). Read once per change of the
+    uploads and language for every session, as the three below."""
+    script = settings().script
+    return _upload_history(_url(), _revision_of(store.DATA_ACTIONS), state.lang(), script)
+
+
+@_cached(max_entries=8)
+def _upload_history(url: str, revision: int, lang: str, script: str) -> pd.DataFrame:
+    found, name = store.history(_engine(url)), partial(shown_name, lang=lang, script=script)
     return found.assign(departments=found["departments"].map(lambda d: tuple(map(name, d))))
 
 
 def covered() -> pd.DataFrame:
     """Every department-month ever uploaded and its number of versions."""
-    return store.covered(engine())
+    return _covered(_url(), _revision_of(store.DATA_ACTIONS))
+
+
+@_cached(max_entries=8)
+def _covered(url: str, revision: int) -> pd.DataFrame:
+    return store.covered(_engine(url))
 
 
 def versions(department: str, period: str) -> pd.DataFrame:
     """Every stored upload of a department's month, oldest first, the one shown marked."""
-    return store.versions(engine(), department, period)
+    return _versions(_url(), _revision_of(store.DATA_ACTIONS), department, period)
+
+
+@_cached(max_entries=64)
+def _versions(url: str, revision: int, department: str, period: str) -> pd.DataFrame:
+    return store.versions(_engine(url), department, period)
 
 
 def restore(upload_id: int) -> bool:
@@ -603,7 +622,12 @@ def close_action(action_id: int, note: str = "") -> bool:
 
 def review_queue() -> pd.DataFrame:
     """The pending uploads this session's user may approve or send back, newest first."""
-    return store.pending(engine(), auth.actor())
+    return _review_queue(_url(), _revision_of(store.DATA_ACTIONS), auth.actor())
+
+
+@_cached(max_entries=32)
+def _review_queue(url: str, revision: int, who: Actor) -> pd.DataFrame:
+    return store.pending(_engine(url), who)
 
 
 def approve(upload_id: int, comment: str) -> bool:
@@ -615,8 +639,14 @@ def send_back(upload_id: int, comment: str) -> bool:
 
 
 def closed_periods() -> pd.DataFrame:
-    """The periods closed now: period, closed_by, closed_at, comment."""
-    return store.closed_periods(engine())
+    """The periods closed now: period, closed_by, closed_at, comment (read once per
+    change of the closures)."""
+    return _closed_periods(_url(), _revision_of(store.PERIOD_ACTIONS))
+
+
+@_cached(max_entries=8)
+def _closed_periods(url: str, revision: int) -> pd.DataFrame:
+    return store.closed_periods(_engine(url))
 
 
 def close_period(period: str, comment: str) -> bool:
