@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from kpi_engine.i18n import t
-from ui import auth, data, meeting, navigation, state
+from ui import auth, data, meeting, navigation, runs, state
 
 ICON = Path(__file__).with_name("ui") / "icon.png"
 
@@ -23,7 +23,10 @@ st.set_page_config(
 )
 
 lang = state.lang()
-with data.failures_shown(lang):  # a store or users file that fails: what to do, no traceback
+with (
+    runs.one_read_per_run(),  # each revision of the store read once in this run
+    data.failures_shown(lang),  # a store or users file that fails: what to do, no traceback
+):
     who = auth.gate(lang)  # the sign-in screen, when sign-in is set up
     labels = data.period_labels()
     before = state.current()  # the grain and period last chosen order the departments

@@ -5,7 +5,7 @@ import streamlit as st
 
 from kpi_engine.charts import specs as charts
 from kpi_engine.i18n import period_label, perspective_label, score_text, t
-from ui import data, downloads, navigation, notes, org, state, tables, text
+from ui import data, derived, downloads, navigation, notes, org, state, tables, text
 
 navigation.require_shell()
 choices = state.current()
@@ -22,7 +22,8 @@ names = org.focus(now[(now["period"] == period).to_numpy(bool)], lang, key="heat
 cells = org.keep(cells, names)
 picked = None
 if (cells["period"] == period).any():
-    chart = charts.heatmap(
+    chart = derived.chart(
+        charts.heatmap,
         cells,
         lang=lang,
         settings=settings,
@@ -58,7 +59,7 @@ if picked is not None:
             perspective=perspective_label(perspective, lang),
         )
     )
-    card = tables.for_department(history, str(department), period, lang)
+    card = derived.of_card(tables.for_department, history, str(department), period, lang)
     st.caption(  # the department's own score and grade (SPEC §5.9) above its KPIs
         t(
             "heatmap.department_grade",
@@ -94,8 +95,12 @@ if year.empty:
     st.info(t("common.no_rows", lang, period=period_label(period, lang)))
 else:
     downloads.chart(
-        charts.department_months(
-            year, lang=lang, settings=settings, rows="org_child" if place.tree else "department"
+        derived.chart(
+            charts.department_months,
+            year,
+            lang=lang,
+            settings=settings,
+            rows="org_child" if place.tree else "department",
         ),
         f"department_months_{period}",
         lang,

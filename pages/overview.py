@@ -18,6 +18,7 @@ from kpi_engine.reports.tables import adjusted_departments, quota_sentence
 from ui import (
     actions,
     data,
+    derived,
     downloads,
     meeting,
     navigation,
@@ -48,7 +49,7 @@ if period and not in_meeting:  # in a meeting, at the foot of the page
 # lists below to the units holding a chosen department.
 chosen = choices.departments
 tiled = seen if place.tree else data.chosen_history(choices.grain, chosen)
-view = insights.overview(tiled, period, settings=settings)
+view = derived.of_card(insights.overview, tiled, period, settings=settings)
 if place.tree:
     scope = text.md("org.scope_node", lang, node=place.name(lang))
 elif chosen:
@@ -117,7 +118,9 @@ scores = org.keep(scores, names)
 if (scores["period"] == period).any():
     with ranking:
         downloads.chart(
-            charts.department_bars(scores, lang=lang, settings=settings, period=period),
+            derived.chart(
+                charts.department_bars, scores, lang=lang, settings=settings, period=period
+            ),
             f"department_scores_{period}",
             lang,
             title=heading,
@@ -131,9 +134,8 @@ if (scores["period"] == period).any():
         st.info(quota_sentence(scores, period, lang), icon=":material/leaderboard:")
 elif names != []:  # no match: `org.focus` said so
     ranking.info(t("common.no_rows", lang, period=period_label(period, lang)))
-adjusted = org.keep(
-    tables.only(adjusted_departments(seen, period, settings=settings), listed), names
-)
+adjusted = derived.of_card(adjusted_departments, seen, period, settings=settings)
+adjusted = org.keep(tables.only(adjusted, listed), names)
 if not adjusted.empty:  # bonus, penalty and veto beside the scores (SPEC §5.6, §5.7)
     st.markdown(f"**{t('overview.adjustments', lang)}**")
     for line in tables.veto_lines(adjusted, lang):
@@ -147,7 +149,9 @@ if wide:  # which rule scored each department (SPEC §5.3)
 
 side = side or st.container()
 side.subheader(t("overview.early_warnings", lang))
-found = insights.early_warnings(seen, period, expected_departments=org.expected(place))
+found = derived.of_card(
+    insights.early_warnings, seen, period, expected_departments=org.expected(place)
+)
 found = tables.only(found, listed)
 below = () if place.unit == place.top else tuple(org.expected(place))  # a unit's own
 submissions.warning_link(side, choices.grain, period, lang, choices.departments or below)

@@ -14,7 +14,7 @@ from kpi_engine.i18n import (
     score_text,
     t,
 )
-from ui import data, downloads, meeting, navigation, notes, org, state, tables, text, tiles
+from ui import data, derived, downloads, meeting, navigation, notes, org, state, tables, text, tiles
 from ui import explain as why
 
 navigation.require_shell()
@@ -25,7 +25,7 @@ place = org.here(lang)
 if place.tree and (place.node is None or org.kind_of(place, place.node) == "unit"):
     seen = data.history_at(choices.grain, place.unit)
     st.title(text.md("org.scorecard_title", lang, unit=place.name(lang)))
-    view = insights.overview(seen, period, settings=settings)
+    view = derived.of_card(insights.overview, seen, period, settings=settings)
     cols = st.columns(3)
     tiles.metric(
         cols[0],
@@ -76,7 +76,7 @@ if period:
         department=department,
     )
 
-card = tables.for_department(history, department, period, lang)
+card = derived.of_card(tables.for_department, history, department, period, lang)
 # In a meeting: the tiles (2x2) beside the perspective chart, then the four perspectives
 # in a 2x2 grid, so that they fit on one 1920x1080 screen.
 in_meeting = meeting.on()
@@ -115,20 +115,22 @@ if card.weighting is not None:  # which rule scored the department (SPEC §5.3)
         t("scorecard.weighting", lang, rule=t(f"weighting.rule_{card.weighting}", lang)),
         help=t(f"weighting.{card.weighting}_help", lang),
     )
-kpis = tables.kpi_rows(history, department, period, lang, settings, notes=notes.stored())
+kpis = derived.of_card(
+    tables.kpi_rows, history, department, period, lang, settings, notes=notes.stored()
+)
 if kpis.empty:  # e.g. a sheet for other months: say so, and where its data is
     st.info(tables.no_rows_text(history, department, period, lang), icon=":material/info:")
     st.stop()
 with chart_place or st.container():
     downloads.chart(
-        charts.perspective_bars(card.perspectives, lang=lang, settings=settings),
+        derived.chart(charts.perspective_bars, card.perspectives, lang=lang, settings=settings),
         f"perspectives_{department}_{period}",
         lang,
         title=t("scorecard.title", lang, department=department),
         period=period,
     )
 notes.unexplained_caption(kpis, lang)
-shares = tables.perspective_weights(history, department, period, settings)
+shares = derived.of_card(tables.perspective_weights, history, department, period, settings)
 panels = [c for _ in range(2) for c in st.columns(2, gap="large")] if in_meeting else None
 for at, perspective in enumerate(PERSPECTIVES):
     score = card.perspectives.loc[card.perspectives["perspective"] == perspective, "score"]
@@ -149,8 +151,8 @@ for at, perspective in enumerate(PERSPECTIVES):
     )
 # Veto KPIs, and bonus and penalty items: sections of their own, not perspectives.
 for key, shown in (
-    ("section.veto", tables.veto_kpis(history, department, period, lang)),
-    ("section.items", tables.items(history, department, period, lang)),
+    ("section.veto", derived.of_card(tables.veto_kpis, history, department, period, lang)),
+    ("section.items", derived.of_card(tables.items, history, department, period, lang)),
 ):
     if not shown.empty:
         st.subheader(t(key, lang))

@@ -8,7 +8,7 @@ import streamlit as st
 from kpi_engine.charts import specs as charts
 from kpi_engine.core import insights
 from kpi_engine.i18n import period_label, t
-from ui import data, downloads, navigation, org, state, tables
+from ui import data, derived, downloads, navigation, org, state, tables
 
 navigation.require_shell()
 choices = state.current()
@@ -32,14 +32,17 @@ level = (
     )
     or "department"
 )
-options = tables.trend_options(history, level, listed, period=choices.period, settings=settings)
+options = derived.of_card(
+    tables.trend_options, history, level, listed, period=choices.period, settings=settings
+)
 named = "org.children" if place.tree else "common.department"
 keys = ()
 if level != "organization":
     keys = st.multiselect(
         t("trends.choose_kpi", lang) if level == "kpi" else t(named, lang),
         list(options),
-        default=tables.trend_defaults(
+        default=derived.of_card(
+            tables.trend_defaults,
             history,
             level,
             options,
@@ -50,7 +53,7 @@ if level != "organization":
         format_func=options.get,
         key=f"{state.TREND_KEYS}_{level}",
     )
-series = insights.trend(history, level=level, keys=keys, settings=settings)
+series = derived.of_card(insights.trend, history, level=level, keys=keys, settings=settings)
 projected = insights.projection(series, settings=settings)
 if level == "department":  # a vetoed month marked, the points in the tooltip (SPEC §5.6)
     series = tables.with_adjustments(series, history)
@@ -72,7 +75,7 @@ if level == "kpi":
     parts = [frame] if indexed else [frame[units == u] for u in pd.unique(units)]
     for n, part in enumerate(parts):
         downloads.chart(
-            charts.actual_vs_target(part, lang=lang, indexed=indexed),
+            derived.chart(charts.actual_vs_target, part, lang=lang, indexed=indexed),
             f"actual_vs_target_{n + 1}" if n else "actual_vs_target",
             lang,
             title=t("trends.actual_vs_target", lang),
@@ -80,7 +83,7 @@ if level == "kpi":
         )
 st.subheader(t("trends.score_bands", lang))
 downloads.chart(
-    charts.score_bands(frame, lang=lang, settings=settings),
+    derived.chart(charts.score_bands, frame, lang=lang, settings=settings),
     "score_bands",
     lang,
     title=t("trends.score_bands", lang),

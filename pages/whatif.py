@@ -29,7 +29,7 @@ if period is None:
     st.info(t("whatif.no_data", lang))
     st.stop()
 st.caption(t("whatif.intro", lang, period=period_label(period, lang)))
-base = ui.prepared(data.shown_kpis(), period, settings)  # names in the user's script
+base = ui.prepared(period, settings)  # names in the user's script
 ui.init_state(settings)
 
 

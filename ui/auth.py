@@ -25,6 +25,7 @@ from kpi_engine.auth.roles import ADMIN, OPEN_MODE, VIEWER, Actor, Forbidden
 from kpi_engine.core.schema import ANONYMOUS
 from kpi_engine.i18n import t
 from kpi_engine.store import failures
+from ui import runs
 from ui.text import md
 
 ACTOR = "actor"  # session key: who signed in with the users file
@@ -46,6 +47,12 @@ _CHANGES = {"add": users.add, "update": users.update, "remove": users.remove}
 
 
 def _oidc() -> bool:
+    """Whether sign-in is by OIDC (an `[auth]` section in the secrets): once per run
+    (`runs.once`), since Streamlit looks for the secrets files on every ask."""
+    return runs.once("oidc", _has_auth_secrets)
+
+
+def _has_auth_secrets() -> bool:
     try:
         return "auth" in st.secrets
     except Exception:  # no secrets file at all: Streamlit raises its own not-found error

@@ -6,6 +6,13 @@ current KPI rows and scorecards. Workbooks are parsed once per distinct content
 (`st.cache_data` keyed by the bytes), so a rerun, a page switch or a what-if slider
 never re-reads a file. Accepted uploads are stored (shared by every session and kept
 across restarts); the rows shown are read once per change of the store (its revision).
+
+The large frames (the stored rows, every grain's scorecard, a node's view, the chosen
+departments' roll-up) are `st.cache_resource` (`_shared`): every session gets the same
+object, not a pickled copy per hit (at 500 units a copy of the 1.8 M-row history took
+seconds). Nothing may write into what they return (pandas' copy-on-write keeps derived
+frames apart; tests/test_shared_frames.py runs every page and checks the frames are
+unchanged). Small values stay `st.cache_data`.
 """
 
 from __future__ import annotations
@@ -33,10 +40,17 @@ from kpi_engine.i18n import t
 from kpi_engine.i18n.script import converter, shown_frame, shown_name, shown_scorecard
 from kpi_engine.ingest.messages import CHECK_BEFORE_IMPORT
 from kpi_engine.store import failures
-from ui import auth, state, text
+from ui import auth, runs, state, text
 
 _LOG = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+# A cache shared by every session without copying (`st.cache_resource`): for frames too
+# big to pickle on every hit. What it returns is read only. Both kinds hash the settings
+# once per object (`runs.HASH_FUNCS`).
+_shared = partial(st.cache_resource, show_spinner=False, hash_funcs=runs.HASH_FUNCS)
+_cached = partial(st.cache_data, show_spinner=False, hash_funcs=runs.HASH_FUNCS)
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
 TEMPLATES = SAMPLE_DATA / "templates"
@@ -59,7 +73,7 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@_cached(max_entries=64)
 def load(
     files: Files, definitions: pd.DataFrame | None = None, known: tuple[str, ...] = ()
 ) -> Loaded:
@@ -80,9 +94,20 @@ def _engine(url: str) -> Engine:
     return store.start(url, sample=_sample)
 
 
+def _url() -> str:
+    return runs.once("url", store.database_url)
+
+
 def engine() -> Engine:
     """The store named by `DATABASE_URL`, else the SQLite file in `KPI_DATA_DIR`."""
-    return _engine(store.database_url())
+    return runs.once("engine", lambda: _engine(_url()))
+
+
+def _revision_of(actions: tuple[str, ...]) -> int:
+    """The store's revision for `actions` (`store.revision`): every action's last entry
+    is read in one query once per run (`store.revisions`)."""
+    last = runs.once("revisions", lambda: store.revisions(engine()))
+    return max((last.get(action, 0) for action in actions), default=0)
 
 
 def _shown(error: Exception, lang: str) -> bool:
@@ -119,7 +144,10 @@ def _as_user(change: Callable[[Actor], T]) -> T | None:
         who = auth.current()
         if who is None:  # signed out since the page was drawn: the sign-in form says so
             return None
-        return change(who)
+        try:
+            return change(who)
+        finally:
+            runs.forget()  # the rest of the run sees what the change did
     except Forbidden as error:
         if error.code != "signed_out":
             st.error(auth.refused(error, lang), icon=":material/block:")
@@ -171,12 +199,12 @@ Revision = tuple[int, tuple[int, ...]]
 
 
 def _revision() -> Revision:
-    current = engine()
-    seen = store.shown_pending(current, auth.actor())
-    return store.revision(current, store.DATA_ACTIONS), seen
+    who = auth.actor()
+    seen = runs.once(("pending", who), lambda: store.shown_pending(engine(), who))
+    return _revision_of(store.DATA_ACTIONS), seen
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_shared(max_entries=4)
 def _stored(url: str, revision: Revision) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What the store shows at a revision of its data: KPI rows (with the pending uploads
     the revision names) and definitions."""
@@ -185,18 +213,17 @@ def _stored(url: str, revision: Revision) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _current() -> tuple[pd.DataFrame, pd.DataFrame]:
-    return _stored(store.database_url(), _revision())
+    return _stored(_url(), _revision())
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_shared(max_entries=8)
 def _settings(url: str, revision: int) -> Settings:
     return store.load_settings(_engine(url))
 
 
 def settings() -> Settings:
     """The organisation's scoring settings: the latest stored, else SPEC's defaults."""
-    current = engine()
-    return _settings(store.database_url(), store.revision(current, store.SETTINGS_ACTIONS))
+    return _settings(_url(), _revision_of(store.SETTINGS_ACTIONS))
 
 
 def save_settings(new: Settings) -> bool:
@@ -204,7 +231,7 @@ def save_settings(new: Settings) -> bool:
     return _did(lambda who: store.save_settings(engine(), new, user=who))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_cached(max_entries=8)
 def _settings_history(url: str, revision: int) -> pd.DataFrame:
     return store.settings_history(_engine(url))
 
@@ -212,19 +239,17 @@ def _settings_history(url: str, revision: int) -> pd.DataFrame:
 def settings_history() -> pd.DataFrame:
     """Every stored change of the settings (`store.settings_history`): read once per change,
     since each Overview and Scorecard run looks up the settings of the previous period."""
-    current = engine()
-    return _settings_history(store.database_url(), store.revision(current, store.SETTINGS_ACTIONS))
+    return _settings_history(_url(), _revision_of(store.SETTINGS_ACTIONS))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_cached(max_entries=8)
 def _scenarios(url: str, revision: int) -> pd.DataFrame:
     return store.list_scenarios(_engine(url))
 
 
 def scenarios() -> pd.DataFrame:
     """Saved what-if scenarios shared by every session: name, scenario, saved_by, saved_at."""
-    current = engine()
-    return _scenarios(store.database_url(), store.revision(current, store.SCENARIO_ACTIONS))
+    return _scenarios(_url(), _revision_of(store.SCENARIO_ACTIONS))
 
 
 def save_scenario(scenario: Scenario) -> bool:
@@ -243,11 +268,17 @@ def kpis() -> pd.DataFrame:
 def shown_kpis() -> pd.DataFrame:
     """`kpis()` with names in the user's script (`i18n.script`), converted once per data
     revision, settings and language: the rows the What-if page scores and shows."""
+    return _shown_kpis(*shown_kpis_key())
+
+
+def shown_kpis_key() -> tuple[str, Revision, str, str]:
+    """What `shown_kpis` is made from (store, data revision, script, language): the key
+    of what is cached from those rows (the What-if page's baseline)."""
     url, revision, _, current, lang = _view("month")
-    return _shown_kpis(url, revision, current.script, lang)
+    return url, revision, current.script, lang
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_shared(max_entries=8)
 def _shown_kpis(url: str, revision: Revision, script: str, lang: str) -> pd.DataFrame:
     frame = _stored(url, revision)[0]
     return shown_frame(frame, lang, script) if lang else frame
@@ -296,7 +327,8 @@ def _remember(card: Scorecard, origin: Origin) -> Scorecard:
 
 
 def origin(card: Scorecard) -> Origin | None:
-    """What `card` was made from (a cache key), if `history` or `chosen_history` made it."""
+    """What `card` was made from (a cache key), if `history`, `history_at` or
+    `chosen_history` made it."""
     found = _ORIGINS.get(id(card))
     return found[1] if found is not None and found[0]() is card else None
 
@@ -304,7 +336,8 @@ def origin(card: Scorecard) -> Origin | None:
 def card(made_from: Origin) -> Scorecard:
     """The scorecard `origin` names, again (from the cache when it holds it)."""
     kind, *inputs = made_from
-    return _shown_history(*inputs) if kind == "history" else _chosen(*inputs)
+    made = {"history": _shown_history, "chosen": _chosen, "at": _seen}[kind]
+    return made(*inputs)
 
 
 def _view(grain: str) -> tuple[str, Revision, str, Settings, str]:
@@ -313,17 +346,17 @@ def _view(grain: str) -> tuple[str, Revision, str, Settings, str]:
     chosen = settings()
     revision = _revision()
     lang = state.lang() if converter(state.lang(), chosen.script) else ""
-    return store.database_url(), revision, grain, chosen, lang
+    return _url(), revision, grain, chosen, lang
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_shared(max_entries=8)
 def _edges(url: str, revision: Revision) -> pd.DataFrame:
     """The organisation tree's current edges (unit, parent) with the pending uploads the
     revision names, read once per data revision."""
     return store.org_edges(_engine(url), pending=revision[1])
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@_shared(max_entries=12)
 def _history(url: str, revision: Revision, grain: str, current: Settings) -> Scorecard:
     frame = _stored(url, revision)[0]
     labels = insights.comparison_labels(insights.period_labels(frame, grain=grain))
@@ -331,7 +364,7 @@ def _history(url: str, revision: Revision, grain: str, current: Settings) -> Sco
     return insights.history(frame, labels, settings=current, org=edges)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@_shared(max_entries=12)
 def _shown_history(
     url: str, revision: Revision, grain: str, current: Settings, lang: str
 ) -> Scorecard:
@@ -345,7 +378,7 @@ def tree() -> org.Tree:
     return _tree(url, revision, grain, current)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@_cached(max_entries=16)
 def _tree(url: str, revision: Revision, grain: str, current: Settings) -> org.Tree:
     """The history's tree on its own: a page asking whether there is one, or which it is,
     copies this small cached value, not the whole cached history."""
@@ -357,7 +390,8 @@ def history_at(grain: str, node: str | None) -> Scorecard:
     the rows, its own score as the organisation's), names in the user's script; `history`
     itself without a tree. Worked out once per data, grain, settings, node and language,
     shared by every session looking at the same node."""
-    return _seen(*_view(grain), node)
+    inputs = (*_view(grain), node)
+    return _remember(_seen(*inputs), ("at", *inputs))
 
 
 def _seen(
@@ -369,7 +403,7 @@ def _seen(
     return _at(url, revision, grain, current, node, lang)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@_shared(max_entries=32)
 def _at(
     url: str, revision: Revision, grain: str, current: Settings, node: str | None, lang: str
 ) -> Scorecard:
@@ -392,7 +426,7 @@ def chosen_history(grain: str, departments: tuple[str, ...]) -> Scorecard:
     return _remember(_chosen(*inputs), ("chosen", *inputs))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@_shared(max_entries=16)
 def _chosen(
     url: str,
     revision: Revision,
@@ -409,10 +443,10 @@ def _chosen(
 def period_labels() -> dict[str, list[str]]:
     """Every grain's periods: worked out once per change of the data, not copied out of
     the cache with every KPI row on every run of every session (the sidebar asks)."""
-    return _period_labels(store.database_url(), _revision())
+    return _period_labels(_url(), _revision())
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_cached(max_entries=8)
 def _period_labels(url: str, revision: Revision) -> dict[str, list[str]]:
     frame = _stored(url, revision)[0]
     return {g: insights.period_labels(frame, grain=g) for g in state.GRAINS}
@@ -421,10 +455,10 @@ def _period_labels(url: str, revision: Revision) -> dict[str, list[str]]:
 def departments() -> list[str]:
     """Departments with KPI rows of their own: the ones expected to report (once per
     change of the data, as `period_labels`)."""
-    return _departments(store.database_url(), _revision())
+    return _departments(_url(), _revision())
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_cached(max_entries=8)
 def _departments(url: str, revision: Revision) -> list[str]:
     return sorted(_stored(url, revision)[0]["department"].unique())
 
@@ -439,7 +473,7 @@ def shown_departments(grain: str = "month", period: str | None = None) -> list[s
     return _ordered_departments(url, revision, grain, current, period)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@_cached(max_entries=32)
 def _ordered_departments(
     url: str, revision: Revision, grain: str, current: Settings, period: str | None
 ) -> list[str]:
@@ -455,7 +489,7 @@ def _ordered_departments(
     return in_department_order(names, scores, order=current.department_order)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_cached(max_entries=8)
 def _shown_departments(url: str, revision: Revision) -> list[str]:
     """Every period at the grain it was reported in: a department that reports only
     quarterly has no month, and is still a department (SPEC §5.1)."""
@@ -478,7 +512,7 @@ def year_scores(period: str | None, node: str | None = None) -> pd.DataFrame:
     return _year_scores(*_view("month"), node, period[:4] if period else None)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@_shared(max_entries=16)
 def _year_scores(
     url: str,
     revision: Revision,
@@ -496,19 +530,36 @@ def _year_scores(
 
 def upload_history() -> pd.DataFrame:
     """Every stored upload, newest first: what was loaded, by whom, when, and its counts;
-    its departments as this session shows them (`shown`)."""
-    found, name = store.history(engine()), shown()
+    its departments as this session shows them (`shown`). Read once per change of the
+    uploads and language for every session, as the three below."""
+    script = settings().script
+    return _upload_history(_url(), _revision_of(store.DATA_ACTIONS), state.lang(), script)
+
+
+@_cached(max_entries=8)
+def _upload_history(url: str, revision: int, lang: str, script: str) -> pd.DataFrame:
+    found, name = store.history(_engine(url)), partial(shown_name, lang=lang, script=script)
     return found.assign(departments=found["departments"].map(lambda d: tuple(map(name, d))))
 
 
 def covered() -> pd.DataFrame:
     """Every department-month ever uploaded and its number of versions."""
-    return store.covered(engine())
+    return _covered(_url(), _revision_of(store.DATA_ACTIONS))
+
+
+@_cached(max_entries=8)
+def _covered(url: str, revision: int) -> pd.DataFrame:
+    return store.covered(_engine(url))
 
 
 def versions(department: str, period: str) -> pd.DataFrame:
     """Every stored upload of a department's month, oldest first, the one shown marked."""
-    return store.versions(engine(), department, period)
+    return _versions(_url(), _revision_of(store.DATA_ACTIONS), department, period)
+
+
+@_cached(max_entries=64)
+def _versions(url: str, revision: int, department: str, period: str) -> pd.DataFrame:
+    return store.versions(_engine(url), department, period)
 
 
 def restore(upload_id: int) -> bool:
@@ -528,18 +579,24 @@ def undo_delete(upload_id: int) -> bool:
     return _did(lambda who: store.undo_delete(engine(), upload_id, user=who))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_cached(max_entries=8)
 def _submission_log(url: str, revision: int) -> pd.DataFrame:
     return store.submission_log(_engine(url))
+
+
+def uploads_revision() -> tuple[str, Revision]:
+    """The store and its data revision as this session sees it: what a cache of what is
+    derived from the submission log and the departments (the board's counts) is keyed by."""
+    return _url(), _revision()
 
 
 def submission_log() -> pd.DataFrame:
     """Every upload of every department-period (`store.submission_log`), for the submission
     board: read once per change of the store's data."""
-    return _submission_log(store.database_url(), store.revision(engine(), store.DATA_ACTIONS))
+    return _submission_log(_url(), _revision_of(store.DATA_ACTIONS))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_cached(max_entries=8)
 def _actions(url: str, revision: int) -> pd.DataFrame:
     return store.actions(_engine(url))
 
@@ -547,7 +604,7 @@ def _actions(url: str, revision: int) -> pd.DataFrame:
 def actions() -> pd.DataFrame:
     """Every action agreed in meetings (`store.actions`), shared by every session; read
     once per change of the actions."""
-    return _actions(store.database_url(), store.revision(engine(), store.ACTION_ACTIONS))
+    return _actions(_url(), _revision_of(store.ACTION_ACTIONS))
 
 
 def add_action(**action: object) -> bool:
@@ -565,7 +622,12 @@ def close_action(action_id: int, note: str = "") -> bool:
 
 def review_queue() -> pd.DataFrame:
     """The pending uploads this session's user may approve or send back, newest first."""
-    return store.pending(engine(), auth.actor())
+    return _review_queue(_url(), _revision_of(store.DATA_ACTIONS), auth.actor())
+
+
+@_cached(max_entries=32)
+def _review_queue(url: str, revision: int, who: Actor) -> pd.DataFrame:
+    return store.pending(_engine(url), who)
 
 
 def approve(upload_id: int, comment: str) -> bool:
@@ -577,8 +639,14 @@ def send_back(upload_id: int, comment: str) -> bool:
 
 
 def closed_periods() -> pd.DataFrame:
-    """The periods closed now: period, closed_by, closed_at, comment."""
-    return store.closed_periods(engine())
+    """The periods closed now: period, closed_by, closed_at, comment (read once per
+    change of the closures)."""
+    return _closed_periods(_url(), _revision_of(store.PERIOD_ACTIONS))
+
+
+@_cached(max_entries=8)
+def _closed_periods(url: str, revision: int) -> pd.DataFrame:
+    return store.closed_periods(_engine(url))
 
 
 def close_period(period: str, comment: str) -> bool:
@@ -592,7 +660,7 @@ def reopen_period(period: str, comment: str) -> bool:
 # -- notes on KPIs (issue 17; shown and edited by ui/notes.py) --------------------------------
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_cached(max_entries=8)
 def _notes(url: str, revision: int) -> pd.DataFrame:
     return store.notes(_engine(url))
 
@@ -600,8 +668,7 @@ def _notes(url: str, revision: int) -> pd.DataFrame:
 def notes() -> pd.DataFrame:
     """The note shown for every KPI and period, read once per change of notes or data (an
     upload may bring notes)."""
-    revision = store.revision(engine(), store.NOTE_ACTIONS + store.DATA_ACTIONS)
-    return _notes(store.database_url(), revision)
+    return _notes(_url(), _revision_of(store.NOTE_ACTIONS + store.DATA_ACTIONS))
 
 
 def note_history(department: str, period: str, kpi_key: str) -> pd.DataFrame:

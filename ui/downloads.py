@@ -7,13 +7,17 @@ for them. A click does not rerun the page (`on_click="ignore"`): with the rerun,
 tests now and then got no download at all, or an empty chart; the rerun re-registers
 every button's callable while the click's file request is under way. The reports carry the meeting actions (`ui.data.actions`).
 The files come from `kpi_engine.images` and the report modules, the same code
-`python -m kpi_engine report` runs.
+`python -m kpi_engine report` runs. The report modules are imported on the first click
+(`_writer`): fpdf, python-pptx and openpyxl took about a second and a half to import
+on a loaded machine, which every cold start paid before its first page.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from datetime import date
+from types import ModuleType
 from typing import Any
 
 import pandas as pd
@@ -25,22 +29,34 @@ from kpi_engine.core.periods import grain_of
 from kpi_engine.core.whatif import Comparison, Scenario
 from kpi_engine.i18n import t
 from kpi_engine.reports import images
-from kpi_engine.reports.deck import PPTX, report_pptx
-from kpi_engine.reports.pdf import report_pdf
-from kpi_engine.reports.whatif import whatif_xlsx
-from kpi_engine.reports.xlsx import actions_xlsx, report_xlsx
-from ui import altair_lock, data, meeting, notes
+from ui import altair_lock, data, derived, meeting, notes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 
 
-def _plain(spec: images.Spec) -> dict[str, Any]:
+def _writer(name: str) -> ModuleType:
+    """`kpi_engine.reports.<name>` (xlsx, pdf, deck, whatif), imported when a file is
+    first asked for."""
+    return importlib.import_module(f"kpi_engine.reports.{name}")
+
+
+def _plain(spec: images.Spec | derived.Chart) -> dict[str, Any]:
     """The chart as a Vega-Lite dict, its data inline, safe from any thread (`altair_lock`)."""
+    if isinstance(spec, derived.Chart):
+        return spec.plain
     return spec if isinstance(spec, dict) else altair_lock.chart_dict(spec)
 
 
+def _shown(spec: images.Spec | derived.Chart) -> dict[str, Any]:
+    """The chart as `st.altair_chart` would send it (`altair_lock.shown_dict`)."""
+    if isinstance(spec, derived.Chart):
+        return spec.shown
+    return spec if isinstance(spec, dict) else altair_lock.shown_dict(spec)
+
+
 def chart(
-    spec: images.Spec,
+    spec: images.Spec | derived.Chart,
     name: str,
     lang: str,
     *,
@@ -48,7 +64,8 @@ def chart(
     period: str | None = None,
     **show: Any,
 ) -> Any:
-    """Show a chart (Altair object or Vega-Lite dict) with PNG and SVG downloads under it;
+    """Show a chart (Altair object, Vega-Lite dict or one built once for every session,
+    `derived.chart`) with PNG and SVG downloads under it;
     returns what Streamlit's chart call returns (the selection event, for the heatmap).
     The files carry `title` and `period` above the chart (`images.chart_title`); the page
     shows them in its own heading instead. In meeting mode the chart on screen is scaled
@@ -57,9 +74,7 @@ def chart(
     if meeting.on():
         event = st.vega_lite_chart(spec=sizes.scaled(_plain(spec), sizes.MEETING), **show)
     else:  # an Altair chart as st.altair_chart would send it, without the schema check
-        event = st.vega_lite_chart(
-            spec=spec if isinstance(spec, dict) else altair_lock.shown_dict(spec), **show
-        )
+        event = st.vega_lite_chart(spec=_shown(spec), **show)
     with st.popover(t("download.chart", lang), icon=":material/download:"):
         for suffix, render, mime in (
             ("png", images.png, "image/png"),
@@ -101,7 +116,7 @@ def reports(
     files: list[tuple[str, Callable[[], bytes], str, str]] = [
         (
             "xlsx",
-            lambda: report_xlsx(
+            lambda: _writer("xlsx").report_xlsx(
                 history,
                 period,
                 department=department,
@@ -115,7 +130,7 @@ def reports(
         ),
         (
             "pdf",
-            lambda: report_pdf(
+            lambda: _writer("pdf").report_pdf(
                 history,
                 period,
                 department=department,
@@ -133,7 +148,7 @@ def reports(
         files.append(
             (
                 "pptx",
-                lambda: report_pptx(
+                lambda: _writer("deck").report_pptx(
                     history,
                     period,
                     lang=lang,
@@ -170,7 +185,7 @@ def whatif(
     (`reports.whatif`)."""
     st.download_button(
         t("whatif.export", lang),
-        data=lambda: whatif_xlsx(
+        data=lambda: _writer("whatif").whatif_xlsx(
             comparison, scenario, settings, lang=lang, period=period, ranges=ranges
         ),
         file_name=f"whatif_{period}.xlsx",
@@ -184,7 +199,7 @@ def actions(frame: pd.DataFrame, lang: str, settings: Settings, *, on: date) -> 
     """The Actions page's list (as filtered) as a workbook (`reports.xlsx.actions_xlsx`)."""
     st.download_button(
         t("actions.download", lang),
-        data=lambda: actions_xlsx(frame, lang, settings, on=on),
+        data=lambda: _writer("xlsx").actions_xlsx(frame, lang, settings, on=on),
         file_name="actions.xlsx",
         mime=XLSX,
         icon=":material/download:",

@@ -15,7 +15,7 @@ from kpi_engine.core.explain import settings_then
 from kpi_engine.core.scorecard import Scorecard
 from kpi_engine.core.settings import DEFAULTS, Settings
 from kpi_engine.i18n import points_change_text, t
-from ui import altair_lock, data, downloads, tables
+from ui import altair_lock, data, downloads, runs, tables
 
 
 def previous_settings(period: str, settings: Settings) -> Settings:
@@ -93,7 +93,7 @@ def _change(history: Scorecard, asked: Question) -> Shown | str:
     return Shown(found.caption, altair_lock.chart_dict(found.chart), found.labelled)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=runs.HASH_FUNCS)
 def _shared_change(made_from: data.Origin, asked: Question) -> Shown | str:
     """`_change` of the scorecard `made_from` names: worked out once for every session
     that shows the same data, settings, departments, period and language."""

@@ -16,7 +16,7 @@ from kpi_engine.core.schema import owner_rows
 from kpi_engine.core.scoring import RED
 from kpi_engine.i18n import status_label, t
 from kpi_engine.reports.tables import note_cell, of_perspective
-from ui import data, state, tables
+from ui import data, derived, state, tables
 
 # Widget keys (the UI contract): the KPI picked, the two parts, the save button.
 KPI, CAUSE, MEASURE, SAVE = "note_kpi", "note_cause", "note_measure", "note_save"
@@ -75,7 +75,7 @@ def editor(
     if not periods.is_month(period):
         st.caption(t("notes.months_only", lang))
         return
-    choices = _choices(history, department, period)
+    choices = derived.of_card(_choices, history, department, period)
     if choices.empty:
         return
     names = dict(zip(choices["kpi_key"], choices["name"], strict=True))
@@ -190,12 +190,19 @@ def cell_table(
 
 def cell_summaries(history: Scorecard, period: str, lang: str) -> pd.DataFrame:
     """Per heatmap cell (department, perspective) of `period`, its red KPIs' notes for the
-    tooltip: how many of them are explained, and the first note."""
+    tooltip: how many of them are explained, and the first note. Once for every session
+    showing the same card and notes (`derived.of_card`)."""
+    return derived.of_card(_cell_summaries, history, period, lang, stored())
+
+
+def _cell_summaries(
+    history: Scorecard, period: str, lang: str, notes: pd.DataFrame
+) -> pd.DataFrame:
     rows = history.kpis
     rows = owner_rows(rows[(rows["period"] == period) & (rows["status"] == RED)])
     if rows.empty:
         return pd.DataFrame(columns=["department", "perspective", "notes_text"])
-    noted = with_notes(rows, stored()).assign(_noted=lambda f: has_note(f))
+    noted = with_notes(rows, notes).assign(_noted=lambda f: has_note(f))
     found = []
     for (department, perspective), cell in noted.groupby(
         ["department", "perspective"], sort=False, observed=True

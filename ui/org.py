@@ -22,7 +22,7 @@ from kpi_engine import Scorecard, Settings
 from kpi_engine.core import org
 from kpi_engine.core.names import department_key, department_keys, fold
 from kpi_engine.i18n import t
-from ui import data, state, tables, text
+from ui import data, derived, state, tables, text
 
 FEW = 20  # a list this long or shorter shows every row, without search or top/bottom
 ENDS = (10, 20, 50)  # the best N and worst N a long list can show; 0 = all
@@ -253,7 +253,7 @@ def children_table(
     """The ranked rows of the listed unit's children (`tables.ranking`, the Overview's and
     the reports' table) with each one's kind; with a tree, clicking a row opens that unit
     or department (a department on its Scorecard)."""
-    ranked = tables.ranking(seen, period, lang, settings, names)
+    ranked = derived.of_card(tables.ranking, seen, period, lang, settings, names)
     if not place.tree:
         st.dataframe(tables.styled(ranked, lang), hide_index=True, placeholder=tables.MISSING)
         return

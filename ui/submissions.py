@@ -25,7 +25,7 @@ from kpi_engine.core.notes import unexplained
 from kpi_engine.core.periods import is_ytd
 from kpi_engine.core.settings import MAX_DEADLINE_WORKDAY, problems
 from kpi_engine.i18n import period_label, t
-from ui import auth, data, meeting, tables
+from ui import auth, data, meeting, runs, tables
 
 PAGE = "pages/submissions.py"
 NO_TINT = "#f5f5f5"
@@ -73,13 +73,20 @@ def departments(chosen: tuple[str, ...] = ()) -> list[str]:
     """The departments expected to report (stored names): those with KPI rows and those
     with a live upload (one waiting for approval too), only those chosen in the sidebar
     when any; a manager's or approver's own first, then the settings' order, then by name."""
-    log = data.submission_log()
-    sent = log.loc[~log["deleted"].to_numpy(bool), "department"]
-    named = display_names([*data.departments(), *pd.unique(sent.astype(object))])
-    expected = tables.only(pd.DataFrame({"department": list(named.values())}), chosen)
+    named = _expected(data.uploads_revision())
+    expected = tables.only(pd.DataFrame({"department": named}), chosen)
     listed = in_department_order(expected["department"], order=data.settings().department_order)
     who = auth.actor()
     return board.own_first(listed, [d for d in listed if who.owns(d)])
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _expected(uploads: tuple[str, data.Revision]) -> list[str]:
+    """Every department with KPI rows or a live upload, one spelling each: once per
+    change of the uploads (`uploads`) for every session."""
+    log = data.submission_log()
+    sent = log.loc[~log["deleted"].to_numpy(bool), "department"]
+    return list(display_names([*data.departments(), *pd.unique(sent.astype(object))]).values())
 
 
 def _partly_own() -> bool:
@@ -198,16 +205,29 @@ def warning_link(
     if not period or not data.departments():
         return
     grain, period = _board_grain(grain, period)
-    found = board.submission_board(
-        data.submission_log(), departments(), [period], data.settings(), now()
-    )
-    n = int(found["status"].isin(board.OVERDUE).sum())
+    at = now().replace(second=0, microsecond=0)
+    n = _overdue(data.uploads_revision(), tuple(departments()), period, data.settings(), at)
     if n:
         place.page_link(
             PAGE,
             label=t("board.overview_link", lang, n=n, period=period_label(period, lang)),
             icon=":material/fact_check:",
         )
+
+
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=runs.HASH_FUNCS)
+def _overdue(
+    uploads: tuple[str, data.Revision],
+    departments: tuple[str, ...],
+    period: str,
+    settings: Settings,
+    at: datetime,
+) -> int:
+    """How many of `departments` are late or missing for `period` at `at` (a minute):
+    the board worked out once a minute for every session, not on every Overview run
+    (deadlines are days apart). `uploads` is what the board's log is read at."""
+    found = board.submission_board(data.submission_log(), list(departments), [period], settings, at)
+    return int(found["status"].isin(board.OVERDUE).sum())
 
 
 def _dates(value: str) -> tuple[str, ...]:

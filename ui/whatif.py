@@ -61,7 +61,7 @@ from kpi_engine.i18n import (
     text_or_missing,
 )
 from kpi_engine.reports.whatif import veto_reasons
-from ui import auth, data, tables
+from ui import auth, data, runs, tables
 from ui.text import md
 
 # --- session-state keys, named once -------------------------------------------------------
@@ -108,11 +108,21 @@ def editor_key(what: str, *parts: object) -> str:
 # --- cached baseline ----------------------------------------------------------------------
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def prepared(kpis: pd.DataFrame, period: str | None, settings: Settings) -> Prepared:
-    """The period scored once per data, period and settings: reruns and slider moves
-    start from here and never re-read or rescore the stored rows."""
-    return prepare(kpis, settings=settings, period=period)
+def prepared(period: str | None, settings: Settings) -> Prepared:
+    """The period of `data.shown_kpis()` scored once per data, language, period and
+    settings for every session: reruns and slider moves start from here and never
+    re-read or rescore the stored rows."""
+    return _prepared(data.shown_kpis_key(), period, settings)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8, hash_funcs=runs.HASH_FUNCS)
+def _prepared(
+    kpis: tuple[str, data.Revision, str, str], period: str | None, settings: Settings
+) -> Prepared:
+    """Shared without a copy (the 1.8 M rows of a group were hashed, then the baseline
+    pickled, on every run): scenarios derive new frames from it, never write into it
+    (tests/test_shared_frames.py)."""
+    return prepare(data.shown_kpis(), settings=settings, period=period)
 
 
 # --- the controls' state --------------------------------------------------------------------

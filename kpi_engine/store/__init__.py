@@ -30,6 +30,7 @@ from kpi_engine.store.audit import (
     Refused,
     audit_log,
     revision,
+    revisions,
 )
 from kpi_engine.store.closures import close_period, closed_periods, reopen_period
 from kpi_engine.store.connection import DATABASE_URL_ENV, SQLITE_FILE, connect, database_url
@@ -104,6 +105,7 @@ __all__ = [
     "reopen_period",
     "restore",
     "revision",
+    "revisions",
     "save_note",
     "save_scenario",
     "save_settings",

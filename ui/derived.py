@@ -1,0 +1,101 @@
+"""What pages derive from the shared scorecards (charts, tables, the Overview's figures),
+worked out once for every session that asks with the same inputs, not on every run.
+
+Two keys, one wrapper each; both call the engine's own function, so a number has one path:
+
+- `chart(build, *args, **options)`: a chart of `kpi_engine.charts.specs`, keyed by the
+  content of the frames it is drawn from (`fingerprint`: a hash of every cell, a few
+  milliseconds at 500 units) and its options. Building an Altair chart and turning it
+  into the dict sent to the browser was most of a page run's CPU. Shared without a copy
+  (`st.cache_resource`): Streamlit copies the dict before changing it.
+- `of_card(func, card, ...)`: a table or figure `func(card, ...)` of a scorecard that
+  `ui.data` handed out, keyed by what the card was made from (`data.origin`: data
+  revision, grain, settings, language, node or departments chosen) and the other
+  arguments, never by hashing the card. A copy per hit (`st.cache_data`): they are small,
+  and a page may add a column to its table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any, TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from kpi_engine import Scorecard
+from ui import altair_lock, data, runs
+
+T = TypeVar("T")
+
+
+def fingerprint(frame: pd.DataFrame) -> str:
+    """A digest of a frame's columns, dtypes, index and every cell."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((list(frame.columns), [str(d) for d in frame.dtypes])).encode())
+    try:
+        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    except TypeError:  # cells holding lists or dicts
+        digest.update(pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL))
+    return digest.hexdigest()
+
+
+def _key(value: object) -> object:
+    """A frame by its fingerprint, anything else as it is (Streamlit hashes it)."""
+    return ("frame", fingerprint(value)) if isinstance(value, pd.DataFrame) else value
+
+
+class Chart:
+    """A chart built once: the Altair chart, the dict the browser is sent
+    (`altair_lock.shown_dict`) and, when first asked (a meeting screen, a download), the
+    dict with Altair's defaults that the images are drawn from."""
+
+    def __init__(self, chart: Any) -> None:
+        self.chart = chart
+        self.shown = altair_lock.shown_dict(chart)
+
+    @cached_property
+    def plain(self) -> dict[str, Any]:
+        return altair_lock.chart_dict(self.chart)
+
+
+def chart(build: Callable[..., Any], *args: Any, **options: Any) -> Chart:
+    """`build(*args, **options)` (a chart of `kpi_engine.charts.specs`), built once
+    for every session drawing it from the same rows with the same options."""
+    key = (tuple(map(_key, args)), tuple((k, _key(v)) for k, v in sorted(options.items())))
+    return _chart(f"{build.__module__}.{build.__qualname__}", key, build, args, options)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256, hash_funcs=runs.HASH_FUNCS)
+def _chart(
+    name: str,
+    key: tuple,
+    _build: Callable[..., Any],
+    _args: tuple[Any, ...],
+    _options: dict[str, Any],
+) -> Chart:
+    return Chart(_build(*_args, **_options))
+
+
+def of_card(func: Callable[..., T], card: Scorecard, *args: Any, **kwargs: Any) -> T:
+    """`func(card, *args, **kwargs)`, once for every session showing the same card (a
+    card `ui.data` did not hand out is worked out as asked)."""
+    made_from = data.origin(card)
+    if made_from is None:
+        return func(card, *args, **kwargs)
+    named = f"{func.__module__}.{func.__qualname__}"
+    return _of_card(named, made_from, args, tuple(sorted(kwargs.items())), func)
+
+
+@st.cache_data(show_spinner=False, max_entries=512, hash_funcs=runs.HASH_FUNCS)
+def _of_card(
+    name: str,
+    made_from: data.Origin,
+    args: tuple,
+    kwargs: tuple[tuple[str, Any], ...],
+    _func: Callable[..., T],
+) -> T:
+    return _func(data.card(made_from), *args, **dict(kwargs))
