@@ -813,12 +813,27 @@ def _may_hold_long_text(xml: bytes, element: bytes) -> bool:
         return False
     if b":" + element + b" " in xml or b":" + element + b">" in xml:
         return True
+    if _opens_in_every_stretch(xml, element):
+        return False
     data = np.frombuffer(xml, dtype=np.uint8)
     at = np.flatnonzero(data[: len(data) - len(element) - 1] == ord("<"))
     for offset, byte in enumerate(element, 1):
         at = at[data[at + offset] == byte]
     at = at[_ENDS_NAME[data[at + len(element) + 1]]]
     return int(np.diff(at, prepend=0, append=len(data)).max()) > MAX_CELL_TEXT
+
+
+def _opens_in_every_stretch(xml: bytes, element: bytes) -> bool:
+    """Whether an opening tag of `element` as Excel writes it (`<c `, `<si>`) starts in
+    every stretch of half Excel's limit: then no two openings (nor an opening and either
+    end) are as far apart as the limit, and no cell is measured. A few C-speed `find`s
+    per stretch; any stretch without one leaves the question to the exact measure."""
+    half = MAX_CELL_TEXT // 2
+    openings = (b"<" + element + b" ", b"<" + element + b">")
+    for start in range(0, len(xml), half):
+        if all(xml.find(tag, start, start + half + len(tag) - 1) < 0 for tag in openings):
+            return False
+    return True
 
 
 _ENDS_NAME = np.zeros(256, dtype=bool)  # the bytes that may follow a tag's name
