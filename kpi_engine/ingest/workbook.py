@@ -12,6 +12,7 @@ cells are materialised, so a bad upload costs milliseconds and bounded memory.
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
 import re
@@ -321,7 +322,13 @@ _ATTRIBUTE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 def _tags(xml: bytes, tag: bytes) -> list[dict[str, list[str]]]:
     """The attributes of every `<tag>` (any namespace prefix) in a small XML part, by name
-    without its prefix: every occurrence, each value as written and unescaped."""
+    without its prefix: every occurrence, each value as written and unescaped. Read once
+    per distinct part of a few KB: a batch of workbooks saved from one template repeats
+    its relationships and sheet list file after file (callers only read the answer)."""
+    return _tags_of_small(xml, tag) if len(xml) <= 8192 else _read_tags(xml, tag)
+
+
+def _read_tags(xml: bytes, tag: bytes) -> list[dict[str, list[str]]]:
     found = []
     for attributes in re.findall(rb"<(?:[\w.-]+:)?" + tag + rb"(?=[\s/>])([^>]*)>", xml):
         values: dict[str, list[str]] = {}
@@ -331,6 +338,9 @@ def _tags(xml: bytes, tag: bytes) -> list[dict[str, list[str]]]:
             values.setdefault(key, []).extend(dict.fromkeys((raw, html.unescape(raw))))
         found.append(values)
     return found
+
+
+_tags_of_small = functools.lru_cache(maxsize=256)(_read_tags)
 
 
 # -- the grid a sheet asks for ---------------------------------------------------------------
