@@ -500,6 +500,49 @@ def bench_ingest(
     return kpis
 
 
+def bench_stages(files: Sequence[tuple[str, bytes]], repeats: int, results: dict[str, Any]) -> None:
+    """Where `load_files(workers=0)`'s time goes: this process's CPU seconds for each
+    stage run on its own over every file (best of `repeats`), each against the bare read's
+    in the same round: the hostile-zip checks (`workbook._check_zip`), the rest of
+    `read_workbook` (calamine's read and the cell checks), `parse_file` (headers, plans,
+    cutting out the rows), `stack_rows`, `validate` and `names.unify`."""
+    from kpi_engine.core.names import unify
+    from kpi_engine.core.settings import Limits
+    from kpi_engine.ingest import load, workbook
+    from kpi_engine.ingest.validate import validate
+
+    limits = Limits.from_env()
+    best: dict[str, float] = {}
+
+    def cpu(stage: str, fn: Callable[..., Any], *args: Any, **options: Any) -> Any:
+        start = time.process_time()
+        result = fn(*args, **options)
+        best[stage] = min(best.get(stage, float("inf")), time.process_time() - start)
+        return result
+
+    def each(fn: Callable[..., Any], *columns: Sequence[Any]) -> list[Any]:
+        return [fn(*args) for args in zip(*columns, strict=True)]
+
+    names, datas = [name for name, _ in files], [data for _, data in files]
+    for _ in range(max(1, repeats)):
+        cpu("bare read", calamine_bare, files)
+        cpu("hostile-zip checks", each, workbook._check_zip, datas, [limits] * len(files))
+        books = cpu("read_workbook", each, workbook.read_workbook, names, datas)
+        parsed = cpu("parse", each, load.parse_file, names, books)
+        sheets = [sheet for _, found in parsed for sheet in found if sheet[0] is not None]
+        plans = [load.SheetPlan(*plan) for plan, _ in sheets]
+        raw = cpu("stack", load.stack_rows, plans, [rows for _, rows in sheets])
+        kpis, defs, *_ = cpu("validate", validate, raw, plans, limits=limits)
+        cpu("unify", unify, kpis, preferred=defs["department"])
+    best["calamine's read and the cell checks"] = best["read_workbook"] - best["hostile-zip checks"]
+    stages = ("hostile-zip checks", "calamine's read and the cell checks", "parse", "stack")
+    bare = best["bare read"]
+    ratios = {stage: round(best[stage] / bare, 3) for stage in (*stages, "validate", "unify")}
+    results["ingest"]["stages_cpu_vs_bare"] = ratios
+    print("  stages of load_files in one process, CPU vs the bare read's: ", end="")
+    print(", ".join(f"{stage} {ratio:.2f}x" for stage, ratio in ratios.items()))
+
+
 def numpy_floor(kpis: Any) -> Callable[[], Any]:
     """The scoring floor: one numpy clip of actual / target and one groupby mean, the least
     any scoring plus roll-up can do (here and in scale.py)."""
@@ -606,6 +649,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="ingest repeats (default 3)")
     parser.add_argument("--scoring-repeats", type=int, default=3)
     parser.add_argument("--no-openpyxl", action="store_true", help="skip the slow baseline 2")
+    parser.add_argument(
+        "--stages", action="store_true", help="also time each stage of load_files on its own"
+    )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="generator jobs")
     parser.add_argument("--data-dir", type=Path, default=HERE / ".data")
     parser.add_argument("--regenerate", action="store_true", help="rewrite cached workbooks")
@@ -659,6 +705,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(f"\n[a] ingest ({os.cpu_count()} cores)", flush=True)
     loaded_kpis = bench_ingest(files, repeats, openpyxl_repeats, results)
+    if args.stages:
+        bench_stages(files, repeats, results)
 
     print("\n[b] scoring", flush=True)
     if loaded_kpis is None:
