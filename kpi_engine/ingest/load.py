@@ -652,9 +652,7 @@ def _columns_of(rows: list[list[object]], width: int) -> list[tuple[object, ...]
     if not rows:
         return [() for _ in range(width)]
     padded = (
-        rows
-        if min(map(len, rows)) >= width
-        else [[*r, *[""] * (width - len(r))] for r in rows]
+        rows if min(map(len, rows)) >= width else [[*r, *[""] * (width - len(r))] for r in rows]
     )
     return list(zip(*padded, strict=False))[:width] or [() for _ in range(width)]
 
