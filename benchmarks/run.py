@@ -500,6 +500,59 @@ def bench_ingest(
     return kpis
 
 
+def bench_stages(files: Sequence[tuple[str, bytes]], repeats: int, results: dict[str, Any]) -> None:
+    """Where `load_files(workers=0)`'s time goes: this process's CPU seconds for each
+    stage (best of `repeats`), each against the bare read's in the same round: the
+    hostile-zip checks (`workbook._check_zip`, run on their own), the rest of
+    `read_workbook` (calamine's read and the cell checks), `parse_file` (headers, plans,
+    cutting out the rows), `stack_rows`, `validate` and `names.unify`. Files are read and
+    parsed one by one, each grid dropped once parsed, as `load_files` does (a batch of
+    grids kept alive would make the garbage collector's passes the cost measured)."""
+    from kpi_engine.core.names import unify
+    from kpi_engine.core.settings import Limits
+    from kpi_engine.ingest import load, workbook
+    from kpi_engine.ingest.validate import validate
+
+    limits = Limits.from_env()
+    best: dict[str, float] = {}
+
+    def cpu(stage: str, fn: Callable[..., Any], *args: Any, **options: Any) -> Any:
+        start = time.process_time()
+        result = fn(*args, **options)
+        best[stage] = min(best.get(stage, float("inf")), time.process_time() - start)
+        return result
+
+    zip_read = ("hostile-zip checks", "calamine's read and the cell checks", "parse")
+    for _ in range(max(1, repeats)):
+        cpu("bare read", calamine_bare, files)
+        spent, parsed = dict.fromkeys(zip_read, 0.0), []
+        for name, data in files:
+            start = time.process_time()
+            workbook._check_zip(data, limits)
+            checked = time.process_time()
+            sheets = workbook.read_workbook(name, data, limits=limits)
+            read = time.process_time()
+            parsed.append(load.parse_file(name, sheets))
+            done = time.process_time()
+            spent[zip_read[0]] += checked - start
+            spent[zip_read[1]] += read - checked - (checked - start)  # the checks ran again
+            spent[zip_read[2]] += done - read
+        for stage, seconds in spent.items():
+            best[stage] = min(best.get(stage, float("inf")), seconds)
+        sheets = [sheet for _, found in parsed for sheet in found if sheet[0] is not None]
+        plans = [load.SheetPlan(*plan) for plan, _ in sheets]
+        raw = cpu("stack", load.stack_rows, plans, [rows for _, rows in sheets])
+        kpis, defs, *_ = cpu("validate", validate, raw, plans, limits=limits)
+        cpu("unify", unify, kpis, preferred=defs["department"])
+    bare = best["bare read"]
+    ratios = {
+        stage: round(best[stage] / bare, 3) for stage in (*zip_read, "stack", "validate", "unify")
+    }
+    results["ingest"]["stages_cpu_vs_bare"] = ratios
+    print("  stages of load_files in one process, CPU vs the bare read's: ", end="")
+    print(", ".join(f"{stage} {ratio:.2f}x" for stage, ratio in ratios.items()))
+
+
 def numpy_floor(kpis: Any) -> Callable[[], Any]:
     """The scoring floor: one numpy clip of actual / target and one groupby mean, the least
     any scoring plus roll-up can do (here and in scale.py)."""
@@ -606,6 +659,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="ingest repeats (default 3)")
     parser.add_argument("--scoring-repeats", type=int, default=3)
     parser.add_argument("--no-openpyxl", action="store_true", help="skip the slow baseline 2")
+    parser.add_argument(
+        "--stages", action="store_true", help="also time each stage of load_files on its own"
+    )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="generator jobs")
     parser.add_argument("--data-dir", type=Path, default=HERE / ".data")
     parser.add_argument("--regenerate", action="store_true", help="rewrite cached workbooks")
@@ -659,6 +715,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(f"\n[a] ingest ({os.cpu_count()} cores)", flush=True)
     loaded_kpis = bench_ingest(files, repeats, openpyxl_repeats, results)
+    if args.stages:
+        bench_stages(files, repeats, results)
 
     print("\n[b] scoring", flush=True)
     if loaded_kpis is None:

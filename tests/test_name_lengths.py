@@ -90,3 +90,26 @@ def test_a_note_longer_than_excel_allows_is_cut_with_a_warning(kind):
     assert loaded.errors.empty and list(loaded.warnings["code"]) == ["text_cut"]
     assert "1 cells" in loaded.warnings.iloc[0]["message"]
     assert loaded.kpis.iloc[0]["extras"]["备注"] == note[:32_767]
+
+
+def _sheet_xml(cells: list[str]) -> bytes:
+    body = "".join(
+        f'<row r="{i}"><c r="A{i}" t="inlineStr"><is>{text}</is></c></row>'
+        for i, text in enumerate(cells, 1)
+    )
+    return f"<worksheet><sheetData>{body}</sheetData></worksheet>".encode()
+
+
+@pytest.mark.parametrize("at", [0, 1_500, 2_999])
+def test_an_over_long_cell_among_many_short_ones_is_measured(at):
+    """A sheet larger than Excel's cell limit whose cells are all short needs no cell
+    looked at; one cell of 40,000 characters anywhere among them (at the start, in the
+    middle, last; in one piece or in rich-text runs) is found."""
+    from kpi_engine.ingest.workbook import _may_hold_long_text
+
+    short = ["<t>KPI</t>"] * 3_000
+    assert not _may_hold_long_text(_sheet_xml(short), b"c")
+    for long in ("<t>" + "x" * 40_000 + "</t>", ("<r><t>" + "y" * 20_000 + "</t></r>") * 2):
+        cells = short.copy()
+        cells[at] = long
+        assert _may_hold_long_text(_sheet_xml(cells), b"c")

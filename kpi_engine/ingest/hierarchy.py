@@ -58,9 +58,12 @@ def sheet_edges(
     and a parent column, and no KPI column. A row with an empty parent (the group at the
     top) gives no edge. Without `order`: the sheet's place in the batch is known only to
     the parent process (`edges_frame`)."""
+    texts = {c for row in cells[:scan] for c in row if isinstance(c, str)}
+    if not any(aliases.column_for(text) == "parent" for text in texts):
+        return None  # most sheets: one cached look-up per distinct text
     for index, row in enumerate(cells[:scan]):
         kinds = [aliases.column_for(c) if isinstance(c, str) else None for c in row]
-        if "parent" not in kinds:  # most sheets: one cached look-up per cell
+        if "parent" not in kinds:
             continue
         headers = [_text(c) for c in row]
         names = [i for i, h in enumerate(headers) if aliases.is_hierarchy_name(h)]

@@ -652,9 +652,7 @@ def _columns_of(rows: list[list[object]], width: int) -> list[tuple[object, ...]
     if not rows:
         return [() for _ in range(width)]
     padded = (
-        rows
-        if all(len(r) >= width for r in rows)
-        else [[*r, *[""] * (width - len(r))] for r in rows]
+        rows if min(map(len, rows)) >= width else [[*r, *[""] * (width - len(r))] for r in rows]
     )
     return list(zip(*padded, strict=False))[:width] or [() for _ in range(width)]
 
@@ -665,7 +663,7 @@ def _sheet_rows(plan: SheetPlan, sheet: Sheet) -> SheetRows:
     rows = sheet.cells[plan.header_row + 1 :]
     if not rows:
         return 0, {}, [], [], None
-    width = max(len(sheet.cells[plan.header_row]), max(len(r) for r in rows))
+    width = max(len(sheet.cells[plan.header_row]), max(map(len, rows)))
     columns = _columns_of(rows, width)
     first, first_column = _first_cells(columns, len(rows))
     used = {

@@ -164,6 +164,9 @@ def _kinds(cells: pd.Series) -> np.ndarray:
     the classification itself running once per distinct type.
     """
     dtype = cells.dtype
+    missing = cells.isna().to_numpy()
+    if missing.all():  # a column no sheet of the batch has: nothing to classify
+        return np.full(len(cells), _MISSING, dtype=np.int8)
     if isinstance(dtype, pd.StringDtype):
         kinds = np.full(len(cells), _TEXT, dtype=np.int8)
     elif pd.api.types.is_bool_dtype(dtype):
@@ -175,7 +178,7 @@ def _kinds(cells: pd.Series) -> np.ndarray:
         kinds = np.array([_kind_of_type(t) for t in types], dtype=np.int8)[codes]
     else:  # datetimes, timedeltas, periods...
         kinds = np.full(len(cells), _OTHER, dtype=np.int8)
-    kinds[cells.isna().to_numpy()] = _MISSING
+    kinds[missing] = _MISSING
     return kinds
 
 

@@ -12,6 +12,7 @@ cells are materialised, so a bad upload costs milliseconds and bounded memory.
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
 import re
@@ -321,7 +322,13 @@ _ATTRIBUTE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 def _tags(xml: bytes, tag: bytes) -> list[dict[str, list[str]]]:
     """The attributes of every `<tag>` (any namespace prefix) in a small XML part, by name
-    without its prefix: every occurrence, each value as written and unescaped."""
+    without its prefix: every occurrence, each value as written and unescaped. Read once
+    per distinct part of a few KB: a batch of workbooks saved from one template repeats
+    its relationships and sheet list file after file (callers only read the answer)."""
+    return _tags_of_small(xml, tag) if len(xml) <= 8192 else _read_tags(xml, tag)
+
+
+def _read_tags(xml: bytes, tag: bytes) -> list[dict[str, list[str]]]:
     found = []
     for attributes in re.findall(rb"<(?:[\w.-]+:)?" + tag + rb"(?=[\s/>])([^>]*)>", xml):
         values: dict[str, list[str]] = {}
@@ -331,6 +338,9 @@ def _tags(xml: bytes, tag: bytes) -> list[dict[str, list[str]]]:
             values.setdefault(key, []).extend(dict.fromkeys((raw, html.unescape(raw))))
         found.append(values)
     return found
+
+
+_tags_of_small = functools.lru_cache(maxsize=256)(_read_tags)
 
 
 # -- the grid a sheet asks for ---------------------------------------------------------------
@@ -813,12 +823,27 @@ def _may_hold_long_text(xml: bytes, element: bytes) -> bool:
         return False
     if b":" + element + b" " in xml or b":" + element + b">" in xml:
         return True
+    if _opens_in_every_stretch(xml, element):
+        return False
     data = np.frombuffer(xml, dtype=np.uint8)
     at = np.flatnonzero(data[: len(data) - len(element) - 1] == ord("<"))
     for offset, byte in enumerate(element, 1):
         at = at[data[at + offset] == byte]
     at = at[_ENDS_NAME[data[at + len(element) + 1]]]
     return int(np.diff(at, prepend=0, append=len(data)).max()) > MAX_CELL_TEXT
+
+
+def _opens_in_every_stretch(xml: bytes, element: bytes) -> bool:
+    """Whether an opening tag of `element` as Excel writes it (`<c `, `<si>`) starts in
+    every stretch of half Excel's limit: then no two openings (nor an opening and either
+    end) are as far apart as the limit, and no cell is measured. A few C-speed `find`s
+    per stretch; any stretch without one leaves the question to the exact measure."""
+    half = MAX_CELL_TEXT // 2
+    openings = (b"<" + element + b" ", b"<" + element + b">")
+    for start in range(0, len(xml), half):
+        if all(xml.find(tag, start, start + half + len(tag) - 1) < 0 for tag in openings):
+            return False
+    return True
 
 
 _ENDS_NAME = np.zeros(256, dtype=bool)  # the bytes that may follow a tag's name
