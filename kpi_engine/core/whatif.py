@@ -431,7 +431,6 @@ def _sample_ranks(
     weights: np.ndarray,
     fixed: _Fixed,
     settings: Settings,
-    chunk: int = 4_000_000,
 ) -> _Sampled:
     """Department ranks (D x K) under each weight column: 1 + the number of departments
     scoring strictly higher, so ties share a rank; NaN where a department has no score.
@@ -449,14 +448,25 @@ def _sample_ranks(
     vetoed = ~np.isnan(fixed.vetoed)[:, None]  # their final score is the veto score
     dept = adjust.final_scores(dept, fixed.bonus[:, None], fixed.penalty[:, None], False, settings)
     dept = np.where(vetoed, fixed.vetoed[:, None], dept)
-    d, k = dept.shape
+    return _Sampled(_ranks(dept), np.fmin.reduce(dept, axis=1), np.fmax.reduce(dept, axis=1))
+
+
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    """Per column of a D x K score matrix, each row's rank: 1 + the number of rows scoring
+    strictly higher (ties share the best rank), NaN where the score is NaN. Sorting each
+    column costs D log D where comparing every pair costs D x D (500 units, 2000 weightings:
+    milliseconds rather than seconds)."""
+    d, k = scores.shape
+    keyed = np.where(np.isnan(scores), -np.inf, scores)  # NaN last in descending order
+    order = np.argsort(-keyed, axis=0, kind="stable")
+    ranked = np.take_along_axis(keyed, order, axis=0)
+    position = np.arange(d)[:, None]
+    new = np.ones((d, k), dtype=bool)
+    new[1:] = ranked[1:] != ranked[:-1]  # the first of each run of equal scores
+    first = np.maximum.accumulate(np.where(new, position, 0), axis=0)
     out = np.empty((d, k))
-    step = max(1, chunk // max(d * d, 1))
-    for start in range(0, k, step):
-        block = dept[:, start : start + step]
-        higher = (block[None, :, :] > block[:, None, :]).sum(axis=1)
-        out[:, start : start + step] = np.where(np.isnan(block), np.nan, 1.0 + higher)
-    return _Sampled(out, np.fmin.reduce(dept, axis=1), np.fmax.reduce(dept, axis=1))
+    np.put_along_axis(out, order, first + 1.0, axis=0)
+    return np.where(np.isnan(scores), np.nan, out)
 
 
 def _fixed(departments: pd.DataFrame, period: object, names: pd.Index) -> _Fixed:
