@@ -120,30 +120,43 @@ def _unexplained(grain: str, periods: list[str], settings: Settings) -> pd.DataF
     return unexplained(kpis[kpis["period"].isin(periods).to_numpy(bool)], data.notes(), settings)
 
 
-def _cell(row: pd.Series, lang: str, zone: str) -> str:
-    color, tint = COLORS[row["status"]]
-    word = html.escape(t(f"board.status_{row['status']}", lang))
-    tip = [t("board.deadline", lang, time=tables.when(row["deadline"], zone))]
-    who = ""
-    if row["uploader"] is not None:
-        name = tables.uploader_names(pd.Series([row["uploader"]]), lang).iloc[0]
-        local = pd.Timestamp(row["uploaded_at"]).tz_convert(zone)
-        who = f"{name} · {local:%m-%d %H:%M}"
-        tip.append(t("board.uploaded", lang, user=name, time=tables.when(row["uploaded_at"], zone)))
-    if row["reviewed_by"] is not None:
-        tip.append(
-            t(
-                "board.reviewed",
-                lang,
-                user=row["reviewed_by"],
-                time=tables.when(row["reviewed_at"], zone),
-            )
-        )
-    return (
-        f'<td style="background:{tint};border-left:0.35rem solid {color}"'
-        f' title="{html.escape(chr(10).join(tip))}">'
-        f'<span class="word">{word}</span><span class="who">{html.escape(who) or "&nbsp;"}</span>'
-        "</td>"
+def _cells(found: pd.DataFrame, lang: str, zone: str) -> pd.Series:
+    """Every cell of the board as HTML, column by column (500 departments are thousands of
+    cells): the status word on its colour, who uploaded and when, and in the tooltip the
+    deadline, the upload and the review on the organisation's clock."""
+    status = found["status"]
+    colors = status.map(lambda s: COLORS[s][0])
+    tints = status.map(lambda s: COLORS[s][1])
+    words = status.map(lambda s: html.escape(t(f"board.status_{s}", lang)))
+    sent = found["uploader"].notna().to_numpy()
+    names = tables.uploader_names(found["uploader"], lang)
+    local = pd.to_datetime(found["uploaded_at"], utc=True).dt.tz_convert(zone)
+    who = (names.astype(str) + " · " + local.dt.strftime("%m-%d %H:%M")).where(sent, "")
+    deadline = tables.times(found["deadline"], zone).to_numpy()
+    uploaded = tables.times(found["uploaded_at"], zone).to_numpy()
+    reviewed = tables.times(found["reviewed_at"], zone).to_numpy()
+    uploader, reviewer = names.to_numpy(), found["reviewed_by"].to_numpy()
+    looked = found["reviewed_by"].notna().to_numpy()
+
+    def tip(i: int) -> str:
+        lines = [t("board.deadline", lang, time=deadline[i])]
+        if sent[i]:
+            lines.append(t("board.uploaded", lang, user=uploader[i], time=uploaded[i]))
+        if looked[i]:
+            lines.append(t("board.reviewed", lang, user=reviewer[i], time=reviewed[i]))
+        return "\n".join(lines)
+
+    tips = map(tip, range(len(found)))
+    return pd.Series(
+        [
+            f'<td style="background:{tint};border-left:0.35rem solid {color}"'
+            f' title="{html.escape(tip)}">'
+            f'<span class="word">{word}</span><span class="who">{html.escape(name) or "&nbsp;"}</span>'
+            "</td>"
+            for tint, color, tip, word, name in zip(tints, colors, tips, words, who, strict=True)
+        ],
+        index=found.index,
+        dtype=object,
     )
 
 
@@ -152,10 +165,11 @@ def grid(found: pd.DataFrame, lang: str, zone: str) -> str:
     periods = list(dict.fromkeys(found["period"]))
     shown = data.shown()
     head = "".join(f"<th>{html.escape(period_label(p, lang))}</th>" for p in periods)
-    rows = []
-    for department, cells in found.groupby("department", sort=False):
-        body = "".join(_cell(row, lang, zone) for _, row in cells.iterrows())
-        rows.append(f'<tr><th class="dept">{html.escape(shown(str(department)))}</th>{body}</tr>')
+    cells = _cells(found, lang, zone)
+    rows = [
+        f'<tr><th class="dept">{html.escape(shown(str(department)))}</th>{"".join(body)}</tr>'
+        for department, body in cells.groupby(found["department"], sort=False)
+    ]
     department = html.escape(t("common.department", lang))
     return (
         f'{STYLE}<table class="kpi-board"><thead><tr><th class="dept">{department}</th>{head}'

@@ -827,14 +827,25 @@ def version_state(deleted: bool, current: bool, lang: str, state: str = PUBLISHE
 def when(value: object, zone: str = DEFAULT_TIME_ZONE) -> str:
     """A stored time (UTC) on the organisation's clock (`Settings.time_zone`), its offset
     written out so that nobody guesses the zone: `2026-11-23 22:05 UTC+8`."""
-    if is_missing(value):
-        return MISSING
-    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
-    local = (stamp if stamp.tzinfo else stamp.tz_localize("UTC")).tz_convert(zone)
-    minutes = int(local.utcoffset().total_seconds()) // 60  # type: ignore[union-attr]  # aware
-    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
-    offset = f"{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
-    return f"{local:%Y-%m-%d %H:%M} UTC{sign}{offset}"
+    return str(times(pd.Series([value], dtype=object), zone).iloc[0])
+
+
+def times(values: pd.Series, zone: str = DEFAULT_TIME_ZONE) -> pd.Series:
+    """`when` for a whole column at once (the submission board has a cell per department and
+    period): naive times are UTC, missing ones `MISSING`; the offset is each time's own,
+    so a change to summer time shows."""
+    stamps = pd.to_datetime(values, utc=True, errors="coerce")
+    local = stamps.dt.tz_convert(zone)
+    minutes = (local.dt.tz_localize(None) - stamps.dt.tz_localize(None)).dt.total_seconds() // 60
+    whole = minutes.abs().fillna(0).astype(int)
+    rest = whole % 60
+    offset = (
+        np.where(minutes >= 0, "UTC+", "UTC-")
+        + (whole // 60).astype(str)
+        + np.where(rest > 0, ":" + rest.astype(str).str.zfill(2), "")
+    )
+    shown = local.dt.strftime("%Y-%m-%d %H:%M") + " " + offset
+    return shown.where(stamps.notna().to_numpy(), MISSING).astype(object)
 
 
 def versions(frame: pd.DataFrame, lang: str, zone: str = DEFAULT_TIME_ZONE) -> pd.DataFrame:
