@@ -645,6 +645,15 @@ def aggregate(kpis: pd.DataFrame, months: Sequence[str], *, label: str) -> pd.Da
     return aggregate_each(kpis, [(label, months)])
 
 
+# How a group's months make one number, by aggregation (`AGGREGATIONS`): the last is the
+# last month with a value.
+_REDUCE = {
+    "sum": lambda groups: groups.sum(min_count=1),
+    "avg": lambda groups: groups.mean(),
+    "last": lambda groups: groups.last(),
+}
+
+
 def _distinct_months(group: np.ndarray, month: np.ndarray, groups: int) -> np.ndarray:
     """How many distinct months each of `groups` groups has, from rows sorted by group,
     then month (0 for a group without a row): a count of where either changes."""
@@ -696,26 +705,30 @@ def aggregate_each(kpis: pd.DataFrame, spans: Sequence[tuple[str, Sequence[str]]
 
     # each number column gathered once, in group-then-month order
     ordered, month = positions[order], month[order]
-    amounts = {column: floats(kpis, column)[ordered] for column in _NUMERIC}
-    has_actual = ~np.isnan(amounts["actual"])
+    amounts = np.empty((len(_NUMERIC), len(ordered)))
+    for i, column in enumerate(_NUMERIC):
+        amounts[i] = floats(kpis, column)[ordered]
+    has_actual = ~np.isnan(amounts[0])
     reported = _distinct_months(sorted_kpi[has_actual], month[has_actual], len(latest))
     # pair anchors with the reported months: drop those of a month without an actual
-    unpaired = ~has_actual & (reported[sorted_kpi] > 0)
-    for column in _NUMERIC[1:]:
-        amounts[column][unpaired] = np.nan
-    groups = pd.DataFrame(amounts).groupby(sorted_kpi, sort=True)
-    how = latest["aggregation"].where(latest["aggregation"].isin(AGGREGATIONS))
-    how = how.fillna(DEFAULT_AGGREGATION).to_numpy(str)[:, None]
-    totals = groups.sum(min_count=1).to_numpy()
-    means = groups.mean().to_numpy()
-    lasts = groups.last().to_numpy()  # the last month with a value
-    values = np.where(how == "sum", totals, np.where(how == "last", lasts, means))
+    amounts[1:, ~has_actual & (reported[sorted_kpi] > 0)] = np.nan
+    written = latest["aggregation"].where(latest["aggregation"].isin(AGGREGATIONS))
+    how = written.fillna(DEFAULT_AGGREGATION).to_numpy(str)
+    values = np.full((len(latest), len(_NUMERIC)), np.nan)
+    # each group summed, averaged or its last value taken by its own aggregation: each
+    # row goes through one of the three (pandas' sums, compensated, as before)
+    for kind, reduce in _REDUCE.items():
+        rows = (how == kind)[sorted_kpi]
+        if rows.any():
+            frame = pd.DataFrame(amounts[:, rows].T, columns=_NUMERIC, copy=False)
+            done = reduce(frame.groupby(sorted_kpi[rows], sort=True))
+            values[done.index.to_numpy()] = done.to_numpy()
 
     expected = _distinct_months(sorted_kpi, month, len(latest))
     labels = pd.Series([label for label, _ in spans])  # typed as a label assigned is
     result = latest.assign(
         **dict(zip(_NUMERIC, values.T, strict=True)),
-        aggregation=how[:, 0],
+        aggregation=how,
         period=labels.take(span[order[is_latest]]).array,
         months=reported,
         coverage=reported / expected,
