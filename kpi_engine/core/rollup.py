@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -73,7 +74,7 @@ def expand_shared(scored: pd.DataFrame) -> pd.DataFrame:
     cells = base["shared_with"].to_numpy(dtype=object)
     # only these can list partners; a bonus or penalty item is its owner's alone
     candidates = np.flatnonzero(cells != _EMPTY)
-    candidates = candidates[~adjust.items(base.take(candidates))]
+    candidates = candidates[~adjust.items(base.filter(["section"]).take(candidates))]
     partners = pd.Series(cells[candidates], index=candidates, dtype=object).explode()
     partners = partners[partners.notna() & (partners != "")]
     rows = partners.index.to_numpy(dtype=np.intp)
@@ -108,11 +109,18 @@ class Rollup:
 _PERSPECTIVE_RANK = {p: i for i, p in enumerate(PERSPECTIVES)}
 
 
-class _Axis(NamedTuple):
+@dataclass(frozen=True, eq=False)
+class _Axis:
     """One grouping key factorized: a code per row (-1 when missing) and the sorted labels."""
 
     codes: np.ndarray
     labels: pd.Index
+
+    @cached_property
+    def texts(self) -> pd.api.extensions.ExtensionArray:
+        """The labels as the tables' text column, made once per axis: every table of a
+        roll-up (and every what-if re-roll of a cube) takes its cells' labels from it."""
+        return pd.array(self.labels, dtype="str")
 
 
 def _axis(values: pd.Series, *, perspectives: bool = False) -> _Axis:
@@ -265,8 +273,8 @@ def _table(
     """The cells that exist as rows, in cube (that is, report) order; `more` are further
     columns over the same cells."""
     cells = np.nonzero(present)
-    columns: dict[str, object] = {  # each label made text once, then taken per cell
-        name: pd.array(axis.labels, dtype="str").take(index)
+    columns: dict[str, object] = {
+        name: axis.texts.take(index)
         for (name, axis), index in zip(axes.items(), cells, strict=True)
     }
     columns["score"] = score[cells]
