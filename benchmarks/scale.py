@@ -5,6 +5,7 @@
     python3 benchmarks/scale.py --quick                    # 3 and 30 departments x 5 KPIs x 2 months
     python3 benchmarks/scale.py --seed-data-dir DIR        # a data directory holding the group, then:
     KPI_DATA_DIR=DIR streamlit run app.py
+    python3 benchmarks/scale.py --scoring-only             # scoring and histories only, in a minute
 
 Both sizes are benchmarks/run.py's monthly forms (generated once per size and cached under
 benchmarks/.data), plus a hierarchy workbook `组织架构.xlsx` (单位 / 上级单位) that puts every
@@ -27,6 +28,13 @@ Steps, each with its floor measured in the same process where there is one:
 - pages: each page's server-side render (Streamlit AppTest, no browser) on the SQLite
   store just written, best of `--page-repeats` after one warm pass (aim under 2 s at the
   large size), and the first page of a new server (scores every period once).
+
+`--scoring-only` skips the 18,000 workbooks: it reads the small size's workbooks, makes
+the large size's rows from them (each department's rows again under the next departments'
+names and KPI ids, values repeating every small-size departments; every text its own
+object, as the store reads them) and times, both sizes in one process, the scoring floor,
+`build` with the tree, and `insights.history` of every period of the month, quarter and
+year grains with their comparison labels (what the app's first page of a grain builds).
 
 Speed is reported, never asserted; the exit code is non-zero only when a step failed.
 """
@@ -285,6 +293,83 @@ def report(small: dict[str, float], large: dict[str, float], rows_growth: float)
     return lines
 
 
+HISTORY_GRAINS = ("month", "quarter", "year")
+
+
+def replicated(kpis: pd.DataFrame, departments: int, copies: int) -> pd.DataFrame:
+    """`kpis` of `departments` departments `copies` times, the c-th copy's department d
+    named and its KPI ids numbered as department d + c x `departments` (`run.department_name`,
+    `D07-K001`): the rows of a group `copies` times larger, without its workbooks. Texts
+    are made one object per cell, as the store reads them (shared objects compare faster
+    than a real group's would)."""
+    names = kpis["department"].astype(str)
+    number = names.str.removeprefix("部门").astype(int).to_numpy()
+    suffix = kpis["kpi_id"].astype(str).str.split("-", n=1).str[1]
+    parts = []
+    for c in range(copies):
+        d = pd.Series(number + c * departments, index=kpis.index).map("{:02d}".format)
+        parts.append(kpis.assign(department="部门" + d, kpi_id="D" + d + "-" + suffix))
+    rows = pd.concat(parts, ignore_index=True)
+    texts = ["department", "kpi_id", "kpi_name", "perspective", "direction", "aggregation"]
+    texts += ["period"]  # never missing: a fresh object per cell from the str column
+    return rows.assign(**{c: rows[c].astype(str).astype(object) for c in texts})
+
+
+def scoring_steps(kpis: pd.DataFrame, org: pd.DataFrame, repeats: int) -> dict[str, float]:
+    """The scoring floor, `build` with the tree, and each grain's history, on `kpis`."""
+    from kpi_engine.core import insights
+
+    times = {
+        "scoring floor: numpy clip + groupby": best(run.numpy_floor(kpis), repeats),
+        "scoring + all roll-ups: build (with tree)": best(
+            lambda: build_with_tree(kpis, org), repeats
+        ),
+    }
+    for grain in HISTORY_GRAINS:
+        labels = insights.comparison_labels(insights.period_labels(kpis, grain=grain))
+        times[f"history, every {grain} ({len(labels)} labels)"] = best(
+            lambda labels=labels: insights.history(kpis, labels, org=org), repeats
+        )
+    for name, seconds in times.items():
+        print(f"  {name:<52} {seconds:9.3f} s", flush=True)
+    return times
+
+
+def scoring_only(
+    small: tuple[int, int, int], large: tuple[int, int, int], args: argparse.Namespace
+) -> int:
+    """Scoring and the histories at both sizes in one process, the large size's rows made
+    from the small size's (`replicated`): the scoring figures in a minute, not an hour."""
+    files = group_files(small, args.data_dir, args.jobs)
+    seconds, loaded = timed(lambda: load_files(files))
+    print(
+        f"read {len(files):,} workbooks in {seconds:.1f} s: {len(loaded.kpis):,} rows", flush=True
+    )
+    big = replicated(loaded.kpis, small[0], large[0] // small[0])
+    org = pd.DataFrame(tree_edges(large[0]), columns=["unit", "parent"])
+    times = {}
+    for name, size, kpis, edges in (
+        ("small", small, loaded.kpis, loaded.org),
+        ("large", large, big, org),
+    ):
+        shape = f"{size[0]} departments x {size[1]} KPIs x {size[2]} months"
+        placed = f"{len(kpis):,} rows of {kpis['department'].nunique()} departments"
+        print(f"\n== {shape}: {placed}; load average {os.getloadavg()[0]:.1f}", flush=True)
+        times[name] = scoring_steps(kpis, edges, args.repeats)
+    rows_growth = (large[0] * large[1] * large[2]) / (small[0] * small[1] * small[2])
+    print("\n" + "\n".join(report(times["small"], times["large"], rows_growth)))
+    for name in ("small", "large"):
+        floor = times[name]["scoring floor: numpy clip + groupby"]
+        ratios = ", ".join(
+            f"{step.split(' (')[0].removeprefix('history, every ')} {seconds / floor:.1f}x"
+            for step, seconds in times[name].items()
+            if step.startswith("history")
+        )
+        print(f"{name}: histories / numpy floor: {ratios}")
+    print(f"cores {os.cpu_count()}; load average at end: {[round(x, 2) for x in os.getloadavg()]}")
+    return 0
+
+
 def seed_data_dir(folder: Path, size: tuple[int, int, int], data_dir: Path, jobs: int) -> int:
     """A data directory holding the group: the app finds uploads there and seeds no sample."""
     files = group_files(size, data_dir, jobs)
@@ -341,6 +426,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="write the large group's store to DIR and stop",
     )
     parser.add_argument(
+        "--scoring-only",
+        action="store_true",
+        help="scoring, roll-ups and histories only, the large size made from the small one's rows",
+    )
+    parser.add_argument(
         "--store-dir",
         type=Path,
         metavar="DIR",
@@ -352,6 +442,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     small, large = (QUICK_SMALL, QUICK_LARGE) if args.quick else (SMALL, LARGE)
     if args.seed_data_dir:
         return seed_data_dir(args.seed_data_dir, large, args.data_dir, args.jobs)
+    if args.scoring_only:
+        return scoring_only(small, large, args)
 
     pg_url = args.database_url or os.environ.get(PG_ENV)
     env = {

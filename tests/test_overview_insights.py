@@ -11,9 +11,11 @@ import pandas as pd
 import pytest
 from kpi_rows import NAN, frame, kpi
 
+from kpi_engine import Loaded, load_files
 from kpi_engine.core import insights
 from kpi_engine.core.scorecard import build
 from kpi_engine.core.settings import Settings
+from tests import group_data
 
 
 def k(actual: float, **fields: object) -> dict[str, object]:
@@ -109,6 +111,35 @@ def test_history_matches_one_build_per_label(label: str) -> None:
         got = getattr(every, name)
         got = got[got["period"] == label].reset_index(drop=True)
         pd.testing.assert_frame_equal(got, getattr(alone, name), check_dtype=False)
+
+
+@pytest.fixture(scope="module")
+def sample_group() -> Loaded:
+    """The sample company as a group (a tree over its departments): veto KPIs, bonus and
+    penalty items, rules, shared and quarterly KPIs, cumulative targets."""
+    return load_files(group_data.group_files())
+
+
+@pytest.mark.parametrize("grain", ["month", "quarter", "half", "year", "ytd"])
+def test_every_label_of_a_history_is_that_label_scored_alone(
+    sample_group: Loaded, grain: str
+) -> None:
+    """A history stacks every label's rows and scores them once (the labels of a grain
+    aggregated together, `periods.aggregate_each`): each label's KPI rows, roll-ups and
+    units are exactly those of `build` for that label alone."""
+    kpis, org = sample_group.kpis, sample_group.org
+    labels = insights.comparison_labels(insights.period_labels(kpis, grain=grain))
+    every = insights.history(kpis, labels, org=org)
+    assert len(every.tree.units) == 4  # the group, its three units
+    for label in labels[-4:]:
+        alone = build(kpis, period=label, org=org)
+        for name in ("kpis", "perspectives", "departments", "organization", "units"):
+            got = getattr(every, name)
+            got = got[(got["period"] == label).to_numpy(bool)].reset_index(drop=True)
+            if alone.kpis.empty:  # a comparison label before the data: nothing, typed or not
+                assert got.empty, (label, name)
+            else:
+                pd.testing.assert_frame_equal(got, getattr(alone, name), check_exact=True)
 
 
 def test_history_of_months_keeps_only_those_months() -> None:

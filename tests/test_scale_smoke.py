@@ -77,3 +77,23 @@ def test_seed_data_dir_holds_the_group_with_its_tree(tmp_path: Path) -> None:
     assert placed["部门01"] == "单位01" and placed["部门30"] == "单位03"
     assert placed["单位03"] == "子公司1"
     assert "KPI_DATA_DIR=" in proc.stdout
+
+
+@pytest.mark.slow
+def test_scoring_only_times_scoring_and_each_grains_history_at_both_sizes(
+    tmp_path: Path,
+) -> None:
+    proc = run("--data-dir", str(tmp_path / "data"), "--scoring-only", "--repeats", "1")
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    # the large size's rows made from the small size's: ten times the departments
+    assert "3 departments x 5 KPIs x 2 months: 30 rows of 3 departments" in proc.stdout
+    assert "30 departments x 5 KPIs x 2 months: 300 rows of 30 departments" in proc.stdout
+    steps = ["scoring floor: numpy clip + groupby", "scoring + all roll-ups: build (with tree)"]
+    steps += [f"history, every {grain}" for grain in ("month", "quarter", "year")]
+    for step in steps:
+        row = rf"^{re.escape(step)}.*?\s+\d+\.\d+\s+\d+\.\d+\s+\d+\.\dx\s+\S"
+        assert re.search(row, proc.stdout, re.M), f"{step} not in the table:\n{output}"
+    assert re.search(r"^large: scoring \+ roll-ups / numpy floor: \d", proc.stdout, re.M)
+    assert re.search(r"^large: histories / numpy floor: month \d", proc.stdout, re.M)
+    assert "cores" in proc.stdout and "load average" in proc.stdout

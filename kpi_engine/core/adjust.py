@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from kpi_engine.core.schema import BONUS, PENALTY, owner_mask
+from kpi_engine.core.schema import BONUS, PENALTY, floats, in_sections, owner_mask
 from kpi_engine.core.settings import Settings
 
 # Decimal places a veto KPI's actual is compared to its bound at, as a person reads them
@@ -39,35 +39,27 @@ REASON_KEYS: tuple[str, ...] = (
 )
 
 
-def _numbers(rows: pd.DataFrame, column: str) -> np.ndarray:
-    if column not in rows.columns:
-        return np.full(len(rows), np.nan)
-    return pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-
-def _section_is(rows: pd.DataFrame, *sections: str) -> np.ndarray:
-    if "section" not in rows.columns:
-        return np.zeros(len(rows), dtype=bool)
-    return rows["section"].isin(sections).to_numpy(dtype=bool)
-
-
 def items(rows: pd.DataFrame) -> np.ndarray:
     """Which rows are bonus or penalty items (SPEC §5.7): points, not KPIs of a perspective."""
-    return _section_is(rows, BONUS, PENALTY)
+    return in_sections(rows, (BONUS, PENALTY))
 
 
 def penalties(rows: pd.DataFrame) -> np.ndarray:
     """Which rows are penalty items."""
-    return _section_is(rows, PENALTY)
+    return in_sections(rows, (PENALTY,))
 
 
-def item_points(rows: pd.DataFrame) -> np.ndarray:
+def item_points(rows: pd.DataFrame, item: np.ndarray | None = None) -> np.ndarray:
     """Each bonus or penalty item's points, counted positive (NaN on other rows): its
     points column (`full_points`: 分值 / 加分 / 扣分) where filled, else its actual, by
-    absolute value, so a penalty written `-2` or `2` subtracts 2 (SPEC §5.7)."""
-    given = _numbers(rows, "full_points")
-    points = np.abs(np.where(np.isnan(given), _numbers(rows, "actual"), given))
-    return np.where(items(rows), points, np.nan)
+    absolute value, so a penalty written `-2` or `2` subtracts 2 (SPEC §5.7). `item`:
+    `items(rows)` when the caller has it; only those rows are read (items are few)."""
+    at = np.flatnonzero(items(rows) if item is None else item)
+    points = np.full(len(rows), np.nan)
+    if at.size:
+        given = floats(rows, "full_points")[at]
+        points[at] = np.abs(np.where(np.isnan(given), floats(rows, "actual")[at], given))
+    return points
 
 
 def as_points(rows: pd.DataFrame) -> pd.DataFrame:
@@ -77,11 +69,11 @@ def as_points(rows: pd.DataFrame) -> pd.DataFrame:
     item = items(rows)
     if not item.any():
         return rows
-    out = rows.copy()
-    out["actual"] = np.where(item, item_points(rows), _numbers(rows, "actual"))
-    out["full_points"] = np.where(item, np.nan, _numbers(rows, "full_points"))
-    out["aggregation"] = out["aggregation"].where(~item, "sum")
-    return out
+    return rows.assign(  # three columns new, the others shared
+        actual=np.where(item, item_points(rows, item), floats(rows, "actual")),
+        full_points=np.where(item, np.nan, floats(rows, "full_points")),
+        aggregation=rows["aggregation"].where(~item, "sum"),
+    )
 
 
 def with_points(scored: pd.DataFrame) -> pd.DataFrame:
@@ -89,13 +81,14 @@ def with_points(scored: pd.DataFrame) -> pd.DataFrame:
     rows keep theirs, NaN if none) and no score, status or method: an item is not
     measured against a target, its points go to the department (SPEC §5.7)."""
     item = items(scored)
-    given = _numbers(scored, "points")
-    out = scored.assign(points=np.where(item, item_points(scored), given))
-    if item.any():
-        out["score"] = np.where(item, np.nan, _numbers(scored, "score"))
-        out["status"] = scored["status"].where(~item, None)
-        if "method" in scored.columns:
-            out["method"] = scored["method"].where(~item)
+    given = floats(scored, "points")
+    if not item.any():  # most sheets: points as they are, nothing else to clear
+        return scored.assign(points=given.copy())
+    out = scored.assign(points=np.where(item, item_points(scored, item), given))
+    out["score"] = np.where(item, np.nan, floats(scored, "score"))
+    out["status"] = scored["status"].where(~item, None)
+    if "method" in scored.columns:
+        out["method"] = scored["method"].where(~item)
     return out
 
 
@@ -103,13 +96,17 @@ def failing(rows: pd.DataFrame) -> np.ndarray:
     """Which rows are veto KPIs that fail (SPEC §5.6): the actual is worse than the floor
     where one is given, else worse than the target; for a target range, outside it (a floor
     given on one side of the range is the bound there). A missing actual fails nothing:
-    there is nothing to judge, and it shows as missing."""
+    there is nothing to judge, and it shows as missing. Only veto KPIs are read (few)."""
+    fails = np.zeros(len(rows), dtype=bool)
     if "veto" not in rows.columns:
-        return np.zeros(len(rows), dtype=bool)
-    veto = rows["veto"].eq(True).to_numpy(dtype=bool)
-    actual, target, floor = (_numbers(rows, c) for c in ("actual", "target", "floor"))
-    low, high = _numbers(rows, "target_low"), _numbers(rows, "target_high")
-    direction = rows["direction"].to_numpy(dtype=object)
+        return fails
+    at = np.flatnonzero(rows["veto"].eq(True).to_numpy(dtype=bool))
+    if not at.size:
+        return fails
+    actual, target, floor, low, high = (
+        floats(rows, c)[at] for c in ("actual", "target", "floor", "target_low", "target_high")
+    )
+    direction = rows["direction"].to_numpy(dtype=object)[at]
     bound = np.where(np.isnan(floor), target, floor)
     with np.errstate(invalid="ignore"):
         gap = np.round(actual - bound, _READ_DECIMALS)
@@ -118,7 +115,8 @@ def failing(rows: pd.DataFrame) -> np.ndarray:
         worse = np.select(
             [direction == "lower", direction == "range"], [gap > 0, below | above], gap < 0
         )
-    return veto & worse & ~np.isnan(actual)
+    fails[at] = worse & ~np.isnan(actual)
+    return fails
 
 
 def _plain(value: object) -> object:
@@ -151,23 +149,30 @@ def department_adjustments(
 
     `departments` and `periods` are the rows' codes on the cube's axes (-1: none). Only a
     department's own rows count: a shared bonus item or veto KPI is the owner's, never
-    copied to a partner (`rollup.expand_shared` copies only KPIs of a perspective).
+    copied to a partner (`rollup.expand_shared` copies only KPIs of a perspective). Only
+    the items and veto KPIs are read: a few rows of the cube's 1.8 M, in their order.
     """
+    veto = rows["veto"].eq(True).to_numpy(dtype=bool) if "veto" in rows.columns else False
+    mine = np.flatnonzero(items(rows) | veto)
+    rows, departments, periods = rows.take(mine), departments[mine], periods[mine]
     own = owner_mask(rows) & (departments >= 0) & (periods >= 0)
     cell = np.where(own, departments * shape[1] + periods, -1)
     size = shape[0] * shape[1]
     points = np.nan_to_num(item_points(rows), nan=0.0)
     penalty = penalties(rows)
-    bonus_sum = np.bincount(cell[own], weights=np.where(penalty, 0.0, points)[own], minlength=size)
+    # float even without a row (numpy's bincount of nothing is int)
+    bonus_sum = np.bincount(
+        cell[own], weights=np.where(penalty, 0.0, points)[own], minlength=size
+    ).astype(float)
     penalty_sum = np.bincount(
         cell[own], weights=np.where(penalty, points, 0.0)[own], minlength=size
-    )
-    veto = np.full(size, None, dtype=object)
+    ).astype(float)
+    reasons = np.full(size, None, dtype=object)
     failed = np.flatnonzero(own & failing(rows))
     cells, first = np.unique(cell[failed], return_index=True)  # first in row order
     for at, position in zip(cells, failed[first], strict=True):  # one per vetoed cell
-        veto[at] = reason(rows.iloc[position])
-    return Adjustments(bonus_sum.reshape(shape), penalty_sum.reshape(shape), veto.reshape(shape))
+        reasons[at] = reason(rows.iloc[position])
+    return Adjustments(bonus_sum.reshape(shape), penalty_sum.reshape(shape), reasons.reshape(shape))
 
 
 def counted_bonus(bonus: np.ndarray, settings: Settings) -> np.ndarray:
@@ -198,7 +203,11 @@ def is_veto(value: object) -> bool:
 
 def vetoed(departments: pd.DataFrame) -> np.ndarray:
     """Per row of a `Scorecard.departments`-like table, whether it was vetoed (`is_veto`);
-    all False for a table without a `veto` column."""
+    all False for a table without a `veto` column. Only the filled cells are asked (few)."""
+    found = np.zeros(len(departments), dtype=bool)
     if "veto" not in departments.columns:
-        return np.zeros(len(departments), dtype=bool)
-    return np.fromiter(map(is_veto, departments["veto"]), dtype=bool, count=len(departments))
+        return found
+    values = departments["veto"].to_numpy(dtype=object)
+    filled = np.flatnonzero(pd.notna(values))
+    found[filled] = np.fromiter(map(is_veto, values[filled]), dtype=bool, count=filled.size)
+    return found

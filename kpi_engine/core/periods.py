@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 
 from kpi_engine.core.adjust import as_points
-from kpi_engine.core.names import kpi_keys
-from kpi_engine.core.schema import AGGREGATIONS, ANCHORS
+from kpi_engine.core.names import IDENTITY_COLUMNS, kpi_keys
+from kpi_engine.core.schema import AGGREGATIONS, ANCHORS, floats
 
 # Years a KPI period may plausibly fall in; outside, a "year" is some other number.
 YEAR_MIN, YEAR_MAX = 1990, 2100
@@ -642,44 +642,94 @@ def aggregate(kpis: pd.DataFrame, months: Sequence[str], *, label: str) -> pd.Da
     share of the months the KPI has a row in: the KPI's coverage in the roll-ups.
     Bonus and penalty items (SPEC §5.7) sum their points over the months (`as_points`).
     """
+    return aggregate_each(kpis, [(label, months)])
+
+
+# How a group's months make one number, by aggregation (`AGGREGATIONS`): the last is the
+# last month with a value.
+_REDUCE = {
+    "sum": lambda groups: groups.sum(min_count=1),
+    "avg": lambda groups: groups.mean(),
+    "last": lambda groups: groups.last(),
+}
+
+
+def _distinct_months(group: np.ndarray, month: np.ndarray, groups: int) -> np.ndarray:
+    """How many distinct months each of `groups` groups has, from rows sorted by group,
+    then month (0 for a group without a row): a count of where either changes."""
+    new = np.r_[True, (group[1:] != group[:-1]) | (month[1:] != month[:-1])][: len(group)]
+    return np.bincount(group[new], minlength=groups).astype("int64")
+
+
+def aggregate_each(kpis: pd.DataFrame, spans: Sequence[tuple[str, Sequence[str]]]) -> pd.DataFrame:
+    """`aggregate` of each (label, months) of `spans`, one after the other in one frame:
+    each label's KPIs in the order they first appear in its months' rows.
+
+    One pass for every label (a history's quarters, years or years to date): KPI
+    identities are worked out once, not once per label (folding 50,000 KPI ids of a
+    500-unit group twelve times cost seconds), and each (label, KPI) is one group.
+    """
     kpis = as_points(kpis)
     columns = [c for c in kpis.columns if c not in ("months", "coverage")]
-    month_order = pd.Index(sorted(set(months), key=time_key))
-    month_all = month_order.get_indexer(kpis["period"])
-    positions = np.flatnonzero(month_all >= 0)
+    codes, present = pd.factorize(kpis["period"].astype(object))
+    # each span's months in time order; rank[j, c]: data label c's place in span j, or -1
+    ranks = np.full((len(spans), len(present) + 1), -1, dtype=np.int64)  # last: no period
+    for j, (_, months) in enumerate(spans):  # a few dozen labels, not rows
+        by_time = pd.Index(sorted(set(months), key=time_key))
+        ranks[j, :-1] = by_time.get_indexer(pd.Index(present, dtype=object))
+    taken = [np.flatnonzero(ranks[j][codes] >= 0) for j in range(len(spans))]
+    positions = np.concatenate([np.empty(0, dtype=np.intp), *taken])
     if positions.size == 0:
         empty = kpis.iloc[:0].loc[:, columns].reset_index(drop=True)
         return empty.assign(months=pd.Series(dtype="int64"), coverage=pd.Series(dtype=float))
+    span = np.repeat(np.arange(len(spans)), [len(rows) for rows in taken])
+    month = ranks[span, codes[positions]]
 
     # Work on positions and plain arrays: the wide, string-heavy frame is taken from once,
-    # for the latest row of each KPI.
-    _, kpi = np.unique(kpi_keys(kpis).to_numpy()[positions], return_inverse=True)
-    month = month_all[positions]
-    order = np.lexsort((month, kpi))  # by KPI, then month; stable for equal months
+    # for the latest row of each KPI. A group is a (span, KPI), numbered as it first
+    # appears in its span's rows (those are in the frame's order).
+    needed = np.zeros(len(kpis), dtype=bool)
+    needed[positions] = True
+    if needed.all():
+        identity = kpi_keys(kpis).to_numpy()[positions]
+    else:  # the identity columns of the rows the spans take
+        identity = np.zeros(len(kpis), dtype=np.int64)
+        at = np.flatnonzero(needed)
+        identity[at] = kpi_keys(kpis[list(IDENTITY_COLUMNS)].take(at)).to_numpy()
+        identity = identity[positions]
+    kpi, _ = pd.factorize(span * (int(identity.max(initial=0)) + 1) + identity)
+    order = np.lexsort((month, kpi))  # by group, then month; stable for equal months
     sorted_kpi = kpi[order]
     is_latest = np.r_[sorted_kpi[1:] != sorted_kpi[:-1], True]
     latest = kpis.take(positions[order[is_latest]]).reset_index(drop=True)
 
-    numbers = kpis[_NUMERIC].to_numpy(float)[positions]
-    has_actual = ~np.isnan(numbers[:, 0])
-    reported = pd.Series(month[has_actual]).groupby(kpi[has_actual]).nunique()
-    reported = reported.reindex(range(len(latest)), fill_value=0).to_numpy("int64")
+    # each number column gathered once, in group-then-month order
+    ordered, month = positions[order], month[order]
+    amounts = np.empty((len(_NUMERIC), len(ordered)))
+    for i, column in enumerate(_NUMERIC):
+        amounts[i] = floats(kpis, column)[ordered]
+    has_actual = ~np.isnan(amounts[0])
+    reported = _distinct_months(sorted_kpi[has_actual], month[has_actual], len(latest))
     # pair anchors with the reported months: drop those of a month without an actual
-    unpaired = ~has_actual & (reported[kpi] > 0)
-    numbers[unpaired, 1:] = np.nan
-    groups = pd.DataFrame(numbers[order], columns=_NUMERIC).groupby(sorted_kpi, sort=True)
-    how = latest["aggregation"].where(latest["aggregation"].isin(AGGREGATIONS))
-    how = how.fillna(DEFAULT_AGGREGATION).to_numpy(str)[:, None]
-    totals = groups.sum(min_count=1).to_numpy()
-    means = groups.mean().to_numpy()
-    lasts = groups.last().to_numpy()  # the last month with a value
-    values = np.where(how == "sum", totals, np.where(how == "last", lasts, means))
+    amounts[1:, ~has_actual & (reported[sorted_kpi] > 0)] = np.nan
+    written = latest["aggregation"].where(latest["aggregation"].isin(AGGREGATIONS))
+    how = written.fillna(DEFAULT_AGGREGATION).to_numpy(str)
+    values = np.full((len(latest), len(_NUMERIC)), np.nan)
+    # each group summed, averaged or its last value taken by its own aggregation: each
+    # row goes through one of the three (pandas' sums, compensated, as before)
+    for kind, reduce in _REDUCE.items():
+        rows = (how == kind)[sorted_kpi]
+        if rows.any():
+            frame = pd.DataFrame(amounts[:, rows].T, columns=_NUMERIC, copy=False)
+            done = reduce(frame.groupby(sorted_kpi[rows], sort=True))
+            values[done.index.to_numpy()] = done.to_numpy()
 
-    expected = pd.Series(month).groupby(kpi).nunique().to_numpy("int64")
+    expected = _distinct_months(sorted_kpi, month, len(latest))
+    labels = pd.Series([label for label, _ in spans])  # typed as a label assigned is
     result = latest.assign(
         **dict(zip(_NUMERIC, values.T, strict=True)),
-        aggregation=how[:, 0],
-        period=label,
+        aggregation=how,
+        period=labels.take(span[order[is_latest]]).array,
         months=reported,
         coverage=reported / expected,
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -28,7 +29,7 @@ from kpi_engine.core.names import (
     display_names,
 )
 from kpi_engine.core.org import EMPTY, Tree, chain
-from kpi_engine.core.schema import PERSPECTIVES, SECTIONS, owner_mask
+from kpi_engine.core.schema import PERSPECTIVES, in_sections, owner_mask
 from kpi_engine.core.settings import DEFAULTS, DEPARTMENT, PERSPECTIVE, Settings
 
 
@@ -72,7 +73,8 @@ def expand_shared(scored: pd.DataFrame) -> pd.DataFrame:
     base["owner_department"] = base["department"]
     cells = base["shared_with"].to_numpy(dtype=object)
     # only these can list partners; a bonus or penalty item is its owner's alone
-    candidates = np.flatnonzero((cells != _EMPTY) & ~adjust.items(base))
+    candidates = np.flatnonzero(cells != _EMPTY)
+    candidates = candidates[~adjust.items(base.filter(["section"]).take(candidates))]
     partners = pd.Series(cells[candidates], index=candidates, dtype=object).explode()
     partners = partners[partners.notna() & (partners != "")]
     rows = partners.index.to_numpy(dtype=np.intp)
@@ -107,11 +109,18 @@ class Rollup:
 _PERSPECTIVE_RANK = {p: i for i, p in enumerate(PERSPECTIVES)}
 
 
-class _Axis(NamedTuple):
+@dataclass(frozen=True, eq=False)
+class _Axis:
     """One grouping key factorized: a code per row (-1 when missing) and the sorted labels."""
 
     codes: np.ndarray
     labels: pd.Index
+
+    @cached_property
+    def texts(self) -> pd.api.extensions.ExtensionArray:
+        """The labels as the tables' text column, made once per axis: every table of a
+        roll-up (and every what-if re-roll of a cube) takes its cells' labels from it."""
+        return pd.array(self.labels, dtype="str")
 
 
 def _axis(values: pd.Series, *, perspectives: bool = False) -> _Axis:
@@ -211,24 +220,28 @@ class _Means(NamedTuple):
     weight: np.ndarray
 
 
-def _kpi_means(
-    axes: Sequence[_Axis],
-    rows: np.ndarray,
-    weights: np.ndarray,
-    scores: np.ndarray,
-    coverage: np.ndarray,
-) -> _Means:
-    """`weighted_mean` of the KPI rows of each cell of the key cube: the score over the
-    rows with a score, the coverage over every row (one without a score covers 0, see
-    `kpi_coverage`). The sums are one bincount each over the cell index.
-    """
+def _cells(
+    axes: Sequence[_Axis], rows: np.ndarray | None = None
+) -> tuple[np.ndarray, tuple[int, ...]]:
+    """The flat cell of each row (of `rows`, every row if None; each with every key) in
+    the cube over `axes`, and the cube's shape."""
     shape = tuple(max(len(axis.labels), 1) for axis in axes)
-    if len(rows) == len(weights):  # every row: no need to gather
-        codes, w, s, c = [axis.codes for axis in axes], weights, scores, coverage
-    else:
-        codes = [axis.codes[rows] for axis in axes]
-        w, s, c = weights[rows], scores[rows], coverage[rows]
-    cell = np.ravel_multi_index(codes, shape)
+    codes = [axis.codes if rows is None else axis.codes[rows] for axis in axes]
+    return np.ravel_multi_index(codes, shape), shape
+
+
+def _kpi_means(
+    cell: np.ndarray,
+    shape: tuple[int, ...],
+    w: np.ndarray,
+    s: np.ndarray,
+    c: np.ndarray,
+) -> _Means:
+    """`weighted_mean` of the KPI rows of each cell of the key cube (`_cells`; weight,
+    score and coverage of those rows): the score over the rows with a score, the coverage
+    over every row (one without a score covers 0, see `kpi_coverage`). The sums are one
+    bincount each over the cell index.
+    """
     size = int(np.prod(shape))
     scored = ~np.isnan(s)
     weighed = scored & (w > 0)
@@ -261,7 +274,7 @@ def _table(
     columns over the same cells."""
     cells = np.nonzero(present)
     columns: dict[str, object] = {
-        name: pd.array(axis.labels.take(index), dtype="str")
+        name: axis.texts.take(index)
         for (name, axis), index in zip(axes.items(), cells, strict=True)
     }
     columns["score"] = score[cells]
@@ -308,20 +321,14 @@ def _raw_weights(frame: pd.DataFrame) -> np.ndarray:
     return np.nan_to_num(_float(frame, "weight", 0.0), nan=0.0, posinf=0.0)
 
 
-def _own_wide(
-    frame: pd.DataFrame, axes: Sequence[_Axis], weights: np.ndarray
+def _weight_sums(
+    cell: np.ndarray, shape: tuple[int, ...], weights: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """`weighs_department_wide` over department x period x perspective axes, from the
-    owner rows (a partner's copy of a shared KPI neither counts in a department's total
-    nor hides it), and each department and period's total own weight."""
-    shape = tuple(max(len(axis.labels), 1) for axis in axes)
-    own = owner_mask(frame) & np.logical_and.reduce([axis.codes >= 0 for axis in axes])
-    cells = np.ravel_multi_index([axis.codes[own] for axis in axes], shape)
+    """Each cell's total weight of its rows (`_cells`), and the cells holding a row."""
     size = int(np.prod(shape))
-    sums = np.bincount(cells, weights=weights[own], minlength=size).reshape(shape)
-    present = (np.bincount(cells, minlength=size) > 0).reshape(shape)
-    total = sums.sum(axis=-1)
-    return weighs_department_wide(total, sums, present), total
+    sums = np.bincount(cell, weights=weights, minlength=size).reshape(shape)
+    present = (np.bincount(cell, minlength=size) > 0).reshape(shape)
+    return sums, present
 
 
 def department_wide_cells(rows: pd.DataFrame) -> pd.DataFrame:
@@ -329,7 +336,13 @@ def department_wide_cells(rows: pd.DataFrame) -> pd.DataFrame:
     with their total weight: what ingest names in a warning."""
     dept, period = _axis(rows["department"]), _axis(rows["period"])
     persp = _axis(rows["perspective"], perspectives=True)
-    wide, total = _own_wide(rows, (dept, period, persp), _raw_weights(rows))
+    # a partner's copy of a shared KPI neither counts in a department's total nor hides it
+    own = np.flatnonzero(
+        owner_mask(rows) & (dept.codes >= 0) & (period.codes >= 0) & (persp.codes >= 0)
+    )
+    sums, present = _weight_sums(*_cells((dept, period, persp), own), _raw_weights(rows)[own])
+    total = sums.sum(axis=-1)
+    wide = weighs_department_wide(total, sums, present)
     cells = np.nonzero(wide)
     return pd.DataFrame(
         {
@@ -338,15 +351,6 @@ def department_wide_cells(rows: pd.DataFrame) -> pd.DataFrame:
             "total": total[cells],
         }
     )
-
-
-def _owned(expanded: pd.DataFrame, dept: _Axis, period: _Axis, persp: _Axis) -> np.ndarray:
-    """(department, period) cells holding at least one of the department's own KPIs of a
-    perspective (a bonus item or a veto gate alone makes no department score)."""
-    shape = (max(len(dept.labels), 1), max(len(period.labels), 1))
-    own = (dept.codes >= 0) & (period.codes >= 0) & (persp.codes >= 0) & owner_mask(expanded)
-    cells = np.ravel_multi_index((dept.codes[own], period.codes[own]), shape)
-    return (np.bincount(cells, minlength=int(np.prod(shape))) > 0).reshape(shape)
 
 
 @dataclass(frozen=True, eq=False)
@@ -375,27 +379,41 @@ def cube(expanded: pd.DataFrame) -> Cube:
     period = _axis(expanded["period"])
     persp = _axis(expanded["perspective"], perspectives=True)
     # rows of a section (veto gates, bonus and penalty items) are no perspective's KPIs
-    if "section" in expanded.columns and expanded["section"].isin(SECTIONS).any():
-        persp = _Axis(np.where(expanded["section"].isin(SECTIONS), -1, persp.codes), persp.labels)
+    sectioned = in_sections(expanded)
+    if sectioned.any():
+        persp = _Axis(np.where(sectioned, -1, persp.codes), persp.labels)
     raw = _raw_weights(expanded)  # as written: SPEC §5.3 reads their totals
     top = raw.max(initial=0.0)
     # relative weights scaled to at most 1 before any product: no overflow
     weights = raw / top if top > 0 else raw
-    scores = _float(expanded, "score", np.nan)
-    coverage = kpi_coverage(expanded)
-    keyed = np.flatnonzero((dept.codes >= 0) & (period.codes >= 0) & (persp.codes >= 0))
+    keyed = (dept.codes >= 0) & (period.codes >= 0) & (persp.codes >= 0)
+    rows = None if keyed.all() else np.flatnonzero(keyed)  # usually all: nothing to gather
+
+    def kept(values: np.ndarray) -> np.ndarray:
+        return values if rows is None else values[rows]
+
+    cell, shape = _cells((dept, period, persp), rows)  # once, for every sum below
+    scores, coverage = kept(_float(expanded, "score", np.nan)), kept(kpi_coverage(expanded))
+    # the cells with KPIs of the department's own, and its own weights there (a partner's
+    # copy of a shared KPI neither counts in a department's total nor hides it)
+    own = kept(owner_mask(expanded, named=dept.codes >= 0))
+    own_sums, owned = _weight_sums(cell[own], shape, kept(raw)[own])
+    owns = np.logical_or.reduce(owned, axis=2)  # department x period
     if "is_shared" in expanded.columns:
-        shared = keyed[expanded["is_shared"].to_numpy(dtype=bool, na_value=False)[keyed]]
+        shared = kept(expanded["is_shared"].to_numpy(dtype=bool, na_value=False))
     else:
-        shared = keyed[:0]
+        shared = np.zeros(len(cell), dtype=bool)
+    w = kept(weights)
     return Cube(
         dept,
         period,
         persp,
-        _kpi_means((dept, period, persp), keyed, weights, scores, coverage),
-        _owned(expanded, dept, period, persp),
-        _kpi_means((dept, period), shared, weights, scores, coverage),
-        _own_wide(expanded, (dept, period, persp), raw)[0],
+        _kpi_means(cell, shape, w, scores, coverage),
+        owns,
+        _kpi_means(  # department x period: the (d, p, q) cell's (d, p)
+            cell[shared] // shape[2], shape[:2], w[shared], scores[shared], coverage[shared]
+        ),
+        weighs_department_wide(own_sums.sum(axis=-1), own_sums, owned),
         adjust.department_adjustments(
             expanded,
             dept.codes,
@@ -581,12 +599,13 @@ def upper(kpi_level: Cube, settings: Settings, tree: Tree = EMPTY) -> Upper:
     owned_cells = counted[:, :, None]
     op_score = _mean_along(np.where(owned_cells, p.score, np.nan), dw[:, :, None], axis=0)
     op_cov = _mean_along(np.where(owned_cells, p.coverage, np.nan), dw[:, :, None], axis=0)
-    units, unit_perspectives = no_rows(UNIT_COLUMNS), no_rows(UNIT_PERSPECTIVE_COLUMNS)
     if tree:
         units, unit_perspectives, tops = _units(
             kpi_level, tree, settings, counted, d_score, d_cov, dw.reshape(-1)
         )
         o_score, o_cov, op_score, op_cov = tops
+    else:
+        units, unit_perspectives = no_rows(UNIT_COLUMNS), no_rows(UNIT_PERSPECTIVE_COLUMNS)
     dept, period = kpi_level.departments, kpi_level.periods
     ups = Upper(
         departments=_table(

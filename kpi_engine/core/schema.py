@@ -139,12 +139,49 @@ def definitions_table(*tables: pd.DataFrame | None) -> pd.DataFrame:
     return merged[~kpi_keys(merged).duplicated(keep="last")].reset_index(drop=True)
 
 
-def owner_mask(rows: pd.DataFrame) -> np.ndarray:
+def owner_mask(rows: pd.DataFrame, *, named: np.ndarray | None = None) -> np.ndarray:
     """Which rows are the KPI owner's own: not the copies `rollup.expand_shared` makes for
-    partner departments (every row of a frame that was never expanded)."""
+    partner departments (every row of a frame that was never expanded). A row without a
+    department is nobody's; `named` says which rows have one when the caller knows (the
+    roll-up's factorized keys), which spares a pass over the texts."""
     if "owner_department" not in rows.columns:
         return np.ones(len(rows), dtype=bool)
-    return (rows["department"] == rows["owner_department"]).to_numpy(dtype=bool, na_value=False)
+    department, owner = rows["department"], rows["owner_department"]
+    if department.dtype == object and owner.dtype == object:
+        # numpy compares object by object, and an owner row's two cells are one object:
+        # no text is read (pandas' `==` reads every cell for a missing value first)
+        try:
+            same = np.asarray(department.to_numpy() == owner.to_numpy(), dtype=bool)
+        except TypeError:  # pd.NA has no truth value: pandas' way below
+            pass
+        else:
+            return same & (department.notna().to_numpy(dtype=bool) if named is None else named)
+    return (department == owner).to_numpy(dtype=bool, na_value=False)
+
+
+def floats(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A numeric column as float64 (missing or absent: NaN), whatever dtype it came in; a
+    float64 column as a read-only view, no copy (1.8 M rows are read many times over)."""
+    if column not in frame.columns:
+        return np.full(len(frame), np.nan)
+    values = frame[column]
+    if values.dtype == np.float64:
+        return values.to_numpy()
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def in_sections(rows: pd.DataFrame, sections: tuple[str, ...] = SECTIONS) -> np.ndarray:
+    """Which rows have one of `sections` (no row without a `section` column). Most rows
+    have none: only the filled cells are looked up, since hashing 1.8 M missing cells
+    costs several times the scoring itself."""
+    found = np.zeros(len(rows), dtype=bool)
+    if "section" not in rows.columns:
+        return found
+    values = rows["section"].to_numpy(dtype=object)
+    filled = np.flatnonzero(~pd.isna(values))
+    if filled.size:
+        found[filled] = pd.Series(values[filled], dtype=object).isin(sections).to_numpy(bool)
+    return found
 
 
 def owner_rows(rows: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from kpi_engine.core import rules
 from kpi_engine.core.names import per_distinct
-from kpi_engine.core.schema import BONUS, PENALTY
+from kpi_engine.core.schema import BONUS, PENALTY, floats, in_sections
 from kpi_engine.core.settings import DEFAULTS, Settings
 
 FLOOR = "floor"
@@ -122,16 +122,6 @@ class _Anchors(NamedTuple):
     point: np.ndarray  # one percentage point in the KPI's numbers, NaN: not in percent
 
 
-def _num(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """A numeric column as float64 (missing or absent -> NaN), whatever dtype it came in."""
-    if column not in frame.columns:
-        return np.full(len(frame), np.nan)
-    values = frame[column]
-    if values.dtype == np.float64:
-        return values.to_numpy()  # a read-only view, no copy
-    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-
 def _direction_codes(frame: pd.DataFrame) -> np.ndarray:
     """Index into (higher, lower, range) per row, -1 when unknown or missing.
 
@@ -156,8 +146,7 @@ def _rules(kpis: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     present = kpis["rule"].notna().to_numpy(dtype=bool, copy=True)
     if not present.any():  # most sheets: no rule at all
         return codes, parsed
-    if "section" in kpis.columns:
-        present &= ~kpis["section"].isin((BONUS, PENALTY)).to_numpy(dtype=bool)
+    present &= ~in_sections(kpis, (BONUS, PENALTY))
     text_codes, texts = pd.factorize(kpis["rule"].to_numpy(dtype=object)[present])
     read = [rules.parse(text) for text in texts]
     usable = np.array([rule is not None for rule in read] + [False])
@@ -199,14 +188,14 @@ def _full_points(kpis: pd.DataFrame) -> np.ndarray:
     """A rule's full points (SPEC §5.8): the 分值 / 标准分 / 满分 column, else the weight,
     else 100. A weight of at most 1 is a share (0.2, `20%`: 20 points; 1, which every
     KPI of a sheet without weights has: 100); a weight above 1 is points (20)."""
-    given, weight = _num(kpis, "full_points"), _num(kpis, "weight")
+    given, weight = floats(kpis, "full_points"), floats(kpis, "weight")
     from_weight = np.where(weight > 1, weight, np.where(weight > 0, weight * 100.0, 100.0))
     return np.where(given > 0, given, from_weight)
 
 
 def _read(kpis: pd.DataFrame) -> _Anchors:
     direction = _direction_codes(kpis)
-    target = _num(kpis, "target")
+    target = floats(kpis, "target")
     rule, rule_of = _rules(kpis)
     ruled = rule >= 0
     point, full = np.full(len(kpis), np.nan), np.full(len(kpis), np.nan)
@@ -219,13 +208,13 @@ def _read(kpis: pd.DataFrame) -> _Anchors:
         higher=direction == 0,
         lower=direction == 1,
         range_=direction == 2,
-        actual=_num(kpis, "actual"),
+        actual=floats(kpis, "actual"),
         target=target,
-        floor=_num(kpis, "floor"),
-        threshold=_num(kpis, "threshold"),
-        stretch=_num(kpis, "stretch"),
-        low=_num(kpis, "target_low"),
-        high=_num(kpis, "target_high"),
+        floor=floats(kpis, "floor"),
+        threshold=floats(kpis, "threshold"),
+        stretch=floats(kpis, "stretch"),
+        low=floats(kpis, "target_low"),
+        high=floats(kpis, "target_high"),
         rule=rule,
         rule_of=rule_of,
         full=full,
@@ -544,11 +533,11 @@ def _points(
     """`points` and `full_points` of the rule-scored rows (SPEC §5.8: shown beside the
     score, so the arithmetic can be checked by hand). Other rows keep the `points` and
     `full_points` they came with (a bonus or penalty item's points column, SPEC §5.7)."""
-    points = _num(kpis, "points").copy()
+    points = floats(kpis, "points").copy()
     rows = np.flatnonzero(ruled)
     points[rows] = np.nan
     if rows.size:
         with np.errstate(divide="ignore", invalid="ignore"):
             mine = _rule_points(_Anchors(*(column[rows] for column in an)), settings=settings)
         points[rows] = np.where(unscored[rows], np.nan, mine)
-    return {"points": points, "full_points": np.where(ruled, an.full, _num(kpis, "full_points"))}
+    return {"points": points, "full_points": np.where(ruled, an.full, floats(kpis, "full_points"))}
