@@ -128,9 +128,7 @@ def _history(stored_department: str, period: str, key: str, lang: str) -> None:
                     t("notes.author", lang): tables.uploader_names(
                         shown["author"], lang
                     ).to_numpy(),
-                    t("notes.written_at", lang): [
-                        tables.when(v, zone) for v in shown["written_at"]
-                    ],
+                    t("notes.written_at", lang): tables.times(shown["written_at"], zone).to_numpy(),
                     t("notes.cause", lang): shown["cause"].to_numpy(),
                     t("notes.measure", lang): shown["measure"].to_numpy(),
                 }
@@ -177,10 +175,9 @@ def cell_table(
                 t("notes.author", lang): [
                     a if n else "" for a, n in zip(author, has_note(noted), strict=True)
                 ],
-                t("notes.written_at", lang): [
-                    tables.when(v, zone) if n else ""
-                    for v, n in zip(noted["note_at"], has_note(noted), strict=True)
-                ],
+                t("notes.written_at", lang): tables.times(noted["note_at"], zone)
+                .where(has_note(noted), "")
+                .to_numpy(),
             }
         ),
         hide_index=True,

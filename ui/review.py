@@ -112,10 +112,10 @@ def mine(who: auth.Actor, lang: str, zone: str, history: pd.DataFrame) -> None:
             t("report.file", lang): own["name"],
             t("common.department", lang): own["departments"].map(lambda d: _join(d, lang)),
             t("common.period", lang): own["periods"].map(t("common.list_sep", lang).join),
-            t("data.uploaded_at", lang): own["uploaded_at"].map(lambda v: tables.when(v, zone)),
+            t("data.uploaded_at", lang): tables.times(own["uploaded_at"], zone),
             t("data.state", lang): own["state"].map(lambda s: t(f"data.state_{s}", lang)),
             t("review.reviewer", lang): own["reviewed_by"].fillna(tables.MISSING),
-            t("review.reviewed_at", lang): own["reviewed_at"].map(lambda v: tables.when(v, zone)),
+            t("review.reviewed_at", lang): tables.times(own["reviewed_at"], zone),
             t("review.comment", lang): own["review_comment"]
             .replace("", None)
             .fillna(tables.MISSING),
@@ -183,9 +183,7 @@ def closing(who: auth.Actor, lang: str, zone: str, periods: list[str]) -> None:
             {
                 t("common.period", lang): closed["period"],
                 t("review.closed_by", lang): tables.uploader_names(closed["closed_by"], lang),
-                t("review.closed_at", lang): closed["closed_at"].map(
-                    lambda v: tables.when(v, zone)
-                ),
+                t("review.closed_at", lang): tables.times(closed["closed_at"], zone),
                 t("review.period_comment", lang): closed["comment"]
                 .replace("", None)
                 .fillna(tables.MISSING),

@@ -799,7 +799,7 @@ def upload_history(history: pd.DataFrame, lang: str, zone: str = DEFAULT_TIME_ZO
     times in the organisation's time zone."""
     shown = history.loc[~history["deleted"].astype(bool), list(HISTORY_COLUMNS)]
     shown = shown.assign(
-        uploaded_at=shown["uploaded_at"].map(lambda v: when(v, zone)),
+        uploaded_at=times(shown["uploaded_at"], zone),
         uploader=uploader_names(shown["uploader"], lang),
     )
     return shown.rename(columns={c: t(k, lang) for c, k in HISTORY_COLUMNS.items()})
@@ -855,7 +855,7 @@ def versions(frame: pd.DataFrame, lang: str, zone: str = DEFAULT_TIME_ZONE) -> p
             t("data.version", lang): [f"v{n}" for n in frame["version"]],
             t("report.file", lang): frame["name"],
             t("data.uploader", lang): uploader_names(frame["uploader"], lang),
-            t("data.uploaded_at", lang): frame["uploaded_at"].map(lambda v: when(v, zone)),
+            t("data.uploaded_at", lang): times(frame["uploaded_at"], zone),
             t("data.rows", lang): frame["rows"],
             t("data.state", lang): [
                 version_state(d, c, lang, s)
@@ -921,7 +921,7 @@ def settings_history(
     settings were."""
     return pd.DataFrame(
         {
-            t("settings.changed_at", lang): changes["changed_at"].map(lambda v: when(v, zone)),
+            t("settings.changed_at", lang): times(changes["changed_at"], zone),
             t("settings.changed_by", lang): changes["changed_by"],
             t("settings.summary", lang): [settings_summary(s, lang) for s in changes["settings"]],
         }

@@ -702,7 +702,7 @@ def scenarios_table(scores: pd.DataFrame, stored: pd.DataFrame, lang: str) -> pd
             t("whatif.org_scenario", lang): [score_text(v) for v in scores["score"]],
             t("whatif.difference", lang): [change_text(v) for v in scores["change"]],
             t("common.saved_by", lang): stored["saved_by"].to_numpy(),
-            t("common.saved_at", lang): [tables.when(v) for v in stored["saved_at"]],
+            t("common.saved_at", lang): tables.times(stored["saved_at"]).to_numpy(),
         }
     )
 
