@@ -106,8 +106,7 @@ def engine() -> Engine:
 def _revision_of(actions: tuple[str, ...]) -> int:
     """The store's revision for `actions` (`store.revision`): every action's last entry
     is read in one query once per run (`store.revisions`)."""
-    last = runs.once("revisions", lambda: store.revisions(engine()))
-    return max((last.get(action, 0) for action in actions), default=0)
+    return store.latest(runs.once("revisions", lambda: store.revisions(engine())), actions)
 
 
 def _shown(error: Exception, lang: str) -> bool:

@@ -29,6 +29,7 @@ from kpi_engine.store.audit import (
     SETTINGS_ACTIONS,
     Refused,
     audit_log,
+    latest,
     revision,
     revisions,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "delete_scenario",
     "digest",
     "history",
+    "latest",
     "list_scenarios",
     "load_settings",
     "migrate",

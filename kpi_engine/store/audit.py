@@ -5,7 +5,7 @@ keyed by."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 import sqlalchemy as sa
@@ -82,19 +82,21 @@ def audit_log(engine: Engine) -> pd.DataFrame:
 
 
 def revisions(engine: Engine) -> dict[str, int]:
-    """Every action's last audit entry, in one query: the `revision` of any set of
-    actions is the largest of theirs. A page run reads this once and keys all its caches
-    by it, instead of one query per kind of change."""
+    """Every action's last audit entry, in one query: a page run reads this once and keys
+    all its caches by it (`latest`), instead of one query per kind of change."""
     query = sa.select(audit.c.action, sa.func.max(audit.c.id)).group_by(audit.c.action)
     with reading(engine) as conn:
         return {str(action): int(last) for action, last in conn.execute(query).all()}
 
 
+def latest(last: Mapping[str, int], actions: Iterable[str] | None = None) -> int:
+    """The revision of `actions` (all when None) from every action's last entry
+    (`revisions`): the largest of theirs, 0 when none was logged."""
+    found = last.values() if actions is None else (last.get(action, 0) for action in actions)
+    return max(found, default=0)
+
+
 def revision(engine: Engine, actions: Iterable[str] | None = None) -> int:
     """A number that changes whenever anything stored changes (the last audit entry), or
     only what `actions` change: what a cache of stored data is keyed by."""
-    query = sa.select(sa.func.max(audit.c.id))
-    if actions is not None:
-        query = query.where(audit.c.action.in_(tuple(actions)))
-    with reading(engine) as conn:
-        return int(conn.execute(query).scalar() or 0)
+    return latest(revisions(engine), actions)
