@@ -5,6 +5,8 @@ pages as they were."""
 
 from __future__ import annotations
 
+import itertools
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -220,3 +222,82 @@ def test_settings_weigh_units_and_departments_level_by_level(at: AppTest) -> Non
     assert list(editors["settings_departments_1"]["department"]) == [GROUP]
     assert set(editors["settings_departments_2"]["department"]) == set(DEPARTMENT_UNITS.values())
     assert set(editors["settings_departments_3"]["department"]) == set(DEPARTMENT_UNITS)
+
+
+# -- the submission board of a group ------------------------------------------------------
+
+
+def _board(at: AppTest) -> str:
+    return next(e.proto.body for e in at.get("html") if "kpi-board" in e.proto.body)
+
+
+def _board_rows(body: str) -> list[str]:
+    """The board's row headings top to bottom: `unit:` before a unit's heading row."""
+    found = re.findall(r'<th class="(dept|unit)"[^>]*>([^<]*)</th>', body.split("<tbody>")[1])
+    return [f"unit:{name}" if kind == "unit" else name for kind, name in found]
+
+
+def test_the_board_groups_departments_under_their_units_and_follows_the_node(
+    at: AppTest,
+) -> None:
+    open_page(at, "submissions")
+    no_exception(at)
+    assert GROUP in bold(at)  # the breadcrumb, as on the level pages
+    rows = _board_rows(_board(at))
+    units = [r.removeprefix("unit:") for r in rows if r.startswith("unit:")]
+    assert sorted(units) == sorted(set(DEPARTMENT_UNITS.values()))
+    for unit in units:  # each unit's heading, then exactly its departments
+        after = rows[rows.index(f"unit:{unit}") + 1 :]
+        mine = list(itertools.takewhile(lambda r: not r.startswith("unit:"), after))
+        assert sorted(mine) == sorted(d for d, u in DEPARTMENT_UNITS.items() if u == unit)
+    at.selectbox(key="org_drill").select(MANUFACTURING).run()
+    no_exception(at)
+    below = sorted(d for d, unit in DEPARTMENT_UNITS.items() if unit == MANUFACTURING)
+    assert sorted(_board_rows(_board(at))) == below  # one unit: no heading rows
+    assert sum(int(m.value) for m in at.metric) == len(below)
+
+
+def _long_board_app(status: str = "missing") -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from ui import submissions
+
+    found = pd.DataFrame(
+        {
+            "department": [f"部门{i:03d}" for i in range(1, 31) for _ in range(2)],
+            "period": ["2026-10", "2026-11"] * 30,
+            "status": [
+                status if i % 10 == 0 and month else "on_time"
+                for i in range(1, 31)
+                for month in (0, 1)
+            ],
+        }
+    )
+    st.session_state["kept"] = list(pd.unique(submissions.narrowed(found, "zh-Hans")["department"]))
+
+
+def test_a_long_board_gets_a_search_and_a_switch_to_what_needs_acting_on() -> None:
+    at = AppTest.from_function(_long_board_app).run()
+    no_exception(at)
+    assert len(at.session_state["kept"]) == 30
+    at.toggle(key="board_attention").set_value(True).run()
+    assert at.session_state["kept"] == ["部门010", "部门020", "部门030"]
+    assert (
+        "找到 3 个，共 30 个" in at.caption[0].value or "显示 3 个，共 30 个" in at.caption[0].value
+    )
+    at.text_input(key="board_search").input("部門02").run()  # the other script finds it too
+    assert at.session_state["kept"] == ["部门020"]
+    at.toggle(key="board_attention").set_value(False).run()
+    assert at.session_state["kept"] == [f"部门{i:03d}" for i in range(20, 30)]
+    at.text_input(key="board_search").input("没有").run()
+    assert at.session_state["kept"] == []
+    assert "没有名称包含" in at.info[0].value
+
+
+def test_a_long_board_says_when_nothing_needs_acting_on() -> None:
+    at = AppTest.from_function(_long_board_app, kwargs={"status": "on_time"}).run()
+    at.toggle(key="board_attention").set_value(True).run()
+    no_exception(at)
+    assert at.session_state["kept"] == []
+    assert at.success[0].value == "没有需要处理的部门：各期均已按时报送或尚未到期。"

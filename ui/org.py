@@ -15,8 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from kpi_engine import Scorecard, Settings
 from kpi_engine.core import org
@@ -193,10 +195,8 @@ def focus(rows: pd.DataFrame, lang: str, *, key: str) -> list[str] | None:
     names = pd.unique(rows["department"].astype(object))
     if len(names) <= FEW:
         return None
-    search, ends = st.columns([3, 2], vertical_alignment="bottom")
-    query = search.text_input(
-        t("org.search", lang), key=f"{key}_search", placeholder=t("org.search_placeholder", lang)
-    )
+    search_at, ends = st.columns([3, 2], vertical_alignment="bottom")
+    query = search(search_at, lang, key=key)
     n = ends.selectbox(
         t("org.show", lang),
         (*ENDS, ALL),
@@ -205,23 +205,40 @@ def focus(rows: pd.DataFrame, lang: str, *, key: str) -> list[str] | None:
     )
     picked = ends_of(rows, query, n)
     if not picked:
-        st.info(text.md("org.no_match", lang, text=query), icon=":material/search_off:")
+        no_match(query, lang)
     else:
         said = "org.found_count" if query.strip() else "org.shown_count"
         st.caption(t(said, lang, shown=len(picked), total=len(names)))
     return picked
 
 
-def ends_of(rows: pd.DataFrame, query: str, n: int) -> list[str]:
-    """The names whose folded form holds `query`'s (`names.fold`: case, script, spaces),
-    then the `n` best and `n` worst by score (all when `n` is 0 or they are few), best
-    first. A name without a score comes last when all are listed, and is left out of the
-    ends (a search finds it)."""
-    rows = rows.drop_duplicates("department")
+def search(place: DeltaGenerator, lang: str, *, key: str) -> str:
+    """A long list's search box (`{key}_search`): part of a unit's or department's name."""
+    return place.text_input(
+        t("org.search", lang), key=f"{key}_search", placeholder=t("org.search_placeholder", lang)
+    )
+
+
+def no_match(query: str, lang: str) -> None:
+    """What a long list says when its search finds no name."""
+    st.info(text.md("org.no_match", lang, text=query), icon=":material/search_off:")
+
+
+def like(names: pd.Series, query: str) -> np.ndarray:
+    """Which `names` hold `query` once both are folded (`names.fold`: case, script,
+    spaces); all of them for an empty query."""
     wanted = fold(query) if query and query.strip() else ""
-    if wanted:
-        folded = rows["department"].astype(str).map(fold)
-        rows = rows[folded.str.contains(wanted, regex=False).to_numpy(bool)]
+    if not wanted:
+        return np.ones(len(names), dtype=bool)
+    return names.astype(str).map(fold).str.contains(wanted, regex=False).to_numpy(bool)
+
+
+def ends_of(rows: pd.DataFrame, query: str, n: int) -> list[str]:
+    """The names whose folded form holds `query`'s (`like`), then the `n` best and `n`
+    worst by score (all when `n` is 0 or they are few), best first. A name without a score
+    comes last when all are listed, and is left out of the ends (a search finds it)."""
+    rows = rows.drop_duplicates("department")
+    rows = rows[like(rows["department"], query)]
     ranked = rows.sort_values("score", ascending=False, na_position="last", kind="stable")
     names = ranked["department"].astype(str).tolist()
     if n == ALL or len(names) <= 2 * n:

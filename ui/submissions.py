@@ -11,6 +11,7 @@ in the cell's tooltip. Sizes are in rem, so meeting mode's larger root type scal
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -20,12 +21,13 @@ from streamlit.delta_generator import DeltaGenerator
 from kpi_engine import Settings
 from kpi_engine.charts.palette import AMBER, BAND_TINTS, GREEN, MISSING_COLOR, RED
 from kpi_engine.core import submissions as board
-from kpi_engine.core.names import display_names, in_department_order
+from kpi_engine.core.names import department_key, display_names, in_department_order
 from kpi_engine.core.notes import unexplained
+from kpi_engine.core.org import Tree
 from kpi_engine.core.periods import is_ytd
 from kpi_engine.core.settings import MAX_DEADLINE_WORKDAY, problems
 from kpi_engine.i18n import period_label, t
-from ui import auth, data, meeting, runs, tables
+from ui import auth, data, meeting, org, runs, tables
 
 PAGE = "pages/submissions.py"
 NO_TINT = "#f5f5f5"
@@ -49,6 +51,7 @@ STYLE = """<style>
   table-layout: fixed; font-size: 1rem; }
 .kpi-board th { font-weight: 600; text-align: left; padding: 0.25rem 0.5rem; }
 .kpi-board th.dept { width: 11rem; }
+.kpi-board th.unit { padding-top: 0.75rem; border-bottom: 1px solid #d0d0d8; }
 .kpi-board td { padding: 0.35rem 0.5rem; border-radius: 0.3rem; vertical-align: top;
   color: #262730; line-height: 1.3; }
 .kpi-board .word { font-weight: 700; display: block; }
@@ -69,12 +72,15 @@ def _board_grain(grain: str, period: str) -> tuple[str, str]:
     return grain, period
 
 
-def departments(chosen: tuple[str, ...] = ()) -> list[str]:
+def departments(chosen: tuple[str, ...] = (), under: Sequence[str] | None = None) -> list[str]:
     """The departments expected to report (stored names): those with KPI rows and those
     with a live upload (one waiting for approval too), only those chosen in the sidebar
-    when any; a manager's or approver's own first, then the settings' order, then by name."""
+    when any and those `under` a unit of the tree when given; a manager's or approver's
+    own first, then the settings' order, then by name."""
     named = _expected(data.uploads_revision())
     expected = tables.only(pd.DataFrame({"department": named}), chosen)
+    if under is not None:
+        expected = tables.only(expected, under) if under else expected.iloc[:0]
     listed = in_department_order(expected["department"], order=data.settings().department_order)
     who = auth.actor()
     return board.own_first(listed, [d for d in listed if who.owns(d)])
@@ -95,15 +101,18 @@ def _partly_own() -> bool:
     return bool(who.departments) and not all(who.owns(d) for d in data.departments())
 
 
-def frame(grain: str, period: str, chosen: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The board for the sidebar's grain and period (`core.submissions`)."""
+def frame(
+    grain: str, period: str, chosen: tuple[str, ...] = (), under: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The board for the sidebar's grain and period (`core.submissions`), of the
+    departments `under` a unit when given."""
     settings = data.settings()
     grain, period = _board_grain(grain, period)
     labels = data.period_labels().get(grain, [])
     shown = board.shown_periods(labels, period, settings, now())
     return board.submission_board(
         data.submission_log(),
-        departments(chosen),
+        departments(chosen, under),
         shown,
         settings,
         now(),
@@ -160,21 +169,74 @@ def _cells(found: pd.DataFrame, lang: str, zone: str) -> pd.Series:
     )
 
 
-def grid(found: pd.DataFrame, lang: str, zone: str) -> str:
-    """The board as an HTML table: a row per department, a column per period, newest right."""
+def grid(found: pd.DataFrame, lang: str, zone: str, tree: Tree | None = None) -> str:
+    """The board as an HTML table: a row per department, a column per period, newest right;
+    with a tree, the departments grouped under a heading row per unit."""
     periods = list(dict.fromkeys(found["period"]))
     shown = data.shown()
     head = "".join(f"<th>{html.escape(period_label(p, lang))}</th>" for p in periods)
     cells = _cells(found, lang, zone)
-    rows = [
-        f'<tr><th class="dept">{html.escape(shown(str(department)))}</th>{"".join(body)}</tr>'
+    rows = {
+        str(department): (
+            f'<tr><th class="dept">{html.escape(shown(str(department)))}</th>{"".join(body)}</tr>'
+        )
         for department, body in cells.groupby(found["department"], sort=False)
-    ]
+    }
+    units = _units(list(rows), tree)
+    if len(set(units.values())) > 1:  # more than one unit: each unit's departments together
+        grouped: dict[str, list[str]] = {}
+        for department, row in rows.items():
+            grouped.setdefault(units[department], []).append(row)
+        span = len(periods) + 1
+        rows = {
+            unit: f'<tr><th class="unit" colspan="{span}">{html.escape(shown(unit))}</th></tr>'
+            + "".join(body)
+            for unit, body in grouped.items()
+        }
     department = html.escape(t("common.department", lang))
     return (
         f'{STYLE}<table class="kpi-board"><thead><tr><th class="dept">{department}</th>{head}'
-        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"</tr></thead><tbody>{''.join(rows.values())}</tbody></table>"
     )
+
+
+def _units(departments: list[str], tree: Tree | None) -> dict[str, str]:
+    """Each department's unit in `tree` (by identity), "" for one outside it or without a
+    tree: the board's groups."""
+    if not tree:
+        return dict.fromkeys(departments, "")
+    parents = {department_key(d): unit for d, unit in tree.parent.items()}
+    return {d: parents.get(department_key(d)) or "" for d in departments}
+
+
+# What someone has to act on: everything but on time and not yet due.
+ATTENTION = tuple(s for s in board.STATUSES if s not in (board.ON_TIME, board.NOT_DUE))
+
+
+def narrowed(found: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The rows a long board shows. Up to `org.FEW` departments, all of them; beyond, a
+    search box (part of a name, either script) and a switch to those with something to act
+    on in any period shown, with how many of how many departments show."""
+    names = found["department"]
+    total = names.nunique()
+    if total <= org.FEW:
+        return found
+    search_at, only = st.columns([3, 2], vertical_alignment="bottom")
+    query = org.search(search_at, lang, key="board")
+    keep = org.like(names, query)
+    if only.toggle(t("board.only_attention", lang), key="board_attention"):
+        keep = keep & names.isin(names[found["status"].isin(ATTENTION).to_numpy(bool)]).to_numpy(
+            bool
+        )
+    kept = found[keep]
+    shown = kept["department"].nunique()
+    if not shown and query.strip():
+        org.no_match(query, lang)
+    elif not shown:
+        st.success(t("board.none_to_act", lang), icon=":material/task_alt:")
+    elif shown < total:
+        st.caption(t("org.found_count", lang, shown=shown, total=total))
+    return kept
 
 
 def show(grain: str, period: str | None, lang: str, chosen: tuple[str, ...] = ()) -> None:
@@ -188,7 +250,8 @@ def show(grain: str, period: str | None, lang: str, chosen: tuple[str, ...] = ()
     if not period or not data.departments():
         st.info(t("board.empty", lang))
         return
-    found = frame(grain, period, chosen)
+    place = org.here(lang)
+    found = frame(grain, period, chosen, org.expected(place) if place.tree else None)
     last = _board_grain(grain, period)[1]
     st.subheader(t("board.counts", lang, period=period_label(last, lang)))
     counts = board.counts(found, last)
@@ -202,8 +265,11 @@ def show(grain: str, period: str | None, lang: str, chosen: tuple[str, ...] = ()
     else:
         for col, (status, n) in zip(st.columns(len(counts)), counts.items(), strict=True):
             col.metric(t(f"board.status_{status}", lang), n, border=True)
+    found = narrowed(found, lang)
+    if found.empty:
+        return
     with st.container(key="board"):
-        st.html(grid(found, lang, settings.time_zone))
+        st.html(grid(found, lang, settings.time_zone, place.tree))
 
 
 def warning_link(
