@@ -476,7 +476,7 @@ def _no_upload(kpis: pd.DataFrame, period: str, expected: Sequence[str]) -> pd.D
 
     Names match by `department_key` ('市场' is '市场部'); the data's latest spelling wins.
     """
-    owners = owner_rows(kpis)
+    owners = owner_rows(kpis)[["department", "period"]].drop_duplicates()  # who sent when
     chain = up_to(owners["period"], period)
     earlier = owners[chain & (owners["period"] != period).to_numpy(bool)]
     present = owners.loc[(owners["period"] == period).to_numpy(bool), "department"]
