@@ -42,6 +42,13 @@ from tests.test_store_sqlite import (  # noqa: F401
     test_settings_are_stored_with_who_changed_them_and_when,
     test_the_same_file_again_changes_nothing_and_says_so,
 )
+from tests.test_stored_rows import (  # noqa: F401
+    reads,
+    test_a_pending_upload_leaves_the_published_rows_as_they_were,
+    test_any_other_change_reads_everything,
+    test_new_uploads_are_put_in_place_of_their_department_months_only,
+    test_rows_of_another_store_are_never_built_on,
+)
 from tests.test_stored_values_versioned import (  # noqa: F401
     test_a_scenario_with_fields_this_code_does_not_know_loads_without_them,
     test_a_scenario_without_fields_this_code_has_loads_with_their_defaults,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -208,7 +209,26 @@ def _stored(url: str, revision: Revision) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What the store shows at a revision of its data: KPI rows (with the pending uploads
     the revision names) and definitions."""
     current = _engine(url)
-    return store.current_kpis(current, pending=revision[1]), store.definitions(current)
+    if revision[1]:  # someone's pending uploads: read as they see them
+        kpis = store.current_kpis(current, pending=revision[1])
+    else:
+        kpis = store.shown_rows(current, _published_rows(url))
+    return kpis, store.definitions(current)
+
+
+_ROWS: dict[
+    str, store.StoredRows
+] = {}  # each store's published rows as this process last read them
+_ROWS_LOCK = threading.Lock()
+
+
+def _published_rows(url: str) -> store.StoredRows:
+    """The store's published rows now, from those this process read last
+    (`store.stored_rows`): after an upload only its department-months are read again,
+    not a whole group's history."""
+    with _ROWS_LOCK:
+        _ROWS[url] = store.stored_rows(_engine(url), _ROWS.get(url))
+        return _ROWS[url]
 
 
 def _current() -> tuple[pd.DataFrame, pd.DataFrame]:

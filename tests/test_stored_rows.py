@@ -1,0 +1,104 @@
+"""The published rows worked out from those read before (`store.stored_rows`): after
+uploads only their department-months are read again, and the result is exactly a whole
+read's; any other change of the data, or another store, reads everything."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from kpi_engine import DEFAULTS, store
+from kpi_engine.auth.roles import ADMIN, MANAGER, Actor
+from kpi_engine.core.names import department_key
+from kpi_engine.store import uploads
+from tests.store_files import fresh_store, monthly
+
+ADMIN_USER = Actor("王磊", ADMIN)
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = fresh_store(tmp_path)
+    yield engine
+    engine.dispose()
+
+
+def seeded(engine) -> store.StoredRows:
+    """Three months of two departments stored, and the rows read."""
+    monthly("市场部", month=9, n=4).save(engine)
+    monthly("销售部", month=9, n=3).save(engine)
+    monthly("市场部", month=10, n=4).save(engine)
+    return store.stored_rows(engine)
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[object]:
+    """The `keys` of every read of rows (None: everything)."""
+    seen: list[object] = []
+    whole = uploads._current
+
+    def current(conn, pending=(), *, keys=None, keyed=False):
+        seen.append(keys)
+        return whole(conn, pending, keys=keys, keyed=keyed)
+
+    monkeypatch.setattr(uploads, "_current", current)
+    return seen
+
+
+def same_as_a_whole_read(engine, found: store.StoredRows) -> None:
+    pd.testing.assert_frame_equal(found.rows, store.stored_rows(engine).rows)
+    pd.testing.assert_frame_equal(store.shown_rows(engine, found), store.current_kpis(engine))
+
+
+def test_new_uploads_are_put_in_place_of_their_department_months_only(engine, reads):
+    before = seeded(engine)
+    monthly("市场部", month=10, n=2, actual=70).save(engine)  # a new version: fewer KPIs
+    monthly("采购部", month=10, n=3).save(engine)  # a department new to the store
+    monthly("销售部", month=11, n=3).save(engine)  # a month new to the store
+    after = store.stored_rows(engine, before)
+    assert len(reads) == 2 and reads[1] is not None  # a whole read, then the three's
+    new = [("市场部", "2026-10"), ("采购部", "2026-10"), ("销售部", "2026-11")]
+    assert sorted(reads[1]) == sorted((department_key(d), p) for d, p in new)
+    mine = after.rows[(after.rows["department"] == "市场部") & (after.rows["period"] == "2026-10")]
+    assert list(mine["actual"]) == [70.0, 71.0]
+    same_as_a_whole_read(engine, after)
+    assert store.stored_rows(engine, after) is after  # nothing new: nothing read
+
+
+def test_a_pending_upload_leaves_the_published_rows_as_they_were(engine, reads):
+    before = seeded(engine)
+    store.save_settings(engine, replace(DEFAULTS, approval_required=True), user=ADMIN_USER)
+    manager = Actor("林晓雯", MANAGER, departments=("市场部",))
+    assert monthly("市场部", month=10, actual=10).save(engine, manager).state == "pending"
+    after = store.stored_rows(engine, before)
+    assert reads[1:] == []  # its department-month is not published: nothing to read
+    pd.testing.assert_frame_equal(after.rows, before.rows)
+    same_as_a_whole_read(engine, after)
+
+
+@pytest.mark.parametrize("change", ["delete", "restore"])
+def test_any_other_change_reads_everything(engine, reads, change):
+    before = seeded(engine)
+    first = store.history(engine)["upload_id"].min()
+    if change == "delete":
+        store.delete(engine, int(first), user=ADMIN_USER)
+    else:
+        store.restore(engine, int(first), user=ADMIN_USER)
+    monthly("销售部", month=11).save(engine)
+    after = store.stored_rows(engine, before)
+    assert reads[-1] is None
+    same_as_a_whole_read(engine, after)
+
+
+def test_rows_of_another_store_are_never_built_on(engine, tmp_path_factory, reads):
+    other = fresh_store(tmp_path_factory.mktemp("other"))
+    monthly("财务部", month=9, n=2).save(other)
+    monthly("财务部", month=10, n=2).save(other)
+    elsewhere = store.stored_rows(other)
+    other.dispose()
+    seeded(engine)
+    after = store.stored_rows(engine, elsewhere)
+    assert reads[-1] is None
+    same_as_a_whole_read(engine, after)
