@@ -22,7 +22,7 @@ from kpi_engine.store.audit import Refused, allowed, record
 from kpi_engine.store.closures import require_open
 from kpi_engine.store.connection import writing
 from kpi_engine.store.schema import uploads
-from kpi_engine.store.uploads import _get_upload, _next_seq, history, may_review
+from kpi_engine.store.uploads import _get_upload, _next_seq, history, may_review, one_data_change
 
 
 def pending(engine: Engine, viewer: Actor | None = None) -> pd.DataFrame:
@@ -55,6 +55,7 @@ def _review(engine: Engine, upload_id: int, user: Actor, state: str, comment: st
     the new state, who reviewed it when and why, and the audit entry."""
     user = allowed(user, access.APPROVE)
     with writing(engine) as conn:
+        one_data_change(conn)
         found = _get_upload(conn, upload_id)
         departments = json.loads(found.departments)
         if not may_review(user, departments):

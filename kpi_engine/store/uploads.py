@@ -94,6 +94,14 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def one_data_change(conn: Connection) -> None:
+    """Take the seq counter's row lock, as every upload does first (`_next_seq`): on
+    PostgreSQL, changes of the data then commit one at a time, in the order of their audit
+    ids, so a reader that sees one sees every earlier one (what `stored_rows` builds on).
+    SQLite has one writer at a time anyway."""
+    conn.execute(counters.update().where(counters.c.name == "seq").values(value=counters.c.value))
+
+
 def _next_seq(conn: Connection) -> int:
     conn.execute(
         counters.update().where(counters.c.name == "seq").values(value=counters.c.value + 1)
@@ -962,6 +970,7 @@ def _change_upload(
     newest), log the action."""
     user = allowed(user, permission)
     with writing(engine) as conn:
+        one_data_change(conn)
         found = _get_upload(conn, upload_id)
         require_open(conn, json.loads(found.periods))
         if action == "delete" and found.deleted_at is not None:
