@@ -216,9 +216,10 @@ def _stored(url: str, revision: Revision) -> tuple[pd.DataFrame, pd.DataFrame]:
     return kpis, store.definitions(current)
 
 
-_ROWS: dict[
-    str, store.StoredRows
-] = {}  # each store's published rows as this process last read them
+# Each store's published rows as this process last read them, the latest few stores only
+# (a server has one; a test run opens hundreds).
+_ROWS: dict[str, store.StoredRows] = {}
+_ROWS_KEPT = 4
 _ROWS_LOCK = threading.Lock()
 
 
@@ -227,8 +228,11 @@ def _published_rows(url: str) -> store.StoredRows:
     (`store.stored_rows`): after an upload only its department-months are read again,
     not a whole group's history."""
     with _ROWS_LOCK:
-        _ROWS[url] = store.stored_rows(_engine(url), _ROWS.get(url))
-        return _ROWS[url]
+        found = store.stored_rows(_engine(url), _ROWS.pop(url, None))
+        _ROWS[url] = found  # newest last
+        while len(_ROWS) > _ROWS_KEPT:
+            del _ROWS[next(iter(_ROWS))]
+        return found
 
 
 def _current() -> tuple[pd.DataFrame, pd.DataFrame]:
