@@ -152,13 +152,18 @@ class _Stream:
         except _Died:
             self.child.close()
             self.child = self._start(checks=1)
-        if self.child is None:
-            return _read_here(name, data, self.limits, self.parse)
+        failed = WorkbookError("reader_failed", memory_mb=self.limits.reader_memory_bytes >> 20)
+        if self.child is None:  # never read here a file a reader died on: check it only
+            try:
+                check_workbook(name, data, self.limits)
+            except WorkbookError as error:
+                return error
+            return failed
         try:
             return self.child.next_result()
         except (_Overrun, _Died):  # the checks alone cannot take long: the child was killed
             self._restart()
-            return WorkbookError("reader_failed", memory_mb=self.limits.reader_memory_bytes >> 20)
+            return failed
 
     def _restart(self) -> None:
         """End the child; start another for the files left, if any."""
