@@ -5,10 +5,14 @@ warning), and a long value is never copied whole into a report."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kpi_engine import Limits
+from kpi_engine.ingest.workbook import read_workbook
 from tests.ods import ods, row
+from tests.test_hostile_files import replace_part
 from tests.workbooks import HEADER, form, load, xlsx
 
 ROW = ["市场部", "财务", "M1", "营收", "越高越好", 1, 100, 90]
@@ -93,23 +97,35 @@ def test_a_note_longer_than_excel_allows_is_cut_with_a_warning(kind):
 
 
 def _sheet_xml(cells: list[str]) -> bytes:
+    """A workbook of one column of cells, each given as its XML (`<is>...</is>` inline
+    text, or a formula's cached text)."""
+    kinds = ["str" if "<f>" in cell else "inlineStr" for cell in cells]
     body = "".join(
-        f'<row r="{i}"><c r="A{i}" t="inlineStr"><is>{text}</is></c></row>'
-        for i, text in enumerate(cells, 1)
+        f'<row r="{i}"><c r="A{i}" t="{kind}">{cell}</c></row>'
+        for i, (cell, kind) in enumerate(zip(cells, kinds, strict=True), 1)
     )
-    return f"<worksheet><sheetData>{body}</sheetData></worksheet>".encode()
+    return replace_part(
+        xlsx([["x"]]),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: re.sub(r"<sheetData>.*</sheetData>", f"<sheetData>{body}</sheetData>", xml),
+    )
 
 
+@pytest.mark.parametrize("scan", [True, False])
 @pytest.mark.parametrize("at", [0, 1_500, 2_999])
-def test_an_over_long_cell_among_many_short_ones_is_measured(at):
-    """A sheet larger than Excel's cell limit whose cells are all short needs no cell
-    looked at; one cell of 40,000 characters anywhere among them (at the start, in the
-    middle, last; in one piece or in rich-text runs) is found."""
-    from kpi_engine.ingest.workbook import _may_hold_long_text
-
-    short = ["<t>KPI</t>"] * 3_000
-    assert not _may_hold_long_text(_sheet_xml(short), b"c")
-    for long in ("<t>" + "x" * 40_000 + "</t>", ("<r><t>" + "y" * 20_000 + "</t></r>") * 2):
+def test_an_over_long_cell_among_many_short_ones_is_cut(at, scan):
+    """Among 3,000 short cells, one of 40,000 characters anywhere (at the start, in the
+    middle, last; in one piece, in rich-text runs, as a formula's cached text, none of
+    which python-calamine cuts itself) is cut to Excel's length and counted, whether the
+    sheet's XML was scanned for its grid (in process) or not (a reader child)."""
+    short = ["<is><t>KPI</t></is>"] * 3_000
+    assert read_workbook("s.xlsx", _sheet_xml(short), scan=scan)[0].cut == 0
+    for long in (
+        "<is><t>" + "x" * 40_000 + "</t></is>",
+        ("<is>" + ("<r><t>" + "y" * 20_000 + "</t></r>") * 2) + "</is>",
+        "<f>1</f><v>" + "z" * 40_000 + "</v>",
+    ):
         cells = short.copy()
         cells[at] = long
-        assert _may_hold_long_text(_sheet_xml(cells), b"c")
+        sheet = read_workbook("l.xlsx", _sheet_xml(cells), scan=scan)[0]
+        assert sheet.cut == 1 and len(sheet.cells[at][0]) == 32_767

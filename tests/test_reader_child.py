@@ -13,8 +13,8 @@ import pytest
 from kpi_engine import Limits, load_files
 from kpi_engine.ingest import reader
 from kpi_engine.ingest.workbook import WorkbookError, read_workbook
-from tests.test_hostile_bounds_2 import panic
-from tests.test_hostile_files import GOOD
+from tests.test_hostile_bounds_2 import CORNER, far, panic
+from tests.test_hostile_files import GOOD, replace_part
 from tests.workbooks import form, xlsx
 
 CSV = (
@@ -57,14 +57,25 @@ def test_a_child_killed_while_reading_costs_its_file_only(monkeypatch):
     assert load_files([("d.xlsx", GOOD)]).rows_accepted == 1
 
 
+@cache
+def sparse() -> bytes:
+    """A KPI sheet and a sheet of two values, at A1 and CV49000: a grid within the cell
+    limit (4.9 million cells) that calamine allocates whole, 157 MB, from a 6 KB file."""
+    data = xlsx(
+        form(["市场部", "财务", "M1", "营收", "越高越好", 1, 100, 90]), more={"data": [["x"]]}
+    )
+    far = '<row r="49000"><c r="CV49000"><v>1</v></c></row></sheetData>'
+    return replace_part(data, "xl/worksheets/sheet2.xml", lambda x: x.replace("</sheetData>", far))
+
+
 @pytest.mark.slow
 def test_a_child_out_of_memory_is_a_file_error_and_the_next_load_works():
-    tight = Limits(reader_memory_bytes=1 << 20)  # far less than reading 400,000 cells takes
-    loaded = load_files([("big.xlsx", big()), ("c.csv", CSV.encode())], limits=tight)
-    assert codes(loaded, "big.xlsx") == ["reader_failed"]
+    tight = Limits(reader_memory_bytes=1 << 20)  # far less than that grid takes
+    loaded = load_files([("sparse.xlsx", sparse()), ("c.csv", CSV.encode())], limits=tight)
+    assert codes(loaded, "sparse.xlsx") == ["reader_failed"]
     assert list(loaded.kpis["file"]) == ["c.csv"]
     assert "1 MB" in loaded.errors["message"].iloc[0]
-    again = load_files([("big.xlsx", big())])
+    again = load_files([("sparse.xlsx", sparse())])
     assert again.errors.empty and again.rows_accepted == 1
 
 
@@ -112,6 +123,44 @@ def test_stopping_the_process_is_not_taken_for_a_bad_file(monkeypatch, stop):
     monkeypatch.setattr(workbook, "CalamineWorkbook", Stops)
     with pytest.raises(stop):
         read_workbook("p.xlsx", GOOD)
+
+
+@pytest.mark.slow
+def test_a_grid_too_large_for_the_child_is_named_by_the_checks_it_skipped():
+    """A child reads without the scan for a sheet's grid; a value at XFD1048576 kills it,
+    and a new child runs the file's checks in full: the user reads `sheet_too_big` with
+    the sheet, rows and columns, as when reading in process."""
+    files = [("far.xlsx", far(CORNER)), ("b.xlsx", GOOD)]
+    pooled, here = load_files(files), load_files(files, workers=0)
+    assert codes(pooled, "far.xlsx") == codes(here, "far.xlsx") == ["sheet_too_big"]
+    assert list(pooled.errors["message"]) == list(here.errors["message"])
+    assert "1048576" in pooled.errors["message"].iloc[0]
+    assert list(pooled.kpis["file"]) == ["b.xlsx"]
+
+
+@pytest.mark.slow
+def test_a_file_a_child_died_on_is_never_read_in_process(monkeypatch):
+    """Without a new child to check it, the file a child died on is checked here but
+    never read here (its read killed a child: it could kill the server)."""
+    start = reader._Child.start
+    read_here = []
+
+    def no_second_child(files, limits, parse, checks=0):
+        if checks:
+            raise reader._Unavailable
+        return start(files, limits, parse, checks)
+
+    def recorded(name, *args):
+        read_here.append(name)
+        return reader_read_here(name, *args)
+
+    reader_read_here = reader._read_here
+    monkeypatch.setattr(reader._Child, "start", no_second_child)
+    monkeypatch.setattr(reader, "_read_here", recorded)
+    loaded = load_files([("far.xlsx", far(CORNER)), ("b.xlsx", GOOD)])
+    assert codes(loaded, "far.xlsx") == ["sheet_too_big"]
+    assert read_here == ["b.xlsx"]  # the rest of the batch, read here as no child can be had
+    assert list(loaded.kpis["file"]) == ["b.xlsx"]
 
 
 @pytest.mark.slow

@@ -9,8 +9,9 @@ import pytest
 
 from kpi_engine import Loaded, load_files
 from kpi_engine.ingest import reader
-from tests.test_hostile_bounds_2 import panic
+from tests.test_hostile_bounds_2 import CORNER, far, panic
 from tests.test_hostile_files import bomb
+from tests.test_name_lengths import _sheet_xml
 from tests.workbooks import form, xlsx
 
 WIDE = [
@@ -22,8 +23,10 @@ WIDE = [
 
 
 def batch() -> list[tuple[str, bytes]]:
-    """Good forms, a wide sheet with extras and an error cell, a hidden sheet, a CSV, and
-    files refused for as many reasons: more files than the pool starts from."""
+    """Good forms, a wide sheet with extras and an error cell, a hidden sheet, a CSV, a
+    text longer than Excel allows (in rich-text runs, which calamine does not cut), and
+    files refused for as many reasons (a value at XFD1048576, which a child reads without
+    the grid scan and dies on): more files than the pool starts from."""
     files = [
         (f"{i:02d}.xlsx", xlsx(form([f"部门{i}", "财务", f"M{i}", "营收", "越高越好", 1, 100, i])))
         for i in range(reader._SHARED_FROM)
@@ -33,6 +36,8 @@ def batch() -> list[tuple[str, bytes]]:
         ("hidden.xlsx", _hidden()),
         ("panic.xlsx", panic()),
         ("bomb.xlsx", bomb(300 * 1024 * 1024)),
+        ("far.xlsx", far(CORNER)),
+        ("long.xlsx", _sheet_xml(["<is>" + ("<r><t>" + "y" * 20_000 + "</t></r>") * 2 + "</is>"])),
         ("empty.xlsx", b""),
         ("text.xls", "部门,营收\n".encode()),
         (
@@ -79,8 +84,8 @@ def test_the_pool_and_the_calling_process_load_the_same():
     same(here, two)
     codes = set(here.errors["code"])
     assert {"unreadable", "unzipped_too_big", "file_empty", "text_not_workbook"} <= codes
-    assert {"no_kpi_table", "not_a_number", "excel_error"} <= codes
-    assert {"hidden_sheet", "sheet_skipped"} <= set(here.issues["code"])
+    assert {"no_kpi_table", "not_a_number", "excel_error", "sheet_too_big"} <= codes
+    assert {"hidden_sheet", "sheet_skipped", "text_cut"} <= set(here.issues["code"])
     loaded = [name for name, _ in files if name in set(here.kpis["file"])]
     assert list(dict.fromkeys(here.kpis["file"])) == loaded  # in the batch's order
     assert {"wide.xlsx", "hidden.xlsx", "15.xlsx"} <= set(loaded)

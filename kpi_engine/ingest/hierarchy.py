@@ -11,6 +11,7 @@ of its own and the placement that closes a circle are not used (errors).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -58,8 +59,8 @@ def sheet_edges(
     and a parent column, and no KPI column. A row with an empty parent (the group at the
     top) gives no edge. Without `order`: the sheet's place in the batch is known only to
     the parent process (`edges_frame`)."""
-    texts = {c for row in cells[:scan] for c in row if isinstance(c, str)}
-    if not any(aliases.column_for(text) == "parent" for text in texts):
+    texts = [c for c in set(chain.from_iterable(cells[:scan])) if isinstance(c, str)]
+    if "parent" not in map(aliases.column_for, texts):
         return None  # most sheets: one cached look-up per distinct text
     for index, row in enumerate(cells[:scan]):
         kinds = [aliases.column_for(c) if isinstance(c, str) else None for c in row]

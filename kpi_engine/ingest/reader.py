@@ -15,9 +15,14 @@ pool of children, one per core, each under RLIMIT_AS = its size +
 (`parse`: in `load`, planning the sheets and cutting out their data rows), so that the
 parent only stacks the answers and checks the batch as a whole; it sends each file's
 answer back as soon as it has it. The parent waits at most `Limits.reader_seconds` for
-each file. A child that dies (an allocation refused, a crash) or overruns costs the file
-it was reading (`reader_failed`, `reader_timeout`), and a new child reads the rest of its
-share. Text files (CSV) are read in process: pure Python, bounded by the file size.
+each file. A child reads without scanning each .xlsx sheet's XML for the grid it asks for
+(`workbook.check_workbook`; two thirds of the checks' cost on a small file): its ceiling
+bounds that grid. A child that dies (an allocation refused, a crash) or overruns costs the
+file it was reading, and a new child reads the rest of its share; after a death that new
+child first runs the dead file's checks in full, so that a grid too large is named as such
+(`sheet_too_big`, with its rows and columns), else the file is `reader_failed`; an overrun
+is `reader_timeout`. Text files (CSV) are read in process: pure Python, bounded by the
+file size.
 
 The child's answer is unpickled with only plain values and dates allowed, so even a child
 taken over by a crafted file could not make the parent run code. `workers=0` reads and
@@ -48,7 +53,13 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from kpi_engine.core.settings import Limits
-from kpi_engine.ingest.workbook import MAGIC, Sheet, WorkbookError, read_workbook
+from kpi_engine.ingest.workbook import (
+    MAGIC,
+    Sheet,
+    WorkbookError,
+    check_workbook,
+    read_workbook,
+)
 
 log = logging.getLogger(__name__)
 
@@ -109,17 +120,21 @@ def _read_here(name: str, data: bytes, limits: Limits, parse: Parse) -> Result:
 
 class _Stream:
     """One share of a batch read by children, answered in order. Its first child starts
-    at once, so that the shares are read at the same time; after a child dies or overruns,
-    that file is an error and a new child reads the rest."""
+    at once, so that the shares are read at the same time. A child reads without the scan
+    of each sheet's XML for its grid (its memory ceiling bounds the grid instead); when it
+    dies on a file, a new child runs that file's checks in full, to name what it asks for
+    (`sheet_too_big`) where the scan finds it, and reads the rest. A file that overruns
+    its time is an error at once."""
 
     def __init__(self, files: list[tuple[str, bytes]], limits: Limits, parse: Parse) -> None:
         self.files, self.limits, self.parse, self.done = files, limits, parse, 0
         self.child = self._start()
 
-    def _start(self) -> _Child | None:
-        """A child for the files left, or None to read them in process."""
+    def _start(self, *, checks: int = 0) -> _Child | None:
+        """A child for the files left (the first `checks` of them only checked), or None
+        to read them in process."""
         try:
-            return _Child.start(self.files[self.done :], self.limits, self.parse)
+            return _Child.start(self.files[self.done - checks :], self.limits, self.parse, checks)
         except _Unavailable:
             log.warning("workbook reader process unavailable: reading in process")
             return None
@@ -131,12 +146,30 @@ class _Stream:
             return _read_here(name, data, self.limits, self.parse)
         try:
             return self.child.next_result()
-        except (_Overrun, _Died) as failure:
+        except _Overrun:
+            self._restart()
+            return WorkbookError("reader_timeout", seconds=self.limits.reader_seconds)
+        except _Died:
             self.child.close()
-            self.child = self._start() if self.done < len(self.files) else None
-            if isinstance(failure, _Overrun):
-                return WorkbookError("reader_timeout", seconds=self.limits.reader_seconds)
-            return WorkbookError("reader_failed", memory_mb=self.limits.reader_memory_bytes >> 20)
+            self.child = self._start(checks=1)
+        failed = WorkbookError("reader_failed", memory_mb=self.limits.reader_memory_bytes >> 20)
+        if self.child is None:  # never read here a file a reader died on: check it only
+            try:
+                check_workbook(name, data, self.limits)
+            except WorkbookError as error:
+                return error
+            return failed
+        try:
+            return self.child.next_result()
+        except (_Overrun, _Died):  # the checks alone cannot take long: the child was killed
+            self._restart()
+            return failed
+
+    def _restart(self) -> None:
+        """End the child; start another for the files left, if any."""
+        assert self.child is not None
+        self.child.close()
+        self.child = self._start() if self.done < len(self.files) else None
 
     def close(self) -> None:
         if self.child is not None:
@@ -163,14 +196,17 @@ class _Child:
         self.unanswered = files
 
     @classmethod
-    def start(cls, files: list[tuple[str, bytes]], limits: Limits, parse: Parse) -> _Child:
+    def start(
+        cls, files: list[tuple[str, bytes]], limits: Limits, parse: Parse, checks: int = 0
+    ) -> _Child:
         """Ask the helper for a child (restarting the helper once if it is gone), send it
-        the batch. Raises _Unavailable when no helper can be had."""
+        the batch (see `_child` for `checks`). Raises _Unavailable when no helper can be
+        had."""
         for attempt in range(2):
             mine = _HELPER.connect(parse, restart=attempt > 0)
             try:
                 pid = _unpack(_receive(mine, time.monotonic() + _STARTUP_SECONDS))
-                batch = (limits, parse, files)
+                batch = (limits, parse, files, checks)
                 _send(mine, pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
                 return cls(mine, pid, limits, len(files))
             except (_Died, _Overrun, OSError):
@@ -393,18 +429,26 @@ def _warm(parse: Parse) -> None:
 
 
 def _child(sock: socket.socket) -> None:
-    """Read a batch under the memory ceiling, answering file by file; never returns."""
+    """Read a batch under the memory ceiling, answering file by file; never returns.
+
+    The first `checks` files of the batch are files a child died on: only their checks
+    run, in full, and a file they pass is `reader_failed` (its read would die again)."""
     code = 0
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         _send(sock, pickle.dumps(os.getpid()))
-        limits, parse, files = pickle.loads(_receive(sock, time.monotonic() + _STARTUP_SECONDS))
+        limits, parse, files, checks = pickle.loads(
+            _receive(sock, time.monotonic() + _STARTUP_SECONDS)
+        )
         _ceiling(limits, len(files))
-        for name, data in files:
+        for index, (name, data) in enumerate(files):
             try:
+                if index < checks:
+                    check_workbook(name, data, limits)
+                    raise WorkbookError("reader_failed", memory_mb=limits.reader_memory_bytes >> 20)
                 answer: tuple[bool, object] = (
                     True,
-                    parse(name, read_workbook(name, data, limits=limits)),
+                    parse(name, read_workbook(name, data, limits=limits, scan=False)),
                 )
             except WorkbookError as error:
                 answer = (False, (error.code, error.sheet, error.params))

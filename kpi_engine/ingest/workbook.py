@@ -3,10 +3,11 @@
 python-calamine reads .xlsx/.xlsm/.xls/.ods (and their merged ranges) several times
 faster than openpyxl, and refuses nothing openpyxl reads; CSV is decoded by `text`. It reads
 a cell showing an Excel error (`#DIV/0!`) as an empty string, so for .xlsx/.xlsm the
-error cells are read from the sheet XML (already scanned for the checks below) and put
-back into the grid as the error's text. Every
-check against hostile files (size, zip bombs, sheet and row counts) runs before the
-cells are materialised, so a bad upload costs milliseconds and bounded memory.
+error cells are read from the sheet XML and put back into the grid as the error's text.
+Every check against hostile files (size, zip bombs, sheet and row counts) runs before the
+cells are materialised, so a bad upload costs milliseconds and bounded memory; in a reader
+child, whose memory ceiling bounds a grid anyway, the scan of each .xlsx sheet's XML for
+its grid is left out (`check_workbook`), and run only when the child dies on the file.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 
-import numpy as np
 from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
 from kpi_engine.core.settings import Limits
@@ -65,15 +65,34 @@ _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")  # the OLE stream of an encr
 _MB = 1024 * 1024
 
 
-def read_workbook(name: str, data: bytes, *, limits: Limits | None = None) -> list[Sheet]:
+def read_workbook(
+    name: str, data: bytes, *, limits: Limits | None = None, scan: bool = True
+) -> list[Sheet]:
     """All sheets of one uploaded file. Raises WorkbookError with a user-facing message.
 
     What the bytes are decides the reader, not the name: an .xlsx renamed .csv is read as
     the workbook it is. Text under a workbook name is refused with a hint to rename it,
     rather than guessed at (a web page saved as .xls is text too). `limits` default to
-    `Limits.from_env()`.
+    `Limits.from_env()`. `scan=False` leaves out the scan of each .xlsx sheet's XML for
+    the grid it asks for (`check_workbook`): only for a reader child, whose memory
+    ceiling bounds that grid instead.
     """
     limits = Limits.from_env() if limits is None else limits
+    readable, errors = check_workbook(name, data, limits, scan=scan)
+    if readable is None:
+        return [_read_csv(PurePath(name).stem, data, limits)]
+    return _read_calamine(readable, limits, errors)
+
+
+def check_workbook(
+    name: str, data: bytes, limits: Limits, *, scan: bool = True
+) -> tuple[bytes | None, dict[str, list[ErrorCell]]]:
+    """Everything `read_workbook` refuses before a reader allocates anything: the bytes
+    for calamine to read (None for a CSV) and the error cells of each sheet that has some.
+
+    A reader child that dies on a file read with `scan=False` runs these checks again in
+    full (`reader`), so that a grid too large for its ceiling is named as precisely as
+    when the scan had refused it first."""
     if len(data) > limits.max_file_bytes:
         raise WorkbookError(
             "file_too_big",
@@ -84,15 +103,15 @@ def read_workbook(name: str, data: bytes, *, limits: Limits | None = None) -> li
         raise WorkbookError("file_empty")
     suffix = PurePath(name).suffix.casefold()
     if data.startswith(_ZIP):
-        errors, readable, long_text = _check_zip(data, limits)
-        return _read_calamine(readable, limits, errors, long_text=long_text)
+        errors, readable = _check_zip(data, limits, scan=scan)
+        return readable, errors
     if data.startswith(_OLE):
         if _ENCRYPTED in data:
             raise WorkbookError("file_encrypted")
         _check_xls(data, limits)
-        return _read_calamine(data, limits)
+        return data, {}
     if suffix in {".csv", ".txt", ".tsv"}:
-        return [_read_csv(PurePath(name).stem, data, limits)]
+        return None, {}
     if _is_csv_text(data[:4096]):
         raise WorkbookError("text_not_workbook")
     head = data[:8].decode("latin-1", "replace")
@@ -108,15 +127,17 @@ def _is_csv_text(head: bytes) -> bool:
     return text is not None and all(c.isprintable() or c in "\t\r\n" for c in text)
 
 
-def _check_zip(data: bytes, limits: Limits) -> tuple[dict[str, list[ErrorCell]], bytes, bool]:
+def _check_zip(
+    data: bytes, limits: Limits, *, scan: bool = True
+) -> tuple[dict[str, list[ErrorCell]], bytes]:
     """Refuse hostile or non-workbook zips; return the error cells of each sheet that has
-    some, by sheet name, the bytes for calamine to read (see `_calamine_readable`), and
-    whether some cell may hold more text than Excel allows (`_may_hold_long_text`).
+    some, by sheet name, and the bytes for calamine to read (see `_calamine_readable`).
 
     The parts checked are the ones python-calamine will read, found the way it finds them:
     an .xlsx's sheets through `_rels/.rels` and the workbook's relationships (any folder,
     any case), an .ods's `content.xml`. An .xlsb is refused: its binary records cannot be
-    bounded before calamine builds the grid."""
+    bounded before calamine builds the grid. `scan=False` leaves out the scan of each
+    sheet's XML for its grid (`_grid`), the costliest check on a small file."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
@@ -143,25 +164,18 @@ def _check_zip(data: bytes, limits: Limits) -> tuple[dict[str, list[ErrorCell]],
             cells = _check_ods(archive.read("content.xml"), limits) if ods else 0
             errors: dict[str, list[ErrorCell]] = {}
             patched: dict[str, bytes] = {}
-            long_text = ods or any(
-                _may_hold_long_text(_utf8(archive.read(member)), b"si")
-                for member in {
-                    parts.find(f"{folder}sharedStrings.xml") for _, _, folder in sheets or ()
-                }
-                if member
-            )
             count = len({sheet for sheet, _, _ in sheets or ()})
             if count > limits.max_sheets:
                 raise WorkbookError("too_many_sheets", sheets=count, limit=limits.max_sheets)
             near = []  # sheets counted at `_NEAR`, in case the total needs them exact
             for sheet, member, _ in sheets or ():
                 xml = _utf8(archive.read(member))
-                rows, columns = _grid(xml, limits)
-                _check_grid(rows, columns, limits, sheet=sheet)
-                if (rows, columns) == _NEAR:
-                    near.append(member)
-                cells += rows * columns
-                long_text = long_text or _may_hold_long_text(xml, b"c")
+                if scan:
+                    rows, columns = _grid(xml, limits)
+                    _check_grid(rows, columns, limits, sheet=sheet)
+                    if (rows, columns) == _NEAR:
+                        near.append(member)
+                    cells += rows * columns
                 if (b't="e"' in xml or b"t='e'" in xml) and _ERROR_TYPE.search(xml):
                     errors[sheet] = _error_cells(xml)
                     if any(text not in _CALAMINE_ERRORS for *_, text in errors[sheet]):
@@ -172,9 +186,7 @@ def _check_zip(data: bytes, limits: Limits) -> tuple[dict[str, list[ErrorCell]],
                     rows, columns = _extent_as_excel_writes(_utf8(archive.read(member)))
                     cells += rows * columns
             _check_grid(0, 0, limits, cells=cells)
-            if not errors:
-                return {}, data, long_text
-            return errors, _replaced(data, archive, patched), long_text
+            return errors, _replaced(data, archive, patched)
     except (zipfile.BadZipFile, zlib.error, struct.error, EOFError, KeyError) as exc:
         raise WorkbookError("file_damaged") from exc
 
@@ -739,13 +751,12 @@ def _read_calamine(
     data: bytes,
     limits: Limits,
     errors: dict[str, list[ErrorCell]] | None = None,
-    *,
-    long_text: bool = True,
 ) -> list[Sheet]:
     """Every sheet's cells; each sheet's grid is checked before it becomes Python objects.
 
     `errors` (by sheet name) are written over the empty strings calamine gives error cells;
-    texts are cut to Excel's length unless `long_text` says none can be longer.
+    texts are cut to Excel's length, looked for among the values read (the unzipped size
+    bounds them already: a pass over the values costs less than scanning the XML).
     A reader panic (pyo3's PanicException is a BaseException, not an Exception) is a file
     that cannot be read like any other; running out of memory is said as such.
     """
@@ -766,7 +777,7 @@ def _read_calamine(
             cells += rows * cols
             _check_grid(rows, cols, limits, cells=cells, sheet=name)
             grid = sheet.to_python(skip_empty_area=False)
-            cut = _cut_long_text(grid) if long_text else 0
+            cut = _cut_long_text(grid)
             for r, c, text in (errors or {}).get(name, ()):
                 if r < len(grid) and c < len(grid[r]) and grid[r][c] == "":
                     grid[r][c] = text
@@ -812,42 +823,6 @@ def _merges(
 
 
 MAX_CELL_TEXT = 32_767  # Excel's own limit: a longer cell comes from no spreadsheet
-
-
-def _may_hold_long_text(xml: bytes, element: bytes) -> bool:
-    """Whether one `element` of the XML (a cell `c`, a shared string `si`) may hold more
-    text than Excel allows, measured as the longest stretch between two of its opening
-    tags (numpy, no Python per cell). Only then are the cells read looked at one by one;
-    a prefixed spelling (`<x:si>`) is not measured, so it is looked at."""
-    if len(xml) <= MAX_CELL_TEXT:
-        return False
-    if b":" + element + b" " in xml or b":" + element + b">" in xml:
-        return True
-    if _opens_in_every_stretch(xml, element):
-        return False
-    data = np.frombuffer(xml, dtype=np.uint8)
-    at = np.flatnonzero(data[: len(data) - len(element) - 1] == ord("<"))
-    for offset, byte in enumerate(element, 1):
-        at = at[data[at + offset] == byte]
-    at = at[_ENDS_NAME[data[at + len(element) + 1]]]
-    return int(np.diff(at, prepend=0, append=len(data)).max()) > MAX_CELL_TEXT
-
-
-def _opens_in_every_stretch(xml: bytes, element: bytes) -> bool:
-    """Whether an opening tag of `element` as Excel writes it (`<c `, `<si>`) starts in
-    every stretch of half Excel's limit: then no two openings (nor an opening and either
-    end) are as far apart as the limit, and no cell is measured. A few C-speed `find`s
-    per stretch; any stretch without one leaves the question to the exact measure."""
-    half = MAX_CELL_TEXT // 2
-    openings = (b"<" + element + b" ", b"<" + element + b">")
-    for start in range(0, len(xml), half):
-        if all(xml.find(tag, start, start + half + len(tag) - 1) < 0 for tag in openings):
-            return False
-    return True
-
-
-_ENDS_NAME = np.zeros(256, dtype=bool)  # the bytes that may follow a tag's name
-_ENDS_NAME[list(b" \t\r\n/>")] = True
 
 
 def _cut_long_text(rows: list[list[object]]) -> int:
