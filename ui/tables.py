@@ -684,6 +684,27 @@ def trend_defaults(
     return [k for k in keys if k in options]
 
 
+class TrendFrames(NamedTuple):
+    """What the Trends page draws: the series (`insights.trend`, with a department's
+    veto and points), the series with its projection (the charts), and the table."""
+
+    series: pd.DataFrame
+    frame: pd.DataFrame
+    table: pd.DataFrame
+
+
+def trend_frames(
+    history: Scorecard, level: str, keys: Sequence[str], settings: Settings, lang: str
+) -> TrendFrames:
+    """The Trends page's frames, worked out once for every session asking the same
+    (`ui.derived.of_card`)."""
+    series = insights.trend(history, level=level, keys=keys, settings=settings)
+    projected = insights.projection(series, settings=settings)
+    if level == "department":  # a vetoed month marked, the points in the tooltip (SPEC §5.6)
+        series = with_adjustments(series, history)
+    return TrendFrames(series, with_projection(series, projected), trend_table(series, lang))
+
+
 def with_projection(series: pd.DataFrame, projected: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(
         [series.assign(projected=False), projected.assign(projected=True)], ignore_index=True
