@@ -19,7 +19,7 @@ from pandas.io.formats.style import Styler
 
 from tests.apps import PAGES, open_page, start, upload
 from tests.group_data import GROUP, HIERARCHY_FILE, MANUFACTURING, hierarchy_workbook
-from ui import data, derived, whatif
+from ui import data, derived, explain, whatif
 from ui.state import GRAIN, ORG_NODE
 
 # The caches shared without a copy: ui/data.py's frames, the What-if page's baseline
@@ -37,6 +37,7 @@ SHARED = (
     (whatif, "_prepared"),
     (derived, "_chart"),
     (derived, "_shared_of_card"),
+    (explain, "_shared_change"),
 )
 
 
@@ -140,7 +141,7 @@ def test_pages_leave_the_shared_frames_of_the_sample_as_they_were(
     assert every_page(monkeypatch, tmp_path, (None,))
     names = {name for name, _, _ in handed.seen.values()}
     assert {"_stored", "_history", "_chosen", "_year_scores", "_prepared", "_chart"} <= names
-    assert "_shared_of_card" in names  # the Scorecard's styled tables
+    assert {"_shared_of_card", "_shared_change"} <= names  # styled tables, score changes
     assert handed.changed() == []
 
 

@@ -89,6 +89,16 @@ def test_a_charts_datasets_in_arrow_are_sent_as_its_rows_would_be() -> None:
     assert all(isinstance(v, list) for v in spec["datasets"].values())  # left as it was
 
 
+def test_a_chart_drawn_from_its_plain_dict_is_sent_as_that_dict_would_be() -> None:
+    """The score-change waterfall is shown as its dict with Altair's defaults (and its
+    images drawn from it): `derived.Drawn` keeps that dict and sends the same chart."""
+    rows = pd.DataFrame({"项": ["财务", "客户"], "分": [1.5, -0.5]})
+    plain = altair_lock.chart_dict(alt.Chart(rows).mark_bar().encode(x="项", y="分"))
+    drawn = derived.Drawn(plain)
+    assert drawn.plain is plain
+    assert sent(drawn.shown) == sent(plain)
+
+
 def monthly_form(value: str) -> tuple[str, bytes]:
     """A new version of the sample's marketing month, one KPI of its own at `value`."""
     row = [DEPARTMENT, "SH1", "共享表测试指标", "财务", "越高越好", "25%", "90%", value, "平均"]

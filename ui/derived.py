@@ -74,6 +74,17 @@ class Chart:
         return altair_lock.chart_dict(self.chart)
 
 
+class Drawn(Chart):
+    """A chart shown as its dict with Altair's defaults (`plain`), as the images are
+    drawn (the score-change waterfall, `ui.explain`), its datasets in Arrow for the
+    browser: built once for every session as `Chart`."""
+
+    def __init__(self, plain: dict[str, Any]) -> None:
+        self.chart = None
+        self.shown = arrow_datasets(plain)
+        self.__dict__["plain"] = plain  # the cached property's value, given
+
+
 def chart(build: Callable[..., Any], *args: Any, **options: Any) -> Chart:
     """`build(*args, **options)` (a chart of `kpi_engine.charts.specs`), built once
     for every session drawing it from the same rows with the same options."""
