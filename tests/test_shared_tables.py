@@ -20,7 +20,13 @@ from benchmarks.run import form_workbook
 from kpi_engine.i18n import status_label, t
 from tests.apps import open_page, start, upload
 from ui import altair_lock, derived, tables
-from ui.state import PERIOD, SCORECARD_DEPARTMENT, VERSION_DEPARTMENT, VERSION_PERIOD
+from ui.state import (
+    PERIOD,
+    SCORECARD_DEPARTMENT,
+    TREND_KEYS,
+    VERSION_DEPARTMENT,
+    VERSION_PERIOD,
+)
 
 DEPARTMENT, PERIOD_SHOWN = "市场部", "2026-10"
 
@@ -114,8 +120,9 @@ def shown_cells(at: object) -> str:
 def test_the_scorecard_and_data_tables_follow_each_upload(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """The Scorecard's styled tables and the Data page's versions and history are shared
-    across sessions: a new upload (a new data revision) shows in them at once."""
+    """The Scorecard's styled tables, the Trends table and the Data page's versions and
+    history are shared across sessions: a new upload (a new data revision) shows in them
+    at once."""
     name, content = monthly_form("81.5%")
     upload(tmp_path, {name: content})
     at = start(monkeypatch, tmp_path)
@@ -126,6 +133,10 @@ def test_the_scorecard_and_data_tables_follow_each_upload(
     assert "0.815" in shown_cells(at) and "0.935" not in shown_cells(at)
     at.session_state[VERSION_DEPARTMENT] = DEPARTMENT
     at.session_state[VERSION_PERIOD] = PERIOD_SHOWN
+    at.session_state[f"{TREND_KEYS}_department"] = [DEPARTMENT]
+    open_page(at, "trends")
+    trends = shown_cells(at)
+    assert DEPARTMENT in trends
     open_page(at, "data")
     before, versions = shown_cells(at), version_rows(at)
     assert name in before
@@ -134,6 +145,8 @@ def test_the_scorecard_and_data_tables_follow_each_upload(
     upload(tmp_path, {second: content})
     open_page(at, "scorecard")
     assert "0.935" in shown_cells(at) and "0.815" not in shown_cells(at)
+    open_page(at, "trends")  # the department's October score moved with the new version
+    assert shown_cells(at) != trends
     open_page(at, "data")
     assert second in shown_cells(at) and second not in before
     assert version_rows(at) == versions + 1
