@@ -26,7 +26,8 @@ KPI_DATA_DIR names). Every run is timed from the request to the server's
 Printed: p50/p95/p99/max per page under load, the sessions' first pages under load,
 errors (an exception in a page, a page not found, a lost connection, a wait over 120 s,
 a failed upload), uploads stored, the servers' CPU (% of one core) and RSS (start, peak),
-the machine's cores and load average, and each aim: p95 < 1.5 s under load, a new
+the CPU of this client (which shares the machine with the servers) and of the upload
+commands, the machine's cores and load average, and each aim: p95 < 1.5 s under load, a new
 session's first page < 1 s, cold start < 10 s. Exit 1 on an error or `--timeout`.
 """
 
@@ -180,6 +181,8 @@ class Load:
     rss: list[int] = field(default_factory=list)
     seconds: float = 0.0
     cpu: float = 0.0  # CPU seconds the servers used during the pass
+    client_cpu: float = 0.0  # CPU seconds this process (the sessions) used meanwhile
+    uploads_cpu: float = 0.0  # CPU seconds of the upload commands (children of this one)
 
     def all_runs(self) -> list[float]:
         return [s for times in self.runs.values() for s in times]
@@ -312,7 +315,7 @@ async def load(
     """Into `result`: `sessions` sessions browse `pages` while `uploads` are stored."""
     done = asyncio.Event()
     sampler = asyncio.create_task(sample(roots, result.rss))
-    began, cpu = time.perf_counter(), tree_cpu(roots)
+    began, cpu, own = time.perf_counter(), tree_cpu(roots), os.times()
     try:
         async with asyncio.TaskGroup() as group:
             if uploads is not None and uploads.count:
@@ -326,6 +329,11 @@ async def load(
     finally:
         sampler.cancel()
         result.seconds, result.cpu = time.perf_counter() - began, tree_cpu(roots) - cpu
+        now = os.times()
+        result.client_cpu = now.user + now.system - own.user - own.system
+        result.uploads_cpu = (
+            now.children_user + now.children_system - own.children_user - own.children_system
+        )
 
 
 async def every_page(url: str, pages: Sequence[str], errors: list[str]) -> dict[str, float]:
@@ -477,6 +485,11 @@ def report(result: Benchmark, args: argparse.Namespace, load_before: tuple[float
         f"server CPU: {loaded.cpu:.0f} s in {loaded.seconds:.0f} s = "
         f"{loaded.cpu / max(loaded.seconds, 1e-9):.0%} of one core; RSS {result.rss_start / MIB:.0f} "
         f"MiB as the load began, peak {peak / MIB:.0f} MiB"
+    )
+    print(
+        f"load client's own CPU: {loaded.client_cpu:.0f} s "
+        f"({loaded.client_cpu / max(loaded.seconds, 1e-9):.0%} of one core); "
+        f"the upload commands' {loaded.uploads_cpu:.0f} s"
     )
     runs = len(loaded.all_runs()) + len(loaded.opens)
     if runs and loaded.cpu:

@@ -7,7 +7,7 @@ import streamlit as st
 from kpi_engine import Limits
 from kpi_engine.core.schema import PUBLISHED
 from kpi_engine.i18n import t
-from ui import auth, data, navigation, review, state, tables, text, uploader
+from ui import auth, data, derived, navigation, review, state, tables, text, uploader
 
 navigation.require_shell()
 lang = state.lang()
@@ -141,7 +141,7 @@ history = data.upload_history()
 review.mine(who, lang, zone, history)
 st.subheader(t("data.history", lang))
 st.caption(t("data.times_in_zone", lang, zone=zone))
-_table(tables.upload_history(history, lang, zone))
+_table(derived.shown_upload_history(lang, zone))
 
 
 def _upload(upload_id: int) -> pd.Series:
@@ -193,16 +193,16 @@ def _versions(covered: pd.DataFrame) -> None:
         format_func=lambda p: t("data.period_versions", lang, period=p, n=counts[p]),
         key=state.VERSION_PERIOD,
     )
-    found = data.versions(department, period)
-    _table(tables.versions(found, lang, zone))
-    rows = {int(r["upload_id"]): r for _, r in found.iterrows()}
+    found = derived.shown_versions(department, period, lang, zone)
+    _table(found.table)
+    rows = found.facts
     shown = [i for i, r in rows.items() if r["current"]]
     if st.session_state.get(state.VERSION_PICK) not in rows:
         st.session_state[state.VERSION_PICK] = shown[0] if shown else list(rows)[-1]
     pick = st.selectbox(
         t("data.pick_version", lang),
         list(rows),
-        format_func=lambda i: tables.version_label(rows[i], lang, zone),
+        format_func=found.labels.__getitem__,
         key=state.VERSION_PICK,
     )
     chosen = rows[pick]

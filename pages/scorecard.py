@@ -131,6 +131,9 @@ with chart_place or st.container():
     )
 notes.unexplained_caption(kpis, lang)
 shares = derived.of_card(tables.perspective_weights, history, department, period, settings)
+tables_of = derived.shared_of_card(
+    tables.styled_panels, history, department, period, lang, settings, notes=notes.stored()
+)
 panels = [c for _ in range(2) for c in st.columns(2, gap="large")] if in_meeting else None
 for at, perspective in enumerate(PERSPECTIVES):
     score = card.perspectives.loc[card.perspectives["perspective"] == perspective, "score"]
@@ -138,15 +141,15 @@ for at, perspective in enumerate(PERSPECTIVES):
     weight = t("scorecard.perspective_weight", lang, share=percent_text(shares.get(perspective)))
     panel = panels[at] if panels else st.container()
     panel.subheader(f"{heading} · {score_text(score.iloc[0] if len(score) else None)} · {weight}")
-    rows = tables.of_one_perspective(kpis, perspective, lang, settings)
-    if rows.empty:  # an empty table would say "empty", in English
+    drawn = tables_of.get(perspective)
+    if drawn is None:  # no KPIs: an empty table would say "empty", in English
         panel.caption(t("scorecard.no_kpis_in_perspective", lang))
         continue
     panel.dataframe(
-        tables.styled(rows, lang),
+        drawn,
         hide_index=True,
         column_config=tables.kpi_columns(lang),
-        column_order=meeting.kpi_column_order(rows, lang),
+        column_order=meeting.kpi_column_order(drawn.data, lang),
         placeholder=tables.MISSING,
     )
 # Veto KPIs, and bonus and penalty items: sections of their own, not perspectives.

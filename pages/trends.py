@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from kpi_engine.charts import specs as charts
-from kpi_engine.core import insights
 from kpi_engine.i18n import period_label, t
 from ui import data, derived, downloads, navigation, org, state, tables
 
@@ -53,11 +52,9 @@ if level != "organization":
         format_func=options.get,
         key=f"{state.TREND_KEYS}_{level}",
     )
-series = derived.of_card(insights.trend, history, level=level, keys=keys, settings=settings)
-projected = insights.projection(series, settings=settings)
-if level == "department":  # a vetoed month marked, the points in the tooltip (SPEC §5.6)
-    series = tables.with_adjustments(series, history)
-frame = tables.with_projection(series, projected)
+series, frame, table = derived.of_card(
+    tables.trend_frames, history, level, list(keys), settings, lang
+)
 
 if series.empty:
     st.info(t("common.no_rows", lang, period=period_label(choices.period, lang)))
@@ -90,4 +87,4 @@ downloads.chart(
     period=choices.period,
 )
 st.caption(t("trends.projection_note", lang))
-st.dataframe(tables.trend_table(series, lang), hide_index=True, placeholder=tables.MISSING)
+st.dataframe(table, hide_index=True, placeholder=tables.MISSING)

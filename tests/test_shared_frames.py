@@ -15,10 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from pandas.io.formats.style import Styler
 
 from tests.apps import PAGES, open_page, start, upload
 from tests.group_data import GROUP, HIERARCHY_FILE, MANUFACTURING, hierarchy_workbook
-from ui import data, derived, whatif
+from ui import data, derived, explain, whatif
 from ui.state import GRAIN, ORG_NODE
 
 # The caches shared without a copy: ui/data.py's frames, the What-if page's baseline
@@ -35,6 +36,8 @@ SHARED = (
     (data, "_settings"),
     (whatif, "_prepared"),
     (derived, "_chart"),
+    (derived, "_shared_of_card"),
+    (explain, "_shared_change"),
 )
 
 
@@ -62,6 +65,9 @@ def fingerprint(value: Any) -> str:
             digest.update(item.tobytes() if item.dtype != object else repr(item.tolist()).encode())
         elif isinstance(item, derived.Chart):  # what every session's browser is sent
             feed(item.shown)
+        elif isinstance(item, Styler):  # its rows, and the styles and text settled once
+            feed(item.data)
+            feed(item._translate(False, False))
         elif dataclasses.is_dataclass(item) and not isinstance(item, type):
             for field in dataclasses.fields(item):
                 digest.update(field.name.encode())
@@ -135,6 +141,7 @@ def test_pages_leave_the_shared_frames_of_the_sample_as_they_were(
     assert every_page(monkeypatch, tmp_path, (None,))
     names = {name for name, _, _ in handed.seen.values()}
     assert {"_stored", "_history", "_chosen", "_year_scores", "_prepared", "_chart"} <= names
+    assert {"_shared_of_card", "_shared_change"} <= names  # styled tables, score changes
     assert handed.changed() == []
 
 

@@ -565,6 +565,13 @@ def _upload_history(url: str, revision: int, lang: str, script: str) -> pd.DataF
     return found.assign(departments=found["departments"].map(lambda d: tuple(map(name, d))))
 
 
+def uploads_token() -> tuple[str, int, str]:
+    """The store, the revision of its uploads and the settings' script: what the tables
+    shown from the upload history and versions depend on besides their own arguments (a
+    cache key read once per run, `ui.derived.shown_versions`)."""
+    return _url(), _revision_of(store.DATA_ACTIONS), settings().script
+
+
 def covered() -> pd.DataFrame:
     """Every department-month ever uploaded and its number of versions."""
     return _covered(_url(), _revision_of(store.DATA_ACTIONS))

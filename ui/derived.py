@@ -25,9 +25,10 @@ from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
+from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
 from kpi_engine import Scorecard
-from ui import altair_lock, data, runs
+from ui import altair_lock, data, runs, tables
 
 T = TypeVar("T")
 
@@ -48,18 +49,40 @@ def _key(value: object) -> object:
     return ("frame", fingerprint(value)) if isinstance(value, pd.DataFrame) else value
 
 
+def arrow_datasets(spec: dict[str, Any]) -> dict[str, Any]:
+    """`spec` with each named dataset as the Arrow bytes `st.vega_lite_chart` would make
+    of its rows (Streamlit's own conversion), which it sends as they are: converted once
+    for every session, not on every draw (a few milliseconds a chart)."""
+    if not spec.get("datasets"):
+        return spec
+    arrow = {n: convert_anything_to_arrow_bytes(rows) for n, rows in spec["datasets"].items()}
+    return {**spec, "datasets": arrow}
+
+
 class Chart:
     """A chart built once: the Altair chart, the dict the browser is sent
-    (`altair_lock.shown_dict`) and, when first asked (a meeting screen, a download), the
-    dict with Altair's defaults that the images are drawn from."""
+    (`altair_lock.shown_dict`, its datasets already in Arrow: `arrow_datasets`) and, when
+    first asked (a meeting screen, a download), the dict with Altair's defaults that the
+    images are drawn from."""
 
     def __init__(self, chart: Any) -> None:
         self.chart = chart
-        self.shown = altair_lock.shown_dict(chart)
+        self.shown = arrow_datasets(altair_lock.shown_dict(chart))
 
     @cached_property
     def plain(self) -> dict[str, Any]:
         return altair_lock.chart_dict(self.chart)
+
+
+class Drawn(Chart):
+    """A chart shown as its dict with Altair's defaults (`plain`), as the images are
+    drawn (the score-change waterfall, `ui.explain`), its datasets in Arrow for the
+    browser: built once for every session as `Chart`."""
+
+    def __init__(self, plain: dict[str, Any]) -> None:
+        self.chart = None
+        self.shown = arrow_datasets(plain)
+        self.__dict__["plain"] = plain  # the cached property's value, given
 
 
 def chart(build: Callable[..., Any], *args: Any, **options: Any) -> Chart:
@@ -83,15 +106,30 @@ def _chart(
 def of_card(func: Callable[..., T], card: Scorecard, *args: Any, **kwargs: Any) -> T:
     """`func(card, *args, **kwargs)`, once for every session showing the same card (a
     card `ui.data` did not hand out is worked out as asked)."""
+    return _once_for(_of_card, func, card, args, kwargs)
+
+
+def shared_of_card(func: Callable[..., T], card: Scorecard, *args: Any, **kwargs: Any) -> T:
+    """`of_card` without a copy per hit: one object every session's run reads and never
+    changes (a Styler of `tables.settled`, which Streamlit only reads when drawing it)."""
+    return _once_for(_shared_of_card, func, card, args, kwargs)
+
+
+def _once_for(
+    cache: Callable[..., Any],
+    func: Callable[..., T],
+    card: Scorecard,
+    args: tuple,
+    kwargs: dict[str, Any],
+) -> T:
     made_from = data.origin(card)
     if made_from is None:
         return func(card, *args, **kwargs)
     named = f"{func.__module__}.{func.__qualname__}"
-    return _of_card(named, made_from, args, tuple(sorted(kwargs.items())), func)
+    return cache(named, made_from, args, tuple(sorted(kwargs.items())), func)
 
 
-@st.cache_data(show_spinner=False, max_entries=512, hash_funcs=runs.HASH_FUNCS)
-def _of_card(
+def _work_out(
     name: str,
     made_from: data.Origin,
     args: tuple,
@@ -99,3 +137,34 @@ def _of_card(
     _func: Callable[..., T],
 ) -> T:
     return _func(data.card(made_from), *args, **dict(kwargs))
+
+
+_of_card = st.cache_data(show_spinner=False, max_entries=512, hash_funcs=runs.HASH_FUNCS)(_work_out)
+_shared_of_card = st.cache_resource(
+    show_spinner=False, max_entries=256, hash_funcs=runs.HASH_FUNCS
+)(_work_out)
+
+
+def shown_versions(department: str, period: str, lang: str, zone: str) -> tables.VersionView:
+    """The Data page's versions of a department-month (table, labels, facts), worked out
+    once per change of the uploads for every session asking in the same language and
+    time zone."""
+    return _shown_versions(data.uploads_token(), department, period, lang, zone)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _shown_versions(
+    token: tuple[str, int, str], department: str, period: str, lang: str, zone: str
+) -> tables.VersionView:
+    return tables.version_view(data.versions(department, period), lang, zone)
+
+
+def shown_upload_history(lang: str, zone: str) -> pd.DataFrame:
+    """The Data page's upload history as shown (`tables.upload_history`), once per change
+    of the uploads for every session asking in the same language and time zone."""
+    return _shown_upload_history(data.uploads_token(), lang, zone)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _shown_upload_history(token: tuple[str, int, str], lang: str, zone: str) -> pd.DataFrame:
+    return tables.upload_history(data.upload_history(), lang, zone)

@@ -4,7 +4,7 @@ parts as a table."""
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import pandas as pd
 import streamlit as st
@@ -15,7 +15,7 @@ from kpi_engine.core.explain import settings_then
 from kpi_engine.core.scorecard import Scorecard
 from kpi_engine.core.settings import DEFAULTS, Settings
 from kpi_engine.i18n import points_change_text, t
-from ui import altair_lock, data, downloads, runs, tables
+from ui import altair_lock, data, derived, downloads, runs, tables
 
 
 def previous_settings(period: str, settings: Settings) -> Settings:
@@ -72,10 +72,11 @@ class Question(NamedTuple):
 
 
 class Shown(NamedTuple):
-    """What the section shows of a `waterfall.Change`: the chart as a Vega-Lite dict."""
+    """What the section shows of a `waterfall.Change`: the chart as a Vega-Lite dict
+    (`derived.Drawn`: the same dict, its data for the browser in Arrow)."""
 
     caption: str
-    chart: dict[str, Any]
+    chart: derived.Drawn
     labelled: pd.DataFrame
 
 
@@ -90,11 +91,12 @@ def _change(history: Scorecard, asked: Question) -> Shown | str:
     )
     if isinstance(found, str):
         return found
-    return Shown(found.caption, altair_lock.chart_dict(found.chart), found.labelled)
+    return Shown(found.caption, derived.Drawn(altair_lock.chart_dict(found.chart)), found.labelled)
 
 
-@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=runs.HASH_FUNCS)
+@st.cache_resource(show_spinner=False, max_entries=64, hash_funcs=runs.HASH_FUNCS)
 def _shared_change(made_from: data.Origin, asked: Question) -> Shown | str:
     """`_change` of the scorecard `made_from` names: worked out once for every session
-    that shows the same data, settings, departments, period and language."""
+    that shows the same data, settings, departments, period and language, and shared
+    without a copy (the section only reads it)."""
     return _change(data.card(made_from), asked)

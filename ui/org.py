@@ -270,10 +270,11 @@ def children_table(
     """The ranked rows of the listed unit's children (`tables.ranking`, the Overview's and
     the reports' table) with each one's kind; with a tree, clicking a row opens that unit
     or department (a department on its Scorecard)."""
-    ranked = derived.of_card(tables.ranking, seen, period, lang, settings, names)
     if not place.tree:
-        st.dataframe(tables.styled(ranked, lang), hide_index=True, placeholder=tables.MISSING)
+        drawn = derived.shared_of_card(tables.styled_ranking, seen, period, lang, settings, names)
+        st.dataframe(drawn, hide_index=True, placeholder=tables.MISSING)
         return
+    ranked = derived.of_card(tables.ranking, seen, period, lang, settings, names)
     named = ranked.columns[1]  # the department column: here a unit's or a department's name
     ranked.insert(
         2, t("org.kind", lang), [t(f"org.kind_{kind_of(place, n)}", lang) for n in ranked[named]]

@@ -6,14 +6,18 @@ the engine (`kpi_engine.scorecard`, `kpi_engine.insights`) unchanged.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
-from kpi_engine import DEFAULTS, Scorecard, Settings
+from kpi_engine import DEFAULTS, PERSPECTIVES, Scorecard, Settings
 from kpi_engine.charts import sparklines
 from kpi_engine.charts.palette import BAND_TINTS, MISSING_COLOR
 from kpi_engine.core import adjust, insights
@@ -96,9 +100,10 @@ def status_badge(status: object, lang: str) -> str:
     return f":{STATUS_MARKDOWN.get(key, 'gray')}[●] {status_label(key, lang)}"
 
 
-def styled(frame: pd.DataFrame, lang: str) -> object:
+def styled(frame: pd.DataFrame, lang: str, *, uuid: str | None = None) -> Styler:
     """A KPI table whose status column is tinted green, amber or red; scores with one
-    decimal and a missing score as '—' (a Styler's formats are what st.dataframe shows)."""
+    decimal and a missing score as '—' (a Styler's formats are what st.dataframe shows).
+    With a `uuid`, `settled`: worked out once, for a table every session draws."""
     column = t("common.status", lang)
     background = {status_label(k, lang): c for k, c in STATUS_BACKGROUND.items()}
     formats: dict[str, str | Callable[[object], str] | None] = {
@@ -108,9 +113,63 @@ def styled(frame: pd.DataFrame, lang: str) -> object:
     for key in ("scorecard.points", "scorecard.full_points"):  # a rule's (`_with_rules`)
         if t(key, lang) in frame.columns:
             formats[t(key, lang)] = number_text  # 10, 9.5: as written by hand
-    return frame.style.map(
-        lambda v: f"background-color: {background.get(v, '')}", subset=[column]
-    ).format(formats, na_rep=MISSING)
+    made = Styler(frame, uuid=uuid)
+    made = made.map(lambda v: f"background-color: {background.get(v, '')}", subset=[column])
+    made = made.format(formats, na_rep=MISSING)
+    return made if uuid is None else settled(made)
+
+
+_CELL = re.compile(r"row(\d+)_col(\d+)")  # a data cell's id in a translated Styler
+
+
+def settled(styler: Styler) -> Styler:
+    """`styler` drawn by every session: `st.dataframe` asks each draw for its `_compute`
+    and `_translate` (the styles and display text of every cell), which are worked out
+    here once and then only handed out, read-only, to any thread. Of the cells it keeps
+    those whose display text is not the cell's plain text (what Streamlit starts from),
+    so the table drawn is the same. Still a `Styler` (Streamlit checks the exact type),
+    its methods replaced on the object itself."""
+    styler._compute()  # type: ignore[attr-defined]  # pandas' stubs omit it
+    translated = styler._translate(False, False)  # type: ignore[attr-defined]  # as above
+    plain = styler.data.astype(str).to_numpy()  # type: ignore[attr-defined]  # as above
+
+    def differs(cell: dict[str, Any]) -> bool:
+        found = _CELL.match(str(cell.get("id", "")))
+        if found is None:
+            return False
+        row, col = map(int, found.groups())
+        return str(cell.get("display_value")) != plain[row, col]
+
+    translated["body"] = [[c for c in row if differs(c)] for row in translated["body"]]
+    setattr(styler, "_compute", lambda: styler)  # noqa: B010 (a method, per object)
+    setattr(styler, "_translate", lambda *_, **__: translated)  # noqa: B010
+    return styler
+
+
+def styled_panels(
+    history: Scorecard, department: str, period: str, lang: str, settings: Settings, **options: Any
+) -> dict[str, Styler]:
+    """The Scorecard's KPI table of each perspective that has KPIs (`of_one_perspective`
+    of `kpi_rows` with its `options`), styled once for every session (`settled`,
+    `ui.derived.shared_of_card`)."""
+    kpis = kpi_rows(history, department, period, lang, settings, **options)
+    found = {}
+    for perspective in PERSPECTIVES:
+        rows = of_one_perspective(kpis, perspective, lang, settings)
+        if not rows.empty:
+            named = repr((department, period, lang, perspective)).encode()
+            uuid = hashlib.blake2b(named, digest_size=6).hexdigest()
+            found[perspective] = styled(rows, lang, uuid=uuid)
+    return found
+
+
+def styled_ranking(
+    history: Scorecard, period: str, lang: str, settings: Settings, names: Sequence[str]
+) -> Styler:
+    """`ranking` styled once for every session (`settled`, `ui.derived.shared_of_card`)."""
+    named = repr(("ranking", period, lang, tuple(names))).encode()
+    uuid = hashlib.blake2b(named, digest_size=6).hexdigest()
+    return styled(ranking(history, period, lang, settings, names), lang, uuid=uuid)
 
 
 def only(frame: pd.DataFrame, departments: Sequence[str]) -> pd.DataFrame:
@@ -625,6 +684,27 @@ def trend_defaults(
     return [k for k in keys if k in options]
 
 
+class TrendFrames(NamedTuple):
+    """What the Trends page draws: the series (`insights.trend`, with a department's
+    veto and points), the series with its projection (the charts), and the table."""
+
+    series: pd.DataFrame
+    frame: pd.DataFrame
+    table: pd.DataFrame
+
+
+def trend_frames(
+    history: Scorecard, level: str, keys: Sequence[str], settings: Settings, lang: str
+) -> TrendFrames:
+    """The Trends page's frames, worked out once for every session asking the same
+    (`ui.derived.of_card`)."""
+    series = insights.trend(history, level=level, keys=keys, settings=settings)
+    projected = insights.projection(series, settings=settings)
+    if level == "department":  # a vetoed month marked, the points in the tooltip (SPEC §5.6)
+        series = with_adjustments(series, history)
+    return TrendFrames(series, with_projection(series, projected), trend_table(series, lang))
+
+
 def with_projection(series: pd.DataFrame, projected: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(
         [series.assign(projected=False), projected.assign(projected=True)], ignore_index=True
@@ -865,16 +945,32 @@ def versions(frame: pd.DataFrame, lang: str, zone: str = DEFAULT_TIME_ZONE) -> p
     )
 
 
-def version_label(row: pd.Series, lang: str, zone: str = DEFAULT_TIME_ZONE) -> str:
-    """`v2 · 财务部_2026-10.xlsx · 2026-11-23 22:05 UTC+8 · 当前版本` for a picker."""
-    return " · ".join(
-        (
-            f"v{row['version']}",
-            str(row["name"]),
-            when(row["uploaded_at"], zone),
-            version_state(row["deleted"], row["current"], lang, row["state"]),
-        )
+class VersionView(NamedTuple):
+    """What the Data page shows of a department-month's versions: the table, each upload's
+    label for the picker and the facts its buttons need (`current`, `deleted`, `state`)."""
+
+    table: pd.DataFrame
+    labels: dict[int, str]
+    facts: dict[int, dict[str, object]]
+
+
+def version_view(frame: pd.DataFrame, lang: str, zone: str = DEFAULT_TIME_ZONE) -> VersionView:
+    """`versions`, each version's label for the picker (`v2 · 财务部_2026-10.xlsx ·
+    2026-11-23 22:05 UTC+8 · 当前版本`) and its facts, of the store's `frame`, a column at a
+    time (every session's run shares them: `ui.derived.shown_versions`)."""
+    facts = {
+        int(r["upload_id"]): {k: r[k] for k in ("current", "deleted", "state")}
+        for r in frame.to_dict("records")
+    }
+    table = versions(frame, lang, zone)
+    parts = zip(
+        table[t("data.version", lang)],
+        frame["name"].astype(str),
+        table[t("data.uploaded_at", lang)],
+        table[t("data.state", lang)],
+        strict=True,
     )
+    return VersionView(table, dict(zip(facts, map(" · ".join, parts), strict=True)), facts)
 
 
 def settings_summary(settings: Settings, lang: str) -> str:
