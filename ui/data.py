@@ -148,6 +148,7 @@ def _as_user(change: Callable[[Actor], T]) -> T | None:
             return change(who)
         finally:
             runs.forget()  # the rest of the run sees what the change did
+            st.session_state[WROTE] = True  # and the session's next runs, whoever is scoring
     except Forbidden as error:
         if error.code != "signed_out":
             st.error(auth.refused(error, lang), icon=":material/block:")
@@ -201,7 +202,63 @@ Revision = tuple[int, tuple[int, ...]]
 def _revision() -> Revision:
     who = auth.actor()
     seen = runs.once(("pending", who), lambda: store.shown_pending(engine(), who))
-    return _revision_of(store.DATA_ACTIONS), seen
+    now = _revision_of(store.DATA_ACTIONS)
+    if seen:  # someone's pending uploads: their own frames, always as stored now
+        return now, seen
+    return runs.once(("shown", now), lambda: (_shown_revision(_url(), now), ()))
+
+
+# Per store: the newest data revision whose shared frames (the stored rows, the month
+# history: what every run's sidebar needs) are made, and the one a run is making now.
+_MADE: dict[str, int] = {}
+_MAKING: dict[str, int] = {}
+_MADE_LOCK = threading.Lock()
+_SEEN = "data_revision_seen"  # session state: the newest data revision the session showed
+WROTE = "data_written"  # session state: the session changed the data since its last run
+
+
+def _shown_revision(url: str, now: int) -> int:
+    """The data revision a run shows: `now`, except while another run is making the shared
+    frames of a newer revision than those made (after an upload elsewhere) and this session
+    has seen nothing newer and changed nothing itself: then the last made, so that a
+    hundred viewers are not all held up by one upload's scoring; their next run shows it.
+    The run that finds `now` new makes those frames before its page (`_make`)."""
+    mine = bool(st.session_state.get(WROTE))
+    with _MADE_LOCK:
+        made, making = _MADE.get(url), _MAKING.get(url)
+        stale = stale_choice(now, made, making, st.session_state.get(_SEEN, 0), mine)
+        claim = stale is None and making is None and (made is None or now > made)
+        if claim:
+            _MAKING[url] = now
+    shown = now if stale is None else stale
+    if claim:
+        _make(url, now)
+    st.session_state[_SEEN] = max(shown, st.session_state.get(_SEEN, 0))
+    st.session_state[WROTE] = False
+    return shown
+
+
+def stale_choice(
+    now: int, made: int | None, making: int | None, seen: int, wrote: bool
+) -> int | None:
+    """The older revision to show instead of `now` (None: show `now`): the one made, when
+    a run is making a newer one, and the session neither saw a newer one nor wrote."""
+    if made is None or now <= made or making is None or wrote or seen > made:
+        return None
+    return made
+
+
+def _make(url: str, now: int) -> None:
+    """Make `now`'s shared frames (the stored rows, the month history) for every run; then
+    runs show it. Whatever happens, `now` is no longer being made."""
+    try:
+        _history(url, (now, ()), "month", settings())
+        with _MADE_LOCK:
+            _MADE[url] = max(_MADE.get(url, now), now)
+    finally:
+        with _MADE_LOCK:
+            if _MAKING.get(url) == now:
+                del _MAKING[url]
 
 
 @_shared(max_entries=4)
