@@ -8,6 +8,8 @@ file has to say it: `e2e` for tests/e2e (a real server and Chromium), `app` for 
 that drives the app with Streamlit's AppTest (itself, through a fixture or through a helper
 such as `tests.apps.start`), `unit` for the rest. A kind written on a test by hand stays
 (`e2e` outside tests/e2e). `slow` is written on a test by hand.
+
+`engine` is the store tests' fresh SQLite store, one per test.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from sqlalchemy.engine import Engine
 
 settings.register_profile("shared-machine", deadline=None)
 settings.load_profile("shared-machine")
@@ -119,3 +122,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if not any(item.get_closest_marker(kind) for kind in KINDS):
             item.add_marker(_kind(item))
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """An empty, migrated SQLite store in the test's own folder, for the store's tests; a
+    module that needs another (PostgreSQL, or one already filled) defines its own."""
+    from tests.store_files import fresh_store  # the engine imported only where a test asks
+
+    engine = fresh_store(tmp_path)
+    yield engine
+    engine.dispose()

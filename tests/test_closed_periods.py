@@ -9,17 +9,10 @@ import pytest
 from kpi_engine import store
 from kpi_engine.auth import roles as access
 from kpi_engine.auth.roles import ADMIN, MANAGER, Actor
-from tests.store_files import fresh_store, monthly
+from tests.store_files import monthly
 
 ADMIN_USER = Actor("张伟", ADMIN)
 MARKETING = Actor("李娜", MANAGER, ("市场部",))
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = fresh_store(tmp_path)
-    yield engine
-    engine.dispose()
 
 
 def test_a_closed_month_refuses_uploads_deletes_and_restores_until_reopened(engine):

@@ -13,17 +13,10 @@ from kpi_engine import store
 from kpi_engine.auth.roles import ADMIN, Actor
 from kpi_engine.core.settings import DATA_DIR_ENV
 from tests.apps import seen
-from tests.store_files import fresh_store, monthly
+from tests.store_files import monthly
 from tests.test_versions_page import DEPARTMENT, PERIOD, pick, shown_complaints, two_versions
 
 ADMIN_A, ADMIN_B = Actor("张伟", ADMIN), Actor("李娜", ADMIN)
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = fresh_store(tmp_path)
-    yield engine
-    engine.dispose()
 
 
 @pytest.mark.slow

@@ -20,7 +20,7 @@ from kpi_engine.core.settings import DEFAULTS
 from kpi_engine.reports.pdf import report_pdf
 from kpi_engine.reports.xlsx import report_xlsx
 from tests.kpi_rows import frame, kpi
-from tests.store_files import fresh_store, monthly
+from tests.store_files import monthly
 from tests.workbooks import load, xlsx
 
 ADMIN_ACTOR = Actor("王磊", ADMIN)
@@ -56,13 +56,6 @@ def test_unify_rewrites_owners_partners_and_kpi_names() -> None:
 def test_a_department_weight_applies_to_every_spelling() -> None:
     weights = department_weights(["採購物流部", "财务部"], {"采购物流部": 3.0})
     np.testing.assert_array_equal(weights, [3.0, 1.0])
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = fresh_store(tmp_path)
-    yield engine
-    engine.dispose()
 
 
 def _with_partner(department: str, partner: str, month: int) -> tuple[str, bytes]:

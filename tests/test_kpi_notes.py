@@ -17,20 +17,13 @@ from kpi_engine.core import names
 from kpi_engine.core.notes import MAX_NOTE_CHARS, unexplained, with_notes
 from kpi_engine.core.scoring import score
 from kpi_engine.core.settings import DEFAULTS
-from tests.store_files import PERSPECTIVES, Upload, fresh_store, monthly
+from tests.store_files import PERSPECTIVES, Upload, monthly
 from tests.workbooks import HEADER, form, xlsx
 
 ADMIN_USER = Actor("张伟", ADMIN)
 MARKETING = Actor("李娜", MANAGER, ("市场部",))
 FINANCE = Actor("王芳", MANAGER, ("财务部",))
 K1 = "id:k1"  # names.kpi_text_keys of K-1
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = fresh_store(tmp_path)
-    yield engine
-    engine.dispose()
 
 
 def note(engine, cause="市场需求下滑", measure="加大渠道投放", user=MARKETING, period="2026-10"):

@@ -25,19 +25,12 @@ from kpi_engine.i18n import t
 from kpi_engine.i18n.script import shown_scorecard
 from kpi_engine.reports.pdf import report_pdf
 from kpi_engine.reports.xlsx import report_xlsx
-from tests.store_files import fresh_store, monthly
+from tests.store_files import monthly
 
 LEADER = Actor("李总", VIEWER)
 MARKETING = Actor("李娜", MANAGER, ("市场部",))
 ADMIN_USER = Actor("张伟", ADMIN)
 DUE = datetime.date(2026, 11, 30)
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = fresh_store(tmp_path)
-    yield engine
-    engine.dispose()
 
 
 def add(engine, user=LEADER, **changes) -> int:

@@ -14,17 +14,10 @@ from kpi_engine.auth.roles import ADMIN, MANAGER, Actor, Forbidden
 from kpi_engine.core.schema import ORG_COLUMNS
 from kpi_engine.store import migrations
 from tests.group_data import HIERARCHY_FILE, TREE, hierarchy_workbook
-from tests.store_files import Upload, fresh_store, monthly
+from tests.store_files import Upload, monthly
 from tests.workbooks import HEADER, xlsx
 
 ADMIN_USER = Actor("王磊", ADMIN)
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = fresh_store(tmp_path)
-    yield engine
-    engine.dispose()
 
 
 def tree(engine, **options) -> dict[str, str]:

@@ -23,13 +23,6 @@ from tests.store_files import fresh_store, monthly
 STORE_V1 = Path(__file__).parent / "fixtures" / "store_v1.sql"
 
 
-@pytest.fixture
-def engine(tmp_path):
-    engine = fresh_store(tmp_path)
-    yield engine
-    engine.dispose()
-
-
 def shape(engine: Engine) -> dict[str, dict]:
     """Every table as the database describes it: columns (type, nullability, default),
     primary key, foreign keys, indexes."""

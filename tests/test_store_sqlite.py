@@ -15,15 +15,8 @@ from kpi_engine.core.schema import KPI_COLUMNS
 from kpi_engine.core.settings import DATA_DIR_ENV
 from kpi_engine.core.whatif import Scenario
 from tests.paths import sample_files
-from tests.store_files import fresh_store, monthly
+from tests.store_files import monthly
 from tests.workbooks import xlsx
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = fresh_store(tmp_path)
-    yield engine
-    engine.dispose()
 
 
 def actuals(engine, department="市场部", period="2026-10") -> list[float]:

@@ -18,13 +18,6 @@ from tests.store_files import fresh_store, monthly
 ADMIN_USER = Actor("王磊", ADMIN)
 
 
-@pytest.fixture
-def engine(tmp_path):
-    engine = fresh_store(tmp_path)
-    yield engine
-    engine.dispose()
-
-
 def seeded(engine) -> store.StoredRows:
     """Three months of two departments stored, and the rows read."""
     monthly("市场部", month=9, n=4).save(engine)

@@ -17,7 +17,6 @@ from kpi_engine.core.settings import AUTO, WEIGHTINGS
 from kpi_engine.core.whatif import AHP, Scenario
 from tests.fixtures.make_store_dump import ADMIN_USER
 from tests.fixtures.make_store_dump import SCENARIO as DUMPED
-from tests.store_files import fresh_store
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
 # Exactly as commit 31e2c00 stored them: no version.
@@ -33,13 +32,6 @@ SCENARIO_UNVERSIONED = (
     ' "learning_growth": 10.0}}'
 )
 SCENARIO = replace(DUMPED, method=AHP)  # a method other than the default
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = fresh_store(tmp_path)
-    yield engine
-    engine.dispose()
 
 
 def edited(text: str, **changes: object) -> str:

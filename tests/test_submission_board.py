@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 import sqlalchemy as sa
 
 from kpi_engine import store
@@ -16,7 +15,7 @@ from kpi_engine.core.calendar import deadline
 from kpi_engine.core.schema import PENDING, PUBLISHED, RETURNED, SAMPLE_UPLOADER
 from kpi_engine.core.settings import Settings
 from kpi_engine.store.schema import uploads
-from tests.store_files import fresh_store, monthly
+from tests.store_files import monthly
 
 SETTINGS = Settings()
 ADMIN_USER = Actor("王磊", ADMIN)
@@ -221,13 +220,6 @@ def test_many_rows_take_the_vectorised_path():
         else:
             expected = board.LATE
         assert cell["status"] == expected, cell
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = fresh_store(tmp_path)
-    yield engine
-    engine.dispose()
 
 
 def test_the_store_log_has_a_row_per_upload_and_department_period(engine):
