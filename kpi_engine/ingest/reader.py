@@ -152,7 +152,7 @@ class _Stream:
         except _Died:
             self.child.close()
             self.child = self._start(checks=1)
-        failed = WorkbookError("reader_failed", memory_mb=self.limits.reader_memory_bytes >> 20)
+        failed = _failed(self.limits)
         if self.child is None:  # never read here a file a reader died on: check it only
             try:
                 check_workbook(name, data, self.limits)
@@ -174,6 +174,11 @@ class _Stream:
     def close(self) -> None:
         if self.child is not None:
             self.child.close()
+
+
+def _failed(limits: Limits) -> WorkbookError:
+    """A file a reader died on (the message names the memory each reader may use)."""
+    return WorkbookError("reader_failed", memory_mb=limits.reader_memory_bytes >> 20)
 
 
 class _Unavailable(Exception):
@@ -445,7 +450,7 @@ def _child(sock: socket.socket) -> None:
             try:
                 if index < checks:
                     check_workbook(name, data, limits)
-                    raise WorkbookError("reader_failed", memory_mb=limits.reader_memory_bytes >> 20)
+                    raise _failed(limits)
                 answer: tuple[bool, object] = (
                     True,
                     parse(name, read_workbook(name, data, limits=limits, scan=False)),
