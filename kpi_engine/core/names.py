@@ -262,7 +262,7 @@ def unify(kpis: pd.DataFrame, *, preferred: Iterable[object] = ()) -> pd.DataFra
     for column in ("kpi_name", "kpi_id"):
         present = out[column].notna().to_numpy(bool)
         first = out[column][present].groupby(kpi[present], sort=False).first()
-        lookup = np.empty(len(kpi) and int(kpi.max()) + 1, dtype=object)
+        lookup = np.empty(int(kpi.max()) + 1, dtype=object)  # rows: never empty here
         lookup[first.index.to_numpy()] = first.to_numpy(dtype=object)
         values = out[column].to_numpy(dtype=object, copy=True)
         values[present] = lookup[kpi[present]]

@@ -166,10 +166,10 @@ def frame_with_texts(frame: pd.DataFrame, func: Callable[[str], str]) -> pd.Data
         if c in frame.columns
     }
     for c in ("veto", "extras"):  # dicts (unhashable), in few rows: only those, one by one
-        filled = frame[c].notna().to_numpy(bool) if c in frame.columns else None
-        if filled is not None and filled.any():
+        filled = np.flatnonzero(frame[c].notna().to_numpy(bool)) if c in frame.columns else ()
+        if len(filled):
             cells = frame[c].to_numpy(dtype=object, copy=True)
-            for i in np.flatnonzero(filled):  # one by one: a cell is a whole dict
+            for i in filled:  # one by one: a cell is a whole dict
                 cells[i] = _text_cell(cells[i], func)
             columns[c] = pd.Series(cells, index=frame.index, dtype=object)
     return frame.assign(**columns)
