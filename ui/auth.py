@@ -18,6 +18,8 @@ Pages hide what a role may not do, but the store refuses it anyway (`kpi_engine.
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from kpi_engine.auth import roles, users
@@ -53,6 +55,10 @@ def _oidc() -> bool:
 
 
 def _has_auth_secrets() -> bool:
+    # With no secrets file, every ask of st.secrets takes its lock and looks for the
+    # files again: a hundred sessions queued on it. A file added later is seen at once.
+    if not any(os.path.exists(path) for path in st.get_option("secrets.files")):
+        return False
     try:
         return "auth" in st.secrets
     except Exception:  # no secrets file at all: Streamlit raises its own not-found error

@@ -1,0 +1,82 @@
+"""A few runs at once (`ui.runs.admitted`), and the sign-in check that does not queue every
+run on Streamlit's secrets lock when there is no secrets file (`ui.auth`)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import streamlit as st
+
+from ui import auth, runs
+
+
+@pytest.fixture
+def one_turn(monkeypatch: pytest.MonkeyPatch) -> threading.BoundedSemaphore:
+    turns = threading.BoundedSemaphore(1)
+    monkeypatch.setattr(runs, "_TURNS", turns)
+    return turns
+
+
+def test_a_run_waits_for_the_one_before_it_to_leave(one_turn: threading.BoundedSemaphore) -> None:
+    order: list[str] = []
+    inside = threading.Event()
+
+    def first() -> None:
+        with runs.admitted():
+            order.append("first in")
+            inside.set()
+            time.sleep(0.3)
+            order.append("first out")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    inside.wait(5)
+    with runs.admitted():
+        order.append("second in")
+    thread.join()
+    assert order == ["first in", "first out", "second in"]
+
+
+def test_a_run_that_waited_too_long_goes_anyway_and_gives_back_no_turn_it_never_had(
+    one_turn: threading.BoundedSemaphore,
+) -> None:
+    with runs.admitted():
+        began = time.monotonic()
+        with runs.admitted(wait=0.2):  # the only turn is taken: it goes after 0.2 s
+            waited = time.monotonic() - began
+    assert 0.2 <= waited < 5
+    # the one turn is free again, and only one: a second release would have raised
+    assert one_turn.acquire(blocking=False) and not one_turn.acquire(blocking=False)
+
+
+def test_a_run_that_fails_gives_its_turn_back(one_turn: threading.BoundedSemaphore) -> None:
+    with pytest.raises(RuntimeError), runs.admitted():
+        raise RuntimeError("the page failed")
+    assert one_turn.acquire(blocking=False)
+
+
+@pytest.mark.parametrize(
+    ("value", "slots"), [("3", 3), (" 2 ", 2), ("0", 1), ("-1", 1), ("many", 1), ("", 1)]
+)
+def test_the_runs_at_once_come_from_the_environment_else_one(value: str, slots: int) -> None:
+    assert runs.DEFAULT_SLOTS == 1
+    assert runs._slots({runs.SLOTS_ENV: value}) == slots
+
+
+def test_without_a_secrets_file_sign_in_is_not_oidc_and_the_secrets_are_not_asked(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Untouchable:
+        def __contains__(self, key: object) -> bool:
+            raise AssertionError("st.secrets asked with no secrets file")
+
+    monkeypatch.setattr(st, "get_option", lambda key: [str(tmp_path / "secrets.toml")])
+    monkeypatch.setattr(st, "secrets", Untouchable())
+    assert auth._has_auth_secrets() is False
+    (tmp_path / "secrets.toml").write_text('[auth]\nredirect_uri = "x"\n', encoding="utf-8")
+    monkeypatch.setattr(st, "secrets", {"auth": {"redirect_uri": "x"}})
+    assert auth._has_auth_secrets() is True
+    monkeypatch.setattr(st, "secrets", {"other": 1})
+    assert auth._has_auth_secrets() is False
