@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from streamlit import dataframe_util
-from streamlit.elements import vega_charts
+from streamlit.elements import arrow, vega_charts
 from streamlit.elements.lib.pandas_styler_utils import marshall_styler
 from streamlit.proto.ArrowData_pb2 import ArrowData
 from streamlit.proto.VegaLiteChart_pb2 import VegaLiteChart
@@ -65,6 +65,27 @@ def test_a_settled_styler_is_drawn_as_the_styler_it_was_made_from(lang: str) -> 
     assert drawn(settled) == fresh  # drawn again by another session: the same
     assert b"87.2" in fresh and tables.MISSING.encode() in fresh  # formats kept
     assert b"background-color" in fresh
+
+
+def test_st_dataframe_sends_a_settled_stylers_styles_made_once_and_anothers_as_streamlit_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """st.dataframe marshals a Styler through `arrow.marshall_styler`: a settled one's
+    styles and display text are those Streamlit makes, made when it was settled."""
+    frame = kpi_table("zh-Hans")
+    fresh = drawn(tables.styled(frame, "zh-Hans").set_uuid("t1"))
+    settled = tables.styled(frame, "zh-Hans", uuid="t1")
+
+    def through_st_dataframe(styler: object) -> bytes:
+        proto = ArrowData()
+        arrow.marshall_styler(proto, styler, "unused")  # type: ignore[arg-type]
+        return proto.SerializeToString()
+
+    plain = tables.styled(frame, "zh-Hans").set_uuid("t1")  # not settled: Streamlit's way
+    assert through_st_dataframe(plain) == fresh
+    monkeypatch.setattr(tables, "_MARSHALL", lambda *_: pytest.fail("marshalled again"))
+    assert through_st_dataframe(settled) == fresh
+    assert through_st_dataframe(settled) == fresh  # another session's draw: the same
 
 
 def test_a_settled_styler_shows_its_own_frame_not_anothers() -> None:

@@ -33,7 +33,7 @@ from sqlalchemy.engine import Engine
 
 from kpi_engine import Loaded, Scorecard, Settings, build, load_files, store
 from kpi_engine.auth.roles import NOTE, Actor, Forbidden
-from kpi_engine.core import insights, org
+from kpi_engine.core import explain, insights, org
 from kpi_engine.core.names import in_department_order
 from kpi_engine.core.periods import in_order
 from kpi_engine.core.whatif import Scenario
@@ -317,9 +317,20 @@ def _settings_history(url: str, revision: int) -> pd.DataFrame:
 
 
 def settings_history() -> pd.DataFrame:
-    """Every stored change of the settings (`store.settings_history`): read once per change,
-    since each Overview and Scorecard run looks up the settings of the previous period."""
+    """Every stored change of the settings (`store.settings_history`): read once per change."""
     return _settings_history(_url(), _revision_of(store.SETTINGS_ACTIONS))
+
+
+def settings_then(period: str, time_zone: str) -> Settings | None:
+    """The settings in force at the end of `period` (`explain.settings_then`), worked out
+    once per change of the settings for every session: each Overview and Scorecard run
+    asks for the previous period's."""
+    return _settings_then(_url(), _revision_of(store.SETTINGS_ACTIONS), period, time_zone)
+
+
+@_shared(max_entries=32)
+def _settings_then(url: str, revision: int, period: str, time_zone: str) -> Settings | None:
+    return explain.settings_then(_settings_history(url, revision), period, time_zone)
 
 
 @_cached(max_entries=8)

@@ -4,8 +4,7 @@ worked out once for every session that asks with the same inputs, not on every r
 Two keys, one wrapper each; both call the engine's own function, so a number has one path:
 
 - `chart(build, *args, **options)`: a chart of `kpi_engine.charts.specs`, keyed by the
-  content of the frames it is drawn from (`fingerprint`: a hash of every cell, a few
-  milliseconds at 500 units) and its options. Building an Altair chart and turning it
+  content of the frames it is drawn from (`runs.frame_digest`) and its options. Building an Altair chart and turning it
   into the dict sent to the browser was most of a page run's CPU. Shared without a copy
   (`st.cache_resource`): Streamlit copies the dict before changing it.
 - `of_card(func, card, ...)`: a table or figure `func(card, ...)` of a scorecard that
@@ -17,8 +16,6 @@ Two keys, one wrapper each; both call the engine's own function, so a number has
 
 from __future__ import annotations
 
-import hashlib
-import pickle
 from collections.abc import Callable
 from functools import cached_property
 from typing import Any, TypeVar
@@ -31,22 +28,6 @@ from kpi_engine import Scorecard
 from ui import altair_lock, data, runs, tables
 
 T = TypeVar("T")
-
-
-def fingerprint(frame: pd.DataFrame) -> str:
-    """A digest of a frame's columns, dtypes, index and every cell."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(repr((list(frame.columns), [str(d) for d in frame.dtypes])).encode())
-    try:
-        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
-    except TypeError:  # cells holding lists or dicts
-        digest.update(pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL))
-    return digest.hexdigest()
-
-
-def _key(value: object) -> object:
-    """A frame by its fingerprint, anything else as it is (Streamlit hashes it)."""
-    return ("frame", fingerprint(value)) if isinstance(value, pd.DataFrame) else value
 
 
 def arrow_datasets(spec: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +69,7 @@ class Drawn(Chart):
 def chart(build: Callable[..., Any], *args: Any, **options: Any) -> Chart:
     """`build(*args, **options)` (a chart of `kpi_engine.charts.specs`), built once
     for every session drawing it from the same rows with the same options."""
-    key = (tuple(map(_key, args)), tuple((k, _key(v)) for k, v in sorted(options.items())))
+    key = (args, tuple(sorted(options.items())))  # frames by content (runs.HASH_FUNCS)
     return _chart(f"{build.__module__}.{build.__qualname__}", key, build, args, options)
 
 

@@ -11,7 +11,6 @@ import streamlit as st
 
 from kpi_engine.charts import waterfall
 from kpi_engine.core import periods
-from kpi_engine.core.explain import settings_then
 from kpi_engine.core.scorecard import Scorecard
 from kpi_engine.core.settings import DEFAULTS, Settings
 from kpi_engine.i18n import points_change_text, t
@@ -21,7 +20,7 @@ from ui import altair_lock, data, derived, downloads, runs, tables
 def previous_settings(period: str, settings: Settings) -> Settings:
     """The settings in force at the end of `period` (SPEC's defaults when none had been
     stored by then), from the store's settings log."""
-    found = settings_then(data.settings_history(), period, settings.time_zone)
+    found = data.settings_then(period, settings.time_zone)
     return found or DEFAULTS
 
 

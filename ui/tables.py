@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -16,6 +17,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
+from streamlit.elements import arrow
+from streamlit.proto.ArrowData_pb2 import ArrowData
 
 from kpi_engine import DEFAULTS, PERSPECTIVES, Scorecard, Settings
 from kpi_engine.charts import sparklines
@@ -128,7 +131,9 @@ def settled(styler: Styler) -> Styler:
     here once and then only handed out, read-only, to any thread. Of the cells it keeps
     those whose display text is not the cell's plain text (what Streamlit starts from),
     so the table drawn is the same. Still a `Styler` (Streamlit checks the exact type),
-    its methods replaced on the object itself."""
+    its methods replaced on the object itself. What Streamlit makes of those (the styles
+    and display text it sends) is made here once too (`_marshall`): turning them into
+    CSS and Arrow was a quarter of a Scorecard run."""
     styler._compute()  # type: ignore[attr-defined]  # pandas' stubs omit it
     translated = styler._translate(False, False)  # type: ignore[attr-defined]  # as above
     plain = styler.data.astype(str).to_numpy()  # type: ignore[attr-defined]  # as above
@@ -143,7 +148,30 @@ def settled(styler: Styler) -> Styler:
     translated["body"] = [[c for c in row if differs(c)] for row in translated["body"]]
     setattr(styler, "_compute", lambda: styler)  # noqa: B010 (a method, per object)
     setattr(styler, "_translate", lambda *_, **__: translated)  # noqa: B010
+    made = ArrowData()
+    _MARSHALL(made, styler, "")  # a settled Styler has its uuid: no default is used
+    key = id(styler)
+    _MARSHALLED[key] = (weakref.ref(styler, lambda _: _MARSHALLED.pop(key, None)), made.styler)
     return styler
+
+
+# What Streamlit sends of each settled Styler while it lives (`settled`), by its id; and
+# Streamlit's own function, which st.dataframe now reaches through `_marshall`.
+_MARSHALLED: dict[int, tuple[weakref.ref, Any]] = {}
+_MARSHALL = getattr(arrow.marshall_styler, "__wrapped__", arrow.marshall_styler)  # reloaded
+
+
+def _marshall(proto: ArrowData, styler: Styler, default_uuid: str) -> None:
+    """`st.dataframe`'s marshalling of a Styler: a settled one's, made once, copied."""
+    found = _MARSHALLED.get(id(styler))
+    if found is not None and found[0]() is styler:
+        proto.styler.CopyFrom(found[1])
+    else:
+        _MARSHALL(proto, styler, default_uuid)
+
+
+_marshall.__wrapped__ = _MARSHALL  # type: ignore[attr-defined]
+arrow.marshall_styler = _marshall
 
 
 def styled_panels(
