@@ -70,8 +70,9 @@ def test_a_settled_styler_is_drawn_as_the_styler_it_was_made_from(lang: str) -> 
 def test_st_dataframe_sends_a_settled_stylers_styles_made_once_and_anothers_as_streamlit_does(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """st.dataframe marshals a Styler through `arrow.marshall_styler`: a settled one's
-    styles and display text are those Streamlit makes, made when it was settled."""
+    """st.dataframe marshals a Styler through `arrow.marshall_styler` and its rows through
+    `dataframe_util.convert_pandas_df_to_arrow_bytes`: a settled one's styles, display
+    text and rows are those Streamlit makes, made when it was settled."""
     frame = kpi_table("zh-Hans")
     fresh = drawn(tables.styled(frame, "zh-Hans").set_uuid("t1"))
     settled = tables.styled(frame, "zh-Hans", uuid="t1")
@@ -83,9 +84,13 @@ def test_st_dataframe_sends_a_settled_stylers_styles_made_once_and_anothers_as_s
 
     plain = tables.styled(frame, "zh-Hans").set_uuid("t1")  # not settled: Streamlit's way
     assert through_st_dataframe(plain) == fresh
+    rows = tables._TO_ARROW(plain.data)  # type: ignore[attr-defined]
+    assert dataframe_util.convert_pandas_df_to_arrow_bytes(plain.data) == rows  # type: ignore[attr-defined]
     monkeypatch.setattr(tables, "_MARSHALL", lambda *_: pytest.fail("marshalled again"))
+    monkeypatch.setattr(tables, "_TO_ARROW", lambda *_, **__: pytest.fail("converted again"))
     assert through_st_dataframe(settled) == fresh
     assert through_st_dataframe(settled) == fresh  # another session's draw: the same
+    assert dataframe_util.convert_pandas_df_to_arrow_bytes(settled.data) == rows  # type: ignore[attr-defined]
 
 
 def test_a_settled_styler_shows_its_own_frame_not_anothers() -> None:

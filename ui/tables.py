@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
+from streamlit import dataframe_util
 from streamlit.elements import arrow
 from streamlit.proto.ArrowData_pb2 import ArrowData
 
@@ -150,28 +151,55 @@ def settled(styler: Styler) -> Styler:
     setattr(styler, "_translate", lambda *_, **__: translated)  # noqa: B010
     made = ArrowData()
     _MARSHALL(made, styler, "")  # a settled Styler has its uuid: no default is used
-    key = id(styler)
-    _MARSHALLED[key] = (weakref.ref(styler, lambda _: _MARSHALLED.pop(key, None)), made.styler)
+    _keep(_MARSHALLED, styler, made.styler)
+    _keep(_ROWS_SENT, styler.data, _TO_ARROW(styler.data))  # type: ignore[attr-defined]
     return styler
 
 
-# What Streamlit sends of each settled Styler while it lives (`settled`), by its id; and
-# Streamlit's own function, which st.dataframe now reaches through `_marshall`.
+# What Streamlit sends of each settled Styler while it lives (`settled`): its styles and
+# display text, and its rows in Arrow, by the id of the Styler and of its rows; and
+# Streamlit's own functions, which st.dataframe now reaches through `_marshall` and
+# `_to_arrow`.
 _MARSHALLED: dict[int, tuple[weakref.ref, Any]] = {}
+_ROWS_SENT: dict[int, tuple[weakref.ref, Any]] = {}
 _MARSHALL = getattr(arrow.marshall_styler, "__wrapped__", arrow.marshall_styler)  # reloaded
+_TO_ARROW = getattr(
+    dataframe_util.convert_pandas_df_to_arrow_bytes,
+    "__wrapped__",
+    dataframe_util.convert_pandas_df_to_arrow_bytes,
+)
+
+
+def _keep(kept: dict[int, tuple[weakref.ref, Any]], owner: object, value: object) -> None:
+    """`value` in `kept` while `owner` lives."""
+    key = id(owner)
+    kept[key] = (weakref.ref(owner, lambda _: kept.pop(key, None)), value)
+
+
+def _kept(kept: dict[int, tuple[weakref.ref, Any]], owner: object) -> Any:
+    found = kept.get(id(owner))
+    return found[1] if found is not None and found[0]() is owner else None
 
 
 def _marshall(proto: ArrowData, styler: Styler, default_uuid: str) -> None:
     """`st.dataframe`'s marshalling of a Styler: a settled one's, made once, copied."""
-    found = _MARSHALLED.get(id(styler))
-    if found is not None and found[0]() is styler:
-        proto.styler.CopyFrom(found[1])
+    found = _kept(_MARSHALLED, styler)
+    if found is not None:
+        proto.styler.CopyFrom(found)
     else:
         _MARSHALL(proto, styler, default_uuid)
 
 
+def _to_arrow(df: pd.DataFrame, *, downcast_large_types: bool = False) -> bytes:
+    """Streamlit's rows in Arrow: a settled Styler's, made once."""
+    found = None if downcast_large_types else _kept(_ROWS_SENT, df)
+    return found if found is not None else _TO_ARROW(df, downcast_large_types=downcast_large_types)
+
+
 _marshall.__wrapped__ = _MARSHALL  # type: ignore[attr-defined]
+_to_arrow.__wrapped__ = _TO_ARROW  # type: ignore[attr-defined]
 arrow.marshall_styler = _marshall
+dataframe_util.convert_pandas_df_to_arrow_bytes = _to_arrow
 
 
 def styled_panels(
