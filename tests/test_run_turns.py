@@ -1,5 +1,6 @@
-"""A few runs at once (`ui.runs.admitted`), and the sign-in check that does not queue every
-run on Streamlit's secrets lock when there is no secrets file (`ui.auth`)."""
+"""A few runs at once (`ui.runs.admitted`), shared work done aside of the turns (`aside`), and
+the sign-in check that does not queue every run on Streamlit's secrets lock when there is no
+secrets file (`ui.auth`)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,45 @@ def test_a_run_that_fails_gives_its_turn_back(one_turn: threading.BoundedSemapho
     with pytest.raises(RuntimeError), runs.admitted():
         raise RuntimeError("the page failed")
     assert one_turn.acquire(blocking=False)
+
+
+def test_a_run_making_shared_work_gives_its_turn_to_another_and_goes_on_without_one(
+    one_turn: threading.BoundedSemaphore,
+) -> None:
+    order: list[str] = []
+    aside, back = threading.Event(), threading.Event()
+
+    def maker() -> None:
+        with runs.admitted():
+            with runs.aside():  # e.g. scoring a new data revision for every session
+                order.append("making")
+                aside.set()
+                back.wait(5)
+            order.append("maker's page")  # at once: no queueing for a turn again
+
+    thread = threading.Thread(target=maker)
+    with runs.admitted():
+        thread.start()  # the maker waits for this run's turn
+        time.sleep(0.2)
+        assert order == []
+    aside.wait(5)
+    with runs.admitted(wait=5):  # in at once, not after the making
+        order.append("another run")
+        back.set()
+        thread.join(5)
+    assert order == ["making", "another run", "maker's page"]
+    assert one_turn.acquire(blocking=False) and not one_turn.acquire(blocking=False)
+
+
+def test_aside_outside_a_turn_or_twice_gives_back_no_turn_it_does_not_hold(
+    one_turn: threading.BoundedSemaphore,
+) -> None:
+    with runs.aside():  # no run: nothing to give up
+        pass
+    with runs.admitted(), runs.aside(), runs.aside():
+        assert one_turn.acquire(blocking=False)  # given up once, not twice
+        one_turn.release()
+    assert one_turn.acquire(blocking=False) and not one_turn.acquire(blocking=False)
 
 
 @pytest.mark.parametrize(

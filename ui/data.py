@@ -252,7 +252,8 @@ def _make(url: str, now: int) -> None:
     """Make `now`'s shared frames (the stored rows, the month history) for every run; then
     runs show it. Whatever happens, `now` is no longer being made."""
     try:
-        _history(url, (now, ()), "month", settings())
+        with runs.aside():  # the other sessions show the revision made before meanwhile
+            _history(url, (now, ()), "month", settings())
         with _MADE_LOCK:
             _MADE[url] = max(_MADE.get(url, now), now)
     finally:
@@ -449,10 +450,11 @@ def _edges(url: str, revision: Revision) -> pd.DataFrame:
 
 @_shared(max_entries=12)
 def _history(url: str, revision: Revision, grain: str, current: Settings) -> Scorecard:
-    frame = _stored(url, revision)[0]
-    labels = insights.comparison_labels(insights.period_labels(frame, grain=grain))
-    edges = _edges(url, revision)
-    return insights.history(frame, labels, settings=current, org=edges)
+    with runs.aside():  # scoring: the other sessions' runs need not wait for it
+        frame = _stored(url, revision)[0]
+        labels = insights.comparison_labels(insights.period_labels(frame, grain=grain))
+        edges = _edges(url, revision)
+        return insights.history(frame, labels, settings=current, org=edges)
 
 
 @_shared(max_entries=12)

@@ -81,7 +81,8 @@ def _chart(
     _args: tuple[Any, ...],
     _options: dict[str, Any],
 ) -> Chart:
-    return Chart(_build(*_args, **_options))
+    with runs.aside():
+        return Chart(_build(*_args, **_options))
 
 
 def of_card(func: Callable[..., T], card: Scorecard, *args: Any, **kwargs: Any) -> T:
@@ -117,7 +118,8 @@ def _work_out(
     kwargs: tuple[tuple[str, Any], ...],
     _func: Callable[..., T],
 ) -> T:
-    return _func(data.card(made_from), *args, **dict(kwargs))
+    with runs.aside():
+        return _func(data.card(made_from), *args, **dict(kwargs))
 
 
 _of_card = st.cache_data(show_spinner=False, max_entries=512, hash_funcs=runs.HASH_FUNCS)(_work_out)

@@ -98,4 +98,5 @@ def _shared_change(made_from: data.Origin, asked: Question) -> Shown | str:
     """`_change` of the scorecard `made_from` names: worked out once for every session
     that shows the same data, settings, departments, period and language, and shared
     without a copy (the section only reads it)."""
-    return _change(data.card(made_from), asked)
+    with runs.aside():
+        return _change(data.card(made_from), asked)
