@@ -1,9 +1,12 @@
-"""The two private Streamlit names the app relies on, each behind one adapter module: a
+"""The private Streamlit names the app relies on, each behind one adapter module: a
 Streamlit upgrade that moves or changes one fails here, with the adapter to fix named,
 instead of in a browser.
 
 - `ui.navigation`: the legacy `pages/` mode flag (`PagesManager.uses_pages_directory`).
 - `ui.altair_lock`: the lock Streamlit holds while it changes Altair's global settings.
+- `ui.tables`: the module attributes st.dataframe marshals a Styler and converts rows
+  through (`elements.arrow.marshall_styler`, `dataframe_util.convert_pandas_df_to_arrow_bytes`),
+  which a settled Styler's made-once copies replace (the bytes: tests/test_shared_tables.py).
 """
 
 import inspect
@@ -16,8 +19,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import script_runner
+from streamlit.testing.v1 import AppTest
 
-from ui import altair_lock
+from ui import altair_lock, tables
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,3 +65,28 @@ def test_streamlit_holds_the_altair_lock_while_it_draws_an_altair_chart():
     assert drawn.wait(60), "st.altair_chart did not finish after the lock was released"
     spec = altair_lock.chart_dict(chart)
     assert spec["datasets"] and spec["data"]["name"] in spec["datasets"]  # data inline
+
+
+def _settled_table() -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from ui import tables
+
+    st.dataframe(tables.settled(pd.DataFrame({"score": [87.25, 101.0]}).style.set_uuid("u")))
+
+
+def test_st_dataframe_reaches_a_settled_stylers_made_once_styles_and_rows(monkeypatch):
+    asked = []
+    kept = tables._kept
+
+    def asking(made, owner):
+        found = kept(made, owner)
+        asked.append((type(owner).__name__, found is not None))
+        return found
+
+    monkeypatch.setattr(tables, "_kept", asking)
+    app = AppTest.from_function(_settled_table).run()
+    assert not app.exception
+    assert ("Styler", True) in asked, "st.dataframe no longer marshals through tables._marshall"
+    assert ("DataFrame", True) in asked, "st.dataframe no longer converts through tables._to_arrow"
