@@ -4,9 +4,10 @@ worked out once for every session that asks with the same inputs, not on every r
 Two keys, one wrapper each; both call the engine's own function, so a number has one path:
 
 - `chart(build, *args, **options)`: a chart of `kpi_engine.charts.specs`, keyed by the
-  content of the frames it is drawn from (`runs.frame_digest`) and its options. Building an Altair chart and turning it
-  into the dict sent to the browser was most of a page run's CPU. Shared without a copy
-  (`st.cache_resource`): Streamlit copies the dict before changing it.
+  content of the frames it is drawn from (`runs.frame_digest`) and its options. Building
+  an Altair chart and turning it into the dict sent to the browser was most of a page
+  run's CPU. Shared without a copy (`st.cache_resource`): Streamlit copies the dict
+  before changing it.
 - `of_card(func, card, ...)`: a table or figure `func(card, ...)` of a scorecard that
   `ui.data` handed out, keyed by what the card was made from (`data.origin`: data
   revision, grain, settings, language, node or departments chosen) and the other

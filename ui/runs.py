@@ -15,8 +15,9 @@ frame by its pickle (`frame_digest`), for every cache of the app.
 time, so a hundred runs interleaved each last as long as all of them together, and they
 queue on Streamlit's own locks besides (its configuration is read under one lock for
 every element drawn): with 100 sessions on 2 cores, p95 was 11.6 s all at once, 4.4 s two
-at a time and 2.1 s one at a time (README "A hundred viewers"). A store across a network,
-where runs wait on it, may want more (`KPI_RUN_SLOTS`).
+at a time and 2.1 s one at a time (README "Runs take turns"). A store across a network,
+where runs wait on it, may want more (`KPI_RUN_SLOTS`). Work done once for every session
+is done `aside` of the turns, so that nobody queues behind another session's scoring.
 """
 
 from __future__ import annotations
