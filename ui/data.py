@@ -252,8 +252,7 @@ def _make(url: str, now: int) -> None:
     """Make `now`'s shared frames (the stored rows, the month history) for every run; then
     runs show it. Whatever happens, `now` is no longer being made."""
     try:
-        with runs.aside():  # the other sessions show the revision made before meanwhile
-            _history(url, (now, ()), "month", settings())
+        _history(url, (now, ()), "month", settings())  # scored aside of the turns
         with _MADE_LOCK:
             _MADE[url] = max(_MADE.get(url, now), now)
     finally:
