@@ -1,12 +1,14 @@
-"""A few runs at once (`ui.runs.admitted`), shared work done aside of the turns (`aside`), and
-the sign-in check that does not queue every run on Streamlit's secrets lock when there is no
+"""A few runs at once (`ui.runs.admitted`), shared work done aside of the turns (`aside`), a
+value kept beside a live object (`keep`), and the sign-in check that does not queue every run on Streamlit's secrets lock when there is no
 secrets file (`ui.auth`)."""
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 
+import pandas as pd
 import pytest
 import streamlit as st
 
@@ -120,3 +122,14 @@ def test_without_a_secrets_file_sign_in_is_not_oidc_and_the_secrets_are_not_aske
     assert auth._has_auth_secrets() is True
     monkeypatch.setattr(st, "secrets", {"other": 1})
     assert auth._has_auth_secrets() is False
+
+
+def test_a_kept_value_is_found_for_its_own_object_only_and_goes_with_it() -> None:
+    registry: runs.Kept = {}
+    frame, equal = pd.DataFrame({"a": [1]}), pd.DataFrame({"a": [1]})
+    assert runs.keep(registry, frame, "made once") == "made once"
+    assert runs.kept(registry, frame) == "made once"
+    assert runs.kept(registry, equal) is None  # an equal frame is another object
+    del frame
+    gc.collect()
+    assert registry == {}

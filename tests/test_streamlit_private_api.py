@@ -21,7 +21,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import script_runner
 from streamlit.testing.v1 import AppTest
 
-from ui import altair_lock, tables
+from ui import altair_lock, runs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,14 +78,14 @@ def _settled_table() -> None:
 
 def test_st_dataframe_reaches_a_settled_stylers_made_once_styles_and_rows(monkeypatch):
     asked = []
-    kept = tables._kept
+    kept = runs.kept
 
     def asking(made, owner):
         found = kept(made, owner)
         asked.append((type(owner).__name__, found is not None))
         return found
 
-    monkeypatch.setattr(tables, "_kept", asking)
+    monkeypatch.setattr(runs, "kept", asking)
     app = AppTest.from_function(_settled_table).run()
     assert not app.exception
     assert ("Styler", True) in asked, "st.dataframe no longer marshals through tables._marshall"

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache, partial
@@ -404,24 +403,18 @@ def history(grain: str) -> Scorecard:
 # ui/explain) can be cached across sessions by them, not by hashing the card's frames.
 # Keyed by the card's id while it lives (a cache hit is a new copy on every run).
 Origin = tuple
-_ORIGINS: dict[int, tuple[weakref.ref, Origin]] = {}
+_ORIGINS: runs.Kept = {}
 
 
 def _remember(card: Scorecard, origin: Origin) -> Scorecard:
-    key = id(card)
-
-    def forget(_: weakref.ref) -> None:
-        _ORIGINS.pop(key, None)
-
-    _ORIGINS[key] = (weakref.ref(card, forget), origin)
+    runs.keep(_ORIGINS, card, origin)
     return card
 
 
 def origin(card: Scorecard) -> Origin | None:
     """What `card` was made from (a cache key), if `history`, `history_at` or
     `chosen_history` made it."""
-    found = _ORIGINS.get(id(card))
-    return found[1] if found is not None and found[0]() is card else None
+    return runs.kept(_ORIGINS, card)
 
 
 def card(made_from: Origin) -> Scorecard:

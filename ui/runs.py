@@ -122,18 +122,34 @@ def forget() -> None:
         reads.clear()
 
 
-# id(settings) -> digest, while that object lives (the caches hand out the same one).
-_DIGESTS: dict[int, str] = {}
+# Values kept beside live objects, by the object's id (frames, Stylers and scorecards are
+# unhashable: no WeakKeyDictionary). An entry goes when its object does, and is found only
+# for that very object, never for a later one given the same id.
+Kept = dict[int, tuple[weakref.ref, Any]]
+
+
+def keep(registry: Kept, owner: object, value: T) -> T:
+    """`value` in `registry` while `owner` lives; returns it."""
+    key = id(owner)
+    registry[key] = (weakref.ref(owner, lambda _: registry.pop(key, None)), value)
+    return value
+
+
+def kept(registry: Kept, owner: object) -> Any:
+    """What `keep` put in `registry` for `owner`, None if nothing."""
+    found = registry.get(id(owner))
+    return found[1] if found is not None and found[0]() is owner else None
+
+
+_DIGESTS: Kept = {}  # each Settings object's digest (the caches hand out the same one)
 
 
 def settings_digest(settings: Settings) -> str:
     """A digest of every setting (`Settings` is frozen), computed once per object."""
-    key = id(settings)
-    found = _DIGESTS.get(key)
+    found = kept(_DIGESTS, settings)
     if found is None:
-        found = hashlib.blake2b(repr(settings).encode(), digest_size=16).hexdigest()
-        _DIGESTS[key] = found
-        weakref.finalize(settings, _DIGESTS.pop, key, None)
+        digest = hashlib.blake2b(repr(settings).encode(), digest_size=16).hexdigest()
+        found = keep(_DIGESTS, settings, digest)
     return found
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -81,6 +80,7 @@ from kpi_engine.reports.tables import (
     warning_sentences,
 )
 from kpi_engine.reports.tables import kpi_rows as report_kpi_rows
+from ui import runs
 from ui.text import md
 
 # Streamlit's markdown colours (named, not hex) for a status dot in metric labels; cell
@@ -151,8 +151,8 @@ def settled(styler: Styler) -> Styler:
     setattr(styler, "_translate", lambda *_, **__: translated)  # noqa: B010
     made = ArrowData()
     _MARSHALL(made, styler, "")  # a settled Styler has its uuid: no default is used
-    _keep(_MARSHALLED, styler, made.styler)
-    _keep(_ROWS_SENT, styler.data, _TO_ARROW(styler.data))  # type: ignore[attr-defined]
+    runs.keep(_MARSHALLED, styler, made.styler)
+    runs.keep(_ROWS_SENT, styler.data, _TO_ARROW(styler.data))  # type: ignore[attr-defined]
     return styler
 
 
@@ -160,8 +160,8 @@ def settled(styler: Styler) -> Styler:
 # display text, and its rows in Arrow, by the id of the Styler and of its rows; and
 # Streamlit's own functions, which st.dataframe now reaches through `_marshall` and
 # `_to_arrow`.
-_MARSHALLED: dict[int, tuple[weakref.ref, Any]] = {}
-_ROWS_SENT: dict[int, tuple[weakref.ref, Any]] = {}
+_MARSHALLED: runs.Kept = {}
+_ROWS_SENT: runs.Kept = {}
 _MARSHALL = getattr(arrow.marshall_styler, "__wrapped__", arrow.marshall_styler)  # reloaded
 _TO_ARROW = getattr(
     dataframe_util.convert_pandas_df_to_arrow_bytes,
@@ -170,20 +170,9 @@ _TO_ARROW = getattr(
 )
 
 
-def _keep(kept: dict[int, tuple[weakref.ref, Any]], owner: object, value: object) -> None:
-    """`value` in `kept` while `owner` lives."""
-    key = id(owner)
-    kept[key] = (weakref.ref(owner, lambda _: kept.pop(key, None)), value)
-
-
-def _kept(kept: dict[int, tuple[weakref.ref, Any]], owner: object) -> Any:
-    found = kept.get(id(owner))
-    return found[1] if found is not None and found[0]() is owner else None
-
-
 def _marshall(proto: ArrowData, styler: Styler, default_uuid: str) -> None:
     """`st.dataframe`'s marshalling of a Styler: a settled one's, made once, copied."""
-    found = _kept(_MARSHALLED, styler)
+    found = runs.kept(_MARSHALLED, styler)
     if found is not None:
         proto.styler.CopyFrom(found)
     else:
@@ -192,7 +181,7 @@ def _marshall(proto: ArrowData, styler: Styler, default_uuid: str) -> None:
 
 def _to_arrow(df: pd.DataFrame, *, downcast_large_types: bool = False) -> bytes:
     """Streamlit's rows in Arrow: a settled Styler's, made once."""
-    found = None if downcast_large_types else _kept(_ROWS_SENT, df)
+    found = None if downcast_large_types else runs.kept(_ROWS_SENT, df)
     return found if found is not None else _TO_ARROW(df, downcast_large_types=downcast_large_types)
 
 
