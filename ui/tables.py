@@ -7,7 +7,6 @@ the engine (`kpi_engine.scorecard`, `kpi_engine.insights`) unchanged.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -123,32 +122,12 @@ def styled(frame: pd.DataFrame, lang: str, *, uuid: str | None = None) -> Styler
     return made if uuid is None else settled(made)
 
 
-_CELL = re.compile(r"row(\d+)_col(\d+)")  # a data cell's id in a translated Styler
-
-
 def settled(styler: Styler) -> Styler:
-    """`styler` drawn by every session: `st.dataframe` asks each draw for its `_compute`
-    and `_translate` (the styles and display text of every cell), which are worked out
-    here once and then only handed out, read-only, to any thread. Of the cells it keeps
-    those whose display text is not the cell's plain text (what Streamlit starts from),
-    so the table drawn is the same. Still a `Styler` (Streamlit checks the exact type),
-    its methods replaced on the object itself. What Streamlit makes of those (the styles
-    and display text it sends) is made here once too (`_marshall`): turning them into
-    CSS and Arrow was a quarter of a Scorecard run."""
-    styler._compute()  # type: ignore[attr-defined]  # pandas' stubs omit it
-    translated = styler._translate(False, False)  # type: ignore[attr-defined]  # as above
-    plain = styler.data.astype(str).to_numpy()  # type: ignore[attr-defined]  # as above
-
-    def differs(cell: dict[str, Any]) -> bool:
-        found = _CELL.match(str(cell.get("id", "")))
-        if found is None:
-            return False
-        row, col = map(int, found.groups())
-        return str(cell.get("display_value")) != plain[row, col]
-
-    translated["body"] = [[c for c in row if differs(c)] for row in translated["body"]]
-    setattr(styler, "_compute", lambda: styler)  # noqa: B010 (a method, per object)
-    setattr(styler, "_translate", lambda *_, **__: translated)  # noqa: B010
+    """`styler` drawn by every session: what Streamlit sends of it (its styles and display
+    text, its rows in Arrow) is made here once, by Streamlit's own functions, and copied
+    into each draw (`_marshall`, `_to_arrow`), so no draw works a shared Styler out again
+    in another thread. Marshalling it on every draw was a quarter of a Scorecard run.
+    Still a `Styler` (Streamlit checks the exact type)."""
     made = ArrowData()
     _MARSHALL(made, styler, "")  # a settled Styler has its uuid: no default is used
     runs.keep(_MARSHALLED, styler, made.styler)
