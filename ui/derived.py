@@ -69,21 +69,21 @@ class Drawn(Chart):
 
 def chart(build: Callable[..., Any], *args: Any, **options: Any) -> Chart:
     """`build(*args, **options)` (a chart of `kpi_engine.charts.specs`), built once
-    for every session drawing it from the same rows with the same options."""
-    key = (args, tuple(sorted(options.items())))  # frames by content (runs.HASH_FUNCS)
-    return _chart(f"{build.__module__}.{build.__qualname__}", key, build, args, options)
+    for every session drawing it from the same rows with the same options (frames
+    by content: `runs.HASH_FUNCS`)."""
+    name = f"{build.__module__}.{build.__qualname__}"
+    return _chart(name, args, tuple(sorted(options.items())), build)
 
 
 @st.cache_resource(show_spinner=False, max_entries=256, hash_funcs=runs.HASH_FUNCS)
 def _chart(
     name: str,
-    key: tuple,
+    args: tuple[Any, ...],
+    options: tuple[tuple[str, Any], ...],
     _build: Callable[..., Any],
-    _args: tuple[Any, ...],
-    _options: dict[str, Any],
 ) -> Chart:
     with runs.aside():
-        return Chart(_build(*_args, **_options))
+        return Chart(_build(*args, **dict(options)))
 
 
 def of_card(func: Callable[..., T], card: Scorecard, *args: Any, **kwargs: Any) -> T:
