@@ -5,6 +5,7 @@ pages as they were."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from pathlib import Path
@@ -13,6 +14,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from kpi_engine import store
+from kpi_engine.core.org import at as seen_from
+from kpi_engine.i18n.script import shown_scorecard
 from tests.apps import open_page, start, upload
 from tests.group_data import (
     DEPARTMENT_UNITS,
@@ -22,7 +26,7 @@ from tests.group_data import (
     SERVICES,
     hierarchy_workbook,
 )
-from ui import org
+from ui import data, org
 from ui.state import ORG_NODE
 
 LEVEL_PAGES = ("overview", "scorecard", "heatmap", "trends")
@@ -301,3 +305,30 @@ def test_a_long_board_says_when_nothing_needs_acting_on() -> None:
     no_exception(at)
     assert at.session_state["kept"] == []
     assert at.success[0].value == "没有需要处理的部门：各期均已按时报送或尚未到期。"
+
+
+@pytest.mark.parametrize("lang", ["zh-Hans", "zh-Hant"])
+def test_the_groups_view_takes_the_historys_rows_as_shown_not_converted_again(
+    at: AppTest, lang: str
+) -> None:
+    """At the group the view's KPI rows are the whole history's, in the screen's script
+    already (the same frame `_shown_history` made: at 500 units, 1.8 M rows converted
+    once, not twice); every frame of the view is what converting it afresh gives."""
+    no_exception(at)
+    url = store.database_url()
+    revision = (store.latest(store.revisions(store.start(url)), store.DATA_ACTIONS), ())
+    current = store.load_settings(store.start(url))
+    assert seen_from(data._history(url, revision, "month", current), None).tree
+    view = data._at(url, revision, "month", current, None, lang)
+    shown = data._shown_history(url, revision, "month", current, lang)
+    assert view.kpis is shown.kpis
+    afresh = shown_scorecard(
+        seen_from(data._history(url, revision, "month", current), None), lang, current.script
+    )
+    for field in dataclasses.fields(view):
+        mine, theirs = getattr(view, field.name), getattr(afresh, field.name)
+        if isinstance(mine, pd.DataFrame):
+            pd.testing.assert_frame_equal(mine, theirs)
+        else:
+            assert mine == theirs
+    assert ("生產部" in set(view.kpis["department"])) == (lang == "zh-Hant")

@@ -22,6 +22,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from functools import cache, partial
 from pathlib import Path
 from typing import TypeVar
@@ -444,7 +445,7 @@ def _edges(url: str, revision: Revision) -> pd.DataFrame:
 def _history(url: str, revision: Revision, grain: str, current: Settings) -> Scorecard:
     with runs.aside():  # scoring: the other sessions' runs need not wait for it
         frame = _stored(url, revision)[0]
-        labels = insights.comparison_labels(insights.period_labels(frame, grain=grain))
+        labels = insights.comparison_labels(_period_labels(url, revision)[grain])
         edges = _edges(url, revision)
         return insights.history(frame, labels, settings=current, org=edges)
 
@@ -492,8 +493,20 @@ def _seen(
 def _at(
     url: str, revision: Revision, grain: str, current: Settings, node: str | None, lang: str
 ) -> Scorecard:
-    seen = org.at(_history(url, revision, grain, current), node)
-    return shown_scorecard(seen, lang, current.script) if lang else seen
+    whole = _history(url, revision, grain, current)
+    seen = org.at(whole, node)
+    if not lang:
+        return seen
+    # what `org.at` passed on untouched (the group's KPI rows: 1.8 M at 500 units) is
+    # taken from the whole history as shown, not converted a second time
+    shown = _shown_history(url, revision, grain, current, lang)
+    done = {
+        f.name: getattr(shown, f.name)
+        for f in fields(seen)
+        if isinstance(getattr(seen, f.name), pd.DataFrame)
+        and getattr(seen, f.name) is getattr(whole, f.name)
+    }
+    return shown_scorecard(seen, lang, current.script, done=done)
 
 
 def shown() -> Callable[[str], str]:
@@ -533,8 +546,7 @@ def period_labels() -> dict[str, list[str]]:
 
 @_cached(max_entries=8)
 def _period_labels(url: str, revision: Revision) -> dict[str, list[str]]:
-    frame = _stored(url, revision)[0]
-    return {g: insights.period_labels(frame, grain=g) for g in state.GRAINS}
+    return insights.grain_labels(_stored(url, revision)[0])
 
 
 def departments() -> list[str]:

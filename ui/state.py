@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from kpi_engine.core.periods import GRAINS  # SPEC §5.1
 from kpi_engine.i18n import DEFAULT_LANG, LANGUAGES, period_label, t
 
 LANG = "lang"
@@ -28,8 +29,6 @@ TREND_KEYS = "trend_keys"
 TREND_INDEXED = "trend_indexed"
 ORG_NODE = "org_node"  # the unit or department of the tree the pages look at (None: the top)
 ORG_MOVES = "org_moves"  # how many times a click in a table or chart moved the node
-
-GRAINS = ("month", "quarter", "half", "ytd", "year")  # SPEC §5.1
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,12 @@ def period_labels(kpis: pd.DataFrame, *, grain: str) -> list[str]:
     return in_order(periods.containing(p, grain) for p in data if not periods.finer(grain, own(p)))
 
 
+def grain_labels(kpis: pd.DataFrame, grains: Iterable[str] = GRAINS) -> dict[str, list[str]]:
+    """`period_labels` of each grain, the rows' periods read once (1.8 M rows at 500 units)."""
+    present = pd.DataFrame({"period": pd.unique(kpis["period"].dropna())})
+    return {grain: period_labels(present, grain=grain) for grain in grains}
+
+
 def comparison_labels(labels: Iterable[str]) -> list[str]:
     """`labels` plus the previous period and the year-ago period of each, in time order.
 

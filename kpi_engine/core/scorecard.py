@@ -6,7 +6,7 @@ in the JSON.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
@@ -175,10 +175,18 @@ def frame_with_texts(frame: pd.DataFrame, func: Callable[[str], str]) -> pd.Data
     return frame.assign(**columns)
 
 
-def with_texts(card: Scorecard, func: Callable[[str], str]) -> Scorecard:
-    """`card` with `func` applied to every frame's people-written texts (`frame_with_texts`)."""
+def with_texts(
+    card: Scorecard,
+    func: Callable[[str], str],
+    *,
+    done: Mapping[str, pd.DataFrame] | None = None,
+) -> Scorecard:
+    """`card` with `func` applied to every frame's people-written texts (`frame_with_texts`);
+    the frames `done` names are taken as they are (`func` applied already: a group's view
+    shares the whole history's 1.8 M KPI rows, converted once)."""
+    done = done or {}
     frames = {
-        f.name: frame_with_texts(getattr(card, f.name), func)
+        f.name: done[f.name] if f.name in done else frame_with_texts(getattr(card, f.name), func)
         for f in fields(card)
         if isinstance(getattr(card, f.name), pd.DataFrame)
     }

@@ -11,7 +11,7 @@ frames converted once (`ui.data`), reports convert what they are given (same fun
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 
 import pandas as pd
@@ -46,12 +46,18 @@ def shown_name(name: str, lang: str, script: str) -> str:
     return name if convert is None else convert(name)
 
 
-def shown_scorecard(card: Scorecard, lang: str, script: str) -> Scorecard:
+def shown_scorecard(
+    card: Scorecard,
+    lang: str,
+    script: str,
+    *,
+    done: Mapping[str, pd.DataFrame] | None = None,
+) -> Scorecard:
     """`card` with every people-written text (`core.scorecard.NAME_COLUMNS`) in `lang`'s
     script, once per distinct value: what pages and reports show. `card` itself when
-    names show as stored."""
+    names show as stored. `done`: frames of `card` shown in `lang` already, by field."""
     convert = converter(lang, script)
-    return card if convert is None else with_texts(card, convert)
+    return card if convert is None else with_texts(card, convert, done=done)
 
 
 def shown_frame(frame: pd.DataFrame, lang: str, script: str) -> pd.DataFrame:
