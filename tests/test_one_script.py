@@ -188,3 +188,25 @@ def test_reports_convert_through_the_same_function():
         for row in book.worksheets[0].iter_rows(values_only=True)
         for c in row
     )
+
+
+def test_a_shown_card_keeps_each_columns_kind_and_converts_a_vetos_names():
+    """A KPI row's `veto` is a flag (in every row: 1.8 M at 500 units), left as it is; a
+    department's `veto` names its veto KPI, and that name is converted."""
+    gate = kpi(
+        department="生产部",
+        kpi_name="重大质量事故",
+        perspective=None,
+        section="veto",
+        veto=True,
+        direction="lower",
+        target=0.0,
+        actual=1.0,
+    )
+    card = build(frame(kpi(department="生产部", kpi_name="设备综合效率"), gate))
+    shown = shown_scorecard(card, "zh-Hant", DEFAULTS.script)
+    assert shown.kpis["veto"].dtype == bool
+    assert shown.kpis["veto"].tolist() == card.kpis["veto"].tolist() == [False, True]
+    assert [v["kpi_name"] for v in card.departments["veto"]] == ["重大质量事故"]
+    assert [v["kpi_name"] for v in shown.departments["veto"]] == ["重大質量事故"]
+    assert set(shown.kpis["kpi_name"]) == {"設備綜合效率", "重大質量事故"}

@@ -199,16 +199,28 @@ def _cell_summaries(
     rows = owner_rows(rows[(rows["period"] == period) & (rows["status"] == RED)])
     if rows.empty:
         return pd.DataFrame(columns=["department", "perspective", "notes_text"])
+    cell = ["department", "perspective"]
     noted = with_notes(rows, notes).assign(_noted=lambda f: has_note(f))
-    found = []
-    for (department, perspective), cell in noted.groupby(
-        ["department", "perspective"], sort=False, observed=True
-    ):
-        first = cell[cell["_noted"]]
-        note = (
-            note_cell(first["cause"].iloc[0], first["measure"].iloc[0], lang) if len(first) else ""
+    # per cell (2,000 at 500 units), in order of appearance: its red KPIs, those
+    # explained, and the first explained one's note (few cells have one)
+    counts = noted.groupby(cell, sort=False, observed=True)["_noted"].agg(["size", "sum"])
+    first = noted[noted["_noted"].to_numpy(bool)].drop_duplicates(cell).set_index(cell)
+    shown = {
+        at: note if len(note) <= TOOLTIP_CHARS else note[: TOOLTIP_CHARS - 1] + "…"
+        for at, note in zip(
+            first.index,
+            (note_cell(c, m, lang) for c, m in zip(first["cause"], first["measure"], strict=True)),
+            strict=True,
         )
-        summary = t("notes.tooltip", lang, explained=len(first), red=len(cell))
-        note = note if len(note) <= TOOLTIP_CHARS else note[: TOOLTIP_CHARS - 1] + "…"
-        found.append((department, perspective, f"{summary} {note}".strip()))
-    return pd.DataFrame(found, columns=["department", "perspective", "notes_text"])
+    }
+    texts = [
+        f"{t('notes.tooltip', lang, explained=int(n), red=int(size))} {shown.get(at, '')}".strip()
+        for at, size, n in zip(counts.index, counts["size"], counts["sum"], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "department": counts.index.get_level_values(0),
+            "perspective": counts.index.get_level_values(1),
+            "notes_text": texts,
+        }
+    )

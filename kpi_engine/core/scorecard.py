@@ -166,7 +166,9 @@ def frame_with_texts(frame: pd.DataFrame, func: Callable[[str], str]) -> pd.Data
         if c in frame.columns
     }
     for c in ("veto", "extras"):  # dicts (unhashable), in few rows: only those, one by one
-        filled = np.flatnonzero(frame[c].notna().to_numpy(bool)) if c in frame.columns else ()
+        if c not in frame.columns or frame[c].dtype != object:
+            continue  # a KPI row's `veto` is a flag, in every row: no text to convert
+        filled = np.flatnonzero(frame[c].notna().to_numpy(bool))
         if len(filled):
             cells = frame[c].to_numpy(dtype=object, copy=True)
             for i in filled:  # one by one: a cell is a whole dict
