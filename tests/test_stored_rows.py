@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kpi_engine import DEFAULTS, store
 from kpi_engine.auth.roles import ADMIN, MANAGER, Actor
@@ -95,3 +98,24 @@ def test_rows_of_another_store_are_never_built_on(engine, tmp_path_factory, read
     after = store.stored_rows(engine, elsewhere)
     assert reads[-1] is None
     same_as_a_whole_read(engine, after)
+
+
+@given(st.lists(st.booleans(), max_size=40))
+def test_the_runs_kept_are_the_rows_not_dropped_in_order(dropped):
+    """`_kept_runs` (slices of the rows between dropped ones, for one copy) holds exactly
+    the rows a boolean take of the others would, in order, with their kinds."""
+    rows = pd.DataFrame(
+        {
+            "department": pd.Series([f"部门{i}" for i in range(len(dropped))], dtype=object),
+            "actual": [float(i) for i in range(len(dropped))],
+            "method": pd.Categorical(["a", "b"] * (len(dropped) // 2) + ["a"] * (len(dropped) % 2)),
+        }
+    )
+    mask = np.array(dropped, dtype=bool)
+    runs = uploads._kept_runs(rows, mask)
+    assert all(len(run) for run in runs)
+    expected = rows[~mask].reset_index(drop=True)
+    if runs:
+        pd.testing.assert_frame_equal(pd.concat(runs, ignore_index=True), expected)
+    else:
+        assert expected.empty

@@ -636,10 +636,12 @@ def stored_rows(engine: Engine, before: StoredRows | None = None) -> StoredRows:
             ).all()
         ]
         fresh = _current(conn, keys=keys, keyed=True) if keys else None
-    kept = before.rows[~_pairs_in(before.rows, keys)]
-    if fresh is None or fresh.empty:
-        return StoredRows(kept.reset_index(drop=True), last)
-    return StoredRows(pd.concat([kept, fresh], ignore_index=True), last)
+    pieces = _kept_runs(before.rows, _pairs_in(before.rows, keys))
+    if fresh is not None and not fresh.empty:
+        pieces.append(fresh)
+    if not pieces:
+        return StoredRows(before.rows.iloc[:0].reset_index(drop=True), last)
+    return StoredRows(pd.concat(pieces, ignore_index=True), last)
 
 
 def shown_rows(engine: Engine, stored: StoredRows) -> pd.DataFrame:
@@ -674,6 +676,15 @@ def _data_actions_after(
         audit.c.id > number, audit.c.action.in_(DATA_ACTIONS)
     )
     return [(str(a), u) for a, u in conn.execute(query).all()]
+
+
+def _kept_runs(rows: pd.DataFrame, dropped: np.ndarray) -> list[pd.DataFrame]:
+    """`rows` without the `dropped` ones as the runs of rows between them, slices of
+    `rows` (no copy): one concat then copies them once, not a boolean take first (1.8 M
+    rows of Python objects at 500 units, and an upload's rows lie in one or two runs)."""
+    edges = np.diff(np.r_[0, (~dropped).astype(np.int8), 0])
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return [rows.iloc[a:b] for a, b in zip(starts, ends, strict=True)]
 
 
 def _pairs_in(rows: pd.DataFrame, keys: Sequence[tuple[str, str]]) -> np.ndarray:
