@@ -316,15 +316,15 @@ def test_the_groups_view_takes_the_historys_rows_as_shown_not_converted_again(
     once, not twice); every frame of the view is what converting it afresh gives."""
     no_exception(at)
     url = store.database_url()
-    revision = (store.latest(store.revisions(store.start(url)), store.DATA_ACTIONS), ())
-    current = store.load_settings(store.start(url))
-    assert seen_from(data._history(url, revision, "month", current), None).tree
+    engine = store.start(url)
+    revision = (store.latest(store.revisions(engine), store.DATA_ACTIONS), ())
+    current = store.load_settings(engine)
+    group = seen_from(data._history(url, revision, "month", current), None)
+    assert group.tree
     view = data._at(url, revision, "month", current, None, lang)
     shown = data._shown_history(url, revision, "month", current, lang)
     assert view.kpis is shown.kpis
-    afresh = shown_scorecard(
-        seen_from(data._history(url, revision, "month", current), None), lang, current.script
-    )
+    afresh = shown_scorecard(group, lang, current.script)
     for field in dataclasses.fields(view):
         mine, theirs = getattr(view, field.name), getattr(afresh, field.name)
         if isinstance(mine, pd.DataFrame):

@@ -205,13 +205,13 @@ def _cell_summaries(
     # explained, and the first explained one's note (few cells have one)
     counts = noted.groupby(cell, sort=False, observed=True)["_noted"].agg(["size", "sum"])
     first = noted[noted["_noted"].to_numpy(bool)].drop_duplicates(cell).set_index(cell)
+    whole = {
+        at: note_cell(cause, measure, lang)
+        for at, cause, measure in zip(first.index, first["cause"], first["measure"], strict=True)
+    }
     shown = {
         at: note if len(note) <= TOOLTIP_CHARS else note[: TOOLTIP_CHARS - 1] + "…"
-        for at, note in zip(
-            first.index,
-            (note_cell(c, m, lang) for c, m in zip(first["cause"], first["measure"], strict=True)),
-            strict=True,
-        )
+        for at, note in whole.items()
     }
     texts = [
         f"{t('notes.tooltip', lang, explained=int(n), red=int(size))} {shown.get(at, '')}".strip()
