@@ -9,7 +9,8 @@ that drives the app with Streamlit's AppTest (itself, through a fixture or throu
 such as `tests.apps.start`), `unit` for the rest. A kind written on a test by hand stays
 (`e2e` outside tests/e2e). `slow` is written on a test by hand.
 
-`engine` is the store tests' fresh SQLite store, one per test.
+`engine` is the store tests' fresh SQLite store, one per test; `reads` records its reads
+of the published rows.
 """
 
 from __future__ import annotations
@@ -133,3 +134,19 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     engine = fresh_store(tmp_path)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The `keys` of every read of the store's published rows (None: everything)."""
+    from kpi_engine.store import uploads
+
+    seen: list[object] = []
+    whole = uploads._current
+
+    def current(conn, pending=(), *, keys=None, keyed=False):
+        seen.append(keys)
+        return whole(conn, pending, keys=keys, keyed=keyed)
+
+    monkeypatch.setattr(uploads, "_current", current)
+    return seen

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from kpi_engine import store
@@ -69,6 +70,9 @@ def test_seed_data_dir_holds_the_group_with_its_tree(tmp_path: Path) -> None:
     try:
         kpis = store.current_kpis(engine)
         edges = store.org_edges(engine)
+        kept = store.read_snapshot(store.snapshot_path(folder, str(engine.url)))
+        assert kept is not None  # a new server starts from it
+        pd.testing.assert_frame_equal(kept.rows, store.stored_rows(engine).rows)
     finally:
         engine.dispose()
     assert kpis["department"].nunique() == 30

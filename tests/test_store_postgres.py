@@ -43,7 +43,6 @@ from tests.test_store_sqlite import (  # noqa: F401
     test_the_same_file_again_changes_nothing_and_says_so,
 )
 from tests.test_stored_rows import (  # noqa: F401
-    reads,
     test_a_pending_upload_leaves_the_published_rows_as_they_were,
     test_any_other_change_reads_everything,
     test_new_uploads_are_put_in_place_of_their_department_months_only,

@@ -29,20 +29,6 @@ def seeded(engine) -> store.StoredRows:
     return store.stored_rows(engine)
 
 
-@pytest.fixture
-def reads(monkeypatch) -> list[object]:
-    """The `keys` of every read of rows (None: everything)."""
-    seen: list[object] = []
-    whole = uploads._current
-
-    def current(conn, pending=(), *, keys=None, keyed=False):
-        seen.append(keys)
-        return whole(conn, pending, keys=keys, keyed=keyed)
-
-    monkeypatch.setattr(uploads, "_current", current)
-    return seen
-
-
 def same_as_a_whole_read(engine, found: store.StoredRows) -> None:
     pd.testing.assert_frame_equal(found.rows, store.stored_rows(engine).rows)
     pd.testing.assert_frame_equal(store.shown_rows(engine, found), store.current_kpis(engine))

@@ -36,6 +36,7 @@ from kpi_engine.auth.roles import NOTE, Actor, Forbidden
 from kpi_engine.core import explain, insights, org
 from kpi_engine.core.names import in_department_order
 from kpi_engine.core.periods import in_order
+from kpi_engine.core.settings import data_dir
 from kpi_engine.core.whatif import Scenario
 from kpi_engine.i18n import t
 from kpi_engine.i18n.script import converter, shown_frame, shown_name, shown_scorecard
@@ -283,13 +284,18 @@ _ROWS_LOCK = threading.Lock()
 def _published_rows(url: str) -> store.StoredRows:
     """The store's published rows now, from those this process read last
     (`store.stored_rows`): after an upload only its department-months are read again,
-    not a whole group's history."""
+    not a whole group's history. A new process starts from the copy kept beside the
+    store (`store.snapshot`), and keeps a new one, aside, after any whole read."""
+    kept = store.snapshot_path(data_dir(), url)
     with _ROWS_LOCK:
-        found = store.stored_rows(_engine(url), _ROWS.pop(url, None))
+        before = _ROWS.pop(url, None) or store.read_snapshot(kept)
+        found = store.stored_rows(_engine(url), before)
         _ROWS[url] = found  # newest last
         while len(_ROWS) > _ROWS_KEPT:
             del _ROWS[next(iter(_ROWS))]
-        return found
+    if found.whole:
+        threading.Thread(target=store.write_snapshot, args=(kept, found), name="kpi-rows").start()
+    return found
 
 
 def _current() -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -15,6 +15,7 @@ Plain functions over a SQLAlchemy Engine (Core, no ORM, no Streamlit); callers w
     actions      the actions agreed in the meeting: added, closed, listed
     review       approving or sending back a manager's pending upload
     notes        notes on KPIs (原因分析 / 改进措施), versioned, from the Scorecard or an upload
+    snapshot     a copy of the published rows beside the store: a new process's head start
     codec        values to cells and back, the versioned JSON of settings and scenarios
     failures     failures of the machine (disk, database) as codes the app shows
 """
@@ -40,6 +41,7 @@ from kpi_engine.store.notes import note_history, notes, save_note
 from kpi_engine.store.review import approve, pending, send_back
 from kpi_engine.store.scenarios import delete_scenario, list_scenarios, save_scenario
 from kpi_engine.store.settings import load_settings, save_settings, settings_history
+from kpi_engine.store.snapshot import read_snapshot, snapshot_path, write_snapshot
 from kpi_engine.store.submissions import submission_log
 from kpi_engine.store.uploads import (
     DUPLICATE,
@@ -108,6 +110,7 @@ __all__ = [
     "notes",
     "org_edges",
     "pending",
+    "read_snapshot",
     "reopen_period",
     "restore",
     "revision",
@@ -121,10 +124,12 @@ __all__ = [
     "settings_history",
     "shown_pending",
     "shown_rows",
+    "snapshot_path",
     "start",
     "stored_rows",
     "submission_log",
     "undo_delete",
     "version",
     "versions",
+    "write_snapshot",
 ]

@@ -603,10 +603,12 @@ def current_kpis(
 class StoredRows:
     """The published KPI rows as stored (`KPI_COLUMNS` and each row's `dept_key`), and the
     last data action they include (its audit id and time: a store put back from a copy
-    could reach the same id with other rows): what a later state is worked out from."""
+    could reach the same id with other rows): what a later state is worked out from.
+    `whole`: read whole from the store just now (worth keeping a copy of: `snapshot`)."""
 
     rows: pd.DataFrame
     since: tuple[int, str]
+    whole: bool = False
 
 
 def stored_rows(engine: Engine, before: StoredRows | None = None) -> StoredRows:
@@ -622,7 +624,7 @@ def stored_rows(engine: Engine, before: StoredRows | None = None) -> StoredRows:
             return before
         changes = None if before is None else _data_actions_after(conn, before.since)
         if before is None or changes is None or any(a != "upload" for a, _ in changes):
-            return StoredRows(_current(conn, keyed=True), last)
+            return StoredRows(_current(conn, keyed=True), last, whole=True)
         published = sa.select(uploads.c.id).where(
             uploads.c.id.in_(sorted({int(u) for _, u in changes if u is not None})),
             _published(),
