@@ -5,7 +5,9 @@ store is never used."""
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -121,3 +123,15 @@ def test_a_new_server_starts_from_the_copy_and_reads_only_what_changed(
     shown = data._ROWS[str(engine.url)]
     same_as_a_whole_read(engine, shown)
     engine.dispose()
+
+
+def test_what_a_killed_write_left_is_removed_by_the_next_one(engine, tmp_path):
+    path = kept_at(tmp_path)
+    path.parent.mkdir()
+    abandoned, going_on = path.parent / ".rows-old.tmp", path.parent / ".rows-new.tmp"
+    abandoned.write_bytes(b"half")
+    going_on.write_bytes(b"half")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(abandoned, (hours_ago, hours_ago))
+    store.write_snapshot(path, seeded(engine))
+    assert sorted(p.name for p in path.parent.iterdir()) == [going_on.name, path.name]

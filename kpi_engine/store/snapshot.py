@@ -14,10 +14,12 @@ holds nothing the store does not.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,8 @@ from kpi_engine.store.uploads import StoredRows
 # holds changes without a migration (`codec.frame`).
 FORMAT = 1
 _HEADER = ("kpi-rows", FORMAT, SCHEMA_VERSION, tuple(KPI_COLUMNS), pd.__version__)
+_TEMPORARY = ".rows-"
+_ABANDONED_S = 3600.0
 
 
 def snapshot_path(directory: Path, url: str) -> Path:
@@ -60,7 +64,8 @@ def write_snapshot(path: Path, stored: StoredRows) -> None:
     columns = [(name, _packed(rows[name])) for name in rows.columns]
     try:
         path.parent.mkdir(mode=0o700, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".rows-", suffix=".tmp")
+        _remove_abandoned(path.parent)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=_TEMPORARY, suffix=".tmp")
     except OSError:
         return
     try:
@@ -70,6 +75,17 @@ def write_snapshot(path: Path, stored: StoredRows) -> None:
         os.replace(temporary, path)
     except OSError:
         Path(temporary).unlink(missing_ok=True)
+
+
+def _remove_abandoned(directory: Path) -> None:
+    """Remove the temporary files of writes that never finished (a process killed while
+    writing: hundreds of megabytes at 500 units); a write still going on elsewhere, another
+    instance's, is younger than `_ABANDONED_S`."""
+    now = time.time()
+    for temporary in directory.glob(f"{_TEMPORARY}*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - temporary.stat().st_mtime > _ABANDONED_S:
+                temporary.unlink()
 
 
 def _packed(column: pd.Series) -> tuple[str, Any]:
