@@ -135,4 +135,12 @@ def _column(name: str, values: Sequence[Any]) -> pd.Series | np.ndarray:
         return names.per_distinct(pd.Series(values, dtype=object), _shared_value)
     if name == "extras":  # dicts: one per row, so that editing one changes no other row
         return pd.Series([_extras_value(v) for v in values], dtype=object)
-    return pd.Series(values, dtype=object)
+    # Texts: one object per distinct text, not one per row (at 500 units, a few hundred
+    # objects in a column instead of 1.8 M): every later grouping of the rows hashed each
+    # copy again, where a shared text's hash is computed once (pages after an upload at
+    # 500 units: the Heatmap 14.1 s -> 10.2 s).
+    return names.per_distinct(pd.Series(values, dtype=object), _same)
+
+
+def _same(value: object) -> object:
+    return value
