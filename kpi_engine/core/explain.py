@@ -26,6 +26,8 @@ the roll-up, so only shares are worked out here, never a score.
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
+
 import numpy as np
 import pandas as pd
 
@@ -63,6 +65,18 @@ def _empty() -> pd.DataFrame:
 
 def _at(frame: pd.DataFrame, period: str) -> pd.DataFrame:
     return frame[(frame["period"] == period).to_numpy(bool)]
+
+
+def _of_periods(card: Scorecard, labels: tuple[str, str]) -> Scorecard:
+    """`card` with the rows of the two periods compared only: the parts look at each
+    period's rows several times, and at 500 units a look at the whole history is a scan of
+    1.8 M KPI rows."""
+    frames = {
+        f.name: frame[frame["period"].isin(labels).to_numpy(bool)]
+        for f in fields(card)
+        if isinstance(frame := getattr(card, f.name), pd.DataFrame) and "period" in frame.columns
+    }
+    return replace(card, **frames)
 
 
 def _weighed_rows(kpis: pd.DataFrame) -> np.ndarray:
@@ -411,6 +425,7 @@ def explain(
     before = score_of(history, previous, department)
     if np.isnan(now) or np.isnan(before):
         return _empty()
+    history = _of_periods(history, (period, previous))
     if department is None:
         parts = _organisation_parts(history, period, previous, settings)
     else:
