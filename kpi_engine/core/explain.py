@@ -76,7 +76,7 @@ def _of_periods(card: Scorecard, labels: tuple[str, str]) -> Scorecard:
         for f in fields(card)
         if isinstance(frame := getattr(card, f.name), pd.DataFrame) and "period" in frame.columns
     }
-    return replace(card, **frames)
+    return replace(card, **frames, tree=card.tree)  # the one field not a frame, as it is
 
 
 def _weighed_rows(kpis: pd.DataFrame) -> np.ndarray:
