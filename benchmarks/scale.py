@@ -63,6 +63,7 @@ import store as store_benchmark  # benchmarks/store.py: a PostgreSQL schema of i
 
 from kpi_engine import Loaded, load_files, store
 from kpi_engine.core import scorecard
+from kpi_engine.core.names import per_distinct
 from kpi_engine.core.schema import KPI_COLUMNS
 
 SMALL, LARGE = (50, 100, 36), (500, 100, 36)
@@ -303,9 +304,8 @@ HISTORY_GRAINS = ("month", "quarter", "year")
 def replicated(kpis: pd.DataFrame, departments: int, copies: int) -> pd.DataFrame:
     """`kpis` of `departments` departments `copies` times, the c-th copy's department d
     named and its KPI ids numbered as department d + c x `departments` (`run.department_name`,
-    `D07-K001`): the rows of a group `copies` times larger, without its workbooks. Texts
-    are made one object per cell, as the store reads them (shared objects compare faster
-    than a real group's would)."""
+    `D07-K001`): the rows of a group `copies` times larger, without its workbooks, their
+    texts as the store reads them (`as_stored`)."""
     names = kpis["department"].astype(str)
     number = names.str.removeprefix("部门").astype(int).to_numpy()
     suffix = kpis["kpi_id"].astype(str).str.split("-", n=1).str[1]
@@ -313,10 +313,14 @@ def replicated(kpis: pd.DataFrame, departments: int, copies: int) -> pd.DataFram
     for c in range(copies):
         d = pd.Series(number + c * departments, index=kpis.index).map("{:02d}".format)
         parts.append(kpis.assign(department="部门" + d, kpi_id="D" + d + "-" + suffix))
-    rows = pd.concat(parts, ignore_index=True)
+    return as_stored(pd.concat(parts, ignore_index=True))
+
+
+def as_stored(kpis: pd.DataFrame) -> pd.DataFrame:
+    """`kpis` with their texts as the store reads them (`store.codec.frame`): object
+    columns, one object per distinct text, shared by its rows."""
     texts = ["department", "kpi_id", "kpi_name", "perspective", "direction", "aggregation"]
-    texts += ["period"]  # never missing: a fresh object per cell from the str column
-    return rows.assign(**{c: rows[c].astype(str).astype(object) for c in texts})
+    return kpis.assign(**{c: per_distinct(kpis[c], lambda v: v) for c in [*texts, "period"]})
 
 
 def scoring_steps(kpis: pd.DataFrame, org: pd.DataFrame, repeats: int) -> dict[str, float]:
@@ -353,7 +357,7 @@ def scoring_only(
     org = pd.DataFrame(tree_edges(large[0]), columns=["unit", "parent"])
     times = {}
     for name, size, kpis, edges in (
-        ("small", small, loaded.kpis, loaded.org),
+        ("small", small, as_stored(loaded.kpis), loaded.org),
         ("large", large, big, org),
     ):
         shape = f"{size[0]} departments x {size[1]} KPIs x {size[2]} months"
