@@ -30,14 +30,14 @@ if period is None:
     st.stop()
 st.caption(t("whatif.intro", lang, period=period_label(period, lang)))
 base = ui.prepared(period, settings)  # names in the user's script
-ui.init_state(settings)
+ui.init_state()
 
 
 @st.fragment
 def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...]) -> None:
     began = time.perf_counter()
     departments = engine.scored_departments(base)
-    sliders = ui.slider_weights()  # the one read of the sliders in this rerun
+    sliders = ui.slider_weights(settings)  # the one read of the sliders in this rerun
     shares = engine.percentages(sliders)
     controls, results = st.columns([2, 3], gap="large")
     editor = st.expander(t("whatif.kpi_table", lang), icon=":material/edit_note:")

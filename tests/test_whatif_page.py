@@ -202,3 +202,20 @@ def test_chart_specs_after_a_move_equal_a_fresh_altair_build():
     assert without_data(swapped) == without_data(
         ui.rank_chart(later, lang="en", order=order).to_dict()
     )
+
+
+def test_sliders_whose_widget_state_is_dropped_come_back_at_their_last_values(at, company):
+    """Streamlit drops a widget's state when a run does not draw it: on a trip to another
+    page, and (seen in a browser, under rapid key presses on one slider) between fragment
+    reruns, where another slider came back at its minimum 0 and silently took its
+    perspective out of the scenario. The sliders come back where the analyst left them."""
+    slider(at, "financial").set_value(40.0).run()
+    slider(at, "customer").set_value(70.0).run()
+    at = open_page(open_page(at, "heatmap"), "whatif")
+    assert not at.exception
+    assert [slider(at, p).value for p in PERSPECTIVES] == [40.0, 70.0, 25.0, 15.0]
+    assert slider(at, "financial").label == "财务 · 26.7%"  # 40 / 150
+    weights = dict(zip(PERSPECTIVES, [40.0, 70.0, 25.0, 15.0], strict=True))
+    expected = compare(company, SETTINGS, Scenario(perspective_weights=weights), period=PERIOD)
+    scenario = metric(at, "组织总分 · 情景").value
+    assert scenario == f"{expected.organization['scenario'].iloc[0]:.1f}"

@@ -80,6 +80,7 @@ SAVED = "whatif_saved"  # the name of the scenario just saved, to say so once
 APPLIED = "whatif_applied"  # the name of a method's scenario just applied, to say so once
 CR_CONFIRM = "whatif_ahp_cr_confirm"  # + the CR: applying inconsistent judgements anyway
 PAIR_FIRST, PAIR_SECOND = "whatif_pair_first", "whatif_pair_second"  # compared scenarios
+WEIGHTS = "whatif_weights"  # the sliders' values last read, kept apart from widget state
 SERVER_MS = "whatif_server_ms"  # the what-if fragment's last run time, for benchmarks
 
 RANK_SAMPLES = 2000
@@ -128,11 +129,9 @@ def _prepared(
 # --- the controls' state --------------------------------------------------------------------
 
 
-def init_state(settings: Settings) -> None:
-    """First visit: sliders at the baseline's weights (as percentages), empty stores."""
+def init_state() -> None:
+    """First visit: empty stores (the sliders start in `slider_weights`)."""
     state = st.session_state
-    for p, value in percentages(settings.perspective_weights).items():
-        state.setdefault(slider_key(p), round(value, 1))
     state.setdefault(GENERATION, 0)
     state.setdefault(BASE, Scenario(name=""))
     state.setdefault(KPI_WEIGHTS, {})
@@ -140,14 +139,27 @@ def init_state(settings: Settings) -> None:
     state.setdefault(FAR_CONFIRMED, {})
 
 
-def slider_weights() -> dict[str, float]:
-    """The sliders' values: read once per rerun, then passed to the labels and the scenario."""
+def slider_weights(settings: Settings) -> dict[str, float]:
+    """The sliders' values: read once per rerun, then passed to the labels and the scenario.
+
+    A slider without widget state starts at its value last read (first visit: the
+    baseline's weights as percentages), never at the slider's minimum 0: under rapid key
+    presses on one slider, Streamlit has been seen to drop another slider's state between
+    fragment reruns, which silently zeroed that perspective in the scenario."""
     state = st.session_state
-    return {p: float(state.get(slider_key(p), 0.0)) for p in PERSPECTIVES}
+    last = state.get(WEIGHTS) or {
+        p: round(value, 1) for p, value in percentages(settings.perspective_weights).items()
+    }
+    for p in PERSPECTIVES:
+        if slider_key(p) not in state:
+            state[slider_key(p)] = last.get(p, 0.0)
+    weights = {p: float(state[slider_key(p)]) for p in PERSPECTIVES}
+    state[WEIGHTS] = weights
+    return weights
 
 
 def slider_label(perspective: str, shares: Mapping[str, float], lang: str) -> str:
-    """`客户 · 35.3%`: the weight's share of 100 (`shares`: `percentages(slider_weights())`)."""
+    """`客户 · 35.3%`: the weight's share of 100 (`shares`: `percentages(slider_weights(settings))`)."""
     return t(
         "whatif.slider_label",
         lang,
