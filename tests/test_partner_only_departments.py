@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kpi_engine.core.adjust import BONUS, PENALTY
+from kpi_engine.core.rollup import card_departments
 from kpi_engine.core.scorecard import build
 from kpi_engine.core.settings import DEFAULTS
 from kpi_engine.core.whatif import Scenario, compare
@@ -105,3 +107,31 @@ def test_adding_a_partner_only_department_never_moves_the_organisation(
         .iloc[0]
     )
     assert math.isclose(with_partner, without, rel_tol=1e-12)
+
+
+_NAMES = ("市场部", "生产", "生产部", "财务部", "技术部")
+_drawn = st.lists(
+    st.tuples(
+        st.sampled_from(_NAMES[:4]),  # a department with rows of its own
+        st.lists(st.sampled_from([*_NAMES, "", "外包商"]), max_size=3),  # its partners
+        st.sampled_from([None, BONUS, PENALTY]),  # a KPI, or a bonus or penalty item
+        st.sampled_from(["2026-09", "2026-10"]),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(_drawn)
+def test_the_departments_with_a_scorecard_are_found_without_scoring(drawn: list) -> None:
+    """`card_departments` (what the pickers list after every upload) names exactly the
+    departments the scorecard has, whatever the partners' spelling, self-listing, blanks
+    or bonus items."""
+    kpis = frame(
+        *(
+            kpi(department=d, shared_with=tuple(p), section=s, period=m, actual=90.0, target=100.0)
+            for d, p, s, m in drawn
+        )
+    )
+    found = build(kpis).departments["department"].astype(str).unique()
+    assert card_departments(kpis) == sorted(found)

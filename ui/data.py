@@ -31,11 +31,12 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from kpi_engine import Loaded, Scorecard, Settings, build, load_files, store
+from kpi_engine import Loaded, Scorecard, Settings, load_files, store
 from kpi_engine.auth.roles import NOTE, Actor, Forbidden
 from kpi_engine.core import explain, insights, org
 from kpi_engine.core.names import in_department_order
 from kpi_engine.core.periods import in_order
+from kpi_engine.core.rollup import card_departments
 from kpi_engine.core.settings import data_dir
 from kpi_engine.core.whatif import Scenario
 from kpi_engine.i18n import t
@@ -596,7 +597,7 @@ def _ordered_departments(
 def _shown_departments(url: str, revision: Revision) -> list[str]:
     """Every period at the grain it was reported in: a department that reports only
     quarterly has no month, and is still a department (SPEC §5.1)."""
-    return sorted(build(_stored(url, revision)[0]).departments["department"].astype(str).unique())
+    return card_departments(_stored(url, revision)[0])
 
 
 def templates() -> dict[str, Path]:

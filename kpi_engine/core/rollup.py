@@ -59,38 +59,59 @@ def _empty_tuple() -> np.ndarray:
 _EMPTY = _empty_tuple()
 
 
-def expand_shared(scored: pd.DataFrame) -> pd.DataFrame:
-    """Append a copy of each shared KPI row for each partner department (SPEC §3).
+def _partner_pairs(rows: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Which rows list partners, and each (row position, partner department) pair to copy.
 
-    The copy keeps actual, target, weight, perspective and score, so the KPI counts in the
-    same perspective of every listed department; `owner_department` remembers the owner.
     A partner is written in the frame's spelling when its `department_key` matches a
     department there ('生产' -> '生产部'); the owner itself and repeats are skipped. A bonus
     or penalty item (SPEC §5.7) is not copied: its points are its owner's.
+    """
+    cells = rows["shared_with"].to_numpy(dtype=object)
+    # only these can list partners; a bonus or penalty item is its owner's alone
+    candidates = np.flatnonzero(cells != _EMPTY)
+    candidates = candidates[~adjust.items(rows.filter(["section"]).take(candidates))]
+    partners = pd.Series(cells[candidates], index=candidates, dtype=object).explode()
+    partners = partners[partners.notna() & (partners != "")]
+    listed = partners.index.to_numpy(dtype=np.intp)
+    if not listed.size:
+        return listed, pd.DataFrame({"row": listed, "department": listed}, dtype=object)
+    departments = np.asarray(pd.unique(rows["department"]), dtype=object)
+    resolved, partner_keys = _resolve(partners.to_numpy(dtype=object), departments)
+    owner_keys = department_keys(rows["department"].iloc[listed]).to_numpy(dtype=object)
+    pairs = pd.DataFrame({"row": listed, "department": resolved}, dtype=object)
+    return listed, pairs[partner_keys != owner_keys].drop_duplicates()
+
+
+def expand_shared(scored: pd.DataFrame) -> pd.DataFrame:
+    """Append a copy of each shared KPI row for each partner department (SPEC §3,
+    `_partner_pairs`).
+
+    The copy keeps actual, target, weight, perspective and score, so the KPI counts in the
+    same perspective of every listed department; `owner_department` remembers the owner.
     Owner rows come first in their original order, then the copies.
     """
     base = scored.reset_index(drop=True)
     base["owner_department"] = base["department"]
-    cells = base["shared_with"].to_numpy(dtype=object)
-    # only these can list partners; a bonus or penalty item is its owner's alone
-    candidates = np.flatnonzero(cells != _EMPTY)
-    candidates = candidates[~adjust.items(base.filter(["section"]).take(candidates))]
-    partners = pd.Series(cells[candidates], index=candidates, dtype=object).explode()
-    partners = partners[partners.notna() & (partners != "")]
-    rows = partners.index.to_numpy(dtype=np.intp)
+    listed, pairs = _partner_pairs(base)
     is_shared = np.zeros(len(base), dtype=bool)
-    is_shared[rows] = True
+    is_shared[listed] = True
     base["is_shared"] = is_shared
-    if not rows.size:
+    if not listed.size:
         return base
-    departments = np.asarray(pd.unique(base["department"]), dtype=object)
-    resolved, partner_keys = _resolve(partners.to_numpy(dtype=object), departments)
-    owner_keys = department_keys(base["department"].iloc[rows]).to_numpy(dtype=object)
-    pairs = pd.DataFrame({"row": rows, "department": resolved}, dtype=object)
-    pairs = pairs[partner_keys != owner_keys].drop_duplicates()
     copies = base.take(pairs["row"].to_numpy(dtype=np.intp))
     copies["department"] = pairs["department"].to_numpy(dtype=object)
     return pd.concat([base, copies], ignore_index=True)
+
+
+def card_departments(kpis: pd.DataFrame) -> list[str]:
+    """Every department with a scorecard, sorted: those with KPIs (not only bonus or
+    penalty items) and the partners of their shared KPIs, i.e. the departments the roll-up
+    gives, found without scoring or copying a row (the pickers ask after every upload)."""
+    rows = kpis.reset_index(drop=True)
+    _, pairs = _partner_pairs(rows)
+    own = rows["department"][~adjust.items(rows.filter(["section"]))]
+    found = pd.unique(pd.concat([own, pairs["department"]], ignore_index=True))
+    return sorted(str(d) for d in found if isinstance(d, str) and d)
 
 
 @dataclass(frozen=True, eq=False)
