@@ -15,7 +15,13 @@ from kpi_rows import NAN, frame, kpi
 from kpi_engine.charts.waterfall import steps, waterfall
 from kpi_engine.cli.main import main
 from kpi_engine.core import insights
-from kpi_engine.core.explain import KINDS, explain, score_of, settings_then
+from kpi_engine.core.explain import (
+    KINDS,
+    explain,
+    explain_departments,
+    score_of,
+    settings_then,
+)
 from kpi_engine.core.schema import PERSPECTIVES
 from kpi_engine.core.settings import AUTO, DEFAULTS, DEPARTMENT, PERSPECTIVE, Settings
 from tests.apps import open_page, start
@@ -148,6 +154,29 @@ def test_with_the_previous_settings_the_parts_add_up_to_the_change_since_the_sco
             assert parts.empty
             continue
         assert_parts_add_up(parts, now, before)
+
+
+@pytest.mark.slow
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kpi_rows, extras, settings_drawn, st.one_of(st.none(), settings_drawn))
+def test_every_departments_parts_in_one_pass_are_each_departments_own(
+    drawn: list[tuple], more: list[tuple], chosen: Settings, then: Settings | None
+) -> None:
+    """The Scorecard takes each department's parts from one pass over all of them: the
+    same frame, to the last bit, as explaining that department alone; a department left
+    out of the pass has no parts."""
+    card = history(drawn_frame(drawn, more), chosen)
+    every = explain_departments(card, PERIOD, settings=chosen, previous_settings=then)
+    departments = pd.unique(card.departments["department"])
+    assert set(every) <= set(departments)
+    for department in departments:
+        alone = explain(
+            card, PERIOD, department=department, settings=chosen, previous_settings=then
+        )
+        if department in every:
+            pd.testing.assert_frame_equal(every[department], alone, check_exact=True)
+        else:
+            assert alone.empty
 
 
 # --- worked examples ----------------------------------------------------------------------

@@ -185,22 +185,25 @@ def score_change(
     *,
     department: str | None = None,
     previous_settings: Settings | None = None,
+    parts: pd.DataFrame | None = None,
 ) -> Change | str:
     """What the pages and the PDF show of why the organisation's (`department` None) or a
     department's score moved since the previous period; else the sentence saying why
-    there is nothing to show (no previous score, or no change)."""
+    there is nothing to show (no previous score, or no change). `parts`: the department's
+    `explain` when already worked out with the others' (`explain.explain_departments`)."""
     previous = periods.previous_period(period)
     words = {"previous": period_label(previous, lang), "period": period_label(period, lang)}
     now = score_of(history, period, department)
     if np.isnan(now) or np.isnan(score_of(history, previous, department)):
         return t("explain.no_previous", lang, **words)
-    parts = explain(
-        history,
-        period,
-        department=department,
-        settings=settings,
-        previous_settings=previous_settings,
-    )
+    if parts is None:
+        parts = explain(
+            history,
+            period,
+            department=department,
+            settings=settings,
+            previous_settings=previous_settings,
+        )
     if parts.empty:
         return t("explain.no_change", lang, **words)
     total = change(parts)

@@ -421,31 +421,93 @@ def explain(
     holds what the change of settings moved.
     """
     previous = previous or periods.previous_period(period)
-    now = score_of(history, period, department)
-    before = score_of(history, previous, department)
+    if department is not None:
+        return explain_departments(
+            history,
+            period,
+            previous,
+            only=department,
+            settings=settings,
+            previous_settings=previous_settings,
+        ).get(department, _empty())
+    now, before = score_of(history, period), score_of(history, previous)
     if np.isnan(now) or np.isnan(before):
         return _empty()
     history = _of_periods(history, (period, previous))
-    if department is None:
-        parts = _organisation_parts(history, period, previous, settings)
-    else:
-        parts = _department_parts(history, period, previous, department, settings)[0]
+    parts = _organisation_parts(history, period, previous, settings)
     if previous_settings is not None and previous_settings != settings:
-        as_was = score_of(rescored(history, previous, previous_settings), previous, department)
+        as_was = score_of(rescored(history, previous, previous_settings), previous)
         if np.isnan(as_was):  # no score as it was then: nothing to start the waterfall from
             return _empty()
-        moved = pd.DataFrame(
-            {
-                "part": ["settings"],
-                "department": [department],
-                "kpi": [None],
-                "kind": ["settings"],
-                "points": [before - as_was],
-            }
-        )
-        parts = pd.concat([moved, parts], ignore_index=True)
+        parts = pd.concat([_settings_part(None, before - as_was), parts], ignore_index=True)
+    return _kept(parts)
+
+
+def explain_departments(
+    history: Scorecard,
+    period: str,
+    previous: str | None = None,
+    *,
+    only: str | None = None,
+    settings: Settings = DEFAULTS,
+    previous_settings: Settings | None = None,
+) -> dict[str, pd.DataFrame]:
+    """`explain` of every department with a score in both periods (or of `only`), in one
+    pass: the Scorecard shows each department's, and one pass over all of them costs
+    about what one department's did. A department left out has no parts to show."""
+    previous = previous or periods.previous_period(period)
+    history = _of_periods(history, (period, previous))
+    now, before = (_at(history.departments, at) for at in (period, previous))
+    if only is not None:
+        now, before = (rows[(rows["department"] == only).to_numpy(bool)] for rows in (now, before))
+    scored = [
+        dict(zip(rows["department"], rows["score"].to_numpy(float), strict=True))
+        for rows in (now, before)
+    ]
+    shown = [
+        d
+        for d, score in scored[0].items()
+        if not np.isnan(score) and not np.isnan(scored[1].get(d, np.nan))
+    ]
+    if not shown:
+        return {}
+    parts, _ = _department_parts(history, period, previous, only, settings)
+    moved: dict[str, float] = {}
+    if previous_settings is not None and previous_settings != settings:
+        then = _at(rescored(history, previous, previous_settings).departments, previous)
+        as_was = dict(zip(then["department"], then["score"].to_numpy(float), strict=True))
+        # no score as it was then: nothing to start the waterfall from
+        shown = [d for d in shown if not np.isnan(as_was.get(d, np.nan))]
+        moved = {d: scored[1][d] - as_was[d] for d in shown}
+    groups = dict(tuple(parts.groupby("department", sort=False)))
+    found = {}
+    for name in shown:
+        mine = groups.get(name, parts.iloc[:0])
+        if name in moved:
+            mine = pd.concat([_settings_part(name, moved[name]), mine], ignore_index=True)
+        found[name] = _kept(mine)
+    return found
+
+
+def _settings_part(department: str | None, points: float) -> pd.DataFrame:
+    """The "settings" part: what the change of settings alone moved."""
+    return pd.DataFrame(
+        {
+            "part": ["settings"],
+            "department": [department],
+            "kpi": [None],
+            "kind": ["settings"],
+            "points": [points],
+        }
+    )
+
+
+def _kept(parts: pd.DataFrame) -> pd.DataFrame:
+    """The parts that are not rounding (`NOISE`), in `COLUMNS`, texts as objects (however
+    the pieces stacked: a frame of one department's parts reads as that of all)."""
     parts = parts[parts["points"].abs() > NOISE]
-    return parts.loc[:, list(COLUMNS)].reset_index(drop=True)
+    texts = {c: object for c in COLUMNS if c != "points"}
+    return parts.loc[:, list(COLUMNS)].astype(texts).reset_index(drop=True)
 
 
 def change(parts: pd.DataFrame) -> float:
