@@ -139,6 +139,11 @@ def init_state() -> None:
     state.setdefault(FAR_CONFIRMED, {})
 
 
+def _positions(weights: Mapping[str, float]) -> dict[str, float]:
+    """Perspective weights as the sliders hold them: percentages to one decimal."""
+    return {p: round(value, 1) for p, value in percentages(weights).items()}
+
+
 def slider_weights(settings: Settings) -> dict[str, float]:
     """The sliders' values: read once per rerun, then passed to the labels and the scenario.
 
@@ -147,9 +152,7 @@ def slider_weights(settings: Settings) -> dict[str, float]:
     presses on one slider, Streamlit has been seen to drop another slider's state between
     fragment reruns, which silently zeroed that perspective in the scenario."""
     state = st.session_state
-    last = state.get(WEIGHTS) or {
-        p: round(value, 1) for p, value in percentages(settings.perspective_weights).items()
-    }
+    last = state.get(WEIGHTS) or _positions(settings.perspective_weights)
     for p in PERSPECTIVES:
         if slider_key(p) not in state:
             state[slider_key(p)] = last.get(p, 0.0)
@@ -192,8 +195,8 @@ def scenario(
 def load(scenario: Scenario, settings: Settings) -> None:
     """Put a scenario in the controls (a callback: runs before the widgets are drawn)."""
     state = st.session_state
-    for p, value in percentages(scenario.settings(settings).perspective_weights).items():
-        state[slider_key(p)] = round(value, 1)
+    for p, value in _positions(scenario.settings(settings).perspective_weights).items():
+        state[slider_key(p)] = value
     state[BASE] = scenario
     state[KPI_WEIGHTS] = dict(scenario.kpi_weights)
     state[KPI_TARGETS] = dict(scenario.kpi_targets)

@@ -111,7 +111,7 @@ def card_departments(kpis: pd.DataFrame) -> list[str]:
     _, pairs = _partner_pairs(rows)
     own = rows["department"][~adjust.items(rows.filter(["section"]))]
     found = pd.unique(pd.concat([own, pairs["department"]], ignore_index=True))
-    return sorted(str(d) for d in found if isinstance(d, str) and d)
+    return sorted(d for d in found if isinstance(d, str) and d)
 
 
 @dataclass(frozen=True, eq=False)
