@@ -19,6 +19,7 @@ from kpi_engine.core.explain import (
     KINDS,
     explain,
     explain_departments,
+    explain_every,
     score_of,
     settings_then,
 )
@@ -177,6 +178,25 @@ def test_every_departments_parts_in_one_pass_are_each_departments_own(
             pd.testing.assert_frame_equal(every[department], alone, check_exact=True)
         else:
             assert alone.empty
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kpi_rows, extras, settings_drawn, st.one_of(st.none(), settings_drawn))
+def test_the_organisation_and_departments_from_one_pass_are_what_each_alone_gives(
+    drawn: list[tuple], more: list[tuple], chosen: Settings, then: Settings | None
+) -> None:
+    """The Overview and the Scorecard share one pass (`explain_every`): under None the
+    organisation's parts, the same frame to the last bit as explaining it alone, and
+    beside it exactly the departments' of `explain_departments`."""
+    card = history(drawn_frame(drawn, more), chosen)
+    every = explain_every(card, PERIOD, settings=chosen, previous_settings=then)
+    alone = explain(card, PERIOD, settings=chosen, previous_settings=then)
+    pd.testing.assert_frame_equal(every.pop(None), alone, check_exact=True)
+    departments = explain_departments(card, PERIOD, settings=chosen, previous_settings=then)
+    assert every.keys() == departments.keys()
+    for department, parts in departments.items():
+        pd.testing.assert_frame_equal(every[department], parts, check_exact=True)
 
 
 # --- worked examples ----------------------------------------------------------------------

@@ -20,9 +20,10 @@ ALTAIR_GLOBALS = vega_charts._altair_globals_lock
 
 
 def chart_dict(chart: Any) -> dict[str, Any]:
-    """An Altair chart as a Vega-Lite dict with its data inline, whichever thread asks."""
+    """An Altair chart as a Vega-Lite dict with its data inline, whichever thread asks,
+    without Altair's check against the schema (`shown_dict`)."""
     with ALTAIR_GLOBALS:
-        return chart.to_dict()
+        return chart.to_dict(validate=False)
 
 
 def shown_dict(chart: Any) -> dict[str, Any]:

@@ -525,7 +525,10 @@ def shown() -> Callable[[str], str]:
 
 def chosen_history(grain: str, departments: tuple[str, ...]) -> Scorecard:
     """`history(grain)` for the chosen departments (stored names), their organisation score
-    rolled up over them alone (`insights.of_departments`; all when none is chosen)."""
+    rolled up over them alone (`insights.of_departments`). None chosen: `history(grain)`
+    itself, so that what pages derive from it is shared with the pages showing that."""
+    if not departments:
+        return history(grain)
     url, revision, grain, current, lang = _view(grain)
     inputs = (url, revision, grain, current, tuple(departments), lang)
     return _remember(_chosen(*inputs), ("chosen", *inputs))

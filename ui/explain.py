@@ -11,7 +11,7 @@ import streamlit as st
 
 from kpi_engine.charts import waterfall
 from kpi_engine.core import periods
-from kpi_engine.core.explain import explain_departments
+from kpi_engine.core.explain import explain_every
 from kpi_engine.core.scorecard import Scorecard
 from kpi_engine.core.settings import DEFAULTS, Settings
 from kpi_engine.i18n import points_change_text, t
@@ -101,20 +101,18 @@ def _shared_change(made_from: data.Origin, asked: Question) -> Shown | str:
     that shows the same data, settings, departments, period and language, and shared
     without a copy (the section only reads it)."""
     with runs.aside():
-        if asked.department is None:
-            return _change(data.card(made_from), asked)
-        every = _departments_parts(made_from, asked.period, asked.settings, asked.previous)
+        every = _every_parts(made_from, asked.period, asked.settings, asked.previous)
         return _change(data.card(made_from), asked, every.get(asked.department))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16, hash_funcs=runs.HASH_FUNCS)
-def _departments_parts(
+def _every_parts(
     made_from: data.Origin, period: str, settings: Settings, previous: Settings
-) -> dict[str, pd.DataFrame]:
-    """Every department's parts in one pass (`explain.explain_departments`), once per
-    scorecard, period and settings for every session and language: the Scorecard asks
-    for each department's after every upload."""
+) -> dict[str | None, pd.DataFrame]:
+    """The organisation's parts and every department's in one pass (`explain.explain_every`),
+    once per scorecard, period and settings for every session and language: the Overview
+    and the Scorecard ask for them after every upload."""
     with runs.aside():
-        return explain_departments(
+        return explain_every(
             data.card(made_from), period, settings=settings, previous_settings=previous
         )

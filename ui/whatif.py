@@ -10,7 +10,6 @@ through `ui.data`.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import math
@@ -924,16 +923,8 @@ def rank_chart(
         .mark_point(filled=True, size=90, color=charts.LINE_COLOR, opacity=1)
         .encode(x=alt.X("baseline_rank:Q"), y=y, tooltip=tooltip)
     )
-    chart = alt.layer(bars, dots, data=rows).properties(width=420, height=alt.Step(30))
-    chart.config = _finished_config(lang)  # what charts.finish sets, without its copies
-    return chart
-
-
-@functools.cache
-def _finished_config(lang: str) -> alt.Config:
-    """`charts.finish`'s top-level config, built once per language: finishing a layered
-    chart copies it once per configure call, which costs more than drawing it."""
-    return charts.finish(alt.Chart(), lang).config
+    chart = alt.LayerChart(data=rows, layer=[bars, dots]).properties(width=420, height=alt.Step(30))
+    return charts.finish(chart, lang)
 
 
 # Vega-Lite specs for the page. A slider move changes the numbers a chart shows, not its

@@ -27,6 +27,7 @@ the roll-up, so only shares are worked out here, never a score.
 from __future__ import annotations
 
 from dataclasses import fields, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -282,10 +283,9 @@ def _mix(now: pd.DataFrame, before: pd.DataFrame, on: list[str], group: str) -> 
 
 def _department_parts(
     card: Scorecard, period: str, previous: str, only: str | None, settings: Settings
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> pd.DataFrame:
     """Every department's parts of its final score change (department, part, kpi, kind,
-    points), and the departments' adjustments in both periods (`_adjustments`, columns
-    suffixed 1 and 0, `side` saying which periods a department is in)."""
+    points): its KPIs' (`_mix`) and its adjustments' (`_adjustments` in both periods)."""
     adj = _adjustments(card, period, only, settings).merge(
         _adjustments(card, previous, only, settings),
         on="department",
@@ -331,17 +331,17 @@ def _department_parts(
         for kind in ADJUSTMENT_KINDS
     ]
     parts = pd.concat([kpis.loc[:, list(COLUMNS)], *adjustments], ignore_index=True)
-    return parts, adj
+    return parts
 
 
 def _organisation_parts(
-    card: Scorecard, period: str, previous: str, settings: Settings
+    card: Scorecard, parts: pd.DataFrame, period: str, previous: str, settings: Settings
 ) -> pd.DataFrame:
     """The organisation's parts: each department's share of the department weights times
     its own parts, and the departments' weights and coverage (department-level parts
     named by the department). With a tree a share is the product of the weights down the
-    department's path (`org.shares`), so the parts still add up to the change."""
-    parts, _ = _department_parts(card, period, previous, None, settings)
+    department's path (`org.shares`), so the parts still add up to the change. `parts`:
+    every department's (`_department_parts`)."""
     shares = []
     weights = settings.department_weights
     for at in (period, previous):
@@ -420,7 +420,6 @@ def explain(
     `previous_settings` the previous score is the one they gave, and a "settings" part
     holds what the change of settings moved.
     """
-    previous = previous or periods.previous_period(period)
     if department is not None:
         return explain_departments(
             history,
@@ -430,17 +429,7 @@ def explain(
             settings=settings,
             previous_settings=previous_settings,
         ).get(department, _empty())
-    now, before = score_of(history, period), score_of(history, previous)
-    if np.isnan(now) or np.isnan(before):
-        return _empty()
-    history = _of_periods(history, (period, previous))
-    parts = _organisation_parts(history, period, previous, settings)
-    if previous_settings is not None and previous_settings != settings:
-        as_was = score_of(rescored(history, previous, previous_settings), previous)
-        if np.isnan(as_was):  # no score as it was then: nothing to start the waterfall from
-            return _empty()
-        parts = pd.concat([_settings_part(None, before - as_was), parts], ignore_index=True)
-    return _kept(parts)
+    return _Pass(history, period, previous, None, settings, previous_settings).organisation()
 
 
 def explain_departments(
@@ -455,38 +444,105 @@ def explain_departments(
     """`explain` of every department with a score in both periods (or of `only`), in one
     pass: the Scorecard shows each department's, and one pass over all of them costs
     about what one department's did. A department left out has no parts to show."""
-    previous = previous or periods.previous_period(period)
-    history = _of_periods(history, (period, previous))
-    now, before = (_at(history.departments, at) for at in (period, previous))
-    if only is not None:
-        now, before = (rows[(rows["department"] == only).to_numpy(bool)] for rows in (now, before))
-    scored = [
-        dict(zip(rows["department"], rows["score"].to_numpy(float), strict=True))
-        for rows in (now, before)
-    ]
-    shown = [
-        d
-        for d, score in scored[0].items()
-        if not np.isnan(score) and not np.isnan(scored[1].get(d, np.nan))
-    ]
-    if not shown:
-        return {}
-    parts, _ = _department_parts(history, period, previous, only, settings)
-    moved: dict[str, float] = {}
-    if previous_settings is not None and previous_settings != settings:
-        then = _at(rescored(history, previous, previous_settings).departments, previous)
-        as_was = dict(zip(then["department"], then["score"].to_numpy(float), strict=True))
-        # no score as it was then: nothing to start the waterfall from
-        shown = [d for d in shown if not np.isnan(as_was.get(d, np.nan))]
-        moved = {d: scored[1][d] - as_was[d] for d in shown}
-    groups = dict(tuple(parts.groupby("department", sort=False)))
-    found = {}
-    for name in shown:
-        mine = groups.get(name, parts.iloc[:0])
-        if name in moved:
-            mine = pd.concat([_settings_part(name, moved[name]), mine], ignore_index=True)
-        found[name] = _kept(mine)
-    return found
+    return _Pass(history, period, previous, only, settings, previous_settings).departments()
+
+
+def explain_every(
+    history: Scorecard,
+    period: str,
+    previous: str | None = None,
+    *,
+    settings: Settings = DEFAULTS,
+    previous_settings: Settings | None = None,
+) -> dict[str | None, pd.DataFrame]:
+    """`explain_departments` and, under None, the organisation's `explain`, from one pass
+    over the departments' parts, which the organisation's are made of: the Overview and
+    the Scorecard show both after every upload."""
+    one = _Pass(history, period, previous, None, settings, previous_settings)
+    every: dict[str | None, pd.DataFrame] = {None: one.organisation()}
+    every.update(one.departments())
+    return every
+
+
+class _Pass:
+    """What `explain` and `explain_departments` work out alike, each once and only when
+    asked: the two periods' rows, the departments' parts and, with other previous
+    settings, the previous period scored under them."""
+
+    def __init__(
+        self,
+        history: Scorecard,
+        period: str,
+        previous: str | None,
+        only: str | None,
+        settings: Settings,
+        previous_settings: Settings | None,
+    ) -> None:
+        self.period = period
+        self.previous = previous or periods.previous_period(period)
+        self.history = _of_periods(history, (period, self.previous))
+        self.only, self.settings, self.previous_settings = only, settings, previous_settings
+
+    @cached_property
+    def parts(self) -> pd.DataFrame:
+        args = (self.history, self.period, self.previous, self.only, self.settings)
+        return _department_parts(*args)
+
+    @cached_property
+    def then(self) -> Scorecard | None:
+        """The previous period scored under the previous settings, when they differ."""
+        if self.previous_settings is None or self.previous_settings == self.settings:
+            return None
+        return rescored(self.history, self.previous, self.previous_settings)
+
+    def organisation(self) -> pd.DataFrame:
+        """The organisation's parts (`explain`)."""
+        history, period, previous = self.history, self.period, self.previous
+        now, before = score_of(history, period), score_of(history, previous)
+        if np.isnan(now) or np.isnan(before):
+            return _empty()
+        parts = _organisation_parts(history, self.parts, period, previous, self.settings)
+        if self.then is not None:
+            as_was = score_of(self.then, previous)
+            if np.isnan(as_was):  # no score as it was then: nothing to start the waterfall from
+                return _empty()
+            parts = pd.concat([_settings_part(None, before - as_was), parts], ignore_index=True)
+        return _kept(parts)
+
+    def departments(self) -> dict[str, pd.DataFrame]:
+        """Each department's parts (`explain_departments`)."""
+        now, before = (_at(self.history.departments, at) for at in (self.period, self.previous))
+        if self.only is not None:
+            now, before = (
+                rows[(rows["department"] == self.only).to_numpy(bool)] for rows in (now, before)
+            )
+        scored = [
+            dict(zip(rows["department"], rows["score"].to_numpy(float), strict=True))
+            for rows in (now, before)
+        ]
+        shown = [
+            d
+            for d, score in scored[0].items()
+            if not np.isnan(score) and not np.isnan(scored[1].get(d, np.nan))
+        ]
+        if not shown:
+            return {}
+        parts = self.parts
+        moved: dict[str, float] = {}
+        if self.then is not None:
+            then = _at(self.then.departments, self.previous)
+            as_was = dict(zip(then["department"], then["score"].to_numpy(float), strict=True))
+            # no score as it was then: nothing to start the waterfall from
+            shown = [d for d in shown if not np.isnan(as_was.get(d, np.nan))]
+            moved = {d: scored[1][d] - as_was[d] for d in shown}
+        groups = dict(tuple(parts.groupby("department", sort=False)))
+        found = {}
+        for name in shown:
+            mine = groups.get(name, parts.iloc[:0])
+            if name in moved:
+                mine = pd.concat([_settings_part(name, moved[name]), mine], ignore_index=True)
+            found[name] = _kept(mine)
+        return found
 
 
 def _settings_part(department: str | None, points: float) -> pd.DataFrame:
