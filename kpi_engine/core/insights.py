@@ -135,7 +135,7 @@ def history(
     pieces of it, costs more than scoring it.
     """
     labels = list(dict.fromkeys(labels))
-    codes, present = pd.factorize(kpis["period"].astype(object))
+    codes, present = pd.factorize(kpis["period"])
     code_of = {label: code for code, label in enumerate(present)}
     # runs of consecutive month labels and of coarser ones (one grain: a single run)
     runs = itertools.groupby(labels, key=periods.is_month)
@@ -176,7 +176,7 @@ def _one_per_kpi(rows: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """One row per KPI and period (the last, should a KPI be uploaded twice), and each
     kept row's KPI as a number (`names.kpi_keys`, 0, 1, ... in order of appearance)."""
     kpi = kpi_keys(rows).to_numpy()
-    period, _ = pd.factorize(rows["period"].astype(object))
+    period, _ = pd.factorize(rows["period"])
     last = ~pd.Series(kpi * (period.max(initial=0) + 1) + period).duplicated(keep="last")
     keep = last.to_numpy()
     return rows[keep], pd.factorize(kpi[keep])[0]

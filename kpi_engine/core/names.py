@@ -107,8 +107,10 @@ def printable(text: str) -> str:
 
 
 def per_distinct(values: pd.Series, func) -> pd.Series:
-    """`func` of each value, computed once per distinct value (a column holds a few dozen)."""
-    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    """`func` of each value, computed once per distinct value (a column holds a few dozen).
+    Factorised in the column's own dtype: a text column's at Arrow's speed, ten times
+    that of its objects (1.8 M rows at 500 units)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
     done = np.empty(len(uniques) + 1, dtype=object)  # filled one by one: tuples stay whole
     for i, unique in enumerate(uniques):
         done[i] = func(unique)

@@ -322,7 +322,7 @@ def label_info(column: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row: grain, ordinal and year-to-date suffix ('' for other grains) of its period
     label, worked out once per distinct label.
     """
-    codes, uniques = pd.factorize(column.astype(object))
+    codes, uniques = pd.factorize(column)
     kinds = [grain_of(u) for u in uniques]
     grains = np.array([*kinds, ""], dtype=object)
     ordinals = np.array([*(ordinal(u) for u in uniques), 0], dtype=np.int64)
@@ -671,7 +671,7 @@ def aggregate_each(kpis: pd.DataFrame, spans: Sequence[tuple[str, Sequence[str]]
     """
     kpis = as_points(kpis)
     columns = [c for c in kpis.columns if c not in ("months", "coverage")]
-    codes, present = pd.factorize(kpis["period"].astype(object))
+    codes, present = pd.factorize(kpis["period"])
     # each span's months in time order; rank[j, c]: data label c's place in span j, or -1
     ranks = np.full((len(spans), len(present) + 1), -1, dtype=np.int64)  # last: no period
     for j, (_, months) in enumerate(spans):  # a few dozen labels, not rows
