@@ -512,7 +512,9 @@ def _department_rows(
     `x` across, and a cell's tooltip naming its department, `column`, score, status and
     coverage, its grade where the cells carry one, and the department's adjustment and veto
     where any has one (`_adjusted`). `rows` names what the rows are (`common.<rows>`): a
-    unit's children are units and departments, not departments alone."""
+    unit's children are units and departments, not departments alone. Without data: the
+    layers drawn on it take `cells` from their layer chart (`alt.layer(..., data=cells)`),
+    turned into the spec's rows once rather than once per layer."""
     grade = (
         [alt.Tooltip("grade_text:N", title=_title("grade", lang))]
         if "grade_text" in cells.columns
@@ -523,7 +525,7 @@ def _department_rows(
         if "notes_text" in cells.columns
         else []
     )
-    return alt.Chart(cells).encode(
+    return alt.Chart().encode(
         x=x,
         y=alt.Y(
             "department:N",
@@ -615,7 +617,7 @@ def heatmap(
     # a few rows (the top of a tree) would clip the legend beside them: a floor on the height
     tall = len(names) * 38 >= HEATMAP_MIN_HEIGHT
     height = alt.Step(38) if tall else HEATMAP_MIN_HEIGHT
-    chart = alt.layer(*layers).properties(width=alt.Step(120), height=height)
+    chart = alt.layer(*layers, data=cells).properties(width=alt.Step(120), height=height)
     return finish(chart, lang)
 
 
@@ -651,7 +653,7 @@ def department_months(
         base, pick, settings, lang, text=len(periods) <= 12, font_size=11, veto="fill"
     )
     step = 56 if len(periods) <= 12 else 36
-    chart = alt.layer(*layers).properties(width=alt.Step(step), height=alt.Step(30))
+    chart = alt.layer(*layers, data=cells).properties(width=alt.Step(step), height=alt.Step(30))
     return finish(chart, lang)
 
 
@@ -1068,7 +1070,7 @@ def _unit_panel(
     if (long["series"] != "").any():
         tooltip.insert(0, alt.Tooltip("series:N", title=_title("series", lang)))
     y = alt.Y("value:Q", title=title, scale=alt.Scale(zero=False), axis=axis)
-    base = alt.Chart(long).encode(x=x, y=y, color=color, tooltip=tooltip)
+    base = alt.Chart().encode(x=x, y=y, color=color, tooltip=tooltip)  # `long`: the layer's
     # The points are a layer of their own: a line's point overlay would make the dash
     # legend draw filled, invisible symbols.
     layers = [
@@ -1077,7 +1079,7 @@ def _unit_panel(
     ]
     if unit == INDEX_UNIT:  # on target
         layers.insert(0, alt.Chart().mark_rule(color=TARGET_COLOR).encode(y=alt.datum(100)))
-    return alt.layer(*layers)
+    return alt.layer(*layers, data=long)
 
 
 def actual_vs_target(
@@ -1284,8 +1286,8 @@ def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.La
     else:  # one series: points in their status colour, a red one a downward triangle
         line_color, point_color = {}, _status_point_color(settings)
         point_shape = {"shape": _status_point_shape(settings)}
-    line = (
-        alt.Chart(line_rows)
+    line = (  # the lines' and points' rows are the layer chart's (`line_rows`)
+        alt.Chart()
         .mark_line(color=LINE_COLOR, strokeWidth=2)
         .encode(
             x=x,
@@ -1301,25 +1303,25 @@ def score_bands(trend: pd.DataFrame, *, lang: str, settings: Settings) -> alt.La
         )
     )
     observed_points = (
-        alt.Chart(line_rows)
+        alt.Chart()
         .transform_filter("!datum.projected && isValid(datum.score)")
         .mark_point(filled=True, size=55, opacity=1, stroke=LINE_COLOR, strokeWidth=0.8)
         .encode(x=x, y=y, color=point_color, tooltip=tooltip, **point_shape)
     )
     projected_points = (
-        alt.Chart(line_rows)
+        alt.Chart()
         .transform_filter("datum.projected && isValid(datum.score)")
         .mark_point(filled=False, size=55, opacity=1, strokeWidth=2)
         .encode(x=x, y=y, color=point_color, tooltip=tooltip)
     )
     vetoed_points = (  # a vetoed period of a department (SPEC §5.6): a red cross
-        alt.Chart(line_rows)
+        alt.Chart()
         .transform_filter("datum.vetoed && isValid(datum.score)")
         .mark_point(shape="cross", filled=True, size=140, color=RED, opacity=1)
         .encode(x=x, y=y, tooltip=tooltip)
     )
     chart = alt.layer(
-        band_layer, line, observed_points, projected_points, vetoed_points
+        band_layer, line, observed_points, projected_points, vetoed_points, data=line_rows
     ).properties(width=560, height=TREND_HEIGHT)
     return finish(chart, lang)
 
