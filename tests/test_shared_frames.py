@@ -140,7 +140,8 @@ def test_pages_leave_the_shared_frames_of_the_sample_as_they_were(
 ) -> None:
     assert every_page(monkeypatch, tmp_path, (None,))
     names = {name for name, _, _ in handed.seen.values()}
-    assert {"_stored", "_history", "_chosen", "_year_scores", "_prepared", "_chart"} <= names
+    # `_chosen` only when departments are chosen: with none the Overview shows `history`
+    assert {"_stored", "_history", "_shown_history", "_year_scores", "_prepared", "_chart"} <= names
     assert {"_shared_of_card", "_shared_change"} <= names  # styled tables, score changes
     assert handed.changed() == []
 
