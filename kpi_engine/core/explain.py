@@ -478,10 +478,14 @@ class _Pass:
         settings: Settings,
         previous_settings: Settings | None,
     ) -> None:
-        self.period = period
+        self.card, self.period = history, period
         self.previous = previous or periods.previous_period(period)
-        self.history = _of_periods(history, (period, self.previous))
         self.only, self.settings, self.previous_settings = only, settings, previous_settings
+
+    @cached_property
+    def history(self) -> Scorecard:
+        """The card's rows of the two periods (`_of_periods`)."""
+        return _of_periods(self.card, (self.period, self.previous))
 
     @cached_property
     def parts(self) -> pd.DataFrame:
@@ -497,11 +501,11 @@ class _Pass:
 
     def organisation(self) -> pd.DataFrame:
         """The organisation's parts (`explain`)."""
-        history, period, previous = self.history, self.period, self.previous
-        now, before = score_of(history, period), score_of(history, previous)
-        if np.isnan(now) or np.isnan(before):
+        period, previous = self.period, self.previous
+        now, before = score_of(self.card, period), score_of(self.card, previous)
+        if np.isnan(now) or np.isnan(before):  # nothing to compare: no rows looked at
             return _empty()
-        parts = _organisation_parts(history, self.parts, period, previous, self.settings)
+        parts = _organisation_parts(self.history, self.parts, period, previous, self.settings)
         if self.then is not None:
             as_was = score_of(self.then, previous)
             if np.isnan(as_was):  # no score as it was then: nothing to start the waterfall from
