@@ -21,6 +21,7 @@ def test_benchmark_quick_runs_and_prints_ratios(tmp_path: Path) -> None:
             sys.executable,
             str(ROOT / "benchmarks" / "run.py"),
             "--quick",
+            "--stages",
             "--jobs",
             "1",
             "--data-dir",
@@ -48,4 +49,10 @@ def test_benchmark_quick_runs_and_prints_ratios(tmp_path: Path) -> None:
     assert figures["ingest"]["pooled_ratio"] > 0
     assert figures["ingest"]["cores"] >= 1
     assert figures["scoring"]["ratio"] > 0
+    stages = figures["ingest"]["stages_cpu_vs_bare"]
+    assert {"parse", "stack", "validate", "unify"} <= set(stages)
+    floor = figures["ingest"]["one_process_floor_vs_bare"]
+    assert list(floor) == ["calamine's read", "unzipping the sheets", "two scans"]
+    assert all(ratio > 0 for ratio in floor.values())
+    assert re.search(r"before a row is parsed.* in all \d+\.\d+x", proc.stdout), output
     assert figures["scoring_input"] == "load_files"
