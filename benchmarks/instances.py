@@ -34,12 +34,6 @@ import sqlalchemy as sa
 from benchmarks.browser import ROOT, START_TIMEOUT, Server, free_port, start
 
 SECTION = "## Running several instances"
-# How the proxy picks an instance: "readme" is the block as written (`ip_hash`, which
-# sends every client of one /24 network, so every loopback client, to one instance);
-# "cookie" spreads new browsers over both and keeps each on its own with a cookie
-# (`hash` on a route cookie nginx sets from the request id, open-source nginx only).
-BALANCES = ("readme", "cookie")
-ROUTE_COOKIE = "kpi_route"
 DEBIAN_NGINX = "/usr/sbin/nginx"
 # Access log: which instance answered each request (for the test to find where the
 # upload went, and for the benchmark to count requests per instance).
@@ -69,26 +63,12 @@ def _substituted(block: str, pattern: str, replacements: Sequence[str]) -> str:
     return block
 
 
-def nginx_conf(
-    block: str, *, ports: Sequence[int], listen: int, directory: Path, balance: str = "readme"
-) -> str:
+def nginx_conf(block: str, *, ports: Sequence[int], listen: int, directory: Path) -> str:
     """A whole nginx.conf around the README's `block`: its upstream servers on `ports`, its
     `listen` on 127.0.0.1:`listen`, pid, logs and temp files under `directory`."""
-    if balance not in BALANCES:
-        raise ValueError(f"balance is one of {BALANCES}, not {balance!r}")
     servers = [f"server 127.0.0.1:{port};" for port in ports]
     block = _substituted(block, r"server 127\.0\.0\.1:\d+;", servers)
     block = _substituted(block, r"listen \d+;", [f"listen 127.0.0.1:{listen};"])
-    cookie = ""
-    if balance == "cookie":
-        block = _substituted(block, r"ip_hash;", [f"hash ${ROUTE_COOKIE} consistent;"])
-        cookie = (
-            f"    map $cookie_{ROUTE_COOKIE} ${ROUTE_COOKIE} {{\n"
-            f'        "" $request_id;\n'
-            f"        default $cookie_{ROUTE_COOKIE};\n"
-            "    }\n"
-            f'    add_header Set-Cookie "{ROUTE_COOKIE}=${ROUTE_COOKIE}; Path=/; HttpOnly";\n'
-        )
     # As root, nginx would run its workers as `nobody`, who cannot enter the run's
     # directory: they stay the user that started it (ignored, with a notice, otherwise).
     user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""
@@ -105,7 +85,7 @@ def nginx_conf(
         "http {\n"
         f"    log_format upstream '{LOG_FORMAT}';\n"
         f"    access_log {directory / 'access.log'} upstream;\n"
-        f"{temp}{cookie}\n{indented}}}\n"
+        f"{temp}\n{indented}}}\n"
     )
 
 
@@ -246,7 +226,7 @@ class Pair:
 
 
 @contextlib.contextmanager
-def pair(database_url: str, directory: Path, *, balance: str = "readme") -> Iterator[Pair]:
+def pair(database_url: str, directory: Path) -> Iterator[Pair]:
     """The README's recipe under `directory`: two app processes (data directories `a/data`
     and `b/data`, the same `DATABASE_URL`) started at once, and nginx with the README's
     block in `proxy/`. Everything is stopped on the way out, also when starting fails."""
@@ -266,7 +246,6 @@ def pair(database_url: str, directory: Path, *, balance: str = "readme") -> Iter
             ports=[urllib.parse.urlsplit(s.url).port or 0 for s in (a, b)],
             listen=listen,
             directory=directory / "proxy",
-            balance=balance,
         )
         stack.enter_context(nginx(conf, directory / "proxy", url))
         yield Pair(url, (a, b), directory / "proxy")

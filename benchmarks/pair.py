@@ -1,6 +1,6 @@
 """Benchmark: the load client (load.py) against the README's two-instance recipe.
 
-    python3 benchmarks/pair.py [--database-url URL] [--passes single,readme,cookie]
+    python3 benchmarks/pair.py [--database-url URL] [--passes single,readme]
                                [load.py options: --sessions 100 --rounds 2 --think 3 ...]
 
 Each pass starts the pair afresh (instances.py): a new database on the PostgreSQL of
@@ -15,13 +15,10 @@ access log.
 Passes:
 - `single`: load.py straight at one of the two instances, no proxy (its own CPU only):
   the one-server figures on the same PostgreSQL, in the same run, to compare with.
-- `readme`: through nginx with the README's block as written (`ip_hash`). Every loopback
-  client has the same address, so ip_hash sends all sessions to one instance: this pass
-  measures the proxy's cost, not a spread.
-- `cookie`: the same block with `ip_hash` replaced by `hash` on a route cookie that nginx
-  sets from the request id (instances.py). load.py's sessions carry no cookie, so each
-  WebSocket (one per session) is hashed on its own request id: sessions spread over both
-  instances, as browsers from many addresses would be with ip_hash.
+- `readme`: through nginx with the README's block as written: `hash` on a route cookie
+  that nginx sets from a new browser's request id. load.py's sessions carry no cookie, so
+  each WebSocket (one per session) is hashed on its own request id, as each new browser's
+  first request is: sessions spread over both instances.
 
 Exit 1 when a pass fails (load.py's own exit code: an error, a lost upload, the timeout).
 """
@@ -48,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.instances import Pair, fresh_database, pair, postgres  # noqa: E402
 from benchmarks.load import PAGES, every_page  # noqa: E402
 
-PASSES = ("single", "readme", "cookie")
+PASSES = ("single", "readme")
 SETTLE = 10.0  # seconds for nginx to log the WebSockets load.py has closed
 
 
@@ -95,17 +92,13 @@ def warm_up(running: Pair) -> None:
 
 def run_pass(name: str, server_url: str, folder: Path, load_args: list[str]) -> int:
     """One pass: a fresh pair, load.py against it; load.py's exit code."""
-    balance = "readme" if name == "single" else name
-    with (
-        fresh_database(server_url) as database_url,
-        pair(database_url, folder / name, balance=balance) as running,
-    ):
+    with fresh_database(server_url) as database_url, pair(database_url, folder / name) as running:
         a, b = running.instances
         warm_up(running)
         target, pids = (a.url, [a.pid]) if name == "single" else (running.url, [a.pid, b.pid])
         command = [sys.executable, str(ROOT / "benchmarks" / "load.py"), "--url", target]
         command += [arg for pid in pids for arg in ("--server-pid", str(pid))] + load_args
-        where = "one instance, no proxy" if name == "single" else f"nginx ({balance})"
+        where = "one instance, no proxy" if name == "single" else "nginx, the README's block"
         print(f"\n== pass {name}: {where}: {target}", flush=True)
         env = {**os.environ, "DATABASE_URL": database_url}
         code = subprocess.run(command, env=env, cwd=ROOT).returncode

@@ -107,6 +107,12 @@ def test_an_upload_through_the_proxy_shows_on_the_other_instance(browser: Browse
             assert len(uploads) == 1 and uploads[0][0] == 204  # stored: No Content
             chosen = uploads[0][1]
             assert chosen in direct
+            # the README's cookie kept every request of this browser on that one instance
+            # (from its first, the page; before it, nginx was probed for its health)
+            assert "kpi_route" in {cookie["name"] for cookie in context.cookies()}
+            requests = running.requests()
+            first = [(method, path) for method, path, *_ in requests].index(("GET", "/data"))
+            assert {instance for *_, instance in requests[first:] if instance} == {chosen}
             (other,) = (url for url in direct if url != chosen)
 
             # the other instance's open page shows it at its next rerun (a page switch)
