@@ -160,11 +160,13 @@ def _text_cell(cell: object, func: Callable[[str], str]) -> object:
 def frame_with_texts(frame: pd.DataFrame, func: Callable[[str], str]) -> pd.DataFrame:
     """`frame` with `func` applied to every people-written text (`NAME_COLUMNS`, and the
     dicts of `veto` and `extras`), once per distinct value; numbers and codes untouched."""
-    columns = {
-        c: per_distinct(frame[c], lambda v: _text_cell(v, func)).astype(frame[c].dtype)
-        for c in NAME_COLUMNS
-        if c in frame.columns
-    }
+    columns = {}
+    for c in NAME_COLUMNS:
+        if c in frame.columns:
+            column = frame[c]
+            shown = per_distinct(column, lambda v: _text_cell(v, func), same_if_unchanged=True)
+            if shown is not column:  # a column already in the script is kept as it is
+                columns[c] = shown.astype(column.dtype)
     for c in ("veto", "extras"):  # dicts (unhashable), in few rows: only those, one by one
         if c not in frame.columns or frame[c].dtype != object:
             continue  # a KPI row's `veto` is a flag, in every row: no text to convert
