@@ -133,3 +133,25 @@ def test_a_kept_value_is_found_for_its_own_object_only_and_goes_with_it() -> Non
     del frame
     gc.collect()
     assert registry == {}
+
+
+def test_a_cache_by_name_hands_every_argument_by_name_and_skips_the_underscored() -> None:
+    calls: list[tuple[object, ...]] = []
+
+    @runs.cache_by_name(st.cache_data, show_spinner=False)
+    def scored(frame: pd.DataFrame, period: str, _engine: object = None) -> float:
+        calls.append((period, _engine))
+        return float(frame["score"].sum())
+
+    scored.clear()
+    rows = pd.DataFrame({"score": [1.0, 2.0]})
+    assert scored(rows, "2026-10", object()) == 3.0
+    # by position or by name, another unhashed `_engine`: the same entry
+    assert scored(rows, period="2026-10", _engine=object()) == 3.0
+    assert scored(frame=rows.copy(), period="2026-10") == 3.0  # frames by content
+    assert len(calls) == 1
+    assert scored(rows, "2026-11") == 3.0 and len(calls) == 2
+    scored.clear()
+    assert scored(rows, "2026-10") == 3.0 and len(calls) == 3
+    with pytest.raises(TypeError):
+        scored(rows, "2026-10", None, "one too many")

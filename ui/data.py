@@ -52,8 +52,8 @@ T = TypeVar("T")
 # A cache shared by every session without copying (`st.cache_resource`): for frames too
 # big to pickle on every hit. What it returns is read only. Both kinds hash the settings
 # once per object (`runs.HASH_FUNCS`).
-_shared = partial(st.cache_resource, show_spinner=False, hash_funcs=runs.HASH_FUNCS)
-_cached = partial(st.cache_data, show_spinner=False, hash_funcs=runs.HASH_FUNCS)
+_shared = partial(runs.cache_by_name, st.cache_resource, show_spinner=False)
+_cached = partial(runs.cache_by_name, st.cache_data, show_spinner=False)
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
 TEMPLATES = SAMPLE_DATA / "templates"
@@ -309,8 +309,9 @@ def _settings(url: str, revision: int) -> Settings:
 
 
 def settings() -> Settings:
-    """The organisation's scoring settings: the latest stored, else SPEC's defaults."""
-    return _settings(_url(), _revision_of(store.SETTINGS_ACTIONS))
+    """The organisation's scoring settings: the latest stored, else SPEC's defaults. Looked
+    up once per run (a run asks eight times and more)."""
+    return runs.once("settings", lambda: _settings(_url(), _revision_of(store.SETTINGS_ACTIONS)))
 
 
 def save_settings(new: Settings) -> bool:

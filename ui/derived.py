@@ -75,7 +75,7 @@ def chart(build: Callable[..., Any], *args: Any, **options: Any) -> Chart:
     return _chart(name, args, tuple(sorted(options.items())), build)
 
 
-@st.cache_resource(show_spinner=False, max_entries=256, hash_funcs=runs.HASH_FUNCS)
+@runs.cache_by_name(st.cache_resource, show_spinner=False, max_entries=256)
 def _chart(
     name: str,
     args: tuple[Any, ...],
@@ -123,10 +123,10 @@ def _work_out(
         return _func(data.card(made_from), *args, **dict(kwargs))
 
 
-_of_card = st.cache_data(show_spinner=False, max_entries=512, hash_funcs=runs.HASH_FUNCS)(_work_out)
-_shared_of_card = st.cache_resource(
-    show_spinner=False, max_entries=256, hash_funcs=runs.HASH_FUNCS
-)(_work_out)
+_of_card = runs.cache_by_name(st.cache_data, show_spinner=False, max_entries=512)(_work_out)
+_shared_of_card = runs.cache_by_name(st.cache_resource, show_spinner=False, max_entries=256)(
+    _work_out
+)
 
 
 def shown_versions(department: str, period: str, lang: str, zone: str) -> tables.VersionView:

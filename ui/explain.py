@@ -95,7 +95,7 @@ def _change(history: Scorecard, asked: Question, parts: pd.DataFrame | None = No
     return Shown(found.caption, derived.Drawn(altair_lock.chart_dict(found.chart)), found.labelled)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64, hash_funcs=runs.HASH_FUNCS)
+@runs.cache_by_name(st.cache_resource, show_spinner=False, max_entries=64)
 def _shared_change(made_from: data.Origin, asked: Question) -> Shown | str:
     """`_change` of the scorecard `made_from` names: worked out once for every session
     that shows the same data, settings, departments, period and language, and shared
@@ -105,7 +105,7 @@ def _shared_change(made_from: data.Origin, asked: Question) -> Shown | str:
         return _change(data.card(made_from), asked, every.get(asked.department))
 
 
-@st.cache_resource(show_spinner=False, max_entries=16, hash_funcs=runs.HASH_FUNCS)
+@runs.cache_by_name(st.cache_resource, show_spinner=False, max_entries=16)
 def _every_parts(
     made_from: data.Origin, period: str, settings: Settings, previous: Settings
 ) -> dict[str | None, pd.DataFrame]:

@@ -9,7 +9,8 @@ Streamlit hashes a cached function's arguments on every call, a `Settings` field
 field (thousands of values with a group's department weights), a frame cell by cell
 with pandas' hashing (a millisecond for the sample's 168 department rows, a tenth of a
 page run in all): `HASH_FUNCS` hashes one `Settings` object once, by its repr, and a
-frame by its pickle (`frame_digest`), for every cache of the app.
+frame by its pickle (`frame_digest`), for every cache of the app, and `cache_by_name`
+hands a cached function its arguments by name.
 
 `admitted` lets a few runs go at once and queues the others. Python runs one thread at a
 time, so a hundred runs interleaved each last as long as all of them together, and they
@@ -22,7 +23,9 @@ is done `aside` of the turns, so that nobody queues behind another session's sco
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import os
 import pickle
 import threading
@@ -166,3 +169,27 @@ HASH_FUNCS: dict[Any, Callable[[Any], Any]] = {
     Settings: settings_digest,
     pd.DataFrame: frame_digest,
 }
+
+
+def cache_by_name(
+    kind: Callable[..., Any], **options: Any
+) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """`kind` (`st.cache_data` or `st.cache_resource`) hashing with `HASH_FUNCS`, each
+    argument handed to it by name. Streamlit looks every positional argument's name up in
+    the function's signature on every call (`inspect.signature`), to skip those named
+    `_...`: a third of making a key, and a page run makes two dozen keys."""
+
+    def decorate(func: Callable[..., T]) -> Callable[..., T]:
+        cached = kind(hash_funcs=HASH_FUNCS, **options)(func)
+        names = tuple(inspect.signature(func).parameters)
+
+        @functools.wraps(func)
+        def call(*args: Any, **kwargs: Any) -> T:
+            if len(args) > len(names):
+                raise TypeError(f"{func.__qualname__} takes {len(names)} arguments")
+            return cached(**dict(zip(names, args, strict=False)), **kwargs)
+
+        call.clear = cached.clear  # type: ignore[attr-defined]
+        return call
+
+    return decorate

@@ -295,7 +295,7 @@ def warning_link(
         )
 
 
-@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=runs.HASH_FUNCS)
+@runs.cache_by_name(st.cache_data, show_spinner=False, max_entries=64)
 def _overdue(
     uploads: tuple[str, data.Revision],
     departments: tuple[str, ...],

@@ -115,7 +115,7 @@ def prepared(period: str | None, settings: Settings) -> Prepared:
     return _prepared(data.shown_kpis_key(), period, settings)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8, hash_funcs=runs.HASH_FUNCS)
+@runs.cache_by_name(st.cache_resource, show_spinner=False, max_entries=8)
 def _prepared(
     kpis: tuple[str, data.Revision, str, str], period: str | None, settings: Settings
 ) -> Prepared:
