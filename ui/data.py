@@ -91,7 +91,7 @@ def _sample() -> tuple[Files, Loaded]:
     return files, load(files)
 
 
-@st.cache_resource(show_spinner=False)
+@_shared()
 def _engine(url: str) -> Engine:
     """The store (created, migrated and given the sample company on first start)."""
     return store.start(url, sample=_sample)

@@ -136,7 +136,7 @@ def shown_versions(department: str, period: str, lang: str, zone: str) -> tables
     return _shown_versions(data.uploads_token(), department, period, lang, zone)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@runs.cache_by_name(st.cache_data, show_spinner=False, max_entries=64)
 def _shown_versions(
     token: tuple[str, int, str], department: str, period: str, lang: str, zone: str
 ) -> tables.VersionView:
@@ -149,6 +149,6 @@ def shown_upload_history(lang: str, zone: str) -> pd.DataFrame:
     return _shown_upload_history(data.uploads_token(), lang, zone)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@runs.cache_by_name(st.cache_data, show_spinner=False, max_entries=16)
 def _shown_upload_history(token: tuple[str, int, str], lang: str, zone: str) -> pd.DataFrame:
     return tables.upload_history(data.upload_history(), lang, zone)

@@ -86,7 +86,7 @@ def departments(chosen: tuple[str, ...] = (), under: Sequence[str] | None = None
     return board.own_first(listed, [d for d in listed if who.owns(d)])
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@runs.cache_by_name(st.cache_data, show_spinner=False, max_entries=8)
 def _expected(uploads: tuple[str, data.Revision]) -> list[str]:
     """Every department with KPI rows or a live upload, one spelling each: once per
     change of the uploads (`uploads`) for every session."""
