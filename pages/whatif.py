@@ -49,6 +49,7 @@ def whatif(base: engine.Prepared, settings: Settings, selected: tuple[str, ...])
                 ui.slider_label(p, shares, lang),
                 min_value=0.0,
                 max_value=100.0,
+                value=sliders[p],
                 step=1.0,
                 format="%.1f",
                 key=ui.slider_key(p),

@@ -214,6 +214,8 @@ def test_sliders_whose_widget_state_is_dropped_come_back_at_their_last_values(at
     at = open_page(open_page(at, "heatmap"), "whatif")
     assert not at.exception
     assert [slider(at, p).value for p in PERSPECTIVES] == [40.0, 70.0, 25.0, 15.0]
+    # what a browser that lost a slider's state sends back: its default, here where it was
+    assert [slider(at, p).proto.default for p in PERSPECTIVES] == [[40.0], [70.0], [25.0], [15.0]]
     assert slider(at, "financial").label == "财务 · 26.7%"  # 40 / 150
     weights = dict(zip(PERSPECTIVES, [40.0, 70.0, 25.0, 15.0], strict=True))
     expected = compare(company, SETTINGS, Scenario(perspective_weights=weights), period=PERIOD)

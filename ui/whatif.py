@@ -144,18 +144,18 @@ def _positions(weights: Mapping[str, float]) -> dict[str, float]:
 
 
 def slider_weights(settings: Settings) -> dict[str, float]:
-    """The sliders' values: read once per rerun, then passed to the labels and the scenario.
+    """The sliders' values: read once per rerun, then passed to the labels, the scenario and
+    each slider's `value`.
 
-    A slider without widget state starts at its value last read (first visit: the
-    baseline's weights as percentages), never at the slider's minimum 0: under rapid key
-    presses on one slider, Streamlit has been seen to drop another slider's state between
-    fragment reruns, which silently zeroed that perspective in the scenario."""
+    A slider without widget state is at its value last read (first visit: the baseline's
+    weights as percentages), never at the slider's minimum 0. Passed as the slider's
+    `value`, that is also the default the browser falls back to: under rapid key presses on
+    one slider, the browser has been seen to lose another slider's state between fragment
+    reruns and send back its default, which was the minimum 0 and silently zeroed that
+    perspective in the scenario."""
     state = st.session_state
     last = state.get(WEIGHTS) or _positions(settings.perspective_weights)
-    for p in PERSPECTIVES:
-        if slider_key(p) not in state:
-            state[slider_key(p)] = last.get(p, 0.0)
-    weights = {p: float(state[slider_key(p)]) for p in PERSPECTIVES}
+    weights = {p: float(state.get(slider_key(p), last.get(p, 0.0))) for p in PERSPECTIVES}
     state[WEIGHTS] = weights
     return weights
 
