@@ -517,6 +517,7 @@ def ahp_panel(scenario: Scenario, settings: Settings, lang: str) -> None:
             ),
             options=SAATY,
             format_func=lambda v, a=a, b=b: judgement_text(v, a, b, lang),
+            value=st.session_state[key],  # the default a browser that lost it sends back
             key=key,
         )
     result = ahp(pairwise_matrix(judgements(), PERSPECTIVES), names=PERSPECTIVES)
