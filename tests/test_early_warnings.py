@@ -112,6 +112,25 @@ def test_red_streaks_over_quarters() -> None:
     assert found[["kpi_id", "periods"]].values.tolist() == [["Q", 2]]
 
 
+def test_red_streaks_longer_than_the_periods_read_first_are_counted_whole() -> None:
+    """Only the last few periods are read at first (twice the shortest streak), twice as
+    many while a streak reaches back to the first of them: a long streak is counted whole,
+    one that ends where that window begins is not made longer."""
+    months = [f"{y}-{m:02d}" for y in (2024, 2025, 2026) for m in range(1, 13)]  # 36
+    red_for = {"L": 30, "W4": 4, "W5": 5, "W8": 8, "W9": 9}  # months red up to December 2026
+    rows = [
+        row
+        for kpi_id, n in red_for.items()
+        for row in series(kpi_id, {m: RED if i >= 36 - n else GREEN for i, m in enumerate(months)})
+    ]
+    card = insights.history(frame(*rows), months)
+    found = kinds(insights.warnings(card, "2026-12", min_streak=2), "red_streak")
+    assert dict(zip(found["kpi_id"], found["periods"], strict=True)) == red_for
+    gap = frame(*series("G", {m: RED for m in months if m != "2026-08"}))  # no row in August
+    found = kinds(insights.warnings(insights.history(gap, months), "2026-12"), "red_streak")
+    assert found["periods"].tolist() == [4]
+
+
 # -- coverage ---------------------------------------------------------------------------------
 
 

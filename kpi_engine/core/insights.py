@@ -7,7 +7,7 @@ label scored and rolled up at once) and read from it with the other functions he
 number on screen is a number the engine computed and the tests checked.
 
 Period arithmetic (steps, a year ago, time order) lives in `periods`; which rows are one
-KPI, in `names.kpi_keys`; owner rows, in `schema.owner_rows`.
+KPI, in `names.kpi_keys`; owner rows, in `schema.owner_mask`.
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ from kpi_engine.core.periods import (
     ordinal,
     previous_period,
     up_to,
+    up_to_info,
     year_ago,
 )
 from kpi_engine.core.rollup import kpi_coverage, rollup
-from kpi_engine.core.schema import PERSPECTIVES, STATUSES, owner_mask, owner_rows
+from kpi_engine.core.schema import PERSPECTIVES, STATUSES, owner_mask
 from kpi_engine.core.scorecard import Scorecard, build
 from kpi_engine.core.scoring import statuses
 from kpi_engine.core.settings import DEFAULTS, Settings
@@ -132,7 +133,8 @@ def history(
     and one roll-up run over all of them, since the roll-ups group by period already
     (units too, given `org`'s edges; see `scorecard.build`). The month rows are taken
     from `kpis` in one take, label after label: taking from a wide frame, and stacking
-    pieces of it, costs more than scoring it.
+    pieces of it, costs more than scoring it. When every row is of a month asked for (the
+    month grain's history), `kpis` itself is scored, in the order it came.
     """
     labels = list(dict.fromkeys(labels))
     codes, present = pd.factorize(kpis["period"])
@@ -159,12 +161,16 @@ def _months(
     kpis: pd.DataFrame, codes: np.ndarray, code_of: Mapping[str, int], labels: Sequence[str]
 ) -> pd.DataFrame:
     """The rows of each month label (`codes`: each row's period, `code_of` a label's code),
-    label after label, each in the frame's order: one take of the wide frame."""
+    label after label, each in the frame's order: one take of the wide frame, none when
+    that would be every row (1.8 M rows of a 500-unit group, a store's department by
+    department)."""
     place = np.full(len(code_of) + 1, -1, dtype=np.int64)  # the last: rows without a period
     for i, label in enumerate(labels):
         if label in code_of:
             place[code_of[label]] = i
     at = place[codes]
+    if (at >= 0).all():  # every row: `build` groups by period, the order is not needed
+        return kpis
     rows = np.flatnonzero(at >= 0)
     return kpis.take(rows[np.argsort(at[rows], kind="stable")])
 
@@ -424,12 +430,27 @@ def _red_streaks(kpis: pd.DataFrame, period: str, min_streak: int) -> pd.DataFra
     """KPIs red in `period` and the `min_streak - 1` periods before it, or more.
 
     A streak is a run of red rows of one KPI whose periods step by one; a missing score,
-    another status or a period without a row ends it. Run ids come from a cumulative sum
-    of run starts, streak lengths from a cumulative sum of red flags within each run.
+    another status or a period without a row ends it. Only the last few periods are read,
+    twice as many while a streak reaches back to the first of them: at 500 units, 36
+    months are 1.8 M rows, and a red streak is a few months long.
     """
-    # owners' rows up to `period`, only the columns read: one take of a few columns, not
-    # two of every column (1.8 M rows at 500 units)
-    wanted = owner_mask(kpis) & up_to(kpis["period"], period)
+    owners, info = owner_mask(kpis), label_info(kpis["period"])
+    everything = owners & up_to_info(info, period)
+    window = 2 * max(min_streak, 1)
+    while True:
+        wanted = owners & up_to_info(info, period, last=window)
+        found = _streaks_in(kpis, wanted, period, min_streak)
+        if found.empty or found["periods"].max() < window or (wanted == everything).all():
+            return found
+        window *= 2
+
+
+def _streaks_in(
+    kpis: pd.DataFrame, wanted: np.ndarray, period: str, min_streak: int
+) -> pd.DataFrame:
+    """`_red_streaks` over the `wanted` rows: run ids come from a cumulative sum of run
+    starts, streak lengths from a cumulative sum of red flags within each run."""
+    # only the columns read: one take of a few columns, not two of every column
     columns = [*IDENTITY_COLUMNS, "period", "status", "score"]
     rows, kpi_no = _one_per_kpi(kpis.loc[wanted, columns])
     if rows.empty:
@@ -485,7 +506,8 @@ def _no_upload(kpis: pd.DataFrame, period: str, expected: Sequence[str]) -> pd.D
 
     Names match by `department_key` ('市场' is '市场部'); the data's latest spelling wins.
     """
-    owners = owner_rows(kpis)[["department", "period"]].drop_duplicates()  # who sent when
+    # who sent when: two columns of the owners' rows, not a take of every column
+    owners = kpis.loc[owner_mask(kpis), ["department", "period"]].drop_duplicates()
     chain = up_to(owners["period"], period)
     earlier = owners[chain & (owners["period"] != period).to_numpy(bool)]
     present = owners.loc[(owners["period"] == period).to_numpy(bool), "department"]

@@ -337,7 +337,14 @@ def up_to(column: pd.Series, period: str, *, last: int | None = None) -> np.ndar
     """Which rows' period labels are `period` or one of its predecessors (the labels
     `previous_period` steps through), at most `last` periods back.
     """
-    grains, ordinals, suffixes = label_info(column)
+    return up_to_info(label_info(column), period, last=last)
+
+
+def up_to_info(
+    info: tuple[np.ndarray, np.ndarray, np.ndarray], period: str, *, last: int | None = None
+) -> np.ndarray:
+    """`up_to` over rows' `label_info`, for a caller that asks more than once."""
+    grains, ordinals, suffixes = info
     target = ordinal(period)
     mask = (grains == grain_of(period)) & (ordinals <= target)
     if grain_of(period) == "ytd":

@@ -52,13 +52,15 @@ def submission_log(engine: Engine) -> pd.DataFrame:
     with reading(engine) as conn:
         rows = conn.execute(query).all()
         first = _first_names(conn)
-    log = pd.DataFrame(rows, columns=list(LOG_COLUMNS))
+    # column by column (a row at a time, pandas asks each row whether it is a named tuple:
+    # 0.2 s of 18,000 rows at 500 units); a time without a zone is UTC, as `codec.utc` says
+    log = codec.frame(rows, LOG_COLUMNS)
     shown = display_names(log["department"], preferred=first)
     return log.assign(
         department=log["dept_key"].map(shown).astype(object),
         upload_id=log["upload_id"].astype("int64"),
-        uploaded_at=pd.to_datetime(log["uploaded_at"].map(codec.utc), utc=True),
+        uploaded_at=pd.to_datetime(log["uploaded_at"], utc=True),
         state=log["state"].fillna(PUBLISHED).astype(object),
-        reviewed_at=pd.to_datetime(log["reviewed_at"].map(codec.utc), utc=True),
+        reviewed_at=pd.to_datetime(log["reviewed_at"], utc=True),
         deleted=log["deleted"].astype(bool),
     )
