@@ -14,7 +14,14 @@ from openpyxl import load_workbook
 
 from kpi_engine import store
 from kpi_engine.auth.roles import ADMIN, Actor
-from kpi_engine.core.names import department_weights, display_names, kpi_keys, unify
+from kpi_engine.core.names import (
+    department_weights,
+    display_names,
+    fold,
+    kpi_keys,
+    kpi_text_keys,
+    unify,
+)
 from kpi_engine.core.scorecard import build
 from kpi_engine.core.settings import DEFAULTS
 from kpi_engine.reports.pdf import report_pdf
@@ -51,6 +58,31 @@ def test_unify_rewrites_owners_partners_and_kpi_names() -> None:
     assert out["shared_with"].iloc[2] == ("采购物流部",)
     assert out["kpi_name"].iloc[1] == "庫存資金占用"  # the first written
     assert kpi_keys(out).iloc[0] == kpi_keys(out).iloc[1]
+
+
+def test_unify_keeps_each_kpis_first_name_and_id_where_some_rows_have_none() -> None:
+    rows = frame(
+        kpi(kpi_id=None, kpi_name="回款率", period="2026-08"),
+        kpi(kpi_id="F1", kpi_name="回款率", period="2026-09"),
+        kpi(kpi_id="F2", kpi_name="現金流", period="2026-09"),
+        kpi(kpi_id="f2", kpi_name="现金流", period="2026-10"),
+        kpi(kpi_id="F1", kpi_name=None, period="2026-10"),
+    )
+    out = unify(rows).astype(object)
+    out = out.where(out.notna(), None)
+    assert out["kpi_id"].tolist() == [None, "F1", "F2", "F2", "F1"]  # f2 is F2, first written
+    assert out["kpi_name"].tolist() == ["回款率", "回款率", "現金流", "現金流", None]
+
+
+def test_a_kpis_text_key_is_its_folded_id_else_its_folded_name() -> None:
+    cells = [None, "", "  ", "F1", "ｆ１", "回款率", "回款 率"]
+    rows = frame(*(kpi(kpi_id=i, kpi_name=n, period="2026-10") for i in cells for n in cells))
+    expected = [
+        f"id:{fold(i)}" if i is not None and fold(i) else f"name:{fold(n) if n else ''}"
+        for i in cells
+        for n in cells
+    ]
+    assert kpi_text_keys(rows).tolist() == expected
 
 
 def test_a_department_weight_applies_to_every_spelling() -> None:

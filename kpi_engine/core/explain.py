@@ -34,7 +34,7 @@ import pandas as pd
 
 from kpi_engine.core import org, periods
 from kpi_engine.core.adjust import is_veto
-from kpi_engine.core.names import department_key, kpi_text_keys
+from kpi_engine.core.names import department_keys, kpi_text_keys
 from kpi_engine.core.rollup import perspective_weights
 from kpi_engine.core.schema import SECTIONS, owner_mask
 from kpi_engine.core.scorecard import Scorecard, from_scored
@@ -109,7 +109,7 @@ def _scored(card: Scorecard, period: str, only: str | None) -> pd.DataFrame:
     rows = rows[keep]
     raw = pd.to_numeric(rows["weight"], errors="coerce").to_numpy(float)
     owner = rows["owner_department"] if "owner_department" in rows.columns else rows["department"]
-    keys = kpi_text_keys(rows).to_numpy(object) + "@" + owner.map(department_key).to_numpy(object)
+    keys = kpi_text_keys(rows).to_numpy(object) + "@" + department_keys(owner).to_numpy(object)
     names = rows["kpi_name"].astype(object).where(rows["kpi_name"].notna(), rows["kpi_id"])
     return pd.DataFrame(
         {

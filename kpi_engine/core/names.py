@@ -175,10 +175,16 @@ def kpi_text_keys(rows: pd.DataFrame) -> pd.Series:
     """A KPI's identity within its department as stored text, the same in every frame and
     session: `id:` and the folded id, else `name:` and the folded name. What a note or an
     action on a KPI is kept under, beside the department's `department_key`."""
-    parts = kpi_parts(rows)
-    ids, names_ = parts["kpi_id"], parts["kpi_name"]
-    keyed = ("id:" + ids.fillna("")).where(ids.notna(), "name:" + names_.fillna(""))
-    return keyed.astype(object)
+    ids, id_values = _fold_codes(rows["kpi_id"], fold)
+    names_, name_values = _fold_codes(rows["kpi_name"], fold)
+    texts = np.array(  # one text per distinct key, put in place by its code
+        [*(f"id:{v}" for v in id_values), *(f"name:{v}" for v in name_values), "name:"],
+        dtype=object,
+    )
+    which = np.where(
+        ids >= 0, ids, len(id_values) + np.where(names_ >= 0, names_, len(name_values))
+    )
+    return pd.Series(texts[which], index=rows.index, dtype=object)
 
 
 def kpi_labels(rows: pd.DataFrame) -> pd.Series:
