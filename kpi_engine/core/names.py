@@ -273,11 +273,12 @@ def unify(kpis: pd.DataFrame, *, preferred: Iterable[object] = ()) -> pd.DataFra
     kpi = kpi_keys(out).to_numpy()
     for column in ("kpi_name", "kpi_id"):
         present = out[column].notna().to_numpy(bool)
+        rows, kpi_here = np.flatnonzero(present), kpi[present]
         values = out[column].to_numpy(dtype=object, copy=True)
-        kpis_present, first = _first_places(kpi[present])
+        kpis_present, first = _first_places(kpi_here)
         lookup = np.empty(int(kpi.max()) + 1, dtype=object)  # rows: never empty here
-        lookup[kpis_present] = values[present][first]
-        values[present] = lookup[kpi[present]]
+        lookup[kpis_present] = values[rows[first]]
+        values[rows] = lookup[kpi_here]
         out[column] = pd.Series(values, index=out.index, dtype=object).astype(out[column].dtype)
     return out
 
@@ -287,5 +288,5 @@ def _first_places(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     codes count up in that order, so a first appearance is where the running maximum
     grows: two linear passes, not a groupby (1.8 M rows at 500 units)."""
     own, distinct = pd.factorize(codes)
-    running = np.maximum.accumulate(own) if len(own) else own
+    running = np.maximum.accumulate(own)
     return distinct, np.flatnonzero(np.r_[True, running[1:] > running[:-1]][: len(own)])
